@@ -1,0 +1,44 @@
+# hazledger — `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint bench db-upgrade db-check clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## Create the virtualenv and install the project with its dev extras
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+run: install ## Migrate the embedded database, load the demo, serve on http://127.0.0.1:5000
+	$(BIN)/hazledger db upgrade
+	$(BIN)/hazledger demo load
+	$(BIN)/hazledger serve --host $(HOST) --port $(PORT)
+
+test: install ## Run the whole suite (SQLite and a throw-away PostgreSQL the harness starts)
+	$(BIN)/python -m pytest
+
+lint: install ## flake8 over the sources and tests
+	$(BIN)/flake8 app models routing migrations tests bench
+
+bench: install ## Run the benchmarks; each prints its figures
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+db-upgrade: install ## Migrate the database (HAZLEDGER_DATABASE_URL) to the latest schema
+	$(BIN)/hazledger db upgrade
+
+db-check: install ## Fail if the models and the migrations differ
+	$(BIN)/hazledger db check
+
+clean: ## Remove the virtualenv, caches and the embedded database
+	rm -rf $(VENV) instance .pytest_cache *.egg-info

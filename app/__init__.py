@@ -1,0 +1,34 @@
+"""The hazledger web application: ``create_app`` is the only way to build one."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from app import api as api_package
+from app import errors, web
+from app.config import DEFAULTS
+from app.extensions import api, db
+from app.http import init_app as init_http
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then ``HAZLEDGER_*`` environment variables, then *config* (tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("HAZLEDGER")
+    if config:
+        app.config.from_mapping(config)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    app.json.ensure_ascii = False  # Chinese names stay readable in responses
+
+
+    db.init_app(app)
+    api.init_app(app)
+    errors.init_app(app)
+    init_http(app)
+    api_package.init_app(app)
+    web.init_app(app)
+    return app

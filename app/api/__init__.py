@@ -1,0 +1,24 @@
+"""The REST API under ``/api/v1``: blueprints registered from one list (flask-smorest example style)."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+from swagger_ui_bundle import swagger_ui_path
+
+from app.api.enterprises.routes import blp as enterprises
+from app.api.health import blp as health
+from app.api.users.routes import blp as users
+from app.extensions import api
+
+API_PREFIX = "/api/v1"
+BLUEPRINTS = (enterprises, users)
+
+
+def init_app(app: Flask) -> None:
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint, url_prefix=f"{API_PREFIX}/{blueprint.name}")
+    app.register_blueprint(health)
+    # Interactive docs and their assets are served from the installed swagger-ui-bundle: no CDN.
+    app.register_blueprint(
+        Blueprint("swagger_assets", __name__, static_folder=str(swagger_ui_path),
+                  static_url_path="/api/docs/assets")
+    )

@@ -1,0 +1,70 @@
+"""The ``hazledger`` command line (CONTRACT.md): groups registered from one list."""
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from flask import Flask
+
+from app.cli._common import fail
+from app.errors import DomainError
+
+
+class CliContext:
+    """Builds the app lazily, so commands that need no database never open one."""
+
+    def __init__(self, database_url: str | None):
+        self.database_url = database_url
+        self._app: Flask | None = None
+
+    @property
+    def app(self) -> Flask:
+        if self._app is None:
+            from app import create_app
+
+            self._app = create_app({"DATABASE_URL": self.database_url} if self.database_url else None)
+        return self._app
+
+    def close(self) -> None:
+        if self._app is not None:
+            from app.extensions import db
+
+            db.dispose(self._app)
+
+
+class HazledgerGroup(click.Group):
+    """Turns a domain error raised by any command into the contract's one-line reason and exit 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DomainError as error:
+            details = "; ".join(f"{k}: {', '.join(v)}" for k, v in (error.errors or {}).items())
+            fail(f"{error.detail} {details}".strip())
+
+
+@click.group(cls=HazledgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--database-url", envvar="HAZLEDGER_DATABASE_URL", default=None,
+              help="SQLAlchemy URL (default sqlite:///instance/hazledger.db).")
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None) -> None:
+    """hazledger: hazardous-chemical lifecycle ledger, e-waybills and route compliance."""
+    ctx.obj = CliContext(database_url)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _register() -> None:
+    from app.cli.db import db_group
+    from app.cli.demo import demo
+    from app.cli.serve import serve
+    from app.cli.users import users
+
+    for command in (db_group, users, demo, serve):
+        cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="hazledger")

@@ -1,0 +1,29 @@
+"""``hazledger demo load``."""
+from __future__ import annotations
+
+import click
+
+from app.cli import CliContext
+from app.cli._common import echo_json
+from app.extensions import db
+from app.services.demo import load_demo
+
+
+@click.group("demo")
+def demo() -> None:
+    """The demo scenario."""
+
+
+@demo.command("load")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def load(obj: CliContext, fmt: str) -> None:
+    """Load the demo scenario and print a fresh API token for each demo user."""
+    with obj.app.app_context():
+        result = load_demo(db.session, ttl_days=obj.app.config["TOKEN_TTL_DAYS"])
+    if fmt == "json":
+        echo_json(result)
+        return
+    click.echo("demo scenario loaded; API tokens (shown once):")
+    for role, token in result["tokens"].items():
+        click.echo(f"  {role:<10} {token}")

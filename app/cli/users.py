@@ -1,0 +1,47 @@
+"""``hazledger users``: accounts and API tokens."""
+from __future__ import annotations
+
+import click
+from sqlalchemy import select
+
+from app.cli import CliContext
+from app.cli._common import echo_json, fail
+from app.extensions import db
+from app.services.users import create_user, issue_token
+from models import Department, Enterprise, Role
+
+
+@click.group("users")
+def users() -> None:
+    """Users and their API tokens."""
+
+
+@users.command("create")
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--department", type=click.Choice([d.value for d in Department]),
+              help="Required for a supervisor.")
+@click.option("--enterprise", "uscc", help="USCC of the enterprise an enterprise user acts for.")
+@click.option("--ttl-days", type=click.IntRange(0, 3650), default=None,
+              help="Token lifetime in days; 0 for none (default from TOKEN_TTL_DAYS).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def create(obj: CliContext, name: str, role: str, department: str | None, uscc: str | None,
+           ttl_days: int | None, fmt: str) -> None:
+    """Create a user and print its API token (shown once, stored hashed)."""
+    app = obj.app
+    with app.app_context():
+        session = db.session
+        enterprise_id = None
+        if uscc:
+            enterprise_id = session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc))
+            if enterprise_id is None:
+                fail(f"no enterprise with USCC {uscc}")
+        user = create_user(session, name, Role(role), department=Department(department) if department else None,
+                           enterprise_id=enterprise_id)
+        ttl = app.config["TOKEN_TTL_DAYS"] if ttl_days is None else ttl_days
+        token = issue_token(session, user, ttl_days=ttl or None)
+    if fmt == "json":
+        echo_json({"user": str(user.id), "name": user.name, "role": user.role.value, "token": token})
+    else:
+        click.echo(f"user {user.name} ({user.role.value}) created; API token (shown once):\n{token}")

@@ -1,0 +1,27 @@
+"""Default configuration. Every key can be overridden by a ``HAZLEDGER_<KEY>`` environment variable."""
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, object] = {
+    "DATABASE_URL": "sqlite:///instance/hazledger.db",
+    # Reference data lives beside the checkout, never inside it (shared/data/README.md).
+    "DATA_DIR": str(PROJECT_ROOT.parent / "shared" / "data"),
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    "API_TITLE": "hazledger",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "v1/openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "docs",
+    # Served from the installed swagger-ui-bundle package: the system runs air-gapped.
+    "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
+    "API_SPEC_OPTIONS": {
+        "info": {"description": "Hazardous-chemical lifecycle ledger, e-waybills and route compliance."},
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearerAuth": []}],
+    },
+    "TOKEN_TTL_DAYS": 90,
+}

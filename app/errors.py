@@ -1,0 +1,157 @@
+"""One error contract: every error leaves as ``application/problem+json`` (RFC 9457).
+
+Views and services raise :class:`DomainError` subclasses (or let werkzeug raise ``HTTPException``);
+the handlers here turn both into a problem document with ``type``, ``title``, ``status``, ``detail``,
+``instance``, a stable machine ``code``, the request id, and for validation failures ``errors``
+(field path -> messages). Nothing else, and never a stack trace, reaches the client.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask, Response, g, json, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MIMETYPE = "application/problem+json"
+
+
+class DomainError(Exception):
+    """An error a client can act on. Subclasses fix the HTTP status and the machine code."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str, *, errors: Mapping[str, list[str]] | None = None, code: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = dict(errors) if errors else None
+        if code:
+            self.code = code
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    code = "unauthenticated"
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class ValidationFailed(DomainError):
+    status = 422
+    code = "validation_failed"
+
+
+class ProblemSchema(ma.Schema):
+    """The problem document (documentation only; see :func:`problem`)."""
+
+    type = ma.fields.String(metadata={"description": "URI identifying the problem type"})
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    instance = ma.fields.String()
+    code = ma.fields.String(metadata={"description": "stable machine-readable code"})
+    request_id = ma.fields.String()
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "field path -> messages"},
+    )
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Flatten marshmallow's nested messages into ``{"lines.0.quantity": ["..."]}``."""
+    if isinstance(messages, Mapping):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(flatten_messages(value, path))
+        return flat
+    if isinstance(messages, (list, tuple)) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_schema": list(messages)}
+    return {prefix or "_schema": [str(messages)]}
+
+
+def problem(
+    status: int, detail: str, *, code: str | None = None, errors: Mapping[str, list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """Build a problem+json response."""
+    title = HTTPStatus(status).phrase
+    code = code or title.lower().replace(" ", "_").replace("-", "_")
+    body: dict[str, Any] = {
+        "type": f"urn:hazledger:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+        "code": code,
+        "request_id": g.get("request_id"),
+    }
+    if errors:
+        body["errors"] = dict(errors)
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE)
+    response.headers.update(headers or {})
+    return response
+
+
+def _webargs_errors(error: HTTPException) -> dict[str, list[str]] | None:
+    """Field messages webargs attached to a 422: the body's fields by name, others by location."""
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    if not messages:
+        return None
+    flat: dict[str, list[str]] = {}
+    for location, fields in messages.items():
+        flat.update(flatten_messages(fields, "" if location in ("json", "form") else location))
+    return flat
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api with the problem+json contract in place of its default error payload."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        status = error.code or 500
+        if status >= 500:
+            return problem(500, "The server could not complete the request; it has been logged.")
+        data = getattr(error, "data", None) or {}
+        errors = _webargs_errors(error)
+        if status == 400 and errors:  # webargs' only 400 is a body it could not parse
+            return problem(400, "The request body is not valid JSON.", code="malformed_json", errors=errors)
+        if status == 422:
+            return problem(422, "The request has invalid fields.", code="validation_failed", errors=errors)
+        return problem(status, error.description or HTTPStatus(status).phrase, headers=data.get("headers"))
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers for domain errors and anything unexpected."""
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return problem(error.status, error.detail, code=error.code, errors=error.errors, headers=headers)
+
+    # HTTPExceptions have their own, more specific handler (ProblemApi); this is for the rest.
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unhandled error on %s %s (request %s)", request.method, request.path, g.get("request_id"))
+        return problem(500, "The server could not complete the request; it has been logged.")

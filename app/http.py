@@ -1,0 +1,61 @@
+"""Request plumbing shared by every endpoint: request ids, body types, and the policy gate."""
+from __future__ import annotations
+
+import re
+import uuid
+
+from flask import Flask, Response, current_app, g, request
+
+from app.auth import has_policy
+from app.errors import DomainError, PermissionDenied
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+#: Content types an endpoint accepts unless its view sets ``accepted_content_types``.
+DEFAULT_CONTENT_TYPES = frozenset({"application/json"})
+API_PREFIX = "/api/"
+#: The OpenAPI document, the interactive docs and their assets are open to anyone.
+PUBLIC_ENDPOINTS = ("api-docs.", "swagger_assets.")
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+def _assign_request_id() -> None:
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def _view():
+    return current_app.view_functions.get(request.endpoint) if request.endpoint else None
+
+
+def _check_api_request() -> None:
+    """Fail closed on API views without a declared policy; refuse bodies of a type the view cannot read."""
+    if (not request.path.startswith(API_PREFIX) or request.endpoint is None
+            or request.endpoint.startswith(PUBLIC_ENDPOINTS)):
+        return
+    view = _view()
+    if view is None or not has_policy(view, request.method):
+        raise PermissionDenied("This endpoint declares no access policy.", code="no_policy")
+    if request.method in _BODY_METHODS and (request.content_length or request.headers.get("Transfer-Encoding")):
+        accepted = getattr(getattr(view, "view_class", view), "accepted_content_types", DEFAULT_CONTENT_TYPES)
+        if request.mimetype not in accepted:
+            raise UnsupportedMediaType(
+                f"Content-Type '{request.mimetype or 'none'}' is not accepted here; send one of "
+                f"{', '.join(sorted(accepted))}."
+            )
+
+
+def _tag_response(response: Response) -> Response:
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_assign_request_id)
+    app.before_request(_check_api_request)
+    app.after_request(_tag_response)

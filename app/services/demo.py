@@ -1,0 +1,48 @@
+"""The demo scenario: a few Wuxi firms and one user per role. Loading it twice changes nothing but tokens."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.services import unit_of_work
+from app.services.users import create_user, issue_token
+from models import Department, Enterprise, Role, User
+
+#: Fictional firms with valid GB 32100 codes, in real Wuxi districts (adcodes from GB/T 2260).
+ENTERPRISES: tuple[dict[str, Any], ...] = (
+    {"name": "无锡锡山精细化工有限公司", "uscc": "91320205MA1XY2KC0M", "roles": ["producer", "storage"],
+     "address": "无锡市锡山区东港镇化工园区", "district_adcode": "320205"},
+    {"name": "无锡新吴新材料股份有限公司", "uscc": "91320214MA1Q8T3E5K", "roles": ["user", "trader"],
+     "address": "无锡市新吴区新华路", "district_adcode": "320214"},
+    {"name": "江阴长江危险品运输有限公司", "uscc": "91320281MA20HL7N1R", "roles": ["carrier"],
+     "address": "江阴市临港街道", "district_adcode": "320281"},
+    {"name": "无锡滨湖固废处置有限公司", "uscc": "91320211MA1WD4RT7R", "roles": ["waste_disposer"],
+     "address": "无锡市滨湖区胡埭镇", "district_adcode": "320211"},
+)
+
+#: (token key in the contract's JSON, user name, role, department, USCC of the enterprise)
+USERS: tuple[tuple[str, str, Role, Department | None, str | None], ...] = (
+    ("admin", "demo-admin", Role.ADMIN, None, None),
+    ("supervisor", "demo-supervisor", Role.SUPERVISOR, Department.TRANSPORT, None),
+    ("auditor", "demo-auditor", Role.AUDITOR, None, None),
+    ("shipper", "demo-shipper", Role.ENTERPRISE, None, "91320205MA1XY2KC0M"),
+    ("carrier", "demo-carrier", Role.ENTERPRISE, None, "91320281MA20HL7N1R"),
+)
+
+
+def load_demo(session: Session, *, ttl_days: int | None) -> dict[str, Any]:
+    """Load what is missing of the scenario and issue a fresh token per demo user."""
+    with unit_of_work(session):
+        known = set(session.scalars(select(Enterprise.uscc)))
+        session.add_all(Enterprise(**e) for e in ENTERPRISES if e["uscc"] not in known)
+    by_uscc = {e.uscc: e.id for e in session.scalars(select(Enterprise))}
+    tokens: dict[str, str] = {}
+    for key, name, role, department, uscc in USERS:
+        user = session.scalars(select(User).where(User.name == name)).one_or_none()
+        if user is None:
+            user = create_user(session, name, role, department=department,
+                               enterprise_id=by_uscc[uscc] if uscc else None)
+        tokens[key] = issue_token(session, user, ttl_days=ttl_days)
+    return {"tokens": tokens, "batches": [], "waybills": []}

@@ -1,0 +1,51 @@
+"""Alembic environment. Revisions stay self-contained (op.* only); only this file sees the models."""
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy.types import TypeDecorator
+
+from models import Base
+from models.engine import make_engine
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as conn:
+        _run(conn)
+    engine.dispose()
+
+
+def _render_item(type_: str, obj, autogen_context):
+    """Render our TypeDecorators as their plain SQL types, so revisions never import the models."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
+def _run(connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Never wait behind a long lock in production: fail fast and retry (warehouse/migrations/env.py).
+        connection.exec_driver_sql("SET lock_timeout = '10s'")
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        compare_server_default=True,
+        transaction_per_migration=True,
+        render_as_batch=connection.dialect.name == "sqlite",
+        render_item=_render_item,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    if connection.in_transaction():
+        connection.commit()
+
+
+run_migrations_online()

@@ -1,0 +1,78 @@
+"""The ``hazledger`` command line: db upgrade, users, demo (CONTRACT.md)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import cli
+from tests.factories import valid_uscc
+
+
+@pytest.fixture
+def run(fresh_database_url):
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(cli, ["--database-url", fresh_database_url, *args], catch_exceptions=False)
+
+    return invoke
+
+
+def test_db_upgrade_is_idempotent(run):
+    first = run("db", "upgrade")
+    assert first.exit_code == 0, first.output
+    assert run("db", "upgrade").exit_code == 0
+
+
+def test_users_create_prints_a_working_token_once(run, fresh_database_url):
+    result = run("users", "create", "--name", "ops", "--role", "auditor", "--format", "json")
+    assert result.exit_code == 0, result.output
+    token = json.loads(result.stdout)["token"]
+
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app({"DATABASE_URL": fresh_database_url})
+    me = app.test_client().get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
+    db.dispose(app)
+    assert me.get_json()["name"] == "ops"
+
+
+@pytest.mark.parametrize("args, reason", [
+    (["--name", "s", "--role", "supervisor"], "department"),
+    (["--name", "e", "--role", "enterprise"], "enterprise"),
+    (["--name", "e", "--role", "enterprise", "--enterprise", "91320205MA1XY2KC0M"], "no enterprise"),
+])
+def test_users_create_bad_input_exits_2_with_one_line(run, args, reason):
+    result = run("users", "create", *args)
+    assert result.exit_code == 2
+    assert reason in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_duplicate_user_name_exits_2(run):
+    assert run("users", "create", "--name", "ops", "--role", "admin").exit_code == 0
+    again = run("users", "create", "--name", "ops", "--role", "admin")
+    assert again.exit_code == 2 and "exists already" in again.stderr
+
+
+def test_demo_load_contract_shape_and_reload(run):
+    result = run("demo", "load", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data["tokens"]) == {"admin", "supervisor", "auditor", "shipper", "carrier"}
+    assert isinstance(data["batches"], list) and isinstance(data["waybills"], list)
+    again = json.loads(run("demo", "load", "--format", "json").stdout)
+    assert again["tokens"]["admin"] != data["tokens"]["admin"]
+
+
+def test_unknown_command_is_usage_error(run):
+    assert run("frobnicate").exit_code == 2
+
+
+def test_valid_uscc_helper_makes_valid_codes():
+    from models.identifiers import uscc_problem
+
+    assert all(uscc_problem(valid_uscc()) is None for _ in range(50))
