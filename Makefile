@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint bench db-upgrade db-check clean
+.PHONY: help install run test lint bench db-upgrade db-check revision clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -39,6 +39,14 @@ db-upgrade: install ## Migrate the database (HAZLEDGER_DATABASE_URL) to the late
 
 db-check: install ## Fail if the models and the migrations differ
 	$(BIN)/hazledger db check
+
+revision: install ## Draft an Alembic revision from model changes: make revision MSG="add permits" (review it!)
+	@test -n "$(MSG)" || (echo 'usage: make revision MSG="what changed"'; exit 2)
+	rm -f instance/revision.db
+	$(BIN)/python -c "import sys; from alembic import command; from app.migrate import alembic_config, upgrade; \
+	url = 'sqlite:///instance/revision.db'; upgrade(url); \
+	command.revision(alembic_config(url), message=sys.argv[1], autogenerate=True)" "$(MSG)"
+	rm -f instance/revision.db
 
 clean: ## Remove the virtualenv, caches and the embedded database
 	rm -rf $(VENV) instance .pytest_cache *.egg-info

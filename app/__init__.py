@@ -24,7 +24,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
     app.json.ensure_ascii = False  # Chinese names stay readable in responses
 
-
     db.init_app(app)
     api.init_app(app)
     errors.init_app(app)

@@ -6,6 +6,7 @@ from sqlalchemy.types import TypeDecorator
 
 from models import Base
 from models.engine import make_engine
+from models.types import Quantity
 
 config = context.config
 target_metadata = Base.metadata
@@ -24,6 +25,8 @@ def run_migrations_online() -> None:
 
 def _render_item(type_: str, obj, autogen_context):
     """Render our TypeDecorators as their plain SQL types, so revisions never import the models."""
+    if type_ == "type" and isinstance(obj, Quantity):
+        return "sa.Numeric(precision=18, scale=3).with_variant(sa.BigInteger(), 'sqlite')"
     if type_ == "type" and isinstance(obj, TypeDecorator):
         return f"sa.{obj.impl!r}"
     return False

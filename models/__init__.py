@@ -1,6 +1,11 @@
 """SQLAlchemy models. No Flask import and no I/O beyond the session (DESIGN.md)."""
 from models.base import Base
+from models.catalogue import Chemical, ControlLevel
 from models.enterprise import Enterprise, EnterpriseRole
+from models.sites import Site, SiteKind
 from models.users import ApiToken, Department, Role, User
 
-__all__ = ["ApiToken", "Base", "Department", "Enterprise", "EnterpriseRole", "Role", "User"]
+__all__ = [
+    "ApiToken", "Base", "Chemical", "ControlLevel", "Department", "Enterprise", "EnterpriseRole", "Role",
+    "Site", "SiteKind", "User",
+]

@@ -11,7 +11,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Numeric, func
+from sqlalchemy import BigInteger, DateTime, Dialect, Numeric, text
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -76,5 +76,5 @@ class Quantity(TypeDecorator[Decimal]):
 
 UuidPk = Annotated[uuid.UUID, mapped_column(primary_key=True, default=uuid.uuid4)]
 CreatedAt = Annotated[
-    dt.datetime, mapped_column(TZDateTime, default=utcnow, server_default=func.now())
+    dt.datetime, mapped_column(TZDateTime, default=utcnow, server_default=text("CURRENT_TIMESTAMP"))
 ]

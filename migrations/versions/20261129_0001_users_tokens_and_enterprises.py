@@ -23,7 +23,7 @@ def upgrade() -> None:
     sa.Column('address', sa.String(length=300), nullable=True),
     sa.Column('district_adcode', sa.String(length=6), nullable=True, comment='county-level adcode (GB/T 2260)'),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enterprises')),
     sa.UniqueConstraint('uscc', name=op.f('uq_enterprises_uscc'))
     )
@@ -34,7 +34,7 @@ def upgrade() -> None:
     sa.Column('department', sa.Enum('transport', 'emergency_management', 'public_security', 'market_supervision', 'ecology_environment', name='department', native_enum=False, length=40), nullable=True),
     sa.Column('enterprise_id', sa.Uuid(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False),
     sa.CheckConstraint("(role = 'enterprise') = (enterprise_id IS NOT NULL)", name=op.f('ck_users_enterprise_user_has_enterprise')),
     sa.CheckConstraint("(role = 'supervisor') = (department IS NOT NULL)", name=op.f('ck_users_supervisor_has_department')),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_users_enterprise_id_enterprises')),
@@ -47,7 +47,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Uuid(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False, comment='hex SHA-256 of the token'),
     sa.Column('prefix', sa.String(length=12), nullable=False, comment='first characters, to tell tokens apart'),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users')),
