@@ -26,6 +26,7 @@ from routing.restrictions import Vehicle, closure_reasons
 _ORIGIN = "origin"
 _DESTINATION = "destination"
 _METRES_PER_DEGREE = 111_000.0
+_SNAP_TOLERANCE_M = 25.0
 
 
 @dataclass
@@ -111,11 +112,18 @@ def permitted_edges(
 
 
 def _snap(point: Point, tree: shapely.STRtree, geoms: np.ndarray, ids: list[tuple[int, int, int]]) -> list[_Snap]:
-    """Snap to every nearest permitted edge (a two-way street is two edges at the same distance)."""
-    found, distances = tree.query_nearest(point, return_distance=True, all_matches=True)
+    """Snap to every permitted edge nearly as close as the nearest one, nearest first.
+
+    The opposite carriageway of a dual road, or the reverse edge of a two-way street, is a few metres
+    away; offering all of them lets the fastest path choose instead of forcing a U-turn.
+    """
+    nearest = float(tree.query_nearest(point, return_distance=True)[1][0])
+    found = tree.query(point, predicate="dwithin", distance=nearest + _SNAP_TOLERANCE_M)
+    distances = shapely.distance(geoms[found], point)
+    order = np.argsort(distances, kind="stable")
     return [
-        _Snap(ids[i], float(geoms[i].project(point, normalized=True)), float(d))
-        for i, d in zip(found, distances, strict=True)
+        _Snap(ids[found[i]], float(geoms[found[i]].project(point, normalized=True)), float(distances[i]))
+        for i in order
     ]
 
 
