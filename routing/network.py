@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,7 @@ def _read_graph(source: Path) -> nx.MultiDiGraph:
             # Simplify only where restriction tags stay equal, so a hazmat=no tunnel remains its own edge
             # instead of being merged into (and hiding inside) the street that leads to it.
             return ox.simplify_graph(raw, edge_attrs_differ=list(RESTRICTION_TAGS))
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, ET.ParseError) as exc:
         raise RoutingInputError(f"cannot read network {source}: {' '.join(str(exc).split())[:200]}") from None
     raise RoutingInputError(f"network file must be .osm, .xml or .graphml, got {source.name}")
 

@@ -107,7 +107,7 @@ def permitted_edges(
     mask = (reasons == "").to_numpy()
     if corridor is not None:
         shapely.prepare(corridor)
-        mask &= shapely.covered_by(network.edges.geometry.values, corridor)
+        mask = mask & shapely.covered_by(network.edges.geometry.values, corridor)
     return mask
 
 
