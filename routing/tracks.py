@@ -157,29 +157,30 @@ def _impossible_jumps(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
                       max_speed_kph: float) -> npt.NDArray[np.bool_]:
     """Mark fixes reached at more than ``max_speed_kph``, vectorised per pass.
 
-    A lone outlier is fast both ways (there and back) and goes first; a run of bad fixes is then
-    peeled off one fix per pass from its side of the jump. Each pass is one numpy computation over
-    the remaining fixes, and the passes needed are bounded by the longest run of bad fixes.
+    The jumps cut the track into segments of mutually plausible fixes; the majority is trusted, so
+    each pass drops every segment no larger than its neighbours (and smaller than one of them): a
+    lone outlier or a short burst of bad fixes between two good stretches. Each pass is one numpy
+    computation; the number of passes is small because all such segments go at once.
     """
     keep = np.ones(len(lon), dtype=bool)
     coslat = np.cos(np.radians(np.nanmedian(lat))) if len(lat) else 1.0
     while True:
         idx = np.flatnonzero(keep)
-        if len(idx) < 2:
-            return ~keep
         # Equirectangular metres: errors of a fraction of a percent are irrelevant at a 250 km/h threshold.
         dx = np.diff(lon[idx]) * coslat * 111_320.0
         dy = np.diff(lat[idx]) * 110_574.0
-        kph = np.hypot(dx, dy) / (np.diff(time_ns[idx]) / 1e9) * 3.6
-        fast = kph > max_speed_kph
+        fast = np.hypot(dx, dy) / (np.diff(time_ns[idx]) / 1e9) * 3.6 > max_speed_kph
         if not fast.any():
             return ~keep
-        fast_in = np.r_[False, fast]
-        fast_out = np.r_[fast, False]
-        spike = fast_in & fast_out
-        spike[0] = fast_out[0]  # a first fix that jumps away is the odd one out
-        drop = spike if spike.any() else fast_in
-        keep[idx[drop]] = False
+        segment = np.concatenate(([0], np.cumsum(fast)))
+        sizes = np.bincount(segment).astype(float)
+        left = np.concatenate(([np.nan], sizes[:-1]))
+        right = np.concatenate((sizes[1:], [np.nan]))
+        with np.errstate(invalid="ignore"):
+            drop = (sizes <= np.fmin(left, right)) & (sizes < np.fmax(left, right))
+        if not drop.any():  # equal-sized pieces: nothing to trust more, drop the first
+            drop[np.argmin(sizes)] = True
+        keep[idx[drop[segment]]] = False
 
 
 def read_track(path: str | Path, *, gcj02: bool = False, max_speed_kph: float = MAX_SPEED_KPH) -> Track:

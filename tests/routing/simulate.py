@@ -67,11 +67,18 @@ def detour_line(network: Network, corridor_line: LineString, a: int, b: int, c: 
 
 
 def drive(line: LineString, network: Network, *, speed_mps: float = 10.0, dt_s: float = 5.0,
-          noise_m: float = 10.0, seed: int = 1) -> SimTrack:
-    """Sample a drive along ``line`` every ``dt_s`` seconds with Gaussian noise ``noise_m``."""
+          noise_m: float = 10.0, seed: int = 1, pause_at_m: float | None = None, pause_s: float = 0.0) -> SimTrack:
+    """Sample a drive along ``line`` every ``dt_s`` seconds with Gaussian noise ``noise_m``.
+
+    With ``pause_at_m`` the vehicle stands still ``pause_s`` seconds at that distance along the line.
+    """
     rng = np.random.default_rng(seed)
-    t = np.arange(0.0, line.length / speed_mps, dt_s)
-    true = shapely.get_coordinates(shapely.line_interpolate_point(line, t * speed_mps))
+    t = np.arange(0.0, line.length / speed_mps + pause_s, dt_s)
+    travelled = t * speed_mps
+    if pause_at_m is not None:
+        stop_t = pause_at_m / speed_mps
+        travelled = np.where(t < stop_t, travelled, np.maximum(pause_at_m, (t - pause_s) * speed_mps))
+    true = shapely.get_coordinates(shapely.line_interpolate_point(line, travelled))
     noisy = true + rng.normal(0.0, noise_m, true.shape)
     lon, lat = to_wgs84(noisy[:, 0], noisy[:, 1], network.crs)
     times = (START + pd.to_timedelta(t, unit="s")).strftime("%Y-%m-%dT%H:%M:%S+00:00")
