@@ -31,6 +31,7 @@ _ALIASES = {
     "speed": ("speed", "speed_kph", "speed_kmh"),
 }
 _REPORTED_ROWS = 10  # record numbers listed per reason; the count is always exact
+_MAX_BURST = 20  # longest run of fixes the jump filter may treat as outliers
 
 
 @dataclass
@@ -157,10 +158,12 @@ def _impossible_jumps(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
                       max_speed_kph: float) -> npt.NDArray[np.bool_]:
     """Mark fixes reached at more than ``max_speed_kph``, vectorised per pass.
 
-    The jumps cut the track into segments of mutually plausible fixes; the majority is trusted, so
-    each pass drops every segment no larger than its neighbours (and smaller than one of them): a
-    lone outlier or a short burst of bad fixes between two good stretches. Each pass is one numpy
-    computation; the number of passes is small because all such segments go at once.
+    The jumps cut the track into segments of mutually plausible fixes. Each pass drops every short
+    segment (at most ``_MAX_BURST`` fixes) no larger than its neighbours and smaller than one of them:
+    a lone outlier or a burst of bad fixes between two good stretches. A jump between two long
+    stretches is left alone (with 1 Hz fixes, GPS noise alone sometimes implies 250 km/h, and a
+    long stretch is not an outlier); the corridor check judges it. Each pass is one numpy computation
+    and all such segments go at once, so the passes are few.
     """
     keep = np.ones(len(lon), dtype=bool)
     coslat = np.cos(np.radians(np.nanmedian(lat))) if len(lat) else 1.0
@@ -170,16 +173,14 @@ def _impossible_jumps(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
         dx = np.diff(lon[idx]) * coslat * 111_320.0
         dy = np.diff(lat[idx]) * 110_574.0
         fast = np.hypot(dx, dy) / (np.diff(time_ns[idx]) / 1e9) * 3.6 > max_speed_kph
-        if not fast.any():
-            return ~keep
         segment = np.concatenate(([0], np.cumsum(fast)))
         sizes = np.bincount(segment).astype(float)
         left = np.concatenate(([np.nan], sizes[:-1]))
         right = np.concatenate((sizes[1:], [np.nan]))
         with np.errstate(invalid="ignore"):
-            drop = (sizes <= np.fmin(left, right)) & (sizes < np.fmax(left, right))
-        if not drop.any():  # equal-sized pieces: nothing to trust more, drop the first
-            drop[np.argmin(sizes)] = True
+            drop = (sizes <= _MAX_BURST) & (sizes <= np.fmin(left, right)) & (sizes < np.fmax(left, right))
+        if not drop.any():
+            return ~keep
         keep[idx[drop[segment]]] = False
 
 

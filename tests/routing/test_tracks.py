@@ -147,3 +147,14 @@ def test_gpx_track(tmp_path):
 def test_missing_track_file(tmp_path):
     with pytest.raises(RoutingInputError, match="not found"):
         read_track(tmp_path / "none.csv")
+
+
+def test_gps_noise_at_1_hz_never_drops_long_stretches():
+    # 10 m noise at 1 Hz sometimes implies over 250 km/h between two fixes; only short bursts may go.
+    n = 20_000
+    rng = np.random.default_rng(3)
+    df = frame(n=n, dt=1, step_deg=0.0001)
+    df["lon"] += rng.normal(0, 10 / 95_000, n)
+    df["lat"] += rng.normal(0, 10 / 110_800, n)
+    track = track_from_frame(df)
+    assert n - len(track) < n / 1000
