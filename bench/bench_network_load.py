@@ -29,7 +29,8 @@ def main() -> None:
             start = time.perf_counter()
             load_network(source, cache_dir=cache)
             cached.append(time.perf_counter() - start)
-    print(f"{source.name}: {network.graph.number_of_nodes():,} nodes, {len(network.edges):,} edges, {network.crs}")
+    print(f"{source.name}: {network.graph.number_of_nodes():,} nodes, {len(network.edges):,} edges, "
+          f"{network.crs}")
     print(f"first load (parse + simplify + speeds + projection + cache write): {first:.2f} s")
     print(f"cache load: best {min(cached):.3f} s, worst {max(cached):.3f} s (target <= 1 s)")
 

@@ -106,7 +106,8 @@ def main() -> None:
     sample = frame.iloc[:: max(1, args.fixes // args.naive)].head(args.naive)
     naive_s = naive_loop(corridor, sample)
     naive_rate = len(sample) / naive_s
-    print(f"naive per-point shapely loop: {len(sample):,} fixes in {naive_s:.3f} s = {naive_rate:,.0f} fixes/s; "
+    print(f"naive per-point shapely loop: {len(sample):,} fixes in {naive_s:.3f} s = "
+          f"{naive_rate:,.0f} fixes/s; "
           f"vectorised is {rate / naive_rate:,.0f}x faster")
     total, code = end_to_end(frame)
     print(f"end to end `hazledger route check` on a {args.fixes:,}-fix CSV: {total:.2f} s (exit {code})")

@@ -61,7 +61,7 @@ def check_lonlat(lon: float, lat: float, *, name: str = "point") -> None:
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise RoutingInputError(f"{name} has a non-finite coordinate ({lon}, {lat})")
     if abs(lon) > 180 or abs(lat) > 90:
-        raise RoutingInputError(f"{name} ({lon}, {lat}) is out of range: lon must be within ±180, lat within ±90")
+        raise RoutingInputError(f"{name} ({lon}, {lat}) is out of range: lon within ±180, lat within ±90")
 
 
 def check_inside_bbox(
@@ -73,7 +73,8 @@ def check_inside_bbox(
     otherwise be projected into a UTM zone where it means nothing.
     """
     west, south, east, north = bbox
-    if not (west - margin_deg <= lon <= east + margin_deg and south - margin_deg <= lat <= north + margin_deg):
+    inside_lon = west - margin_deg <= lon <= east + margin_deg
+    if not (inside_lon and south - margin_deg <= lat <= north + margin_deg):
         raise RoutingInputError(
             f"{name} ({lon:.6f}, {lat:.6f}) is outside the network "
             f"(lon {west:.3f}..{east:.3f}, lat {south:.3f}..{north:.3f})"

@@ -48,7 +48,7 @@ class CheckParameters:
     def validated(self) -> CheckParameters:
         """Return self after refusing nonsensical values."""
         if int(self.min_points) != self.min_points or self.min_points < 1:
-            raise RoutingInputError(f"--min-points must be a whole number of at least 1, got {self.min_points}")
+            raise RoutingInputError(f"--min-points must be a whole number, at least 1, got {self.min_points}")
         check_positive(self.min_seconds, name="--min-seconds", allow_zero=True)
         check_positive(self.max_gap_s, name="--max-gap-s")
         check_positive(self.hysteresis_m, name="hysteresis", allow_zero=True)
@@ -106,8 +106,9 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
             & (track.lat > south - _NEAR_DEG) & (track.lat < north + _NEAR_DEG))
     if not near.any():
         raise RoutingInputError(
-            f"no fix lies within {_NEAR_DEG:g}° of the corridor (track around lon {np.median(track.lon):.3f}, "
-            f"lat {np.median(track.lat):.3f}): another hemisphere, swapped lon/lat or GCJ-02 not declared?"
+            f"no fix lies within {_NEAR_DEG:g}° of the corridor (track around lon "
+            f"{np.median(track.lon):.3f}, lat {np.median(track.lat):.3f}): another hemisphere, "
+            f"swapped lon/lat or GCJ-02 not declared?"
         )
     parts = corridor.parts(forbidden=False, hazard_classes=hazard_classes)
     if not parts:
@@ -117,7 +118,8 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
     # Only the inner test of fixes already inside matters for releasing a deviation.
     inside_inner = np.zeros(len(x), dtype=bool)
     inner_idx = np.flatnonzero(~outside)
-    inside_inner[inner_idx] = _inside(parts, x[inner_idx], y[inner_idx], track.time_ns[inner_idx], hysteresis_m)
+    inside_inner[inner_idx] = _inside(parts, x[inner_idx], y[inner_idx], track.time_ns[inner_idx],
+                                      hysteresis_m)
     offset = np.zeros(len(x))
     out_idx = np.flatnonzero(outside)
     if len(out_idx):
@@ -148,7 +150,8 @@ def _iso(ns: int) -> str:
 
 
 def _episodes(kind: str, starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp], track: Track,
-              state: FixState, step_m: FloatArray, extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+              state: FixState, step_m: FloatArray,
+              extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Build episode dicts for half-open fix ranges (one dict per episode, not per fix)."""
     if not len(starts):
         return []

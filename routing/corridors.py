@@ -84,7 +84,8 @@ class Corridor:
 
     def area(self, hazard_classes: Iterable[str] | None = None) -> BaseGeometry:
         """Return the union of the permitted parts (time windows ignored), metric CRS."""
-        return shapely.union_all([f.geometry for f in self.parts(forbidden=False, hazard_classes=hazard_classes)])
+        parts = self.parts(forbidden=False, hazard_classes=hazard_classes)
+        return shapely.union_all([f.geometry for f in parts])
 
 
 def _read_features(source: str | Path | Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -109,7 +110,7 @@ def _read_features(source: str | Path | Mapping[str, Any]) -> list[dict[str, Any
         return [dict(data)]
     if kind in _LINES + _AREAS:
         return [{"type": "Feature", "geometry": dict(data), "properties": {}}]
-    raise RoutingInputError(f"corridor GeoJSON must be a FeatureCollection, Feature or geometry, got {kind!r}")
+    raise RoutingInputError(f"corridor GeoJSON must be a FeatureCollection, Feature or geometry: {kind!r}")
 
 
 def _check_degrees(geom: BaseGeometry, where: str) -> None:
@@ -208,9 +209,11 @@ def load_corridor(
     return Corridor(crs=crs, features=features, bbox=bbox, notes=notes)
 
 
-def _union_bbox(a: tuple[float, ...] | None, b: tuple[float, ...] | None) -> tuple[float, float, float, float]:
-    boxes = [box for box in (a, b) if box is not None]
-    return (min(x[0] for x in boxes), min(x[1] for x in boxes), max(x[2] for x in boxes), max(x[3] for x in boxes))
+def _union_bbox(*boxes: tuple[float, ...] | None) -> tuple[float, float, float, float]:
+    given = np.array([box for box in boxes if box is not None], dtype=float)
+    west, south = given[:, :2].min(axis=0)
+    east, north = given[:, 2:].max(axis=0)
+    return float(west), float(south), float(east), float(north)
 
 
 def _feature(
@@ -223,7 +226,8 @@ def _feature(
     notes: list[str],
 ) -> CorridorFeature:
     width = props.get("width_m", buffer_m)
-    if not isinstance(width, (int, float)) or isinstance(width, bool) or not math.isfinite(width) or width <= 0:
+    numeric = isinstance(width, (int, float)) and not isinstance(width, bool)
+    if not numeric or not math.isfinite(width) or width <= 0:
         raise RoutingInputError(f"{where}: width_m must be a positive number of metres, got {width!r}")
     if geom is None:
         if network is None or network.crs != crs:

@@ -103,7 +103,8 @@ def permitted_edges(
     -------
     numpy.ndarray
     """
-    reasons = closure_reasons(network.edges, cargo, vehicle, untagged_tunnel_category=untagged_tunnel_category)
+    reasons = closure_reasons(network.edges, cargo, vehicle,
+                              untagged_tunnel_category=untagged_tunnel_category)
     mask = (reasons == "").to_numpy()
     if corridor is not None:
         shapely.prepare(corridor)
@@ -111,7 +112,8 @@ def permitted_edges(
     return mask
 
 
-def _snap(point: Point, tree: shapely.STRtree, geoms: np.ndarray, ids: list[tuple[int, int, int]]) -> list[_Snap]:
+def _snap(point: Point, tree: shapely.STRtree, geoms: np.ndarray,
+          ids: list[tuple[int, int, int]]) -> list[_Snap]:
     """Snap to every permitted edge nearly as close as the nearest one, nearest first.
 
     The opposite carriageway of a dual road, or the reverse edge of a two-way street, is a few metres
@@ -150,7 +152,8 @@ def _routing_graph(
     return graph
 
 
-def _assemble(network: Network, graph: nx.DiGraph, path: list[Any]) -> tuple[LineString, list[tuple[int, int, int]]]:
+def _assemble(network: Network, graph: nx.DiGraph,
+              path: list[Any]) -> tuple[LineString, list[tuple[int, int, int]]]:
     """Join the edge geometries (partial at both ends) of a node path into one metric LineString."""
     geometry = network.edges.geometry
     coords: list[tuple[float, float]] = []
@@ -228,20 +231,23 @@ def plan_route(
     geoms = network.edges.geometry.values[mask]
     ids = list(network.edges.index[mask])
     tree = shapely.STRtree(geoms)
-    xs, ys = to_metric(np.array([origin[0], destination[0]]), np.array([origin[1], destination[1]]), network.crs)
+    lons, lats = np.array([origin[0], destination[0]]), np.array([origin[1], destination[1]])
+    xs, ys = to_metric(lons, lats, network.crs)
     snaps = []
     for name, x, y in (("origin", xs[0], ys[0]), ("destination", xs[1], ys[1])):
         found = _snap(Point(x, y), tree, geoms, ids)
         if found[0].distance_m > max_snap_m:
             raise RoutingInputError(
-                f"{name} is {found[0].distance_m:.0f} m from the nearest permitted road (limit {max_snap_m:.0f} m)"
+                f"{name} is {found[0].distance_m:.0f} m from the nearest permitted road "
+                f"(limit {max_snap_m:.0f} m)"
             )
         snaps.append(found)
     graph = _routing_graph(network, mask, snaps[0], snaps[1])
     try:
         travel_time, path = nx.single_source_dijkstra(graph, _ORIGIN, _DESTINATION, weight="weight")
     except nx.NetworkXNoPath:
-        raise NoRouteError("no permitted route between origin and destination for this cargo and vehicle") from None
+        raise NoRouteError(
+            "no permitted route between origin and destination for this cargo and vehicle") from None
     line, used = _assemble(network, graph, path)
     osmids = network.edges.loc[used, "osmid"].tolist()
     flat = [int(w) for ids_ in osmids for w in (ids_ if isinstance(ids_, list) else [ids_])]

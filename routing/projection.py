@@ -70,12 +70,14 @@ def to_wgs84(x: FloatArray, y: FloatArray, crs: pyproj.CRS) -> tuple[FloatArray,
 
 def geometry_to_metric(geom: BaseGeometry, crs: pyproj.CRS) -> BaseGeometry:
     """Project a WGS-84 shapely geometry to ``crs``."""
-    return shapely.transform(geom, _transformer(WGS84.to_string(), crs.to_string()).transform, interleaved=False)
+    forward = _transformer(WGS84.to_string(), crs.to_string()).transform
+    return shapely.transform(geom, forward, interleaved=False)
 
 
 def geometry_to_wgs84(geom: BaseGeometry, crs: pyproj.CRS) -> BaseGeometry:
     """Project a shapely geometry in ``crs`` back to WGS-84."""
-    return shapely.transform(geom, _transformer(crs.to_string(), WGS84.to_string()).transform, interleaved=False)
+    inverse = _transformer(crs.to_string(), WGS84.to_string()).transform
+    return shapely.transform(geom, inverse, interleaved=False)
 
 
 def _gcj_offset(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:

@@ -85,13 +85,13 @@ def parse_limit(values: pd.Series, *, unit: str) -> pd.Series:
     text = values.where(values.notna(), "").astype(str).str.lower()
     number = pd.to_numeric(text.str.extract(r"^\s*\[?'?(\d+(?:\.\d+)?)")[0], errors="coerce")
     if unit == "t":
-        scale = np.where(text.str.contains(r"\d\s*kg"), 0.001, np.where(text.str.contains("lbs"), 0.00045359237, 1.0))
+        pounds = np.where(text.str.contains("lbs"), 0.00045359237, 1.0)
+        scale = np.where(text.str.contains(r"\d\s*kg"), 0.001, pounds)
         return number * scale
     feet = text.str.extract(r"(\d+)\s*'\s*(\d+)?")
     in_feet = feet[0].notna()
-    imperial = pd.to_numeric(feet[0], errors="coerce") * 0.3048 + pd.to_numeric(feet[1], errors="coerce").fillna(
-        0
-    ) * 0.0254
+    inches = pd.to_numeric(feet[1], errors="coerce").fillna(0)
+    imperial = pd.to_numeric(feet[0], errors="coerce") * 0.3048 + inches * 0.0254
     return number.where(~in_feet, imperial)
 
 

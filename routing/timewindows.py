@@ -43,7 +43,10 @@ class TimeWindows:
         seconds = (local.hour * 3600 + local.minute * 60 + local.second).to_numpy()
         result = np.zeros(len(time_ns), dtype=bool)
         for start, end in self.spans:
-            inside = (seconds >= start) & (seconds < end) if start <= end else (seconds >= start) | (seconds < end)
+            if start <= end:
+                inside = (seconds >= start) & (seconds < end)
+            else:  # the window wraps past midnight
+                inside = (seconds >= start) | (seconds < end)
             result |= inside
         return result
 

@@ -123,7 +123,9 @@ def track_from_frame(frame: pd.DataFrame, *, gcj02: bool = False, source: str = 
     reason[~lonlat_mask(lon, lat)] = "coordinate out of range"
     reason[np.isnan(lon) | np.isnan(lat)] = "non-numeric coordinate"
     reason[(lon_raw.isna() | lat_raw.isna()).to_numpy()] = "missing coordinate"
-    speed = pd.to_numeric(frame[cols["speed"]], errors="coerce").to_numpy(dtype=float) if "speed" in cols else None
+    speed = None
+    if "speed" in cols:
+        speed = pd.to_numeric(frame[cols["speed"]], errors="coerce").to_numpy(dtype=float)
     if gcj02:
         lon, lat = gcj02_to_wgs84(lon, lat)
     return _finish(lon, lat, time_ns, speed, reason, source, max_speed_kph)
@@ -149,13 +151,14 @@ def _finish(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns:
     total = len(reason)
     if len(order) < 2 or len(order) * 2 < total:
         summary = "; ".join(f"{d['reason']} ×{d['count']} (first row {d['rows'][0]})" for d in dropped)
-        raise RoutingInputError(f"{source}: too few valid fixes ({len(order)} of {total}): {summary or 'none'}")
+        raise RoutingInputError(
+            f"{source}: too few valid fixes ({len(order)} of {total}): {summary or 'none'}")
     return Track(lon=lon[order], lat=lat[order], time_ns=time_ns[order],
                  speed_kph=None if speed is None else speed[order], points=total, dropped=dropped)
 
 
-def _impossible_jumps(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns: npt.NDArray[np.int64],
-                      max_speed_kph: float) -> npt.NDArray[np.bool_]:
+def _impossible_jumps(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64],
+                      time_ns: npt.NDArray[np.int64], max_speed_kph: float) -> npt.NDArray[np.bool_]:
     """Mark fixes reached at more than ``max_speed_kph``, vectorised per pass.
 
     The jumps cut the track into segments of mutually plausible fixes. Each pass drops every short

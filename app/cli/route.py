@@ -65,10 +65,11 @@ def _network(path: Path | None, cache_dir: Path | None) -> Any:
 _un_option = click.option("--un", "un_numbers", multiple=True, metavar="NUMBER",
                           help="UN number on board (repeatable), e.g. 1203 or UN1203.")
 _catalogue_option = click.option("--catalogue", type=_FILE, default=None,
-                                 help="UN list CSV (default: ../shared/data/dangerous_goods/un_numbers_adr.csv).")
+                                 help="UN list CSV (default: the shared un_numbers_adr.csv).")
 _cache_option = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                              help="Prepared-network cache (default $HAZLEDGER_CACHE_DIR or instance/cache).")
-_plot_option = click.option("--plot", type=_FILE, default=None, help="Also draw a picture (.png, .svg or .pdf).")
+_plot_option = click.option("--plot", type=_FILE, default=None,
+                            help="Also draw a picture (.png, .svg or .pdf).")
 _buffer_option = click.option("--buffer-m", type=float, default=50.0, show_default=True,
                               help="Half-width of line corridors without a width_m property, metres.")
 
@@ -78,14 +79,15 @@ _buffer_option = click.option("--buffer-m", type=float, default=50.0, show_defau
 @click.option("--track", "track_path", type=_FILE, required=True, help="Track: CSV, GeoJSON or GPX.")
 @_buffer_option
 @click.option("--min-points", type=int, default=3, show_default=True, help="Fixes a deviation must last.")
-@click.option("--min-seconds", type=float, default=60.0, show_default=True, help="Seconds a deviation must last.")
+@click.option("--min-seconds", type=float, default=60.0, show_default=True,
+              help="Seconds a deviation must last.")
 @click.option("--max-gap-s", type=float, default=300.0, show_default=True,
               help="Longer gaps between fixes are signal_gap episodes.")
 @click.option("--hysteresis-m", type=float, default=10.0, show_default=True,
               help="Depth inside the corridor needed to end a deviation.")
 @click.option("--gcj02", is_flag=True, help="Track coordinates are GCJ-02 (Chinese web maps); convert them.")
 @click.option("--network", "network_path", type=_FILE, default=None,
-              help="Road network (.osm/.graphml): for corridors given as OSM way ids, and the plot background.")
+              help="Road network (.osm/.graphml): for OSM way id corridors and the plot background.")
 @_un_option
 @_catalogue_option
 @_cache_option
@@ -130,7 +132,8 @@ def _echo_check_text(result: dict[str, Any]) -> None:
     for e in result["episodes"]:
         where = f" [{e['zone']}, {e['rule']}]" if "zone" in e else ""
         click.echo(f"  {e['kind']}{where}: {e['start']} → {e['end']} ({e['duration_s']:.0f} s), "
-                   f"max {e['max_offset_m']:.0f} m off, {e['length_m']:.0f} m, fixes {e['first_index']}–{e['last_index']}")
+                   f"max {e['max_offset_m']:.0f} m off, {e['length_m']:.0f} m, "
+                   f"fixes {e['first_index']}–{e['last_index']}")
     for note in result["notes"]:
         click.echo(f"  note: {note}")
 
@@ -141,13 +144,16 @@ def _echo_check_text(result: dict[str, Any]) -> None:
 @click.option("--to", "destination", required=True, metavar="LON,LAT", help="End, WGS-84 degrees.")
 @_un_option
 @_catalogue_option
-@click.option("--packaged", is_flag=True, help="Goods in packages, not tank/bulk (the laxer half of D/E-like codes).")
-@click.option("--weight-t", type=float, default=None, help="Vehicle gross weight, tonnes (over 3.5 t is an HGV).")
+@click.option("--packaged", is_flag=True,
+              help="Goods in packages, not tank/bulk (the laxer half of codes like D/E).")
+@click.option("--weight-t", type=float, default=None,
+              help="Vehicle gross weight, tonnes (over 3.5 t is an HGV).")
 @click.option("--height-m", type=float, default=None, help="Vehicle height, metres.")
 @click.option("--hgv", is_flag=True, help="The vehicle is a heavy goods vehicle (closes hgv=no roads).")
 @click.option("--untagged-tunnel-category", type=click.Choice(list("ABCDE")), default="A", show_default=True,
               help="ADR category assumed for tunnels without one (E: closed to every dangerous load).")
-@click.option("--corridor", "corridor_path", type=_FILE, default=None, help="Stay inside this corridor GeoJSON.")
+@click.option("--corridor", "corridor_path", type=_FILE, default=None,
+              help="Stay inside this corridor GeoJSON.")
 @_buffer_option
 @click.option("--max-snap-m", type=float, default=500.0, show_default=True,
               help="How far --from/--to may be from a permitted road.")
@@ -155,8 +161,9 @@ def _echo_check_text(result: dict[str, Any]) -> None:
 @_plot_option
 @click.option("--format", "fmt", type=click.Choice(["geojson", "text"]), default="geojson", show_default=True)
 @_reasons_to_exit_2
-def plan(network_path: Path, origin: str, destination: str, un_numbers: tuple[str, ...], catalogue: Path | None,
-         packaged: bool, weight_t: float | None, height_m: float | None, hgv: bool, untagged_tunnel_category: str,
+def plan(network_path: Path, origin: str, destination: str, un_numbers: tuple[str, ...],
+         catalogue: Path | None, packaged: bool, weight_t: float | None, height_m: float | None, hgv: bool,
+         untagged_tunnel_category: str,
          corridor_path: Path | None, buffer_m: float, max_snap_m: float, cache_dir: Path | None,
          plot: Path | None, fmt: str) -> None:
     """Plan the fastest route that respects the cargo's restrictions; print a GeoJSON Feature."""
@@ -189,6 +196,6 @@ def plan(network_path: Path, origin: str, destination: str, un_numbers: tuple[st
     if fmt == "geojson":
         echo_json(result.to_geojson(properties))
     else:
+        load = f"; cargo UN{', UN'.join(cargo.un_numbers)} (tunnel code {cargo.tunnel_code})" if cargo else ""
         click.echo(f"route: {result.length_m / 1000:.2f} km, {result.travel_time_s / 60:.1f} min, "
-                   f"{len(result.edges)} edges, {len(result.osm_way_ids)} OSM ways"
-                   + (f"; cargo UN{', UN'.join(cargo.un_numbers)} (tunnel code {cargo.tunnel_code})" if cargo else ""))
+                   f"{len(result.edges)} edges, {len(result.osm_way_ids)} OSM ways{load}")

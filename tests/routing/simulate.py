@@ -67,7 +67,8 @@ def detour_line(network: Network, corridor_line: LineString, a: int, b: int, c: 
 
 
 def drive(line: LineString, network: Network, *, speed_mps: float = 10.0, dt_s: float = 5.0,
-          noise_m: float = 10.0, seed: int = 1, pause_at_m: float | None = None, pause_s: float = 0.0) -> SimTrack:
+          noise_m: float = 10.0, seed: int = 1, pause_at_m: float | None = None,
+          pause_s: float = 0.0) -> SimTrack:
     """Sample a drive along ``line`` every ``dt_s`` seconds with Gaussian noise ``noise_m``.
 
     With ``pause_at_m`` the vehicle stands still ``pause_s`` seconds at that distance along the line.

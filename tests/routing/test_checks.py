@@ -75,7 +75,8 @@ def test_signal_gap_is_an_episode(shanghai, demo_corridor, corridor_line):
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_detour_over_parallel_streets_gives_exactly_the_expected_episodes(shanghai, demo_corridor, detour, seed):
+def test_detour_over_parallel_streets_gives_exactly_the_expected_episodes(
+        shanghai, demo_corridor, detour, seed):
     sim = drive(detour, shanghai, seed=seed)
     result = check_track(track_from_frame(sim.frame), demo_corridor)
     assert kinds(result) == [("deviation", None), ("forbidden_zone", "no_entry")]
@@ -86,7 +87,8 @@ def test_detour_over_parallel_streets_gives_exactly_the_expected_episodes(shangh
     true_offset = shapely.distance(demo_corridor.area(), truth_points).max()
     assert deviation["max_offset_m"] == pytest.approx(true_offset, abs=30)
     assert deviation["length_m"] > 2 * true_offset  # out to the parallel street and back
-    assert deviation["duration_s"] == pytest.approx(5.0 * (deviation["last_index"] - deviation["first_index"]))
+    fixes = deviation["last_index"] - deviation["first_index"]
+    assert deviation["duration_s"] == pytest.approx(5.0 * fixes)
     (zone_geom,) = [f.geometry for f in demo_corridor.parts(forbidden=True) if f.rule == "no_entry"]
     (in_first, in_last), = true_runs(shapely.contains(zone_geom, truth_points))
     assert abs(zone["first_index"] - in_first) <= 1 and abs(zone["last_index"] - in_last) <= 1
@@ -157,4 +159,5 @@ def test_result_shape(shanghai, demo_corridor, detour):
     contract = {"kind", "start", "end", "duration_s", "max_offset_m", "length_m", "first_index", "last_index"}
     for episode in result["episodes"]:
         assert contract <= set(episode)
-        assert episode["start"].endswith("+00:00") and pd.Timestamp(episode["end"]) >= pd.Timestamp(episode["start"])
+        assert episode["start"].endswith("+00:00")
+        assert pd.Timestamp(episode["end"]) >= pd.Timestamp(episode["start"])

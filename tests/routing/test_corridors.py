@@ -35,8 +35,8 @@ def test_forbidden_zones_and_properties():
                                                   [121.471, 31.231], [121.471, 31.229]]]}
     corridor = load_corridor(fc(
         (LINE, {"name": "main", "hazard_classes": ["3"]}),
-        (square, {"role": "forbidden", "rule": "no_stop", "name": "school", "time_windows": [["07:00", "09:00"]],
-                  "tz": "Asia/Shanghai"}),
+        (square, {"role": "forbidden", "rule": "no_stop", "name": "school",
+                  "time_windows": [["07:00", "09:00"]], "tz": "Asia/Shanghai"}),
     ))
     (part,) = corridor.parts(forbidden=False)
     (zone,) = corridor.parts(forbidden=True)
@@ -97,7 +97,8 @@ def test_way_id_corridor_resolves_against_the_network(shanghai):
 
 def test_time_windows_evaluate_in_local_time():
     windows = parse_time_windows([["22:00", "06:00"]], "Asia/Shanghai", where="zone")
-    utc = pd.to_datetime(["2026-01-01T13:00:00Z", "2026-01-01T15:00:00Z", "2026-01-01T23:00:00Z"]).as_unit("ns")
+    stamps = ["2026-01-01T13:00:00Z", "2026-01-01T15:00:00Z", "2026-01-01T23:00:00Z"]
+    utc = pd.to_datetime(stamps).as_unit("ns")
     # 21:00, 23:00 and 07:00 in Shanghai.
     assert windows.active(utc.asi8).tolist() == [False, True, False]
     assert parse_time_windows(None, None, where="x").active(utc.asi8).all()

@@ -56,9 +56,11 @@ def test_route_is_fastest_among_permitted_edges(shanghai):
 
 
 def test_strict_tunnel_policy_leaves_no_permitted_crossing(shanghai, catalogue):
-    # The extract has no Huangpu bridge: with every untagged tunnel treated as category E, gasoline cannot cross.
+    # The extract has no Huangpu bridge: with every untagged tunnel treated as category E,
+    # gasoline cannot cross.
+    gasoline = cargo_from_un(["1203"], catalogue)
     with pytest.raises(NoRouteError, match="no permitted route"):
-        plan_route(shanghai, PUXI, PUDONG, cargo=cargo_from_un(["1203"], catalogue), untagged_tunnel_category="E")
+        plan_route(shanghai, PUXI, PUDONG, cargo=gasoline, untagged_tunnel_category="E")
 
 
 def test_endpoints_snap_to_permitted_edges_not_the_closed_tunnel(shanghai, catalogue):
@@ -66,7 +68,8 @@ def test_endpoints_snap_to_permitted_edges_not_the_closed_tunnel(shanghai, catal
     tunnel = shanghai.edges[shanghai.edges["hazmat"] == "no"].geometry.iloc[0]
     from routing.projection import geometry_to_wgs84
     mid = geometry_to_wgs84(tunnel.interpolate(0.5, normalized=True), shanghai.crs)
-    route = plan_route(shanghai, (mid.x, mid.y), PUXI, cargo=cargo_from_un(["1203"], catalogue), max_snap_m=2000)
+    gasoline = cargo_from_un(["1203"], catalogue)
+    route = plan_route(shanghai, (mid.x, mid.y), PUXI, cargo=gasoline, max_snap_m=2000)
     assert _hazmat_no_edges(shanghai, route) == 0
     assert route.snap_offsets_m[0] > 0
 

@@ -80,7 +80,8 @@ def test_epoch_seconds_and_milliseconds_and_naive_iso_times():
     millis = track_from_frame(frame().assign(time=(T0.timestamp() + np.arange(20) * 5) * 1000))
     stamps = [T0 + pd.Timedelta(seconds=5 * i) for i in range(20)]
     naive = track_from_frame(frame().assign(time=[t.strftime("%Y-%m-%d %H:%M:%S") for t in stamps]))
-    offset = track_from_frame(frame().assign(time=[t.tz_convert("Asia/Shanghai").isoformat() for t in stamps]))
+    local = [t.tz_convert("Asia/Shanghai").isoformat() for t in stamps]
+    offset = track_from_frame(frame().assign(time=local))
     for track in (millis, naive, offset):
         np.testing.assert_array_equal(track.time_ns, seconds.time_ns)
     assert seconds.time_ns[0] == T0.value
@@ -105,7 +106,8 @@ def test_gcj02_flag_converts_coordinates():
     ("", "empty file"),
     ("time,lon,lat\n", "no fixes"),
     ("2026-01-01T08:00:00Z,121.47,31.23\n2026-01-01T08:00:05Z,121.48,31.23\n", "header must name"),
-    ("time,lon,lat\n2026-01-01T08:00:00Z,abc,31.23\n2026-01-01T08:00:05Z,def,31.23\n", "non-numeric coordinate"),
+    ("time,lon,lat\n2026-01-01T08:00:00Z,abc,31.23\n2026-01-01T08:00:05Z,def,31.23\n",
+     "non-numeric coordinate"),
     ("time,lon,lat\n2026-01-01T08:00:00Z,191,31.23\n2026-01-01T08:00:05Z,191,31.23\n", "out of range"),
     ("time,lon,lat\n2026-01-01T08:00:00Z,NaN,31.23\n2026-01-01T08:00:05Z,nan,31.23\n", "missing coordinate"),
     ("time,lon,lat\nmonday,121.47,31.23\ntuesday,121.48,31.23\n", "unparseable time"),
@@ -132,11 +134,12 @@ def test_geojson_track(tmp_path):
 
 
 def test_gpx_track(tmp_path):
-    points = "".join(f'<trkpt lat="31.23" lon="{121.47 + i * 3e-4:.4f}"><time>2026-01-01T08:00:{5 * i:02d}Z</time>'
-                     "</trkpt>" for i in range(4))
+    points = "".join(f'<trkpt lat="31.23" lon="{121.47 + i * 3e-4:.4f}">'
+                     f"<time>2026-01-01T08:00:{5 * i:02d}Z</time></trkpt>" for i in range(4))
     path = tmp_path / "t.gpx"
-    path.write_text('<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">'
-                    f"<trk><trkseg>{points}</trkseg></trk></gpx>", encoding="utf-8")
+    header = ('<?xml version="1.0"?>'
+              '<gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">')
+    path.write_text(f"{header}<trk><trkseg>{points}</trkseg></trk></gpx>", encoding="utf-8")
     track = read_track(path)
     assert len(track) == 4 and track.time_ns[1] - track.time_ns[0] == 5_000_000_000
     path.write_text("<gpx><trk>", encoding="utf-8")
