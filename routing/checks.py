@@ -12,8 +12,9 @@ metres inside a 50 m buffer therefore never raises an alarm, while a detour does
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,10 +25,10 @@ from shapely.geometry.base import BaseGeometry
 
 from routing._errors import RoutingInputError
 from routing._validate import check_positive
-from routing.corridors import Corridor, CorridorFeature
+from routing.corridors import Corridor, CorridorFeature, load_corridor
 from routing.episodes import bridge_short_gaps, hysteresis, persistent_runs, runs
 from routing.projection import to_metric
-from routing.tracks import Track
+from routing.tracks import Track, track_from_frame
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -234,3 +235,34 @@ def check_track(track: Track, corridor: Corridor, params: CheckParameters | None
         "notes": corridor.notes,
         "crs": corridor.crs.to_string(),
     }
+
+
+def check_fixes(corridor: str | Path | Mapping[str, Any],
+                fixes: pd.DataFrame | Iterable[Mapping[str, Any]], *, buffer_m: float = 50.0, params: CheckParameters | None = None, gcj02: bool = False,
+                hazard_classes: Iterable[str] | None = None) -> dict[str, Any]:
+    """Check fixes held in memory (e.g. the app's stored GPS fixes) against a corridor GeoJSON.
+
+    The same result as ``hazledger route check --format json`` for the same data.
+
+    Parameters
+    ----------
+    corridor : str, pathlib.Path or mapping
+        Corridor GeoJSON (file or parsed).
+    fixes : pandas.DataFrame or iterable of mappings
+        ``time``, ``lon``, ``lat`` and optional ``speed`` per fix.
+    buffer_m : float
+        Half-width for line corridors without ``width_m``.
+    params : CheckParameters, optional
+        Thresholds.
+    gcj02 : bool
+        Fix coordinates are GCJ-02.
+    hazard_classes : iterable of str, optional
+        Cargo classes, to select the corridor parts and zones that apply.
+
+    Returns
+    -------
+    dict
+    """
+    frame = fixes if isinstance(fixes, pd.DataFrame) else pd.DataFrame(list(fixes))
+    track = track_from_frame(frame, gcj02=gcj02, source="fixes")
+    return check_track(track, load_corridor(corridor, buffer_m=buffer_m), params, hazard_classes=hazard_classes)

@@ -252,3 +252,20 @@ def test_route_cli_module_imports_no_flask_or_database():
     roots = {name.split(".")[0] for name in imported}
     assert not roots & {"flask", "sqlalchemy", "models"}
     assert {name for name in imported if name.startswith("app.")} == {"app.cli._common"}
+
+
+def test_plan_inside_a_corridor_then_check_the_drive(plan, tmp_path):
+    from shapely.geometry import shape
+
+    corridor = Path(__file__).resolve().parents[2] / "geodata" / "demo_corridor_shanghai.geojson"
+    data = json.loads(corridor.read_text(encoding="utf-8"))
+    line = shape(next(f["geometry"] for f in data["features"] if f["geometry"]["type"] == "LineString"))
+    start, end = (line.interpolate(f, normalized=True) for f in (0.4, 0.75))
+    result = plan("--from", f"{start.x},{start.y}", "--to", f"{end.x},{end.y}", "--corridor", corridor)
+    assert result.exit_code == 0, result.stderr
+    coords = np.array(json.loads(result.stdout)["geometry"]["coordinates"])
+    times = [(T0 + pd.Timedelta(seconds=10 * i)).isoformat() for i in range(len(coords))]
+    track = tmp_path / "drive.csv"
+    pd.DataFrame({"time": times, "lon": coords[:, 0], "lat": coords[:, 1]}).to_csv(track, index=False)
+    check = run("check", "--corridor", corridor, "--track", track)
+    assert check.exit_code == 0, check.stdout

@@ -161,3 +161,16 @@ def test_result_shape(shanghai, demo_corridor, detour):
         assert contract <= set(episode)
         assert episode["start"].endswith("+00:00")
         assert pd.Timestamp(episode["end"]) >= pd.Timestamp(episode["start"])
+
+
+def test_check_fixes_matches_the_file_path(shanghai, detour):
+    import json
+
+    from routing.checks import check_fixes
+    from routing.corridors import load_corridor as load
+
+    frame = drive(detour, shanghai, seed=2).frame
+    data = json.loads(DEMO_CORRIDOR.read_text(encoding="utf-8"))
+    from_memory = check_fixes(data, frame.to_dict("records"))
+    from_objects = check_track(track_from_frame(frame), load(DEMO_CORRIDOR))
+    assert from_memory == from_objects and not from_memory["compliant"]
