@@ -238,7 +238,8 @@ def check_track(track: Track, corridor: Corridor, params: CheckParameters | None
 
 
 def check_fixes(corridor: str | Path | Mapping[str, Any],
-                fixes: pd.DataFrame | Iterable[Mapping[str, Any]], *, buffer_m: float = 50.0, params: CheckParameters | None = None, gcj02: bool = False,
+                fixes: pd.DataFrame | Iterable[Mapping[str, Any]], *, buffer_m: float = 50.0,
+                params: CheckParameters | None = None, gcj02: bool = False,
                 hazard_classes: Iterable[str] | None = None) -> dict[str, Any]:
     """Check fixes held in memory (e.g. the app's stored GPS fixes) against a corridor GeoJSON.
 
@@ -265,4 +266,5 @@ def check_fixes(corridor: str | Path | Mapping[str, Any],
     """
     frame = fixes if isinstance(fixes, pd.DataFrame) else pd.DataFrame(list(fixes))
     track = track_from_frame(frame, gcj02=gcj02, source="fixes")
-    return check_track(track, load_corridor(corridor, buffer_m=buffer_m), params, hazard_classes=hazard_classes)
+    loaded = load_corridor(corridor, buffer_m=buffer_m)
+    return check_track(track, loaded, params, hazard_classes=hazard_classes)
