@@ -74,6 +74,8 @@ def _inside(parts: list[CorridorFeature], x: FloatArray, y: FloatArray, time_ns:
     """Which fixes lie inside any part active at their time (parts shrunk by ``shrink_m``)."""
     def area(geom: BaseGeometry) -> BaseGeometry:
         shaped = geom.buffer(-shrink_m) if shrink_m else geom
+        if shaped.is_empty:  # a corridor narrower than twice the hysteresis: release on the corridor itself
+            shaped = geom
         shapely.prepare(shaped)
         return shaped
 

@@ -188,7 +188,7 @@ def load_corridor(
             continue
         try:
             geom = shape(geometry) if geometry else None
-        except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException) as exc:
+        except (ValueError, TypeError, AttributeError, LookupError, shapely.errors.GEOSException) as exc:
             raise RoutingInputError(f"{where}: unreadable geometry ({exc})") from None
         if geom is None or geom.is_empty or geom.geom_type not in _LINES + _AREAS:
             notes.append(f"{where}: {geom.geom_type if geom is not None else 'no'} geometry ignored")

@@ -129,6 +129,8 @@ def prepare_graph(graph: nx.MultiDiGraph, source: str = "") -> Network:
     """
     if graph.number_of_edges() == 0:
         raise RoutingInputError(f"network {source} has no drivable edges")
+    if not pyproj.CRS(graph.graph.get("crs", "EPSG:4326")).is_geographic:
+        graph = ox.project_graph(graph, to_latlong=True)  # e.g. a GraphML saved after projection
     nodes = ox.graph_to_gdfs(graph, edges=False)
     west, south, east, north = (float(v) for v in nodes.total_bounds)
     if "speed_kph" not in next(iter(graph.edges(data=True)))[2]:

@@ -230,11 +230,12 @@ def _geojson_frame(source: Path) -> pd.DataFrame:
     if not isinstance(features, list):
         raise RoutingInputError(f"{source.name}: expected a FeatureCollection of Points with a time property")
     rows = []
-    for feature in features:
-        geometry = (feature or {}).get("geometry") or {}
+    for item in features:
+        feature = item if isinstance(item, dict) else {}
+        geometry = feature.get("geometry") if isinstance(feature.get("geometry"), dict) else {}
         coords = geometry.get("coordinates") if geometry.get("type") == "Point" else None
         ok = isinstance(coords, list) and len(coords) >= 2
-        props = (feature or {}).get("properties") or {}
+        props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
         rows.append({"time": props.get("time"), "lon": coords[0] if ok else None,
                      "lat": coords[1] if ok else None, "speed": props.get("speed")})
     return pd.DataFrame(rows, columns=["time", "lon", "lat", "speed"])

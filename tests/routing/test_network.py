@@ -50,3 +50,14 @@ def test_bad_network_files(tmp_path):
     broken.write_text("<osm><way id='1'>", encoding="utf-8")
     with pytest.raises(RoutingInputError, match="cannot read network"):
         load_network(broken, cache_dir=tmp_path)
+
+
+def test_projected_graphml_round_trip(shanghai, tmp_path):
+    import osmnx as ox
+
+    path = tmp_path / "shanghai_projected.graphml"
+    ox.save_graphml(shanghai.graph, path)
+    again = load_network(path, cache_dir=tmp_path)
+    assert again.crs == shanghai.crs and len(again.edges) == len(shanghai.edges)
+    assert again.bbox == pytest.approx(shanghai.bbox, abs=1e-6)
+    assert (again.edges["hazmat"] == "no").sum() == 12
