@@ -68,7 +68,8 @@ def _draw_corridor(ax: Axes, corridor: Corridor) -> None:
 def _save(figure: Figure, ax: Axes, path: Path) -> None:
     ax.autoscale_view()
     ax.legend(loc="upper right", fontsize=8)
-    figure.text(0.99, 0.01, ATTRIBUTION, ha="right", va="bottom", fontsize=8, color="#444444")
+    ax.text(0.99, 0.01, ATTRIBUTION, transform=ax.transAxes, ha="right", va="bottom", fontsize=8,
+            color="#444444", bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"}, zorder=5)
     figure.savefig(path, bbox_inches="tight")
 
 
