@@ -1,0 +1,272 @@
+"""Track checks against a corridor: deviations, forbidden zones, signal gaps.
+
+All per-fix work is vectorised: one projection, one prepared ``contains_xy`` per polygon set, a
+distance computed only for the fixes outside the corridor, and run-length logic for the episodes.
+
+Deviation rule: a fix is *out* when it lies outside the corridor; a deviation state latches on out
+fixes and is released only by fixes inside the corridor shrunk by ``hysteresis_m`` (hysteresis);
+fewer than ``min_points`` fixes back inside do not end it; and an episode is reported only when it
+lasts at least ``min_points`` fixes AND ``min_seconds``. A single outlier or GPS noise of tens of
+metres inside a 50 m buffer therefore never raises an alarm, while a detour does.
+``max_offset_m`` is the largest distance outside the corridor polygon (not from its centre line).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from routing._errors import RoutingInputError
+from routing._validate import check_positive
+from routing.corridors import Corridor, CorridorFeature, load_corridor
+from routing.episodes import bridge_short_gaps, hysteresis, persistent_runs, runs
+from routing.projection import to_metric
+from routing.tracks import Track, track_from_frame
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+STOP_SPEED_KPH = 5.0
+_STOP_BASELINE_S = 30.0  # speed for stop detection is measured over this long, to average GPS noise away
+_NEAR_DEG = 1.0  # a track with no fix within this many degrees of the corridor is in the wrong place
+
+
+@dataclass(frozen=True)
+class CheckParameters:
+    """Thresholds of a track check (defaults are the CLI's)."""
+
+    min_points: int = 3
+    min_seconds: float = 60.0
+    max_gap_s: float = 300.0
+    hysteresis_m: float = 10.0
+
+    def validated(self) -> CheckParameters:
+        """Return self after refusing nonsensical values."""
+        if int(self.min_points) != self.min_points or self.min_points < 1:
+            raise RoutingInputError(f"--min-points must be a whole number, at least 1, got {self.min_points}")
+        check_positive(self.min_seconds, name="--min-seconds", allow_zero=True)
+        check_positive(self.max_gap_s, name="--max-gap-s")
+        check_positive(self.hysteresis_m, name="hysteresis", allow_zero=True)
+        return self
+
+
+@dataclass
+class FixState:
+    """Per-fix results of the vectorised stage (valid fixes, time order)."""
+
+    x: FloatArray
+    y: FloatArray
+    time_s: FloatArray
+    outside: BoolArray
+    inside_inner: BoolArray
+    offset_m: FloatArray
+    zones: list[tuple[CorridorFeature, BoolArray]]
+
+
+def _inside(parts: list[CorridorFeature], x: FloatArray, y: FloatArray, time_ns: npt.NDArray[np.int64],
+            shrink_m: float = 0.0) -> BoolArray:
+    """Which fixes lie inside any part active at their time (parts shrunk by ``shrink_m``)."""
+    def area(geom: BaseGeometry) -> BaseGeometry:
+        shaped = geom.buffer(-shrink_m) if shrink_m else geom
+        if shaped.is_empty:  # a corridor narrower than twice the hysteresis: release on the corridor itself
+            shaped = geom
+        shapely.prepare(shaped)
+        return shaped
+
+    always = [p.geometry for p in parts if p.windows.always]
+    inside = shapely.contains_xy(area(shapely.union_all(always)), x, y) if always else np.zeros(len(x), bool)
+    for part in parts:
+        if not part.windows.always:
+            inside |= shapely.contains_xy(area(part.geometry), x, y) & part.windows.active(time_ns)
+    return inside
+
+
+def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
+               hazard_classes: Iterable[str] | None = None) -> FixState:
+    """Project the fixes and test them against the corridor and zones (the per-fix stage).
+
+    Parameters
+    ----------
+    track : Track
+    corridor : Corridor
+    hysteresis_m : float
+        Depth inside the corridor needed to end a deviation.
+    hazard_classes : iterable of str, optional
+        Cargo classes; selects the corridor parts and zones that apply.
+
+    Returns
+    -------
+    FixState
+    """
+    west, south, east, north = corridor.bbox
+    near = ((track.lon > west - _NEAR_DEG) & (track.lon < east + _NEAR_DEG)
+            & (track.lat > south - _NEAR_DEG) & (track.lat < north + _NEAR_DEG))
+    if not near.any():
+        raise RoutingInputError(
+            f"no fix lies within {_NEAR_DEG:g}° of the corridor (track around lon "
+            f"{np.median(track.lon):.3f}, lat {np.median(track.lat):.3f}): another hemisphere, "
+            f"swapped lon/lat or GCJ-02 not declared?"
+        )
+    parts = corridor.parts(forbidden=False, hazard_classes=hazard_classes)
+    if not parts:
+        raise RoutingInputError("no corridor part is approved for the cargo's hazard classes")
+    x, y = to_metric(track.lon, track.lat, corridor.crs)
+    outside = ~_inside(parts, x, y, track.time_ns)
+    # Only the inner test of fixes already inside matters for releasing a deviation.
+    inside_inner = np.zeros(len(x), dtype=bool)
+    inner_idx = np.flatnonzero(~outside)
+    inside_inner[inner_idx] = _inside(parts, x[inner_idx], y[inner_idx], track.time_ns[inner_idx],
+                                      hysteresis_m)
+    offset = np.zeros(len(x))
+    out_idx = np.flatnonzero(outside)
+    if len(out_idx):
+        union = shapely.union_all([p.geometry for p in parts])
+        offset[out_idx] = shapely.distance(union, shapely.points(x[out_idx], y[out_idx]))
+    zones = [(z, _inside([z], x, y, track.time_ns))
+             for z in corridor.parts(forbidden=True, hazard_classes=hazard_classes)]
+    return FixState(x=x, y=y, time_s=(track.time_ns - track.time_ns[0]) / 1e9, outside=outside,
+                    inside_inner=inside_inner, offset_m=offset, zones=zones)
+
+
+def _stopped(track: Track, state: FixState) -> BoolArray:
+    """Which fixes belong to a stop (speed under 5 km/h), from reported speed or positions."""
+    n = len(state.x)
+    dt = np.diff(state.time_s)
+    step = max(1, int(np.ceil(_STOP_BASELINE_S / 2 / max(float(np.median(dt)) if len(dt) else 1.0, 1e-3))))
+    lo = np.clip(np.arange(n) - step, 0, n - 1)
+    hi = np.clip(np.arange(n) + step, 0, n - 1)
+    span = np.maximum(state.time_s[hi] - state.time_s[lo], 1e-9)
+    kph = np.hypot(state.x[hi] - state.x[lo], state.y[hi] - state.y[lo]) / span * 3.6
+    if track.speed_kph is not None:
+        kph = np.where(np.isfinite(track.speed_kph), track.speed_kph, kph)
+    return kph < STOP_SPEED_KPH
+
+
+def _iso(ns: int) -> str:
+    return pd.Timestamp(int(ns), tz="UTC").isoformat()
+
+
+def _episodes(kind: str, starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp], track: Track,
+              state: FixState, step_m: FloatArray,
+              extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Build episode dicts for half-open fix ranges (one dict per episode, not per fix)."""
+    if not len(starts):
+        return []
+    last = ends - 1
+    cumulative = np.concatenate(([0.0], np.cumsum(step_m)))
+    # reduceat over interleaved (start, end) bounds gives each half-open range's maximum at even slots.
+    bounds = np.column_stack((starts, ends)).ravel()
+    max_offset = np.maximum.reduceat(np.append(state.offset_m, 0.0), bounds)[0::2]
+    return [
+        {
+            "kind": kind,
+            "start": _iso(track.time_ns[s]),
+            "end": _iso(track.time_ns[e]),
+            "duration_s": round(float(state.time_s[e] - state.time_s[s]), 3),
+            "max_offset_m": round(m, 1),
+            "length_m": round(float(cumulative[e] - cumulative[s]), 1),
+            "first_index": int(s),
+            "last_index": int(e),
+            **(extra or {}),
+        }
+        for s, e, m in zip(starts, last, max_offset.tolist())
+    ]
+
+
+def find_episodes(track: Track, state: FixState, params: CheckParameters) -> list[dict[str, Any]]:
+    """Turn per-fix states into deviation, forbidden-zone and signal-gap episodes, in time order."""
+    step_m = np.hypot(np.diff(state.x), np.diff(state.y))
+    deviating = bridge_short_gaps(hysteresis(state.outside, state.inside_inner), params.min_points)
+    starts, ends = persistent_runs(deviating, state.time_s, min_points=params.min_points,
+                                   min_seconds=params.min_seconds)
+    found = _episodes("deviation", starts, ends, track, state, step_m)
+    stopped = _stopped(track, state) if any(z.rule == "no_stop" for z, _ in state.zones) else None
+    for zone, inside in state.zones:
+        extra = {"zone": zone.name, "rule": zone.rule}
+        if zone.rule == "no_stop":
+            # A stop is persistence in time by nature: min_points AND min_seconds.
+            starts, ends = persistent_runs(inside & stopped, state.time_s, min_points=params.min_points,
+                                           min_seconds=params.min_seconds)
+        else:
+            # An entry counts after min_points fixes, however short: crossing a small zone takes seconds.
+            starts, ends = runs(bridge_short_gaps(inside, params.min_points))
+            keep = (ends - starts) >= params.min_points
+            starts, ends = starts[keep], ends[keep]
+        found += _episodes("forbidden_zone", starts, ends, track, state, step_m, extra)
+    gap = np.flatnonzero(np.diff(state.time_s) > params.max_gap_s)
+    found += _episodes("signal_gap", gap, gap + 2, track, state, step_m)
+    return sorted(found, key=lambda e: (e["first_index"], e["kind"]))
+
+
+def check_track(track: Track, corridor: Corridor, params: CheckParameters | None = None, *,
+                hazard_classes: Iterable[str] | None = None) -> dict[str, Any]:
+    """Check a track against a corridor; return the ``route check`` JSON document.
+
+    Parameters
+    ----------
+    track : Track
+        Validated fixes (:func:`routing.tracks.read_track` or :func:`~routing.tracks.track_from_frame`).
+    corridor : Corridor
+        From :func:`routing.corridors.load_corridor`.
+    params : CheckParameters, optional
+        Thresholds; the CLI defaults when omitted.
+    hazard_classes : iterable of str, optional
+        Cargo classes, to select the corridor parts and zones that apply.
+
+    Returns
+    -------
+    dict
+        ``compliant``, ``points``, ``valid_points``, ``episodes`` (CONTRACT.md), plus ``dropped``,
+        ``notes`` and ``crs``.
+    """
+    params = (params or CheckParameters()).validated()
+    state = fix_states(track, corridor, hysteresis_m=params.hysteresis_m, hazard_classes=hazard_classes)
+    episodes = find_episodes(track, state, params)
+    return {
+        "compliant": not episodes,
+        "points": track.points,
+        "valid_points": len(track),
+        "episodes": episodes,
+        "dropped": track.dropped,
+        "notes": corridor.notes,
+        "crs": corridor.crs.to_string(),
+    }
+
+
+def check_fixes(corridor: str | Path | Mapping[str, Any],
+                fixes: pd.DataFrame | Iterable[Mapping[str, Any]], *, buffer_m: float = 50.0,
+                params: CheckParameters | None = None, gcj02: bool = False,
+                hazard_classes: Iterable[str] | None = None) -> dict[str, Any]:
+    """Check fixes held in memory (e.g. the app's stored GPS fixes) against a corridor GeoJSON.
+
+    The same result as ``hazledger route check --format json`` for the same data.
+
+    Parameters
+    ----------
+    corridor : str, pathlib.Path or mapping
+        Corridor GeoJSON (file or parsed).
+    fixes : pandas.DataFrame or iterable of mappings
+        ``time``, ``lon``, ``lat`` and optional ``speed`` per fix.
+    buffer_m : float
+        Half-width for line corridors without ``width_m``.
+    params : CheckParameters, optional
+        Thresholds.
+    gcj02 : bool
+        Fix coordinates are GCJ-02.
+    hazard_classes : iterable of str, optional
+        Cargo classes, to select the corridor parts and zones that apply.
+
+    Returns
+    -------
+    dict
+    """
+    frame = fixes if isinstance(fixes, pd.DataFrame) else pd.DataFrame(list(fixes))
+    track = track_from_frame(frame, gcj02=gcj02, source="fixes")
+    loaded = load_corridor(corridor, buffer_m=buffer_m)
+    return check_track(track, loaded, params, hazard_classes=hazard_classes)

@@ -1,0 +1,254 @@
+"""Corridors and forbidden zones from GeoJSON.
+
+A feature's geometry may be a (Multi)LineString, buffered by its ``width_m`` property or the default
+buffer (``width_m`` is the allowed offset on each side, the same meaning as ``--buffer-m``); a
+(Multi)Polygon, used as it is (an invalid one is repaired with :func:`shapely.make_valid` and the
+repair reported, or refused when nothing with an area remains); or ``null`` with an ``osm_way_ids``
+list, which needs a network to resolve the ways to geometry.
+
+Properties: ``role`` (``"forbidden"`` makes the feature a forbidden zone, anything else is corridor),
+``rule`` for zones (``no_entry``, the default, or ``no_stop``), ``name``, ``hazard_classes`` (the
+classes a corridor is approved for, or a zone applies to; empty means all), ``time_windows`` and
+``tz`` (see :mod:`routing.timewindows`).
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyproj
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from routing._errors import RoutingInputError
+from routing._validate import check_positive
+from routing.network import Network
+from routing.projection import geometry_to_metric, utm_crs
+from routing.timewindows import TimeWindows, parse_time_windows
+
+ZONE_RULES = ("no_entry", "no_stop")
+_LINES = ("LineString", "MultiLineString")
+_AREAS = ("Polygon", "MultiPolygon")
+
+
+@dataclass
+class CorridorFeature:
+    """One corridor part or forbidden zone, as a polygon in the corridor's metric CRS."""
+
+    geometry: BaseGeometry
+    name: str
+    forbidden: bool = False
+    rule: str = ""
+    hazard_classes: frozenset[str] = frozenset()
+    windows: TimeWindows = field(default_factory=TimeWindows)
+
+    def applies_to(self, hazard_classes: Iterable[str] | None) -> bool:
+        """Whether the feature concerns a load of these classes (``None``: any load)."""
+        if hazard_classes is None or not self.hazard_classes:
+            return True
+        classes = set(hazard_classes)
+        # A corridor must be approved for everything on board; a zone concerns a load if any class matches.
+        return bool(classes & self.hazard_classes) if self.forbidden else classes <= self.hazard_classes
+
+
+@dataclass
+class Corridor:
+    """The permitted corridor and the forbidden zones of one trip.
+
+    Attributes
+    ----------
+    crs : pyproj.CRS
+        Metric CRS of every geometry.
+    features : list of CorridorFeature
+    bbox : tuple of float
+        ``(west, south, east, north)`` in WGS-84 degrees.
+    notes : list of str
+        Repairs and ignored features, for the report.
+    """
+
+    crs: pyproj.CRS
+    features: list[CorridorFeature]
+    bbox: tuple[float, float, float, float]
+    notes: list[str] = field(default_factory=list)
+
+    def parts(self, *, forbidden: bool, hazard_classes: Iterable[str] | None = None) -> list[CorridorFeature]:
+        """Return the corridor parts (``forbidden=False``) or zones that apply to a load."""
+        classes = None if hazard_classes is None else frozenset(hazard_classes)
+        return [f for f in self.features if f.forbidden == forbidden and f.applies_to(classes)]
+
+    def area(self, hazard_classes: Iterable[str] | None = None) -> BaseGeometry:
+        """Return the union of the permitted parts (time windows ignored), metric CRS."""
+        parts = self.parts(forbidden=False, hazard_classes=hazard_classes)
+        return shapely.union_all([f.geometry for f in parts])
+
+
+def _read_features(source: str | Path | Mapping[str, Any]) -> list[dict[str, Any]]:
+    if isinstance(source, Mapping):
+        data: Any = source
+    else:
+        try:
+            data = json.loads(Path(source).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise RoutingInputError(f"cannot read corridor {source}: {exc.strerror}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RoutingInputError(f"corridor {source} is not GeoJSON: {exc}") from None
+    if not isinstance(data, Mapping):
+        raise RoutingInputError("corridor GeoJSON must be an object")
+    kind = data.get("type")
+    if kind == "FeatureCollection":
+        features = data.get("features")
+        if not isinstance(features, list):
+            raise RoutingInputError("corridor FeatureCollection has no features list")
+        return [f if isinstance(f, dict) else {} for f in features]
+    if kind == "Feature":
+        return [dict(data)]
+    if kind in _LINES + _AREAS:
+        return [{"type": "Feature", "geometry": dict(data), "properties": {}}]
+    raise RoutingInputError(f"corridor GeoJSON must be a FeatureCollection, Feature or geometry: {kind!r}")
+
+
+def _check_degrees(geom: BaseGeometry, where: str) -> None:
+    coords = shapely.get_coordinates(geom)
+    if not np.isfinite(coords).all():
+        raise RoutingInputError(f"{where}: non-finite coordinate")
+    if (np.abs(coords[:, 0]) > 180).any() or (np.abs(coords[:, 1]) > 90).any():
+        raise RoutingInputError(f"{where}: coordinates out of range (GeoJSON is lon, lat in WGS-84 degrees)")
+
+
+def _repair(geom: BaseGeometry, where: str, notes: list[str]) -> BaseGeometry:
+    """Return a valid polygonal geometry, repairing it if needed, or refuse it."""
+    if geom.is_valid:
+        return geom
+    reason = shapely.is_valid_reason(geom)
+    # make_valid may return a collection with lines (a bow-tie's crossing point); keep the areas only.
+    repaired = shapely.make_valid(geom)
+    polygons = shapely.get_parts(repaired)
+    polygons = polygons[np.isin(shapely.get_type_id(polygons), [3, 6])]
+    area = shapely.union_all(polygons) if len(polygons) else None
+    if area is None or area.is_empty or area.area == 0:
+        raise RoutingInputError(f"{where}: invalid polygon ({reason}) that has no area once repaired")
+    notes.append(f"{where}: invalid polygon ({reason}) repaired with make_valid")
+    return area
+
+
+def _way_geometry(ids: Any, network: Network, where: str) -> BaseGeometry:
+    try:
+        wanted = {int(i) for i in ids}
+    except (TypeError, ValueError):
+        raise RoutingInputError(f"{where}: osm_way_ids must be a list of integers") from None
+    osmid = network.edges["osmid"]
+    hit = osmid.map(lambda v: bool(wanted.intersection(v if isinstance(v, list) else [v]))).to_numpy(bool)
+    if not hit.any():
+        raise RoutingInputError(f"{where}: none of its OSM way ids is in the network")
+    return shapely.union_all(network.edges.geometry.values[hit])
+
+
+def load_corridor(
+    source: str | Path | Mapping[str, Any],
+    *,
+    buffer_m: float = 50.0,
+    network: Network | None = None,
+    crs: pyproj.CRS | None = None,
+) -> Corridor:
+    """Read a corridor GeoJSON (file or parsed mapping) into metric polygons.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or mapping
+        GeoJSON in WGS-84 lon/lat.
+    buffer_m : float
+        Half-width for lines without a ``width_m`` property.
+    network : Network, optional
+        Needed for features given as ``osm_way_ids``; its CRS is then used.
+    crs : pyproj.CRS, optional
+        Metric CRS to use; estimated from the corridor (UTM) when neither this nor a network is given.
+
+    Returns
+    -------
+    Corridor
+    """
+    check_positive(buffer_m, name="--buffer-m")
+    raw = _read_features(source)
+    notes: list[str] = []
+    parsed: list[tuple[dict[str, Any], BaseGeometry | None, str]] = []
+    for number, feature in enumerate(raw, start=1):
+        props = feature.get("properties") or {}
+        where = f"corridor feature {number}" + (f" ({props['name']})" if props.get("name") else "")
+        geometry = feature.get("geometry")
+        if geometry is None and props.get("osm_way_ids"):
+            if network is None:
+                raise RoutingInputError(f"{where}: lists OSM way ids, so a network is needed (--network)")
+            parsed.append((props, None, where))
+            continue
+        try:
+            geom = shape(geometry) if geometry else None
+        except (ValueError, TypeError, AttributeError, LookupError, shapely.errors.GEOSException) as exc:
+            raise RoutingInputError(f"{where}: unreadable geometry ({exc})") from None
+        if geom is None or geom.is_empty or geom.geom_type not in _LINES + _AREAS:
+            notes.append(f"{where}: {geom.geom_type if geom is not None else 'no'} geometry ignored")
+            continue
+        _check_degrees(geom, where)
+        parsed.append((props, geom, where))
+    if not parsed:
+        raise RoutingInputError("corridor has no usable geometry (no line, polygon or osm_way_ids feature)")
+    degrees = [g for _, g, _ in parsed if g is not None]
+    bbox = tuple(float(v) for v in shapely.total_bounds(np.array(degrees, dtype=object))) if degrees else None
+    if bbox is None or len(degrees) < len(parsed):  # way-id features lie somewhere in the network
+        bbox = _union_bbox(bbox, network.bbox if network is not None else None)
+    if crs is None:
+        crs = network.crs if network is not None else utm_crs(*bbox)
+    features = [_feature(props, geom, where, crs, buffer_m, network, notes) for props, geom, where in parsed]
+    if not any(not f.forbidden for f in features):
+        raise RoutingInputError("corridor has only forbidden zones: no permitted corridor")
+    return Corridor(crs=crs, features=features, bbox=bbox, notes=notes)
+
+
+def _union_bbox(*boxes: tuple[float, ...] | None) -> tuple[float, float, float, float]:
+    given = np.array([box for box in boxes if box is not None], dtype=float)
+    west, south = given[:, :2].min(axis=0)
+    east, north = given[:, 2:].max(axis=0)
+    return float(west), float(south), float(east), float(north)
+
+
+def _feature(
+    props: dict[str, Any],
+    geom: BaseGeometry | None,
+    where: str,
+    crs: pyproj.CRS,
+    buffer_m: float,
+    network: Network | None,
+    notes: list[str],
+) -> CorridorFeature:
+    width = props.get("width_m", buffer_m)
+    numeric = isinstance(width, (int, float)) and not isinstance(width, bool)
+    if not numeric or not math.isfinite(width) or width <= 0:
+        raise RoutingInputError(f"{where}: width_m must be a positive number of metres, got {width!r}")
+    if geom is None:
+        if network is None or network.crs != crs:
+            raise RoutingInputError(f"{where}: osm_way_ids need the corridor in the network's CRS")
+        area = _way_geometry(props["osm_way_ids"], network, where).buffer(width)
+    elif geom.geom_type in _LINES:
+        area = geometry_to_metric(geom, crs).buffer(width)
+    else:
+        area = _repair(geometry_to_metric(geom, crs), where, notes)
+    forbidden = props.get("role") == "forbidden"
+    rule = str(props.get("rule") or "no_entry") if forbidden else ""
+    if forbidden and rule not in ZONE_RULES:
+        raise RoutingInputError(f"{where}: rule must be one of {', '.join(ZONE_RULES)}, got {rule!r}")
+    classes = props.get("hazard_classes") or []
+    if isinstance(classes, (str, int, float)):
+        classes = [classes]
+    return CorridorFeature(
+        geometry=area,
+        name=str(props.get("name") or where),
+        forbidden=forbidden,
+        rule=rule,
+        hazard_classes=frozenset(str(c) for c in classes),
+        windows=parse_time_windows(props.get("time_windows"), props.get("tz"), where=where),
+    )

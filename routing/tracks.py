@@ -1,0 +1,254 @@
+"""GPS tracks: read CSV, GeoJSON or GPX; validate, sort, de-duplicate and drop impossible jumps.
+
+Every dropped record is reported with its reason and its 1-based record number in the input (CSV data
+row, GeoJSON feature, GPX point); nothing is dropped silently. A track is refused when fewer than two
+valid fixes remain or when more than half of the records are invalid (the file is then more likely
+in the wrong format than noisy).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gpxpy
+import gpxpy.gpx
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from routing._errors import RoutingInputError
+from routing._validate import lonlat_mask
+from routing.projection import gcj02_to_wgs84
+
+MAX_SPEED_KPH = 250.0
+_ALIASES = {
+    "time": ("time", "timestamp", "datetime", "gps_time", "t"),
+    "lon": ("lon", "lng", "long", "longitude", "x"),
+    "lat": ("lat", "latitude", "y"),
+    "speed": ("speed", "speed_kph", "speed_kmh"),
+}
+_REPORTED_ROWS = 10  # record numbers listed per reason; the count is always exact
+_MAX_BURST = 20  # longest run of fixes the jump filter may treat as outliers
+
+
+@dataclass
+class Track:
+    """A validated track: valid fixes in time order.
+
+    Attributes
+    ----------
+    lon, lat : numpy.ndarray
+        WGS-84 degrees.
+    time_ns : numpy.ndarray
+        UTC nanoseconds since the epoch, strictly increasing.
+    speed_kph : numpy.ndarray or None
+        Reported speed, when the input had it.
+    points : int
+        Records read from the input.
+    dropped : list of dict
+        ``{"reason", "count", "rows"}`` per reason (``rows``: the first record numbers).
+    """
+
+    lon: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
+    time_ns: npt.NDArray[np.int64]
+    speed_kph: npt.NDArray[np.float64] | None
+    points: int
+    dropped: list[dict[str, Any]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.lon)
+
+
+def _parse_times(raw: pd.Series) -> npt.NDArray[np.int64]:
+    """Parse ISO 8601 (naive means UTC) or epoch seconds (milliseconds above 1e11); NaT → int64 min."""
+    numeric = pd.to_numeric(raw, errors="coerce")
+    result = np.full(len(raw), np.iinfo(np.int64).min, dtype=np.int64)
+    is_num = numeric.notna().to_numpy()
+    if is_num.any():
+        seconds = numeric.to_numpy(dtype=float)[is_num]
+        seconds = np.where(np.abs(seconds) > 1e11, seconds / 1000.0, seconds)
+        ok = np.isfinite(seconds) & (np.abs(seconds) < 1e10)
+        result[np.flatnonzero(is_num)[ok]] = np.round(seconds[ok] * 1e9).astype(np.int64)
+    text = ~is_num & raw.notna().to_numpy()
+    if text.any():
+        parsed = pd.to_datetime(raw[text].astype(str), format="ISO8601", utc=True, errors="coerce")
+        values = parsed.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        result[np.flatnonzero(text)] = values  # NaT is int64 min already
+    return result
+
+
+def _columns(frame: pd.DataFrame, source: str) -> dict[str, str]:
+    lower = {str(c).strip().lower(): c for c in frame.columns}
+    found = {key: next((lower[a] for a in names if a in lower), None) for key, names in _ALIASES.items()}
+    missing = [k for k in ("time", "lon", "lat") if found[k] is None]
+    if missing:
+        shown = ", ".join(repr(str(c)) for c in list(frame.columns)[:5])
+        raise RoutingInputError(f"{source}: header must name time, lon and lat columns (found {shown})")
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def track_from_frame(frame: pd.DataFrame, *, gcj02: bool = False, source: str = "track",
+                     max_speed_kph: float = MAX_SPEED_KPH) -> Track:
+    """Validate a table of fixes (columns ``time``, ``lon``, ``lat``, optional ``speed`` km/h).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per fix, in any order.
+    gcj02 : bool
+        Coordinates are GCJ-02 and are converted to WGS-84.
+    source : str
+        Name used in messages.
+    max_speed_kph : float
+        Fixes implying a faster jump are dropped.
+
+    Returns
+    -------
+    Track
+    """
+    if frame.empty:
+        raise RoutingInputError(f"{source}: no fixes")
+    cols = _columns(frame, source)
+    lon_raw, lat_raw = frame[cols["lon"]], frame[cols["lat"]]
+    lon = pd.to_numeric(lon_raw, errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(lat_raw, errors="coerce").to_numpy(dtype=float)
+    time_ns = _parse_times(frame[cols["time"]])
+    reason = np.full(len(frame), "", dtype=object)
+    # Later assignments win, so the checks go from least to most basic.
+    reason[time_ns == np.iinfo(np.int64).min] = "unparseable time"
+    reason[~lonlat_mask(lon, lat)] = "coordinate out of range"
+    reason[np.isnan(lon) | np.isnan(lat)] = "non-numeric coordinate"
+    reason[(lon_raw.isna() | lat_raw.isna()).to_numpy()] = "missing coordinate"
+    speed = None
+    if "speed" in cols:
+        speed = pd.to_numeric(frame[cols["speed"]], errors="coerce").to_numpy(dtype=float)
+    if gcj02:
+        lon, lat = gcj02_to_wgs84(lon, lat)
+    return _finish(lon, lat, time_ns, speed, reason, source, max_speed_kph)
+
+
+def _finish(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns: npt.NDArray[np.int64],
+            speed: npt.NDArray[np.float64] | None, reason: npt.NDArray[Any], source: str,
+            max_speed_kph: float) -> Track:
+    """Sort the valid records, drop duplicate times and impossible jumps, build the report."""
+    order = np.flatnonzero(reason == "")
+    order = order[np.argsort(time_ns[order], kind="stable")]
+    duplicate = np.zeros(len(order), dtype=bool)
+    duplicate[1:] = time_ns[order][1:] == time_ns[order][:-1]
+    reason[order[duplicate]] = "duplicate time"
+    order = order[~duplicate]
+    jumps = _impossible_jumps(lon[order], lat[order], time_ns[order], max_speed_kph)
+    reason[order[jumps]] = f"impossible jump (over {max_speed_kph:g} km/h)"
+    order = order[~jumps]
+    dropped = []
+    for text in pd.unique(reason[reason != ""]):
+        rows = np.flatnonzero(reason == text) + 1
+        dropped.append({"reason": str(text), "count": int(len(rows)), "rows": rows[:_REPORTED_ROWS].tolist()})
+    total = len(reason)
+    if len(order) < 2 or len(order) * 2 < total:
+        summary = "; ".join(f"{d['reason']} ×{d['count']} (first row {d['rows'][0]})" for d in dropped)
+        raise RoutingInputError(
+            f"{source}: too few valid fixes ({len(order)} of {total}): {summary or 'none'}")
+    return Track(lon=lon[order], lat=lat[order], time_ns=time_ns[order],
+                 speed_kph=None if speed is None else speed[order], points=total, dropped=dropped)
+
+
+def _impossible_jumps(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64],
+                      time_ns: npt.NDArray[np.int64], max_speed_kph: float) -> npt.NDArray[np.bool_]:
+    """Mark fixes reached at more than ``max_speed_kph``, vectorised per pass.
+
+    The jumps cut the track into segments of mutually plausible fixes. Each pass drops every short
+    segment (at most ``_MAX_BURST`` fixes) no larger than its neighbours and smaller than one of them:
+    a lone outlier or a burst of bad fixes between two good stretches. A jump between two long
+    stretches is left alone (with 1 Hz fixes, GPS noise alone sometimes implies 250 km/h, and a
+    long stretch is not an outlier); the corridor check judges it. Each pass is one numpy computation
+    and all such segments go at once, so the passes are few.
+    """
+    keep = np.ones(len(lon), dtype=bool)
+    coslat = np.cos(np.radians(np.nanmedian(lat))) if len(lat) else 1.0
+    while True:
+        idx = np.flatnonzero(keep)
+        # Equirectangular metres: errors of a fraction of a percent are irrelevant at a 250 km/h threshold.
+        dx = np.diff(lon[idx]) * coslat * 111_320.0
+        dy = np.diff(lat[idx]) * 110_574.0
+        fast = np.hypot(dx, dy) / (np.diff(time_ns[idx]) / 1e9) * 3.6 > max_speed_kph
+        segment = np.concatenate(([0], np.cumsum(fast)))
+        sizes = np.bincount(segment).astype(float)
+        left = np.concatenate(([np.nan], sizes[:-1]))
+        right = np.concatenate((sizes[1:], [np.nan]))
+        with np.errstate(invalid="ignore"):
+            drop = (sizes <= _MAX_BURST) & (sizes <= np.fmin(left, right)) & (sizes < np.fmax(left, right))
+        if not drop.any():
+            return ~keep
+        keep[idx[drop[segment]]] = False
+
+
+def read_track(path: str | Path, *, gcj02: bool = False, max_speed_kph: float = MAX_SPEED_KPH) -> Track:
+    """Read a track file: CSV (with a header), GeoJSON (Point features with ``time``) or GPX.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file; the format is chosen by suffix (``.csv``, ``.geojson``/``.json``, ``.gpx``).
+    gcj02 : bool
+        Coordinates are GCJ-02 (Chinese web maps) and are converted to WGS-84.
+    max_speed_kph : float
+        Jumps faster than this between consecutive fixes are dropped and reported.
+
+    Returns
+    -------
+    Track
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise RoutingInputError(f"track file not found: {source}")
+    suffix = source.suffix.lower()
+    if suffix in {".geojson", ".json"}:
+        frame = _geojson_frame(source)
+    elif suffix == ".gpx":
+        frame = _gpx_frame(source)
+    else:
+        try:
+            frame = pd.read_csv(source, skipinitialspace=True)
+        except pd.errors.EmptyDataError:
+            raise RoutingInputError(f"{source.name}: empty file") from None
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise RoutingInputError(f"{source.name}: not a CSV file ({' '.join(str(exc).split())})") from None
+    return track_from_frame(frame, gcj02=gcj02, source=source.name, max_speed_kph=max_speed_kph)
+
+
+def _geojson_frame(source: Path) -> pd.DataFrame:
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RoutingInputError(f"{source.name}: not GeoJSON ({exc})") from None
+    features = data.get("features") if isinstance(data, Mapping) else None
+    if not isinstance(features, list):
+        raise RoutingInputError(f"{source.name}: expected a FeatureCollection of Points with a time property")
+    rows = []
+    for item in features:
+        feature = item if isinstance(item, dict) else {}
+        geometry = feature.get("geometry") if isinstance(feature.get("geometry"), dict) else {}
+        coords = geometry.get("coordinates") if geometry.get("type") == "Point" else None
+        ok = isinstance(coords, list) and len(coords) >= 2
+        props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
+        rows.append({"time": props.get("time"), "lon": coords[0] if ok else None,
+                     "lat": coords[1] if ok else None, "speed": props.get("speed")})
+    return pd.DataFrame(rows, columns=["time", "lon", "lat", "speed"])
+
+
+def _gpx_frame(source: Path) -> pd.DataFrame:
+    try:
+        gpx = gpxpy.parse(source.read_text(encoding="utf-8"))
+    except (gpxpy.gpx.GPXException, UnicodeDecodeError) as exc:
+        raise RoutingInputError(f"{source.name}: not GPX ({' '.join(str(exc).split())})") from None
+    points = [p for track in gpx.tracks for segment in track.segments for p in segment.points]
+    return pd.DataFrame(
+        {"time": [p.time.isoformat() if p.time else None for p in points],
+         "lon": [p.longitude for p in points], "lat": [p.latitude for p in points]},
+        columns=["time", "lon", "lat"],
+    )

@@ -1,0 +1,163 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from routing._errors import RoutingInputError
+from routing.projection import wgs84_to_gcj02
+from routing.tracks import read_track, track_from_frame
+
+T0 = pd.Timestamp("2026-01-01T08:00:00Z")
+
+
+def frame(n=20, dt=5, step_deg=0.0003, **columns):
+    """A straight eastward drive at about 20 km/h (0.0003° ≈ 28.5 m every 5 s)."""
+    times = [(T0 + pd.Timedelta(seconds=i * dt)).isoformat() for i in range(n)]
+    data = {"time": times, "lon": 121.47 + np.arange(n) * step_deg, "lat": np.full(n, 31.23)}
+    data.update(columns)
+    return pd.DataFrame(data)
+
+
+def write_csv(tmp_path, text, name="t.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_unsorted_rows_are_sorted_and_duplicates_reported():
+    df = frame()
+    shuffled = pd.concat([df.iloc[::-1], df.iloc[[3]]], ignore_index=True)
+    track = track_from_frame(shuffled)
+    assert len(track) == 20 and track.points == 21
+    assert np.all(np.diff(track.time_ns) > 0)
+    assert track.dropped == [{"reason": "duplicate time", "count": 1, "rows": [21]}]
+
+
+def test_invalid_rows_are_dropped_with_reasons_when_enough_remain():
+    df = frame().astype({"lon": object, "lat": object})
+    df.loc[2, "lon"] = "east"
+    df.loc[4, "lat"] = np.nan
+    df.loc[6, "lat"] = 95.0
+    df.loc[8, "time"] = "yesterday"
+    track = track_from_frame(df)
+    reasons = {d["reason"]: d["rows"] for d in track.dropped}
+    assert reasons == {"non-numeric coordinate": [3], "missing coordinate": [5],
+                       "coordinate out of range": [7], "unparseable time": [9]}
+    assert len(track) == 16
+
+
+def test_single_outlier_jump_is_dropped_and_reported():
+    df = frame()
+    df.loc[10, "lon"] += 0.05  # about 4.8 km away and back within 10 s
+    track = track_from_frame(df)
+    assert track.dropped == [{"reason": "impossible jump (over 250 km/h)", "count": 1, "rows": [11]}]
+    assert len(track) == 19
+
+
+def test_cluster_of_bad_fixes_is_peeled_off():
+    df = frame(n=30)
+    df.loc[10:12, "lat"] += 0.05  # three fixes 5.5 km north
+    track = track_from_frame(df)
+    assert track.dropped[0]["count"] == 3 and track.dropped[0]["rows"] == [11, 12, 13]
+
+
+def test_jump_at_the_start_drops_the_odd_first_fix():
+    df = frame()
+    df.loc[0, "lat"] -= 0.05
+    track = track_from_frame(df)
+    assert track.dropped[0]["rows"] == [1] and len(track) == 19
+
+
+def test_a_plausible_offset_is_kept():
+    df = frame()
+    df.loc[10, "lat"] += 0.002  # 220 m in 5 s is 160 km/h: implausible but possible, left to the checks
+    assert len(track_from_frame(df)) == 20
+
+
+def test_epoch_seconds_and_milliseconds_and_naive_iso_times():
+    seconds = track_from_frame(frame().assign(time=T0.timestamp() + np.arange(20) * 5))
+    millis = track_from_frame(frame().assign(time=(T0.timestamp() + np.arange(20) * 5) * 1000))
+    stamps = [T0 + pd.Timedelta(seconds=5 * i) for i in range(20)]
+    naive = track_from_frame(frame().assign(time=[t.strftime("%Y-%m-%d %H:%M:%S") for t in stamps]))
+    local = [t.tz_convert("Asia/Shanghai").isoformat() for t in stamps]
+    offset = track_from_frame(frame().assign(time=local))
+    for track in (millis, naive, offset):
+        np.testing.assert_array_equal(track.time_ns, seconds.time_ns)
+    assert seconds.time_ns[0] == T0.value
+
+
+def test_header_aliases_and_speed(tmp_path):
+    path = write_csv(tmp_path, "Timestamp,Longitude,Latitude,Speed\n"
+                     "2026-01-01T08:00:00Z,121.47,31.23,30\n2026-01-01T08:00:05Z,121.4703,31.23,31\n")
+    track = read_track(path)
+    assert track.speed_kph.tolist() == [30.0, 31.0] and len(track) == 2
+
+
+def test_gcj02_flag_converts_coordinates():
+    df = frame()
+    g_lon, g_lat = wgs84_to_gcj02(df["lon"].to_numpy(), df["lat"].to_numpy())
+    track = track_from_frame(df.assign(lon=g_lon, lat=g_lat), gcj02=True)
+    np.testing.assert_allclose(track.lon, df["lon"], atol=1e-7)
+    assert not np.allclose(track_from_frame(df.assign(lon=g_lon, lat=g_lat)).lon, df["lon"], atol=1e-4)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "empty file"),
+    ("time,lon,lat\n", "no fixes"),
+    ("2026-01-01T08:00:00Z,121.47,31.23\n2026-01-01T08:00:05Z,121.48,31.23\n", "header must name"),
+    ("time,lon,lat\n2026-01-01T08:00:00Z,abc,31.23\n2026-01-01T08:00:05Z,def,31.23\n",
+     "non-numeric coordinate"),
+    ("time,lon,lat\n2026-01-01T08:00:00Z,191,31.23\n2026-01-01T08:00:05Z,191,31.23\n", "out of range"),
+    ("time,lon,lat\n2026-01-01T08:00:00Z,NaN,31.23\n2026-01-01T08:00:05Z,nan,31.23\n", "missing coordinate"),
+    ("time,lon,lat\nmonday,121.47,31.23\ntuesday,121.48,31.23\n", "unparseable time"),
+    ("time,lon,lat\n2026-01-01T08:00:00Z,121.47,31.23\n", "too few valid fixes"),
+])
+def test_bad_csv_tracks(tmp_path, text, message):
+    with pytest.raises(RoutingInputError, match=message) as info:
+        read_track(write_csv(tmp_path, text))
+    assert "\n" not in str(info.value)
+
+
+def test_geojson_track(tmp_path):
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.47 + i * 3e-4, 31.23]},
+                 "properties": {"time": (T0 + pd.Timedelta(seconds=5 * i)).isoformat()}} for i in range(5)]
+    features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+                     "properties": {"time": "2026-01-01T09:00:00Z"}})
+    path = tmp_path / "t.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    track = read_track(path)
+    assert len(track) == 5 and track.dropped[0]["rows"] == [6]
+    path.write_text(json.dumps({"type": "Point", "coordinates": [1, 2]}), encoding="utf-8")
+    with pytest.raises(RoutingInputError, match="FeatureCollection"):
+        read_track(path)
+
+
+def test_gpx_track(tmp_path):
+    points = "".join(f'<trkpt lat="31.23" lon="{121.47 + i * 3e-4:.4f}">'
+                     f"<time>2026-01-01T08:00:{5 * i:02d}Z</time></trkpt>" for i in range(4))
+    path = tmp_path / "t.gpx"
+    header = ('<?xml version="1.0"?>'
+              '<gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">')
+    path.write_text(f"{header}<trk><trkseg>{points}</trkseg></trk></gpx>", encoding="utf-8")
+    track = read_track(path)
+    assert len(track) == 4 and track.time_ns[1] - track.time_ns[0] == 5_000_000_000
+    path.write_text("<gpx><trk>", encoding="utf-8")
+    with pytest.raises(RoutingInputError, match="not GPX"):
+        read_track(path)
+
+
+def test_missing_track_file(tmp_path):
+    with pytest.raises(RoutingInputError, match="not found"):
+        read_track(tmp_path / "none.csv")
+
+
+def test_gps_noise_at_1_hz_never_drops_long_stretches():
+    # 10 m noise at 1 Hz sometimes implies over 250 km/h between two fixes; only short bursts may go.
+    n = 20_000
+    rng = np.random.default_rng(3)
+    df = frame(n=n, dt=1, step_deg=0.0001)
+    df["lon"] += rng.normal(0, 10 / 95_000, n)
+    df["lat"] += rng.normal(0, 10 / 110_800, n)
+    track = track_from_frame(df)
+    assert n - len(track) < n / 1000
