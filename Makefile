@@ -26,7 +26,7 @@ run: install ## Migrate the embedded database, load the demo, serve on http://12
 	$(BIN)/hazledger serve --host $(HOST) --port $(PORT)
 
 test: install ## Run the whole suite (SQLite and a throw-away PostgreSQL the harness starts)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: install ## flake8 over the sources and tests
 	$(BIN)/flake8 app models routing migrations tests bench

@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 from app import create_app, migrate
 from app.extensions import db
 from models.engine import make_engine
+from tests.paths import SHARED_DATA
 from tests.pg_server import PostgresServer, find_bindir
 
 TEMPLATE_DB = "hazledger_template"
-SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
 def _require_postgres() -> bool:

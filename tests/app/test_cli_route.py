@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli.route import DEFAULT_CATALOGUE, route
+from tests.paths import DEMO_CORRIDOR, REPO, SHANGHAI_OSM
 
-SHANGHAI_OSM = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "osm" / "shanghai_center.osm"
 T0 = pd.Timestamp("2026-01-01T08:00:00Z")
 # A straight corridor along lat 31.23 from lon 121.47 to 121.49 (about 1.9 km).
 CORRIDOR = {"type": "FeatureCollection", "features": [
@@ -237,7 +237,7 @@ def test_routing_imports_neither_flask_nor_an_orm():
             "print(sorted(m for m in sys.modules "
             "if m.split('.')[0] in {'flask', 'sqlalchemy', 'models', 'app'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[2])
+                         cwd=REPO)
     assert out.stdout.strip() == "[]"
 
 
@@ -257,7 +257,7 @@ def test_route_cli_module_imports_no_flask_or_database():
 def test_plan_inside_a_corridor_then_check_the_drive(plan, tmp_path):
     from shapely.geometry import shape
 
-    corridor = Path(__file__).resolve().parents[2] / "geodata" / "demo_corridor_shanghai.geojson"
+    corridor = DEMO_CORRIDOR
     data = json.loads(corridor.read_text(encoding="utf-8"))
     line = shape(next(f["geometry"] for f in data["features"] if f["geometry"]["type"] == "LineString"))
     start, end = (line.interpolate(f, normalized=True) for f in (0.4, 0.75))

@@ -10,13 +10,7 @@ from routing.cargo import CatalogueEntry, load_catalogue
 from routing.corridors import Corridor, load_corridor
 from routing.network import Network, load_network
 from routing.projection import geometry_to_metric
-
-REPO = Path(__file__).resolve().parents[2]
-SHARED_DATA = REPO.parent / "shared" / "data"
-SHANGHAI_OSM = SHARED_DATA / "osm" / "shanghai_center.osm"
-FUTIAN_GRAPHML = SHARED_DATA / "osm" / "shenzhen_futian.graphml"
-UN_CSV = SHARED_DATA / "dangerous_goods" / "un_numbers_adr.csv"
-DEMO_CORRIDOR = REPO / "geodata" / "demo_corridor_shanghai.geojson"
+from tests.paths import DEMO_CORRIDOR, SHANGHAI_OSM, UN_CSV
 
 
 def _need(path: Path) -> Path:

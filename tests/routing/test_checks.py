@@ -10,8 +10,8 @@ from routing.corridors import load_corridor
 from routing.projection import to_wgs84, wgs84_to_gcj02
 from routing.tracks import track_from_frame
 
-from conftest import DEMO_CORRIDOR
-from simulate import detour_line, detour_nodes, drive
+from tests.paths import DEMO_CORRIDOR
+from tests.routing.simulate import detour_line, detour_nodes, drive
 
 NO_STOP_AT_M = 5000.0  # where the demo no-stop zone sits along the corridor
 

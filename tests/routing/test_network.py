@@ -5,7 +5,7 @@ import pytest
 from routing._errors import RoutingInputError
 from routing.network import load_network
 
-from conftest import FUTIAN_GRAPHML, SHANGHAI_OSM
+from tests.paths import FUTIAN_GRAPHML, SHANGHAI_OSM
 
 
 def test_shanghai_keeps_restriction_tags_and_is_metric(shanghai):

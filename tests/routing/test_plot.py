@@ -7,7 +7,7 @@ from routing.planner import plan_route
 from routing.plot import ATTRIBUTION, check_plot_path, plot_check, plot_route
 from routing.tracks import track_from_frame
 
-from simulate import drive
+from tests.routing.simulate import drive
 
 
 def test_check_picture_with_attribution(tmp_path, shanghai, demo_corridor, corridor_line):
