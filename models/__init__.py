@@ -1,11 +1,12 @@
 """SQLAlchemy models. No Flask import and no I/O beyond the session (DESIGN.md)."""
 from models.base import Base
 from models.catalogue import Chemical, ControlLevel
+from models.corridors import Corridor, Zone, ZoneRule
 from models.enterprise import Enterprise, EnterpriseRole
 from models.sites import Site, SiteKind
 from models.users import ApiToken, Department, Role, User
 
 __all__ = [
-    "ApiToken", "Base", "Chemical", "ControlLevel", "Department", "Enterprise", "EnterpriseRole", "Role",
-    "Site", "SiteKind", "User",
+    "ApiToken", "Base", "Chemical", "ControlLevel", "Corridor", "Department", "Enterprise", "EnterpriseRole",
+    "Role", "Site", "SiteKind", "User", "Zone", "ZoneRule",
 ]

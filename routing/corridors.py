@@ -155,6 +155,7 @@ def load_corridor(
     buffer_m: float = 50.0,
     network: Network | None = None,
     crs: pyproj.CRS | None = None,
+    zones_only: bool = False,
 ) -> Corridor:
     """Read a corridor GeoJSON (file or parsed mapping) into metric polygons.
 
@@ -168,6 +169,8 @@ def load_corridor(
         Needed for features given as ``osm_way_ids``; its CRS is then used.
     crs : pyproj.CRS, optional
         Metric CRS to use; estimated from the corridor (UTM) when neither this nor a network is given.
+    zones_only : bool
+        Accept a collection of forbidden zones with no permitted part (a zone register, not a trip).
 
     Returns
     -------
@@ -204,7 +207,7 @@ def load_corridor(
     if crs is None:
         crs = network.crs if network is not None else utm_crs(*bbox)
     features = [_feature(props, geom, where, crs, buffer_m, network, notes) for props, geom, where in parsed]
-    if not any(not f.forbidden for f in features):
+    if not zones_only and not any(not f.forbidden for f in features):
         raise RoutingInputError("corridor has only forbidden zones: no permitted corridor")
     return Corridor(crs=crs, features=features, bbox=bbox, notes=notes)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 from swagger_ui_bundle import swagger_ui_path
 
+from app.api.corridors.routes import corridors, zones
 from app.api.enterprises.routes import blp as enterprises
 from app.api.health import blp as health
 from app.api.users.routes import blp as users
 from app.extensions import api
 
 API_PREFIX = "/api/v1"
-BLUEPRINTS = (enterprises, users)
+BLUEPRINTS = (enterprises, users, corridors, zones)
 
 
 def init_app(app: Flask) -> None:

@@ -54,13 +54,14 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 
 
 def _register() -> None:
+    from app.cli.corridors import corridors
     from app.cli.db import db_group
     from app.cli.demo import demo
     from app.cli.route import route
     from app.cli.serve import serve
     from app.cli.users import users
 
-    for command in (db_group, users, demo, route, serve):
+    for command in (db_group, users, demo, corridors, route, serve):
         cli.add_command(command)
 
 

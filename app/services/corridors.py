@@ -1,0 +1,112 @@
+"""Registering corridors and forbidden zones, and assembling the geometry a trip is checked against."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.services import unit_of_work
+from models.corridors import Corridor, Zone
+from routing import RoutingInputError
+from routing.corridors import load_corridor
+
+
+def _parsed(geojson: dict[str, Any], field: str, *, zones_only: bool = False):
+    """The routing engine's reading of *geojson*, or a 422 naming *field* with the engine's reason."""
+    try:
+        return load_corridor(geojson, zones_only=zones_only)
+    except RoutingInputError as error:
+        raise ValidationFailed("The geometry is not usable.", errors={field: [str(error)]}) from None
+
+
+def _unique_name(session: Session, model: type[Corridor] | type[Zone], name: str) -> None:
+    if session.scalar(select(model.id).where(model.name == name)) is not None:
+        raise Conflict(f"A {model.__tablename__[:-1]} named {name!r} exists already.", errors={"name": ["taken"]})
+
+
+def _add_corridor(session: Session, data: dict[str, Any]) -> Corridor:
+    parsed = _parsed(data["geojson"], "geojson")
+    if any(feature.forbidden for feature in parsed.features):
+        raise ValidationFailed("Register forbidden zones as zones.",
+                               errors={"geojson": ["contains features with role 'forbidden'"]})
+    _unique_name(session, Corridor, data["name"])
+    west, south, east, north = parsed.bbox
+    corridor = Corridor(**data, min_lon=west, min_lat=south, max_lon=east, max_lat=north)
+    session.add(corridor)
+    return corridor
+
+
+def register_corridor(session: Session, data: dict[str, Any]) -> Corridor:
+    """Store a corridor drawn by the authority, after the routing engine has read it without complaint."""
+    with unit_of_work(session):
+        return _add_corridor(session, data)
+
+
+ZONE_FIELDS = ("name", "rule", "geometry", "hazard_classes", "time_windows", "tz")
+
+
+def zone_feature(*, name: str, rule: str, geometry: dict[str, Any], hazard_classes: list[str] | None = None,
+                 time_windows: list[list[str]] | None = None, tz: str | None = None, **_other: Any) -> dict[str, Any]:
+    """A zone as a GeoJSON feature in the routing engine's conventions."""
+    return {"type": "Feature", "geometry": geometry, "properties": {
+        "name": name, "role": "forbidden", "rule": str(rule), "hazard_classes": hazard_classes or [],
+        "time_windows": time_windows or [], "tz": tz or "Asia/Shanghai",
+    }}
+
+
+def _add_zone(session: Session, data: dict[str, Any]) -> Zone:
+    parsed = _parsed(zone_feature(**data), "geometry", zones_only=True)
+    _unique_name(session, Zone, data["name"])
+    west, south, east, north = parsed.bbox
+    zone = Zone(**data, min_lon=west, min_lat=south, max_lon=east, max_lat=north)
+    session.add(zone)
+    session.flush()  # a second zone of the same name in one import must see this one
+    return zone
+
+
+def register_zone(session: Session, data: dict[str, Any]) -> Zone:
+    """Store a forbidden zone after the routing engine has read it (invalid polygons are refused or repaired)."""
+    with unit_of_work(session):
+        return _add_zone(session, data)
+
+
+def import_geojson(session: Session, corridor: dict[str, Any] | None, zones: list[dict[str, Any]]
+                   ) -> tuple[Corridor | None, list[Zone]]:
+    """Register a corridor and zones from one file: all of them, or (on any error) none."""
+    with unit_of_work(session):
+        return (_add_corridor(session, corridor) if corridor else None), [_add_zone(session, z) for z in zones]
+
+
+def get_record(session: Session, model: type[Corridor] | type[Zone], record_id: uuid.UUID) -> Corridor | Zone:
+    record = session.get(model, record_id)
+    if record is None:
+        raise NotFound(f"No {model.__tablename__[:-1]} {record_id}.")
+    return record
+
+
+def set_active(session: Session, record: Corridor | Zone, active: bool) -> Corridor | Zone:
+    with unit_of_work(session):
+        record.active = active
+    return record
+
+
+def zones_near(corridor: Corridor) -> Select[tuple[Zone]]:
+    """Active zones whose bounding box overlaps the corridor's (one query; geometries are not compared)."""
+    return select(Zone).where(
+        Zone.active, Zone.min_lon <= corridor.max_lon, Zone.max_lon >= corridor.min_lon,
+        Zone.min_lat <= corridor.max_lat, Zone.max_lat >= corridor.min_lat,
+    ).order_by(Zone.name)
+
+
+def trip_geojson(session: Session, corridor: Corridor) -> dict[str, Any]:
+    """The corridor's features plus the forbidden zones around it: what a trip on it is checked against."""
+    features = list(corridor.geojson.get("features", [corridor.geojson]))
+    if corridor.hazard_classes:
+        features = [{**f, "properties": {"hazard_classes": corridor.hazard_classes, **(f.get("properties") or {})}}
+                    for f in features]
+    features += [zone_feature(**{field: getattr(zone, field) for field in ZONE_FIELDS})
+                 for zone in session.scalars(zones_near(corridor))]
+    return {"type": "FeatureCollection", "features": features}
