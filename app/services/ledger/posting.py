@@ -10,7 +10,9 @@ A use case (``lifecycle.py``, ``transform.py``) resolves its batches and account
 4. no holding balance goes negative, at the posting's time or at any later time.
 
 Concurrency: :func:`ledger_transaction` takes the chain lock before anything is read, so the balance
-checks and the chain head see every posting committed before, and nothing commits in between.
+checks and the chain head see every posting committed before, and nothing commits in between
+(PostgreSQL). SQLite admits one writer and refuses a concurrent second one ("database is locked"): that
+posting fails whole with :class:`LedgerBusy` (503), so there too nothing overdraws and the chain never forks.
 """
 from __future__ import annotations
 
@@ -22,9 +24,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, PermissionDenied, ValidationFailed
+from app.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from app.services import unit_of_work
 from app.services.ledger import chain
 from app.services.ledger.authorisation import authorise_posting
@@ -56,12 +59,24 @@ class Leg:
     role: LineageRole | None = None
 
 
+class LedgerBusy(DomainError):
+    """SQLite refused a second concurrent writer: nothing was written, the client may retry."""
+
+    status = 503
+    code = "ledger_busy"
+
+
 @contextmanager
 def ledger_transaction(session: Session) -> Iterator[Session]:
     """One unit of work holding the chain lock from its first read to its commit."""
-    with unit_of_work(session):
-        chain.lock_chain(session)
-        yield session
+    try:
+        with unit_of_work(session):
+            chain.lock_chain(session)
+            yield session
+    except OperationalError as error:
+        if "database is locked" not in str(error.orig):
+            raise
+        raise LedgerBusy("Another posting is being written; nothing was recorded, retry.") from error
 
 
 def record(session: Session, actor: Actor, legs: Sequence[Leg], *, occurred_at: dt.datetime,
