@@ -8,13 +8,12 @@ own (``urn:hazledger:bizstep:...``), as EPCIS allows. The event id is the entry'
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Row
 
-from app.services.ledger.trace import Trace
+from app.services.ledger.trace import Trace, transformations
 from models import Account, AccountKind, EntryKind, LineageRole
 from models.types import utcnow
 
@@ -91,15 +90,13 @@ def _transformation_event(result: Trace, tid: uuid.UUID, rows: list[Row[Any]]) -
 
 def as_epcis(result: Trace) -> dict[str, Any]:
     """The EPCISDocument of *result*: events in the order their (first) entries were recorded."""
+    groups = transformations(result)
     order: list[Row[Any] | uuid.UUID] = []
-    groups: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
     for entry in result.entries:
         if entry.transformation_id is None:
             order.append(entry)
-            continue
-        if entry.transformation_id not in groups:
+        elif entry.transformation_id not in order:
             order.append(entry.transformation_id)
-        groups[entry.transformation_id].append(entry)
     events = [_transformation_event(result, item, groups[item]) if isinstance(item, uuid.UUID)
               else _object_event(result, item) for item in order]
     return {

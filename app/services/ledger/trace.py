@@ -118,18 +118,23 @@ def reconcile(result: Trace) -> dict[uuid.UUID, dict[str, Any]]:
     return summary
 
 
-def lineage(result: Trace) -> list[dict[str, Any]]:
-    """The transformations among the traced entries, inputs and outputs with their quantities."""
+def transformations(result: Trace) -> dict[uuid.UUID, list[Row[Any]]]:
+    """The traced entries of each transformation, in the order the transformations were recorded."""
     groups: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
     for entry in result.entries:
         if entry.transformation_id:
             groups[entry.transformation_id].append(entry)
+    return groups
+
+
+def lineage(result: Trace) -> list[dict[str, Any]]:
+    """The transformations among the traced entries, inputs and outputs with their quantities."""
     return [{
         "transformation_id": str(tid), "kind": rows[0].kind.value, "occurred_at": rows[0].occurred_at.isoformat(),
         **{f"{role.value}s": [{"batch": result.batches[r.batch_id].code, "kg": _kg(r.quantity)}
                               for r in rows if r.lineage_role is role and r.batch_id in result.batches]
            for role in LineageRole},
-    } for tid, rows in groups.items()]
+    } for tid, rows in transformations(result).items()]
 
 
 def documents(result: Trace) -> list[str]:

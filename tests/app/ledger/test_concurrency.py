@@ -52,15 +52,18 @@ def run_together(count: int, work: Callable[[int], object]) -> list[object]:
     return results
 
 
-def test_two_spends_of_the_last_100_kg_exactly_one_succeeds(committed):
-    new_session, world, postgres = committed
-
+def spender(new_session: Callable[[], Session], world: World, kg: str) -> Callable[[int], object]:
     def spend(_: int) -> object:
         with new_session() as session:
             return lifecycle.retire(session, world.as_producer, kind=EntryKind.CONSUME, batch_code="B-1",
-                                    site_id=world.plant.id, quantity=Decimal("100"), occurred_at=utcnow())
+                                    site_id=world.plant.id, quantity=Decimal(kg), occurred_at=utcnow())
 
-    results = run_together(2, spend)
+    return spend
+
+
+def test_two_spends_of_the_last_100_kg_exactly_one_succeeds(committed):
+    new_session, world, postgres = committed
+    results = run_together(2, spender(new_session, world, "100"))
     assert sum(isinstance(r, list) for r in results) == 1, results
     refused = (Conflict,) if postgres else (Conflict, LedgerBusy)
     assert sum(isinstance(r, refused) for r in results) == 1, results
@@ -68,13 +71,7 @@ def test_two_spends_of_the_last_100_kg_exactly_one_succeeds(committed):
 
 def test_chain_stays_linear_under_concurrent_appends(committed):
     new_session, world, postgres = committed
-
-    def spend(_: int) -> object:
-        with new_session() as session:
-            return lifecycle.retire(session, world.as_producer, kind=EntryKind.CONSUME, batch_code="B-1",
-                                    site_id=world.plant.id, quantity=Decimal("1"), occurred_at=utcnow())
-
-    results = run_together(8, spend)
+    results = run_together(8, spender(new_session, world, "1"))
     succeeded = sum(isinstance(r, list) for r in results)
     if postgres:
         assert succeeded == 8, results
