@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from app import migrate  # noqa: E402
 from app.services.ledger import lifecycle  # noqa: E402
-from app.services.ledger.chain import verify_chain  # noqa: E402
+from app.services.ledger.checkpoints import verify_ledger  # noqa: E402
 from app.services.ledger.posting import Actor  # noqa: E402
 from app.services.users import create_user  # noqa: E402
 from models import Chemical, Enterprise, EntryKind, Role, Site, SiteKind  # noqa: E402
@@ -54,7 +54,7 @@ def bench(url: str, postings: int) -> tuple[float, float]:
                              quantity=Decimal("0.5"), occurred_at=utcnow())
         posting_rate = postings / (time.perf_counter() - started)
         started = time.perf_counter()
-        result = verify_chain(session)
+        result = verify_ledger(session)
         verify_rate = result.entries_checked / (time.perf_counter() - started)
         assert result.ok
     engine.dispose()

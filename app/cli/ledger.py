@@ -10,8 +10,7 @@ import click
 from app.cli import CliContext
 from app.cli._common import EXIT_FINDING, echo_json, fail
 from app.extensions import db
-from app.services.ledger.chain import verify_chain
-from app.services.ledger.checkpoints import check_proof, create_checkpoint, load_signing_key, prove
+from app.services.ledger.checkpoints import check_proof, create_checkpoint, load_signing_key, prove, verify_ledger
 from app.services.ledger.epcis import as_epcis
 from app.services.ledger.trace import DIRECTIONS, as_json, trace
 
@@ -25,16 +24,20 @@ def ledger() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
 def verify(obj: CliContext, fmt: str) -> None:
-    """Recompute the hash chain; exit 1 naming the first entry that does not match."""
+    """Recompute the hash chain and check the signed checkpoints; exit 1 naming the first that fails."""
     with obj.app.app_context():
-        result = verify_chain(db.session)
+        result = verify_ledger(db.session)
     if fmt == "json":
         echo_json(result.as_dict())
     elif result.ok:
-        click.echo(f"ledger intact: {result.entries_checked} entries, head {result.head_hash}")
-    else:
-        bad = result.first_bad or {}
+        click.echo(f"ledger intact: {result.entries_checked} entries, {result.checkpoints_checked} signed "
+                   f"checkpoints, head {result.head_hash}")
+    elif result.first_bad:
+        bad = result.first_bad
         click.echo(f"ledger BROKEN at entry {bad['sequence']} ({bad['id']}): {bad['reason']}")
+    else:
+        bad = result.bad_checkpoint or {}
+        click.echo(f"ledger BROKEN at checkpoint {bad['first_sequence']}..{bad['last_sequence']}: {bad['reason']}")
     if not result.ok:
         sys.exit(EXIT_FINDING)
 

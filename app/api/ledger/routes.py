@@ -14,8 +14,8 @@ from app.api._paging import page_of
 from app.api.ledger.schemas import CheckpointOut, VerificationOut
 from app.auth import allow
 from app.extensions import db
-from app.services.ledger.chain import Verification, verify_chain
-from app.services.ledger.checkpoints import create_checkpoint, load_signing_key, prove
+from app.services.ledger.chain import Verification
+from app.services.ledger.checkpoints import create_checkpoint, load_signing_key, prove, verify_ledger
 from models import Checkpoint, Role
 
 blp = Blueprint("ledger", __name__, description="Tamper evidence: hash chain, signed checkpoints, proofs")
@@ -27,8 +27,8 @@ class Verify(MethodView):
     @allow(*AUTHORITIES)
     @blp.response(200, VerificationOut)
     def get(self) -> Verification:
-        """Recompute the whole hash chain; ``ok`` is false and ``first_bad`` names the first bad entry."""
-        return verify_chain(db.session)
+        """Recompute the hash chain and check the signed checkpoints; ``first_bad`` names the first bad entry."""
+        return verify_ledger(db.session)
 
 
 @blp.route("/checkpoints")

@@ -10,6 +10,8 @@ class VerificationOut(ma.Schema):
     head_sequence = ma.fields.Integer()
     head_hash = ma.fields.String()
     first_bad = ma.fields.Dict(allow_none=True, metadata={"description": "sequence, id and reason; null if ok"})
+    checkpoints_checked = ma.fields.Integer()
+    bad_checkpoint = ma.fields.Dict(allow_none=True, metadata={"description": "range, id and reason; null if ok"})
 
 
 class CheckpointOut(ma.Schema):

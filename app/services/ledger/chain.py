@@ -13,6 +13,7 @@ recompute it from an export of the table.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import hashlib
@@ -108,10 +109,11 @@ class Verification:
     head_sequence: int
     head_hash: str
     first_bad: dict[str, Any] | None = None
+    checkpoints_checked: int = 0
+    bad_checkpoint: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "entries_checked": self.entries_checked, "head_sequence": self.head_sequence,
-                "head_hash": self.head_hash, "first_bad": self.first_bad}
+        return dataclasses.asdict(self)
 
 
 def verify_chain(session: Session) -> Verification:

@@ -5,6 +5,7 @@ created with mode 0600 on first use. The offline checking procedure is in ``merk
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -18,7 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
-from app.services.ledger.chain import CANONICAL_FIELDS, canonical_form, chain_head
+from app.services.ledger.chain import (
+    CANONICAL_FIELDS, VERIFY_BATCH_ROWS, Verification, canonical_form, chain_head, verify_chain,
+)
 from app.services.ledger.merkle import inclusion_path, merkle_root, root_from_path
 from app.services.ledger.posting import ledger_transaction
 from models import Checkpoint, LedgerEntry
@@ -70,6 +73,54 @@ def create_checkpoint(session: Session, signing_key: SigningKey) -> Checkpoint:
         checkpoint.signature = signing_key.sign(signed_message(checkpoint).encode()).signature.hex()
         session.add(checkpoint)
     return checkpoint
+
+
+def _signature_holds(checkpoint: Checkpoint) -> bool:
+    try:
+        VerifyKey(bytes.fromhex(checkpoint.public_key)).verify(
+            signed_message(checkpoint).encode(), bytes.fromhex(checkpoint.signature))
+    except (BadSignatureError, ValueError):
+        return False
+    return True
+
+
+def _checkpoint_problem(checkpoint: Checkpoint, hashes: list[str]) -> str | None:
+    if len(hashes) != checkpoint.last_sequence - checkpoint.first_sequence + 1:
+        return (f"the checkpoint covers entries {checkpoint.first_sequence}..{checkpoint.last_sequence} but only "
+                f"{len(hashes)} of them exist: entries were removed")
+    if merkle_root(hashes) != checkpoint.merkle_root:
+        return "the Merkle root of the entries differs from the signed root: entries were altered"
+    if not _signature_holds(checkpoint):
+        return "the signature does not verify under the checkpoint's public key"
+    return None
+
+
+def verify_ledger(session: Session) -> Verification:
+    """The chain (:func:`~app.services.ledger.chain.verify_chain`), then every signed checkpoint against it.
+
+    The checkpoints catch what the chain alone cannot: entries removed from the end, or the whole chain
+    rewritten and re-hashed after a checkpoint was signed. One streaming pass over the entry hashes.
+    """
+    chain = verify_chain(session)
+    checkpoints = list(session.scalars(select(Checkpoint).order_by(Checkpoint.first_sequence)))
+    hashes = session.execute(select(LedgerEntry.sequence, LedgerEntry.hash).order_by(LedgerEntry.sequence)
+                             .execution_options(yield_per=VERIFY_BATCH_ROWS))
+    pending = iter(hashes)
+    row = next(pending, None)
+    for checked, checkpoint in enumerate(checkpoints):
+        covered = []
+        while row is not None and row.sequence <= checkpoint.last_sequence:
+            if row.sequence >= checkpoint.first_sequence:
+                covered.append(row.hash)
+            row = next(pending, None)
+        problem = _checkpoint_problem(checkpoint, covered)
+        if problem:
+            hashes.close()
+            bad = {"id": str(checkpoint.id), "first_sequence": checkpoint.first_sequence,
+                   "last_sequence": checkpoint.last_sequence, "reason": problem}
+            return dataclasses.replace(chain, ok=False, checkpoints_checked=checked, bad_checkpoint=bad)
+    hashes.close()
+    return dataclasses.replace(chain, checkpoints_checked=len(checkpoints))
 
 
 def prove(session: Session, entry_id: uuid.UUID) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.services.ledger import lifecycle
 from app.services.ledger.chain import canonical_form, verify_chain
-from app.services.ledger.checkpoints import check_proof, create_checkpoint, load_signing_key, prove
+from app.services.ledger.checkpoints import check_proof, create_checkpoint, load_signing_key, prove, verify_ledger
 from app.services.ledger.merkle import inclusion_path, merkle_root, root_from_path
 from models import AppendOnlyError, EntryKind, LedgerEntry
 from models.types import utcnow
@@ -118,3 +118,16 @@ def test_checkpoint_and_offline_proof(session, world, tmp_path):
         tamper(forged)
         assert any(problem in message for message in check_proof(forged)), problem
     assert check_proof({"entry": {}}) and "malformed" in check_proof({"entry": {}})[0]
+
+
+def test_signed_checkpoints_catch_entries_removed_from_the_end(session, world, tmp_path):
+    post_some(session, world, 4)
+    create_checkpoint(session, load_signing_key(tmp_path / "signing_key"))
+    intact = verify_ledger(session)
+    assert intact.ok and intact.checkpoints_checked == 1
+    _disable_triggers(session)
+    session.execute(text("DELETE FROM ledger_entries WHERE sequence = 4"))
+    assert verify_chain(session).ok  # the chain alone cannot tell a shortened chain from a short one
+    result = verify_ledger(session)
+    assert not result.ok and result.first_bad is None
+    assert result.bad_checkpoint["last_sequence"] == 4 and "removed" in result.bad_checkpoint["reason"]
