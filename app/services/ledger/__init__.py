@@ -7,9 +7,10 @@
 - ``lifecycle``: produce, receive, generate waste, transfer/sale, load, unload, consume, dispose, loss,
   stocktake adjustment, reversal.
 - ``transform``: transformations and splits, with their lineage.
+- ``movements``: a posting described as plain data (the HTTP resource) dispatched to its use case.
 - ``balances``: balances derived by SQL, as of a time.
 - ``chain``: canonical form, hash chain, verification.
-- ``merkle``, ``checkpoints``: signed Merkle checkpoints and offline inclusion proofs.
+- ``merkle``, ``checkpoints``: signed Merkle checkpoints, offline inclusion proofs, ``verify_ledger``.
 - ``trace``, ``epcis``: a batch's whole chain, as JSON or as a GS1 EPCIS 2.0 document.
 - ``queries``: what a user may see.
 """
