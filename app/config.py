@@ -24,4 +24,6 @@ DEFAULTS: dict[str, object] = {
         "security": [{"bearerAuth": []}],
     },
     "TOKEN_TTL_DAYS": 90,
+    # The ed25519 key that signs ledger checkpoints (32-byte seed), created with mode 0600 on first use.
+    "SIGNING_KEY_PATH": "instance/signing_key",
 }

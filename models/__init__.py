@@ -3,10 +3,14 @@ from models.base import Base
 from models.catalogue import Chemical, ControlLevel
 from models.corridors import Corridor, Zone, ZoneRule
 from models.enterprise import Enterprise, EnterpriseRole
+from models.ledger import (
+    Account, AccountKind, AppendOnlyError, Batch, Boundary, Checkpoint, EntryKind, LedgerEntry, LineageRole,
+)
 from models.sites import Site, SiteKind
 from models.users import ApiToken, Department, Role, User
 
 __all__ = [
-    "ApiToken", "Base", "Chemical", "ControlLevel", "Corridor", "Department", "Enterprise", "EnterpriseRole",
-    "Role", "Site", "SiteKind", "User", "Zone", "ZoneRule",
+    "Account", "AccountKind", "ApiToken", "AppendOnlyError", "Base", "Batch", "Boundary", "Checkpoint",
+    "Chemical", "ControlLevel", "Corridor", "Department", "EntryKind", "Enterprise", "EnterpriseRole",
+    "LedgerEntry", "LineageRole", "Role", "Site", "SiteKind", "User", "Zone", "ZoneRule",
 ]

@@ -7,7 +7,7 @@ import random
 from sqlalchemy.orm import Session
 
 from app.services.users import create_user, issue_token
-from models import Department, Enterprise, Role, User
+from models import Chemical, Department, Enterprise, Role, Site, SiteKind, User
 from models.identifiers import uscc_check_char
 
 _seq = itertools.count(1)
@@ -46,3 +46,21 @@ def make_user(session: Session, role: Role = Role.ADMIN, *, enterprise: Enterpri
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def make_chemical(session: Session, **fields: object) -> Chemical:
+    values = {"un_number": "1230", "name_zh": "甲醇", "name_en": "METHANOL", "hazard_class": "3"}
+    values.update(fields)
+    chemical = Chemical(**values)
+    session.add(chemical)
+    session.flush()
+    return chemical
+
+
+def make_site(session: Session, enterprise: Enterprise, **fields: object) -> Site:
+    values = {"name": f"厂区{next(_seq)}", "kind": SiteKind.PLANT, "lon": 120.3, "lat": 31.6}
+    values.update(fields)
+    site = Site(enterprise_id=enterprise.id, **values)
+    session.add(site)
+    session.flush()
+    return site

@@ -4,14 +4,17 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 from swagger_ui_bundle import swagger_ui_path
 
+from app.api.batches.routes import blp as batches
 from app.api.corridors.routes import corridors, zones
 from app.api.enterprises.routes import blp as enterprises
 from app.api.health import blp as health
+from app.api.ledger.routes import blp as ledger
+from app.api.movements.routes import blp as movements
 from app.api.users.routes import blp as users
 from app.extensions import api
 
 API_PREFIX = "/api/v1"
-BLUEPRINTS = (enterprises, users, corridors, zones)
+BLUEPRINTS = (enterprises, users, batches, movements, ledger, corridors, zones)
 
 
 def init_app(app: Flask) -> None:

@@ -57,11 +57,12 @@ def _register() -> None:
     from app.cli.corridors import corridors
     from app.cli.db import db_group
     from app.cli.demo import demo
+    from app.cli.ledger import ledger, trace_batch
     from app.cli.route import route
     from app.cli.serve import serve
     from app.cli.users import users
 
-    for command in (db_group, users, demo, corridors, route, serve):
+    for command in (db_group, users, demo, corridors, ledger, trace_batch, route, serve):
         cli.add_command(command)
 
 

@@ -1,0 +1,57 @@
+"""``/api/v1/ledger``: integrity of the chain, signed checkpoints, inclusion proofs."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_smorest.pagination import PaginationParameters
+from sqlalchemy import select
+
+from app.api._paging import page_of
+from app.api.ledger.schemas import CheckpointOut, VerificationOut
+from app.auth import allow
+from app.extensions import db
+from app.services.ledger.chain import Verification
+from app.services.ledger.checkpoints import create_checkpoint, load_signing_key, prove, verify_ledger
+from models import Checkpoint, Role
+
+blp = Blueprint("ledger", __name__, description="Tamper evidence: hash chain, signed checkpoints, proofs")
+AUTHORITIES = (Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR)
+
+
+@blp.route("/verify")
+class Verify(MethodView):
+    @allow(*AUTHORITIES)
+    @blp.response(200, VerificationOut)
+    def get(self) -> Verification:
+        """Recompute the hash chain and check the signed checkpoints; ``first_bad`` names the first bad entry."""
+        return verify_ledger(db.session)
+
+
+@blp.route("/checkpoints")
+class Checkpoints(MethodView):
+    @allow(*AUTHORITIES)
+    @blp.response(200, CheckpointOut(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters: PaginationParameters) -> list[Checkpoint]:
+        """Signed checkpoints, newest first."""
+        stmt = select(Checkpoint).order_by(Checkpoint.last_sequence.desc())
+        return page_of(db.session, stmt, pagination_parameters)
+
+    @allow(Role.ADMIN)
+    @blp.response(201, CheckpointOut)
+    def post(self) -> Checkpoint:
+        """Sign a checkpoint over every entry since the last one (409 if there is none)."""
+        return create_checkpoint(db.session, load_signing_key(current_app.config["SIGNING_KEY_PATH"]))
+
+
+@blp.route("/proofs/<uuid:entry_id>")
+class Proof(MethodView):
+    @allow(*AUTHORITIES)
+    @blp.response(200)
+    def get(self, entry_id: uuid.UUID) -> dict[str, Any]:
+        """An inclusion proof of one entry in a signed checkpoint, to check offline (``ledger verify-proof``)."""
+        return prove(db.session, entry_id)

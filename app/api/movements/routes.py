@@ -1,0 +1,58 @@
+"""``/api/v1/movements``: ledger entries, posted by kind and listed with filters."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_smorest.pagination import PaginationParameters
+from sqlalchemy import or_
+
+from app.api._paging import page_of
+from app.api.movements.schemas import EntryOut, MovementIn, MovementQuery, PostingOut
+from app.auth import allow, current_user
+from app.extensions import db
+from app.services.ledger.movements import post_movement
+from app.services.ledger.queries import acting_for, visible_entries
+from models import Batch, EntryKind, LedgerEntry, Role
+
+blp = Blueprint("movements", __name__, description="Ledger entries: every movement of a batch between accounts")
+READERS = (Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR, Role.ENTERPRISE)
+
+
+@blp.route("")
+class Movements(MethodView):
+    @allow(*READERS)
+    @blp.arguments(MovementQuery, location="query")
+    @blp.response(200, EntryOut(many=True))
+    @blp.paginate()
+    def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> list[LedgerEntry]:
+        """Entries the caller may see, in chain order, filtered by batch, account, kind and time."""
+        stmt = visible_entries(current_user())
+        if "batch" in query:
+            stmt = stmt.join(Batch, Batch.id == LedgerEntry.batch_id).where(Batch.code == query["batch"])
+        if "account_id" in query:
+            stmt = stmt.where(or_(LedgerEntry.from_account_id == query["account_id"],
+                                  LedgerEntry.to_account_id == query["account_id"]))
+        if "kind" in query:
+            stmt = stmt.where(LedgerEntry.kind == EntryKind(query["kind"]))
+        if "since" in query:
+            stmt = stmt.where(LedgerEntry.occurred_at >= query["since"])
+        if "until" in query:
+            stmt = stmt.where(LedgerEntry.occurred_at < query["until"])
+        return page_of(db.session, stmt, pagination_parameters)
+
+    @allow(Role.ADMIN, Role.ENTERPRISE)
+    @blp.arguments(MovementIn)
+    @blp.response(201, PostingOut)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Post a movement for the caller's enterprise; nothing is written unless all of it is valid.
+
+        Each kind needs its own fields (a 422 names those missing): produce/receive/generate_waste: code,
+        chemical_id, site_id, quantity; transfer: batch, from_site_id, to_site_id, quantity; load: batch,
+        from_site_id, carrier_id, transit_ref, quantity; unload: batch, transit_ref, to_site_id, quantity;
+        consume/dispose/loss: batch, site_id, quantity; adjust: batch, site_id, counted; transform/split:
+        site_id, inputs, outputs; reversal: reverses.
+        """
+        actor = acting_for(current_user(), data.pop("enterprise_id", None))
+        return {"entries": post_movement(db.session, actor, data)}

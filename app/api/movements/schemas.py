@@ -1,0 +1,83 @@
+"""Ledger entry (movement) payloads at the HTTP edge."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from models import EntryKind
+
+_POSITIVE = validate.Range(min=0, min_inclusive=False)
+
+
+class _Amount(ma.Schema):
+    quantity = ma.fields.Decimal(validate=_POSITIVE, metadata={"description": "in `unit`"})
+    unit = ma.fields.String(load_default="kg", validate=validate.Length(min=1, max=20),
+                            metadata={"description": "t, kg, g, L (with density) or any mass/volume unit"})
+    density_kg_per_l = ma.fields.Decimal(validate=_POSITIVE, allow_none=True)
+
+
+class InputIn(_Amount):
+    batch = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
+    quantity = ma.fields.Decimal(required=True, validate=_POSITIVE)
+
+
+class OutputIn(_Amount):
+    code = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
+    chemical_id = ma.fields.UUID(metadata={"description": "required unless the kind is split"})
+    quantity = ma.fields.Decimal(required=True, validate=_POSITIVE)
+    waste = ma.fields.Boolean(load_default=False)
+
+
+class MovementIn(_Amount):
+    """One posting; which fields are required depends on ``kind`` (see the API description)."""
+
+    kind = ma.fields.String(required=True, validate=validate.OneOf([k.value for k in EntryKind]))
+    occurred_at = ma.fields.AwareDateTime(required=True)
+    enterprise_id = ma.fields.UUID(metadata={"description": "the enterprise an administrator posts for"})
+    document_ref = ma.fields.String(validate=validate.Length(max=100), allow_none=True)
+    batch = ma.fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "batch code"})
+    code = ma.fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "new batch code"})
+    chemical_id = ma.fields.UUID()
+    site_id = ma.fields.UUID()
+    from_site_id = ma.fields.UUID()
+    to_site_id = ma.fields.UUID()
+    carrier_id = ma.fields.UUID()
+    transit_ref = ma.fields.String(validate=validate.Length(min=1, max=64),
+                                   metadata={"description": "vehicle plate or waybill number"})
+    waybill_id = ma.fields.UUID()
+    counted = ma.fields.Decimal(validate=validate.Range(min=0), metadata={"description": "stocktake count"})
+    reverses = ma.fields.UUID(metadata={"description": "the entry a reversal corrects"})
+    inputs = ma.fields.List(ma.fields.Nested(InputIn), validate=validate.Length(max=100))
+    outputs = ma.fields.List(ma.fields.Nested(OutputIn), validate=validate.Length(max=100))
+
+
+class EntryOut(ma.Schema):
+    id = ma.fields.UUID()
+    sequence = ma.fields.Integer()
+    kind = ma.fields.Function(lambda e: e.kind.value)
+    batch = ma.fields.Function(lambda e: e.batch.code)
+    quantity_kg = ma.fields.Decimal(attribute="quantity", as_string=True)
+    from_account_id = ma.fields.UUID()
+    to_account_id = ma.fields.UUID()
+    occurred_at = ma.fields.AwareDateTime()
+    recorded_at = ma.fields.AwareDateTime()
+    actor_id = ma.fields.UUID()
+    enterprise_id = ma.fields.UUID()
+    document_ref = ma.fields.String()
+    reverses_id = ma.fields.UUID()
+    transformation_id = ma.fields.UUID()
+    lineage_role = ma.fields.Function(lambda e: e.lineage_role.value if e.lineage_role else None)
+    previous_hash = ma.fields.String()
+    hash = ma.fields.String()
+
+
+class PostingOut(ma.Schema):
+    entries = ma.fields.List(ma.fields.Nested(EntryOut))
+
+
+class MovementQuery(ma.Schema):
+    batch = ma.fields.String(metadata={"description": "batch code"})
+    account_id = ma.fields.UUID()
+    kind = ma.fields.String(validate=validate.OneOf([k.value for k in EntryKind]))
+    since = ma.fields.AwareDateTime()
+    until = ma.fields.AwareDateTime()

@@ -1,0 +1,69 @@
+"""Finding (and on first use opening) the accounts entries move quantities between.
+
+Called only inside a ledger transaction, which holds the chain lock: two postings never race to open the
+same account (the partial unique indexes would refuse the second anyway).
+"""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import NotFound, ValidationFailed
+from models import Account, AccountKind, Batch, Boundary, Enterprise, Site
+
+
+def site_account(session: Session, site_id: uuid.UUID, *, field: str = "site_id") -> Account:
+    site = session.get(Site, site_id)
+    if site is None or not site.active:
+        raise ValidationFailed(f"No active site {site_id}.", errors={field: ["unknown or inactive site"]})
+    account = session.scalars(select(Account).where(Account.kind == AccountKind.SITE,
+                                                    Account.site_id == site_id)).one_or_none()
+    if account is None:
+        account = Account(kind=AccountKind.SITE, enterprise_id=site.enterprise_id, site_id=site_id)
+        session.add(account)
+    return account
+
+
+def own_site_account(session: Session, enterprise_id: uuid.UUID, site_id: uuid.UUID) -> Account:
+    """The account of a site that must belong to *enterprise_id* (where it produces, counts, transforms)."""
+    account = site_account(session, site_id)
+    if account.enterprise_id != enterprise_id:
+        raise ValidationFailed("The site belongs to another enterprise.", errors={"site_id": ["not your site"]})
+    return account
+
+
+def transit_account(session: Session, carrier_id: uuid.UUID, reference: str, *,
+                    waybill_id: uuid.UUID | None = None, create: bool = True) -> Account:
+    """The account of what *carrier_id* carries under *reference* (vehicle plate or waybill number)."""
+    account = session.scalars(select(Account).where(
+        Account.kind == AccountKind.TRANSIT, Account.enterprise_id == carrier_id, Account.reference == reference,
+    )).one_or_none()
+    if account is not None:
+        return account
+    if not create:
+        raise NotFound(f"Nothing was loaded for transit under '{reference}'.")
+    if session.get(Enterprise, carrier_id) is None:
+        raise ValidationFailed(f"No enterprise {carrier_id}.", errors={"carrier_id": ["unknown enterprise"]})
+    account = Account(kind=AccountKind.TRANSIT, enterprise_id=carrier_id, reference=reference,
+                      waybill_id=waybill_id)
+    session.add(account)
+    return account
+
+
+def boundary_account(session: Session, enterprise_id: uuid.UUID, boundary: Boundary) -> Account:
+    account = session.scalars(select(Account).where(
+        Account.kind == AccountKind.BOUNDARY, Account.enterprise_id == enterprise_id, Account.boundary == boundary,
+    )).one_or_none()
+    if account is None:
+        account = Account(kind=AccountKind.BOUNDARY, enterprise_id=enterprise_id, boundary=boundary)
+        session.add(account)
+    return account
+
+
+def batch_by_code(session: Session, code: str, *, field: str = "batch") -> Batch:
+    batch = session.scalars(select(Batch).where(Batch.code == code)).one_or_none()
+    if batch is None:
+        raise ValidationFailed(f"No batch '{code}'.", errors={field: ["unknown batch"]})
+    return batch

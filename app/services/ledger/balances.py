@@ -1,0 +1,87 @@
+"""Balances, derived from the entries by SQL (never stored): per (account, batch), as of a time.
+
+Every query starts from :func:`movements`: each entry seen from both sides, ``+quantity`` for the account it
+entered and ``-quantity`` for the account it left.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, Subquery, case, func, select, type_coerce, union_all
+from sqlalchemy.orm import Session
+
+from models import LedgerEntry
+from models.types import Quantity
+
+ZERO = Decimal("0.000")
+
+
+def movements(*, account_ids: Iterable[uuid.UUID] | None = None, batch_ids: Iterable[uuid.UUID] | None = None,
+              as_of: dt.datetime | None = None) -> Subquery:
+    """(account_id, batch_id, occurred_at, sequence, delta): one row per entry and side, filtered early."""
+    sides = []
+    for account, sign in ((LedgerEntry.to_account_id, 1), (LedgerEntry.from_account_id, -1)):
+        delta = LedgerEntry.quantity if sign > 0 else type_coerce(-LedgerEntry.quantity, Quantity())
+        stmt = select(account.label("account_id"), LedgerEntry.batch_id, LedgerEntry.occurred_at,
+                      LedgerEntry.sequence, delta.label("delta"))
+        if account_ids is not None:
+            stmt = stmt.where(account.in_(list(account_ids)))
+        if batch_ids is not None:
+            stmt = stmt.where(LedgerEntry.batch_id.in_(list(batch_ids)))
+        if as_of is not None:
+            stmt = stmt.where(LedgerEntry.occurred_at <= as_of)
+        sides.append(stmt)
+    return union_all(*sides).subquery("movements")
+
+
+def _quantity(expression: ColumnElement) -> ColumnElement:
+    return type_coerce(expression, Quantity())
+
+
+@dataclass(frozen=True)
+class Holding:
+    account_id: uuid.UUID
+    batch_id: uuid.UUID
+    balance: Decimal
+
+
+def balances(session: Session, *, account_ids: Iterable[uuid.UUID] | None = None,
+             batch_ids: Iterable[uuid.UUID] | None = None, as_of: dt.datetime | None = None,
+             include_zero: bool = False) -> list[Holding]:
+    """The balance of every (account, batch) pair matching the filters, as of *as_of* (default: now)."""
+    moves = movements(account_ids=account_ids, batch_ids=batch_ids, as_of=as_of)
+    total = _quantity(func.sum(moves.c.delta))
+    stmt = select(moves.c.account_id, moves.c.batch_id, total.label("balance")).group_by(
+        moves.c.account_id, moves.c.batch_id).order_by(moves.c.batch_id, moves.c.account_id)
+    if not include_zero:
+        stmt = stmt.having(func.sum(moves.c.delta) != 0)
+    return [Holding(r.account_id, r.batch_id, r.balance) for r in session.execute(stmt)]
+
+
+def balance(session: Session, account_id: uuid.UUID, batch_id: uuid.UUID, *,
+            as_of: dt.datetime | None = None) -> Decimal:
+    moves = movements(account_ids=[account_id], batch_ids=[batch_id], as_of=as_of)
+    return session.scalar(select(_quantity(func.coalesce(func.sum(moves.c.delta), 0)))) or ZERO
+
+
+def available(session: Session, account_id: uuid.UUID, batch_id: uuid.UUID, at: dt.datetime) -> Decimal:
+    """What may leave the account at time *at* without its balance going negative then or at any later time.
+
+    A back-dated spend must not overdraw the history that follows it, so this is the smaller of the
+    balance at *at* and every running balance after *at* (a window over the entries in time order).
+    """
+    moves = movements(account_ids=[account_id], batch_ids=[batch_id])
+    running = select(
+        moves.c.occurred_at, moves.c.delta,
+        func.sum(moves.c.delta).over(order_by=(moves.c.occurred_at, moves.c.sequence)).label("running"),
+    ).subquery("running")
+    row = session.execute(select(
+        _quantity(func.coalesce(func.sum(case((running.c.occurred_at <= at, running.c.delta))), 0)),
+        _quantity(func.min(case((running.c.occurred_at > at, running.c.running)))),
+    )).one()
+    then, lowest_later = row
+    return then if lowest_later is None else min(then, lowest_later)

@@ -1,0 +1,143 @@
+"""The hash chain: the canonical form of an entry, appending in one linear order, and verifying.
+
+Canonical form (what the SHA-256 of an entry is computed over), stable across backends and versions:
+
+- a JSON object of exactly the fields in :data:`CANONICAL_FIELDS` (``previous_hash`` included, ``hash`` not),
+  keys sorted, separators ``,`` and ``:`` with no spaces, UTF-8, non-ASCII characters kept as they are;
+- quantities as strings with exactly three decimals (``"100.000"``), kilograms;
+- times as UTC ISO 8601 with microseconds and offset (``"2026-01-01T08:00:00.000000+00:00"``);
+- UUIDs as lowercase hyphenated strings; enums by value; absent values as ``null``; the sequence as a number.
+
+``hash = sha256(canonical).hexdigest()``; the first entry's ``previous_hash`` is 64 zeros. Anyone can
+recompute it from an export of the table.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import LedgerEntry
+from models.ledger import GENESIS_HASH
+
+CANONICAL_FIELDS = (
+    "id", "sequence", "kind", "batch_id", "quantity", "from_account_id", "to_account_id", "occurred_at",
+    "recorded_at", "actor_id", "enterprise_id", "document_ref", "reverses_id", "transformation_id",
+    "lineage_role", "previous_hash",
+)
+#: Any fixed 64-bit key: the advisory lock that serialises appends on PostgreSQL.
+_CHAIN_LOCK_KEY = 0x4C4544474552  # "LEDGER"
+VERIFY_BATCH_ROWS = 10_000
+
+
+def _canonical_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value:.3f}"
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def canonical_form(values: Mapping[str, Any]) -> bytes:
+    """The canonical serialisation of an entry's :data:`CANONICAL_FIELDS` (see the module docstring)."""
+    document = {name: _canonical_value(values[name]) for name in CANONICAL_FIELDS}
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def entry_hash(values: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical_form(values)).hexdigest()
+
+
+def lock_chain(session: Session) -> None:
+    """Take the chain's write lock until the end of the transaction: appends are strictly one at a time.
+
+    PostgreSQL: a transaction-scoped advisory lock, so the balance checks and the chain head read after it
+    see every entry committed before. SQLite admits one writer at a time by itself. On both, the unique
+    ``sequence`` makes a fork impossible even if this lock were bypassed.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY)))
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    sequence: int
+    hash: str
+
+
+def chain_head(session: Session) -> ChainHead:
+    row = session.execute(
+        select(LedgerEntry.sequence, LedgerEntry.hash).order_by(LedgerEntry.sequence.desc()).limit(1)
+    ).first()
+    return ChainHead(row.sequence, row.hash) if row else ChainHead(0, GENESIS_HASH)
+
+
+def append(session: Session, entries: Iterable[LedgerEntry]) -> list[LedgerEntry]:
+    """Number, chain and add *entries* after the current head (the caller holds :func:`lock_chain`)."""
+    head = chain_head(session)
+    appended = []
+    for entry in entries:
+        entry.id = entry.id or uuid.uuid4()
+        entry.sequence = head.sequence + 1
+        entry.previous_hash = head.hash
+        entry.hash = entry_hash({name: getattr(entry, name) for name in CANONICAL_FIELDS})
+        head = ChainHead(entry.sequence, entry.hash)
+        appended.append(entry)
+    session.add_all(appended)
+    session.flush()
+    return appended
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    entries_checked: int
+    head_sequence: int
+    head_hash: str
+    first_bad: dict[str, Any] | None = None
+    checkpoints_checked: int = 0
+    bad_checkpoint: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def verify_chain(session: Session) -> Verification:
+    """Recompute every hash in one streaming pass; stop at the first entry that does not match."""
+    columns = [getattr(LedgerEntry, name) for name in (*CANONICAL_FIELDS, "hash")]
+    rows = session.execute(select(*columns).order_by(LedgerEntry.sequence).execution_options(
+        yield_per=VERIFY_BATCH_ROWS))
+    previous = ChainHead(0, GENESIS_HASH)
+    for row in rows:
+        values = row._mapping
+        reason = _mismatch(values, previous)
+        if reason:
+            rows.close()
+            bad = {"sequence": values["sequence"], "id": str(values["id"]), "reason": reason}
+            return Verification(False, previous.sequence, previous.sequence, previous.hash, bad)
+        previous = ChainHead(values["sequence"], values["hash"])
+    return Verification(True, previous.sequence, previous.sequence, previous.hash)
+
+
+def _mismatch(values: Mapping[str, Any], previous: ChainHead) -> str | None:
+    if values["sequence"] != previous.sequence + 1:
+        return f"sequence {values['sequence']} follows {previous.sequence}: entries are missing"
+    if values["previous_hash"] != previous.hash:
+        return "previous_hash does not match the hash of the entry before"
+    if entry_hash(values) != values["hash"]:
+        return "the stored hash does not match the entry's content: the entry was altered"
+    return None

@@ -1,0 +1,157 @@
+"""Posting use cases for the lifecycle stages (transformations and splits are in ``transform.py``).
+
+Each takes the session, the :class:`~app.services.ledger.posting.Actor`, and plain values (quantities already
+in Decimal kg, see ``units.py``); each is one transaction and returns the entries it appended.
+
+=================  ==========================================  ==========================================
+kind               from (debited)                              to (credited)
+=================  ==========================================  ==========================================
+produce            boundary ``produced`` of the actor          the actor's site (a new batch)
+receive            boundary ``received`` of the actor          the actor's site (a new batch from outside)
+generate_waste     boundary ``produced`` of the actor          the actor's site (a new waste batch)
+transfer           the actor's site                            any site (another enterprise's: a sale)
+load               the actor's site                            a carrier's transit account
+unload             the actor's (carrier's) transit account     any site
+consume/dispose/   the actor's site                            boundary ``consumed``/``disposed``/``loss``
+loss
+adjust             the actor's site <-> boundary ``adjustment`` (direction from the stocktake's count)
+reversal           the reversed entry's ``to``                 the reversed entry's ``from``
+=================  ==========================================  ==========================================
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.services.ledger.accounts import (
+    batch_by_code, boundary_account, own_site_account, site_account, transit_account,
+)
+from app.services.ledger.balances import balance
+from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
+from models import Batch, Boundary, Chemical, EntryKind, LedgerEntry
+
+_SOURCES = {EntryKind.PRODUCE: Boundary.PRODUCED, EntryKind.RECEIVE: Boundary.RECEIVED,
+            EntryKind.GENERATE_WASTE: Boundary.PRODUCED}
+_SINKS = {EntryKind.CONSUME: Boundary.CONSUMED, EntryKind.DISPOSE: Boundary.DISPOSED, EntryKind.LOSS: Boundary.LOSS}
+
+
+def new_batch(session: Session, *, code: str, chemical_id: uuid.UUID, producer_id: uuid.UUID,
+              produced_at: dt.datetime, quantity: Decimal, field: str = "code") -> Batch:
+    """A batch entering the ledger; its code must be new and its chemical known."""
+    if session.scalar(select(Batch.id).where(Batch.code == code)) is not None:
+        raise Conflict(f"Batch code '{code}' is already in use.", errors={field: ["already in use"]})
+    chemical = session.get(Chemical, chemical_id)
+    if chemical is None or not chemical.active:
+        raise ValidationFailed(f"No active chemical {chemical_id}.", errors={"chemical_id": ["unknown chemical"]})
+    batch = Batch(code=code, chemical_id=chemical_id, producer_id=producer_id, produced_at=produced_at,
+                  quantity=quantity)
+    session.add(batch)
+    return batch
+
+
+def introduce(session: Session, actor: Actor, *, kind: EntryKind, code: str, chemical_id: uuid.UUID,
+              site_id: uuid.UUID, quantity: Decimal, occurred_at: dt.datetime,
+              document_ref: str | None = None) -> list[LedgerEntry]:
+    """Produce, receive or generate (waste) a new batch at one of the actor's sites."""
+    if kind not in _SOURCES:
+        raise ValidationFailed(f"'{kind}' does not bring a batch into the ledger.", errors={"kind": ["invalid"]})
+    with ledger_transaction(session):
+        target = own_site_account(session, actor.enterprise_id, site_id)
+        batch = new_batch(session, code=code, chemical_id=chemical_id, producer_id=actor.enterprise_id,
+                          produced_at=occurred_at, quantity=quantity)
+        source = boundary_account(session, actor.enterprise_id, _SOURCES[kind])
+        entries = record(session, actor, [Leg(kind, batch, source, target, quantity)],
+                         occurred_at=occurred_at, document_ref=document_ref)
+    return entries
+
+
+def transfer(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid.UUID, to_site_id: uuid.UUID,
+             quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None) -> list[LedgerEntry]:
+    """Move stock between sites: the actor's own, or to another enterprise's (a sale)."""
+    with ledger_transaction(session):
+        batch = batch_by_code(session, batch_code)
+        legs = [Leg(EntryKind.TRANSFER, batch, site_account(session, from_site_id, field="from_site_id"),
+                    site_account(session, to_site_id, field="to_site_id"), quantity)]
+        entries = record(session, actor, legs, occurred_at=occurred_at, document_ref=document_ref)
+    return entries
+
+
+def load(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid.UUID, carrier_id: uuid.UUID,
+         transit_ref: str, quantity: Decimal, occurred_at: dt.datetime, waybill_id: uuid.UUID | None = None,
+         document_ref: str | None = None) -> list[LedgerEntry]:
+    """Load stock from the actor's site onto a carrier's vehicle (into transit)."""
+    with ledger_transaction(session):
+        batch = batch_by_code(session, batch_code)
+        source = site_account(session, from_site_id, field="from_site_id")
+        target = transit_account(session, carrier_id, transit_ref, waybill_id=waybill_id)
+        entries = record(session, actor, [Leg(EntryKind.LOAD, batch, source, target, quantity)],
+                         occurred_at=occurred_at, document_ref=document_ref)
+    return entries
+
+
+def unload(session: Session, actor: Actor, *, batch_code: str, transit_ref: str, to_site_id: uuid.UUID,
+           quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None) -> list[LedgerEntry]:
+    """Deliver stock the actor (a carrier) has in transit under *transit_ref* to a site."""
+    with ledger_transaction(session):
+        batch = batch_by_code(session, batch_code)
+        source = transit_account(session, actor.enterprise_id, transit_ref, create=False)
+        target = site_account(session, to_site_id, field="to_site_id")
+        entries = record(session, actor, [Leg(EntryKind.UNLOAD, batch, source, target, quantity)],
+                         occurred_at=occurred_at, document_ref=document_ref)
+    return entries
+
+
+def retire(session: Session, actor: Actor, *, kind: EntryKind, batch_code: str, site_id: uuid.UUID,
+           quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None) -> list[LedgerEntry]:
+    """Consume, dispose of, or write off as lost stock at the actor's site."""
+    if kind not in _SINKS:
+        raise ValidationFailed(f"'{kind}' does not take stock out of the ledger.", errors={"kind": ["invalid"]})
+    with ledger_transaction(session):
+        batch = batch_by_code(session, batch_code)
+        source = site_account(session, site_id)
+        target = boundary_account(session, actor.enterprise_id, _SINKS[kind])
+        entries = record(session, actor, [Leg(kind, batch, source, target, quantity)],
+                         occurred_at=occurred_at, document_ref=document_ref)
+    return entries
+
+
+def adjust(session: Session, actor: Actor, *, batch_code: str, site_id: uuid.UUID, counted: Decimal,
+           occurred_at: dt.datetime, document_ref: str | None = None) -> list[LedgerEntry]:
+    """Bring the site's balance to the stocktake's *counted* kg; nothing is posted when they agree."""
+    if counted < 0:
+        raise ValidationFailed("A count cannot be negative.", errors={"counted": ["must be >= 0"]})
+    with ledger_transaction(session):
+        batch = batch_by_code(session, batch_code)
+        site = own_site_account(session, actor.enterprise_id, site_id)
+        session.flush()
+        difference = counted - balance(session, site.id, batch.id, as_of=occurred_at)
+        if not difference:
+            return []
+        boundary = boundary_account(session, actor.enterprise_id, Boundary.ADJUSTMENT)
+        source, target = (boundary, site) if difference > 0 else (site, boundary)
+        entries = record(session, actor, [Leg(EntryKind.ADJUST, batch, source, target, abs(difference))],
+                         occurred_at=occurred_at, document_ref=document_ref)
+    return entries
+
+
+def reverse(session: Session, actor: Actor, *, entry_id: uuid.UUID, occurred_at: dt.datetime,
+            document_ref: str | None = None) -> list[LedgerEntry]:
+    """Correct an entry of the actor's enterprise by a reversal that points at it (once, never a reversal)."""
+    with ledger_transaction(session):
+        original = session.get(LedgerEntry, entry_id)
+        if original is None or original.enterprise_id != actor.enterprise_id:
+            raise NotFound(f"No entry {entry_id} of the acting enterprise.")
+        if original.kind is EntryKind.REVERSAL:
+            raise Conflict("A reversal cannot be reversed; post the corrected movement instead.",
+                           code="reversal_of_reversal")
+        if session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == original.id)) is not None:
+            raise Conflict(f"Entry {entry_id} has already been reversed.", code="already_reversed")
+        leg = Leg(EntryKind.REVERSAL, original.batch, original.to_account, original.from_account, original.quantity)
+        entries = record(session, actor, [leg], occurred_at=occurred_at,
+                         document_ref=document_ref or original.document_ref, reverses=original)
+    return entries

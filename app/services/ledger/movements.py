@@ -1,0 +1,97 @@
+"""One entry point for a posting described as plain data (the HTTP ``movements`` resource, scripts).
+
+:func:`post_movement` checks that the fields its kind needs are there, converts the stated quantities to kg
+(``units.py``) and calls the use case for the kind.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.errors import ValidationFailed
+from app.services.ledger import lifecycle
+from app.services.ledger.posting import Actor
+from app.services.ledger.transform import Input, Output, transform
+from app.services.ledger.units import to_kilograms
+from models import EntryKind, LedgerEntry
+
+#: The fields each kind needs besides ``kind`` and ``occurred_at``.
+REQUIRED: dict[EntryKind, tuple[str, ...]] = {
+    EntryKind.PRODUCE: ("code", "chemical_id", "site_id", "quantity"),
+    EntryKind.RECEIVE: ("code", "chemical_id", "site_id", "quantity"),
+    EntryKind.GENERATE_WASTE: ("code", "chemical_id", "site_id", "quantity"),
+    EntryKind.TRANSFER: ("batch", "from_site_id", "to_site_id", "quantity"),
+    EntryKind.LOAD: ("batch", "from_site_id", "carrier_id", "transit_ref", "quantity"),
+    EntryKind.UNLOAD: ("batch", "transit_ref", "to_site_id", "quantity"),
+    EntryKind.CONSUME: ("batch", "site_id", "quantity"),
+    EntryKind.DISPOSE: ("batch", "site_id", "quantity"),
+    EntryKind.LOSS: ("batch", "site_id", "quantity"),
+    EntryKind.ADJUST: ("batch", "site_id", "counted"),
+    EntryKind.TRANSFORM: ("site_id", "inputs", "outputs"),
+    EntryKind.SPLIT: ("site_id", "inputs", "outputs"),
+    EntryKind.REVERSAL: ("reverses",),
+}
+
+
+def _kg(data: dict[str, Any], field: str = "quantity", prefix: str = "") -> Decimal:
+    return to_kilograms(data[field], data.get("unit", "kg"), data.get("density_kg_per_l"), field=prefix + field)
+
+
+def _counted(data: dict[str, Any]) -> Decimal:
+    """A stocktake may count nothing at all; anything else is converted like a quantity."""
+    return Decimal(0) if data["counted"] == 0 else _kg(data, "counted")
+
+
+def _introduce(session: Session, actor: Actor, kind: EntryKind, d: dict[str, Any]) -> list[LedgerEntry]:
+    return lifecycle.introduce(session, actor, kind=kind, code=d["code"], chemical_id=d["chemical_id"],
+                               site_id=d["site_id"], quantity=_kg(d), occurred_at=d["occurred_at"],
+                               document_ref=d.get("document_ref"))
+
+
+def _retire(session: Session, actor: Actor, kind: EntryKind, d: dict[str, Any]) -> list[LedgerEntry]:
+    return lifecycle.retire(session, actor, kind=kind, batch_code=d["batch"], site_id=d["site_id"],
+                            quantity=_kg(d), occurred_at=d["occurred_at"], document_ref=d.get("document_ref"))
+
+
+def _transform(session: Session, actor: Actor, kind: EntryKind, d: dict[str, Any]) -> list[LedgerEntry]:
+    inputs = [Input(i["batch"], _kg(i, prefix=f"inputs.{n}.")) for n, i in enumerate(d["inputs"])]
+    outputs = [Output(o["code"], o.get("chemical_id"), _kg(o, prefix=f"outputs.{n}."), o.get("waste", False))
+               for n, o in enumerate(d["outputs"])]
+    return transform(session, actor, site_id=d["site_id"], inputs=inputs, outputs=outputs,
+                     occurred_at=d["occurred_at"], split=kind is EntryKind.SPLIT, document_ref=d.get("document_ref"))
+
+
+_Handler = Callable[[Session, Actor, EntryKind, dict[str, Any]], list[LedgerEntry]]
+_HANDLERS: dict[EntryKind, _Handler] = {
+    EntryKind.PRODUCE: _introduce, EntryKind.RECEIVE: _introduce, EntryKind.GENERATE_WASTE: _introduce,
+    EntryKind.CONSUME: _retire, EntryKind.DISPOSE: _retire, EntryKind.LOSS: _retire,
+    EntryKind.TRANSFORM: _transform, EntryKind.SPLIT: _transform,
+    EntryKind.TRANSFER: lambda s, a, _, d: lifecycle.transfer(
+        s, a, batch_code=d["batch"], from_site_id=d["from_site_id"], to_site_id=d["to_site_id"], quantity=_kg(d),
+        occurred_at=d["occurred_at"], document_ref=d.get("document_ref")),
+    EntryKind.LOAD: lambda s, a, _, d: lifecycle.load(
+        s, a, batch_code=d["batch"], from_site_id=d["from_site_id"], carrier_id=d["carrier_id"],
+        transit_ref=d["transit_ref"], quantity=_kg(d), occurred_at=d["occurred_at"],
+        waybill_id=d.get("waybill_id"), document_ref=d.get("document_ref")),
+    EntryKind.UNLOAD: lambda s, a, _, d: lifecycle.unload(
+        s, a, batch_code=d["batch"], transit_ref=d["transit_ref"], to_site_id=d["to_site_id"], quantity=_kg(d),
+        occurred_at=d["occurred_at"], document_ref=d.get("document_ref")),
+    EntryKind.ADJUST: lambda s, a, _, d: lifecycle.adjust(
+        s, a, batch_code=d["batch"], site_id=d["site_id"], counted=_counted(d), occurred_at=d["occurred_at"],
+        document_ref=d.get("document_ref")),
+    EntryKind.REVERSAL: lambda s, a, _, d: lifecycle.reverse(
+        s, a, entry_id=d["reverses"], occurred_at=d["occurred_at"], document_ref=d.get("document_ref")),
+}
+
+
+def post_movement(session: Session, actor: Actor, data: dict[str, Any]) -> list[LedgerEntry]:
+    """Post the movement *data* describes (``kind``, ``occurred_at`` and the fields of :data:`REQUIRED`)."""
+    kind = EntryKind(data["kind"])
+    missing = [f for f in REQUIRED[kind] if data.get(f) is None]
+    if missing:
+        raise ValidationFailed(f"A '{kind}' movement needs {', '.join(missing)}.",
+                               errors={f: [f"required for '{kind}'"] for f in missing})
+    return _HANDLERS[kind](session, actor, kind, data)

@@ -1,0 +1,56 @@
+"""What each user may see of the ledger, and whom a user posts for.
+
+Authorities (admin, supervisor, auditor) see everything. An enterprise user sees the batches it produced or
+holds or held, and the entries that touch its accounts or that it posted; everything else is 404 to it.
+"""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.services.ledger.posting import Actor
+from models import Account, Batch, LedgerEntry, Role, User
+
+
+def acting_for(user: User, enterprise_id: uuid.UUID | None) -> Actor:
+    """An enterprise user posts for its own enterprise; an administrator names the enterprise it acts for."""
+    if user.role is Role.ENTERPRISE:
+        if enterprise_id not in (None, user.enterprise_id):
+            raise PermissionDenied("An enterprise user posts only for its own enterprise.")
+        return Actor(user.id, user.enterprise_id)
+    if enterprise_id is None:
+        raise ValidationFailed("Name the enterprise to post for.", errors={"enterprise_id": ["required"]})
+    return Actor(user.id, enterprise_id)
+
+
+def _own_accounts(enterprise_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
+    return select(Account.id).where(Account.enterprise_id == enterprise_id)
+
+
+def visible_entries(user: User) -> Select[tuple[LedgerEntry]]:
+    stmt = select(LedgerEntry).options(selectinload(LedgerEntry.batch)).order_by(LedgerEntry.sequence)
+    if user.role is Role.ENTERPRISE:
+        own = _own_accounts(user.enterprise_id)
+        stmt = stmt.where(or_(LedgerEntry.enterprise_id == user.enterprise_id,
+                              LedgerEntry.from_account_id.in_(own), LedgerEntry.to_account_id.in_(own)))
+    return stmt
+
+
+def visible_batches(user: User) -> Select[tuple[Batch]]:
+    stmt = select(Batch).order_by(Batch.produced_at.desc(), Batch.code)
+    if user.role is Role.ENTERPRISE:
+        own = _own_accounts(user.enterprise_id)
+        touched = select(LedgerEntry.batch_id).where(
+            or_(LedgerEntry.from_account_id.in_(own), LedgerEntry.to_account_id.in_(own)))
+        stmt = stmt.where(or_(Batch.producer_id == user.enterprise_id, Batch.id.in_(touched)))
+    return stmt
+
+
+def get_batch(session: Session, user: User, code: str) -> Batch:
+    batch = session.scalars(visible_batches(user).where(Batch.code == code)).one_or_none()
+    if batch is None:
+        raise NotFound(f"No batch '{code}'.")
+    return batch

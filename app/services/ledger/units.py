@@ -1,0 +1,47 @@
+"""Quantities as the user states them (t, kg, g, L with a density, ...) converted to Decimal kilograms by pint."""
+from __future__ import annotations
+
+import functools
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+import pint
+
+from app.errors import ValidationFailed
+from models.types import QUANTITY_SCALE
+
+_GRAM = Decimal(1).scaleb(-QUANTITY_SCALE)
+
+
+@functools.cache
+def _registry() -> pint.UnitRegistry:
+    # Built once, on first use (it takes a few hundred ms); Decimal all the way, never float.
+    return pint.UnitRegistry(non_int_type=Decimal)
+
+
+def to_kilograms(value: Decimal | int | str, unit: str, density_kg_per_l: Decimal | None = None,
+                 *, field: str = "quantity") -> Decimal:
+    """*value* *unit* as kilograms rounded to the gram; a volume needs the density in kg/L.
+
+    Raises ValidationFailed (422) naming *field*, ``unit`` or ``density_kg_per_l`` for a non-positive
+    quantity, an unknown unit, a unit that is neither a mass nor a volume, or a volume without a density.
+    """
+    ureg = _registry()
+    try:
+        amount = ureg.Quantity(Decimal(str(value)), unit)
+    except (pint.UndefinedUnitError, InvalidOperation, ValueError, AttributeError):
+        raise ValidationFailed(f"'{unit}' is not a unit of mass or volume.", errors={"unit": ["unknown unit"]})
+    if amount.dimensionality == ureg.kilogram.dimensionality:
+        mass = amount
+    elif amount.dimensionality == ureg.liter.dimensionality:
+        if density_kg_per_l is None or density_kg_per_l <= 0:
+            raise ValidationFailed(f"A volume in {unit} needs a positive density to become a mass.",
+                                   errors={"density_kg_per_l": ["required (> 0) for a volume"]})
+        mass = amount * ureg.Quantity(Decimal(density_kg_per_l), "kg/L")
+    else:
+        raise ValidationFailed(f"'{unit}' is not a unit of mass or volume.",
+                               errors={"unit": ["not a mass or volume"]})
+    kilograms = Decimal(mass.to("kg").magnitude).quantize(_GRAM, rounding=ROUND_HALF_EVEN)
+    if kilograms <= 0:
+        raise ValidationFailed(f"The quantity must be at least a gram; got {value} {unit}.",
+                               errors={field: ["must be > 0 (at least 1 g)"]})
+    return kilograms

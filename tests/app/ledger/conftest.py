@@ -1,0 +1,77 @@
+"""A small world for ledger tests: a producer, a buyer, a carrier, their sites and users, one chemical."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session
+
+from app.services.ledger import lifecycle
+from app.services.ledger.posting import Actor
+from models import Chemical, Enterprise, EntryKind, Role, Site, User
+from models.types import utcnow
+from tests.factories import make_chemical, make_enterprise, make_site, make_user
+
+
+@dataclass
+class World:
+    producer: Enterprise
+    buyer: Enterprise
+    carrier: Enterprise
+    plant: Site
+    warehouse: Site
+    buyer_site: Site
+    chemical: Chemical
+    producer_user: User
+    buyer_user: User
+    carrier_user: User
+    tokens: dict[str, str]
+
+    @property
+    def as_producer(self) -> Actor:
+        return Actor(self.producer_user.id, self.producer.id)
+
+    @property
+    def as_buyer(self) -> Actor:
+        return Actor(self.buyer_user.id, self.buyer.id)
+
+    @property
+    def as_carrier(self) -> Actor:
+        return Actor(self.carrier_user.id, self.carrier.id)
+
+
+def build_world(session: Session) -> World:
+    producer = make_enterprise(session, name="无锡锡山精细化工")
+    buyer = make_enterprise(session, name="无锡新吴新材料", roles=["user"])
+    carrier = make_enterprise(session, name="江阴危险品运输", roles=["carrier"])
+    producer_user, producer_token = make_user(session, Role.ENTERPRISE, enterprise=producer)
+    buyer_user, buyer_token = make_user(session, Role.ENTERPRISE, enterprise=buyer)
+    carrier_user, carrier_token = make_user(session, Role.ENTERPRISE, enterprise=carrier)
+    _, admin_token = make_user(session, Role.ADMIN)
+    _, auditor_token = make_user(session, Role.AUDITOR)
+    return World(
+        producer, buyer, carrier, make_site(session, producer), make_site(session, producer),
+        make_site(session, buyer), make_chemical(session), producer_user, buyer_user, carrier_user,
+        {"producer": producer_token, "buyer": buyer_token, "carrier": carrier_token, "admin": admin_token,
+         "auditor": auditor_token},
+    )
+
+
+@pytest.fixture
+def world(session: Session) -> World:
+    built = build_world(session)
+    session.commit()
+    return built
+
+
+def an_hour_ago() -> dt.datetime:
+    return utcnow() - dt.timedelta(hours=1)
+
+
+def produce(session: Session, world: World, code: str = "B-1", kg: str = "100", **fields) -> str:
+    fields.setdefault("occurred_at", an_hour_ago())
+    lifecycle.introduce(session, world.as_producer, kind=EntryKind.PRODUCE, code=code,
+                        chemical_id=world.chemical.id, site_id=world.plant.id, quantity=Decimal(kg), **fields)
+    return code

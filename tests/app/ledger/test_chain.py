@@ -1,0 +1,133 @@
+"""Tamper evidence: append-only rows, the hash chain, signed checkpoints and offline inclusion proofs."""
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from app.services.ledger import lifecycle
+from app.services.ledger.chain import canonical_form, verify_chain
+from app.services.ledger.checkpoints import check_proof, create_checkpoint, load_signing_key, prove, verify_ledger
+from app.services.ledger.merkle import inclusion_path, merkle_root, root_from_path
+from models import AppendOnlyError, EntryKind, LedgerEntry
+from models.types import utcnow
+from tests.app.ledger.conftest import produce
+
+
+def post_some(session, world, n: int = 3) -> list[LedgerEntry]:
+    produce(session, world, "B-1", "100")
+    for _ in range(n - 1):
+        lifecycle.retire(session, world.as_producer, kind=EntryKind.CONSUME, batch_code="B-1",
+                         site_id=world.plant.id, quantity=Decimal("1"), occurred_at=utcnow())
+    return list(session.scalars(select(LedgerEntry).order_by(LedgerEntry.sequence)))
+
+
+def test_canonical_form_is_documented_shape(session, world):
+    entry = post_some(session, world, 1)[0]
+    form = canonical_form({name: getattr(entry, name) for name in (
+        "id", "sequence", "kind", "batch_id", "quantity", "from_account_id", "to_account_id", "occurred_at",
+        "recorded_at", "actor_id", "enterprise_id", "document_ref", "reverses_id", "transformation_id",
+        "lineage_role", "previous_hash")}).decode()
+    assert form.startswith('{"actor_id":"') and '"quantity":"100.000"' in form and '"sequence":1' in form
+    assert '"previous_hash":"' + "0" * 64 in form and "+00:00" in form and " " not in form
+
+
+def test_verify_passes_on_an_intact_chain(session, world):
+    entries = post_some(session, world, 4)
+    result = verify_chain(session)
+    assert result.ok and result.entries_checked == 4 and result.head_hash == entries[-1].hash
+
+
+def test_orm_refuses_update_and_delete(session, world):
+    entry = post_some(session, world, 1)[0]
+    entry.quantity = Decimal("1")
+    with pytest.raises(AppendOnlyError):
+        session.flush()
+    session.rollback()
+    session.delete(session.get(LedgerEntry, entry.id))
+    with pytest.raises(AppendOnlyError):
+        session.flush()
+    session.rollback()
+
+
+@pytest.mark.parametrize("statement", ["UPDATE ledger_entries SET document_ref = 'x'", "DELETE FROM ledger_entries",
+                                       "UPDATE batches SET code = 'x'"])
+def test_database_triggers_refuse_update_and_delete(session, world, statement):
+    post_some(session, world, 1)
+    with pytest.raises(DBAPIError, match="append-only"):
+        with session.begin_nested():
+            session.execute(text(statement))
+
+
+def _disable_triggers(session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only"))
+    else:
+        session.execute(text("DROP TRIGGER ledger_entries_no_update"))
+        session.execute(text("DROP TRIGGER ledger_entries_no_delete"))
+
+
+def test_altered_row_is_named_by_verify(session, world):
+    entries = post_some(session, world, 4)
+    _disable_triggers(session)
+    grams = "99000" if session.get_bind().dialect.name == "sqlite" else "99"
+    session.execute(text(f"UPDATE ledger_entries SET quantity = {grams} WHERE sequence = 2"))
+    result = verify_chain(session)
+    assert not result.ok
+    assert result.first_bad["sequence"] == 2 and result.first_bad["id"] == str(entries[1].id)
+    assert "altered" in result.first_bad["reason"]
+
+
+def test_deleted_row_is_named_by_verify(session, world):
+    entries = post_some(session, world, 4)
+    _disable_triggers(session)
+    session.execute(text("DELETE FROM ledger_entries WHERE sequence = 2"))
+    result = verify_chain(session)
+    assert not result.ok and result.first_bad["id"] == str(entries[2].id)
+    assert "missing" in result.first_bad["reason"]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 8, 13])
+def test_merkle_paths_lead_to_the_root(size):
+    hashes = [f"{i:064x}" for i in range(size)]
+    root = merkle_root(hashes)
+    for index, entry_hash in enumerate(hashes):
+        assert root_from_path(entry_hash, inclusion_path(hashes, index)) == root
+    assert size == 1 or root_from_path(hashes[0], inclusion_path(hashes, 1)) != root
+
+
+def test_checkpoint_and_offline_proof(session, world, tmp_path):
+    entries = post_some(session, world, 5)
+    key_path = tmp_path / "keys" / "signing_key"
+    checkpoint = create_checkpoint(session, load_signing_key(key_path))
+    assert (key_path.stat().st_mode & 0o777) == 0o600
+    assert (checkpoint.first_sequence, checkpoint.last_sequence) == (1, 5)
+    assert load_signing_key(key_path).verify_key.encode().hex() == checkpoint.public_key  # same key reused
+
+    proof = prove(session, entries[2].id)
+    assert check_proof(proof) == []
+    for tamper, problem in [
+        (lambda p: p["entry"].update(canonical=p["entry"]["canonical"].replace("1.000", "2.000")), "canonical"),
+        (lambda p: p["path"][0].update(hash="00" * 32), "path"),
+        (lambda p: p["checkpoint"].update(signature="00" * 64), "signature"),
+    ]:
+        forged = copy.deepcopy(proof)
+        tamper(forged)
+        assert any(problem in message for message in check_proof(forged)), problem
+    assert check_proof({"entry": {}}) and "malformed" in check_proof({"entry": {}})[0]
+
+
+def test_signed_checkpoints_catch_entries_removed_from_the_end(session, world, tmp_path):
+    post_some(session, world, 4)
+    create_checkpoint(session, load_signing_key(tmp_path / "signing_key"))
+    intact = verify_ledger(session)
+    assert intact.ok and intact.checkpoints_checked == 1
+    _disable_triggers(session)
+    session.execute(text("DELETE FROM ledger_entries WHERE sequence = 4"))
+    assert verify_chain(session).ok  # the chain alone cannot tell a shortened chain from a short one
+    result = verify_ledger(session)
+    assert not result.ok and result.first_bad is None
+    assert result.bad_checkpoint["last_sequence"] == 4 and "removed" in result.bad_checkpoint["reason"]
