@@ -28,19 +28,19 @@ def class_covers(scope: str, hazard_class: str) -> bool:
 
 def hazard_class_problem(value: str) -> str | None:
     if value not in HAZARD_CLASSES:
-        return f"must be an ADR class or division: {', '.join(HAZARD_CLASSES)}"
+        return "must be an ADR class or division (1, 2, 3, 4.1-4.3, 5.1, 5.2, 6.1, 6.2, 7, 8, 9)"
     return None
 
 
 def scope_class_problem(value: str) -> str | None:
     if value not in SCOPE_CLASSES:
-        return f"must be an ADR class or division: {', '.join(SCOPE_CLASSES)}"
+        return "must be an ADR class (1 to 9) or division (4.1-4.3, 5.1, 5.2, 6.1, 6.2)"
     return None
 
 
 def tunnel_code_problem(value: str) -> str | None:
     if value not in TUNNEL_CODES:
-        return f"must be an ADR tunnel restriction code: {', '.join(TUNNEL_CODES)}"
+        return f"must be an ADR tunnel restriction code ({', '.join(TUNNEL_CODES)})"
     return None
 
 

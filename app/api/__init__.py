@@ -4,13 +4,18 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 from swagger_ui_bundle import swagger_ui_path
 
+from app.api.chemicals.routes import blp as chemicals
 from app.api.enterprises.routes import blp as enterprises
 from app.api.health import blp as health
+from app.api.permits.routes import blp as permits
+from app.api.personnel.routes import blp as personnel
+from app.api.sites.routes import blp as sites
 from app.api.users.routes import blp as users
+from app.api.vehicles.routes import blp as vehicles
 from app.extensions import api
 
 API_PREFIX = "/api/v1"
-BLUEPRINTS = (enterprises, users)
+BLUEPRINTS = (enterprises, users, chemicals, permits, sites, vehicles, personnel)
 
 
 def init_app(app: Flask) -> None:

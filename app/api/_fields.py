@@ -29,13 +29,13 @@ def checked_by(problem: Callable[[str], str | None], what: str) -> Callable[[str
 
 def _whole_grams(value: Decimal) -> None:
     if value != value.quantize(Decimal(1).scaleb(-QUANTITY_SCALE)):
-        raise ma.ValidationError("Must not be finer than a gram (3 decimals of a kilogram).")
+        raise ma.ValidationError(f"Must have at most {QUANTITY_SCALE} decimals.")
 
 
-def kilograms(**kwargs: Any) -> ma.fields.Decimal:
-    """A positive quantity in kg with gram resolution; serialized as a string so no precision is lost."""
+def positive_quantity(maximum: Decimal = MAX_KG, **kwargs: Any) -> ma.fields.Decimal:
+    """A positive quantity a Quantity column can hold exactly; serialized as a string so nothing is lost."""
     return ma.fields.Decimal(
-        as_string=True, validate=[validate.Range(min=0, min_inclusive=False, max=MAX_KG, max_inclusive=False),
+        as_string=True, validate=[validate.Range(min=0, min_inclusive=False, max=maximum, max_inclusive=False),
                                   _whole_grams], **kwargs)
 
 

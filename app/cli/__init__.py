@@ -54,12 +54,13 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 
 
 def _register() -> None:
+    from app.cli.catalogue import catalogue
     from app.cli.db import db_group
     from app.cli.demo import demo
     from app.cli.serve import serve
     from app.cli.users import users
 
-    for command in (db_group, users, demo, serve):
+    for command in (db_group, users, demo, serve, catalogue):
         cli.add_command(command)
 
 
