@@ -95,7 +95,8 @@ def valid_plate() -> str:
 def valid_national_id(rng: random.Random | None = None) -> str:
     """A fictitious GB 11643 number (Wuxi prefix, a real date, a correct check character)."""
     rng = rng or random.Random()
-    body = f"320205{rng.randint(1960, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+    born = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(15000))
+    body = f"320205{born:%Y%m%d}{rng.randrange(1000):03d}"
     return body + national_id_check_char(body)
 
 
@@ -114,6 +115,7 @@ def make_person(session: Session, employer: Enterprise, **fields: object) -> Per
     number = valid_national_id()
     values = {"role": CrewRole.DRIVER, "name": f"司机{next(_seq)}", "certificate_number": f"C{next(_seq):08d}",
               "national_id_hash": hash_national_id(number, iterations=1),
-              "national_id_masked": mask_national_id(number), "qualification_classes": ["3"], "valid_until": dt.date.today() + dt.timedelta(days=365)}
+              "national_id_masked": mask_national_id(number), "qualification_classes": ["3"],
+              "valid_until": dt.date.today() + dt.timedelta(days=365)}
     values.update(fields)
     return _persist(session, Person(employer_id=employer.id, **values))  # type: ignore[return-value]

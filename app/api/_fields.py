@@ -39,6 +39,11 @@ def positive_quantity(maximum: Decimal = MAX_KG, **kwargs: Any) -> ma.fields.Dec
                                   _whole_grams], **kwargs)
 
 
+def quantity_out() -> ma.fields.Decimal:
+    """A stored quantity as it leaves: always three decimals, whether just written or read back."""
+    return ma.fields.Decimal(as_string=True, places=QUANTITY_SCALE)
+
+
 def un_numbers(**kwargs: Any) -> ma.fields.List:
     return ma.fields.List(ma.fields.String(validate=checked_by(un_number_problem, "a UN number")),
                           load_default=list, **kwargs)

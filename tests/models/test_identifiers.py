@@ -93,7 +93,8 @@ def test_plates_are_normalized_before_checking():
 
 
 # --- GB 11643 citizen identity numbers ----------------------------------------------------------------------
-@pytest.mark.parametrize("number", ["11010519491231002X", "440524188001010014"])  # the standard's and a textbook example
+# The standard's own example, and a textbook one.
+@pytest.mark.parametrize("number", ["11010519491231002X", "440524188001010014"])
 def test_national_ids(number):
     assert national_id_problem(number) is None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api._fields import adcode, positive_quantity
+from app.api._fields import adcode, positive_quantity, quantity_out
 from models import SiteKind
 
 
@@ -28,6 +28,7 @@ class SiteQuery(ma.Schema):
 
 
 class SiteOut(SiteIn):
+    capacity_kg = quantity_out()
     id = ma.fields.UUID()
     active = ma.fields.Boolean()
     created_at = ma.fields.AwareDateTime()

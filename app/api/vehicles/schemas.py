@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from app.api._fields import Plate, checked_by, hazard_classes, positive_quantity, un_numbers
+from app.api._fields import Plate, checked_by, hazard_classes, positive_quantity, quantity_out, un_numbers
 from models import VehicleKind
 from models.identifiers import plate_problem, terminal_phone_problem
 
@@ -29,6 +29,7 @@ class VehicleQuery(ma.Schema):
 
 
 class VehicleOut(VehicleIn):
+    rated_load_kg = quantity_out()
     id = ma.fields.UUID()
     active = ma.fields.Boolean()
     created_at = ma.fields.AwareDateTime()
