@@ -151,6 +151,8 @@ def _header(reader: csv.DictReader[str]) -> list[str]:
 
 
 def _parse_row(row: dict[str, str], columns: list[str]) -> dict[str, Any]:
+    if any("\0" in (cell or "") for cell in row.values() if isinstance(cell, str)):
+        raise RowProblem("contains a NUL character")  # PostgreSQL refuses NUL in text
     values: dict[str, Any] = {}
     problems = []
     for column in columns:
@@ -171,7 +173,7 @@ def _parse_row(row: dict[str, str], columns: list[str]) -> dict[str, Any]:
 def import_catalogue(session: Session, text: str, source: str) -> ImportReport:
     """Upsert the rows of a CSV document under *source*; returns what was created, updated, rejected."""
     try:
-        return _import(session, csv.DictReader(io.StringIO(text)), source)
+        return _import(session, csv.DictReader(io.StringIO(text), strict=True), source)
     except csv.Error as error:
         raise ValidationFailed(f"The file is not valid CSV: {error}.") from None
 

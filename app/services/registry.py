@@ -69,10 +69,12 @@ def owned_filters(owner: InstrumentedAttribute[Any], active: InstrumentedAttribu
 
 def visible(reg: Registry[M], user: User | None, filters: Mapping[str, Any] | None = None) -> Select[tuple[M]]:
     """The records *user* may see (all for the authorities, only its own for an enterprise user), filtered."""
+    filters = {name: value for name, value in (filters or {}).items() if value not in (None, "")}
+    _refuse_nul(filters)
     stmt = select(reg.model).order_by(*reg.order_by)
     if user is not None and user.role is Role.ENTERPRISE and reg.scope is not None:
         stmt = stmt.where(reg.scope == user.enterprise_id)
-    clauses = [reg.filters[name](value) for name, value in (filters or {}).items() if value not in (None, "")]
+    clauses = [reg.filters[name](value) for name, value in filters.items()]
     return stmt.where(and_(*clauses)) if clauses else stmt
 
 
@@ -120,12 +122,22 @@ def current(data: Mapping[str, Any], record: Any, name: str, default: Any = None
 
 def _prepare(session: Session, reg: Registry[M], data: dict[str, Any], record: M | None,
              user: User | None) -> dict[str, Any]:
+    _refuse_nul(data)
     if reg.owner_field and record is None:
         _check_owner(session, reg.owner_field, data, user)
     data = reg.check(session, data, record)
     for fields in reg.unique:
         _check_unique(session, reg, fields, data, record)
     return data
+
+
+def _refuse_nul(values: Mapping[str, Any]) -> None:
+    """PostgreSQL cannot store or compare text with a NUL character: refuse it as bad input, not a 500."""
+    bad = [name for name, value in values.items()
+           if any(isinstance(v, str) and "\0" in v for v in (value if isinstance(value, list) else [value]))]
+    if bad:
+        raise ValidationFailed("Text must not contain NUL characters.",
+                               errors={name: ["contains a NUL character"] for name in bad})
 
 
 def _check_owner(session: Session, owner_field: str, data: dict[str, Any], user: User | None) -> None:

@@ -147,3 +147,10 @@ def test_chemical_search_by_name_un_or_cas(client, session, admin):
         found = client.get("/api/v1/chemicals", query_string={"q": q}, headers=headers).get_json()
         assert [c["id"] for c in found] == [str(methanol.id)], q
     assert client.get("/api/v1/chemicals?q=%25", headers=headers).get_json() == []  # no wildcard injection
+
+
+def test_nul_characters_are_bad_input_not_a_server_error(client, session, admin):
+    headers, carrier = admin
+    response = client.post("/api/v1/sites", json=_body("sites", carrier, name="仓\u0000库"), headers=headers)
+    assert response.status_code == 422 and set(response.get_json()["errors"]) == {"name"}
+    assert client.get("/api/v1/chemicals?q=%00", headers=headers).status_code == 422
