@@ -1,4 +1,4 @@
-"""Fields and validators the registry payloads share, built on the pure checks in ``models/``."""
+"""Fields, validators and base schemas the registry payloads share, built on the pure checks in ``models/``."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -66,3 +66,19 @@ class Plate(ma.fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         return normalize_plate(super()._deserialize(value, attr, data, **kwargs))
+
+
+class RecordOut(ma.Schema):
+    """What every registry record shows besides its own fields."""
+
+    id = ma.fields.UUID()
+    active = ma.fields.Boolean()
+    created_at = ma.fields.AwareDateTime()
+
+
+class OwnedQuery(ma.Schema):
+    """The filters every enterprise-owned resource takes (see ``registry.owned_filters``)."""
+
+    enterprise = ma.fields.UUID(metadata={"description": "the owning enterprise"})
+    active = ma.fields.Boolean()
+    q = ma.fields.String(metadata={"description": "part of the name (of the plate, for vehicles)"})

@@ -6,7 +6,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api._fields import checked_by, positive_quantity, quantity_out
+from app.api._fields import RecordOut, checked_by, positive_quantity, quantity_out
 from models import ControlLevel
 from models.catalogue import TRANSPORT_CATEGORIES, TUNNEL_CODES, hazard_class_problem
 from models.identifiers import cas_problem, un_number_problem
@@ -51,10 +51,7 @@ class ChemicalQuery(ma.Schema):
     active = ma.fields.Boolean()
 
 
-class ChemicalOut(ChemicalIn):
+class ChemicalOut(ChemicalIn, RecordOut):
     major_hazard_threshold_t = quantity_out()
-    id = ma.fields.UUID()
     source = ma.fields.String()
     source_ref = ma.fields.String()
-    active = ma.fields.Boolean()
-    created_at = ma.fields.AwareDateTime()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api._fields import adcode, checked_by
+from app.api._fields import RecordOut, adcode, checked_by
 from models import EnterpriseRole
 from models.identifiers import uscc_problem
 
@@ -28,12 +28,5 @@ class EnterpriseQuery(ma.Schema):
     q = ma.fields.String(metadata={"description": "part of the name"})
 
 
-class EnterpriseOut(ma.Schema):
-    id = ma.fields.UUID()
-    name = ma.fields.String()
-    uscc = ma.fields.String()
-    roles = ma.fields.List(ma.fields.String())
-    address = ma.fields.String()
-    district_adcode = ma.fields.String()
-    active = ma.fields.Boolean()
-    created_at = ma.fields.AwareDateTime()
+class EnterpriseOut(EnterpriseIn, RecordOut):
+    """An enterprise as registered."""

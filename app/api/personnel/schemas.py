@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api._fields import checked_by, hazard_classes
+from app.api._fields import OwnedQuery, RecordOut, checked_by, hazard_classes
 from models import CrewRole
 from models.identifiers import national_id_problem
 
@@ -22,15 +22,9 @@ class PersonIn(ma.Schema):
     valid_until = ma.fields.Date(required=True, metadata={"description": "certificate valid until"})
 
 
-class PersonQuery(ma.Schema):
-    enterprise = ma.fields.UUID(metadata={"description": "employer"})
+class PersonQuery(OwnedQuery):
     role = ma.fields.Enum(CrewRole, by_value=True)
-    active = ma.fields.Boolean()
-    q = ma.fields.String(metadata={"description": "part of the name"})
 
 
-class PersonOut(PersonIn):
-    id = ma.fields.UUID()
+class PersonOut(PersonIn, RecordOut):
     national_id_masked = ma.fields.String()
-    active = ma.fields.Boolean()
-    created_at = ma.fields.AwareDateTime()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api._fields import adcode, positive_quantity, quantity_out
+from app.api._fields import OwnedQuery, RecordOut, adcode, positive_quantity, quantity_out
 from models import SiteKind
 
 
@@ -19,16 +19,10 @@ class SiteIn(ma.Schema):
     capacity_kg = positive_quantity(allow_none=True)
 
 
-class SiteQuery(ma.Schema):
-    enterprise = ma.fields.UUID()
+class SiteQuery(OwnedQuery):
     kind = ma.fields.Enum(SiteKind, by_value=True)
     district = adcode()
-    active = ma.fields.Boolean()
-    q = ma.fields.String(metadata={"description": "part of the name"})
 
 
-class SiteOut(SiteIn):
+class SiteOut(SiteIn, RecordOut):
     capacity_kg = quantity_out()
-    id = ma.fields.UUID()
-    active = ma.fields.Boolean()
-    created_at = ma.fields.AwareDateTime()

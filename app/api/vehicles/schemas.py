@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from app.api._fields import Plate, checked_by, hazard_classes, positive_quantity, quantity_out, un_numbers
+from app.api._fields import (
+    OwnedQuery, Plate, RecordOut, checked_by, hazard_classes, positive_quantity, quantity_out, un_numbers,
+)
 from models import VehicleKind
 from models.identifiers import plate_problem, terminal_phone_problem
 
@@ -20,16 +22,10 @@ class VehicleIn(ma.Schema):
     inspection_valid_until = ma.fields.Date(allow_none=True)
 
 
-class VehicleQuery(ma.Schema):
-    enterprise = ma.fields.UUID(metadata={"description": "carrier"})
+class VehicleQuery(OwnedQuery):
     kind = ma.fields.Enum(VehicleKind, by_value=True)
     hazard_class = ma.fields.String()
-    active = ma.fields.Boolean()
-    q = ma.fields.String(metadata={"description": "part of the plate"})
 
 
-class VehicleOut(VehicleIn):
+class VehicleOut(VehicleIn, RecordOut):
     rated_load_kg = quantity_out()
-    id = ma.fields.UUID()
-    active = ma.fields.Boolean()
-    created_at = ma.fields.AwareDateTime()
