@@ -6,11 +6,14 @@ from models.enterprise import Enterprise, EnterpriseRole
 from models.ledger import (
     Account, AccountKind, AppendOnlyError, Batch, Boundary, Checkpoint, EntryKind, LedgerEntry, LineageRole,
 )
+from models.fleet import CrewRole, Person, Vehicle, VehicleKind
+from models.permits import Permit, PermitKind
 from models.sites import Site, SiteKind
 from models.users import ApiToken, Department, Role, User
 
 __all__ = [
     "Account", "AccountKind", "ApiToken", "AppendOnlyError", "Base", "Batch", "Boundary", "Checkpoint",
-    "Chemical", "ControlLevel", "Corridor", "Department", "EntryKind", "Enterprise", "EnterpriseRole",
-    "LedgerEntry", "LineageRole", "Role", "Site", "SiteKind", "User", "Zone", "ZoneRule",
+    "Chemical", "ControlLevel", "Corridor", "CrewRole", "Department", "EntryKind", "Enterprise", "EnterpriseRole",
+    "LedgerEntry", "LineageRole", "Permit", "PermitKind", "Person", "Role", "Site", "SiteKind", "User", "Vehicle",
+    "VehicleKind", "Zone", "ZoneRule",
 ]

@@ -4,11 +4,44 @@ from __future__ import annotations
 import enum
 from decimal import Decimal
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
 from models.types import CreatedAt, UuidPk
+
+
+#: ADR 2.1.1.1 classes and divisions (GB 6944 uses the same numbering).
+HAZARD_CLASSES = ("1", "2", "3", "4.1", "4.2", "4.3", "5.1", "5.2", "6.1", "6.2", "7", "8", "9")
+#: What a permit or a qualification may name: a class or division, or a whole class that has divisions.
+SCOPE_CLASSES = HAZARD_CLASSES + ("4", "5", "6")
+#: ADR 1.9.5.2.2 / Table A column (15) tunnel restriction codes; "-" means no restriction.
+TUNNEL_CODES = ("B", "B1000C", "B/D", "B/E", "C", "C5000D", "C/D", "C/E", "D", "D/E", "E", "-")
+#: ADR 1.1.3.6 transport categories; "-" where the exemption does not apply.
+TRANSPORT_CATEGORIES = ("0", "1", "2", "3", "4", "-")
+
+
+def class_covers(scope: str, hazard_class: str) -> bool:
+    """Whether a scope entry (``"6"`` or ``"6.1"``) covers *hazard_class*: the same, or a division of it."""
+    return hazard_class == scope or hazard_class.startswith(scope + ".")
+
+
+def hazard_class_problem(value: str) -> str | None:
+    if value not in HAZARD_CLASSES:
+        return "must be an ADR class or division (1, 2, 3, 4.1-4.3, 5.1, 5.2, 6.1, 6.2, 7, 8, 9)"
+    return None
+
+
+def scope_class_problem(value: str) -> str | None:
+    if value not in SCOPE_CLASSES:
+        return "must be an ADR class (1 to 9) or division (4.1-4.3, 5.1, 5.2, 6.1, 6.2)"
+    return None
+
+
+def tunnel_code_problem(value: str) -> str | None:
+    if value not in TUNNEL_CODES:
+        return f"must be an ADR tunnel restriction code ({', '.join(TUNNEL_CODES)})"
+    return None
 
 
 class ControlLevel(enum.StrEnum):
@@ -24,6 +57,8 @@ class Chemical(Base):
     """One catalogue entry. Several entries may share a UN number (n.o.s. entries); CAS numbers are a list."""
 
     __tablename__ = "chemicals"
+    # An import updates in place what the same source delivered before (hazledger catalogue import).
+    __table_args__ = (UniqueConstraint("source", "source_ref", name="uq_chemicals_source_source_ref"),)
 
     id: Mapped[UuidPk]
     un_number: Mapped[str | None] = mapped_column(String(4), index=True, comment="UN number, 4 digits")
@@ -33,6 +68,7 @@ class Chemical(Base):
     classification_code: Mapped[str | None] = mapped_column(String(12), comment="ADR classification code")
     packing_group: Mapped[str | None] = mapped_column(String(3), comment="I, II or III")
     tunnel_code: Mapped[str | None] = mapped_column(String(8), comment="ADR tunnel restriction code")
+    transport_category: Mapped[str | None] = mapped_column(String(1), comment="ADR 1.1.3.6 transport category")
     cas_numbers: Mapped[list[str]] = mapped_column(JSON, default=list)
     catalogue_serial: Mapped[int | None] = mapped_column(comment="serial in 危险化学品目录(2015版)")
     highly_toxic: Mapped[bool] = mapped_column(default=False, comment="剧毒")
@@ -41,6 +77,7 @@ class Chemical(Base):
     control_level: Mapped[ControlLevel] = mapped_column(default=ControlLevel.NONE)
     major_hazard_threshold_t: Mapped[Decimal | None] = mapped_column(comment="GB 18218 threshold, tonnes")
     source: Mapped[str] = mapped_column(String(40), default="manual", comment="where the entry came from")
+    source_ref: Mapped[str | None] = mapped_column(String(40), comment="the entry's key within its source")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[CreatedAt]
 

@@ -1,14 +1,20 @@
 """Test data builders. Each writes through the given session and returns the object (and token)."""
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import random
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from app.services.users import create_user, issue_token
-from models import Chemical, Department, Enterprise, Role, Site, SiteKind, User
-from models.identifiers import uscc_check_char
+from app.services.fleet import hash_national_id
+from models import (
+    Chemical, CrewRole, Department, Enterprise, Permit, PermitKind, Person, Role, Site, SiteKind, User, Vehicle,
+    VehicleKind,
+)
+from models.identifiers import mask_national_id, national_id_check_char, uscc_check_char
 
 _seq = itertools.count(1)
 
@@ -64,3 +70,52 @@ def make_site(session: Session, enterprise: Enterprise, **fields: object) -> Sit
     session.add(site)
     session.flush()
     return site
+
+
+def _persist(session: Session, record: object) -> object:
+    session.add(record)
+    session.flush()
+    return record
+
+
+def make_permit(session: Session, holder: Enterprise, **fields: object) -> Permit:
+    """A chemicals-operation permit for class 3, valid for this whole year, unless told otherwise."""
+    year = dt.date.today().year
+    values = {"kind": PermitKind.CHEMICALS_OPERATION, "number": f"苏危化经字〔{year}〕{next(_seq):04d}",
+              "hazard_classes": ["3"], "un_numbers": [], "valid_from": dt.date(year, 1, 1),
+              "valid_to": dt.date(year, 12, 31)}
+    values.update(fields)
+    return _persist(session, Permit(holder_id=holder.id, **values))  # type: ignore[return-value]
+
+
+def valid_plate() -> str:
+    return f"苏B{next(_seq) % 100000:05d}"
+
+
+def valid_national_id(rng: random.Random | None = None) -> str:
+    """A fictitious GB 11643 number (Wuxi prefix, a real date, a correct check character)."""
+    rng = rng or random.Random()
+    born = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(15000))
+    body = f"320205{born:%Y%m%d}{rng.randrange(1000):03d}"
+    return body + national_id_check_char(body)
+
+
+def make_carrier(session: Session, **fields: object) -> Enterprise:
+    return make_enterprise(session, roles=["carrier"], **fields)
+
+
+def make_vehicle(session: Session, carrier: Enterprise, **fields: object) -> Vehicle:
+    values = {"plate": valid_plate(), "kind": VehicleKind.TANK, "hazard_classes": ["3"],
+              "rated_load_kg": Decimal("30000"), "tank_media": ["1230"], "gps_terminal_id": "013912345678"}
+    values.update(fields)
+    return _persist(session, Vehicle(carrier_id=carrier.id, **values))  # type: ignore[return-value]
+
+
+def make_person(session: Session, employer: Enterprise, **fields: object) -> Person:
+    number = valid_national_id()
+    values = {"role": CrewRole.DRIVER, "name": f"司机{next(_seq)}", "certificate_number": f"C{next(_seq):08d}",
+              "national_id_hash": hash_national_id(number, iterations=1),
+              "national_id_masked": mask_national_id(number), "qualification_classes": ["3"],
+              "valid_until": dt.date.today() + dt.timedelta(days=365)}
+    values.update(fields)
+    return _persist(session, Person(employer_id=employer.id, **values))  # type: ignore[return-value]

@@ -5,16 +5,23 @@ from flask import Blueprint, Flask
 from swagger_ui_bundle import swagger_ui_path
 
 from app.api.batches.routes import blp as batches
+from app.api.chemicals.routes import blp as chemicals
 from app.api.corridors.routes import corridors, zones
 from app.api.enterprises.routes import blp as enterprises
 from app.api.health import blp as health
 from app.api.ledger.routes import blp as ledger
 from app.api.movements.routes import blp as movements
+from app.api.permits.routes import blp as permits
+from app.api.personnel.routes import blp as personnel
+from app.api.sites.routes import blp as sites
 from app.api.users.routes import blp as users
+from app.api.vehicles.routes import blp as vehicles
 from app.extensions import api
 
 API_PREFIX = "/api/v1"
-BLUEPRINTS = (enterprises, users, batches, movements, ledger, corridors, zones)
+BLUEPRINTS = (
+    enterprises, users, chemicals, permits, sites, vehicles, personnel, batches, movements, ledger, corridors, zones,
+)
 
 
 def init_app(app: Flask) -> None:

@@ -54,6 +54,7 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 
 
 def _register() -> None:
+    from app.cli.catalogue import catalogue
     from app.cli.corridors import corridors
     from app.cli.db import db_group
     from app.cli.demo import demo
@@ -62,7 +63,7 @@ def _register() -> None:
     from app.cli.serve import serve
     from app.cli.users import users
 
-    for command in (db_group, users, demo, corridors, ledger, trace_batch, route, serve):
+    for command in (db_group, users, demo, catalogue, corridors, ledger, trace_batch, route, serve):
         cli.add_command(command)
 
 

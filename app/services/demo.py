@@ -1,4 +1,6 @@
-"""The demo scenario: a few Wuxi firms and one user per role. Loading it twice changes nothing but tokens."""
+"""The demo scenario: a few Wuxi firms, the seed catalogue and one user per role.
+
+Loading it twice changes nothing but tokens."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.data import SEED_CATALOGUE, SEED_SOURCE
 from app.services import unit_of_work
+from app.services.catalogue_import import import_catalogue
 from app.services.users import create_user, issue_token
 from models import Department, Enterprise, Role, User
 
@@ -34,6 +38,7 @@ USERS: tuple[tuple[str, str, Role, Department | None, str | None], ...] = (
 
 def load_demo(session: Session, *, ttl_days: int | None) -> dict[str, Any]:
     """Load what is missing of the scenario and issue a fresh token per demo user."""
+    import_catalogue(session, SEED_CATALOGUE.read_text(encoding="utf-8"), SEED_SOURCE)
     with unit_of_work(session):
         known = set(session.scalars(select(Enterprise.uscc)))
         session.add_all(Enterprise(**e) for e in ENTERPRISES if e["uscc"] not in known)

@@ -1,7 +1,7 @@
 """ledger: batches, accounts, entries, checkpoints, append-only triggers
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-29
 
 The ledger tables are append-only: on PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE; on SQLite
@@ -15,7 +15,7 @@ LEDGER_TABLES = ('batches', 'ledger_accounts', 'ledger_entries', 'ledger_checkpo
 
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,84 @@
+"""Fields, validators and base schemas the registry payloads share, built on the pure checks in ``models/``."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import validate
+
+from models.catalogue import hazard_class_problem, scope_class_problem
+from models.identifiers import normalize_plate, un_number_problem
+from models.types import QUANTITY_SCALE
+
+#: What a Quantity column holds: NUMERIC(18, 3), so below 10^15 kg.
+MAX_KG = Decimal(10) ** (18 - QUANTITY_SCALE)
+
+
+def checked_by(problem: Callable[[str], str | None], what: str) -> Callable[[str], None]:
+    """A marshmallow validator from a ``*_problem`` function: the reason becomes the field's message."""
+
+    def check(value: str) -> None:
+        reason = problem(value)
+        if reason:
+            raise ma.ValidationError(f"Not {what}: {reason}.")
+
+    return check
+
+
+def _whole_grams(value: Decimal) -> None:
+    if value != value.quantize(Decimal(1).scaleb(-QUANTITY_SCALE)):
+        raise ma.ValidationError(f"Must have at most {QUANTITY_SCALE} decimals.")
+
+
+def positive_quantity(maximum: Decimal = MAX_KG, **kwargs: Any) -> ma.fields.Decimal:
+    """A positive quantity a Quantity column can hold exactly; serialized as a string so nothing is lost."""
+    return ma.fields.Decimal(
+        as_string=True, validate=[validate.Range(min=0, min_inclusive=False, max=maximum, max_inclusive=False),
+                                  _whole_grams], **kwargs)
+
+
+def quantity_out() -> ma.fields.Decimal:
+    """A stored quantity as it leaves: always three decimals, whether just written or read back."""
+    return ma.fields.Decimal(as_string=True, places=QUANTITY_SCALE)
+
+
+def un_numbers(**kwargs: Any) -> ma.fields.List:
+    return ma.fields.List(ma.fields.String(validate=checked_by(un_number_problem, "a UN number")),
+                          load_default=list, **kwargs)
+
+
+def hazard_classes(*, scope: bool = True, **kwargs: Any) -> ma.fields.List:
+    """ADR classes; with *scope* also whole classes (``"6"`` covers 6.1 and 6.2)."""
+    problem = scope_class_problem if scope else hazard_class_problem
+    return ma.fields.List(ma.fields.String(validate=checked_by(problem, "a hazard class")),
+                          load_default=list, **kwargs)
+
+
+def adcode(**kwargs: Any) -> ma.fields.String:
+    return ma.fields.String(validate=validate.Regexp(r"^\d{6}$", error="Must be a 6-digit adcode (GB/T 2260)."),
+                            **kwargs)
+
+
+class Plate(ma.fields.String):
+    """A licence plate, normalized (``苏b·12345`` → ``苏B12345``) before it is validated."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return normalize_plate(super()._deserialize(value, attr, data, **kwargs))
+
+
+class RecordOut(ma.Schema):
+    """What every registry record shows besides its own fields."""
+
+    id = ma.fields.UUID()
+    active = ma.fields.Boolean()
+    created_at = ma.fields.AwareDateTime()
+
+
+class OwnedQuery(ma.Schema):
+    """The filters every enterprise-owned resource takes (see ``registry.owned_filters``)."""
+
+    enterprise = ma.fields.UUID(metadata={"description": "the owning enterprise"})
+    active = ma.fields.Boolean()
+    q = ma.fields.String(metadata={"description": "part of the name (of the plate, for vehicles)"})

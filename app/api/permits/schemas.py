@@ -1,0 +1,46 @@
+"""Permit payloads at the HTTP edge."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from app.api._fields import hazard_classes, un_numbers
+from app.services.permits import Activity
+from models import PermitKind
+
+
+class PermitIn(ma.Schema):
+    kind = ma.fields.Enum(PermitKind, by_value=True, required=True)
+    number = ma.fields.String(required=True, validate=validate.Length(min=1, max=60))
+    holder_id = ma.fields.UUID(required=True)
+    issuer = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
+    hazard_classes = hazard_classes(metadata={"description": "scope: classes (\"6\" covers 6.1 and 6.2)"})
+    un_numbers = un_numbers(metadata={"description": "scope: UN numbers"})
+    valid_from = ma.fields.Date(required=True)
+    valid_to = ma.fields.Date(required=True, metadata={"description": "last valid day, inclusive"})
+    revoked = ma.fields.Boolean(load_default=False)
+
+
+class PermitQuery(ma.Schema):
+    holder = ma.fields.UUID()
+    kind = ma.fields.Enum(PermitKind, by_value=True)
+    revoked = ma.fields.Boolean()
+    valid_on = ma.fields.Date()
+
+
+class PermitOut(PermitIn):
+    id = ma.fields.UUID()
+    created_at = ma.fields.AwareDateTime()
+
+
+class PermitCheckQuery(ma.Schema):
+    enterprise = ma.fields.UUID(required=True)
+    activity = ma.fields.Enum(Activity, by_value=True, required=True)
+    chemical = ma.fields.UUID(required=True)
+    date = ma.fields.Date(required=True)
+
+
+class PermitDecisionOut(ma.Schema):
+    allowed = ma.fields.Boolean()
+    reason = ma.fields.String(allow_none=True)
+    permit_id = ma.fields.UUID(allow_none=True)
