@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from app.services.ledger import lifecycle
 from app.services.ledger.posting import Actor
-from models import Chemical, Enterprise, EntryKind, Role, Site, User
+from models import Chemical, Enterprise, EntryKind, PermitKind, Role, Site, User
 from models.types import utcnow
-from tests.factories import make_chemical, make_enterprise, make_site, make_user
+from tests.factories import make_chemical, make_enterprise, make_permit, make_site, make_user
 
 
 @dataclass
@@ -42,10 +42,25 @@ class World:
         return Actor(self.carrier_user.id, self.carrier.id)
 
 
+ALL_CLASSES = ["1", "2", "3", "4", "5", "6", "7", "8", "9"]
+
+
+def grant_permits(session: Session, holder: Enterprise, *kinds: PermitKind) -> None:
+    """Permits of *kinds* for every class, valid from a year ago to a year ahead."""
+    today = dt.date.today()
+    for kind in kinds:
+        make_permit(session, holder, kind=kind, hazard_classes=ALL_CLASSES,
+                    valid_from=today - dt.timedelta(days=365), valid_to=today + dt.timedelta(days=365))
+
+
 def build_world(session: Session) -> World:
     producer = make_enterprise(session, name="无锡锡山精细化工")
     buyer = make_enterprise(session, name="无锡新吴新材料", roles=["user"])
     carrier = make_enterprise(session, name="江阴危险品运输", roles=["carrier"])
+    grant_permits(session, producer, PermitKind.SAFETY_PRODUCTION, PermitKind.SAFE_USE,
+                  PermitKind.HAZARDOUS_WASTE)
+    grant_permits(session, buyer, PermitKind.CHEMICALS_OPERATION, PermitKind.SAFE_USE, PermitKind.HAZARDOUS_WASTE)
+    grant_permits(session, carrier, PermitKind.ROAD_TRANSPORT)
     producer_user, producer_token = make_user(session, Role.ENTERPRISE, enterprise=producer)
     buyer_user, buyer_token = make_user(session, Role.ENTERPRISE, enterprise=buyer)
     carrier_user, carrier_token = make_user(session, Role.ENTERPRISE, enterprise=carrier)

@@ -177,3 +177,23 @@ def test_inactive_enterprise_may_not_post(session, world):
     with pytest.raises(NotFound):
         authorise_posting(session, enterprise_id=world.chemical.id, activity="produce",
                           chemical_id=world.chemical.id, on=utcnow().date())
+
+
+def test_postings_need_the_permit_for_their_activity(session, world):
+    """The registry's permit decision gates every posting: no permit, or an expired one, writes nothing."""
+    before = count_entries(session)
+    with pytest.raises(PermissionDenied, match="no permit to produce") as raised:
+        lifecycle.introduce(session, world.as_buyer, kind=EntryKind.PRODUCE, code="NO-PERMIT",
+                            chemical_id=world.chemical.id, site_id=world.buyer_site.id, quantity=Decimal("5"),
+                            occurred_at=an_hour_ago())
+    assert raised.value.code == "no_permit"
+    too_early = an_hour_ago() - dt.timedelta(days=400)  # before the producer's permit was valid
+    with pytest.raises(PermissionDenied, match="not yet valid"):
+        produce(session, world, code="TOO-EARLY", occurred_at=too_early)
+    assert count_entries(session) == before
+
+
+def test_generating_waste_and_losses_need_no_permit_of_their_own():
+    from app.services.ledger.authorisation import PERMITTED_BY
+
+    assert {"generate_waste", "loss", "adjust", "reversal"}.isdisjoint(PERMITTED_BY)
