@@ -1,0 +1,1 @@
+"""E-waybills: one per vehicle per trip (DESIGN.md, "E-waybills")."""

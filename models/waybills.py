@@ -1,0 +1,131 @@
+"""E-waybills: one per vehicle per trip, with versions, lines and a status history.
+
+A waybill's identity (number, shipper, consignee, carrier) never changes. Its content (vehicle, crew, sites,
+schedule, lines) lives in numbered versions: drafts and rejected waybills are edited in place, a correction after
+approval opens a new version and the old one stays readable.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+from models.types import CreatedAt, UuidPk
+
+
+class WaybillStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    IN_TRANSIT = "in_transit"
+    DELIVERED = "delivered"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class Waybill(Base):
+    __tablename__ = "waybills"
+
+    id: Mapped[UuidPk]
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    status: Mapped[WaybillStatus] = mapped_column(default=WaybillStatus.DRAFT, index=True)
+    version: Mapped[int] = mapped_column(default=1, comment="the current content version")
+    row_version: Mapped[int] = mapped_column(default=1, comment="bumped on every change; clients send it back")
+    shipper_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    consignee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    carrier_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    corridor_id: Mapped[uuid.UUID | None] = mapped_column(comment="permitted corridor (managed corridors: issue 7)")
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[CreatedAt]
+    departed_at: Mapped[dt.datetime | None]
+    delivered_at: Mapped[dt.datetime | None]
+
+    versions: Mapped[list[WaybillVersion]] = relationship(
+        back_populates="waybill", order_by="WaybillVersion.version")
+    events: Mapped[list[WaybillEvent]] = relationship(order_by="WaybillEvent.at")
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def current(self) -> WaybillVersion:
+        return next(v for v in self.versions if v.version == self.version)
+
+
+class WaybillVersion(Base):
+    __tablename__ = "waybill_versions"
+    __table_args__ = (UniqueConstraint("waybill_id", "version"),)
+
+    id: Mapped[UuidPk]
+    waybill_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("waybills.id"), index=True)
+    version: Mapped[int]
+    vehicle_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vehicles.id"))
+    trailer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vehicles.id"))
+    driver_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("personnel.id"))
+    escort_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("personnel.id"))
+    loading_site_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sites.id"))
+    unloading_site_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sites.id"))
+    departure_earliest: Mapped[dt.datetime | None]
+    departure_latest: Mapped[dt.datetime | None]
+    emergency_contact: Mapped[str | None] = mapped_column(String(40))
+    warnings: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list,
+                                                           comment="check warnings kept with the record")
+    created_at: Mapped[CreatedAt]
+
+    waybill: Mapped[Waybill] = relationship(back_populates="versions")
+    lines: Mapped[list[WaybillLine]] = relationship(order_by="WaybillLine.line_no", cascade="all, delete-orphan")
+
+
+class WaybillLine(Base):
+    __tablename__ = "waybill_lines"
+    __table_args__ = (UniqueConstraint("version_id", "line_no"),)
+
+    id: Mapped[UuidPk]
+    version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("waybill_versions.id"), index=True)
+    line_no: Mapped[int]
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("batches.id"), index=True)
+    chemical_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("chemicals.id"))
+    # Snapshotted from the catalogue at submission, so the document reads as it was approved.
+    un_number: Mapped[str | None] = mapped_column(String(4))
+    proper_shipping_name: Mapped[str | None] = mapped_column(String(500))
+    hazard_class: Mapped[str | None] = mapped_column(String(8))
+    packing_group: Mapped[str | None] = mapped_column(String(3))
+    tunnel_code: Mapped[str | None] = mapped_column(String(8))
+    quantity_kg: Mapped[Decimal | None]
+    packaging_kind: Mapped[str | None] = mapped_column(String(40))
+    packaging_count: Mapped[int | None]
+    delivered_kg: Mapped[Decimal | None]
+
+
+class WaybillEvent(Base):
+    """One status change: who moved the waybill from what to what, when, and why."""
+
+    __tablename__ = "waybill_events"
+
+    id: Mapped[UuidPk]
+    waybill_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("waybills.id"), index=True)
+    from_status: Mapped[WaybillStatus | None]
+    to_status: Mapped[WaybillStatus]
+    version: Mapped[int]
+    actor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[CreatedAt]
+
+
+class IdempotencyKey(Base):
+    """A replayed ``Idempotency-Key`` with the same body returns the same resource; another body is a 409."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[UuidPk]
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(100))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    resource_id: Mapped[uuid.UUID]
+    created_at: Mapped[CreatedAt]
