@@ -1,0 +1,211 @@
+"""The checks a waybill passes at submission, all run, every finding tied to the field it concerns.
+
+Errors refuse the submission (422 with every error at once); warnings are kept with the version.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.services.ledger.balances import available
+from app.services.permits import Activity, permit_decision
+from app.services.waybills.mixed_loading import Cargo, mixed_loading_conflicts
+from models import Batch, Chemical, ControlLevel, Enterprise, EnterpriseRole, Person, Site, Vehicle
+from models.catalogue import class_covers
+from models.fleet import CrewRole
+from models.ledger import Account, AccountKind
+from models.waybills import Waybill, WaybillLine, WaybillVersion
+
+#: Fields a waybill must have before it may be submitted (drafts may leave them empty).
+REQUIRED = ("vehicle_id", "driver_id", "escort_id", "loading_site_id", "unloading_site_id",
+            "departure_earliest", "departure_latest", "emergency_contact")
+LINE_REQUIRED = ("batch_id", "quantity_kg", "packaging_kind", "packaging_count")
+#: A consignee may receive a chemical when it may trade, use or store it (any one suffices).
+CONSIGNEE_ACTIVITIES = (Activity.TRADE, Activity.USE, Activity.STORE)
+
+
+@dataclass
+class Findings:
+    errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    warnings: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def error(self, path: str, message: str) -> None:
+        self.errors[path].append(message)
+
+    def warn(self, path: str, message: str) -> None:
+        self.warnings[path].append(message)
+
+
+@dataclass(frozen=True)
+class LoadedLine:
+    path: str
+    line: WaybillLine
+    batch: Batch
+    chemical: Chemical
+
+
+def check_submission(session: Session, waybill: Waybill, version: WaybillVersion) -> tuple[Findings, list[LoadedLine]]:
+    """Run every check; return the findings and the lines with their batches and chemicals."""
+    found = Findings()
+    for name in REQUIRED:
+        if getattr(version, name) is None:
+            found.error(name, "required to submit")
+    if not version.lines:
+        found.error("lines", "at least one line is required to submit")
+    if version.departure_earliest and version.departure_latest \
+            and version.departure_earliest > version.departure_latest:
+        found.error("departure_latest", "must not be before departure_earliest")
+    trip = (version.departure_earliest or dt.datetime.now(dt.timezone.utc)).date()
+    lines = _load_lines(session, version, found)
+    _check_parties(session, waybill, version, found)
+    _check_controls(session, waybill, lines, trip, found)
+    _check_permits(session, waybill, lines, trip, found)
+    _check_vehicles(session, waybill, version, lines, trip, found)
+    _check_crew(session, waybill, version, lines, trip, found)
+    _check_stock(session, waybill, version, lines, found)
+    for a, b, reason in mixed_loading_conflicts([Cargo(i, l.chemical.hazard_class or "", l.chemical.classification_code)
+                                                 for i, l in enumerate(lines)]):
+        found.error(f"lines.{b}.batch_id", f"may not travel with line {a}: {reason}")
+    return found, lines
+
+
+def _load_lines(session: Session, version: WaybillVersion, found: Findings) -> list[LoadedLine]:
+    ids = {line.batch_id for line in version.lines if line.batch_id}
+    rows = {b.id: (b, c) for b, c in session.execute(
+        select(Batch, Chemical).join(Chemical, Batch.chemical_id == Chemical.id).where(Batch.id.in_(ids)))}
+    loaded = []
+    for index, line in enumerate(version.lines):
+        path = f"lines.{index}"
+        for name in LINE_REQUIRED:
+            if getattr(line, name) is None:
+                found.error(f"{path}.{name}", "required to submit")
+        if line.quantity_kg is not None and line.quantity_kg <= 0:
+            found.error(f"{path}.quantity_kg", "must be > 0")
+        if line.batch_id in rows:
+            loaded.append(LoadedLine(path, line, *rows[line.batch_id]))
+        elif line.batch_id:
+            found.error(f"{path}.batch_id", "no such batch")
+    return loaded
+
+
+def _check_parties(session: Session, waybill: Waybill, version: WaybillVersion, found: Findings) -> None:
+    parties = {e.id: e for e in session.scalars(select(Enterprise).where(
+        Enterprise.id.in_([waybill.shipper_id, waybill.consignee_id, waybill.carrier_id])))}
+    for name, party_id in (("shipper_id", waybill.shipper_id), ("consignee_id", waybill.consignee_id),
+                           ("carrier_id", waybill.carrier_id)):
+        if not parties[party_id].active:
+            found.error(name, f"{parties[party_id].name} is not active")
+    if EnterpriseRole.CARRIER.value not in parties[waybill.carrier_id].roles:
+        found.error("carrier_id", "is not registered as a carrier")
+    for name, site_id, owner in (("loading_site_id", version.loading_site_id, waybill.shipper_id),
+                                 ("unloading_site_id", version.unloading_site_id, waybill.consignee_id)):
+        site = session.get(Site, site_id) if site_id else None
+        if site_id and (site is None or site.enterprise_id != owner):
+            found.error(name, "not a site of the " + ("shipper" if owner == waybill.shipper_id else "consignee"))
+        elif site is not None and not site.active:
+            found.error(name, "site is not active")
+
+
+def _check_controls(session: Session, waybill: Waybill, lines: list[LoadedLine], trip: dt.date,
+                    found: Findings) -> None:
+    for item in lines:
+        chemical, path = item.chemical, f"{item.path}.batch_id"
+        if chemical.control_level is ControlLevel.PROHIBITED:
+            found.error(path, f"{chemical.name_zh or chemical.name_en} is prohibited (禁止) and may not be shipped")
+        elif chemical.control_level is ControlLevel.RESTRICTED:
+            found.warn(path, "restricted chemical (限制): the consignee's end use is subject to review")
+        if chemical.explosive_precursor:
+            found.warn(path, "explosive precursor (易制爆): the public-security filing must accompany the cargo")
+        if chemical.highly_toxic:
+            decision = permit_decision(session, waybill.shipper_id, Activity.SHIP_HIGHLY_TOXIC, chemical.id, trip)
+            if not decision.allowed:
+                found.error(path, f"highly toxic (剧毒): needs a road transport pass for the shipper on {trip}: "
+                                  f"{decision.reason}")
+
+
+def _check_permits(session: Session, waybill: Waybill, lines: list[LoadedLine], trip: dt.date,
+                   found: Findings) -> None:
+    for chemical in {item.chemical.id: item.chemical for item in lines}.values():
+        path = next(f"{i.path}.batch_id" for i in lines if i.chemical.id == chemical.id)
+        for party, party_id, activities in (("shipper", waybill.shipper_id, (Activity.TRADE,)),
+                                            ("consignee", waybill.consignee_id, CONSIGNEE_ACTIVITIES),
+                                            ("carrier", waybill.carrier_id, (Activity.TRANSPORT,))):
+            decisions = [permit_decision(session, party_id, a, chemical.id, trip) for a in activities]
+            if not any(d.allowed for d in decisions):
+                found.error(path, f"{party}: {decisions[0].reason}")
+
+
+def _check_vehicles(session: Session, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],
+                    trip: dt.date, found: Findings) -> None:
+    total = sum((item.line.quantity_kg or Decimal(0) for item in lines), Decimal(0))
+    capacity = Decimal(0)
+    for name, vehicle_id in (("vehicle_id", version.vehicle_id), ("trailer_id", version.trailer_id)):
+        vehicle = session.get(Vehicle, vehicle_id) if vehicle_id else None
+        if vehicle_id is None:
+            continue
+        if vehicle is None or vehicle.carrier_id != waybill.carrier_id:
+            found.error(name, "not a vehicle of the carrier")
+            continue
+        if (name == "trailer_id") != vehicle.kind.is_trailer:
+            found.error(name, "is a trailer" if vehicle.kind.is_trailer else "is not a trailer")
+        if not vehicle.active:
+            found.error(name, f"{vehicle.plate} is not active")
+        if vehicle.inspection_valid_until is None or vehicle.inspection_valid_until < trip:
+            found.error(name, f"{vehicle.plate}: inspection not valid on {trip}")
+        if name == "vehicle_id" and not vehicle.gps_terminal_id:
+            found.error(name, f"{vehicle.plate} has no GPS terminal")
+        for item in lines:
+            cls = item.chemical.hazard_class or ""
+            if not any(class_covers(scope, cls) for scope in vehicle.hazard_classes):
+                found.error(f"{item.path}.batch_id", f"{vehicle.plate} is not permitted for class {cls}")
+            if vehicle.kind.is_tank and item.chemical.un_number not in vehicle.tank_media:
+                found.error(f"{item.path}.batch_id",
+                            f"the tank of {vehicle.plate} is not approved for UN {item.chemical.un_number}")
+        capacity += vehicle.rated_load_kg
+    if capacity and total > capacity:
+        found.error("lines", f"{total} kg on board exceeds the rated load of {capacity} kg")
+
+
+def _check_crew(session: Session, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],
+                trip: dt.date, found: Findings) -> None:
+    if version.driver_id and version.driver_id == version.escort_id:
+        found.error("escort_id", "the escort must be another person than the driver")
+    classes = {item.chemical.hazard_class or "" for item in lines}
+    for name, person_id, role in (("driver_id", version.driver_id, CrewRole.DRIVER),
+                                  ("escort_id", version.escort_id, CrewRole.ESCORT)):
+        person = session.get(Person, person_id) if person_id else None
+        if person_id is None:
+            continue
+        if person is None or person.employer_id != waybill.carrier_id:
+            found.error(name, "not employed by the carrier")
+            continue
+        if person.role is not role:
+            found.error(name, f"{person.name} is registered as {person.role}, not {role}")
+        if not person.active or person.valid_until < trip:
+            found.error(name, f"{person.name}: certificate not valid on {trip}")
+        missing = sorted(c for c in classes if not any(class_covers(q, c) for q in person.qualification_classes))
+        if missing:
+            found.error(name, f"{person.name} is not qualified for class {', '.join(missing)}")
+
+
+def _check_stock(session: Session, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],
+                 found: Findings) -> None:
+    if version.loading_site_id is None:
+        return
+    account = session.scalars(select(Account).where(
+        Account.kind == AccountKind.SITE, Account.site_id == version.loading_site_id)).one_or_none()
+    wanted: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
+    for item in lines:
+        wanted[item.batch.id] += item.line.quantity_kg or Decimal(0)
+    now = dt.datetime.now(dt.timezone.utc)
+    for item in lines:
+        have = available(session, account.id, item.batch.id, now) if account else Decimal(0)
+        if have < wanted[item.batch.id]:
+            found.error(f"{item.path}.quantity_kg",
+                        f"only {have} kg of batch {item.batch.code} at the loading site, {wanted[item.batch.id]} kg asked")
