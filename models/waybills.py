@@ -43,6 +43,7 @@ class Waybill(Base):
     corridor_id: Mapped[uuid.UUID | None] = mapped_column(comment="permitted corridor (managed corridors: issue 7)")
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[CreatedAt]
+    updated_at: Mapped[CreatedAt] = mapped_column(comment="last change; every change bumps row_version")
     departed_at: Mapped[dt.datetime | None]
     delivered_at: Mapped[dt.datetime | None]
 
@@ -100,6 +101,8 @@ class WaybillLine(Base):
     packaging_kind: Mapped[str | None] = mapped_column(String(40))
     packaging_count: Mapped[int | None]
     delivered_kg: Mapped[Decimal | None]
+
+    batch: Mapped["Batch | None"] = relationship("Batch")  # noqa: F821 (models.ledger)
 
 
 class WaybillEvent(Base):

@@ -1,0 +1,131 @@
+"""E-waybill payloads at the HTTP edge. Drafts may be incomplete: the service checks at submission."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from app.services.waybills.documents import transport_line
+
+_PACKAGING = validate.Length(min=1, max=40)
+
+
+class LineIn(ma.Schema):
+    batch_id = ma.fields.UUID(allow_none=True)
+    quantity_kg = ma.fields.Decimal(places=3, allow_none=True, validate=validate.Range(min=0, min_inclusive=False),
+                                    as_string=True)
+    packaging_kind = ma.fields.String(allow_none=True, validate=_PACKAGING,
+                                      metadata={"description": "e.g. tank, IBC, drum"})
+    packaging_count = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
+
+
+class ContentIn(ma.Schema):
+    vehicle_id = ma.fields.UUID(allow_none=True)
+    trailer_id = ma.fields.UUID(allow_none=True)
+    driver_id = ma.fields.UUID(allow_none=True)
+    escort_id = ma.fields.UUID(allow_none=True)
+    loading_site_id = ma.fields.UUID(allow_none=True)
+    unloading_site_id = ma.fields.UUID(allow_none=True)
+    departure_earliest = ma.fields.AwareDateTime(allow_none=True)
+    departure_latest = ma.fields.AwareDateTime(allow_none=True)
+    emergency_contact = ma.fields.String(allow_none=True, validate=validate.Regexp(r"^\+?[0-9 -]{5,20}$"))
+    lines = ma.fields.List(ma.fields.Nested(LineIn), validate=validate.Length(max=50))
+
+
+class WaybillIn(ContentIn):
+    shipper_id = ma.fields.UUID(metadata={"description": "administrators only; an enterprise ships as itself"})
+    consignee_id = ma.fields.UUID(required=True)
+    carrier_id = ma.fields.UUID(required=True)
+    corridor_id = ma.fields.UUID(allow_none=True)
+
+
+class WaybillPatch(ContentIn):
+    row_version = ma.fields.Integer(required=True, metadata={"description": "as last read; a stale one is a 409"})
+
+
+class SubmitIn(ma.Schema):
+    row_version = ma.fields.Integer(required=True)
+
+
+class ApproveIn(ma.Schema):
+    corridor_id = ma.fields.UUID(allow_none=True)
+    reason = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
+
+
+class ReasonIn(ma.Schema):
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class DepartIn(ma.Schema):
+    at = ma.fields.AwareDateTime(metadata={"description": "default: now"})
+
+
+class ArriveIn(DepartIn):
+    delivered = ma.fields.Dict(keys=ma.fields.Integer(validate=validate.Range(min=1)),
+                               values=ma.fields.Decimal(places=3, validate=validate.Range(min=0)),
+                               load_default=dict, metadata={"description": "line number -> kg; default: as loaded"})
+
+
+class WaybillQuery(ma.Schema):
+    status = ma.fields.String()
+    number = ma.fields.String(validate=validate.Length(max=20))
+    party = ma.fields.UUID(metadata={"description": "shipper, consignee or carrier"})
+
+
+class LineOut(ma.Schema):
+    line_no = ma.fields.Integer()
+    batch_id = ma.fields.UUID()
+    un_number = ma.fields.String()
+    proper_shipping_name = ma.fields.String()
+    hazard_class = ma.fields.String()
+    packing_group = ma.fields.String()
+    tunnel_code = ma.fields.String()
+    quantity_kg = ma.fields.Decimal(as_string=True)
+    delivered_kg = ma.fields.Decimal(as_string=True)
+    packaging_kind = ma.fields.String()
+    packaging_count = ma.fields.Integer()
+    transport_document = ma.fields.Function(
+        lambda line: transport_line(line.un_number, line.proper_shipping_name, line.hazard_class,
+                                    line.packing_group, line.tunnel_code) if line.un_number else None)
+
+
+class VersionOut(ma.Schema):
+    version = ma.fields.Integer()
+    vehicle_id = ma.fields.UUID()
+    trailer_id = ma.fields.UUID()
+    driver_id = ma.fields.UUID()
+    escort_id = ma.fields.UUID()
+    loading_site_id = ma.fields.UUID()
+    unloading_site_id = ma.fields.UUID()
+    departure_earliest = ma.fields.AwareDateTime()
+    departure_latest = ma.fields.AwareDateTime()
+    emergency_contact = ma.fields.String()
+    warnings = ma.fields.List(ma.fields.Dict())
+    lines = ma.fields.List(ma.fields.Nested(LineOut))
+
+
+class EventOut(ma.Schema):
+    from_status = ma.fields.String()
+    to_status = ma.fields.String()
+    version = ma.fields.Integer()
+    actor_id = ma.fields.UUID()
+    reason = ma.fields.String()
+    at = ma.fields.AwareDateTime()
+
+
+class WaybillOut(ma.Schema):
+    id = ma.fields.UUID()
+    number = ma.fields.String()
+    status = ma.fields.String()
+    version = ma.fields.Integer()
+    row_version = ma.fields.Integer()
+    shipper_id = ma.fields.UUID()
+    consignee_id = ma.fields.UUID()
+    carrier_id = ma.fields.UUID()
+    corridor_id = ma.fields.UUID()
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+    departed_at = ma.fields.AwareDateTime()
+    delivered_at = ma.fields.AwareDateTime()
+    current = ma.fields.Nested(VersionOut)
+    versions = ma.fields.List(ma.fields.Nested(VersionOut))
+    events = ma.fields.List(ma.fields.Nested(EventOut))

@@ -1,0 +1,240 @@
+"""E-waybill use cases: drafts, submission with every check, approval, departure and arrival with postings."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.services import idempotency, unit_of_work
+from app.services.ledger.accounts import boundary_account, site_account, transit_account
+from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
+from app.services.waybills.checks import check_submission
+from app.services.waybills.documents import new_waybill_number
+from app.services.waybills.status import EDITABLE, check_transition
+from models import Boundary, EntryKind, Role, User
+from models.types import utcnow
+from models.waybills import Waybill, WaybillEvent, WaybillLine, WaybillStatus as S, WaybillVersion
+
+CONTENT = ("vehicle_id", "trailer_id", "driver_id", "escort_id", "loading_site_id", "unloading_site_id",
+           "departure_earliest", "departure_latest", "emergency_contact")
+LINE_FIELDS = ("batch_id", "quantity_kg", "packaging_kind", "packaging_count")
+
+
+def visible_waybills(user: User) -> Select[tuple[Waybill]]:
+    """Waybills *user* may see: all for the authorities, those it is a party to for an enterprise."""
+    stmt = select(Waybill)
+    if user.role is Role.ENTERPRISE:
+        me = user.enterprise_id
+        stmt = stmt.where(or_(Waybill.shipper_id == me, Waybill.consignee_id == me, Waybill.carrier_id == me))
+    return stmt.order_by(Waybill.created_at.desc(), Waybill.id)
+
+
+def get_waybill(session: Session, user: User, waybill_id: uuid.UUID) -> Waybill:
+    waybill = session.scalars(visible_waybills(user).where(Waybill.id == waybill_id).options(
+        selectinload(Waybill.versions).selectinload(WaybillVersion.lines), selectinload(Waybill.events),
+    )).one_or_none()
+    if waybill is None:
+        raise NotFound(f"No waybill {waybill_id}.")
+    return waybill
+
+
+def _as_party(user: User, waybill: Waybill, party: str) -> None:
+    """Only the named party (or an administrator) may do this; the caller already sees the waybill."""
+    if user.role is Role.ADMIN:
+        return
+    if user.role is not Role.ENTERPRISE or getattr(waybill, f"{party}_id") != user.enterprise_id:
+        raise PermissionDenied(f"Only the {party} may do this.")
+
+
+def _move(session: Session, waybill: Waybill, target: S, user: User, reason: str | None = None) -> None:
+    check_transition(waybill.status, target)
+    session.add(WaybillEvent(waybill_id=waybill.id, from_status=waybill.status, to_status=target,
+                             version=waybill.version, actor_id=user.id, reason=reason))
+    waybill.status = target
+
+
+def _fill(version: WaybillVersion, data: dict[str, Any]) -> None:
+    for name in CONTENT:
+        if name in data:
+            setattr(version, name, data[name])
+    if "lines" in data:
+        version.lines = [WaybillLine(line_no=n, **{k: line.get(k) for k in LINE_FIELDS})
+                         for n, line in enumerate(data["lines"], start=1)]
+
+
+def create_draft(session: Session, user: User, data: dict[str, Any], *, key: str | None = None) -> Waybill:
+    """Open a draft with its parties fixed for good; the same Idempotency-Key and body return the same draft."""
+    replayed = idempotency.replayed_resource(session, user.id, key, data)
+    if replayed is not None:
+        return get_waybill(session, user, replayed)
+    shipper_id = data.get("shipper_id") if user.role is Role.ADMIN else user.enterprise_id
+    if shipper_id is None:
+        raise ValidationFailed("The shipper is required.", errors={"shipper_id": ["required for an administrator"]})
+    with unit_of_work(session):
+        waybill = Waybill(number=new_waybill_number(dt.date.today()), shipper_id=shipper_id,
+                          consignee_id=data["consignee_id"], carrier_id=data["carrier_id"],
+                          corridor_id=data.get("corridor_id"), created_by=user.id)
+        version = WaybillVersion(version=1)
+        _fill(version, data)
+        waybill.versions.append(version)
+        session.add(waybill)
+        session.flush()
+        session.add(WaybillEvent(waybill_id=waybill.id, from_status=None, to_status=S.DRAFT, version=1,
+                                 actor_id=user.id))
+        idempotency.remember(session, user.id, key, data, waybill.id)
+    return waybill
+
+
+def _fresh(waybill: Waybill, row_version: int) -> None:
+    if waybill.row_version != row_version:
+        raise Conflict(f"The waybill changed since you read it (row_version {waybill.row_version}, "
+                       f"you sent {row_version}); reload and retry.", code="stale_version")
+
+
+def _changed(waybill: Waybill) -> None:
+    """Stamp the waybill, which also bumps its row_version (the mapper's version counter)."""
+    waybill.updated_at = utcnow()
+
+
+def _validated(session: Session, waybill: Waybill, version: WaybillVersion) -> None:
+    """Run every submission check on *version*; refuse with all errors, or snapshot the lines and warnings."""
+    found, lines = check_submission(session, waybill, version)
+    if found.errors:
+        count = sum(len(v) for v in found.errors.values())
+        raise ValidationFailed(f"The waybill cannot be submitted: {count} problem(s).", errors=dict(found.errors))
+    for item in lines:
+        chemical = item.chemical
+        item.line.chemical_id = chemical.id
+        item.line.un_number, item.line.hazard_class = chemical.un_number, chemical.hazard_class
+        item.line.proper_shipping_name = chemical.name_en or chemical.name_zh
+        item.line.packing_group, item.line.tunnel_code = chemical.packing_group, chemical.tunnel_code
+    version.warnings = [{"field": f, "message": m} for f, messages in found.warnings.items() for m in messages]
+
+
+def update(session: Session, user: User, waybill_id: uuid.UUID, data: dict[str, Any]) -> Waybill:
+    """Edit a draft or rejected waybill in place; a change after approval is a correction: a new version,
+    checked again and back to 'submitted' for a new approval. The old version stays readable."""
+    waybill = get_waybill(session, user, waybill_id)
+    _as_party(user, waybill, "shipper")
+    _fresh(waybill, data.pop("row_version"))
+    with unit_of_work(session):
+        if waybill.status in EDITABLE:
+            _fill(waybill.current, data)
+        elif waybill.status is S.APPROVED:
+            old = waybill.current
+            new = WaybillVersion(version=old.version + 1, **{n: getattr(old, n) for n in CONTENT})
+            new.lines = [WaybillLine(line_no=line.line_no, **{k: getattr(line, k) for k in LINE_FIELDS})
+                         for line in old.lines]
+            _fill(new, data)
+            waybill.versions.append(new)
+            waybill.version = new.version
+            _validated(session, waybill, new)
+            _move(session, waybill, S.SUBMITTED, user, f"correction: version {new.version}")
+        else:
+            raise Conflict(f"A waybill in status '{waybill.status}' cannot be changed.", code="illegal_transition")
+        _changed(waybill)
+    return waybill
+
+
+def submit(session: Session, user: User, waybill_id: uuid.UUID, *, row_version: int,
+           key: str | None = None) -> Waybill:
+    """Submit for approval after every check; idempotent under one Idempotency-Key."""
+    body = {"submit": str(waybill_id), "row_version": row_version}
+    replayed = idempotency.replayed_resource(session, user.id, key, body)
+    if replayed is not None:
+        return get_waybill(session, user, replayed)
+    waybill = get_waybill(session, user, waybill_id)
+    _as_party(user, waybill, "shipper")
+    _fresh(waybill, row_version)
+    check_transition(waybill.status, S.SUBMITTED)
+    with unit_of_work(session):
+        _validated(session, waybill, waybill.current)
+        _move(session, waybill, S.SUBMITTED, user)
+        _changed(waybill)
+        idempotency.remember(session, user.id, key, body, waybill.id)
+    return waybill
+
+
+def decide(session: Session, user: User, waybill_id: uuid.UUID, *, approve: bool, reason: str | None = None,
+           corridor_id: uuid.UUID | None = None) -> Waybill:
+    """A supervisor approves (optionally attaching the permitted corridor) or rejects with a reason."""
+    waybill = get_waybill(session, user, waybill_id)
+    if not approve and not reason:
+        raise ValidationFailed("A rejection needs a reason.", errors={"reason": ["required to reject"]})
+    with unit_of_work(session):
+        if corridor_id is not None:
+            waybill.corridor_id = corridor_id
+        _move(session, waybill, S.APPROVED if approve else S.REJECTED, user, reason)
+        _changed(waybill)
+    return waybill
+
+
+def cancel(session: Session, user: User, waybill_id: uuid.UUID, reason: str) -> Waybill:
+    waybill = get_waybill(session, user, waybill_id)
+    _as_party(user, waybill, "shipper")
+    with unit_of_work(session):
+        _move(session, waybill, S.CANCELLED, user, reason)
+        _changed(waybill)
+    return waybill
+
+
+def depart(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime) -> Waybill:
+    """The carrier departs: every line is loaded from the shipper's site into the trip's transit account."""
+    waybill = get_waybill(session, user, waybill_id)
+    _as_party(user, waybill, "carrier")
+    check_transition(waybill.status, S.IN_TRANSIT)
+    version = waybill.current
+    with ledger_transaction(session):
+        source = site_account(session, version.loading_site_id)
+        transit = transit_account(session, waybill.carrier_id, waybill.number, waybill_id=waybill.id)
+        legs = [Leg(EntryKind.LOAD, line.batch, source, transit, line.quantity_kg) for line in version.lines]
+        record(session, Actor(user.id, waybill.shipper_id), legs, occurred_at=at, document_ref=waybill.number)
+        _move(session, waybill, S.IN_TRANSIT, user)
+        waybill.departed_at = at
+        _changed(waybill)
+    return waybill
+
+
+def arrive(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime,
+           delivered: dict[int, Decimal]) -> Waybill:
+    """The carrier arrives: what was delivered goes to the consignee's site, any shortfall to loss."""
+    waybill = get_waybill(session, user, waybill_id)
+    _as_party(user, waybill, "carrier")
+    check_transition(waybill.status, S.DELIVERED)
+    version = waybill.current
+    unknown = sorted(set(delivered) - {line.line_no for line in version.lines})
+    if unknown:
+        raise ValidationFailed("Unknown lines.", errors={"delivered": [f"no line {n}" for n in unknown]})
+    with ledger_transaction(session):
+        transit = transit_account(session, waybill.carrier_id, waybill.number, create=False)
+        target = site_account(session, version.unloading_site_id)
+        loss = boundary_account(session, waybill.carrier_id, Boundary.LOSS)
+        legs = []
+        for line in version.lines:
+            line.delivered_kg = delivered.get(line.line_no, line.quantity_kg)
+            if line.delivered_kg > line.quantity_kg or line.delivered_kg < 0:
+                raise ValidationFailed("Delivered more than was loaded, or less than nothing.",
+                                       errors={f"delivered.{line.line_no}": [f"must be 0 to {line.quantity_kg} kg"]})
+            legs += [Leg(kind, line.batch, transit, account, quantity) for kind, account, quantity in (
+                (EntryKind.UNLOAD, target, line.delivered_kg), (EntryKind.LOSS, loss, line.quantity_kg - line.delivered_kg))
+                if quantity > 0]
+        record(session, Actor(user.id, waybill.carrier_id), legs, occurred_at=at, document_ref=waybill.number)
+        _move(session, waybill, S.DELIVERED, user)
+        waybill.delivered_at = at
+        _changed(waybill)
+    return waybill
+
+
+def close(session: Session, user: User, waybill_id: uuid.UUID) -> Waybill:
+    """The consignee confirms receipt and closes the waybill."""
+    waybill = get_waybill(session, user, waybill_id)
+    _as_party(user, waybill, "consignee")
+    with unit_of_work(session):
+        _move(session, waybill, S.CLOSED, user)
+        _changed(waybill)
+    return waybill
