@@ -23,7 +23,7 @@ blp = Blueprint("waybills", __name__, description="Electronic waybills for road 
 READERS = (Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR, Role.ENTERPRISE)
 FIRMS = (Role.ADMIN, Role.ENTERPRISE)
 AUTHORITY = (Role.ADMIN, Role.SUPERVISOR)
-SUMMARY = s.WaybillOut(exclude=("current", "versions", "events"))
+SUMMARY_ONLY = ("current", "versions", "events")
 
 
 def _idempotency_key() -> str | None:
@@ -38,7 +38,7 @@ def _idempotency_key() -> str | None:
 class Waybills(MethodView):
     @allow(*READERS)
     @blp.arguments(s.WaybillQuery, location="query")
-    @blp.response(200, SUMMARY.__class__(many=True, exclude=SUMMARY.exclude))
+    @blp.response(200, s.WaybillOut(many=True, exclude=SUMMARY_ONLY))
     @blp.paginate()
     def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Waybill]:
         """Waybills the caller may see, newest first."""
@@ -108,5 +108,5 @@ _action("depart", FIRMS, s.DepartIn, lambda user, wid, d: service.depart(
 _action("arrive", FIRMS, s.ArriveIn, lambda user, wid, d: service.arrive(
     db.session, user, wid, d.get("at") or utcnow(), d["delivered"]),
     "Arrive (the carrier): posts the unload entries and any shortfall as loss.")
-_action("close", FIRMS, s.SubmitIn.__base__, lambda user, wid, d: service.close(db.session, user, wid),
+_action("close", FIRMS, s.EmptyIn, lambda user, wid, d: service.close(db.session, user, wid),
         "Close after delivery (the consignee).")

@@ -42,6 +42,10 @@ class WaybillPatch(ContentIn):
     row_version = ma.fields.Integer(required=True, metadata={"description": "as last read; a stale one is a 409"})
 
 
+class EmptyIn(ma.Schema):
+    """No fields: the action says it all."""
+
+
 class SubmitIn(ma.Schema):
     row_version = ma.fields.Integer(required=True)
 
