@@ -10,10 +10,12 @@ from models.fleet import CrewRole, Person, Vehicle, VehicleKind
 from models.permits import Permit, PermitKind
 from models.sites import Site, SiteKind
 from models.users import ApiToken, Department, Role, User
+from models.waybills import IdempotencyKey, Waybill, WaybillEvent, WaybillLine, WaybillStatus, WaybillVersion
 
 __all__ = [
     "Account", "AccountKind", "ApiToken", "AppendOnlyError", "Base", "Batch", "Boundary", "Checkpoint",
     "Chemical", "ControlLevel", "Corridor", "CrewRole", "Department", "EntryKind", "Enterprise", "EnterpriseRole",
     "LedgerEntry", "LineageRole", "Permit", "PermitKind", "Person", "Role", "Site", "SiteKind", "User", "Vehicle",
-    "VehicleKind", "Zone", "ZoneRule",
+    "VehicleKind", "Waybill", "WaybillEvent", "WaybillLine", "WaybillStatus", "WaybillVersion", "Zone", "ZoneRule",
+    "IdempotencyKey",
 ]

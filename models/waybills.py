@@ -40,7 +40,7 @@ class Waybill(Base):
     shipper_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"), index=True)
     consignee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"), index=True)
     carrier_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"), index=True)
-    corridor_id: Mapped[uuid.UUID | None] = mapped_column(comment="permitted corridor (managed corridors: issue 7)")
+    corridor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("corridors.id"), comment="permitted corridor")
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[CreatedAt] = mapped_column(comment="last change; every change bumps row_version")

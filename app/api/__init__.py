@@ -16,11 +16,13 @@ from app.api.personnel.routes import blp as personnel
 from app.api.sites.routes import blp as sites
 from app.api.users.routes import blp as users
 from app.api.vehicles.routes import blp as vehicles
+from app.api.waybills.routes import blp as waybills
 from app.extensions import api
 
 API_PREFIX = "/api/v1"
 BLUEPRINTS = (
     enterprises, users, chemicals, permits, sites, vehicles, personnel, batches, movements, ledger, corridors, zones,
+    waybills,
 )
 
 

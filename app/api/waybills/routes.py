@@ -23,7 +23,6 @@ blp = Blueprint("waybills", __name__, description="Electronic waybills for road 
 READERS = (Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR, Role.ENTERPRISE)
 FIRMS = (Role.ADMIN, Role.ENTERPRISE)
 AUTHORITY = (Role.ADMIN, Role.SUPERVISOR)
-SUMMARY_ONLY = ("current", "versions", "events")
 
 
 def _idempotency_key() -> str | None:
@@ -38,7 +37,7 @@ def _idempotency_key() -> str | None:
 class Waybills(MethodView):
     @allow(*READERS)
     @blp.arguments(s.WaybillQuery, location="query")
-    @blp.response(200, s.WaybillOut(many=True, exclude=SUMMARY_ONLY))
+    @blp.response(200, s.WaybillSummaryOut(many=True))
     @blp.paginate()
     def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Waybill]:
         """Waybills the caller may see, newest first."""

@@ -116,7 +116,7 @@ class EventOut(ma.Schema):
     at = ma.fields.AwareDateTime()
 
 
-class WaybillOut(ma.Schema):
+class WaybillSummaryOut(ma.Schema):
     id = ma.fields.UUID()
     number = ma.fields.String()
     status = ma.fields.String()
@@ -130,6 +130,9 @@ class WaybillOut(ma.Schema):
     updated_at = ma.fields.AwareDateTime()
     departed_at = ma.fields.AwareDateTime()
     delivered_at = ma.fields.AwareDateTime()
+
+
+class WaybillOut(WaybillSummaryOut):
     current = ma.fields.Nested(VersionOut)
     versions = ma.fields.List(ma.fields.Nested(VersionOut))
     events = ma.fields.List(ma.fields.Nested(EventOut))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import NotFound, PermissionDenied, ValidationFailed
@@ -39,13 +39,18 @@ def visible_entries(user: User) -> Select[tuple[LedgerEntry]]:
     return stmt
 
 
+def known_to(enterprise_id: uuid.UUID) -> ColumnElement[bool]:
+    """Batches the enterprise produced, or that entered or left one of its accounts."""
+    own = _own_accounts(enterprise_id)
+    touched = select(LedgerEntry.batch_id).where(
+        or_(LedgerEntry.from_account_id.in_(own), LedgerEntry.to_account_id.in_(own)))
+    return or_(Batch.producer_id == enterprise_id, Batch.id.in_(touched))
+
+
 def visible_batches(user: User) -> Select[tuple[Batch]]:
     stmt = select(Batch).order_by(Batch.produced_at.desc(), Batch.code)
     if user.role is Role.ENTERPRISE:
-        own = _own_accounts(user.enterprise_id)
-        touched = select(LedgerEntry.batch_id).where(
-            or_(LedgerEntry.from_account_id.in_(own), LedgerEntry.to_account_id.in_(own)))
-        stmt = stmt.where(or_(Batch.producer_id == user.enterprise_id, Batch.id.in_(touched)))
+        stmt = stmt.where(known_to(user.enterprise_id))
     return stmt
 
 

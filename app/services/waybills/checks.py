@@ -206,6 +206,7 @@ def _check_stock(session: Session, waybill: Waybill, version: WaybillVersion, li
     now = dt.datetime.now(dt.timezone.utc)
     for item in lines:
         have = available(session, account.id, item.batch.id, now) if account else Decimal(0)
-        if have < wanted[item.batch.id]:
+        asked = wanted[item.batch.id]
+        if have < asked:
             found.error(f"{item.path}.quantity_kg",
-                        f"only {have} kg of batch {item.batch.code} at the loading site, {wanted[item.batch.id]} kg asked")
+                        f"only {have} kg of batch {item.batch.code} at the loading site, {asked} kg asked")

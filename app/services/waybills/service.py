@@ -13,10 +13,11 @@ from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services import idempotency, unit_of_work
 from app.services.ledger.accounts import boundary_account, site_account, transit_account
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
+from app.services.ledger.queries import known_to
 from app.services.waybills.checks import check_submission
 from app.services.waybills.documents import new_waybill_number
 from app.services.waybills.status import EDITABLE, check_transition
-from models import Boundary, EntryKind, Role, User
+from models import Batch, Boundary, Enterprise, EntryKind, Person, Role, Site, User, Vehicle
 from models.types import utcnow
 from models.waybills import Waybill, WaybillEvent, WaybillLine, WaybillStatus as S, WaybillVersion
 
@@ -53,8 +54,8 @@ def _as_party(user: User, waybill: Waybill, party: str) -> None:
 
 def _move(session: Session, waybill: Waybill, target: S, user: User, reason: str | None = None) -> None:
     check_transition(waybill.status, target)
-    session.add(WaybillEvent(waybill_id=waybill.id, from_status=waybill.status, to_status=target,
-                             version=waybill.version, actor_id=user.id, reason=reason))
+    waybill.events.append(WaybillEvent(from_status=waybill.status, to_status=target, version=waybill.version,
+                                       actor_id=user.id, reason=reason))
     waybill.status = target
 
 
@@ -67,6 +68,33 @@ def _fill(version: WaybillVersion, data: dict[str, Any]) -> None:
                          for n, line in enumerate(data["lines"], start=1)]
 
 
+#: Which party each referenced record must belong to: (field, model, owner column, party).
+REFERENCES = (
+    ("vehicle_id", Vehicle, "carrier_id", "carrier"), ("trailer_id", Vehicle, "carrier_id", "carrier"),
+    ("driver_id", Person, "employer_id", "carrier"), ("escort_id", Person, "employer_id", "carrier"),
+    ("loading_site_id", Site, "enterprise_id", "shipper"), ("unloading_site_id", Site, "enterprise_id", "consignee"),
+)
+
+
+def _check_references(session: Session, parties: dict[str, uuid.UUID], data: dict[str, Any]) -> None:
+    """A referenced record that does not exist, or is not the right party's, is a 404 (as if unknown)."""
+    missing: dict[str, list[str]] = {}
+    for name, model, owner, party in REFERENCES:
+        record = session.get(model, data[name]) if data.get(name) else None
+        if data.get(name) and (record is None or getattr(record, owner) != parties[party]):
+            missing[name] = [f"no such {model.__name__.lower()} of the {party}"]
+    batch_ids = {line["batch_id"] for line in data.get("lines") or [] if line.get("batch_id")}
+    known = set(session.scalars(select(Batch.id).where(Batch.id.in_(batch_ids), known_to(parties["shipper"]))))
+    for index, line in enumerate(data.get("lines") or []):
+        if line.get("batch_id") and line["batch_id"] not in known:
+            missing[f"lines.{index}.batch_id"] = ["no such batch of the shipper"]
+    for party, party_id in parties.items():
+        if session.get(Enterprise, party_id) is None:
+            missing[f"{party}_id"] = ["no such enterprise"]
+    if missing:
+        raise NotFound("The waybill refers to records that do not exist (or are not the parties').", errors=missing)
+
+
 def create_draft(session: Session, user: User, data: dict[str, Any], *, key: str | None = None) -> Waybill:
     """Open a draft with its parties fixed for good; the same Idempotency-Key and body return the same draft."""
     replayed = idempotency.replayed_resource(session, user.id, key, data)
@@ -75,6 +103,8 @@ def create_draft(session: Session, user: User, data: dict[str, Any], *, key: str
     shipper_id = data.get("shipper_id") if user.role is Role.ADMIN else user.enterprise_id
     if shipper_id is None:
         raise ValidationFailed("The shipper is required.", errors={"shipper_id": ["required for an administrator"]})
+    _check_references(session, {"shipper": shipper_id, "consignee": data["consignee_id"],
+                                "carrier": data["carrier_id"]}, data)
     with unit_of_work(session):
         waybill = Waybill(number=new_waybill_number(dt.date.today()), shipper_id=shipper_id,
                           consignee_id=data["consignee_id"], carrier_id=data["carrier_id"],
@@ -82,10 +112,9 @@ def create_draft(session: Session, user: User, data: dict[str, Any], *, key: str
         version = WaybillVersion(version=1)
         _fill(version, data)
         waybill.versions.append(version)
+        waybill.events.append(WaybillEvent(from_status=None, to_status=S.DRAFT, version=1, actor_id=user.id))
         session.add(waybill)
         session.flush()
-        session.add(WaybillEvent(waybill_id=waybill.id, from_status=None, to_status=S.DRAFT, version=1,
-                                 actor_id=user.id))
         idempotency.remember(session, user.id, key, data, waybill.id)
     return waybill
 
@@ -122,6 +151,8 @@ def update(session: Session, user: User, waybill_id: uuid.UUID, data: dict[str, 
     waybill = get_waybill(session, user, waybill_id)
     _as_party(user, waybill, "shipper")
     _fresh(waybill, data.pop("row_version"))
+    _check_references(session, {"shipper": waybill.shipper_id, "consignee": waybill.consignee_id,
+                                "carrier": waybill.carrier_id}, data)
     with unit_of_work(session):
         if waybill.status in EDITABLE:
             _fill(waybill.current, data)
@@ -220,9 +251,9 @@ def arrive(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime,
             if line.delivered_kg > line.quantity_kg or line.delivered_kg < 0:
                 raise ValidationFailed("Delivered more than was loaded, or less than nothing.",
                                        errors={f"delivered.{line.line_no}": [f"must be 0 to {line.quantity_kg} kg"]})
+            shortfall = line.quantity_kg - line.delivered_kg
             legs += [Leg(kind, line.batch, transit, account, quantity) for kind, account, quantity in (
-                (EntryKind.UNLOAD, target, line.delivered_kg), (EntryKind.LOSS, loss, line.quantity_kg - line.delivered_kg))
-                if quantity > 0]
+                (EntryKind.UNLOAD, target, line.delivered_kg), (EntryKind.LOSS, loss, shortfall)) if quantity > 0]
         record(session, Actor(user.id, waybill.carrier_id), legs, occurred_at=at, document_ref=waybill.number)
         _move(session, waybill, S.DELIVERED, user)
         waybill.delivered_at = at

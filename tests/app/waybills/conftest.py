@@ -1,0 +1,87 @@
+"""A trip world: a shipper with stock, a consignee, a carrier with a tanker and a crew, all permitted."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.services.ledger import lifecycle
+from app.services.ledger.posting import Actor
+from models import (
+    Batch, Chemical, CrewRole, Enterprise, EntryKind, Permit, PermitKind, Person, Role, Site, Vehicle,
+)
+from models.types import utcnow
+from tests.app.ledger.conftest import grant_permits
+from tests.factories import (
+    auth, make_carrier, make_chemical, make_enterprise, make_person, make_site, make_user, make_vehicle,
+)
+
+
+@dataclass
+class Trip:
+    shipper: Enterprise
+    consignee: Enterprise
+    carrier: Enterprise
+    loading: Site
+    unloading: Site
+    chemical: Chemical
+    batch: Batch
+    tanker: Vehicle
+    driver: Person
+    escort: Person
+    headers: dict[str, dict[str, str]]
+
+    def consignee_permits(self, session: Session) -> list[Permit]:
+        return list(session.scalars(select(Permit).where(Permit.holder_id == self.consignee.id)))
+
+    def draft(self, **overrides) -> dict:
+        """A complete waybill body: 10 t of methanol in the tanker, departing tomorrow morning."""
+        tomorrow = (utcnow() + dt.timedelta(days=1)).replace(microsecond=0)
+        later = tomorrow + dt.timedelta(hours=4)
+        body = {
+            "consignee_id": str(self.consignee.id), "carrier_id": str(self.carrier.id),
+            "vehicle_id": str(self.tanker.id), "driver_id": str(self.driver.id), "escort_id": str(self.escort.id),
+            "loading_site_id": str(self.loading.id), "unloading_site_id": str(self.unloading.id),
+            "departure_earliest": tomorrow.isoformat(), "departure_latest": later.isoformat(),
+            "emergency_contact": "0510-12345678",
+            "lines": [{"batch_id": str(self.batch.id), "quantity_kg": "10000", "packaging_kind": "tank",
+                       "packaging_count": 1}],
+        }
+        body.update(overrides)
+        return body
+
+
+def build_trip(session: Session) -> Trip:
+    shipper = make_enterprise(session, name="无锡锡山精细化工", roles=["producer"])
+    consignee = make_enterprise(session, name="无锡新吴新材料", roles=["user"])
+    carrier = make_carrier(session, name="江阴长江危险品运输")
+    grant_permits(session, shipper, PermitKind.SAFETY_PRODUCTION)
+    grant_permits(session, consignee, PermitKind.SAFE_USE)
+    grant_permits(session, carrier, PermitKind.ROAD_TRANSPORT)
+    loading, unloading = make_site(session, shipper), make_site(session, consignee)
+    chemical = make_chemical(session, packing_group="II", tunnel_code="D/E")
+    shipper_user, shipper_token = make_user(session, Role.ENTERPRISE, enterprise=shipper)
+    lifecycle.introduce(session, Actor(shipper_user.id, shipper.id), kind=EntryKind.PRODUCE, code="MEOH-001",
+                        chemical_id=chemical.id, site_id=loading.id, quantity=Decimal("25000"),
+                        occurred_at=utcnow() - dt.timedelta(hours=2))
+    batch = session.scalars(select(Batch).where(Batch.code == "MEOH-001")).one()
+    soon = dt.date.today() + dt.timedelta(days=200)
+    tanker = make_vehicle(session, carrier, inspection_valid_until=soon)
+    driver = make_person(session, carrier)
+    escort = make_person(session, carrier, role=CrewRole.ESCORT)
+    headers = {"shipper": auth(shipper_token)}
+    for key, role, enterprise in (("consignee", Role.ENTERPRISE, consignee), ("carrier", Role.ENTERPRISE, carrier),
+                                  ("supervisor", Role.SUPERVISOR, None), ("auditor", Role.AUDITOR, None),
+                                  ("outsider", Role.ENTERPRISE, None), ("admin", Role.ADMIN, None)):
+        headers[key] = auth(make_user(session, role, enterprise=enterprise)[1])
+    session.commit()
+    return Trip(shipper, consignee, carrier, loading, unloading, chemical, batch, tanker, driver, escort, headers)
+
+
+@pytest.fixture
+def trip(session: Session) -> Trip:
+    return build_trip(session)
