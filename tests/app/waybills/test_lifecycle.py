@@ -121,3 +121,13 @@ def test_parties_see_their_waybills_others_get_404(client, trip):
     assert client.get(f"{API}/{waybill['id']}", headers=trip.headers["outsider"]).status_code == 404
     assert client.get(API, headers=trip.headers["outsider"]).get_json() == []
     assert post(client, trip, "auditor", API, trip.draft()).status_code == 403
+
+
+def test_a_departed_waybill_appears_in_the_batch_trace(client, trip):
+    waybill = post(client, trip, "shipper", API, trip.draft()).get_json()
+    url = f"{API}/{waybill['id']}"
+    waybill = post(client, trip, "shipper", f"{url}/submit", {"row_version": waybill["row_version"]}).get_json()
+    post(client, trip, "supervisor", f"{url}/approve")
+    assert post(client, trip, "carrier", f"{url}/depart").status_code == 200
+    trace = client.get(f"/api/v1/batches/{trip.batch.code}/trace", headers=trip.headers["auditor"]).get_json()
+    assert waybill["number"] in trace["documents"]
