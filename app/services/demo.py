@@ -3,6 +3,7 @@
 Loading it twice changes nothing but tokens."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +13,10 @@ from app.data import SEED_CATALOGUE, SEED_SOURCE
 from app.services import unit_of_work
 from app.services.catalogue_import import import_catalogue
 from app.services.users import create_user, issue_token
-from models import Department, Enterprise, Role, User
+from app.config import PROJECT_ROOT
+from app.services.corridors import import_geojson
+from app.services.demo_scenario import FIRST_BATCH, Cast, play_story
+from models import Batch, Corridor, Department, Enterprise, Role, User, Waybill
 
 #: Fictional firms with valid GB 32100 codes, in real Wuxi districts (adcodes from GB/T 2260).
 ENTERPRISES: tuple[dict[str, Any], ...] = (
@@ -33,7 +37,13 @@ USERS: tuple[tuple[str, str, Role, Department | None, str | None], ...] = (
     ("auditor", "demo-auditor", Role.AUDITOR, None, None),
     ("shipper", "demo-shipper", Role.ENTERPRISE, None, "91320205MA1XY2KC0M"),
     ("carrier", "demo-carrier", Role.ENTERPRISE, None, "91320281MA20HL7N1R"),
+    ("consignee", "demo-consignee", Role.ENTERPRISE, None, "91320214MA1Q8T3E5K"),
+    ("disposer", "demo-disposer", Role.ENTERPRISE, None, "91320211MA1WD4RT7R"),
 )
+FIRM_KEYS = {"shipper": "91320205MA1XY2KC0M", "consignee": "91320214MA1Q8T3E5K",
+             "carrier": "91320281MA20HL7N1R", "disposer": "91320211MA1WD4RT7R"}
+DEMO_CORRIDOR = PROJECT_ROOT / "geodata" / "demo_corridor_shanghai.geojson"
+CORRIDOR_NAME = "演示通道 (上海)"
 
 
 def load_demo(session: Session, *, ttl_days: int | None) -> dict[str, Any]:
@@ -42,12 +52,42 @@ def load_demo(session: Session, *, ttl_days: int | None) -> dict[str, Any]:
     with unit_of_work(session):
         known = set(session.scalars(select(Enterprise.uscc)))
         session.add_all(Enterprise(**e) for e in ENTERPRISES if e["uscc"] not in known)
-    by_uscc = {e.uscc: e.id for e in session.scalars(select(Enterprise))}
+    by_uscc = {e.uscc: e for e in session.scalars(select(Enterprise))}
     tokens: dict[str, str] = {}
+    users: dict[str, User] = {}
     for key, name, role, department, uscc in USERS:
         user = session.scalars(select(User).where(User.name == name)).one_or_none()
         if user is None:
             user = create_user(session, name, role, department=department,
-                               enterprise_id=by_uscc[uscc] if uscc else None)
+                               enterprise_id=by_uscc[uscc].id if uscc else None)
+        users[key] = user
         tokens[key] = issue_token(session, user, ttl_days=ttl_days)
-    return {"tokens": tokens, "batches": [], "waybills": []}
+    _load_corridor(session)
+    if session.scalar(select(Batch.id).where(Batch.code == FIRST_BATCH)) is None:
+        story = play_story(session, Cast({k: by_uscc[u] for k, u in FIRM_KEYS.items()}, users))
+    else:
+        story = _told(session)
+    return {"tokens": tokens, **story}
+
+
+def _load_corridor(session: Session) -> None:
+    """The demo corridor and its zones on the real Shanghai network (geodata/), once."""
+    if session.scalar(select(Corridor.id).where(Corridor.name == CORRIDOR_NAME)) is not None:
+        return
+    features = json.loads(DEMO_CORRIDOR.read_text(encoding="utf-8"))["features"]
+    zones = [f for f in features if f["properties"].get("role") == "forbidden"]
+    parts = [f for f in features if f not in zones]
+    import_geojson(session, {"name": CORRIDOR_NAME, "hazard_classes": ["2", "3", "6.1", "8"],
+                             "geojson": {"type": "FeatureCollection", "features": parts}},
+                   [{"geometry": f["geometry"], "name": f["properties"]["name"], "rule": f["properties"]["rule"]}
+                    for f in zones])
+
+
+def _told(session: Session) -> dict[str, list[str]]:
+    """What an earlier load posted: the demo firms' batches and the waybills they shipped."""
+    batches = session.scalars(select(Batch.code).where(Batch.producer_id.in_(
+        select(Enterprise.id).where(Enterprise.uscc.in_(FIRM_KEYS.values())))).order_by(Batch.produced_at, Batch.code))
+    trips = session.scalars(select(Waybill.id).where(
+        Waybill.shipper_id.in_(select(Enterprise.id).where(Enterprise.uscc.in_(FIRM_KEYS.values()))))
+        .order_by(Waybill.created_at))
+    return {"batches": list(batches), "waybills": [str(w) for w in trips]}

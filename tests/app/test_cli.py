@@ -58,14 +58,31 @@ def test_duplicate_user_name_exits_2(run):
     assert again.exit_code == 2 and "exists already" in again.stderr
 
 
-def test_demo_load_contract_shape_and_reload(run):
+def test_demo_load_contract_shape_and_reload(run, fresh_database_url):
     result = run("demo", "load", "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data["tokens"]) == {"admin", "supervisor", "auditor", "shipper", "carrier"}
-    assert isinstance(data["batches"], list) and isinstance(data["waybills"], list)
+    assert {"admin", "supervisor", "auditor", "shipper", "carrier"} <= set(data["tokens"])
+    assert "WX-MEOH-001" in data["batches"] and "XW-WASTE-001" in data["batches"]
+
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app({"DATABASE_URL": fresh_database_url})
+    client = app.test_client()
+    auditor = {"Authorization": f"Bearer {data['tokens']['auditor']}"}
+    statuses = {client.get(f"/api/v1/waybills/{wid}", headers=auditor).get_json()["status"]
+                for wid in data["waybills"]}
+    assert statuses == {"draft", "submitted", "approved", "rejected", "in_transit", "delivered", "closed",
+                        "cancelled"}
+    assert client.get("/api/v1/ledger/verify", headers=auditor).get_json()["ok"] is True
+    trace = client.get("/api/v1/batches/XW-WASTE-001/trace?direction=up", headers=auditor).get_json()
+    assert {b["code"] for b in trace["batches"]} >= {"WX-MEOH-001", "XW-WASTE-001"}
+    db.dispose(app)
+
     again = json.loads(run("demo", "load", "--format", "json").stdout)
     assert again["tokens"]["admin"] != data["tokens"]["admin"]
+    assert again["batches"] == data["batches"] and sorted(again["waybills"]) == sorted(data["waybills"])
 
 
 def test_unknown_command_is_usage_error(run):

@@ -26,8 +26,10 @@ from models.waybills import Waybill, WaybillLine, WaybillVersion
 REQUIRED = ("vehicle_id", "driver_id", "escort_id", "loading_site_id", "unloading_site_id",
             "departure_earliest", "departure_latest", "emergency_contact")
 LINE_REQUIRED = ("batch_id", "quantity_kg", "packaging_kind", "packaging_count")
-#: A consignee may receive a chemical when it may trade, use or store it (any one suffices).
-CONSIGNEE_ACTIVITIES = (Activity.TRADE, Activity.USE, Activity.STORE)
+#: A consignee may receive a chemical it may trade, use, store or (waste) dispose of; any one suffices.
+CONSIGNEE_ACTIVITIES = (Activity.TRADE, Activity.USE, Activity.STORE, Activity.DISPOSE)
+#: A shipper may send a chemical it may hold: trade, store, use or produce it.
+SHIPPER_ACTIVITIES = (Activity.TRADE, Activity.STORE, Activity.USE, Activity.PRODUCE)
 
 
 @dataclass
@@ -133,7 +135,7 @@ def _check_permits(session: Session, waybill: Waybill, lines: list[LoadedLine], 
                    found: Findings) -> None:
     for chemical in {item.chemical.id: item.chemical for item in lines}.values():
         path = next(f"{i.path}.batch_id" for i in lines if i.chemical.id == chemical.id)
-        for party, party_id, activities in (("shipper", waybill.shipper_id, (Activity.TRADE,)),
+        for party, party_id, activities in (("shipper", waybill.shipper_id, SHIPPER_ACTIVITIES),
                                             ("consignee", waybill.consignee_id, CONSIGNEE_ACTIVITIES),
                                             ("carrier", waybill.carrier_id, (Activity.TRANSPORT,))):
             decisions = [permit_decision(session, party_id, a, chemical.id, trip) for a in activities]

@@ -104,10 +104,11 @@ def test_stale_row_version_is_409(client, trip):
 
 def test_idempotent_creation(client, session, trip):
     key = {"Idempotency-Key": "order-4711"}
-    first = client.post(API, json=trip.draft(), headers={**trip.headers["shipper"], **key})
-    again = client.post(API, json=trip.draft(), headers={**trip.headers["shipper"], **key})
+    body = trip.draft()
+    first = client.post(API, json=body, headers={**trip.headers["shipper"], **key})
+    again = client.post(API, json=body, headers={**trip.headers["shipper"], **key})
     assert first.status_code == 201 and again.get_json()["id"] == first.get_json()["id"]
-    other = client.post(API, json=trip.draft(emergency_contact="0510-9999999"),
+    other = client.post(API, json={**body, "emergency_contact": "0510-9999999"},
                         headers={**trip.headers["shipper"], **key})
     assert other.status_code == 409 and other.get_json()["code"] == "idempotency_mismatch"
     listed = client.get(API, headers=trip.headers["shipper"]).get_json()

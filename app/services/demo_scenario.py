@@ -1,0 +1,207 @@
+"""The demo's story, posted through the same services as real use, so every rule and the hash chain hold.
+
+Ten days ago 锡山精细化工 produced 10 t of methanol. It stored some, sold 5 t to 新吴新材料 (waybill, closed),
+which used it in a paint process that also made solvent waste; the waste went to 滨湖固废 (waybill,
+delivered) and was disposed of. Further waybills stand in every other status; a gasoline tanker is on its way
+along the demo corridor in Shanghai right now (the road network the project ships data for).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.services import registry, unit_of_work
+from app.services.fleet import PERSONNEL, VEHICLES
+from app.services.ledger import lifecycle
+from app.services.ledger.posting import Actor
+from app.services.ledger.transform import Input, Output, transform
+from app.services.permits import PERMITS
+from app.services.sites import SITES
+from app.services.waybills import service as waybills
+from models import (
+    Batch, Chemical, Corridor, CrewRole, EntryKind, PermitKind, SiteKind, User, VehicleKind, Waybill,
+)
+from models.types import utcnow
+
+FIRST_BATCH = "WX-MEOH-001"
+
+
+@dataclass
+class Cast:
+    """The demo's enterprises (by key) and the users acting for them."""
+
+    firms: dict[str, Any]
+    users: dict[str, User]
+
+    def actor(self, key: str) -> Actor:
+        return Actor(self.users[key].id, self.firms[key].id)
+
+
+def _chemical(session: Session, un_number: str, *, source: str = "cn_seed") -> Chemical:
+    return session.scalars(select(Chemical).where(Chemical.un_number == un_number, Chemical.source == source)).one()
+
+
+def _demo_chemicals(session: Session) -> dict[str, Chemical]:
+    """Methanol and gasoline from the seed list, plus the paint product and the solvent waste of the story."""
+    extra = {
+        "paint": dict(un_number="1263", name_zh="含易燃溶剂的涂料", name_en="PAINT", hazard_class="3",
+                      packing_group="II", tunnel_code="D/E", catalogue_serial=2828),
+        "waste": dict(un_number="1993", name_zh="废有机溶剂 (HW06 900-402-06)",
+                      name_en="WASTE FLAMMABLE LIQUID, N.O.S. (methanol)", hazard_class="3", packing_group="II",
+                      tunnel_code="D/E"),
+    }
+    with unit_of_work(session):
+        for ref, fields in extra.items():
+            if session.scalar(select(Chemical.id).where(Chemical.source == "demo", Chemical.source_ref == ref)) is None:
+                session.add(Chemical(source="demo", source_ref=ref, **fields))
+    found = {ref: session.scalars(select(Chemical).where(Chemical.source == "demo", Chemical.source_ref == ref)).one()
+             for ref in extra}
+    return {"methanol": _chemical(session, "1230"), "gasoline": _chemical(session, "1203"), **found}
+
+
+def _registry(session: Session, cast: Cast, since: dt.date) -> dict[str, Any]:
+    """Permits, sites, vehicles and crew of the demo firms."""
+    until = since + dt.timedelta(days=3 * 365)
+    permits = [("shipper", PermitKind.SAFETY_PRODUCTION, "(苏)WH安许证字〔2024〕000518", ["3", "8"]),
+               ("shipper", PermitKind.CHEMICALS_OPERATION, "苏(锡)危化经字〔2024〕000123", ["2", "3", "8"]),
+               ("consignee", PermitKind.SAFE_USE, "苏(锡)危化使字〔2024〕000042", ["3"]),
+               ("consignee", PermitKind.CHEMICALS_OPERATION, "苏(锡)危化经字〔2024〕000287", ["3"]),
+               ("carrier", PermitKind.ROAD_TRANSPORT, "苏交运管许可锡字320281000123号", ["2", "3", "8", "9"]),
+               ("disposer", PermitKind.HAZARDOUS_WASTE, "JSWX0211OOD018-3", ["3", "6.1", "8", "9"])]
+    for firm, kind, number, classes in permits:
+        registry.create(session, PERMITS, {"holder_id": cast.firms[firm].id, "kind": kind, "number": number,
+                                           "hazard_classes": classes, "un_numbers": [], "valid_from": since,
+                                           "valid_to": until})
+    sites = {
+        "plant": ("shipper", "东港厂区", "plant", 120.4881, 31.6402, "320205"),
+        "store": ("shipper", "羊尖仓库", "warehouse", 120.5312, 31.5985, "320205"),
+        "sh_depot": ("shipper", "上海徐汇中转库", "warehouse", 121.4551, 31.2047, "310104"),
+        "works": ("consignee", "梅村厂区", "plant", 120.4206, 31.5218, "320214"),
+        "sh_store": ("consignee", "上海虹口仓库", "warehouse", 121.4750, 31.2454, "310109"),
+        "disposal": ("disposer", "胡埭处置中心", "disposal_facility", 120.1712, 31.5307, "320211"),
+    }
+    made = {key: registry.create(session, SITES, {"enterprise_id": cast.firms[firm].id, "name": name,
+                                                  "kind": SiteKind(kind),
+                                                  "lon": lon, "lat": lat, "district_adcode": adcode})
+            for key, (firm, name, kind, lon, lat, adcode) in sites.items()}
+    carrier = cast.firms["carrier"].id
+    made["tanker"] = registry.create(session, VEHICLES, {
+        "carrier_id": carrier, "plate": "苏B12345", "kind": VehicleKind.TANK, "hazard_classes": ["3"],
+        "rated_load_kg": Decimal("30000"), "tank_media": ["1230", "1203", "1170"], "gps_terminal_id": "013912345678",
+        "inspection_valid_until": until})
+    made["van"] = registry.create(session, VEHICLES, {
+        "carrier_id": carrier, "plate": "苏B23456", "kind": VehicleKind.VAN, "hazard_classes": ["3", "8", "9"],
+        "rated_load_kg": Decimal("10000"), "gps_terminal_id": "013912345679", "inspection_valid_until": until})
+    for key, role, name, national_id in (("driver", CrewRole.DRIVER, "王建国", "320281198503121235"),
+                                         ("escort", CrewRole.ESCORT, "李明", "320205199007150027")):
+        made[key] = registry.create(session, PERSONNEL, {
+            "employer_id": carrier, "role": role, "name": name, "certificate_number": f"32028100{national_id[-6:]}",
+            "national_id": national_id, "qualification_classes": ["2", "3", "8", "9"], "valid_until": until})
+    return made
+
+
+def _trip(session: Session, cast: Cast, made: dict[str, Any], *, shipper: str, consignee: str, vehicle: str,
+          loading: str, unloading: str, lines: list[tuple[Batch, str, str, int]], departs: dt.datetime,
+          corridor: Corridor | None = None) -> Waybill:
+    """A complete draft from *shipper* to *consignee*: lines are (batch, kg, packaging, count)."""
+    data = {
+        "consignee_id": cast.firms[consignee].id, "carrier_id": cast.firms["carrier"].id,
+        "vehicle_id": made[vehicle].id, "driver_id": made["driver"].id, "escort_id": made["escort"].id,
+        "loading_site_id": made[loading].id, "unloading_site_id": made[unloading].id,
+        "departure_earliest": departs, "departure_latest": departs + dt.timedelta(hours=4),
+        "emergency_contact": "0510-86801119", "corridor_id": corridor.id if corridor else None,
+        "lines": [{"batch_id": b.id, "quantity_kg": Decimal(kg), "packaging_kind": kind, "packaging_count": count}
+                  for b, kg, kind, count in lines],
+    }
+    return waybills.create_draft(session, cast.users[shipper], data)
+
+
+def _advance(session: Session, cast: Cast, waybill: Waybill, to: str, *, departs: dt.datetime | None = None,
+             delivered: dict[int, Decimal] | None = None, shipper: str = "shipper", consignee: str = "consignee",
+             corridor: Corridor | None = None) -> None:
+    """Walk *waybill* along the status machine up to *to*, as the parties and the supervisor would."""
+    steps = ["submitted", "approved", "in_transit", "delivered", "closed"]
+    wid = waybill.id
+    for step in steps[:steps.index(to) + 1] if to in steps else []:
+        if step == "submitted":
+            waybills.submit(session, cast.users[shipper], wid, row_version=waybill.row_version)
+        elif step == "approved":
+            waybills.decide(session, cast.users["supervisor"], wid, approve=True, reason="documents in order",
+                            corridor_id=corridor.id if corridor else None)
+        elif step == "in_transit":
+            waybills.depart(session, cast.users["carrier"], wid, departs)
+        elif step == "delivered":
+            waybills.arrive(session, cast.users["carrier"], wid, departs + dt.timedelta(hours=2), delivered or {})
+        else:
+            waybills.close(session, cast.users[consignee], wid)
+
+
+def play_story(session: Session, cast: Cast) -> dict[str, list[str]]:
+    """Post the whole story; returns the batch codes and waybill ids the contract's JSON lists."""
+    now = utcnow().replace(microsecond=0)
+    t0 = now - dt.timedelta(days=10)
+    made = _registry(session, cast, (t0 - dt.timedelta(days=365)).date())
+    chem = _demo_chemicals(session)
+    corridor = session.scalars(select(Corridor).where(Corridor.name == "演示通道 (上海)")).one_or_none()
+    day = dt.timedelta(days=1)
+    shipper, consignee = cast.actor("shipper"), cast.actor("consignee")
+
+    lifecycle.introduce(session, shipper, kind=EntryKind.PRODUCE, code=FIRST_BATCH, chemical_id=chem["methanol"].id,
+                        site_id=made["plant"].id, quantity=Decimal("10000"), occurred_at=t0)
+    lifecycle.transfer(session, shipper, batch_code=FIRST_BATCH, from_site_id=made["plant"].id,
+                       to_site_id=made["store"].id, quantity=Decimal("2000"), occurred_at=t0 + day)
+    meoh = session.scalars(select(Batch).where(Batch.code == FIRST_BATCH)).one()
+    trips: list[Waybill] = []
+
+    sale = _trip(session, cast, made, shipper="shipper", consignee="consignee", vehicle="tanker", loading="plant",
+                 unloading="works", lines=[(meoh, "5000", "tank", 1)], departs=t0 + 2 * day)
+    _advance(session, cast, sale, "closed", departs=t0 + 2 * day, delivered={1: Decimal("4998")})
+    trips.append(sale)
+
+    transform(session, consignee, site_id=made["works"].id, occurred_at=t0 + 3 * day, document_ref="工单 XW-2026-118",
+              inputs=[Input(FIRST_BATCH, Decimal("3000"))],
+              outputs=[Output("XW-PAINT-001", chem["paint"].id, Decimal("2650")),
+                       Output("XW-WASTE-001", chem["waste"].id, Decimal("300"), waste=True)])
+    lifecycle.retire(session, consignee, kind=EntryKind.CONSUME, batch_code=FIRST_BATCH, site_id=made["works"].id,
+                     quantity=Decimal("1000"), occurred_at=t0 + 4 * day)
+    waste = session.scalars(select(Batch).where(Batch.code == "XW-WASTE-001")).one()
+    to_disposal = _trip(session, cast, made, shipper="consignee", consignee="disposer", vehicle="van",
+                        loading="works", unloading="disposal", lines=[(waste, "300", "drum", 2)], departs=t0 + 5 * day)
+    _advance(session, cast, to_disposal, "delivered", departs=t0 + 5 * day, shipper="consignee", consignee="disposer")
+    trips.append(to_disposal)
+    lifecycle.retire(session, cast.actor("disposer"), kind=EntryKind.DISPOSE, batch_code="XW-WASTE-001",
+                     site_id=made["disposal"].id, quantity=Decimal("300"), occurred_at=t0 + 6 * day)
+
+    lifecycle.introduce(session, shipper, kind=EntryKind.RECEIVE, code="SH-GASO-001", chemical_id=chem["gasoline"].id,
+                        site_id=made["sh_depot"].id, quantity=Decimal("20000"), occurred_at=t0 + 7 * day)
+    gasoline = session.scalars(select(Batch).where(Batch.code == "SH-GASO-001")).one()
+    on_the_road = _trip(session, cast, made, shipper="shipper", consignee="consignee", vehicle="tanker",
+                        loading="sh_depot", unloading="sh_store", lines=[(gasoline, "15000", "tank", 1)],
+                        departs=now - dt.timedelta(minutes=30), corridor=corridor)
+    _advance(session, cast, on_the_road, "in_transit", departs=now - dt.timedelta(minutes=30), corridor=corridor)
+    trips.append(on_the_road)
+
+    tomorrow = now + day
+    for status in ("approved", "submitted", "rejected", "cancelled"):
+        waybill = _trip(session, cast, made, shipper="shipper", consignee="consignee", vehicle="van", loading="plant",
+                        unloading="works", lines=[(meoh, "1000", "IBC", 1)], departs=tomorrow, corridor=corridor)
+        if status == "rejected":
+            _advance(session, cast, waybill, "submitted")
+            waybills.decide(session, cast.users["supervisor"], waybill.id, approve=False,
+                            reason="装卸时间与园区限行时段冲突，请调整")
+        elif status == "cancelled":
+            waybills.cancel(session, cast.users["shipper"], waybill.id, "客户推迟订单")
+        else:
+            _advance(session, cast, waybill, status, corridor=corridor)
+        trips.append(waybill)
+    draft = waybills.create_draft(session, cast.users["shipper"], {
+        "consignee_id": cast.firms["consignee"].id, "carrier_id": cast.firms["carrier"].id,
+        "lines": [{"batch_id": meoh.id, "quantity_kg": Decimal("500")}]})
+    trips.append(draft)
+    return {"batches": [FIRST_BATCH, "XW-PAINT-001", "XW-WASTE-001", "SH-GASO-001"],
+            "waybills": [str(w.id) for w in trips]}
