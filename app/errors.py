@@ -15,6 +15,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Flask, Response, g, json, request
 from flask_smorest import Api
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,13 @@ def init_app(app: Flask) -> None:
     def _domain_error(error: DomainError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
         return problem(error.status, error.detail, code=error.code, errors=error.errors, headers=headers)
+
+    @app.errorhandler(IntegrityError)
+    def _constraint(error: IntegrityError) -> Response:
+        # The services check uniqueness and references first; this catches the race between two requests.
+        log.warning("constraint violation on %s %s: %s", request.method, request.path, error.orig)
+        return problem(409, "The request conflicts with data written at the same time; reload and retry.",
+                       code="conflict")
 
     # HTTPExceptions have their own, more specific handler (ProblemApi); this is for the rest.
     @app.errorhandler(Exception)

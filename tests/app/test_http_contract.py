@@ -133,3 +133,14 @@ def test_openapi_document_and_local_docs(client):
 def test_index_page_says_what_the_system_is(client):
     page = client.get("/").get_data(as_text=True)
     assert "hazardous" in page.lower() and "危险化学品" in page
+
+
+def test_a_constraint_race_is_a_409_problem(app, client):
+    from sqlalchemy.exc import IntegrityError
+
+    @app.get("/race")
+    def race():
+        raise IntegrityError("INSERT …", {}, Exception("duplicate key value violates unique constraint"))
+
+    body = assert_problem(client.get("/race"), 409)
+    assert "duplicate key" not in json.dumps(body)

@@ -17,7 +17,7 @@ from app.services.ledger.queries import known_to
 from app.services.waybills.checks import check_submission
 from app.services.waybills.documents import new_waybill_number
 from app.services.waybills.status import EDITABLE, check_transition
-from models import Batch, Boundary, Enterprise, EntryKind, Person, Role, Site, User, Vehicle
+from models import Batch, Boundary, Corridor, Enterprise, EntryKind, Person, Role, Site, User, Vehicle
 from models.types import utcnow
 from models.waybills import Waybill, WaybillEvent, WaybillLine, WaybillStatus as S, WaybillVersion
 
@@ -84,13 +84,17 @@ def _check_references(session: Session, parties: dict[str, uuid.UUID], data: dic
         if data.get(name) and (record is None or getattr(record, owner) != parties[party]):
             missing[name] = [f"no such {model.__name__.lower()} of the {party}"]
     batch_ids = {line["batch_id"] for line in data.get("lines") or [] if line.get("batch_id")}
-    known = set(session.scalars(select(Batch.id).where(Batch.id.in_(batch_ids), known_to(parties["shipper"]))))
+    known = set(session.scalars(select(Batch.id).where(Batch.id.in_(batch_ids), known_to(parties["shipper"])))
+                ) if batch_ids else set()
     for index, line in enumerate(data.get("lines") or []):
         if line.get("batch_id") and line["batch_id"] not in known:
             missing[f"lines.{index}.batch_id"] = ["no such batch of the shipper"]
     for party, party_id in parties.items():
         if session.get(Enterprise, party_id) is None:
             missing[f"{party}_id"] = ["no such enterprise"]
+    corridor = session.get(Corridor, data["corridor_id"]) if data.get("corridor_id") else None
+    if data.get("corridor_id") and (corridor is None or not corridor.active):
+        missing["corridor_id"] = ["no such active corridor"]
     if missing:
         raise NotFound("The waybill refers to records that do not exist (or are not the parties').", errors=missing)
 
@@ -197,6 +201,8 @@ def decide(session: Session, user: User, waybill_id: uuid.UUID, *, approve: bool
     waybill = get_waybill(session, user, waybill_id)
     if not approve and not reason:
         raise ValidationFailed("A rejection needs a reason.", errors={"reason": ["required to reject"]})
+    if corridor_id is not None:
+        _check_references(session, {}, {"corridor_id": corridor_id})
     with unit_of_work(session):
         if corridor_id is not None:
             waybill.corridor_id = corridor_id

@@ -173,3 +173,14 @@ def test_another_enterprises_vehicle_or_batch_is_404(client, session, trip):
 def test_malformed_bodies_are_422(client, trip, body, field):
     response = client.post(API, json=trip.draft(**body), headers=trip.headers["shipper"])
     assert field in errors_of(response)
+
+
+def test_an_unknown_corridor_is_404_not_a_crash(client, trip):
+    response = client.post(API, json=trip.draft(corridor_id=str(uuid.uuid4())), headers=trip.headers["shipper"])
+    assert response.status_code == 404 and "corridor_id" in response.get_json()["errors"]
+    waybill = client.post(API, json=trip.draft(), headers=trip.headers["shipper"]).get_json()
+    client.post(f"{API}/{waybill['id']}/submit", json={"row_version": waybill["row_version"]},
+                headers=trip.headers["shipper"])
+    approve = client.post(f"{API}/{waybill['id']}/approve", json={"corridor_id": str(uuid.uuid4())},
+                          headers=trip.headers["supervisor"])
+    assert approve.status_code == 404
