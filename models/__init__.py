@@ -9,6 +9,7 @@ from models.ledger import (
 from models.fleet import CrewRole, Person, Vehicle, VehicleKind
 from models.permits import Permit, PermitKind
 from models.sites import Site, SiteKind
+from models.tracking import GpsFix
 from models.users import ApiToken, Department, Role, User
 from models.waybills import IdempotencyKey, Waybill, WaybillEvent, WaybillLine, WaybillStatus, WaybillVersion
 
@@ -17,5 +18,5 @@ __all__ = [
     "Chemical", "ControlLevel", "Corridor", "CrewRole", "Department", "EntryKind", "Enterprise", "EnterpriseRole",
     "LedgerEntry", "LineageRole", "Permit", "PermitKind", "Person", "Role", "Site", "SiteKind", "User", "Vehicle",
     "VehicleKind", "Waybill", "WaybillEvent", "WaybillLine", "WaybillStatus", "WaybillVersion", "Zone", "ZoneRule",
-    "IdempotencyKey",
+    "GpsFix", "IdempotencyKey",
 ]

@@ -92,7 +92,8 @@ def _columns(frame: pd.DataFrame, source: str) -> dict[str, str]:
 
 
 def track_from_frame(frame: pd.DataFrame, *, gcj02: bool = False, source: str = "track",
-                     max_speed_kph: float = MAX_SPEED_KPH) -> Track:
+                     max_speed_kph: float = MAX_SPEED_KPH, min_valid: int = 2,
+                     require_majority: bool = True) -> Track:
     """Validate a table of fixes (columns ``time``, ``lon``, ``lat``, optional ``speed`` km/h).
 
     Parameters
@@ -105,6 +106,10 @@ def track_from_frame(frame: pd.DataFrame, *, gcj02: bool = False, source: str = 
         Name used in messages.
     max_speed_kph : float
         Fixes implying a faster jump are dropped.
+    min_valid : int
+        Refuse the frame when fewer valid fixes remain (a track to check needs 2; a live upload 1).
+    require_majority : bool
+        Refuse the frame when more than half its rows are invalid (a file that is mostly garbage).
 
     Returns
     -------
@@ -128,12 +133,12 @@ def track_from_frame(frame: pd.DataFrame, *, gcj02: bool = False, source: str = 
         speed = pd.to_numeric(frame[cols["speed"]], errors="coerce").to_numpy(dtype=float)
     if gcj02:
         lon, lat = gcj02_to_wgs84(lon, lat)
-    return _finish(lon, lat, time_ns, speed, reason, source, max_speed_kph)
+    return _finish(lon, lat, time_ns, speed, reason, source, max_speed_kph, min_valid, require_majority)
 
 
 def _finish(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns: npt.NDArray[np.int64],
             speed: npt.NDArray[np.float64] | None, reason: npt.NDArray[Any], source: str,
-            max_speed_kph: float) -> Track:
+            max_speed_kph: float, min_valid: int = 2, require_majority: bool = True) -> Track:
     """Sort the valid records, drop duplicate times and impossible jumps, build the report."""
     order = np.flatnonzero(reason == "")
     order = order[np.argsort(time_ns[order], kind="stable")]
@@ -149,10 +154,10 @@ def _finish(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns:
         rows = np.flatnonzero(reason == text) + 1
         dropped.append({"reason": str(text), "count": int(len(rows)), "rows": rows[:_REPORTED_ROWS].tolist()})
     total = len(reason)
-    if len(order) < 2 or len(order) * 2 < total:
+    if len(order) < min_valid or (require_majority and len(order) * 2 < total):
         summary = "; ".join(f"{d['reason']} ×{d['count']} (first row {d['rows'][0]})" for d in dropped)
-        raise RoutingInputError(
-            f"{source}: too few valid fixes ({len(order)} of {total}): {summary or 'none'}")
+        raise RoutingInputError(f"{source}: too few valid fixes ({len(order)} of {total}, at least {min_valid} "
+                                f"and most rows needed)" + (f": {summary}" if summary else ""))
     return Track(lon=lon[order], lat=lat[order], time_ns=time_ns[order],
                  speed_kph=None if speed is None else speed[order], points=total, dropped=dropped)
 

@@ -17,18 +17,20 @@ from app.api.sites.routes import blp as sites
 from app.api.users.routes import blp as users
 from app.api.vehicles.routes import blp as vehicles
 from app.api.waybills.routes import blp as waybills
+from app.api.waybills.tracking import blp as waybill_tracking
 from app.extensions import api
 
 API_PREFIX = "/api/v1"
 BLUEPRINTS = (
     enterprises, users, chemicals, permits, sites, vehicles, personnel, batches, movements, ledger, corridors, zones,
-    waybills,
+    waybills, waybill_tracking,
 )
 
 
 def init_app(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
-        api.register_blueprint(blueprint, url_prefix=f"{API_PREFIX}/{blueprint.name}")
+        # A blueprint serves /api/v1/<its name>, or /api/v1/<its url_prefix> when it extends another resource.
+        api.register_blueprint(blueprint, url_prefix=f"{API_PREFIX}/{blueprint.url_prefix or blueprint.name}")
     app.register_blueprint(health)
     # Interactive docs and their assets are served from the installed swagger-ui-bundle: no CDN.
     app.register_blueprint(

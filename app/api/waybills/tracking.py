@@ -1,0 +1,69 @@
+"""``POST /api/v1/waybills/{id}/track`` (positions from the carrier or its terminal) and ``…/compliance``."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import marshmallow as ma
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.api.waybills.routes import READERS
+from app.auth import allow, current_user
+from app.extensions import db
+from app.services import tracking
+from models import Role
+
+
+blp = Blueprint("waybill_tracking", __name__, url_prefix="waybills",
+                description="Positions of waybills in transit and the trips' compliance")
+
+
+FIX = {"type": "object", "properties": {"time": {"type": "string", "description": "ISO 8601 or epoch seconds"},
+                                        "lon": {"type": "number"}, "lat": {"type": "number"},
+                                        "speed": {"type": "number", "description": "km/h"}}}
+FIXES_SCHEMA = {"type": "object", "properties": {"fixes": {"type": "array", "items": FIX, "maxItems": 10_000}}}
+CSV_EXAMPLE = "time,lon,lat,speed\n2026-01-01T08:00:00Z,121.47,31.23,40"
+
+
+class IngestOut(ma.Schema):
+    received = ma.fields.Integer()
+    stored = ma.fields.Integer()
+    duplicates = ma.fields.Integer(metadata={"description": "already stored for this terminal and time"})
+    dropped = ma.fields.List(ma.fields.Dict(), metadata={"description": "rows not stored, by reason"})
+
+
+class ComplianceOut(ma.Schema):
+    waybill = ma.fields.String()
+    status = ma.fields.String()
+    points = ma.fields.Integer()
+    valid_points = ma.fields.Integer()
+    compliant = ma.fields.Boolean(allow_none=True, metadata={"description": "null while no position is known"})
+    inside_share = ma.fields.Float(allow_none=True, metadata={"description": "share of fixes inside the corridor"})
+    episodes = ma.fields.List(ma.fields.Dict())
+    route_driven = ma.fields.Dict(allow_none=True, metadata={"description": "GeoJSON LineString of the fixes"})
+    note = ma.fields.String()
+
+
+@blp.route("/<uuid:waybill_id>/track")
+class Track(MethodView):
+    accepted_content_types = frozenset({"application/json", "text/csv"})
+
+    @allow(Role.ADMIN, Role.ENTERPRISE)
+    @blp.response(200, IngestOut)
+    @blp.doc(requestBody={"content": {"application/json": {"schema": FIXES_SCHEMA},
+                                      "text/csv": {"schema": {"type": "string", "example": CSV_EXAMPLE}}}})
+    def post(self, waybill_id: uuid.UUID) -> dict[str, Any]:
+        """Report up to 10,000 fixes of the waybill's vehicle; a retried upload stores nothing twice."""
+        frame = tracking.parse_fixes(request.get_data(), request.mimetype)
+        return tracking.ingest(db.session, current_user(), waybill_id, frame)
+
+
+@blp.route("/<uuid:waybill_id>/compliance")
+class Compliance(MethodView):
+    @allow(*READERS)
+    @blp.response(200, ComplianceOut)
+    def get(self, waybill_id: uuid.UUID) -> dict[str, Any]:
+        """Deviation, forbidden-zone and signal-gap episodes of the trip so far, against its corridor."""
+        return tracking.compliance(db.session, current_user(), waybill_id)

@@ -1,0 +1,140 @@
+"""GPS fixes for a waybill in transit, and the trip's compliance computed from them.
+
+Ingestion validates a whole batch at once with the routing engine's track reader (the same rules as
+``hazledger route check``: bad rows are reported, impossible jumps dropped), refuses fixes in the future, and
+stores the rest; a fix already stored for the terminal at that time is skipped, so a retried upload never
+duplicates. Compliance re-reads the trip's fixes in time order and runs the routing engine's check against the
+corridor attached at approval, with the forbidden zones around it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import uuid
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
+from app.services import unit_of_work
+from app.services.corridors import trip_geojson
+from app.services.waybills.service import get_waybill
+from models import Corridor, GpsFix, Role, User, Vehicle, WaybillStatus
+from models.types import utcnow
+from routing import RoutingInputError
+from routing.checks import CheckParameters, find_episodes, fix_states
+from routing.corridors import load_corridor
+from routing.tracks import track_from_frame
+
+MAX_FIXES = 10_000
+CLOCK_SKEW = dt.timedelta(seconds=60)
+
+
+class MalformedBody(DomainError):
+    status = 400
+    code = "malformed_json"
+
+
+class TooManyFixes(ValidationFailed):
+    status = 413
+    code = "too_many_fixes"
+
+
+def parse_fixes(body: bytes, mimetype: str) -> pd.DataFrame:
+    """A JSON ``{"fixes": [{time, lon, lat, speed?}, ...]}`` or CSV (``time,lon,lat[,speed]``) body as a table."""
+    try:
+        if mimetype == "text/csv":
+            frame = pd.read_csv(io.BytesIO(body), dtype=str)
+        else:
+            payload = json.loads(body or b"null")
+            fixes = payload.get("fixes") if isinstance(payload, dict) else None
+            if not isinstance(fixes, list) or not all(isinstance(f, dict) for f in fixes):
+                raise ValidationFailed("Send {\"fixes\": [{time, lon, lat}, ...]}.",
+                                       errors={"fixes": ["a list of fix objects is required"]})
+            frame = pd.DataFrame(fixes)
+    except json.JSONDecodeError:
+        raise MalformedBody("The request body is not valid JSON.") from None
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise ValidationFailed("The body could not be read as fixes.", errors={"fixes": [str(error)[:200]]}) from None
+    if len(frame) > MAX_FIXES:
+        raise TooManyFixes(f"{len(frame)} fixes in one request; send at most {MAX_FIXES}.",
+                           errors={"fixes": [f"at most {MAX_FIXES}"]})
+    return frame
+
+
+def ingest(session: Session, user: User, waybill_id: uuid.UUID, frame: pd.DataFrame) -> dict[str, Any]:
+    """Store the valid fixes of *frame* for the waybill's vehicle; report what was dropped or already known."""
+    waybill = get_waybill(session, user, waybill_id)
+    if user.role is Role.ENTERPRISE and user.enterprise_id != waybill.carrier_id:
+        raise PermissionDenied("Only the carrier reports positions.")
+    if waybill.status is not WaybillStatus.IN_TRANSIT:
+        raise Conflict(f"Waybill {waybill.number} is '{waybill.status}', not in transit: positions are refused.",
+                       code="not_in_transit")
+    try:
+        track = track_from_frame(frame, source="fixes", min_valid=1, require_majority=False)
+    except RoutingInputError as error:
+        raise ValidationFailed("No usable fix.", errors={"fixes": [str(error)]}) from None
+    dropped = list(track.dropped)
+    future = track.time_ns > pd.Timestamp(utcnow() + CLOCK_SKEW).value
+    if future.any():
+        dropped.append({"reason": "time in the future", "count": int(future.sum()), "rows": []})
+    keep = ~future
+    terminal = session.scalar(select(Vehicle.gps_terminal_id).where(Vehicle.id == waybill.current.vehicle_id))
+    times = pd.to_datetime(track.time_ns[keep], utc=True).to_pydatetime()
+    speeds = track.speed_kph[keep] if track.speed_kph is not None else [None] * int(keep.sum())
+    rows = [{"waybill_id": waybill.id, "terminal_id": terminal, "at": t, "lon": float(x), "lat": float(y),
+             "speed_kph": None if s is None or np.isnan(s) else float(s)}
+            for t, x, y, s in zip(times, track.lon[keep], track.lat[keep], speeds)]
+    with unit_of_work(session):
+        before = _count(session, waybill.id)
+        if rows:
+            session.execute(_insert_ignoring_duplicates(session), rows)
+        stored = _count(session, waybill.id) - before
+    return {"received": track.points, "stored": stored, "duplicates": len(rows) - stored, "dropped": dropped}
+
+
+def _count(session: Session, waybill_id: uuid.UUID) -> int:
+    return session.scalar(select(func.count()).select_from(GpsFix).where(GpsFix.waybill_id == waybill_id))
+
+
+def _insert_ignoring_duplicates(session: Session) -> Any:
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(session.get_bind().dialect.name)
+    if dialect is None:
+        return insert(GpsFix)
+    return dialect.insert(GpsFix).on_conflict_do_nothing(index_elements=["terminal_id", "at"])
+
+
+def compliance(session: Session, user: User, waybill_id: uuid.UUID) -> dict[str, Any]:
+    """Episodes, the share of the trip inside the corridor, and the route actually driven (GeoJSON)."""
+    waybill = get_waybill(session, user, waybill_id)
+    if waybill.corridor_id is None:
+        raise Conflict(f"Waybill {waybill.number} has no corridor attached: nothing to check against.",
+                       code="no_corridor")
+    fixes = session.execute(select(GpsFix.at, GpsFix.lon, GpsFix.lat, GpsFix.speed_kph)
+                            .where(GpsFix.waybill_id == waybill.id).order_by(GpsFix.at)).all()
+    result: dict[str, Any] = {"waybill": waybill.number, "status": str(waybill.status), "points": len(fixes)}
+    if not fixes:
+        return {**result, "compliant": None, "inside_share": None, "episodes": [], "route_driven": None,
+                "note": "no position received yet: compliance unknown"}
+    frame = pd.DataFrame(fixes, columns=["time", "lon", "lat", "speed"])
+    epoch = pd.Timestamp(0, tz="UTC")
+    frame["time"] = (pd.to_datetime(frame["time"], utc=True) - epoch) / pd.Timedelta(seconds=1)
+    if frame["speed"].isna().all():
+        frame = frame.drop(columns="speed")
+    classes = {line.hazard_class for line in waybill.current.lines if line.hazard_class}
+    try:
+        track = track_from_frame(frame, source="fixes", min_valid=1, require_majority=False)
+        corridor = load_corridor(trip_geojson(session, session.get(Corridor, waybill.corridor_id)))
+        state = fix_states(track, corridor, hazard_classes=classes or None)
+    except RoutingInputError as error:
+        raise Conflict(f"The trip cannot be checked against its corridor: {error}", code="uncheckable") from None
+    episodes = find_episodes(track, state, CheckParameters())
+    return {**result, "valid_points": len(track), "compliant": not episodes,
+            "inside_share": round(float(1 - state.outside.mean()), 4), "episodes": episodes,
+            "route_driven": {"type": "LineString",
+                             "coordinates": np.column_stack([track.lon, track.lat]).round(6).tolist()}}
