@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import logging
 import random
 import statistics
@@ -141,17 +142,18 @@ def _bulk_waybills(session: Session, total: int, rng: random.Random) -> tuple[li
     creator, _ = make_user(session, Role.ADMIN)
     session.commit()
     firm_ids, carrier_ids = [f.id for f in firms], [c.id for c in carriers]
-    weights = [1 / (rank + 1) for rank in range(len(firm_ids))]  # Zipf: a few big shippers, a long tail
-    statuses, status_weights = list(STATUS_MIX), list(STATUS_MIX.values())
+    # Zipf: a few big firms, a long tail (cumulative weights: rng.choices would re-add them on every call).
+    weights = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(firm_ids))))
+    statuses, status_weights = list(STATUS_MIX), list(itertools.accumulate(STATUS_MIX.values()))
     now = dt.datetime.now(dt.timezone.utc)
     chunk = 5000
     for start in range(0, total, chunk):
         waybills, versions, lines = [], [], []
         for n in range(start, min(total, start + chunk)):
             created = now - dt.timedelta(seconds=rng.uniform(0, 365 * 86400))
-            shipper = rng.choices(firm_ids, weights)[0]
-            consignee = rng.choices(firm_ids, weights)[0]
-            status = rng.choices(statuses, status_weights)[0]
+            shipper = rng.choices(firm_ids, cum_weights=weights)[0]
+            consignee = rng.choices(firm_ids, cum_weights=weights)[0]
+            status = rng.choices(statuses, cum_weights=status_weights)[0]
             waybill_id = uuid.uuid4()
             version_count = 2 if rng.random() < 0.03 else 1
             waybills.append({

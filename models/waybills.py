@@ -31,11 +31,12 @@ class WaybillStatus(enum.StrEnum):
 
 class Waybill(Base):
     __tablename__ = "waybills"
-    # The list is newest first (created_at desc, id desc) under any one filter: status, or a party (an
-    # enterprise's own list is the union of its three party indexes). Each index walks in that order.
+    # The list is newest first (created_at desc, id desc), filtered by status, a party or both (an enterprise's
+    # own list is the union of its three party columns): each filter is a range of one index, in list order or
+    # (a party without a status) a covering range to take the newest from; counts are index ranges too.
     __table_args__ = tuple(Index(f"ix_waybills_{name}_created_at", *columns, "created_at", "id") for name, columns in (
-        ("all", ()), ("status", ("status",)), ("shipper", ("shipper_id",)), ("consignee", ("consignee_id",)),
-        ("carrier", ("carrier_id",))))
+        ("all", ()), ("status", ("status",)), ("shipper", ("shipper_id", "status")),
+        ("consignee", ("consignee_id", "status")), ("carrier", ("carrier_id", "status"))))
 
     id: Mapped[UuidPk]
     number: Mapped[str] = mapped_column(String(20), unique=True)

@@ -1,4 +1,4 @@
-"""waybill list indexes: newest first under a status or party filter
+"""waybill list indexes: newest first under a status filter, a party filter or both
 
 Revision ID: 0008
 Revises: 0007
@@ -16,9 +16,9 @@ depends_on = None
 COMPOSITE = (
     ('ix_waybills_all_created_at', []),
     ('ix_waybills_status_created_at', ['status']),
-    ('ix_waybills_shipper_created_at', ['shipper_id']),
-    ('ix_waybills_consignee_created_at', ['consignee_id']),
-    ('ix_waybills_carrier_created_at', ['carrier_id']),
+    ('ix_waybills_shipper_created_at', ['shipper_id', 'status']),
+    ('ix_waybills_consignee_created_at', ['consignee_id', 'status']),
+    ('ix_waybills_carrier_created_at', ['carrier_id', 'status']),
 )
 #: The single-column indexes of 0007 the composites start with, so they go.
 SINGLE = (('ix_waybills_status', 'status'), ('ix_waybills_shipper_id', 'shipper_id'),

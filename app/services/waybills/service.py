@@ -47,8 +47,9 @@ def list_waybills(session: Session, user: User, *, status: S | None = None, numb
     """One page of the waybills *user* may see, newest first, and how many there are in all.
 
     Same rows as :func:`visible_waybills` with the filters. When the list is one enterprise's (its own, or a
-    ``party`` filter), the page is taken from each party column's index separately (the newest offset + limit
-    of each, in index order) and merged, instead of sorting everything the enterprise was ever a party to.
+    ``party`` filter), the count and the page come from each party column's index separately (for the page,
+    the newest offset + limit of each) and are merged, instead of one scan of everything matching the status or
+    everything the enterprise was ever a party to.
     """
     conditions = [c for c in (Waybill.status == status if status else None,
                               Waybill.number == number if number else None) if c is not None]
@@ -61,9 +62,9 @@ def list_waybills(session: Session, user: User, *, status: S | None = None, numb
         count = session.scalar(select(func.count()).select_from(Waybill).where(*conditions))
         return count, list(session.scalars(
             select(Waybill).where(*conditions).order_by(*NEWEST_FIRST).limit(limit).offset(offset)))
-    count = session.scalar(select(func.count()).select_from(Waybill).where(_party(anchor), *conditions))
-    heads = [select(Waybill.id, Waybill.created_at).where(column == anchor, *conditions)
-             .order_by(*NEWEST_FIRST).limit(offset + limit).subquery() for column in PARTIES]
+    ranges = [select(Waybill.id, Waybill.created_at).where(column == anchor, *conditions) for column in PARTIES]
+    count = session.scalar(select(func.count()).select_from(union(*ranges).subquery()))
+    heads = [stmt.order_by(*NEWEST_FIRST).limit(offset + limit).subquery() for stmt in ranges]
     merged = union(*(select(head.c.id, head.c.created_at) for head in heads)).subquery()
     page = select(merged.c.id).order_by(merged.c.created_at.desc(), merged.c.id.desc()).limit(limit).offset(offset)
     return count, list(session.scalars(select(Waybill).where(Waybill.id.in_(page)).order_by(*NEWEST_FIRST)))
