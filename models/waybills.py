@@ -11,7 +11,7 @@ import enum
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
@@ -31,15 +31,21 @@ class WaybillStatus(enum.StrEnum):
 
 class Waybill(Base):
     __tablename__ = "waybills"
+    # The list is newest first (created_at desc, id desc), filtered by status, a party or both (an enterprise's
+    # own list is the union of its three party columns): each filter is a range of one index, in list order or
+    # (a party without a status) a covering range to take the newest from; counts are index ranges too.
+    __table_args__ = tuple(Index(f"ix_waybills_{name}_created_at", *columns, "created_at", "id") for name, columns in (
+        ("all", ()), ("status", ("status",)), ("shipper", ("shipper_id", "status")),
+        ("consignee", ("consignee_id", "status")), ("carrier", ("carrier_id", "status"))))
 
     id: Mapped[UuidPk]
     number: Mapped[str] = mapped_column(String(20), unique=True)
-    status: Mapped[WaybillStatus] = mapped_column(default=WaybillStatus.DRAFT, index=True)
+    status: Mapped[WaybillStatus] = mapped_column(default=WaybillStatus.DRAFT)
     version: Mapped[int] = mapped_column(default=1, comment="the current content version")
     row_version: Mapped[int] = mapped_column(default=1, comment="bumped on every change; clients send it back")
-    shipper_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"), index=True)
-    consignee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"), index=True)
-    carrier_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    shipper_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"))
+    consignee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"))
+    carrier_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"))
     corridor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("corridors.id"), comment="permitted corridor")
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[CreatedAt]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,15 +100,38 @@ def permit_decision(session: Session, enterprise_id: uuid.UUID, activity: Activi
         raise NotFound(f"No {'enterprise' if enterprise is None else 'chemical'} "
                        f"{enterprise_id if enterprise is None else chemical_id}.")
     if not enterprise.active:
+        return decide(enterprise, activity, chemical, [], on)
+    permits = session.scalars(
+        select(Permit).where(Permit.holder_id == enterprise_id, Permit.kind.in_(AUTHORISING_KINDS[activity]))).all()
+    return decide(enterprise, activity, chemical, permits, on)
+
+
+def permits_held(session: Session, holder_ids: Iterable[uuid.UUID],
+                 activities: Iterable[Activity]) -> dict[uuid.UUID, list[Permit]]:
+    """Every permit of the holders that could authorise one of *activities*, by holder, in one query.
+
+    For deciding many questions about a few enterprises at once with :func:`decide`.
+    """
+    kinds = {kind for activity in activities for kind in AUTHORISING_KINDS[activity]}
+    held: dict[uuid.UUID, list[Permit]] = {holder_id: [] for holder_id in holder_ids}
+    for permit in session.scalars(select(Permit).where(Permit.holder_id.in_(held), Permit.kind.in_(kinds))):
+        held[permit.holder_id].append(permit)
+    return held
+
+
+def decide(enterprise: Enterprise, activity: Activity, chemical: Chemical, permits: Iterable[Permit],
+           on: dt.date) -> PermitDecision:
+    """:func:`permit_decision` on loaded records: *permits* are the enterprise's (others' and kinds that do not
+    authorise *activity* are ignored), so a caller may load them once for many questions."""
+    if not enterprise.active:
         return PermitDecision(False, f"enterprise {enterprise.name} is inactive", None)
     kinds = AUTHORISING_KINDS[activity]
-    permits = session.scalars(
-        select(Permit).where(Permit.holder_id == enterprise_id, Permit.kind.in_(kinds))
-        .order_by(Permit.valid_to.desc(), Permit.id)
-    ).all()
-    if not permits:
+    # Newest expiry first (the id breaks ties, for a stable explanation).
+    candidates = sorted((p for p in permits if p.holder_id == enterprise.id and p.kind in kinds),
+                        key=lambda p: (-p.valid_to.toordinal(), p.id))
+    if not candidates:
         return PermitDecision(False, f"no permit to {activity}: holds none of {', '.join(kinds)}", None)
-    problems = [(_problem(permit, chemical, on), permit) for permit in permits]
+    problems = [(_problem(permit, chemical, on), permit) for permit in candidates]
     for reason, permit in problems:
         if reason is None:
             return PermitDecision(True, None, permit.id)

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.errors import NotFound
+from app.services import permits
 from app.services.permits import AUTHORISING_KINDS, Activity, PermitDecision, permit_decision
 from models import Permit, PermitKind, Role
 from tests.factories import auth, make_chemical, make_enterprise, make_permit, make_user
@@ -109,6 +110,29 @@ def test_unknown_ids_raise_not_found(session, trader, methanol):
         permit_decision(session, uuid.uuid4(), Activity.USE, methanol.id, TODAY)
     with pytest.raises(NotFound):
         permit_decision(session, trader.id, Activity.USE, uuid.uuid4(), TODAY)
+
+
+def test_decisions_on_preloaded_permits_match_permit_decision(session, trader, methanol):
+    """The waybill checks load the parties' permits once (permits_held) and decide in Python (decide)."""
+    other = make_enterprise(session, roles=["user"])
+    make_permit(session, trader, hazard_classes=["8"], valid_from=TODAY - DAY, valid_to=TODAY + DAY)
+    make_permit(session, trader, hazard_classes=["3"], valid_from=TODAY - 9 * DAY, valid_to=TODAY - DAY)
+    make_permit(session, trader, kind=PermitKind.SAFE_USE, valid_from=TODAY - DAY, valid_to=TODAY + DAY,
+                revoked=True)
+    make_permit(session, trader, kind=PermitKind.ROAD_TRANSPORT, valid_from=TODAY + DAY, valid_to=TODAY + 9 * DAY)
+    make_permit(session, trader, kind=PermitKind.SAFETY_PRODUCTION, hazard_classes=[], un_numbers=["1230"],
+                valid_from=TODAY - DAY, valid_to=TODAY + DAY)
+    make_permit(session, other, kind=PermitKind.SAFE_USE, valid_from=TODAY - DAY, valid_to=TODAY + DAY)
+    make_permit(session, other, kind=PermitKind.SAFE_USE, valid_from=TODAY - DAY, valid_to=TODAY + DAY)
+    held = permits.permits_held(session, [trader.id, other.id], list(Activity))
+    for enterprise in (trader, other):
+        for activity in Activity:
+            for on in (TODAY, TODAY + 2 * DAY):
+                assert permits.decide(enterprise, activity, methanol, held[enterprise.id], on) \
+                    == permit_decision(session, enterprise.id, activity, methanol.id, on), (enterprise, activity, on)
+    other.active = False
+    assert permits.decide(other, Activity.USE, methanol, held[other.id], TODAY) \
+        == permit_decision(session, other.id, Activity.USE, methanol.id, TODAY)
 
 
 def test_every_activity_has_a_permit_kind():

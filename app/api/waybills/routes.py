@@ -9,7 +9,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
-from app.api._paging import page_of
 from app.api.waybills import schemas as s
 from app.auth import allow, current_user
 from app.errors import ValidationFailed
@@ -41,18 +40,13 @@ class Waybills(MethodView):
     @blp.paginate()
     def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Waybill]:
         """Waybills the caller may see, newest first."""
-        stmt = service.visible_waybills(current_user())
-        if "status" in query:
-            if query["status"] not in set(WaybillStatus):
-                raise ValidationFailed("Unknown status.", errors={"status": [f"one of {', '.join(WaybillStatus)}"]})
-            stmt = stmt.where(Waybill.status == query["status"])
-        if "number" in query:
-            stmt = stmt.where(Waybill.number == query["number"])
-        if "party" in query:
-            party = query["party"]
-            stmt = stmt.where((Waybill.shipper_id == party) | (Waybill.consignee_id == party)
-                              | (Waybill.carrier_id == party))
-        return page_of(db.session, stmt, pagination_parameters)
+        if "status" in query and query["status"] not in set(WaybillStatus):
+            raise ValidationFailed("Unknown status.", errors={"status": [f"one of {', '.join(WaybillStatus)}"]})
+        total, rows = service.list_waybills(
+            db.session, current_user(), status=query.get("status"), number=query.get("number"),
+            party=query.get("party"), offset=pagination_parameters.first_item, limit=pagination_parameters.page_size)
+        pagination_parameters.item_count = total
+        return rows
 
     @allow(*FIRMS)
     @blp.arguments(s.WaybillIn)

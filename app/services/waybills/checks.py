@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services.ledger.balances import available
-from app.services.permits import Activity, permit_decision
+from app.services.permits import Activity, PermitDecision, decide, permits_held
 from app.services.waybills.mixed_loading import Cargo, mixed_loading_conflicts
-from models import Batch, Chemical, ControlLevel, Enterprise, EnterpriseRole, Person, Site, Vehicle
+from models import Batch, Chemical, ControlLevel, Enterprise, EnterpriseRole, Permit, Person, Site, Vehicle
 from models.catalogue import class_covers
 from models.fleet import CrewRole
 from models.ledger import Account, AccountKind
@@ -30,6 +30,9 @@ LINE_REQUIRED = ("batch_id", "quantity_kg", "packaging_kind", "packaging_count")
 CONSIGNEE_ACTIVITIES = (Activity.TRADE, Activity.USE, Activity.STORE, Activity.DISPOSE)
 #: A shipper may send a chemical it may hold: trade, store, use or produce it.
 SHIPPER_ACTIVITIES = (Activity.TRADE, Activity.STORE, Activity.USE, Activity.PRODUCE)
+#: Every activity a submission asks about (see _check_controls and _check_permits).
+PERMIT_ACTIVITIES = tuple(dict.fromkeys(
+    (*SHIPPER_ACTIVITIES, *CONSIGNEE_ACTIVITIES, Activity.TRANSPORT, Activity.SHIP_HIGHLY_TOXIC)))
 
 
 @dataclass
@@ -65,16 +68,47 @@ def check_submission(session: Session, waybill: Waybill, version: WaybillVersion
         found.error("departure_latest", "must not be before departure_earliest")
     trip = (version.departure_earliest or dt.datetime.now(dt.timezone.utc)).date()
     lines = _load_lines(session, version, found)
-    _check_parties(session, waybill, version, found)
-    _check_controls(session, waybill, lines, trip, found)
-    _check_permits(session, waybill, lines, trip, found)
-    _check_vehicles(session, waybill, version, lines, trip, found)
-    _check_crew(session, waybill, version, lines, trip, found)
-    _check_stock(session, waybill, version, lines, found)
+    records = _Records.load(session, waybill, version)
+    _check_parties(records, waybill, version, found)
+    _check_controls(records, waybill, lines, trip, found)
+    _check_permits(records, waybill, lines, trip, found)
+    _check_vehicles(records, waybill, version, lines, trip, found)
+    _check_crew(records, waybill, version, lines, trip, found)
+    _check_stock(session, version, lines, found)
     for a, b, reason in mixed_loading_conflicts([Cargo(i, l.chemical.hazard_class or "", l.chemical.classification_code)
                                                  for i, l in enumerate(lines)]):
         found.error(f"lines.{b}.batch_id", f"may not travel with line {a}: {reason}")
     return found, lines
+
+
+@dataclass
+class _Records:
+    """What the checks look up, loaded in one query per table: the parties and their permits, sites, vehicles
+    and crew named by the version (missing ones are simply absent)."""
+    parties: dict[uuid.UUID, Enterprise]
+    permits: dict[uuid.UUID, list[Permit]]
+    sites: dict[uuid.UUID, Site]
+    vehicles: dict[uuid.UUID, Vehicle]
+    people: dict[uuid.UUID, Person]
+
+    @classmethod
+    def load(cls, session: Session, waybill: Waybill, version: WaybillVersion) -> _Records:
+        party_ids = {waybill.shipper_id, waybill.consignee_id, waybill.carrier_id}
+
+        def by_id(model: type, *ids: uuid.UUID | None) -> dict:
+            wanted = {i for i in ids if i is not None}
+            return {r.id: r for r in session.scalars(select(model).where(model.id.in_(wanted)))} if wanted else {}
+
+        return cls(
+            parties=by_id(Enterprise, *party_ids),
+            permits=permits_held(session, party_ids, PERMIT_ACTIVITIES),
+            sites=by_id(Site, version.loading_site_id, version.unloading_site_id),
+            vehicles=by_id(Vehicle, version.vehicle_id, version.trailer_id),
+            people=by_id(Person, version.driver_id, version.escort_id),
+        )
+
+    def decide(self, party_id: uuid.UUID, activity: Activity, chemical: Chemical, on: dt.date) -> PermitDecision:
+        return decide(self.parties[party_id], activity, chemical, self.permits[party_id], on)
 
 
 def _load_lines(session: Session, version: WaybillVersion, found: Findings) -> list[LoadedLine]:
@@ -96,9 +130,8 @@ def _load_lines(session: Session, version: WaybillVersion, found: Findings) -> l
     return loaded
 
 
-def _check_parties(session: Session, waybill: Waybill, version: WaybillVersion, found: Findings) -> None:
-    parties = {e.id: e for e in session.scalars(select(Enterprise).where(
-        Enterprise.id.in_([waybill.shipper_id, waybill.consignee_id, waybill.carrier_id])))}
+def _check_parties(records: _Records, waybill: Waybill, version: WaybillVersion, found: Findings) -> None:
+    parties = records.parties
     for name, party_id in (("shipper_id", waybill.shipper_id), ("consignee_id", waybill.consignee_id),
                            ("carrier_id", waybill.carrier_id)):
         if not parties[party_id].active:
@@ -107,14 +140,14 @@ def _check_parties(session: Session, waybill: Waybill, version: WaybillVersion, 
         found.error("carrier_id", "is not registered as a carrier")
     for name, site_id, owner in (("loading_site_id", version.loading_site_id, waybill.shipper_id),
                                  ("unloading_site_id", version.unloading_site_id, waybill.consignee_id)):
-        site = session.get(Site, site_id) if site_id else None
+        site = records.sites.get(site_id) if site_id else None
         if site_id and (site is None or site.enterprise_id != owner):
             found.error(name, "not a site of the " + ("shipper" if owner == waybill.shipper_id else "consignee"))
         elif site is not None and not site.active:
             found.error(name, "site is not active")
 
 
-def _check_controls(session: Session, waybill: Waybill, lines: list[LoadedLine], trip: dt.date,
+def _check_controls(records: _Records, waybill: Waybill, lines: list[LoadedLine], trip: dt.date,
                     found: Findings) -> None:
     for item in lines:
         chemical, path = item.chemical, f"{item.path}.batch_id"
@@ -125,30 +158,30 @@ def _check_controls(session: Session, waybill: Waybill, lines: list[LoadedLine],
         if chemical.explosive_precursor:
             found.warn(path, "explosive precursor (易制爆): the public-security filing must accompany the cargo")
         if chemical.highly_toxic:
-            decision = permit_decision(session, waybill.shipper_id, Activity.SHIP_HIGHLY_TOXIC, chemical.id, trip)
+            decision = records.decide(waybill.shipper_id, Activity.SHIP_HIGHLY_TOXIC, chemical, trip)
             if not decision.allowed:
                 found.error(path, f"highly toxic (剧毒): needs a road transport pass for the shipper on {trip}: "
                                   f"{decision.reason}")
 
 
-def _check_permits(session: Session, waybill: Waybill, lines: list[LoadedLine], trip: dt.date,
+def _check_permits(records: _Records, waybill: Waybill, lines: list[LoadedLine], trip: dt.date,
                    found: Findings) -> None:
     for chemical in {item.chemical.id: item.chemical for item in lines}.values():
         path = next(f"{i.path}.batch_id" for i in lines if i.chemical.id == chemical.id)
         for party, party_id, activities in (("shipper", waybill.shipper_id, SHIPPER_ACTIVITIES),
                                             ("consignee", waybill.consignee_id, CONSIGNEE_ACTIVITIES),
                                             ("carrier", waybill.carrier_id, (Activity.TRANSPORT,))):
-            decisions = [permit_decision(session, party_id, a, chemical.id, trip) for a in activities]
+            decisions = [records.decide(party_id, a, chemical, trip) for a in activities]
             if not any(d.allowed for d in decisions):
                 found.error(path, f"{party}: {decisions[0].reason}")
 
 
-def _check_vehicles(session: Session, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],
+def _check_vehicles(records: _Records, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],
                     trip: dt.date, found: Findings) -> None:
     total = sum((item.line.quantity_kg or Decimal(0) for item in lines), Decimal(0))
     capacity = Decimal(0)
     for name, vehicle_id in (("vehicle_id", version.vehicle_id), ("trailer_id", version.trailer_id)):
-        vehicle = session.get(Vehicle, vehicle_id) if vehicle_id else None
+        vehicle = records.vehicles.get(vehicle_id) if vehicle_id else None
         if vehicle_id is None:
             continue
         if vehicle is None or vehicle.carrier_id != waybill.carrier_id:
@@ -174,14 +207,14 @@ def _check_vehicles(session: Session, waybill: Waybill, version: WaybillVersion,
         found.error("lines", f"{total} kg on board exceeds the rated load of {capacity} kg")
 
 
-def _check_crew(session: Session, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],
+def _check_crew(records: _Records, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],
                 trip: dt.date, found: Findings) -> None:
     if version.driver_id and version.driver_id == version.escort_id:
         found.error("escort_id", "the escort must be another person than the driver")
     classes = {item.chemical.hazard_class or "" for item in lines}
     for name, person_id, role in (("driver_id", version.driver_id, CrewRole.DRIVER),
                                   ("escort_id", version.escort_id, CrewRole.ESCORT)):
-        person = session.get(Person, person_id) if person_id else None
+        person = records.people.get(person_id) if person_id else None
         if person_id is None:
             continue
         if person is None or person.employer_id != waybill.carrier_id:
@@ -196,8 +229,7 @@ def _check_crew(session: Session, waybill: Waybill, version: WaybillVersion, lin
             found.error(name, f"{person.name} is not qualified for class {', '.join(missing)}")
 
 
-def _check_stock(session: Session, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],
-                 found: Findings) -> None:
+def _check_stock(session: Session, version: WaybillVersion, lines: list[LoadedLine], found: Findings) -> None:
     if version.loading_site_id is None:
         return
     account = session.scalars(select(Account).where(
@@ -206,8 +238,10 @@ def _check_stock(session: Session, waybill: Waybill, version: WaybillVersion, li
     for item in lines:
         wanted[item.batch.id] += item.line.quantity_kg or Decimal(0)
     now = dt.datetime.now(dt.timezone.utc)
+    have_by_batch = {batch_id: available(session, account.id, batch_id, now) if account else Decimal(0)
+                     for batch_id in wanted}  # once per batch, however many lines draw on it
     for item in lines:
-        have = available(session, account.id, item.batch.id, now) if account else Decimal(0)
+        have = have_by_batch[item.batch.id]
         asked = wanted[item.batch.id]
         if have < asked:
             found.error(f"{item.path}.quantity_kg",
