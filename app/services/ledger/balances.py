@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Subquery, case, func, select, type_coerce,
 from sqlalchemy.orm import Session
 
 from models import LedgerEntry
-from models.types import Quantity
+from models.types import Quantity, TZDateTime
 
 ZERO = Decimal("0.000")
 
@@ -66,6 +66,18 @@ def balance(session: Session, account_id: uuid.UUID, batch_id: uuid.UUID, *,
             as_of: dt.datetime | None = None) -> Decimal:
     moves = movements(account_ids=[account_id], batch_ids=[batch_id], as_of=as_of)
     return session.scalar(select(_quantity(func.coalesce(func.sum(moves.c.delta), 0)))) or ZERO
+
+
+def position(session: Session, account_id: uuid.UUID, batch_id: uuid.UUID) -> tuple[Decimal, dt.datetime | None]:
+    """The balance over all entries of (account, batch) and the time of the latest one (None: no entries).
+
+    When a spend is at or after that time, no later running balance exists and :func:`available` is just
+    the balance: one aggregate over the two (account, batch) indexes, no window.
+    """
+    moves = movements(account_ids=[account_id], batch_ids=[batch_id])
+    total, latest = session.execute(select(_quantity(func.coalesce(func.sum(moves.c.delta), 0)),
+                                           type_coerce(func.max(moves.c.occurred_at), TZDateTime()))).one()
+    return total or ZERO, latest
 
 
 def available(session: Session, account_id: uuid.UUID, batch_id: uuid.UUID, at: dt.datetime) -> Decimal:

@@ -86,9 +86,11 @@ def chain_head(session: Session) -> ChainHead:
     return ChainHead(row.sequence, row.hash) if row else ChainHead(0, GENESIS_HASH)
 
 
-def append(session: Session, entries: Iterable[LedgerEntry]) -> list[LedgerEntry]:
-    """Number, chain and add *entries* after the current head (the caller holds :func:`lock_chain`)."""
-    head = chain_head(session)
+def append(session: Session, entries: Iterable[LedgerEntry], *, head: ChainHead | None = None,
+           flush: bool = True) -> list[LedgerEntry]:
+    """Number, chain and add *entries* after *head* (default: the current head; the caller holds
+    :func:`lock_chain`). With ``flush=False`` they are written at the next flush (autoflush or commit)."""
+    head = head or chain_head(session)
     appended = []
     for entry in entries:
         entry.id = entry.id or uuid.uuid4()
@@ -98,7 +100,8 @@ def append(session: Session, entries: Iterable[LedgerEntry]) -> list[LedgerEntry
         head = ChainHead(entry.sequence, entry.hash)
         appended.append(entry)
     session.add_all(appended)
-    session.flush()
+    if flush:
+        session.flush()
     return appended
 
 
