@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from sqlalchemy import select
@@ -94,7 +95,8 @@ def batch_by_code(session: Session, code: str, *, field: str = "batch") -> Batch
     state = transaction_state(session)
     batch = state.batches.get(code) if state is not None else None
     if batch is None:
-        batch = session.scalars(select(Batch).where(Batch.code == code)).one_or_none()
+        with session.no_autoflush if state is not None else nullcontext():  # its new batches are remembered
+            batch = session.scalars(select(Batch).where(Batch.code == code)).one_or_none()
         if batch is None:
             raise ValidationFailed(f"No batch '{code}'.", errors={field: ["unknown batch"]})
         if state is not None:

@@ -5,7 +5,9 @@
 what the transaction has read stays true and is worth keeping: the chain head, the accounts and batches it
 resolved, the (activity, chemical, day) permits it already authorised, and the position (balance and latest
 time) of each holding it checked, kept up to date as its own entries are appended. Nothing here outlives the
-transaction.
+transaction. A position is read as of the head before the transaction, without flushing what the
+transaction wrote so far, and the transaction's own movements are added in memory: a batch of postings is
+written once, at commit.
 """
 from __future__ import annotations
 
@@ -37,6 +39,11 @@ class TransactionState:
     accounts: dict[tuple[Any, ...], Account] = field(default_factory=dict)
     batches: dict[str, Batch] = field(default_factory=dict)
     new_batch_ids: set[uuid.UUID] = field(default_factory=set)
+    #: The sequence of the chain head when the transaction began (read once, after the lock).
+    start_sequence: int | None = None
+    #: What this transaction's own entries did to each (account, batch) they touched.
+    own: dict[tuple[uuid.UUID, uuid.UUID], Position] = field(default_factory=dict)
+    #: Positions of the holdings spent from: before the transaction, plus :attr:`own`.
     positions: dict[tuple[uuid.UUID, uuid.UUID], Position] = field(default_factory=dict)
     #: A batch of postings: entries are flushed once, at commit (or by autoflush before a query needs them).
     defer_flush: bool = False

@@ -122,6 +122,7 @@ def record(session: Session, actor: Actor, legs: Sequence[Leg], *, occurred_at: 
         )
         for leg in legs
     ]
+    _read_head(session, state)
     appended = chain.append(session, entries, head=state.head, flush=not state.defer_flush)
     state.head = chain.ChainHead(appended[-1].sequence, appended[-1].hash) if appended else state.head
     _follow(state, appended)
@@ -160,27 +161,45 @@ def _available(session: Session, state: TransactionState, account_id: uuid.UUID,
     """:func:`~app.services.ledger.balances.available`, answered from the holding's position when it can be.
 
     A spend at or after the holding's latest entry (the common case) may take the whole balance; a
-    back-dated one asks the full query, which also weighs every later running balance. The position is
-    read once per transaction (an autoflush first writes what the transaction appended) and then followed.
+    back-dated one asks the full query (after a flush), which also weighs every later running balance.
+    The position is read once per transaction, as of the head before it, and then followed in memory.
     """
     key = (account_id, batch_id)
     known = state.positions.get(key)
     if known is None:
-        known = state.positions[key] = Position(*position(session, account_id, batch_id))
+        _read_head(session, state)
+        if batch_id in state.new_batch_ids:
+            total, latest = Decimal("0.000"), None
+        else:
+            with session.no_autoflush:
+                total, latest = position(session, account_id, batch_id, up_to_sequence=state.start_sequence)
+        known = state.positions[key] = Position(total, latest)
+        if key in state.own:
+            _move(known, state.own[key].total, state.own[key].latest)
     if known.latest is None or at >= known.latest:
         return known.total
+    session.flush()
     return available(session, account_id, batch_id, at)
 
 
+def _read_head(session: Session, state: TransactionState) -> None:
+    """The chain head as the transaction found it (before its first append): read once."""
+    if state.head is None:
+        state.head = chain.chain_head(session)
+        state.start_sequence = state.head.sequence
+
+
+def _move(known: Position, delta: Decimal, at: dt.datetime | None) -> None:
+    known.total += delta
+    if at is not None:
+        known.latest = at if known.latest is None else max(known.latest, at)
+
+
 def _follow(state: TransactionState, entries: Sequence[LedgerEntry]) -> None:
-    """Keep the remembered positions true after *entries* were appended."""
+    """Keep what the transaction did to each holding, and the remembered positions, true after *entries*."""
     for entry in entries:
         for account_id, delta in ((entry.to_account_id, entry.quantity), (entry.from_account_id, -entry.quantity)):
             key = (account_id, entry.batch_id)
-            known = state.positions.get(key)
-            if known is None:
-                if entry.batch_id not in state.new_batch_ids:
-                    continue
-                known = state.positions[key] = Position(Decimal("0.000"), None)  # a new batch has no history
-            known.total += delta
-            known.latest = entry.occurred_at if known.latest is None else max(known.latest, entry.occurred_at)
+            _move(state.own.setdefault(key, Position(Decimal("0.000"), None)), delta, entry.occurred_at)
+            if key in state.positions:
+                _move(state.positions[key], delta, entry.occurred_at)
