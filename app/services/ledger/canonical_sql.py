@@ -28,21 +28,30 @@ _FIELDS = (
 )
 
 
-def _sqlite(column: str, kind: str) -> str:
+_UUID = "%.8s-%.4s-%.4s-%.4s-%s"
+
+
+def _sqlite(column: str, kind: str) -> tuple[str, list[str]]:
+    """(printf format, arguments) of one value: SQLite builds the whole form with one printf, no ``||`` chains."""
     if kind == "uuid":  # stored as 32 hex digits
-        value = (f"substr({column},1,8)||'-'||substr({column},9,4)||'-'||substr({column},13,4)||'-'||"
-                 f"substr({column},17,4)||'-'||substr({column},21)")
-    elif kind == "time":  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff', UTC
-        value = f"replace({column},' ','T')||'+00:00'"
-    elif kind == "quantity":  # stored as integer grams, never negative
-        return f"printf('\"%d.%03d\"',{column}/1000,{column}%1000)"
-    elif kind == "string":
-        return f"json_quote({column})"  # NULL -> null
-    elif kind == "number":
-        return f"CAST({column} AS TEXT)"
-    else:
-        value = column
-    return f"coalesce('\"'||{value}||'\"','null')"
+        parts = [column, *(f"substr({column},{start})" for start in (9, 13, 17, 21))]
+        if column in _NULLABLE:
+            return "%s", [f"CASE WHEN {column} IS NULL THEN 'null' ELSE printf('\"{_UUID}\"',{','.join(parts)}) END"]
+        return f'"{_UUID}"', parts
+    if kind == "time":  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff', UTC
+        return '"%.10sT%s+00:00"', [column, f"substr({column},12)"]
+    if kind == "quantity":  # stored as integer grams, never negative
+        return '"%d.%03d"', [f"{column}/1000", f"{column}%1000"]
+    if kind == "string":
+        return "%s", [f"json_quote({column})"]  # NULL -> null
+    if kind == "number":
+        return "%d", [column]
+    if column in _NULLABLE:
+        return "%s", [f"coalesce('\"'||{column}||'\"','null')"]
+    return '"%s"', [column]
+
+
+_NULLABLE = {"reverses_id", "transformation_id", "lineage_role", "document_ref"}
 
 
 def _postgresql(column: str, kind: str) -> str:
@@ -62,13 +71,19 @@ def _postgresql(column: str, kind: str) -> str:
 
 
 def _canonical_sql(dialect: str) -> str:
-    render = _postgresql if dialect == "postgresql" else _sqlite
-    parts = []
+    if dialect == "postgresql":
+        parts = []
+        for n, (name, kind) in enumerate(_FIELDS):
+            parts.append("'" + ("{" if n == 0 else ",") + f'"{name}":' + "'")
+            parts.append(_postgresql(name, kind))
+        parts.append("'}'")
+        return "||".join(parts)
+    template, arguments = "", []
     for n, (name, kind) in enumerate(_FIELDS):
-        parts.append("'" + ("{" if n == 0 else ",") + f'"{name}":' + "'")
-        parts.append(render(name, kind))
-    parts.append("'}'")
-    return "||".join(parts)
+        value, values = _sqlite(name, kind)
+        template += ("{" if n == 0 else ",") + f'"{name}":' + value
+        arguments += values
+    return f"printf('{template}}}',{','.join(arguments)})"
 
 
 class CanonicalRow(NamedTuple):
@@ -85,7 +100,7 @@ def canonical_rows(session: Session, *, batch_rows: int = 20_000) -> Iterator[Ca
                "ORDER BY sequence").execution_options(stream_results=True, yield_per=batch_rows)
     result = session.connection().execute(sql)
     try:
-        for partition in result.partitions():
+        for partition in result.partitions(batch_rows):
             yield from map(CanonicalRow._make, partition)
     finally:
         result.close()

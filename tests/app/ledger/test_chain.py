@@ -136,7 +136,7 @@ def test_signed_checkpoints_catch_entries_removed_from_the_end(session, world, t
 #: Document references a JSON encoder must treat with care: quotes, backslashes, control characters,
 #: non-ASCII (kept as is), characters JSON leaves alone (DEL, U+2028), and a slash.
 AWKWARD_REFERENCES = ['运单 WB-2026-001', 'INV "7"', "C:\\docs\\1", "line\nbreak\ttab\r\x01\x1f",
-                      "\x7f\u2028/é", "", None]
+                      "\x7f\u2028/é", "100% %s %d", "", None]
 
 
 def test_the_database_renders_exactly_the_canonical_form(session, world):
@@ -158,7 +158,7 @@ def test_the_database_renders_exactly_the_canonical_form(session, world):
                        Output("W-1", world.chemical.id, Decimal("0.001"), waste=True)], occurred_at=utcnow())
     entries = list(session.scalars(select(LedgerEntry).order_by(LedgerEntry.sequence)))
     rendered = list(canonical_rows(session, batch_rows=3))
-    assert [r.sequence for r in rendered] == [e.sequence for e in entries] and len(entries) == 12
+    assert [r.sequence for r in rendered] == [e.sequence for e in entries] and len(entries) == 13
     for entry, row in zip(entries, rendered):
         assert row.canonical.encode() == canonical_form({n: getattr(entry, n) for n in CANONICAL_FIELDS})
         assert (row.previous_hash, row.hash) == (entry.previous_hash, entry.hash)
