@@ -9,10 +9,10 @@ from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import or_
 
 from app.api._paging import page_of
-from app.api.movements.schemas import EntryOut, MovementIn, MovementQuery, PostingOut
+from app.api.movements.schemas import EntryOut, MovementBatchIn, MovementIn, MovementQuery, PostingOut
 from app.auth import allow, current_user
 from app.extensions import db
-from app.services.ledger.movements import post_movement
+from app.services.ledger.movements import post_movement, post_movements
 from app.services.ledger.queries import acting_for, visible_entries
 from models import Batch, EntryKind, LedgerEntry, Role
 
@@ -56,3 +56,19 @@ class Movements(MethodView):
         """
         actor = acting_for(current_user(), data.pop("enterprise_id", None))
         return {"entries": post_movement(db.session, actor, data)}
+
+
+@blp.route("/batch")
+class MovementBatch(MethodView):
+    @allow(Role.ADMIN, Role.ENTERPRISE)
+    @blp.arguments(MovementBatchIn)
+    @blp.response(201, PostingOut)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Post up to 1,000 movements in order, in one transaction: all of them, or none.
+
+        Each item is a movement as for ``POST /movements`` (without ``enterprise_id``, which the batch names
+        once) and sees the items before it. The first item that fails rolls the whole batch back; its error
+        paths name it (``items.3.quantity``). The entries come back in chain order.
+        """
+        actor = acting_for(current_user(), data.get("enterprise_id"))
+        return {"entries": post_movements(db.session, actor, data["items"])}

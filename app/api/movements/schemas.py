@@ -51,6 +51,21 @@ class MovementIn(_Amount):
     outputs = ma.fields.List(ma.fields.Nested(OutputIn), validate=validate.Length(max=100))
 
 
+class MovementItemIn(MovementIn):
+    """One posting of a batch: a movement without ``enterprise_id`` (the batch names it once)."""
+
+    class Meta:
+        exclude = ("enterprise_id",)
+
+
+class MovementBatchIn(ma.Schema):
+    """Up to 1,000 postings for one enterprise, posted in order in one transaction: all of them or none."""
+
+    enterprise_id = ma.fields.UUID(metadata={"description": "the enterprise an administrator posts for"})
+    items = ma.fields.List(ma.fields.Nested(MovementItemIn), required=True,
+                           validate=validate.Length(min=1, max=1000))
+
+
 class EntryOut(ma.Schema):
     id = ma.fields.UUID()
     sequence = ma.fields.Integer()

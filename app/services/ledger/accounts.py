@@ -1,29 +1,50 @@
 """Finding (and on first use opening) the accounts entries move quantities between.
 
 Called only inside a ledger transaction, which holds the chain lock: two postings never race to open the
-same account (the partial unique indexes would refuse the second anyway).
+same account (the partial unique indexes would refuse the second anyway). Within one transaction each
+account and batch is looked up once (:mod:`~app.services.ledger.context`); new rows get their ids at once,
+so a posting needs no flush to know them.
 """
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from contextlib import nullcontext
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound, ValidationFailed
+from app.services.ledger.context import transaction_state
 from models import Account, AccountKind, Batch, Boundary, Enterprise, Site
+
+
+def _remembered(session: Session, key: tuple[Any, ...], find: Callable[[], Account]) -> Account:
+    state = transaction_state(session)
+    if state is None:
+        return find()
+    account = state.accounts.get(key)
+    if account is None:
+        account = state.accounts[key] = find()
+    return account
 
 
 def site_account(session: Session, site_id: uuid.UUID, *, field: str = "site_id") -> Account:
     site = session.get(Site, site_id)
     if site is None or not site.active:
         raise ValidationFailed(f"No active site {site_id}.", errors={field: ["unknown or inactive site"]})
-    account = session.scalars(select(Account).where(Account.kind == AccountKind.SITE,
-                                                    Account.site_id == site_id)).one_or_none()
-    if account is None:
-        account = Account(kind=AccountKind.SITE, enterprise_id=site.enterprise_id, site_id=site_id)
-        session.add(account)
-    return account
+
+    def find() -> Account:
+        account = session.scalars(select(Account).where(Account.kind == AccountKind.SITE,
+                                                        Account.site_id == site_id)).one_or_none()
+        if account is None:
+            account = Account(id=uuid.uuid4(), kind=AccountKind.SITE, enterprise_id=site.enterprise_id,
+                              site_id=site_id)
+            session.add(account)
+        return account
+
+    return _remembered(session, (AccountKind.SITE, site_id), find)
 
 
 def own_site_account(session: Session, enterprise_id: uuid.UUID, site_id: uuid.UUID) -> Account:
@@ -37,33 +58,47 @@ def own_site_account(session: Session, enterprise_id: uuid.UUID, site_id: uuid.U
 def transit_account(session: Session, carrier_id: uuid.UUID, reference: str, *,
                     waybill_id: uuid.UUID | None = None, create: bool = True) -> Account:
     """The account of what *carrier_id* carries under *reference* (vehicle plate or waybill number)."""
-    account = session.scalars(select(Account).where(
-        Account.kind == AccountKind.TRANSIT, Account.enterprise_id == carrier_id, Account.reference == reference,
-    )).one_or_none()
-    if account is not None:
+    def find() -> Account:
+        account = session.scalars(select(Account).where(
+            Account.kind == AccountKind.TRANSIT, Account.enterprise_id == carrier_id, Account.reference == reference,
+        )).one_or_none()
+        if account is not None:
+            return account
+        if not create:
+            raise NotFound(f"Nothing was loaded for transit under '{reference}'.")
+        if session.get(Enterprise, carrier_id) is None:
+            raise ValidationFailed(f"No enterprise {carrier_id}.", errors={"carrier_id": ["unknown enterprise"]})
+        account = Account(id=uuid.uuid4(), kind=AccountKind.TRANSIT, enterprise_id=carrier_id, reference=reference,
+                          waybill_id=waybill_id)
+        session.add(account)
         return account
-    if not create:
-        raise NotFound(f"Nothing was loaded for transit under '{reference}'.")
-    if session.get(Enterprise, carrier_id) is None:
-        raise ValidationFailed(f"No enterprise {carrier_id}.", errors={"carrier_id": ["unknown enterprise"]})
-    account = Account(kind=AccountKind.TRANSIT, enterprise_id=carrier_id, reference=reference,
-                      waybill_id=waybill_id)
-    session.add(account)
-    return account
+
+    return _remembered(session, (AccountKind.TRANSIT, carrier_id, reference), find)
 
 
 def boundary_account(session: Session, enterprise_id: uuid.UUID, boundary: Boundary) -> Account:
-    account = session.scalars(select(Account).where(
-        Account.kind == AccountKind.BOUNDARY, Account.enterprise_id == enterprise_id, Account.boundary == boundary,
-    )).one_or_none()
-    if account is None:
-        account = Account(kind=AccountKind.BOUNDARY, enterprise_id=enterprise_id, boundary=boundary)
-        session.add(account)
-    return account
+    def find() -> Account:
+        account = session.scalars(select(Account).where(
+            Account.kind == AccountKind.BOUNDARY, Account.enterprise_id == enterprise_id,
+            Account.boundary == boundary,
+        )).one_or_none()
+        if account is None:
+            account = Account(id=uuid.uuid4(), kind=AccountKind.BOUNDARY, enterprise_id=enterprise_id,
+                              boundary=boundary)
+            session.add(account)
+        return account
+
+    return _remembered(session, (AccountKind.BOUNDARY, enterprise_id, boundary), find)
 
 
 def batch_by_code(session: Session, code: str, *, field: str = "batch") -> Batch:
-    batch = session.scalars(select(Batch).where(Batch.code == code)).one_or_none()
+    state = transaction_state(session)
+    batch = state.batches.get(code) if state is not None else None
     if batch is None:
-        raise ValidationFailed(f"No batch '{code}'.", errors={field: ["unknown batch"]})
+        with session.no_autoflush if state is not None else nullcontext():  # its new batches are remembered
+            batch = session.scalars(select(Batch).where(Batch.code == code)).one_or_none()
+        if batch is None:
+            raise ValidationFailed(f"No batch '{code}'.", errors={field: ["unknown batch"]})
+        if state is not None:
+            state.batches[code] = batch
     return batch

@@ -10,18 +10,21 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, case, func, select, type_coerce, union_all
+from sqlalchemy import (
+    BigInteger, ColumnElement, Select, Subquery, Uuid, bindparam, case, func, select, type_coerce, union_all,
+)
 from sqlalchemy.orm import Session
 
 from models import LedgerEntry
-from models.types import Quantity
+from models.types import Quantity, TZDateTime
 
 ZERO = Decimal("0.000")
 
 
 def movements(*, account_ids: Iterable[uuid.UUID] | None = None, batch_ids: Iterable[uuid.UUID] | None = None,
-              as_of: dt.datetime | None = None) -> Subquery:
+              as_of: dt.datetime | None = None, up_to_sequence: int | None = None) -> Subquery:
     """(account_id, batch_id, occurred_at, sequence, delta): one row per entry and side, filtered early."""
     sides = []
     for account, sign in ((LedgerEntry.to_account_id, 1), (LedgerEntry.from_account_id, -1)):
@@ -34,6 +37,8 @@ def movements(*, account_ids: Iterable[uuid.UUID] | None = None, batch_ids: Iter
             stmt = stmt.where(LedgerEntry.batch_id.in_(list(batch_ids)))
         if as_of is not None:
             stmt = stmt.where(LedgerEntry.occurred_at <= as_of)
+        if up_to_sequence is not None:
+            stmt = stmt.where(LedgerEntry.sequence <= up_to_sequence)
         sides.append(stmt)
     return union_all(*sides).subquery("movements")
 
@@ -66,6 +71,33 @@ def balance(session: Session, account_id: uuid.UUID, batch_id: uuid.UUID, *,
             as_of: dt.datetime | None = None) -> Decimal:
     moves = movements(account_ids=[account_id], batch_ids=[batch_id], as_of=as_of)
     return session.scalar(select(_quantity(func.coalesce(func.sum(moves.c.delta), 0)))) or ZERO
+
+
+def _position_statement() -> Select[Any]:
+    """:func:`position` as one prepared statement (bound per call): built and compiled once."""
+    moves = movements(account_ids=[bindparam("account_id", type_=Uuid())],
+                      batch_ids=[bindparam("batch_id", type_=Uuid())],
+                      up_to_sequence=bindparam("up_to_sequence", type_=BigInteger()))
+    return select(_quantity(func.coalesce(func.sum(moves.c.delta), 0)),
+                  type_coerce(func.max(moves.c.occurred_at), TZDateTime()))
+
+
+_POSITION = _position_statement()
+_NO_LIMIT = 2**62
+
+
+def position(session: Session, account_id: uuid.UUID, batch_id: uuid.UUID, *,
+             up_to_sequence: int | None = None) -> tuple[Decimal, dt.datetime | None]:
+    """The balance over all entries of (account, batch) and the time of the latest one (None: no entries);
+    only entries up to *up_to_sequence* when given.
+
+    When a spend is at or after that time, no later running balance exists and :func:`available` is just
+    the balance: one aggregate over the two (account, batch) indexes, no window.
+    """
+    total, latest = session.execute(_POSITION, {
+        "account_id": account_id, "batch_id": batch_id,
+        "up_to_sequence": _NO_LIMIT if up_to_sequence is None else up_to_sequence}).one()
+    return total or ZERO, latest
 
 
 def available(session: Session, account_id: uuid.UUID, batch_id: uuid.UUID, at: dt.datetime) -> Decimal:

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.services.ledger.canonical_sql import canonical_rows
 from models import LedgerEntry
 from models.ledger import GENESIS_HASH
 
@@ -37,7 +38,6 @@ CANONICAL_FIELDS = (
 )
 #: Any fixed 64-bit key: the advisory lock that serialises appends on PostgreSQL.
 _CHAIN_LOCK_KEY = 0x4C4544474552  # "LEDGER"
-VERIFY_BATCH_ROWS = 10_000
 
 
 def _canonical_value(value: Any) -> Any:
@@ -86,9 +86,11 @@ def chain_head(session: Session) -> ChainHead:
     return ChainHead(row.sequence, row.hash) if row else ChainHead(0, GENESIS_HASH)
 
 
-def append(session: Session, entries: Iterable[LedgerEntry]) -> list[LedgerEntry]:
-    """Number, chain and add *entries* after the current head (the caller holds :func:`lock_chain`)."""
-    head = chain_head(session)
+def append(session: Session, entries: Iterable[LedgerEntry], *, head: ChainHead | None = None,
+           flush: bool = True) -> list[LedgerEntry]:
+    """Number, chain and add *entries* after *head* (default: the current head; the caller holds
+    :func:`lock_chain`). With ``flush=False`` they are written at the next flush (autoflush or commit)."""
+    head = head or chain_head(session)
     appended = []
     for entry in entries:
         entry.id = entry.id or uuid.uuid4()
@@ -98,7 +100,8 @@ def append(session: Session, entries: Iterable[LedgerEntry]) -> list[LedgerEntry
         head = ChainHead(entry.sequence, entry.hash)
         appended.append(entry)
     session.add_all(appended)
-    session.flush()
+    if flush:
+        session.flush()
     return appended
 
 
@@ -117,20 +120,30 @@ class Verification:
 
 
 def verify_chain(session: Session) -> Verification:
-    """Recompute every hash in one streaming pass; stop at the first entry that does not match."""
-    columns = [getattr(LedgerEntry, name) for name in (*CANONICAL_FIELDS, "hash")]
-    rows = session.execute(select(*columns).order_by(LedgerEntry.sequence).execution_options(
-        yield_per=VERIFY_BATCH_ROWS))
+    """Recompute every hash in one streaming pass; stop at the first entry that does not match.
+
+    The database renders each entry's canonical form (:mod:`~app.services.ledger.canonical_sql`) and
+    Python hashes it; an entry whose rendered form does not confirm its hash is rechecked with
+    :func:`canonical_form` from its typed values, which decides.
+    """
     previous = ChainHead(0, GENESIS_HASH)
-    for row in rows:
-        values = row._mapping
-        reason = _mismatch(values, previous)
-        if reason:
-            rows.close()
-            bad = {"sequence": values["sequence"], "id": str(values["id"]), "reason": reason}
-            return Verification(False, previous.sequence, previous.sequence, previous.hash, bad)
-        previous = ChainHead(values["sequence"], values["hash"])
+    sha256 = hashlib.sha256
+    rows = canonical_rows(session)
+    for sequence, previous_hash, stored_hash, canonical in rows:
+        if (sequence != previous.sequence + 1 or previous_hash != previous.hash
+                or sha256(canonical.encode()).hexdigest() != stored_hash):
+            reason = _mismatch(_typed_row(session, sequence), previous)
+            if reason:
+                rows.close()
+                bad = {"sequence": sequence, "id": str(_typed_row(session, sequence)["id"]), "reason": reason}
+                return Verification(False, previous.sequence, previous.sequence, previous.hash, bad)
+        previous = ChainHead(sequence, stored_hash)
     return Verification(True, previous.sequence, previous.sequence, previous.hash)
+
+
+def _typed_row(session: Session, sequence: int) -> Mapping[str, Any]:
+    columns = [getattr(LedgerEntry, name) for name in (*CANONICAL_FIELDS, "hash")]
+    return session.execute(select(*columns).where(LedgerEntry.sequence == sequence)).one()._mapping
 
 
 def _mismatch(values: Mapping[str, Any], previous: ChainHead) -> str | None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
 from app.services.ledger.chain import (
-    CANONICAL_FIELDS, VERIFY_BATCH_ROWS, Verification, canonical_form, chain_head, verify_chain,
+    CANONICAL_FIELDS, Verification, canonical_form, chain_head, verify_chain,
 )
 from app.services.ledger.merkle import inclusion_path, merkle_root, root_from_path
 from app.services.ledger.posting import ledger_transaction
@@ -99,27 +99,18 @@ def verify_ledger(session: Session) -> Verification:
     """The chain (:func:`~app.services.ledger.chain.verify_chain`), then every signed checkpoint against it.
 
     The checkpoints catch what the chain alone cannot: entries removed from the end, or the whole chain
-    rewritten and re-hashed after a checkpoint was signed. One streaming pass over the entry hashes.
+    rewritten and re-hashed after a checkpoint was signed. Each checkpoint reads the hashes of its own range
+    (the unique ``sequence`` index), so entries no checkpoint covers are read once only, by the chain pass.
     """
     chain = verify_chain(session)
     checkpoints = list(session.scalars(select(Checkpoint).order_by(Checkpoint.first_sequence)))
-    hashes = session.execute(select(LedgerEntry.sequence, LedgerEntry.hash).order_by(LedgerEntry.sequence)
-                             .execution_options(yield_per=VERIFY_BATCH_ROWS))
-    pending = iter(hashes)
-    row = next(pending, None)
     for checked, checkpoint in enumerate(checkpoints):
-        covered = []
-        while row is not None and row.sequence <= checkpoint.last_sequence:
-            if row.sequence >= checkpoint.first_sequence:
-                covered.append(row.hash)
-            row = next(pending, None)
-        problem = _checkpoint_problem(checkpoint, covered)
+        problem = _checkpoint_problem(checkpoint, _hashes(session, checkpoint.first_sequence,
+                                                          checkpoint.last_sequence))
         if problem:
-            hashes.close()
             bad = {"id": str(checkpoint.id), "first_sequence": checkpoint.first_sequence,
                    "last_sequence": checkpoint.last_sequence, "reason": problem}
             return dataclasses.replace(chain, ok=False, checkpoints_checked=checked, bad_checkpoint=bad)
-    hashes.close()
     return dataclasses.replace(chain, checkpoints_checked=len(checkpoints))
 
 

@@ -32,6 +32,7 @@ from app.services.ledger.accounts import (
     batch_by_code, boundary_account, own_site_account, site_account, transit_account,
 )
 from app.services.ledger.balances import balance
+from app.services.ledger.context import transaction_state
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
 from models import Batch, Boundary, Chemical, EntryKind, LedgerEntry
 
@@ -42,16 +43,33 @@ _SINKS = {EntryKind.CONSUME: Boundary.CONSUMED, EntryKind.DISPOSE: Boundary.DISP
 
 def new_batch(session: Session, *, code: str, chemical_id: uuid.UUID, producer_id: uuid.UUID,
               produced_at: dt.datetime, quantity: Decimal, field: str = "code") -> Batch:
-    """A batch entering the ledger; its code must be new and its chemical known."""
-    if session.scalar(select(Batch.id).where(Batch.code == code)) is not None:
+    """A batch entering the ledger; its code must be new and its chemical known.
+
+    The batches this transaction created are remembered (:mod:`~app.services.ledger.context`), so the
+    check for an existing code needs no flush of what the transaction wrote so far.
+    """
+    state = transaction_state(session)
+    if _code_taken(session, code, remembered=state.batches if state is not None else None):
         raise Conflict(f"Batch code '{code}' is already in use.", errors={field: ["already in use"]})
     chemical = session.get(Chemical, chemical_id)
     if chemical is None or not chemical.active:
         raise ValidationFailed(f"No active chemical {chemical_id}.", errors={"chemical_id": ["unknown chemical"]})
-    batch = Batch(code=code, chemical_id=chemical_id, producer_id=producer_id, produced_at=produced_at,
-                  quantity=quantity)
+    batch = Batch(id=uuid.uuid4(), code=code, chemical_id=chemical_id, producer_id=producer_id,
+                  produced_at=produced_at, quantity=quantity)
     session.add(batch)
+    if state is not None:
+        state.batches[code] = batch
+        state.new_batch_ids.add(batch.id)
     return batch
+
+
+def _code_taken(session: Session, code: str, *, remembered: dict[str, Batch] | None) -> bool:
+    if remembered is None:
+        return session.scalar(select(Batch.id).where(Batch.code == code)) is not None
+    if code in remembered:
+        return True
+    with session.no_autoflush:  # every batch this transaction created is in *remembered*
+        return session.scalar(select(Batch.id).where(Batch.code == code)) is not None
 
 
 def introduce(session: Session, actor: Actor, *, kind: EntryKind, code: str, chemical_id: uuid.UUID,

@@ -1,19 +1,21 @@
 """One entry point for a posting described as plain data (the HTTP ``movements`` resource, scripts).
 
 :func:`post_movement` checks that the fields its kind needs are there, converts the stated quantities to kg
-(``units.py``) and calls the use case for the kind.
+(``units.py``) and calls the use case for the kind. :func:`post_movements` posts many in one ledger
+transaction: one chain lock, one commit, every rule checked for each in order, all or nothing.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.errors import ValidationFailed
+from app.errors import DomainError, ValidationFailed
 from app.services.ledger import lifecycle
-from app.services.ledger.posting import Actor
+from app.services.ledger.context import transaction_state
+from app.services.ledger.posting import Actor, ledger_transaction
 from app.services.ledger.transform import Input, Output, transform
 from app.services.ledger.units import to_kilograms
 from models import EntryKind, LedgerEntry
@@ -95,3 +97,36 @@ def post_movement(session: Session, actor: Actor, data: dict[str, Any]) -> list[
         raise ValidationFailed(f"A '{kind}' movement needs {', '.join(missing)}.",
                                errors={f: [f"required for '{kind}'"] for f in missing})
     return _HANDLERS[kind](session, actor, kind, data)
+
+
+#: The most postings one batch may carry (the HTTP form is bounded the same).
+MAX_BATCH = 1000
+
+
+def post_movements(session: Session, actor: Actor, items: Sequence[dict[str, Any]]) -> list[LedgerEntry]:
+    """Post every movement of *items* in order, in one ledger transaction: all of them, or none.
+
+    Each item sees the ones before it (a batch produced by item 0 may be spent by item 1). The first item
+    that breaks a rule rolls everything back; its error names it, e.g. ``items.3.quantity``.
+    """
+    if not items or len(items) > MAX_BATCH:
+        raise ValidationFailed(f"A batch carries 1 to {MAX_BATCH} movements; got {len(items)}.",
+                               errors={"items": [f"between 1 and {MAX_BATCH} movements"]})
+    entries: list[LedgerEntry] = []
+    with ledger_transaction(session):
+        state = transaction_state(session)
+        if state is not None:
+            state.defer_flush = True
+        for n, data in enumerate(items):
+            try:
+                entries += post_movement(session, actor, data)
+            except DomainError as error:
+                raise _of_item(error, n) from error
+    return entries
+
+
+def _of_item(error: DomainError, n: int) -> DomainError:
+    """*error* as raised by item *n*: same class, status and code; its field paths under ``items.n``."""
+    errors = {f"items.{n}.{field}": messages for field, messages in (error.errors or {}).items()}
+    return type(error)(f"Movement {n}: {error.detail}", errors=errors or {f"items.{n}": [error.detail]},
+                       code=error.code)

@@ -31,7 +31,8 @@ from app.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from app.services import unit_of_work
 from app.services.ledger import chain
 from app.services.ledger.authorisation import authorise_posting
-from app.services.ledger.balances import available
+from app.services.ledger.balances import available, position
+from app.services.ledger.context import Position, TransactionState, close_state, open_state, transaction_state
 from models import Account, Batch, EntryKind, LedgerEntry, LineageRole
 from models.types import utcnow
 
@@ -68,11 +69,22 @@ class LedgerBusy(DomainError):
 
 @contextmanager
 def ledger_transaction(session: Session) -> Iterator[Session]:
-    """One unit of work holding the chain lock from its first read to its commit."""
+    """One unit of work holding the chain lock from its first read to its commit.
+
+    Nested inside another (a batch of postings, :func:`~app.services.ledger.movements.post_movements`), it
+    joins the outer one: the outer transaction holds the lock and commits or rolls back all of it.
+    """
+    if transaction_state(session) is not None:
+        yield session
+        return
     try:
         with unit_of_work(session):
-            chain.lock_chain(session)
-            yield session
+            open_state(session)
+            try:
+                chain.lock_chain(session)
+                yield session
+            finally:
+                close_state(session)
     except OperationalError as error:
         if "database is locked" not in str(error.orig):
             raise
@@ -83,26 +95,38 @@ def record(session: Session, actor: Actor, legs: Sequence[Leg], *, occurred_at: 
            document_ref: str | None = None, transformation_id: uuid.UUID | None = None,
            reverses: LedgerEntry | None = None) -> list[LedgerEntry]:
     """Check the rules for *legs* and append them as entries (inside :func:`ledger_transaction`)."""
+    state = transaction_state(session)
+    if state is None:  # a caller outside a ledger transaction: the rules still hold, nothing is remembered
+        state = TransactionState()
     check_time(occurred_at)
     for leg in legs:
         if leg.quantity <= 0:
             raise ValidationFailed("Quantities must be > 0.", errors={"quantity": ["must be > 0"]})
     for activity, chemical_id in sorted({(leg.kind.value, leg.batch.chemical_id) for leg in legs}, key=str):
-        authorise_posting(session, enterprise_id=actor.enterprise_id, activity=activity,
-                          chemical_id=chemical_id, on=occurred_at.date())
-    session.flush()  # accounts opened by the use case get their ids
-    _check_spends(session, actor, legs, occurred_at, owner_check=reverses is None)
+        permit = (actor.enterprise_id, activity, chemical_id, occurred_at.date())
+        if permit not in state.authorised:
+            authorise_posting(session, enterprise_id=actor.enterprise_id, activity=activity,
+                              chemical_id=chemical_id, on=occurred_at.date())
+            state.authorised.add(permit)
+    if any(row.id is None for leg in legs for row in (leg.batch, leg.source, leg.target)):
+        session.flush()  # rows opened without an id get theirs
+    _check_spends(session, state, actor, legs, occurred_at, owner_check=reverses is None)
+    recorded_at = utcnow()
     entries = [
         LedgerEntry(
             kind=leg.kind, batch_id=leg.batch.id, quantity=leg.quantity, from_account_id=leg.source.id,
-            to_account_id=leg.target.id, occurred_at=occurred_at, recorded_at=utcnow(), actor_id=actor.user_id,
+            to_account_id=leg.target.id, occurred_at=occurred_at, recorded_at=recorded_at, actor_id=actor.user_id,
             enterprise_id=actor.enterprise_id, document_ref=document_ref,
             reverses_id=reverses.id if reverses else None,
             transformation_id=transformation_id if leg.role else None, lineage_role=leg.role,
         )
         for leg in legs
     ]
-    return chain.append(session, entries)
+    _read_head(session, state)
+    appended = chain.append(session, entries, head=state.head, flush=not state.defer_flush)
+    state.head = chain.ChainHead(appended[-1].sequence, appended[-1].hash) if appended else state.head
+    _follow(state, appended)
+    return appended
 
 
 def check_time(occurred_at: dt.datetime) -> None:
@@ -113,8 +137,8 @@ def check_time(occurred_at: dt.datetime) -> None:
                                errors={"occurred_at": ["must not be in the future"]})
 
 
-def _check_spends(session: Session, actor: Actor, legs: Sequence[Leg], at: dt.datetime, *,
-                  owner_check: bool) -> None:
+def _check_spends(session: Session, state: TransactionState, actor: Actor, legs: Sequence[Leg], at: dt.datetime,
+                  *, owner_check: bool) -> None:
     spent: dict[tuple[Account, Batch], Decimal] = defaultdict(Decimal)
     for leg in legs:
         if leg.source.holds_stock:
@@ -123,10 +147,59 @@ def _check_spends(session: Session, actor: Actor, legs: Sequence[Leg], at: dt.da
         if owner_check and account.enterprise_id != actor.enterprise_id:
             raise PermissionDenied(f"The acting enterprise does not hold the {account.kind} account it would "
                                    f"spend batch {batch.code} from.", code="not_account_holder")
-        have = available(session, account.id, batch.id, at)
+        have = _available(session, state, account.id, batch.id, at)
         if have < quantity:
             raise Conflict(
                 f"Insufficient balance: {have} kg of batch {batch.code} available in the {account.kind} account "
                 f"at {at.isoformat()} (including what later entries already took), {quantity} kg requested.",
                 code="insufficient_balance",
             )
+
+
+def _available(session: Session, state: TransactionState, account_id: uuid.UUID, batch_id: uuid.UUID,
+               at: dt.datetime) -> Decimal:
+    """:func:`~app.services.ledger.balances.available`, answered from the holding's position when it can be.
+
+    A spend at or after the holding's latest entry (the common case) may take the whole balance; a
+    back-dated one asks the full query (after a flush), which also weighs every later running balance.
+    The position is read once per transaction, as of the head before it, and then followed in memory.
+    """
+    key = (account_id, batch_id)
+    known = state.positions.get(key)
+    if known is None:
+        _read_head(session, state)
+        if batch_id in state.new_batch_ids:
+            total, latest = Decimal("0.000"), None
+        else:
+            with session.no_autoflush:
+                total, latest = position(session, account_id, batch_id, up_to_sequence=state.start_sequence)
+        known = state.positions[key] = Position(total, latest)
+        if key in state.own:
+            _move(known, state.own[key].total, state.own[key].latest)
+    if known.latest is None or at >= known.latest:
+        return known.total
+    session.flush()
+    return available(session, account_id, batch_id, at)
+
+
+def _read_head(session: Session, state: TransactionState) -> None:
+    """The chain head as the transaction found it (before its first append): read once."""
+    if state.head is None:
+        state.head = chain.chain_head(session)
+        state.start_sequence = state.head.sequence
+
+
+def _move(known: Position, delta: Decimal, at: dt.datetime | None) -> None:
+    known.total += delta
+    if at is not None:
+        known.latest = at if known.latest is None else max(known.latest, at)
+
+
+def _follow(state: TransactionState, entries: Sequence[LedgerEntry]) -> None:
+    """Keep what the transaction did to each holding, and the remembered positions, true after *entries*."""
+    for entry in entries:
+        for account_id, delta in ((entry.to_account_id, entry.quantity), (entry.from_account_id, -entry.quantity)):
+            key = (account_id, entry.batch_id)
+            _move(state.own.setdefault(key, Position(Decimal("0.000"), None)), delta, entry.occurred_at)
+            if key in state.positions:
+                _move(state.positions[key], delta, entry.occurred_at)

@@ -25,6 +25,8 @@ def to_kilograms(value: Decimal | int | str, unit: str, density_kg_per_l: Decima
     Raises ValidationFailed (422) naming *field*, ``unit`` or ``density_kg_per_l`` for a non-positive
     quantity, an unknown unit, a unit that is neither a mass nor a volume, or a volume without a density.
     """
+    if unit == "kg" and isinstance(value, (Decimal, int)) and Decimal(value).is_finite():
+        return _rounded_positive(Decimal(value), value, unit, field)  # kg already: pint would multiply by 1
     ureg = _registry()
     try:
         amount = ureg.Quantity(Decimal(str(value)), unit)
@@ -40,7 +42,11 @@ def to_kilograms(value: Decimal | int | str, unit: str, density_kg_per_l: Decima
     else:
         raise ValidationFailed(f"'{unit}' is not a unit of mass or volume.",
                                errors={"unit": ["not a mass or volume"]})
-    kilograms = Decimal(mass.to("kg").magnitude).quantize(_GRAM, rounding=ROUND_HALF_EVEN)
+    return _rounded_positive(Decimal(mass.to("kg").magnitude), value, unit, field)
+
+
+def _rounded_positive(kilograms: Decimal, value: Decimal | int | str, unit: str, field: str) -> Decimal:
+    kilograms = kilograms.quantize(_GRAM, rounding=ROUND_HALF_EVEN)
     if kilograms <= 0:
         raise ValidationFailed(f"The quantity must be at least a gram; got {value} {unit}.",
                                errors={field: ["must be > 0 (at least 1 g)"]})

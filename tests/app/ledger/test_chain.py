@@ -131,3 +131,35 @@ def test_signed_checkpoints_catch_entries_removed_from_the_end(session, world, t
     result = verify_ledger(session)
     assert not result.ok and result.first_bad is None
     assert result.bad_checkpoint["last_sequence"] == 4 and "removed" in result.bad_checkpoint["reason"]
+
+
+#: Document references a JSON encoder must treat with care: quotes, backslashes, control characters,
+#: non-ASCII (kept as is), characters JSON leaves alone (DEL, U+2028), and a slash.
+AWKWARD_REFERENCES = ['运单 WB-2026-001', 'INV "7"', "C:\\docs\\1", "line\nbreak\ttab\r\x01\x1f",
+                      "\x7f\u2028/é", "100% %s %d", "", None]
+
+
+def test_the_database_renders_exactly_the_canonical_form(session, world):
+    from app.services.ledger.canonical_sql import canonical_rows
+    from app.services.ledger.chain import CANONICAL_FIELDS
+    from app.services.ledger.transform import Output, transform
+    from app.services.ledger.transform import Input as TransformInput
+
+    produce(session, world, "B-1", "100", document_ref="生产记录-1")
+    for n, ref in enumerate(AWKWARD_REFERENCES):
+        lifecycle.retire(session, world.as_producer, kind=EntryKind.CONSUME, batch_code="B-1",
+                         site_id=world.plant.id, quantity=Decimal("1.5") + n, occurred_at=utcnow(),
+                         document_ref=ref)
+    consumed = session.scalars(select(LedgerEntry).where(LedgerEntry.kind == EntryKind.CONSUME)).first()
+    lifecycle.reverse(session, world.as_producer, entry_id=consumed.id, occurred_at=utcnow())
+    transform(session, world.as_producer, site_id=world.plant.id,
+              inputs=[TransformInput("B-1", Decimal("12.345"))],
+              outputs=[Output("P-1", world.chemical.id, Decimal("1234567.891")),
+                       Output("W-1", world.chemical.id, Decimal("0.001"), waste=True)], occurred_at=utcnow())
+    entries = list(session.scalars(select(LedgerEntry).order_by(LedgerEntry.sequence)))
+    rendered = list(canonical_rows(session, batch_rows=3))
+    assert [r.sequence for r in rendered] == [e.sequence for e in entries] and len(entries) == 13
+    for entry, row in zip(entries, rendered):
+        assert row.canonical.encode() == canonical_form({n: getattr(entry, n) for n in CANONICAL_FIELDS})
+        assert (row.previous_hash, row.hash) == (entry.previous_hash, entry.hash)
+    assert {e.lineage_role for e in entries} > {None} and any(e.reverses_id for e in entries)
