@@ -37,6 +37,13 @@ class DomainError(Exception):
             self.code = code
 
 
+class MalformedBody(DomainError):
+    """A body that is not what its Content-Type says (a view that parses its own body raises this)."""
+
+    status = 400
+    code = "malformed_json"
+
+
 class Unauthenticated(DomainError):
     status = 401
     code = "unauthenticated"

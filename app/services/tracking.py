@@ -20,7 +20,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
+from app.errors import Conflict, MalformedBody, PermissionDenied, ValidationFailed
 from app.services import unit_of_work
 from app.services.corridors import trip_geojson
 from app.services.waybills.service import get_waybill
@@ -33,11 +33,6 @@ from routing.tracks import track_from_frame
 
 MAX_FIXES = 10_000
 CLOCK_SKEW = dt.timedelta(seconds=60)
-
-
-class MalformedBody(DomainError):
-    status = 400
-    code = "malformed_json"
 
 
 class TooManyFixes(ValidationFailed):
