@@ -85,9 +85,8 @@ def _load_corridor(session: Session) -> None:
 
 def _told(session: Session) -> dict[str, list[str]]:
     """What an earlier load posted: the demo firms' batches and the waybills they shipped."""
-    batches = session.scalars(select(Batch.code).where(Batch.producer_id.in_(
-        select(Enterprise.id).where(Enterprise.uscc.in_(FIRM_KEYS.values())))).order_by(Batch.produced_at, Batch.code))
-    trips = session.scalars(select(Waybill.id).where(
-        Waybill.shipper_id.in_(select(Enterprise.id).where(Enterprise.uscc.in_(FIRM_KEYS.values()))))
-        .order_by(Waybill.created_at))
+    firms = select(Enterprise.id).where(Enterprise.uscc.in_(FIRM_KEYS.values()))
+    batches = session.scalars(select(Batch.code).where(Batch.producer_id.in_(firms))
+                              .order_by(Batch.produced_at, Batch.code))
+    trips = session.scalars(select(Waybill.id).where(Waybill.shipper_id.in_(firms)).order_by(Waybill.created_at))
     return {"batches": list(batches), "waybills": [str(w) for w in trips]}

@@ -20,6 +20,7 @@ from models import Batch, Chemical, ControlLevel, Enterprise, EnterpriseRole, Pe
 from models.catalogue import class_covers
 from models.fleet import CrewRole
 from models.ledger import Account, AccountKind
+from models.types import utcnow
 from models.waybills import Waybill, WaybillLine, WaybillVersion
 
 #: Fields a waybill must have before it may be submitted (drafts may leave them empty).
@@ -66,7 +67,7 @@ def check_submission(session: Session, waybill: Waybill, version: WaybillVersion
     if version.departure_earliest and version.departure_latest \
             and version.departure_earliest > version.departure_latest:
         found.error("departure_latest", "must not be before departure_earliest")
-    trip = (version.departure_earliest or dt.datetime.now(dt.timezone.utc)).date()
+    trip = (version.departure_earliest or utcnow()).date()
     lines = _load_lines(session, version, found)
     records = _Records.load(session, waybill, version)
     _check_parties(records, waybill, version, found)
@@ -237,7 +238,7 @@ def _check_stock(session: Session, version: WaybillVersion, lines: list[LoadedLi
     wanted: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
     for item in lines:
         wanted[item.batch.id] += item.line.quantity_kg or Decimal(0)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = utcnow()
     have_by_batch = {batch_id: available(session, account.id, batch_id, now) if account else Decimal(0)
                      for batch_id in wanted}  # once per batch, however many lines draw on it
     for item in lines:
