@@ -1,4 +1,5 @@
 """SQLAlchemy models. No Flask import and no I/O beyond the session (DESIGN.md)."""
+from models.alerts import Alert, AlertChange, AlertEvent, AlertKind, AlertState, Severity
 from models.base import Base
 from models.catalogue import Chemical, ControlLevel
 from models.corridors import Corridor, Zone, ZoneRule
@@ -18,5 +19,5 @@ __all__ = [
     "Chemical", "ControlLevel", "Corridor", "CrewRole", "Department", "EntryKind", "Enterprise", "EnterpriseRole",
     "LedgerEntry", "LineageRole", "Permit", "PermitKind", "Person", "Role", "Site", "SiteKind", "User", "Vehicle",
     "VehicleKind", "Waybill", "WaybillEvent", "WaybillLine", "WaybillStatus", "WaybillVersion", "Zone", "ZoneRule",
-    "GpsFix", "IdempotencyKey",
+    "GpsFix", "IdempotencyKey", "Alert", "AlertChange", "AlertEvent", "AlertKind", "AlertState", "Severity",
 ]
