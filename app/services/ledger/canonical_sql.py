@@ -4,8 +4,9 @@
 microseconds of Decimal, datetime, UUID and json work per entry). To verify hundreds of thousands of entries
 a second, :func:`canonical_rows` has the database render the very same text straight from the stored columns
 (UUIDs hyphenated, quantities with three decimals, UTC times with microseconds and ``+00:00``, JSON string
-escaping for the document reference, ``null`` for absent values) and streams raw rows, no ORM objects; Python
-only encodes and hashes. The equality of both forms is a test (``tests/app/ledger/test_chain.py``).
+escaping for the document reference, ``null`` for absent values) as UTF-8 bytes, a range of entries at a time,
+as plain rows, no ORM objects; Python only hashes. The equality of both forms is a test
+(``tests/app/ledger/test_chain.py``).
 
 The text is only trusted to confirm a hash. Whenever it does not (a tampered row, or a value stored in some
 unusual form), the caller rechecks that entry with :func:`~app.services.ledger.chain.canonical_form`, which
@@ -13,11 +14,9 @@ decides; so the verdict is always the canonical form's.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import NamedTuple
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, text
 
 #: The keys of the canonical JSON object, sorted, and how each value is rendered (see the module docstring).
 _FIELDS = (
@@ -90,17 +89,18 @@ class CanonicalRow(NamedTuple):
     sequence: int
     previous_hash: str
     hash: str
-    canonical: str
+    canonical: bytes  # UTF-8
 
 
-def canonical_rows(session: Session, *, batch_rows: int = 20_000) -> Iterator[CanonicalRow]:
-    """(sequence, previous_hash, hash, canonical text) of every entry in chain order, streamed."""
-    dialect = session.get_bind().dialect.name
-    sql = text(f"SELECT sequence, previous_hash, hash, {_canonical_sql(dialect)} FROM ledger_entries "
-               "ORDER BY sequence").execution_options(stream_results=True, yield_per=batch_rows)
-    result = session.connection().execute(sql)
-    try:
-        for partition in result.partitions(batch_rows):
-            yield from map(CanonicalRow._make, partition)
-    finally:
-        result.close()
+def _as_utf8(dialect: str) -> str:
+    """The canonical text as UTF-8 bytes, so the verifier hashes what it receives as is."""
+    if dialect == "postgresql":
+        return f"convert_to({_canonical_sql(dialect)}, 'UTF8')"
+    return f"CAST({_canonical_sql(dialect)} AS BLOB)"  # SQLite keeps text as UTF-8: the cast keeps the bytes
+
+
+def canonical_rows(connection: Connection, first: int, last: int) -> list[CanonicalRow]:
+    """(sequence, previous_hash, hash, canonical form) of the entries *first*..*last*, in chain order."""
+    sql = text(f"SELECT sequence, previous_hash, hash, {_as_utf8(connection.dialect.name)} FROM ledger_entries "
+               "WHERE sequence BETWEEN :first AND :last ORDER BY sequence")
+    return [CanonicalRow._make(row) for row in connection.execute(sql, {"first": first, "last": last})]

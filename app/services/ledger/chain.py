@@ -9,11 +9,10 @@ Canonical form (what the SHA-256 of an entry is computed over), stable across ba
 - UUIDs as lowercase hyphenated strings; enums by value; absent values as ``null``; the sequence as a number.
 
 ``hash = sha256(canonical).hexdigest()``; the first entry's ``previous_hash`` is 64 zeros. Anyone can
-recompute it from an export of the table.
+recompute it from an export of the table; ``verification.py`` does so for the whole chain.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import enum
 import hashlib
@@ -24,10 +23,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
-from app.services.ledger.canonical_sql import canonical_rows
 from models import LedgerEntry
 from models.ledger import GENESIS_HASH
 
@@ -79,7 +77,7 @@ class ChainHead:
     hash: str
 
 
-def chain_head(session: Session) -> ChainHead:
+def chain_head(session: Session | Connection) -> ChainHead:
     row = session.execute(
         select(LedgerEntry.sequence, LedgerEntry.hash).order_by(LedgerEntry.sequence.desc()).limit(1)
     ).first()
@@ -103,54 +101,3 @@ def append(session: Session, entries: Iterable[LedgerEntry], *, head: ChainHead 
     if flush:
         session.flush()
     return appended
-
-
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    entries_checked: int
-    head_sequence: int
-    head_hash: str
-    first_bad: dict[str, Any] | None = None
-    checkpoints_checked: int = 0
-    bad_checkpoint: dict[str, Any] | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-def verify_chain(session: Session) -> Verification:
-    """Recompute every hash in one streaming pass; stop at the first entry that does not match.
-
-    The database renders each entry's canonical form (:mod:`~app.services.ledger.canonical_sql`) and
-    Python hashes it; an entry whose rendered form does not confirm its hash is rechecked with
-    :func:`canonical_form` from its typed values, which decides.
-    """
-    previous = ChainHead(0, GENESIS_HASH)
-    sha256 = hashlib.sha256
-    rows = canonical_rows(session)
-    for sequence, previous_hash, stored_hash, canonical in rows:
-        if (sequence != previous.sequence + 1 or previous_hash != previous.hash
-                or sha256(canonical.encode()).hexdigest() != stored_hash):
-            reason = _mismatch(_typed_row(session, sequence), previous)
-            if reason:
-                rows.close()
-                bad = {"sequence": sequence, "id": str(_typed_row(session, sequence)["id"]), "reason": reason}
-                return Verification(False, previous.sequence, previous.sequence, previous.hash, bad)
-        previous = ChainHead(sequence, stored_hash)
-    return Verification(True, previous.sequence, previous.sequence, previous.hash)
-
-
-def _typed_row(session: Session, sequence: int) -> Mapping[str, Any]:
-    columns = [getattr(LedgerEntry, name) for name in (*CANONICAL_FIELDS, "hash")]
-    return session.execute(select(*columns).where(LedgerEntry.sequence == sequence)).one()._mapping
-
-
-def _mismatch(values: Mapping[str, Any], previous: ChainHead) -> str | None:
-    if values["sequence"] != previous.sequence + 1:
-        return f"sequence {values['sequence']} follows {previous.sequence}: entries are missing"
-    if values["previous_hash"] != previous.hash:
-        return "previous_hash does not match the hash of the entry before"
-    if entry_hash(values) != values["hash"]:
-        return "the stored hash does not match the entry's content: the entry was altered"
-    return None
