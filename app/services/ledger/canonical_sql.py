@@ -14,9 +14,9 @@ decides; so the verdict is always the canonical form's.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Sequence
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Row, text
 
 #: The keys of the canonical JSON object, sorted, and how each value is rendered (see the module docstring).
 _FIELDS = (
@@ -53,43 +53,33 @@ def _sqlite(column: str, kind: str) -> tuple[str, list[str]]:
 _NULLABLE = {"reverses_id", "transformation_id", "lineage_role", "document_ref"}
 
 
-def _postgresql(column: str, kind: str) -> str:
-    if kind == "uuid":
-        value = f"{column}::text"
-    elif kind == "time":
-        value = f"to_char({column} AT TIME ZONE 'UTC','YYYY-MM-DD\"T\"HH24:MI:SS.US')||'+00:00'"
-    elif kind == "quantity":  # numeric(18,3) renders its three decimals
-        value = f"{column}::text"
-    elif kind == "string":
-        return f"coalesce(to_json({column})::text,'null')"
-    elif kind == "number":
-        return f"{column}::text"
-    else:
-        value = f"{column}::text"
-    return f"coalesce('\"'||{value}||'\"','null')"
+def _postgresql(column: str, kind: str) -> tuple[str, list[str]]:
+    """(template, [value]) of one value: the value's SQL goes where the template says ``%s``. Quotes and
+    suffixes of values never NULL live in the template, so the whole form is few ``||`` of long literals."""
+    if kind == "string":
+        return "%s", [f"coalesce(to_json({column})::text,'null')"]
+    if kind == "number":
+        return "%s", [f"{column}::text"]
+    if kind == "time":
+        return '"%s+00:00"', [f"to_char({column} AT TIME ZONE 'UTC','YYYY-MM-DD\"T\"HH24:MI:SS.US')"]
+    value = f"{column}::text"  # uuid, enum, hex; a numeric(18,3) quantity prints its three decimals
+    if column in _NULLABLE:
+        return "%s", [f"coalesce('\"'||{value}||'\"','null')"]
+    return '"%s"', [value]
 
 
 def _canonical_sql(dialect: str) -> str:
-    if dialect == "postgresql":
-        parts = []
-        for n, (name, kind) in enumerate(_FIELDS):
-            parts.append("'" + ("{" if n == 0 else ",") + f'"{name}":' + "'")
-            parts.append(_postgresql(name, kind))
-        parts.append("'}'")
-        return "||".join(parts)
+    render = _postgresql if dialect == "postgresql" else _sqlite
     template, arguments = "", []
     for n, (name, kind) in enumerate(_FIELDS):
-        value, values = _sqlite(name, kind)
+        value, values = render(name, kind)
         template += ("{" if n == 0 else ",") + f'"{name}":' + value
         arguments += values
-    return f"printf('{template}}}',{','.join(arguments)})"
-
-
-class CanonicalRow(NamedTuple):
-    sequence: int
-    previous_hash: str
-    hash: str
-    canonical: bytes  # UTF-8
+    template += "}"
+    if dialect == "postgresql":
+        literals = [f"'{literal}'" for literal in template.split("%s")]
+        return "||".join(part for pair in zip(literals, [*arguments, ""]) for part in pair if part)
+    return f"printf('{template}',{','.join(arguments)})"
 
 
 def _as_utf8(dialect: str) -> str:
@@ -99,8 +89,15 @@ def _as_utf8(dialect: str) -> str:
     return f"CAST({_canonical_sql(dialect)} AS BLOB)"  # SQLite keeps text as UTF-8: the cast keeps the bytes
 
 
-def canonical_rows(connection: Connection, first: int, last: int) -> list[CanonicalRow]:
-    """(sequence, previous_hash, hash, canonical form) of the entries *first*..*last*, in chain order."""
-    sql = text(f"SELECT sequence, previous_hash, hash, {_as_utf8(connection.dialect.name)} FROM ledger_entries "
-               "WHERE sequence BETWEEN :first AND :last ORDER BY sequence")
-    return [CanonicalRow._make(row) for row in connection.execute(sql, {"first": first, "last": last})]
+#: (sequence, previous_hash, hash, canonical form as UTF-8 bytes)
+CanonicalRow = Row[tuple[int, str, str, bytes]]
+
+
+def canonical_rows(connection: Connection, first: int, last: int) -> Sequence[CanonicalRow]:
+    """(sequence, previous_hash, hash, canonical) of the entries *first*..*last*, in chain order.
+
+    Fetched all at once: the drivers build a whole result's rows in C, but a row at a time in Python.
+    """
+    sql = text(f"SELECT sequence, previous_hash, hash, {_as_utf8(connection.dialect.name)} AS canonical "
+               "FROM ledger_entries WHERE sequence BETWEEN :first AND :last ORDER BY sequence")
+    return connection.execute(sql, {"first": first, "last": last}).all()
