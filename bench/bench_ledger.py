@@ -14,7 +14,7 @@ Steps, on each backend:
 3. a downstream tree of 10,102 entries through the same service (a batch split into 50, each split into 20,
    each of those moved, sold, consumed, lost and disposed of), then ``trace`` of its root as JSON
    (best and median of 5, each on a fresh session);
-4. ``verify_ledger`` over the whole ledger.
+4. ``verify_ledger`` over the whole ledger, its ranges read by one thread per CPU (the default).
 
 Usage: ``python bench/bench_ledger.py [--entries N] [--postings N] [--batch-size N] [--only sqlite|postgresql]``.
 The default is 200,000 entries (about a minute per backend); ``--entries 1000000`` is the issue's size.
@@ -46,6 +46,7 @@ from app.services.ledger.checkpoints import verify_ledger  # noqa: E402
 from app.services.ledger.movements import post_movements  # noqa: E402
 from app.services.ledger.posting import ledger_transaction  # noqa: E402
 from app.services.ledger.trace import as_json, trace  # noqa: E402
+from app.services.ledger.verification import WORKERS  # noqa: E402
 from models import Batch, Boundary, EntryKind, LedgerEntry  # noqa: E402
 from models.engine import make_engine  # noqa: E402
 from models.types import utcnow  # noqa: E402
@@ -218,7 +219,7 @@ def main() -> None:
                       f" ({args.postings:,} postings); {f['single']:,.0f}/s one transaction each\n"
                       f"{'':<10} trace     {best:>9,.0f} ms best, {median:,.0f} ms median"
                       f" ({f['tree_entries']:,} entries in the tree, posted in {f['tree_s']:.1f} s)\n"
-                      f"{'':<10} verify    {f['verify']:>9,.0f} entries/s", flush=True)
+                      f"{'':<10} verify    {f['verify']:>9,.0f} entries/s ({WORKERS} threads)", flush=True)
         finally:
             if server is not None:
                 server.stop()
