@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from app import migrate  # noqa: E402
 from app.services.ledger import lifecycle  # noqa: E402
 from app.services.ledger.accounts import boundary_account, site_account  # noqa: E402
-from app.services.ledger.chain import chain_head, entry_hash  # noqa: E402
+from app.services.ledger.chain import batch_identity, chain_head, entry_hash  # noqa: E402
 from app.services.ledger.checkpoints import verify_ledger  # noqa: E402
 from app.services.ledger.movements import post_movements  # noqa: E402
 from app.services.ledger.posting import ledger_transaction  # noqa: E402
@@ -78,13 +78,14 @@ def fill(session: Session, world: World, count: int) -> None:
                             "chemical_id": world.chemical.id, "producer_id": enterprise, "produced_at": at,
                             "quantity": Decimal(ENTRIES_PER_BATCH * 100), "created_at": at})
             kind, source, target, kg = EntryKind.PRODUCE, produced.id, plant.id, Decimal(ENTRIES_PER_BATCH * 100)
+            identity = batch_identity(batches[-1])
         else:
-            kind, source, target, kg = EntryKind.CONSUME, plant.id, consumed.id, Decimal(100)
+            kind, source, target, kg, identity = EntryKind.CONSUME, plant.id, consumed.id, Decimal(100), None
         row = {"id": uuid.uuid4(), "sequence": head.sequence + 1, "kind": kind, "batch_id": batch_id,
                "quantity": kg, "from_account_id": source, "to_account_id": target, "occurred_at": at,
                "recorded_at": at, "actor_id": actor, "enterprise_id": enterprise,
                "document_ref": f"HIST-{n}" if n % 7 == 0 else None, "reverses_id": None, "transformation_id": None,
-               "lineage_role": None, "previous_hash": head.hash}
+               "lineage_role": None, "previous_hash": head.hash, "batch_identity": identity}
         row["hash"] = entry_hash(row)
         head = type(head)(row["sequence"], row["hash"])
         entries.append(row)

@@ -18,14 +18,19 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, Row, text
 
-#: The keys of the canonical JSON object, sorted, and how each value is rendered (see the module docstring).
+#: The keys of an entry's canonical JSON object, sorted, and how each value is rendered (module docstring).
 _FIELDS = (
-    ("actor_id", "uuid"), ("batch_id", "uuid"), ("document_ref", "string"), ("enterprise_id", "uuid"),
+    ("actor_id", "uuid"), ("batch_id", "uuid"), ("batch_identity", "optional"), ("document_ref", "string"),
+    ("enterprise_id", "uuid"),
     ("from_account_id", "uuid"), ("id", "uuid"), ("kind", "enum"), ("lineage_role", "enum"),
     ("occurred_at", "time"), ("previous_hash", "hex"), ("quantity", "quantity"), ("recorded_at", "time"),
     ("reverses_id", "uuid"), ("sequence", "number"), ("to_account_id", "uuid"), ("transformation_id", "uuid"),
 )
 
+
+#: The same for a batch's identity (``chain.batch_form``).
+_BATCH_FIELDS = (("chemical_id", "uuid"), ("code", "string"), ("id", "uuid"), ("produced_at", "time"),
+                 ("producer_id", "uuid"), ("quantity", "quantity"))
 
 _UUID = "%.8s-%.4s-%.4s-%.4s-%s"
 
@@ -68,12 +73,17 @@ def _postgresql(column: str, kind: str) -> tuple[str, list[str]]:
     return '"%s"', [value]
 
 
-def _canonical_sql(dialect: str) -> str:
+def _canonical_sql(dialect: str, fields: tuple[tuple[str, str], ...] = _FIELDS) -> str:
+    """The SQL expression printing *fields* of the row in scope as a canonical JSON object."""
     render = _postgresql if dialect == "postgresql" else _sqlite
-    template, arguments = "", []
-    for n, (name, kind) in enumerate(_FIELDS):
+    template, arguments = "{", []
+    for name, kind in fields:
+        if kind == "optional":  # key and value, or nothing at all (the same SQL on both backends)
+            template += "%s"
+            arguments.append(f"coalesce(',\"{name}\":\"'||{name}||'\"','')")
+            continue
         value, values = render(name, kind)
-        template += ("{" if n == 0 else ",") + f'"{name}":' + value
+        template += ("" if template == "{" else ",") + f'"{name}":' + value
         arguments += values
     template += "}"
     if dialect == "postgresql":
@@ -82,22 +92,28 @@ def _canonical_sql(dialect: str) -> str:
     return f"printf('{template}',{','.join(arguments)})"
 
 
-def _as_utf8(dialect: str) -> str:
+def _as_utf8(dialect: str, fields: tuple[tuple[str, str], ...]) -> str:
     """The canonical text as UTF-8 bytes, so the verifier hashes what it receives as is."""
     if dialect == "postgresql":
-        return f"convert_to({_canonical_sql(dialect)}, 'UTF8')"
-    return f"CAST({_canonical_sql(dialect)} AS BLOB)"  # SQLite keeps text as UTF-8: the cast keeps the bytes
+        return f"convert_to({_canonical_sql(dialect, fields)}, 'UTF8')"
+    return f"CAST({_canonical_sql(dialect, fields)} AS BLOB)"  # SQLite text is UTF-8: the cast keeps the bytes
 
 
-#: (sequence, previous_hash, hash, canonical form as UTF-8 bytes)
-CanonicalRow = Row[tuple[int, str, str, bytes]]
+#: (sequence, previous_hash, hash, canonical form, batch_identity, batch form); forms as UTF-8 bytes, the
+#: batch's only where the entry holds a batch identity.
+CanonicalRow = Row[tuple[int, str, str, bytes, str | None, bytes | None]]
 
 
 def canonical_rows(connection: Connection, first: int, last: int) -> Sequence[CanonicalRow]:
-    """(sequence, previous_hash, hash, canonical) of the entries *first*..*last*, in chain order.
+    """The entries *first*..*last* in chain order, their canonical forms printed, with their batch's
+    (identity) form where they hold its identity.
 
     Fetched all at once: the drivers build a whole result's rows in C, but a row at a time in Python.
     """
-    sql = text(f"SELECT sequence, previous_hash, hash, {_as_utf8(connection.dialect.name)} AS canonical "
+    dialect = connection.dialect.name
+    # Inside the subquery the batch's columns are in scope; the CASE keeps it to the few entries that need it.
+    batch = f"(SELECT {_as_utf8(dialect, _BATCH_FIELDS)} FROM batches WHERE batches.id = ledger_entries.batch_id)"
+    sql = text(f"SELECT sequence, previous_hash, hash, {_as_utf8(dialect, _FIELDS)} AS canonical, batch_identity, "
+               f"CASE WHEN batch_identity IS NULL THEN NULL ELSE {batch} END AS batch_form "
                "FROM ledger_entries WHERE sequence BETWEEN :first AND :last ORDER BY sequence")
     return connection.execute(sql, {"first": first, "last": last}).all()

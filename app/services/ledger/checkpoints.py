@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
-from app.services.ledger.chain import CANONICAL_FIELDS, canonical_form, chain_head
+from app.services.ledger.chain import canonical_form, chain_head, entry_values
 from app.services.ledger.merkle import inclusion_path, merkle_root, root_from_path
 from app.services.ledger.posting import ledger_transaction
 from app.services.ledger.verification import WORKERS, Verification, verify_chain
@@ -126,7 +126,7 @@ def prove(session: Session, entry_id: uuid.UUID) -> dict[str, Any]:
     hashes = _hashes(session, checkpoint.first_sequence, checkpoint.last_sequence)
     return {
         "entry": {"id": str(entry.id), "sequence": entry.sequence, "hash": entry.hash,
-                  "canonical": canonical_form({n: getattr(entry, n) for n in CANONICAL_FIELDS}).decode()},
+                  "canonical": canonical_form(entry_values(entry)).decode()},
         "path": inclusion_path(hashes, entry.sequence - checkpoint.first_sequence),
         "checkpoint": {"first_sequence": checkpoint.first_sequence, "last_sequence": checkpoint.last_sequence,
                        "merkle_root": checkpoint.merkle_root, "signed_message": signed_message(checkpoint),

@@ -2,9 +2,10 @@
 
 Each entry stores the hash of the entry before it, so a range of the chain can be checked on its own,
 starting from the stored hash of the entry just before the range: an entry fails when its sequence does not
-follow that entry's, when its ``previous_hash`` is not that entry's hash, or when the SHA-256 of its
-canonical form is not its stored hash. Every entry is held to the same tests as in one sequential pass, so
-the first failing entry of the first range that has one is the entry a sequential pass would name.
+follow that entry's, when its ``previous_hash`` is not that entry's hash, when the SHA-256 of its canonical
+form is not its stored hash, or when it holds a batch identity its batch no longer matches. Every entry is
+held to the same tests as in one sequential pass, so the first failing entry of the first range that has
+one is the entry a sequential pass would name.
 
 Ranges are read by ``workers`` threads, each on its own connection. The time goes into the database
 rendering the canonical form (:mod:`~app.services.ledger.canonical_sql`) and into SHA-256; SQLite releases
@@ -33,8 +34,10 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from app.services.ledger.canonical_sql import CanonicalRow, canonical_rows
-from app.services.ledger.chain import CANONICAL_FIELDS, ChainHead, chain_head, entry_hash
-from models import LedgerEntry
+from app.services.ledger.chain import (
+    BATCH_FIELDS, CANONICAL_FIELDS, OPTIONAL_FIELDS, ChainHead, batch_identity, chain_head, entry_hash,
+)
+from models import Batch, LedgerEntry
 from models.ledger import GENESIS_HASH
 
 #: Entries per range: one query each, held in memory (about a kilobyte an entry) while it is checked.
@@ -124,31 +127,44 @@ _hexdigest = methodcaller("hexdigest")
 
 
 def _all_confirmed(rows: Sequence[CanonicalRow], previous: ChainHead) -> bool:
-    """Whether every row follows the one before and its printed form hashes to its hash, tested on whole
-    columns at once (C loops, no per-row Python); any doubt is left to :func:`_first_failure`."""
-    sequences, previous_hashes, hashes, canonical = zip(*rows)
+    """Whether every row follows the one before, its printed form hashes to its hash and its batch's form (if
+    it holds a batch identity) to that identity, tested on whole columns at once (C loops, no per-row
+    Python); any doubt is left to :func:`_first_failure`."""
+    sequences, previous_hashes, hashes, canonical, identities, batch_forms = zip(*rows)
     start = previous.sequence + 1
     return (sequences == tuple(range(start, start + len(rows)))
             and previous_hashes[0] == previous.hash and previous_hashes[1:] == hashes[:-1]
-            and list(map(_hexdigest, map(hashlib.sha256, canonical))) == list(hashes))
+            and list(map(_hexdigest, map(hashlib.sha256, canonical))) == list(hashes)
+            and list(map(_hexdigest, map(hashlib.sha256, filter(None, batch_forms))))
+            == list(filter(None, identities)))
 
 
 def _first_failure(connection: Connection, rows: Sequence[CanonicalRow], previous: ChainHead) -> _Outcome:
-    """Row by row: a row the printed form does not confirm is rechecked from its typed values, which decide."""
-    for sequence, previous_hash, stored_hash, canonical in rows:
+    """Row by row: a row the printed forms do not confirm is rechecked from its typed values, which decide."""
+    for sequence, previous_hash, stored_hash, canonical, identity, batch_form in rows:
         if (sequence != previous.sequence + 1 or previous_hash != previous.hash
-                or hashlib.sha256(canonical).hexdigest() != stored_hash):
-            values = _typed_row(connection, sequence)
-            reason = _mismatch(values, previous)
-            if reason:
-                return _Outcome(previous, {"sequence": sequence, "id": str(values["id"]), "reason": reason})
+                or hashlib.sha256(canonical).hexdigest() != stored_hash
+                or identity is not None and (batch_form is None
+                                             or hashlib.sha256(batch_form).hexdigest() != identity)):
+            bad = _recheck(connection, sequence, previous)
+            if bad:
+                return _Outcome(previous, bad)
         previous = ChainHead(sequence, stored_hash)
     return _Outcome(previous)
 
 
-def _typed_row(connection: Connection, sequence: int) -> Mapping[str, Any]:
-    columns = [getattr(LedgerEntry, name) for name in (*CANONICAL_FIELDS, "hash")]
-    return connection.execute(select(*columns).where(LedgerEntry.sequence == sequence)).one()._mapping
+def _recheck(connection: Connection, sequence: int, previous: ChainHead) -> dict[str, Any] | None:
+    """The entry at *sequence* checked from its typed values: what is wrong with it, or None."""
+    columns = [getattr(LedgerEntry, name) for name in (*CANONICAL_FIELDS, *OPTIONAL_FIELDS, "hash")]
+    values = connection.execute(select(*columns).where(LedgerEntry.sequence == sequence)).one()._mapping
+    reason = _mismatch(values, previous)
+    if reason is None and values["batch_identity"] is not None:
+        batch = connection.execute(select(*(getattr(Batch, name) for name in BATCH_FIELDS))
+                                   .where(Batch.id == values["batch_id"])).first()
+        if batch is None or batch_identity(batch._mapping) != values["batch_identity"]:
+            reason = ("the batch's code, chemical, producer, production time or quantity differ from the identity "
+                      "this entry holds: the batch was altered")
+    return {"sequence": sequence, "id": str(values["id"]), "reason": reason} if reason else None
 
 
 def _mismatch(values: Mapping[str, Any], previous: ChainHead) -> str | None:

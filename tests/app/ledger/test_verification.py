@@ -16,6 +16,7 @@ from app.services.ledger import lifecycle
 from app.services.ledger.verification import verify_chain
 from models import EntryKind, LedgerEntry
 from models.engine import make_engine
+from models.ledger import GENESIS_HASH
 from models.types import utcnow
 from tests.app.ledger.conftest import build_world, produce
 from tests.app.ledger.test_chain import _disable_triggers
@@ -64,6 +65,7 @@ def test_an_intact_chain_verifies_in_ranges(chain, workers):
     (["DELETE FROM ledger_entries WHERE sequence = 4"], 5, "missing", 3),  # a range starting after a gap
     (["DELETE FROM ledger_entries WHERE sequence BETWEEN 4 AND 6"], 7, "missing", 3),  # a whole range gone
     ([f"UPDATE ledger_entries SET previous_hash = '{'0' * 64}' WHERE sequence = 7"], 7, "previous_hash", 6),
+    (["UPDATE batches SET code = 'B-9'", altered(8)], 1, "batch was altered", 0),  # its identity is in entry 1
 ])
 @pytest.mark.parametrize("workers", [1, 3])
 def test_the_first_bad_entry_is_named_across_ranges(chain, workers, statements, sequence, reason, last_good):
@@ -72,5 +74,6 @@ def test_the_first_bad_entry_is_named_across_ranges(chain, workers, statements, 
     result = verify_chain(session, workers=workers, range_rows=RANGE_ROWS)
     assert not result.ok and result.first_bad["sequence"] == sequence and reason in result.first_bad["reason"]
     assert result.first_bad["id"] == str(entries[sequence - 1].id)
-    assert (result.head_sequence, result.head_hash) == (last_good, entries[last_good - 1].hash)
+    assert (result.head_sequence, result.head_hash) == (last_good, entries[last_good - 1].hash if last_good
+                                                        else GENESIS_HASH)
     assert result == verify_chain(session, workers=1, range_rows=100)  # what one sequential pass says
