@@ -119,7 +119,7 @@ def _check_range(connection: Connection, first: int, last: int) -> _Outcome:
     if not rows:
         return _Outcome(previous)
     if _all_confirmed(rows, previous):
-        return _Outcome(ChainHead(rows[-1].sequence, rows[-1].hash))
+        return _Outcome(ChainHead(rows[-1][0], rows[-1][2]))
     return _first_failure(connection, rows, previous)
 
 
@@ -134,8 +134,8 @@ def _all_confirmed(rows: Sequence[CanonicalRow], previous: ChainHead) -> bool:
     start = previous.sequence + 1
     return (sequences == tuple(range(start, start + len(rows)))
             and previous_hashes[0] == previous.hash and previous_hashes[1:] == hashes[:-1]
-            and list(map(_hexdigest, map(hashlib.sha256, canonical))) == list(hashes)
-            and list(map(_hexdigest, map(hashlib.sha256, filter(None, batch_forms))))
+            and list(map(_hexdigest, map(hashlib.sha256, map(str.encode, canonical)))) == list(hashes)
+            and list(map(_hexdigest, map(hashlib.sha256, map(str.encode, filter(None, batch_forms)))))
             == list(filter(None, identities)))
 
 
@@ -143,9 +143,9 @@ def _first_failure(connection: Connection, rows: Sequence[CanonicalRow], previou
     """Row by row: a row the printed forms do not confirm is rechecked from its typed values, which decide."""
     for sequence, previous_hash, stored_hash, canonical, identity, batch_form in rows:
         if (sequence != previous.sequence + 1 or previous_hash != previous.hash
-                or hashlib.sha256(canonical).hexdigest() != stored_hash
+                or hashlib.sha256(canonical.encode()).hexdigest() != stored_hash
                 or identity is not None and (batch_form is None
-                                             or hashlib.sha256(batch_form).hexdigest() != identity)):
+                                             or hashlib.sha256(batch_form.encode()).hexdigest() != identity)):
             bad = _recheck(connection, sequence, previous)
             if bad:
                 return _Outcome(previous, bad)

@@ -173,12 +173,11 @@ def test_the_database_renders_exactly_the_canonical_form(session, world):
                        Output("W-1", world.chemical.id, Decimal("0.001"), waste=True)], occurred_at=utcnow())
     entries = list(session.scalars(select(LedgerEntry).order_by(LedgerEntry.sequence)))
     rendered = canonical_rows(session.connection(), 1, 13) + canonical_rows(session.connection(), 14, 99)
-    assert [r.sequence for r in rendered] == [e.sequence for e in entries] and len(entries) == 13
-    for entry, row in zip(entries, rendered):
-        assert row.canonical == canonical_form(entry_values(entry))
-        assert (row.previous_hash, row.hash, row.batch_identity) == (entry.previous_hash, entry.hash,
-                                                                     entry.batch_identity)
+    assert [r[0] for r in rendered] == [e.sequence for e in entries] and len(entries) == 13
+    for entry, (_, previous_hash, stored_hash, canonical, identity, form) in zip(entries, rendered):
+        assert canonical.encode() == canonical_form(entry_values(entry))
+        assert (previous_hash, stored_hash, identity) == (entry.previous_hash, entry.hash, entry.batch_identity)
         batch = {name: getattr(entry.batch, name) for name in BATCH_FIELDS}
-        assert row.batch_form == (batch_form(batch) if entry.batch_identity else None)
+        assert form == (batch_form(batch).decode() if entry.batch_identity else None)
     assert {e.lineage_role for e in entries} > {None} and any(e.reverses_id for e in entries)
     assert sum(1 for e in entries if e.batch_identity) == 3  # B-1 produced, two outputs of the transformation
