@@ -14,7 +14,7 @@ Steps, on each backend:
 3. a downstream tree of 10,102 entries through the same service (a batch split into 50, each split into 20,
    each of those moved, sold, consumed, lost and disposed of), then ``trace`` of its root as JSON
    (best and median of 5, each on a fresh session);
-4. ``verify_ledger`` over the whole ledger, its ranges read by one thread per CPU (the default).
+4. ``verify_ledger`` over the whole ledger, its ranges read by the default number of threads.
 
 Usage: ``python bench/bench_ledger.py [--entries N] [--postings N] [--batch-size N] [--only sqlite|postgresql]``.
 The default is 200,000 entries (about a minute per backend); ``--entries 1000000`` is the issue's size.

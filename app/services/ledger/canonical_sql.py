@@ -14,6 +14,8 @@ decides; so the verdict is always the canonical form's.
 """
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 from sqlalchemy import Connection
 
 #: The keys of an entry's canonical JSON object, sorted, and how each value is rendered (module docstring).
@@ -95,22 +97,58 @@ def _canonical_sql(dialect: str, fields: tuple[tuple[str, str], ...] = _FIELDS) 
 CanonicalRow = tuple[int, str, str, str, str | None, str | None]
 
 
-def canonical_rows(connection: Connection, first: int, last: int) -> list[CanonicalRow]:
-    """The entries *first*..*last* in chain order, their canonical forms printed, with their batch's
-    (identity) form where they hold its identity.
+class CanonicalColumns(NamedTuple):
+    """A range's entries column by column: ``sequences`` as ``"1,2,3"``, the rest as lists, in the same order
+    (identities and batch forms only of the entries that hold a batch identity)."""
 
-    Read through the driver's own cursor, all at once: the drivers build a whole result's plain tuples in C
-    (SQLAlchemy's rows, or a row at a time, would cost as much again as the hashing).
-    """
-    dialect = connection.dialect.name
+    sequences: str
+    previous_hashes: list[str]
+    hashes: list[str]
+    canonical: list[str]
+    identities: list[str]
+    batch_forms: list[str]
+
+
+def _range_sql(dialect: str, first: int, last: int) -> str:
     # Inside the subquery the batch's columns are in scope; the CASE keeps it to the few entries that need it.
     batch = f"(SELECT {_canonical_sql(dialect, _BATCH_FIELDS)} FROM batches WHERE batches.id = ledger_entries.batch_id)"
-    sql = (f"SELECT sequence, previous_hash, hash, {_canonical_sql(dialect)}, batch_identity, "
-           f"CASE WHEN batch_identity IS NULL THEN NULL ELSE {batch} END "
-           f"FROM ledger_entries WHERE sequence BETWEEN {int(first)} AND {int(last)} ORDER BY sequence")
-    cursor = connection.connection.cursor()  # in the connection's transaction
+    return (f"SELECT sequence, previous_hash, hash, {_canonical_sql(dialect)} AS canonical, batch_identity, "
+            f"CASE WHEN batch_identity IS NULL THEN NULL ELSE {batch} END AS batch_form "
+            f"FROM ledger_entries WHERE sequence BETWEEN {int(first)} AND {int(last)} ORDER BY sequence")
+
+
+def _fetch(connection: Connection, sql: str) -> list[tuple[Any, ...]]:
+    """Through the driver's own cursor, in the connection's transaction: plain tuples built in C."""
+    cursor = connection.connection.cursor()
     try:
         cursor.execute(sql)
         return cursor.fetchall()
     finally:
         cursor.close()
+
+
+def canonical_rows(connection: Connection, first: int, last: int) -> list[CanonicalRow]:
+    """The entries *first*..*last* in chain order, their canonical forms printed, with their batch's
+    (identity) form where they hold its identity."""
+    return _fetch(connection, _range_sql(connection.dialect.name, first, last))
+
+
+def canonical_columns(connection: Connection, first: int, last: int) -> CanonicalColumns | None:
+    """The same as :func:`canonical_rows`, joined by the database into one row of long strings and split
+    here (None for no entries): no Python object per entry but its strings.
+
+    The order of an aggregate's input is the ordered subquery's in practice, not by any standard; the
+    caller checks ``sequences`` against the range before it trusts the columns.
+    """
+    dialect = connection.dialect.name
+    join, newline = ("string_agg", "chr(10)") if dialect == "postgresql" else ("group_concat", "char(10)")
+    columns = ", ".join(f"{join}({column}, {separator})" for column, separator in (
+        ("CAST(sequence AS TEXT)", "','"), ("previous_hash", "','"), ("hash", "','"),
+        ("canonical", newline), ("batch_identity", "','"), ("batch_form", newline)))
+    # A form never holds a raw newline (JSON escapes control characters): it can separate them.
+    sequences, previous, hashes, canonical, identities, forms = _fetch(
+        connection, f"SELECT {columns} FROM ({_range_sql(dialect, first, last)}) AS entries")[0]
+    if sequences is None:
+        return None
+    return CanonicalColumns(sequences, previous.split(","), hashes.split(","), canonical.split("\n"),
+                            identities.split(",") if identities else [], forms.split("\n") if forms else [])

@@ -8,9 +8,11 @@ held to the same tests as in one sequential pass, so the first failing entry of 
 one is the entry a sequential pass would name.
 
 Ranges are read by ``workers`` threads, each on its own connection. The time goes into the database
-rendering the canonical form (:mod:`~app.services.ledger.canonical_sql`) and into SHA-256; SQLite releases
-the GIL while it steps a statement and psycopg while it waits for the server, so threads keep both cores
-busy without the cost of processes.
+printing the canonical forms (:mod:`~app.services.ledger.canonical_sql`) and into SHA-256; SQLite releases
+the GIL while it steps a statement and psycopg while it waits for the server, so threads keep the CPUs busy
+without the cost of processes. A range arrives as one row of long strings joined by the database and is
+confirmed column by column (C loops over lists of strings, no Python object per entry but its strings);
+only a range with a doubt is read again row by row, to find its first failing entry.
 
 Why Python, not the database, hashes: PostgreSQL could compute ``sha256()`` and compare it server side, but
 then the verdict would come from the very system under audit (its functions, its settings). Here the
@@ -33,7 +35,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
-from app.services.ledger.canonical_sql import CanonicalRow, canonical_rows
+from app.services.ledger.canonical_sql import CanonicalColumns, CanonicalRow, canonical_columns, canonical_rows
 from app.services.ledger.chain import (
     BATCH_FIELDS, CANONICAL_FIELDS, OPTIONAL_FIELDS, ChainHead, batch_identity, chain_head, entry_hash,
 )
@@ -42,8 +44,9 @@ from models.ledger import GENESIS_HASH
 
 #: Entries per range: one query each, held in memory (about a kilobyte an entry) while it is checked.
 RANGE_ROWS = 20_000
-#: Threads reading ranges when the chain is longer than one range.
-WORKERS = os.cpu_count() or 1
+#: Threads reading ranges when the chain is longer than one range: one more than the CPUs, so that while
+#: one thread waits for the database to print a range, the CPUs still have a range's forms to hash.
+WORKERS = (os.cpu_count() or 1) + 1
 
 
 @dataclass(frozen=True)
@@ -115,28 +118,29 @@ def _check_range(connection: Connection, first: int, last: int) -> _Outcome:
     row = connection.execute(select(LedgerEntry.sequence, LedgerEntry.hash).where(LedgerEntry.sequence < first)
                              .order_by(LedgerEntry.sequence.desc()).limit(1)).first()
     previous = ChainHead(row.sequence, row.hash) if row else ChainHead(0, GENESIS_HASH)
-    rows = canonical_rows(connection, first, last)
-    if not rows:
+    columns = canonical_columns(connection, first, last)
+    if columns is None:
         return _Outcome(previous)
-    if _all_confirmed(rows, previous):
-        return _Outcome(ChainHead(rows[-1][0], rows[-1][2]))
-    return _first_failure(connection, rows, previous)
+    if _all_confirmed(columns, previous, last):
+        return _Outcome(ChainHead(last, columns.hashes[-1]))
+    return _first_failure(connection, canonical_rows(connection, first, last), previous)
 
 
 _hexdigest = methodcaller("hexdigest")
 
 
-def _all_confirmed(rows: Sequence[CanonicalRow], previous: ChainHead) -> bool:
-    """Whether every row follows the one before, its printed form hashes to its hash and its batch's form (if
-    it holds a batch identity) to that identity, tested on whole columns at once (C loops, no per-row
-    Python); any doubt is left to :func:`_first_failure`."""
-    sequences, previous_hashes, hashes, canonical, identities, batch_forms = zip(*rows)
-    start = previous.sequence + 1
-    return (sequences == tuple(range(start, start + len(rows)))
-            and previous_hashes[0] == previous.hash and previous_hashes[1:] == hashes[:-1]
-            and list(map(_hexdigest, map(hashlib.sha256, map(str.encode, canonical)))) == list(hashes)
-            and list(map(_hexdigest, map(hashlib.sha256, map(str.encode, filter(None, batch_forms)))))
-            == list(filter(None, identities)))
+def _hexdigests(texts: Iterable[str]) -> list[str]:
+    return list(map(_hexdigest, map(hashlib.sha256, map(str.encode, texts))))
+
+
+def _all_confirmed(columns: CanonicalColumns, previous: ChainHead, last: int) -> bool:
+    """Whether the entries are exactly those after *previous* up to *last*, each follows the one before, its
+    printed form hashes to its hash and its batch's form (if it holds a batch identity) to that identity:
+    tested on whole columns at once (C loops, no per-entry Python); any doubt is left to :func:`_first_failure`."""
+    return (columns.sequences == ",".join(map(str, range(previous.sequence + 1, last + 1)))
+            and columns.previous_hashes[0] == previous.hash and columns.previous_hashes[1:] == columns.hashes[:-1]
+            and _hexdigests(columns.canonical) == columns.hashes
+            and _hexdigests(columns.batch_forms) == columns.identities)
 
 
 def _first_failure(connection: Connection, rows: Sequence[CanonicalRow], previous: ChainHead) -> _Outcome:
