@@ -2,11 +2,11 @@
 
 :func:`~app.services.ledger.chain.canonical_form` builds an entry's bytes from typed Python values (a few
 microseconds of Decimal, datetime, UUID and json work per entry). To verify hundreds of thousands of entries
-a second, :func:`canonical_rows` has the database render the very same text straight from the stored columns
-(UUIDs hyphenated, quantities with three decimals, UTC times with microseconds and ``+00:00``, JSON string
-escaping for the document reference, ``null`` for absent values), a range of entries at a time, as plain rows,
-no ORM objects; Python only encodes and hashes. The equality of both forms is a test
-(``tests/app/ledger/test_chain.py``).
+a second, the database renders the very same text straight from the stored columns (UUIDs hyphenated,
+quantities with three decimals, UTC times with microseconds and ``+00:00``, JSON string escaping for the
+document reference and batch code, ``null`` for absent values), a range of entries at a time: as one row of
+long strings (:func:`joined_columns`) or as plain rows (:func:`canonical_rows`), no ORM objects; Python only
+encodes and hashes. The equality of both forms is a test (``tests/app/ledger/test_chain.py``).
 
 The text is only trusted to confirm a hash. Whenever it does not (a tampered row, or a value stored in some
 unusual form), the caller rechecks that entry with :func:`~app.services.ledger.chain.canonical_form`, which
@@ -14,19 +14,17 @@ decides; so the verdict is always the canonical form's.
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Connection
 
 #: The keys of an entry's canonical JSON object, sorted, and how each value is rendered (module docstring).
 _FIELDS = (
     ("actor_id", "uuid"), ("batch_id", "uuid"), ("batch_identity", "optional"), ("document_ref", "string"),
-    ("enterprise_id", "uuid"),
-    ("from_account_id", "uuid"), ("id", "uuid"), ("kind", "enum"), ("lineage_role", "enum"),
+    ("enterprise_id", "uuid"), ("from_account_id", "uuid"), ("id", "uuid"), ("kind", "enum"), ("lineage_role", "enum"),
     ("occurred_at", "time"), ("previous_hash", "hex"), ("quantity", "quantity"), ("recorded_at", "time"),
     ("reverses_id", "uuid"), ("sequence", "number"), ("to_account_id", "uuid"), ("transformation_id", "uuid"),
 )
-
 
 #: The same for a batch's identity (``chain.batch_form``).
 _BATCH_FIELDS = (("chemical_id", "uuid"), ("code", "string"), ("id", "uuid"), ("produced_at", "time"),
@@ -97,18 +95,6 @@ def _canonical_sql(dialect: str, fields: tuple[tuple[str, str], ...] = _FIELDS) 
 CanonicalRow = tuple[int, str, str, str, str | None, str | None]
 
 
-class CanonicalColumns(NamedTuple):
-    """A range's entries column by column: ``sequences`` as ``"1,2,3"``, the rest as lists, in the same order
-    (identities and batch forms only of the entries that hold a batch identity)."""
-
-    sequences: str
-    previous_hashes: list[str]
-    hashes: list[str]
-    canonical: list[str]
-    identities: list[str]
-    batch_forms: list[str]
-
-
 def _range_sql(dialect: str, first: int, last: int) -> str:
     # Inside the subquery the batch's columns are in scope; the CASE keeps it to the few entries that need it.
     batch = f"(SELECT {_canonical_sql(dialect, _BATCH_FIELDS)} FROM batches WHERE batches.id = ledger_entries.batch_id)"
@@ -133,22 +119,17 @@ def canonical_rows(connection: Connection, first: int, last: int) -> list[Canoni
     return _fetch(connection, _range_sql(connection.dialect.name, first, last))
 
 
-def canonical_columns(connection: Connection, first: int, last: int) -> CanonicalColumns | None:
-    """The same as :func:`canonical_rows`, joined by the database into one row of long strings and split
-    here (None for no entries): no Python object per entry but its strings.
-
-    The order of an aggregate's input is the ordered subquery's in practice, not by any standard; the
-    caller checks ``sequences`` against the range before it trusts the columns.
-    """
-    dialect = connection.dialect.name
+def columns_sql(dialect: str, first: int, last: int) -> str:
+    """The query of one row joining, in chain order, the sequences, previous hashes and hashes (``,``), the
+    canonical forms (newline), and the batch identities and batch forms of the entries holding one, of the
+    entries *first*..*last* (:func:`~app.services.ledger.range_worker.confirmed_head` checks it)."""
     join, newline = ("string_agg", "chr(10)") if dialect == "postgresql" else ("group_concat", "char(10)")
     columns = ", ".join(f"{join}({column}, {separator})" for column, separator in (
         ("CAST(sequence AS TEXT)", "','"), ("previous_hash", "','"), ("hash", "','"),
         ("canonical", newline), ("batch_identity", "','"), ("batch_form", newline)))
-    # A form never holds a raw newline (JSON escapes control characters): it can separate them.
-    sequences, previous, hashes, canonical, identities, forms = _fetch(
-        connection, f"SELECT {columns} FROM ({_range_sql(dialect, first, last)}) AS entries")[0]
-    if sequences is None:
-        return None
-    return CanonicalColumns(sequences, previous.split(","), hashes.split(","), canonical.split("\n"),
-                            identities.split(",") if identities else [], forms.split("\n") if forms else [])
+    return f"SELECT {columns} FROM ({_range_sql(dialect, first, last)}) AS entries"
+
+
+def joined_columns(connection: Connection, first: int, last: int) -> tuple[str | None, ...]:
+    """The row of :func:`columns_sql` (all None for no entries)."""
+    return _fetch(connection, columns_sql(connection.dialect.name, first, last))[0]

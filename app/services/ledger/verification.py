@@ -8,11 +8,13 @@ held to the same tests as in one sequential pass, so the first failing entry of 
 one is the entry a sequential pass would name.
 
 Ranges are read by ``workers`` threads, each on its own connection. The time goes into the database
-printing the canonical forms (:mod:`~app.services.ledger.canonical_sql`) and into SHA-256; SQLite releases
-the GIL while it steps a statement and psycopg while it waits for the server, so threads keep the CPUs busy
-without the cost of processes. A range arrives as one row of long strings joined by the database and is
-confirmed column by column (C loops over lists of strings, no Python object per entry but its strings);
-only a range with a doubt is read again row by row, to find its first failing entry.
+printing the canonical forms (:mod:`~app.services.ledger.canonical_sql`) and into SHA-256. A range arrives
+as one row of long strings joined by the database and is confirmed column by column
+(:func:`~app.services.ledger.range_worker.confirmed_head`); only a range with a doubt is read again row by
+row, to find its first failing entry. On PostgreSQL the printing runs in the server's processes and psycopg
+releases the GIL while it waits, so threads keep the CPUs busy. SQLite prints in the client's process and
+serialises concurrent statements there, so on SQLite each thread hands its range to a worker process of its
+own (:mod:`~app.services.ledger.range_worker` run as a script).
 
 Why Python, not the database, hashes: PostgreSQL could compute ``sha256()`` and compare it server side, but
 then the verdict would come from the very system under audit (its functions, its settings). Here the
@@ -25,20 +27,26 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+import queue
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
-from operator import methodcaller
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
-from app.services.ledger.canonical_sql import CanonicalColumns, CanonicalRow, canonical_columns, canonical_rows
+from app.services.ledger import range_worker
+from app.services.ledger.canonical_sql import CanonicalRow, canonical_rows, columns_sql, joined_columns
 from app.services.ledger.chain import (
     BATCH_FIELDS, CANONICAL_FIELDS, OPTIONAL_FIELDS, ChainHead, batch_identity, chain_head, entry_hash,
 )
+from app.services.ledger.range_worker import confirmed_head
 from models import Batch, LedgerEntry
 from models.ledger import GENESIS_HASH
 
@@ -89,18 +97,71 @@ def _ranges(last: int, size: int) -> list[tuple[int, int]]:
 
 
 def _in_parallel(engine: Engine, workers: int, range_rows: int) -> Verification:
-    def check(first: int, last: int) -> _Outcome:
-        with engine.connect() as connection:
-            return _check_range(connection, first, last)
-
     with engine.connect() as connection:
         head = chain_head(connection)
-    pool = ThreadPoolExecutor(workers, thread_name_prefix="verify")
-    try:  # the pool takes the ranges in chain order; the verdict reads the outcomes in that order
+    with ExitStack() as stack:
+        confirm = _confirm_here
+        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            confirm = stack.enter_context(_WorkerProcesses(engine.url.database, workers)).confirm
+
+        def check(first: int, last: int) -> _Outcome:
+            with engine.connect() as connection:
+                return _check_range(connection, first, last, confirm)
+
+        pool = stack.enter_context(ThreadPoolExecutor(workers, thread_name_prefix="verify"))
+        # After a failure, the ranges not started yet are not needed (exit callbacks run last in, first out).
+        stack.callback(pool.shutdown, cancel_futures=True)
+        # The pool takes the ranges in chain order; the verdict reads the outcomes in that order.
         futures = [pool.submit(check, first, last) for first, last in _ranges(head.sequence, range_rows)]
         return _verdict(future.result() for future in futures)
-    finally:
-        pool.shutdown(cancel_futures=True)  # after a failure, the ranges not started are not needed
+
+
+class _WorkerProcesses:
+    """Processes running :mod:`~app.services.ledger.range_worker` on a SQLite file, each lent to one thread
+    at a time."""
+
+    def __init__(self, database: str, count: int) -> None:
+        self._database, self._count = database, count
+        self._processes: list[subprocess.Popen[str]] = []
+        self._idle: queue.SimpleQueue[subprocess.Popen[str]] = queue.SimpleQueue()
+
+    def __enter__(self) -> _WorkerProcesses:
+        for _ in range(self._count):
+            process = subprocess.Popen([sys.executable, "-I", range_worker.__file__], text=True,
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            self._processes.append(process)
+            self._send(process, {"database": self._database})
+            self._idle.put(process)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for process in self._processes:
+            process.stdin.close()  # type: ignore[union-attr]  # the worker ends with its input
+        for process in self._processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            process.stdout.close()  # type: ignore[union-attr]
+
+    @staticmethod
+    def _send(process: subprocess.Popen[str], request: dict[str, Any]) -> None:
+        process.stdin.write(json.dumps(request) + "\n")  # type: ignore[union-attr]
+        process.stdin.flush()  # type: ignore[union-attr]
+
+    def confirm(self, connection: Connection, first: int, last: int, previous: ChainHead) -> str | None:
+        process = self._idle.get()
+        try:
+            self._send(process, {"sql": columns_sql("sqlite", first, last), "last": last,
+                                 "previous": [previous.sequence, previous.hash]})
+            reply = process.stdout.readline()  # type: ignore[union-attr]
+        finally:
+            self._idle.put(process)
+        if not reply:
+            raise RuntimeError(f"a verification worker process ended (exit status {process.poll()})")
+        head: str | None = json.loads(reply)
+        return head
 
 
 def _verdict(outcomes: Iterable[_Outcome]) -> Verification:
@@ -113,34 +174,24 @@ def _verdict(outcomes: Iterable[_Outcome]) -> Verification:
     return Verification(True, last.sequence, last.sequence, last.hash)
 
 
-def _check_range(connection: Connection, first: int, last: int) -> _Outcome:
-    """Check the entries *first*..*last* against the stored hash of the entry before them."""
+#: Confirms the entries *first*..*last* after *previous*: the hash of entry *last*, or None at any doubt.
+Confirm = Callable[[Connection, int, int, ChainHead], str | None]
+
+
+def _confirm_here(connection: Connection, first: int, last: int, previous: ChainHead) -> str | None:
+    return confirmed_head(joined_columns(connection, first, last), previous.sequence, previous.hash, last)
+
+
+def _check_range(connection: Connection, first: int, last: int, confirm: Confirm = _confirm_here) -> _Outcome:
+    """Check the entries *first*..*last* against the stored hash of the entry before them: confirmed at once
+    from the columns the database joins, or else read row by row to find the first that fails."""
     row = connection.execute(select(LedgerEntry.sequence, LedgerEntry.hash).where(LedgerEntry.sequence < first)
                              .order_by(LedgerEntry.sequence.desc()).limit(1)).first()
     previous = ChainHead(row.sequence, row.hash) if row else ChainHead(0, GENESIS_HASH)
-    columns = canonical_columns(connection, first, last)
-    if columns is None:
-        return _Outcome(previous)
-    if _all_confirmed(columns, previous, last):
-        return _Outcome(ChainHead(last, columns.hashes[-1]))
+    head = confirm(connection, first, last, previous)
+    if head is not None:
+        return _Outcome(ChainHead(last, head))
     return _first_failure(connection, canonical_rows(connection, first, last), previous)
-
-
-_hexdigest = methodcaller("hexdigest")
-
-
-def _hexdigests(texts: Iterable[str]) -> list[str]:
-    return list(map(_hexdigest, map(hashlib.sha256, map(str.encode, texts))))
-
-
-def _all_confirmed(columns: CanonicalColumns, previous: ChainHead, last: int) -> bool:
-    """Whether the entries are exactly those after *previous* up to *last*, each follows the one before, its
-    printed form hashes to its hash and its batch's form (if it holds a batch identity) to that identity:
-    tested on whole columns at once (C loops, no per-entry Python); any doubt is left to :func:`_first_failure`."""
-    return (columns.sequences == ",".join(map(str, range(previous.sequence + 1, last + 1)))
-            and columns.previous_hashes[0] == previous.hash and columns.previous_hashes[1:] == columns.hashes[:-1]
-            and _hexdigests(columns.canonical) == columns.hashes
-            and _hexdigests(columns.batch_forms) == columns.identities)
 
 
 def _first_failure(connection: Connection, rows: Sequence[CanonicalRow], previous: ChainHead) -> _Outcome:

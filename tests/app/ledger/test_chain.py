@@ -156,7 +156,7 @@ AWKWARD_REFERENCES = ['运单 WB-2026-001', 'INV "7"', "C:\\docs\\1", "line\nbre
 
 
 def test_the_database_renders_exactly_the_canonical_form(session, world):
-    from app.services.ledger.canonical_sql import canonical_columns, canonical_rows
+    from app.services.ledger.canonical_sql import canonical_rows, joined_columns
     from app.services.ledger.transform import Output, transform
     from app.services.ledger.transform import Input as TransformInput
 
@@ -181,7 +181,8 @@ def test_the_database_renders_exactly_the_canonical_form(session, world):
         assert form == (batch_form(batch).decode() if entry.batch_identity else None)
     assert {e.lineage_role for e in entries} > {None} and any(e.reverses_id for e in entries)
     assert sum(1 for e in entries if e.batch_identity) == 3  # B-1 produced, two outputs of the transformation
-    columns = canonical_columns(session.connection(), 1, 99)
-    assert columns == (",".join(str(r[0]) for r in rendered), *([r[n] for r in rendered] for n in (1, 2, 3)),
-                       *([r[n] for r in rendered if r[4]] for n in (4, 5)))
-    assert canonical_columns(session.connection(), 14, 99) is None
+    joined = [",".join(str(r[0]) for r in rendered), ",".join(r[1] for r in rendered),
+              ",".join(r[2] for r in rendered), "\n".join(r[3] for r in rendered),
+              ",".join(r[4] for r in rendered if r[4]), "\n".join(r[5] for r in rendered if r[4])]
+    assert list(joined_columns(session.connection(), 1, 99)) == joined
+    assert joined_columns(session.connection(), 14, 99) == (None,) * 6

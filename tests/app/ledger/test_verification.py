@@ -5,6 +5,7 @@ rows after switching the append-only triggers off.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.services.ledger import lifecycle
+from app.services.ledger.range_worker import confirmed_head
 from app.services.ledger.verification import verify_chain
 from models import EntryKind, LedgerEntry
 from models.engine import make_engine
@@ -77,3 +79,26 @@ def test_the_first_bad_entry_is_named_across_ranges(chain, workers, statements, 
     assert (result.head_sequence, result.head_hash) == (last_good, entries[last_good - 1].hash if last_good
                                                         else GENESIS_HASH)
     assert result == verify_chain(session, workers=1, range_rows=100)  # what one sequential pass says
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.mark.parametrize("change, confirmed", [
+    ({}, True),
+    ({0: "2,1"}, False),  # the database joined the entries in another order
+    ({0: "1,3"}, False),  # an entry missing
+    ({1: f"{GENESIS_HASH},{'0' * 64}"}, False),  # a broken link
+    ({3: '{"a":1}\n{"b":3}'}, False),  # a form that does not hash to its hash
+    ({4: _sha("batch")}, False),  # a batch form that does not hash to its identity
+    ({5: None}, False),  # an identity without its batch's form
+])
+def test_joined_columns_are_confirmed_only_when_everything_holds(change, confirmed):
+    forms = ['{"a":1}', '{"b":2}']
+    columns = ["1,2", f"{GENESIS_HASH},{_sha(forms[0])}", ",".join(map(_sha, forms)), "\n".join(forms),
+               _sha('{"batch":1}'), '{"batch":1}']
+    for index, value in change.items():
+        columns[index] = value
+    head = confirmed_head(columns, 0, GENESIS_HASH, 2)
+    assert head == (_sha(forms[1]) if confirmed else None)
