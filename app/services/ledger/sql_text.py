@@ -8,7 +8,9 @@ constructs have the database render them instead, each exactly as Python would:
   writes; PostgreSQL's ``uuid`` prints this form itself);
 - :class:`iso_text`: ``datetime.isoformat()`` of a UTC time: ``2026-01-01T08:00:00.123456+00:00``, no fraction
   when the microseconds are zero (SQLite stores ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC, see ``models/types.py``);
-- :class:`grams`: a quantity as exact integer grams (what SQLite stores), for sums without Decimal.
+- :class:`grams`: a quantity as exact integer grams (what SQLite stores), for sums without Decimal;
+- :class:`uuid_key`: an id as whatever text the database holds it in (SQLite's 32 hex digits, PostgreSQL's
+  hyphenated text), for ids that only join rows to rows in Python and are never printed.
 
 NULL stays NULL. ``tests/app/ledger/test_trace.py`` compares each with Python's rendering on both backends.
 """
@@ -34,6 +36,11 @@ class iso_text(FunctionElement[str]):
     inherit_cache = True
 
 
+class uuid_key(FunctionElement[str]):
+    type = String()
+    inherit_cache = True
+
+
 class grams(FunctionElement[int]):
     type = BigInteger()
     inherit_cache = True
@@ -54,6 +61,16 @@ def _uuid_text_sqlite(element: uuid_text, compiler: SQLCompiler, **kw: Any) -> s
     parts = ", ".join([value, *(f"substr({value}, {start})" for start in (9, 13, 17, 21))])
     # printf renders NULL as '': keep NULL NULL.
     return f"CASE WHEN {value} IS NULL THEN NULL ELSE printf('%.8s-%.4s-%.4s-%.4s-%s', {parts}) END"
+
+
+@compiles(uuid_key, "postgresql")
+def _uuid_key_postgresql(element: uuid_key, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({_argument(element, compiler, **kw)} AS TEXT)"
+
+
+@compiles(uuid_key, "sqlite")
+def _uuid_key_sqlite(element: uuid_key, compiler: SQLCompiler, **kw: Any) -> str:
+    return _argument(element, compiler, **kw)
 
 
 @compiles(iso_text, "postgresql")

@@ -4,8 +4,9 @@ where every kilogram went.
 Set-based: one recursive query per direction walks the lineage (input batch -> output batch of the same
 transformation), then one query each reads the batches, their entries and the accounts those touch.
 Batches and entries are read as plain rows holding the very text the exports print (ids, ISO times; see
-:mod:`~app.services.ledger.sql_text`) and quantities as integer grams: a 10,000-entry tree builds no UUID,
-Decimal or datetime object per entry (issue #4). Reconciliation is summed from those entries in grams: for
+:mod:`~app.services.ledger.sql_text`), quantities as integer grams, and the ids that only join rows (batch,
+accounts) as keys in whatever text the database holds them: a 10,000-entry tree builds no UUID, Decimal or
+datetime object per entry (issue #4). Reconciliation is summed from those entries in grams: for
 each batch, what came in from boundaries equals what is on hand plus what went out to boundaries.
 """
 from __future__ import annotations
@@ -20,16 +21,16 @@ from sqlalchemy import String, Uuid, func, literal, select, type_coerce
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.errors import NotFound
-from app.services.ledger.sql_text import grams, iso_text, kg_text, uuid_text
+from app.services.ledger.sql_text import grams, iso_text, kg_text, uuid_key, uuid_text
 from models import Account, AccountKind, Batch, Chemical, Enterprise, LedgerEntry, LineageRole
 
 DIRECTIONS = ("up", "down", "both")
 
 
 class TracedBatch(NamedTuple):
-    """One traced batch, as the exports print it (ids and times as text)."""
+    """One traced batch, as the exports print it (ids and times as text); ``key`` identifies it in a trace."""
 
-    id: str
+    key: str
     code: str
     chemical_id: str
     un_number: str | None
@@ -40,13 +41,14 @@ class TracedBatch(NamedTuple):
     grams: int
 
 
-_BATCH_COLUMNS = (uuid_text(Batch.id), Batch.code, uuid_text(Batch.chemical_id), Chemical.un_number,
+_BATCH_COLUMNS = (uuid_key(Batch.id), Batch.code, uuid_text(Batch.chemical_id), Chemical.un_number,
                   func.coalesce(func.nullif(Chemical.name_zh, ""), Chemical.name_en),  # name_zh or name_en
                   uuid_text(Batch.producer_id), Enterprise.name, iso_text(Batch.produced_at), grams(Batch.quantity))
 
 
 class TracedEntry(NamedTuple):
-    """One traced entry, as the exports print it (ids and times as text, enums by value)."""
+    """One traced entry, as the exports print it (ids and times as text, enums by value); its batch and
+    accounts by their keys in the trace."""
 
     sequence: int
     id: str
@@ -65,8 +67,8 @@ class TracedEntry(NamedTuple):
 
 
 _ENTRY_COLUMNS = (LedgerEntry.sequence, uuid_text(LedgerEntry.id), type_coerce(LedgerEntry.kind, String()),
-                  uuid_text(LedgerEntry.batch_id), grams(LedgerEntry.quantity), uuid_text(LedgerEntry.from_account_id),
-                  uuid_text(LedgerEntry.to_account_id), iso_text(LedgerEntry.occurred_at),
+                  uuid_key(LedgerEntry.batch_id), grams(LedgerEntry.quantity), uuid_key(LedgerEntry.from_account_id),
+                  uuid_key(LedgerEntry.to_account_id), iso_text(LedgerEntry.occurred_at),
                   iso_text(LedgerEntry.recorded_at), LedgerEntry.document_ref, uuid_text(LedgerEntry.reverses_id),
                   uuid_text(LedgerEntry.transformation_id), type_coerce(LedgerEntry.lineage_role, String()),
                   LedgerEntry.hash)
@@ -74,11 +76,11 @@ _ENTRY_COLUMNS = (LedgerEntry.sequence, uuid_text(LedgerEntry.id), type_coerce(L
 
 @dataclass
 class Trace:
-    """Everything :func:`trace` found; every mapping is keyed by the text form of the id."""
+    """Everything :func:`trace` found; every mapping is keyed by the key of the batch or account."""
 
     root: TracedBatch
     direction: str
-    relation: dict[str, str]  # batch id -> self / upstream / downstream
+    relation: dict[str, str]  # batch key -> self / upstream / downstream
     batches: dict[str, TracedBatch]
     entries: list[TracedEntry]  # in chain order
     accounts: dict[str, Account]
@@ -107,19 +109,24 @@ def trace(session: Session, code: str, direction: str = "both") -> Trace:
         related |= {b: "downstream" for b in _related(session, root_id, downstream=True)}
     if direction in ("up", "both"):
         related |= {b: "upstream" for b in _related(session, root_id, downstream=False)}
-    # Core execution: plain rows, without the ORM's per-row loading machinery.
+    # Core execution, whole results at once: the drivers build the rows in C (iterating a result fetches a row
+    # at a time), without the ORM's per-row loading machinery.
     connection = session.connection()
-    batches = {b.id: b for b in map(TracedBatch._make, connection.execute(
-        select(*_BATCH_COLUMNS).join(Chemical, Chemical.id == Batch.chemical_id)
-        .join(Enterprise, Enterprise.id == Batch.producer_id).where(Batch.id.in_(list(related)))))}
+    keys: dict[uuid.UUID, str] = {}
+    batches: dict[str, TracedBatch] = {}
+    for batch_id, *values in connection.execute(
+            select(Batch.id, *_BATCH_COLUMNS).join(Chemical, Chemical.id == Batch.chemical_id)
+            .join(Enterprise, Enterprise.id == Batch.producer_id).where(Batch.id.in_(list(related)))).all():
+        batch = TracedBatch._make(values)
+        keys[batch_id], batches[batch.key] = batch.key, batch
     entries = list(map(TracedEntry._make, connection.execute(
-        select(*_ENTRY_COLUMNS).where(LedgerEntry.batch_id.in_(list(related))).order_by(LedgerEntry.sequence))))
-    account_ids = {e.from_account_id for e in entries} | {e.to_account_id for e in entries}
-    accounts = {str(a.id): a for a in session.scalars(
-        select(Account).options(joinedload(Account.site), joinedload(Account.enterprise))
-        .where(Account.id.in_([uuid.UUID(a) for a in account_ids])))}
-    relation = {str(batch_id): kind for batch_id, kind in related.items()}
-    return Trace(batches[str(root_id)], direction, relation, batches, entries, accounts)
+        select(*_ENTRY_COLUMNS).where(LedgerEntry.batch_id.in_(list(related))).order_by(LedgerEntry.sequence)).all()))
+    account_keys = {e.from_account_id for e in entries} | {e.to_account_id for e in entries}
+    accounts = dict(session.execute(  # uuid.UUID reads both key forms
+        select(uuid_key(Account.id), Account).options(joinedload(Account.site), joinedload(Account.enterprise))
+        .where(Account.id.in_([uuid.UUID(key) for key in account_keys]))).all())
+    relation = {keys[batch_id]: kind for batch_id, kind in related.items()}
+    return Trace(batches[keys[root_id]], direction, relation, batches, entries, accounts)
 
 
 def account_label(account: Account) -> dict[str, Any]:
@@ -203,10 +210,10 @@ def as_json(result: Trace) -> dict[str, Any]:
         "batch": result.root.code,
         "direction": result.direction,
         "batches": [{
-            "code": b.code, "relation": result.relation[b.id],
+            "code": b.code, "relation": result.relation[b.key],
             "chemical": {"id": b.chemical_id, "un_number": b.un_number, "name": b.chemical_name},
             "producer": {"id": b.producer_id, "name": b.producer_name},
-            "produced_at": b.produced_at, "quantity_kg": kg_text(b.grams), **summary[b.id],
+            "produced_at": b.produced_at, "quantity_kg": kg_text(b.grams), **summary[b.key],
             # UTC ISO texts of one format sort as their times do ('+' sorts before the '.' of a fraction).
         } for b in sorted(result.batches.values(), key=lambda b: (b.produced_at, b.code))],
         "lineage": lineage(result),

@@ -10,7 +10,7 @@ from sqlalchemy import Uuid, literal, select
 
 from app.services.ledger import lifecycle
 from app.services.ledger.epcis import as_epcis
-from app.services.ledger.sql_text import grams, iso_text, kg_text, uuid_text
+from app.services.ledger.sql_text import grams, iso_text, kg_text, uuid_key, uuid_text
 from app.services.ledger.trace import account_label, as_json, trace
 from app.services.ledger.transform import Input, Output, transform
 from models import Batch, EntryKind, LedgerEntry
@@ -24,6 +24,11 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 def test_uuid_text_is_str_of_the_uuid(session, value):
     rendered = session.scalar(select(uuid_text(literal(value, Uuid()))))
     assert rendered == (None if value is None else str(value))
+
+
+def test_uuid_key_reads_back_as_the_uuid(session):
+    value = uuid.uuid4()
+    assert uuid.UUID(session.scalar(select(uuid_key(literal(value, Uuid()))))) == value
 
 
 @pytest.mark.parametrize("value", [
