@@ -14,7 +14,8 @@ Steps, on each backend:
 3. a downstream tree of 10,102 entries through the same service (a batch split into 50, each split into 20,
    each of those moved, sold, consumed, lost and disposed of), then ``trace`` of its root as JSON
    (best and median of 5, each on a fresh session);
-4. ``verify_ledger`` over the whole ledger, its ranges read by the default number of threads.
+4. ``verify_ledger`` over the whole ledger, its ranges read by the default number of threads; then again
+   once a signed checkpoint covers the whole ledger (its Merkle root is recomputed too).
 
 Usage: ``python bench/bench_ledger.py [--entries N] [--postings N] [--batch-size N] [--only sqlite|postgresql]``.
 The default is 200,000 entries (about a minute per backend); ``--entries 1000000`` is the issue's size.
@@ -35,14 +36,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import Engine, func, insert, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app import migrate  # noqa: E402
 from app.services.ledger import lifecycle  # noqa: E402
 from app.services.ledger.accounts import boundary_account, site_account  # noqa: E402
 from app.services.ledger.chain import batch_identity, chain_head, entry_hash  # noqa: E402
-from app.services.ledger.checkpoints import verify_ledger  # noqa: E402
+from app.services.ledger.checkpoints import create_checkpoint, load_signing_key, verify_ledger  # noqa: E402
 from app.services.ledger.movements import post_movements  # noqa: E402
 from app.services.ledger.posting import ledger_transaction  # noqa: E402
 from app.services.ledger.trace import as_json, trace  # noqa: E402
@@ -185,13 +186,21 @@ def bench(url: str, entries: int, postings: int, batch_size: int) -> dict[str, A
 
     figures["trace_ms"] = timed(5, traced)
     figures["tree_entries"] = len(figures.pop("document")["entries"])
+    figures["verify"] = verified(engine)
+    with Session(engine) as session, tempfile.TemporaryDirectory() as keys:
+        create_checkpoint(session, load_signing_key(Path(keys) / "signing_key"))
+    figures["verify_signed"] = verified(engine)
+    engine.dispose()
+    return figures
+
+
+def verified(engine: Engine) -> float:
+    """Entries/s of one ``verify_ledger`` (which must find the ledger intact)."""
     with Session(engine) as session:
         started = time.perf_counter()
         result = verify_ledger(session)
-        figures["verify"] = result.entries_checked / (time.perf_counter() - started)
         assert result.ok, result
-    engine.dispose()
-    return figures
+        return result.entries_checked / (time.perf_counter() - started)
 
 
 def main() -> None:
@@ -220,7 +229,8 @@ def main() -> None:
                       f" ({args.postings:,} postings); {f['single']:,.0f}/s one transaction each\n"
                       f"{'':<10} trace     {best:>9,.0f} ms best, {median:,.0f} ms median"
                       f" ({f['tree_entries']:,} entries in the tree, posted in {f['tree_s']:.1f} s)\n"
-                      f"{'':<10} verify    {f['verify']:>9,.0f} entries/s ({WORKERS} threads)", flush=True)
+                      f"{'':<10} verify    {f['verify']:>9,.0f} entries/s ({WORKERS} threads);"
+                      f" {f['verify_signed']:,.0f}/s with a signed checkpoint over them all", flush=True)
         finally:
             if server is not None:
                 server.stop()
