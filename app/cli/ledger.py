@@ -24,7 +24,7 @@ def ledger() -> None:
 @ledger.command("verify")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--workers", type=click.IntRange(min=1), default=WORKERS, show_default=True,
-              help="Threads reading ranges of the chain.")
+              help="Ranges of the chain checked at a time (threads; on SQLite, worker processes).")
 @click.pass_obj
 def verify(obj: CliContext, fmt: str, workers: int) -> None:
     """Recompute the hash chain and check the signed checkpoints; exit 1 naming the first that fails."""

@@ -185,6 +185,10 @@ def _confirm_here(connection: Connection, first: int, last: int, previous: Chain
 def _check_range(connection: Connection, first: int, last: int, confirm: Confirm = _confirm_here) -> _Outcome:
     """Check the entries *first*..*last* against the stored hash of the entry before them: confirmed at once
     from the columns the database joins, or else read row by row to find the first that fails."""
+    if connection.dialect.name == "postgresql":
+        # A range's query costs enough for PostgreSQL to JIT-compile it, about 12 ms each time, for no gain on
+        # string building: off until the end of this transaction.
+        connection.exec_driver_sql("SET LOCAL jit = off")
     row = connection.execute(select(LedgerEntry.sequence, LedgerEntry.hash).where(LedgerEntry.sequence < first)
                              .order_by(LedgerEntry.sequence.desc()).limit(1)).first()
     previous = ChainHead(row.sequence, row.hash) if row else ChainHead(0, GENESIS_HASH)
