@@ -14,8 +14,8 @@ Steps, on each backend:
 3. a downstream tree of 10,102 entries through the same service (a batch split into 50, each split into 20,
    each of those moved, sold, consumed, lost and disposed of), then ``trace`` of its root as JSON
    (best and median of 5, each on a fresh session, the process's objects frozen as ``hazledger serve`` does);
-4. ``verify_ledger`` over the whole ledger, its ranges read by the default number of threads; then again
-   once a signed checkpoint covers the whole ledger (its Merkle root is recomputed too).
+4. ``verify_ledger`` over the whole ledger, its ranges read by the default number of threads (best of 2);
+   then again once a signed checkpoint covers the whole ledger (its Merkle root is recomputed too).
 
 Usage: ``python bench/bench_ledger.py [--entries N] [--postings N] [--batch-size N] [--only sqlite|postgresql]``.
 The default is 200,000 entries (about a minute per backend); ``--entries 1000000`` is the issue's size.
@@ -192,7 +192,8 @@ def bench(url: str, entries: int, postings: int, batch_size: int) -> dict[str, A
 
     figures["trace_ms"] = timed(5, traced)
     figures["tree_entries"] = len(figures.pop("document")["entries"])
-    figures["verify"] = verified(engine)
+    # Best of two: the first full read of freshly written rows also pays for PostgreSQL's hint bits.
+    figures["verify"] = max(verified(engine), verified(engine))
     with Session(engine) as session, tempfile.TemporaryDirectory() as keys:
         create_checkpoint(session, load_signing_key(Path(keys) / "signing_key"))
     figures["verify_signed"] = verified(engine)
