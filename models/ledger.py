@@ -10,6 +10,11 @@ left it, derived by SQL from the entries, never stored. Holding accounts (a site
 never go negative; boundary accounts (produced, consumed, ...) are where quantities enter and leave the
 system, so their balances are negative for sources and positive for sinks, and all balances sum to zero.
 
+The batch's identity is part of the entries too: the entry that brings a batch in (produced, received,
+generated, or output of a transformation) holds ``batch_identity``, the SHA-256 of the batch's code,
+chemical, producer, production time and quantity (``chain.batch_identity``), so relabelling a batch breaks
+the chain at that entry (entries recorded before migration 0011 have none).
+
 Lineage is part of the entries, so it is covered by the hash chain: the entries of one transformation share
 a ``transformation_id``; those with ``lineage_role = input`` consumed the input batches, those with
 ``lineage_role = output`` produced the output batches. A split is a transformation of kind ``split``.
@@ -173,6 +178,9 @@ class LedgerEntry(AppendOnly, Base):
     lineage_role: Mapped[LineageRole | None]
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True, comment="hex SHA-256 of the canonical form")
+    batch_identity: Mapped[str | None] = mapped_column(
+        String(64), comment="hex SHA-256 of the batch's identity, on the entry that brought the batch in"
+    )
 
     batch: Mapped[Batch] = relationship()
     from_account: Mapped[Account] = relationship(foreign_keys=[from_account_id])

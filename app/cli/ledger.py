@@ -13,6 +13,7 @@ from app.extensions import db
 from app.services.ledger.checkpoints import check_proof, create_checkpoint, load_signing_key, prove, verify_ledger
 from app.services.ledger.epcis import as_epcis
 from app.services.ledger.trace import DIRECTIONS, as_json, trace
+from app.services.ledger.verification import WORKERS
 
 
 @click.group("ledger")
@@ -22,11 +23,13 @@ def ledger() -> None:
 
 @ledger.command("verify")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--workers", type=click.IntRange(min=1), default=WORKERS, show_default=True,
+              help="Ranges of the chain checked at a time (threads; on SQLite, worker processes).")
 @click.pass_obj
-def verify(obj: CliContext, fmt: str) -> None:
+def verify(obj: CliContext, fmt: str, workers: int) -> None:
     """Recompute the hash chain and check the signed checkpoints; exit 1 naming the first that fails."""
     with obj.app.app_context():
-        result = verify_ledger(db.session)
+        result = verify_ledger(db.session, workers=workers)
     if fmt == "json":
         echo_json(result.as_dict())
     elif result.ok:

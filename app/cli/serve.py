@@ -1,6 +1,8 @@
 """``hazledger serve``: the web app and API behind a production WSGI server."""
 from __future__ import annotations
 
+import gc
+
 import click
 import waitress
 
@@ -14,5 +16,11 @@ from app.cli import CliContext
 @click.pass_obj
 def serve(obj: CliContext, host: str, port: int, threads: int) -> None:
     """Serve the app on HOST:PORT."""
+    app = obj.app
+    # The modules, mappers and schemas built so far live as long as the server. Frozen, they are out of the
+    # collector's reach: a request that builds tens of thousands of objects (a 10,000-entry trace) no longer
+    # pays for traversing them all again in each full collection it triggers (about 100 ms; issue #4).
+    gc.collect()
+    gc.freeze()
     click.echo(f"hazledger serving on http://{host}:{port}/ (Ctrl-C to stop)")
-    waitress.serve(obj.app, host=host, port=port, threads=threads, ident="hazledger")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="hazledger")

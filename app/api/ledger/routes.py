@@ -14,8 +14,8 @@ from app.api._paging import page_of
 from app.api.ledger.schemas import CheckpointOut, VerificationOut
 from app.auth import allow
 from app.extensions import db
-from app.services.ledger.chain import Verification
 from app.services.ledger.checkpoints import create_checkpoint, load_signing_key, prove, verify_ledger
+from app.services.ledger.verification import Verification
 from models import Checkpoint, Role
 
 blp = Blueprint("ledger", __name__, description="Tamper evidence: hash chain, signed checkpoints, proofs")

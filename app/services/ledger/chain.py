@@ -6,14 +6,19 @@ Canonical form (what the SHA-256 of an entry is computed over), stable across ba
   keys sorted, separators ``,`` and ``:`` with no spaces, UTF-8, non-ASCII characters kept as they are;
 - quantities as strings with exactly three decimals (``"100.000"``), kilograms;
 - times as UTC ISO 8601 with microseconds and offset (``"2026-01-01T08:00:00.000000+00:00"``);
-- UUIDs as lowercase hyphenated strings; enums by value; absent values as ``null``; the sequence as a number.
+- UUIDs as lowercase hyphenated strings; enums by value; absent values as ``null``; the sequence as a number;
+- the fields in :data:`OPTIONAL_FIELDS` only when they hold a value: ``batch_identity`` (since migration 0011,
+  on the entry that brings a batch in), so entries recorded before keep their form and hash.
 
 ``hash = sha256(canonical).hexdigest()``; the first entry's ``previous_hash`` is 64 zeros. Anyone can
-recompute it from an export of the table.
+recompute it from an export of the table; ``verification.py`` does so for the whole chain.
+
+A batch's identity is ``sha256(form).hexdigest()`` of the same kind of JSON over :data:`BATCH_FIELDS` of the
+batch (its code a JSON string): relabelling a batch (code, chemical, producer, time, quantity) after the
+fact no longer matches the digest its first entry holds.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import enum
 import hashlib
@@ -24,10 +29,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
-from app.services.ledger.canonical_sql import canonical_rows
 from models import LedgerEntry
 from models.ledger import GENESIS_HASH
 
@@ -36,6 +40,10 @@ CANONICAL_FIELDS = (
     "recorded_at", "actor_id", "enterprise_id", "document_ref", "reverses_id", "transformation_id",
     "lineage_role", "previous_hash",
 )
+#: In the canonical form only when not null.
+OPTIONAL_FIELDS = ("batch_identity",)
+#: What a batch's identity covers.
+BATCH_FIELDS = ("chemical_id", "code", "id", "produced_at", "producer_id", "quantity")
 #: Any fixed 64-bit key: the advisory lock that serialises appends on PostgreSQL.
 _CHAIN_LOCK_KEY = 0x4C4544474552  # "LEDGER"
 
@@ -52,14 +60,34 @@ def _canonical_value(value: Any) -> Any:
     return value
 
 
-def canonical_form(values: Mapping[str, Any]) -> bytes:
-    """The canonical serialisation of an entry's :data:`CANONICAL_FIELDS` (see the module docstring)."""
-    document = {name: _canonical_value(values[name]) for name in CANONICAL_FIELDS}
+def _json(document: dict[str, Any]) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def canonical_form(values: Mapping[str, Any]) -> bytes:
+    """The canonical serialisation of an entry's :data:`CANONICAL_FIELDS` and, when they hold a value, its
+    :data:`OPTIONAL_FIELDS` (see the module docstring)."""
+    document = {name: _canonical_value(values[name]) for name in CANONICAL_FIELDS}
+    document |= {name: values[name] for name in OPTIONAL_FIELDS if values.get(name) is not None}
+    return _json(document)
 
 
 def entry_hash(values: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_form(values)).hexdigest()
+
+
+def entry_values(entry: LedgerEntry) -> dict[str, Any]:
+    """What :func:`canonical_form` reads of *entry*."""
+    return {name: getattr(entry, name) for name in (*CANONICAL_FIELDS, *OPTIONAL_FIELDS)}
+
+
+def batch_form(values: Mapping[str, Any]) -> bytes:
+    """The canonical serialisation of a batch's :data:`BATCH_FIELDS`, values written as in an entry's form."""
+    return _json({name: _canonical_value(values[name]) for name in BATCH_FIELDS})
+
+
+def batch_identity(values: Mapping[str, Any]) -> str:
+    return hashlib.sha256(batch_form(values)).hexdigest()
 
 
 def lock_chain(session: Session) -> None:
@@ -79,7 +107,7 @@ class ChainHead:
     hash: str
 
 
-def chain_head(session: Session) -> ChainHead:
+def chain_head(session: Session | Connection) -> ChainHead:
     row = session.execute(
         select(LedgerEntry.sequence, LedgerEntry.hash).order_by(LedgerEntry.sequence.desc()).limit(1)
     ).first()
@@ -96,61 +124,10 @@ def append(session: Session, entries: Iterable[LedgerEntry], *, head: ChainHead 
         entry.id = entry.id or uuid.uuid4()
         entry.sequence = head.sequence + 1
         entry.previous_hash = head.hash
-        entry.hash = entry_hash({name: getattr(entry, name) for name in CANONICAL_FIELDS})
+        entry.hash = entry_hash(entry_values(entry))
         head = ChainHead(entry.sequence, entry.hash)
         appended.append(entry)
     session.add_all(appended)
     if flush:
         session.flush()
     return appended
-
-
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    entries_checked: int
-    head_sequence: int
-    head_hash: str
-    first_bad: dict[str, Any] | None = None
-    checkpoints_checked: int = 0
-    bad_checkpoint: dict[str, Any] | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-def verify_chain(session: Session) -> Verification:
-    """Recompute every hash in one streaming pass; stop at the first entry that does not match.
-
-    The database renders each entry's canonical form (:mod:`~app.services.ledger.canonical_sql`) and
-    Python hashes it; an entry whose rendered form does not confirm its hash is rechecked with
-    :func:`canonical_form` from its typed values, which decides.
-    """
-    previous = ChainHead(0, GENESIS_HASH)
-    sha256 = hashlib.sha256
-    rows = canonical_rows(session)
-    for sequence, previous_hash, stored_hash, canonical in rows:
-        if (sequence != previous.sequence + 1 or previous_hash != previous.hash
-                or sha256(canonical.encode()).hexdigest() != stored_hash):
-            reason = _mismatch(_typed_row(session, sequence), previous)
-            if reason:
-                rows.close()
-                bad = {"sequence": sequence, "id": str(_typed_row(session, sequence)["id"]), "reason": reason}
-                return Verification(False, previous.sequence, previous.sequence, previous.hash, bad)
-        previous = ChainHead(sequence, stored_hash)
-    return Verification(True, previous.sequence, previous.sequence, previous.hash)
-
-
-def _typed_row(session: Session, sequence: int) -> Mapping[str, Any]:
-    columns = [getattr(LedgerEntry, name) for name in (*CANONICAL_FIELDS, "hash")]
-    return session.execute(select(*columns).where(LedgerEntry.sequence == sequence)).one()._mapping
-
-
-def _mismatch(values: Mapping[str, Any], previous: ChainHead) -> str | None:
-    if values["sequence"] != previous.sequence + 1:
-        return f"sequence {values['sequence']} follows {previous.sequence}: entries are missing"
-    if values["previous_hash"] != previous.hash:
-        return "previous_hash does not match the hash of the entry before"
-    if entry_hash(values) != values["hash"]:
-        return "the stored hash does not match the entry's content: the entry was altered"
-    return None

@@ -19,11 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
-from app.services.ledger.chain import (
-    CANONICAL_FIELDS, Verification, canonical_form, chain_head, verify_chain,
-)
+from app.services.ledger.chain import canonical_form, chain_head, entry_values
 from app.services.ledger.merkle import inclusion_path, merkle_root, root_from_path
 from app.services.ledger.posting import ledger_transaction
+from app.services.ledger.verification import WORKERS, Verification, verify_chain
 from models import Checkpoint, LedgerEntry
 from models.types import utcnow
 
@@ -95,14 +94,15 @@ def _checkpoint_problem(checkpoint: Checkpoint, hashes: list[str]) -> str | None
     return None
 
 
-def verify_ledger(session: Session) -> Verification:
-    """The chain (:func:`~app.services.ledger.chain.verify_chain`), then every signed checkpoint against it.
+def verify_ledger(session: Session, *, workers: int = WORKERS) -> Verification:
+    """The chain (:func:`~app.services.ledger.verification.verify_chain`, read by *workers* threads), then every
+    signed checkpoint against it.
 
     The checkpoints catch what the chain alone cannot: entries removed from the end, or the whole chain
     rewritten and re-hashed after a checkpoint was signed. Each checkpoint reads the hashes of its own range
     (the unique ``sequence`` index), so entries no checkpoint covers are read once only, by the chain pass.
     """
-    chain = verify_chain(session)
+    chain = verify_chain(session, workers=workers)
     checkpoints = list(session.scalars(select(Checkpoint).order_by(Checkpoint.first_sequence)))
     for checked, checkpoint in enumerate(checkpoints):
         problem = _checkpoint_problem(checkpoint, _hashes(session, checkpoint.first_sequence,
@@ -126,7 +126,7 @@ def prove(session: Session, entry_id: uuid.UUID) -> dict[str, Any]:
     hashes = _hashes(session, checkpoint.first_sequence, checkpoint.last_sequence)
     return {
         "entry": {"id": str(entry.id), "sequence": entry.sequence, "hash": entry.hash,
-                  "canonical": canonical_form({n: getattr(entry, n) for n in CANONICAL_FIELDS}).decode()},
+                  "canonical": canonical_form(entry_values(entry)).decode()},
         "path": inclusion_path(hashes, entry.sequence - checkpoint.first_sequence),
         "checkpoint": {"first_sequence": checkpoint.first_sequence, "last_sequence": checkpoint.last_sequence,
                        "merkle_root": checkpoint.merkle_root, "signed_message": signed_message(checkpoint),

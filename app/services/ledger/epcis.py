@@ -11,9 +11,8 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Row
-
-from app.services.ledger.trace import Trace, transformations
+from app.services.ledger.sql_text import kg_text
+from app.services.ledger.trace import Trace, TracedEntry, transformations
 from models import Account, AccountKind, EntryKind, LineageRole
 from models.types import utcnow
 
@@ -45,9 +44,9 @@ def _place(account: Account) -> str:
     return f"urn:hazledger:account:{account.id}"
 
 
-def _common(entry: Row[Any], account: Account) -> dict[str, Any]:
+def _common(entry: TracedEntry, account: Account) -> dict[str, Any]:
     event: dict[str, Any] = {
-        "eventTime": entry.occurred_at.isoformat(), "recordTime": entry.recorded_at.isoformat(),
+        "eventTime": entry.occurred_at, "recordTime": entry.recorded_at,
         "eventTimeZoneOffset": "+00:00", "eventID": f"ni:///sha-256;{entry.hash}?ver=CBV2.0",
         "readPoint": {"id": _place(account)}, "bizLocation": {"id": _place(account)},
     }
@@ -56,12 +55,12 @@ def _common(entry: Row[Any], account: Account) -> dict[str, Any]:
     return event
 
 
-def _quantity(result: Trace, entry: Row[Any]) -> dict[str, Any]:
-    return {"epcClass": batch_uri(result.batches[entry.batch_id].code), "quantity": float(entry.quantity),
+def _quantity(result: Trace, entry: TracedEntry) -> dict[str, Any]:
+    return {"epcClass": batch_uri(result.batches[entry.batch_id].code), "quantity": float(kg_text(entry.grams)),
             "uom": "KGM"}
 
 
-def _object_event(result: Trace, entry: Row[Any]) -> dict[str, Any]:
+def _object_event(result: Trace, entry: TracedEntry) -> dict[str, Any]:
     source, target = result.accounts[entry.from_account_id], result.accounts[entry.to_account_id]
     action, biz_step, disposition = _EVENT[entry.kind]
     event = {"type": "ObjectEvent", **_common(entry, target if target.holds_stock else source), "action": action,
@@ -75,14 +74,14 @@ def _object_event(result: Trace, entry: Row[Any]) -> dict[str, Any]:
     return event
 
 
-def _transformation_event(result: Trace, tid: uuid.UUID, rows: list[Row[Any]]) -> dict[str, Any]:
+def _transformation_event(result: Trace, tid: str, rows: list[TracedEntry]) -> dict[str, Any]:
     first = rows[0]
-    site = result.accounts[first.from_account_id if first.lineage_role is LineageRole.INPUT else first.to_account_id]
+    site = result.accounts[first.from_account_id if first.lineage_role == LineageRole.INPUT else first.to_account_id]
     event = {"type": "TransformationEvent", **_common(first, site), "transformationID": f"urn:uuid:{tid}",
-             "bizStep": "repackaging" if first.kind is EntryKind.SPLIT else "commissioning",
+             "bizStep": "repackaging" if first.kind == EntryKind.SPLIT else "commissioning",
              "disposition": "active"}
     for role, key in ((LineageRole.INPUT, "inputQuantityList"), (LineageRole.OUTPUT, "outputQuantityList")):
-        quantities = [_quantity(result, r) for r in rows if r.lineage_role is role]
+        quantities = [_quantity(result, r) for r in rows if r.lineage_role == role]
         if quantities:
             event[key] = quantities
     return event
@@ -91,13 +90,13 @@ def _transformation_event(result: Trace, tid: uuid.UUID, rows: list[Row[Any]]) -
 def as_epcis(result: Trace) -> dict[str, Any]:
     """The EPCISDocument of *result*: events in the order their (first) entries were recorded."""
     groups = transformations(result)
-    order: list[Row[Any] | uuid.UUID] = []
+    order: list[TracedEntry | str] = []
     for entry in result.entries:
         if entry.transformation_id is None:
             order.append(entry)
-        elif entry.transformation_id not in order:
+        elif groups[entry.transformation_id][0] is entry:  # a transformation's place is its first entry's
             order.append(entry.transformation_id)
-    events = [_transformation_event(result, item, groups[item]) if isinstance(item, uuid.UUID)
+    events = [_transformation_event(result, item, groups[item]) if isinstance(item, str)
               else _object_event(result, item) for item in order]
     return {
         "@context": [CONTEXT], "type": "EPCISDocument", "schemaVersion": "2.0",

@@ -38,6 +38,8 @@ from models.types import utcnow
 
 #: Clocks disagree a little; a posting stamped a few seconds ahead is not "in the future".
 CLOCK_SKEW = dt.timedelta(seconds=60)
+#: Entries of these kinds, like the outputs of a transformation, bring a new batch into the ledger.
+_BRINGS_IN = frozenset({EntryKind.PRODUCE, EntryKind.RECEIVE, EntryKind.GENERATE_WASTE})
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ def record(session: Session, actor: Actor, legs: Sequence[Leg], *, occurred_at: 
             enterprise_id=actor.enterprise_id, document_ref=document_ref,
             reverses_id=reverses.id if reverses else None,
             transformation_id=transformation_id if leg.role else None, lineage_role=leg.role,
+            batch_identity=_identity(leg),
         )
         for leg in legs
     ]
@@ -127,6 +130,13 @@ def record(session: Session, actor: Actor, legs: Sequence[Leg], *, occurred_at: 
     state.head = chain.ChainHead(appended[-1].sequence, appended[-1].hash) if appended else state.head
     _follow(state, appended)
     return appended
+
+
+def _identity(leg: Leg) -> str | None:
+    """The batch's identity, on the entry that brings the batch in (the chain then covers it)."""
+    if leg.role is LineageRole.OUTPUT or leg.kind in _BRINGS_IN:
+        return chain.batch_identity({name: getattr(leg.batch, name) for name in chain.BATCH_FIELDS})
+    return None
 
 
 def check_time(occurred_at: dt.datetime) -> None:

@@ -2,41 +2,88 @@
 where every kilogram went.
 
 Set-based: one recursive query per direction walks the lineage (input batch -> output batch of the same
-transformation), then one query each loads the batches, their entries and the accounts those touch.
-Reconciliation is computed from those entries: for each batch, what came in from boundaries equals what is
-on hand plus what went out to boundaries.
+transformation), then one query each reads the batches, their entries and the accounts those touch.
+Batches and entries are read as plain rows holding the very text the exports print (ids, ISO times; see
+:mod:`~app.services.ledger.sql_text`), quantities as integer grams, and the ids that only join rows (batch,
+accounts) as keys in whatever text the database holds them: a 10,000-entry tree builds no UUID, Decimal or
+datetime object per entry (issue #4). Reconciliation is summed from those entries in grams: for
+each batch, what came in from boundaries equals what is on hand plus what went out to boundaries.
 """
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, Uuid, cast, literal, select
+from sqlalchemy import String, Uuid, func, literal, select, type_coerce
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.errors import NotFound
-from models import Account, AccountKind, Batch, EntryKind, LedgerEntry, LineageRole
+from app.services.ledger.sql_text import grams, iso_text, kg_text, uuid_key, uuid_text
+from models import Account, AccountKind, Batch, Chemical, Enterprise, LedgerEntry, LineageRole
 
 DIRECTIONS = ("up", "down", "both")
-ENTRY_COLUMNS = (LedgerEntry.id, LedgerEntry.sequence, LedgerEntry.kind, LedgerEntry.batch_id, LedgerEntry.quantity,
-                 LedgerEntry.from_account_id, LedgerEntry.to_account_id, LedgerEntry.occurred_at,
-                 LedgerEntry.recorded_at, LedgerEntry.enterprise_id, LedgerEntry.document_ref,
-                 LedgerEntry.reverses_id, LedgerEntry.transformation_id, LedgerEntry.lineage_role, LedgerEntry.hash)
+
+
+class TracedBatch(NamedTuple):
+    """One traced batch, as the exports print it (ids and times as text); ``key`` identifies it in a trace."""
+
+    key: str
+    code: str
+    chemical_id: str
+    un_number: str | None
+    chemical_name: str | None
+    producer_id: str
+    producer_name: str
+    produced_at: str
+    grams: int
+
+
+_BATCH_COLUMNS = (uuid_key(Batch.id), Batch.code, uuid_text(Batch.chemical_id), Chemical.un_number,
+                  func.coalesce(func.nullif(Chemical.name_zh, ""), Chemical.name_en),  # name_zh or name_en
+                  uuid_text(Batch.producer_id), Enterprise.name, iso_text(Batch.produced_at), grams(Batch.quantity))
+
+
+class TracedEntry(NamedTuple):
+    """One traced entry, as the exports print it (ids and times as text, enums by value); its batch and
+    accounts by their keys in the trace."""
+
+    sequence: int
+    id: str
+    kind: str
+    batch_id: str
+    grams: int
+    from_account_id: str
+    to_account_id: str
+    occurred_at: str
+    recorded_at: str
+    document_ref: str | None
+    reverses_id: str | None
+    transformation_id: str | None
+    lineage_role: str | None
+    hash: str
+
+
+_ENTRY_COLUMNS = (LedgerEntry.sequence, uuid_text(LedgerEntry.id), type_coerce(LedgerEntry.kind, String()),
+                  uuid_key(LedgerEntry.batch_id), grams(LedgerEntry.quantity), uuid_key(LedgerEntry.from_account_id),
+                  uuid_key(LedgerEntry.to_account_id), iso_text(LedgerEntry.occurred_at),
+                  iso_text(LedgerEntry.recorded_at), LedgerEntry.document_ref, uuid_text(LedgerEntry.reverses_id),
+                  uuid_text(LedgerEntry.transformation_id), type_coerce(LedgerEntry.lineage_role, String()),
+                  LedgerEntry.hash)
 
 
 @dataclass
 class Trace:
-    root: Batch
+    """Everything :func:`trace` found; every mapping is keyed by the key of the batch or account."""
+
+    root: TracedBatch
     direction: str
-    relation: dict[uuid.UUID, str]  # batch id -> self / upstream / downstream
-    batches: dict[uuid.UUID, Batch]
-    entries: list[TracedEntry]
-    accounts: dict[uuid.UUID, Account]
+    relation: dict[str, str]  # batch key -> self / upstream / downstream
+    batches: dict[str, TracedBatch]
+    entries: list[TracedEntry]  # in chain order
+    accounts: dict[str, Account]
 
 
 def _related(session: Session, batch_id: uuid.UUID, downstream: bool) -> set[uuid.UUID]:
@@ -54,70 +101,32 @@ def _related(session: Session, batch_id: uuid.UUID, downstream: bool) -> set[uui
 
 
 def trace(session: Session, code: str, direction: str = "both") -> Trace:
-    root = session.scalars(select(Batch).where(Batch.code == code)).one_or_none()
-    if root is None:
+    root_id = session.scalar(select(Batch.id).where(Batch.code == code))
+    if root_id is None:
         raise NotFound(f"No batch '{code}'.")
-    relation = {root.id: "self"}
+    related = {root_id: "self"}
     if direction in ("down", "both"):
-        relation |= {b: "downstream" for b in _related(session, root.id, downstream=True)}
+        related |= {b: "downstream" for b in _related(session, root_id, downstream=True)}
     if direction in ("up", "both"):
-        relation |= {b: "upstream" for b in _related(session, root.id, downstream=False)}
-    batches = {b.id: b for b in session.scalars(
-        select(Batch).options(joinedload(Batch.chemical), joinedload(Batch.producer))
-        .where(Batch.id.in_(relation)))}
-    entries = _entries(session, relation)
-    account_ids = {e.from_account_id for e in entries} | {e.to_account_id for e in entries}
-    accounts = {a.id: a for a in session.scalars(
-        select(Account).options(joinedload(Account.site), joinedload(Account.enterprise))
-        .where(Account.id.in_(account_ids)))}
-    return Trace(root, direction, relation, batches, entries, accounts)
-
-
-class TracedEntry(NamedTuple):
-    """One traced entry: the columns of :data:`ENTRY_COLUMNS`, by the same names."""
-
-    id: uuid.UUID
-    sequence: int
-    kind: EntryKind
-    batch_id: uuid.UUID
-    quantity: Decimal
-    from_account_id: uuid.UUID
-    to_account_id: uuid.UUID
-    occurred_at: dt.datetime
-    recorded_at: dt.datetime
-    enterprise_id: uuid.UUID
-    document_ref: str | None
-    reverses_id: uuid.UUID | None
-    transformation_id: uuid.UUID | None
-    lineage_role: LineageRole | None
-    hash: str
-
-
-_UUID_FIELDS = tuple(n for n, column in enumerate(ENTRY_COLUMNS) if isinstance(column.type, Uuid))
-
-
-def _entries(session: Session, batch_ids: Iterable[uuid.UUID]) -> list[TracedEntry]:
-    """The entries of *batch_ids* in chain order, in one query.
-
-    A 10,000-entry tree names a few thousand distinct accounts, batches and transformations tens of
-    thousands of times: the UUID columns are read as text and each distinct value becomes a UUID once.
-    """
-    columns = [cast(c, String()) if n in _UUID_FIELDS else c for n, c in enumerate(ENTRY_COLUMNS)]
-    rows = session.execute(select(*columns).where(LedgerEntry.batch_id.in_(list(batch_ids)))
-                           .order_by(LedgerEntry.sequence)).all()
-    known: dict[str, uuid.UUID] = {}
-    entries = []
-    for row in rows:
-        values = list(row)
-        for n in _UUID_FIELDS:
-            text = values[n]
-            if text is not None:
-                found = known.get(text)
-                if found is None:
-                    found = known[text] = uuid.UUID(text)
-                values[n] = found
-        entries.append(TracedEntry._make(values))
-    return entries
+        related |= {b: "upstream" for b in _related(session, root_id, downstream=False)}
+    # Core execution, whole results at once: the drivers build the rows in C (iterating a result fetches a row
+    # at a time), without the ORM's per-row loading machinery.
+    connection = session.connection()
+    keys: dict[uuid.UUID, str] = {}
+    batches: dict[str, TracedBatch] = {}
+    for batch_id, *values in connection.execute(
+            select(Batch.id, *_BATCH_COLUMNS).join(Chemical, Chemical.id == Batch.chemical_id)
+            .join(Enterprise, Enterprise.id == Batch.producer_id).where(Batch.id.in_(list(related)))).all():
+        batch = TracedBatch._make(values)
+        keys[batch_id], batches[batch.key] = batch.key, batch
+    entries = list(map(TracedEntry._make, connection.execute(
+        select(*_ENTRY_COLUMNS).where(LedgerEntry.batch_id.in_(list(related))).order_by(LedgerEntry.sequence)).all()))
+    account_keys = {e.from_account_id for e in entries} | {e.to_account_id for e in entries}
+    accounts = dict(session.execute(  # uuid.UUID reads both key forms
+        select(uuid_key(Account.id), Account).options(joinedload(Account.site), joinedload(Account.enterprise))
+        .where(Account.id.in_([uuid.UUID(key) for key in account_keys]))).all())
+    relation = {keys[batch_id]: kind for batch_id, kind in related.items()}
+    return Trace(batches[keys[root_id]], direction, relation, batches, entries, accounts)
 
 
 def account_label(account: Account) -> dict[str, Any]:
@@ -133,42 +142,44 @@ def account_label(account: Account) -> dict[str, Any]:
     return label
 
 
-def _kg(value: Decimal) -> str:
-    return f"{value:.3f}"
+def reconcile(result: Trace, labels: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per batch: kg in from each boundary, on hand per holding account, out to each boundary.
 
-
-def reconcile(result: Trace) -> dict[uuid.UUID, dict[str, Any]]:
-    """Per batch: kg in from each boundary, on hand per holding account, out to each boundary."""
-    inflow: dict[uuid.UUID, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    outflow: dict[uuid.UUID, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    on_hand: dict[uuid.UUID, dict[uuid.UUID, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    boundary = {a.id: None if a.holds_stock else a.boundary.value for a in result.accounts.values()}
+    *labels* are the accounts' :func:`account_label`. The entries are first summed per (batch, from, to):
+    a few thousand sums instead of ten thousand entries to sort into flows.
+    """
+    moved: dict[tuple[str, str, str], int] = defaultdict(int)
     for entry in result.entries:
-        source, target = boundary[entry.from_account_id], boundary[entry.to_account_id]
+        moved[entry.batch_id, entry.from_account_id, entry.to_account_id] += entry.grams
+    inflow: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    outflow: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    on_hand: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    boundary = {key: None if a.holds_stock else a.boundary.value for key, a in result.accounts.items()}
+    for (batch_id, from_account, to_account), quantity in moved.items():
+        source, target = boundary[from_account], boundary[to_account]
         if source is None:
-            on_hand[entry.batch_id][entry.from_account_id] -= entry.quantity
+            on_hand[batch_id][from_account] -= quantity
         else:
-            inflow[entry.batch_id][source] += entry.quantity
+            inflow[batch_id][source] += quantity
         if target is None:
-            on_hand[entry.batch_id][entry.to_account_id] += entry.quantity
+            on_hand[batch_id][to_account] += quantity
         else:
-            outflow[entry.batch_id][target] += entry.quantity
+            outflow[batch_id][target] += quantity
     summary = {}
     for batch_id in result.batches:
-        held = {a: q for a, q in on_hand[batch_id].items() if q}
-        total_in, total_out = sum(inflow[batch_id].values(), Decimal()), sum(outflow[batch_id].values(), Decimal())
+        held = {a: g for a, g in on_hand[batch_id].items() if g}
         summary[batch_id] = {
-            "in_kg": {k: _kg(v) for k, v in sorted(inflow[batch_id].items())},
-            "on_hand": [{"account": account_label(result.accounts[a]), "kg": _kg(q)} for a, q in held.items()],
-            "out_kg": {k: _kg(v) for k, v in sorted(outflow[batch_id].items())},
-            "reconciles": total_in == sum(held.values(), Decimal()) + total_out,
+            "in_kg": {k: kg_text(v) for k, v in sorted(inflow[batch_id].items())},
+            "on_hand": [{"account": labels[a], "kg": kg_text(g)} for a, g in held.items()],
+            "out_kg": {k: kg_text(v) for k, v in sorted(outflow[batch_id].items())},
+            "reconciles": sum(inflow[batch_id].values()) == sum(held.values()) + sum(outflow[batch_id].values()),
         }
     return summary
 
 
-def transformations(result: Trace) -> dict[uuid.UUID, list[TracedEntry]]:
+def transformations(result: Trace) -> dict[str, list[TracedEntry]]:
     """The traced entries of each transformation, in the order the transformations were recorded."""
-    groups: dict[uuid.UUID, list[TracedEntry]] = defaultdict(list)
+    groups: dict[str, list[TracedEntry]] = defaultdict(list)
     for entry in result.entries:
         if entry.transformation_id:
             groups[entry.transformation_id].append(entry)
@@ -178,9 +189,9 @@ def transformations(result: Trace) -> dict[uuid.UUID, list[TracedEntry]]:
 def lineage(result: Trace) -> list[dict[str, Any]]:
     """The transformations among the traced entries, inputs and outputs with their quantities."""
     return [{
-        "transformation_id": str(tid), "kind": rows[0].kind.value, "occurred_at": rows[0].occurred_at.isoformat(),
-        **{f"{role.value}s": [{"batch": result.batches[r.batch_id].code, "kg": _kg(r.quantity)}
-                              for r in rows if r.lineage_role is role and r.batch_id in result.batches]
+        "transformation_id": tid, "kind": rows[0].kind, "occurred_at": rows[0].occurred_at,
+        **{f"{role.value}s": [{"batch": result.batches[r.batch_id].code, "kg": kg_text(r.grams)}
+                              for r in rows if r.lineage_role == role and r.batch_id in result.batches]
            for role in LineageRole},
     } for tid, rows in transformations(result).items()]
 
@@ -192,26 +203,24 @@ def documents(result: Trace) -> list[str]:
 
 
 def as_json(result: Trace) -> dict[str, Any]:
-    summary = reconcile(result)
     labels = {account_id: account_label(account) for account_id, account in result.accounts.items()}
+    summary = reconcile(result, labels)
     codes = {batch_id: batch.code for batch_id, batch in result.batches.items()}
     return {
         "batch": result.root.code,
         "direction": result.direction,
         "batches": [{
-            "code": b.code, "relation": result.relation[b.id], "chemical": {
-                "id": str(b.chemical_id), "un_number": b.chemical.un_number,
-                "name": b.chemical.name_zh or b.chemical.name_en},
-            "producer": {"id": str(b.producer_id), "name": b.producer.name},
-            "produced_at": b.produced_at.isoformat(), "quantity_kg": _kg(b.quantity), **summary[b.id],
+            "code": b.code, "relation": result.relation[b.key],
+            "chemical": {"id": b.chemical_id, "un_number": b.un_number, "name": b.chemical_name},
+            "producer": {"id": b.producer_id, "name": b.producer_name},
+            "produced_at": b.produced_at, "quantity_kg": kg_text(b.grams), **summary[b.key],
+            # UTC ISO texts of one format sort as their times do ('+' sorts before the '.' of a fraction).
         } for b in sorted(result.batches.values(), key=lambda b: (b.produced_at, b.code))],
         "lineage": lineage(result),
         "entries": [{
-            "sequence": e.sequence, "id": str(e.id), "kind": e.kind.value, "batch": codes[e.batch_id],
-            "kg": _kg(e.quantity), "from": labels[e.from_account_id],
-            "to": labels[e.to_account_id], "occurred_at": e.occurred_at.isoformat(),
-            "document_ref": e.document_ref, "reverses": str(e.reverses_id) if e.reverses_id else None,
-            "hash": e.hash,
+            "sequence": e.sequence, "id": e.id, "kind": e.kind, "batch": codes[e.batch_id], "kg": kg_text(e.grams),
+            "from": labels[e.from_account_id], "to": labels[e.to_account_id], "occurred_at": e.occurred_at,
+            "document_ref": e.document_ref, "reverses": e.reverses_id, "hash": e.hash,
         } for e in result.entries],
         "documents": documents(result),
     }

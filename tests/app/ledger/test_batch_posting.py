@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.errors import Conflict, ValidationFailed
 from app.services import permits
 from app.services.ledger.balances import balances
-from app.services.ledger.chain import verify_chain
+from app.services.ledger.verification import verify_chain
 from app.services.ledger.movements import MAX_BATCH, post_movements
 from models import Account, Batch, LedgerEntry
 from models.types import utcnow

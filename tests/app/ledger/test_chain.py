@@ -9,9 +9,10 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from app.services.ledger import lifecycle
-from app.services.ledger.chain import canonical_form, verify_chain
+from app.services.ledger.chain import BATCH_FIELDS, batch_form, batch_identity, canonical_form, entry_values
 from app.services.ledger.checkpoints import check_proof, create_checkpoint, load_signing_key, prove, verify_ledger
 from app.services.ledger.merkle import inclusion_path, merkle_root, root_from_path
+from app.services.ledger.verification import verify_chain
 from models import AppendOnlyError, EntryKind, LedgerEntry
 from models.types import utcnow
 from tests.app.ledger.conftest import produce
@@ -33,6 +34,20 @@ def test_canonical_form_is_documented_shape(session, world):
         "lineage_role", "previous_hash")}).decode()
     assert form.startswith('{"actor_id":"') and '"quantity":"100.000"' in form and '"sequence":1' in form
     assert '"previous_hash":"' + "0" * 64 in form and "+00:00" in form and " " not in form
+    assert "batch_identity" not in form  # entries before migration 0011 have none: their form is unchanged
+    identity = canonical_form(entry_values(entry)).decode()
+    batch = {name: getattr(entry.batch, name) for name in BATCH_FIELDS}
+    assert f',"batch_identity":"{batch_identity(batch)}","document_ref":' in identity
+    assert batch_form(batch).decode().startswith('{"chemical_id":"') and '"code":"B-1"' in batch_form(batch).decode()
+
+
+def test_a_relabelled_batch_is_named_by_verify(session, world):
+    entries = post_some(session, world, 3)
+    _disable_triggers(session)
+    session.execute(text("UPDATE batches SET code = 'B-2'"))
+    result = verify_chain(session)
+    assert not result.ok and result.first_bad["sequence"] == 1 and result.first_bad["id"] == str(entries[0].id)
+    assert "batch was altered" in result.first_bad["reason"] and result.head_sequence == 0
 
 
 def test_verify_passes_on_an_intact_chain(session, world):
@@ -63,11 +78,12 @@ def test_database_triggers_refuse_update_and_delete(session, world, statement):
 
 
 def _disable_triggers(session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only"))
-    else:
-        session.execute(text("DROP TRIGGER ledger_entries_no_update"))
-        session.execute(text("DROP TRIGGER ledger_entries_no_delete"))
+    for table in ("ledger_entries", "batches"):
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"))
+        else:
+            session.execute(text(f"DROP TRIGGER {table}_no_update"))
+            session.execute(text(f"DROP TRIGGER {table}_no_delete"))
 
 
 def test_altered_row_is_named_by_verify(session, world):
@@ -140,12 +156,11 @@ AWKWARD_REFERENCES = ['运单 WB-2026-001', 'INV "7"', "C:\\docs\\1", "line\nbre
 
 
 def test_the_database_renders_exactly_the_canonical_form(session, world):
-    from app.services.ledger.canonical_sql import canonical_rows
-    from app.services.ledger.chain import CANONICAL_FIELDS
+    from app.services.ledger.canonical_sql import canonical_rows, joined_columns
     from app.services.ledger.transform import Output, transform
     from app.services.ledger.transform import Input as TransformInput
 
-    produce(session, world, "B-1", "100", document_ref="生产记录-1")
+    produce(session, world, "B-1", "100", document_ref="生产记录-1")  # its code, like P-1's, needs no escaping
     for n, ref in enumerate(AWKWARD_REFERENCES):
         lifecycle.retire(session, world.as_producer, kind=EntryKind.CONSUME, batch_code="B-1",
                          site_id=world.plant.id, quantity=Decimal("1.5") + n, occurred_at=utcnow(),
@@ -154,12 +169,20 @@ def test_the_database_renders_exactly_the_canonical_form(session, world):
     lifecycle.reverse(session, world.as_producer, entry_id=consumed.id, occurred_at=utcnow())
     transform(session, world.as_producer, site_id=world.plant.id,
               inputs=[TransformInput("B-1", Decimal("12.345"))],
-              outputs=[Output("P-1", world.chemical.id, Decimal("1234567.891")),
+              outputs=[Output('产品 "1" \\ ', world.chemical.id, Decimal("1234567.891")),
                        Output("W-1", world.chemical.id, Decimal("0.001"), waste=True)], occurred_at=utcnow())
     entries = list(session.scalars(select(LedgerEntry).order_by(LedgerEntry.sequence)))
-    rendered = list(canonical_rows(session, batch_rows=3))
-    assert [r.sequence for r in rendered] == [e.sequence for e in entries] and len(entries) == 13
-    for entry, row in zip(entries, rendered):
-        assert row.canonical.encode() == canonical_form({n: getattr(entry, n) for n in CANONICAL_FIELDS})
-        assert (row.previous_hash, row.hash) == (entry.previous_hash, entry.hash)
+    rendered = canonical_rows(session.connection(), 1, 13) + canonical_rows(session.connection(), 14, 99)
+    assert [r[0] for r in rendered] == [e.sequence for e in entries] and len(entries) == 13
+    for entry, (_, previous_hash, stored_hash, canonical, identity, form) in zip(entries, rendered):
+        assert canonical.encode() == canonical_form(entry_values(entry))
+        assert (previous_hash, stored_hash, identity) == (entry.previous_hash, entry.hash, entry.batch_identity)
+        batch = {name: getattr(entry.batch, name) for name in BATCH_FIELDS}
+        assert form == (batch_form(batch).decode() if entry.batch_identity else None)
     assert {e.lineage_role for e in entries} > {None} and any(e.reverses_id for e in entries)
+    assert sum(1 for e in entries if e.batch_identity) == 3  # B-1 produced, two outputs of the transformation
+    joined = [",".join(str(r[0]) for r in rendered), ",".join(r[1] for r in rendered),
+              ",".join(r[2] for r in rendered), "\n".join(r[3] for r in rendered),
+              ",".join(r[4] for r in rendered if r[4]), "\n".join(r[5] for r in rendered if r[4])]
+    assert list(joined_columns(session.connection(), 1, 99)) == joined
+    assert joined_columns(session.connection(), 14, 99) == (None,) * 6

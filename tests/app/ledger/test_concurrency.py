@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict
 from app.services.ledger import lifecycle
-from app.services.ledger.chain import verify_chain
 from app.services.ledger.posting import LedgerBusy
+from app.services.ledger.verification import verify_chain
 from models import EntryKind
 from models.engine import make_engine
 from models.types import utcnow
