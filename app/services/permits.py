@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound, ValidationFailed
@@ -106,15 +106,19 @@ def permit_decision(session: Session, enterprise_id: uuid.UUID, activity: Activi
     return decide(enterprise, activity, chemical, permits, on)
 
 
+_HELD = select(Permit).where(Permit.holder_id.in_(bindparam("holders", expanding=True)),
+                             Permit.kind.in_(bindparam("kinds", expanding=True)))
+
+
 def permits_held(session: Session, holder_ids: Iterable[uuid.UUID],
                  activities: Iterable[Activity]) -> dict[uuid.UUID, list[Permit]]:
     """Every permit of the holders that could authorise one of *activities*, by holder, in one query.
 
     For deciding many questions about a few enterprises at once with :func:`decide`.
     """
-    kinds = {kind for activity in activities for kind in AUTHORISING_KINDS[activity]}
+    kinds = sorted({kind for activity in activities for kind in AUTHORISING_KINDS[activity]})
     held: dict[uuid.UUID, list[Permit]] = {holder_id: [] for holder_id in holder_ids}
-    for permit in session.scalars(select(Permit).where(Permit.holder_id.in_(held), Permit.kind.in_(kinds))):
+    for permit in session.scalars(_HELD, {"holders": list(held), "kinds": kinds}):
         held[permit.holder_id].append(permit)
     return held
 

@@ -10,10 +10,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from app.services.ledger.balances import available
+from app.services.ledger.balances import ZERO, available_by_batch
 from app.services.permits import Activity, PermitDecision, decide, permits_held
 from app.services.waybills.mixed_loading import Cargo, mixed_loading_conflicts
 from models import Batch, Chemical, ControlLevel, Enterprise, EnterpriseRole, Permit, Person, Site, Vehicle
@@ -82,6 +82,17 @@ def check_submission(session: Session, waybill: Waybill, version: WaybillVersion
     return found, lines
 
 
+def _by_ids(model: type) -> Select:
+    """Rows of *model* with the ids bound as ``ids``: built once, so each submission only binds and runs it."""
+    return select(model).where(model.id.in_(bindparam("ids", expanding=True)))
+
+
+_BY_IDS = {model: _by_ids(model) for model in (Enterprise, Site, Vehicle, Person)}
+_LINES = select(Batch, Chemical).join(Chemical, Batch.chemical_id == Chemical.id).where(
+    Batch.id.in_(bindparam("ids", expanding=True)))
+_SITE_ACCOUNT = select(Account.id).where(Account.kind == AccountKind.SITE, Account.site_id == bindparam("site_id"))
+
+
 @dataclass
 class _Records:
     """What the checks look up, loaded in one query per table: the parties and their permits, sites, vehicles
@@ -97,8 +108,8 @@ class _Records:
         party_ids = {waybill.shipper_id, waybill.consignee_id, waybill.carrier_id}
 
         def by_id(model: type, *ids: uuid.UUID | None) -> dict:
-            wanted = {i for i in ids if i is not None}
-            return {r.id: r for r in session.scalars(select(model).where(model.id.in_(wanted)))} if wanted else {}
+            wanted = [i for i in dict.fromkeys(ids) if i is not None]
+            return {r.id: r for r in session.scalars(_BY_IDS[model], {"ids": wanted})} if wanted else {}
 
         return cls(
             parties=by_id(Enterprise, *party_ids),
@@ -113,9 +124,8 @@ class _Records:
 
 
 def _load_lines(session: Session, version: WaybillVersion, found: Findings) -> list[LoadedLine]:
-    ids = {line.batch_id for line in version.lines if line.batch_id}
-    rows = {b.id: (b, c) for b, c in session.execute(
-        select(Batch, Chemical).join(Chemical, Batch.chemical_id == Chemical.id).where(Batch.id.in_(ids)))}
+    ids = list({line.batch_id for line in version.lines if line.batch_id})
+    rows = {b.id: (b, c) for b, c in session.execute(_LINES, {"ids": ids})} if ids else {}
     loaded = []
     for index, line in enumerate(version.lines):
         path = f"lines.{index}"
@@ -231,18 +241,16 @@ def _check_crew(records: _Records, waybill: Waybill, version: WaybillVersion, li
 
 
 def _check_stock(session: Session, version: WaybillVersion, lines: list[LoadedLine], found: Findings) -> None:
-    if version.loading_site_id is None:
+    if version.loading_site_id is None or not lines:
         return
-    account = session.scalars(select(Account).where(
-        Account.kind == AccountKind.SITE, Account.site_id == version.loading_site_id)).one_or_none()
     wanted: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
     for item in lines:
         wanted[item.batch.id] += item.line.quantity_kg or Decimal(0)
-    now = utcnow()
-    have_by_batch = {batch_id: available(session, account.id, batch_id, now) if account else Decimal(0)
-                     for batch_id in wanted}  # once per batch, however many lines draw on it
+    account_id = session.scalar(_SITE_ACCOUNT, {"site_id": version.loading_site_id})
+    # Once per batch, however many lines draw on it; a site without an account holds nothing.
+    have_by_batch = available_by_batch(session, account_id, wanted, utcnow()) if account_id else {}
     for item in lines:
-        have = have_by_batch[item.batch.id]
+        have = have_by_batch.get(item.batch.id, ZERO)
         asked = wanted[item.batch.id]
         if have < asked:
             found.error(f"{item.path}.quantity_kg",
