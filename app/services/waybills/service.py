@@ -6,8 +6,9 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, union
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Select, bindparam, func, inspect, or_, select, union
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services import idempotency, unit_of_work
@@ -70,12 +71,26 @@ def list_waybills(session: Session, user: User, *, status: S | None = None, numb
     return count, list(session.scalars(select(Waybill).where(Waybill.id.in_(page)).order_by(*NEWEST_FIRST)))
 
 
+def _one_waybill(*conditions: ColumnElement[bool]) -> Select[tuple[Waybill]]:
+    """One waybill with its versions and their lines (joined: one row per line) in one statement, built once
+    and bound per call; the events come by their own statement (joined too, they would multiply the rows)."""
+    return select(Waybill).where(Waybill.id == bindparam("waybill_id"), *conditions).options(
+        joinedload(Waybill.versions).joinedload(WaybillVersion.lines))
+
+
+_ONE = _one_waybill()
+_ONE_OF_PARTY = _one_waybill(_party(bindparam("enterprise_id")))
+_EVENTS = select(WaybillEvent).where(WaybillEvent.waybill_id == bindparam("waybill_id")).order_by(WaybillEvent.at)
+
+
 def get_waybill(session: Session, user: User, waybill_id: uuid.UUID) -> Waybill:
-    waybill = session.scalars(visible_waybills(user).where(Waybill.id == waybill_id).options(
-        selectinload(Waybill.versions).selectinload(WaybillVersion.lines), selectinload(Waybill.events),
-    )).one_or_none()
+    """The waybill if *user* may see it (as :func:`visible_waybills`), with every version, line and event."""
+    params = {"waybill_id": waybill_id, "enterprise_id": user.enterprise_id}
+    waybill = session.scalars(_ONE_OF_PARTY if user.role is Role.ENTERPRISE else _ONE, params).unique().one_or_none()
     if waybill is None:
         raise NotFound(f"No waybill {waybill_id}.")
+    if "events" not in inspect(waybill).dict:  # not yet loaded in this session
+        set_committed_value(waybill, "events", list(session.scalars(_EVENTS, params)))
     return waybill
 
 
