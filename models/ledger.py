@@ -22,7 +22,9 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, event, text
+from sqlalchemy import (
+    BigInteger, CheckConstraint, ColumnElement, ForeignKey, Index, String, event, literal_column, text,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base
@@ -77,6 +79,17 @@ class Boundary(enum.StrEnum):
     DISPOSED = "disposed"
     LOSS = "loss"
     ADJUSTMENT = "adjustment"
+
+
+def kind_literal(kind: AccountKind) -> ColumnElement[str]:
+    """*kind* written into the SQL rather than bound, for ``Account.kind == kind_literal(...)``.
+
+    Each account kind has its own partial unique index (``WHERE kind = 'site'`` …, below). A database uses a
+    partial index only for a query whose condition states its predicate, which a bound parameter does not
+    (SQLite never, PostgreSQL not in a generic plan): a lookup by a bound kind scans every account, and there
+    is a transit account for every trip ever made.
+    """
+    return literal_column(f"'{kind.value}'")
 
 
 class Account(AppendOnly, Base):
