@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, inspect, or_, select, union
+from sqlalchemy import ColumnElement, Select, bindparam, inspect, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -17,6 +17,7 @@ from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
 from app.services.ledger.queries import known_to
 from app.services.waybills.checks import check_submission
 from app.services.waybills.documents import new_waybill_number
+from app.services.waybills.listing import party_to
 from app.services.waybills.status import EDITABLE, check_transition
 from models import Batch, Boundary, Corridor, Enterprise, EntryKind, Person, Role, Site, User, Vehicle
 from models.types import utcnow
@@ -27,50 +28,6 @@ CONTENT = ("vehicle_id", "trailer_id", "driver_id", "escort_id", "loading_site_i
 LINE_FIELDS = ("batch_id", "quantity_kg", "packaging_kind", "packaging_count")
 
 
-PARTIES = (Waybill.shipper_id, Waybill.consignee_id, Waybill.carrier_id)
-NEWEST_FIRST = (Waybill.created_at.desc(), Waybill.id.desc())
-
-
-def _party(enterprise_id: uuid.UUID) -> ColumnElement[bool]:
-    return or_(*(column == enterprise_id for column in PARTIES))
-
-
-def visible_waybills(user: User) -> Select[tuple[Waybill]]:
-    """Waybills *user* may see: all for the authorities, those it is a party to for an enterprise."""
-    stmt = select(Waybill)
-    if user.role is Role.ENTERPRISE:
-        stmt = stmt.where(_party(user.enterprise_id))
-    return stmt.order_by(*NEWEST_FIRST)
-
-
-def list_waybills(session: Session, user: User, *, status: S | None = None, number: str | None = None,
-                  party: uuid.UUID | None = None, offset: int = 0, limit: int = 50) -> tuple[int, list[Waybill]]:
-    """One page of the waybills *user* may see, newest first, and how many there are in all.
-
-    Same rows as :func:`visible_waybills` with the filters. When the list is one enterprise's (its own, or a
-    ``party`` filter), the count and the page come from each party column's index separately (for the page,
-    the newest offset + limit of each) and are merged, instead of one scan of everything matching the status or
-    everything the enterprise was ever a party to.
-    """
-    conditions = [c for c in (Waybill.status == status if status else None,
-                              Waybill.number == number if number else None) if c is not None]
-    anchor = party
-    if user.role is Role.ENTERPRISE:
-        anchor = user.enterprise_id
-        if party is not None:
-            conditions.append(_party(party))
-    if anchor is None:
-        count = session.scalar(select(func.count()).select_from(Waybill).where(*conditions))
-        return count, list(session.scalars(
-            select(Waybill).where(*conditions).order_by(*NEWEST_FIRST).limit(limit).offset(offset)))
-    ranges = [select(Waybill.id, Waybill.created_at).where(column == anchor, *conditions) for column in PARTIES]
-    count = session.scalar(select(func.count()).select_from(union(*ranges).subquery()))
-    heads = [stmt.order_by(*NEWEST_FIRST).limit(offset + limit).subquery() for stmt in ranges]
-    merged = union(*(select(head.c.id, head.c.created_at) for head in heads)).subquery()
-    page = select(merged.c.id).order_by(merged.c.created_at.desc(), merged.c.id.desc()).limit(limit).offset(offset)
-    return count, list(session.scalars(select(Waybill).where(Waybill.id.in_(page)).order_by(*NEWEST_FIRST)))
-
-
 def _one_waybill(*conditions: ColumnElement[bool]) -> Select[tuple[Waybill]]:
     """One waybill with its versions and their lines (joined: one row per line) in one statement, built once
     and bound per call; the events come by their own statement (joined too, they would multiply the rows)."""
@@ -79,12 +36,13 @@ def _one_waybill(*conditions: ColumnElement[bool]) -> Select[tuple[Waybill]]:
 
 
 _ONE = _one_waybill()
-_ONE_OF_PARTY = _one_waybill(_party(bindparam("enterprise_id")))
+_ONE_OF_PARTY = _one_waybill(party_to(bindparam("enterprise_id")))
 _EVENTS = select(WaybillEvent).where(WaybillEvent.waybill_id == bindparam("waybill_id")).order_by(WaybillEvent.at)
 
 
 def get_waybill(session: Session, user: User, waybill_id: uuid.UUID) -> Waybill:
-    """The waybill if *user* may see it (as :func:`visible_waybills`), with every version, line and event."""
+    """The waybill if *user* may see it (as :func:`~.listing.visible_waybills`), with every version, line and
+    event."""
     params = {"waybill_id": waybill_id, "enterprise_id": user.enterprise_id}
     waybill = session.scalars(_ONE_OF_PARTY if user.role is Role.ENTERPRISE else _ONE, params).unique().one_or_none()
     if waybill is None:
