@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,6 +123,12 @@ def permits_held(session: Session, holder_ids: Iterable[uuid.UUID],
     return held
 
 
+def _candidates(enterprise: Enterprise, kinds: Collection[PermitKind], permits: Iterable[Permit]) -> list[Permit]:
+    """The enterprise's permits of *kinds*, newest expiry first (the id breaks ties, for a stable explanation)."""
+    return sorted((p for p in permits if p.holder_id == enterprise.id and p.kind in kinds),
+                  key=lambda p: (-p.valid_to.toordinal(), p.id))
+
+
 def decide(enterprise: Enterprise, activity: Activity, chemical: Chemical, permits: Iterable[Permit],
            on: dt.date) -> PermitDecision:
     """:func:`permit_decision` on loaded records: *permits* are the enterprise's (others' and kinds that do not
@@ -130,9 +136,7 @@ def decide(enterprise: Enterprise, activity: Activity, chemical: Chemical, permi
     if not enterprise.active:
         return PermitDecision(False, f"enterprise {enterprise.name} is inactive", None)
     kinds = AUTHORISING_KINDS[activity]
-    # Newest expiry first (the id breaks ties, for a stable explanation).
-    candidates = sorted((p for p in permits if p.holder_id == enterprise.id and p.kind in kinds),
-                        key=lambda p: (-p.valid_to.toordinal(), p.id))
+    candidates = _candidates(enterprise, kinds, permits)
     if not candidates:
         return PermitDecision(False, f"no permit to {activity}: holds none of {', '.join(kinds)}", None)
     problems = [(_problem(permit, chemical, on), permit) for permit in candidates]
@@ -142,6 +146,22 @@ def decide(enterprise: Enterprise, activity: Activity, chemical: Chemical, permi
     # Explain with the permit closest to allowing it: one whose scope covers the chemical, if any.
     reason, permit = min(problems, key=lambda pair: not covers(pair[1], chemical))
     return PermitDecision(False, reason, permit.id)
+
+
+def decide_any(enterprise: Enterprise, activities: Sequence[Activity], chemical: Chemical, permits: Iterable[Permit],
+               on: dt.date) -> PermitDecision:
+    """:func:`decide` for alternatives: allowed when any of *activities* is (by the first permit, newest expiry
+    first, that allows one of them), otherwise refused as :func:`decide` refuses the first of them.
+
+    Each permit is weighed once, however many of the activities its kind authorises.
+    """
+    permits = list(permits)
+    if enterprise.active:
+        kinds = {kind for activity in activities for kind in AUTHORISING_KINDS[activity]}
+        for permit in _candidates(enterprise, kinds, permits):
+            if _problem(permit, chemical, on) is None:
+                return PermitDecision(True, None, permit.id)
+    return decide(enterprise, activities[0], chemical, permits, on)
 
 
 def _check_permit(_session: Session, data: dict[str, Any], record: Permit | None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from app.services.ledger.balances import ZERO
-from app.services.permits import Activity, PermitDecision, decide
+from app.services.permits import Activity, decide, decide_any
 from app.services.waybills.mixed_loading import Cargo, mixed_loading_conflicts
 from app.services.waybills.records import CheckRecords
 from models import Batch, Chemical, ControlLevel, EnterpriseRole
@@ -81,11 +81,6 @@ def check_submission(session: Session, waybill: Waybill, version: WaybillVersion
     return found, lines
 
 
-def _decide(records: CheckRecords, party_id: uuid.UUID, activity: Activity, chemical: Chemical,
-            on: dt.date) -> PermitDecision:
-    return decide(records.parties[party_id], activity, chemical, records.permits[party_id], on)
-
-
 def _lines(records: CheckRecords, version: WaybillVersion, found: Findings) -> list[LoadedLine]:
     loaded = []
     for index, line in enumerate(version.lines):
@@ -130,7 +125,8 @@ def _check_controls(records: CheckRecords, waybill: Waybill, lines: list[LoadedL
         if chemical.explosive_precursor:
             found.warn(path, "explosive precursor (易制爆): the public-security filing must accompany the cargo")
         if chemical.highly_toxic:
-            decision = _decide(records, waybill.shipper_id, Activity.SHIP_HIGHLY_TOXIC, chemical, trip)
+            decision = decide(records.parties[waybill.shipper_id], Activity.SHIP_HIGHLY_TOXIC, chemical,
+                              records.permits[waybill.shipper_id], trip)
             if not decision.allowed:
                 found.error(path, f"highly toxic (剧毒): needs a road transport pass for the shipper on {trip}: "
                                   f"{decision.reason}")
@@ -143,9 +139,9 @@ def _check_permits(records: CheckRecords, waybill: Waybill, lines: list[LoadedLi
         for party, party_id, activities in (("shipper", waybill.shipper_id, SHIPPER_ACTIVITIES),
                                             ("consignee", waybill.consignee_id, CONSIGNEE_ACTIVITIES),
                                             ("carrier", waybill.carrier_id, (Activity.TRANSPORT,))):
-            decisions = [_decide(records, party_id, a, chemical, trip) for a in activities]
-            if not any(d.allowed for d in decisions):
-                found.error(path, f"{party}: {decisions[0].reason}")
+            decision = decide_any(records.parties[party_id], activities, chemical, records.permits[party_id], trip)
+            if not decision.allowed:
+                found.error(path, f"{party}: {decision.reason}")
 
 
 def _check_vehicles(records: CheckRecords, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],
