@@ -154,7 +154,9 @@ def _validated(session: Session, waybill: Waybill, version: WaybillVersion) -> N
         item.line.un_number, item.line.hazard_class = chemical.un_number, chemical.hazard_class
         item.line.proper_shipping_name = chemical.name_en or chemical.name_zh
         item.line.packing_group, item.line.tunnel_code = chemical.packing_group, chemical.tunnel_code
-    version.warnings = [{"field": f, "message": m} for f, messages in found.warnings.items() for m in messages]
+    warnings = [{"field": f, "message": m} for f, messages in found.warnings.items() for m in messages]
+    if warnings != version.warnings:  # an unchanged JSON value assigned still costs the flush a comparison
+        version.warnings = warnings
 
 
 def update(session: Session, user: User, waybill_id: uuid.UUID, data: dict[str, Any]) -> Waybill:
