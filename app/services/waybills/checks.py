@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from app.services.ledger.balances import ZERO
 from app.services.permits import Activity, decide, decide_any
 from app.services.waybills.mixed_loading import Cargo, mixed_loading_conflicts
-from app.services.waybills.records import CheckRecords
-from models import Batch, Chemical, ControlLevel, EnterpriseRole
+from app.services.waybills.records import BatchRecord, ChemicalRecord, CheckRecords
+from models import ControlLevel, EnterpriseRole
 from models.catalogue import class_covers
 from models.fleet import CrewRole
 from models.types import utcnow
@@ -51,8 +51,8 @@ class Findings:
 class LoadedLine:
     path: str
     line: WaybillLine
-    batch: Batch
-    chemical: Chemical
+    batch: BatchRecord
+    chemical: ChemicalRecord
 
 
 def check_submission(session: Session, waybill: Waybill, version: WaybillVersion) -> tuple[Findings, list[LoadedLine]]:
