@@ -15,10 +15,10 @@ from app.services import idempotency, unit_of_work
 from app.services.ledger.accounts import boundary_account, site_account, transit_account
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
 from app.services.ledger.queries import known_to
-from app.services.waybills.checks import check_submission
 from app.services.waybills.documents import new_waybill_number
 from app.services.waybills.listing import party_to
-from app.services.waybills.status import EDITABLE, check_transition
+from app.services.waybills.status import EDITABLE, check_transition, transition
+from app.services.waybills.submission import checked, record_submission, snapshot
 from models import Batch, Boundary, Corridor, Enterprise, EntryKind, Person, Role, Site, User, Vehicle
 from models.types import utcnow
 from models.waybills import Waybill, WaybillEvent, WaybillLine, WaybillStatus as S, WaybillVersion
@@ -61,9 +61,7 @@ def _as_party(user: User, waybill: Waybill, party: str) -> None:
 
 
 def _move(session: Session, waybill: Waybill, target: S, user: User, reason: str | None = None) -> None:
-    check_transition(waybill.status, target)
-    waybill.events.append(WaybillEvent(from_status=waybill.status, to_status=target, version=waybill.version,
-                                       actor_id=user.id, reason=reason))
+    waybill.events.append(transition(waybill, target, user.id, reason))
     waybill.status = target
 
 
@@ -144,19 +142,11 @@ def _changed(waybill: Waybill) -> None:
 
 def _validated(session: Session, waybill: Waybill, version: WaybillVersion) -> None:
     """Run every submission check on *version*; refuse with all errors, or snapshot the lines and warnings."""
-    found, lines = check_submission(session, waybill, version)
-    if found.errors:
-        count = sum(len(v) for v in found.errors.values())
-        raise ValidationFailed(f"The waybill cannot be submitted: {count} problem(s).", errors=dict(found.errors))
+    lines, warnings = checked(session, waybill, version)
     for item in lines:
-        chemical = item.chemical
-        item.line.chemical_id = chemical.id
-        item.line.un_number, item.line.hazard_class = chemical.un_number, chemical.hazard_class
-        item.line.proper_shipping_name = chemical.name_en or chemical.name_zh
-        item.line.packing_group, item.line.tunnel_code = chemical.packing_group, chemical.tunnel_code
-    warnings = [{"field": f, "message": m} for f, messages in found.warnings.items() for m in messages]
-    if warnings != version.warnings:  # an unchanged JSON value assigned still costs the flush a comparison
-        version.warnings = warnings
+        for name, value in snapshot(item.chemical).items():
+            setattr(item.line, name, value)
+    version.warnings = warnings
 
 
 def update(session: Session, user: User, waybill_id: uuid.UUID, data: dict[str, Any]) -> Waybill:
@@ -198,9 +188,7 @@ def submit(session: Session, user: User, waybill_id: uuid.UUID, *, row_version: 
     _fresh(waybill, row_version)
     check_transition(waybill.status, S.SUBMITTED)
     with unit_of_work(session):
-        _validated(session, waybill, waybill.current)
-        _move(session, waybill, S.SUBMITTED, user)
-        _changed(waybill)
+        record_submission(session, waybill, user, *checked(session, waybill, waybill.current))
         idempotency.remember(session, user.id, key, body, waybill.id)
     return waybill
 
