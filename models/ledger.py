@@ -84,10 +84,11 @@ class Boundary(enum.StrEnum):
 def kind_literal(kind: AccountKind) -> ColumnElement[str]:
     """*kind* written into the SQL rather than bound, for ``Account.kind == kind_literal(...)``.
 
-    Each account kind has its own partial unique index (``WHERE kind = 'site'`` …, below). A database uses a
-    partial index only for a query whose condition states its predicate, which a bound parameter does not
-    (SQLite never, PostgreSQL not in a generic plan): a lookup by a bound kind scans every account, and there
-    is a transit account for every trip ever made.
+    Each account kind has its own partial unique index (``WHERE kind = 'site'`` …, below), and a partial index
+    serves only a query whose condition implies its predicate. For a bound kind SQLite sees that only by
+    planning the statement again at every execution with the value bound (its statement cache then saves
+    nothing: costly for a statement of many joins), and PostgreSQL not at all in a generic plan, where the
+    lookup would scan every account (there is a transit account for every trip).
     """
     return literal_column(f"'{kind.value}'")
 
