@@ -111,14 +111,19 @@ def position(session: Session, account_id: uuid.UUID, batch_id: uuid.UUID, *,
     return total or ZERO, latest
 
 
+def _account_batches_movements() -> Subquery:
+    """:func:`movements` of one account (bound as ``account_id``) and some batches (``batch_ids``)."""
+    return movements(account_ids=[bindparam("account_id", type_=Uuid())],
+                     batch_ids=bindparam("batch_ids", expanding=True))
+
+
 def _available_statement() -> Select[Any]:
-    """:func:`available_by_batch` as one prepared statement (bound per call): built and compiled once.
+    """:func:`available_by_batch` with later history, as one prepared statement: built and compiled once.
 
     Per batch: the balance at *at*, and the lowest running balance after *at* (a window over the entries in
     time order; NULL when nothing happened after *at*).
     """
-    moves = movements(account_ids=[bindparam("account_id", type_=Uuid())],
-                      batch_ids=bindparam("batch_ids", expanding=True))
+    moves = _account_batches_movements()
     running = select(
         moves.c.batch_id, moves.c.occurred_at, moves.c.delta,
         func.sum(moves.c.delta).over(partition_by=moves.c.batch_id,
@@ -135,19 +140,39 @@ def _available_statement() -> Select[Any]:
 _AVAILABLE = _available_statement()
 
 
+def _holdings_statement() -> Select[Any]:
+    """Per batch: the balance over all its entries in the account and the time of the latest (no window)."""
+    moves = _account_batches_movements()
+    return select(moves.c.batch_id, _quantity(func.sum(moves.c.delta)),
+                  type_coerce(func.max(moves.c.occurred_at), TZDateTime())).group_by(moves.c.batch_id)
+
+
+_HOLDINGS = _holdings_statement()
+
+
 def available_by_batch(session: Session, account_id: uuid.UUID, batch_ids: Iterable[uuid.UUID],
                        at: dt.datetime) -> dict[uuid.UUID, Decimal]:
     """What may leave the account at time *at*, for each of *batch_ids*, without its balance going negative
-    then or at any later time (one query for all the batches).
+    then or at any later time.
 
     A back-dated spend must not overdraw the history that follows it, so this is the smaller of the
-    balance at *at* and every running balance after *at*.
+    balance at *at* and every running balance after *at*. Usually nothing happened after *at*: then it is the
+    balance, one aggregate over the (account, batch) indexes for all the batches; only the batches with later
+    entries take the window over their history in time order.
     """
     wanted = list(dict.fromkeys(batch_ids))
-    found = {batch_id: then if lowest_later is None else min(then, lowest_later)
-             for batch_id, then, lowest_later in session.execute(
-                 _AVAILABLE, {"account_id": account_id, "batch_ids": wanted, "at": at})}
-    return {batch_id: found.get(batch_id, ZERO) for batch_id in wanted}
+    found = dict.fromkeys(wanted, ZERO)
+    later = []
+    for batch_id, total, latest in session.execute(_HOLDINGS, {"account_id": account_id, "batch_ids": wanted}):
+        if latest <= at:
+            found[batch_id] = total
+        else:
+            later.append(batch_id)
+    if later:
+        for batch_id, then, lowest_later in session.execute(
+                _AVAILABLE, {"account_id": account_id, "batch_ids": later, "at": at}):
+            found[batch_id] = then if lowest_later is None else min(then, lowest_later)
+    return found
 
 
 def available(session: Session, account_id: uuid.UUID, batch_id: uuid.UUID, at: dt.datetime) -> Decimal:
