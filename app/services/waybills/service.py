@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, inspect, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, bindparam, inspect, literal, select, union_all
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -80,14 +80,39 @@ REFERENCES = (
     ("driver_id", Person, "employer_id", "carrier"), ("escort_id", Person, "employer_id", "carrier"),
     ("loading_site_id", Site, "enterprise_id", "shipper"), ("unloading_site_id", Site, "enterprise_id", "consignee"),
 )
+#: For each table a waybill refers to: the column saying whose the record is (an enterprise is its own; a
+#: corridor is anyone's, if active).
+OWNERS = {**{model: getattr(model, owner) for _field, model, owner, _party in REFERENCES},
+          Enterprise: Enterprise.id, Corridor: Corridor.id}
+
+
+def _references_statement() -> CompoundSelect:
+    """(table, id, owner) of each record named, bound by table name: one statement for every reference."""
+    def named(model: type, owner: ColumnElement[uuid.UUID]) -> Select[Any]:
+        stmt = select(literal(model.__tablename__), model.id, owner).where(
+            model.id.in_(bindparam(model.__tablename__, expanding=True)))
+        return stmt.where(Corridor.active) if model is Corridor else stmt
+
+    return union_all(*(named(model, owner) for model, owner in OWNERS.items()))
+
+
+_REFERENCES = _references_statement()
 
 
 def _check_references(session: Session, parties: dict[str, uuid.UUID], data: dict[str, Any]) -> None:
     """A referenced record that does not exist, or is not the right party's, is a 404 (as if unknown)."""
+    named = {model.__tablename__: set() for model in OWNERS}
+    for name, model, _owner, _party in REFERENCES:
+        if data.get(name):
+            named[model.__tablename__].add(data[name])
+    named[Enterprise.__tablename__].update(parties.values())
+    if data.get("corridor_id"):
+        named[Corridor.__tablename__].add(data["corridor_id"])
+    owners = {(table, record_id): owner for table, record_id, owner in session.execute(
+        _REFERENCES, {table: list(ids) for table, ids in named.items()})}
     missing: dict[str, list[str]] = {}
-    for name, model, owner, party in REFERENCES:
-        record = session.get(model, data[name]) if data.get(name) else None
-        if data.get(name) and (record is None or getattr(record, owner) != parties[party]):
+    for name, model, _owner, party in REFERENCES:
+        if data.get(name) and owners.get((model.__tablename__, data[name])) != parties[party]:
             missing[name] = [f"no such {model.__name__.lower()} of the {party}"]
     batch_ids = {line["batch_id"] for line in data.get("lines") or [] if line.get("batch_id")}
     known = set(session.scalars(select(Batch.id).where(Batch.id.in_(batch_ids), known_to(parties["shipper"])))
@@ -96,10 +121,9 @@ def _check_references(session: Session, parties: dict[str, uuid.UUID], data: dic
         if line.get("batch_id") and line["batch_id"] not in known:
             missing[f"lines.{index}.batch_id"] = ["no such batch of the shipper"]
     for party, party_id in parties.items():
-        if session.get(Enterprise, party_id) is None:
+        if (Enterprise.__tablename__, party_id) not in owners:
             missing[f"{party}_id"] = ["no such enterprise"]
-    corridor = session.get(Corridor, data["corridor_id"]) if data.get("corridor_id") else None
-    if data.get("corridor_id") and (corridor is None or not corridor.active):
+    if data.get("corridor_id") and (Corridor.__tablename__, data["corridor_id"]) not in owners:
         missing["corridor_id"] = ["no such active corridor"]
     if missing:
         raise NotFound("The waybill refers to records that do not exist (or are not the parties').", errors=missing)
