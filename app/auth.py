@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import g, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.errors import NotFound, PermissionDenied, Unauthenticated
@@ -39,6 +39,10 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+#: Built once: every API request runs it, bound to the presented token's hash.
+_TOKEN = select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == bindparam("token_hash"))
+
+
 def _authenticate() -> User:
     header = request.headers.get("Authorization", "")
     if not header:
@@ -46,9 +50,7 @@ def _authenticate() -> User:
     match = _BEARER.match(header)
     if not match:
         raise Unauthenticated("Malformed Authorization header: expected 'Bearer <token>'.")
-    token = db.session.scalars(
-        select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == hash_token(match[1]))
-    ).one_or_none()
+    token = db.session.scalars(_TOKEN, {"token_hash": hash_token(match[1])}).one_or_none()
     if token is None or token.revoked_at is not None or not token.user.active:
         raise Unauthenticated("Invalid or revoked token.", code="invalid_token")
     if token.expires_at is not None and token.expires_at <= utcnow():

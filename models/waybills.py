@@ -29,14 +29,22 @@ class WaybillStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+PARTY_NAMES = ("shipper", "consignee", "carrier")
+
+
 class Waybill(Base):
     __tablename__ = "waybills"
-    # The list is newest first (created_at desc, id desc), filtered by status, a party or both (an enterprise's
-    # own list is the union of its three party columns): each filter is a range of one index, in list order or
-    # (a party without a status) a covering range to take the newest from; counts are index ranges too.
-    __table_args__ = tuple(Index(f"ix_waybills_{name}_created_at", *columns, "created_at", "id") for name, columns in (
-        ("all", ()), ("status", ("status",)), ("shipper", ("shipper_id", "status")),
-        ("consignee", ("consignee_id", "status")), ("carrier", ("carrier_id", "status"))))
+    # The list is newest first (created_at desc, id desc). Unfiltered, or by status, it is a range of the first
+    # two indexes in list order. A party's list (an enterprise's own, or a party filter) is three disjoint
+    # ranges, one per party column (see app/services/waybills/listing.py), each of an index that starts with
+    # the party, is in list order after it and carries the status and the other two parties: counting,
+    # filtering by status or by a second party and taking the newest rows read the index, never the table.
+    __table_args__ = (
+        Index("ix_waybills_all_created_at", "created_at", "id"),
+        Index("ix_waybills_status_created_at", "status", "created_at", "id"),
+        *(Index(f"ix_waybills_{party}_newest", f"{party}_id", "created_at", "id", "status",
+                *(f"{other}_id" for other in PARTY_NAMES if other != party)) for party in PARTY_NAMES),
+    )
 
     id: Mapped[UuidPk]
     number: Mapped[str] = mapped_column(String(20), unique=True)

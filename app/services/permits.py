@@ -25,11 +25,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound, ValidationFailed
@@ -61,6 +61,49 @@ AUTHORISING_KINDS: dict[Activity, tuple[PermitKind, ...]] = {
 }
 
 
+class Holder(Protocol):
+    """What a decision reads of an enterprise: an :class:`~models.Enterprise`, or a record of these columns."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def active(self) -> bool: ...
+
+
+class Goods(Protocol):
+    """What a decision reads of a chemical."""
+
+    @property
+    def un_number(self) -> str | None: ...
+    @property
+    def hazard_class(self) -> str | None: ...
+
+
+class PermitTerms(Protocol):
+    """What a decision reads of a permit (the columns :func:`permits_held` loads)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def kind(self) -> PermitKind: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def holder_id(self) -> uuid.UUID: ...
+    @property
+    def hazard_classes(self) -> list[str]: ...
+    @property
+    def un_numbers(self) -> list[str]: ...
+    @property
+    def valid_from(self) -> dt.date: ...
+    @property
+    def valid_to(self) -> dt.date: ...
+    @property
+    def revoked(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class PermitDecision:
     allowed: bool
@@ -69,14 +112,14 @@ class PermitDecision:
     permit_id: uuid.UUID | None
 
 
-def covers(permit: Permit, chemical: Chemical) -> bool:
+def covers(permit: PermitTerms, chemical: Goods) -> bool:
     """Whether the permit's scope names the chemical's UN number or a class that covers its class."""
     if chemical.un_number and chemical.un_number in permit.un_numbers:
         return True
     return bool(chemical.hazard_class) and any(class_covers(s, chemical.hazard_class) for s in permit.hazard_classes)
 
 
-def _problem(permit: Permit, chemical: Chemical, on: dt.date) -> str | None:
+def _problem(permit: PermitTerms, chemical: Goods, on: dt.date) -> str | None:
     """Why *permit* does not authorise *chemical* on *on*, or None when it does."""
     label = f"{permit.kind} permit {permit.number}"
     if permit.revoked:
@@ -106,29 +149,41 @@ def permit_decision(session: Session, enterprise_id: uuid.UUID, activity: Activi
     return decide(enterprise, activity, chemical, permits, on)
 
 
+#: Built once: the columns a decision reads (:class:`PermitTerms`), of the holders' permits of the kinds asked.
+_HELD = select(*(Permit.__table__.c[name] for name, member in vars(PermitTerms).items()
+                 if isinstance(member, property))).where(
+    Permit.holder_id.in_(bindparam("holders", expanding=True)), Permit.kind.in_(bindparam("kinds", expanding=True)))
+
+
 def permits_held(session: Session, holder_ids: Iterable[uuid.UUID],
-                 activities: Iterable[Activity]) -> dict[uuid.UUID, list[Permit]]:
+                 activities: Iterable[Activity]) -> dict[uuid.UUID, list[PermitTerms]]:
     """Every permit of the holders that could authorise one of *activities*, by holder, in one query.
 
-    For deciding many questions about a few enterprises at once with :func:`decide`.
+    For deciding many questions about a few enterprises at once with :func:`decide`. The permits are read-only
+    rows of the columns a decision reads, from the session's connection: no ORM objects to build and track.
     """
-    kinds = {kind for activity in activities for kind in AUTHORISING_KINDS[activity]}
-    held: dict[uuid.UUID, list[Permit]] = {holder_id: [] for holder_id in holder_ids}
-    for permit in session.scalars(select(Permit).where(Permit.holder_id.in_(held), Permit.kind.in_(kinds))):
+    kinds = sorted({kind for activity in activities for kind in AUTHORISING_KINDS[activity]})
+    held: dict[uuid.UUID, list[PermitTerms]] = {holder_id: [] for holder_id in holder_ids}
+    for permit in session.connection().execute(_HELD, {"holders": list(held), "kinds": kinds}):
         held[permit.holder_id].append(permit)
     return held
 
 
-def decide(enterprise: Enterprise, activity: Activity, chemical: Chemical, permits: Iterable[Permit],
+def _candidates(enterprise: Holder, kinds: Collection[PermitKind],
+                permits: Iterable[PermitTerms]) -> list[PermitTerms]:
+    """The enterprise's permits of *kinds*, newest expiry first (the id breaks ties, for a stable explanation)."""
+    return sorted((p for p in permits if p.holder_id == enterprise.id and p.kind in kinds),
+                  key=lambda p: (-p.valid_to.toordinal(), p.id))
+
+
+def decide(enterprise: Holder, activity: Activity, chemical: Goods, permits: Iterable[PermitTerms],
            on: dt.date) -> PermitDecision:
     """:func:`permit_decision` on loaded records: *permits* are the enterprise's (others' and kinds that do not
     authorise *activity* are ignored), so a caller may load them once for many questions."""
     if not enterprise.active:
         return PermitDecision(False, f"enterprise {enterprise.name} is inactive", None)
     kinds = AUTHORISING_KINDS[activity]
-    # Newest expiry first (the id breaks ties, for a stable explanation).
-    candidates = sorted((p for p in permits if p.holder_id == enterprise.id and p.kind in kinds),
-                        key=lambda p: (-p.valid_to.toordinal(), p.id))
+    candidates = _candidates(enterprise, kinds, permits)
     if not candidates:
         return PermitDecision(False, f"no permit to {activity}: holds none of {', '.join(kinds)}", None)
     problems = [(_problem(permit, chemical, on), permit) for permit in candidates]
@@ -138,6 +193,22 @@ def decide(enterprise: Enterprise, activity: Activity, chemical: Chemical, permi
     # Explain with the permit closest to allowing it: one whose scope covers the chemical, if any.
     reason, permit = min(problems, key=lambda pair: not covers(pair[1], chemical))
     return PermitDecision(False, reason, permit.id)
+
+
+def decide_any(enterprise: Holder, activities: Sequence[Activity], chemical: Goods, permits: Iterable[PermitTerms],
+               on: dt.date) -> PermitDecision:
+    """:func:`decide` for alternatives: allowed when any of *activities* is (by the first permit, newest expiry
+    first, that allows one of them), otherwise refused as :func:`decide` refuses the first of them.
+
+    Each permit is weighed once, however many of the activities its kind authorises.
+    """
+    permits = list(permits)
+    if enterprise.active:
+        kinds = {kind for activity in activities for kind in AUTHORISING_KINDS[activity]}
+        for permit in _candidates(enterprise, kinds, permits):
+            if _problem(permit, chemical, on) is None:
+                return PermitDecision(True, None, permit.id)
+    return decide(enterprise, activities[0], chemical, permits, on)
 
 
 def _check_permit(_session: Session, data: dict[str, Any], record: Permit | None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ producer, production time, quantity), which its canonical form covers. Entries r
 keep their canonical form. A plain ADD COLUMN: on SQLite a table rebuild would drop the append-only triggers.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-29
 """
 from alembic import op
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

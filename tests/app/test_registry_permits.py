@@ -135,6 +135,23 @@ def test_decisions_on_preloaded_permits_match_permit_decision(session, trader, m
         == permit_decision(session, other.id, Activity.USE, methanol.id, TODAY)
 
 
+@pytest.mark.parametrize("activities", [
+    (Activity.TRADE,), (Activity.TRADE, Activity.USE, Activity.STORE, Activity.DISPOSE),
+    (Activity.DISPOSE, Activity.PRODUCE), (Activity.TRANSPORT, Activity.SHIP_HIGHLY_TOXIC),
+])
+def test_decide_any_allows_when_one_activity_is_and_else_refuses_as_the_first(session, trader, methanol, activities):
+    make_permit(session, trader, kind=PermitKind.SAFE_USE, hazard_classes=["8"], valid_from=TODAY - DAY,
+                valid_to=TODAY + DAY)
+    make_permit(session, trader, kind=PermitKind.SAFETY_PRODUCTION, valid_from=TODAY - 9 * DAY, valid_to=TODAY)
+    make_permit(session, trader, kind=PermitKind.HAZARDOUS_WASTE, valid_from=TODAY + DAY, valid_to=TODAY + 9 * DAY)
+    held = permits.permits_held(session, [trader.id], list(Activity))[trader.id]
+    for on in (TODAY - DAY, TODAY, TODAY + 2 * DAY):
+        each = [permits.decide(trader, activity, methanol, held, on) for activity in activities]
+        either = permits.decide_any(trader, activities, methanol, held, on)
+        allowed = [d for d in each if d.allowed]
+        assert either == (allowed[0] if allowed else each[0]), (activities, on)
+
+
 def test_every_activity_has_a_permit_kind():
     assert set(AUTHORISING_KINDS) == set(Activity)
 

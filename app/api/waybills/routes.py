@@ -13,7 +13,7 @@ from app.api.waybills import schemas as s
 from app.auth import allow, current_user
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.services.waybills import service
+from app.services.waybills import listing, service
 from models import Role
 from models.types import utcnow
 from models.waybills import Waybill, WaybillStatus
@@ -42,7 +42,7 @@ class Waybills(MethodView):
         """Waybills the caller may see, newest first."""
         if "status" in query and query["status"] not in set(WaybillStatus):
             raise ValidationFailed("Unknown status.", errors={"status": [f"one of {', '.join(WaybillStatus)}"]})
-        total, rows = service.list_waybills(
+        total, rows = listing.list_waybills(
             db.session, current_user(), status=query.get("status"), number=query.get("number"),
             party=query.get("party"), offset=pagination_parameters.first_item, limit=pagination_parameters.page_size)
         pagination_parameters.item_count = total

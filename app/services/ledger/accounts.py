@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.errors import NotFound, ValidationFailed
 from app.services.ledger.context import transaction_state
 from models import Account, AccountKind, Batch, Boundary, Enterprise, Site
+from models.ledger import kind_literal
 
 
 def _remembered(session: Session, key: tuple[Any, ...], find: Callable[[], Account]) -> Account:
@@ -36,7 +37,7 @@ def site_account(session: Session, site_id: uuid.UUID, *, field: str = "site_id"
         raise ValidationFailed(f"No active site {site_id}.", errors={field: ["unknown or inactive site"]})
 
     def find() -> Account:
-        account = session.scalars(select(Account).where(Account.kind == AccountKind.SITE,
+        account = session.scalars(select(Account).where(Account.kind == kind_literal(AccountKind.SITE),
                                                         Account.site_id == site_id)).one_or_none()
         if account is None:
             account = Account(id=uuid.uuid4(), kind=AccountKind.SITE, enterprise_id=site.enterprise_id,
@@ -60,7 +61,8 @@ def transit_account(session: Session, carrier_id: uuid.UUID, reference: str, *,
     """The account of what *carrier_id* carries under *reference* (vehicle plate or waybill number)."""
     def find() -> Account:
         account = session.scalars(select(Account).where(
-            Account.kind == AccountKind.TRANSIT, Account.enterprise_id == carrier_id, Account.reference == reference,
+            Account.kind == kind_literal(AccountKind.TRANSIT), Account.enterprise_id == carrier_id,
+            Account.reference == reference,
         )).one_or_none()
         if account is not None:
             return account
@@ -79,7 +81,7 @@ def transit_account(session: Session, carrier_id: uuid.UUID, reference: str, *,
 def boundary_account(session: Session, enterprise_id: uuid.UUID, boundary: Boundary) -> Account:
     def find() -> Account:
         account = session.scalars(select(Account).where(
-            Account.kind == AccountKind.BOUNDARY, Account.enterprise_id == enterprise_id,
+            Account.kind == kind_literal(AccountKind.BOUNDARY), Account.enterprise_id == enterprise_id,
             Account.boundary == boundary,
         )).one_or_none()
         if account is None:

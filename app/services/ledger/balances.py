@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, ColumnElement, Select, Subquery, Uuid, bindparam, case, func, select, type_coerce, union_all,
+    BigInteger, BindParameter, ColumnElement, Select, Subquery, Uuid, bindparam, case, func, select, type_coerce,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -23,18 +24,28 @@ from models.types import Quantity, TZDateTime
 ZERO = Decimal("0.000")
 
 
-def movements(*, account_ids: Iterable[uuid.UUID] | None = None, batch_ids: Iterable[uuid.UUID] | None = None,
+Ids = Iterable[uuid.UUID] | BindParameter[Any]
+
+
+def _one_of(column: ColumnElement[uuid.UUID], ids: Ids) -> ColumnElement[bool]:
+    return column.in_(ids if isinstance(ids, BindParameter) else list(ids))
+
+
+def movements(*, account_ids: Ids | None = None, batch_ids: Ids | None = None,
               as_of: dt.datetime | None = None, up_to_sequence: int | None = None) -> Subquery:
-    """(account_id, batch_id, occurred_at, sequence, delta): one row per entry and side, filtered early."""
+    """(account_id, batch_id, occurred_at, sequence, delta): one row per entry and side, filtered early.
+
+    The ids are values, or an expanding bind parameter for a statement built once and bound per call.
+    """
     sides = []
     for account, sign in ((LedgerEntry.to_account_id, 1), (LedgerEntry.from_account_id, -1)):
         delta = LedgerEntry.quantity if sign > 0 else type_coerce(-LedgerEntry.quantity, Quantity())
         stmt = select(account.label("account_id"), LedgerEntry.batch_id, LedgerEntry.occurred_at,
                       LedgerEntry.sequence, delta.label("delta"))
         if account_ids is not None:
-            stmt = stmt.where(account.in_(list(account_ids)))
+            stmt = stmt.where(_one_of(account, account_ids))
         if batch_ids is not None:
-            stmt = stmt.where(LedgerEntry.batch_id.in_(list(batch_ids)))
+            stmt = stmt.where(_one_of(LedgerEntry.batch_id, batch_ids))
         if as_of is not None:
             stmt = stmt.where(LedgerEntry.occurred_at <= as_of)
         if up_to_sequence is not None:
@@ -100,20 +111,70 @@ def position(session: Session, account_id: uuid.UUID, batch_id: uuid.UUID, *,
     return total or ZERO, latest
 
 
-def available(session: Session, account_id: uuid.UUID, batch_id: uuid.UUID, at: dt.datetime) -> Decimal:
-    """What may leave the account at time *at* without its balance going negative then or at any later time.
+def _account_batches_movements() -> Subquery:
+    """:func:`movements` of one account (bound as ``account_id``) and some batches (``batch_ids``)."""
+    return movements(account_ids=[bindparam("account_id", type_=Uuid())],
+                     batch_ids=bindparam("batch_ids", expanding=True))
 
-    A back-dated spend must not overdraw the history that follows it, so this is the smaller of the
-    balance at *at* and every running balance after *at* (a window over the entries in time order).
+
+def _available_statement() -> Select[Any]:
+    """:func:`available_by_batch` with later history, as one prepared statement: built and compiled once.
+
+    Per batch: the balance at *at*, and the lowest running balance after *at* (a window over the entries in
+    time order; NULL when nothing happened after *at*).
     """
-    moves = movements(account_ids=[account_id], batch_ids=[batch_id])
+    moves = _account_batches_movements()
     running = select(
-        moves.c.occurred_at, moves.c.delta,
-        func.sum(moves.c.delta).over(order_by=(moves.c.occurred_at, moves.c.sequence)).label("running"),
+        moves.c.batch_id, moves.c.occurred_at, moves.c.delta,
+        func.sum(moves.c.delta).over(partition_by=moves.c.batch_id,
+                                     order_by=(moves.c.occurred_at, moves.c.sequence)).label("running"),
     ).subquery("running")
-    row = session.execute(select(
+    at = bindparam("at", type_=TZDateTime())
+    return select(
+        running.c.batch_id,
         _quantity(func.coalesce(func.sum(case((running.c.occurred_at <= at, running.c.delta))), 0)),
         _quantity(func.min(case((running.c.occurred_at > at, running.c.running)))),
-    )).one()
-    then, lowest_later = row
-    return then if lowest_later is None else min(then, lowest_later)
+    ).group_by(running.c.batch_id)
+
+
+_AVAILABLE = _available_statement()
+
+
+def _holdings_statement() -> Select[Any]:
+    """Per batch: the balance over all its entries in the account and the time of the latest (no window)."""
+    moves = _account_batches_movements()
+    return select(moves.c.batch_id, _quantity(func.sum(moves.c.delta)),
+                  type_coerce(func.max(moves.c.occurred_at), TZDateTime())).group_by(moves.c.batch_id)
+
+
+_HOLDINGS = _holdings_statement()
+
+
+def available_by_batch(session: Session, account_id: uuid.UUID, batch_ids: Iterable[uuid.UUID],
+                       at: dt.datetime) -> dict[uuid.UUID, Decimal]:
+    """What may leave the account at time *at*, for each of *batch_ids*, without its balance going negative
+    then or at any later time.
+
+    A back-dated spend must not overdraw the history that follows it, so this is the smaller of the
+    balance at *at* and every running balance after *at*. Usually nothing happened after *at*: then it is the
+    balance, one aggregate over the (account, batch) indexes for all the batches; only the batches with later
+    entries take the window over their history in time order.
+    """
+    wanted = list(dict.fromkeys(batch_ids))
+    found = dict.fromkeys(wanted, ZERO)
+    later = []
+    for batch_id, total, latest in session.execute(_HOLDINGS, {"account_id": account_id, "batch_ids": wanted}):
+        if latest <= at:
+            found[batch_id] = total
+        else:
+            later.append(batch_id)
+    if later:
+        for batch_id, then, lowest_later in session.execute(
+                _AVAILABLE, {"account_id": account_id, "batch_ids": later, "at": at}):
+            found[batch_id] = then if lowest_later is None else min(then, lowest_later)
+    return found
+
+
+def available(session: Session, account_id: uuid.UUID, batch_id: uuid.UUID, at: dt.datetime) -> Decimal:
+    """:func:`available_by_batch` for one batch."""
+    return available_by_batch(session, account_id, [batch_id], at)[batch_id]

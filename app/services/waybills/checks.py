@@ -10,16 +10,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.services.ledger.balances import available
-from app.services.permits import Activity, PermitDecision, decide, permits_held
+from app.services.ledger.balances import ZERO
+from app.services.permits import Activity, decide, decide_any
 from app.services.waybills.mixed_loading import Cargo, mixed_loading_conflicts
-from models import Batch, Chemical, ControlLevel, Enterprise, EnterpriseRole, Permit, Person, Site, Vehicle
+from app.services.waybills.records import BatchRecord, ChemicalRecord, CheckRecords
+from models import ControlLevel, EnterpriseRole
 from models.catalogue import class_covers
 from models.fleet import CrewRole
-from models.ledger import Account, AccountKind
 from models.types import utcnow
 from models.waybills import Waybill, WaybillLine, WaybillVersion
 
@@ -52,8 +51,8 @@ class Findings:
 class LoadedLine:
     path: str
     line: WaybillLine
-    batch: Batch
-    chemical: Chemical
+    batch: BatchRecord
+    chemical: ChemicalRecord
 
 
 def check_submission(session: Session, waybill: Waybill, version: WaybillVersion) -> tuple[Findings, list[LoadedLine]]:
@@ -68,54 +67,21 @@ def check_submission(session: Session, waybill: Waybill, version: WaybillVersion
             and version.departure_earliest > version.departure_latest:
         found.error("departure_latest", "must not be before departure_earliest")
     trip = (version.departure_earliest or utcnow()).date()
-    lines = _load_lines(session, version, found)
-    records = _Records.load(session, waybill, version)
+    records = CheckRecords.load(session, waybill, version, PERMIT_ACTIVITIES, utcnow())
+    lines = _lines(records, version, found)
     _check_parties(records, waybill, version, found)
     _check_controls(records, waybill, lines, trip, found)
     _check_permits(records, waybill, lines, trip, found)
     _check_vehicles(records, waybill, version, lines, trip, found)
     _check_crew(records, waybill, version, lines, trip, found)
-    _check_stock(session, version, lines, found)
+    _check_stock(records, version, lines, found)
     for a, b, reason in mixed_loading_conflicts([Cargo(i, l.chemical.hazard_class or "", l.chemical.classification_code)
                                                  for i, l in enumerate(lines)]):
         found.error(f"lines.{b}.batch_id", f"may not travel with line {a}: {reason}")
     return found, lines
 
 
-@dataclass
-class _Records:
-    """What the checks look up, loaded in one query per table: the parties and their permits, sites, vehicles
-    and crew named by the version (missing ones are simply absent)."""
-    parties: dict[uuid.UUID, Enterprise]
-    permits: dict[uuid.UUID, list[Permit]]
-    sites: dict[uuid.UUID, Site]
-    vehicles: dict[uuid.UUID, Vehicle]
-    people: dict[uuid.UUID, Person]
-
-    @classmethod
-    def load(cls, session: Session, waybill: Waybill, version: WaybillVersion) -> _Records:
-        party_ids = {waybill.shipper_id, waybill.consignee_id, waybill.carrier_id}
-
-        def by_id(model: type, *ids: uuid.UUID | None) -> dict:
-            wanted = {i for i in ids if i is not None}
-            return {r.id: r for r in session.scalars(select(model).where(model.id.in_(wanted)))} if wanted else {}
-
-        return cls(
-            parties=by_id(Enterprise, *party_ids),
-            permits=permits_held(session, party_ids, PERMIT_ACTIVITIES),
-            sites=by_id(Site, version.loading_site_id, version.unloading_site_id),
-            vehicles=by_id(Vehicle, version.vehicle_id, version.trailer_id),
-            people=by_id(Person, version.driver_id, version.escort_id),
-        )
-
-    def decide(self, party_id: uuid.UUID, activity: Activity, chemical: Chemical, on: dt.date) -> PermitDecision:
-        return decide(self.parties[party_id], activity, chemical, self.permits[party_id], on)
-
-
-def _load_lines(session: Session, version: WaybillVersion, found: Findings) -> list[LoadedLine]:
-    ids = {line.batch_id for line in version.lines if line.batch_id}
-    rows = {b.id: (b, c) for b, c in session.execute(
-        select(Batch, Chemical).join(Chemical, Batch.chemical_id == Chemical.id).where(Batch.id.in_(ids)))}
+def _lines(records: CheckRecords, version: WaybillVersion, found: Findings) -> list[LoadedLine]:
     loaded = []
     for index, line in enumerate(version.lines):
         path = f"lines.{index}"
@@ -124,14 +90,14 @@ def _load_lines(session: Session, version: WaybillVersion, found: Findings) -> l
                 found.error(f"{path}.{name}", "required to submit")
         if line.quantity_kg is not None and line.quantity_kg <= 0:
             found.error(f"{path}.quantity_kg", "must be > 0")
-        if line.batch_id in rows:
-            loaded.append(LoadedLine(path, line, *rows[line.batch_id]))
+        if line.batch_id in records.batches:
+            loaded.append(LoadedLine(path, line, *records.batches[line.batch_id]))
         elif line.batch_id:
             found.error(f"{path}.batch_id", "no such batch")
     return loaded
 
 
-def _check_parties(records: _Records, waybill: Waybill, version: WaybillVersion, found: Findings) -> None:
+def _check_parties(records: CheckRecords, waybill: Waybill, version: WaybillVersion, found: Findings) -> None:
     parties = records.parties
     for name, party_id in (("shipper_id", waybill.shipper_id), ("consignee_id", waybill.consignee_id),
                            ("carrier_id", waybill.carrier_id)):
@@ -148,7 +114,7 @@ def _check_parties(records: _Records, waybill: Waybill, version: WaybillVersion,
             found.error(name, "site is not active")
 
 
-def _check_controls(records: _Records, waybill: Waybill, lines: list[LoadedLine], trip: dt.date,
+def _check_controls(records: CheckRecords, waybill: Waybill, lines: list[LoadedLine], trip: dt.date,
                     found: Findings) -> None:
     for item in lines:
         chemical, path = item.chemical, f"{item.path}.batch_id"
@@ -159,25 +125,26 @@ def _check_controls(records: _Records, waybill: Waybill, lines: list[LoadedLine]
         if chemical.explosive_precursor:
             found.warn(path, "explosive precursor (易制爆): the public-security filing must accompany the cargo")
         if chemical.highly_toxic:
-            decision = records.decide(waybill.shipper_id, Activity.SHIP_HIGHLY_TOXIC, chemical, trip)
+            decision = decide(records.parties[waybill.shipper_id], Activity.SHIP_HIGHLY_TOXIC, chemical,
+                              records.permits[waybill.shipper_id], trip)
             if not decision.allowed:
                 found.error(path, f"highly toxic (剧毒): needs a road transport pass for the shipper on {trip}: "
                                   f"{decision.reason}")
 
 
-def _check_permits(records: _Records, waybill: Waybill, lines: list[LoadedLine], trip: dt.date,
+def _check_permits(records: CheckRecords, waybill: Waybill, lines: list[LoadedLine], trip: dt.date,
                    found: Findings) -> None:
     for chemical in {item.chemical.id: item.chemical for item in lines}.values():
         path = next(f"{i.path}.batch_id" for i in lines if i.chemical.id == chemical.id)
         for party, party_id, activities in (("shipper", waybill.shipper_id, SHIPPER_ACTIVITIES),
                                             ("consignee", waybill.consignee_id, CONSIGNEE_ACTIVITIES),
                                             ("carrier", waybill.carrier_id, (Activity.TRANSPORT,))):
-            decisions = [records.decide(party_id, a, chemical, trip) for a in activities]
-            if not any(d.allowed for d in decisions):
-                found.error(path, f"{party}: {decisions[0].reason}")
+            decision = decide_any(records.parties[party_id], activities, chemical, records.permits[party_id], trip)
+            if not decision.allowed:
+                found.error(path, f"{party}: {decision.reason}")
 
 
-def _check_vehicles(records: _Records, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],
+def _check_vehicles(records: CheckRecords, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],
                     trip: dt.date, found: Findings) -> None:
     total = sum((item.line.quantity_kg or Decimal(0) for item in lines), Decimal(0))
     capacity = Decimal(0)
@@ -208,7 +175,7 @@ def _check_vehicles(records: _Records, waybill: Waybill, version: WaybillVersion
         found.error("lines", f"{total} kg on board exceeds the rated load of {capacity} kg")
 
 
-def _check_crew(records: _Records, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],
+def _check_crew(records: CheckRecords, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],
                 trip: dt.date, found: Findings) -> None:
     if version.driver_id and version.driver_id == version.escort_id:
         found.error("escort_id", "the escort must be another person than the driver")
@@ -230,20 +197,14 @@ def _check_crew(records: _Records, waybill: Waybill, version: WaybillVersion, li
             found.error(name, f"{person.name} is not qualified for class {', '.join(missing)}")
 
 
-def _check_stock(session: Session, version: WaybillVersion, lines: list[LoadedLine], found: Findings) -> None:
+def _check_stock(records: CheckRecords, version: WaybillVersion, lines: list[LoadedLine], found: Findings) -> None:
     if version.loading_site_id is None:
         return
-    account = session.scalars(select(Account).where(
-        Account.kind == AccountKind.SITE, Account.site_id == version.loading_site_id)).one_or_none()
     wanted: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
     for item in lines:
         wanted[item.batch.id] += item.line.quantity_kg or Decimal(0)
-    now = utcnow()
-    have_by_batch = {batch_id: available(session, account.id, batch_id, now) if account else Decimal(0)
-                     for batch_id in wanted}  # once per batch, however many lines draw on it
-    for item in lines:
-        have = have_by_batch[item.batch.id]
-        asked = wanted[item.batch.id]
+    for item in lines:  # what all lines drawing on one batch ask, against what may leave the site
+        have, asked = records.stock.get(item.batch.id, ZERO), wanted[item.batch.id]
         if have < asked:
             found.error(f"{item.path}.quantity_kg",
                         f"only {have} kg of batch {item.batch.code} at the loading site, {asked} kg asked")

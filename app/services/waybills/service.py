@@ -6,17 +6,19 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, union
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, CompoundSelect, Select, bindparam, inspect, literal, select, union_all
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services import idempotency, unit_of_work
 from app.services.ledger.accounts import boundary_account, site_account, transit_account
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
 from app.services.ledger.queries import known_to
-from app.services.waybills.checks import check_submission
 from app.services.waybills.documents import new_waybill_number
-from app.services.waybills.status import EDITABLE, check_transition
+from app.services.waybills.listing import party_to
+from app.services.waybills.status import EDITABLE, check_transition, transition
+from app.services.waybills.submission import checked, record_submission, snapshot
 from models import Batch, Boundary, Corridor, Enterprise, EntryKind, Person, Role, Site, User, Vehicle
 from models.types import utcnow
 from models.waybills import Waybill, WaybillEvent, WaybillLine, WaybillStatus as S, WaybillVersion
@@ -26,56 +28,27 @@ CONTENT = ("vehicle_id", "trailer_id", "driver_id", "escort_id", "loading_site_i
 LINE_FIELDS = ("batch_id", "quantity_kg", "packaging_kind", "packaging_count")
 
 
-PARTIES = (Waybill.shipper_id, Waybill.consignee_id, Waybill.carrier_id)
-NEWEST_FIRST = (Waybill.created_at.desc(), Waybill.id.desc())
+def _one_waybill(*conditions: ColumnElement[bool]) -> Select[tuple[Waybill]]:
+    """One waybill with its versions and their lines (joined: one row per line) in one statement, built once
+    and bound per call; the events come by their own statement (joined too, they would multiply the rows)."""
+    return select(Waybill).where(Waybill.id == bindparam("waybill_id"), *conditions).options(
+        joinedload(Waybill.versions).joinedload(WaybillVersion.lines))
 
 
-def _party(enterprise_id: uuid.UUID) -> ColumnElement[bool]:
-    return or_(*(column == enterprise_id for column in PARTIES))
-
-
-def visible_waybills(user: User) -> Select[tuple[Waybill]]:
-    """Waybills *user* may see: all for the authorities, those it is a party to for an enterprise."""
-    stmt = select(Waybill)
-    if user.role is Role.ENTERPRISE:
-        stmt = stmt.where(_party(user.enterprise_id))
-    return stmt.order_by(*NEWEST_FIRST)
-
-
-def list_waybills(session: Session, user: User, *, status: S | None = None, number: str | None = None,
-                  party: uuid.UUID | None = None, offset: int = 0, limit: int = 50) -> tuple[int, list[Waybill]]:
-    """One page of the waybills *user* may see, newest first, and how many there are in all.
-
-    Same rows as :func:`visible_waybills` with the filters. When the list is one enterprise's (its own, or a
-    ``party`` filter), the count and the page come from each party column's index separately (for the page,
-    the newest offset + limit of each) and are merged, instead of one scan of everything matching the status or
-    everything the enterprise was ever a party to.
-    """
-    conditions = [c for c in (Waybill.status == status if status else None,
-                              Waybill.number == number if number else None) if c is not None]
-    anchor = party
-    if user.role is Role.ENTERPRISE:
-        anchor = user.enterprise_id
-        if party is not None:
-            conditions.append(_party(party))
-    if anchor is None:
-        count = session.scalar(select(func.count()).select_from(Waybill).where(*conditions))
-        return count, list(session.scalars(
-            select(Waybill).where(*conditions).order_by(*NEWEST_FIRST).limit(limit).offset(offset)))
-    ranges = [select(Waybill.id, Waybill.created_at).where(column == anchor, *conditions) for column in PARTIES]
-    count = session.scalar(select(func.count()).select_from(union(*ranges).subquery()))
-    heads = [stmt.order_by(*NEWEST_FIRST).limit(offset + limit).subquery() for stmt in ranges]
-    merged = union(*(select(head.c.id, head.c.created_at) for head in heads)).subquery()
-    page = select(merged.c.id).order_by(merged.c.created_at.desc(), merged.c.id.desc()).limit(limit).offset(offset)
-    return count, list(session.scalars(select(Waybill).where(Waybill.id.in_(page)).order_by(*NEWEST_FIRST)))
+_ONE = _one_waybill()
+_ONE_OF_PARTY = _one_waybill(party_to(bindparam("enterprise_id")))
+_EVENTS = select(WaybillEvent).where(WaybillEvent.waybill_id == bindparam("waybill_id")).order_by(WaybillEvent.at)
 
 
 def get_waybill(session: Session, user: User, waybill_id: uuid.UUID) -> Waybill:
-    waybill = session.scalars(visible_waybills(user).where(Waybill.id == waybill_id).options(
-        selectinload(Waybill.versions).selectinload(WaybillVersion.lines), selectinload(Waybill.events),
-    )).one_or_none()
+    """The waybill if *user* may see it (as :func:`~.listing.visible_waybills`), with every version, line and
+    event."""
+    params = {"waybill_id": waybill_id, "enterprise_id": user.enterprise_id}
+    waybill = session.scalars(_ONE_OF_PARTY if user.role is Role.ENTERPRISE else _ONE, params).unique().one_or_none()
     if waybill is None:
         raise NotFound(f"No waybill {waybill_id}.")
+    if "events" not in inspect(waybill).dict:  # not yet loaded in this session
+        set_committed_value(waybill, "events", list(session.scalars(_EVENTS, params)))
     return waybill
 
 
@@ -88,9 +61,7 @@ def _as_party(user: User, waybill: Waybill, party: str) -> None:
 
 
 def _move(session: Session, waybill: Waybill, target: S, user: User, reason: str | None = None) -> None:
-    check_transition(waybill.status, target)
-    waybill.events.append(WaybillEvent(from_status=waybill.status, to_status=target, version=waybill.version,
-                                       actor_id=user.id, reason=reason))
+    waybill.events.append(transition(waybill, target, user.id, reason))
     waybill.status = target
 
 
@@ -109,14 +80,39 @@ REFERENCES = (
     ("driver_id", Person, "employer_id", "carrier"), ("escort_id", Person, "employer_id", "carrier"),
     ("loading_site_id", Site, "enterprise_id", "shipper"), ("unloading_site_id", Site, "enterprise_id", "consignee"),
 )
+#: For each table a waybill refers to: the column saying whose the record is (an enterprise is its own; a
+#: corridor is anyone's, if active).
+OWNERS = {**{model: getattr(model, owner) for _field, model, owner, _party in REFERENCES},
+          Enterprise: Enterprise.id, Corridor: Corridor.id}
+
+
+def _references_statement() -> CompoundSelect:
+    """(table, id, owner) of each record named, bound by table name: one statement for every reference."""
+    def named(model: type, owner: ColumnElement[uuid.UUID]) -> Select[Any]:
+        stmt = select(literal(model.__tablename__), model.id, owner).where(
+            model.id.in_(bindparam(model.__tablename__, expanding=True)))
+        return stmt.where(Corridor.active) if model is Corridor else stmt
+
+    return union_all(*(named(model, owner) for model, owner in OWNERS.items()))
+
+
+_REFERENCES = _references_statement()
 
 
 def _check_references(session: Session, parties: dict[str, uuid.UUID], data: dict[str, Any]) -> None:
     """A referenced record that does not exist, or is not the right party's, is a 404 (as if unknown)."""
+    named = {model.__tablename__: set() for model in OWNERS}
+    for name, model, _owner, _party in REFERENCES:
+        if data.get(name):
+            named[model.__tablename__].add(data[name])
+    named[Enterprise.__tablename__].update(parties.values())
+    if data.get("corridor_id"):
+        named[Corridor.__tablename__].add(data["corridor_id"])
+    owners = {(table, record_id): owner for table, record_id, owner in session.execute(
+        _REFERENCES, {table: list(ids) for table, ids in named.items()})}
     missing: dict[str, list[str]] = {}
-    for name, model, owner, party in REFERENCES:
-        record = session.get(model, data[name]) if data.get(name) else None
-        if data.get(name) and (record is None or getattr(record, owner) != parties[party]):
+    for name, model, _owner, party in REFERENCES:
+        if data.get(name) and owners.get((model.__tablename__, data[name])) != parties[party]:
             missing[name] = [f"no such {model.__name__.lower()} of the {party}"]
     batch_ids = {line["batch_id"] for line in data.get("lines") or [] if line.get("batch_id")}
     known = set(session.scalars(select(Batch.id).where(Batch.id.in_(batch_ids), known_to(parties["shipper"])))
@@ -125,10 +121,9 @@ def _check_references(session: Session, parties: dict[str, uuid.UUID], data: dic
         if line.get("batch_id") and line["batch_id"] not in known:
             missing[f"lines.{index}.batch_id"] = ["no such batch of the shipper"]
     for party, party_id in parties.items():
-        if session.get(Enterprise, party_id) is None:
+        if (Enterprise.__tablename__, party_id) not in owners:
             missing[f"{party}_id"] = ["no such enterprise"]
-    corridor = session.get(Corridor, data["corridor_id"]) if data.get("corridor_id") else None
-    if data.get("corridor_id") and (corridor is None or not corridor.active):
+    if data.get("corridor_id") and (Corridor.__tablename__, data["corridor_id"]) not in owners:
         missing["corridor_id"] = ["no such active corridor"]
     if missing:
         raise NotFound("The waybill refers to records that do not exist (or are not the parties').", errors=missing)
@@ -171,17 +166,11 @@ def _changed(waybill: Waybill) -> None:
 
 def _validated(session: Session, waybill: Waybill, version: WaybillVersion) -> None:
     """Run every submission check on *version*; refuse with all errors, or snapshot the lines and warnings."""
-    found, lines = check_submission(session, waybill, version)
-    if found.errors:
-        count = sum(len(v) for v in found.errors.values())
-        raise ValidationFailed(f"The waybill cannot be submitted: {count} problem(s).", errors=dict(found.errors))
+    lines, warnings = checked(session, waybill, version)
     for item in lines:
-        chemical = item.chemical
-        item.line.chemical_id = chemical.id
-        item.line.un_number, item.line.hazard_class = chemical.un_number, chemical.hazard_class
-        item.line.proper_shipping_name = chemical.name_en or chemical.name_zh
-        item.line.packing_group, item.line.tunnel_code = chemical.packing_group, chemical.tunnel_code
-    version.warnings = [{"field": f, "message": m} for f, messages in found.warnings.items() for m in messages]
+        for name, value in snapshot(item.chemical).items():
+            setattr(item.line, name, value)
+    version.warnings = warnings
 
 
 def update(session: Session, user: User, waybill_id: uuid.UUID, data: dict[str, Any]) -> Waybill:
@@ -223,9 +212,7 @@ def submit(session: Session, user: User, waybill_id: uuid.UUID, *, row_version: 
     _fresh(waybill, row_version)
     check_transition(waybill.status, S.SUBMITTED)
     with unit_of_work(session):
-        _validated(session, waybill, waybill.current)
-        _move(session, waybill, S.SUBMITTED, user)
-        _changed(waybill)
+        record_submission(session, waybill, user, *checked(session, waybill, waybill.current))
         idempotency.remember(session, user.id, key, body, waybill.id)
     return waybill
 

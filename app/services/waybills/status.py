@@ -6,8 +6,11 @@
 """
 from __future__ import annotations
 
+import uuid
+
 from app.errors import Conflict
-from models.waybills import WaybillStatus
+from models.types import utcnow
+from models.waybills import Waybill, WaybillEvent, WaybillStatus
 
 
 S = WaybillStatus
@@ -32,3 +35,11 @@ def check_transition(current: WaybillStatus, target: WaybillStatus) -> None:
         allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (final state)"
         raise Conflict(f"A waybill in status '{current}' cannot become '{target}'; allowed: {allowed}.",
                        code="illegal_transition")
+
+
+def transition(waybill: Waybill, target: WaybillStatus, actor_id: uuid.UUID, reason: str | None = None) -> WaybillEvent:
+    """The event of moving *waybill* to *target* (raising 409 if the machine forbids it); the caller records it
+    and the new status."""
+    check_transition(waybill.status, target)
+    return WaybillEvent(id=uuid.uuid4(), waybill_id=waybill.id, from_status=waybill.status, to_status=target,
+                        version=waybill.version, actor_id=actor_id, reason=reason, at=utcnow())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services.ledger import lifecycle
-from app.services.ledger.balances import available, balance, balances
+from app.services.ledger.balances import available, available_by_batch, balance, balances
 from app.services.ledger.transform import Input, Output, transform
 from models import Account, AccountKind, Batch, EntryKind, LedgerEntry
 from models.types import utcnow
@@ -81,6 +82,22 @@ def test_backdated_spend_may_not_overdraw_later_history(session, world):
     with pytest.raises(Conflict):
         lifecycle.retire(session, world.as_producer, kind=EntryKind.CONSUME, batch_code="B-1",
                          site_id=world.plant.id, quantity=Decimal("50"), occurred_at=t0 + dt.timedelta(minutes=10))
+
+
+def test_available_for_several_batches_at_once_is_each_batch_on_its_own(session, world):
+    t0 = an_hour_ago()
+    produce(session, world, "B-1", "100", occurred_at=t0)
+    produce(session, world, "B-2", "40", occurred_at=t0)
+    lifecycle.retire(session, world.as_producer, kind=EntryKind.CONSUME, batch_code="B-1",
+                     site_id=world.plant.id, quantity=Decimal("80"), occurred_at=t0 + dt.timedelta(minutes=30))
+    account = session.scalars(select(Account).where(Account.site_id == world.plant.id)).one()
+    ids = dict(session.execute(select(Batch.code, Batch.id).where(Batch.code.in_(["B-1", "B-2"]))).all())
+    for at in (t0 + dt.timedelta(minutes=10), utcnow()):
+        together = available_by_batch(session, account.id, [ids["B-1"], ids["B-2"], ids["B-1"]], at)
+        assert together == {batch_id: available(session, account.id, batch_id, at) for batch_id in ids.values()}
+    assert together == {ids["B-1"]: Decimal("20.000"), ids["B-2"]: Decimal("40.000")}
+    nowhere = uuid.uuid4()  # an account without entries holds nothing
+    assert available_by_batch(session, nowhere, [ids["B-1"]], utcnow()) == {ids["B-1"]: Decimal("0.000")}
 
 
 @pytest.mark.parametrize("change, error", [

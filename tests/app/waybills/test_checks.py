@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from models import ControlLevel, CrewRole, LedgerEntry, PermitKind, VehicleKind, WaybillStatus
+from models import ControlLevel, Corridor, CrewRole, LedgerEntry, PermitKind, VehicleKind, WaybillStatus
 from tests.app.ledger.conftest import grant_permits
 from tests.factories import make_carrier, make_chemical, make_person, make_vehicle
 
@@ -184,3 +184,20 @@ def test_an_unknown_corridor_is_404_not_a_crash(client, trip):
     approve = client.post(f"{API}/{waybill['id']}/approve", json={"corridor_id": str(uuid.uuid4())},
                           headers=trip.headers["supervisor"])
     assert approve.status_code == 404
+
+
+def test_references_are_checked_together_and_each_reported(client, session, trip):
+    """Every reference is looked up in one statement; each missing one still gets its own error."""
+    corridor = Corridor(name="closed corridor", geojson={"type": "FeatureCollection", "features": []},
+                        min_lon=121.0, min_lat=31.0, max_lon=121.1, max_lat=31.1, active=False)
+    session.add(corridor)
+    session.commit()
+    body = trip.draft(consignee_id=str(uuid.uuid4()), carrier_id=str(uuid.uuid4()), corridor_id=str(corridor.id),
+                      escort_id=str(trip.driver.id), unloading_site_id=str(trip.loading.id))
+    response = client.post(API, json=body, headers=trip.headers["shipper"])
+    assert response.status_code == 404
+    assert response.get_json()["errors"] == {
+        "consignee_id": ["no such enterprise"], "carrier_id": ["no such enterprise"],
+        "corridor_id": ["no such active corridor"], "vehicle_id": ["no such vehicle of the carrier"],
+        "driver_id": ["no such person of the carrier"], "escort_id": ["no such person of the carrier"],
+        "unloading_site_id": ["no such site of the consignee"]}

@@ -8,7 +8,7 @@ import random
 import pytest
 from sqlalchemy import func, select
 
-from app.services.waybills.service import list_waybills, visible_waybills
+from app.services.waybills.listing import list_waybills, visible_waybills
 from models import Role
 from models.types import utcnow
 from models.waybills import Waybill, WaybillStatus
@@ -47,7 +47,8 @@ def test_pages_match_the_plain_query(session, fleet, who):
     firms, carriers = fleet
     enterprise = {"firm": firms[0], "carrier": carriers[0], "supervisor": None}[who]
     user, _ = make_user(session, Role.SUPERVISOR if enterprise is None else Role.ENTERPRISE, enterprise=enterprise)
-    for status, party in itertools.product((None, WaybillStatus.CLOSED), (None, firms[1].id, carriers[1].id)):
+    parties = (None, firms[1].id, carriers[1].id, firms[0].id)  # the last is the firm itself, for the firm
+    for status, party in itertools.product((None, WaybillStatus.CLOSED), parties):
         expected = _expected(session, user, status, party)
         for size in (1, 4, 7):
             seen = []

@@ -1,0 +1,183 @@
+"""Everything a submission's checks read, in four statements built once and bound per submission.
+
+The checks (:mod:`~app.services.waybills.checks`) then decide in memory. However many lines, permits or
+records a waybill names, a submission reads:
+
+1. the records the waybill and its version name (the three parties, the two sites, vehicle and trailer,
+   driver and escort) and the loading site's ledger account: one row, each outer-joined by its id, so a
+   missing one is simply None;
+2. the parties' permits of every kind a check asks about (:func:`~app.services.permits.permits_held`);
+3. the lines' batches with their chemicals;
+4. the stock of those batches at the loading site (:func:`~app.services.ledger.balances.available_by_batch`).
+
+The records are read-only tuples of the columns the checks read, not ORM objects: nothing to track or flush,
+and each column read is one conversion (a UUID, a date, a JSON list) fewer than a whole row.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy.orm import Session
+
+from app.services.ledger.balances import available_by_batch
+from app.services.permits import Activity, PermitTerms, permits_held
+from models import Account, AccountKind, Batch, Chemical, ControlLevel, CrewRole, Enterprise, Person, Site, Vehicle
+from models.fleet import VehicleKind
+from models.ledger import kind_literal
+from models.waybills import Waybill, WaybillVersion
+
+
+class PartyRecord(NamedTuple):
+    id: uuid.UUID
+    name: str
+    roles: list[str]
+    active: bool
+
+
+class SiteRecord(NamedTuple):
+    id: uuid.UUID
+    enterprise_id: uuid.UUID
+    active: bool
+
+
+class VehicleRecord(NamedTuple):
+    id: uuid.UUID
+    plate: str
+    carrier_id: uuid.UUID
+    kind: VehicleKind
+    hazard_classes: list[str]
+    rated_load_kg: Decimal
+    tank_media: list[str]
+    gps_terminal_id: str | None
+    inspection_valid_until: dt.date | None
+    active: bool
+
+
+class CrewRecord(NamedTuple):
+    id: uuid.UUID
+    employer_id: uuid.UUID
+    role: CrewRole
+    name: str
+    qualification_classes: list[str]
+    valid_until: dt.date
+    active: bool
+
+
+class BatchRecord(NamedTuple):
+    id: uuid.UUID
+    code: str
+
+
+class ChemicalRecord(NamedTuple):
+    id: uuid.UUID
+    un_number: str | None
+    name_zh: str | None
+    name_en: str | None
+    hazard_class: str | None
+    classification_code: str | None
+    packing_group: str | None
+    tunnel_code: str | None
+    control_level: ControlLevel
+    highly_toxic: bool
+    explosive_precursor: bool
+
+
+#: The records one waybill names: (name, model, record, the version's column naming it, or None for a party).
+NAMED: tuple[tuple[str, type, type[Any], str | None], ...] = (
+    ("shipper", Enterprise, PartyRecord, None), ("consignee", Enterprise, PartyRecord, None),
+    ("carrier", Enterprise, PartyRecord, None),
+    ("loading_site", Site, SiteRecord, "loading_site_id"), ("unloading_site", Site, SiteRecord, "unloading_site_id"),
+    ("vehicle", Vehicle, VehicleRecord, "vehicle_id"), ("trailer", Vehicle, VehicleRecord, "trailer_id"),
+    ("driver", Person, CrewRecord, "driver_id"), ("escort", Person, CrewRecord, "escort_id"),
+)
+#: The columns of the version whose values the statement binds.
+BOUND = tuple(column for *_, column in NAMED if column)
+
+
+def _columns(model: type, record: type[Any], name: str | None = None) -> list[Any]:
+    """The columns of *record*'s fields, of *model*'s table (aliased as *name*)."""
+    table = model.__table__ if name is None else model.__table__.alias(name)
+    return [table.c[field] for field in record._fields]
+
+
+def _slices(records: Iterable[type[Any]]) -> list[slice]:
+    """Where each record's fields sit in a row that selects them one after the other."""
+    slices: list[slice] = []
+    for record in records:
+        start = slices[-1].stop if slices else 0
+        slices.append(slice(start, start + len(record._fields)))
+    return slices
+
+
+def _named_statement() -> Select[Any]:
+    """The waybill's row, outer-joined to each record it names and to the loading site's account.
+
+    Parties join on the waybill's own columns; the version's records on bound ids, since the version checked
+    may be a correction not yet written.
+    """
+    columns = {name: _columns(model, record, name) for name, model, record, _column in NAMED}
+    account = Account.__table__.alias("loading_account")
+    stmt = select(*(c for group in columns.values() for c in group), account.c.id).select_from(Waybill)
+    for name, _model, _record, column in NAMED:
+        alias = columns[name][0].table
+        stmt = stmt.outerjoin(alias, alias.c.id == (getattr(Waybill, f"{name}_id") if column is None
+                                                    else bindparam(column)))
+    return stmt.outerjoin(account, and_(account.c.kind == kind_literal(AccountKind.SITE),
+                                        account.c.site_id == bindparam("loading_site_id"))).where(
+        Waybill.id == bindparam("waybill_id"))
+
+
+_NAMED = _named_statement()
+_NAMED_SLICES = _slices(record for _name, _model, record, _column in NAMED)
+_BATCHES = select(*_columns(Batch, BatchRecord), *_columns(Chemical, ChemicalRecord)).join_from(
+    Batch, Chemical, Batch.chemical_id == Chemical.id).where(Batch.id.in_(bindparam("ids", expanding=True)))
+_BATCH_SLICES = _slices((BatchRecord, ChemicalRecord))
+
+
+@dataclass(frozen=True)
+class CheckRecords:
+    """What the checks look up, keyed by id (a record that does not exist is absent)."""
+
+    parties: dict[uuid.UUID, PartyRecord]
+    permits: dict[uuid.UUID, list[PermitTerms]]
+    sites: dict[uuid.UUID, SiteRecord]
+    vehicles: dict[uuid.UUID, VehicleRecord]
+    people: dict[uuid.UUID, CrewRecord]
+    #: Batch id -> (batch, its chemical), for the lines' batches that exist.
+    batches: dict[uuid.UUID, tuple[BatchRecord, ChemicalRecord]]
+    #: Batch id -> kg that may leave the loading site now (0 when nothing is there).
+    stock: dict[uuid.UUID, Decimal]
+
+    @classmethod
+    def load(cls, session: Session, waybill: Waybill, version: WaybillVersion, activities: Iterable[Activity],
+             now: dt.datetime) -> CheckRecords:
+        """Read what checking *version* of *waybill* needs, asking about permits for *activities*.
+
+        Read on the session's connection: nothing the session holds unwritten is among these records.
+        """
+        connection = session.connection()
+        row = connection.execute(_NAMED, {"waybill_id": waybill.id,
+                                          **{column: getattr(version, column) for column in BOUND}}).one()
+        named = [record._make(row[where]) if row[where.start] is not None else None
+                 for (_name, _model, record, _column), where in zip(NAMED, _NAMED_SLICES)]
+        account_id = row[-1]
+
+        def of(kind: type[Any]) -> dict[uuid.UUID, Any]:
+            return {record.id: record for record in named if type(record) is kind}
+
+        parties = of(PartyRecord)
+        batch_ids = list({line.batch_id for line in version.lines if line.batch_id})
+        batches = {}
+        for found in connection.execute(_BATCHES, {"ids": batch_ids}) if batch_ids else ():
+            batch, chemical = (record._make(found[where]) for record, where in zip((BatchRecord, ChemicalRecord),
+                                                                                   _BATCH_SLICES))
+            batches[batch.id] = (batch, chemical)
+        stock = available_by_batch(session, account_id, batches, now) if account_id and batches else {}
+        return cls(parties=parties, permits=permits_held(session, parties, activities), sites=of(SiteRecord),
+                   vehicles=of(VehicleRecord), people=of(CrewRecord), batches=batches, stock=stock)
