@@ -28,13 +28,14 @@ class TripState(Base):
     __tablename__ = "trip_states"
 
     waybill_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("waybills.id"), primary_key=True)
-    last_at: Mapped[dt.datetime | None] = mapped_column(comment="newest fix checked; older ones are late")
+    last_at: Mapped[dt.datetime | None] = mapped_column(comment="newest fix checked; older ones are not live-checked")
     last_lon: Mapped[float | None] = mapped_column(comment="its position, WGS-84")
     last_lat: Mapped[float | None]
     fixes_checked: Mapped[int] = mapped_column(default=0)
-    late_fixes: Mapped[int] = mapped_column(default=0, comment="came older than last_at: stored, not live-checked")
+    skipped_fixes: Mapped[int] = mapped_column(
+        default=0, comment="not newer than last_at when they came (late or resent): stored, not live-checked")
     recent: Mapped[list[list[float]]] = mapped_column(
-        JSON, default=list, comment="[epoch s, lon, lat, speed km/h or null] of the last fixes: speed baseline")
+        JSON, default=list, comment="[epoch µs, lon, lat, km/h or null] of the last fixes: speed baseline")
     runs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, comment="open run of each check, by name")
     row_version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[CreatedAt]
