@@ -34,11 +34,10 @@ from sqlalchemy.orm import Session
 from app.services.monitoring import findings
 from app.services.monitoring.facts import BoolArray, Facts, FloatArray
 from app.services.monitoring.findings import Finding
-from app.services.monitoring.runs import Run, advance
+from app.services.monitoring.runs import Run, advance, latched
 from app.services.monitoring.settings import MonitorSettings
 from app.services.monitoring.trip import Trip
 from models import Alert, TripState
-from routing.episodes import hysteresis
 
 
 class RunFollower:
@@ -73,11 +72,7 @@ def run_checks(session: Session, trip: Trip, state: TripState, facts: Facts, set
     no_stop = np.zeros(len(facts.fixes), dtype=bool)
     corridor = facts.corridor
     if corridor is not None:
-        # The deviation latch is the carried run's: on when its last fix was out (no trailing fixes back in).
-        before = runs.previous("deviation")
-        latched = before is not None and before.trailing == 0
-        deviating = hysteresis(np.concatenate(([latched], corridor.outside)),
-                               np.concatenate(([not latched], corridor.inside_inner)))[1:]
+        deviating = latched(runs.previous("deviation"), corridor.outside, corridor.inside_inner)
         runs.follow("deviation", deviating, min_seconds=settings.min_seconds, measure=corridor.offset_m,
                     describe=lambda run: findings.deviation(trip, run))
         runs.follow("time_window", corridor.closed, min_seconds=settings.min_seconds,

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from routing.episodes import bridge_short_gaps, runs
+from routing.episodes import bridge_short_gaps, hysteresis, runs
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -98,6 +98,16 @@ class Fixes:
 
     def __len__(self) -> int:
         return len(self.time_ns)
+
+
+def latched(run: Run | None, enter: BoolArray, leave: BoolArray) -> BoolArray:
+    """:func:`routing.episodes.hysteresis` continued from the previous batch.
+
+    The latch was on at the end of the previous batch exactly when its run's last fix was on (a run with no
+    trailing fixes); a run that had ended, or none, leaves it off.
+    """
+    on = run is not None and run.trailing == 0
+    return hysteresis(np.concatenate(([on], enter)), np.concatenate(([not on], leave)))[1:]
 
 
 def advance(run: Run | None, condition: BoolArray, fixes: Fixes, *, release: int,
