@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
+from app import create_app
+from app.extensions import db
 from app.services.corridors import register_corridor, register_zone
+from models.engine import make_engine
 from models.types import utcnow
 from tests.app.waybills.conftest import Trip, build_trip
 
 API = "/api/v1"
 A = (121.40, 31.20)
 B = (121.50, 31.20)
+MID = (121.45, 31.20)
 _M_PER_DEG_LON = 111_320.0 * math.cos(math.radians(31.2))
 _M_PER_DEG_LAT = 110_574.0
 
@@ -150,3 +155,25 @@ def road(client: Any, session: Session, trip: Trip) -> RoadTrip:
     register_zone(session, {"name": "北侧禁入区", "rule": "no_entry", "geometry": box(121.44, 31.203, 121.45, 31.206)})
     register_zone(session, {"name": "中段禁停区", "rule": "no_stop", "geometry": box(121.46, 31.199, 121.47, 31.201)})
     return start_trip(client, session, trip, corridor.id)
+
+
+@dataclass
+class Committed:
+    """A road trip in a database of its own, committed for real (for the CLI, threads and a live server)."""
+
+    app: Any
+    client: Any
+    session: Session
+    road: RoadTrip
+
+
+@pytest.fixture
+def committed(fresh_database_url: str) -> Iterator[Committed]:
+    app = create_app({"TESTING": True, "DATABASE_URL": fresh_database_url, "ALERT_STREAM_POLL_S": 0.1})
+    engine = make_engine(fresh_database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        trip = build_trip(session)
+        road = start_trip(app.test_client(), session, trip, register_road(session).id)
+        yield Committed(app, app.test_client(), session, road)
+    engine.dispose()
+    db.dispose(app)

@@ -11,10 +11,8 @@ from app.services.corridors import register_zone, set_active
 from models import AlertEvent, TripState
 from models.types import utcnow
 from tests.app.monitoring.conftest import (
-    A, B, alerts_of, box, kinds, post_fixes, register_road, start_trip,
+    A, B, MID, alerts_of, box, kinds, post_fixes, register_road, start_trip,
 )
-
-MID = (121.45, 31.20)
 
 
 def test_a_clean_trip_raises_nothing(client, road):
