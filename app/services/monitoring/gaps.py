@@ -23,8 +23,9 @@ from app.services.monitoring.trip import Trip
 from models import Alert, AlertKind, TripState, Waybill
 
 
-def _silence(trip: Trip, seconds: float, settings: MonitorSettings) -> Finding:
-    return Finding(AlertKind.SIGNAL_GAP, f"{trip.label}: no position for {seconds / 60:.0f} min",
+def _silence(trip: Trip, seconds: float, settings: MonitorSettings, *, ongoing: bool = False) -> Finding:
+    how_long = f"more than {seconds / 60:.0f} min so far" if ongoing else f"{seconds / 60:.0f} min"
+    return Finding(AlertKind.SIGNAL_GAP, f"{trip.label}: no position for {how_long}",
                    {"gap_s": round(seconds, 1), "max_gap_s": settings.max_gap_s})
 
 
@@ -59,8 +60,8 @@ def ongoing_gap(session: Session, trip: Trip, state: TripState, waybill: Waybill
     passed = [settings.max_gap_s, *(least for name, least, _ in TIERS[AlertKind.SIGNAL_GAP][1] if name == "gap_s")]
     silent = max(t for t in passed if t <= (now - since).total_seconds())
     where = {} if state.last_lon is None else {"lon": state.last_lon, "lat": state.last_lat}
-    return raise_finding(session, trip, _silence(trip, silent, settings), started_at=since, last_seen_at=since,
-                         ended_at=None, **where)
+    return raise_finding(session, trip, _silence(trip, silent, settings, ongoing=True), started_at=since,
+                         last_seen_at=since, ended_at=None, **where)
 
 
 def departure(session: Session, trip: Trip, waybill: Waybill) -> Alert | None:
