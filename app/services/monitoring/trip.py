@@ -19,7 +19,7 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.services.corridors import trip_geojson, zones_near
 from models import Corridor as CorridorRecord, Site, Vehicle, Waybill, Zone
@@ -107,7 +107,8 @@ def _utm(*coordinates: FloatArray) -> pyproj.CRS:
 
 
 def _corridor(session: Session, corridor_id: uuid.UUID) -> LoadedCorridor:
-    record = session.get(CorridorRecord, corridor_id)
+    # The drawn GeoJSON is read only when the cache misses: parsing it costs more than the whole batch's check.
+    record = session.get(CorridorRecord, corridor_id, options=[defer(CorridorRecord.geojson)])
     zone_ids = tuple(sorted(session.scalars(zones_near(record).with_only_columns(Zone.id))))
     key = (corridor_id, zone_ids)
     with _cache_lock:
