@@ -106,6 +106,7 @@ def serving(app: Any, kind: str) -> Iterator[tuple[str, int]]:
             thread.join(5)
     else:
         dev = make_server("127.0.0.1", 0, app, threaded=True)
+        dev.daemon_threads = False  # so server_close() waits for the streams to end (and give back their connections)
         thread = threading.Thread(target=dev.serve_forever, daemon=True)
         thread.start()
         try:
