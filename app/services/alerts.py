@@ -118,9 +118,13 @@ def _hold_feed(session: Session) -> None:
     without this a stream past 11 would skip a 10 committed after it. A transaction appending to the feed
     takes one advisory lock until it ends: appends, and so commits, go one at a time in id order. SQLite has
     one writer at a time anyway. Writers should append their alert changes late in their transaction.
+
+    The lock is taken before the alert's pending changes are flushed, so every writer locks the feed before
+    any alert row: two writers never wait for each other in opposite orders.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(FEED_LOCK_KEY)))
+        with session.no_autoflush:
+            session.execute(select(func.pg_advisory_xact_lock(FEED_LOCK_KEY)))
 
 
 def alert_json(alert: Alert) -> dict[str, Any]:
