@@ -15,8 +15,9 @@ overspeed           faster than ``speed_limit_kph``                         ``mi
 ==================  ======================================================  ==============================
 
 Every run ends after ``min_points`` fixes in a row that do not count (fewer are a gap inside it), so one
-noisy fix neither splits an episode nor ends it. A run is alerted as soon as it lasts long enough and updated
-while it grows; a run that ends before that is forgotten.
+noisy fix neither splits an episode nor ends it (``route check`` does not join a no-stop zone's stops across
+such gaps; here every run does, a moving-looking fix in a long stop is GPS noise). A run is alerted as soon
+as it lasts long enough and updated while it grows; a run that ends before that is forgotten.
 
 *Permitted places* for a stop are the sites of the trip's three parties (its loading and unloading site, and
 the shipper's, consignee's and carrier's active sites), within ``site_radius_m``. A stop inside a no-stop zone
