@@ -26,4 +26,23 @@ DEFAULTS: dict[str, object] = {
     "TOKEN_TTL_DAYS": 90,
     # The ed25519 key that signs ledger checkpoints (32-byte seed), created with mode 0600 on first use.
     "SIGNING_KEY_PATH": "instance/signing_key",
+    # Live checks of trips in transit (app/services/monitoring). A deviation opens after MIN_POINTS fixes
+    # AND MIN_SECONDS outside the corridor and ends HYSTERESIS_M inside it (as `route check`).
+    "MONITOR_MIN_POINTS": 3,
+    "MONITOR_MIN_SECONDS": 60,
+    "MONITOR_HYSTERESIS_M": 10,
+    "MONITOR_MAX_GAP_S": 300,
+    "MONITOR_STOP_MINUTES": 20,
+    "MONITOR_SITE_RADIUS_M": 500,
+    "MONITOR_ARRIVAL_NEAR_M": 5000,
+    # Hazmat vehicles: 80 km/h on expressways, 60 elsewhere (危险货物道路运输安全管理办法); one limit here.
+    "MONITOR_SPEED_LIMIT_KPH": 80,
+    "MONITOR_OVERSPEED_SECONDS": 30,
+    # `hazledger serve` sweeps for silent vehicles this often (0: never; run `hazledger track sweep` instead).
+    "MONITOR_SWEEP_SECONDS": 60,
+    # The alert stream (/api/v1/alerts/stream): polling, keep-alive comments, and when it ends so the
+    # client reconnects (EventSource does so by itself, with Last-Event-ID).
+    "ALERT_STREAM_POLL_S": 0.5,
+    "ALERT_STREAM_HEARTBEAT_S": 15,
+    "ALERT_STREAM_LIFETIME_S": 300,
 }

@@ -40,6 +40,11 @@ class Database:
             g.db_session = self._state().sessionmaker()
         return g.db_session
 
+    def new_session(self) -> Session:
+        """A session of its own, not the request's: for work that outlives one transaction (a stream polls with a
+        short one each time, holding no connection in between). The caller closes it."""
+        return self._state().sessionmaker()
+
     @staticmethod
     def dispose(app: Flask) -> None:
         """Close the app's pooled connections (end of a CLI command, end of a test)."""

@@ -8,6 +8,7 @@ from models.ledger import (
     Account, AccountKind, AppendOnlyError, Batch, Boundary, Checkpoint, EntryKind, LedgerEntry, LineageRole,
 )
 from models.fleet import CrewRole, Person, Vehicle, VehicleKind
+from models.monitoring import TripState
 from models.permits import Permit, PermitKind
 from models.sites import Site, SiteKind
 from models.tracking import GpsFix
@@ -20,4 +21,5 @@ __all__ = [
     "LedgerEntry", "LineageRole", "Permit", "PermitKind", "Person", "Role", "Site", "SiteKind", "User", "Vehicle",
     "VehicleKind", "Waybill", "WaybillEvent", "WaybillLine", "WaybillStatus", "WaybillVersion", "Zone", "ZoneRule",
     "GpsFix", "IdempotencyKey", "Alert", "AlertChange", "AlertEvent", "AlertKind", "AlertState", "Severity",
+    "TripState",
 ]

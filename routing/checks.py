@@ -88,7 +88,7 @@ def _inside(parts: list[CorridorFeature], x: FloatArray, y: FloatArray, time_ns:
 
 
 def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
-               hazard_classes: Iterable[str] | None = None) -> FixState:
+               hazard_classes: Iterable[str] | None = None, refuse_far: bool = True) -> FixState:
     """Project the fixes and test them against the corridor and zones (the per-fix stage).
 
     Parameters
@@ -99,6 +99,9 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
         Depth inside the corridor needed to end a deviation.
     hazard_classes : iterable of str, optional
         Cargo classes; selects the corridor parts and zones that apply.
+    refuse_far : bool
+        Refuse a track with no fix within 1° of the corridor (swapped lon/lat, undeclared GCJ-02). A live
+        batch of a few fixes far away is a deviation, not bad input: the live checks pass False.
 
     Returns
     -------
@@ -107,7 +110,7 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
     west, south, east, north = corridor.bbox
     near = ((track.lon > west - _NEAR_DEG) & (track.lon < east + _NEAR_DEG)
             & (track.lat > south - _NEAR_DEG) & (track.lat < north + _NEAR_DEG))
-    if not near.any():
+    if refuse_far and not near.any():
         raise RoutingInputError(
             f"no fix lies within {_NEAR_DEG:g}° of the corridor (track around lon "
             f"{np.median(track.lon):.3f}, lat {np.median(track.lat):.3f}): another hemisphere, "
@@ -134,18 +137,36 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
                     inside_inner=inside_inner, offset_m=offset, zones=zones)
 
 
-def _stopped(track: Track, state: FixState) -> BoolArray:
-    """Which fixes belong to a stop (speed under 5 km/h), from reported speed or positions."""
-    n = len(state.x)
-    dt = np.diff(state.time_s)
+def fix_speeds(x: FloatArray, y: FloatArray, time_s: FloatArray,
+               speed_kph: FloatArray | None = None) -> FloatArray:
+    """Speed at each fix (km/h): the reported speed where there is one, else from the positions.
+
+    The speed from positions is measured over about 30 s around the fix (fewer fixes at the ends of the
+    arrays), so GPS noise of a few metres between fixes a second apart does not look like motion.
+
+    Parameters
+    ----------
+    x, y : numpy.ndarray
+        Metric coordinates of the fixes, in time order.
+    time_s : numpy.ndarray
+        Their times in seconds (any origin).
+    speed_kph : numpy.ndarray, optional
+        Reported speeds; NaN where a fix has none.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    n = len(x)
+    dt = np.diff(time_s)
     step = max(1, int(np.ceil(_STOP_BASELINE_S / 2 / max(float(np.median(dt)) if len(dt) else 1.0, 1e-3))))
     lo = np.clip(np.arange(n) - step, 0, n - 1)
     hi = np.clip(np.arange(n) + step, 0, n - 1)
-    span = np.maximum(state.time_s[hi] - state.time_s[lo], 1e-9)
-    kph = np.hypot(state.x[hi] - state.x[lo], state.y[hi] - state.y[lo]) / span * 3.6
-    if track.speed_kph is not None:
-        kph = np.where(np.isfinite(track.speed_kph), track.speed_kph, kph)
-    return kph < STOP_SPEED_KPH
+    span = np.maximum(time_s[hi] - time_s[lo], 1e-9)
+    kph = np.hypot(x[hi] - x[lo], y[hi] - y[lo]) / span * 3.6
+    if speed_kph is not None:
+        kph = np.where(np.isfinite(speed_kph), speed_kph, kph)
+    return kph
 
 
 def _iso(ns: int) -> str:
@@ -186,7 +207,9 @@ def find_episodes(track: Track, state: FixState, params: CheckParameters) -> lis
     starts, ends = persistent_runs(deviating, state.time_s, min_points=params.min_points,
                                    min_seconds=params.min_seconds)
     found = _episodes("deviation", starts, ends, track, state, step_m)
-    stopped = _stopped(track, state) if any(z.rule == "no_stop" for z, _ in state.zones) else None
+    stopped = None
+    if any(z.rule == "no_stop" for z, _ in state.zones):
+        stopped = fix_speeds(state.x, state.y, state.time_s, track.speed_kph) < STOP_SPEED_KPH
     for zone, inside in state.zones:
         extra = {"zone": zone.name, "rule": zone.rule}
         if zone.rule == "no_stop":

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 from swagger_ui_bundle import swagger_ui_path
 
+from app.api.alerts.routes import blp as alerts
 from app.api.batches.routes import blp as batches
 from app.api.chemicals.routes import blp as chemicals
 from app.api.corridors.routes import corridors, zones
@@ -23,7 +24,7 @@ from app.extensions import api
 API_PREFIX = "/api/v1"
 BLUEPRINTS = (
     enterprises, users, chemicals, permits, sites, vehicles, personnel, batches, movements, ledger, corridors, zones,
-    waybills, waybill_tracking,
+    waybills, waybill_tracking, alerts,
 )
 
 

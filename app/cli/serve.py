@@ -7,14 +7,18 @@ import click
 import waitress
 
 from app.cli import CliContext
+from app.cli.track import Sweeper
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Worker threads; each open alert stream holds one while it lasts.")
+@click.option("--sweep/--no-sweep", default=True, show_default=True,
+              help="Sweep for silent trips every MONITOR_SWEEP_SECONDS in a background thread.")
 @click.pass_obj
-def serve(obj: CliContext, host: str, port: int, threads: int) -> None:
+def serve(obj: CliContext, host: str, port: int, threads: int, sweep: bool) -> None:
     """Serve the app on HOST:PORT."""
     app = obj.app
     # The modules, mappers and schemas built so far live as long as the server. Frozen, they are out of the
@@ -22,5 +26,10 @@ def serve(obj: CliContext, host: str, port: int, threads: int) -> None:
     # pays for traversing them all again in each full collection it triggers (about 100 ms; issue #4).
     gc.collect()
     gc.freeze()
+    every = float(app.config["MONITOR_SWEEP_SECONDS"])
+    if sweep and every > 0:
+        # Several servers may each sweep: the alert keys and the trips' state locks make that harmless.
+        Sweeper(app, every).start()
+        click.echo(f"sweeping for silent trips every {every:g} s")
     click.echo(f"hazledger serving on http://{host}:{port}/ (Ctrl-C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="hazledger")

@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
@@ -19,6 +19,8 @@ from app.services import unit_of_work
 from models import Alert, AlertChange, AlertEvent, AlertKind, AlertState, Role, Severity, User, Waybill
 from models.types import utcnow
 
+#: The advisory lock that orders the change feed (PostgreSQL), see :func:`_hold_feed`.
+FEED_LOCK_KEY = 0x687A6C61  # "hzla"
 #: The fields a check may refresh on an existing alert as its episode grows.
 _GROWING = ("last_seen_at", "ended_at", "details", "lon", "lat", "title")
 
@@ -103,9 +105,26 @@ def _move(session: Session, user: User, alert_id: uuid.UUID, to: AlertState, not
 
 
 def _record(session: Session, alert: Alert, change: AlertChange, actor: User | None = None) -> AlertChange:
+    _hold_feed(session)
     alert.updated_at = utcnow()
     session.add(AlertEvent(alert=alert, change=change, actor_id=actor.id if actor else None))
     return change
+
+
+def _hold_feed(session: Session) -> None:
+    """Make the change feed commit in id order: a reader that has seen event 11 must never find 10 later.
+
+    PostgreSQL hands out sequence values when rows are inserted but transactions commit in any order, so
+    without this a stream past 11 would skip a 10 committed after it. A transaction appending to the feed
+    takes one advisory lock until it ends: appends, and so commits, go one at a time in id order. SQLite has
+    one writer at a time anyway. Writers should append their alert changes late in their transaction.
+
+    The lock is taken before the alert's pending changes are flushed, so every writer locks the feed before
+    any alert row: two writers never wait for each other in opposite orders.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        with session.no_autoflush:
+            session.execute(select(func.pg_advisory_xact_lock(FEED_LOCK_KEY)))
 
 
 def alert_json(alert: Alert) -> dict[str, Any]:

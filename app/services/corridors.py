@@ -93,11 +93,18 @@ def set_active(session: Session, record: Corridor | Zone, active: bool) -> Corri
     return record
 
 
+#: Zones this far (degrees, about 5 km) beyond a corridor's drawn lines count as around it: a vehicle that
+#: leaves the corridor may enter them, and a straight corridor's box has no height at all.
+ZONE_MARGIN_DEG = 0.05
+
+
 def zones_near(corridor: Corridor) -> Select[tuple[Zone]]:
-    """Active zones whose bounding box overlaps the corridor's (one query; geometries are not compared)."""
+    """Active zones whose bounding box overlaps the corridor's, grown by :data:`ZONE_MARGIN_DEG` (one query;
+    geometries are not compared)."""
+    margin = ZONE_MARGIN_DEG
     return select(Zone).where(
-        Zone.active, Zone.min_lon <= corridor.max_lon, Zone.max_lon >= corridor.min_lon,
-        Zone.min_lat <= corridor.max_lat, Zone.max_lat >= corridor.min_lat,
+        Zone.active, Zone.min_lon <= corridor.max_lon + margin, Zone.max_lon >= corridor.min_lon - margin,
+        Zone.min_lat <= corridor.max_lat + margin, Zone.max_lat >= corridor.min_lat - margin,
     ).order_by(Zone.name)
 
 

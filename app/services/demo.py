@@ -16,6 +16,7 @@ from app.services.users import create_user, issue_token
 from app.config import PROJECT_ROOT
 from app.services.corridors import import_geojson
 from app.services.demo_scenario import FIRST_BATCH, Cast, play_story
+from app.services.demo_track import drive_tanker
 from models import Batch, Corridor, Department, Enterprise, Role, User, Waybill
 
 #: Fictional firms with valid GB 32100 codes, in real Wuxi districts (adcodes from GB/T 2260).
@@ -65,6 +66,7 @@ def load_demo(session: Session, *, ttl_days: int | None) -> dict[str, Any]:
     _load_corridor(session)
     if session.scalar(select(Batch.id).where(Batch.code == FIRST_BATCH)) is None:
         story = play_story(session, Cast({k: by_uscc[u] for k, u in FIRM_KEYS.items()}, users))
+        drive_tanker(session, users["carrier"])
     else:
         story = _told(session)
     return {"tokens": tokens, **story}

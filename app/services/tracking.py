@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, MalformedBody, PermissionDenied, ValidationFailed
-from app.services import unit_of_work
+from app.services import monitoring, unit_of_work
 from app.services.corridors import trip_geojson
 from app.services.waybills.service import get_waybill
 from models import Corridor, GpsFix, Role, User, Vehicle, WaybillStatus
@@ -89,6 +89,7 @@ def ingest(session: Session, user: User, waybill_id: uuid.UUID, frame: pd.DataFr
         before = _count(session, waybill.id)
         if rows:
             session.execute(_insert_ignoring_duplicates(session), rows)
+            monitoring.check_new_fixes(session, waybill, pd.DataFrame(rows))
         stored = _count(session, waybill.id) - before
     return {"received": track.points, "stored": stored, "duplicates": len(rows) - stored, "dropped": dropped}
 

@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from app.api.waybills.routes import READERS
 from app.auth import allow, current_user
 from app.extensions import db
-from app.services import tracking
+from app.services import monitoring, tracking
 from models import Role
 
 
@@ -44,6 +44,7 @@ class ComplianceOut(ma.Schema):
     episodes = ma.fields.List(ma.fields.Dict())
     route_driven = ma.fields.Dict(allow_none=True, metadata={"description": "GeoJSON LineString of the fixes"})
     note = ma.fields.String()
+    alerts = ma.fields.List(ma.fields.Dict(), metadata={"description": "the live checks' alerts of the trip"})
 
 
 @blp.route("/<uuid:waybill_id>/track")
@@ -65,5 +66,7 @@ class Compliance(MethodView):
     @allow(*READERS)
     @blp.response(200, ComplianceOut)
     def get(self, waybill_id: uuid.UUID) -> dict[str, Any]:
-        """Deviation, forbidden-zone and signal-gap episodes of the trip so far, against its corridor."""
-        return tracking.compliance(db.session, current_user(), waybill_id)
+        """Deviation, forbidden-zone and signal-gap episodes of the trip so far, against its corridor (recomputed
+        from every fix), and the alerts the live checks raised as the fixes came."""
+        report = tracking.compliance(db.session, current_user(), waybill_id)
+        return {**report, "alerts": monitoring.trip_alerts(db.session, waybill_id)}

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.services import idempotency, unit_of_work
+from app.services import idempotency, monitoring, unit_of_work
 from app.services.ledger.accounts import boundary_account, site_account, transit_account
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
 from app.services.ledger.queries import known_to
@@ -285,6 +285,7 @@ def arrive(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime,
         record(session, Actor(user.id, waybill.carrier_id), legs, occurred_at=at, document_ref=waybill.number)
         _move(session, waybill, S.DELIVERED, user)
         waybill.delivered_at = at
+        monitoring.finish_trip(session, waybill, at)
         _changed(waybill)
     return waybill
 

@@ -1,0 +1,93 @@
+"""Live monitoring of trips in transit: every batch of fixes is checked as it is stored.
+
+What lives where
+----------------
+- ``gps_fixes``: every fix, as ingestion stored it (:mod:`app.services.tracking`).
+- ``trip_states`` (:class:`~models.monitoring.TripState`): where the checks of a trip left off: the newest fix
+  checked, the last half minute of fixes (speed baseline), and the open run of each check (:mod:`.runs`).
+- ``alerts`` / ``alert_events``: one alert per episode that lasted, and its change feed
+  (:mod:`app.services.alerts`).
+
+A batch is checked in the transaction that stores it (:func:`check_new_fixes`, called by ``ingest``): the
+trip's state row is taken ``FOR UPDATE``, the fixes newer than the state's are checked against the corridor,
+zones, sites and thresholds with the state's open runs in front (:mod:`.facts`, :mod:`.checks`,
+:mod:`.gaps`), the runs that last raise or update their alerts, and the state moves on. The cost per batch is
+a few small queries plus vectorised work on the batch alone: the trip is never re-read.
+
+Several workers
+---------------
+Any process may check any batch: all it needs is in the database (the corridor geometry is cached per process,
+:mod:`.trip`). Two batches of one trip at once are serialised by the state row's lock (PostgreSQL
+``SELECT … FOR UPDATE``; SQLite has one writer at a time), and the state's ``row_version`` refuses a write from
+a stale copy. Whichever batch takes the lock second sees the state the first left; if its fixes are older they
+are *late* (next paragraph). Lock order is ledger chain → trip state → alert feed everywhere, so no deadlock.
+
+Out-of-order fixes
+------------------
+Fixes not newer than the newest fix checked (late, or resent) are stored but not live-checked, and counted in
+``skipped_fixes``: replaying them into the open runs would rewind the episodes. ``GET …/compliance`` recomputes
+the whole trip from every stored fix, late ones included.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.services.alerts import alert_json
+from app.services.monitoring import gaps
+from app.services.monitoring.arrival import finish_trip
+from app.services.monitoring.checks import run_checks
+from app.services.monitoring.facts import facts_of
+from app.services.monitoring.settings import MonitorSettings, current_settings
+from app.services.monitoring.state import lock_state, remember, take_new
+from app.services.monitoring.sweep import sweep
+from app.services.monitoring.trip import load_trip
+from models import Alert, Waybill
+
+__all__ = ["MonitorSettings", "check_new_fixes", "finish_trip", "sweep", "trip_alerts"]
+
+
+def check_new_fixes(session: Session, waybill: Waybill, fixes: pd.DataFrame,
+                    settings: MonitorSettings | None = None) -> list[Alert]:
+    """Check a batch of a trip's fixes, just stored, inside the caller's transaction.
+
+    Parameters
+    ----------
+    session : Session
+        The session that stored the fixes; the caller commits.
+    waybill : Waybill
+        The trip (in transit).
+    fixes : pandas.DataFrame
+        ``at`` (UTC), ``lon``, ``lat`` and optionally ``speed_kph`` (NaN or None where unknown), as stored, in
+        any order; fixes already checked or older than those are skipped, so the caller may pass all it tried
+        to store.
+    settings : MonitorSettings, optional
+        The app's ``MONITOR_*`` settings when omitted.
+
+    Returns
+    -------
+    list of Alert
+        The alerts this batch opened or changed.
+    """
+    settings = settings or current_settings()
+    state = lock_state(session, waybill.id)
+    new = take_new(state, fixes)
+    if new is None:
+        return []
+    trip = load_trip(session, waybill, near=(new.lon, new.lat))
+    alerts = gaps.batch_gaps(session, trip, state, waybill, new, settings)
+    if state.fixes_checked == 0:
+        alerts += [alert for alert in [gaps.departure(session, trip, waybill)] if alert is not None]
+    alerts += run_checks(session, trip, state, facts_of(trip, state, new, settings), settings)
+    remember(state, new)
+    return alerts
+
+
+def trip_alerts(session: Session, waybill_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The alerts of one trip, in the order their episodes began (the caller has checked the trip is visible)."""
+    return [alert_json(alert) for alert in session.scalars(
+        select(Alert).where(Alert.waybill_id == waybill_id).order_by(Alert.started_at, Alert.key))]

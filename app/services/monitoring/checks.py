@@ -1,0 +1,93 @@
+"""The run checks: each turns a per-fix condition into runs (:mod:`.runs`) and the runs that last into alerts.
+
+==================  ======================================================  ==============================
+run                 a fix counts when                                       an episode when it lasts
+==================  ======================================================  ==============================
+deviation           outside the corridor, latched until ``hysteresis_m``    ``min_points`` AND
+                    back inside (as :func:`routing.checks.find_episodes`)   ``min_seconds``
+time_window         on a corridor part while its time window is closed      ``min_points`` AND ``min_seconds``
+zone:<tag>          inside a no-entry zone while it applies                 ``min_points``
+                    (no-stop zone: stopped inside it)                       (no-stop: AND ``min_seconds``)
+stop                stopped (under 5 km/h) away from every permitted        ``min_points`` AND
+                    place and outside no-stop zones                         ``stop_minutes``
+overspeed           faster than ``speed_limit_kph``                         ``min_points`` AND
+                                                                            ``overspeed_seconds``
+==================  ======================================================  ==============================
+
+Every run ends after ``min_points`` fixes in a row that do not count (fewer are a gap inside it), so one
+noisy fix neither splits an episode nor ends it (``route check`` does not join a no-stop zone's stops across
+such gaps; here every run does, a moving-looking fix in a long stop is GPS noise). A run is alerted as soon
+as it lasts long enough and updated while it grows; a run that ends before that is forgotten.
+
+*Permitted places* for a stop are the sites of the trip's three parties (its loading and unloading site, and
+the shipper's, consignee's and carrier's active sites), within ``site_radius_m``. A stop inside a no-stop zone
+is that zone's ``forbidden_zone`` alert, not also a stop. A long stop within ``arrival_near_m`` of the
+unloading site but not at it is an ``arrival_elsewhere`` alert instead of a stop.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from app.services.monitoring import findings
+from app.services.monitoring.facts import BoolArray, Facts, FloatArray
+from app.services.monitoring.findings import Finding
+from app.services.monitoring.runs import Run, advance, latched
+from app.services.monitoring.settings import MonitorSettings
+from app.services.monitoring.trip import Trip
+from models import Alert, TripState
+
+
+class RunFollower:
+    """Advances the named runs of a trip's state over one batch and raises the alerts of those that last."""
+
+    def __init__(self, session: Session, trip: Trip, state: TripState, facts: Facts, settings: MonitorSettings):
+        self.session, self.trip, self.state, self.facts = session, trip, state, facts
+        self.release = settings.min_points
+        self.open: dict[str, dict[str, Any]] = {}
+        self.alerts: list[Alert] = []
+
+    def previous(self, name: str) -> Run | None:
+        return Run.from_json(self.state.runs.get(name))
+
+    def follow(self, name: str, condition: BoolArray, *, min_seconds: float, describe: Callable[[Run], Finding],
+               measure: FloatArray | None = None) -> None:
+        """Continue run *name* with this batch's *condition*; alert the runs that last *min_seconds*."""
+        ended, still_open = advance(self.previous(name), condition, self.facts.fixes, release=self.release,
+                                    measure=measure)
+        for run, over in [*((r, True) for r in ended), *([(still_open, False)] if still_open else [])]:
+            if run.lasted(self.release, min_seconds):
+                alert = findings.raise_run(self.session, self.trip, describe(run), run, ended=over)
+                if alert is not None:
+                    self.alerts.append(alert)
+        if still_open is not None:
+            self.open[name] = still_open.to_json()
+
+
+def run_checks(session: Session, trip: Trip, state: TripState, facts: Facts, settings: MonitorSettings) -> list[Alert]:
+    """Advance every run check over the batch; the alerts opened or updated. Leaves the open runs in *state*."""
+    runs = RunFollower(session, trip, state, facts, settings)
+    no_stop = np.zeros(len(facts.fixes), dtype=bool)
+    corridor = facts.corridor
+    if corridor is not None:
+        deviating = latched(runs.previous("deviation"), corridor.outside, corridor.inside_inner)
+        runs.follow("deviation", deviating, min_seconds=settings.min_seconds, measure=corridor.offset_m,
+                    describe=lambda run: findings.deviation(trip, run))
+        runs.follow("time_window", corridor.closed, min_seconds=settings.min_seconds,
+                    describe=lambda run: findings.corridor_closed(trip, run))
+        for zone, inside in corridor.zones:
+            stopping = zone.rule == "no_stop"
+            if stopping:
+                no_stop |= inside
+            runs.follow(f"zone:{findings.zone_tag(zone)}", inside & facts.stopped if stopping else inside,
+                        min_seconds=settings.min_seconds if stopping else 0.0,
+                        describe=lambda run, zone=zone: findings.forbidden_zone(trip, zone, run))
+    runs.follow("stop", facts.stopped & ~facts.permitted & ~no_stop, min_seconds=settings.stop_minutes * 60,
+                describe=lambda run: findings.stop(trip, run, settings))
+    runs.follow("overspeed", facts.kph > settings.speed_limit_kph, min_seconds=settings.overspeed_seconds,
+                measure=facts.kph, describe=lambda run: findings.overspeed(trip, run, settings))
+    state.runs = runs.open
+    return runs.alerts

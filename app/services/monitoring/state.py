@@ -1,0 +1,99 @@
+"""The trip's monitoring state: taking it (locked), picking the fixes it has not seen, and moving it on.
+
+Only fixes newer than the newest fix already checked are live-checked. An older fix (a terminal that uploads a
+backlog after a newer batch went through, or a retried upload) is stored by ingestion but skipped here and
+counted in ``skipped_fixes``: feeding it to the open runs would rewind them. The full recompute of
+``GET …/compliance`` reads every stored fix in time order, late ones included.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.services.monitoring.runs import nanoseconds, stamp
+from models import TripState
+
+#: Fixes of the last this many seconds are kept for the speed baseline (routing.checks.fix_speeds uses 30 s).
+RECENT_S = 30.0
+RECENT_MAX = 64
+
+
+@dataclass(frozen=True)
+class NewFixes:
+    """Fixes of a batch the live checks have not seen, in time order, times to the microsecond (as stored)."""
+
+    time_ns: npt.NDArray[np.int64]
+    lon: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
+    speed_kph: npt.NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.time_ns)
+
+
+def lock_state(session: Session, waybill_id: uuid.UUID) -> TripState:
+    """The trip's state, created on first use, locked until the transaction ends.
+
+    ``SELECT … FOR UPDATE`` on PostgreSQL: a second worker with a batch of the same trip waits here until the
+    first commits, then reads the state the first left. SQLite has one writer at a time anyway.
+    """
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.get_bind().dialect.name]
+    session.execute(dialect.insert(TripState).values(waybill_id=waybill_id)
+                    .on_conflict_do_nothing(index_elements=["waybill_id"]))
+    return session.scalars(select(TripState).where(TripState.waybill_id == waybill_id).with_for_update()
+                           .execution_options(populate_existing=True)).one()
+
+
+def take_new(state: TripState, frame: pd.DataFrame) -> NewFixes | None:
+    """The fixes of *frame* (columns ``at``, ``lon``, ``lat``, optional ``speed_kph``) newer than the state's.
+
+    Counts the others in ``state.skipped_fixes``; ``None`` when nothing is new.
+    """
+    if frame.empty:
+        return None
+    at = pd.to_datetime(frame["at"], utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64) * 1000
+    speed = (pd.to_numeric(frame["speed_kph"], errors="coerce").to_numpy(dtype=float) if "speed_kph" in frame
+             else np.full(len(frame), np.nan))
+    order = np.argsort(at, kind="stable")
+    keep = order[np.concatenate(([True], np.diff(at[order]) > 0))]  # one fix per time, as stored
+    if state.last_at is not None:
+        keep = keep[at[keep] > nanoseconds(state.last_at)]
+    state.skipped_fixes += len(frame) - len(keep)
+    if not len(keep):
+        return None
+    return NewFixes(time_ns=at[keep], lon=frame["lon"].to_numpy(dtype=float)[keep],
+                    lat=frame["lat"].to_numpy(dtype=float)[keep], speed_kph=speed[keep])
+
+
+def recent(state: TripState) -> NewFixes:
+    """The fixes of the last half minute before the batch (at least the last one), for speeds and steps."""
+    rows = state.recent or []
+    return NewFixes(time_ns=np.array([r[0] for r in rows], dtype=np.int64) * 1000,
+                    lon=np.array([r[1] for r in rows], dtype=float), lat=np.array([r[2] for r in rows], dtype=float),
+                    speed_kph=np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=float))
+
+
+def joined(before: NewFixes, after: NewFixes) -> NewFixes:
+    """Two runs of fixes end to end."""
+    return NewFixes(*(np.concatenate((getattr(before, name), getattr(after, name)))
+                      for name in ("time_ns", "lon", "lat", "speed_kph")))
+
+
+def remember(state: TripState, new: NewFixes) -> None:
+    """Move the state on past *new*: its last fix, and the recent fixes for the next batch's speeds."""
+    both = joined(recent(state), new)
+    first = max(int(np.searchsorted(both.time_ns, both.time_ns[-1] - int(RECENT_S * 1e9))), len(both) - RECENT_MAX)
+    # At most RECENT_MAX rows: a short list, not a loop over the batch. JSON has no NaN: no speed is null.
+    state.recent = [[t // 1000, x, y, None if np.isnan(v) else v] for t, x, y, v in zip(
+        both.time_ns[first:].tolist(), both.lon[first:].tolist(), both.lat[first:].tolist(),
+        both.speed_kph[first:].tolist())]
+    state.last_at = stamp(int(new.time_ns[-1]))
+    state.last_lon, state.last_lat = float(new.lon[-1]), float(new.lat[-1])
+    state.fixes_checked += len(new)
