@@ -61,9 +61,10 @@ def _register() -> None:
     from app.cli.ledger import ledger, trace_batch
     from app.cli.route import route
     from app.cli.serve import serve
+    from app.cli.track import track
     from app.cli.users import users
 
-    for command in (db_group, users, demo, catalogue, corridors, ledger, trace_batch, route, serve):
+    for command in (db_group, users, demo, catalogue, corridors, ledger, trace_batch, route, track, serve):
         cli.add_command(command)
 
 
