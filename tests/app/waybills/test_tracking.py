@@ -131,3 +131,12 @@ def test_a_database_outage_is_a_503_to_retry_not_a_500(client, trip, on_the_road
     response = client.post(f"{on_the_road}/track", json=_fixes(10), headers=trip.headers["carrier"])
     assert response.status_code == 503 and response.mimetype == "application/problem+json"
     assert response.get_json()["code"] == "database_unavailable" and response.headers["Retry-After"] == "1"
+
+
+def test_garbage_in_a_csv_column_drops_its_rows_only(client, session, trip, on_the_road):
+    now = utcnow().replace(microsecond=0)
+    csv = (f"time,lon,lat,speed\n{(now - dt.timedelta(seconds=20)).isoformat()},121.4551,31.2047,30\n"
+           f"{(now - dt.timedelta(seconds=10)).isoformat()},x,31.2048,\n")
+    body = client.post(f"{on_the_road}/track", data=csv, content_type="text/csv",
+                       headers=trip.headers["carrier"]).get_json()
+    assert body["stored"] == 1 and body["dropped"] == [{"reason": "non-numeric coordinate", "count": 1, "rows": [2]}]

@@ -1,0 +1,286 @@
+"""GPS ingestion speed (issue 7): sustained fixes/s through ``POST /api/v1/waybills/{id}/track``, and latency.
+
+What runs, per backend (a throw-away PostgreSQL server started like the tests', but durable: fsync and
+synchronous commit on, so a batch answered 200 is on disk; and/or a SQLite file):
+
+- the real server: ``hazledger serve`` (waitress, ``--threads`` threads) in ``--workers`` processes, each on
+  its own loopback port;
+- ``--vehicles`` waybills in transit, each with its own vehicle and GPS terminal and the demo corridor
+  attached; each vehicle drives to and fro along the corridor at 40 km/h with a fix every 10 s, ending now;
+- ``--clients`` client threads post the vehicles' batches of ``--batch`` fixes (JSON, or CSV with
+  ``--format csv``; bodies encoded beforehand) over keep-alive connections: each vehicle's batches in time
+  order, the vehicles interleaved, vehicle n always to worker n mod W, as a load balancer hashing on the
+  waybill would. A 503 (SQLite busy) is retried and counted.
+
+Printed: fixes stored per second over ``--seconds`` after ``--warmup`` seconds, requests per second, and the
+request latency p50 / p95 / max (from sending a batch to its answer: the fixes are committed by then).
+
+How it scales. A batch costs a fixed part per request (authentication, one query for the waybill and its
+terminal, one INSERT, one COMMIT: about as much as 100 fixes) and a part per fix (JSON or CSV parsing and
+validation in numpy, a few microseconds; the insert into one month's partition and its three indexes).
+Nothing about a vehicle is kept in a server process: the per-vehicle state is in the database, keyed by
+the waybill (its fixes by (terminal, time); what incremental checking needs between batches, in a row per
+waybill), so any worker may take any batch, workers can be added (threads wait on the database; processes
+use more cores), and two workers racing on the same batch store each fix once. A worker holds one
+connection per busy thread. The table is partitioned by month, so its indexes stay the size of a month and
+old months can be detached or moved to cheaper storage without touching the live one. Batch size decides
+the rate a core can take: small batches are bounded by the per-request part (see ``--batch``).
+
+Alert latency (fix to alert, target p95 < 1 s) is to be added with the monitoring hook: the check runs in
+the batch's transaction, so an alert is visible once the batch is answered; the probe will send one vehicle
+off the corridor during the load and time ``GET /api/v1/alerts`` until the alert shows.
+
+Usage: ``python bench/bench_tracking.py [--vehicles 200] [--batch 300] [--seconds 20] [--warmup 3]
+[--workers 2] [--threads 8] [--clients 8] [--format json|csv] [--only sqlite|postgresql]``.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import psycopg  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from app import migrate  # noqa: E402
+from app.services.corridors import register_corridor  # noqa: E402
+from models import GpsFix  # noqa: E402
+from models.engine import make_engine  # noqa: E402
+from models.types import utcnow  # noqa: E402
+from tests.app.waybills.conftest import build_trip, waybill_in_transit  # noqa: E402
+from tests.factories import make_vehicle  # noqa: E402
+from tests.paths import DEMO_CORRIDOR, REPO  # noqa: E402
+from tests.pg_server import PostgresServer, find_bindir  # noqa: E402
+
+FIX_INTERVAL_S = 10
+SPEED_M_S = 40 / 3.6
+#: Fixes made ready per vehicle and second of the run, beyond which clients would run dry: 40,000 fixes/s.
+HEADROOM_FIXES_S = 40_000
+
+
+@dataclass
+class Fleet:
+    token: str
+    waybills: list[str]
+
+
+@dataclass
+class Tally:
+    """What the clients saw in the timed phase."""
+
+    latencies_ms: list[float] = field(default_factory=list)
+    fixes: int = 0
+    busy: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def corridor_metres() -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+    """The demo corridor's line as local metres (x, y), its cumulative length, and the projection's origin."""
+    features = json.loads(DEMO_CORRIDOR.read_text(encoding="utf-8"))["features"]
+    line = np.array(next(f for f in features if f["geometry"]["type"] == "LineString")["geometry"]["coordinates"])
+    lon0, lat0 = line[0]
+    x = (line[:, 0] - lon0) * 111_320 * np.cos(np.radians(lat0))
+    y = (line[:, 1] - lat0) * 110_574
+    return x, y, np.concatenate(([0], np.cumsum(np.hypot(np.diff(x), np.diff(y))))), lon0, lat0
+
+
+def tracks(vehicles: int, fixes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Times (ISO strings, shared), lon and lat (vehicles × fixes): to and fro along the corridor at 40 km/h."""
+    x, y, along, lon0, lat0 = corridor_metres()
+    end = pd.Timestamp(utcnow()).floor("s") - pd.Timedelta(seconds=30)
+    times = pd.date_range(end=end, periods=fixes, freq=f"{FIX_INTERVAL_S}s").strftime("%Y-%m-%dT%H:%M:%SZ")
+    start = np.linspace(0, 2 * along[-1], vehicles, endpoint=False)[:, None]
+    travelled = (start + np.arange(fixes) * FIX_INTERVAL_S * SPEED_M_S) % (2 * along[-1])
+    position = np.where(travelled > along[-1], 2 * along[-1] - travelled, travelled)  # back along the line
+    lon = lon0 + np.interp(position, along, x) / (111_320 * np.cos(np.radians(lat0)))
+    lat = lat0 + np.interp(position, along, y) / 110_574
+    return np.asarray(times), lon.round(6), lat.round(6)
+
+
+def bodies(vehicles: int, batches: int, size: int, fmt: str) -> list[list[bytes]]:
+    """Per vehicle, its batches in time order, encoded."""
+    times, lon, lat = tracks(vehicles, batches * size)
+    encoded = []
+    for v in range(vehicles):
+        frame = pd.DataFrame({"time": times, "lon": lon[v], "lat": lat[v], "speed": 40.0})
+        parts = [frame.iloc[b * size:(b + 1) * size] for b in range(batches)]
+        if fmt == "csv":
+            encoded.append([p.to_csv(index=False).encode() for p in parts])
+        else:
+            encoded.append([b'{"fixes": ' + p.to_json(orient="records").encode() + b"}" for p in parts])
+    return encoded
+
+
+def build_fleet(url: str, vehicles: int) -> Fleet:
+    """The trip world of the tests, *vehicles* waybills in transit (own vehicle and terminal), a corridor."""
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        trip = build_trip(session)
+        features = json.loads(DEMO_CORRIDOR.read_text(encoding="utf-8"))["features"]
+        corridor = register_corridor(session, {"name": "demo", "geojson": {
+            "type": "FeatureCollection", "features": [f for f in features if f["properties"]["role"] != "forbidden"]}})
+        waybills = []
+        for n in range(vehicles):
+            vehicle = trip.tanker if n == 0 else make_vehicle(session, trip.carrier, gps_terminal_id=f"0139{n:08d}")
+            waybill = waybill_in_transit(session, trip, vehicle)
+            waybill.corridor_id = corridor.id
+            waybills.append(str(waybill.id))
+        session.commit()
+    engine.dispose()
+    return Fleet(trip.headers["carrier"]["Authorization"].removeprefix("Bearer "), waybills)
+
+
+@contextmanager
+def served(url: str, workers: int, threads: int, log_dir: Path) -> Iterator[list[int]]:
+    """``hazledger serve`` in *workers* processes; yield their ports."""
+    ports = [_free_port() for _ in range(workers)]
+    env = {**os.environ, "HAZLEDGER_LOG_LEVEL": "WARNING"}
+    processes = []
+    for port in ports:
+        log = (log_dir / f"serve-{port}.log").open("w")
+        processes.append(subprocess.Popen(
+            [sys.executable, "-c", "from app.cli import main; main()", "--database-url", url, "serve",
+             "--port", str(port), "--threads", str(threads)], cwd=REPO, env=env, stdout=log, stderr=log))
+    try:
+        for port in ports:
+            _wait_until_up(port)
+        yield ports
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(port: int, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"the server on port {port} did not come up")
+
+
+def drive(ports: list[int], fleet: Fleet, encoded: list[list[bytes]], fmt: str, clients: int, warmup_s: float,
+          seconds: float, size: int) -> tuple[Tally, float]:
+    """Post batches from *clients* threads until the time is up; the tally of the timed phase, its length."""
+    content_type = "text/csv" if fmt == "csv" else "application/json"
+    tally = Tally()
+    started = time.monotonic()
+    timed_from, stop_at = started + warmup_s, started + warmup_s + seconds
+    finished: list[float] = []
+
+    def client(first: int) -> None:
+        mine = range(first, len(fleet.waybills), clients)
+        connections = {port: http.client.HTTPConnection("127.0.0.1", port, timeout=60) for port in ports}
+        for batch, vehicle in itertools.product(range(len(encoded[0])), mine):
+            if time.monotonic() >= stop_at:
+                break
+            connection = connections[ports[vehicle % len(ports)]]
+            path = f"/api/v1/waybills/{fleet.waybills[vehicle]}/track"
+            while True:
+                sent = time.monotonic()
+                connection.request("POST", path, body=encoded[vehicle][batch], headers={
+                    "Content-Type": content_type, "Authorization": f"Bearer {fleet.token}"})
+                response = connection.getresponse()
+                answer = response.read()
+                if response.status != 503:
+                    break
+                with tally.lock:
+                    tally.busy += 1
+            if response.status != 200:
+                raise SystemExit(f"HTTP {response.status}: {answer[:300]!r}")
+            if sent >= timed_from:
+                with tally.lock:
+                    tally.latencies_ms.append((time.monotonic() - sent) * 1000)
+                    tally.fixes += json.loads(answer)["stored"]
+        finished.append(time.monotonic())
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if max(finished) < stop_at:
+        print(f"           (clients ran out of batches {stop_at - max(finished):.1f} s early: raise the headroom)")
+    return tally, max(finished) - timed_from
+
+
+def bench(url: str, args: argparse.Namespace, log_dir: Path) -> str:
+    fleet = build_fleet(url, args.vehicles)
+    batches = max(2, int(HEADROOM_FIXES_S * (args.warmup + args.seconds) / args.vehicles / args.batch) + 1)
+    encoded = bodies(args.vehicles, batches, args.batch, args.format)
+    workers = args.workers if url.startswith("postgresql") else 1  # one writer at a time on SQLite anyway
+    with served(url, workers, args.threads, log_dir) as ports:
+        tally, elapsed = drive(ports, fleet, encoded, args.format, args.clients, args.warmup, args.seconds,
+                               args.batch)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        stored = connection.scalar(select(func.count()).select_from(GpsFix))
+    engine.dispose()
+    cuts = statistics.quantiles(tally.latencies_ms, n=100, method="inclusive")
+    return (f"fixes/s {tally.fixes / elapsed:>8,.0f}   requests/s {len(tally.latencies_ms) / elapsed:>6,.0f}   "
+            f"latency p50 {statistics.median(tally.latencies_ms):>5.0f} ms  p95 {cuts[94]:>5.0f} ms  "
+            f"max {max(tally.latencies_ms):>5.0f} ms   ({args.vehicles} vehicles, batches of {args.batch} "
+            f"{args.format.upper()}, {workers} worker(s) × {args.threads} threads, {args.clients} clients, "
+            f"{elapsed:.0f} s timed; {stored:,} fixes in the table; {tally.busy} busy retries)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vehicles", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=300, help="fixes per request")
+    parser.add_argument("--seconds", type=float, default=20.0, help="timed phase")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--workers", type=int, default=2, help="server processes (PostgreSQL)")
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads per worker")
+    parser.add_argument("--clients", type=int, default=8, help="client threads")
+    parser.add_argument("--format", choices=("json", "csv"), default="json")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.only != "postgresql":
+            print(f"sqlite     {bench(f'sqlite:///{tmp}/tracking.db', args, Path(tmp))}")
+        bindir = find_bindir()
+        if bindir is not None and args.only != "sqlite":
+            server = PostgresServer(bindir, durable=True)
+            server.start()
+            try:
+                with psycopg.connect(server.url().replace("+psycopg", ""), autocommit=True) as connection:
+                    connection.execute("CREATE DATABASE tracking")
+                print(f"postgresql {bench(server.url('tracking'), args, Path(tmp))}")
+            finally:
+                server.stop()
+
+
+if __name__ == "__main__":
+    main()
