@@ -113,3 +113,25 @@ def test_stored_fixes_survive_the_migration_down_and_up_again(fresh_database_url
     with engine.connect() as connection:
         assert connection.scalars(select(GpsFix.at).order_by(GpsFix.at)).all() == times
     engine.dispose()
+
+
+def test_a_live_month_without_its_partition_gets_one_and_next_month_is_made_ahead(fresh_database_url):
+    if not fresh_database_url.startswith("postgresql"):
+        pytest.skip("partitions are a PostgreSQL feature")
+    now = utcnow().replace(microsecond=0)
+    this_month = now.strftime("gps_fixes_%Y_%m")
+    next_month = (now.replace(day=28) + dt.timedelta(days=5)).strftime("gps_fixes_%Y_%m")
+    engine = make_engine(fresh_database_url)
+    with Session(engine) as session:
+        session.execute(text(f"DROP TABLE {this_month}, {next_month}"))
+        trip = build_trip(session)
+        waybill = waybill_in_transit(session, trip)
+        session.commit()
+        store_fixes(session, waybill_id=waybill.id, terminal_id=trip.tanker.gps_terminal_id,
+                    time_ns=_ns(now - dt.timedelta(seconds=10)), lon=np.full(1, 121.45), lat=np.full(1, 31.2),
+                    speed_kph=None)
+        session.commit()
+        assert _partitions_holding(session) == {this_month: 1}
+        assert session.scalar(text("SELECT to_regclass(:name) IS NOT NULL"),
+                              {"name": next_month})
+    engine.dispose()
