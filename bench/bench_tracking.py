@@ -46,7 +46,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,9 +148,24 @@ def build_fleet(url: str, vehicles: int) -> Fleet:
     return Fleet(trip.headers["carrier"]["Authorization"].removeprefix("Bearer "), waybills)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes *pids* (and, for a PostgreSQL postmaster, its children) used."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        pid, parent = int(stat.parent.name), int(fields[1])
+        if pid in pids or parent in pids:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 @contextmanager
-def served(url: str, workers: int, threads: int, log_dir: Path) -> Iterator[list[int]]:
-    """``hazledger serve`` in *workers* processes; yield their ports."""
+def served(url: str, workers: int, threads: int, log_dir: Path) -> Iterator[list[tuple[int, int]]]:
+    """``hazledger serve`` in *workers* processes; yield their process ids and ports."""
     ports = [_free_port() for _ in range(workers)]
     env = {**os.environ, "HAZLEDGER_LOG_LEVEL": "WARNING"}
     processes = []
@@ -162,7 +177,7 @@ def served(url: str, workers: int, threads: int, log_dir: Path) -> Iterator[list
     try:
         for port in ports:
             _wait_until_up(port)
-        yield ports
+        yield [(process.pid, port) for process, port in zip(processes, ports)]
     finally:
         for process in processes:
             process.terminate()
@@ -191,13 +206,18 @@ def _wait_until_up(port: int, timeout_s: float = 60) -> None:
 
 
 def drive(ports: list[int], fleet: Fleet, encoded: list[list[bytes]], fmt: str, clients: int, warmup_s: float,
-          seconds: float, size: int) -> tuple[Tally, float]:
-    """Post batches from *clients* threads until the time is up; the tally of the timed phase, its length."""
+          seconds: float, meter: Callable[[], np.ndarray]) -> tuple[Tally, float, np.ndarray]:
+    """Post batches from *clients* threads until the time is up.
+
+    Returns the tally of the timed phase, its length, and what *meter* (CPU seconds used so far) grew by in it.
+    """
     content_type = "text/csv" if fmt == "csv" else "application/json"
     tally = Tally()
     started = time.monotonic()
     timed_from, stop_at = started + warmup_s, started + warmup_s + seconds
     finished: list[float] = []
+    at_start: list[np.ndarray] = []
+    threading.Timer(warmup_s, lambda: at_start.append(meter())).start()
 
     def client(first: int) -> None:
         mine = range(first, len(fleet.waybills), clients)
@@ -232,27 +252,35 @@ def drive(ports: list[int], fleet: Fleet, encoded: list[list[bytes]], fmt: str, 
         thread.join()
     if max(finished) < stop_at:
         print(f"           (clients ran out of batches {stop_at - max(finished):.1f} s early: raise the headroom)")
-    return tally, max(finished) - timed_from
+    return tally, max(finished) - timed_from, meter() - at_start[0]
 
 
-def bench(url: str, args: argparse.Namespace, log_dir: Path) -> str:
+def bench(url: str, args: argparse.Namespace, log_dir: Path, database_pids: list[int]) -> str:
     fleet = build_fleet(url, args.vehicles)
     batches = max(2, int(HEADROOM_FIXES_S * (args.warmup + args.seconds) / args.vehicles / args.batch) + 1)
     encoded = bodies(args.vehicles, batches, args.batch, args.format)
     workers = args.workers if url.startswith("postgresql") else 1  # one writer at a time on SQLite anyway
-    with served(url, workers, args.threads, log_dir) as ports:
-        tally, elapsed = drive(ports, fleet, encoded, args.format, args.clients, args.warmup, args.seconds,
-                               args.batch)
+    with served(url, workers, args.threads, log_dir) as servers:
+        pids, ports = [pid for pid, _ in servers], [port for _, port in servers]
+
+        def meter() -> np.ndarray:
+            return np.array([cpu_seconds(pids), cpu_seconds(database_pids), time.process_time()])
+
+        tally, elapsed, cpu = drive(ports, fleet, encoded, args.format, args.clients, args.warmup, args.seconds,
+                                    meter)
     engine = make_engine(url)
     with engine.connect() as connection:
         stored = connection.scalar(select(func.count()).select_from(GpsFix))
     engine.dispose()
     cuts = statistics.quantiles(tally.latencies_ms, n=100, method="inclusive")
+    per_1000 = cpu / tally.fixes * 1000
     return (f"fixes/s {tally.fixes / elapsed:>8,.0f}   requests/s {len(tally.latencies_ms) / elapsed:>6,.0f}   "
             f"latency p50 {statistics.median(tally.latencies_ms):>5.0f} ms  p95 {cuts[94]:>5.0f} ms  "
-            f"max {max(tally.latencies_ms):>5.0f} ms   ({args.vehicles} vehicles, batches of {args.batch} "
-            f"{args.format.upper()}, {workers} worker(s) × {args.threads} threads, {args.clients} clients, "
-            f"{elapsed:.0f} s timed; {stored:,} fixes in the table; {tally.busy} busy retries)")
+            f"max {max(tally.latencies_ms):>5.0f} ms\n"
+            f"           ({args.vehicles} vehicles, batches of {args.batch} {args.format.upper()}, {workers} "
+            f"worker(s) × {args.threads} threads, {args.clients} clients, {elapsed:.0f} s timed; CPU per 1,000 "
+            f"fixes: app {per_1000[0] * 1000:.0f} ms, database {per_1000[1] * 1000:.0f} ms, clients "
+            f"{per_1000[2] * 1000:.0f} ms; {stored:,} fixes in the table; {tally.busy} busy retries)")
 
 
 def main() -> None:
@@ -269,7 +297,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.only != "postgresql":
-            print(f"sqlite     {bench(f'sqlite:///{tmp}/tracking.db', args, Path(tmp))}")
+            print(f"sqlite     {bench(f'sqlite:///{tmp}/tracking.db', args, Path(tmp), [])}")
         bindir = find_bindir()
         if bindir is not None and args.only != "sqlite":
             server = PostgresServer(bindir, durable=True)
@@ -277,7 +305,7 @@ def main() -> None:
             try:
                 with psycopg.connect(server.url().replace("+psycopg", ""), autocommit=True) as connection:
                     connection.execute("CREATE DATABASE tracking")
-                print(f"postgresql {bench(server.url('tracking'), args, Path(tmp))}")
+                print(f"postgresql {bench(server.url('tracking'), args, Path(tmp), [server.pid()])}")
             finally:
                 server.stop()
 

@@ -71,6 +71,10 @@ class PostgresServer:
         time.sleep(down_s)
         self._start_server()
 
+    def pid(self) -> int:
+        """The postmaster's process id (the sessions' processes are its children)."""
+        return int((self.datadir / "postmaster.pid").read_text().split()[0])
+
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{dbname}"
 
