@@ -30,8 +30,8 @@ Alert latency (fix to alert, target p95 < 1 s) is to be added with the monitorin
 the batch's transaction, so an alert is visible once the batch is answered; the probe will send one vehicle
 off the corridor during the load and time ``GET /api/v1/alerts`` until the alert shows.
 
-Usage: ``python bench/bench_tracking.py [--vehicles 200] [--batch 300] [--seconds 20] [--warmup 3]
-[--workers 2] [--threads 8] [--clients 8] [--format json|csv] [--only sqlite|postgresql]``.
+Usage: ``python bench/bench_tracking.py [--vehicles 200] [--batch 300] [--rate FIXES_S] [--seconds 20]
+[--warmup 3] [--workers 2] [--threads 8] [--clients 16] [--format json|csv] [--only sqlite|postgresql]``.
 """
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ from tests.pg_server import PostgresServer, find_bindir  # noqa: E402
 
 FIX_INTERVAL_S = 10
 SPEED_M_S = 40 / 3.6
-#: Fixes made ready per vehicle and second of the run, beyond which clients would run dry: 40,000 fixes/s.
+#: Fixes made ready per second of the run without ``--rate``, beyond which clients would run dry.
 HEADROOM_FIXES_S = 40_000
 
 
@@ -205,30 +205,35 @@ def _wait_until_up(port: int, timeout_s: float = 60) -> None:
     raise SystemExit(f"the server on port {port} did not come up")
 
 
-def drive(ports: list[int], fleet: Fleet, encoded: list[list[bytes]], fmt: str, clients: int, warmup_s: float,
-          seconds: float, meter: Callable[[], np.ndarray]) -> tuple[Tally, float, np.ndarray]:
-    """Post batches from *clients* threads until the time is up.
+def drive(ports: list[int], fleet: Fleet, encoded: list[list[bytes]], args: argparse.Namespace,
+          meter: Callable[[], np.ndarray]) -> tuple[Tally, float, np.ndarray]:
+    """Post batches from ``args.clients`` threads until the time is up.
 
-    Returns the tally of the timed phase, its length, and what *meter* (CPU seconds used so far) grew by in it.
+    With ``args.rate``, each client sends on a fixed schedule whatever the answers (an open loop, as terminals
+    do) and a request's latency counts from when it was due, so time spent waiting for a late client counts
+    too; without, each client sends its next batch as soon as the last is answered. Returns the tally of the
+    timed phase, its length, and what *meter* (CPU seconds used so far) grew by in it.
     """
-    content_type = "text/csv" if fmt == "csv" else "application/json"
+    content_type = "text/csv" if args.format == "csv" else "application/json"
+    interval = args.clients * args.batch / args.rate if args.rate else 0.0  # between one client's requests
     tally = Tally()
     started = time.monotonic()
-    timed_from, stop_at = started + warmup_s, started + warmup_s + seconds
+    timed_from, stop_at = started + args.warmup, started + args.warmup + args.seconds
     finished: list[float] = []
     at_start: list[np.ndarray] = []
-    threading.Timer(warmup_s, lambda: at_start.append(meter())).start()
+    threading.Timer(args.warmup, lambda: at_start.append(meter())).start()
 
     def client(first: int) -> None:
-        mine = range(first, len(fleet.waybills), clients)
+        mine = range(first, len(fleet.waybills), args.clients)
         connections = {port: http.client.HTTPConnection("127.0.0.1", port, timeout=60) for port in ports}
-        for batch, vehicle in itertools.product(range(len(encoded[0])), mine):
-            if time.monotonic() >= stop_at:
+        for n, (batch, vehicle) in enumerate(itertools.product(range(len(encoded[0])), mine)):
+            due = started + (first / args.clients + n) * interval if interval else time.monotonic()
+            if due >= stop_at:
                 break
+            time.sleep(max(0.0, due - time.monotonic()))
             connection = connections[ports[vehicle % len(ports)]]
             path = f"/api/v1/waybills/{fleet.waybills[vehicle]}/track"
             while True:
-                sent = time.monotonic()
                 connection.request("POST", path, body=encoded[vehicle][batch], headers={
                     "Content-Type": content_type, "Authorization": f"Bearer {fleet.token}"})
                 response = connection.getresponse()
@@ -239,35 +244,36 @@ def drive(ports: list[int], fleet: Fleet, encoded: list[list[bytes]], fmt: str, 
                     tally.busy += 1
             if response.status != 200:
                 raise SystemExit(f"HTTP {response.status}: {answer[:300]!r}")
-            if sent >= timed_from:
+            if due >= timed_from:
                 with tally.lock:
-                    tally.latencies_ms.append((time.monotonic() - sent) * 1000)
+                    tally.latencies_ms.append((time.monotonic() - due) * 1000)
                     tally.fixes += json.loads(answer)["stored"]
         finished.append(time.monotonic())
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    if max(finished) < stop_at:
+    if max(finished) < stop_at - 1:
         print(f"           (clients ran out of batches {stop_at - max(finished):.1f} s early: raise the headroom)")
     return tally, max(finished) - timed_from, meter() - at_start[0]
 
 
 def bench(url: str, args: argparse.Namespace, log_dir: Path, database_pids: list[int]) -> str:
     fleet = build_fleet(url, args.vehicles)
-    batches = max(2, int(HEADROOM_FIXES_S * (args.warmup + args.seconds) / args.vehicles / args.batch) + 1)
+    offered = args.rate * 1.05 or HEADROOM_FIXES_S
+    batches = max(2, int(offered * (args.warmup + args.seconds) / args.vehicles / args.batch) + 1)
     encoded = bodies(args.vehicles, batches, args.batch, args.format)
-    workers = args.workers if url.startswith("postgresql") else 1  # one writer at a time on SQLite anyway
-    with served(url, workers, args.threads, log_dir) as servers:
+    # SQLite takes one writer at a time: more threads only fight over its lock (and answer 503 when they lose).
+    workers, threads = (args.workers, args.threads) if url.startswith("postgresql") else (1, 1)
+    with served(url, workers, threads, log_dir) as servers:
         pids, ports = [pid for pid, _ in servers], [port for _, port in servers]
 
         def meter() -> np.ndarray:
             return np.array([cpu_seconds(pids), cpu_seconds(database_pids), time.process_time()])
 
-        tally, elapsed, cpu = drive(ports, fleet, encoded, args.format, args.clients, args.warmup, args.seconds,
-                                    meter)
+        tally, elapsed, cpu = drive(ports, fleet, encoded, args, meter)
     engine = make_engine(url)
     with engine.connect() as connection:
         stored = connection.scalar(select(func.count()).select_from(GpsFix))
@@ -277,8 +283,9 @@ def bench(url: str, args: argparse.Namespace, log_dir: Path, database_pids: list
     return (f"fixes/s {tally.fixes / elapsed:>8,.0f}   requests/s {len(tally.latencies_ms) / elapsed:>6,.0f}   "
             f"latency p50 {statistics.median(tally.latencies_ms):>5.0f} ms  p95 {cuts[94]:>5.0f} ms  "
             f"max {max(tally.latencies_ms):>5.0f} ms\n"
-            f"           ({args.vehicles} vehicles, batches of {args.batch} {args.format.upper()}, {workers} "
-            f"worker(s) × {args.threads} threads, {args.clients} clients, {elapsed:.0f} s timed; CPU per 1,000 "
+            f"           ({f'{args.rate:,.0f} fixes/s offered, ' if args.rate else ''}{args.vehicles} vehicles, "
+            f"batches of {args.batch} {args.format.upper()}, {workers} "
+            f"worker(s) × {threads} threads, {args.clients} clients, {elapsed:.0f} s timed; CPU per 1,000 "
             f"fixes: app {per_1000[0] * 1000:.0f} ms, database {per_1000[1] * 1000:.0f} ms, clients "
             f"{per_1000[2] * 1000:.0f} ms; {stored:,} fixes in the table; {tally.busy} busy retries)")
 
@@ -291,7 +298,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--workers", type=int, default=2, help="server processes (PostgreSQL)")
     parser.add_argument("--threads", type=int, default=8, help="waitress threads per worker")
-    parser.add_argument("--clients", type=int, default=8, help="client threads")
+    parser.add_argument("--clients", type=int, default=16, help="client threads")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="fixes/s the clients offer, on a schedule; 0: as many as are taken")
     parser.add_argument("--format", choices=("json", "csv"), default="json")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     args = parser.parse_args()

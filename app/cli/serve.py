@@ -14,5 +14,6 @@ from app.cli import CliContext
 @click.pass_obj
 def serve(obj: CliContext, host: str, port: int, threads: int) -> None:
     """Serve the app on HOST:PORT."""
+    obj.config["DATABASE_POOL_SIZE"] = threads  # a connection per thread, kept
     click.echo(f"hazledger serving on http://{host}:{port}/ (Ctrl-C to stop)")
     waitress.serve(obj.app, host=host, port=port, threads=threads, ident="hazledger")

@@ -103,7 +103,8 @@ def _insert_returning(session: Session, waybill_id: object, terminal_id: str, mi
     rows = pd.DataFrame({"waybill_id": waybill_id, "terminal_id": terminal_id,
                          "at": pd.to_datetime(micros, unit="us", utc=True), "lon": lon, "lat": lat,
                          "speed_kph": pd.Series(speed, dtype=object).where(~np.isnan(speed), None)})
-    stmt = sqlite.insert(GpsFix).on_conflict_do_nothing(index_elements=["terminal_id", "at"]).returning(GpsFix.at)
+    stmt = (sqlite.insert(GpsFix.__table__).on_conflict_do_nothing(index_elements=["terminal_id", "at"])
+            .returning(GpsFix.__table__.c.at))
     stored = session.scalars(stmt, rows.to_dict("records")).all()
     return pd.to_datetime(pd.Series(stored, dtype=object), utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64)
 
