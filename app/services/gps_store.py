@@ -16,12 +16,13 @@ costs one call per process per month. Older fixes (a late or historical upload) 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import URL, Engine, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
@@ -44,11 +45,11 @@ _INSERT_ARRAYS = text("""
     SELECT array_agg((extract(epoch FROM at) * 1000000)::bigint) FROM new
 """)
 _PARTITION = text("SELECT gps_fixes_partition(:month)")
-#: (database URL, month counted from 1970-01) pairs whose partition is known to exist.
-_PARTITIONED: set[tuple[str, int]] = set()
+#: (database, month counted from 1970-01) pairs whose partition is known to exist.
+_PARTITIONED: set[tuple[URL, int]] = set()
 
 
-def store_fixes(session: Session, *, waybill_id: object, terminal_id: str, time_ns: npt.NDArray[np.int64],
+def store_fixes(session: Session, *, waybill_id: uuid.UUID, terminal_id: str, time_ns: npt.NDArray[np.int64],
                 lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64],
                 speed_kph: npt.NDArray[np.float64] | None) -> pd.DataFrame:
     """Insert the fixes *terminal_id* has not reported yet, in the session's transaction.
@@ -96,7 +97,7 @@ def _array_literal(values: npt.NDArray[Any]) -> str:
     return "{" + str(values.tolist())[1:-1] + "}"
 
 
-def _insert_returning(session: Session, waybill_id: object, terminal_id: str, micros: npt.NDArray[np.int64],
+def _insert_returning(session: Session, waybill_id: uuid.UUID, terminal_id: str, micros: npt.NDArray[np.int64],
                       lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64],
                       speed: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
     """SQLite: one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING (the embedded, single-writer store)."""
@@ -118,9 +119,8 @@ def _ensure_partitions(engine: Engine, micros: npt.NDArray[np.int64]) -> None:
     now = utcnow()
     this_month = (now.year - 1970) * 12 + now.month - 1  # months since the epoch, as numpy counts them
     months = np.unique(micros.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64))
-    url = engine.url.render_as_string(hide_password=True)
     wanted = {int(m) for m in months if this_month - 1 <= m <= this_month + 1} | {this_month + 1}
-    missing = sorted(m for m in wanted if (url, m) not in _PARTITIONED)
+    missing = sorted(m for m in wanted if (engine.url, m) not in _PARTITIONED)
     if not missing:
         return
     with engine.connect() as connection:
@@ -129,4 +129,4 @@ def _ensure_partitions(engine: Engine, micros: npt.NDArray[np.int64]) -> None:
             first_day = dt.datetime(1970 + month // 12, month % 12 + 1, 1, tzinfo=dt.timezone.utc)
             connection.execute(_PARTITION, {"month": first_day})
         connection.commit()
-    _PARTITIONED.update((url, m) for m in missing)
+    _PARTITIONED.update((engine.url, m) for m in missing)
