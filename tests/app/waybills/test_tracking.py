@@ -140,3 +140,11 @@ def test_garbage_in_a_csv_column_drops_its_rows_only(client, session, trip, on_t
     body = client.post(f"{on_the_road}/track", data=csv, content_type="text/csv",
                        headers=trip.headers["carrier"]).get_json()
     assert body["stored"] == 1 and body["dropped"] == [{"reason": "non-numeric coordinate", "count": 1, "rows": [2]}]
+
+
+def test_a_body_over_the_size_limit_is_a_413_problem(app, client, session, trip, on_the_road):
+    app.config["MAX_CONTENT_LENGTH"] = 2_000
+    csv = TRACK.read_bytes()  # 163 fixes, about 7 kB
+    response = client.post(f"{on_the_road}/track", data=csv, content_type="text/csv", headers=trip.headers["carrier"])
+    assert response.status_code == 413 and response.mimetype == "application/problem+json"
+    assert fixes_stored(session) == 0
