@@ -7,6 +7,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS: dict[str, object] = {
     "DATABASE_URL": "sqlite:///instance/hazledger.db",
+    # Connections a process keeps open: at least its server threads (``hazledger serve`` sets it to them), or
+    # the threads beyond it open and close a connection for every request.
+    "DATABASE_POOL_SIZE": 10,
     # Reference data lives beside the checkout, never inside it (shared/data/README.md).
     "DATA_DIR": str(PROJECT_ROOT.parent / "shared" / "data"),
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,

@@ -22,7 +22,7 @@ class Database:
     """Bound to an app with :meth:`init_app`; ``db.session`` is the current request's session."""
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"])
+        engine = make_engine(app.config["DATABASE_URL"], pool_size=app.config["DATABASE_POOL_SIZE"])
         app.extensions[_KEY] = _State(engine, sessionmaker(bind=engine, expire_on_commit=False))
         app.teardown_appcontext(self._close_session)
 

@@ -15,7 +15,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Flask, Response, g, json, request
 from flask_smorest import Api
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -164,6 +164,16 @@ def init_app(app: Flask) -> None:
         log.warning("constraint violation on %s %s: %s", request.method, request.path, error.orig)
         return problem(409, "The request conflicts with data written at the same time; reload and retry.",
                        code="conflict")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(error: OperationalError | InterfaceError) -> Response:
+        # The database restarting, unreachable or busy. The use case's transaction was rolled back, or (the link
+        # broke during COMMIT) is in doubt, which idempotent requests (fix uploads, Idempotency-Key) absorb: the
+        # client should retry, which a 503 says and a 500 (the request itself is at fault) would not.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, error.orig)
+        return problem(503, "The database is unavailable for a moment; retry the request.",
+                       code="database_unavailable", headers={"Retry-After": "1"})
 
     # HTTPExceptions have their own, more specific handler (ProblemApi); this is for the rest.
     @app.errorhandler(Exception)

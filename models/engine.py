@@ -29,6 +29,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
+        # An unreachable server fails the request in seconds (a 503 to retry) instead of hanging it.
+        kwargs.setdefault("connect_args", {"connect_timeout": 5})
         return create_engine(parsed, **kwargs)
 
     if parsed.database and parsed.database != ":memory:":

@@ -1,16 +1,17 @@
 """GPS fixes reported for a waybill in transit.
 
-A fix is identified by (terminal, time): a terminal that resends a batch never duplicates a fix. Rows are
-narrow and only ever appended; on PostgreSQL the table is meant to be range-partitioned by month of ``at``
-once volumes demand it (the primary key and indexes below are partition-friendly: both start with time or
-terminal).
+A fix is identified by (terminal, time), its primary key: a terminal that resends a batch never duplicates a
+fix. Rows are narrow and only ever appended. On PostgreSQL the table is range-partitioned by month of ``at``
+(migration 0014: a partition per month made ahead by the ``gps_fixes_partition`` function, a DEFAULT
+partition for fixes older than the partitioned months); every partition carries the key, the index of a
+trip's track (waybill, time) and a BRIN index on time. On SQLite it is a plain table with the same indexes.
 """
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -20,15 +21,19 @@ from models.types import CreatedAt
 class GpsFix(Base):
     __tablename__ = "gps_fixes"
     __table_args__ = (
-        UniqueConstraint("terminal_id", "at", name="uq_gps_fixes_terminal_at"),
+        PrimaryKeyConstraint("terminal_id", "at"),
         Index("ix_gps_fixes_waybill_at", "waybill_id", "at"),
+        # Rows arrive in about time order, so block ranges summarise them well (a B-tree on billions of rows
+        # would cost gigabytes for the rare query by time alone). SQLite makes it a plain index.
+        Index("ix_gps_fixes_at", "at", postgresql_using="brin"),
+        {"postgresql_partition_by": "RANGE (at)"},
     )
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    waybill_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("waybills.id"))
-    terminal_id: Mapped[str] = mapped_column(String(20), comment="JT/T 808 terminal phone number")
+    # Eight-byte columns first: no alignment padding (the migration creates them in this order).
     at: Mapped[dt.datetime] = mapped_column(comment="fix time, UTC")
+    received_at: Mapped[CreatedAt]
     lon: Mapped[float] = mapped_column(comment="WGS-84")
     lat: Mapped[float] = mapped_column(comment="WGS-84")
     speed_kph: Mapped[float | None]
-    received_at: Mapped[CreatedAt]
+    waybill_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("waybills.id"))
+    terminal_id: Mapped[str] = mapped_column(String(20), comment="JT/T 808 terminal phone number")

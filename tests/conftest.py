@@ -34,18 +34,24 @@ def _require_postgres() -> bool:
 
 
 @pytest.fixture(scope="session")
-def postgres_admin_url() -> Iterator[str]:
-    """A PostgreSQL superuser URL: ``$HAZLEDGER_TEST_POSTGRES_URL``, or a server started here."""
-    if os.environ.get("HAZLEDGER_TEST_POSTGRES_URL"):
-        yield os.environ["HAZLEDGER_TEST_POSTGRES_URL"]
-        return
+def postgres_bindir() -> Path:
+    """The PostgreSQL binaries: a test needing them is skipped without (fails when PostgreSQL is required)."""
     bindir = find_bindir()
     if bindir is None:
         message = "PostgreSQL binaries not installed (set HAZLEDGER_PG_BINDIR or install postgresql)"
         if _require_postgres():
             pytest.fail(message)
         pytest.skip(message)
-    server = PostgresServer(bindir)
+    return bindir
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A PostgreSQL superuser URL: ``$HAZLEDGER_TEST_POSTGRES_URL``, or a server started here."""
+    if os.environ.get("HAZLEDGER_TEST_POSTGRES_URL"):
+        yield os.environ["HAZLEDGER_TEST_POSTGRES_URL"]
+        return
+    server = PostgresServer(request.getfixturevalue("postgres_bindir"))
     server.start()
     try:
         yield server.url()

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -32,10 +33,15 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    """Start with :meth:`start`, connect with :meth:`url`, stop with :meth:`stop`."""
+    """Start with :meth:`start`, connect with :meth:`url`, stop with :meth:`stop`.
 
-    def __init__(self, bindir: Path):
+    A throw-away server skips what only protects data from a crash (fsync, waiting for the WAL at commit);
+    a *durable* one keeps PostgreSQL's defaults, for tests and benchmarks of what survives a crash.
+    """
+
+    def __init__(self, bindir: Path, *, durable: bool = False):
         self.bindir = bindir
+        self.durable = durable
         self.basedir = Path(tempfile.mkdtemp(prefix="hazledger-pg-"))
         self.datadir = self.basedir / "data"
         self.port = _free_port()
@@ -50,10 +56,24 @@ class PostgresServer:
             shutil.chown(self.basedir, "postgres", "postgres")
         self._run(str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "postgres", "-A", "trust",
                   "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
-        options = (f"-p {self.port} -k {self.basedir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        self._start_server()
+
+    def _start_server(self) -> None:
+        options = f"-p {self.port} -k {self.basedir} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-o", options,
                   "-l", str(self.basedir / "server.log"), "-w", "-t", "60", "start")
+
+    def restart(self, down_s: float = 1.0) -> None:
+        """Stop the server as a crash would (sessions cut, no checkpoint), stay down *down_s*, start it again."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "stop")
+        time.sleep(down_s)
+        self._start_server()
+
+    def pid(self) -> int:
+        """The postmaster's process id (the sessions' processes are its children)."""
+        return int((self.datadir / "postmaster.pid").read_text().split()[0])
 
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{dbname}"

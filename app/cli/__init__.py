@@ -15,6 +15,8 @@ class CliContext:
 
     def __init__(self, database_url: str | None):
         self.database_url = database_url
+        #: Settings a command gives the app before it is built (``serve`` sizes the connection pool).
+        self.config: dict[str, Any] = {"DATABASE_URL": database_url} if database_url else {}
         self._app: Flask | None = None
 
     @property
@@ -22,7 +24,7 @@ class CliContext:
         if self._app is None:
             from app import create_app
 
-            self._app = create_app({"DATABASE_URL": self.database_url} if self.database_url else None)
+            self._app = create_app(self.config or None)
         return self._app
 
     def close(self) -> None:

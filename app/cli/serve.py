@@ -20,6 +20,7 @@ from app.cli.track import Sweeper
 @click.pass_obj
 def serve(obj: CliContext, host: str, port: int, threads: int, sweep: bool) -> None:
     """Serve the app on HOST:PORT."""
+    obj.config["DATABASE_POOL_SIZE"] = threads  # a connection per thread, kept
     app = obj.app
     # The modules, mappers and schemas built so far live as long as the server. Frozen, they are out of the
     # collector's reach: a request that builds tens of thousands of objects (a 10,000-entry trace) no longer

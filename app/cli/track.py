@@ -1,18 +1,39 @@
-"""``hazledger track sweep``: find trips in transit that have gone silent, once or every N seconds."""
+"""``hazledger track``: ``sweep`` finds trips in transit gone silent; ``replay`` posts a recorded GPS track.
+
+``replay`` posts the track (CSV, GeoJSON or GPX, read and validated as by ``route check``) to a waybill as its
+terminal would, in batches of ``--batch`` fixes, as CSV, to ``POST /api/v1/waybills/{id}/track``; a batch
+leaves once its last fix was taken, on the track's clock divided by ``--speedup`` (0: as fast as possible). A
+batch that got no answer, a 5xx or a 429 is sent again, unchanged, after a pause (the server's
+``Retry-After``, else growing): the API keys fixes on (terminal, time), so a batch that was stored after all
+only comes back as duplicates. A refusal (any other 4xx) ends the replay with exit status 2 and the server's
+reason; the batches before it stay stored.
+"""
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import click
+import numpy as np
+import pandas as pd
 from flask import Flask
 
 from app.cli import CliContext
-from app.cli._common import EXIT_FINDING
+from app.cli._common import EXIT_FINDING, fail
 from app.extensions import db
 from app.services import monitoring
 from models import Alert
+from routing import RoutingInputError
+from routing.tracks import Track, read_track
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +64,65 @@ class Sweeper(threading.Thread):
         self.stopped.set()
 
 
+#: Longest pause between two attempts at one batch, seconds.
+MAX_PAUSE_S = 10.0
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One request's worth of fixes: the CSV body and what the summary line shows."""
+
+    body: bytes
+    count: int
+    first_ns: int
+    last_ns: int
+
+
+def batches(recorded: Track, size: int) -> list[Batch]:
+    """Cut *recorded* into CSV bodies of at most *size* fixes, in time order."""
+    times = np.datetime_as_string(recorded.time_ns.astype("datetime64[ns]"), unit="us", timezone="UTC")
+    columns = {"time": times, "lon": recorded.lon, "lat": recorded.lat}
+    if recorded.speed_kph is not None:
+        columns["speed"] = recorded.speed_kph
+    frame = pd.DataFrame(columns)
+    return [Batch(frame.iloc[start:start + size].to_csv(index=False).encode(), min(size, len(frame) - start),
+                  int(recorded.time_ns[start]), int(recorded.time_ns[min(start + size, len(frame)) - 1]))
+            for start in range(0, len(frame), size)]
+
+
+def post(url: str, body: bytes, token: str, timeout_s: float = 30.0) -> tuple[int, dict[str, Any], float | None]:
+    """POST one CSV batch: the HTTP status (0 when no answer came), the JSON body, the server's Retry-After."""
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "text/csv", "Authorization": f"Bearer {token}", "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            return response.status, json.loads(response.read()), None
+    except urllib.error.HTTPError as error:
+        retry_after = error.headers.get("Retry-After", "")
+        return error.code, _json(error.read()), float(retry_after) if retry_after.isdigit() else None
+    except (urllib.error.URLError, OSError) as error:  # refused, reset, timed out: the batch may or may not be in
+        return 0, {"detail": str(getattr(error, "reason", error))}, None
+
+
+def _json(raw: bytes) -> dict[str, Any]:
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return {"detail": raw.decode(errors="replace")[:200]}
+    return parsed if isinstance(parsed, dict) else {"detail": str(parsed)[:200]}
+
+
+def _retryable(status: int) -> bool:
+    return status in (0, 408, 429) or status >= 500
+
+
+def _clock(ns: int) -> str:
+    return str(np.datetime64(ns, "ns").astype("datetime64[s]"))[11:]
+
+
 @click.group("track")
 def track() -> None:
-    """Trips in transit."""
+    """Trips in transit: their GPS tracks and silences."""
 
 
 @track.command("sweep")
@@ -67,3 +144,63 @@ def sweep(obj: CliContext, every: float | None) -> None:
             click.echo(f"{alert.severity:<8} {alert.kind:<12} {alert.title}")
     click.echo(f"{len(changed)} alert(s) raised or updated")
     sys.exit(EXIT_FINDING if changed else 0)
+
+
+@track.command("replay")
+@click.argument("waybill", type=click.UUID)
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--speedup", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Play the track this many times faster than it was recorded; 0: as fast as possible.")
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True, envvar="HAZLEDGER_URL",
+              help="The hazledger server (or HAZLEDGER_URL).")
+@click.option("--token", envvar="HAZLEDGER_TOKEN", required=True,
+              help="The carrier's API token (or HAZLEDGER_TOKEN).")
+@click.option("--batch", "batch_size", type=click.IntRange(1, 10_000), default=30, show_default=True,
+              help="Fixes per request.")
+@click.option("--retries", type=click.IntRange(min=0), default=8, show_default=True,
+              help="Further attempts at a batch the server did not answer or could not take.")
+def replay(waybill: uuid.UUID, path: Path, speedup: float, url: str, token: str, batch_size: int,
+           retries: int) -> None:
+    """Post the track in FILE to WAYBILL in batches, paced by its fix times; one line per batch."""
+    try:
+        recorded = read_track(path)
+    except RoutingInputError as error:
+        fail(str(error))
+    for dropped in recorded.dropped:
+        click.echo(f"{path.name}: {dropped['count']} × {dropped['reason']} not sent (rows {dropped['rows']})")
+    target = f"{url.rstrip('/')}/api/v1/waybills/{waybill}/track"
+    parts = batches(recorded, batch_size)
+    totals = {"stored": 0, "duplicates": 0, "dropped": 0, "retries": 0}
+    started = time.monotonic()
+    for number, part in enumerate(parts, 1):
+        if speedup:
+            time.sleep(max(0.0, started + (part.last_ns - recorded.time_ns[0]) / 1e9 / speedup - time.monotonic()))
+        label = f"batch {number}/{len(parts)}: {part.count} fixes {_clock(part.first_ns)}–{_clock(part.last_ns)}"
+        report = _send(target, part, token, retries, label, totals)
+        for key in ("stored", "duplicates"):
+            totals[key] += report[key]
+        totals["dropped"] += sum(d["count"] for d in report["dropped"])
+    click.echo(f"replayed {len(recorded)} fixes to waybill {waybill} in {len(parts)} batches: stored "
+               f"{totals['stored']}, duplicates {totals['duplicates']}, dropped {totals['dropped']}; "
+               f"{totals['retries']} retries")
+
+
+def _send(target: str, part: Batch, token: str, retries: int, label: str, totals: dict[str, int]) -> dict[str, Any]:
+    """Post *part* until the server takes it or refuses it; print its line; the server's report."""
+    for attempt in range(retries + 1):
+        sent = time.monotonic()
+        status, body, retry_after = post(target, part.body, token)
+        if status == 200:
+            click.echo(f"{label} → stored {body['stored']}, duplicates {body['duplicates']}, dropped "
+                       f"{sum(d['count'] for d in body['dropped'])} ({(time.monotonic() - sent) * 1000:.0f} ms)")
+            return body
+        reason = f"HTTP {status}: {body.get('detail', '')}" if status else f"no answer ({body['detail']})"
+        if not _retryable(status):
+            fail(f"{label} refused, {reason}")
+        if attempt < retries:
+            pause = retry_after if retry_after is not None else min(MAX_PAUSE_S, 0.5 * 2 ** attempt)
+            click.echo(f"{label} → {reason}; again in {pause:g} s")
+            totals["retries"] += 1
+            time.sleep(pause)
+    fail(f"{label} not taken after {retries + 1} attempts, last {reason}; run the replay again to resume "
+         "(stored fixes are skipped)")

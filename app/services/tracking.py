@@ -2,9 +2,10 @@
 
 Ingestion validates a whole batch at once with the routing engine's track reader (the same rules as
 ``hazledger route check``: bad rows are reported, impossible jumps dropped), refuses fixes in the future, and
-stores the rest; a fix already stored for the terminal at that time is skipped, so a retried upload never
-duplicates. Compliance re-reads the trip's fixes in time order and runs the routing engine's check against the
-corridor attached at approval, with the forbidden zones around it.
+stores the rest in one statement (:mod:`app.services.gps_store`), committed before the report goes back; a
+fix already stored for the terminal at that time is skipped, so a retried upload never duplicates.
+Compliance re-reads the trip's fixes in time order and runs the routing engine's check against the corridor
+attached at approval, with the forbidden zones around it.
 """
 from __future__ import annotations
 
@@ -16,15 +17,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, MalformedBody, PermissionDenied, ValidationFailed
+from app.errors import Conflict, MalformedBody, NotFound, PermissionDenied, ValidationFailed
 from app.services import monitoring, unit_of_work
 from app.services.corridors import trip_geojson
-from app.services.waybills.service import get_waybill
-from models import Corridor, GpsFix, Role, User, Vehicle, WaybillStatus
+from app.services.gps_store import store_fixes
+from app.services.waybills.service import get_waybill, visible_waybills
+from models import Corridor, GpsFix, Role, User, Vehicle, Waybill, WaybillStatus, WaybillVersion
 from models.types import utcnow
 from routing import RoutingInputError
 from routing.checks import CheckParameters, find_episodes, fix_states
@@ -44,7 +45,7 @@ def parse_fixes(body: bytes, mimetype: str) -> pd.DataFrame:
     """A JSON ``{"fixes": [{time, lon, lat, speed?}, ...]}`` or CSV (``time,lon,lat[,speed]``) body as a table."""
     try:
         if mimetype == "text/csv":
-            frame = pd.read_csv(io.BytesIO(body), dtype=str)
+            frame = pd.read_csv(io.BytesIO(body))  # numbers parsed in C here, not one by one later
         else:
             payload = json.loads(body or b"null")
             fixes = payload.get("fixes") if isinstance(payload, dict) else None
@@ -63,13 +64,11 @@ def parse_fixes(body: bytes, mimetype: str) -> pd.DataFrame:
 
 
 def ingest(session: Session, user: User, waybill_id: uuid.UUID, frame: pd.DataFrame) -> dict[str, Any]:
-    """Store the valid fixes of *frame* for the waybill's vehicle; report what was dropped or already known."""
-    waybill = get_waybill(session, user, waybill_id)
-    if user.role is Role.ENTERPRISE and user.enterprise_id != waybill.carrier_id:
-        raise PermissionDenied("Only the carrier reports positions.")
-    if waybill.status is not WaybillStatus.IN_TRANSIT:
-        raise Conflict(f"Waybill {waybill.number} is '{waybill.status}', not in transit: positions are refused.",
-                       code="not_in_transit")
+    """Store the valid fixes of *frame* for the waybill's vehicle; report what was dropped or already known.
+
+    The batch is committed before this returns, so a client that gets the report knows its fixes are kept.
+    """
+    waybill, terminal = _reporting_waybill(session, user, waybill_id)
     try:
         track = track_from_frame(frame, source="fixes", min_valid=1, require_majority=False)
     except RoutingInputError as error:
@@ -79,30 +78,35 @@ def ingest(session: Session, user: User, waybill_id: uuid.UUID, frame: pd.DataFr
     if future.any():
         dropped.append({"reason": "time in the future", "count": int(future.sum()), "rows": []})
     keep = ~future
-    terminal = session.scalar(select(Vehicle.gps_terminal_id).where(Vehicle.id == waybill.current.vehicle_id))
-    times = pd.to_datetime(track.time_ns[keep], utc=True).to_pydatetime()
-    speeds = track.speed_kph[keep] if track.speed_kph is not None else [None] * int(keep.sum())
-    rows = [{"waybill_id": waybill.id, "terminal_id": terminal, "at": t, "lon": float(x), "lat": float(y),
-             "speed_kph": None if s is None or np.isnan(s) else float(s)}
-            for t, x, y, s in zip(times, track.lon[keep], track.lat[keep], speeds)]
     with unit_of_work(session):
-        before = _count(session, waybill.id)
-        if rows:
-            session.execute(_insert_ignoring_duplicates(session), rows)
-            monitoring.check_new_fixes(session, waybill, pd.DataFrame(rows))
-        stored = _count(session, waybill.id) - before
-    return {"received": track.points, "stored": stored, "duplicates": len(rows) - stored, "dropped": dropped}
+        new = store_fixes(session, waybill_id=waybill.id, terminal_id=terminal, time_ns=track.time_ns[keep],
+                          lon=track.lon[keep], lat=track.lat[keep],
+                          speed_kph=None if track.speed_kph is None else track.speed_kph[keep])
+        if len(new):
+            monitoring.check_new_fixes(session, waybill, new)
+    kept = int(keep.sum())
+    return {"received": track.points, "stored": len(new), "duplicates": kept - len(new), "dropped": dropped}
 
 
-def _count(session: Session, waybill_id: uuid.UUID) -> int:
-    return session.scalar(select(func.count()).select_from(GpsFix).where(GpsFix.waybill_id == waybill_id))
-
-
-def _insert_ignoring_duplicates(session: Session) -> Any:
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(session.get_bind().dialect.name)
-    if dialect is None:
-        return insert(GpsFix)
-    return dialect.insert(GpsFix).on_conflict_do_nothing(index_elements=["terminal_id", "at"])
+def _reporting_waybill(session: Session, user: User, waybill_id: uuid.UUID) -> tuple[Waybill, str]:
+    """The waybill *user* may report positions for, and its vehicle's terminal, in one query."""
+    found = session.execute(
+        visible_waybills(user).where(Waybill.id == waybill_id).add_columns(Vehicle.gps_terminal_id)
+        .join(WaybillVersion, (WaybillVersion.waybill_id == Waybill.id) & (WaybillVersion.version == Waybill.version))
+        .outerjoin(Vehicle, Vehicle.id == WaybillVersion.vehicle_id)
+    ).one_or_none()
+    if found is None:
+        raise NotFound(f"No waybill {waybill_id}.")
+    waybill, terminal = found
+    if user.role is Role.ENTERPRISE and user.enterprise_id != waybill.carrier_id:
+        raise PermissionDenied("Only the carrier reports positions.")
+    if waybill.status is not WaybillStatus.IN_TRANSIT:
+        raise Conflict(f"Waybill {waybill.number} is '{waybill.status}', not in transit: positions are refused.",
+                       code="not_in_transit")
+    if terminal is None:
+        raise Conflict(f"Waybill {waybill.number}'s vehicle has no GPS terminal: positions cannot be keyed.",
+                       code="no_terminal")
+    return waybill, terminal
 
 
 def compliance(session: Session, user: User, waybill_id: uuid.UUID) -> dict[str, Any]:

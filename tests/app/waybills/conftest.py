@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from app.services.ledger import lifecycle
 from app.services.ledger.posting import Actor
+from app.services.waybills.documents import new_waybill_number
 from models import (
-    Batch, Chemical, CrewRole, Enterprise, EntryKind, Permit, PermitKind, Person, Role, Site, Vehicle,
+    Batch, Chemical, CrewRole, Enterprise, EntryKind, Permit, PermitKind, Person, Role, Site, User, Vehicle, Waybill,
+    WaybillStatus, WaybillVersion,
 )
 from models.types import utcnow
 from tests.app.ledger.conftest import grant_permits
@@ -85,3 +87,19 @@ def build_trip(session: Session) -> Trip:
 @pytest.fixture
 def trip(session: Session) -> Trip:
     return build_trip(session)
+
+
+def waybill_in_transit(session: Session, trip: Trip, vehicle: Vehicle | None = None) -> Waybill:
+    """A waybill of *trip* carried by *vehicle* (the tanker by default), put straight into transit.
+
+    For tests and benchmarks of positions, which need a trip on the road and not the way it got there.
+    """
+    creator = session.scalars(select(User).where(User.enterprise_id == trip.shipper.id)).first()
+    waybill = Waybill(number=new_waybill_number(dt.date.today()), status=WaybillStatus.IN_TRANSIT,
+                      shipper_id=trip.shipper.id, consignee_id=trip.consignee.id, carrier_id=trip.carrier.id,
+                      created_by=creator.id, departed_at=utcnow())
+    waybill.versions.append(WaybillVersion(version=1, vehicle_id=(vehicle or trip.tanker).id,
+                                           loading_site_id=trip.loading.id, unloading_site_id=trip.unloading.id))
+    session.add(waybill)
+    session.flush()
+    return waybill

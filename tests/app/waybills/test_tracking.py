@@ -6,7 +6,9 @@ import json
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
+from app.services import tracking
 from app.services.corridors import register_corridor, register_zone
 from models import GpsFix
 from models.types import utcnow
@@ -95,3 +97,54 @@ def test_only_the_carrier_reports_positions(client, trip, on_the_road):
     assert client.post(f"{on_the_road}/track", json=fixes, headers=trip.headers["shipper"]).status_code == 403
     assert client.post(f"{on_the_road}/track", json=fixes, headers=trip.headers["outsider"]).status_code == 404
     assert client.post(f"{on_the_road}/track", json=fixes, headers=trip.headers["supervisor"]).status_code == 403
+
+
+def _fixes(*seconds_ago: int, now: dt.datetime | None = None) -> dict:
+    now = now or utcnow().replace(microsecond=0)
+    return {"fixes": [{"time": (now - dt.timedelta(seconds=s)).isoformat(), "lon": 121.4551 + s * 1e-5,
+                       "lat": 31.2047} for s in seconds_ago]}
+
+
+def test_out_of_order_repeated_and_overlapping_batches_store_each_fix_once(client, session, trip, on_the_road):
+    now = utcnow().replace(microsecond=0)
+    first = client.post(f"{on_the_road}/track", json=_fixes(30, 50, 40, 40, now=now), headers=trip.headers["carrier"])
+    assert first.get_json() == {"received": 4, "stored": 3, "duplicates": 0,
+                                "dropped": [{"reason": "duplicate time", "count": 1, "rows": [4]}]}
+    overlap = client.post(f"{on_the_road}/track", json=_fixes(10, 20, 30, 40, now=now),
+                          headers=trip.headers["carrier"])
+    assert overlap.get_json() == {"received": 4, "stored": 2, "duplicates": 2, "dropped": []}
+    assert fixes_stored(session) == 5
+
+
+def test_a_vehicle_without_a_terminal_cannot_report(client, session, trip, on_the_road):
+    trip.tanker.gps_terminal_id = None
+    session.commit()
+    response = client.post(f"{on_the_road}/track", json=_fixes(10), headers=trip.headers["carrier"])
+    assert response.status_code == 409 and response.get_json()["code"] == "no_terminal"
+
+
+def test_a_database_outage_is_a_503_to_retry_not_a_500(client, trip, on_the_road, monkeypatch):
+    def unreachable(*_args, **_kwargs):
+        raise OperationalError("INSERT INTO gps_fixes …", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(tracking, "store_fixes", unreachable)
+    response = client.post(f"{on_the_road}/track", json=_fixes(10), headers=trip.headers["carrier"])
+    assert response.status_code == 503 and response.mimetype == "application/problem+json"
+    assert response.get_json()["code"] == "database_unavailable" and response.headers["Retry-After"] == "1"
+
+
+def test_garbage_in_a_csv_column_drops_its_rows_only(client, session, trip, on_the_road):
+    now = utcnow().replace(microsecond=0)
+    csv = (f"time,lon,lat,speed\n{(now - dt.timedelta(seconds=20)).isoformat()},121.4551,31.2047,30\n"
+           f"{(now - dt.timedelta(seconds=10)).isoformat()},x,31.2048,\n")
+    body = client.post(f"{on_the_road}/track", data=csv, content_type="text/csv",
+                       headers=trip.headers["carrier"]).get_json()
+    assert body["stored"] == 1 and body["dropped"] == [{"reason": "non-numeric coordinate", "count": 1, "rows": [2]}]
+
+
+def test_a_body_over_the_size_limit_is_a_413_problem(app, client, session, trip, on_the_road):
+    app.config["MAX_CONTENT_LENGTH"] = 2_000
+    csv = TRACK.read_bytes()  # 163 fixes, about 7 kB
+    response = client.post(f"{on_the_road}/track", data=csv, content_type="text/csv", headers=trip.headers["carrier"])
+    assert response.status_code == 413 and response.mimetype == "application/problem+json"
+    assert fixes_stored(session) == 0
