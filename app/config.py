@@ -26,4 +26,8 @@ DEFAULTS: dict[str, object] = {
     "TOKEN_TTL_DAYS": 90,
     # The ed25519 key that signs ledger checkpoints (32-byte seed), created with mode 0600 on first use.
     "SIGNING_KEY_PATH": "instance/signing_key",
+    # Hazardous waste may be stored at its generator this many days before an alert (固废法 art. 81: a year).
+    "WASTE_MAX_STORAGE_DAYS": 365,
+    # Wuxi's county-level districts (GeoJSON, adcode and name properties) for the risk map, under DATA_DIR.
+    "DISTRICTS_FILE": "boundaries/wuxi_districts_320200.geojson",
 }

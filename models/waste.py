@@ -161,6 +161,9 @@ class WasteManifestLine(Base):
     received_kg: Mapped[Decimal | None] = mapped_column(comment="what the waybill delivered to the disposer")
 
     batch: Mapped[Batch] = relationship()
+    profile: Mapped[WasteBatch] = relationship(
+        primaryjoin="WasteManifestLine.batch_id == WasteBatch.batch_id", foreign_keys="WasteBatch.batch_id",
+        viewonly=True)
 
 
 class WasteManifestEvent(Base):

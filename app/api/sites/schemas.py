@@ -17,6 +17,8 @@ class SiteIn(ma.Schema):
     address = ma.fields.String(allow_none=True, validate=validate.Length(max=300))
     district_adcode = adcode(allow_none=True)
     capacity_kg = positive_quantity(allow_none=True)
+    exposed_population = ma.fields.Integer(allow_none=True, validate=validate.Range(min=0, max=10_000_000), metadata={
+        "description": "people living within 500 m of the site boundary: GB 18218 α (unknown: the largest α)"})
 
 
 class SiteQuery(OwnedQuery):

@@ -47,6 +47,8 @@ class TransactionState:
     positions: dict[tuple[uuid.UUID, uuid.UUID], Position] = field(default_factory=dict)
     #: A batch of postings: entries are flushed once, at commit (or by autoflush before a query needs them).
     defer_flush: bool = False
+    #: (site, chemical) of every site account an entry of this transaction entered or left (followups.py).
+    touched: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)
 
 
 def transaction_state(session: Session) -> TransactionState | None:

@@ -143,6 +143,7 @@ def test_the_database_renders_exactly_the_canonical_form(session, world):
     from app.services.ledger.canonical_sql import canonical_rows
     from app.services.ledger.chain import CANONICAL_FIELDS
     from app.services.ledger.transform import Output, transform
+    from app.services.waste.codes import Declaration
     from app.services.ledger.transform import Input as TransformInput
 
     produce(session, world, "B-1", "100", document_ref="生产记录-1")
@@ -155,7 +156,8 @@ def test_the_database_renders_exactly_the_canonical_form(session, world):
     transform(session, world.as_producer, site_id=world.plant.id,
               inputs=[TransformInput("B-1", Decimal("12.345"))],
               outputs=[Output("P-1", world.chemical.id, Decimal("1234567.891")),
-                       Output("W-1", world.chemical.id, Decimal("0.001"), waste=True)], occurred_at=utcnow())
+                       Output("W-1", world.chemical.id, Decimal("0.001"),
+                              waste=Declaration("900-041-49", ("T",)))], occurred_at=utcnow())
     entries = list(session.scalars(select(LedgerEntry).order_by(LedgerEntry.sequence)))
     rendered = list(canonical_rows(session, batch_rows=3))
     assert [r.sequence for r in rendered] == [e.sequence for e in entries] and len(entries) == 13

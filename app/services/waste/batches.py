@@ -1,0 +1,38 @@
+"""The waste profile of a batch: written in the transaction that generates the batch, read with it afterwards."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.services.waste.codes import Declaration, checked
+from models import Batch, WasteBatch
+
+
+def add_profile(session: Session, batch: Batch, declaration: Declaration, *, site_id: uuid.UUID,
+                generated_at: dt.datetime, prefix: str = "") -> WasteBatch:
+    """Check *declaration* and attach it to the new waste *batch* generated at *site_id*."""
+    valid = checked(declaration, prefix=prefix)
+    profile = WasteBatch(batch_id=batch.id, category=valid.category, code=valid.code,
+                         characteristics=list(valid.characteristics), generating_site_id=site_id,
+                         generated_at=generated_at)
+    session.add(profile)
+    return profile
+
+
+def profiles(session: Session, batch_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, WasteBatch]:
+    """The waste profiles of those of *batch_ids* that are waste batches, in one query."""
+    ids = list(batch_ids)
+    if not ids:
+        return {}
+    return {p.batch_id: p for p in session.scalars(select(WasteBatch).where(WasteBatch.batch_id.in_(ids)))}
+
+
+def profile_json(profile: WasteBatch) -> dict[str, object]:
+    """A waste profile as the API, the trace and the manifests show it."""
+    return {"category": profile.category, "code": profile.code, "characteristics": list(profile.characteristics),
+            "generating_site_id": str(profile.generating_site_id),
+            "generated_at": profile.generated_at.isoformat()}
