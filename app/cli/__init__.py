@@ -62,8 +62,9 @@ def _register() -> None:
     from app.cli.route import route
     from app.cli.serve import serve
     from app.cli.users import users
+    from app.cli.waste import waste
 
-    for command in (db_group, users, demo, catalogue, corridors, ledger, trace_batch, route, serve):
+    for command in (db_group, users, demo, catalogue, corridors, ledger, trace_batch, route, serve, waste):
         cli.add_command(command)
 
 

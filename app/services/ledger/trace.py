@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -20,6 +20,7 @@ from sqlalchemy import String, Uuid, cast, literal, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.errors import NotFound
+from app.services.waste.batches import traced as traced_waste
 from models import Account, AccountKind, Batch, EntryKind, LedgerEntry, LineageRole
 
 DIRECTIONS = ("up", "down", "both")
@@ -37,6 +38,8 @@ class Trace:
     batches: dict[uuid.UUID, Batch]
     entries: list[TracedEntry]
     accounts: dict[uuid.UUID, Account]
+    #: The waste batches' profiles and manifests (``app/services/waste/batches.py``), by batch id.
+    waste: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
 
 
 def _related(session: Session, batch_id: uuid.UUID, downstream: bool) -> set[uuid.UUID]:
@@ -70,7 +73,7 @@ def trace(session: Session, code: str, direction: str = "both") -> Trace:
     accounts = {a.id: a for a in session.scalars(
         select(Account).options(joinedload(Account.site), joinedload(Account.enterprise))
         .where(Account.id.in_(account_ids)))}
-    return Trace(root, direction, relation, batches, entries, accounts)
+    return Trace(root, direction, relation, batches, entries, accounts, traced_waste(session, relation))
 
 
 class TracedEntry(NamedTuple):
@@ -204,6 +207,7 @@ def as_json(result: Trace) -> dict[str, Any]:
                 "name": b.chemical.name_zh or b.chemical.name_en},
             "producer": {"id": str(b.producer_id), "name": b.producer.name},
             "produced_at": b.produced_at.isoformat(), "quantity_kg": _kg(b.quantity), **summary[b.id],
+            "waste": result.waste.get(b.id),
         } for b in sorted(result.batches.values(), key=lambda b: (b.produced_at, b.code))],
         "lineage": lineage(result),
         "entries": [{

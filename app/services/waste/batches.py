@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services.waste.codes import Declaration, checked
-from models import Batch, WasteBatch
+from models import Batch, WasteBatch, WasteManifest, WasteManifestLine
 
 
 def add_profile(session: Session, batch: Batch, declaration: Declaration, *, site_id: uuid.UUID,
@@ -36,3 +36,22 @@ def profile_json(profile: WasteBatch) -> dict[str, object]:
     return {"category": profile.category, "code": profile.code, "characteristics": list(profile.characteristics),
             "generating_site_id": str(profile.generating_site_id),
             "generated_at": profile.generated_at.isoformat()}
+
+
+def traced(session: Session, batch_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, object]]:
+    """For the trace: each waste batch's profile and the manifests that carried it (two queries)."""
+    found = profiles(session, batch_ids)
+    if not found:
+        return {}
+    result = {batch_id: {**profile_json(profile), "manifests": []} for batch_id, profile in found.items()}
+    rows = session.execute(
+        select(WasteManifestLine.batch_id, WasteManifest.number, WasteManifest.status, WasteManifest.disposer_id,
+               WasteManifest.disposal_method, WasteManifestLine.quantity_kg, WasteManifestLine.received_kg)
+        .join(WasteManifest, WasteManifest.id == WasteManifestLine.manifest_id)
+        .where(WasteManifestLine.batch_id.in_(list(found)))
+        .order_by(WasteManifest.created_at, WasteManifest.number))
+    for batch_id, number, status, disposer_id, method, quantity, received in rows:
+        result[batch_id]["manifests"].append({  # type: ignore[union-attr]
+            "number": number, "status": str(status), "disposer_id": str(disposer_id), "disposal_method": method,
+            "quantity_kg": f"{quantity:f}", "received_kg": None if received is None else f"{received:f}"})
+    return result
