@@ -12,7 +12,8 @@ from app.services.hazards.major_hazard import Assessment, assess, term_for
 from app.services.ledger import lifecycle
 from models import Alert, AlertKind, EntryKind, Severity
 from tests.app.ledger.conftest import an_hour_ago
-from tests.factories import make_chemical, make_site
+from tests.app.test_http_contract import assert_problem
+from tests.factories import auth, make_chemical, make_site
 
 D = Decimal
 
@@ -92,3 +93,65 @@ def test_grade_boundaries_10_50_100(tonnes, r, grade):
     assessment = Assessment(gb18218.alpha(150), [term_for(chlorine, D(tonnes))])
     assert assessment.s == D(tonnes) / 5 and assessment.r == D(r)
     assert assessment.grade is grade
+
+
+def test_going_up_a_grade_raises_a_new_alert_and_coming_back_does_not(session, world):
+    """Chlorine (Q = 5 t, β = 4) at a site with 150 people within 500 m (α = 2.0): R = 2.0 × 4 × q/5 = 1.6 q.
+
+    6.25 t: S = 1.25, R = 10: 三级 (an alert, medium). 25 t more, 31.25 t: S = 6.25, R = 50: 二级 (a second
+    alert, high). 25 t used: back to 三级, which raises nothing; 25 t again: 二级 again, the same alert.
+    """
+    site = make_site(session, world.producer, exposed_population=150)
+    chlorine = _chlorine(session)
+    _produce(session, world, site, chlorine, "CL-1", "6250")
+    [third] = _hazard_alerts(session, site)
+    assert third.key.endswith(":third") and third.severity is Severity.MEDIUM
+    assert third.details == {"grade": "三级", "previous_grade": None, "s": "1.25", "r": "10", "alpha": "2"}
+    _produce(session, world, site, chlorine, "CL-2", "25000")
+    assert [a.key.rsplit(":", 1)[1] for a in _hazard_alerts(session, site)] == ["third", "second"]
+    second = _hazard_alerts(session, site)[1]
+    assert second.severity is Severity.HIGH and second.details["previous_grade"] == "三级"
+    lifecycle.retire(session, world.as_producer, kind=EntryKind.CONSUME, batch_code="CL-2", site_id=site.id,
+                     quantity=D("25000"), occurred_at=an_hour_ago())
+    _produce(session, world, site, chlorine, "CL-3", "25000")
+    assert len(_hazard_alerts(session, site)) == 2
+
+
+def test_moving_unrated_chemicals_never_asks_about_hazards(session, world):
+    """A posting of a chemical with neither a threshold nor a category cannot change S: no alert, no query."""
+    site = make_site(session, world.producer)
+    _produce(session, world, site, world.chemical, "PLAIN-1", "900000")
+    assert _hazard_alerts(session, site) == [] and assess(session, [site])[site.id].terms == []
+
+
+def test_the_hazard_endpoint_explains_the_figure_term_by_term(client, session, world):
+    """20 people within 500 m: α = 1.0. Held: 100 t methanol (Q = 500 t from the catalogue, β = 1 from its
+    category W5.3), 4 t LPG with no threshold of its own, category W2 (Q = 10 t from Table 2, β = 1.5 from
+    Table 4), 3 t sulphuric acid (not covered by GB 18218: not counted).
+
+    S = 100/500 + 4/10 = 0.2 + 0.4 = 0.6 < 1: not a major hazard source;
+    R = 1.0 × (1 × 0.2 + 1.5 × 0.4) = 0.8.
+    """
+    site = make_site(session, world.producer, exposed_population=20)
+    lpg = make_chemical(session, un_number="1075", name_zh="液化石油气", hazard_class="2", major_hazard_category="W2")
+    acid = make_chemical(session, un_number="1830", name_zh="硫酸", hazard_class="8")
+    for code, chemical, kg in (("M-1", _methanol(session), "100000"), ("L-1", lpg, "4000"), ("A-1", acid, "3000")):
+        _produce(session, world, site, chemical, code, kg)
+    response = client.get(f"/api/v1/sites/{site.id}/hazard", headers=auth(world.tokens["producer"]))
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["s"], body["r"], body["alpha"], body["major_hazard_source"], body["grade"]) == (
+        "0.6", "0.8", "1", False, None)
+    assert body["alpha_basis"] == "20 people within 500 m (GB 18218 Table 5)"
+    terms = {t["name"]: t for t in body["terms"]}
+    assert {k: terms["液化石油气"][k] for k in ("q_t", "threshold_t", "beta", "q_over_threshold",
+                                           "beta_q_over_threshold")} == {
+        "q_t": "4", "threshold_t": "10", "beta": "1.5", "q_over_threshold": "0.4", "beta_q_over_threshold": "0.6"}
+    assert terms["液化石油气"]["threshold_source"] == "category W2 (GB 18218 Table 2)"
+    assert terms["甲醇"]["threshold_source"] == "catalogue (GB 18218 Table 1)"
+    assert terms["甲醇"]["beta_source"] == "category W5.3 (GB 18218 Table 4)"
+    assert [t["name"] for t in body["terms"]] == ["液化石油气", "甲醇"]  # largest β·q/Q first
+    assert [(n["name"], n["q_t"]) for n in body["not_counted"]] == [("硫酸", "3")]
+    assert client.get(f"/api/v1/sites/{site.id}/hazard", headers=auth(world.tokens["auditor"])).status_code == 200
+    other = client.get(f"/api/v1/sites/{site.id}/hazard", headers=auth(world.tokens["buyer"]))
+    assert_problem(other, 404)
