@@ -34,7 +34,7 @@ BOUNDARY_ATTRIBUTION = ("District boundaries: anzhou99/GeoJsons 320200_full.json
                         "no licence stated, demo use; may be GCJ-02 shifted")
 LEGEND = [{"level": name, "colour": colour, "label": label,
            "rule": rule} for (name, colour, label), rule in zip(LEVELS, (
-               "四级 major hazard source, or none", "三级", "二级", "一级"), strict=True)]
+               "四级或非重大危险源", "三级", "二级", "一级"), strict=True)]
 BUMP_RULE = "an unresolved critical alert about a site raises it one level; a district takes its worst site's level"
 
 
