@@ -26,9 +26,9 @@ from models.types import CreatedAt, UuidPk
 
 #: Hazard characteristics as the 名录 abbreviates them: toxicity, corrosivity, ignitability, reactivity, infectivity.
 CHARACTERISTICS = ("T", "C", "I", "R", "In")
-#: HW41 and HW42 (halogenated and other waste organic solvents in the 2008 list) were merged into HW06 in 2016;
-#: the 2021 list leaves both numbers unused.
-UNUSED_CATEGORIES = ("HW41", "HW42")
+#: Numbers of the 2008 list that the 2016 revision dropped and the 2021 list leaves unused: HW41 and HW42 (waste
+#: halogenated and other organic solvents, merged into HW06), HW43 and HW44 (PCDF and PCDD wastes). 46 remain.
+UNUSED_CATEGORIES = ("HW41", "HW42", "HW43", "HW44")
 _CATEGORY = re.compile(r"^HW(0[1-9]|[1-4]\d|50)$")
 _CODE = re.compile(r"^\d{3}-\d{3}-(\d{2})$")
 
@@ -58,7 +58,7 @@ def category_problem(category: str) -> str | None:
     if not _CATEGORY.match(category):
         return "must be HW01 to HW50"
     if category in UNUSED_CATEGORIES:
-        return f"{category} is not used by the 2021 list (merged into HW06 in 2016)"
+        return f"{category} is not used by the 2021 list (dropped in 2016)"
     return None
 
 

@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api._fields import positive_quantity, quantity_out
+from app.services.waste.batches import names
 from models import ManifestStatus
 from models.waste import DISPOSAL_METHODS
 
@@ -49,6 +50,7 @@ class ManifestLineOut(ma.Schema):
     waste_category = ma.fields.Function(lambda line: line.profile.category)
     waste_code = ma.fields.Function(lambda line: line.profile.code)
     waste_characteristics = ma.fields.Function(lambda line: list(line.profile.characteristics))
+    waste_category_name = ma.fields.Function(lambda line: names(line.profile)["category_name"])
     quantity_kg = quantity_out()
     received_kg = quantity_out()
 

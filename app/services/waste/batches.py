@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.services.waste.codes import Declaration, checked
+from app.services.waste.codes import Declaration, categories, checked, codes
 from models import Batch, WasteBatch, WasteManifest, WasteManifestLine
 
 
@@ -31,10 +31,17 @@ def profiles(session: Session, batch_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID
     return {p.batch_id: p for p in session.scalars(select(WasteBatch).where(WasteBatch.batch_id.in_(ids)))}
 
 
+def names(profile: WasteBatch) -> dict[str, str | None]:
+    """The reference table's names for the profile's category and (when the table has it) its code."""
+    known = codes().get(profile.code)
+    return {"category_name": categories()[profile.category].name_zh,
+            "code_description": known.description_zh if known else None}
+
+
 def profile_json(profile: WasteBatch) -> dict[str, object]:
-    """A waste profile as the API, the trace and the manifests show it."""
+    """A waste profile as the trace shows it."""
     return {"category": profile.category, "code": profile.code, "characteristics": list(profile.characteristics),
-            "generating_site_id": str(profile.generating_site_id),
+            **names(profile), "generating_site_id": str(profile.generating_site_id),
             "generated_at": profile.generated_at.isoformat()}
 
 

@@ -42,6 +42,7 @@ def test_the_waste_chain_from_generation_to_disposal_reconciles(waste_world, ses
     manifest = created.get_json()
     assert re.fullmatch(r"ZY\d{8}-[0-9A-Z]{6}", manifest["number"]) and manifest["status"] == "created"
     assert manifest["lines"] == [{"line_no": 1, "batch": WASTE, "waste_category": "HW06", "waste_code": "900-404-06",
+                                  "waste_category_name": "废有机溶剂与含有机溶剂废物",
                                   "waste_characteristics": ["T", "I"], "quantity_kg": "800.000", "received_kg": None}]
     url = f"waste-manifests/{manifest['id']}"
     waybill = waybill_for(world, session)
