@@ -50,7 +50,7 @@ def traced(session: Session, batch_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, 
     found = profiles(session, batch_ids)
     if not found:
         return {}
-    result = {batch_id: {**profile_json(profile), "manifests": []} for batch_id, profile in found.items()}
+    carried: dict[uuid.UUID, list[dict[str, object]]] = {batch_id: [] for batch_id in found}
     rows = session.execute(
         select(WasteManifestLine.batch_id, WasteManifest.number, WasteManifest.status, WasteManifest.disposer_id,
                WasteManifest.disposal_method, WasteManifestLine.quantity_kg, WasteManifestLine.received_kg)
@@ -58,7 +58,7 @@ def traced(session: Session, batch_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, 
         .where(WasteManifestLine.batch_id.in_(list(found)))
         .order_by(WasteManifest.created_at, WasteManifest.number))
     for batch_id, number, status, disposer_id, method, quantity, received in rows:
-        result[batch_id]["manifests"].append({  # type: ignore[union-attr]
+        carried[batch_id].append({
             "number": number, "status": str(status), "disposer_id": str(disposer_id), "disposal_method": method,
             "quantity_kg": f"{quantity:f}", "received_kg": None if received is None else f"{received:f}"})
-    return result
+    return {batch_id: {**profile_json(profile), "manifests": carried[batch_id]} for batch_id, profile in found.items()}

@@ -168,3 +168,16 @@ def test_bad_waste_declarations_are_refused_and_write_nothing(waste_world, sessi
     body = assert_problem(waste_world.generate(**declaration), 422)
     assert any(name.split(".")[0] == field for name in body["errors"]), body
     assert count(session, LedgerEntry) == before and count(session, WasteBatch) == 0
+
+
+@pytest.mark.parametrize("kind, scope, field", [
+    ("hazardous_chemicals_operation", {"waste_categories": ["HW06"]}, "waste_categories"),
+    ("hazardous_waste_operation", {"waste_categories": ["HW41"]}, "waste_categories.0"),
+    ("hazardous_waste_operation", {"waste_codes": ["900-041-4"]}, "waste_codes.0"),
+    ("hazardous_waste_operation", {"disposal_methods": ["D16"]}, "disposal_methods.0"),
+])
+def test_only_a_waste_permit_has_a_valid_waste_scope(waste_world, kind, scope, field):
+    body = {"kind": kind, "number": "SCOPE-1", "holder_id": str(waste_world.trip.consignee.id),
+            "hazard_classes": ["3"], "valid_from": "2026-01-01", "valid_to": "2026-12-31", **scope}
+    problem = assert_problem(waste_world.call("post", "permits", "admin", json=body), 422)
+    assert field in problem["errors"], problem
