@@ -36,6 +36,11 @@ SEVERITY = {Grade.FIRST: Severity.CRITICAL, Grade.SECOND: Severity.HIGH, Grade.T
 RATED = or_(Chemical.major_hazard_threshold_t.isnot(None), Chemical.major_hazard_category.isnot(None))
 
 
+def rated(chemical: Chemical) -> bool:
+    """:data:`RATED` for a loaded chemical."""
+    return chemical.major_hazard_threshold_t is not None or chemical.major_hazard_category is not None
+
+
 @dataclass(frozen=True)
 class Term:
     """One chemical held at a site: q/Q and β·q/Q, with where Q and β came from."""

@@ -127,8 +127,10 @@ def record(session: Session, actor: Actor, legs: Sequence[Leg], *, occurred_at: 
         )
         for leg in legs
     ]
-    state.touched.update((account.site_id, leg.batch.chemical_id) for leg in legs
-                         for account in (leg.source, leg.target) if account.site_id is not None)
+    for leg in legs:
+        state.touched_batches[leg.batch.id] = leg.batch.produced_at
+        state.touched_sites.update((account.site_id, leg.batch.chemical_id) for account in (leg.source, leg.target)
+                                   if account.site_id is not None)
     _read_head(session, state)
     appended = chain.append(session, entries, head=state.head, flush=not state.defer_flush)
     state.head = chain.ChainHead(appended[-1].sequence, appended[-1].hash) if appended else state.head

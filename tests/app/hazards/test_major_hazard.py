@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.services.hazards import gb18218
 from app.services.hazards.gb18218 import Grade
@@ -117,10 +117,21 @@ def test_going_up_a_grade_raises_a_new_alert_and_coming_back_does_not(session, w
     assert len(_hazard_alerts(session, site)) == 2
 
 
-def test_moving_unrated_chemicals_never_asks_about_hazards(session, world):
-    """A posting of a chemical with neither a threshold nor a category cannot change S: no alert, no query."""
+def test_the_rules_cost_no_query_when_they_cannot_apply(session, connection, world):
+    """A chemical with neither a threshold nor a category cannot change S, and a batch that entered the ledger
+    this year cannot be overdue waste: posting them asks nothing about hazards or waste."""
     site = make_site(session, world.producer)
+    statements: list[str] = []
+
+    def keep(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", keep)
     _produce(session, world, site, world.chemical, "PLAIN-1", "900000")
+    lifecycle.retire(session, world.as_producer, kind=EntryKind.CONSUME, batch_code="PLAIN-1", site_id=site.id,
+                     quantity=D("1"), occurred_at=an_hour_ago())
+    event.remove(connection, "before_cursor_execute", keep)
+    assert statements and not [s for s in statements if "waste_batches" in s or "GROUP BY ledger_accounts.site_id" in s]
     assert _hazard_alerts(session, site) == [] and assess(session, [site])[site.id].terms == []
 
 
