@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from app.services.alerts import raise_alert
+from app.services.hazards import risk_map
 from app.services.ledger import lifecycle
 from models import AlertKind, EntryKind, Severity
 from models.types import utcnow
@@ -87,3 +88,9 @@ def test_without_the_boundary_file_the_map_has_sites_only(app, client, world, ma
     assert features(body, "district") == {} and body["districts_source"] is None and body["attribution"] == []
     assert len(features(body, "site")) == 6
     assert client.get("/api/v1/risk-map.svg", headers=auth(world.tokens["auditor"])).status_code == 200
+
+
+def test_many_sites_take_one_pass_over_all_balances_with_the_same_result(client, world, mapped, monkeypatch):
+    by_accounts = client.get("/api/v1/risk-map", headers=auth(world.tokens["auditor"])).get_json()
+    monkeypatch.setattr(risk_map, "MANY_SITES", 0)
+    assert client.get("/api/v1/risk-map", headers=auth(world.tokens["auditor"])).get_json() == by_accounts
