@@ -4,14 +4,14 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api._fields import positive_quantity, quantity_out
+from app.api._fields import no_nul, positive_quantity, quantity_out
 from app.services.waste.batches import names
 from models import ManifestStatus
 from models.waste import DISPOSAL_METHODS
 
 
 class ManifestLineIn(ma.Schema):
-    batch = ma.fields.String(required=True, validate=validate.Length(min=1, max=64),
+    batch = ma.fields.String(required=True, validate=[validate.Length(min=1, max=64), no_nul],
                              metadata={"description": "code of a waste batch the generator produced"})
     quantity_kg = positive_quantity(required=True)
 
@@ -29,7 +29,7 @@ class ManifestIn(ma.Schema):
 
 class ManifestQuery(ma.Schema):
     status = ma.fields.Enum(ManifestStatus, by_value=True)
-    batch = ma.fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "batch code"})
+    batch = ma.fields.String(validate=[validate.Length(min=1, max=64), no_nul], metadata={"description": "batch code"})
 
 
 class WaybillLinkIn(ma.Schema):
@@ -41,7 +41,7 @@ class ManifestStepIn(ma.Schema):
 
 
 class RejectIn(ma.Schema):
-    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = ma.fields.String(required=True, validate=[validate.Length(min=1, max=500), no_nul])
 
 
 class ManifestLineOut(ma.Schema):

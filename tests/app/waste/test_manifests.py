@@ -137,6 +137,7 @@ def test_another_enterprises_manifest_is_404_and_not_listed(waste_world):
 
 @pytest.mark.parametrize("change, status, field", [
     ({"lines": [{"batch": "NOPE", "quantity_kg": "1"}]}, 404, "lines.0.batch"),
+    ({"lines": [{"batch": "WASTE\u0000", "quantity_kg": "1"}]}, 422, "lines.0.batch"),
     ({"lines": [{"batch": "MEOH-001", "quantity_kg": "1"}]}, 404, "lines.0.batch"),  # not a waste batch
     ({"lines": [{"batch": WASTE, "quantity_kg": "2000.001"}]}, 422, "lines.0.quantity_kg"),
     ({"lines": [{"batch": WASTE, "quantity_kg": "-1"}]}, 422, "lines.0.quantity_kg"),
