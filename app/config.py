@@ -48,4 +48,8 @@ DEFAULTS: dict[str, object] = {
     "ALERT_STREAM_POLL_S": 0.5,
     "ALERT_STREAM_HEARTBEAT_S": 15,
     "ALERT_STREAM_LIFETIME_S": 300,
+    # Hazardous waste may be stored at its generator this many days before an alert (固废法 art. 81: a year).
+    "WASTE_MAX_STORAGE_DAYS": 365,
+    # Wuxi's county-level districts (GeoJSON, adcode and name properties) for the risk map, under DATA_DIR.
+    "DISTRICTS_FILE": "boundaries/wuxi_districts_320200.geojson",
 }

@@ -13,6 +13,7 @@ from models.permits import Permit, PermitKind
 from models.sites import Site, SiteKind
 from models.tracking import GpsFix
 from models.users import ApiToken, Department, Role, User
+from models.waste import ManifestStatus, WasteBatch, WasteManifest, WasteManifestEvent, WasteManifestLine
 from models.waybills import IdempotencyKey, Waybill, WaybillEvent, WaybillLine, WaybillStatus, WaybillVersion
 
 __all__ = [
@@ -21,5 +22,5 @@ __all__ = [
     "LedgerEntry", "LineageRole", "Permit", "PermitKind", "Person", "Role", "Site", "SiteKind", "User", "Vehicle",
     "VehicleKind", "Waybill", "WaybillEvent", "WaybillLine", "WaybillStatus", "WaybillVersion", "Zone", "ZoneRule",
     "GpsFix", "IdempotencyKey", "Alert", "AlertChange", "AlertEvent", "AlertKind", "AlertState", "Severity",
-    "TripState",
+    "TripState", "ManifestStatus", "WasteBatch", "WasteManifest", "WasteManifestEvent", "WasteManifestLine",
 ]

@@ -76,6 +76,9 @@ class Chemical(Base):
     key_supervised: Mapped[bool] = mapped_column(default=False, comment="重点监管")
     control_level: Mapped[ControlLevel] = mapped_column(default=ControlLevel.NONE)
     major_hazard_threshold_t: Mapped[Decimal | None] = mapped_column(comment="GB 18218 threshold, tonnes")
+    major_hazard_category: Mapped[str | None] = mapped_column(
+        String(4), comment="GB 18218 Table 2 hazard category (J1-J5, W1.1-W11) for chemicals not in Table 1")
+    major_hazard_beta: Mapped[Decimal | None] = mapped_column(comment="GB 18218 correction factor β (Table 3/4)")
     source: Mapped[str] = mapped_column(String(40), default="manual", comment="where the entry came from")
     source_ref: Mapped[str | None] = mapped_column(String(40), comment="the entry's key within its source")
     active: Mapped[bool] = mapped_column(default=True)

@@ -29,6 +29,7 @@ class Permit(Base):
     """A permit held by one enterprise, valid on the days from ``valid_from`` to ``valid_to`` inclusive.
 
     Its scope is a list of hazard classes and a list of UN numbers: a chemical is covered when either names it.
+    A hazardous-waste operation permit adds a waste scope: categories or codes, and the disposal methods.
     """
 
     __tablename__ = "permits"
@@ -44,6 +45,10 @@ class Permit(Base):
     issuer: Mapped[str | None] = mapped_column(String(200), comment="issuing authority")
     hazard_classes: Mapped[list[str]] = mapped_column(JSON, default=list, comment="scope: ADR classes")
     un_numbers: Mapped[list[str]] = mapped_column(JSON, default=list, comment="scope: UN numbers")
+    # A 危险废物经营许可证 also names the wastes it may accept and how it may treat them.
+    waste_categories: Mapped[list[str]] = mapped_column(JSON, default=list, comment="waste scope: HW categories")
+    waste_codes: Mapped[list[str]] = mapped_column(JSON, default=list, comment="waste scope: eight-digit codes")
+    disposal_methods: Mapped[list[str]] = mapped_column(JSON, default=list, comment="Basel Annex IV codes")
     valid_from: Mapped[dt.date]
     valid_to: Mapped[dt.date]
     revoked: Mapped[bool] = mapped_column(default=False)

@@ -27,6 +27,7 @@ class Site(Base):
     __tablename__ = "sites"
     __table_args__ = (
         CheckConstraint("lon BETWEEN -180 AND 180 AND lat BETWEEN -90 AND 90", name="wgs84_range"),
+        CheckConstraint("exposed_population >= 0", name="population_not_negative"),
     )
 
     id: Mapped[UuidPk]
@@ -38,6 +39,8 @@ class Site(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     district_adcode: Mapped[str | None] = mapped_column(String(6))
     capacity_kg: Mapped[Decimal | None]
+    exposed_population: Mapped[int | None] = mapped_column(
+        comment="people living within 500 m of the site boundary (GB 18218 α)")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[CreatedAt]
 

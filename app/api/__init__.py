@@ -13,25 +13,29 @@ from app.api.health import blp as health
 from app.api.ledger.routes import blp as ledger
 from app.api.movements.routes import blp as movements
 from app.api.permits.routes import blp as permits
+from app.api.risk_map.routes import blp as risk_map
 from app.api.personnel.routes import blp as personnel
 from app.api.sites.routes import blp as sites
 from app.api.users.routes import blp as users
 from app.api.vehicles.routes import blp as vehicles
 from app.api.waybills.routes import blp as waybills
+from app.api.waste_manifests.routes import blp as waste_manifests
 from app.api.waybills.tracking import blp as waybill_tracking
 from app.extensions import api
 
 API_PREFIX = "/api/v1"
 BLUEPRINTS = (
     enterprises, users, chemicals, permits, sites, vehicles, personnel, batches, movements, ledger, corridors, zones,
-    waybills, waybill_tracking, alerts,
+    waybills, waybill_tracking, alerts, waste_manifests, risk_map,
 )
 
 
 def init_app(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
-        # A blueprint serves /api/v1/<its name>, or /api/v1/<its url_prefix> when it extends another resource.
-        api.register_blueprint(blueprint, url_prefix=f"{API_PREFIX}/{blueprint.url_prefix or blueprint.name}")
+        # A blueprint serves /api/v1/<its name>, or /api/v1/<its url_prefix> when it extends another resource
+        # (an empty one: its routes name their own paths under /api/v1).
+        prefix = blueprint.name if blueprint.url_prefix is None else blueprint.url_prefix
+        api.register_blueprint(blueprint, url_prefix=f"{API_PREFIX}/{prefix}".rstrip("/"))
     app.register_blueprint(health)
     # Interactive docs and their assets are served from the installed swagger-ui-bundle: no CDN.
     app.register_blueprint(

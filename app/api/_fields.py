@@ -27,6 +27,12 @@ def checked_by(problem: Callable[[str], str | None], what: str) -> Callable[[str
     return check
 
 
+def no_nul(value: str) -> None:
+    """PostgreSQL cannot store or compare text with a NUL character: bad input, refused before any query."""
+    if "\0" in value:
+        raise ma.ValidationError("Must not contain NUL characters.")
+
+
 def _whole_grams(value: Decimal) -> None:
     if value != value.quantize(Decimal(1).scaleb(-QUANTITY_SCALE)):
         raise ma.ValidationError(f"Must have at most {QUANTITY_SCALE} decimals.")

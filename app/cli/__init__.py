@@ -65,8 +65,9 @@ def _register() -> None:
     from app.cli.serve import serve
     from app.cli.track import track
     from app.cli.users import users
+    from app.cli.waste import waste
 
-    for command in (db_group, users, demo, catalogue, corridors, ledger, trace_batch, route, track, serve):
+    for command in (db_group, users, demo, catalogue, corridors, ledger, trace_batch, route, track, serve, waste):
         cli.add_command(command)
 
 

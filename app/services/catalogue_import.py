@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
 from app.services import unit_of_work
+from app.services.hazards.gb18218 import CATEGORIES
 from models import Chemical, ControlLevel
 from models.catalogue import TRANSPORT_CATEGORIES, hazard_class_problem, tunnel_code_problem
 from models.identifiers import cas_problem, un_number_problem
@@ -97,7 +98,8 @@ def _control_level(cell: str) -> ControlLevel:
         raise RowProblem(f"{cell!r} is not one of {', '.join(ControlLevel)}") from None
 
 
-def _tonnes(cell: str) -> Decimal | None:
+def _positive(cell: str) -> Decimal | None:
+    """A positive number with at most 3 decimals (a threshold in tonnes, a correction factor), or blank."""
     if not cell:
         return None
     try:
@@ -124,7 +126,9 @@ COLUMNS: dict[str, tuple[str | None, Callable[[str], Any]]] = {
     "explosive_precursor": ("explosive_precursor", _flag),
     "key_supervised": ("key_supervised", _flag),
     "control_level": ("control_level", _control_level),
-    "major_hazard_threshold_t": ("major_hazard_threshold_t", _tonnes),
+    "major_hazard_threshold_t": ("major_hazard_threshold_t", _positive),
+    "major_hazard_category": ("major_hazard_category", _choice(CATEGORIES)),
+    "major_hazard_beta": ("major_hazard_beta", _positive),
 }
 
 

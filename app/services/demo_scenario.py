@@ -1,9 +1,12 @@
 """The demo's story, posted through the same services as real use, so every rule and the hash chain hold.
 
-Ten days ago 锡山精细化工 produced 10 t of methanol. It stored some, sold 5 t to 新吴新材料 (waybill, closed),
-which used it in a paint process that also made solvent waste; the waste went to 滨湖固废 (waybill,
-delivered) and was disposed of. Further waybills stand in every other status; a gasoline tanker is on its way
-along the demo corridor in Shanghai right now (the road network the project ships data for).
+Ten days ago 锡山精细化工 produced 10 t of methanol. It stored some, took in 25 t of liquid chlorine (which
+makes its plant a 三级 major hazard source: an alert), sold 5 t of methanol to 新吴新材料 (waybill, closed),
+which used it in a paint process that also made solvent waste (HW06); the waste went to 滨湖固废 under a
+transfer manifest and its waybill, was received and disposed of by incineration. 新吴新材料 still stores waste
+mineral oil (HW08) generated more than a year ago: an overdue alert. Further waybills stand in every other
+status; a gasoline tanker is on its way along the demo corridor in Shanghai right now (the road network the
+project ships data for).
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ from app.services.ledger.posting import Actor
 from app.services.ledger.transform import Input, Output, transform
 from app.services.permits import PERMITS
 from app.services.sites import SITES
+from app.services.waste import manifests
+from app.services.waste.codes import Declaration
 from app.services.waybills import service as waybills
 from models import (
     Batch, Chemical, Corridor, CrewRole, EntryKind, PermitKind, SiteKind, User, VehicleKind, Waybill,
@@ -51,9 +56,11 @@ def _demo_chemicals(session: Session) -> dict[str, Chemical]:
     extra = {
         "paint": dict(un_number="1263", name_zh="含易燃溶剂的涂料", name_en="PAINT", hazard_class="3",
                       packing_group="II", tunnel_code="D/E", catalogue_serial=2828),
-        "waste": dict(un_number="1993", name_zh="废有机溶剂 (HW06 900-402-06)",
+        "waste": dict(un_number="1993", name_zh="废有机溶剂 (甲醇)",
                       name_en="WASTE FLAMMABLE LIQUID, N.O.S. (methanol)", hazard_class="3", packing_group="II",
                       tunnel_code="D/E"),
+        "waste_oil": dict(un_number="3082", name_zh="废矿物油", hazard_class="9", packing_group="III",
+                          name_en="WASTE ENVIRONMENTALLY HAZARDOUS SUBSTANCE, LIQUID, N.O.S. (mineral oil)"),
     }
     with unit_of_work(session):
         for ref, fields in extra.items():
@@ -61,7 +68,8 @@ def _demo_chemicals(session: Session) -> dict[str, Chemical]:
                 session.add(Chemical(source="demo", source_ref=ref, **fields))
     found = {ref: session.scalars(select(Chemical).where(Chemical.source == "demo", Chemical.source_ref == ref)).one()
              for ref in extra}
-    return {"methanol": _chemical(session, "1230"), "gasoline": _chemical(session, "1203"), **found}
+    return {"methanol": _chemical(session, "1230"), "gasoline": _chemical(session, "1203"),
+            "chlorine": _chemical(session, "1017"), **found}
 
 
 def _registry(session: Session, cast: Cast, since: dt.date) -> dict[str, Any]:
@@ -73,22 +81,26 @@ def _registry(session: Session, cast: Cast, since: dt.date) -> dict[str, Any]:
                ("consignee", PermitKind.CHEMICALS_OPERATION, "苏(锡)危化经字〔2024〕000287", ["3"]),
                ("carrier", PermitKind.ROAD_TRANSPORT, "苏交运管许可锡字320281000123号", ["2", "3", "8", "9"]),
                ("disposer", PermitKind.HAZARDOUS_WASTE, "JSWX0211OOD018-3", ["3", "6.1", "8", "9"])]
+    # The disposer's 危险废物经营许可证 names the wastes it accepts and how it treats them.
+    waste_scope = {"waste_categories": ["HW06", "HW08", "HW12", "HW49"], "disposal_methods": ["R2", "R9", "D9", "D10"]}
     for firm, kind, number, classes in permits:
         registry.create(session, PERMITS, {"holder_id": cast.firms[firm].id, "kind": kind, "number": number,
                                            "hazard_classes": classes, "un_numbers": [], "valid_from": since,
-                                           "valid_to": until})
+                                           "valid_to": until,
+                                           **(waste_scope if kind is PermitKind.HAZARDOUS_WASTE else {})})
+    # The last figure: people living within 500 m (GB 18218 α).
     sites = {
-        "plant": ("shipper", "东港厂区", "plant", 120.4881, 31.6402, "320205"),
-        "store": ("shipper", "羊尖仓库", "warehouse", 120.5312, 31.5985, "320205"),
-        "sh_depot": ("shipper", "上海徐汇中转库", "warehouse", 121.4551, 31.2047, "310104"),
-        "works": ("consignee", "梅村厂区", "plant", 120.4206, 31.5218, "320214"),
-        "sh_store": ("consignee", "上海虹口仓库", "warehouse", 121.4750, 31.2454, "310109"),
-        "disposal": ("disposer", "胡埭处置中心", "disposal_facility", 120.1712, 31.5307, "320211"),
+        "plant": ("shipper", "东港厂区", "plant", 120.4881, 31.6402, "320205", 120),
+        "store": ("shipper", "羊尖仓库", "warehouse", 120.5312, 31.5985, "320205", 45),
+        "sh_depot": ("shipper", "上海徐汇中转库", "warehouse", 121.4551, 31.2047, "310104", 300),
+        "works": ("consignee", "梅村厂区", "plant", 120.4206, 31.5218, "320214", 260),
+        "sh_store": ("consignee", "上海虹口仓库", "warehouse", 121.4750, 31.2454, "310109", 500),
+        "disposal": ("disposer", "胡埭处置中心", "disposal_facility", 120.1712, 31.5307, "320211", 15),
     }
     made = {key: registry.create(session, SITES, {"enterprise_id": cast.firms[firm].id, "name": name,
-                                                  "kind": SiteKind(kind),
-                                                  "lon": lon, "lat": lat, "district_adcode": adcode})
-            for key, (firm, name, kind, lon, lat, adcode) in sites.items()}
+                                                  "kind": SiteKind(kind), "lon": lon, "lat": lat,
+                                                  "district_adcode": adcode, "exposed_population": people})
+            for key, (firm, name, kind, lon, lat, adcode, people) in sites.items()}
     carrier = cast.firms["carrier"].id
     made["tanker"] = registry.create(session, VEHICLES, {
         "carrier_id": carrier, "plate": "苏B12345", "kind": VehicleKind.TANK, "hazard_classes": ["3"],
@@ -153,6 +165,11 @@ def play_story(session: Session, cast: Cast) -> dict[str, list[str]]:
 
     lifecycle.introduce(session, shipper, kind=EntryKind.PRODUCE, code=FIRST_BATCH, chemical_id=chem["methanol"].id,
                         site_id=made["plant"].id, quantity=Decimal("10000"), occurred_at=t0)
+    # 25 t of chlorine (Q = 5 t, β = 4) beside the methanol (Q = 500 t), 120 people around (α = 2.0):
+    # S = 25/5 + q/500 ≈ 5, R = 2.0 × (4 × 25/5 + q/500) ≈ 40: a 三级 major hazard source.
+    lifecycle.introduce(session, shipper, kind=EntryKind.RECEIVE, code="WX-CL2-001", chemical_id=chem["chlorine"].id,
+                        site_id=made["plant"].id, quantity=Decimal("25000"), occurred_at=t0 + day / 2,
+                        document_ref="采购单 CG-2026-0457")
     lifecycle.transfer(session, shipper, batch_code=FIRST_BATCH, from_site_id=made["plant"].id,
                        to_site_id=made["store"].id, quantity=Decimal("2000"), occurred_at=t0 + day)
     meoh = session.scalars(select(Batch).where(Batch.code == FIRST_BATCH)).one()
@@ -166,16 +183,26 @@ def play_story(session: Session, cast: Cast) -> dict[str, list[str]]:
     transform(session, consignee, site_id=made["works"].id, occurred_at=t0 + 3 * day, document_ref="工单 XW-2026-118",
               inputs=[Input(FIRST_BATCH, Decimal("3000"))],
               outputs=[Output("XW-PAINT-001", chem["paint"].id, Decimal("2650")),
-                       Output("XW-WASTE-001", chem["waste"].id, Decimal("300"), waste=True)])
+                       Output("XW-WASTE-001", chem["waste"].id, Decimal("300"), waste=Declaration(
+                           "900-404-06", ("T", "I")))])
     lifecycle.retire(session, consignee, kind=EntryKind.CONSUME, batch_code=FIRST_BATCH, site_id=made["works"].id,
                      quantity=Decimal("1000"), occurred_at=t0 + 4 * day)
     waste = session.scalars(select(Batch).where(Batch.code == "XW-WASTE-001")).one()
     to_disposal = _trip(session, cast, made, shipper="consignee", consignee="disposer", vehicle="van",
                         loading="works", unloading="disposal", lines=[(waste, "300", "drum", 2)], departs=t0 + 5 * day)
+    manifest = manifests.create(session, cast.users["consignee"], {
+        "carrier_id": cast.firms["carrier"].id, "disposer_id": cast.firms["disposer"].id,
+        "disposer_site_id": made["disposal"].id, "disposal_method": "D10", "waybill_id": to_disposal.id,
+        "lines": [{"batch": "XW-WASTE-001", "quantity_kg": Decimal("300")}]})
     _advance(session, cast, to_disposal, "delivered", departs=t0 + 5 * day, shipper="consignee", consignee="disposer")
     trips.append(to_disposal)
-    lifecycle.retire(session, cast.actor("disposer"), kind=EntryKind.DISPOSE, batch_code="XW-WASTE-001",
-                     site_id=made["disposal"].id, quantity=Decimal("300"), occurred_at=t0 + 6 * day)
+    manifests.receive(session, cast.users["disposer"], manifest.id, t0 + 5 * day + dt.timedelta(hours=3))
+    manifests.dispose(session, cast.users["disposer"], manifest.id, t0 + 6 * day)
+    # Waste oil from the works' maintenance, stored since more than a year: the posting raises the overdue alert.
+    lifecycle.introduce(session, consignee, kind=EntryKind.GENERATE_WASTE, code="XW-WASTE-000",
+                        chemical_id=chem["waste_oil"].id, site_id=made["works"].id, quantity=Decimal("180"),
+                        occurred_at=now - dt.timedelta(days=400), document_ref="设备维修 WX-2025-031",
+                        waste=Declaration("900-249-08", ("T", "I")))
 
     lifecycle.introduce(session, shipper, kind=EntryKind.RECEIVE, code="SH-GASO-001", chemical_id=chem["gasoline"].id,
                         site_id=made["sh_depot"].id, quantity=Decimal("20000"), occurred_at=t0 + 7 * day)
@@ -203,5 +230,5 @@ def play_story(session: Session, cast: Cast) -> dict[str, list[str]]:
         "consignee_id": cast.firms["consignee"].id, "carrier_id": cast.firms["carrier"].id,
         "lines": [{"batch_id": meoh.id, "quantity_kg": Decimal("500")}]})
     trips.append(draft)
-    return {"batches": [FIRST_BATCH, "XW-PAINT-001", "XW-WASTE-001", "SH-GASO-001"],
+    return {"batches": ["XW-WASTE-000", FIRST_BATCH, "WX-CL2-001", "XW-PAINT-001", "XW-WASTE-001", "SH-GASO-001"],
             "waybills": [str(w.id) for w in trips]}

@@ -211,12 +211,20 @@ def decide_any(enterprise: Holder, activities: Sequence[Activity], chemical: Goo
     return decide(enterprise, activities[0], chemical, permits, on)
 
 
+#: The fields of a 危险废物经营许可证's waste scope (see ``app/services/waste/scope.py``).
+WASTE_SCOPE = ("waste_categories", "waste_codes", "disposal_methods")
+
+
 def _check_permit(_session: Session, data: dict[str, Any], record: Permit | None) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     if current(data, record, "valid_from") > current(data, record, "valid_to"):
         errors["valid_to"] = ["must not be before valid_from"]
     if not (current(data, record, "hazard_classes", []) or current(data, record, "un_numbers", [])):
         errors["hazard_classes"] = ["a permit's scope names at least one hazard class or UN number"]
+    if current(data, record, "kind") is not PermitKind.HAZARDOUS_WASTE:
+        for name in WASTE_SCOPE:
+            if current(data, record, name, []):
+                errors[name] = ["only a hazardous_waste_operation permit has a waste scope"]
     if errors:
         raise ValidationFailed("The permit's fields contradict each other.", errors=errors)
     return data

@@ -6,8 +6,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from app.cli import cli
+from models import Alert, AlertKind
 from tests.factories import valid_uscc
 
 
@@ -64,7 +66,7 @@ def test_demo_load_contract_shape_and_reload(run, fresh_database_url):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert {"admin", "supervisor", "auditor", "shipper", "carrier"} <= set(data["tokens"])
-    assert "WX-MEOH-001" in data["batches"] and "XW-WASTE-001" in data["batches"]
+    assert {"WX-MEOH-001", "XW-WASTE-001", "XW-WASTE-000", "WX-CL2-001"} <= set(data["batches"])
 
     from app import create_app
     from app.extensions import db
@@ -79,6 +81,14 @@ def test_demo_load_contract_shape_and_reload(run, fresh_database_url):
     assert client.get("/api/v1/ledger/verify", headers=auditor).get_json()["ok"] is True
     trace = client.get("/api/v1/batches/XW-WASTE-001/trace?direction=up", headers=auditor).get_json()
     assert {b["code"] for b in trace["batches"]} >= {"WX-MEOH-001", "XW-WASTE-001"}
+    [plant] = client.get("/api/v1/sites?q=东港厂区", headers=auditor).get_json()
+    hazard = client.get(f"/api/v1/sites/{plant['id']}/hazard", headers=auditor).get_json()
+    assert hazard["major_hazard_source"] is True and hazard["grade"] == "三级"
+    [manifest] = client.get("/api/v1/waste-manifests", headers=auditor).get_json()
+    assert manifest["status"] == "disposed" and manifest["lines"][0]["batch"] == "XW-WASTE-001"
+    with app.app_context():
+        kinds = set(db.session.scalars(select(Alert.kind)))
+    assert {AlertKind.MAJOR_HAZARD, AlertKind.WASTE_OVERDUE} <= kinds
     db.dispose(app)
 
     again = json.loads(run("demo", "load", "--format", "json").stdout)

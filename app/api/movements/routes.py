@@ -48,11 +48,12 @@ class Movements(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Post a movement for the caller's enterprise; nothing is written unless all of it is valid.
 
-        Each kind needs its own fields (a 422 names those missing): produce/receive/generate_waste: code,
-        chemical_id, site_id, quantity; transfer: batch, from_site_id, to_site_id, quantity; load: batch,
-        from_site_id, carrier_id, transit_ref, quantity; unload: batch, transit_ref, to_site_id, quantity;
-        consume/dispose/loss: batch, site_id, quantity; adjust: batch, site_id, counted; transform/split:
-        site_id, inputs, outputs; reversal: reverses.
+        Each kind needs its own fields (a 422 names those missing): produce/receive: code, chemical_id,
+        site_id, quantity; generate_waste: the same and waste_code, waste_characteristics (waste_category
+        optional); transfer: batch, from_site_id, to_site_id, quantity; load: batch, from_site_id, carrier_id,
+        transit_ref, quantity; unload: batch, transit_ref, to_site_id, quantity; consume/dispose/loss: batch,
+        site_id, quantity; adjust: batch, site_id, counted; transform/split: site_id, inputs, outputs (a waste
+        output: waste true and its waste_code, waste_characteristics); reversal: reverses.
         """
         actor = acting_for(current_user(), data.pop("enterprise_id", None))
         return {"entries": post_movement(db.session, actor, data)}

@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from models import EntryKind
+from models.waste import CHARACTERISTICS
 
 _POSITIVE = validate.Range(min=0, min_inclusive=False)
 
@@ -21,14 +22,26 @@ class InputIn(_Amount):
     quantity = ma.fields.Decimal(required=True, validate=_POSITIVE)
 
 
-class OutputIn(_Amount):
+class _WasteDeclaration(ma.Schema):
+    """What a generator declares about a waste batch (国家危险废物名录 2021)."""
+
+    waste_code = ma.fields.String(validate=validate.Length(min=1, max=10),
+                                  metadata={"description": "eight-digit waste code, e.g. 900-041-49"})
+    waste_category = ma.fields.String(validate=validate.Length(min=1, max=4),
+                                      metadata={"description": "HW01-HW50; defaults to the code's category"})
+    waste_characteristics = ma.fields.List(ma.fields.String(validate=validate.OneOf(CHARACTERISTICS)),
+                                           validate=validate.Length(max=5),
+                                           metadata={"description": "T, C, I, R, In"})
+
+
+class OutputIn(_Amount, _WasteDeclaration):
     code = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
     chemical_id = ma.fields.UUID(metadata={"description": "required unless the kind is split"})
     quantity = ma.fields.Decimal(required=True, validate=_POSITIVE)
-    waste = ma.fields.Boolean(load_default=False)
+    waste = ma.fields.Boolean(load_default=False, metadata={"description": "a waste output: give waste_code"})
 
 
-class MovementIn(_Amount):
+class MovementIn(_Amount, _WasteDeclaration):
     """One posting; which fields are required depends on ``kind`` (see the API description)."""
 
     kind = ma.fields.String(required=True, validate=validate.OneOf([k.value for k in EntryKind]))

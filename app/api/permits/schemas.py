@@ -4,9 +4,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api._fields import hazard_classes, un_numbers
+from app.api._fields import checked_by, hazard_classes, un_numbers
 from app.services.permits import Activity
 from models import PermitKind
+from models.waste import DISPOSAL_METHODS, category_problem, code_problem
 
 
 class PermitIn(ma.Schema):
@@ -16,6 +17,12 @@ class PermitIn(ma.Schema):
     issuer = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
     hazard_classes = hazard_classes(metadata={"description": "scope: classes (\"6\" covers 6.1 and 6.2)"})
     un_numbers = un_numbers(metadata={"description": "scope: UN numbers"})
+    waste_categories = ma.fields.List(ma.fields.String(validate=checked_by(category_problem, "a waste category")),
+                                      load_default=list, metadata={"description": "waste scope: HW01-HW50"})
+    waste_codes = ma.fields.List(ma.fields.String(validate=checked_by(code_problem, "a waste code")),
+                                 load_default=list, metadata={"description": "waste scope: codes like 900-041-49"})
+    disposal_methods = ma.fields.List(ma.fields.String(validate=validate.OneOf(DISPOSAL_METHODS)), load_default=list,
+                                      metadata={"description": "Basel Convention Annex IV codes (D1-D15, R1-R13)"})
     valid_from = ma.fields.Date(required=True)
     valid_to = ma.fields.Date(required=True, metadata={"description": "last valid day, inclusive"})
     revoked = ma.fields.Boolean(load_default=False)

@@ -47,6 +47,10 @@ class TransactionState:
     positions: dict[tuple[uuid.UUID, uuid.UUID], Position] = field(default_factory=dict)
     #: A batch of postings: entries are flushed once, at commit (or by autoflush before a query needs them).
     defer_flush: bool = False
+    #: What the inventory rules look at (followups.py): the (site, chemical) of every site account an entry of
+    #: this transaction entered or left, and every batch it moved with the time the batch entered the ledger.
+    touched_sites: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)
+    touched_batches: dict[uuid.UUID, dt.datetime] = field(default_factory=dict)
 
 
 def transaction_state(session: Session) -> TransactionState | None:

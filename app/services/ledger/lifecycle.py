@@ -34,6 +34,8 @@ from app.services.ledger.accounts import (
 from app.services.ledger.balances import balance
 from app.services.ledger.context import transaction_state
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
+from app.services.waste.batches import add_profile
+from app.services.waste.codes import Declaration
 from models import Batch, Boundary, Chemical, EntryKind, LedgerEntry
 
 _SOURCES = {EntryKind.PRODUCE: Boundary.PRODUCED, EntryKind.RECEIVE: Boundary.RECEIVED,
@@ -73,15 +75,20 @@ def _code_taken(session: Session, code: str, *, remembered: dict[str, Batch] | N
 
 
 def introduce(session: Session, actor: Actor, *, kind: EntryKind, code: str, chemical_id: uuid.UUID,
-              site_id: uuid.UUID, quantity: Decimal, occurred_at: dt.datetime,
-              document_ref: str | None = None) -> list[LedgerEntry]:
-    """Produce, receive or generate (waste) a new batch at one of the actor's sites."""
+              site_id: uuid.UUID, quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None,
+              waste: Declaration | None = None) -> list[LedgerEntry]:
+    """Produce, receive or generate (waste, with its declaration) a new batch at one of the actor's sites."""
     if kind not in _SOURCES:
         raise ValidationFailed(f"'{kind}' does not bring a batch into the ledger.", errors={"kind": ["invalid"]})
+    if (waste is None) == (kind is EntryKind.GENERATE_WASTE):
+        raise ValidationFailed("A waste batch, and only a waste batch, carries a waste declaration.",
+                               errors={"waste_code": ["required for generate_waste, and only for it"]})
     with ledger_transaction(session):
         target = own_site_account(session, actor.enterprise_id, site_id)
         batch = new_batch(session, code=code, chemical_id=chemical_id, producer_id=actor.enterprise_id,
                           produced_at=occurred_at, quantity=quantity)
+        if waste is not None:
+            add_profile(session, batch, waste, site_id=site_id, generated_at=occurred_at)
         source = boundary_account(session, actor.enterprise_id, _SOURCES[kind])
         entries = record(session, actor, [Leg(kind, batch, source, target, quantity)],
                          occurred_at=occurred_at, document_ref=document_ref)

@@ -18,13 +18,14 @@ from app.services.ledger.context import transaction_state
 from app.services.ledger.posting import Actor, ledger_transaction
 from app.services.ledger.transform import Input, Output, transform
 from app.services.ledger.units import to_kilograms
+from app.services.waste.codes import Declaration
 from models import EntryKind, LedgerEntry
 
 #: The fields each kind needs besides ``kind`` and ``occurred_at``.
 REQUIRED: dict[EntryKind, tuple[str, ...]] = {
     EntryKind.PRODUCE: ("code", "chemical_id", "site_id", "quantity"),
     EntryKind.RECEIVE: ("code", "chemical_id", "site_id", "quantity"),
-    EntryKind.GENERATE_WASTE: ("code", "chemical_id", "site_id", "quantity"),
+    EntryKind.GENERATE_WASTE: ("code", "chemical_id", "site_id", "quantity", "waste_code", "waste_characteristics"),
     EntryKind.TRANSFER: ("batch", "from_site_id", "to_site_id", "quantity"),
     EntryKind.LOAD: ("batch", "from_site_id", "carrier_id", "transit_ref", "quantity"),
     EntryKind.UNLOAD: ("batch", "transit_ref", "to_site_id", "quantity"),
@@ -47,10 +48,19 @@ def _counted(data: dict[str, Any]) -> Decimal:
     return Decimal(0) if data["counted"] == 0 else _kg(data, "counted")
 
 
+def _waste(data: dict[str, Any], prefix: str = "") -> Declaration:
+    """The waste declaration of a waste batch: its code is required, its category may be left to the code."""
+    if not data.get("waste_code"):
+        raise ValidationFailed("A waste batch names its hazardous waste code.",
+                               errors={f"{prefix}waste_code": ["required for a waste batch"]})
+    return Declaration(data["waste_code"], tuple(data.get("waste_characteristics") or ()), data.get("waste_category"))
+
+
 def _introduce(session: Session, actor: Actor, kind: EntryKind, d: dict[str, Any]) -> list[LedgerEntry]:
     return lifecycle.introduce(session, actor, kind=kind, code=d["code"], chemical_id=d["chemical_id"],
                                site_id=d["site_id"], quantity=_kg(d), occurred_at=d["occurred_at"],
-                               document_ref=d.get("document_ref"))
+                               document_ref=d.get("document_ref"),
+                               waste=_waste(d) if kind is EntryKind.GENERATE_WASTE else None)
 
 
 def _retire(session: Session, actor: Actor, kind: EntryKind, d: dict[str, Any]) -> list[LedgerEntry]:
@@ -60,7 +70,8 @@ def _retire(session: Session, actor: Actor, kind: EntryKind, d: dict[str, Any]) 
 
 def _transform(session: Session, actor: Actor, kind: EntryKind, d: dict[str, Any]) -> list[LedgerEntry]:
     inputs = [Input(i["batch"], _kg(i, prefix=f"inputs.{n}.")) for n, i in enumerate(d["inputs"])]
-    outputs = [Output(o["code"], o.get("chemical_id"), _kg(o, prefix=f"outputs.{n}."), o.get("waste", False))
+    outputs = [Output(o["code"], o.get("chemical_id"), _kg(o, prefix=f"outputs.{n}."),
+                      _waste(o, f"outputs.{n}.") if o.get("waste") else None)
                for n, o in enumerate(d["outputs"])]
     return transform(session, actor, site_id=d["site_id"], inputs=inputs, outputs=outputs,
                      occurred_at=d["occurred_at"], split=kind is EntryKind.SPLIT, document_ref=d.get("document_ref"))

@@ -9,6 +9,9 @@ A use case (``lifecycle.py``, ``transform.py``) resolves its batches and account
    authorised by the reversed entry's own enterprise);
 4. no holding balance goes negative, at the posting's time or at any later time.
 
+After the last posting of the transaction and before its commit, the inventory rules run on what it touched
+(``followups.py``: major hazard sources, waste stored too long).
+
 Concurrency: :func:`ledger_transaction` takes the chain lock before anything is read, so the balance
 checks and the chain head see every posting committed before, and nothing commits in between
 (PostgreSQL). SQLite admits one writer and refuses a concurrent second one ("database is locked"): that
@@ -33,6 +36,7 @@ from app.services.ledger import chain
 from app.services.ledger.authorisation import authorise_posting
 from app.services.ledger.balances import available, position
 from app.services.ledger.context import Position, TransactionState, close_state, open_state, transaction_state
+from app.services.ledger.followups import after_postings
 from models import Account, Batch, EntryKind, LedgerEntry, LineageRole
 from models.types import utcnow
 
@@ -81,10 +85,11 @@ def ledger_transaction(session: Session) -> Iterator[Session]:
         return
     try:
         with unit_of_work(session):
-            open_state(session)
+            state = open_state(session)
             try:
                 chain.lock_chain(session)
                 yield session
+                after_postings(session, state)
             finally:
                 close_state(session)
     except OperationalError as error:
@@ -125,6 +130,10 @@ def record(session: Session, actor: Actor, legs: Sequence[Leg], *, occurred_at: 
         )
         for leg in legs
     ]
+    for leg in legs:
+        state.touched_batches[leg.batch.id] = leg.batch.produced_at
+        state.touched_sites.update((account.site_id, leg.batch.chemical_id) for account in (leg.source, leg.target)
+                                   if account.site_id is not None)
     _read_head(session, state)
     appended = chain.append(session, entries, head=state.head, flush=not state.defer_flush)
     state.head = chain.ChainHead(appended[-1].sequence, appended[-1].hash) if appended else state.head

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from sqlalchemy import String, Uuid, func, literal, select, type_coerce
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from app.errors import NotFound
 from app.services.ledger.sql_text import grams, iso_text, kg_text, uuid_key, uuid_text
 from models import Account, AccountKind, Batch, Chemical, Enterprise, LedgerEntry, LineageRole
+from app.services.waste.batches import traced as traced_waste
 
 DIRECTIONS = ("up", "down", "both")
 
@@ -84,6 +85,8 @@ class Trace:
     batches: dict[str, TracedBatch]
     entries: list[TracedEntry]  # in chain order
     accounts: dict[str, Account]
+    #: The waste batches' profiles and manifests (``app/services/waste/batches.py``), by batch key.
+    waste: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _related(session: Session, batch_id: uuid.UUID, downstream: bool) -> set[uuid.UUID]:
@@ -126,7 +129,8 @@ def trace(session: Session, code: str, direction: str = "both") -> Trace:
         select(uuid_key(Account.id), Account).options(joinedload(Account.site), joinedload(Account.enterprise))
         .where(Account.id.in_([uuid.UUID(key) for key in account_keys]))).all())
     relation = {keys[batch_id]: kind for batch_id, kind in related.items()}
-    return Trace(batches[keys[root_id]], direction, relation, batches, entries, accounts)
+    waste = {keys[batch_id]: found for batch_id, found in traced_waste(session, related).items()}
+    return Trace(batches[keys[root_id]], direction, relation, batches, entries, accounts, waste)
 
 
 def account_label(account: Account) -> dict[str, Any]:
@@ -214,6 +218,7 @@ def as_json(result: Trace) -> dict[str, Any]:
             "chemical": {"id": b.chemical_id, "un_number": b.un_number, "name": b.chemical_name},
             "producer": {"id": b.producer_id, "name": b.producer_name},
             "produced_at": b.produced_at, "quantity_kg": kg_text(b.grams), **summary[b.key],
+            "waste": result.waste.get(b.key),
             # UTC ISO texts of one format sort as their times do ('+' sorts before the '.' of a fraction).
         } for b in sorted(result.batches.values(), key=lambda b: (b.produced_at, b.code))],
         "lineage": lineage(result),

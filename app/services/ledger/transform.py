@@ -19,6 +19,8 @@ from app.errors import ValidationFailed
 from app.services.ledger.accounts import batch_by_code, boundary_account, own_site_account
 from app.services.ledger.lifecycle import new_batch
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
+from app.services.waste.batches import add_profile
+from app.services.waste.codes import Declaration
 from models import Boundary, EntryKind, LedgerEntry, LineageRole
 
 
@@ -33,7 +35,8 @@ class Output:
     code: str
     chemical_id: uuid.UUID | None
     quantity: Decimal
-    waste: bool = False
+    #: A waste output carries its declaration (category, code, characteristics).
+    waste: Declaration | None = None
 
 
 def transform(session: Session, actor: Actor, *, site_id: uuid.UUID, inputs: Sequence[Input],
@@ -57,7 +60,10 @@ def transform(session: Session, actor: Actor, *, site_id: uuid.UUID, inputs: Seq
             batch = new_batch(session, code=output.code, chemical_id=output.chemical_id,
                               producer_id=actor.enterprise_id, produced_at=occurred_at,
                               quantity=output.quantity, field=f"outputs.{n}.code")
-            output_kind = EntryKind.GENERATE_WASTE if output.waste else kind
+            if output.waste is not None:
+                add_profile(session, batch, output.waste, site_id=site_id, generated_at=occurred_at,
+                            prefix=f"outputs.{n}.")
+            output_kind = EntryKind.GENERATE_WASTE if output.waste is not None else kind
             legs.append(Leg(output_kind, batch, hub, site, output.quantity, LineageRole.OUTPUT))
         entries = record(session, actor, legs, occurred_at=occurred_at, document_ref=document_ref,
                          transformation_id=uuid.uuid4())

@@ -19,7 +19,13 @@ def transport_line(un_number: str, proper_shipping_name: str, hazard_class: str,
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U to misread
 
 
-def new_waybill_number(today: dt.date) -> str:
-    """``YD20261129-7K3QX9``: the date it was opened and 30 random bits (the table's unique key catches the rest)."""
+def document_number(prefix: str, today: dt.date) -> str:
+    """``YD20261129-7K3QX9``: a prefix, the date it was opened and 30 random bits (the table's unique key
+    catches the rest)."""
     suffix = "".join(secrets.choice(_ALPHABET) for _ in range(6))
-    return f"YD{today:%Y%m%d}-{suffix}"
+    return f"{prefix}{today:%Y%m%d}-{suffix}"
+
+
+def new_waybill_number(today: dt.date) -> str:
+    """A waybill's number: ``YD`` (运单) and :func:`document_number`."""
+    return document_number("YD", today)

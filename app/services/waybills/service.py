@@ -15,6 +15,7 @@ from app.services import idempotency, monitoring, unit_of_work
 from app.services.ledger.accounts import boundary_account, site_account, transit_account
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
 from app.services.ledger.queries import known_to
+from app.services.waste.status import waybill_departed
 from app.services.waybills.documents import new_waybill_number
 from app.services.waybills.listing import party_to
 from app.services.waybills.status import EDITABLE, check_transition, transition
@@ -255,6 +256,7 @@ def depart(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime)
         record(session, Actor(user.id, waybill.shipper_id), legs, occurred_at=at, document_ref=waybill.number)
         _move(session, waybill, S.IN_TRANSIT, user)
         waybill.departed_at = at
+        waybill_departed(session, user, waybill, at)
         _changed(waybill)
     return waybill
 

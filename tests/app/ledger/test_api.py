@@ -132,7 +132,8 @@ def build_chain(api, world, session):
     move(api, "buyer", kind="transform", site_id=str(world.buyer_site.id),
          inputs=[{"batch": "RAW-1", "quantity": "700"}],
          outputs=[{"code": "PROD-1", "chemical_id": str(product.id), "quantity": "650"},
-                  {"code": "WASTE-1", "chemical_id": str(world.chemical.id), "quantity": "50", "waste": True}])
+                  {"code": "WASTE-1", "chemical_id": str(world.chemical.id), "quantity": "50", "waste": True,
+                   "waste_code": "900-404-06", "waste_characteristics": ["T", "I"]}])
     move(api, "buyer", kind="dispose", batch="WASTE-1", site_id=str(world.buyer_site.id), quantity="50")
 
 

@@ -158,6 +158,7 @@ AWKWARD_REFERENCES = ['运单 WB-2026-001', 'INV "7"', "C:\\docs\\1", "line\nbre
 def test_the_database_renders_exactly_the_canonical_form(session, world):
     from app.services.ledger.canonical_sql import canonical_rows, joined_columns
     from app.services.ledger.transform import Output, transform
+    from app.services.waste.codes import Declaration
     from app.services.ledger.transform import Input as TransformInput
 
     produce(session, world, "B-1", "100", document_ref="生产记录-1")  # its code, like P-1's, needs no escaping
@@ -170,7 +171,8 @@ def test_the_database_renders_exactly_the_canonical_form(session, world):
     transform(session, world.as_producer, site_id=world.plant.id,
               inputs=[TransformInput("B-1", Decimal("12.345"))],
               outputs=[Output('产品 "1" \\ ', world.chemical.id, Decimal("1234567.891")),
-                       Output("W-1", world.chemical.id, Decimal("0.001"), waste=True)], occurred_at=utcnow())
+                       Output("W-1", world.chemical.id, Decimal("0.001"),
+                              waste=Declaration("900-041-49", ("T",)))], occurred_at=utcnow())
     entries = list(session.scalars(select(LedgerEntry).order_by(LedgerEntry.sequence)))
     rendered = canonical_rows(session.connection(), 1, 13) + canonical_rows(session.connection(), 14, 99)
     assert [r[0] for r in rendered] == [e.sequence for e in entries] and len(entries) == 13

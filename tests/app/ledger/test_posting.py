@@ -12,6 +12,7 @@ from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services.ledger import lifecycle
 from app.services.ledger.balances import available, available_by_batch, balance, balances
 from app.services.ledger.transform import Input, Output, transform
+from app.services.waste.codes import Declaration
 from models import Account, AccountKind, Batch, EntryKind, LedgerEntry
 from models.types import utcnow
 from tests.app.ledger.conftest import an_hour_ago, produce
@@ -43,7 +44,8 @@ def test_whole_lifecycle_balances_and_conservation(session, world):
     transform(session, world.as_buyer, site_id=world.buyer_site.id,
               inputs=[Input("B-1", Decimal("400"))],
               outputs=[Output("P-1", make_chemical(session, un_number="1993").id, Decimal("350")),
-                       Output("W-1", make_chemical(session, un_number="3082").id, Decimal("50"), waste=True)],
+                       Output("W-1", make_chemical(session, un_number="3082").id, Decimal("50"),
+                              waste=Declaration("900-404-06", ("T", "I")))],
               occurred_at=t0 + 4 * step)
     lifecycle.retire(session, world.as_buyer, kind=EntryKind.DISPOSE, batch_code="W-1",
                      site_id=world.buyer_site.id, quantity=Decimal("50"), occurred_at=t0 + 5 * step)

@@ -1,0 +1,1 @@
+"""The risk map of major hazard sources."""

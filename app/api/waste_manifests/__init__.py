@@ -1,0 +1,1 @@
+"""Transfer manifests of hazardous waste."""

@@ -1,0 +1,83 @@
+"""Transfer manifest payloads at the HTTP edge."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from app.api._fields import no_nul, positive_quantity, quantity_out
+from app.services.waste.batches import names
+from models import ManifestStatus
+from models.waste import DISPOSAL_METHODS
+
+
+class ManifestLineIn(ma.Schema):
+    batch = ma.fields.String(required=True, validate=[validate.Length(min=1, max=64), no_nul],
+                             metadata={"description": "code of a waste batch the generator produced"})
+    quantity_kg = positive_quantity(required=True)
+
+
+class ManifestIn(ma.Schema):
+    generator_id = ma.fields.UUID(metadata={"description": "the generator an administrator acts for"})
+    carrier_id = ma.fields.UUID(required=True)
+    disposer_id = ma.fields.UUID(required=True)
+    disposer_site_id = ma.fields.UUID(required=True, metadata={"description": "where the disposer receives it"})
+    disposal_method = ma.fields.String(required=True, validate=validate.OneOf(DISPOSAL_METHODS), metadata={
+        "description": "Basel Convention Annex IV code: D1-D15 (disposal), R1-R13 (recovery)"})
+    waybill_id = ma.fields.UUID(allow_none=True, metadata={"description": "the e-waybill (may be linked later)"})
+    lines = ma.fields.List(ma.fields.Nested(ManifestLineIn), required=True, validate=validate.Length(min=1, max=100))
+
+
+class ManifestQuery(ma.Schema):
+    status = ma.fields.Enum(ManifestStatus, by_value=True)
+    batch = ma.fields.String(validate=[validate.Length(min=1, max=64), no_nul], metadata={"description": "batch code"})
+
+
+class WaybillLinkIn(ma.Schema):
+    waybill_id = ma.fields.UUID(required=True)
+
+
+class ManifestStepIn(ma.Schema):
+    occurred_at = ma.fields.AwareDateTime(metadata={"description": "when it happened (default now)"})
+
+
+class RejectIn(ma.Schema):
+    reason = ma.fields.String(required=True, validate=[validate.Length(min=1, max=500), no_nul])
+
+
+class ManifestLineOut(ma.Schema):
+    line_no = ma.fields.Integer()
+    batch = ma.fields.Function(lambda line: line.batch.code)
+    waste_category = ma.fields.Function(lambda line: line.profile.category)
+    waste_code = ma.fields.Function(lambda line: line.profile.code)
+    waste_characteristics = ma.fields.Function(lambda line: list(line.profile.characteristics))
+    waste_category_name = ma.fields.Function(lambda line: names(line.profile)["category_name"])
+    quantity_kg = quantity_out()
+    received_kg = quantity_out()
+
+
+class ManifestEventOut(ma.Schema):
+    from_status = ma.fields.String()
+    to_status = ma.fields.String()
+    actor_id = ma.fields.UUID()
+    reason = ma.fields.String()
+    at = ma.fields.AwareDateTime()
+
+
+class ManifestOut(ma.Schema):
+    id = ma.fields.UUID()
+    number = ma.fields.String()
+    status = ma.fields.String()
+    generator_id = ma.fields.UUID()
+    carrier_id = ma.fields.UUID()
+    disposer_id = ma.fields.UUID()
+    disposer_site_id = ma.fields.UUID()
+    waybill_id = ma.fields.UUID()
+    disposal_method = ma.fields.String()
+    disposal_method_name = ma.fields.Function(lambda m: DISPOSAL_METHODS.get(m.disposal_method))
+    created_at = ma.fields.AwareDateTime()
+    departed_at = ma.fields.AwareDateTime()
+    received_at = ma.fields.AwareDateTime()
+    disposed_at = ma.fields.AwareDateTime()
+    rejection_reason = ma.fields.String()
+    lines = ma.fields.List(ma.fields.Nested(ManifestLineOut))
+    events = ma.fields.List(ma.fields.Nested(ManifestEventOut))

@@ -1,0 +1,123 @@
+"""The risk map: every site and district coloured red / orange / yellow / blue (安全风险四色: 重大 / 较大 / 一般 / 低).
+
+A site's level comes from its major-hazard grade (:mod:`~app.services.hazards.major_hazard`): 一级 red, 二级
+orange, 三级 yellow, 四级 or not a major hazard source blue. An unresolved (open or acknowledged) critical
+alert about the site raises it one level, up to red: acknowledging an alert does not remove the danger, closing
+it does. A district takes the level of its worst site (blue when it has none).
+
+A site belongs to the district its ``district_adcode`` names; a site without one is placed by its point in
+the district polygons (which may be GCJ-02 shifted by a few hundred metres: the recorded code wins).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import shapely
+from shapely.geometry import shape
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.services.hazards.gb18218 import Grade
+from app.services.hazards.major_hazard import Assessment, assess, assess_all, number
+from models import Alert, AlertState, Severity, Site
+
+#: Lowest first; a level is an index into this tuple.
+LEVELS = (("blue", "#1f77b4", "低风险"), ("yellow", "#f2c500", "一般风险"), ("orange", "#ff7f0e", "较大风险"),
+          ("red", "#d62728", "重大风险"))
+GRADE_LEVEL = {Grade.FIRST: 3, Grade.SECOND: 2, Grade.THIRD: 1, Grade.FOURTH: 0}
+BOUNDARY_ATTRIBUTION = ("District boundaries: anzhou99/GeoJsons 320200_full.json (from Aliyun DataV.GeoAtlas), "
+                        "no licence stated, demo use; may be GCJ-02 shifted")
+LEGEND = [{"level": name, "colour": colour, "label": label,
+           "rule": rule} for (name, colour, label), rule in zip(LEVELS, (
+               "四级或非重大危险源", "三级", "二级", "一级"), strict=True)]
+#: Up to this many sites (an enterprise's, a district's) the balances are read by their accounts' indexes; beyond,
+#: one pass over every site's balances is cheaper than a list of thousands of accounts.
+MANY_SITES = 1000
+BUMP_RULE = "an unresolved critical alert about a site raises it one level; a district takes its worst site's level"
+
+
+#: (adcode, name, GeoJSON geometry, shapely geometry) of one district.
+District = tuple[str, str, dict[str, Any], Any]
+
+
+@functools.lru_cache(maxsize=4)
+def _districts(path: str, _mtime: float) -> tuple[District, ...]:
+    features = json.loads(Path(path).read_text(encoding="utf-8"))["features"]
+    return tuple((str(f["properties"]["adcode"]), f["properties"]["name"], f["geometry"], shape(f["geometry"]))
+                 for f in features)
+
+
+def load_districts(path: Path) -> tuple[District, ...]:
+    """The districts of the boundary file (read once per change of the file); empty when it is not there."""
+    if not path.is_file():
+        return ()
+    return _districts(str(path), path.stat().st_mtime)
+
+
+def _level(assessment: Assessment, critical: bool) -> tuple[int, bool]:
+    grade = assessment.grade
+    base = GRADE_LEVEL[grade] if grade is not None else 0
+    bumped = critical and base < len(LEVELS) - 1
+    return base + bumped, bumped
+
+
+def _district_of(sites: list[Site], districts: tuple[District, ...]) -> dict[uuid.UUID, str]:
+    """The adcode of each site's district: its own code when it names a mapped district, else by its point."""
+    codes = {adcode for adcode, *_ in districts}
+    placed = {s.id: s.district_adcode for s in sites if s.district_adcode in codes}
+    loose = [s for s in sites if s.id not in placed]
+    if loose:
+        xs, ys = [s.lon for s in loose], [s.lat for s in loose]
+        for adcode, _, _, geometry in districts:  # one vectorised test per district, not one per point
+            for site, inside in zip(loose, shapely.contains_xy(geometry, xs, ys), strict=True):
+                if inside:
+                    placed.setdefault(site.id, adcode)
+    return placed
+
+
+def risk_map(session: Session, sites: list[Site], districts_path: Path) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection: the districts (polygons) and *sites* (points) with their levels."""
+    assessments = assess(session, sites) if len(sites) <= MANY_SITES else assess_all(session, sites)
+    unresolved = select(Alert.site_id, Alert.severity, func.count()).where(
+        Alert.site_id.isnot(None), Alert.state != AlertState.CLOSED).group_by(Alert.site_id, Alert.severity)
+    open_alerts: Counter[uuid.UUID] = Counter()
+    critical: set[uuid.UUID] = set()
+    for site_id, severity, count in session.execute(unresolved):
+        open_alerts[site_id] += count
+        if severity is Severity.CRITICAL:
+            critical.add(site_id)
+    districts = load_districts(districts_path)
+    district_of = _district_of(sites, districts)
+    site_features: list[dict[str, Any]] = []
+    worst: dict[str, int] = {}
+    for site in sites:
+        assessment = assessments[site.id]
+        level, bumped = _level(assessment, site.id in critical)
+        adcode = district_of.get(site.id)
+        if adcode is not None:
+            worst[adcode] = max(worst.get(adcode, 0), level)
+        grade = assessment.grade
+        site_features.append(_feature({"type": "Point", "coordinates": [site.lon, site.lat]}, level, {
+            "kind": "site", "id": str(site.id), "name": site.name, "enterprise_id": str(site.enterprise_id),
+            "district_adcode": adcode, "s": number(assessment.s), "r": number(assessment.r),
+            "grade": str(grade) if grade else None, "major_hazard_source": grade is not None,
+            "open_alerts": open_alerts[site.id], "critical_alert": site.id in critical, "raised_by_alert": bumped}))
+    counts = Counter(district_of.values())
+    district_features = [_feature(geometry, worst.get(adcode, 0), {
+        "kind": "district", "adcode": adcode, "name": name, "sites": counts[adcode]})
+        for adcode, name, geometry, _ in districts]
+    return {"type": "FeatureCollection", "features": district_features + site_features,
+            "legend": LEGEND, "rules": BUMP_RULE,
+            "attribution": [BOUNDARY_ATTRIBUTION] if districts else [],
+            "districts_source": str(districts_path) if districts else None}
+
+
+def _feature(geometry: dict[str, Any], level: int, properties: dict[str, Any]) -> dict[str, Any]:
+    name, colour, label = LEVELS[level]
+    return {"type": "Feature", "geometry": geometry,
+            "properties": {**properties, "level": name, "colour": colour, "label": label}}

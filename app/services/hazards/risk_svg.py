@@ -1,0 +1,112 @@
+"""The risk map drawn as a self-contained SVG: district polygons, site dots, a legend and the attribution.
+
+No tiles and no scripts: the system runs air-gapped, and an SVG can be embedded in a page or printed as it is.
+Coordinates are projected equirectangularly around the map's middle latitude (a city spans a few tenths of a
+degree, so the distortion is negligible). The map's extent is the districts' (the sites' when there are no
+districts); sites outside it are counted below the legend, not drawn.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from typing import Any
+from xml.sax.saxutils import escape
+
+WIDTH = 900
+MAP_HEIGHT_MAX = 900
+MARGIN = 20
+LEGEND_WIDTH = 230
+
+
+def _points(geometry: dict[str, Any]) -> Iterator[tuple[float, float]]:
+    coordinates = geometry["coordinates"]
+    if geometry["type"] == "Point":
+        yield coordinates[0], coordinates[1]
+        return
+    polygons = [coordinates] if geometry["type"] == "Polygon" else coordinates
+    for polygon in polygons:
+        for ring in polygon:
+            for lon, lat, *_ in ring:
+                yield lon, lat
+
+
+def _extent(features: Iterable[dict[str, Any]]) -> tuple[float, float, float, float] | None:
+    points = [p for f in features for p in _points(f["geometry"])]
+    if not points:
+        return None
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    pad = 0.01  # degrees: a lone site still gets a frame
+    return min(lons) - pad, min(lats) - pad, max(lons) + pad, max(lats) + pad
+
+
+def render(collection: dict[str, Any], title: str = "危险化学品重大危险源风险四色图 (无锡)") -> str:
+    """The SVG document of a :func:`~app.services.hazards.risk_map.risk_map` FeatureCollection."""
+    districts = [f for f in collection["features"] if f["properties"]["kind"] == "district"]
+    sites = [f for f in collection["features"] if f["properties"]["kind"] == "site"]
+    extent = _extent(districts or sites) or (119.3, 31.0, 120.7, 32.1)  # Wuxi, when there is nothing to show
+    west, south, east, north = extent
+    x_scale = math.cos(math.radians((south + north) / 2))
+    map_width = WIDTH - LEGEND_WIDTH - 2 * MARGIN
+    scale = min(map_width / ((east - west) * x_scale), MAP_HEIGHT_MAX / (north - south))
+    credits = [*collection["attribution"], "Major hazard sources: GB 18218-2018, from the hazledger ledger"]
+    height = int((north - south) * scale) + 2 * MARGIN + 30 + 14 * (len(credits) + 1)
+
+    def xy(lon: float, lat: float) -> str:
+        return f"{MARGIN + (lon - west) * x_scale * scale:.1f},{MARGIN + 30 + (north - lat) * scale:.1f}"
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+             f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12">',
+             f"<title>{escape(title)}</title>", '<rect width="100%" height="100%" fill="#ffffff"/>',
+             f'<text x="{MARGIN}" y="{MARGIN + 10}" font-size="16" font-weight="bold">{escape(title)}</text>']
+    for feature in districts:
+        props = feature["properties"]
+        rings = []
+        polygons = feature["geometry"]["coordinates"]
+        for polygon in [polygons] if feature["geometry"]["type"] == "Polygon" else polygons:
+            rings += ["M" + " L".join(xy(lon, lat) for lon, lat, *_ in ring) + " Z" for ring in polygon]
+        parts.append(f'<path d="{" ".join(rings)}" fill="{props["colour"]}" fill-opacity="0.35" '
+                     f'fill-rule="evenodd" stroke="#555555" stroke-width="0.8">'
+                     f'<title>{escape(props["name"])}: {escape(props["label"])}, {props["sites"]} site(s)</title>'
+                     "</path>")
+        lon, lat = _label_point(feature["geometry"])
+        x, y = xy(lon, lat).split(",")
+        parts.append(f'<text x="{x}" y="{y}" text-anchor="middle" fill="#333333">{escape(props["name"])}</text>')
+    outside = 0
+    for feature in sites:
+        props = feature["properties"]
+        lon, lat = feature["geometry"]["coordinates"]
+        if not (west <= lon <= east and south <= lat <= north):
+            outside += 1
+            continue
+        x, y = xy(lon, lat).split(",")
+        tip = f"{props['name']}: {props['label']}; S = {props['s']}, R = {props['r']}, {props['grade'] or '非重大危险源'}"
+        parts.append(f'<circle cx="{x}" cy="{y}" r="6" fill="{props["colour"]}" stroke="#000000" stroke-width="1">'
+                     f"<title>{escape(tip)}</title></circle>")
+    parts += _legend(collection, outside)
+    for n, line in enumerate(credits):
+        y = height - MARGIN - 14 * (len(credits) - 1 - n)
+        parts.append(f'<text x="{MARGIN}" y="{y}" font-size="10" fill="#555555">{escape(line)}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _label_point(geometry: dict[str, Any]) -> tuple[float, float]:
+    """The middle of the largest polygon's outer ring's bounding box: good enough for a district label."""
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    ring = max((polygon[0] for polygon in polygons), key=len)
+    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+    return (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
+
+
+def _legend(collection: dict[str, Any], outside: int) -> list[str]:
+    x = WIDTH - LEGEND_WIDTH
+    parts = [f'<g transform="translate({x},{MARGIN + 30})">', '<text y="0" font-weight="bold">图例 Legend</text>']
+    for n, entry in enumerate(reversed(collection["legend"])):
+        y = 20 + n * 22
+        parts.append(f'<rect x="0" y="{y - 11}" width="16" height="14" fill="{entry["colour"]}" stroke="#000000"/>')
+        parts.append(f'<text x="22" y="{y}">{escape(entry["label"])} ({escape(entry["rule"])})</text>')
+    parts.append(f'<text y="{20 + 4 * 22 + 6}" font-size="10">{escape("未关闭的 critical 告警: 升一级")}</text>')
+    if outside:
+        parts.append(f'<text y="{20 + 5 * 22 + 6}" font-size="10">{outside} site(s) outside the map area</text>')
+    parts.append("</g>")
+    return parts
