@@ -3,7 +3,8 @@
 Ten days ago 锡山精细化工 produced 10 t of methanol. It stored some, sold 5 t to 新吴新材料 (waybill, closed),
 which used it in a paint process that also made solvent waste; the waste went to 滨湖固废 (waybill,
 delivered) and was disposed of. Further waybills stand in every other status; a gasoline tanker is on its way
-along the demo corridor in Shanghai right now (the road network the project ships data for).
+along the demo corridor in Shanghai right now (the road network the project ships data for); its first
+positions (``geodata/demo_track_detour.csv``, moved to the trip's time) show a detour through a no-entry zone.
 """
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.services import registry, unit_of_work
+from app.config import PROJECT_ROOT
+from app.services import registry, tracking, unit_of_work
 from app.services.fleet import PERSONNEL, VEHICLES
 from app.services.ledger import lifecycle
 from app.services.ledger.posting import Actor
@@ -29,6 +32,7 @@ from models import (
 from models.types import utcnow
 
 FIRST_BATCH = "WX-MEOH-001"
+DETOUR_TRACK = PROJECT_ROOT / "geodata" / "demo_track_detour.csv"
 
 
 @dataclass
@@ -141,6 +145,14 @@ def _advance(session: Session, cast: Cast, waybill: Waybill, to: str, *, departs
             waybills.close(session, cast.users[consignee], wid)
 
 
+def _report_positions(session: Session, cast: Cast, waybill: Waybill, *, since: dt.datetime) -> None:
+    """The carrier uploads the detour track, its clock moved so the first fix is at *since*."""
+    fixes = pd.read_csv(DETOUR_TRACK)
+    times = pd.to_datetime(fixes["time"], utc=True)
+    fixes["time"] = (times - times.min() + pd.Timestamp(since)).map(pd.Timestamp.isoformat)
+    tracking.ingest(session, cast.users["carrier"], waybill.id, fixes)
+
+
 def play_story(session: Session, cast: Cast) -> dict[str, list[str]]:
     """Post the whole story; returns the batch codes and waybill ids the contract's JSON lists."""
     now = utcnow().replace(microsecond=0)
@@ -184,6 +196,7 @@ def play_story(session: Session, cast: Cast) -> dict[str, list[str]]:
                         loading="sh_depot", unloading="sh_store", lines=[(gasoline, "15000", "tank", 1)],
                         departs=now - dt.timedelta(minutes=30), corridor=corridor)
     _advance(session, cast, on_the_road, "in_transit", departs=now - dt.timedelta(minutes=30), corridor=corridor)
+    _report_positions(session, cast, on_the_road, since=now - dt.timedelta(minutes=29))
     trips.append(on_the_road)
 
     tomorrow = now + day
