@@ -26,4 +26,17 @@ DEFAULTS: dict[str, object] = {
     "TOKEN_TTL_DAYS": 90,
     # The ed25519 key that signs ledger checkpoints (32-byte seed), created with mode 0600 on first use.
     "SIGNING_KEY_PATH": "instance/signing_key",
+    # Signs the web session cookie: HAZLEDGER_SECRET_KEY, else this file (created with mode 0600 on first use).
+    "SECRET_KEY_PATH": "instance/secret_key",
+    # The web pages' language when the user has chosen none ("zh" or "en"), and the zone they show times in.
+    "WEB_DEFAULT_LANGUAGE": "zh",
+    "WEB_TIMEZONE": "Asia/Shanghai",
+    # Paths relative to DATA_DIR (absolute ones are used as they are).
+    # The road network the waybill maps draw (and plan on); missing: the maps show no streets and no plan.
+    "NETWORK_PATH": "osm/shanghai_center.osm",
+    "NETWORK_CACHE_DIR": "instance/cache",
+    # The Wuxi district boundaries that name the dashboard's districts.
+    "DISTRICTS_PATH": "boundaries/wuxi_districts_320200.geojson",
+    # How long one alert stream stays open before the browser reconnects (it resumes from Last-Event-ID).
+    "ALERT_STREAM_SECONDS": 300,
 }
