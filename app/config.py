@@ -1,6 +1,7 @@
 """Default configuration. Every key can be overridden by a ``HAZLEDGER_<KEY>`` environment variable."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +29,12 @@ DEFAULTS: dict[str, object] = {
     "SIGNING_KEY_PATH": "instance/signing_key",
     # Signs the web session cookie: HAZLEDGER_SECRET_KEY, else this file (created with mode 0600 on first use).
     "SECRET_KEY_PATH": "instance/secret_key",
+    "SESSION_COOKIE_NAME": "hazledger_session",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # Behind TLS set HAZLEDGER_SESSION_COOKIE_SECURE=true; the demo serves plain HTTP on the loopback.
+    "SESSION_COOKIE_SECURE": False,
+    "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=8),
     # The web pages' language when the user has chosen none ("zh" or "en"), and the zone they show times in.
     "WEB_DEFAULT_LANGUAGE": "zh",
     "WEB_TIMEZONE": "Asia/Shanghai",

@@ -1,6 +1,8 @@
 """The web blueprint and what every page shares: the signed-in user, the policy gate, CSRF, headers, errors."""
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -9,6 +11,7 @@ from app.errors import DomainError, PermissionDenied
 from app.web import csrf, i18n
 from app.web.access import load_signed_in_user, navigation
 
+log = logging.getLogger(__name__)
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
 
 #: Pages run no inline script or style: everything comes from this origin (the system is air-gapped anyway).
@@ -61,3 +64,9 @@ def _domain_error(error: DomainError) -> tuple[str, int]:
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> tuple[str, int]:
     return _error_page(error.code or 500, error.description or "")
+
+
+@bp.errorhandler(Exception)
+def _unexpected(error: Exception) -> tuple[str, int]:
+    log.exception("unhandled error on %s %s (request %s)", request.method, request.path, g.get("request_id"))
+    return _error_page(500, "The server could not complete the request; it has been logged.")

@@ -48,7 +48,7 @@ class Filters:
 
 
 def _site_districts(session: Session) -> dict[uuid.UUID, str | None]:
-    return dict(session.execute(select(Site.id, Site.district_adcode)).tuples().all())
+    return dict(session.execute(select(Site.id, Site.district_adcode)).all())
 
 
 def _in_transit(session: Session, filters: Filters, site_district: dict[uuid.UUID, str | None]) -> list[Waybill]:
@@ -80,9 +80,9 @@ def _open_alerts(session: Session, filters: Filters, site_district: dict[uuid.UU
     loading = dict(session.execute(
         select(WaybillVersion.waybill_id, WaybillVersion.loading_site_id)
         .join(Waybill, (Waybill.id == WaybillVersion.waybill_id) & (Waybill.version == WaybillVersion.version))
-        .where(Waybill.id.in_(trip_ids))).tuples().all()) if trip_ids else {}
+        .where(Waybill.id.in_(trip_ids))).all()) if trip_ids else {}
     trip_district = {w: site_district.get(s) for w, s in loading.items()}
-    firm_district = dict(session.execute(select(Enterprise.id, Enterprise.district_adcode)).tuples().all())
+    firm_district = dict(session.execute(select(Enterprise.id, Enterprise.district_adcode)).all())
     where = {a.id: _alert_district(a, site_district, trip_district, firm_district) for a in rows}
     if filters.severity:
         rows = [a for a in rows if a.severity.rank >= filters.severity.rank]
@@ -100,20 +100,20 @@ def dashboard() -> str:
     trips = _in_transit(session, filters, site_district)
     ids = [w.id for w in trips]
     last_fix = dict(session.execute(select(GpsFix.waybill_id, func.max(GpsFix.at))
-                                    .where(GpsFix.waybill_id.in_(ids)).group_by(GpsFix.waybill_id)).tuples().all())
+                                    .where(GpsFix.waybill_id.in_(ids)).group_by(GpsFix.waybill_id)).all())
     plates = names_of(session, Vehicle, {w.current.vehicle_id for w in trips}, "plate")
     alerts, alert_district = _open_alerts(session, filters, site_district)
     per_trip = Counter(a.waybill_id for a in alerts if a.state is AlertState.OPEN)
     known = districts()
     counts = _district_counts(session, known, site_district, alert_district)
     carriers = session.execute(select(Enterprise.id, Enterprise.name).where(
-        json_list_has(Enterprise.roles, EnterpriseRole.CARRIER.value)).order_by(Enterprise.name)).tuples().all()
+        json_list_has(Enterprise.roles, EnterpriseRole.CARRIER.value)).order_by(Enterprise.name)).all()
     return render_template(
         "dashboard.html", trips=trips, last_fix=last_fix, plates=plates, per_trip=per_trip,
         names=party_names(session, trips), alerts=alerts, counts=counts,
         district_map=district_map(known, {c["adcode"]: c["sites"] for c in counts}),
         waybill_numbers=dict(session.execute(select(Waybill.id, Waybill.number).where(
-            Waybill.id.in_({a.waybill_id for a in alerts if a.waybill_id}))).tuples().all()),
+            Waybill.id.in_({a.waybill_id for a in alerts if a.waybill_id}))).all()),
         filters=filters, position=position, placeholder=uuid.UUID(int=0),
         district_options=[(c["adcode"], c["name"]) for c in counts],
         carrier_options=[(str(i), n) for i, n in carriers],

@@ -27,6 +27,7 @@ ZH: dict[str, str] = {
     # errors shown on pages
     "Your role may not open this page.": "您的角色无权打开此页面。",
     "This page declares no access policy.": "此页面未声明访问策略。",
+    "The server could not complete the request; it has been logged.": "服务器未能完成请求，已记录该错误。",
     "The form has expired or did not come from this site; reload the page and try again.":
         "表单已过期或并非来自本站；请刷新页面后重试。",
     "Only a draft or a rejected waybill is edited here.": "只有草稿或被退回的运单可在此修改。",

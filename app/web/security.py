@@ -1,21 +1,11 @@
-"""Session cookie settings and the key that signs it."""
+"""The key that signs the session cookie (the cookie's settings are in :mod:`app.config`)."""
 from __future__ import annotations
 
-import datetime as dt
 import os
 import secrets
 from pathlib import Path
 
 from flask import Flask
-
-SESSION_DEFAULTS = {
-    "SESSION_COOKIE_NAME": "hazledger_session",
-    "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SAMESITE": "Lax",
-    # Behind TLS set HAZLEDGER_SESSION_COOKIE_SECURE=true; the demo serves plain HTTP on the loopback.
-    "SESSION_COOKIE_SECURE": False,
-    "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=8),
-}
 
 
 def load_secret_key(path: str | Path) -> str:
@@ -33,7 +23,5 @@ def load_secret_key(path: str | Path) -> str:
 
 
 def configure_sessions(app: Flask) -> None:
-    for name, value in SESSION_DEFAULTS.items():
-        app.config.setdefault(name, value)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.config["SECRET_KEY_PATH"])

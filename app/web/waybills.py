@@ -26,7 +26,7 @@ def names_of(session: Session, model: type, ids: set[Any], column: str = "name")
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
-    return dict(session.execute(select(model.id, getattr(model, column)).where(model.id.in_(ids))).tuples().all())
+    return dict(session.execute(select(model.id, getattr(model, column)).where(model.id.in_(ids))).all())
 
 
 def party_names(session: Session, waybills: list[Waybill]) -> dict[uuid.UUID, str]:
