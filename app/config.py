@@ -41,9 +41,13 @@ DEFAULTS: dict[str, object] = {
     # Paths relative to DATA_DIR (absolute ones are used as they are).
     # The road network the waybill maps draw (and plan on); missing: the maps show no streets and no plan.
     "NETWORK_PATH": "osm/shanghai_center.osm",
-    "NETWORK_CACHE_DIR": "instance/cache",
+    # Prepared road networks (the routing engine's pickles; the same HAZLEDGER_CACHE_DIR the route commands read).
+    "CACHE_DIR": "instance/cache",
     # The Wuxi district boundaries that name the dashboard's districts.
     "DISTRICTS_PATH": "boundaries/wuxi_districts_320200.geojson",
-    # How long one alert stream stays open before the browser reconnects (it resumes from Last-Event-ID).
-    "ALERT_STREAM_SECONDS": 300,
+    # The alert stream: polling, keep-alive comments, and when it ends so the client reconnects (EventSource
+    # does so by itself, with Last-Event-ID).
+    "ALERT_STREAM_POLL_S": 0.5,
+    "ALERT_STREAM_HEARTBEAT_S": 15,
+    "ALERT_STREAM_LIFETIME_S": 300,
 }

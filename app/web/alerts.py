@@ -2,7 +2,7 @@
 
 Browsers' EventSource cannot send a bearer token, so the pages have their own stream, authenticated by the
 session cookie and reading the same feed (:mod:`app.services.alert_feed`) scoped to what the user may see.
-A stream ends after ``ALERT_STREAM_SECONDS`` (so a thread of the server is never held for good); the browser
+A stream ends after ``ALERT_STREAM_LIFETIME_S`` (so a thread of the server is never held for good); the browser
 reconnects by itself and resumes after the ``Last-Event-ID`` it saw.
 """
 from __future__ import annotations
@@ -21,9 +21,6 @@ from app.web.access import EVERYONE, roles, safe_next, web_user
 from app.web.blueprint import bp
 from app.web.i18n import translate
 from models import Role, User
-
-POLL_SECONDS = 1.0
-HEARTBEAT_SECONDS = 15.0
 
 
 @bp.post("/alerts/<uuid:alert_id>/acknowledge")
@@ -49,7 +46,9 @@ def _start_position() -> int:
 @roles(*EVERYONE)
 def alert_stream() -> Response:
     user_id, position = web_user().id, _start_position()
-    deadline = time.monotonic() + current_app.config["ALERT_STREAM_SECONDS"]
+    config = current_app.config
+    poll, heartbeat = float(config["ALERT_STREAM_POLL_S"]), float(config["ALERT_STREAM_HEARTBEAT_S"])
+    deadline = time.monotonic() + float(config["ALERT_STREAM_LIFETIME_S"])
 
     def messages() -> Iterator[str]:
         # The request's session is closed once the view returns; the stream reads through its own, and holds
@@ -60,18 +59,20 @@ def alert_stream() -> Response:
         while time.monotonic() < deadline:
             session = db.session
             user = session.get(User, user_id)
-            items = events_after(session, user, position) if user is not None and user.active else []
+            if user is None or not user.active:
+                break
+            items = events_after(session, user, position)
             session.rollback()
             for item in items:
                 position = item.id
                 yield item.sse()
             if items:
                 quiet_since = time.monotonic()
-            elif time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
+            elif time.monotonic() - quiet_since >= heartbeat:
                 quiet_since = time.monotonic()
                 yield ": still here\n\n"
             else:
-                time.sleep(POLL_SECONDS)
+                time.sleep(poll)
 
     return Response(stream_with_context(messages()), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

@@ -48,7 +48,7 @@ def road_network() -> Network | None:
     path = Path(current_app.config["DATA_DIR"]) / current_app.config["NETWORK_PATH"]
     if not path.is_file():
         return None
-    return _network(str(path), current_app.config["NETWORK_CACHE_DIR"])
+    return _network(str(path), current_app.config["CACHE_DIR"])
 
 
 @dataclass

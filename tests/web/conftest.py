@@ -73,7 +73,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory, chromium: tuple[str, str
     url = f"sqlite:///{folder / 'demo.db'}"
     migrate.upgrade(url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser tests", "TESTING": True,
-                      "NETWORK_CACHE_DIR": str(folder / "cache"), "ALERT_STREAM_SECONDS": 30})
+                      "CACHE_DIR": str(folder / "cache"), "ALERT_STREAM_LIFETIME_S": 30})
     with app.app_context():
         world = load_world(db.session)
     with app.test_request_context():

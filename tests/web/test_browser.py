@@ -53,6 +53,10 @@ def test_each_role_sees_its_own_menu_and_is_refused_the_rest(browser: Any, live_
 
 def test_an_enterprise_sees_only_the_waybills_it_is_a_party_to(browser: Any, live_site: LiveSite,
                                                                screenshot: Callable[..., Any]) -> None:
+    browser.get(live_site("/login"))
+    browser.delete_all_cookies()
+    browser.get(live_site("/login"))
+    screenshot(browser, "login")
     sign_in(browser, live_site, "demo-disposer")
     browser.get(live_site("/waybills"))
     rows = browser.find_elements(By.CSS_SELECTOR, "#waybill-list tbody tr")
@@ -63,6 +67,11 @@ def test_an_enterprise_sees_only_the_waybills_it_is_a_party_to(browser: Any, liv
     browser.get(live_site("/firm"))
     assert len(browser.find_elements(By.CSS_SELECTOR, "#firm-waybills tbody tr")) == 7
     screenshot(browser, "firm_home")
+    browser.get(live_site("/firm/movements/new"))
+    Select(browser.find_element(By.ID, "kind")).select_by_value("transfer")
+    assert browser.find_element(By.ID, "from_site_id").is_displayed()  # a transfer needs it
+    assert not browser.find_element(By.ID, "code").is_displayed()  # only new batches have a code
+    screenshot(browser, "movement_form")
 
 
 def test_a_supervisor_follows_a_waybill_in_transit_to_its_map(browser: Any, live_site: LiveSite,
@@ -150,7 +159,8 @@ def test_an_auditor_traces_a_batch_and_downloads_its_chain(browser: Any, live_si
                                                            screenshot: Callable[..., Any]) -> None:
     sign_in(browser, live_site, "demo-auditor")
     browser.get(live_site("/trace"))
-    assert "ledger-verification" in browser.page_source
+    assert "ok" in browser.find_element(By.ID, "ledger-verification").get_attribute("class")
+    screenshot(browser, "trace_index")
     browser.find_element(By.ID, "code").send_keys("WX-MEOH-001")
     browser.find_element(By.CSS_SELECTOR, "main form.filters button").click()
     graph = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "trace-graph")))

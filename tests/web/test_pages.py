@@ -153,7 +153,7 @@ def test_a_page_error_is_an_html_page_but_the_api_keeps_problem_json(
 
 def test_the_alert_stream_serves_the_changes_a_user_may_see(app: Flask, client: FlaskClient, session: Session,
                                                             person: Callable[..., User]) -> None:
-    app.config["ALERT_STREAM_SECONDS"] = 0.2
+    app.config["ALERT_STREAM_LIFETIME_S"] = 0.2
     firm = make_enterprise(session)
     mine, _ = raise_alert(session, key="mine", kind=AlertKind.SIGNAL_GAP, severity=Severity.LOW, title="gap",
                           started_at=utcnow(), enterprise_id=firm.id)

@@ -110,7 +110,8 @@
   var source = new EventSource(box.dataset.stream);
   source.onopen = function () { status.textContent = status.dataset.connected; status.dataset.live = "on"; };
   source.onerror = function () { status.textContent = status.dataset.lost; status.dataset.live = "off"; };
-  ["opened", "updated", "acknowledged", "closed"].forEach(function (change) {
+  // Events are named by their change; a stream that names them all "change" is read the same (data.change).
+  ["opened", "updated", "acknowledged", "closed", "change"].forEach(function (change) {
     source.addEventListener(change, function (event) { apply(JSON.parse(event.data)); });
   });
 }());
