@@ -23,6 +23,8 @@ from app.web.blueprint import bp
 
 MAX_FAILURES = 5
 WINDOW = 15 * 60.0
+#: Past this many remembered pairs, those without a recent failure are forgotten (memory stays bounded).
+MAX_REMEMBERED = 10_000
 WRONG = "The user name or the password is wrong."
 THROTTLED = "Too many failed attempts: wait a quarter of an hour, or ask an administrator."
 
@@ -46,7 +48,11 @@ class FailedSignIns:
 
     def failed(self, key: tuple[str, str]) -> None:
         with self._lock:
-            self._recent(key, time.monotonic()).append(time.monotonic())
+            now = time.monotonic()
+            if len(self._seen) >= MAX_REMEMBERED:
+                for stale in [k for k in self._seen if not self._recent(k, now)]:
+                    del self._seen[stale]
+            self._recent(key, now).append(now)
 
     def succeeded(self, key: tuple[str, str]) -> None:
         with self._lock:

@@ -111,10 +111,10 @@ def _waybill_values(form: Any) -> dict[str, Any]:
     return values
 
 
-def _form(waybill: Waybill | None, values: dict[str, Any], errors: Errors, status: int = 200) -> tuple[str, int]:
+def _form(waybill: Waybill | None, values: dict[str, Any], errors: Errors) -> tuple[str, int]:
     lines = list(values.get("lines") or []) + [dict.fromkeys(LINE_FIELDS)]
     return render_template("waybill_form.html", waybill=waybill, values=values, lines=lines, errors=errors,
-                           options=waybill_options(web_user())), status if not errors else 422
+                           options=waybill_options(web_user())), 422 if errors else 200
 
 
 def _submit_or_show(waybill: Waybill, values: dict[str, Any]) -> Response | tuple[str, int]:

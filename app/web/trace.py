@@ -8,12 +8,12 @@ from flask import Response, json, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from app.extensions import db
-from app.services.ledger.checkpoints import verify_ledger
 from app.services.ledger.epcis import as_epcis
 from app.services.ledger.trace import DIRECTIONS, as_json, trace
 from app.web.access import AUTHORITIES, roles
 from app.web.blueprint import bp
 from app.web.trace_graph import NODE_H, NODE_W, build
+from app.web.verification import ledger_verification
 from models import Batch
 
 RECENT = 30
@@ -31,7 +31,8 @@ def trace_index() -> str | Response:
     if code:
         return redirect(url_for("web.trace_batch", code=code, direction=_direction()))
     batches = db.session.scalars(select(Batch).order_by(Batch.produced_at.desc(), Batch.code).limit(RECENT))
-    return render_template("trace_index.html", batches=list(batches), verification=verify_ledger(db.session))
+    return render_template("trace_index.html", batches=list(batches),
+                           verification=ledger_verification(again="verify" in request.args))
 
 
 @bp.get("/trace/<string:code>")
@@ -41,7 +42,7 @@ def trace_batch(code: str) -> str:
     result = trace(db.session, code, direction)  # 404 page for an unknown code
     return render_template("trace.html", code=code, direction=direction, directions=DIRECTIONS,
                            trace=as_json(result), graph=build(result), node_w=NODE_W, node_h=NODE_H,
-                           verification=verify_ledger(db.session))
+                           verification=ledger_verification(again="verify" in request.args))
 
 
 def _download(document: dict, filename: str, mimetype: str) -> Response:

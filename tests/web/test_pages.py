@@ -54,6 +54,14 @@ def test_signing_in_lands_on_the_roles_first_page_and_signing_out_ends_the_sessi
     assert client.get("/dashboard").status_code == 302
 
 
+@pytest.mark.parametrize("role, home", [(Role.ADMIN, "/dashboard"), (Role.AUDITOR, "/trace"),
+                                        (Role.ENTERPRISE, "/firm")])
+def test_each_role_lands_on_the_page_of_its_work(client: FlaskClient, person: Callable[..., User], role: Role,
+                                                 home: str) -> None:
+    assert sign_in(client, person(role)).location == home
+    assert client.get("/").location == home
+
+
 def test_a_post_without_the_sessions_csrf_token_is_refused(client: FlaskClient, person: Callable[..., User],
                                                            session: Session) -> None:
     user = person(Role.SUPERVISOR)
