@@ -23,9 +23,11 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 
 @bp.before_request
 def _gate() -> None:
     """Fail closed: a page without a declared policy is refused, as API views are; then check CSRF."""
+    if request.endpoint == "web.static":
+        return
     load_signed_in_user()
     view = current_app.view_functions.get(request.endpoint or "")
-    if request.endpoint != "web.static" and (view is None or not has_policy(view, request.method)):
+    if view is None or not has_policy(view, request.method):
         raise PermissionDenied("This page declares no access policy.", code="no_policy")
     csrf.check()
 
