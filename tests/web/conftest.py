@@ -127,13 +127,12 @@ def screenshot() -> Callable[[Any, str], Path]:
     """Save the whole page as ``tests/screenshots/NAME.png`` (an ignored folder)."""
     SCREENSHOTS.mkdir(exist_ok=True)
 
-    def save(driver: Any, name: str) -> Path:
-        width = 1366
+    def save(driver: Any, name: str, width: int = 1366) -> Path:
         height = driver.execute_script("return document.documentElement.scrollHeight")
         driver.set_window_size(width, min(max(height, 600), 6000))
         target = SCREENSHOTS / f"{name}.png"
         driver.save_screenshot(str(target))
-        driver.set_window_size(width, 900)
+        driver.set_window_size(1366, 900)
         return target
 
     return save

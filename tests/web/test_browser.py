@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -192,3 +193,36 @@ def test_english_is_a_setting_kept_across_pages(browser: Any, live_site: LiveSit
     screenshot(browser, "waybill_en")
     browser.find_element(By.CSS_SELECTOR, "button[name=lang][value=zh]").click()
     WebDriverWait(browser, 10).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN")
+
+
+UNLABELLED = """return [...document.querySelectorAll('input:not([type=hidden]), select, button')]
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
+  .map(e => e.outerHTML.slice(0, 80));"""
+
+
+@pytest.mark.parametrize("name, pages", [
+    ("demo-supervisor", ["/dashboard", "/waybills"]),
+    ("demo-shipper", ["/firm/waybills/new", "/firm/batches/new", "/firm/movements/new"]),
+])
+def test_every_control_is_labelled_and_the_skip_link_comes_first(
+        browser: Any, live_site: LiveSite, name: str, pages: list[str]) -> None:
+    sign_in(browser, live_site, name)
+    for page in pages:
+        browser.get(live_site(page))
+        assert browser.execute_script(UNLABELLED) == [], page
+        browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+        assert browser.switch_to.active_element.get_attribute("class") == "skip-link"
+
+
+def test_the_pages_fit_a_tablet(browser: Any, live_site: LiveSite, screenshot: Callable[..., Any]) -> None:
+    sign_in(browser, live_site, "demo-supervisor")
+    browser.set_window_size(768, 1024)
+    try:
+        for page in ("/dashboard", f"/waybills/{live_site.world['trip']}"):
+            browser.get(live_site(page))
+            # Wide tables scroll inside their own box; the page itself never scrolls sideways.
+            assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"), page
+        assert browser.find_element(By.ID, "trip-map").rect["width"] <= 768
+        screenshot(browser, "waybill_tablet", width=768)
+    finally:
+        browser.set_window_size(1366, 900)

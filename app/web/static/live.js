@@ -22,11 +22,10 @@
     return element("span", kind + " " + kind + "-" + value, labels[kind === "state" ? "alert_state" : kind][value] || value);
   }
 
-  function localTime(iso) {
-    var d = new Date(iso);
-    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
-  }
+  // Times in the city's zone, as the server writes them ("sv-SE" formats as 2026-11-29 13:05).
+  var clock = new Intl.DateTimeFormat("sv-SE", {timeZone: box.dataset.timezone, year: "numeric", month: "2-digit",
+                                                day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false});
+  function localTime(iso) { return clock.format(new Date(iso)); }
 
   function ackForm(alert) {
     var form = element("form", "ack-form");
