@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,10 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from app.extensions import db
+from app.services.alerts import raise_alert
+from models import AlertKind, Severity
+from models.types import utcnow
 from tests.paths import SHANGHAI_OSM
 from tests.web.conftest import PASSWORD, LiveSite
 
@@ -119,6 +124,27 @@ def test_an_acknowledgement_on_one_session_changes_the_other_dashboard_live(
     assert changed.find_elements(By.CSS_SELECTOR, ".ack-form") == []
     assert changed.find_element(By.CSS_SELECTOR, ".alert-state").text == "已确认"
     screenshot(watcher, "dashboard_live")
+
+
+def test_a_new_alert_appears_live_and_can_be_acknowledged_from_its_new_row(
+        browsers: Callable[[int], Any], live_site: LiveSite) -> None:
+    watcher = browsers(2)
+    sign_in(watcher, live_site, "demo-admin")
+    watcher.get(live_site("/dashboard"))
+    WebDriverWait(watcher, 10).until(lambda d: d.find_element(By.ID, "live-status").get_attribute("data-live") == "on")
+    before = int(watcher.find_element(By.ID, "open-alert-count").text)
+    with live_site.app.app_context():
+        alert, _ = raise_alert(db.session, key="signal_gap:browser-test", kind=AlertKind.SIGNAL_GAP,
+                               severity=Severity.MEDIUM, title="GPS 信号中断 6 分钟", started_at=utcnow(),
+                               waybill_id=uuid.UUID(live_site.world["trip"]))
+        db.session.commit()
+        alert_id = str(alert.id)
+    row = WebDriverWait(watcher, 15).until(EC.presence_of_element_located((By.ID, f"alert-{alert_id}")))
+    assert row.get_attribute("data-state") == "open" and "信号中断" in row.text
+    assert int(watcher.find_element(By.ID, "open-alert-count").text) == before + 1
+    row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()  # the form the script wrote, with its token
+    WebDriverWait(watcher, 10).until(
+        lambda d: d.find_element(By.ID, f"alert-{alert_id}").get_attribute("data-state") == "acknowledged")
 
 
 def test_an_invalid_waybill_shows_the_api_field_errors_beside_its_fields(
