@@ -186,7 +186,7 @@ def test_an_auditor_traces_a_batch_and_downloads_its_chain(browser: Any, live_si
                                                            screenshot: Callable[..., Any]) -> None:
     sign_in(browser, live_site, "demo-auditor")
     browser.get(live_site("/trace"))
-    assert "ok" in browser.find_element(By.ID, "ledger-verification").get_attribute("class")
+    assert "verified" in browser.find_element(By.ID, "ledger-verification").get_attribute("class")
     screenshot(browser, "trace_index")
     browser.find_element(By.ID, "code").send_keys("WX-MEOH-001")
     browser.find_element(By.CSS_SELECTOR, "main form.filters button").click()
@@ -196,7 +196,7 @@ def test_an_auditor_traces_a_batch_and_downloads_its_chain(browser: Any, live_si
     assert kinds["root"] == 1 and kinds["batch"] == 2 and kinds["transformation"] == 1
     assert kinds["waybill"] == 2 and kinds["site"] >= 4
     assert [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#trace-batches td.reconciles")] == ["✓ 是"] * 3
-    assert "ok" in browser.find_element(By.ID, "ledger-verification").get_attribute("class")
+    assert "verified" in browser.find_element(By.ID, "ledger-verification").get_attribute("class")
     screenshot(browser, "trace")
 
     cookie = "; ".join(f"{c['name']}={c['value']}" for c in browser.get_cookies())
