@@ -7,6 +7,7 @@ reconnects by itself and resumes after the ``Last-Event-ID`` it saw.
 """
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from flask import Response, current_app, flash, redirect, request, stream_with_c
 from app.errors import Conflict
 from app.extensions import db
 from app.services import alerts
-from app.services.alert_feed import events_after, latest_event_id
+from app.services.alert_feed import FeedEvent, feed_after, feed_head
 from app.web.access import EVERYONE, roles, safe_next, web_user
 from app.web.blueprint import bp
 from app.web.i18n import translate
@@ -39,7 +40,12 @@ def _start_position() -> int:
     for value in (request.headers.get("Last-Event-ID"), request.args.get("after")):
         if value and value.isdigit():
             return int(value)
-    return latest_event_id(db.session)
+    return feed_head(db.session)
+
+
+def _message(event: FeedEvent) -> str:
+    """One Server-Sent Events message, named by the change (``opened``, ``acknowledged``...)."""
+    return f"id: {event.id}\nevent: {event.data['change']}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
 
 
 @bp.get("/alerts/stream")
@@ -61,11 +67,10 @@ def alert_stream() -> Response:
             user = session.get(User, user_id)
             if user is None or not user.active:
                 break
-            items = events_after(session, user, position)
+            items, position = feed_after(session, user, position)
             session.rollback()
             for item in items:
-                position = item.id
-                yield item.sse()
+                yield _message(item)
             if items:
                 quiet_since = time.monotonic()
             elif time.monotonic() - quiet_since >= heartbeat:

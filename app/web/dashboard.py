@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.extensions import db
-from app.services.alert_feed import latest_event_id
+from app.services.alert_feed import feed_head
 from app.services.alerts import visible_alerts
 from app.services.registry import json_list_has
 from app.services.waybills.service import visible_waybills
@@ -95,7 +95,7 @@ def _open_alerts(session: Session, filters: Filters, site_district: dict[uuid.UU
 @roles(Role.ADMIN, Role.SUPERVISOR)
 def dashboard() -> str:
     session, filters = db.session, Filters.from_request()
-    position = latest_event_id(session)  # the live feed continues from here: no change is missed
+    position = feed_head(session)  # the live feed continues from here: no change is missed
     site_district = _site_districts(session)
     trips = _in_transit(session, filters, site_district)
     ids = [w.id for w in trips]
