@@ -19,6 +19,12 @@ from models import Batch
 RECENT = 30
 
 
+def _verification() -> dict[str, object]:
+    """The ledger's verification for a trace page, and the link that asks for a new one on the same page."""
+    again = url_for(request.endpoint, **(request.view_args or {}), **{**request.args.to_dict(), "verify": 1})
+    return {"verification": ledger_verification(again="verify" in request.args), "again_url": again}
+
+
 def _direction() -> str:
     direction = request.args.get("direction", "both")
     return direction if direction in DIRECTIONS else "both"
@@ -31,8 +37,7 @@ def trace_index() -> str | Response:
     if code:
         return redirect(url_for("web.trace_batch", code=code, direction=_direction()))
     batches = db.session.scalars(select(Batch).order_by(Batch.produced_at.desc(), Batch.code).limit(RECENT))
-    return render_template("trace_index.html", batches=list(batches),
-                           verification=ledger_verification(again="verify" in request.args))
+    return render_template("trace_index.html", batches=list(batches), **_verification())
 
 
 @bp.get("/trace/<string:code>")
@@ -42,7 +47,7 @@ def trace_batch(code: str) -> str:
     result = trace(db.session, code, direction)  # 404 page for an unknown code
     return render_template("trace.html", code=code, direction=direction, directions=DIRECTIONS,
                            trace=as_json(result), graph=build(result), node_w=NODE_W, node_h=NODE_H,
-                           verification=ledger_verification(again="verify" in request.args))
+                           **_verification())
 
 
 def _download(document: dict, filename: str, mimetype: str) -> Response:

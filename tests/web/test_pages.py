@@ -185,3 +185,12 @@ def test_every_text_of_the_pages_has_its_chinese() -> None:
     texts |= set(re.findall(r'NavItem\("[^"]+", "([^"]+)"', (WEB / "access.py").read_text(encoding="utf-8")))
     assert len(texts) > 150
     assert sorted(texts - set(ZH)) == []
+
+
+def test_the_trace_page_verifies_again_on_request_and_keeps_its_direction(
+        client: FlaskClient, person: Callable[..., User]) -> None:
+    sign_in(client, person(Role.AUDITOR))
+    page = client.get("/trace").get_data(as_text=True)
+    assert 'id="ledger-verification"' in page and 'href="/trace?verify=1"' in page
+    assert client.get("/trace?verify=1").status_code == 200
+    assert client.get("/trace/NONE?direction=up").status_code == 404
