@@ -194,3 +194,12 @@ def test_the_trace_page_verifies_again_on_request_and_keeps_its_direction(
     assert 'id="ledger-verification"' in page and 'href="/trace?verify=1"' in page
     assert client.get("/trace?verify=1").status_code == 200
     assert client.get("/trace/NONE?direction=up").status_code == 404
+
+
+def test_the_session_key_is_made_once_privately_and_kept(tmp_path: Path) -> None:
+    from app.web.security import load_secret_key
+
+    target = tmp_path / "instance" / "secret_key"
+    first = load_secret_key(target)
+    assert len(first) >= 64 and load_secret_key(target) == first
+    assert target.stat().st_mode & 0o777 == 0o600 and list(target.parent.iterdir()) == [target]
