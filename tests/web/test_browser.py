@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -24,14 +25,29 @@ from tests.web.conftest import PASSWORD, LiveSite
 pytestmark = pytest.mark.slow
 
 
+def wait_until(driver: Any, condition: Callable[[Any], Any], timeout: float = 10) -> Any:
+    """Wait for *condition*, retrying while a page is being replaced (its elements vanish or go stale)."""
+    return WebDriverWait(driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+                         ).until(condition)
+
+
+def sign_out(driver: Any) -> None:
+    """Leave the current page (closing any alert stream it holds open) and forget every cookie."""
+    driver.get("about:blank")
+    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+
+
 def sign_in(driver: Any, site: LiveSite, name: str) -> None:
+    sign_out(driver)
     driver.get(site("/login"))
-    driver.delete_all_cookies()
-    driver.get(site("/login"))
-    driver.find_element(By.ID, "name").send_keys(name)
+    wait_until(driver, EC.presence_of_element_located((By.ID, "name"))).send_keys(name)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.ID, "sign-out")))
+    wait_until(driver, EC.presence_of_element_located((By.ID, "sign-out")))
+
+
+def state_of(alert_id: str) -> Callable[[Any], str]:
+    return lambda d: d.find_element(By.ID, f"alert-{alert_id}").get_attribute("data-state")
 
 
 def menu(driver: Any) -> list[str]:
@@ -59,8 +75,7 @@ def test_each_role_sees_its_own_menu_and_is_refused_the_rest(browser: Any, live_
 
 def test_an_enterprise_sees_only_the_waybills_it_is_a_party_to(browser: Any, live_site: LiveSite,
                                                                screenshot: Callable[..., Any]) -> None:
-    browser.get(live_site("/login"))
-    browser.delete_all_cookies()
+    sign_out(browser)
     browser.get(live_site("/login"))
     screenshot(browser, "login")
     sign_in(browser, live_site, "demo-disposer")
@@ -86,7 +101,7 @@ def test_a_supervisor_follows_a_waybill_in_transit_to_its_map(browser: Any, live
     assert browser.current_url == live_site("/dashboard")
     screenshot(browser, "dashboard")
     browser.find_element(By.LINK_TEXT, live_site.world["trip_number"]).click()
-    svg = WebDriverWait(browser, 20).until(EC.presence_of_element_located((By.CSS_SELECTOR, "svg#trip-map")))
+    svg = wait_until(browser, timeout=20, condition=EC.presence_of_element_located((By.CSS_SELECTOR, "svg#trip-map")))
     drawn = {css: len(svg.find_elements(By.CSS_SELECTOR, css)) for css in (
         "path.corridor", "path.zone", "path.track", "path.episode-deviation", "path.episode-forbidden_zone",
         "circle.loading", "circle.unloading", "path.roads", "path.route-planned")}
@@ -105,7 +120,7 @@ def test_an_acknowledgement_on_one_session_changes_the_other_dashboard_live(
     watcher, actor = browsers(2), browsers(1)
     sign_in(watcher, live_site, "demo-admin")
     watcher.get(live_site("/dashboard"))
-    WebDriverWait(watcher, 10).until(lambda d: d.find_element(By.ID, "live-status").get_attribute("data-live") == "on")
+    wait_until(watcher, lambda d: d.find_element(By.ID, "live-status").get_attribute("data-live") == "on")
     alert_id = live_site.world["alerts"][0]
     row = watcher.find_element(By.ID, f"alert-{alert_id}")
     assert row.get_attribute("data-state") == "open"
@@ -114,12 +129,10 @@ def test_an_acknowledgement_on_one_session_changes_the_other_dashboard_live(
     actor.get(live_site(f"/waybills/{live_site.world['trip']}"))
     actor.find_element(By.ID, f"note-{alert_id}").send_keys("已电话联系驾驶员")
     actor.find_element(By.CSS_SELECTOR, f"#alert-{alert_id} button[type=submit]").click()
-    WebDriverWait(actor, 10).until(
-        lambda d: d.find_element(By.ID, f"alert-{alert_id}").get_attribute("data-state") == "acknowledged")
+    wait_until(actor, lambda d: state_of(alert_id)(d) == "acknowledged")
 
     # No reload on the watcher: the stream brings the change.
-    WebDriverWait(watcher, 15).until(
-        lambda d: d.find_element(By.ID, f"alert-{alert_id}").get_attribute("data-state") == "acknowledged")
+    wait_until(watcher, lambda d: state_of(alert_id)(d) == "acknowledged", timeout=15)
     changed = watcher.find_element(By.ID, f"alert-{alert_id}")
     assert changed.find_elements(By.CSS_SELECTOR, ".ack-form") == []
     assert changed.find_element(By.CSS_SELECTOR, ".alert-state").text == "已确认"
@@ -131,7 +144,7 @@ def test_a_new_alert_appears_live_and_can_be_acknowledged_from_its_new_row(
     watcher = browsers(2)
     sign_in(watcher, live_site, "demo-admin")
     watcher.get(live_site("/dashboard"))
-    WebDriverWait(watcher, 10).until(lambda d: d.find_element(By.ID, "live-status").get_attribute("data-live") == "on")
+    wait_until(watcher, lambda d: d.find_element(By.ID, "live-status").get_attribute("data-live") == "on")
     before = int(watcher.find_element(By.ID, "open-alert-count").text)
     with live_site.app.app_context():
         alert, _ = raise_alert(db.session, key="signal_gap:browser-test", kind=AlertKind.SIGNAL_GAP,
@@ -139,12 +152,11 @@ def test_a_new_alert_appears_live_and_can_be_acknowledged_from_its_new_row(
                                waybill_id=uuid.UUID(live_site.world["trip"]))
         db.session.commit()
         alert_id = str(alert.id)
-    row = WebDriverWait(watcher, 15).until(EC.presence_of_element_located((By.ID, f"alert-{alert_id}")))
+    row = wait_until(watcher, EC.presence_of_element_located((By.ID, f"alert-{alert_id}")), timeout=15)
     assert row.get_attribute("data-state") == "open" and "信号中断" in row.text
     assert int(watcher.find_element(By.ID, "open-alert-count").text) == before + 1
     row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()  # the form the script wrote, with its token
-    WebDriverWait(watcher, 10).until(
-        lambda d: d.find_element(By.ID, f"alert-{alert_id}").get_attribute("data-state") == "acknowledged")
+    wait_until(watcher, lambda d: state_of(alert_id)(d) == "acknowledged")
 
 
 def test_an_invalid_waybill_shows_the_api_field_errors_beside_its_fields(
@@ -161,7 +173,7 @@ def test_an_invalid_waybill_shows_the_api_field_errors_beside_its_fields(
     def error_of(field: str) -> str:
         return browser.find_element(By.CSS_SELECTOR, f'.field[data-field="{field}"] .field-error').text
 
-    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "form-errors")))
+    wait_until(browser, EC.presence_of_element_located((By.ID, "form-errors")))
     assert "格式不正确" in error_of("emergency_contact")  # the schema's own regexp, translated
     assert error_of("lines.0.quantity_kg")
     assert browser.switch_to.active_element.get_attribute("id") == "form-errors"
@@ -173,8 +185,10 @@ def test_an_invalid_waybill_shows_the_api_field_errors_beside_its_fields(
     quantity = browser.find_element(By.ID, "lines.0.quantity_kg")
     quantity.clear()
     quantity.send_keys("500")
+    refused = browser.find_element(By.ID, "waybill-form")
     browser.find_element(By.ID, "submit-waybill").click()
-    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "form-errors")))
+    wait_until(browser, EC.staleness_of(refused))
+    wait_until(browser, EC.presence_of_element_located((By.ID, "form-errors")))
     # Saved as a draft; the submission checks refuse it, each error at its field.
     assert "edit" in browser.current_url or browser.find_element(By.ID, "waybill-form").get_attribute("action")
     for missing in ("vehicle_id", "driver_id", "loading_site_id", "unloading_site_id", "departure_earliest"):
@@ -190,7 +204,7 @@ def test_an_auditor_traces_a_batch_and_downloads_its_chain(browser: Any, live_si
     screenshot(browser, "trace_index")
     browser.find_element(By.ID, "code").send_keys("WX-MEOH-001")
     browser.find_element(By.CSS_SELECTOR, "main form.filters button").click()
-    graph = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "trace-graph")))
+    graph = wait_until(browser, EC.presence_of_element_located((By.ID, "trace-graph")))
     kinds = {kind: len(graph.find_elements(By.CSS_SELECTOR, f".node-{kind}"))
              for kind in ("root", "batch", "transformation", "site", "waybill", "end")}
     assert kinds["root"] == 1 and kinds["batch"] == 2 and kinds["transformation"] == 1
@@ -212,13 +226,13 @@ def test_english_is_a_setting_kept_across_pages(browser: Any, live_site: LiveSit
     sign_in(browser, live_site, "demo-supervisor")
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN"
     browser.find_element(By.CSS_SELECTOR, "button[name=lang][value=en]").click()
-    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+    wait_until(browser, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
     assert heading(browser) == "Supervision dashboard"
     browser.get(live_site(f"/waybills/{live_site.world['trip']}"))
     assert heading(browser).startswith("Waybill")
     screenshot(browser, "waybill_en")
     browser.find_element(By.CSS_SELECTOR, "button[name=lang][value=zh]").click()
-    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN")
+    wait_until(browser, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN")
 
 
 UNLABELLED = """return [...document.querySelectorAll('input:not([type=hidden]), select, button')]
