@@ -86,6 +86,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory, chromium: tuple[str, str
         yield LiveSite(f"http://127.0.0.1:{server.server_port}", app, world)
     finally:
         server.shutdown()
+        server.server_close()
         db.dispose(app)
 
 
