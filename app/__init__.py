@@ -16,7 +16,8 @@ from app.http import init_app as init_http
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``HAZLEDGER_*`` environment variables, then *config* (tests)."""
-    app = Flask(__name__, instance_relative_config=True)
+    # No app-wide static folder: the web blueprint serves its own assets under /static.
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("HAZLEDGER")
     if config:

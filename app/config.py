@@ -1,6 +1,7 @@
 """Default configuration. Every key can be overridden by a ``HAZLEDGER_<KEY>`` environment variable."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -52,4 +53,20 @@ DEFAULTS: dict[str, object] = {
     "WASTE_MAX_STORAGE_DAYS": 365,
     # Wuxi's county-level districts (GeoJSON, adcode and name properties) for the risk map, under DATA_DIR.
     "DISTRICTS_FILE": "boundaries/wuxi_districts_320200.geojson",
+    # Signs the web session cookie: HAZLEDGER_SECRET_KEY, else this file (created with mode 0600 on first use).
+    "SECRET_KEY_PATH": "instance/secret_key",
+    "SESSION_COOKIE_NAME": "hazledger_session",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # Behind TLS set HAZLEDGER_SESSION_COOKIE_SECURE=true; the demo serves plain HTTP on the loopback.
+    "SESSION_COOKIE_SECURE": False,
+    "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=8),
+    # The web pages' language when the user has chosen none ("zh" or "en"), and the zone they show times in.
+    "WEB_DEFAULT_LANGUAGE": "zh",
+    "WEB_TIMEZONE": "Asia/Shanghai",
+    # Paths relative to DATA_DIR (absolute ones are used as they are).
+    # The road network the waybill maps draw (and plan on); missing: the maps show no streets and no plan.
+    "NETWORK_PATH": "osm/shanghai_center.osm",
+    # Prepared road networks (the routing engine's pickles; the same HAZLEDGER_CACHE_DIR the route commands read).
+    "CACHE_DIR": "instance/cache",
 }

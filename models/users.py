@@ -1,4 +1,4 @@
-"""Users, their roles, and the API tokens they authenticate with."""
+"""Users, their roles, and how they authenticate: API tokens, and a password for the web pages."""
 from __future__ import annotations
 
 import datetime as dt
@@ -47,6 +47,8 @@ class User(Base):
     department: Mapped[Department | None]
     enterprise_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str | None] = mapped_column(
+        String(200), comment="werkzeug scrypt hash for the web sign-in; none: API tokens only")
     created_at: Mapped[CreatedAt]
 
     enterprise: Mapped[Enterprise | None] = relationship()

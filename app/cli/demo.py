@@ -6,7 +6,7 @@ import click
 from app.cli import CliContext
 from app.cli._common import echo_json
 from app.extensions import db
-from app.services.demo import load_demo
+from app.services.demo import DEMO_PASSWORD, USERS, load_demo
 
 
 @click.group("demo")
@@ -27,3 +27,5 @@ def load(obj: CliContext, fmt: str) -> None:
     click.echo("demo scenario loaded; API tokens (shown once):")
     for role, token in result["tokens"].items():
         click.echo(f"  {role:<10} {token}")
+    names = ", ".join(name for _, name, *_ in USERS)
+    click.echo(f"web pages: sign in as one of {names} with the password {DEMO_PASSWORD}")

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from app.cli import CliContext
 from app.cli._common import echo_json, fail
 from app.extensions import db
-from app.services.users import create_user, issue_token
-from models import Department, Enterprise, Role
+from app.services.users import check_password, create_user, issue_token, set_password
+from models import Department, Enterprise, Role, User
 
 
 @click.group("users")
@@ -24,11 +24,14 @@ def users() -> None:
 @click.option("--enterprise", "uscc", help="USCC of the enterprise an enterprise user acts for.")
 @click.option("--ttl-days", type=click.IntRange(0, 3650), default=None,
               help="Token lifetime in days; 0 for none (default from TOKEN_TTL_DAYS).")
+@click.option("--password", "ask_password", is_flag=True,
+              help="Also set a password for the web pages (asked for twice, never echoed; stdin when piped).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
 def create(obj: CliContext, name: str, role: str, department: str | None, uscc: str | None,
-           ttl_days: int | None, fmt: str) -> None:
+           ttl_days: int | None, ask_password: bool, fmt: str) -> None:
     """Create a user and print its API token (shown once, stored hashed)."""
+    password = _read_password() if ask_password else None
     app = obj.app
     with app.app_context():
         session = db.session
@@ -41,7 +44,28 @@ def create(obj: CliContext, name: str, role: str, department: str | None, uscc: 
                            enterprise_id=enterprise_id)
         ttl = app.config["TOKEN_TTL_DAYS"] if ttl_days is None else ttl_days
         token = issue_token(session, user, ttl_days=ttl or None)
+        if password is not None:
+            set_password(session, user, password)
     if fmt == "json":
         echo_json({"user": str(user.id), "name": user.name, "role": user.role.value, "token": token})
     else:
         click.echo(f"user {user.name} ({user.role.value}) created; API token (shown once):\n{token}")
+
+
+@users.command("set-password")
+@click.argument("name")
+@click.pass_obj
+def set_password_command(obj: CliContext, name: str) -> None:
+    """Set (or replace) the web password of user NAME (asked for twice, never echoed; stdin when piped)."""
+    password = _read_password()
+    with obj.app.app_context():
+        user = db.session.scalars(select(User).where(User.name == name)).one_or_none()
+        if user is None:
+            fail(f"no user named {name!r}")
+        set_password(db.session, user, password)
+    click.echo(f"password of {name} set")
+
+
+def _read_password() -> str:
+    # Never an option value: it would stay in the shell history and the process list.
+    return check_password(click.prompt("Password", hide_input=True, confirmation_prompt=True))

@@ -1,6 +1,7 @@
 """The demo scenario: a few Wuxi firms, the seed catalogue and one user per role.
 
-Loading it twice changes nothing but tokens."""
+Every demo user signs in to the web pages with :data:`DEMO_PASSWORD` (documented in the README: a demo is
+not a deployment). Loading it twice changes nothing but tokens."""
 from __future__ import annotations
 
 import json
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.data import SEED_CATALOGUE, SEED_SOURCE
 from app.services import unit_of_work
 from app.services.catalogue_import import import_catalogue
-from app.services.users import create_user, issue_token
+from app.services.users import create_user, issue_token, set_password
 from app.config import PROJECT_ROOT
 from app.services.corridors import import_geojson
 from app.services.demo_scenario import FIRST_BATCH, Cast, play_story
@@ -45,6 +46,7 @@ FIRM_KEYS = {"shipper": "91320205MA1XY2KC0M", "consignee": "91320214MA1Q8T3E5K",
              "carrier": "91320281MA20HL7N1R", "disposer": "91320211MA1WD4RT7R"}
 DEMO_CORRIDOR = PROJECT_ROOT / "geodata" / "demo_corridor_shanghai.geojson"
 CORRIDOR_NAME = "演示通道 (上海)"
+DEMO_PASSWORD = "hazledger-demo"
 
 
 def load_demo(session: Session, *, ttl_days: int | None) -> dict[str, Any]:
@@ -61,6 +63,8 @@ def load_demo(session: Session, *, ttl_days: int | None) -> dict[str, Any]:
         if user is None:
             user = create_user(session, name, role, department=department,
                                enterprise_id=by_uscc[uscc].id if uscc else None)
+        if user.password_hash is None:
+            set_password(session, user, DEMO_PASSWORD)
         users[key] = user
         tokens[key] = issue_token(session, user, ttl_days=ttl_days)
     _load_corridor(session)

@@ -6,7 +6,7 @@ which used it in a paint process that also made solvent waste (HW06); the waste 
 transfer manifest and its waybill, was received and disposed of by incineration. 新吴新材料 still stores waste
 mineral oil (HW08) generated more than a year ago: an overdue alert. Further waybills stand in every other
 status; a gasoline tanker is on its way along the demo corridor in Shanghai right now (the road network the
-project ships data for).
+project ships data for); its first positions show a detour through a no-entry zone.
 """
 from __future__ import annotations
 

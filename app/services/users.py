@@ -1,4 +1,4 @@
-"""Creating users and issuing their API tokens."""
+"""Creating users, issuing their API tokens, and their passwords for the web sign-in."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,12 +6,17 @@ import uuid
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth import hash_token, new_token
 from app.errors import Conflict, ValidationFailed
 from app.services import unit_of_work
 from models import ApiToken, Department, Enterprise, Role, User
 from models.types import utcnow
+
+PASSWORD_LENGTH = (10, 200)
+#: Checked against when the name is unknown, so an unknown name costs the same time as a wrong password.
+_DUMMY_HASH = generate_password_hash("not a password of anyone")
 
 
 def create_user(
@@ -43,3 +48,31 @@ def issue_token(session: Session, user: User, *, ttl_days: int | None) -> str:
     with unit_of_work(session):
         session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), prefix=token[:12], expires_at=expires))
     return token
+
+
+def check_password(password: str) -> str:
+    """*password* if it may be used, else a 422 naming the rule it breaks."""
+    low, high = PASSWORD_LENGTH
+    if not low <= len(password) <= high:
+        raise ValidationFailed("The password is refused.", errors={"password": [f"{low} to {high} characters"]})
+    return password
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Give *user* a web password, stored as a salted scrypt hash (werkzeug's default KDF)."""
+    check_password(password)
+    with unit_of_work(session):
+        user.password_hash = generate_password_hash(password)
+
+
+def authenticate(session: Session, name: str, password: str) -> User | None:
+    """The active user *name* if *password* is theirs, else ``None``: the caller cannot tell which part was wrong.
+
+    The hash is checked even for an unknown or password-less name, so timing does not reveal which names exist.
+    """
+    user = session.scalars(select(User).where(User.name == name)).one_or_none()
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    matches = check_password_hash(stored, password)
+    if user is None or not user.active or not user.password_hash or not matches:
+        return None
+    return user

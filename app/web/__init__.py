@@ -1,16 +1,23 @@
-"""Server-rendered pages. All assets are served from this package: the system runs air-gapped."""
+"""Server-rendered pages, signed in with a password (session cookie) and guarded by CSRF tokens.
+
+Every page module registers its views on :data:`app.web.blueprint.bp`; :data:`PAGES` is the list of them.
+All assets are served from this package: the system runs air-gapped.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
+import importlib
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static")
+from flask import Flask
 
+from app.web.blueprint import bp
+from app.web.security import configure_sessions
 
-@bp.get("/")
-def index() -> str:
-    return render_template("index.html")
+#: The page modules, each registering its views on the blueprint when imported.
+PAGES = ("auth", "home", "dashboard", "waybills", "alerts", "trace", "firm")
 
 
 def init_app(app: Flask) -> None:
+    for name in PAGES:
+        importlib.import_module(f"app.web.{name}")
+    configure_sessions(app)
     app.register_blueprint(bp)

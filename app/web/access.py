@@ -1,0 +1,119 @@
+"""Who is signed in to the pages, and which roles may open each one.
+
+The session cookie carries the user's id and a fingerprint of their password hash: changing the password
+(or deactivating the user) ends every session signed in with the old one. Each view declares its roles with
+:func:`roles` (or is :func:`app.auth.public`); the blueprint's gate refuses a view that declares neither.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import g, redirect, request, session, url_for
+
+from app.auth import POLICY_ATTR
+from app.errors import PermissionDenied
+from app.extensions import db
+from models import Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+AUTHORITIES = (Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR)
+EVERYONE = (*AUTHORITIES, Role.ENTERPRISE)
+
+
+def password_fingerprint(user: User) -> str:
+    """A short digest of the stored hash (never the hash itself) to bind the session to this password."""
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+
+
+def sign_in(user: User) -> None:
+    """Start a new session for *user* (a fresh cookie: nothing of the anonymous one is kept)."""
+    session.clear()
+    session.permanent = True
+    session.update(uid=str(user.id), pw=password_fingerprint(user))
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def load_signed_in_user() -> None:
+    """Put the session's user on ``g.web_user``, or None (and forget the session) if it no longer holds."""
+    g.web_user = None
+    try:
+        user_id = uuid.UUID(session.get("uid", ""))
+    except ValueError:
+        return
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or session.get("pw") != password_fingerprint(user):
+        sign_out()
+        return
+    g.web_user = user
+
+
+def web_user() -> User:
+    """The signed-in user (inside a :func:`roles`-wrapped view)."""
+    return g.web_user
+
+
+def roles(*allowed: Role) -> Callable[[F], F]:
+    """Let signed-in users of the *allowed* roles open the page; others sign in first, or get 403."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = g.get("web_user")
+            if user is None:
+                return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+            if user.role not in allowed:
+                raise PermissionDenied("Your role may not open this page.")
+            return view(*args, **kwargs)
+
+        setattr(wrapper, POLICY_ATTR, frozenset(allowed))
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str
+    roles: tuple[Role, ...]
+
+
+NAVIGATION = (
+    NavItem("web.dashboard", "Dashboard", (Role.ADMIN, Role.SUPERVISOR)),
+    NavItem("web.waybills", "Waybills", EVERYONE),
+    NavItem("web.trace_index", "Batch trace", AUTHORITIES),
+    NavItem("web.firm_home", "My enterprise", (Role.ENTERPRISE,)),
+    NavItem("web.new_waybill", "New waybill", (Role.ENTERPRISE,)),
+    NavItem("web.new_batch", "Register batch", (Role.ENTERPRISE,)),
+    NavItem("web.new_movement", "Register movement", (Role.ENTERPRISE,)),
+)
+
+
+def navigation() -> list[NavItem]:
+    """The menu of the signed-in user's role."""
+    user = g.get("web_user")
+    return [item for item in NAVIGATION if user is not None and user.role in item.roles]
+
+
+#: Where each role lands after signing in: the page of its daily work.
+HOME = {Role.ADMIN: "web.dashboard", Role.SUPERVISOR: "web.dashboard", Role.AUDITOR: "web.trace_index",
+        Role.ENTERPRISE: "web.firm_home"}
+
+
+def home_endpoint(user: User) -> str:
+    return HOME[user.role]
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """*target* if it is a path on this site (no scheme, no host, no ``//``), else *fallback*: no open redirect."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return fallback

@@ -1,0 +1,153 @@
+"""The waybill's map, drawn here as SVG from the real road network: corridor, forbidden zones, the planned
+route, the track driven and its episodes.
+
+The network is the OSM extract the routing engine reads (``NETWORK_PATH``), loaded once per process through
+its own cache; without it the map still shows the corridor and the track, on a blank ground, and no plan.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict
+from app.services import tracking
+from app.services.corridors import trip_geojson
+from app.web.svg import Frame, path_data, polyline
+from models import Corridor, Site, User, Waybill
+from routing import RoutingInputError
+from routing.cargo import CatalogueEntry, cargo_from_un
+from routing.corridors import Corridor as CorridorGeometry, load_corridor
+from routing.network import Network, load_network
+from routing.planner import Route, plan_route
+from routing.projection import geometry_to_metric, to_metric
+
+log = logging.getLogger(__name__)
+MARGIN_M = 250.0
+ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0"
+
+
+@functools.lru_cache(maxsize=2)
+def _network(path: str, cache_dir: str) -> Network | None:
+    try:
+        return load_network(path, cache_dir=cache_dir)
+    except RoutingInputError as error:
+        log.warning("no road network for the maps: %s", error)
+        return None
+
+
+def road_network() -> Network | None:
+    """The configured network, loaded once per process (the first load of an OSM extract takes seconds)."""
+    path = Path(current_app.config["DATA_DIR"]) / current_app.config["NETWORK_PATH"]
+    if not path.is_file():
+        return None
+    return _network(str(path), current_app.config["CACHE_DIR"])
+
+
+@dataclass
+class Shape:
+    css: str
+    d: str
+    title: str = ""
+
+
+@dataclass
+class Marker:
+    css: str
+    x: float
+    y: float
+    title: str
+
+
+@dataclass
+class TripMap:
+    """What the waybill page draws, in SVG units of :attr:`frame`, and the check it illustrates."""
+
+    frame: Frame
+    check: dict[str, Any]
+    roads: str = ""
+    corridor: str = ""
+    zones: list[Shape] = field(default_factory=list)
+    planned: Route | None = None
+    planned_d: str = ""
+    track: str = ""
+    episodes: list[Shape] = field(default_factory=list)
+    sites: list[Marker] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    attribution: str = ATTRIBUTION
+
+
+def _cargo_route(network: Network, waybill: Waybill, corridor: CorridorGeometry, origin: Site,
+                 destination: Site) -> Route:
+    """The fastest route for this cargo inside the corridor, from the lines' snapshotted UN data."""
+    lines = [line for line in waybill.current.lines if line.un_number]
+    catalogue = {line.un_number: CatalogueEntry(line.un_number, line.proper_shipping_name or "",
+                                                line.hazard_class or "", line.tunnel_code) for line in lines}
+    cargo = cargo_from_un(list(catalogue), catalogue) if catalogue else None
+    area = corridor.area(cargo.hazard_classes if cargo else None)
+    return plan_route(network, (origin.lon, origin.lat), (destination.lon, destination.lat), cargo=cargo,
+                      corridor=area if not area.is_empty else None)
+
+
+def trip_map(session: Session, user: User, waybill: Waybill) -> TripMap | None:
+    """The map of a waybill with a corridor (``None`` without one: there is nothing to check a trip against)."""
+    if waybill.corridor_id is None:
+        return None
+    check = tracking.compliance(session, user, waybill.id)  # scoped to what *user* may see
+    network = road_network()
+    crs = network.crs if network is not None else None
+    corridor = load_corridor(trip_geojson(session, session.get(Corridor, waybill.corridor_id)), crs=crs)
+    version = waybill.current
+    sites = [(css, session.get(Site, site_id)) for css, site_id in
+             (("site loading", version.loading_site_id), ("site unloading", version.unloading_site_id)) if site_id]
+    site_xy = [(css, site, *to_metric(np.array([site.lon]), np.array([site.lat]), corridor.crs)) for css, site in sites]
+    track_xy = None
+    if check["route_driven"]:
+        coords = np.asarray(check["route_driven"]["coordinates"], dtype=float)
+        track_xy = to_metric(coords[:, 0], coords[:, 1], corridor.crs)
+    boxes = [shapely.bounds(f.geometry) for f in corridor.features]
+    boxes += [(x[0], y[0], x[0], y[0]) for _, _, x, y in site_xy]
+    if track_xy is not None:
+        boxes.append((track_xy[0].min(), track_xy[1].min(), track_xy[0].max(), track_xy[1].max()))
+    frame = Frame.around(boxes, MARGIN_M)
+    drawn = TripMap(frame=frame, check=check)
+    if network is not None:
+        edges = network.edges.geometry.values
+        near = edges[shapely.intersects(edges, frame.window)]
+        if len(near):
+            drawn.roads = path_data(frame, shapely.intersection(shapely.multilinestrings(near), frame.window))
+    else:
+        drawn.notes.append("No road network is installed: the map shows no streets and no planned route.")
+    drawn.corridor = path_data(frame, corridor.area())
+    drawn.zones = [Shape(f"zone zone-{f.rule}", path_data(frame, f.geometry), f.name)
+                   for f in corridor.features if f.forbidden]
+    drawn.sites = [Marker(css, *(float(v[0]) for v in frame.xy(x, y)), site.name) for css, site, x, y in site_xy]
+    if network is not None and len(sites) == 2:
+        try:
+            drawn.planned = _cargo_route(network, waybill, corridor, sites[0][1], sites[1][1])
+            drawn.planned_d = path_data(frame, geometry_to_metric(drawn.planned.geometry, corridor.crs))
+        except RoutingInputError as error:  # NoRouteError is one
+            drawn.notes.append(f"No planned route: {error}")
+    if track_xy is not None:
+        x, y = track_xy
+        drawn.track = polyline(frame, x, y)
+        drawn.episodes = [Shape(f"episode episode-{e['kind']}",
+                                polyline(frame, x[e["first_index"]:e["last_index"] + 1],
+                                         y[e["first_index"]:e["last_index"] + 1]), e["kind"])
+                          for e in check["episodes"] if "first_index" in e]
+    return drawn
+
+
+def safe_trip_map(session: Session, user: User, waybill: Waybill) -> tuple[TripMap | None, str | None]:
+    """:func:`trip_map`, or the reason it cannot be drawn (the rest of the page still shows)."""
+    try:
+        return trip_map(session, user, waybill), None
+    except (Conflict, RoutingInputError) as error:
+        return None, str(getattr(error, "detail", error))

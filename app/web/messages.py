@@ -1,0 +1,158 @@
+"""The Chinese of the pages' English source text, and the names of enumeration members in both languages."""
+from __future__ import annotations
+
+ZH: dict[str, str] = {
+    # frame and navigation
+    "Hazardous-chemical supervision": "危险化学品全过程监管",
+    "Hazardous-chemical lifecycle ledger": "危险化学品全生命周期监管台账",
+    "Skip to content": "跳到正文", "Main menu": "主菜单", "Map data": "地图数据",
+    "Sign in": "登录", "Sign out": "退出", "User name": "用户名", "Password": "密码",
+    "You have signed out.": "您已退出登录。",
+    "The user name or the password is wrong.": "用户名或密码错误。",
+    "Too many failed attempts: wait a quarter of an hour, or ask an administrator.":
+        "失败次数过多：请等待一刻钟后再试，或联系管理员。",
+    "Dashboard": "监管看板", "Waybills": "电子运单", "Batch trace": "批次追溯", "My enterprise": "本企业",
+    "New waybill": "新建运单", "Register batch": "登记批次", "Register movement": "登记出入库",
+    "Back to the start page": "返回首页", "The HTTP API is documented at": "HTTP 接口文档见",
+    "hazledger follows every batch of a hazardous chemical through production, storage, trade, use, transport and "
+    "disposal in an append-only, tamper-evident ledger; checks electronic waybills against the catalogue, the "
+    "parties' permits, the vehicle and its crew; and checks each vehicle's route and GPS track against the "
+    "corridors the authority permits.":
+        "hazledger 以只增不改、防篡改的台账记录每批危险化学品从生产、储存、经营、使用、运输到处置的全过程；"
+        "对照危险化学品目录、各方许可、车辆及从业人员核验电子运单；并对照主管部门许可的通行线路核查车辆的行驶路线和 GPS 轨迹。",
+    "Chemical firms register batches and movements and submit e-waybills.": "化工企业登记批次和出入库，提交电子运单。",
+    "Transport supervisors follow waybills in transit and their alerts, and verify routes on a map.":
+        "运输监管人员跟踪在途运单及其报警，在地图上核查线路。",
+    "Auditors trace a batch's whole chain and verify the ledger's integrity.": "审计人员追溯批次全链条，校验台账完整性。",
+    # errors shown on pages
+    "Your role may not open this page.": "您的角色无权打开此页面。",
+    "This page declares no access policy.": "此页面未声明访问策略。",
+    "The server could not complete the request; it has been logged.": "服务器未能完成请求，已记录该错误。",
+    "The form has expired or did not come from this site; reload the page and try again.":
+        "表单已过期或并非来自本站；请刷新页面后重试。",
+    "Only a draft or a rejected waybill is edited here.": "只有草稿或被退回的运单可在此修改。",
+    # field messages from the API's schemas and services
+    "required to submit": "提交时必填", "Missing data for required field.": "必填项缺失。",
+    "Field may not be null.": "此项不能为空。", "Not a valid UUID.": "不是有效的选项。",
+    "Not a valid number.": "不是有效的数字。", "Not a valid integer.": "不是有效的整数。",
+    "Not a valid datetime.": "不是有效的日期时间。", "String does not match expected pattern.": "格式不正确。",
+    "Must be greater than 0.": "必须大于 0。", "at least one line is required to submit": "提交时至少需要一行货物",
+    "must not be before departure_earliest": "不得早于最早出发时间", "already in use": "已被使用",
+    "The form has {count} problem(s); each is shown next to its field.": "表单有 {count} 处问题，已在对应字段旁标出。",
+    # lists and filters
+    "Filter": "筛选", "Filter waybills": "筛选运单", "Filter the dashboard": "筛选看板", "Clear filters": "清除筛选",
+    "Status": "状态", "Waybill number": "运单号", "Shipper": "托运人", "Consignee": "收货人", "Carrier": "承运人",
+    "Created": "创建时间", "{count} waybill(s)": "共 {count} 份运单", "No waybill matches.": "没有符合条件的运单。",
+    "Pages": "分页", "Previous": "上一页", "Next": "下一页",
+    # dashboard
+    "Supervision dashboard": "运输监管看板", "Open alerts": "未关闭报警", "Waybills in transit": "在途运单",
+    "Vehicle": "车辆", "Departed": "出发时间", "Latest position": "最新定位", "no position yet": "尚无定位",
+    "No waybill in transit.": "当前没有在途运单。", "By district": "分区统计", "District": "区县", "Sites": "场所",
+    "In transit (loaded here)": "在途（由此装货）", "outside Wuxi": "无锡市外", "Severity at least": "最低级别",
+    "Wuxi districts shaded by the number of registered sites": "无锡各区县，按登记场所数量着色",
+    "District outlines: DataV.GeoAtlas (may be offset by a few hundred metres).": "区县边界：DataV.GeoAtlas（可能有数百米偏移）。",
+    "Live: updates appear as they happen.": "实时：报警变化即时显示。",
+    "Live updates interrupted; reconnecting…": "实时更新中断，正在重连…",
+    "Reload the page to see new alerts (live updates need JavaScript).": "刷新页面可查看新报警（实时更新需要 JavaScript）。",
+    # alerts
+    "Alerts": "报警", "Alert": "报警", "Severity": "级别", "Kind": "类型", "Since": "开始时间", "State": "处置状态",
+    "Action": "操作", "Acknowledge": "确认", "Note": "备注", "Note (optional)": "备注（可选）", "No alert.": "暂无报警。",
+    "Alert acknowledged: {title}": "已确认报警：{title}",
+    # waybill page
+    "Waybill": "运单", "Version": "版本", "Delivered": "送达时间", "Parties and trip": "各方与行程", "Driver": "驾驶员",
+    "Escort": "押运员", "Loading site": "装货地点", "Unloading site": "卸货地点", "Departure window": "出发时间窗",
+    "Emergency contact": "应急联系电话", "Corridor": "通行线路",
+    "Dangerous goods (transport document)": "危险货物（运输单据）", "Description (ADR 5.4.1)": "货物描述（ADR 5.4.1）",
+    "Batch": "批次", "Quantity (kg)": "数量（千克）", "Packaging": "包装", "Delivered (kg)": "实收（千克）",
+    "not yet checked (draft)": "尚未核验（草稿）", "No line yet.": "尚无货物行。", "Route check": "线路核查",
+    "No position received yet: compliance unknown.": "尚未收到定位：合规情况未知。", "Compliant": "合规",
+    "Not compliant: {count} episode(s)": "不合规：{count} 个事件", "{count} positions": "{count} 个定位点",
+    "inside the corridor": "在线路内", "Episodes": "违规事件", "Start": "开始", "End": "结束",
+    "Duration (s)": "持续（秒）", "Max offset (m)": "最大偏离（米）",
+    "No corridor is attached to this waybill: there is no route to check yet.": "此运单未指定通行线路，暂无可核查的路线。",
+    "Trip map": "行程地图",
+    "The permitted corridor, forbidden zones, the planned route and the track driven, with its episodes "
+    "highlighted, on the OpenStreetMap road network.":
+        "在 OpenStreetMap 路网上显示许可通行线路、禁行区、规划路线和实际行驶轨迹，并突出显示违规事件。",
+    "Permitted corridor": "许可通行线路", "Forbidden zone": "禁行区", "Planned route": "规划路线",
+    "Track driven": "实际轨迹",
+    "No road network is installed: the map shows no streets and no planned route.": "未安装路网数据：地图不显示道路和规划路线。",
+    "Status history": "状态记录", "When": "时间", "From": "从", "To": "到", "By": "操作人", "Reason": "原因",
+    # trace
+    "Ledger verification": "台账校验", "Ledger intact": "台账完整", "Ledger broken": "台账已损坏",
+    "{count} entries re-hashed, the chain holds": "已重算 {count} 条记录的哈希，链条完整",
+    "{count} signed checkpoint(s) checked": "已核验 {count} 个签名检查点", "first bad entry": "首个异常记录",
+    "bad checkpoint": "异常检查点", "Head": "链头",
+    "Verified at": "校验时间", "Verify again now": "立即重新校验", "Trace a batch": "追溯批次", "Batch code": "批次号",
+    "Direction": "方向", "Upstream and downstream": "上游和下游", "Upstream": "上游", "Downstream": "下游",
+    "Trace": "追溯", "Recent batches": "最近的批次", "No batch yet.": "尚无批次。", "Trace of batch": "批次追溯：",
+    "Show": "显示", "Download JSON": "下载 JSON", "Download EPCIS 2.0": "下载 EPCIS 2.0", "Chain": "链条",
+    "Batches, transformations, sites and waybills of the chain, left to right in order":
+        "链条中的批次、加工转化、场所和运单，自左向右按先后排列",
+    "Traced batch": "被追溯批次",
+    "The chain is too large to draw; the tables below list all of it.": "链条过大无法绘制；下表列出全部内容。",
+    "Batches and reconciliation": "批次与数量平衡",
+    "For each batch, what entered the ledger equals what is on hand plus what left it.":
+        "每个批次：进入台账的数量等于现存数量加上离开台账的数量。",
+    "Relation": "关系", "Chemical": "化学品", "Producer": "生产者", "In (kg)": "进（千克）", "On hand (kg)": "现存（千克）",
+    "Out (kg)": "出（千克）", "Reconciles": "平衡", "yes": "是", "no": "否", "Ledger entries": "台账记录",
+    "Document": "单据", "Hash": "哈希", "Documents": "相关单据",
+    # firm pages
+    "Our waybills": "本企业运单", "Our batches": "本企业批次", "Edit and submit": "修改并提交", "No waybill yet.": "尚无运单。",
+    "Produced": "生产时间", "On hand with us (kg)": "本企业现存（千克）",
+    "Register a produced batch": "登记生产批次", "Site": "场所", "Quantity": "数量", "Unit": "单位",
+    "t, kg, g, or L with a density": "t、kg、g，或 L（需填写密度）", "Density (kg/L)": "密度（千克/升）",
+    "Produced at": "生产时间", "Document reference": "单据编号", "Register": "登记",
+    "Batch {code} registered.": "批次 {code} 已登记。", "Register a movement": "登记出入库",
+    "Each kind needs its own fields; the form shows those of the chosen kind when JavaScript is on, and names any "
+    "that are missing.": "不同类型需要不同字段；启用 JavaScript 时只显示所选类型的字段，缺少的字段会被指出。",
+    "New batch code": "新批次号", "From site": "发出场所", "To site": "接收场所",
+    "Vehicle plate or waybill number": "车牌号或运单号", "Counted (stocktake)": "盘点数量", "Post": "登记",
+    "{count} ledger entries posted.": "已登记 {count} 条台账记录。",
+    "Parties": "各方", "Vehicle and crew": "车辆与人员", "Trailer": "挂车", "Places and times": "地点与时间",
+    "Earliest departure": "最早出发", "Latest departure": "最晚出发",
+    "digits, spaces and dashes, e.g. 0510-86801119": "数字、空格和短横线，如 0510-86801119", "Lines": "货物",
+    "Leave a row empty to leave it out; save to get another empty row.": "空行将被忽略；保存后会再增加一个空行。",
+    "e.g. tank, IBC, drum": "如 罐体、IBC、桶", "Packages": "件数", "Save draft": "保存草稿", "Save and submit": "保存并提交",
+    "Draft {number} saved.": "草稿 {number} 已保存。",
+    "Draft {number} saved, but it cannot be submitted yet.": "草稿 {number} 已保存，但尚不能提交。",
+    "Waybill {number} submitted for approval.": "运单 {number} 已提交审批。",
+}
+
+#: group -> value -> (Chinese, English)
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "role": {"admin": ("管理员", "Administrator"), "supervisor": ("监管人员", "Supervisor"),
+             "auditor": ("审计人员", "Auditor"), "enterprise": ("企业用户", "Enterprise")},
+    "status": {"draft": ("草稿", "Draft"), "submitted": ("已提交", "Submitted"), "approved": ("已批准", "Approved"),
+               "rejected": ("已退回", "Rejected"), "in_transit": ("运输中", "In transit"),
+               "delivered": ("已送达", "Delivered"), "closed": ("已完结", "Closed"), "cancelled": ("已取消", "Cancelled")},
+    "severity": {"low": ("低", "Low"), "medium": ("中", "Medium"), "high": ("高", "High"),
+                 "critical": ("严重", "Critical")},
+    "alert_state": {"open": ("待处置", "Open"), "acknowledged": ("已确认", "Acknowledged"),
+                    "closed": ("已关闭", "Closed")},
+    "alert_kind": {"deviation": ("偏离线路", "Deviation"), "forbidden_zone": ("闯入禁行区", "Forbidden zone"),
+                   "stop": ("违规停车", "Stop"), "signal_gap": ("信号中断", "Signal gap"),
+                   "time_window": ("超出通行时段", "Time window"), "overspeed": ("超速", "Overspeed"),
+                   "arrival_elsewhere": ("非约定地点到达", "Arrived elsewhere"),
+                   "waste_overdue": ("危废超期贮存", "Waste stored too long"),
+                   "major_hazard": ("重大危险源", "Major hazard source")},
+    "episode": {"deviation": ("偏离线路", "Deviation"), "forbidden_zone": ("闯入禁行区", "Forbidden zone"),
+                "signal_gap": ("信号中断", "Signal gap"), "stop": ("违规停车", "Stop"),
+                "time_window": ("超出通行时段", "Time window"), "overspeed": ("超速", "Overspeed")},
+    "entry_kind": {"produce": ("生产", "Produce"), "receive": ("接收入账", "Receive"), "transfer": ("调拨", "Transfer"),
+                   "load": ("装车", "Load"), "unload": ("卸货", "Unload"), "consume": ("使用消耗", "Consume"),
+                   "transform": ("加工转化", "Transform"), "split": ("分装", "Split"),
+                   "generate_waste": ("产生危废", "Generate waste"), "dispose": ("处置", "Dispose"),
+                   "loss": ("损耗", "Loss"), "adjust": ("盘点调整", "Stocktake adjustment"),
+                   "reversal": ("冲正", "Reversal")},
+    "boundary": {"produced": ("生产/入账", "Produced"), "received": ("外部接收", "Received"),
+                 "transformed": ("加工转化", "Transformed"), "consumed": ("使用消耗", "Consumed"),
+                 "disposed": ("已处置", "Disposed"), "loss": ("损耗", "Loss"), "adjustment": ("盘点调整", "Adjustment")},
+    "relation": {"self": ("本批次", "This batch"), "upstream": ("上游", "Upstream"), "downstream": ("下游", "Downstream")},
+    "node": {"root": ("被追溯批次", "Traced batch"), "batch": ("批次", "Batch"), "transformation": ("加工转化", "Transformation"),
+             "site": ("场所", "Site"), "waybill": ("运单在途", "Waybill in transit"), "end": ("去向", "Leaves the ledger")},
+    "http": {"400": ("请求无效", "Bad request"), "401": ("未登录", "Not signed in"), "403": ("无权访问", "Forbidden"),
+             "404": ("未找到", "Not found"), "405": ("方法不允许", "Method not allowed"), "409": ("冲突", "Conflict"),
+             "422": ("无法处理", "Unprocessable"), "429": ("请求过多", "Too many requests"),
+             "500": ("服务器错误", "Server error")},
+}

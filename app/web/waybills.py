@@ -1,0 +1,80 @@
+"""Waybill pages: the list (scoped by the service to what the user may see) and one waybill with its map."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.services.alerts import visible_alerts
+from app.services.waybills import service
+from app.services.waybills.documents import transport_line
+from app.web.access import EVERYONE, roles, web_user
+from app.web.blueprint import bp
+from app.web.i18n import label
+from app.web.maps import safe_trip_map
+from models import Alert, Batch, Corridor, Enterprise, Person, Site, User, Vehicle, Waybill, WaybillStatus
+
+PAGE_SIZE = 25
+
+
+def names_of(session: Session, model: type, ids: set[Any], column: str = "name") -> dict[Any, str]:
+    """``{id: name}`` of the records of *model* among *ids*, in one query."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(model.id, getattr(model, column)).where(model.id.in_(ids))).all())
+
+
+def party_names(session: Session, waybills: list[Waybill]) -> dict[uuid.UUID, str]:
+    return names_of(session, Enterprise, {i for w in waybills for i in (w.shipper_id, w.consignee_id, w.carrier_id)})
+
+
+@bp.get("/waybills")
+@roles(*EVERYONE)
+def waybills() -> str:
+    status = request.args.get("status") or None
+    status = status if status in set(WaybillStatus) else None
+    number = (request.args.get("number") or "").strip()[:20] or None
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    total, rows = service.list_waybills(db.session, web_user(), status=WaybillStatus(status) if status else None,
+                                        number=number, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    return render_template("waybills.html", waybills=rows, total=total, page=page, pages=-(-total // PAGE_SIZE),
+                           names=party_names(db.session, rows),
+                           status_options=[(s.value, label("status", s)) for s in WaybillStatus],
+                           status=status or "", number=number or "")
+
+
+def _document(session: Session, waybill: Waybill) -> dict[str, Any]:
+    """Names for every record the current version refers to, and its lines in transport-document form."""
+    version = waybill.current
+    people = names_of(session, Person, {version.driver_id, version.escort_id})
+    sites = names_of(session, Site, {version.loading_site_id, version.unloading_site_id})
+    plates = names_of(session, Vehicle, {version.vehicle_id, version.trailer_id}, "plate")
+    batches = names_of(session, Batch, {line.batch_id for line in version.lines}, "code")
+    corridor = session.get(Corridor, waybill.corridor_id) if waybill.corridor_id else None
+    lines = [{"line": line, "batch": batches.get(line.batch_id, ""),
+              "document": transport_line(line.un_number, line.proper_shipping_name or "", line.hazard_class or "",
+                                         line.packing_group, line.tunnel_code) if line.un_number else None}
+             for line in version.lines]
+    return {"version": version, "driver": people.get(version.driver_id), "escort": people.get(version.escort_id),
+            "loading_site": sites.get(version.loading_site_id), "unloading_site": sites.get(version.unloading_site_id),
+            "vehicle": plates.get(version.vehicle_id), "trailer": plates.get(version.trailer_id),
+            "corridor": corridor.name if corridor else None, "lines": lines}
+
+
+@bp.get("/waybills/<uuid:waybill_id>")
+@roles(*EVERYONE)
+def waybill(waybill_id: uuid.UUID) -> str:
+    session, user = db.session, web_user()
+    record = service.get_waybill(session, user, waybill_id)  # 404 for a waybill the user may not see
+    alerts = list(session.scalars(visible_alerts(user).where(Alert.waybill_id == record.id)
+                                  .order_by(Alert.opened_at.desc())))
+    trip_map, map_problem = safe_trip_map(session, user, record)
+    actors = names_of(session, User, {event.actor_id for event in record.events})
+    return render_template("waybill.html", waybill=record, names=party_names(session, [record]),
+                           doc=_document(session, record), alerts=alerts, map=trip_map, map_problem=map_problem,
+                           actors=actors)

@@ -1,0 +1,139 @@
+"""Browser tests: the app served on a loopback port against a committed demo database, driven by headless
+Chromium (Debian's chromium + chromium-driver) through selenium.
+
+Without Chromium the browser tests are skipped, unless ``HAZLEDGER_REQUIRE_BROWSER`` is set (CI sets it):
+then they fail, so a CI machine that lost its browser cannot pass silently.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from app import create_app, migrate
+from app.extensions import db
+from app.web.maps import road_network
+from tests.paths import REPO
+from tests.web.world import load_world
+
+SCREENSHOTS = REPO / "tests" / "screenshots"
+PASSWORD = "hazledger-demo"
+CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--window-size=1366,900", "--lang=zh-CN")
+
+
+def _require_browser() -> bool:
+    return os.environ.get("HAZLEDGER_REQUIRE_BROWSER", "") not in ("", "0")
+
+
+def _binary(*names: str) -> str | None:
+    for name in names:
+        found = shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").is_file() else None)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="session")
+def chromium() -> tuple[str, str]:
+    """Paths of Chromium and its driver, from Debian's packages (selenium-manager never downloads one)."""
+    browser, driver = _binary("chromium", "chromium-browser"), _binary("chromedriver")
+    if browser is None or driver is None:
+        message = "Chromium or chromedriver not installed (apt-get install chromium chromium-driver)"
+        if _require_browser():
+            pytest.fail(message)
+        pytest.skip(message)
+    return browser, driver
+
+
+@dataclass
+class LiveSite:
+    url: str
+    app: Flask
+    world: dict[str, Any]
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+
+@pytest.fixture(scope="session")
+def live_site(tmp_path_factory: pytest.TempPathFactory, chromium: tuple[str, str]) -> Iterator[LiveSite]:
+    """The demo (with its trip's alerts) in a migrated SQLite file, served by werkzeug in a thread."""
+    folder = tmp_path_factory.mktemp("web")
+    url = f"sqlite:///{folder / 'demo.db'}"
+    migrate.upgrade(url)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser tests", "TESTING": True,
+                      "CACHE_DIR": str(folder / "cache"), "ALERT_STREAM_LIFETIME_S": 30})
+    with app.app_context():
+        world = load_world(db.session)
+    with app.test_request_context():
+        road_network()  # parse the OSM extract now, not during the first map a test opens
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server.daemon_threads = True  # open alert streams must not keep the test run alive
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveSite(f"http://127.0.0.1:{server.server_port}", app, world)
+    finally:
+        server.shutdown()
+        server.server_close()
+        db.dispose(app)
+
+
+def _start_browser(chromium: tuple[str, str]) -> Any:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium[0]
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tempfile.mkdtemp(prefix='hazledger-chromium-')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(chromium[1]), options=options)
+    driver.implicitly_wait(0)
+    return driver
+
+
+@pytest.fixture(scope="session")
+def browsers(chromium: tuple[str, str]) -> Iterator[Callable[[int], Any]]:
+    """``browsers(n)``: the n-th browser (its own profile, so its own session), started on first use."""
+    started: dict[int, Any] = {}
+
+    def get(number: int) -> Any:
+        if number not in started:
+            started[number] = _start_browser(chromium)
+        return started[number]
+
+    yield get
+    for driver in started.values():
+        driver.quit()
+
+
+@pytest.fixture
+def browser(browsers: Callable[[int], Any]) -> Any:
+    return browsers(1)
+
+
+@pytest.fixture(scope="session")
+def screenshot() -> Callable[[Any, str], Path]:
+    """Save the whole page as ``tests/screenshots/NAME.png`` (an ignored folder)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    def save(driver: Any, name: str, width: int = 1366) -> Path:
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(width, min(max(height, 600), 6000))
+        target = SCREENSHOTS / f"{name}.png"
+        driver.save_screenshot(str(target))
+        driver.set_window_size(1366, 900)
+        return target
+
+    return save

@@ -1,0 +1,205 @@
+"""The pages through Flask's test client: sign-in, CSRF, role refusals, scoping, the alert stream, the
+catalogue of translations. Quick, and run on SQLite and PostgreSQL alike."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from app.auth import has_policy
+from app.services.alerts import raise_alert
+from app.services.users import set_password
+from app.web.auth import FAILURES, MAX_FAILURES
+from app.web.messages import ZH
+from models import AlertKind, Role, Severity, User
+from models.types import utcnow
+from tests.factories import make_enterprise, make_user
+
+PASSWORD = "correct horse battery"
+WEB = Path(__file__).resolve().parents[2] / "app" / "web"
+
+
+@pytest.fixture
+def person(session: Session) -> Callable[..., User]:
+    def make(role: Role = Role.SUPERVISOR, **kwargs: object) -> User:
+        user, _ = make_user(session, role, **kwargs)
+        set_password(session, user, PASSWORD)
+        return user
+
+    return make
+
+
+def csrf(client: FlaskClient, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+
+
+def sign_in(client: FlaskClient, user: User, password: str = PASSWORD):
+    return client.post("/login", data={"name": user.name, "password": password, "csrf_token": csrf(client)})
+
+
+def test_signing_in_lands_on_the_roles_first_page_and_signing_out_ends_the_session(
+        client: FlaskClient, person: Callable[..., User]) -> None:
+    reply = sign_in(client, person(Role.SUPERVISOR))
+    assert reply.status_code == 302 and reply.location == "/dashboard"
+    cookie = reply.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/dashboard").status_code == 200
+    assert client.post("/logout", data={"csrf_token": csrf(client, "/dashboard")}).status_code == 302
+    assert client.get("/dashboard").status_code == 302
+
+
+@pytest.mark.parametrize("role, home", [(Role.ADMIN, "/dashboard"), (Role.AUDITOR, "/trace"),
+                                        (Role.ENTERPRISE, "/firm")])
+def test_each_role_lands_on_the_page_of_its_work(client: FlaskClient, person: Callable[..., User], role: Role,
+                                                 home: str) -> None:
+    assert sign_in(client, person(role)).location == home
+    assert client.get("/").location == home
+
+
+def test_a_post_without_the_sessions_csrf_token_is_refused(client: FlaskClient, person: Callable[..., User],
+                                                           session: Session) -> None:
+    user = person(Role.SUPERVISOR)
+    assert client.post("/login", data={"name": user.name, "password": PASSWORD}).status_code == 400
+    assert client.post("/login", data={"name": user.name, "password": PASSWORD,
+                                       "csrf_token": "forged"}).status_code == 400
+    sign_in(client, user)
+    alert, _ = raise_alert(session, key="k1", kind=AlertKind.DEVIATION, severity=Severity.HIGH, title="off route",
+                           started_at=utcnow())
+    session.commit()
+    url = f"/alerts/{alert.id}/acknowledge"
+    assert client.post(url, data={"note": "x"}).status_code == 400
+    assert client.post(url, data={"csrf_token": "forged"}).status_code == 400
+    session.refresh(alert)
+    assert alert.state.value == "open"
+    assert client.post(url, data={"csrf_token": csrf(client, "/dashboard")}).status_code == 302
+    session.refresh(alert)
+    assert alert.state.value == "acknowledged" and alert.acknowledged_by == user.id
+
+
+def test_a_failed_sign_in_does_not_say_which_part_was_wrong_and_is_throttled(
+        client: FlaskClient, person: Callable[..., User]) -> None:
+    user = person(Role.AUDITOR)
+    wrong = sign_in(client, user, "not the password")
+    unknown = client.post("/login", data={"name": "nobody", "password": PASSWORD, "csrf_token": csrf(client)})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.get_data(as_text=True).count("用户名或密码错误") == 1
+    assert unknown.get_data(as_text=True).count("用户名或密码错误") == 1
+    for _ in range(MAX_FAILURES - 1):
+        sign_in(client, user, "still not it")
+    assert sign_in(client, user, PASSWORD).status_code == 429  # even the right password, for a while
+    FAILURES.succeeded((user.name, "127.0.0.1"))
+    assert sign_in(client, user, PASSWORD).status_code == 302
+
+
+def test_the_next_page_after_signing_in_stays_on_this_site(client: FlaskClient, person: Callable[..., User]) -> None:
+    user = person(Role.SUPERVISOR)
+    token = csrf(client)
+    for target, expected in (("/waybills", "/waybills"), ("//evil.example/x", "/dashboard"),
+                             ("https://evil.example/", "/dashboard")):
+        client.post("/logout", data={"csrf_token": token})
+        token = csrf(client)
+        reply = client.post("/login", data={"name": user.name, "password": PASSWORD, "csrf_token": token,
+                                            "next": target})
+        assert reply.location == expected
+        token = csrf(client, "/waybills")
+
+
+@pytest.mark.parametrize("role, refused", [
+    (Role.AUDITOR, ["/dashboard", "/firm", "/firm/waybills/new"]),
+    (Role.ENTERPRISE, ["/dashboard", "/trace", "/trace/ANY"]),
+    (Role.SUPERVISOR, ["/firm", "/firm/batches/new", "/firm/movements/new"]),
+])
+def test_each_role_is_refused_the_pages_of_others(client: FlaskClient, person: Callable[..., User], role: Role,
+                                                  refused: list[str]) -> None:
+    sign_in(client, person(role))
+    for page in refused:
+        assert client.get(page).status_code == 403, page
+
+
+def test_a_visitor_is_sent_to_sign_in_first(client: FlaskClient) -> None:
+    reply = client.get("/waybills?status=draft")
+    assert reply.status_code == 302 and reply.location == "/login?next=/waybills?status%3Ddraft"
+
+
+def test_every_page_declares_its_roles(app: Flask) -> None:
+    pages = {name: view for name, view in app.view_functions.items() if name.startswith("web.")}
+    assert len(pages) > 15
+    for name, view in pages.items():
+        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == name)
+        assert name == "web.static" or all(has_policy(view, m) for m in rule.methods - {"HEAD", "OPTIONS"}), name
+
+
+def test_pages_run_no_inline_script_and_cannot_be_framed(client: FlaskClient) -> None:
+    reply = client.get("/login")
+    policy = reply.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy
+    assert not re.search(r"<script(?![^>]*(src=|application/json))", reply.get_data(as_text=True))
+
+
+def test_a_changed_password_ends_the_sessions_signed_in_with_the_old_one(
+        client: FlaskClient, person: Callable[..., User], session: Session) -> None:
+    user = person(Role.AUDITOR)
+    sign_in(client, user)
+    assert client.get("/trace").status_code == 200
+    set_password(session, user, "another good password")
+    assert client.get("/trace").status_code == 302
+
+
+def test_a_page_error_is_an_html_page_but_the_api_keeps_problem_json(
+        client: FlaskClient, person: Callable[..., User]) -> None:
+    sign_in(client, person(Role.AUDITOR))
+    page = client.get("/trace/NO-SUCH-BATCH")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert client.get("/api/v1/batches/NO-SUCH-BATCH").mimetype == "application/problem+json"
+
+
+def test_the_alert_stream_serves_the_changes_a_user_may_see(app: Flask, client: FlaskClient, session: Session,
+                                                            person: Callable[..., User]) -> None:
+    app.config["ALERT_STREAM_LIFETIME_S"] = 0.2
+    firm = make_enterprise(session)
+    mine, _ = raise_alert(session, key="mine", kind=AlertKind.SIGNAL_GAP, severity=Severity.LOW, title="gap",
+                          started_at=utcnow(), enterprise_id=firm.id)
+    raise_alert(session, key="theirs", kind=AlertKind.STOP, severity=Severity.LOW, title="stop",
+                started_at=utcnow(), enterprise_id=make_enterprise(session).id)
+    session.commit()
+    sign_in(client, person(Role.ENTERPRISE, enterprise=firm))
+    body = client.get("/alerts/stream?after=0").get_data(as_text=True)
+    assert body.startswith("retry: 2000")
+    assert re.findall(r"^event: (\w+)$", body, re.M) == ["opened"]
+    assert f'"id": "{mine.id}"' in body and '"change": "opened"' in body
+    events = [int(n) for n in re.findall(r"^id: (\d+)$", body, re.M)]
+    resumed = client.get("/alerts/stream?after=0", headers={"Last-Event-ID": str(events[-1])})
+    assert "event:" not in resumed.get_data(as_text=True)
+
+
+def test_every_text_of_the_pages_has_its_chinese() -> None:
+    pattern = re.compile(r"""\b(?:t|translate)\(\s*(["'])(.+?)(?<!\\)\1""", re.S)
+    sources = [*WEB.glob("templates/*.html"), *WEB.glob("*.py")]
+    texts = {m[2] for path in sources for m in pattern.finditer(path.read_text(encoding="utf-8"))}
+    texts |= set(re.findall(r'NavItem\("[^"]+", "([^"]+)"', (WEB / "access.py").read_text(encoding="utf-8")))
+    assert len(texts) > 150
+    assert sorted(texts - set(ZH)) == []
+
+
+def test_the_trace_page_verifies_again_on_request_and_keeps_its_direction(
+        client: FlaskClient, person: Callable[..., User]) -> None:
+    sign_in(client, person(Role.AUDITOR))
+    page = client.get("/trace").get_data(as_text=True)
+    assert 'id="ledger-verification"' in page and 'href="/trace?verify=1"' in page
+    assert client.get("/trace?verify=1").status_code == 200
+    assert client.get("/trace/NONE?direction=up").status_code == 404
+
+
+def test_the_session_key_is_made_once_privately_and_kept(tmp_path: Path) -> None:
+    from app.web.security import load_secret_key
+
+    target = tmp_path / "instance" / "secret_key"
+    first = load_secret_key(target)
+    assert len(first) >= 64 and load_secret_key(target) == first
+    assert target.stat().st_mode & 0o777 == 0o600 and list(target.parent.iterdir()) == [target]
