@@ -24,7 +24,8 @@ from app.errors import Conflict, MalformedBody, NotFound, PermissionDenied, Vali
 from app.services import monitoring, unit_of_work
 from app.services.corridors import trip_geojson
 from app.services.gps_store import store_fixes
-from app.services.waybills.service import get_waybill, visible_waybills
+from app.services.waybills.listing import visible_waybills
+from app.services.waybills.service import get_waybill
 from models import Corridor, GpsFix, Role, User, Vehicle, Waybill, WaybillStatus, WaybillVersion
 from models.types import utcnow
 from routing import RoutingInputError

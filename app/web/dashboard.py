@@ -15,7 +15,7 @@ from app.extensions import db
 from app.services.alert_queries import feed_head
 from app.services.alerts import visible_alerts
 from app.services.registry import json_list_has
-from app.services.waybills.service import visible_waybills
+from app.services.waybills.listing import visible_waybills
 from app.web.access import roles, web_user
 from app.web.blueprint import bp
 from app.web.districts import district_map, district_name, districts

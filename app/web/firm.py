@@ -20,7 +20,7 @@ from app.extensions import db
 from app.services.ledger.balances import balances
 from app.services.ledger.movements import REQUIRED, post_movement
 from app.services.ledger.queries import acting_for, visible_batches
-from app.services.waybills import service
+from app.services.waybills import listing, service
 from app.services.waybills.service import CONTENT, LINE_FIELDS
 from app.services.waybills.status import EDITABLE
 from app.web.access import roles, web_user
@@ -42,7 +42,7 @@ DATETIMES = ("departure_earliest", "departure_latest")
 @roles(*FIRM)
 def firm_home() -> str:
     session, user = db.session, web_user()
-    total, trips = service.list_waybills(session, user, limit=20)
+    total, trips = listing.list_waybills(session, user, limit=20)
     batches = list(session.scalars(visible_batches(user).limit(50)))
     own = session.scalars(select(Account.id).where(Account.enterprise_id == user.enterprise_id)).all()
     on_hand: dict[uuid.UUID, Decimal] = defaultdict(Decimal)

@@ -8,7 +8,6 @@ layer are ordered by the mean position of their predecessors (one barycentre swe
 """
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -59,7 +58,7 @@ class Graph:
         self.edges.setdefault((source, target), Edge(source, target)).kg += kg
 
 
-def _place(graph: Graph, batch_id: uuid.UUID, account: Account) -> tuple[object, ...]:
+def _place(graph: Graph, batch_id: str, account: Account) -> tuple[object, ...]:
     if account.kind is AccountKind.TRANSIT:
         link = ("web.waybill", {"waybill_id": str(account.waybill_id)}) if account.waybill_id else None
         return graph.node(("place", batch_id, account.id), "waybill", account.reference or "", account.enterprise.name,
@@ -70,14 +69,15 @@ def _place(graph: Graph, batch_id: uuid.UUID, account: Account) -> tuple[object,
 
 def _add_entry(graph: Graph, result: Trace, entry: TracedEntry, batch: tuple[object, ...]) -> None:
     source, target = result.accounts[entry.from_account_id], result.accounts[entry.to_account_id]
+    kg = Decimal(entry.grams).scaleb(-3)
     if entry.transformation_id is not None:
-        hub = graph.node(("transformation", entry.transformation_id), "transformation", entry.kind.value,
-                         entry.document_ref or entry.occurred_at.date().isoformat())
-        if entry.lineage_role is LineageRole.INPUT:
-            graph.connect(_place(graph, entry.batch_id, source), hub, entry.quantity)
+        hub = graph.node(("transformation", entry.transformation_id), "transformation", entry.kind,
+                         entry.document_ref or entry.occurred_at[:10])
+        if entry.lineage_role == LineageRole.INPUT.value:
+            graph.connect(_place(graph, entry.batch_id, source), hub, kg)
         else:
-            graph.connect(hub, batch, entry.quantity)
-            graph.connect(batch, _place(graph, entry.batch_id, target), entry.quantity)
+            graph.connect(hub, batch, kg)
+            graph.connect(batch, _place(graph, entry.batch_id, target), kg)
         return
     start = batch if not source.holds_stock else _place(graph, entry.batch_id, source)
     if target.holds_stock:
@@ -85,15 +85,15 @@ def _add_entry(graph: Graph, result: Trace, entry: TracedEntry, batch: tuple[obj
     else:
         boundary = target.boundary.value if target.boundary else "out"
         end = graph.node(("end", entry.batch_id, boundary), "end", boundary)
-    graph.connect(start, end, entry.quantity)
+    graph.connect(start, end, kg)
 
 
 def build(result: Trace) -> Graph | None:
     """The graph of *result* laid out, or ``None`` when it would be too large to read."""
     graph = Graph()
     for batch in sorted(result.batches.values(), key=lambda b: (b.produced_at, b.code)):
-        kind = "root" if batch.id == result.root.id else "batch"
-        graph.node(("batch", batch.id), kind, batch.code, batch.chemical.name_zh or batch.chemical.name_en or "",
+        kind = "root" if batch.key == result.root.key else "batch"
+        graph.node(("batch", batch.key), kind, batch.code, batch.chemical_name or "",
                    ("web.trace_batch", {"code": batch.code}))
     for entry in result.entries:
         _add_entry(graph, result, entry, ("batch", entry.batch_id))

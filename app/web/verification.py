@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.services.ledger.chain import Verification
+from app.services.ledger.verification import Verification
 from app.services.ledger.checkpoints import verify_ledger
 from models import LedgerEntry
 from models.types import utcnow

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.services.alerts import visible_alerts
-from app.services.waybills import service
+from app.services.waybills import listing, service
 from app.services.waybills.documents import transport_line
 from app.web.access import EVERYONE, roles, web_user
 from app.web.blueprint import bp
@@ -40,7 +40,7 @@ def waybills() -> str:
     status = status if status in set(WaybillStatus) else None
     number = (request.args.get("number") or "").strip()[:20] or None
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    total, rows = service.list_waybills(db.session, web_user(), status=WaybillStatus(status) if status else None,
+    total, rows = listing.list_waybills(db.session, web_user(), status=WaybillStatus(status) if status else None,
                                         number=number, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     return render_template("waybills.html", waybills=rows, total=total, page=page, pages=-(-total // PAGE_SIZE),
                            names=party_names(db.session, rows),

@@ -21,5 +21,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('users') as batch_op:
-        batch_op.drop_column('password_hash')
+    # Not a batch (a copy of the table): on SQLite, dropping the old users table would break the foreign keys
+    # of the rows that point at it. Both backends drop a plain column in place (SQLite since 3.35).
+    op.execute('ALTER TABLE users DROP COLUMN password_hash')

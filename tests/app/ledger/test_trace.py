@@ -13,6 +13,7 @@ from app.services.ledger.epcis import as_epcis
 from app.services.ledger.sql_text import grams, iso_text, kg_text, uuid_key, uuid_text
 from app.services.ledger.trace import account_label, as_json, trace
 from app.services.ledger.transform import Input, Output, transform
+from app.services.waste.codes import Declaration
 from models import Batch, EntryKind, LedgerEntry
 from models.types import Quantity, TZDateTime, utcnow
 from tests.app.ledger.conftest import produce
@@ -84,7 +85,8 @@ def test_trace_json_prints_what_the_typed_values_print(session, world):
                    occurred_at=utcnow())
     transform(session, world.as_producer, site_id=world.plant.id, inputs=[Input("RAW-1", Decimal("700"))],
               outputs=[Output("PROD-1", world.chemical.id, Decimal("650")),
-                       Output("WASTE-1", world.chemical.id, Decimal("50"), waste=True)], occurred_at=utcnow())
+                       Output("WASTE-1", world.chemical.id, Decimal("50"),
+                              waste=Declaration("900-041-49", ("T",)))], occurred_at=utcnow())
     consumed = lifecycle.retire(session, world.as_producer, kind=EntryKind.CONSUME, batch_code="PROD-1",
                                 site_id=world.plant.id, quantity=Decimal("1.5"), occurred_at=utcnow())
     lifecycle.reverse(session, world.as_producer, entry_id=consumed[0].id, occurred_at=utcnow())

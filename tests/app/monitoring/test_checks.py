@@ -209,7 +209,8 @@ def test_late_and_repeated_fixes_are_stored_but_not_live_checked(client, session
     assert post_fixes(client, road, later)["duplicates"] == len(later)
     assert alerts_of(client, road) == []  # no rewound runs, no gap from the jump back in time
     state = session.scalars(select(TripState)).one()
-    assert (state.fixes_checked, state.skipped_fixes) == (len(later), len(first) + 1 + len(later))
+    # Only newly stored fixes reach the live checks: the late backlog is skipped, the repeats never arrive.
+    assert (state.fixes_checked, state.skipped_fixes) == (len(later), len(first))
     report = client.get(f"{road.url}/compliance", headers=road.trip.headers["supervisor"]).get_json()
     assert report["points"] == len(first) + len(later)  # the full recompute reads every stored fix
 

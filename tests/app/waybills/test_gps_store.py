@@ -106,7 +106,7 @@ def test_stored_fixes_survive_the_migration_down_and_up_again(fresh_database_url
                     lon=np.full(3, 121.45), lat=np.full(3, 31.2), speed_kph=None)
         session.commit()
     cfg = migrate.alembic_config(fresh_database_url)
-    command.downgrade(cfg, "0010")
+    command.downgrade(cfg, "0013")
     with engine.connect() as connection:
         assert connection.scalars(select(GpsFix.at).order_by(GpsFix.at)).all() == times
     command.upgrade(cfg, "head")
