@@ -126,10 +126,12 @@ def session(connection: Connection) -> Iterator[Session]:
 
 
 @pytest.fixture
-def app(database_url: str, connection: Connection) -> Flask:
+def app(database_url: str, connection: Connection) -> Iterator[Flask]:
     app = create_app({"TESTING": True, "DATABASE_URL": database_url})
     db.bind_to(app, connection)
-    return app
+    yield app
+    # Work that opens connections of its own (parallel ledger verification) uses the app's engine: close them.
+    db.dispose(app)
 
 
 @pytest.fixture
