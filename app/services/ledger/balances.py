@@ -163,13 +163,14 @@ def available_by_batch(session: Session, account_id: uuid.UUID, batch_ids: Itera
     wanted = list(dict.fromkeys(batch_ids))
     found = dict.fromkeys(wanted, ZERO)
     later = []
-    for batch_id, total, latest in session.execute(_HOLDINGS, {"account_id": account_id, "batch_ids": wanted}):
+    connection = session.connection()  # Core statements: no ORM execution to set up
+    for batch_id, total, latest in connection.execute(_HOLDINGS, {"account_id": account_id, "batch_ids": wanted}):
         if latest <= at:
             found[batch_id] = total
         else:
             later.append(batch_id)
     if later:
-        for batch_id, then, lowest_later in session.execute(
+        for batch_id, then, lowest_later in connection.execute(
                 _AVAILABLE, {"account_id": account_id, "batch_ids": later, "at": at}):
             found[batch_id] = then if lowest_later is None else min(then, lowest_later)
     return found
