@@ -123,8 +123,8 @@ class Account(AppendOnly, Base):
     site_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sites.id"))
     boundary: Mapped[Boundary | None]
     reference: Mapped[str | None] = mapped_column(String(64), comment="vehicle plate or waybill number in transit")
-    # The e-waybill issue adds the foreign key once waybills exist.
-    waybill_id: Mapped[uuid.UUID | None] = mapped_column(comment="the e-waybill of a transit account")
+    waybill_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("waybills.id"),
+                                                         comment="the e-waybill of a transit account")
     created_at: Mapped[CreatedAt]
 
     enterprise: Mapped[Enterprise] = relationship()

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.services.ledger import lifecycle
 from app.services.ledger.chain import BATCH_FIELDS, batch_form, batch_identity, canonical_form, entry_values
@@ -69,12 +70,25 @@ def test_orm_refuses_update_and_delete(session, world):
 
 
 @pytest.mark.parametrize("statement", ["UPDATE ledger_entries SET document_ref = 'x'", "DELETE FROM ledger_entries",
-                                       "UPDATE batches SET code = 'x'"])
+                                       "UPDATE batches SET code = 'x'", "UPDATE ledger_accounts SET reference = 'x'",
+                                       "DELETE FROM ledger_accounts"])
 def test_database_triggers_refuse_update_and_delete(session, world, statement):
     post_some(session, world, 1)
     with pytest.raises(DBAPIError, match="append-only"):
         with session.begin_nested():
             session.execute(text(statement))
+
+
+def test_a_transit_account_names_a_waybill_that_exists(session, world):
+    """The account's waybill is a foreign key (the ledger table was rebuilt for it on SQLite, triggers and all)."""
+    post_some(session, world, 1)
+    account = {"id": uuid.uuid4().hex, "enterprise": world.carrier.id.hex, "waybill": uuid.uuid4().hex}
+    if session.get_bind().dialect.name == "postgresql":
+        account = {name: str(uuid.UUID(value)) for name, value in account.items()}
+    with pytest.raises(IntegrityError, match="(?i)foreign key"):
+        with session.begin_nested():
+            session.execute(text("INSERT INTO ledger_accounts (id, kind, enterprise_id, reference, waybill_id) "
+                                 "VALUES (:id, 'transit', :enterprise, 'YD-none', :waybill)"), account)
 
 
 def _disable_triggers(session) -> None:
