@@ -159,12 +159,22 @@ def test_a_new_alert_appears_live_and_can_be_acknowledged_from_its_new_row(
     wait_until(watcher, lambda d: state_of(alert_id)(d) == "acknowledged")
 
 
+ENABLED_SITE_GROUPS = """return [...document.querySelectorAll('#unloading_site_id optgroup:enabled')]
+  .map(g => g.dataset.group);"""
+
+
 def test_an_invalid_waybill_shows_the_api_field_errors_beside_its_fields(
         browser: Any, live_site: LiveSite, screenshot: Callable[..., Any]) -> None:
     sign_in(browser, live_site, "demo-shipper")
     browser.get(live_site("/firm/waybills/new"))
-    Select(browser.find_element(By.ID, "consignee_id")).select_by_index(1)
+    consignee = Select(browser.find_element(By.ID, "consignee_id"))
+    consignee.select_by_index(1)
+    # The script offers only the chosen consignee's unloading sites.
+    groups = browser.execute_script(ENABLED_SITE_GROUPS)
+    assert set(groups) <= {consignee.first_selected_option.get_attribute("value")}
+    assert browser.find_elements(By.CSS_SELECTOR, "#unloading_site_id optgroup:disabled")
     Select(browser.find_element(By.ID, "carrier_id")).select_by_index(1)
+    browser.find_element(By.ID, "vehicle_plate").send_keys("苏B00000")  # no such vehicle at the carrier
     browser.find_element(By.ID, "emergency_contact").send_keys("call me")
     Select(browser.find_element(By.ID, "lines.0.batch_id")).select_by_index(1)
     browser.find_element(By.ID, "lines.0.quantity_kg").send_keys("-5")
@@ -176,22 +186,21 @@ def test_an_invalid_waybill_shows_the_api_field_errors_beside_its_fields(
     wait_until(browser, EC.presence_of_element_located((By.ID, "form-errors")))
     assert "格式不正确" in error_of("emergency_contact")  # the schema's own regexp, translated
     assert error_of("lines.0.quantity_kg")
+    assert error_of("vehicle_plate") == "所选承运人没有此车牌号的在用车辆"
     assert browser.switch_to.active_element.get_attribute("id") == "form-errors"
     screenshot(browser, "waybill_form_errors")
 
-    field = browser.find_element(By.ID, "emergency_contact")
-    field.clear()
-    field.send_keys("0510-86801119")
-    quantity = browser.find_element(By.ID, "lines.0.quantity_kg")
-    quantity.clear()
-    quantity.send_keys("500")
+    for field, value in (("emergency_contact", "0510-86801119"), ("lines.0.quantity_kg", "500"), ("vehicle_plate", "")):
+        browser.find_element(By.ID, field).clear()
+        browser.find_element(By.ID, field).send_keys(value)
     refused = browser.find_element(By.ID, "waybill-form")
     browser.find_element(By.ID, "submit-waybill").click()
     wait_until(browser, EC.staleness_of(refused))
     wait_until(browser, EC.presence_of_element_located((By.ID, "form-errors")))
     # Saved as a draft; the submission checks refuse it, each error at its field.
     assert "edit" in browser.current_url or browser.find_element(By.ID, "waybill-form").get_attribute("action")
-    for missing in ("vehicle_id", "driver_id", "loading_site_id", "unloading_site_id", "departure_earliest"):
+    for missing in ("vehicle_plate", "driver_certificate", "loading_site_id", "unloading_site_id",
+                    "departure_earliest"):
         assert error_of(missing) == "提交时必填"
     assert "草稿" in browser.find_element(By.CSS_SELECTOR, "h1 .status").text
 
