@@ -59,10 +59,10 @@ def heading(driver: Any) -> str:
 
 
 @pytest.mark.parametrize("name, pages, refused", [
-    ("demo-supervisor", ["/dashboard", "/waybills", "/trace"], ["/firm", "/firm/waybills/new"]),
-    ("demo-auditor", ["/waybills", "/trace"], ["/dashboard", "/firm"]),
+    ("demo-supervisor", ["/dashboard", "/waybills", "/trace", "/risk-map"], ["/firm", "/firm/waybills/new"]),
+    ("demo-auditor", ["/waybills", "/trace", "/risk-map"], ["/dashboard", "/firm"]),
     ("demo-shipper", ["/waybills", "/firm", "/firm/waybills/new", "/firm/batches/new", "/firm/movements/new"],
-     ["/dashboard", "/trace"]),
+     ["/dashboard", "/trace", "/risk-map"]),
 ])
 def test_each_role_sees_its_own_menu_and_is_refused_the_rest(browser: Any, live_site: LiveSite, name: str,
                                                              pages: list[str], refused: list[str]) -> None:
@@ -230,6 +230,22 @@ def test_an_auditor_traces_a_batch_and_downloads_its_chain(browser: Any, live_si
             assert key in json.loads(reply.read())
 
 
+def test_a_supervisor_opens_the_risk_map_from_the_menu(browser: Any, live_site: LiveSite,
+                                                       screenshot: Callable[..., Any]) -> None:
+    sign_in(browser, live_site, "demo-supervisor")
+    browser.get_log("browser")  # (reading the console's log empties it)
+    browser.find_element(By.CSS_SELECTOR, '.main-nav a[href="/risk-map"]').click()
+    svg = wait_until(browser, EC.visibility_of_element_located((By.CSS_SELECTOR, "svg#risk-map")))
+    assert svg.rect["width"] > 400 and svg.find_elements(By.TAG_NAME, "circle")
+    # The demo's chlorine makes the plant a 三级 major hazard source: yellow, or orange if a critical alert is open.
+    rows = browser.find_elements(By.CSS_SELECTOR, "#major-hazard-sites tbody tr[data-level]")
+    assert rows and "三级" in rows[0].text and rows[0].get_attribute("data-level") in ("yellow", "orange")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#risk-legend li")) == 4
+    refused = [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+    assert refused == []
+    screenshot(browser, "risk_map")
+
+
 def test_english_is_a_setting_kept_across_pages(browser: Any, live_site: LiveSite,
                                                 screenshot: Callable[..., Any]) -> None:
     sign_in(browser, live_site, "demo-supervisor")
@@ -250,7 +266,7 @@ UNLABELLED = """return [...document.querySelectorAll('input:not([type=hidden]), 
 
 
 @pytest.mark.parametrize("name, pages", [
-    ("demo-supervisor", ["/dashboard", "/waybills"]),
+    ("demo-supervisor", ["/dashboard", "/waybills", "/risk-map"]),
     ("demo-shipper", ["/firm/waybills/new", "/firm/batches/new", "/firm/movements/new"]),
 ])
 def test_every_control_is_labelled_and_the_skip_link_comes_first(
