@@ -14,13 +14,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.services.alerts import raise_alert
-from models import AlertKind, Severity
+from models import AlertKind, Severity, Waybill
 from models.types import utcnow
 from tests.paths import SHANGHAI_OSM
-from tests.web.conftest import PASSWORD, LiveSite
+from tests.web.conftest import PASSWORD, LiveSite, _postgres_available
 
 pytestmark = pytest.mark.slow
 
@@ -56,6 +57,13 @@ def menu(driver: Any) -> list[str]:
 
 def heading(driver: Any) -> str:
     return driver.find_element(By.TAG_NAME, "h1").text
+
+
+def test_the_site_is_served_from_postgresql_whenever_the_harness_has_it(live_site: LiveSite) -> None:
+    with live_site.app.app_context():
+        backend = db.engine.dialect.name
+        assert db.session.scalar(select(func.count()).select_from(Waybill)) > 5  # the demo is there
+    assert backend == ("postgresql" if _postgres_available() else "sqlite")
 
 
 @pytest.mark.parametrize("name, pages, refused", [
