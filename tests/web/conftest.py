@@ -111,14 +111,19 @@ def live_site(tmp_path_factory: pytest.TempPathFactory, chromium: tuple[str, str
     with app.test_request_context():
         road_network()  # parse the OSM extract now, not during the first map a test opens
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    server.daemon_threads = True  # open alert streams must not keep the test run alive
+    # Request threads are joined when the server closes (socketserver skips daemon threads): no alert stream may
+    # still poll the database once it is disposed and dropped. The browsers have quit by then (see ``browsers``),
+    # so each stream ends at its next keep-alive, and any at its lifetime.
+    server.daemon_threads = False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield LiveSite(f"http://127.0.0.1:{server.server_port}", app, world)
     finally:
         server.shutdown()
-        server.server_close()  # joins the request threads (socketserver's block_on_close): no stream still polls
+        # werkzeug's serve_forever closes the server as it returns, joining the request threads there: wait for it.
+        thread.join(timeout=2 * app.config["ALERT_STREAM_LIFETIME_S"])
+        assert not thread.is_alive(), "a request to the live site did not end"
         db.dispose(app)
 
 
