@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.services.alerts import raise_alert
-from models import AlertKind, Severity, Waybill
+from models import Alert, AlertKind, AlertState, Severity, Waybill
 from models.types import utcnow
 from tests.paths import SHANGHAI_OSM
 from tests.web.conftest import PASSWORD, LiveSite, _postgres_available
@@ -45,6 +45,18 @@ def sign_in(driver: Any, site: LiveSite, name: str) -> None:
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     wait_until(driver, EC.presence_of_element_located((By.ID, "sign-out")))
+
+
+def submit_and_wait_for_the_next_page(driver: Any, button: Any, timeout: float = 15) -> None:
+    """Click a form's submit *button* and wait until the page the form leads to has replaced this one.
+
+    Nothing on the old page says the form went through (the live stream may even show the change there first),
+    and reading it while it is being replaced races the navigation: wait for its document to go, then load.
+    """
+    old = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    wait_until(driver, EC.staleness_of(old), timeout=timeout)
+    wait_until(driver, lambda d: d.execute_script("return document.readyState") == "complete", timeout=timeout)
 
 
 def state_of(alert_id: str) -> Callable[[Any], str]:
@@ -136,8 +148,9 @@ def test_an_acknowledgement_on_one_session_changes_the_other_dashboard_live(
     sign_in(actor, live_site, "demo-supervisor")
     actor.get(live_site(f"/waybills/{live_site.world['trip']}"))
     actor.find_element(By.ID, f"note-{alert_id}").send_keys("已电话联系驾驶员")
-    actor.find_element(By.CSS_SELECTOR, f"#alert-{alert_id} button[type=submit]").click()
-    wait_until(actor, lambda d: state_of(alert_id)(d) == "acknowledged")
+    submit_and_wait_for_the_next_page(actor, actor.find_element(By.CSS_SELECTOR,
+                                                                f"#alert-{alert_id} button[type=submit]"))
+    assert state_of(alert_id)(actor) == "acknowledged"
 
     # No reload on the watcher: the stream brings the change.
     wait_until(watcher, lambda d: state_of(alert_id)(d) == "acknowledged", timeout=15)
@@ -160,11 +173,25 @@ def test_a_new_alert_appears_live_and_can_be_acknowledged_from_its_new_row(
                                waybill_id=uuid.UUID(live_site.world["trip"]))
         db.session.commit()
         alert_id = str(alert.id)
-    row = wait_until(watcher, EC.presence_of_element_located((By.ID, f"alert-{alert_id}")), timeout=15)
-    assert row.get_attribute("data-state") == "open" and "信号中断" in row.text
-    assert int(watcher.find_element(By.ID, "open-alert-count").text) == before + 1
-    row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()  # the form the script wrote, with its token
-    wait_until(watcher, lambda d: state_of(alert_id)(d) == "acknowledged")
+
+    def counted_row(driver: Any) -> Any:
+        """The stream's new row, once it shows the open alert and the count includes it."""
+        row = driver.find_element(By.ID, f"alert-{alert_id}")
+        counted = driver.find_element(By.ID, "open-alert-count").text == str(before + 1)
+        return row if counted and row.get_attribute("data-state") == "open" else None
+
+    row = wait_until(watcher, counted_row, timeout=15)
+    assert "信号中断" in row.text
+    # The form the script wrote, with its token; looked up afresh, and clicked once it can be.
+    button = wait_until(watcher, EC.element_to_be_clickable(
+        (By.CSS_SELECTOR, f"#alert-{alert_id} .ack-form button[type=submit]")))
+    submit_and_wait_for_the_next_page(watcher, button)
+    # The page the acknowledgement led to, rendered by the server: not the old one, which the stream may change.
+    assert state_of(alert_id)(watcher) == "acknowledged"
+    assert "GPS 信号中断 6 分钟" in watcher.find_element(By.CSS_SELECTOR, ".flash-ok").text
+    with live_site.app.app_context():
+        acknowledged = db.session.get(Alert, uuid.UUID(alert_id))
+        assert acknowledged.state is AlertState.ACKNOWLEDGED and acknowledged.acknowledged_by is not None
 
 
 ENABLED_SITE_GROUPS = """return [...document.querySelectorAll('#unloading_site_id optgroup:enabled')]
