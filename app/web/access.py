@@ -90,6 +90,7 @@ NAVIGATION = (
     NavItem("web.dashboard", "Dashboard", (Role.ADMIN, Role.SUPERVISOR)),
     NavItem("web.waybills", "Waybills", EVERYONE),
     NavItem("web.trace_index", "Batch trace", AUTHORITIES),
+    NavItem("web.risk_map", "Risk map", AUTHORITIES),
     NavItem("web.firm_home", "My enterprise", (Role.ENTERPRISE,)),
     NavItem("web.new_waybill", "New waybill", (Role.ENTERPRISE,)),
     NavItem("web.new_batch", "Register batch", (Role.ENTERPRISE,)),

@@ -1,5 +1,6 @@
-"""The choices the firm's forms offer: the firm's own sites and batches, and the registered parties,
-vehicles, crews and sites a waybill may name (the service still refuses any that is not the right party's)."""
+"""The choices the firm's forms offer: the firm's own sites, batches, vehicles and crew, and the registered
+parties and their sites a waybill may name (the service still refuses any that is not the right party's).
+Another carrier's vehicles and crew are never listed: a waybill names them by plate and certificate number."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,9 +10,12 @@ from sqlalchemy import select
 from app.extensions import db
 from app.services.ledger.queries import visible_batches
 from app.services.registry import json_list_has
+from app.web.i18n import label
 from models import Chemical, Enterprise, EnterpriseRole, Person, Site, User, Vehicle
 
 Options = list[tuple[str, str]]
+#: ``(value, label, options)`` of each ``<optgroup>``.
+Groups = list[tuple[str, str, Options]]
 
 
 def _enterprises(*, carriers: bool = False, excluding: Any = None) -> Options:
@@ -41,18 +45,43 @@ def _chemicals() -> Options:
     return [(str(i), f"UN{un or '—'} {zh or en or ''}") for i, un, zh, en in db.session.execute(stmt)]
 
 
-def waybill_options(user: User) -> dict[str, Options]:
-    carrier = json_list_has(Enterprise.roles, EnterpriseRole.CARRIER.value)
-    vehicles = db.session.execute(select(Vehicle.id, Vehicle.plate, Enterprise.name)
-                                  .join(Enterprise, Enterprise.id == Vehicle.carrier_id)
-                                  .where(Vehicle.active, carrier).order_by(Enterprise.name, Vehicle.plate))
-    crew = db.session.execute(select(Person.id, Person.name, Person.role, Enterprise.name)
-                              .join(Enterprise, Enterprise.id == Person.employer_id)
-                              .where(Person.active, carrier).order_by(Enterprise.name, Person.name))
-    people = [(str(i), f"{name} · {role.value} · {firm}") for i, name, role, firm in crew]
+def _site_groups(excluding: Any = None, only: Any = None) -> Groups:
+    """The active sites of active enterprises (or of *only*), grouped: ``[(enterprise id, its name, sites)]``."""
+    stmt = (select(Site.id, Site.name, Enterprise.id, Enterprise.name)
+            .join(Enterprise, Enterprise.id == Site.enterprise_id).where(Site.active)
+            .order_by(Enterprise.name, Enterprise.id, Site.name))
+    stmt = stmt.where(Enterprise.active) if only is None else stmt.where(Enterprise.id == only)
+    groups: dict[Any, tuple[str, str, Options]] = {}
+    for site_id, site, firm_id, firm in db.session.execute(stmt):
+        if firm_id != excluding:
+            groups.setdefault(firm_id, (str(firm_id), firm, []))[2].append((str(site_id), site))
+    return list(groups.values())
+
+
+def own_fleet(user: User) -> dict[str, Options]:
+    """Suggestions for the vehicle and crew fields: only what the user's own enterprise owns and employs (a
+    firm that carries its own goods), as ``(plate or certificate number, description)``; never another's."""
+    vehicles = db.session.execute(select(Vehicle.plate, Vehicle.kind).where(
+        Vehicle.carrier_id == user.enterprise_id, Vehicle.active).order_by(Vehicle.plate))
+    crew = db.session.execute(select(Person.certificate_number, Person.name, Person.role).where(
+        Person.employer_id == user.enterprise_id, Person.active).order_by(Person.name, Person.certificate_number))
+    fleet: dict[str, Options] = {"vehicle_plate": [], "trailer_plate": [], "driver_certificate": [],
+                                 "escort_certificate": []}
+    for plate, kind in vehicles:
+        fleet["trailer_plate" if kind.is_trailer else "vehicle_plate"].append((plate, label("vehicle_kind", kind)))
+    for number, name, role in crew:
+        fleet[f"{role.value}_certificate"].append((number, f"{name} · {label('crew_role', role)}"))
+    return fleet
+
+
+def waybill_options(user: User, consignee: Any = None) -> dict[str, Any]:
+    """The waybill form's choices. Vehicles and crew are typed in (plate, certificate number) and looked up at
+    the chosen carrier (:mod:`app.services.waybills.named`); only the user's own are suggested. Unloading sites
+    are grouped by enterprise (only the *consignee*'s once it is fixed)."""
     return {"consignee_id": _enterprises(excluding=user.enterprise_id), "carrier_id": _enterprises(carriers=True),
-            "vehicle_id": [(str(i), f"{plate} · {firm}") for i, plate, firm in vehicles], "driver_id": people,
-            "loading_site_id": _sites(user.enterprise_id), "unloading_site_id": _sites(), "batch_id": _batches(user)}
+            "loading_site_id": _sites(user.enterprise_id), "batch_id": _batches(user),
+            "unloading_site_id": _site_groups(excluding=user.enterprise_id, only=consignee),
+            "suggestions": own_fleet(user)}
 
 
 def batch_options(user: User) -> dict[str, Options]:

@@ -1,6 +1,9 @@
 """The Chinese of the pages' English source text, and the names of enumeration members in both languages."""
 from __future__ import annotations
 
+from app.services.waybills.named import NO_CARRIER, NO_PERSON, NO_VEHICLE, SEVERAL
+from models.identifiers import PROVINCES
+
 ZH: dict[str, str] = {
     # frame and navigation
     "Hazardous-chemical supervision": "危险化学品全过程监管",
@@ -117,6 +120,38 @@ ZH: dict[str, str] = {
     "Draft {number} saved.": "草稿 {number} 已保存。",
     "Draft {number} saved, but it cannot be submitted yet.": "草稿 {number} 已保存，但尚不能提交。",
     "Waybill {number} submitted for approval.": "运单 {number} 已提交审批。",
+    "As the carrier told you: the plates, and the qualification certificate numbers of the driver and the escort. "
+    "They are looked up at the chosen carrier.":
+        "按承运人提供的信息填写：车牌号，以及驾驶员和押运员的从业资格证号；系统只在所选承运人的登记中查找。",
+    "Vehicle plate": "车牌号", "Trailer plate": "挂车车牌号", "e.g. 苏B12345": "如 苏B12345",
+    "e.g. 苏B1234挂; empty without a trailer": "如 苏B1234挂；无挂车时留空",
+    "Driver's certificate number": "驾驶员从业资格证号", "Escort's certificate number": "押运员从业资格证号",
+    "a site of the consignee": "须为收货人的场所", "Only the shipper may do this.": "只有托运人可以执行此操作。",
+    # risk map
+    "Risk map": "风险四色图", "Major hazard sources: four-colour risk map (Wuxi)": "危险化学品重大危险源风险四色图（无锡）",
+    "Sites coloured by their major-hazard grade (GB 18218-2018), districts by their worst site.":
+        "场所按重大危险源分级（GB 18218-2018）着色，区县按其风险最高的场所着色。",
+    "{count} site(s); the table below lists every major hazard source and every site above low risk.":
+        "共 {count} 个场所；下表列出全部重大危险源及风险高于低风险的场所。",
+    "Legend": "图例",
+    "An unresolved critical alert about a site raises it one level; a district takes the level of its worst site.":
+        "场所存在未关闭的严重报警时风险升一级；区县取其风险最高场所的等级。",
+    "Major hazard sources": "重大危险源", "Enterprise": "企业", "Grade": "分级", "Risk level": "风险等级",
+    "not a major hazard source": "非重大危险源", "raised by a critical alert": "因严重报警升级",
+    "No major hazard source.": "暂无重大危险源。",
+    "S = Σ q/Q (a major hazard source when S ≥ 1); R = α · Σ β·q/Q decides the grade: 一级 R ≥ 100, 二级 50–100, "
+    "三级 10–50, 四级 below 10.":
+        "S = Σ q/Q（S ≥ 1 即为重大危险源）；R = α · Σ β·q/Q 决定分级：一级 R ≥ 100，二级 50–100，三级 10–50，四级 低于 10。",
+    # the waybill's vehicle, crew and sites (app/services/waybills/named.py, service.py, checks.py)
+    NO_VEHICLE: "所选承运人没有此车牌号的在用车辆",
+    NO_PERSON: "所选承运人没有持此从业资格证号的在职驾驶员或押运员",
+    SEVERAL: "所选承运人有多名在职人员持此从业资格证号，请联系承运人更正",
+    NO_CARRIER: "请先选择承运人",
+    f"must start with a province abbreviation ({PROVINCES})": f"须以省份简称开头（{PROVINCES}）",
+    "must be like 苏B12345, a new-energy plate like 苏BD12345 or 苏B12345D, or a trailer like 苏B1234挂":
+        "格式应如 苏B12345、新能源号牌 苏BD12345 或 苏B12345D、挂车 苏B1234挂",
+    "no such site of the consignee": "不是收货人的场所", "not a site of the consignee": "不是收货人的场所",
+    "not a vehicle of the carrier": "不是承运人的车辆", "not employed by the carrier": "不是承运人的从业人员",
 }
 
 #: group -> value -> (Chinese, English)
@@ -148,6 +183,18 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "boundary": {"produced": ("生产/入账", "Produced"), "received": ("外部接收", "Received"),
                  "transformed": ("加工转化", "Transformed"), "consumed": ("使用消耗", "Consumed"),
                  "disposed": ("已处置", "Disposed"), "loss": ("损耗", "Loss"), "adjustment": ("盘点调整", "Adjustment")},
+    "vehicle_kind": {"tank": ("罐式车辆", "Tank vehicle"), "van": ("厢式车辆", "Van"), "flatbed": ("栏板/平板车", "Flatbed"),
+                     "tractor": ("牵引车", "Tractor"), "tank_trailer": ("罐式挂车", "Tank trailer"),
+                     "semi_trailer": ("挂车", "Semi-trailer")},
+    "risk_level": {"red": ("重大风险", "Major risk"), "orange": ("较大风险", "Considerable risk"),
+                   "yellow": ("一般风险", "Moderate risk"), "blue": ("低风险", "Low risk")},
+    "risk_rule": {"red": ("一级重大危险源", "grade 1 major hazard source"),
+                  "orange": ("二级重大危险源", "grade 2 major hazard source"),
+                  "yellow": ("三级重大危险源", "grade 3 major hazard source"),
+                  "blue": ("四级重大危险源或非重大危险源", "grade 4, or not a major hazard source")},
+    "hazard_grade": {"一级": ("一级", "Grade 1"), "二级": ("二级", "Grade 2"), "三级": ("三级", "Grade 3"),
+                     "四级": ("四级", "Grade 4")},
+    "crew_role": {"driver": ("驾驶员", "Driver"), "escort": ("押运员", "Escort")},
     "relation": {"self": ("本批次", "This batch"), "upstream": ("上游", "Upstream"), "downstream": ("下游", "Downstream")},
     "node": {"root": ("被追溯批次", "Traced batch"), "batch": ("批次", "Batch"), "transformation": ("加工转化", "Transformation"),
              "site": ("场所", "Site"), "waybill": ("运单在途", "Waybill in transit"), "end": ("去向", "Leaves the ledger")},

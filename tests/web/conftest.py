@@ -1,6 +1,9 @@
 """Browser tests: the app served on a loopback port against a committed demo database, driven by headless
 Chromium (Debian's chromium + chromium-driver) through selenium.
 
+The served database is PostgreSQL, as in production, whenever the harness has one (the browser tests run once,
+not once per backend: they are slow); SQLite only when PostgreSQL is neither installed nor required.
+
 Without Chromium the browser tests are skipped, unless ``HAZLEDGER_REQUIRE_BROWSER`` is set (CI sets it):
 then they fail, so a CI machine that lost its browser cannot pass silently.
 """
@@ -10,6 +13,7 @@ import os
 import shutil
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +26,9 @@ from werkzeug.serving import make_server
 from app import create_app, migrate
 from app.extensions import db
 from app.web.maps import road_network
+from tests.conftest import _pg_execute, _pg_url, _require_postgres
 from tests.paths import REPO
+from tests.pg_server import find_bindir
 from tests.web.world import load_world
 
 SCREENSHOTS = REPO / "tests" / "screenshots"
@@ -66,27 +72,58 @@ class LiveSite:
         return self.url + path
 
 
+def _postgres_available() -> bool:
+    """Whether the harness can give a PostgreSQL database (or must: then its absence fails the run)."""
+    return bool(os.environ.get("HAZLEDGER_TEST_POSTGRES_URL")) or find_bindir() is not None or _require_postgres()
+
+
 @pytest.fixture(scope="session")
-def live_site(tmp_path_factory: pytest.TempPathFactory, chromium: tuple[str, str]) -> Iterator[LiveSite]:
-    """The demo (with its trip's alerts) in a migrated SQLite file, served by werkzeug in a thread."""
-    folder = tmp_path_factory.mktemp("web")
-    url = f"sqlite:///{folder / 'demo.db'}"
-    migrate.upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser tests", "TESTING": True,
-                      "CACHE_DIR": str(folder / "cache"), "ALERT_STREAM_LIFETIME_S": 30})
+def live_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database of its own for the served demo: on the harness's PostgreSQL (what the product runs
+    on) when there is one, else a SQLite file. Dropped at the end (nothing may still be connected by then)."""
+    if not _postgres_available():
+        url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'demo.db'}"
+        migrate.upgrade(url)
+        yield url
+        return
+    admin = request.getfixturevalue("postgres_admin_url")
+    name = f"hazledger_web_{uuid.uuid4().hex[:12]}"
+    _pg_execute(admin, f"CREATE DATABASE {name}")
+    try:
+        url = _pg_url(admin, name)
+        migrate.upgrade(url)
+        yield url
+    finally:
+        _pg_execute(admin, f"DROP DATABASE {name}")
+
+
+@pytest.fixture(scope="session")
+def live_site(tmp_path_factory: pytest.TempPathFactory, chromium: tuple[str, str],
+              live_database_url: str) -> Iterator[LiveSite]:
+    """The demo (with its trip's alerts) in :func:`live_database_url`, served by werkzeug in a thread."""
+    folder = tmp_path_factory.mktemp("live")
+    app = create_app({"DATABASE_URL": live_database_url, "SECRET_KEY": "browser tests", "TESTING": True,
+                      "CACHE_DIR": str(folder / "cache"), "ALERT_STREAM_LIFETIME_S": 30,
+                      # a stream whose page has gone notices at its next keep-alive: the server stops sooner
+                      "ALERT_STREAM_HEARTBEAT_S": 2})
     with app.app_context():
         world = load_world(db.session)
     with app.test_request_context():
         road_network()  # parse the OSM extract now, not during the first map a test opens
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    server.daemon_threads = True  # open alert streams must not keep the test run alive
+    # Request threads are joined when the server closes (socketserver skips daemon threads): no alert stream may
+    # still poll the database once it is disposed and dropped. The browsers have quit by then (see ``browsers``),
+    # so each stream ends at its next keep-alive, and any at its lifetime.
+    server.daemon_threads = False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield LiveSite(f"http://127.0.0.1:{server.server_port}", app, world)
     finally:
         server.shutdown()
-        server.server_close()
+        # werkzeug's serve_forever closes the server as it returns, joining the request threads there: wait for it.
+        thread.join(timeout=2 * app.config["ALERT_STREAM_LIFETIME_S"])
+        assert not thread.is_alive(), "a request to the live site did not end"
         db.dispose(app)
 
 
@@ -104,8 +141,12 @@ def _start_browser(chromium: tuple[str, str]) -> Any:
 
 
 @pytest.fixture(scope="session")
-def browsers(chromium: tuple[str, str]) -> Iterator[Callable[[int], Any]]:
-    """``browsers(n)``: the n-th browser (its own profile, so its own session), started on first use."""
+def browsers(chromium: tuple[str, str], live_site: LiveSite) -> Iterator[Callable[[int], Any]]:
+    """``browsers(n)``: the n-th browser (its own profile, so its own session), started on first use.
+
+    Set up after the live site, so torn down before it: the browsers leave their pages (and close their alert
+    streams) before the server waits for its request threads.
+    """
     started: dict[int, Any] = {}
 
     def get(number: int) -> Any:

@@ -14,13 +14,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.services.alerts import raise_alert
-from models import AlertKind, Severity
+from models import Alert, AlertKind, AlertState, Severity, Waybill
 from models.types import utcnow
 from tests.paths import SHANGHAI_OSM
-from tests.web.conftest import PASSWORD, LiveSite
+from tests.web.conftest import PASSWORD, LiveSite, _postgres_available
 
 pytestmark = pytest.mark.slow
 
@@ -46,6 +47,18 @@ def sign_in(driver: Any, site: LiveSite, name: str) -> None:
     wait_until(driver, EC.presence_of_element_located((By.ID, "sign-out")))
 
 
+def submit_and_wait_for_the_next_page(driver: Any, button: Any, timeout: float = 15) -> None:
+    """Click a form's submit *button* and wait until the page the form leads to has replaced this one.
+
+    Nothing on the old page says the form went through (the live stream may even show the change there first),
+    and reading it while it is being replaced races the navigation: wait for its document to go, then load.
+    """
+    old = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    wait_until(driver, EC.staleness_of(old), timeout=timeout)
+    wait_until(driver, lambda d: d.execute_script("return document.readyState") == "complete", timeout=timeout)
+
+
 def state_of(alert_id: str) -> Callable[[Any], str]:
     return lambda d: d.find_element(By.ID, f"alert-{alert_id}").get_attribute("data-state")
 
@@ -58,11 +71,18 @@ def heading(driver: Any) -> str:
     return driver.find_element(By.TAG_NAME, "h1").text
 
 
+def test_the_site_is_served_from_postgresql_whenever_the_harness_has_it(live_site: LiveSite) -> None:
+    with live_site.app.app_context():
+        backend = db.engine.dialect.name
+        assert db.session.scalar(select(func.count()).select_from(Waybill)) > 5  # the demo is there
+    assert backend == ("postgresql" if _postgres_available() else "sqlite")
+
+
 @pytest.mark.parametrize("name, pages, refused", [
-    ("demo-supervisor", ["/dashboard", "/waybills", "/trace"], ["/firm", "/firm/waybills/new"]),
-    ("demo-auditor", ["/waybills", "/trace"], ["/dashboard", "/firm"]),
+    ("demo-supervisor", ["/dashboard", "/waybills", "/trace", "/risk-map"], ["/firm", "/firm/waybills/new"]),
+    ("demo-auditor", ["/waybills", "/trace", "/risk-map"], ["/dashboard", "/firm"]),
     ("demo-shipper", ["/waybills", "/firm", "/firm/waybills/new", "/firm/batches/new", "/firm/movements/new"],
-     ["/dashboard", "/trace"]),
+     ["/dashboard", "/trace", "/risk-map"]),
 ])
 def test_each_role_sees_its_own_menu_and_is_refused_the_rest(browser: Any, live_site: LiveSite, name: str,
                                                              pages: list[str], refused: list[str]) -> None:
@@ -128,8 +148,9 @@ def test_an_acknowledgement_on_one_session_changes_the_other_dashboard_live(
     sign_in(actor, live_site, "demo-supervisor")
     actor.get(live_site(f"/waybills/{live_site.world['trip']}"))
     actor.find_element(By.ID, f"note-{alert_id}").send_keys("已电话联系驾驶员")
-    actor.find_element(By.CSS_SELECTOR, f"#alert-{alert_id} button[type=submit]").click()
-    wait_until(actor, lambda d: state_of(alert_id)(d) == "acknowledged")
+    submit_and_wait_for_the_next_page(actor, actor.find_element(By.CSS_SELECTOR,
+                                                                f"#alert-{alert_id} button[type=submit]"))
+    assert state_of(alert_id)(actor) == "acknowledged"
 
     # No reload on the watcher: the stream brings the change.
     wait_until(watcher, lambda d: state_of(alert_id)(d) == "acknowledged", timeout=15)
@@ -152,19 +173,43 @@ def test_a_new_alert_appears_live_and_can_be_acknowledged_from_its_new_row(
                                waybill_id=uuid.UUID(live_site.world["trip"]))
         db.session.commit()
         alert_id = str(alert.id)
-    row = wait_until(watcher, EC.presence_of_element_located((By.ID, f"alert-{alert_id}")), timeout=15)
-    assert row.get_attribute("data-state") == "open" and "信号中断" in row.text
-    assert int(watcher.find_element(By.ID, "open-alert-count").text) == before + 1
-    row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()  # the form the script wrote, with its token
-    wait_until(watcher, lambda d: state_of(alert_id)(d) == "acknowledged")
+
+    def counted_row(driver: Any) -> Any:
+        """The stream's new row, once it shows the open alert and the count includes it."""
+        row = driver.find_element(By.ID, f"alert-{alert_id}")
+        counted = driver.find_element(By.ID, "open-alert-count").text == str(before + 1)
+        return row if counted and row.get_attribute("data-state") == "open" else None
+
+    row = wait_until(watcher, counted_row, timeout=15)
+    assert "信号中断" in row.text
+    # The form the script wrote, with its token; looked up afresh, and clicked once it can be.
+    button = wait_until(watcher, EC.element_to_be_clickable(
+        (By.CSS_SELECTOR, f"#alert-{alert_id} .ack-form button[type=submit]")))
+    submit_and_wait_for_the_next_page(watcher, button)
+    # The page the acknowledgement led to, rendered by the server: not the old one, which the stream may change.
+    assert state_of(alert_id)(watcher) == "acknowledged"
+    assert "GPS 信号中断 6 分钟" in watcher.find_element(By.CSS_SELECTOR, ".flash-ok").text
+    with live_site.app.app_context():
+        acknowledged = db.session.get(Alert, uuid.UUID(alert_id))
+        assert acknowledged.state is AlertState.ACKNOWLEDGED and acknowledged.acknowledged_by is not None
+
+
+ENABLED_SITE_GROUPS = """return [...document.querySelectorAll('#unloading_site_id optgroup:enabled')]
+  .map(g => g.dataset.group);"""
 
 
 def test_an_invalid_waybill_shows_the_api_field_errors_beside_its_fields(
         browser: Any, live_site: LiveSite, screenshot: Callable[..., Any]) -> None:
     sign_in(browser, live_site, "demo-shipper")
     browser.get(live_site("/firm/waybills/new"))
-    Select(browser.find_element(By.ID, "consignee_id")).select_by_index(1)
+    consignee = Select(browser.find_element(By.ID, "consignee_id"))
+    consignee.select_by_index(1)
+    # The script offers only the chosen consignee's unloading sites.
+    groups = browser.execute_script(ENABLED_SITE_GROUPS)
+    assert set(groups) <= {consignee.first_selected_option.get_attribute("value")}
+    assert browser.find_elements(By.CSS_SELECTOR, "#unloading_site_id optgroup:disabled")
     Select(browser.find_element(By.ID, "carrier_id")).select_by_index(1)
+    browser.find_element(By.ID, "vehicle_plate").send_keys("苏B00000")  # no such vehicle at the carrier
     browser.find_element(By.ID, "emergency_contact").send_keys("call me")
     Select(browser.find_element(By.ID, "lines.0.batch_id")).select_by_index(1)
     browser.find_element(By.ID, "lines.0.quantity_kg").send_keys("-5")
@@ -176,22 +221,21 @@ def test_an_invalid_waybill_shows_the_api_field_errors_beside_its_fields(
     wait_until(browser, EC.presence_of_element_located((By.ID, "form-errors")))
     assert "格式不正确" in error_of("emergency_contact")  # the schema's own regexp, translated
     assert error_of("lines.0.quantity_kg")
+    assert error_of("vehicle_plate") == "所选承运人没有此车牌号的在用车辆"
     assert browser.switch_to.active_element.get_attribute("id") == "form-errors"
     screenshot(browser, "waybill_form_errors")
 
-    field = browser.find_element(By.ID, "emergency_contact")
-    field.clear()
-    field.send_keys("0510-86801119")
-    quantity = browser.find_element(By.ID, "lines.0.quantity_kg")
-    quantity.clear()
-    quantity.send_keys("500")
+    for field, value in (("emergency_contact", "0510-86801119"), ("lines.0.quantity_kg", "500"), ("vehicle_plate", "")):
+        browser.find_element(By.ID, field).clear()
+        browser.find_element(By.ID, field).send_keys(value)
     refused = browser.find_element(By.ID, "waybill-form")
     browser.find_element(By.ID, "submit-waybill").click()
     wait_until(browser, EC.staleness_of(refused))
     wait_until(browser, EC.presence_of_element_located((By.ID, "form-errors")))
     # Saved as a draft; the submission checks refuse it, each error at its field.
     assert "edit" in browser.current_url or browser.find_element(By.ID, "waybill-form").get_attribute("action")
-    for missing in ("vehicle_id", "driver_id", "loading_site_id", "unloading_site_id", "departure_earliest"):
+    for missing in ("vehicle_plate", "driver_certificate", "loading_site_id", "unloading_site_id",
+                    "departure_earliest"):
         assert error_of(missing) == "提交时必填"
     assert "草稿" in browser.find_element(By.CSS_SELECTOR, "h1 .status").text
 
@@ -221,6 +265,22 @@ def test_an_auditor_traces_a_batch_and_downloads_its_chain(browser: Any, live_si
             assert key in json.loads(reply.read())
 
 
+def test_a_supervisor_opens_the_risk_map_from_the_menu(browser: Any, live_site: LiveSite,
+                                                       screenshot: Callable[..., Any]) -> None:
+    sign_in(browser, live_site, "demo-supervisor")
+    browser.get_log("browser")  # (reading the console's log empties it)
+    browser.find_element(By.CSS_SELECTOR, '.main-nav a[href="/risk-map"]').click()
+    svg = wait_until(browser, EC.visibility_of_element_located((By.CSS_SELECTOR, "svg#risk-map")))
+    assert svg.rect["width"] > 400 and svg.find_elements(By.TAG_NAME, "circle")
+    # The demo's chlorine makes the plant a 三级 major hazard source: yellow, or orange if a critical alert is open.
+    rows = browser.find_elements(By.CSS_SELECTOR, "#major-hazard-sites tbody tr[data-level]")
+    assert rows and "三级" in rows[0].text and rows[0].get_attribute("data-level") in ("yellow", "orange")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#risk-legend li")) == 4
+    refused = [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+    assert refused == []
+    screenshot(browser, "risk_map")
+
+
 def test_english_is_a_setting_kept_across_pages(browser: Any, live_site: LiveSite,
                                                 screenshot: Callable[..., Any]) -> None:
     sign_in(browser, live_site, "demo-supervisor")
@@ -241,7 +301,7 @@ UNLABELLED = """return [...document.querySelectorAll('input:not([type=hidden]), 
 
 
 @pytest.mark.parametrize("name, pages", [
-    ("demo-supervisor", ["/dashboard", "/waybills"]),
+    ("demo-supervisor", ["/dashboard", "/waybills", "/risk-map"]),
     ("demo-shipper", ["/firm/waybills/new", "/firm/batches/new", "/firm/movements/new"]),
 ])
 def test_every_control_is_labelled_and_the_skip_link_comes_first(

@@ -18,6 +18,7 @@ from app.web.auth import FAILURES, MAX_FAILURES
 from app.web.messages import ZH
 from models import AlertKind, Role, Severity, User
 from models.types import utcnow
+from tests.app.waybills.conftest import build_trip, waybill_in_transit
 from tests.factories import make_enterprise, make_user
 
 PASSWORD = "correct horse battery"
@@ -203,3 +204,19 @@ def test_the_session_key_is_made_once_privately_and_kept(tmp_path: Path) -> None
     first = load_secret_key(target)
     assert len(first) >= 64 and load_secret_key(target) == first
     assert target.stat().st_mode & 0o777 == 0o600 and list(target.parent.iterdir()) == [target]
+
+
+def test_a_waybills_status_is_drawn_by_one_macro_on_every_page(
+        client: FlaskClient, session: Session, person: Callable[..., User]) -> None:
+    writers = sorted(p.name for p in WEB.glob("templates/*.html") if 'class="status status-' in p.read_text("utf-8"))
+    assert writers == ["_waybills.html"]
+    trip = build_trip(session)
+    waybill = waybill_in_transit(session, trip)
+    session.commit()
+    sign_in(client, person(Role.ENTERPRISE, enterprise=trip.shipper))
+    badge = '<span class="status status-in_transit">运输中</span>'
+    for page in ("/firm", "/waybills"):
+        html = client.get(page).get_data(as_text=True)
+        assert f'{waybill.number}</a></td>\n<td>{badge}</td>' in html, page
+    html = client.get(f"/waybills/{waybill.id}").get_data(as_text=True)
+    assert '<span class="status status-in_transit" id="waybill-status">运输中</span>' in html

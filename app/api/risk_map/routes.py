@@ -11,10 +11,8 @@ from flask_smorest import Blueprint
 from app.api._registry import READERS
 from app.auth import allow, current_user
 from app.extensions import db
-from app.services import registry
-from app.services.hazards.risk_map import risk_map
+from app.services.hazards.risk_map import visible_risk_map
 from app.services.hazards.risk_svg import render
-from app.services.sites import SITES
 
 # Two resources side by side under /api/v1 (one with a suffix), so the blueprint takes no prefix of its own.
 blp = Blueprint("risk_map", __name__, url_prefix="",
@@ -23,9 +21,8 @@ blp = Blueprint("risk_map", __name__, url_prefix="",
 
 def _collection() -> dict[str, Any]:
     """The map of the active sites the caller may see (an enterprise: its own), districts from the shared data."""
-    sites = list(db.session.scalars(registry.visible(SITES, current_user(), {"active": True})))
     config = current_app.config
-    return risk_map(db.session, sites, Path(config["DATA_DIR"]) / config["DISTRICTS_FILE"])
+    return visible_risk_map(db.session, current_user(), Path(config["DATA_DIR"]) / config["DISTRICTS_FILE"])
 
 
 @blp.route("/risk-map")

@@ -22,9 +22,11 @@ from shapely.geometry import shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.services import registry
 from app.services.hazards.gb18218 import Grade
 from app.services.hazards.major_hazard import Assessment, assess, assess_all, number
-from models import Alert, AlertState, Severity, Site
+from app.services.sites import SITES
+from models import Alert, AlertState, Severity, Site, User
 
 #: Lowest first; a level is an index into this tuple.
 LEVELS = (("blue", "#1f77b4", "低风险"), ("yellow", "#f2c500", "一般风险"), ("orange", "#ff7f0e", "较大风险"),
@@ -115,6 +117,11 @@ def risk_map(session: Session, sites: list[Site], districts_path: Path) -> dict[
             "legend": LEGEND, "rules": BUMP_RULE,
             "attribution": [BOUNDARY_ATTRIBUTION] if districts else [],
             "districts_source": str(districts_path) if districts else None}
+
+
+def visible_risk_map(session: Session, user: User | None, districts_path: Path) -> dict[str, Any]:
+    """:func:`risk_map` of the active sites *user* may see (an enterprise: its own)."""
+    return risk_map(session, list(session.scalars(registry.visible(SITES, user, {"active": True}))), districts_path)
 
 
 def _feature(geometry: dict[str, Any], level: int, properties: dict[str, Any]) -> dict[str, Any]:

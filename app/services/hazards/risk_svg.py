@@ -8,9 +8,9 @@ districts); sites outside it are counted below the legend, not drawn.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 WIDTH = 900
 MAP_HEIGHT_MAX = 900
@@ -39,8 +39,10 @@ def _extent(features: Iterable[dict[str, Any]]) -> tuple[float, float, float, fl
     return min(lons) - pad, min(lats) - pad, max(lons) + pad, max(lats) + pad
 
 
-def render(collection: dict[str, Any], title: str = "危险化学品重大危险源风险四色图 (无锡)") -> str:
-    """The SVG document of a :func:`~app.services.hazards.risk_map.risk_map` FeatureCollection."""
+def render(collection: dict[str, Any], title: str = "危险化学品重大危险源风险四色图 (无锡)",
+           attributes: Mapping[str, str] | None = None) -> str:
+    """The SVG document of a :func:`~app.services.hazards.risk_map.risk_map` FeatureCollection; *attributes*
+    are added to its root element (an ``id``, a ``role`` when a page embeds it)."""
     districts = [f for f in collection["features"] if f["properties"]["kind"] == "district"]
     sites = [f for f in collection["features"] if f["properties"]["kind"] == "site"]
     extent = _extent(districts or sites) or (119.3, 31.0, 120.7, 32.1)  # Wuxi, when there is nothing to show
@@ -54,8 +56,9 @@ def render(collection: dict[str, Any], title: str = "危险化学品重大危险
     def xy(lon: float, lat: float) -> str:
         return f"{MARGIN + (lon - west) * x_scale * scale:.1f},{MARGIN + 30 + (north - lat) * scale:.1f}"
 
+    extra = "".join(f" {name}={quoteattr(value)}" for name, value in (attributes or {}).items())
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-             f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12">',
+             f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12"{extra}>',
              f"<title>{escape(title)}</title>", '<rect width="100%" height="100%" fill="#ffffff"/>',
              f'<text x="{MARGIN}" y="{MARGIN + 10}" font-size="16" font-weight="bold">{escape(title)}</text>']
     for feature in districts:

@@ -1,0 +1,147 @@
+"""The firm's waybill form: creating, correcting and submitting a waybill through the API's schemas and
+service, with their field errors beside the fields.
+
+The shipper names the carrier, then the vehicle, trailer, driver and escort by what the carrier told it: the
+plate and the certificate numbers, looked up among that carrier's active records only
+(:mod:`app.services.waybills.named`). The form lists no other carrier's fleet or crew: it suggests only the
+user's own enterprise's (a firm carrying its own goods)."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from app.api.waybills.schemas import ContentIn, WaybillIn
+from app.errors import DomainError, PermissionDenied, ValidationFailed
+from app.extensions import db
+from app.services.waybills import named, service
+from app.services.waybills.service import CONTENT, LINE_FIELDS
+from app.services.waybills.status import EDITABLE
+from app.web.access import roles, web_user
+from app.web.blueprint import bp
+from app.web.firm import FIRM
+from app.web.firm_options import waybill_options
+from app.web.forms import Errors, aware, load, service_errors, text, wall_time
+from app.web.i18n import translate
+from app.web.waybills import names_of
+from models import Person, Vehicle, Waybill
+
+DATETIMES = ("departure_earliest", "departure_latest")
+#: The version's fields the form has an input for; vehicle and crew are typed as text (see ``named``).
+OWN_INPUTS = tuple(name for name in CONTENT if name not in named.TEXT_OF)
+
+
+def _waybill_values(form: Any) -> dict[str, Any]:
+    """The form's values: the API's body, except that vehicle and crew are the texts typed (plate,
+    certificate number); empty fields are ``None``, empty line rows are left out. Ids of vehicles or crew
+    posted by hand are ignored: only a lookup at the carrier names them."""
+    values: dict[str, Any] = {name: text(form, name) for name in (*OWN_INPUTS, *named.FIELDS)}
+    for name in DATETIMES:
+        values[name] = aware(values[name])
+    rows = sorted({int(key.split(".")[1]) for key in form if key.startswith("lines.") and key.split(".")[1].isdigit()})
+    lines = [{name: text(form, f"lines.{n}.{name}") for name in LINE_FIELDS} for n in rows]
+    values["lines"] = [line for line in lines if any(v is not None for v in line.values())]
+    return values
+
+
+def _as_uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def _body(values: dict[str, Any], carrier_id: uuid.UUID | None) -> tuple[dict[str, Any], Errors]:
+    """The API's body for *values*: the records their texts name at the carrier in place of the texts; and the
+    texts that name none."""
+    found = named.resolve(db.session, carrier_id, values)
+    body = {name: value for name, value in values.items() if name not in named.FIELDS}
+    body.update({name: str(record_id) if record_id else None for name, record_id in found.ids.items()})
+    return body, found.errors
+
+
+def _at_inputs(errors: Errors) -> Errors:
+    """The errors keyed by the form's inputs: a vehicle's or a crew member's at the text that names them."""
+    shown: Errors = {}
+    for path, messages in errors.items():
+        shown.setdefault(named.TEXT_OF.get(path, path), []).extend(messages)
+    return shown
+
+
+def _form(waybill: Waybill | None, values: dict[str, Any], errors: Errors) -> tuple[str, int]:
+    lines = list(values.get("lines") or []) + [dict.fromkeys(LINE_FIELDS)]
+    options = waybill_options(web_user(), consignee=waybill.consignee_id if waybill else None)
+    return render_template("waybill_form.html", waybill=waybill, values=values, lines=lines,
+                           errors=_at_inputs(errors), options=options), 422 if errors else 200
+
+
+def _saved_values(waybill: Waybill) -> dict[str, Any]:
+    """The current version as the form shows it: the plates and certificate numbers of the records it names."""
+    version = waybill.current
+    values: dict[str, Any] = {name: getattr(version, name) for name in OWN_INPUTS}
+    values.update({name: wall_time(values[name]) for name in DATETIMES})
+    plates = names_of(db.session, Vehicle, {version.vehicle_id, version.trailer_id}, "plate")
+    numbers = names_of(db.session, Person, {version.driver_id, version.escort_id}, "certificate_number")
+    for name, field in named.FIELDS.items():
+        values[name] = (plates if name in named.PLATES else numbers).get(getattr(version, field))
+    values["lines"] = [{name: getattr(line, name) for name in LINE_FIELDS} for line in version.lines]
+    return values
+
+
+def _submit_or_show(waybill: Waybill, values: dict[str, Any]) -> Response | tuple[str, int]:
+    """Submit the saved draft when asked; a refusal shows the draft's form with every error at its field."""
+    if request.form.get("action") == "submit":
+        try:
+            waybill = service.submit(db.session, web_user(), waybill.id, row_version=waybill.row_version)
+        except ValidationFailed as error:
+            flash(translate("Draft {number} saved, but it cannot be submitted yet.", number=waybill.number), "error")
+            return _form(waybill, values, service_errors(error))
+        flash(translate("Waybill {number} submitted for approval.", number=waybill.number), "ok")
+    else:
+        flash(translate("Draft {number} saved.", number=waybill.number), "ok")
+    return redirect(url_for("web.waybill", waybill_id=waybill.id))
+
+
+@bp.route("/firm/waybills/new", methods=["GET", "POST"])
+@roles(*FIRM)
+def new_waybill() -> Response | tuple[str, int]:
+    if request.method == "GET":
+        return _form(None, {"lines": []}, {})
+    values = _waybill_values(request.form)
+    parties = {name: text(request.form, name) for name in ("consignee_id", "carrier_id")}
+    values.update({name: value for name, value in parties.items() if value is not None})
+    body, unknown = _body(values, _as_uuid(values.get("carrier_id")))
+    data, errors = load(WaybillIn(), body)
+    if data is None or unknown:  # nothing is written while a text names no record
+        return _form(None, values, {**unknown, **errors})
+    try:
+        waybill = service.create_draft(db.session, web_user(), data)
+    except DomainError as error:
+        return _form(None, values, service_errors(error))
+    return _submit_or_show(waybill, values)
+
+
+@bp.route("/firm/waybills/<uuid:waybill_id>/edit", methods=["GET", "POST"])
+@roles(*FIRM)
+def edit_waybill(waybill_id: uuid.UUID) -> Response | tuple[str, int]:
+    waybill = service.get_waybill(db.session, web_user(), waybill_id)
+    if waybill.shipper_id != web_user().enterprise_id:
+        raise PermissionDenied("Only the shipper may do this.")
+    if waybill.status not in EDITABLE:
+        flash(translate("Only a draft or a rejected waybill is edited here."), "error")
+        return redirect(url_for("web.waybill", waybill_id=waybill.id))
+    if request.method == "GET":
+        return _form(waybill, _saved_values(waybill), {})
+    values = _waybill_values(request.form)
+    body, unknown = _body(values, waybill.carrier_id)
+    data, errors = load(ContentIn(), body)
+    if data is None or unknown:
+        return _form(waybill, values, {**unknown, **errors})
+    try:
+        waybill = service.update(db.session, web_user(), waybill.id,
+                                 {**data, "row_version": request.form.get("row_version", type=int)})
+    except DomainError as error:
+        return _form(waybill, values, service_errors(error))
+    return _submit_or_show(waybill, values)
