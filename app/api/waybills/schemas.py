@@ -18,11 +18,22 @@ class LineIn(ma.Schema):
     packaging_count = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
 
 
+_NAMED_BY = "instead of {}: looked up among the carrier's active records (an enterprise cannot list them)"
+
+
 class ContentIn(ma.Schema):
     vehicle_id = ma.fields.UUID(allow_none=True)
     trailer_id = ma.fields.UUID(allow_none=True)
     driver_id = ma.fields.UUID(allow_none=True)
     escort_id = ma.fields.UUID(allow_none=True)
+    vehicle_plate = ma.fields.String(validate=validate.Length(min=1, max=20),
+                                     metadata={"description": _NAMED_BY.format("vehicle_id")})
+    trailer_plate = ma.fields.String(validate=validate.Length(min=1, max=20),
+                                     metadata={"description": _NAMED_BY.format("trailer_id")})
+    driver_certificate = ma.fields.String(validate=validate.Length(min=1, max=40), metadata={
+        "description": _NAMED_BY.format("driver_id") + "; the qualification certificate (从业资格证) number"})
+    escort_certificate = ma.fields.String(validate=validate.Length(min=1, max=40), metadata={
+        "description": _NAMED_BY.format("escort_id") + "; the qualification certificate (从业资格证) number"})
     loading_site_id = ma.fields.UUID(allow_none=True)
     unloading_site_id = ma.fields.UUID(allow_none=True)
     departure_earliest = ma.fields.AwareDateTime(allow_none=True)

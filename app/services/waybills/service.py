@@ -16,6 +16,7 @@ from app.services.ledger.accounts import boundary_account, site_account, transit
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
 from app.services.ledger.queries import known_to
 from app.services.waste.status import waybill_departed
+from app.services.waybills import named
 from app.services.waybills.documents import new_waybill_number
 from app.services.waybills.listing import party_to
 from app.services.waybills.status import EDITABLE, check_transition, transition
@@ -130,6 +131,24 @@ def _check_references(session: Session, parties: dict[str, uuid.UUID], data: dic
         raise NotFound("The waybill refers to records that do not exist (or are not the parties').", errors=missing)
 
 
+def _named_by_text(session: Session, carrier_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    """*data* with the vehicle and crew it names by plate or certificate number (what the carrier told the
+    shipper, see :mod:`.named`) replaced by their ids at *carrier_id*; a text that names none, or a record
+    named both ways, is a 422 and nothing is written."""
+    texts = {name: data[name] for name in named.FIELDS if name in data}
+    if not texts:
+        return data
+    found = named.resolve(session, carrier_id, texts)
+    errors = {**found.errors, **{name: [f"give {named.FIELDS[name]} or {name}, not both"]
+                                 for name in texts if data.get(named.FIELDS[name])}}
+    if errors:
+        raise ValidationFailed("The waybill names a vehicle or crew member the carrier does not have.",
+                               errors=errors)
+    resolved = {name: value for name, value in data.items() if name not in named.FIELDS}
+    resolved.update({named.FIELDS[name]: found.ids[named.FIELDS[name]] for name in texts})
+    return resolved
+
+
 def create_draft(session: Session, user: User, data: dict[str, Any], *, key: str | None = None) -> Waybill:
     """Open a draft with its parties fixed for good; the same Idempotency-Key and body return the same draft."""
     replayed = idempotency.replayed_resource(session, user.id, key, data)
@@ -138,6 +157,7 @@ def create_draft(session: Session, user: User, data: dict[str, Any], *, key: str
     shipper_id = data.get("shipper_id") if user.role is Role.ADMIN else user.enterprise_id
     if shipper_id is None:
         raise ValidationFailed("The shipper is required.", errors={"shipper_id": ["required for an administrator"]})
+    body, data = data, _named_by_text(session, data["carrier_id"], data)
     _check_references(session, {"shipper": shipper_id, "consignee": data["consignee_id"],
                                 "carrier": data["carrier_id"]}, data)
     with unit_of_work(session):
@@ -150,7 +170,7 @@ def create_draft(session: Session, user: User, data: dict[str, Any], *, key: str
         waybill.events.append(WaybillEvent(from_status=None, to_status=S.DRAFT, version=1, actor_id=user.id))
         session.add(waybill)
         session.flush()
-        idempotency.remember(session, user.id, key, data, waybill.id)
+        idempotency.remember(session, user.id, key, body, waybill.id)
     return waybill
 
 
@@ -180,6 +200,7 @@ def update(session: Session, user: User, waybill_id: uuid.UUID, data: dict[str, 
     waybill = get_waybill(session, user, waybill_id)
     _as_party(user, waybill, "shipper")
     _fresh(waybill, data.pop("row_version"))
+    data = _named_by_text(session, waybill.carrier_id, data)
     _check_references(session, {"shipper": waybill.shipper_id, "consignee": waybill.consignee_id,
                                 "carrier": waybill.carrier_id}, data)
     with unit_of_work(session):

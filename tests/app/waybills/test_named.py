@@ -46,3 +46,50 @@ def test_a_certificate_held_twice_is_decided_by_the_fields_role_or_refused(sessi
 def test_without_a_carrier_every_given_text_asks_for_one(session: Session) -> None:
     found = resolve(session, None, {"vehicle_plate": "苏B12345", "driver_certificate": ""})
     assert found.errors == {"vehicle_plate": [NO_CARRIER]} and set(found.ids.values()) == {None}
+
+
+API = "/api/v1/waybills"
+
+
+def _by_text(trip: Trip, **texts) -> dict:
+    body = trip.draft(**texts)
+    for field in ("vehicle_id", "driver_id", "escort_id"):
+        del body[field]
+    return body
+
+
+def test_the_api_takes_plates_and_certificates_in_place_of_ids(client, trip: Trip) -> None:
+    created = client.post(API, json=_by_text(trip, vehicle_plate=trip.tanker.plate,
+                                             driver_certificate=trip.driver.certificate_number,
+                                             escort_certificate=trip.escort.certificate_number),
+                          headers=trip.headers["shipper"])
+    assert created.status_code == 201, created.get_json()
+    version = created.get_json()["current"]
+    assert (version["vehicle_id"], version["driver_id"], version["escort_id"]) == (
+        str(trip.tanker.id), str(trip.driver.id), str(trip.escort.id))
+    waybill = created.get_json()
+    body = {"row_version": waybill["row_version"], "escort_certificate": trip.driver.certificate_number}
+    changed = client.patch(f"{API}/{waybill['id']}", json=body, headers=trip.headers["shipper"])
+    assert changed.status_code == 200 and changed.get_json()["current"]["escort_id"] == str(trip.driver.id)
+
+
+def test_the_api_refuses_a_text_naming_nothing_at_the_carrier_and_writes_nothing(
+        client, session: Session, trip: Trip) -> None:
+    rival = make_carrier(session)
+    theirs = make_vehicle(session, rival).plate
+    session.commit()
+    for texts, errors in (
+            ({"vehicle_plate": theirs}, {"vehicle_plate": [NO_VEHICLE]}),
+            ({"vehicle_plate": "苏E00000", "driver_certificate": "X-0"},
+             {"vehicle_plate": [NO_VEHICLE], "driver_certificate": [NO_PERSON]}),
+            ({"vehicle_plate": "not a plate"}, None),
+            ({"vehicle_id": str(trip.tanker.id), "vehicle_plate": trip.tanker.plate},
+             {"vehicle_plate": ["give vehicle_id or vehicle_plate, not both"]})):
+        body = {**_by_text(trip), **texts}
+        refused = client.post(API, json=body, headers=trip.headers["shipper"])
+        assert refused.status_code == 422, (texts, refused.get_json())
+        if errors is not None:
+            assert refused.get_json()["errors"] == errors
+        else:
+            assert set(refused.get_json()["errors"]) == {"vehicle_plate"}
+    assert client.get(API, headers=trip.headers["shipper"]).get_json() == []
