@@ -236,6 +236,8 @@ def _impossible_jumps(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
         dx = np.diff(lon[idx]) * coslat * 111_320.0
         dy = np.diff(lat[idx]) * 110_574.0
         fast = np.hypot(dx, dy) / (np.diff(time_ns[idx]) / 1e9) * 3.6 > max_speed_kph
+        if not fast.any():  # one plausible stretch (the usual batch): nothing to drop
+            return ~keep
         segment = np.concatenate(([0], np.cumsum(fast)))
         sizes = np.bincount(segment).astype(float)
         left = np.concatenate(([np.nan], sizes[:-1]))

@@ -155,11 +155,16 @@ def store_vehicle_fixes(session: Session, vehicles: Sequence[VehicleFixes]) -> l
         inserted = np.array(found[1] or [], dtype=np.int64)
     else:
         inserted_which, inserted = _insert_returning(session, vehicles, micros, speeds)
+    # A fix is new when its (vehicle, time) came back: one membership test for the batch, on combined keys.
+    span = int(all_micros.max()) - int(all_micros.min()) + 1 if len(all_micros) else 1
+    base = int(all_micros.min()) if len(all_micros) else 0
+    new = np.isin(which * span + (all_micros - base), inserted_which * span + (inserted - base))
+    bounds = np.cumsum([0] + [len(v) for v in vehicles])
     stored = []
     for n, vehicle in enumerate(vehicles):  # one pass per vehicle, not per fix
-        new = np.isin(micros[n], inserted[inserted_which == n])
-        stored.append(StoredFixes(time_ns=micros[n][new] * 1000, lon=vehicle.lon[new], lat=vehicle.lat[new],
-                                  speed_kph=speeds[n][new]))
+        mine = new[bounds[n]:bounds[n + 1]]
+        stored.append(StoredFixes(time_ns=micros[n][mine] * 1000, lon=vehicle.lon[mine], lat=vehicle.lat[mine],
+                                  speed_kph=speeds[n][mine]))
     return stored
 
 

@@ -28,6 +28,7 @@ import uuid
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -83,19 +84,28 @@ def ingest_feed(session: Session, user: User, frame: pd.DataFrame) -> dict[str, 
                          for (ref, terminal), report in zip(refs, reports)]}
 
 
-def _keys(frame: pd.DataFrame) -> tuple[pd.Index, np.ndarray, np.ndarray]:
-    """Each row's vehicle as a key (``w:<waybill>`` or ``t:<terminal>``): the distinct keys, each row's, and
-    each row's terminal as given ("" for none)."""
-    def column(name: str) -> pd.Series:
+def _keys(frame: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Each row's vehicle as a key (``w:<waybill>`` or ``t:<terminal>``, "" for none): the distinct keys, each
+    row's, and each row's terminal as given ("" for none). The distinct (waybill, terminal) pairs are judged
+    one by one, never the rows."""
+    def column(name: str) -> npt.NDArray[np.str_]:
         if name not in frame:
-            return pd.Series("", index=frame.index)
-        return frame[name].astype("string").str.strip().fillna("")
+            return np.full(len(frame), "")
+        values = frame[name].to_numpy(dtype=object)
+        return np.where(pd.isna(values), "", values).astype(str)
 
-    waybill, terminal = column("waybill"), column("terminal")
-    named = (waybill != "") | (terminal != "")
-    key = ("w:" + waybill.str.lower()).where(waybill != "", "t:" + terminal).where(named, "")
-    codes, names = pd.factorize(key.to_numpy(dtype=object))
-    return pd.Index(names), codes, terminal.to_numpy(dtype=object)
+    pairs, pair_of_row = np.unique(np.char.add(np.char.add(column("waybill"), "\n"), column("terminal")),
+                                   return_inverse=True)
+    split = [pair.split("\n", 1) for pair in pairs.tolist()]
+    keys = [f"w:{w.strip().lower()}" if w.strip() else (f"t:{t.strip()}" if t.strip() else "") for w, t in split]
+    names, key_of_pair = np.unique(np.array(keys, dtype=str), return_inverse=True)
+    key_of_row = key_of_pair[pair_of_row]
+    _, first = np.unique(key_of_row, return_index=True)
+    order = np.argsort(first)  # the vehicles in the order the request first names them
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    terminal_of_pair = np.array([t.strip() for _, t in split], dtype=object)
+    return names[order].tolist(), rank[key_of_row], terminal_of_pair[pair_of_row]
 
 
 def _check_terminals(refs: list[tuple[TripRef, str]], group: np.ndarray, terminal: np.ndarray) -> None:
@@ -110,7 +120,7 @@ def _check_terminals(refs: list[tuple[TripRef, str]], group: np.ndarray, termina
                                  for g, row in first.items()})
 
 
-def _resolve(session: Session, user: User, names: pd.Index,
+def _resolve(session: Session, user: User, names: list[str],
              row_key: np.ndarray) -> tuple[list[tuple[TripRef, str]], np.ndarray]:
     """The waybills the keys name, in one query, and each row's index among them; refuse the batch (writing
     nothing) when a key names no waybill the user may report for (see the module's note)."""
@@ -131,7 +141,7 @@ def _resolve(session: Session, user: User, names: pd.Index,
     for row in found:
         if row[0].status is WaybillStatus.IN_TRANSIT and row[2] is not None:
             by_terminal.setdefault(row[2], []).append(row)
-    first_row = pd.Series(np.arange(len(row_key))).groupby(row_key).min().to_dict()
+    _, first_row = np.unique(row_key, return_index=True)
     unknown: dict[str, list[str]] = {}
     refused: dict[str, list[str]] = {}
     chosen = []

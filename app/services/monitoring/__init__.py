@@ -96,7 +96,8 @@ def check_batches(session: Session, batches: Sequence[tuple[TripRef, Any]],
         if new is not None:
             fresh.append((ref, states[ref.waybill.id], new))
     near = {ref.waybill.id: (new.lon, new.lat) for ref, _, new in fresh}
-    trips = load_trips(session, [ref for ref, _, _ in fresh], near=near)
+    with session.no_autoflush:  # reads what the states do not change: their UPDATEs go once, at the commit
+        trips = load_trips(session, [ref for ref, _, _ in fresh], near=near)
     alerts = []
     for ref, state, new in fresh:  # one pass per trip; the work inside is vectorised over its fixes
         alerts += _check(session, trips[ref.waybill.id], state, ref.waybill, new, settings)

@@ -56,8 +56,8 @@ def lock_states(session: Session, waybill_ids: Iterable[uuid.UUID]) -> dict[uuid
     """
     ids = sorted(set(waybill_ids))
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.get_bind().dialect.name]
-    session.execute(dialect.insert(TripState).values([{"waybill_id": i} for i in ids])
-                    .on_conflict_do_nothing(index_elements=["waybill_id"]))
+    session.execute(dialect.insert(TripState).on_conflict_do_nothing(index_elements=["waybill_id"]),
+                    [{"waybill_id": i} for i in ids])  # one statement, compiled once whatever the count
     states = session.scalars(select(TripState).where(TripState.waybill_id.in_(ids)).order_by(TripState.waybill_id)
                              .with_for_update().execution_options(populate_existing=True)).all()
     return {state.waybill_id: state for state in states}
