@@ -24,6 +24,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from routing._errors import RoutingInputError
+from routing._numeric import median
 from routing._validate import check_positive
 from routing.corridors import Corridor, CorridorFeature, load_corridor
 from routing.episodes import bridge_short_gaps, hysteresis, persistent_runs, runs
@@ -170,7 +171,7 @@ def fix_speeds(x: FloatArray, y: FloatArray, time_s: FloatArray,
     """
     n = len(x)
     dt = np.diff(time_s)
-    step = max(1, int(np.ceil(_STOP_BASELINE_S / 2 / max(float(np.median(dt)) if len(dt) else 1.0, 1e-3))))
+    step = max(1, int(np.ceil(_STOP_BASELINE_S / 2 / max(median(dt) if len(dt) else 1.0, 1e-3))))
     index = np.arange(n)
     lo = np.maximum(index - step, 0)  # np.clip, without its overhead on a short array
     hi = np.minimum(index + step, n - 1)

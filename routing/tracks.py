@@ -20,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from routing._errors import RoutingInputError
+from routing._numeric import median
 from routing._validate import lonlat_mask
 from routing.projection import gcj02_to_wgs84
 
@@ -204,7 +205,8 @@ def _finish(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns:
     reason[order[jumps]] = f"impossible jump (over {max_speed_kph:g} km/h)"
     order = order[~jumps]
     dropped = []
-    for text in pd.unique(reason[reason != ""]):
+    bad = reason != ""
+    for text in pd.unique(reason[bad]) if bad.any() else ():
         rows = np.flatnonzero(reason == text)
         rows = rows + 1 if records is None else records[rows]
         dropped.append({"reason": str(text), "count": int(len(rows)), "rows": rows[:_REPORTED_ROWS].tolist()})
@@ -229,7 +231,7 @@ def _impossible_jumps(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
     and all such segments go at once, so the passes are few.
     """
     keep = np.ones(len(lon), dtype=bool)
-    coslat = np.cos(np.radians(np.nanmedian(lat))) if len(lat) else 1.0
+    coslat = np.cos(np.radians(median(lat))) if len(lat) else 1.0
     while True:
         idx = np.flatnonzero(keep)
         # Equirectangular metres: errors of a fraction of a percent are irrelevant at a 250 km/h threshold.
