@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, ValidationFailed
@@ -120,22 +120,33 @@ def _check_terminals(refs: list[tuple[TripRef, str]], group: np.ndarray, termina
                                  for g, row in first.items()})
 
 
+def _feed_query(carrier: bool) -> Select[tuple[Waybill, WaybillVersion, str | None, str | None]]:
+    """The waybills named by id, or in transit on a vehicle with one of the terminals (with *carrier*, only those
+    ``carrier_id`` carries): each with its current version and its vehicle's terminal and plate."""
+    query = (select(Waybill, WaybillVersion, Vehicle.gps_terminal_id, Vehicle.plate)
+             .join(WaybillVersion, and_(WaybillVersion.waybill_id == Waybill.id,
+                                        WaybillVersion.version == Waybill.version))
+             .outerjoin(Vehicle, Vehicle.id == WaybillVersion.vehicle_id)
+             .where(or_(Waybill.id.in_(bindparam("ids", expanding=True)),
+                        and_(Vehicle.gps_terminal_id.in_(bindparam("terminals", expanding=True)),
+                             Waybill.status == WaybillStatus.IN_TRANSIT)))
+             .order_by(Waybill.id))
+    return query.where(Waybill.carrier_id == bindparam("carrier_id")) if carrier else query
+
+
+#: Built once, for a carrier's user and for an administrator: every feed request runs one.
+_FEED = {carrier: _feed_query(carrier) for carrier in (False, True)}
+
+
 def _resolve(session: Session, user: User, names: list[str],
              row_key: np.ndarray) -> tuple[list[tuple[TripRef, str]], np.ndarray]:
     """The waybills the keys name, in one query, and each row's index among them; refuse the batch (writing
     nothing) when a key names no waybill the user may report for (see the module's note)."""
     ids = {name: _uuid(name[2:]) for name in names if name.startswith("w:")}
     terminals = [name[2:] for name in names if name.startswith("t:")]
-    query = (select(Waybill, WaybillVersion, Vehicle.gps_terminal_id, Vehicle.plate)
-             .join(WaybillVersion, and_(WaybillVersion.waybill_id == Waybill.id,
-                                        WaybillVersion.version == Waybill.version))
-             .outerjoin(Vehicle, Vehicle.id == WaybillVersion.vehicle_id)
-             .where(or_(Waybill.id.in_({i for i in ids.values() if i}),
-                        and_(Vehicle.gps_terminal_id.in_(terminals), Waybill.status == WaybillStatus.IN_TRANSIT)))
-             .order_by(Waybill.id))
-    if user.role is Role.ENTERPRISE:  # only the carrier reports: any other waybill is unknown, all alike
-        query = query.where(Waybill.carrier_id == user.enterprise_id)
-    found = session.execute(query).all()
+    carrier = user.role is Role.ENTERPRISE  # only the carrier reports: any other waybill is unknown, all alike
+    found = session.execute(_FEED[carrier], {"ids": list({i for i in ids.values() if i}), "terminals": terminals,
+                                             "carrier_id": user.enterprise_id}).all()
     by_id = {row[0].id: row for row in found}
     by_terminal: dict[str, list[Any]] = {}
     for row in found:

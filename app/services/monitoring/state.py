@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,14 @@ class NewFixes:
         return len(self.time_ns)
 
 
+# Built once: every batch runs them. One row per trip, created if missing (one statement whatever the count) …
+_CREATE = {name: dialect.insert(TripState).on_conflict_do_nothing(index_elements=["waybill_id"])
+           for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+#: … and locked, in the order of the ids.
+_LOCK = (select(TripState).where(TripState.waybill_id.in_(bindparam("ids", expanding=True)))
+         .order_by(TripState.waybill_id).with_for_update().execution_options(populate_existing=True))
+
+
 def lock_state(session: Session, waybill_id: uuid.UUID) -> TripState:
     """The trip's state, created on first use, locked until the transaction ends (see :func:`lock_states`)."""
     return lock_states(session, [waybill_id])[waybill_id]
@@ -55,12 +63,8 @@ def lock_states(session: Session, waybill_ids: Iterable[uuid.UUID]) -> dict[uuid
     SQLite has one writer at a time anyway.
     """
     ids = sorted(set(waybill_ids))
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.get_bind().dialect.name]
-    session.execute(dialect.insert(TripState).on_conflict_do_nothing(index_elements=["waybill_id"]),
-                    [{"waybill_id": i} for i in ids])  # one statement, compiled once whatever the count
-    states = session.scalars(select(TripState).where(TripState.waybill_id.in_(ids)).order_by(TripState.waybill_id)
-                             .with_for_update().execution_options(populate_existing=True)).all()
-    return {state.waybill_id: state for state in states}
+    session.execute(_CREATE[session.get_bind().dialect.name], [{"waybill_id": i} for i in ids])
+    return {state.waybill_id: state for state in session.scalars(_LOCK, {"ids": ids}).all()}
 
 
 def take_new(state: TripState, fixes: Any) -> NewFixes | None:

@@ -25,7 +25,7 @@ import numpy.typing as npt
 import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from app.services.corridors import trip_geojson, zone_near
@@ -42,6 +42,19 @@ _cache_lock = threading.Lock()
 #: Hazard classes of the cargo by waybill version (versions in transit are immutable); bounded like the corridors.
 _CLASSES_SIZE = 4096
 _classes: OrderedDict[uuid.UUID, frozenset[str] | None] = OrderedDict()
+
+
+# Statements built once (every batch runs them; building one costs more than running it).
+#: The sites of the trips and the active sites of their parties.
+_SITES = select(Site.id, Site.enterprise_id, Site.active, Site.lon, Site.lat).where(
+    or_(Site.id.in_(bindparam("sites", expanding=True)),
+        and_(Site.enterprise_id.in_(bindparam("parties", expanding=True)), Site.active)))
+#: The hazard classes on board of waybill versions.
+_LINES = select(WaybillLine.version_id, WaybillLine.hazard_class).where(
+    WaybillLine.version_id.in_(bindparam("versions", expanding=True)))
+#: The zones around corridors (as :func:`~app.services.corridors.zones_near` finds them), as pairs.
+_ZONES_OF = (select(CorridorRecord.id, Zone.id).select_from(CorridorRecord)
+             .outerjoin(Zone, zone_near(CorridorRecord)).where(CorridorRecord.id.in_(bindparam("ids", expanding=True))))
 
 
 @dataclass
@@ -115,9 +128,8 @@ def load_trips(session: Session, refs: Sequence[TripRef],
     classes = _hazard_classes(session, refs)
     parties = {r.waybill.id: {r.waybill.shipper_id, r.waybill.consignee_id, r.waybill.carrier_id} for r in refs}
     own = {r.waybill.id: {s for s in (r.version.loading_site_id, r.version.unloading_site_id) if s} for r in refs}
-    sites = session.execute(select(Site.id, Site.enterprise_id, Site.active, Site.lon, Site.lat).where(
-        or_(Site.id.in_(set().union(*own.values())),
-            and_(Site.enterprise_id.in_(set().union(*parties.values())), Site.active)))).all()
+    sites = session.execute(_SITES, {"sites": list(set().union(*own.values())),
+                                     "parties": list(set().union(*parties.values()))}).all()
     trips = {}
     for ref in refs:  # one pass per trip, over its few sites
         waybill, version = ref.waybill, ref.version
@@ -146,8 +158,7 @@ def _hazard_classes(session: Session, refs: Sequence[TripRef]) -> dict[uuid.UUID
     missing = {r.version.id for r in refs} - known.keys()
     if missing:
         found: dict[uuid.UUID, set[str]] = {v: set() for v in missing}
-        for version_id, hazard_class in session.execute(select(WaybillLine.version_id, WaybillLine.hazard_class)
-                                                        .where(WaybillLine.version_id.in_(missing))):
+        for version_id, hazard_class in session.execute(_LINES, {"versions": list(missing)}):
             if hazard_class:
                 found[version_id].add(hazard_class)
         fixed = {r.version.id for r in refs if r.waybill.status is WaybillStatus.IN_TRANSIT}
@@ -177,9 +188,7 @@ def _corridors(session: Session, corridor_ids: set[uuid.UUID]) -> dict[uuid.UUID
     if not corridor_ids:
         return {}
     zones: dict[uuid.UUID, list[uuid.UUID]] = {c: [] for c in corridor_ids}
-    for corridor_id, zone_id in session.execute(
-            select(CorridorRecord.id, Zone.id).select_from(CorridorRecord)
-            .outerjoin(Zone, zone_near(CorridorRecord)).where(CorridorRecord.id.in_(corridor_ids))):
+    for corridor_id, zone_id in session.execute(_ZONES_OF, {"ids": list(corridor_ids)}):
         if zone_id is not None:
             zones[corridor_id].append(zone_id)
     loaded = {}
