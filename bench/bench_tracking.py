@@ -184,10 +184,13 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 @contextmanager
-def served(url: str, workers: int, threads: int, log_dir: Path) -> Iterator[list[tuple[int, int]]]:
+def served(url: str, workers: int, threads: int, log_dir: Path,
+           stream_poll_s: float | None = None) -> Iterator[list[tuple[int, int]]]:
     """``hazledger serve`` in *workers* processes; yield their process ids and ports."""
     ports = [_free_port() for _ in range(workers)]
     env = {**os.environ, "HAZLEDGER_LOG_LEVEL": "WARNING"}
+    if stream_poll_s is not None:
+        env["HAZLEDGER_ALERT_STREAM_POLL_S"] = str(stream_poll_s)
     processes = []
     for port in ports:
         log = (log_dir / f"serve-{port}.log").open("w")
@@ -375,7 +378,7 @@ def bench(url: str, args: argparse.Namespace, log_dir: Path, database_pids: list
     encoded = bodies(fleet, batches, args.batch, args.format, args.multi)
     # SQLite takes one writer at a time: more threads only fight over its lock (and answer 503 when they lose).
     workers, threads = (args.workers, args.threads) if url.startswith("postgresql") else (1, 1)
-    with served(url, workers, threads, log_dir) as servers:
+    with served(url, workers, threads, log_dir, args.stream_poll) as servers:
         pids, ports = [pid for pid, _ in servers], [port for _, port in servers]
 
         def meter() -> np.ndarray:
@@ -415,6 +418,7 @@ def main() -> None:
     parser.add_argument("--multi", type=int, default=0,
                         help="vehicles per request, posted to the feed POST /api/v1/track (0: one per request)")
     parser.add_argument("--probe-every", type=float, default=1.0, help="seconds between fix→alert probes")
+    parser.add_argument("--stream-poll", type=float, help="the servers' ALERT_STREAM_POLL_S (default: the app's 0.5)")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -45,7 +45,7 @@ from app.services.monitoring.arrival import finish_trip
 from app.services.monitoring.checks import run_checks
 from app.services.monitoring.facts import facts_of
 from app.services.monitoring.settings import MonitorSettings, current_settings
-from app.services.monitoring.state import NewFixes, lock_states, remember, take_new
+from app.services.monitoring.state import NewFixes, lock_states, remember, save_states, take_new
 from app.services.monitoring.sweep import sweep
 from app.services.monitoring.trip import Trip, TripRef, load_trips
 from models import Alert, TripState, Vehicle, Waybill
@@ -101,6 +101,7 @@ def check_batches(session: Session, batches: Sequence[tuple[TripRef, Any]],
     alerts = []
     for ref, state, new in fresh:  # one pass per trip; the work inside is vectorised over its fixes
         alerts += _check(session, trips[ref.waybill.id], state, ref.waybill, new, settings)
+    save_states(session, [state for _, state, _ in fresh])
     return alerts
 
 
