@@ -322,7 +322,8 @@ def drive(ports: list[int], fleet: Fleet, encoded: list[list[bytes]], args: argp
     """
     content_type = "text/csv" if args.format == "csv" else "application/json"
     per_request = args.batch * (args.multi or 1)
-    interval = args.clients * per_request / args.rate if args.rate else 0.0  # between one client's requests
+    clients = min(args.clients, len(encoded))  # a client needs a sender (vehicle, or group of them) of its own
+    interval = clients * per_request / args.rate if args.rate else 0.0  # between one client's requests
     tally = Tally()
     started = time.monotonic()
     timed_from, stop_at = started + args.warmup, started + args.warmup + args.seconds
@@ -331,10 +332,10 @@ def drive(ports: list[int], fleet: Fleet, encoded: list[list[bytes]], args: argp
     threading.Timer(args.warmup, lambda: at_start.append(meter())).start()
 
     def client(first: int) -> None:
-        mine = range(first, len(encoded), args.clients)
+        mine = range(first, len(encoded), clients)
         connections = {port: http.client.HTTPConnection("127.0.0.1", port, timeout=60) for port in ports}
         for n, (batch, sender) in enumerate(itertools.product(range(len(encoded[0])), mine)):
-            due = started + (first / args.clients + n) * interval if interval else time.monotonic()
+            due = started + (first / clients + n) * interval if interval else time.monotonic()
             if due >= stop_at:
                 break
             time.sleep(max(0.0, due - time.monotonic()))
@@ -358,7 +359,7 @@ def drive(ports: list[int], fleet: Fleet, encoded: list[list[bytes]], args: argp
         finished.append(time.monotonic())
 
     probe = Probe(ports, fleet, args.probe_every)
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     threads += [threading.Thread(target=probe.run, args=(timed_from, stop_at)),
                 threading.Thread(target=probe.listen, args=(stop_at + 2,), daemon=True)]
     for thread in threads:
@@ -397,8 +398,8 @@ def bench(url: str, args: argparse.Namespace, log_dir: Path, database_pids: list
             f"           ({f'{args.rate:,.0f} fixes/s offered, ' if args.rate else ''}{args.vehicles} vehicles, "
             f"batches of {args.batch} {args.format.upper()}"
             f"{f' × {args.multi} vehicles a request to /track' if args.multi else ''}, {workers} "
-            f"worker(s) × {threads} threads, {args.clients} clients, {elapsed:.0f} s timed; CPU per 1,000 "
-            f"fixes: app {per_1000[0] * 1000:.0f} ms, database {per_1000[1] * 1000:.0f} ms, clients "
+            f"worker(s) × {threads} threads, {min(args.clients, len(encoded))} clients, {elapsed:.0f} s timed; "
+            f"CPU per 1,000 fixes: app {per_1000[0] * 1000:.0f} ms, database {per_1000[1] * 1000:.0f} ms, clients "
             f"{per_1000[2] * 1000:.0f} ms; {stored:,} fixes in the table; {tally.busy} busy retries)\n"
             f"           {tally.probe.summary()}")
 
