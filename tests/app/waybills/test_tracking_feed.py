@@ -128,6 +128,17 @@ def test_fixes_named_by_terminal_in_csv_and_a_retry_stores_nothing_twice(client,
     assert stored(session) == 9 and session.scalar(select(func.count()).select_from(AlertEvent)) == events
 
 
+def test_a_vehicle_named_by_its_waybill_and_by_its_terminal_is_one_vehicle(client, session, fleet):
+    now = utcnow().replace(microsecond=0)
+    fixes = [{"waybill": str(fleet.waybills[0].id), "time": (now - dt.timedelta(seconds=30)).isoformat(),
+              "lon": 121.45, "lat": 31.2},
+             {"terminal": _TERMINALS[0], "time": (now - dt.timedelta(seconds=20)).isoformat(), "lon": 121.4501,
+              "lat": 31.2}]
+    report = client.post(FEED, json={"fixes": fixes}, headers=fleet.carrier).get_json()
+    assert [(w["waybill"], w["received"], w["stored"]) for w in report["waybills"]] == [
+        (str(fleet.waybills[0].id), 2, 2)]
+
+
 def test_bad_rows_are_reported_by_their_place_in_the_request(client, session, fleet):
     now = utcnow().replace(microsecond=0)
     fixes = [{"waybill": str(fleet.waybills[0].id), "time": (now - dt.timedelta(seconds=20)).isoformat(),
