@@ -33,8 +33,9 @@ the INSERT of all its fixes, the trip states locked in one query and written bac
 what the trips are checked against, the COMMIT: about 7 ms of app CPU here), a part per vehicle in it (its
 fixes validated and checked against its own trip with its state's open runs in front: about 0.7 ms) and a part
 per fix (parsing and numpy validation, about 10 microseconds in the app; the insert into one month's partition
-and its indexes, with the rest of the transaction, about 20 microseconds of PostgreSQL). Measured on this 2-core machine while another engineer's test
-suite kept it busy (load averages 3.5-7), PostgreSQL, 2 workers x 8 threads, with the live checks:
+and its indexes, with the rest of the transaction, about 20 microseconds of PostgreSQL). Measured on this
+2-core machine while another engineer's test suite kept it busy (load averages 3.5-7), PostgreSQL, 2 workers x
+8 threads, with the live checks:
 
 - one vehicle a request: 300-fix batches 23,600 fixes/s (app 42 ms + database 17 ms of CPU per 1,000 fixes);
   30-fix batches 5,600 fixes/s (app 249 ms: the request is the cost);
