@@ -37,13 +37,14 @@ and its indexes, with the rest of the transaction, about 20 microseconds of Post
 2-core machine while another engineer's test suite kept it busy (load averages 3.5-7), PostgreSQL, 2 workers x
 8 threads, with the live checks:
 
-- one vehicle a request: 300-fix batches 23,600 fixes/s (app 42 ms + database 17 ms of CPU per 1,000 fixes);
-  30-fix batches 5,600 fixes/s (app 249 ms: the request is the cost);
-- the feed, 20 vehicles x 30 fixes a request: 24,300 fixes/s JSON (app 53 + database 19 ms), 27,700 CSV;
-  50 vehicles x 30 fixes (800 vehicles): 29,500 fixes/s (app 36 + database 11 ms);
-- offered 20,000 fixes/s (``--rate 20000``): sustained 20,000 with request p95 69 ms (feed, 20 x 30) and 47 ms
-  (300-fix batches); fix -> alert p95 79 ms and 118 ms by GET, 395 ms and 521 ms on the SSE stream (its
-  0.5 s poll is most of that); a saturated server queues: p95 0.4-1.1 s by GET at the limits above.
+- one vehicle a request: 300-fix batches 23,600-26,600 fixes/s (app 42-45 ms + database 17-18 ms of CPU per
+  1,000 fixes); 30-fix batches 4,200-5,600 fixes/s (app 249-333 ms: the request is the cost);
+- the feed, 20 vehicles x 30 fixes a request: 24,300-28,500 fixes/s JSON (app 45-53 + database 16-19 ms),
+  27,700 CSV; 50 vehicles x 30 fixes (800 vehicles): 29,500 fixes/s (app 36 + database 11 ms);
+- offered 20,000 fixes/s (``--rate 20000 --seconds 25``, 24 probes): sustained 19,994 with request p95
+  68-201 ms (feed, 20 x 30) and 48 ms (300-fix batches); fix -> alert p95 85-161 ms and 128 ms by GET,
+  353-567 ms and 554 ms on the SSE stream (its 0.5 s poll is most of that: 157 ms with ``--stream-poll 0.1``);
+  a saturated server queues: fix -> alert p95 0.3-1.1 s by GET at the limits above.
 
 Per-vehicle state and where it lives: nothing about a vehicle is kept in a server process. Its fixes are in the
 table under (terminal, time); what incremental checking needs between batches (the newest fix checked, the last
