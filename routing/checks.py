@@ -24,6 +24,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from routing._errors import RoutingInputError
+from routing._numeric import median
 from routing._validate import check_positive
 from routing.corridors import Corridor, CorridorFeature, load_corridor
 from routing.episodes import bridge_short_gaps, hysteresis, persistent_runs, runs
@@ -69,21 +70,31 @@ class FixState:
     zones: list[tuple[CorridorFeature, BoolArray]]
 
 
-def _inside(parts: list[CorridorFeature], x: FloatArray, y: FloatArray, time_ns: npt.NDArray[np.int64],
-            shrink_m: float = 0.0) -> BoolArray:
-    """Which fixes lie inside any part active at their time (parts shrunk by ``shrink_m``)."""
-    def area(geom: BaseGeometry) -> BaseGeometry:
+def _area(parts: list[CorridorFeature], shrink_m: float, memo: dict[Any, BaseGeometry], *,
+          union: bool = True) -> BaseGeometry:
+    """The union of *parts* (or the one part as it is) shrunk by ``shrink_m``, prepared; made once per corridor
+    and kept in *memo* (buffering and preparing cost more than testing a batch of fixes against the result)."""
+    key = (tuple(id(p) for p in parts), shrink_m, union)
+    if key not in memo:
+        geom = shapely.union_all([p.geometry for p in parts]) if union else parts[0].geometry
         shaped = geom.buffer(-shrink_m) if shrink_m else geom
         if shaped.is_empty:  # a corridor narrower than twice the hysteresis: release on the corridor itself
             shaped = geom
         shapely.prepare(shaped)
-        return shaped
+        memo[key] = shaped
+    return memo[key]
 
-    always = [p.geometry for p in parts if p.windows.always]
-    inside = shapely.contains_xy(area(shapely.union_all(always)), x, y) if always else np.zeros(len(x), bool)
+
+def _inside(parts: list[CorridorFeature], x: FloatArray, y: FloatArray, time_ns: npt.NDArray[np.int64],
+            shrink_m: float = 0.0, memo: dict[Any, BaseGeometry] | None = None) -> BoolArray:
+    """Which fixes lie inside any part active at their time (parts shrunk by ``shrink_m``)."""
+    memo = {} if memo is None else memo
+    always = [p for p in parts if p.windows.always]
+    inside = shapely.contains_xy(_area(always, shrink_m, memo), x, y) if always else np.zeros(len(x), bool)
     for part in parts:
         if not part.windows.always:
-            inside |= shapely.contains_xy(area(part.geometry), x, y) & part.windows.active(time_ns)
+            area = _area([part], shrink_m, memo, union=False)
+            inside |= shapely.contains_xy(area, x, y) & part.windows.active(time_ns)
     return inside
 
 
@@ -120,18 +131,19 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
     if not parts:
         raise RoutingInputError("no corridor part is approved for the cargo's hazard classes")
     x, y = to_metric(track.lon, track.lat, corridor.crs)
-    outside = ~_inside(parts, x, y, track.time_ns)
+    memo = corridor.derived
+    outside = ~_inside(parts, x, y, track.time_ns, memo=memo)
     # Only the inner test of fixes already inside matters for releasing a deviation.
     inside_inner = np.zeros(len(x), dtype=bool)
     inner_idx = np.flatnonzero(~outside)
     inside_inner[inner_idx] = _inside(parts, x[inner_idx], y[inner_idx], track.time_ns[inner_idx],
-                                      hysteresis_m)
+                                      hysteresis_m, memo)
     offset = np.zeros(len(x))
     out_idx = np.flatnonzero(outside)
     if len(out_idx):
-        union = shapely.union_all([p.geometry for p in parts])
+        union = _area(parts, 0.0, memo)
         offset[out_idx] = shapely.distance(union, shapely.points(x[out_idx], y[out_idx]))
-    zones = [(z, _inside([z], x, y, track.time_ns))
+    zones = [(z, _inside([z], x, y, track.time_ns, memo=memo))
              for z in corridor.parts(forbidden=True, hazard_classes=hazard_classes)]
     return FixState(x=x, y=y, time_s=(track.time_ns - track.time_ns[0]) / 1e9, outside=outside,
                     inside_inner=inside_inner, offset_m=offset, zones=zones)
@@ -159,9 +171,10 @@ def fix_speeds(x: FloatArray, y: FloatArray, time_s: FloatArray,
     """
     n = len(x)
     dt = np.diff(time_s)
-    step = max(1, int(np.ceil(_STOP_BASELINE_S / 2 / max(float(np.median(dt)) if len(dt) else 1.0, 1e-3))))
-    lo = np.clip(np.arange(n) - step, 0, n - 1)
-    hi = np.clip(np.arange(n) + step, 0, n - 1)
+    step = max(1, int(np.ceil(_STOP_BASELINE_S / 2 / max(median(dt) if len(dt) else 1.0, 1e-3))))
+    index = np.arange(n)
+    lo = np.maximum(index - step, 0)  # np.clip, without its overhead on a short array
+    hi = np.minimum(index + step, n - 1)
     span = np.maximum(time_s[hi] - time_s[lo], 1e-9)
     kph = np.hypot(x[hi] - x[lo], y[hi] - y[lo]) / span * 3.6
     if speed_kph is not None:

@@ -76,6 +76,8 @@ class Corridor:
     features: list[CorridorFeature]
     bbox: tuple[float, float, float, float]
     notes: list[str] = field(default_factory=list)
+    #: Derived geometries (unions, shrunk and prepared areas) made once per corridor, see ``checks._area``.
+    derived: dict[Any, BaseGeometry] = field(default_factory=dict, repr=False, compare=False)
 
     def parts(self, *, forbidden: bool, hazard_classes: Iterable[str] | None = None) -> list[CorridorFeature]:
         """Return the corridor parts (``forbidden=False``) or zones that apply to a load."""

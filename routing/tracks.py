@@ -20,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from routing._errors import RoutingInputError
+from routing._numeric import median
 from routing._validate import lonlat_mask
 from routing.projection import gcj02_to_wgs84
 
@@ -124,6 +125,51 @@ def track_from_frame(frame: pd.DataFrame, *, gcj02: bool = False, source: str = 
     """
     if frame.empty:
         raise RoutingInputError(f"{source}: no fixes")
+    lon, lat, time_ns, speed, reason = _read(frame, source, gcj02)
+    return _finish(lon, lat, time_ns, speed, reason, source, max_speed_kph, min_valid, require_majority)
+
+
+def tracks_from_frame(frame: pd.DataFrame, group: npt.NDArray[np.intp], groups: int, *, gcj02: bool = False,
+                      source: str = "track", max_speed_kph: float = MAX_SPEED_KPH) -> list[Track]:
+    """Validate a table holding the fixes of several tracks at once (a feed of many vehicles).
+
+    The columns are read and checked row by row for the whole table in one go (the costly part: parsing times
+    and numbers); sorting, duplicate times and impossible jumps are then judged within each track, exactly as
+    :func:`track_from_frame` judges one. No track is refused: one with no valid fix comes back empty, with its
+    rows in ``dropped``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per fix, columns as for :func:`track_from_frame`.
+    group : numpy.ndarray
+        The track (0 .. ``groups`` - 1) each row belongs to.
+    groups : int
+        How many tracks.
+    gcj02, source, max_speed_kph
+        As for :func:`track_from_frame`.
+
+    Returns
+    -------
+    list of Track
+        One per group; ``points`` counts its rows and ``dropped`` names them by their record number in *frame*.
+    """
+    lon, lat, time_ns, speed, reason = _read(frame, source, gcj02)
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(groups + 1))
+    tracks = []
+    for first, last in zip(bounds[:-1].tolist(), bounds[1:].tolist()):  # one pass per track, not per fix
+        rows = order[first:last]
+        tracks.append(_finish(lon[rows], lat[rows], time_ns[rows], None if speed is None else speed[rows],
+                              reason[rows], source, max_speed_kph, min_valid=0, require_majority=False,
+                              records=rows + 1))
+    return tracks
+
+
+def _read(frame: pd.DataFrame, source: str, gcj02: bool) -> tuple[
+        npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64] | None,
+        npt.NDArray[Any]]:
+    """The columns as arrays, and each row's reason to be dropped (empty when valid)."""
     cols = _columns(frame, source)
     lon_raw, lat_raw = frame[cols["lon"]].to_numpy(), frame[cols["lat"]].to_numpy()
     lon = pd.to_numeric(lon_raw, errors="coerce").astype(float)
@@ -140,13 +186,15 @@ def track_from_frame(frame: pd.DataFrame, *, gcj02: bool = False, source: str = 
         speed = pd.to_numeric(frame[cols["speed"]].to_numpy(), errors="coerce").astype(float)
     if gcj02:
         lon, lat = gcj02_to_wgs84(lon, lat)
-    return _finish(lon, lat, time_ns, speed, reason, source, max_speed_kph, min_valid, require_majority)
+    return lon, lat, time_ns, speed, reason
 
 
 def _finish(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns: npt.NDArray[np.int64],
             speed: npt.NDArray[np.float64] | None, reason: npt.NDArray[Any], source: str,
-            max_speed_kph: float, min_valid: int = 2, require_majority: bool = True) -> Track:
-    """Sort the valid records, drop duplicate times and impossible jumps, build the report."""
+            max_speed_kph: float, min_valid: int = 2, require_majority: bool = True,
+            records: npt.NDArray[np.intp] | None = None) -> Track:
+    """Sort the valid records, drop duplicate times and impossible jumps, build the report (rows by their
+    number in *records*, else by position)."""
     order = np.flatnonzero(reason == "")
     order = order[np.argsort(time_ns[order], kind="stable")]
     duplicate = np.zeros(len(order), dtype=bool)
@@ -157,8 +205,10 @@ def _finish(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns:
     reason[order[jumps]] = f"impossible jump (over {max_speed_kph:g} km/h)"
     order = order[~jumps]
     dropped = []
-    for text in pd.unique(reason[reason != ""]):
-        rows = np.flatnonzero(reason == text) + 1
+    bad = reason != ""
+    for text in pd.unique(reason[bad]) if bad.any() else ():
+        rows = np.flatnonzero(reason == text)
+        rows = rows + 1 if records is None else records[rows]
         dropped.append({"reason": str(text), "count": int(len(rows)), "rows": rows[:_REPORTED_ROWS].tolist()})
     total = len(reason)
     if len(order) < min_valid or (require_majority and len(order) * 2 < total):
@@ -181,13 +231,15 @@ def _impossible_jumps(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
     and all such segments go at once, so the passes are few.
     """
     keep = np.ones(len(lon), dtype=bool)
-    coslat = np.cos(np.radians(np.nanmedian(lat))) if len(lat) else 1.0
+    coslat = np.cos(np.radians(median(lat))) if len(lat) else 1.0
     while True:
         idx = np.flatnonzero(keep)
         # Equirectangular metres: errors of a fraction of a percent are irrelevant at a 250 km/h threshold.
         dx = np.diff(lon[idx]) * coslat * 111_320.0
         dy = np.diff(lat[idx]) * 110_574.0
         fast = np.hypot(dx, dy) / (np.diff(time_ns[idx]) / 1e9) * 3.6 > max_speed_kph
+        if not fast.any():  # one plausible stretch (the usual batch): nothing to drop
+            return ~keep
         segment = np.concatenate(([0], np.cumsum(fast)))
         sizes = np.bincount(segment).astype(float)
         left = np.concatenate(([np.nan], sizes[:-1]))

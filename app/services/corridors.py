@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -101,11 +101,15 @@ ZONE_MARGIN_DEG = 0.05
 def zones_near(corridor: Corridor) -> Select[tuple[Zone]]:
     """Active zones whose bounding box overlaps the corridor's, grown by :data:`ZONE_MARGIN_DEG` (one query;
     geometries are not compared)."""
+    return select(Zone).where(zone_near(corridor)).order_by(Zone.name)
+
+
+def zone_near(corridor: Any) -> ColumnElement[bool]:
+    """The condition of :func:`zones_near`, for a corridor record or for the ``Corridor`` class itself (to join
+    corridors to the zones around them: the zones of many corridors in one query)."""
     margin = ZONE_MARGIN_DEG
-    return select(Zone).where(
-        Zone.active, Zone.min_lon <= corridor.max_lon + margin, Zone.max_lon >= corridor.min_lon - margin,
-        Zone.min_lat <= corridor.max_lat + margin, Zone.max_lat >= corridor.min_lat - margin,
-    ).order_by(Zone.name)
+    return and_(Zone.active, Zone.min_lon <= corridor.max_lon + margin, Zone.max_lon >= corridor.min_lon - margin,
+                Zone.min_lat <= corridor.max_lat + margin, Zone.max_lat >= corridor.min_lat - margin)
 
 
 def trip_geojson(session: Session, corridor: Corridor) -> dict[str, Any]:

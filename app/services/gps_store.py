@@ -1,11 +1,14 @@
 """Storing GPS fixes in bulk: one statement per batch, the fixes actually inserted returned.
 
-A batch arrives as columns (numpy arrays), never as one Python object per fix. On PostgreSQL the columns go
-to the server as four arrays in a single ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING``
+A batch arrives as columns (numpy arrays), never as one Python object per fix; it may hold the fixes of several
+vehicles (a carrier platform's feed), each row naming its vehicle by an index into the batch's list of
+(waybill, terminal) pairs. On PostgreSQL the columns go to the server as arrays in a single
+``INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING``
 (measured faster than COPY into a staging table for batches of up to 10,000, and no temporary table to
 manage); on SQLite, SQLAlchemy's multi-row ``INSERT … RETURNING``. Either way the key (terminal, time)
 decides what is new, atomically, so concurrent retries of the same batch store each fix once and each
-request learns exactly which of its fixes it stored.
+request learns exactly which of its fixes it stored. The rows are inserted in (terminal, time) order, so two
+batches that share fixes wait for each other's keys in one order and never deadlock.
 
 PostgreSQL keeps ``gps_fixes`` partitioned by month (migration 0014). Before storing, the months of the
 batch that are live (last, this and next month) are made sure to have their partition, and next month's is
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,18 +40,54 @@ FIX_COLUMNS = ("at", "lon", "lat", "speed_kph")
 _INSERT_ARRAYS = text("""
     WITH new AS (
         INSERT INTO gps_fixes (waybill_id, terminal_id, at, lon, lat, speed_kph)
-        SELECT :waybill_id, :terminal_id, timestamptz 'epoch' + f.us * interval '1 microsecond', f.lon, f.lat,
+        SELECT waybills[f.k], terminals[f.k], timestamptz 'epoch' + f.us * interval '1 microsecond', f.lon, f.lat,
                NULLIF(f.speed, 'NaN')
-        FROM unnest(CAST(:us AS bigint[]), CAST(:lon AS float8[]), CAST(:lat AS float8[]),
-                    CAST(:speed AS float8[])) AS f(us, lon, lat, speed)
+        FROM CAST(:waybills AS uuid[]) AS waybills, CAST(:terminals AS text[]) AS terminals,
+             unnest(CAST(:k AS int[]), CAST(:us AS bigint[]), CAST(:lon AS float8[]), CAST(:lat AS float8[]),
+                    CAST(:speed AS float8[])) AS f(k, us, lon, lat, speed)
         ON CONFLICT DO NOTHING
-        RETURNING at
+        RETURNING waybill_id, at
     )
-    SELECT array_agg((extract(epoch FROM at) * 1000000)::bigint) FROM new
+    SELECT array_agg(array_position(CAST(:waybills AS uuid[]), waybill_id)),
+           array_agg((extract(epoch FROM at) * 1000000)::bigint)
+    FROM new
 """)
 _PARTITION = text("SELECT gps_fixes_partition(:month)")
 #: (database, month counted from 1970-01) pairs whose partition is known to exist.
 _PARTITIONED: set[tuple[URL, int]] = set()
+
+
+@dataclass(frozen=True)
+class VehicleFixes:
+    """One vehicle's fixes of a batch: valid, in time order (times strictly increasing)."""
+
+    waybill_id: uuid.UUID
+    terminal_id: str
+    time_ns: npt.NDArray[np.int64]
+    lon: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
+    speed_kph: npt.NDArray[np.float64] | None
+
+    def __len__(self) -> int:
+        return len(self.time_ns)
+
+
+@dataclass(frozen=True)
+class StoredFixes:
+    """The fixes of one vehicle a batch inserted, in time order; times to the microsecond (as stored)."""
+
+    time_ns: npt.NDArray[np.int64]
+    lon: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
+    speed_kph: npt.NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.time_ns)
+
+    def frame(self) -> pd.DataFrame:
+        """As a table with :data:`FIX_COLUMNS`."""
+        return pd.DataFrame({"at": pd.to_datetime(self.time_ns // 1000, unit="us", utc=True), "lon": self.lon,
+                             "lat": self.lat, "speed_kph": self.speed_kph}, columns=list(FIX_COLUMNS))
 
 
 def store_fixes(session: Session, *, waybill_id: uuid.UUID, terminal_id: str, time_ns: npt.NDArray[np.int64],
@@ -74,21 +115,57 @@ def store_fixes(session: Session, *, waybill_id: uuid.UUID, terminal_id: str, ti
     pandas.DataFrame
         The fixes this call inserted (not those stored before), in time order, with :data:`FIX_COLUMNS`.
     """
-    micros = time_ns // 1000
-    speed = np.full(len(micros), np.nan) if speed_kph is None else speed_kph
-    if len(micros) == 0:
-        inserted = micros
+    [stored] = store_vehicle_fixes(session, [VehicleFixes(waybill_id, terminal_id, time_ns, lon, lat, speed_kph)])
+    return stored.frame()
+
+
+def store_vehicle_fixes(session: Session, vehicles: Sequence[VehicleFixes]) -> list[StoredFixes]:
+    """Insert the fixes of several vehicles in one statement; for each, those not stored before.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The caller commits.
+    vehicles : sequence of VehicleFixes
+        One entry per vehicle (the same terminal under two waybills is not expected; the key decides).
+
+    Returns
+    -------
+    list of StoredFixes
+        For each entry of *vehicles*, in the same order, the fixes this call inserted.
+    """
+    micros = [v.time_ns // 1000 for v in vehicles]
+    speeds = [np.full(len(v), np.nan) if v.speed_kph is None else v.speed_kph for v in vehicles]
+    which = np.repeat(np.arange(len(vehicles)), [len(v) for v in vehicles])
+    all_micros = np.concatenate(micros) if vehicles else np.zeros(0, dtype=np.int64)
+    if len(all_micros) == 0:
+        inserted_which, inserted = which, all_micros
     elif session.get_bind().dialect.name == "postgresql":
-        _ensure_partitions(session.get_bind().engine, micros)
-        inserted = np.array(session.scalar(_INSERT_ARRAYS, {
-            "waybill_id": waybill_id, "terminal_id": terminal_id, "us": _array_literal(micros),
-            "lon": _array_literal(lon), "lat": _array_literal(lat), "speed": _array_literal(speed)}) or [],
-            dtype=np.int64)
+        _ensure_partitions(session.get_bind().engine, all_micros)
+        # Rows in (terminal, time) order: each vehicle's are in time order already, so order the vehicles.
+        by_terminal = sorted(range(len(vehicles)), key=lambda n: vehicles[n].terminal_id)
+        rows = np.concatenate([np.flatnonzero(which == n) for n in by_terminal])
+        lon, lat = np.concatenate([v.lon for v in vehicles]), np.concatenate([v.lat for v in vehicles])
+        found = session.execute(_INSERT_ARRAYS, {
+            "waybills": "{" + ",".join(str(v.waybill_id) for v in vehicles) + "}",
+            "terminals": _text_array([v.terminal_id for v in vehicles]), "k": _array_literal(which[rows] + 1),
+            "us": _array_literal(all_micros[rows]), "lon": _array_literal(lon[rows]),
+            "lat": _array_literal(lat[rows]), "speed": _array_literal(np.concatenate(speeds)[rows])}).one()
+        inserted_which = np.array(found[0] or [], dtype=np.int64) - 1
+        inserted = np.array(found[1] or [], dtype=np.int64)
     else:
-        inserted = _insert_returning(session, waybill_id, terminal_id, micros, lon, lat, speed)
-    new = np.isin(micros, inserted)
-    return pd.DataFrame({"at": pd.to_datetime(micros[new], unit="us", utc=True), "lon": lon[new],
-                         "lat": lat[new], "speed_kph": speed[new]}, columns=list(FIX_COLUMNS))
+        inserted_which, inserted = _insert_returning(session, vehicles, micros, speeds)
+    # A fix is new when its (vehicle, time) came back: one membership test for the batch, on combined keys.
+    span = int(all_micros.max()) - int(all_micros.min()) + 1 if len(all_micros) else 1
+    base = int(all_micros.min()) if len(all_micros) else 0
+    new = np.isin(which * span + (all_micros - base), inserted_which * span + (inserted - base))
+    bounds = np.cumsum([0] + [len(v) for v in vehicles])
+    stored = []
+    for n, vehicle in enumerate(vehicles):  # one pass per vehicle, not per fix
+        mine = new[bounds[n]:bounds[n + 1]]
+        stored.append(StoredFixes(time_ns=micros[n][mine] * 1000, lon=vehicle.lon[mine], lat=vehicle.lat[mine],
+                                  speed_kph=speeds[n][mine]))
+    return stored
 
 
 def _array_literal(values: npt.NDArray[Any]) -> str:
@@ -97,17 +174,29 @@ def _array_literal(values: npt.NDArray[Any]) -> str:
     return "{" + str(values.tolist())[1:-1] + "}"
 
 
-def _insert_returning(session: Session, waybill_id: uuid.UUID, terminal_id: str, micros: npt.NDArray[np.int64],
-                      lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64],
-                      speed: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+def _text_array(values: list[str]) -> str:
+    """Strings as a PostgreSQL array literal, each quoted (terminal numbers are digits, but who knows)."""
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+
+
+def _insert_returning(session: Session, vehicles: Sequence[VehicleFixes], micros: list[npt.NDArray[np.int64]],
+                      speeds: list[npt.NDArray[np.float64]]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """SQLite: one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING (the embedded, single-writer store)."""
-    rows = pd.DataFrame({"waybill_id": waybill_id, "terminal_id": terminal_id,
-                         "at": pd.to_datetime(micros, unit="us", utc=True), "lon": lon, "lat": lat,
+    which = {v.waybill_id: n for n, v in enumerate(vehicles)}
+    speed = np.concatenate(speeds)
+    rows = pd.DataFrame({"waybill_id": np.repeat([v.waybill_id for v in vehicles], [len(v) for v in vehicles]),
+                         "terminal_id": np.repeat([v.terminal_id for v in vehicles], [len(v) for v in vehicles]),
+                         "at": pd.to_datetime(np.concatenate(micros), unit="us", utc=True),
+                         "lon": np.concatenate([v.lon for v in vehicles]),
+                         "lat": np.concatenate([v.lat for v in vehicles]),
                          "speed_kph": pd.Series(speed, dtype=object).where(~np.isnan(speed), None)})
-    stmt = (sqlite.insert(GpsFix.__table__).on_conflict_do_nothing(index_elements=["terminal_id", "at"])
-            .returning(GpsFix.__table__.c.at))
-    stored = session.scalars(stmt, rows.to_dict("records")).all()
-    return pd.to_datetime(pd.Series(stored, dtype=object), utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64)
+    table = GpsFix.__table__
+    stmt = (sqlite.insert(table).on_conflict_do_nothing(index_elements=["terminal_id", "at"])
+            .returning(table.c.waybill_id, table.c.at))
+    stored = session.execute(stmt, rows.to_dict("records")).all()
+    at = pd.to_datetime(pd.Series([r[1] for r in stored], dtype=object), utc=True)
+    return (np.array([which[r[0]] for r in stored], dtype=np.int64),
+            at.to_numpy(dtype="datetime64[us]").astype(np.int64))
 
 
 def _ensure_partitions(engine: Engine, micros: npt.NDArray[np.int64]) -> None:

@@ -1,4 +1,5 @@
-"""``POST /api/v1/waybills/{id}/track`` (positions from the carrier or its terminal) and ``…/compliance``."""
+"""``POST /api/v1/waybills/{id}/track`` (positions from the carrier or its terminal), ``…/compliance``, and
+``POST /api/v1/track`` (a carrier platform's feed: the positions of many vehicles in one request)."""
 from __future__ import annotations
 
 import uuid
@@ -12,12 +13,15 @@ from flask_smorest import Blueprint
 from app.api.waybills.routes import READERS
 from app.auth import allow, current_user
 from app.extensions import db
-from app.services import monitoring, tracking
+from app.services import monitoring, tracking, tracking_feed
 from models import Role
 
 
 blp = Blueprint("waybill_tracking", __name__, url_prefix="waybills",
                 description="Positions of waybills in transit and the trips' compliance")
+feed = Blueprint("track", __name__, url_prefix="track",
+                 description="Positions of many vehicles in one request, as a carrier's monitoring platform forwards "
+                             "them (JT/T 809)")
 
 
 FIX = {"type": "object", "properties": {"time": {"type": "string", "description": "ISO 8601 or epoch seconds"},
@@ -25,6 +29,12 @@ FIX = {"type": "object", "properties": {"time": {"type": "string", "description"
                                         "speed": {"type": "number", "description": "km/h"}}}
 FIXES_SCHEMA = {"type": "object", "properties": {"fixes": {"type": "array", "items": FIX, "maxItems": 10_000}}}
 CSV_EXAMPLE = "time,lon,lat,speed\n2026-01-01T08:00:00Z,121.47,31.23,40"
+FEED_FIX = {"type": "object", "properties": {
+    **FIX["properties"], "waybill": {"type": "string", "format": "uuid", "description": "the fix's waybill, or:"},
+    "terminal": {"type": "string", "description": "the GPS terminal of a vehicle on a waybill in transit"}}}
+FEED_SCHEMA = {"type": "object", "properties": {"fixes": {"type": "array", "items": FEED_FIX, "maxItems": 10_000}}}
+FEED_CSV_EXAMPLE = ("terminal,time,lon,lat,speed\n013912345678,2026-01-01T08:00:00Z,121.47,31.23,40\n"
+                    "013912345679,2026-01-01T08:00:00Z,121.48,31.22,35")
 
 
 class IngestOut(ma.Schema):
@@ -32,6 +42,16 @@ class IngestOut(ma.Schema):
     stored = ma.fields.Integer()
     duplicates = ma.fields.Integer(metadata={"description": "already stored for this terminal and time"})
     dropped = ma.fields.List(ma.fields.Dict(), metadata={"description": "rows not stored, by reason"})
+
+
+class WaybillIngestOut(IngestOut):
+    waybill = ma.fields.String()
+    terminal = ma.fields.String()
+
+
+class FeedOut(IngestOut):
+    waybills = ma.fields.List(ma.fields.Nested(WaybillIngestOut),
+                              metadata={"description": "each waybill's own report (rows numbered in the request)"})
 
 
 class ComplianceOut(ma.Schema):
@@ -59,6 +79,27 @@ class Track(MethodView):
         """Report up to 10,000 fixes of the waybill's vehicle; a retried upload stores nothing twice."""
         frame = tracking.parse_fixes(request.get_data(), request.mimetype)
         return tracking.ingest(db.session, current_user(), waybill_id, frame)
+
+
+@feed.route("")
+class Feed(MethodView):
+    accepted_content_types = frozenset({"application/json", "text/csv"})
+
+    @allow(Role.ADMIN, Role.ENTERPRISE)
+    @feed.response(200, FeedOut)
+    @feed.doc(requestBody={"content": {"application/json": {"schema": FEED_SCHEMA},
+                                       "text/csv": {"schema": {"type": "string", "example": FEED_CSV_EXAMPLE}}}})
+    def post(self) -> dict[str, Any]:
+        """Report up to 10,000 fixes of several vehicles, each fix naming its waybill or its GPS terminal.
+
+        Stored and checked as if each vehicle's fixes had come to its ``/waybills/{id}/track``, in one
+        transaction. A fix naming a waybill the user does not carry, or an unknown terminal, refuses the whole
+        batch (422 ``unknown_waybill``); one whose waybill is not in transit refuses it too (409
+        ``not_in_transit``); ``errors`` names each such vehicle by its first fix, and nothing is stored. A
+        retried batch stores nothing twice.
+        """
+        frame = tracking.parse_fixes(request.get_data(), request.mimetype)
+        return tracking_feed.ingest_feed(db.session, current_user(), frame)
 
 
 @blp.route("/<uuid:waybill_id>/compliance")

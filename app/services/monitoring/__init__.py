@@ -8,11 +8,12 @@ What lives where
 - ``alerts`` / ``alert_events``: one alert per episode that lasted, and its change feed
   (:mod:`app.services.alerts`).
 
-A batch is checked in the transaction that stores it (:func:`check_new_fixes`, called by ``ingest``): the
-trip's state row is taken ``FOR UPDATE``, the fixes newer than the state's are checked against the corridor,
-zones, sites and thresholds with the state's open runs in front (:mod:`.facts`, :mod:`.checks`,
-:mod:`.gaps`), the runs that last raise or update their alerts, and the state moves on. The cost per batch is
-a few small queries plus vectorised work on the batch alone: the trip is never re-read.
+A batch is checked in the transaction that stores it (:func:`check_batches`, called by ``ingest`` for the
+fixes of one vehicle or of many): the trips' state rows are taken ``FOR UPDATE`` in one query, the fixes newer
+than each state's are checked against the trip's corridor, zones, sites and thresholds with the state's open
+runs in front (:mod:`.facts`, :mod:`.checks`, :mod:`.gaps`), the runs that last raise or update their alerts,
+and each state moves on. The cost per batch is a few small queries (as many for fifty vehicles as for one,
+:func:`.trip.load_trips`) plus vectorised work on each vehicle's fixes alone: a trip is never re-read.
 
 Several workers
 ---------------
@@ -20,7 +21,8 @@ Any process may check any batch: all it needs is in the database (the corridor g
 :mod:`.trip`). Two batches of one trip at once are serialised by the state row's lock (PostgreSQL
 ``SELECT … FOR UPDATE``; SQLite has one writer at a time), and the state's ``row_version`` refuses a write from
 a stale copy. Whichever batch takes the lock second sees the state the first left; if its fixes are older they
-are *late* (next paragraph). Lock order is ledger chain → trip state → alert feed everywhere, so no deadlock.
+are *late* (next paragraph). Lock order is ledger chain → fix keys → trip states (by waybill id) → alert feed
+everywhere, so no deadlock, whichever vehicles share a batch.
 
 Out-of-order fixes
 ------------------
@@ -31,9 +33,9 @@ the whole trip from every stored fix, late ones included.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,15 +45,15 @@ from app.services.monitoring.arrival import finish_trip
 from app.services.monitoring.checks import run_checks
 from app.services.monitoring.facts import facts_of
 from app.services.monitoring.settings import MonitorSettings, current_settings
-from app.services.monitoring.state import lock_state, remember, take_new
+from app.services.monitoring.state import NewFixes, lock_states, remember, save_states, take_new
 from app.services.monitoring.sweep import sweep
-from app.services.monitoring.trip import load_trip
-from models import Alert, Waybill
+from app.services.monitoring.trip import Trip, TripRef, load_trips
+from models import Alert, TripState, Vehicle, Waybill
 
-__all__ = ["MonitorSettings", "check_new_fixes", "finish_trip", "sweep", "trip_alerts"]
+__all__ = ["MonitorSettings", "TripRef", "check_batches", "check_new_fixes", "finish_trip", "sweep", "trip_alerts"]
 
 
-def check_new_fixes(session: Session, waybill: Waybill, fixes: pd.DataFrame,
+def check_new_fixes(session: Session, waybill: Waybill, fixes: Any,
                     settings: MonitorSettings | None = None) -> list[Alert]:
     """Check a batch of a trip's fixes, just stored, inside the caller's transaction.
 
@@ -61,7 +63,7 @@ def check_new_fixes(session: Session, waybill: Waybill, fixes: pd.DataFrame,
         The session that stored the fixes; the caller commits.
     waybill : Waybill
         The trip (in transit).
-    fixes : pandas.DataFrame
+    fixes : pandas.DataFrame or StoredFixes
         ``at`` (UTC), ``lon``, ``lat`` and optionally ``speed_kph`` (NaN or None where unknown), as stored, in
         any order; fixes already checked or older than those are skipped, so the caller may pass all it tried
         to store.
@@ -73,12 +75,38 @@ def check_new_fixes(session: Session, waybill: Waybill, fixes: pd.DataFrame,
     list of Alert
         The alerts this batch opened or changed.
     """
+    version = waybill.current
+    plate = session.scalar(select(Vehicle.plate).where(Vehicle.id == version.vehicle_id))
+    return check_batches(session, [(TripRef(waybill, version, plate), fixes)], settings)
+
+
+def check_batches(session: Session, batches: Sequence[tuple[TripRef, Any]],
+                  settings: MonitorSettings | None = None) -> list[Alert]:
+    """Check the fixes of several trips, just stored together, inside the caller's transaction.
+
+    Each trip's fixes are checked as :func:`check_new_fixes` checks them, on their own: the same episodes and
+    alerts as if each had come in a request of its own. What is shared is the queries: the states are locked
+    in one, the trips read in a few (:func:`.trip.load_trips`).
+    """
     settings = settings or current_settings()
-    state = lock_state(session, waybill.id)
-    new = take_new(state, fixes)
-    if new is None:
-        return []
-    trip = load_trip(session, waybill, near=(new.lon, new.lat))
+    states = lock_states(session, [ref.waybill.id for ref, _ in batches])
+    fresh: list[tuple[TripRef, TripState, NewFixes]] = []
+    for ref, fixes in batches:
+        new = take_new(states[ref.waybill.id], fixes)
+        if new is not None:
+            fresh.append((ref, states[ref.waybill.id], new))
+    near = {ref.waybill.id: (new.lon, new.lat) for ref, _, new in fresh}
+    with session.no_autoflush:  # reads what the states do not change: their UPDATEs go once, at the commit
+        trips = load_trips(session, [ref for ref, _, _ in fresh], near=near)
+    alerts = []
+    for ref, state, new in fresh:  # one pass per trip; the work inside is vectorised over its fixes
+        alerts += _check(session, trips[ref.waybill.id], state, ref.waybill, new, settings)
+    save_states(session, [state for _, state, _ in fresh])
+    return alerts
+
+
+def _check(session: Session, trip: Trip, state: TripState, waybill: Waybill, new: NewFixes,
+           settings: MonitorSettings) -> list[Alert]:
     alerts = gaps.batch_gaps(session, trip, state, waybill, new, settings)
     if state.fixes_checked == 0:
         alerts += [alert for alert in [gaps.departure(session, trip, waybill)] if alert is not None]

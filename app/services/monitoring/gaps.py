@@ -66,16 +66,16 @@ def ongoing_gap(session: Session, trip: Trip, state: TripState, waybill: Waybill
 
 def departure(session: Session, trip: Trip, waybill: Waybill) -> Alert | None:
     """A departure before the planned window opened or after it closed."""
-    version, departed = waybill.current, waybill.departed_at
+    (earliest, latest), departed = trip.departure_window, waybill.departed_at
     if departed is None:
         return None
-    if version.departure_earliest is not None and departed < version.departure_earliest:
-        off, how = version.departure_earliest - departed, "early"
-    elif version.departure_latest is not None and departed > version.departure_latest:
-        off, how = departed - version.departure_latest, "late"
+    if earliest is not None and departed < earliest:
+        off, how = earliest - departed, "early"
+    elif latest is not None and departed > latest:
+        off, how = departed - latest, "late"
     else:
         return None
-    planned = [t.isoformat() if t else None for t in (version.departure_earliest, version.departure_latest)]
+    planned = [t.isoformat() if t else None for t in (earliest, latest)]
     finding = Finding(AlertKind.TIME_WINDOW,
                       f"{trip.label}: departed {off.total_seconds() / 60:.0f} min {how} for its planned window",
                       {"window": "departure", "off_by_s": off.total_seconds(), "planned": planned}, tag="departure")

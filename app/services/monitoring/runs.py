@@ -135,6 +135,8 @@ def advance(run: Run | None, condition: BoolArray, fixes: Fixes, *, release: int
     still_open : Run or None
         The run that may continue with the next batch.
     """
+    if run is None and not condition.any():  # the common case: nothing open, nothing new (same result, no work)
+        return [], None
     carried = 0 if run is None else 1 + run.trailing
     replay = np.zeros(carried + len(condition), dtype=bool)
     replay[carried:] = condition

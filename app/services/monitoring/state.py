@@ -8,14 +8,17 @@ counted in ``skipped_fixes``: feeding it to the open runs would rewind them. The
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.services.monitoring.runs import nanoseconds, stamp
 from models import TripState
@@ -38,38 +41,85 @@ class NewFixes:
         return len(self.time_ns)
 
 
+# Built once: every batch runs them. One row per trip, created if missing (one statement whatever the count) …
+_TABLE = TripState.__table__
+_CREATE = {name: dialect.insert(_TABLE).on_conflict_do_nothing(index_elements=["waybill_id"])
+           for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+#: … and locked, in the order of the ids.
+_LOCK = (select(TripState).where(TripState.waybill_id.in_(bindparam("ids", expanding=True)))
+         .order_by(TripState.waybill_id).with_for_update().execution_options(populate_existing=True))
+
+
 def lock_state(session: Session, waybill_id: uuid.UUID) -> TripState:
-    """The trip's state, created on first use, locked until the transaction ends.
+    """The trip's state, created on first use, locked until the transaction ends (see :func:`lock_states`)."""
+    return lock_states(session, [waybill_id])[waybill_id]
 
-    ``SELECT … FOR UPDATE`` on PostgreSQL: a second worker with a batch of the same trip waits here until the
-    first commits, then reads the state the first left. SQLite has one writer at a time anyway.
+
+def lock_states(session: Session, waybill_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, TripState]:
+    """The states of several trips, created on first use, locked until the transaction ends: two queries however
+    many trips.
+
+    ``SELECT … FOR UPDATE`` on PostgreSQL: a second worker with a batch of one of these trips waits here until
+    the first commits, then reads the state the first left. The rows are created and locked in the order of
+    their ids, so two batches naming the same trips in any order take them in one order and never deadlock.
+    SQLite has one writer at a time anyway.
     """
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.get_bind().dialect.name]
-    session.execute(dialect.insert(TripState).values(waybill_id=waybill_id)
-                    .on_conflict_do_nothing(index_elements=["waybill_id"]))
-    return session.scalars(select(TripState).where(TripState.waybill_id == waybill_id).with_for_update()
-                           .execution_options(populate_existing=True)).one()
+    ids = sorted(set(waybill_ids))
+    session.execute(_CREATE[session.get_bind().dialect.name], [{"waybill_id": i} for i in ids])
+    return {state.waybill_id: state for state in session.scalars(_LOCK, {"ids": ids}).all()}
 
 
-def take_new(state: TripState, frame: pd.DataFrame) -> NewFixes | None:
-    """The fixes of *frame* (columns ``at``, ``lon``, ``lat``, optional ``speed_kph``) newer than the state's.
+#: What a batch moves on, written for all the batch's trips in one executemany, with the ORM's version check.
+_MOVED = ("last_at", "last_lon", "last_lat", "fixes_checked", "skipped_fixes", "recent", "runs")
+_SAVE = (update(_TABLE).where(_TABLE.c.waybill_id == bindparam("id_"), _TABLE.c.row_version == bindparam("seen_"))
+         .values(row_version=bindparam("next_"), **{name: bindparam(f"{name}_") for name in _MOVED}))
+
+
+def save_states(session: Session, states: list[TripState]) -> None:
+    """Write the states a batch moved on in one statement, and drop their in-memory changes (they are written).
+
+    What the ORM's flush would do, row by row with its bookkeeping (the most expensive part of a feed's commit
+    after the INSERT), as one UPDATE sent for all the rows; the version check stays: a row changed by someone
+    else since it was read (impossible while it is locked) fails the batch.
+    """
+    if not states:
+        return
+    rows = [{"id_": state.waybill_id, "seen_": state.row_version, "next_": state.row_version + 1,
+             **{f"{name}_": getattr(state, name) for name in _MOVED}} for state in states]
+    with session.no_autoflush:
+        result = session.execute(_SAVE, rows)
+    if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
+        raise StaleDataError(f"trip_states: {len(rows)} rows to update, {result.rowcount} matched")
+    for state in states:
+        session.expire(state)  # its changes are written: the commit's flush has nothing left to do for it
+
+
+def take_new(state: TripState, fixes: Any) -> NewFixes | None:
+    """The fixes of *fixes* newer than the state's: a table (columns ``at``, ``lon``, ``lat``, optional
+    ``speed_kph``), or arrays as :class:`app.services.gps_store.StoredFixes` has them (``time_ns`` …).
 
     Counts the others in ``state.skipped_fixes``; ``None`` when nothing is new.
     """
-    if frame.empty:
-        return None
-    at = pd.to_datetime(frame["at"], utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64) * 1000
-    speed = (pd.to_numeric(frame["speed_kph"], errors="coerce").to_numpy(dtype=float) if "speed_kph" in frame
-             else np.full(len(frame), np.nan))
+    if isinstance(fixes, pd.DataFrame):
+        if fixes.empty:
+            return None
+        at = pd.to_datetime(fixes["at"], utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64) * 1000
+        speed = (pd.to_numeric(fixes["speed_kph"], errors="coerce").to_numpy(dtype=float) if "speed_kph" in fixes
+                 else np.full(len(fixes), np.nan))
+        lon, lat = fixes["lon"].to_numpy(dtype=float), fixes["lat"].to_numpy(dtype=float)
+    else:
+        if not len(fixes.time_ns):
+            return None
+        at, lon, lat = fixes.time_ns // 1000 * 1000, fixes.lon, fixes.lat
+        speed = np.full(len(at), np.nan) if fixes.speed_kph is None else fixes.speed_kph
     order = np.argsort(at, kind="stable")
     keep = order[np.concatenate(([True], np.diff(at[order]) > 0))]  # one fix per time, as stored
     if state.last_at is not None:
         keep = keep[at[keep] > nanoseconds(state.last_at)]
-    state.skipped_fixes += len(frame) - len(keep)
+    state.skipped_fixes += len(at) - len(keep)
     if not len(keep):
         return None
-    return NewFixes(time_ns=at[keep], lon=frame["lon"].to_numpy(dtype=float)[keep],
-                    lat=frame["lat"].to_numpy(dtype=float)[keep], speed_kph=speed[keep])
+    return NewFixes(time_ns=at[keep], lon=lon[keep], lat=lat[keep], speed_kph=speed[keep])
 
 
 def recent(state: TripState) -> NewFixes:

@@ -5,12 +5,19 @@ millisecond. So the loaded corridor is kept in memory per process, keyed by the 
 zones around it: corridor and zone geometry never change once registered (a change is a new record), and
 (de)activating a zone changes the key. The cache is shared by a server's threads; each entry carries a lock
 because prepared GEOS geometries build their indexes lazily and are not safe to share while in use.
+
+The trips of a batch are read together (:func:`load_trips`): the zone keys of all their corridors in one query,
+the sites of all their parties in another, however many trips; the cargo's hazard classes are remembered per
+waybill version (a version in transit never changes: a correction is a new version). What may change while a
+trip is on the road (a site moved or closed, a zone switched on or off) is read for every batch.
 """
 from __future__ import annotations
 
 import threading
 import uuid
+import datetime as dt
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,11 +25,13 @@ import numpy.typing as npt
 import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy.orm import Session
 
-from app.services.corridors import trip_geojson, zones_near
-from models import Corridor as CorridorRecord, Site, Vehicle, Waybill, Zone
+from app.services.corridors import trip_geojson, zone_near
+from models import (
+    Corridor as CorridorRecord, Site, Vehicle, Waybill, WaybillLine, WaybillStatus, WaybillVersion, Zone,
+)
 from routing.corridors import Corridor, load_corridor
 from routing.projection import to_metric, utm_crs
 
@@ -30,6 +39,22 @@ FloatArray = npt.NDArray[np.float64]
 _CACHE_SIZE = 32
 _cache: OrderedDict[tuple[uuid.UUID, tuple[uuid.UUID, ...]], LoadedCorridor] = OrderedDict()
 _cache_lock = threading.Lock()
+#: Hazard classes of the cargo by waybill version (versions in transit are immutable); bounded like the corridors.
+_CLASSES_SIZE = 4096
+_classes: OrderedDict[uuid.UUID, frozenset[str] | None] = OrderedDict()
+
+
+# Statements built once (every batch runs them; building one costs more than running it).
+#: The sites of the trips and the active sites of their parties.
+_SITES = select(Site.id, Site.enterprise_id, Site.active, Site.lon, Site.lat).where(
+    or_(Site.id.in_(bindparam("sites", expanding=True)),
+        and_(Site.enterprise_id.in_(bindparam("parties", expanding=True)), Site.active)))
+#: The hazard classes on board of waybill versions.
+_LINES = select(WaybillLine.version_id, WaybillLine.hazard_class).where(
+    WaybillLine.version_id.in_(bindparam("versions", expanding=True)))
+#: The zones around corridors (as :func:`~app.services.corridors.zones_near` finds them), as pairs.
+_ZONES_OF = (select(CorridorRecord.id, Zone.id).select_from(CorridorRecord)
+             .outerjoin(Zone, zone_near(CorridorRecord)).where(CorridorRecord.id.in_(bindparam("ids", expanding=True))))
 
 
 @dataclass
@@ -66,6 +91,7 @@ class Trip:
     permitted: BaseGeometry | None
     unloading_site_id: uuid.UUID | None
     unloading: tuple[float, float] | None
+    departure_window: tuple[dt.datetime | None, dt.datetime | None] = (None, None)
 
     def to_unloading_m(self, x: FloatArray, y: FloatArray) -> FloatArray:
         """Distance of metric points from the unloading site (infinite when the trip has none)."""
@@ -74,26 +100,76 @@ class Trip:
         return np.hypot(x - self.unloading[0], y - self.unloading[1])
 
 
+@dataclass(frozen=True)
+class TripRef:
+    """A waybill with its current version and its vehicle's plate, as the ingest query reads them."""
+
+    waybill: Waybill
+    version: WaybillVersion
+    plate: str | None
+
+
 def load_trip(session: Session, waybill: Waybill, *, near: tuple[FloatArray, FloatArray] | None = None) -> Trip:
     """The trip of *waybill*. Without a corridor, the metric CRS is the UTM zone of *near* (the batch's fixes)
     and the trip's sites."""
     version = waybill.current
-    classes = frozenset(line.hazard_class for line in version.lines if line.hazard_class) or None
-    loaded = _corridor(session, waybill.corridor_id) if waybill.corridor_id else None
-    parties = (waybill.shipper_id, waybill.consignee_id, waybill.carrier_id)
-    trip_sites = [s for s in (version.loading_site_id, version.unloading_site_id) if s]
-    sites = session.execute(select(Site.id, Site.lon, Site.lat).where(
-        or_(Site.id.in_(trip_sites), and_(Site.enterprise_id.in_(parties), Site.active)))).all()
-    site_lon, site_lat = np.array([s.lon for s in sites], dtype=float), np.array([s.lat for s in sites], dtype=float)
-    crs = loaded.corridor.crs if loaded else _utm(site_lon, site_lat, *(near or ()))
-    x, y = to_metric(site_lon, site_lat, crs)
-    unloading = next(((float(sx), float(sy)) for s, sx, sy in zip(sites, x, y) if s.id == version.unloading_site_id),
-                     None)
     plate = session.scalar(select(Vehicle.plate).where(Vehicle.id == version.vehicle_id))
-    return Trip(waybill_id=waybill.id, carrier_id=waybill.carrier_id,
-                label=f"{plate} ({waybill.number})" if plate else waybill.number, hazard_classes=classes,
-                corridor=loaded, crs=crs, permitted=shapely.multipoints(np.column_stack((x, y))) if sites else None,
-                unloading_site_id=version.unloading_site_id, unloading=unloading)
+    refs = [TripRef(waybill, version, plate)]
+    return load_trips(session, refs, near={waybill.id: near} if near else None)[waybill.id]
+
+
+def load_trips(session: Session, refs: Sequence[TripRef],
+               near: Mapping[uuid.UUID, tuple[FloatArray, FloatArray]] | None = None) -> dict[uuid.UUID, Trip]:
+    """The trips of several waybills, by waybill id, in a few queries however many (see the module's note)."""
+    if not refs:
+        return {}
+    near = near or {}
+    corridors = _corridors(session, {r.waybill.corridor_id for r in refs if r.waybill.corridor_id})
+    classes = _hazard_classes(session, refs)
+    parties = {r.waybill.id: {r.waybill.shipper_id, r.waybill.consignee_id, r.waybill.carrier_id} for r in refs}
+    own = {r.waybill.id: {s for s in (r.version.loading_site_id, r.version.unloading_site_id) if s} for r in refs}
+    sites = session.execute(_SITES, {"sites": list(set().union(*own.values())),
+                                     "parties": list(set().union(*parties.values()))}).all()
+    trips = {}
+    for ref in refs:  # one pass per trip, over its few sites
+        waybill, version = ref.waybill, ref.version
+        mine = [s for s in sites if s.id in own[waybill.id] or (s.active and s.enterprise_id in parties[waybill.id])]
+        site_lon = np.array([s.lon for s in mine], dtype=float)
+        site_lat = np.array([s.lat for s in mine], dtype=float)
+        loaded = corridors.get(waybill.corridor_id) if waybill.corridor_id else None
+        crs = loaded.corridor.crs if loaded else _utm(site_lon, site_lat, *(near.get(waybill.id) or ()))
+        x, y = to_metric(site_lon, site_lat, crs)
+        unloading = next(((float(sx), float(sy)) for s, sx, sy in zip(mine, x, y)
+                          if s.id == version.unloading_site_id), None)
+        trips[waybill.id] = Trip(
+            waybill_id=waybill.id, carrier_id=waybill.carrier_id,
+            label=f"{ref.plate} ({waybill.number})" if ref.plate else waybill.number,
+            hazard_classes=classes[version.id], corridor=loaded, crs=crs,
+            permitted=shapely.multipoints(np.column_stack((x, y))) if mine else None,
+            unloading_site_id=version.unloading_site_id, unloading=unloading,
+            departure_window=(version.departure_earliest, version.departure_latest))
+    return trips
+
+
+def _hazard_classes(session: Session, refs: Sequence[TripRef]) -> dict[uuid.UUID, frozenset[str] | None]:
+    """The hazard classes on board, by version id: remembered for versions in transit, the others read."""
+    with _cache_lock:
+        known = {r.version.id: _classes[r.version.id] for r in refs if r.version.id in _classes}
+    missing = {r.version.id for r in refs} - known.keys()
+    if missing:
+        found: dict[uuid.UUID, set[str]] = {v: set() for v in missing}
+        for version_id, hazard_class in session.execute(_LINES, {"versions": list(missing)}):
+            if hazard_class:
+                found[version_id].add(hazard_class)
+        fixed = {r.version.id for r in refs if r.waybill.status is WaybillStatus.IN_TRANSIT}
+        with _cache_lock:
+            for version_id, got in found.items():
+                known[version_id] = frozenset(got) or None
+                if version_id in fixed:
+                    _classes[version_id] = known[version_id]
+            while len(_classes) > _CLASSES_SIZE:
+                _classes.popitem(last=False)
+    return known
 
 
 def _utm(*coordinates: FloatArray) -> pyproj.CRS:
@@ -106,18 +182,27 @@ def _utm(*coordinates: FloatArray) -> pyproj.CRS:
     return utm_crs(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
 
 
-def _corridor(session: Session, corridor_id: uuid.UUID) -> LoadedCorridor:
-    # The drawn GeoJSON is read only when the cache misses: parsing it costs more than the whole batch's check.
-    record = session.get(CorridorRecord, corridor_id, options=[defer(CorridorRecord.geojson)])
-    zone_ids = tuple(sorted(session.scalars(zones_near(record).with_only_columns(Zone.id))))
-    key = (corridor_id, zone_ids)
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    loaded = LoadedCorridor(load_corridor(trip_geojson(session, record)))
-    with _cache_lock:
-        _cache[key] = loaded
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+def _corridors(session: Session, corridor_ids: set[uuid.UUID]) -> dict[uuid.UUID, LoadedCorridor]:
+    """The loaded corridors, by id: one query for the zones around all of them; the drawn GeoJSON is read only
+    when the cache misses (parsing it costs more than the whole batch's check)."""
+    if not corridor_ids:
+        return {}
+    zones: dict[uuid.UUID, list[uuid.UUID]] = {c: [] for c in corridor_ids}
+    for corridor_id, zone_id in session.execute(_ZONES_OF, {"ids": list(corridor_ids)}):
+        if zone_id is not None:
+            zones[corridor_id].append(zone_id)
+    loaded = {}
+    for corridor_id, zone_ids in zones.items():
+        key = (corridor_id, tuple(sorted(zone_ids)))
+        with _cache_lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+                loaded[corridor_id] = _cache[key]
+                continue
+        record = session.get(CorridorRecord, corridor_id)
+        loaded[corridor_id] = LoadedCorridor(load_corridor(trip_geojson(session, record)))
+        with _cache_lock:
+            _cache[key] = loaded[corridor_id]
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
     return loaded

@@ -127,7 +127,7 @@ def test_a_database_outage_is_a_503_to_retry_not_a_500(client, trip, on_the_road
     def unreachable(*_args, **_kwargs):
         raise OperationalError("INSERT INTO gps_fixes …", {}, Exception("server closed the connection unexpectedly"))
 
-    monkeypatch.setattr(tracking, "store_fixes", unreachable)
+    monkeypatch.setattr(tracking, "store_vehicle_fixes", unreachable)
     response = client.post(f"{on_the_road}/track", json=_fixes(10), headers=trip.headers["carrier"])
     assert response.status_code == 503 and response.mimetype == "application/problem+json"
     assert response.get_json()["code"] == "database_unavailable" and response.headers["Retry-After"] == "1"
