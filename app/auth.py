@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 from flask import g, request
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from app.errors import NotFound, PermissionDenied, Unauthenticated
 from app.extensions import db
@@ -39,8 +38,10 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-#: Built once: every API request runs it, bound to the presented token's hash.
-_TOKEN = select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == bindparam("token_hash"))
+#: Built once: every API request runs it, bound to the presented token's hash. The user is the one object
+#: loaded; of the token only what decides whether it still admits.
+_TOKEN = select(User, ApiToken.revoked_at, ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id).where(
+    ApiToken.token_hash == bindparam("token_hash"))
 
 
 def _authenticate() -> User:
@@ -50,12 +51,12 @@ def _authenticate() -> User:
     match = _BEARER.match(header)
     if not match:
         raise Unauthenticated("Malformed Authorization header: expected 'Bearer <token>'.")
-    token = db.session.scalars(_TOKEN, {"token_hash": hash_token(match[1])}).one_or_none()
-    if token is None or token.revoked_at is not None or not token.user.active:
+    found = db.session.execute(_TOKEN, {"token_hash": hash_token(match[1])}).one_or_none()
+    if found is None or found.revoked_at is not None or not found.User.active:
         raise Unauthenticated("Invalid or revoked token.", code="invalid_token")
-    if token.expires_at is not None and token.expires_at <= utcnow():
+    if found.expires_at is not None and found.expires_at <= utcnow():
         raise Unauthenticated("The token has expired.", code="token_expired")
-    return token.user
+    return found.User
 
 
 def current_user() -> User:
