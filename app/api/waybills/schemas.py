@@ -1,6 +1,8 @@
 """E-waybill payloads at the HTTP edge. Drafts may be incomplete: the service checks at submission."""
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -144,6 +146,22 @@ class WaybillSummaryOut(ma.Schema):
 
 
 class WaybillOut(WaybillSummaryOut):
+    #: Declared for the OpenAPI document; dumped by :meth:`_current` as its entry in ``versions``.
     current = ma.fields.Nested(VersionOut)
     versions = ma.fields.List(ma.fields.Nested(VersionOut))
     events = ma.fields.List(ma.fields.Nested(EventOut))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The current version is one of the versions: dumped once, not once more for ``current`` (the response
+        # is a good part of a submission's CPU, issue 5).
+        self._current_from_versions = "versions" in self.dump_fields and "current" in self.dump_fields
+        if self._current_from_versions:
+            del self.dump_fields["current"]
+
+    @ma.post_dump
+    def _current(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        """``current``: the dumped version whose number is the waybill's (as :attr:`~models.Waybill.current`)."""
+        if self._current_from_versions:
+            data["current"] = next(v for v in data["versions"] if v["version"] == data["version"])
+        return data
