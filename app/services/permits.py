@@ -25,12 +25,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from app.errors import NotFound, ValidationFailed
 from app.services.registry import Registry, current
@@ -149,9 +150,46 @@ def permit_decision(session: Session, enterprise_id: uuid.UUID, activity: Activi
     return decide(enterprise, activity, chemical, permits, on)
 
 
-#: Built once: the columns a decision reads (:class:`PermitTerms`), of the holders' permits of the kinds asked.
-_HELD = select(*(Permit.__table__.c[name] for name, member in vars(PermitTerms).items()
-                 if isinstance(member, property))).where(
+#: What :func:`permits_held` reads of a permit, in this order: the columns converted as read, then the scope.
+_TERMS = ("id", "kind", "number", "holder_id", "valid_from", "valid_to", "revoked")
+_SCOPE = ("hazard_classes", "un_numbers")
+
+
+class HeldPermit:
+    """A permit as :func:`permits_held` reads it (:class:`PermitTerms`), its scope decoded when first read.
+
+    The scope is two JSON lists, most of what converting a permit's row costs, and a decision reads it only of
+    the few permits left after sorting out by kind and dates (a submission weighs a dozen or more).
+    """
+
+    __slots__ = (*_TERMS, "_scope", "_decode")
+
+    def __init__(self, row: Row[Any], decode: Callable[[Any], list[str]]) -> None:
+        # _HELD's columns: _TERMS, then the scope as the driver returns it (a string, or a list already).
+        (self.id, self.kind, self.number, self.holder_id, self.valid_from, self.valid_to, self.revoked,
+         hazard_classes, un_numbers) = row
+        self._scope = {"hazard_classes": hazard_classes, "un_numbers": un_numbers}
+        self._decode = decode
+
+    def _scope_list(self, name: str) -> list[str]:
+        value = self._scope[name]
+        if not isinstance(value, list):
+            value = self._scope[name] = self._decode(value)
+        return value
+
+    @property
+    def hazard_classes(self) -> list[str]:
+        return self._scope_list("hazard_classes")
+
+    @property
+    def un_numbers(self) -> list[str]:
+        return self._scope_list("un_numbers")
+
+
+_PERMITS = Permit.__table__
+#: Built once: the columns a decision reads, of the holders' permits of the kinds asked (see HeldPermit).
+_HELD = select(*(_PERMITS.c[name] for name in _TERMS),
+               *(type_coerce(_PERMITS.c[name], NullType) for name in _SCOPE)).where(
     Permit.holder_id.in_(bindparam("holders", expanding=True)), Permit.kind.in_(bindparam("kinds", expanding=True)))
 
 
@@ -160,12 +198,16 @@ def permits_held(session: Session, holder_ids: Iterable[uuid.UUID],
     """Every permit of the holders that could authorise one of *activities*, by holder, in one query.
 
     For deciding many questions about a few enterprises at once with :func:`decide`. The permits are read-only
-    rows of the columns a decision reads, from the session's connection: no ORM objects to build and track.
+    records of the columns a decision reads, from the session's connection: no ORM objects to build and track.
     """
     kinds = sorted({kind for activity in activities for kind in AUTHORISING_KINDS[activity]})
     held: dict[uuid.UUID, list[PermitTerms]] = {holder_id: [] for holder_id in holder_ids}
-    for permit in session.connection().execute(_HELD, {"holders": list(held), "kinds": kinds}):
-        held[permit.holder_id].append(permit)
+    connection = session.connection()
+    dialect = connection.dialect
+    # The scope columns' own conversion on this dialect (none when the driver returns lists already).
+    decode = _PERMITS.c.hazard_classes.type.dialect_impl(dialect).result_processor(dialect, None) or list
+    for row in connection.execute(_HELD, {"holders": list(held), "kinds": kinds}):
+        held[row.holder_id].append(HeldPermit(row, decode))
     return held
 
 
