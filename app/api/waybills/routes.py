@@ -76,7 +76,7 @@ def _action(path: str, roles: tuple[Role, ...], schema: type, run: Any, summary:
     """Register ``POST /<id>/<path>``: one status action, its body schema and who may call it."""
 
     @allow(*roles)
-    @blp.arguments(schema)
+    @blp.arguments(schema())  # an instance: from a class, webargs builds one on every request
     @blp.response(200, s.WaybillOut)
     def view(data: dict[str, Any], waybill_id: uuid.UUID) -> Waybill:
         return run(current_user(), waybill_id, data)
