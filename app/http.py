@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Request, Response, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from app.auth import has_policy
 from app.errors import DomainError, PermissionDenied
@@ -55,7 +56,22 @@ def _tag_response(response: Response) -> Response:
     return response
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """The web pages' signed-cookie session; an API request, authenticated by its bearer token, opens none.
+
+    The API never reads the cookie session, and opening one builds a signing serializer on every request
+    (about a fiftieth of a waybill submission's Python calls, issue 5). An API request gets Flask's null session,
+    which refuses writes.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        if request.path.startswith(API_PREFIX):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
     app.before_request(_assign_request_id)
     app.before_request(_check_api_request)
     app.after_request(_tag_response)
