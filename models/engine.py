@@ -1,10 +1,11 @@
 """Engine construction, with the settings each backend needs to behave like the other."""
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Uuid, create_engine, event
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import make_url
@@ -20,6 +21,27 @@ SQLITE_PRAGMAS = ("PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000", "PRA
                   "PRAGMA synchronous = NORMAL")
 
 
+class _HexUuid(Uuid[uuid.UUID]):
+    """A UUID as SQLite keeps it (the 32 hex digits Uuid binds), read back by its integer value.
+
+    ``uuid.UUID(hex)`` first strips prefixes, braces and dashes that SQLAlchemy never writes: about ten calls a
+    value, where a submission reads some seventy ids (issue 5). Anything else stored is read as Uuid reads it.
+    """
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        if not self.as_uuid:
+            return super().result_processor(dialect, coltype)
+
+        def process(value: str | None) -> uuid.UUID | None:
+            if value is None:
+                return None
+            if len(value) == 32:  # then int() reads it as UUID(hex) would, or raises as it would
+                return uuid.UUID(int=int(value, 16))
+            return uuid.UUID(value)
+
+        return process
+
+
 class SQLiteDialect(SQLiteDialect_pysqlite):
     """pysqlite, beginning each transaction itself: :func:`make_engine` switches the driver's own transaction
     handling off.
@@ -30,6 +52,7 @@ class SQLiteDialect(SQLiteDialect_pysqlite):
     """
 
     supports_statement_cache = True  # compiles as its parent does
+    colspecs = {**SQLiteDialect_pysqlite.colspecs, Uuid: _HexUuid}
 
     def do_begin(self, dbapi_connection: Any) -> None:
         dbapi_connection.execute("BEGIN")
