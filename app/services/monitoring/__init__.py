@@ -40,6 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services.alerts import alert_json
+from app.services.gps_store import StoredFixes
 from app.services.monitoring import gaps
 from app.services.monitoring.arrival import finish_trip
 from app.services.monitoring.checks import run_checks
@@ -48,45 +49,19 @@ from app.services.monitoring.settings import MonitorSettings, current_settings
 from app.services.monitoring.state import NewFixes, lock_states, remember, save_states, take_new
 from app.services.monitoring.sweep import sweep
 from app.services.monitoring.trip import Trip, TripRef, load_trips
-from models import Alert, TripState, Vehicle, Waybill
+from models import Alert, TripState, Waybill
 
-__all__ = ["MonitorSettings", "TripRef", "check_batches", "check_new_fixes", "finish_trip", "sweep", "trip_alerts"]
-
-
-def check_new_fixes(session: Session, waybill: Waybill, fixes: Any,
-                    settings: MonitorSettings | None = None) -> list[Alert]:
-    """Check a batch of a trip's fixes, just stored, inside the caller's transaction.
-
-    Parameters
-    ----------
-    session : Session
-        The session that stored the fixes; the caller commits.
-    waybill : Waybill
-        The trip (in transit).
-    fixes : pandas.DataFrame or StoredFixes
-        ``at`` (UTC), ``lon``, ``lat`` and optionally ``speed_kph`` (NaN or None where unknown), as stored, in
-        any order; fixes already checked or older than those are skipped, so the caller may pass all it tried
-        to store.
-    settings : MonitorSettings, optional
-        The app's ``MONITOR_*`` settings when omitted.
-
-    Returns
-    -------
-    list of Alert
-        The alerts this batch opened or changed.
-    """
-    version = waybill.current
-    plate = session.scalar(select(Vehicle.plate).where(Vehicle.id == version.vehicle_id))
-    return check_batches(session, [(TripRef(waybill, version, plate), fixes)], settings)
+__all__ = ["MonitorSettings", "TripRef", "check_batches", "finish_trip", "sweep", "trip_alerts"]
 
 
-def check_batches(session: Session, batches: Sequence[tuple[TripRef, Any]],
+def check_batches(session: Session, batches: Sequence[tuple[TripRef, StoredFixes]],
                   settings: MonitorSettings | None = None) -> list[Alert]:
-    """Check the fixes of several trips, just stored together, inside the caller's transaction.
+    """Check the fixes of one or several trips, just stored together, inside the caller's transaction.
 
-    Each trip's fixes are checked as :func:`check_new_fixes` checks them, on their own: the same episodes and
-    alerts as if each had come in a request of its own. What is shared is the queries: the states are locked
-    in one, the trips read in a few (:func:`.trip.load_trips`).
+    Each trip's fixes are checked on their own: the same episodes and alerts as if each had come in a request
+    of its own; fixes already checked or older than those are skipped. What is shared is the queries: the
+    states are locked in one, the trips read in a few (:func:`.trip.load_trips`). Returns the alerts the
+    batches opened or changed; the caller commits.
     """
     settings = settings or current_settings()
     states = lock_states(session, [ref.waybill.id for ref, _ in batches])

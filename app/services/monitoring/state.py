@@ -10,16 +10,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.services.gps_store import StoredFixes
 from app.services.monitoring.runs import nanoseconds, stamp
 from models import TripState
 
@@ -94,24 +93,12 @@ def save_states(session: Session, states: list[TripState]) -> None:
         session.expire(state)  # its changes are written: the commit's flush has nothing left to do for it
 
 
-def take_new(state: TripState, fixes: Any) -> NewFixes | None:
-    """The fixes of *fixes* newer than the state's: a table (columns ``at``, ``lon``, ``lat``, optional
-    ``speed_kph``), or arrays as :class:`app.services.gps_store.StoredFixes` has them (``time_ns`` …).
-
-    Counts the others in ``state.skipped_fixes``; ``None`` when nothing is new.
-    """
-    if isinstance(fixes, pd.DataFrame):
-        if fixes.empty:
-            return None
-        at = pd.to_datetime(fixes["at"], utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64) * 1000
-        speed = (pd.to_numeric(fixes["speed_kph"], errors="coerce").to_numpy(dtype=float) if "speed_kph" in fixes
-                 else np.full(len(fixes), np.nan))
-        lon, lat = fixes["lon"].to_numpy(dtype=float), fixes["lat"].to_numpy(dtype=float)
-    else:
-        if not len(fixes.time_ns):
-            return None
-        at, lon, lat = fixes.time_ns // 1000 * 1000, fixes.lon, fixes.lat
-        speed = np.full(len(at), np.nan) if fixes.speed_kph is None else fixes.speed_kph
+def take_new(state: TripState, fixes: StoredFixes) -> NewFixes | None:
+    """The fixes just stored newer than the state's; counts the others in ``state.skipped_fixes``; ``None`` when
+    nothing is new."""
+    if not len(fixes):
+        return None
+    at, lon, lat, speed = fixes.time_ns // 1000 * 1000, fixes.lon, fixes.lat, fixes.speed_kph
     order = np.argsort(at, kind="stable")
     keep = order[np.concatenate(([True], np.diff(at[order]) > 0))]  # one fix per time, as stored
     if state.last_at is not None:
