@@ -120,14 +120,22 @@ def store_and_check(session: Session, vehicles: list[tuple[TripRef, str, Track]]
             for (_, _, track), new, k, d in zip(vehicles, stored, keep, dropped)]
 
 
-def _reporting_query(party: bool) -> Select[tuple[Waybill, WaybillVersion, str | None, str | None]]:
-    """A waybill (among those :func:`~app.services.waybills.listing.visible_waybills` shows: with *party*, the
-    ``enterprise_id``'s own), its current version and its vehicle's terminal and plate."""
-    query = (select(Waybill, WaybillVersion, Vehicle.gps_terminal_id, Vehicle.plate)
-             .join(WaybillVersion, and_(WaybillVersion.waybill_id == Waybill.id,
-                                        WaybillVersion.version == Waybill.version))
-             .outerjoin(Vehicle, Vehicle.id == WaybillVersion.vehicle_id)
-             .where(Waybill.id == bindparam("waybill_id")))
+ReportingRow = tuple[Waybill, WaybillVersion, str | None, str | None]
+
+
+def reporting_rows() -> Select[ReportingRow]:
+    """Waybills with what reporting their positions needs: the current version, the vehicle's terminal and
+    plate (a :class:`~app.services.monitoring.TripRef` and its terminal). Callers add which waybills."""
+    return (select(Waybill, WaybillVersion, Vehicle.gps_terminal_id, Vehicle.plate)
+            .join(WaybillVersion, and_(WaybillVersion.waybill_id == Waybill.id,
+                                       WaybillVersion.version == Waybill.version))
+            .outerjoin(Vehicle, Vehicle.id == WaybillVersion.vehicle_id))
+
+
+def _reporting_query(party: bool) -> Select[ReportingRow]:
+    """One waybill's :func:`reporting_rows` (among those :func:`~app.services.waybills.listing.visible_waybills`
+    shows: with *party*, the ``enterprise_id``'s own)."""
+    query = reporting_rows().where(Waybill.id == bindparam("waybill_id"))
     return query.where(party_to(bindparam("enterprise_id"))) if party else query
 
 

@@ -30,13 +30,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, ValidationFailed
 from app.services.monitoring import TripRef
-from app.services.tracking import store_and_check
-from models import Role, User, Vehicle, Waybill, WaybillStatus, WaybillVersion
+from app.services.tracking import ReportingRow, reporting_rows, store_and_check
+from models import Role, User, Vehicle, Waybill, WaybillStatus
 from routing import RoutingInputError
 from routing.tracks import tracks_from_frame
 
@@ -120,16 +120,12 @@ def _check_terminals(refs: list[tuple[TripRef, str]], group: np.ndarray, termina
                                  for g, row in first.items()})
 
 
-def _feed_query(by_terminal: bool, carrier: bool) -> Select[tuple[Waybill, WaybillVersion, str | None, str | None]]:
-    """The waybills named by id (``ids``), or with *by_terminal* those in transit on a vehicle with one of the
-    ``terminals``; with *carrier*, only those ``carrier_id`` carries. Each with its current version and its
-    vehicle's terminal and plate. (Two statements, not one with an OR across the tables, which no index serves:
-    by id it reads the waybills named, by terminal those in transit.)"""
-    query = (select(Waybill, WaybillVersion, Vehicle.gps_terminal_id, Vehicle.plate)
-             .join(WaybillVersion, and_(WaybillVersion.waybill_id == Waybill.id,
-                                        WaybillVersion.version == Waybill.version))
-             .outerjoin(Vehicle, Vehicle.id == WaybillVersion.vehicle_id)
-             .order_by(Waybill.id))
+def _feed_query(by_terminal: bool, carrier: bool) -> Select[ReportingRow]:
+    """The :func:`~app.services.tracking.reporting_rows` of the waybills named by id (``ids``), or with
+    *by_terminal* of those in transit on a vehicle with one of the ``terminals``; with *carrier*, only those
+    ``carrier_id`` carries. (Two statements, not one with an OR across the tables, which no index serves: by id
+    it reads the waybills named, by terminal those in transit.)"""
+    query = reporting_rows().order_by(Waybill.id)
     if by_terminal:
         query = query.where(Waybill.status == WaybillStatus.IN_TRANSIT,
                             Vehicle.gps_terminal_id.in_(bindparam("terminals", expanding=True)))
