@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 
 #: GB 32100-2015 character set (no I, O, S, V, Z) and weights of the 17 leading characters.
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -124,3 +125,14 @@ def terminal_phone_problem(number: str) -> str | None:
     if not (number.isascii() and number.isdigit() and 11 <= len(number) <= 20):
         return "must be 11 to 20 digits (the SIM number, optionally zero-padded to 12 or 20)"
     return None
+
+
+def uuid_or_none(text: str | None) -> uuid.UUID | None:
+    """*text* as a UUID, or None when it is empty or not one (a query parameter, a form field, a feed's key,
+    where a malformed id is simply one that names nothing)."""
+    if not text:
+        return None
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None

@@ -37,6 +37,7 @@ from app.errors import Conflict, ValidationFailed
 from app.services.monitoring import TripRef
 from app.services.tracking import ReportingRow, reporting_rows, store_and_check
 from models import Role, User, Vehicle, Waybill, WaybillStatus
+from models.identifiers import uuid_or_none
 from routing import RoutingInputError
 from routing.tracks import tracks_from_frame
 
@@ -143,7 +144,7 @@ def _resolve(session: Session, user: User, names: list[str],
              row_key: np.ndarray) -> tuple[list[tuple[TripRef, str]], np.ndarray]:
     """The waybills the keys name, in one query, and each row's index among them; refuse the batch (writing
     nothing) when a key names no waybill the user may report for (see the module's note)."""
-    ids = {name: _uuid(name[2:]) for name in names if name.startswith("w:")}
+    ids = {name: uuid_or_none(name[2:]) for name in names if name.startswith("w:")}
     terminals = [name[2:] for name in names if name.startswith("t:")]
     carrier = user.role is Role.ENTERPRISE  # only the carrier reports: any other waybill is unknown, all alike
     found = []
@@ -220,13 +221,6 @@ def _refuse(unknown: dict[str, list[str]], refused: dict[str, list[str]]) -> Non
     if refused:
         raise Conflict(f"{len(refused)} vehicle(s) of the batch cannot report now: nothing was stored.",
                        errors=refused, code="not_in_transit")
-
-
-def _uuid(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None
 
 
 def _merged(reports: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:

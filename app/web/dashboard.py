@@ -25,6 +25,7 @@ from models import (
     Alert, AlertKind, AlertState, Enterprise, EnterpriseRole, GpsFix, Role, Severity, Site, Vehicle, Waybill,
     WaybillStatus, WaybillVersion,
 )
+from models.identifiers import uuid_or_none
 
 LIMIT = 200
 
@@ -37,13 +38,8 @@ class Filters:
 
     @classmethod
     def from_request(cls) -> Filters:
-        carrier = request.args.get("carrier", "")
         severity = request.args.get("severity", "")
-        try:
-            carrier_id = uuid.UUID(carrier) if carrier else None
-        except ValueError:
-            carrier_id = None
-        return cls(request.args.get("district", "")[:6], carrier_id,
+        return cls(request.args.get("district", "")[:6], uuid_or_none(request.args.get("carrier")),
                    Severity(severity) if severity in set(Severity) else None)
 
 

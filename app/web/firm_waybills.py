@@ -27,6 +27,7 @@ from app.web.forms import Errors, aware, load, service_errors, text, wall_time
 from app.web.i18n import translate
 from app.web.waybills import names_of
 from models import Person, Vehicle, Waybill
+from models.identifiers import uuid_or_none
 
 DATETIMES = ("departure_earliest", "departure_latest")
 #: The version's fields the form has an input for; vehicle and crew are typed as text (see ``named``).
@@ -44,13 +45,6 @@ def _waybill_values(form: Any) -> dict[str, Any]:
     lines = [{name: text(form, f"lines.{n}.{name}") for name in LINE_FIELDS} for n in rows]
     values["lines"] = [line for line in lines if any(v is not None for v in line.values())]
     return values
-
-
-def _as_uuid(value: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value) if value else None
-    except ValueError:
-        return None
 
 
 def _body(values: dict[str, Any], carrier_id: uuid.UUID | None) -> tuple[dict[str, Any], Errors]:
@@ -112,7 +106,7 @@ def new_waybill() -> Response | tuple[str, int]:
     values = _waybill_values(request.form)
     parties = {name: text(request.form, name) for name in ("consignee_id", "carrier_id")}
     values.update({name: value for name, value in parties.items() if value is not None})
-    body, unknown = _body(values, _as_uuid(values.get("carrier_id")))
+    body, unknown = _body(values, uuid_or_none(values.get("carrier_id")))
     data, errors = load(WaybillIn(), body)
     if data is None or unknown:  # nothing is written while a text names no record
         return _form(None, values, {**unknown, **errors})

@@ -1,10 +1,12 @@
 """Identifier and vocabulary checks: real examples and near misses."""
+import uuid
+
 import pytest
 
 from models.catalogue import class_covers, hazard_class_problem, scope_class_problem, tunnel_code_problem
 from models.identifiers import (
     cas_problem, is_trailer_plate, mask_national_id, national_id_problem, normalize_plate, plate_problem,
-    terminal_phone_problem, un_number_problem, uscc_problem,
+    terminal_phone_problem, un_number_problem, uscc_problem, uuid_or_none,
 )
 
 REAL = ["91330100799655058B", "914403001922038216", "91440300708461136T"]
@@ -137,3 +139,10 @@ def test_catalogue_vocabularies():
     assert hazard_class_problem("6.1") is None and hazard_class_problem("6") is not None
     assert scope_class_problem("6") is None and scope_class_problem("10") is not None
     assert tunnel_code_problem("C/D") is None and tunnel_code_problem("2 (D/E)") is not None
+
+
+def test_uuid_or_none_reads_any_form_of_a_uuid_and_nothing_else():
+    value = uuid.uuid4()
+    assert uuid_or_none(str(value)) == uuid_or_none(value.hex) == uuid_or_none(str(value).upper()) == value
+    for text in (None, "", "not-a-uuid", str(value)[:-1]):
+        assert uuid_or_none(text) is None
