@@ -70,15 +70,12 @@ import argparse
 import http.client
 import itertools
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,7 +94,8 @@ from models.engine import make_engine  # noqa: E402
 from models.types import utcnow  # noqa: E402
 from tests.app.waybills.conftest import build_trip, waybill_in_transit  # noqa: E402
 from tests.factories import make_vehicle  # noqa: E402
-from tests.paths import DEMO_CORRIDOR, REPO  # noqa: E402
+from serving import cpu_seconds, served  # noqa: E402
+from tests.paths import DEMO_CORRIDOR  # noqa: E402
 from tests.pg_server import PostgresServer, find_bindir  # noqa: E402
 
 FIX_INTERVAL_S = 10
@@ -192,66 +190,6 @@ def build_fleet(url: str, vehicles: int) -> Fleet:
     engine.dispose()
     token = {role: trip.headers[role]["Authorization"].removeprefix("Bearer ") for role in ("carrier", "supervisor")}
     return Fleet(token["carrier"], waybills[:-1], token["supervisor"], waybills[-1])
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds the processes *pids* (and, for a PostgreSQL postmaster, its children) used."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        pid, parent = int(stat.parent.name), int(fields[1])
-        if pid in pids or parent in pids:
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
-
-
-@contextmanager
-def served(url: str, workers: int, threads: int, log_dir: Path,
-           stream_poll_s: float | None = None) -> Iterator[list[tuple[int, int]]]:
-    """``hazledger serve`` in *workers* processes; yield their process ids and ports."""
-    ports = [_free_port() for _ in range(workers)]
-    env = {**os.environ, "HAZLEDGER_LOG_LEVEL": "WARNING"}
-    if stream_poll_s is not None:
-        env["HAZLEDGER_ALERT_STREAM_POLL_S"] = str(stream_poll_s)
-    processes = []
-    for port in ports:
-        log = (log_dir / f"serve-{port}.log").open("w")
-        processes.append(subprocess.Popen(
-            [sys.executable, "-c", "from app.cli import main; main()", "--database-url", url, "serve",
-             "--port", str(port), "--threads", str(threads)], cwd=REPO, env=env, stdout=log, stderr=log))
-    try:
-        for port in ports:
-            _wait_until_up(port)
-        yield [(process.pid, port) for process, port in zip(processes, ports)]
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=30)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_up(port: int, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"the server on port {port} did not come up")
 
 
 class Probe:
@@ -405,7 +343,8 @@ def bench(url: str, args: argparse.Namespace, log_dir: Path, database_pids: list
     encoded = bodies(fleet, batches, args.batch, args.format, args.multi)
     # SQLite takes one writer at a time: more threads only fight over its lock (and answer 503 when they lose).
     workers, threads = (args.workers, args.threads) if url.startswith("postgresql") else (1, 1)
-    with served(url, workers, threads, log_dir, args.stream_poll) as servers:
+    stream_env = {} if args.stream_poll is None else {"HAZLEDGER_ALERT_STREAM_POLL_S": str(args.stream_poll)}
+    with served(url, workers, threads, log_dir, stream_env) as servers:
         pids, ports = [pid for pid, _ in servers], [port for _, port in servers]
 
         def meter() -> np.ndarray:

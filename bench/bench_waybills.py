@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
 import itertools
+import json
 import logging
 import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -46,6 +49,7 @@ from app.services.ledger import lifecycle  # noqa: E402
 from app.services.ledger.posting import Actor  # noqa: E402
 from models import Enterprise, EntryKind, PermitKind, Role, User  # noqa: E402
 from models.waybills import Waybill, WaybillLine, WaybillStatus as S, WaybillVersion  # noqa: E402
+from serving import cpu_seconds, served  # noqa: E402
 from tests.app.waybills.conftest import Trip, build_trip  # noqa: E402
 from tests.factories import auth, make_carrier, make_enterprise, make_permit, make_user  # noqa: E402
 from tests.pg_server import PostgresServer, find_bindir  # noqa: E402
@@ -135,6 +139,47 @@ def bench_submit(url: str, count: int) -> tuple[Rates, Rates, int]:
     db.dispose(app)
     both = Rates(*(1 / (1 / getattr(opened, f) + 1 / getattr(submitted, f)) for f in ("wall", "cpu")))
     return submitted, both, queries
+
+
+def bench_submit_served(url: str, count: int, log_dir: Path, clients: int = 2) -> Rates:
+    """Submissions per second through ``hazledger serve`` on one worker thread, kept busy by *clients*
+    connections from this process (on the other core); and per CPU-second of the server process."""
+    app = _app(url)
+    client = app.test_client()
+    with app.app_context():
+        trip = _submission_world(db.session)
+    headers = {**trip.headers["shipper"], "Content-Type": "application/json"}
+    warmup = max(1, count // 10)
+    drafts = [_ok(client.post(API, json=trip.draft(), headers=headers), "create draft")
+              for _ in range(warmup + count)]
+    db.dispose(app)
+    failures: list[str] = []
+
+    def submit(port: int, mine: list[dict]) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for draft in mine:
+            connection.request("POST", f"{API}/{draft['id']}/submit", headers=headers,
+                               body=json.dumps({"row_version": draft["row_version"]}))
+            response = connection.getresponse()
+            answer = response.read()
+            if response.status != 200:
+                failures.append(f"submit: HTTP {response.status} {answer[:300]!r}")
+                return
+
+    def run(port: int, batch: list[dict]) -> None:
+        threads = [threading.Thread(target=submit, args=(port, batch[n::clients])) for n in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failures:
+            raise SystemExit(failures[0])
+
+    with served(url, workers=1, threads=1, log_dir=log_dir) as [(pid, port)]:
+        run(port, drafts[:warmup])
+        started, cpu = time.perf_counter(), cpu_seconds([pid])
+        run(port, drafts[warmup:])
+        return Rates(count / (time.perf_counter() - started), count / (cpu_seconds([pid]) - cpu))
 
 
 def _count_queries(app: Flask, call) -> int:  # noqa: ANN001
@@ -291,6 +336,10 @@ def main() -> None:
                       f"{API}/<id>/submit, Flask test client, one thread; {queries} SQL statements each)")
                 print(f"{name:<10} draft + submit/s {both.wall:>4,.0f}   (per CPU-second {both.cpu:,.0f}; the same "
                       f"{args.submissions} drafts, each opened by POST {API} and then submitted, both timed)")
+                served_rates = bench_submit_served(make_url("served"), args.submissions, Path(tmp))
+                print(f"{name:<10} served submissions/s {served_rates.wall:>3,.0f}   (per CPU-second of the server "
+                      f"{served_rates.cpu:,.0f}; through `hazledger serve`, one process with one worker thread, "
+                      f"{args.submissions} submissions from 2 keep-alive connections)")
                 for caller, (p50, p95) in bench_list(make_url("list"), args.waybills, args.pages,
                                                      args.page_size).items():
                     print(f"{name:<10} list as {caller:<10} p50 {p50:>6.1f} ms   p95 {p95:>6.1f} ms   "

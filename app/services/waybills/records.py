@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.services.ledger.balances import available_by_batch
@@ -138,6 +138,14 @@ _NAMED_SLICES = _slices(record for _name, _model, record, _column in NAMED)
 _BATCHES = select(*_columns(Batch, BatchRecord), *_columns(Chemical, ChemicalRecord)).join_from(
     Batch, Chemical, Batch.chemical_id == Chemical.id).where(Batch.id.in_(bindparam("ids", expanding=True)))
 _BATCH_SLICES = _slices((BatchRecord, ChemicalRecord))
+
+
+def chemicals_of(session: Session, batch_ids: Iterable[uuid.UUID],
+                 *conditions: ColumnElement[bool]) -> dict[uuid.UUID, ChemicalRecord]:
+    """The chemical of each of the batches (meeting *conditions*) that exists, by batch id."""
+    stmt = select(Batch.id, *_columns(Chemical, ChemicalRecord)).join_from(
+        Batch, Chemical, Batch.chemical_id == Chemical.id).where(Batch.id.in_(list(batch_ids)), *conditions)
+    return {row[0]: ChemicalRecord._make(row[1:]) for row in session.execute(stmt)}
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from app.services.waste.status import waybill_departed
 from app.services.waybills import named
 from app.services.waybills.documents import new_waybill_number
 from app.services.waybills.listing import party_to
+from app.services.waybills.records import ChemicalRecord, chemicals_of
 from app.services.waybills.status import EDITABLE, check_transition, transition
 from app.services.waybills.submission import checked, record_submission, snapshot
-from models import Batch, Boundary, Corridor, Enterprise, EntryKind, Person, Role, Site, User, Vehicle
+from models import Boundary, Corridor, Enterprise, EntryKind, Person, Role, Site, User, Vehicle
 from models.types import utcnow
 from models.waybills import Waybill, WaybillEvent, WaybillLine, WaybillStatus as S, WaybillVersion
 
@@ -67,12 +68,15 @@ def _move(session: Session, waybill: Waybill, target: S, user: User, reason: str
     waybill.status = target
 
 
-def _fill(version: WaybillVersion, data: dict[str, Any]) -> None:
+def _fill(version: WaybillVersion, data: dict[str, Any], chemicals: dict[uuid.UUID, ChemicalRecord]) -> None:
+    """Write *data* into *version*; new lines take their batch's catalogue snapshot from *chemicals* (a draft
+    reads as its document will, and a submission rewrites only what the catalogue changed since)."""
     for name in CONTENT:
         if name in data:
             setattr(version, name, data[name])
     if "lines" in data:
-        version.lines = [WaybillLine(line_no=n, **{k: line.get(k) for k in LINE_FIELDS})
+        version.lines = [WaybillLine(line_no=n, **{k: line.get(k) for k in LINE_FIELDS},
+                                     **(snapshot(chemicals[line["batch_id"]]) if line.get("batch_id") else {}))
                          for n, line in enumerate(data["lines"], start=1)]
 
 
@@ -101,8 +105,10 @@ def _references_statement() -> CompoundSelect:
 _REFERENCES = _references_statement()
 
 
-def _check_references(session: Session, parties: dict[str, uuid.UUID], data: dict[str, Any]) -> None:
-    """A referenced record that does not exist, or is not the right party's, is a 404 (as if unknown)."""
+def _check_references(session: Session, parties: dict[str, uuid.UUID],
+                      data: dict[str, Any]) -> dict[uuid.UUID, ChemicalRecord]:
+    """A referenced record that does not exist, or is not the right party's, is a 404 (as if unknown);
+    returns the chemical of each batch the lines name."""
     named = {model.__tablename__: set() for model in OWNERS}
     for name, model, _owner, _party in REFERENCES:
         if data.get(name):
@@ -117,8 +123,7 @@ def _check_references(session: Session, parties: dict[str, uuid.UUID], data: dic
         if data.get(name) and owners.get((model.__tablename__, data[name])) != parties[party]:
             missing[name] = [f"no such {model.__name__.lower()} of the {party}"]
     batch_ids = {line["batch_id"] for line in data.get("lines") or [] if line.get("batch_id")}
-    known = set(session.scalars(select(Batch.id).where(Batch.id.in_(batch_ids), known_to(parties["shipper"])))
-                ) if batch_ids else set()
+    known = chemicals_of(session, batch_ids, known_to(parties["shipper"])) if batch_ids else {}
     for index, line in enumerate(data.get("lines") or []):
         if line.get("batch_id") and line["batch_id"] not in known:
             missing[f"lines.{index}.batch_id"] = ["no such batch of the shipper"]
@@ -129,6 +134,7 @@ def _check_references(session: Session, parties: dict[str, uuid.UUID], data: dic
         missing["corridor_id"] = ["no such active corridor"]
     if missing:
         raise NotFound("The waybill refers to records that do not exist (or are not the parties').", errors=missing)
+    return known
 
 
 def _named_by_text(session: Session, carrier_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
@@ -158,14 +164,14 @@ def create_draft(session: Session, user: User, data: dict[str, Any], *, key: str
     if shipper_id is None:
         raise ValidationFailed("The shipper is required.", errors={"shipper_id": ["required for an administrator"]})
     body, data = data, _named_by_text(session, data["carrier_id"], data)
-    _check_references(session, {"shipper": shipper_id, "consignee": data["consignee_id"],
-                                "carrier": data["carrier_id"]}, data)
+    chemicals = _check_references(session, {"shipper": shipper_id, "consignee": data["consignee_id"],
+                                            "carrier": data["carrier_id"]}, data)
     with unit_of_work(session):
         waybill = Waybill(number=new_waybill_number(dt.date.today()), shipper_id=shipper_id,
                           consignee_id=data["consignee_id"], carrier_id=data["carrier_id"],
                           corridor_id=data.get("corridor_id"), created_by=user.id)
         version = WaybillVersion(version=1)
-        _fill(version, data)
+        _fill(version, data, chemicals)
         waybill.versions.append(version)
         waybill.events.append(WaybillEvent(from_status=None, to_status=S.DRAFT, version=1, actor_id=user.id))
         session.add(waybill)
@@ -201,17 +207,17 @@ def update(session: Session, user: User, waybill_id: uuid.UUID, data: dict[str, 
     _as_party(user, waybill, "shipper")
     _fresh(waybill, data.pop("row_version"))
     data = _named_by_text(session, waybill.carrier_id, data)
-    _check_references(session, {"shipper": waybill.shipper_id, "consignee": waybill.consignee_id,
-                                "carrier": waybill.carrier_id}, data)
+    chemicals = _check_references(session, {"shipper": waybill.shipper_id, "consignee": waybill.consignee_id,
+                                            "carrier": waybill.carrier_id}, data)
     with unit_of_work(session):
         if waybill.status in EDITABLE:
-            _fill(waybill.current, data)
+            _fill(waybill.current, data, chemicals)
         elif waybill.status is S.APPROVED:
             old = waybill.current
             new = WaybillVersion(version=old.version + 1, **{n: getattr(old, n) for n in CONTENT})
             new.lines = [WaybillLine(line_no=line.line_no, **{k: getattr(line, k) for k in LINE_FIELDS})
                          for line in old.lines]
-            _fill(new, data)
+            _fill(new, data, chemicals)
             waybill.versions.append(new)
             waybill.version = new.version
             _validated(session, waybill, new)

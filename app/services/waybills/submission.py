@@ -2,7 +2,7 @@
 
 Submission is the hot path of the e-waybill API (issue 5: hundreds a second on one worker), and what it writes
 is always the same: the waybill's status and row version (only if the row version is still the one read), a
-status event, each line's catalogue snapshot, and the warnings if they changed. Those are Core statements
+status event, and the lines' catalogue snapshots and the warnings if they changed. Those are Core statements
 built once rather than a unit-of-work flush, which would work out the same plan on every request; the loaded
 objects then take the written values as their committed state, so the response shows them and the session has
 nothing left to write.
@@ -69,22 +69,24 @@ def record_submission(session: Session, waybill: Waybill, user: User, lines: lis
     if advanced.rowcount != 1:
         raise Conflict("The waybill changed while it was being submitted; reload and retry.", code="stale_version")
     connection.execute(_RECORD_EVENT, {column.key: getattr(event, column.key) for column in _EVENTS.columns})
-    if lines:
-        connection.execute(_SNAPSHOT_LINE, [
-            {"line_id": item.line.id, **{f"new_{k}": v for k, v in snapshot(item.chemical).items()}}
-            for item in lines])
+    # A draft's lines took their snapshot when written: only a catalogue change since is written now.
+    stale = [(item.line, fresh) for item in lines for fresh in (snapshot(item.chemical),)
+             if any(getattr(item.line, name) != value for name, value in fresh.items())]
+    if stale:
+        connection.execute(_SNAPSHOT_LINE, [{"line_id": line.id, **{f"new_{k}": v for k, v in fresh.items()}}
+                                            for line, fresh in stale])
     version = waybill.current
     if warnings != version.warnings:
         connection.execute(_KEEP_WARNINGS, {"version_id": version.id, "new_warnings": warnings})
-    _committed(session, waybill, event, lines, warnings)
+    _committed(session, waybill, event, stale, warnings)
 
 
-def _committed(session: Session, waybill: Waybill, event: WaybillEvent, lines: list[LoadedLine],
-               warnings: Warnings) -> None:
+def _committed(session: Session, waybill: Waybill, event: WaybillEvent,
+               snapshots: list[tuple[WaybillLine, dict[str, Any]]], warnings: Warnings) -> None:
     """Give the loaded objects what was just written, as their committed (not pending) state."""
-    for item in lines:
-        for name, value in snapshot(item.chemical).items():
-            set_committed_value(item.line, name, value)
+    for line, fresh in snapshots:
+        for name, value in fresh.items():
+            set_committed_value(line, name, value)
     set_committed_value(waybill.current, "warnings", warnings)
     for name, value in (("status", event.to_status), ("row_version", waybill.row_version + 1),
                         ("updated_at", event.at)):
