@@ -9,9 +9,11 @@ from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from app.auth import has_policy
 from app.errors import DomainError, PermissionDenied
+from models.engine import WRITES_EXPECTED
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 #: Content types an endpoint accepts unless its view sets ``accepted_content_types``.
 DEFAULT_CONTENT_TYPES = frozenset({"application/json"})
 API_PREFIX = "/api/"
@@ -27,6 +29,19 @@ class UnsupportedMediaType(DomainError):
 def _assign_request_id() -> None:
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def _expect_writes() -> None:
+    """A request that may change something begins its transactions expecting writes: on SQLite, concurrent
+    requests then queue for the write lock instead of failing (see :data:`models.engine.WRITES_EXPECTED`)."""
+    if request.method not in _SAFE_METHODS:
+        g.writes_expected = WRITES_EXPECTED.set(True)
+
+
+def _writes_done(_error: BaseException | None) -> None:
+    token = g.pop("writes_expected", None)
+    if token is not None:  # the server's thread serves the next request with a clean context
+        WRITES_EXPECTED.reset(token)
 
 
 def _view():
@@ -73,5 +88,7 @@ class SessionInterface(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     app.before_request(_assign_request_id)
+    app.before_request(_expect_writes)
+    app.teardown_request(_writes_done)
     app.before_request(_check_api_request)
     app.after_request(_tag_response)

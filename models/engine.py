@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,25 @@ from sqlalchemy.engine import make_url
 #: every commit waits for two fsyncs, which dominated a waybill submission. ``:memory:`` keeps its own journal.
 SQLITE_PRAGMAS = ("PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000", "PRAGMA journal_mode = WAL",
                   "PRAGMA synchronous = NORMAL")
+
+
+#: Whether the transactions begun in this context (a thread, or an asyncio task) are expected to write. On
+#: SQLite such a transaction begins IMMEDIATE: it takes the database's one write lock at once, waiting for it
+#: up to the busy timeout. Begun DEFERRED, a transaction that reads and then writes fails at its first write
+#: ("database is locked", without waiting: waiting could deadlock) whenever another connection wrote in
+#: between, which concurrent requests of one server do all the time (https://www.sqlite.org/lang_transaction.html).
+#: Reading transactions stay DEFERRED: in WAL mode they never wait. PostgreSQL ignores this.
+WRITES_EXPECTED: ContextVar[bool] = ContextVar("hazledger_writes_expected", default=False)
+
+
+@contextmanager
+def expecting_writes() -> Iterator[None]:
+    """Begin the transactions of the block expecting writes (see :data:`WRITES_EXPECTED`)."""
+    token = WRITES_EXPECTED.set(True)
+    try:
+        yield
+    finally:
+        WRITES_EXPECTED.reset(token)
 
 
 class _HexUuid(Uuid[uuid.UUID]):
@@ -43,8 +65,8 @@ class _HexUuid(Uuid[uuid.UUID]):
 
 
 class SQLiteDialect(SQLiteDialect_pysqlite):
-    """pysqlite, beginning each transaction itself: :func:`make_engine` switches the driver's own transaction
-    handling off.
+    """pysqlite, beginning each transaction itself (IMMEDIATE where writes are expected, see
+    :data:`WRITES_EXPECTED`): :func:`make_engine` switches the driver's own transaction handling off.
 
     In the dialect, not in a ``begin`` event as SQLAlchemy's recipe has it: an engine with any connection event
     dispatches its (empty) execution events around every statement, a seventh of a waybill submission's Python
@@ -55,7 +77,7 @@ class SQLiteDialect(SQLiteDialect_pysqlite):
     colspecs = {**SQLiteDialect_pysqlite.colspecs, Uuid: _HexUuid}
 
     def do_begin(self, dbapi_connection: Any) -> None:
-        dbapi_connection.execute("BEGIN")
+        dbapi_connection.execute("BEGIN IMMEDIATE" if WRITES_EXPECTED.get() else "BEGIN")
 
 
 registry.register("sqlite.hazledger", __name__, "SQLiteDialect")

@@ -32,6 +32,7 @@ from app.cli._common import EXIT_FINDING, fail
 from app.extensions import db
 from app.services import monitoring
 from models import Alert
+from models.engine import expecting_writes
 from routing import RoutingInputError
 from routing.tracks import Track, read_track
 
@@ -53,7 +54,7 @@ class Sweeper(threading.Thread):
                 return
 
     def sweep_once(self) -> list[Alert]:
-        with self.app.app_context():
+        with self.app.app_context(), expecting_writes():
             try:
                 return monitoring.sweep(db.session)
             except Exception:  # a failed pass (database away) must not end the sweeper: the next may work

@@ -14,8 +14,10 @@ After the last posting of the transaction and before its commit, the inventory r
 
 Concurrency: :func:`ledger_transaction` takes the chain lock before anything is read, so the balance
 checks and the chain head see every posting committed before, and nothing commits in between
-(PostgreSQL). SQLite admits one writer and refuses a concurrent second one ("database is locked"): that
-posting fails whole with :class:`LedgerBusy` (503), so there too nothing overdraws and the chain never forks.
+(PostgreSQL). SQLite admits one writer. A request that may write begins its transaction holding the write
+lock (:data:`models.engine.WRITES_EXPECTED`), so the server's concurrent postings queue for it; a writer that
+began reading and finds another has written since is refused ("database is locked"): that posting fails whole
+with :class:`LedgerBusy` (503), so there too nothing overdraws and the chain never forks.
 """
 from __future__ import annotations
 
