@@ -49,6 +49,7 @@ from app.services.ledger import lifecycle  # noqa: E402
 from app.services.ledger.posting import Actor  # noqa: E402
 from models import Enterprise, EntryKind, PermitKind, Role, User  # noqa: E402
 from models.waybills import Waybill, WaybillLine, WaybillStatus as S, WaybillVersion  # noqa: E402
+from host import describe as describe_host  # noqa: E402
 from serving import cpu_seconds, served  # noqa: E402
 from tests.app.waybills.conftest import Trip, build_trip  # noqa: E402
 from tests.factories import auth, make_carrier, make_enterprise, make_permit, make_user  # noqa: E402
@@ -330,6 +331,7 @@ def main() -> None:
             targets.append(("postgresql", lambda name: _create_database(server.url(), name)))
         try:
             for name, make_url in targets:
+                print(f"{name:<10} ({describe_host()})")
                 submitted, both, queries = bench_submit(make_url("submit"), args.submissions)
                 print(f"{name:<10} submissions/s {submitted.wall:>7,.0f}   (per CPU-second of this process "
                       f"{submitted.cpu:,.0f}; {args.submissions} validated submissions through POST "
