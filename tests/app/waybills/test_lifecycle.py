@@ -115,6 +115,26 @@ def test_idempotent_creation(client, session, trip):
     assert len(listed) == 1
 
 
+def test_idempotent_submission(client, trip):
+    """A retried submit (its answer was lost) returns the waybill as submitted, not a 409 for submitting twice;
+    the same key on another submission is refused, and nothing is written twice."""
+    shipper, key = trip.headers["shipper"], {"Idempotency-Key": "submit-4711"}
+    draft = client.post(API, json=trip.draft(), headers=shipper).get_json()
+    other = client.post(API, json=trip.draft(), headers=shipper).get_json()
+    body = {"row_version": draft["row_version"]}
+    first = client.post(f"{API}/{draft['id']}/submit", json=body, headers={**shipper, **key})
+    again = client.post(f"{API}/{draft['id']}/submit", json=body, headers={**shipper, **key})
+    assert first.status_code == again.status_code == 200
+    assert again.get_json() == first.get_json()
+    assert [e["to_status"] for e in again.get_json()["events"]] == ["draft", "submitted"]
+    unkeyed = client.post(f"{API}/{draft['id']}/submit", json=body, headers=shipper)
+    assert unkeyed.status_code == 409
+    reused = client.post(f"{API}/{other['id']}/submit", json={"row_version": other["row_version"]},
+                         headers={**shipper, **key})
+    assert reused.status_code == 409 and reused.get_json()["code"] == "idempotency_mismatch"
+    assert client.get(f"{API}/{other['id']}", headers=shipper).get_json()["status"] == "draft"
+
+
 def test_parties_see_their_waybills_others_get_404(client, trip):
     waybill = post(client, trip, "shipper", API, trip.draft()).get_json()
     for who in ("shipper", "consignee", "carrier", "supervisor", "auditor"):
