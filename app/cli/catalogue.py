@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from app.cli import CliContext
-from app.cli._common import echo_json, fail
+from app.cli._common import echo_json, fail, writes
 from app.data import SEED_CATALOGUE, SEED_SOURCE
 from app.extensions import db
 from app.services.catalogue_import import ImportReport, import_catalogue
@@ -26,6 +26,7 @@ def catalogue() -> None:
                                "(default: the file name without extension).")
 @_FORMAT
 @click.pass_obj
+@writes
 def import_(obj: CliContext, file: Path, source: str | None, fmt: str) -> None:
     """Import a CSV like ../shared/data/dangerous_goods/un_numbers_adr.csv; re-importing changes nothing."""
     _run(obj, file, source or file.stem, fmt)
@@ -34,6 +35,7 @@ def import_(obj: CliContext, file: Path, source: str | None, fmt: str) -> None:
 @catalogue.command("seed")
 @_FORMAT
 @click.pass_obj
+@writes
 def seed(obj: CliContext, fmt: str) -> None:
     """Load the project's seed list of common Chinese hazardous chemicals (with their catalogue flags)."""
     _run(obj, SEED_CATALOGUE, SEED_SOURCE, fmt)

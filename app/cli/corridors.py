@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from app.cli import CliContext
-from app.cli._common import fail
+from app.cli._common import fail, writes
 from app.extensions import db
 from app.services.corridors import ZONE_FIELDS, import_geojson
 
@@ -39,6 +39,7 @@ def corridors() -> None:
 @click.option("--hazard-class", "classes", multiple=True, help="Classes the corridor is approved for (repeat).")
 @click.option("--with-zones", is_flag=True, help="Also register the file's forbidden zones, named by their 'name'.")
 @click.pass_obj
+@writes
 def import_corridor(obj: CliContext, file: Path, name: str, classes: tuple[str, ...], with_zones: bool) -> None:
     """Register the corridor drawn in FILE (its lines and polygons)."""
     parts, zones = _split(_read(file))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from app.cli import CliContext
-from app.cli._common import echo_json
+from app.cli._common import echo_json, writes
 from app.extensions import db
 from app.services.demo import DEMO_PASSWORD, USERS, load_demo
 
@@ -17,6 +17,7 @@ def demo() -> None:
 @demo.command("load")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
+@writes
 def load(obj: CliContext, fmt: str) -> None:
     """Load the demo scenario and print a fresh API token for each demo user."""
     with obj.app.app_context():

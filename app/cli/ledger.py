@@ -8,7 +8,7 @@ import uuid
 import click
 
 from app.cli import CliContext
-from app.cli._common import EXIT_FINDING, echo_json, fail
+from app.cli._common import EXIT_FINDING, echo_json, fail, writes
 from app.extensions import db
 from app.services.ledger.checkpoints import check_proof, create_checkpoint, load_signing_key, prove, verify_ledger
 from app.services.ledger.epcis import as_epcis
@@ -47,6 +47,7 @@ def verify(obj: CliContext, fmt: str, workers: int) -> None:
 
 @ledger.command("checkpoint")
 @click.pass_obj
+@writes
 def checkpoint(obj: CliContext) -> None:
     """Sign a Merkle root over every entry since the last checkpoint."""
     with obj.app.app_context():

@@ -5,7 +5,7 @@ import click
 from sqlalchemy import select
 
 from app.cli import CliContext
-from app.cli._common import echo_json, fail
+from app.cli._common import echo_json, fail, writes
 from app.extensions import db
 from app.services.users import check_password, create_user, issue_token, set_password
 from models import Department, Enterprise, Role, User
@@ -28,6 +28,7 @@ def users() -> None:
               help="Also set a password for the web pages (asked for twice, never echoed; stdin when piped).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
+@writes
 def create(obj: CliContext, name: str, role: str, department: str | None, uscc: str | None,
            ttl_days: int | None, ask_password: bool, fmt: str) -> None:
     """Create a user and print its API token (shown once, stored hashed)."""
@@ -55,6 +56,7 @@ def create(obj: CliContext, name: str, role: str, department: str | None, uscc: 
 @users.command("set-password")
 @click.argument("name")
 @click.pass_obj
+@writes
 def set_password_command(obj: CliContext, name: str) -> None:
     """Set (or replace) the web password of user NAME (asked for twice, never echoed; stdin when piped)."""
     password = _read_password()

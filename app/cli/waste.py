@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from app.cli import CliContext
-from app.cli._common import echo_json
+from app.cli._common import echo_json, writes
 from app.extensions import db
 from app.services import unit_of_work
 from app.services.alerts import alert_json
@@ -21,6 +21,7 @@ def waste() -> None:
               help="Allowed storage in days (default: HAZLEDGER_WASTE_MAX_STORAGE_DAYS, 365).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
+@writes
 def sweep_command(obj: CliContext, max_days: int | None, fmt: str) -> None:
     """Raise (once) a WASTE_OVERDUE alert for each waste holding stored too long; end those that are gone.
 

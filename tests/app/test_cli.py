@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import gc
 import json
+import sqlite3
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 
 from app.cli import cli
 from models import Alert, AlertKind
@@ -115,3 +116,38 @@ def test_serve_freezes_the_startup_objects_before_serving(run, monkeypatch):
     finally:
         gc.unfreeze()
     assert served["frozen"] > 10_000  # the app, its modules and mappers: out of the collector's way
+
+
+def _holds_the_write_lock(run, fresh_database_url, *args: str) -> bool:
+    """Whether, at the first statement of the command's transaction, another connection finds SQLite's write
+    lock taken (so a server writing meanwhile makes the command wait, not fail)."""
+    path = fresh_database_url.removeprefix("sqlite:///")
+    seen: list[bool] = []
+
+    def probe(*_args) -> None:
+        if seen:
+            return
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            seen.append(False)
+        except sqlite3.OperationalError:
+            seen.append(True)
+        finally:
+            other.close()
+
+    event.listen(Engine, "after_cursor_execute", probe)
+    try:
+        result = run(*args)
+    finally:
+        event.remove(Engine, "after_cursor_execute", probe)
+    assert result.exit_code == 0, result.output
+    return seen[0]
+
+
+def test_a_writing_command_takes_the_write_lock_and_a_reading_one_does_not(run, fresh_database_url):
+    if not fresh_database_url.startswith("sqlite"):
+        pytest.skip("SQLite's one write lock")
+    assert _holds_the_write_lock(run, fresh_database_url, "users", "create", "--name", "ops", "--role", "auditor")
+    assert not _holds_the_write_lock(run, fresh_database_url, "ledger", "verify")
