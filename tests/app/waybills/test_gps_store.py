@@ -81,7 +81,7 @@ def test_the_table_is_partitioned_by_month_of_time(session, postgresql_only):
 
 def test_fixes_of_two_months_land_in_two_partitions(session, postgresql_only, store):
     now = utcnow().replace(microsecond=0)
-    last_month = now.replace(day=1) - dt.timedelta(hours=12)
+    last_month = now.replace(day=1, hour=0, minute=0, second=0) - dt.timedelta(hours=12)  # noon, the month's last day
     assert len(store([last_month, now - dt.timedelta(minutes=1)])) == 2
     assert _partitions_holding(session) == {last_month.strftime("gps_fixes_%Y_%m"): 1,
                                             now.strftime("gps_fixes_%Y_%m"): 1}
