@@ -9,23 +9,21 @@ from decimal import Decimal
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.api.batches.schemas import BatchIn
 from app.api.movements.schemas import MovementIn
 from app.errors import DomainError
 from app.extensions import db
-from app.services.ledger.balances import balances
 from app.services.ledger.movements import REQUIRED, post_movement
-from app.services.ledger.queries import acting_for, visible_batches
+from app.services.ledger.queries import acting_for, stock, visible_batches
 from app.services.waybills import listing
 from app.web.access import roles, web_user
 from app.web.blueprint import bp
 from app.web.firm_options import batch_options, movement_options
 from app.web.forms import Errors, aware, load, service_errors, text
 from app.web.i18n import label, translate
-from models import Account, EntryKind, Role
+from models import EntryKind, Role
 
 FIRM = (Role.ENTERPRISE,)
 #: The movement kinds the form offers (transformations and reversals have their own API payloads).
@@ -40,9 +38,8 @@ def firm_home() -> str:
     session, user = db.session, web_user()
     total, trips = listing.list_waybills(session, user, limit=20)
     batches = list(session.scalars(visible_batches(user).limit(50)))
-    own = session.scalars(select(Account.id).where(Account.enterprise_id == user.enterprise_id)).all()
     on_hand: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
-    for holding in balances(session, account_ids=own, batch_ids=[b.id for b in batches]):
+    for holding in stock(session, [b.id for b in batches], enterprise_id=user.enterprise_id):
         on_hand[holding.batch_id] += holding.balance
     return render_template("firm_home.html", trips=trips, total=total, batches=batches, on_hand=on_hand)
 

@@ -2,8 +2,10 @@
 catalogue of translations. Quick, and run on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,11 +15,14 @@ from sqlalchemy.orm import Session
 
 from app.auth import has_policy
 from app.services.alerts import raise_alert
+from app.services.ledger import lifecycle
+from app.services.ledger.posting import Actor
 from app.services.users import set_password
 from app.web.auth import FAILURES, MAX_FAILURES
 from app.web.messages import ZH
-from models import AlertKind, Role, Severity, User
+from models import AlertKind, EntryKind, PermitKind, Role, Severity, User
 from models.types import utcnow
+from tests.app.ledger.conftest import grant_permits
 from tests.app.waybills.conftest import build_trip, waybill_in_transit
 from tests.factories import make_enterprise, make_user
 
@@ -220,3 +225,18 @@ def test_a_waybills_status_is_drawn_by_one_macro_on_every_page(
         assert f'{waybill.number}</a></td>\n<td>{badge}</td>' in html, page
     html = client.get(f"/waybills/{waybill.id}").get_data(as_text=True)
     assert '<span class="status status-in_transit" id="waybill-status">运输中</span>' in html
+
+
+def test_a_firms_home_shows_the_stock_it_holds(client: FlaskClient, session: Session,
+                                               person: Callable[..., User]) -> None:
+    """Produced 25 t, consumed 10 t: the shipper holds 15 t. Its production and consumption accounts, where the
+    quantities came from and went, are not stock (before, the sum over all its accounts showed 0)."""
+    trip = build_trip(session)
+    user = person(Role.ENTERPRISE, enterprise=trip.shipper)
+    grant_permits(session, trip.shipper, PermitKind.SAFE_USE)
+    lifecycle.retire(session, Actor(user.id, trip.shipper.id), kind=EntryKind.CONSUME, batch_code=trip.batch.code,
+                     site_id=trip.loading.id, quantity=Decimal("10000"), occurred_at=utcnow() - dt.timedelta(hours=1))
+    session.commit()
+    sign_in(client, user)
+    row = re.search(r"<td>MEOH-001</td>.*?</tr>", client.get("/firm").get_data(as_text=True), re.S)
+    assert row is not None and '<td class="num">15000.000</td>' in row.group(0)

@@ -7,18 +7,16 @@ from flask import Response, json
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
-from sqlalchemy import select
 
 from app.api._paging import page_of
 from app.api.batches.schemas import AsOfQuery, BatchDetailOut, BatchIn, BatchOut, BatchQuery, TraceQuery
 from app.auth import allow, current_user
 from app.extensions import db
-from app.services.ledger.balances import balances
 from app.services.ledger.epcis import as_epcis
 from app.services.ledger.movements import post_movement
-from app.services.ledger.queries import acting_for, get_batch, visible_batches
+from app.services.ledger.queries import acting_for, get_batch, stock, visible_batches
 from app.services.ledger.trace import as_json, trace
-from models import Account, Batch, Role
+from models import Batch, Role
 
 blp = Blueprint("batches", __name__, description="Batches (lots) of hazardous chemicals")
 READERS = (Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR, Role.ENTERPRISE)
@@ -61,11 +59,8 @@ class BatchByCode(MethodView):
         """One batch and its stock balances (an enterprise user sees only its own accounts' balances)."""
         user = current_user()
         batch = get_batch(db.session, user, code)
-        accounts = None
-        if user.role is Role.ENTERPRISE:
-            accounts = db.session.scalars(select(Account.id).where(Account.enterprise_id == user.enterprise_id)).all()
-        holdings = [h for h in balances(db.session, batch_ids=[batch.id], account_ids=accounts,
-                                        as_of=query.get("as_of")) if h.balance > 0]
+        holdings = stock(db.session, [batch.id], as_of=query.get("as_of"),
+                         enterprise_id=user.enterprise_id if user.role is Role.ENTERPRISE else None)
         return {"batch": batch, "holdings": holdings}
 
 

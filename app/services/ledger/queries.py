@@ -5,14 +5,17 @@ holds or held, and the entries that touch its accounts or that it posted; everyt
 """
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.services.ledger.balances import Holding, balances
 from app.services.ledger.posting import Actor
-from models import Account, Batch, LedgerEntry, Role, User
+from models import Account, AccountKind, Batch, LedgerEntry, Role, User
 
 
 def acting_for(user: User, enterprise_id: uuid.UUID | None) -> Actor:
@@ -28,6 +31,20 @@ def acting_for(user: User, enterprise_id: uuid.UUID | None) -> Actor:
 
 def _own_accounts(enterprise_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
     return select(Account.id).where(Account.enterprise_id == enterprise_id)
+
+
+def stock(session: Session, batch_ids: Iterable[uuid.UUID], *, enterprise_id: uuid.UUID | None = None,
+          as_of: dt.datetime | None = None) -> list[Holding]:
+    """What is held of the batches, by account: the site and transit accounts (of *enterprise_id*'s only, when
+    given) with a positive balance. The boundary accounts where quantities were produced, received, consumed
+    or disposed of are the ledger's other side, not stock."""
+    accounts = None if enterprise_id is None else session.scalars(_own_accounts(enterprise_id)).all()
+    held = [h for h in balances(session, account_ids=accounts, batch_ids=batch_ids, as_of=as_of) if h.balance > 0]
+    if not held:
+        return []
+    holding = set(session.scalars(select(Account.id).where(
+        Account.id.in_({h.account_id for h in held}), Account.kind != AccountKind.BOUNDARY)))
+    return [h for h in held if h.account_id in holding]
 
 
 def visible_entries(user: User) -> Select[tuple[LedgerEntry]]:

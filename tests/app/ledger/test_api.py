@@ -121,6 +121,16 @@ def test_enterprise_users_see_only_their_batches_and_entries(api, world):
     assert len(api("get", "movements?kind=transfer", "buyer").get_json()) == 1
 
 
+def test_holdings_are_stock_not_what_was_consumed_or_produced(api, world):
+    """A batch's holdings are what sits at sites (or on vehicles): the boundary accounts where quantities were
+    produced or consumed are not stock, for the firm or for a supervisor."""
+    produce(api, world, quantity="10", unit="kg")
+    assert move(api, kind="consume", batch="B-1", site_id=str(world.plant.id), quantity="3").status_code == 201
+    for who in ("producer", "auditor"):
+        holdings = api("get", "batches/B-1", who).get_json()["holdings"]
+        assert [h["balance_kg"] for h in holdings] == ["7.000"], who
+
+
 def build_chain(api, world, session):
     produce(api, world, "RAW-1", quantity="1000", unit="kg")
     move(api, kind="load", batch="RAW-1", from_site_id=str(world.plant.id), carrier_id=str(world.carrier.id),
