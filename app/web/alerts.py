@@ -11,6 +11,7 @@ import uuid
 from flask import Response, flash, redirect, request, url_for
 
 from app.api.alerts.stream import open_stream
+from app.web.alert_titles import retitled
 from app.errors import Conflict
 from app.extensions import db
 from app.services import alerts
@@ -36,4 +37,4 @@ def acknowledge_alert(alert_id: uuid.UUID) -> Response:
 @roles(*EVERYONE)
 def alert_stream() -> Response:
     after = request.args.get("after", "")
-    return open_stream(web_user(), int(after) if after.isdigit() else None, named_by_change=True)
+    return open_stream(web_user(), int(after) if after.isdigit() else None, named_by_change=True, shown=retitled)

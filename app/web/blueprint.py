@@ -10,6 +10,7 @@ from app.auth import has_policy
 from app.errors import DomainError, PermissionDenied
 from app.web import csrf, i18n
 from app.web.access import load_signed_in_user, navigation
+from app.web.alert_titles import alert_title
 
 log = logging.getLogger(__name__)
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
@@ -44,7 +45,7 @@ def _headers(response: Response) -> Response:
 
 @bp.app_context_processor
 def _page_context() -> dict[str, object]:
-    return {"t": i18n.translate, "label": i18n.label, "lang": i18n.current_language(),
+    return {"t": i18n.translate, "label": i18n.label, "lang": i18n.current_language(), "alert_title": alert_title,
             "csrf_token": csrf.token, "user": g.get("web_user"), "navigation": navigation}
 
 

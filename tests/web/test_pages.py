@@ -240,3 +240,19 @@ def test_a_firms_home_shows_the_stock_it_holds(client: FlaskClient, session: Ses
     sign_in(client, user)
     row = re.search(r"<td>MEOH-001</td>.*?</tr>", client.get("/firm").get_data(as_text=True), re.S)
     assert row is not None and '<td class="num">15000.000</td>' in row.group(0)
+
+
+def test_trip_alerts_read_in_the_pages_language_on_the_dashboard_and_its_stream(
+        app: Flask, client: FlaskClient, session: Session, person: Callable[..., User]) -> None:
+    """The stored title is the monitoring's English (the API's); the pages in Chinese tell it from the details."""
+    app.config["ALERT_STREAM_LIFETIME_S"] = 0.2
+    raise_alert(session, key="zone", kind=AlertKind.FORBIDDEN_ZONE, severity=Severity.HIGH, started_at=utcnow(),
+                title="苏B12345 (YD20261129-A): in forbidden zone 北侧禁入区",
+                details={"zone": "北侧禁入区", "rule": "no_entry", "duration_s": 130.0})
+    session.commit()
+    sign_in(client, person(Role.SUPERVISOR))
+    chinese = "苏B12345 (YD20261129-A)：驶入禁行区 北侧禁入区"
+    assert chinese in client.get("/dashboard").get_data(as_text=True)
+    assert chinese in client.get("/alerts/stream?after=0").get_data(as_text=True)
+    client.set_cookie("hazledger_lang", "en")
+    assert "苏B12345 (YD20261129-A): in forbidden zone 北侧禁入区" in client.get("/dashboard").get_data(as_text=True)
