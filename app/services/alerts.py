@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
-from app.services import unit_of_work
+from app.services import alert_signal, unit_of_work
 from models import Alert, AlertChange, AlertEvent, AlertKind, AlertState, Role, Severity, User, Waybill
 from models.types import utcnow
 
@@ -108,6 +108,7 @@ def _record(session: Session, alert: Alert, change: AlertChange, actor: User | N
     _hold_feed(session)
     alert.updated_at = utcnow()
     session.add(AlertEvent(alert=alert, change=change, actor_id=actor.id if actor else None))
+    alert_signal.mark(session)
     return change
 
 

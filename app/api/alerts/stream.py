@@ -1,10 +1,11 @@
-"""The alert stream: Server-Sent Events polled from the change feed.
+"""The alert stream: Server-Sent Events read from the change feed.
 
-Each poll opens a short session of its own, reads the changes after the stream's position (at most 200) and
-closes it: the stream holds no connection or transaction while it waits. Comments keep idle connections (and
-proxies) alive; the stream ends after ``ALERT_STREAM_LIFETIME_S`` so that a server never holds a client for
-good, and the client resumes with ``Last-Event-ID`` without loss (the feed commits in order, see
-:func:`app.services.alert_queries.feed_after`).
+Each read opens a short session of its own, takes the changes after the stream's position (at most 200) and
+closes it: the stream holds no connection or transaction while it waits, until an alert change commits in this
+process (:mod:`app.services.alert_signal`) or ``ALERT_STREAM_POLL_S`` passes (changes of other processes).
+Comments keep idle connections (and proxies) alive; the stream ends after ``ALERT_STREAM_LIFETIME_S`` so that a
+server never holds a client for good, and the client resumes with ``Last-Event-ID`` without loss (the feed
+commits in order, see :func:`app.services.alert_queries.feed_after`).
 
 Under waitress each open stream occupies one of its threads (``hazledger serve --threads``); waitress sends each
 chunk as it is yielded (``send_bytes`` is 1), and ``X-Accel-Buffering: no`` asks a proxy in front not to buffer.
@@ -21,7 +22,7 @@ from sqlalchemy import select
 
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.services import alert_queries
+from app.services import alert_queries, alert_signal
 from models import User
 
 RETRY_MS = 2000
@@ -65,6 +66,7 @@ def _events(user: User, position: int, *, named_by_change: bool,
     yield f"retry: {RETRY_MS}\n\n"  # sent at once, so the client sees the stream open
     start = last_sent = time.monotonic()
     while (now := time.monotonic()) - start < lifetime_s:
+        seen = alert_signal.CHANGES.count  # before reading: a change committed after the read then wakes the wait
         with db.new_session() as session:
             if not session.scalar(select(User.active).where(User.id == user.id)):
                 break
@@ -80,5 +82,5 @@ def _events(user: User, position: int, *, named_by_change: bool,
         elif now - last_sent >= heartbeat_s:
             yield ": keep-alive\n\n"
             last_sent = now
-        time.sleep(max(0.0, min(poll_s, lifetime_s - (time.monotonic() - start))))
+        alert_signal.CHANGES.wait(seen, max(0.0, min(poll_s, lifetime_s - (time.monotonic() - start))))
     yield ": the stream ends here; reconnect with Last-Event-ID\n\n"

@@ -136,6 +136,7 @@ class Listener:
         found = []
         while len(found) < count:
             block = self.block()
+            assert block, f"the stream ended after {len(found)} of {count} changes"
             if block.get("event") == "change":
                 found.append({**json.loads(block["data"]), "event_id": int(block["id"])})
         return found
@@ -187,3 +188,19 @@ def test_a_new_alert_reaches_a_connected_client_within_two_seconds_and_a_reconne
             assert [c["change"] for c in replayed][-1] == "acknowledged"
             while (block := again.block()).get("comment") != "keep-alive":
                 assert block.get("event") != "change", f"an event beyond those missed: {block}"
+
+
+def test_a_change_committed_in_the_same_process_wakes_the_stream_before_its_poll(committed):
+    """A stream waits for the process's alert commits, not only its poll: with a 10 s poll, a new alert still
+    arrives within a second of being posted to the same server."""
+    committed.app.config.update(ALERT_STREAM_POLL_S=10, ALERT_STREAM_HEARTBEAT_S=30, ALERT_STREAM_LIFETIME_S=3)
+    road = committed.road
+    with serving(committed.app, "waitress") as address:
+        with contextlib.closing(Listener(address, road.trip.headers["supervisor"])) as listener:
+            assert listener.block() == {"retry": "2000"}
+            time.sleep(0.2)  # the stream has read the feed and waits
+            posted = time.monotonic()
+            _post(address, road, road.drive().go(121.42, 31.20).go(121.42, 31.204).go(121.425, 31.204).take())
+            [opened] = listener.changes(1)
+            assert time.monotonic() - posted < 1.0
+            assert (opened["kind"], opened["change"]) == ("deviation", "opened")
