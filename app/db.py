@@ -1,21 +1,25 @@
 """The database extension: one engine per app, one session per request (or CLI command)."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.services.alert_signal import Listener
 from models.engine import make_engine
 
 _KEY = "hazledger.db"
+_LISTENER_LOCK = threading.Lock()
 
 
 @dataclass
 class _State:
     engine: Engine
     sessionmaker: sessionmaker[Session]
+    alert_listener: Listener | None = None
 
 
 class Database:
@@ -45,10 +49,25 @@ class Database:
         short one each time, holding no connection in between). The caller closes it."""
         return self._state().sessionmaker()
 
+    def listen_for_alert_changes(self) -> None:
+        """On PostgreSQL, start this app's :class:`~app.services.alert_signal.Listener` unless it runs."""
+        state = self._state()
+        if state.engine.dialect.name != "postgresql":
+            return
+        with _LISTENER_LOCK:
+            if state.alert_listener is None:
+                state.alert_listener = Listener(state.engine.url.render_as_string(hide_password=False))
+                state.alert_listener.start()
+
     @staticmethod
     def dispose(app: Flask) -> None:
-        """Close the app's pooled connections (end of a CLI command, end of a test)."""
-        app.extensions[_KEY].engine.dispose()
+        """Close the app's pooled connections and its alert listener (end of a CLI command, end of a test)."""
+        state = app.extensions[_KEY]
+        state.engine.dispose()
+        with _LISTENER_LOCK:
+            listener, state.alert_listener = state.alert_listener, None
+        if listener is not None:
+            listener.stop()
 
     @staticmethod
     def bind_to(app: Flask, connection: Connection) -> None:

@@ -1,17 +1,26 @@
 """Wakes this process's alert streams when alert changes commit, so they need not wait out their poll.
 
 A transaction that records an alert change marks its session (:func:`mark`); when the session commits, every
-stream of the process waiting in :meth:`ChangeSignal.wait` wakes and reads the feed. A change committed by
-another process (a second server) still reaches them at their next poll (``ALERT_STREAM_POLL_S``), and a
-rolled-back change wakes nobody.
+stream of the process waiting in :meth:`ChangeSignal.wait` wakes and reads the feed. On PostgreSQL the
+transaction also notifies :data:`CHANNEL` (sent when it commits), and each server process that has a stream
+open listens there (:class:`Listener`), so a change committed by another process wakes its streams too. On
+SQLite, another process's change waits for the streams' poll (``ALERT_STREAM_POLL_S``). A rolled-back change
+wakes nobody.
 """
 from __future__ import annotations
 
+import logging
 import threading
 
+import psycopg
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+log = logging.getLogger(__name__)
+
+#: The PostgreSQL channel alert changes are announced on.
+CHANNEL = "hazledger_alerts"
 _MARK = "hazledger_alert_changes"
 
 
@@ -54,3 +63,30 @@ def _committed(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
     session.info.pop(_MARK, None)
+
+
+class Listener(threading.Thread):
+    """Listens on :data:`CHANNEL` of the PostgreSQL database at *url* and wakes the streams on each notice,
+    reconnecting after a failure, until :meth:`stop`."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(name="hazledger-alert-listener", daemon=True)
+        self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                with psycopg.connect(self._dsn, autocommit=True, connect_timeout=5) as connection:
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    CHANGES.notify()  # what was committed while no one listened: the streams read the feed
+                    while not self._stopped.is_set():
+                        for _notice in connection.notifies(timeout=1.0):
+                            CHANGES.notify()
+            except psycopg.Error as error:
+                log.warning("listening for alert changes failed (%s); retrying", error)
+                self._stopped.wait(1.0)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join(5)

@@ -124,8 +124,9 @@ def _hold_feed(session: Session) -> None:
     any alert row: two writers never wait for each other in opposite orders.
     """
     if session.get_bind().dialect.name == "postgresql":
-        with session.no_autoflush:
-            session.execute(select(func.pg_advisory_xact_lock(FEED_LOCK_KEY)))
+        with session.no_autoflush:  # and announce the change to the other processes' streams, at commit
+            session.execute(select(func.pg_advisory_xact_lock(FEED_LOCK_KEY),
+                                   func.pg_notify(alert_signal.CHANNEL, "")))
 
 
 def alert_json(alert: Alert) -> dict[str, Any]:

@@ -51,6 +51,7 @@ def open_stream(user: User, after: int | None, *, named_by_change: bool = False,
     if position is None:
         position = after if after is not None else alert_queries.feed_head(db.session)
     db.session.close()  # the request's session would otherwise keep a connection for the stream's lifetime
+    db.listen_for_alert_changes()
     config = current_app.config
     events = _events(user, position, named_by_change=named_by_change, shown=shown,
                      poll_s=float(config["ALERT_STREAM_POLL_S"]),

@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 import waitress
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
+from app.services import alert_signal
 from models import AlertEvent
 from tests.app.monitoring.conftest import post_fixes
 
@@ -204,3 +206,26 @@ def test_a_change_committed_in_the_same_process_wakes_the_stream_before_its_poll
             [opened] = listener.changes(1)
             assert time.monotonic() - posted < 1.0
             assert (opened["kind"], opened["change"]) == ("deviation", "opened")
+
+
+@pytest.mark.postgres
+def test_a_change_committed_by_another_process_wakes_the_stream_on_postgresql(committed):
+    """Another server process's commit reaches this one's streams by PostgreSQL NOTIFY, not their 10 s poll.
+    The in-process wake-up is switched off here, so that only the notice can bring the alert in time."""
+    if not committed.app.config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("NOTIFY is PostgreSQL's")
+    event.remove(Session, "after_commit", alert_signal._committed)
+    try:
+        committed.app.config.update(ALERT_STREAM_POLL_S=10, ALERT_STREAM_HEARTBEAT_S=30, ALERT_STREAM_LIFETIME_S=4)
+        road = committed.road
+        with serving(committed.app, "waitress") as address:
+            with contextlib.closing(Listener(address, road.trip.headers["supervisor"])) as listener:
+                assert listener.block() == {"retry": "2000"}
+                time.sleep(0.5)  # the stream has read the feed and waits; its process listens
+                posted = time.monotonic()
+                _post(address, road, road.drive().go(121.42, 31.20).go(121.42, 31.204).go(121.425, 31.204).take())
+                [opened] = listener.changes(1)
+                assert time.monotonic() - posted < 1.5
+                assert (opened["kind"], opened["change"]) == ("deviation", "opened")
+    finally:
+        event.listen(Session, "after_commit", alert_signal._committed)
