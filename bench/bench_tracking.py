@@ -17,8 +17,9 @@ synchronous commit on, so a batch answered 200 is on disk; and/or a SQLite file)
 - the latency probe: one more vehicle, outside the load, whose batch goes 600 m off the corridor every
   ``--probe-every`` seconds (4 fixes back on it, then 10 off: a new deviation episode each time); from sending
   it, ``GET /api/v1/alerts?waybill=…&kind=deviation`` is polled until the new alert shows, and a supervisor's
-  SSE stream (``/api/v1/alerts/stream``, its poll interval ``--stream-poll`` or the app's 0.5 s) is read until
-  the alert's ``opened`` event arrives.
+  SSE stream (``/api/v1/alerts/stream``, on the first worker: woken by the commit, or after its poll interval
+  ``--stream-poll``, the app's 0.5 s) is read until the alert's ``opened`` event arrives. With an odd
+  ``--vehicles`` the probe's worker is not the stream's (two workers).
 
 Printed: fixes stored per second over ``--seconds`` after ``--warmup`` seconds, requests per second, the
 request latency p50 / p95 / max (until the answer, when the fixes are committed and checked: from sending the
@@ -43,7 +44,7 @@ and its indexes, with the rest of the transaction, about 20 microseconds of Post
   27,700 CSV; 50 vehicles x 30 fixes (800 vehicles): 29,500 fixes/s (app 36 + database 11 ms);
 - offered 20,000 fixes/s (``--rate 20000 --seconds 25``, 24 probes): sustained 19,994 with request p95
   68-201 ms (feed, 20 x 30) and 48 ms (300-fix batches); fix -> alert p95 85-161 ms and 128 ms by GET,
-  353-567 ms and 554 ms on the SSE stream (its 0.5 s poll is most of that: 157 ms with ``--stream-poll 0.1``);
+  67-90 ms on the SSE stream, woken by the commit (353-567 ms and 554 ms when it waited for its 0.5 s poll);
   a saturated server queues: fix -> alert p95 0.3-1.1 s by GET at the limits above.
 
 Per-vehicle state and where it lives: nothing about a vehicle is kept in a server process. Its fixes are in the
