@@ -74,7 +74,8 @@ class VehicleFixes:
 
 @dataclass(frozen=True)
 class StoredFixes:
-    """The fixes of one vehicle a batch inserted, in time order; times to the microsecond (as stored)."""
+    """Fixes of one vehicle in time order, times to the microsecond (as stored): those a batch inserted, or of
+    them those the live checks have not seen yet, or a trip's recent ones."""
 
     time_ns: npt.NDArray[np.int64]
     lon: npt.NDArray[np.float64]

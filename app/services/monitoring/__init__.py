@@ -46,7 +46,7 @@ from app.services.monitoring.arrival import finish_trip
 from app.services.monitoring.checks import run_checks
 from app.services.monitoring.facts import facts_of
 from app.services.monitoring.settings import MonitorSettings, current_settings
-from app.services.monitoring.state import NewFixes, lock_states, remember, save_states, take_new
+from app.services.monitoring.state import lock_states, remember, save_states, take_new
 from app.services.monitoring.sweep import sweep
 from app.services.monitoring.trip import Trip, TripRef, load_trips
 from models import Alert, TripState, Waybill
@@ -65,7 +65,7 @@ def check_batches(session: Session, batches: Sequence[tuple[TripRef, StoredFixes
     """
     settings = settings or current_settings()
     states = lock_states(session, [ref.waybill.id for ref, _ in batches])
-    fresh: list[tuple[TripRef, TripState, NewFixes]] = []
+    fresh: list[tuple[TripRef, TripState, StoredFixes]] = []
     for ref, fixes in batches:
         new = take_new(states[ref.waybill.id], fixes)
         if new is not None:
@@ -80,7 +80,7 @@ def check_batches(session: Session, batches: Sequence[tuple[TripRef, StoredFixes
     return alerts
 
 
-def _check(session: Session, trip: Trip, state: TripState, waybill: Waybill, new: NewFixes,
+def _check(session: Session, trip: Trip, state: TripState, waybill: Waybill, new: StoredFixes,
            settings: MonitorSettings) -> list[Alert]:
     alerts = gaps.batch_gaps(session, trip, state, waybill, new, settings)
     if state.fixes_checked == 0:

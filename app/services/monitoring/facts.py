@@ -13,9 +13,10 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from app.services.gps_store import StoredFixes
 from app.services.monitoring.runs import Fixes
 from app.services.monitoring.settings import MonitorSettings
-from app.services.monitoring.state import NewFixes, joined, recent
+from app.services.monitoring.state import joined, recent
 from app.services.monitoring.trip import LoadedCorridor, Trip
 from models import TripState
 from routing import RoutingInputError
@@ -50,7 +51,7 @@ class Facts:
     corridor: CorridorFacts | None
 
 
-def facts_of(trip: Trip, state: TripState, new: NewFixes, settings: MonitorSettings) -> Facts:
+def facts_of(trip: Trip, state: TripState, new: StoredFixes, settings: MonitorSettings) -> Facts:
     """Everything the checks need to know about each fix of *new*."""
     before = recent(state)
     both = joined(before, new)
@@ -66,7 +67,7 @@ def facts_of(trip: Trip, state: TripState, new: NewFixes, settings: MonitorSetti
                  corridor=_corridor_facts(trip.corridor, trip, new, settings) if trip.corridor else None)
 
 
-def _corridor_facts(loaded: LoadedCorridor, trip: Trip, new: NewFixes,
+def _corridor_facts(loaded: LoadedCorridor, trip: Trip, new: StoredFixes,
                     settings: MonitorSettings) -> CorridorFacts | None:
     track = Track(lon=new.lon, lat=new.lat, time_ns=new.time_ns, speed_kph=new.speed_kph, points=len(new))
     with loaded.lock:

@@ -15,10 +15,10 @@ import datetime as dt
 import numpy as np
 from sqlalchemy.orm import Session
 
+from app.services.gps_store import StoredFixes
 from app.services.monitoring.findings import TIERS, Finding, raise_finding
 from app.services.monitoring.runs import nanoseconds, stamp
 from app.services.monitoring.settings import MonitorSettings
-from app.services.monitoring.state import NewFixes
 from app.services.monitoring.trip import Trip
 from models import Alert, AlertKind, TripState, Waybill
 
@@ -29,7 +29,7 @@ def _silence(trip: Trip, seconds: float, settings: MonitorSettings, *, ongoing: 
                    {"gap_s": round(seconds, 1), "max_gap_s": settings.max_gap_s})
 
 
-def batch_gaps(session: Session, trip: Trip, state: TripState, waybill: Waybill, new: NewFixes,
+def batch_gaps(session: Session, trip: Trip, state: TripState, waybill: Waybill, new: StoredFixes,
                settings: MonitorSettings) -> list[Alert]:
     """The gaps the batch *new* closes: before its first fix, and between its fixes."""
     before_ns, lon, lat = None, None, None

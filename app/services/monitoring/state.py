@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -25,19 +23,6 @@ from models import TripState
 #: Fixes of the last this many seconds are kept for the speed baseline (routing.checks.fix_speeds uses 30 s).
 RECENT_S = 30.0
 RECENT_MAX = 64
-
-
-@dataclass(frozen=True)
-class NewFixes:
-    """Fixes of a batch the live checks have not seen, in time order, times to the microsecond (as stored)."""
-
-    time_ns: npt.NDArray[np.int64]
-    lon: npt.NDArray[np.float64]
-    lat: npt.NDArray[np.float64]
-    speed_kph: npt.NDArray[np.float64]
-
-    def __len__(self) -> int:
-        return len(self.time_ns)
 
 
 # Built once: every batch runs them. One row per trip, created if missing (one statement whatever the count) …
@@ -93,7 +78,7 @@ def save_states(session: Session, states: list[TripState]) -> None:
         session.expire(state)  # its changes are written: the commit's flush has nothing left to do for it
 
 
-def take_new(state: TripState, fixes: StoredFixes) -> NewFixes | None:
+def take_new(state: TripState, fixes: StoredFixes) -> StoredFixes | None:
     """The fixes just stored newer than the state's; counts the others in ``state.skipped_fixes``; ``None`` when
     nothing is new."""
     if not len(fixes):
@@ -106,24 +91,24 @@ def take_new(state: TripState, fixes: StoredFixes) -> NewFixes | None:
     state.skipped_fixes += len(at) - len(keep)
     if not len(keep):
         return None
-    return NewFixes(time_ns=at[keep], lon=lon[keep], lat=lat[keep], speed_kph=speed[keep])
+    return StoredFixes(time_ns=at[keep], lon=lon[keep], lat=lat[keep], speed_kph=speed[keep])
 
 
-def recent(state: TripState) -> NewFixes:
+def recent(state: TripState) -> StoredFixes:
     """The fixes of the last half minute before the batch (at least the last one), for speeds and steps."""
     rows = state.recent or []
-    return NewFixes(time_ns=np.array([r[0] for r in rows], dtype=np.int64) * 1000,
-                    lon=np.array([r[1] for r in rows], dtype=float), lat=np.array([r[2] for r in rows], dtype=float),
-                    speed_kph=np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=float))
+    return StoredFixes(time_ns=np.array([r[0] for r in rows], dtype=np.int64) * 1000,
+                       lon=np.array([r[1] for r in rows], dtype=float), lat=np.array([r[2] for r in rows], dtype=float),
+                       speed_kph=np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=float))
 
 
-def joined(before: NewFixes, after: NewFixes) -> NewFixes:
+def joined(before: StoredFixes, after: StoredFixes) -> StoredFixes:
     """Two runs of fixes end to end."""
-    return NewFixes(*(np.concatenate((getattr(before, name), getattr(after, name)))
-                      for name in ("time_ns", "lon", "lat", "speed_kph")))
+    return StoredFixes(*(np.concatenate((getattr(before, name), getattr(after, name)))
+                         for name in ("time_ns", "lon", "lat", "speed_kph")))
 
 
-def remember(state: TripState, new: NewFixes) -> None:
+def remember(state: TripState, new: StoredFixes) -> None:
     """Move the state on past *new*: its last fix, and the recent fixes for the next batch's speeds."""
     both = joined(recent(state), new)
     first = max(int(np.searchsorted(both.time_ns, both.time_ns[-1] - int(RECENT_S * 1e9))), len(both) - RECENT_MAX)
