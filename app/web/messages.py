@@ -104,7 +104,7 @@ ZH: dict[str, str] = {
     "Our waybills": "本企业运单", "Our batches": "本企业批次", "Edit and submit": "修改并提交", "No waybill yet.": "尚无运单。",
     "Produced": "生产时间", "On hand with us (kg)": "本企业现存（千克）",
     "Register a produced batch": "登记生产批次", "Site": "场所", "Quantity": "数量", "Unit": "单位",
-    "t, kg, g, or L with a density": "t、kg、g，或 L（需填写密度）", "Density (kg/L)": "密度（千克/升）",
+    "t, kg, g, or L with a density": "吨（t）、千克（kg）、克（g），或升（L，需填写密度）", "Density (kg/L)": "密度（千克/升）",
     "Produced at": "生产时间", "Document reference": "单据编号", "Register": "登记",
     "Batch {code} registered.": "批次 {code} 已登记。", "Register a movement": "登记出入库",
     "Each kind needs its own fields; the form shows those of the chosen kind when JavaScript is on, and names any "

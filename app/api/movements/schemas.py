@@ -13,7 +13,8 @@ _POSITIVE = validate.Range(min=0, min_inclusive=False)
 class _Amount(ma.Schema):
     quantity = ma.fields.Decimal(validate=_POSITIVE, metadata={"description": "in `unit`"})
     unit = ma.fields.String(load_default="kg", validate=validate.Length(min=1, max=20),
-                            metadata={"description": "t, kg, g, L (with density) or any mass/volume unit"})
+                            metadata={"description": "t, kg, g, L (with density), or their Chinese names 吨, "
+                                                     "千克/公斤, 克, 升; any mass or volume unit pint knows"})
     density_kg_per_l = ma.fields.Decimal(validate=_POSITIVE, allow_none=True)
 
 

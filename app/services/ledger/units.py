@@ -1,7 +1,12 @@
-"""Quantities as the user states them (t, kg, g, L with a density, ...) converted to Decimal kilograms by pint."""
+"""Quantities as the user states them (t, kg, g, L with a density, ...) converted to Decimal kilograms by pint.
+
+Beside pint's own units the registry knows the Chinese names people type (吨, 千克/公斤, 克, 升), defined in
+``app/data/units_zh.txt``.
+"""
 from __future__ import annotations
 
 import functools
+from importlib import resources
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 import pint
@@ -15,12 +20,17 @@ _GRAM = Decimal(1).scaleb(-QUANTITY_SCALE)
 @functools.cache
 def _registry() -> pint.UnitRegistry:
     # Built once, on first use (it takes a few hundred ms); Decimal all the way, never float.
-    return pint.UnitRegistry(non_int_type=Decimal)
+    registry = pint.UnitRegistry(non_int_type=Decimal)
+    with resources.as_file(resources.files("app.data") / "units_zh.txt") as path:
+        registry.load_definitions(str(path))
+    return registry
 
 
 def to_kilograms(value: Decimal | int | str, unit: str, density_kg_per_l: Decimal | None = None,
                  *, field: str = "quantity") -> Decimal:
     """*value* *unit* as kilograms rounded to the gram; a volume needs the density in kg/L.
+
+    *unit* is any mass or volume pint knows (t, kg, g, L, ...) or its Chinese name (吨, 千克, 公斤, 克, 升).
 
     Raises ValidationFailed (422) naming *field*, ``unit`` or ``density_kg_per_l`` for a non-positive
     quantity, an unknown unit, a unit that is neither a mass nor a volume, or a volume without a density.

@@ -57,11 +57,35 @@ def test_litres_need_a_density(api, world):
     assert "density_kg_per_l" in body["errors"]
 
 
+@pytest.mark.parametrize("quantity, unit, density, kilograms", [
+    ("2", "吨", None, "2000.000"),
+    ("2", "t", None, "2000.000"),
+    ("2.5", "千克", None, "2.500"),
+    ("2.5", "公斤", None, "2.500"),
+    ("2.5", "kg", None, "2.500"),
+    ("500", "克", None, "0.500"),
+    ("500", "g", None, "0.500"),
+    ("1000", "升", "0.7918", "791.800"),
+    ("1000", "L", "0.7918", "791.800"),
+])
+def test_chinese_and_latin_unit_names_give_the_same_kilograms(api, world, quantity, unit, density, kilograms):
+    extra = {"density_kg_per_l": density} if density else {}
+    created = produce(api, world, quantity=quantity, unit=unit, **extra)
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["quantity_kg"] == kilograms
+
+
+def test_a_volume_in_litres_by_its_chinese_name_still_needs_a_density(api, world):
+    body = assert_problem(produce(api, world, quantity="1000", unit="升"), 422)
+    assert "density_kg_per_l" in body["errors"]
+
+
 @pytest.mark.parametrize("change, status, field", [
     ({"quantity": "-5"}, 422, "quantity"),
     ({"quantity": "0"}, 422, "quantity"),
     ({"unit": "furlong"}, 422, "unit"),
     ({"unit": "m"}, 422, "unit"),
+    ({"unit": "斤斤"}, 422, "unit"),
     ({"produced_at": iso(utcnow() + dt.timedelta(days=1))}, 422, "occurred_at"),
     ({"chemical_id": "00000000-0000-0000-0000-000000000000"}, 422, "chemical_id"),
 ])
