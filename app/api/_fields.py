@@ -8,6 +8,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from app.api._query import PagedQuery
 from models.catalogue import hazard_class_problem, scope_class_problem
 from models.identifiers import normalize_plate, un_number_problem
 from models.types import QUANTITY_SCALE
@@ -82,7 +83,7 @@ class RecordOut(ma.Schema):
     created_at = ma.fields.AwareDateTime()
 
 
-class OwnedQuery(ma.Schema):
+class OwnedQuery(PagedQuery):
     """The filters every enterprise-owned resource takes (see ``registry.owned_filters``)."""
 
     enterprise = ma.fields.UUID(metadata={"description": "the owning enterprise"})

@@ -15,6 +15,7 @@ from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
 from app.api._paging import page_of
+from app.api._query import query_arguments
 from app.auth import allow, current_user
 from app.extensions import db
 from app.services import registry
@@ -49,7 +50,7 @@ def add_registry_routes(blp: Blueprint, res: Resource) -> None:
     @blp.route("")
     class Collection(MethodView):
         @allow(*READERS)
-        @blp.arguments(res.query, location="query")
+        @query_arguments(blp, res.query)
         @blp.response(200, res.schema_out(many=True))
         @blp.paginate()
         @blp.doc(summary=f"List the {label} records the caller may see")

@@ -275,7 +275,7 @@ def _check_permit(_session: Session, data: dict[str, Any], record: Permit | None
 PERMITS = Registry(
     model=Permit, label="permit", order_by=(Permit.kind, Permit.number), scope=Permit.holder_id,
     filters={
-        "holder": lambda holder_id: Permit.holder_id == holder_id,
+        "enterprise": lambda holder_id: Permit.holder_id == holder_id,
         "kind": lambda kind: Permit.kind == kind,
         "revoked": lambda flag: Permit.revoked == flag,
         "valid_on": lambda day: (Permit.valid_from <= day) & (Permit.valid_to >= day),

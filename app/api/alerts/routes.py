@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
 from app.api._paging import page_of
+from app.api._query import query_arguments
 from app.api.alerts import schemas as s
 from app.api.alerts.stream import open_stream
 from app.auth import allow, current_user
@@ -27,7 +28,7 @@ HANDLERS = (Role.ADMIN, Role.SUPERVISOR)
 @blp.route("")
 class Alerts(MethodView):
     @allow(*READERS)
-    @blp.arguments(s.AlertQuery, location="query")
+    @query_arguments(blp, s.AlertQuery)
     @blp.response(200, s.AlertOut(many=True))
     @blp.paginate()
     def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> list[dict[str, Any]]:
@@ -68,7 +69,7 @@ _move("close", alerts.close, "Close an open or acknowledged alert (409 when clos
 @blp.route("/stream")
 class AlertStream(MethodView):
     @allow(*READERS)
-    @blp.arguments(s.StreamQuery, location="query")
+    @query_arguments(blp, s.StreamQuery)
     @blp.doc(responses={200: {"description": "Server-Sent Events: `id` (feed position), `event: change`, `data` "
                                              "(the alert as now, with `change`, `changed_at`, `actor_id`)",
                               "content": {"text/event-stream": {"schema": {"type": "string"}}}}})

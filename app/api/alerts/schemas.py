@@ -4,10 +4,12 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from app.api._query import PagedQuery
+
 from models import AlertKind, AlertState, Severity
 
 
-class AlertQuery(ma.Schema):
+class AlertQuery(PagedQuery):
     state = ma.fields.Enum(AlertState, by_value=True)
     kind = ma.fields.Enum(AlertKind, by_value=True)
     severity = ma.fields.Enum(Severity, by_value=True, metadata={"description": "this tier and those above"})

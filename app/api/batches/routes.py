@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
 from app.api._paging import page_of
+from app.api._query import query_arguments
 from app.api.batches.schemas import AsOfQuery, BatchDetailOut, BatchIn, BatchOut, BatchQuery, TraceQuery
 from app.auth import allow, current_user
 from app.extensions import db
@@ -26,7 +27,7 @@ AUTHORITIES = (Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR)
 @blp.route("")
 class Batches(MethodView):
     @allow(*READERS)
-    @blp.arguments(BatchQuery, location="query")
+    @query_arguments(blp, BatchQuery)
     @blp.response(200, BatchOut(many=True))
     @blp.paginate()
     def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Batch]:
@@ -53,7 +54,7 @@ class Batches(MethodView):
 @blp.route("/<string:code>")
 class BatchByCode(MethodView):
     @allow(*READERS)
-    @blp.arguments(AsOfQuery, location="query")
+    @query_arguments(blp, AsOfQuery)
     @blp.response(200, BatchDetailOut)
     def get(self, query: dict[str, Any], code: str) -> dict[str, Any]:
         """One batch and its stock balances (an enterprise user sees only its own accounts' balances)."""
@@ -67,7 +68,7 @@ class BatchByCode(MethodView):
 @blp.route("/<string:code>/trace")
 class BatchTrace(MethodView):
     @allow(*AUTHORITIES)
-    @blp.arguments(TraceQuery, location="query")
+    @query_arguments(blp, TraceQuery)
     @blp.response(200)
     def get(self, query: dict[str, Any], code: str) -> Response:
         """The batch's chain up and/or down: batches, entries, documents, reconciliation; or EPCIS 2.0."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from app.api._query import PagedQuery
+
 from app.services.ledger.trace import DIRECTIONS
 
 
@@ -41,7 +43,7 @@ class BatchDetailOut(ma.Schema):
     holdings = ma.fields.List(ma.fields.Nested(HoldingOut), metadata={"description": "stock accounts, as_of"})
 
 
-class BatchQuery(ma.Schema):
+class BatchQuery(PagedQuery):
     chemical_id = ma.fields.UUID()
     producer_id = ma.fields.UUID()
     code_prefix = ma.fields.String(validate=validate.Length(min=1, max=64))

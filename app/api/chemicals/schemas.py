@@ -7,6 +7,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api._fields import RecordOut, checked_by, positive_quantity, quantity_out
+from app.api._query import PagedQuery
 from app.services.hazards.gb18218 import CATEGORIES
 from models import ControlLevel
 from models.catalogue import TRANSPORT_CATEGORIES, TUNNEL_CODES, hazard_class_problem
@@ -44,7 +45,7 @@ class ChemicalIn(ma.Schema):
             raise ma.ValidationError("A chemical needs a Chinese or an English name.", "name_zh")
 
 
-class ChemicalQuery(ma.Schema):
+class ChemicalQuery(PagedQuery):
     q = ma.fields.String(metadata={"description": "part of a name (zh/en), or a UN or CAS number"})
     un_number = ma.fields.String()
     hazard_class = ma.fields.String()

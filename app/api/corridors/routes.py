@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.api._paging import page_of
+from app.api._query import query_arguments
 from app.api.corridors.schemas import ActiveIn, CorridorIn, CorridorOut, RecordQuery, ZoneIn, ZoneOut
 from app.auth import allow
 from app.extensions import db
@@ -30,7 +31,7 @@ def _blueprint(name: str, model: type[Corridor] | type[Zone], schema_in: type[ma
     @blp.route("")
     class Records(MethodView):
         @allow(*Role)
-        @blp.arguments(RecordQuery, location="query")
+        @query_arguments(blp, RecordQuery)
         @blp.response(200, schema_out(many=True))
         @blp.paginate()
         def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from app.api._query import PagedQuery
+
 from models.corridors import ZoneRule
 
 HAZARD_CLASS = validate.Regexp(r"^[1-9](\.[1-6])?$", error="not an ADR class or division")
@@ -62,6 +64,6 @@ class ZoneOut(_RecordOut):
     district_adcode = ma.fields.String(allow_none=True)
 
 
-class RecordQuery(ma.Schema):
+class RecordQuery(PagedQuery):
     active = ma.fields.Boolean()
     q = ma.fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "name contains"})

@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api._fields import RecordOut, adcode, checked_by
+from app.api._query import PagedQuery
 from models import EnterpriseRole
 from models.identifiers import uscc_problem
 
@@ -21,7 +22,7 @@ class EnterpriseIn(ma.Schema):
     district_adcode = adcode(allow_none=True)
 
 
-class EnterpriseQuery(ma.Schema):
+class EnterpriseQuery(PagedQuery):
     role = ma.fields.String(validate=validate.OneOf(_ROLES))
     district = adcode()
     active = ma.fields.Boolean()

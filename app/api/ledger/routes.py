@@ -11,6 +11,7 @@ from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import select
 
 from app.api._paging import page_of
+from app.api._query import PagedQuery, query_arguments
 from app.api.ledger.schemas import CheckpointOut, VerificationOut
 from app.auth import allow
 from app.extensions import db
@@ -34,9 +35,10 @@ class Verify(MethodView):
 @blp.route("/checkpoints")
 class Checkpoints(MethodView):
     @allow(*AUTHORITIES)
+    @query_arguments(blp, PagedQuery)
     @blp.response(200, CheckpointOut(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters: PaginationParameters) -> list[Checkpoint]:
+    def get(self, _: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Checkpoint]:
         """Signed checkpoints, newest first."""
         stmt = select(Checkpoint).order_by(Checkpoint.last_sequence.desc())
         return page_of(db.session, stmt, pagination_parameters)

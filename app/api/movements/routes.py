@@ -9,6 +9,7 @@ from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import or_
 
 from app.api._paging import page_of
+from app.api._query import query_arguments
 from app.api.movements.schemas import EntryOut, MovementBatchIn, MovementIn, MovementQuery, PostingOut
 from app.auth import allow, current_user
 from app.extensions import db
@@ -23,7 +24,7 @@ READERS = (Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR, Role.ENTERPRISE)
 @blp.route("")
 class Movements(MethodView):
     @allow(*READERS)
-    @blp.arguments(MovementQuery, location="query")
+    @query_arguments(blp, MovementQuery)
     @blp.response(200, EntryOut(many=True))
     @blp.paginate()
     def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> list[LedgerEntry]:

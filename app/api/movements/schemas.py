@@ -4,6 +4,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from app.api._query import PagedQuery
+
 from models import EntryKind
 from models.waste import CHARACTERISTICS
 
@@ -104,7 +106,7 @@ class PostingOut(ma.Schema):
     entries = ma.fields.List(ma.fields.Nested(EntryOut))
 
 
-class MovementQuery(ma.Schema):
+class MovementQuery(PagedQuery):
     batch = ma.fields.String(metadata={"description": "batch code"})
     account_id = ma.fields.UUID()
     kind = ma.fields.String(validate=validate.OneOf([k.value for k in EntryKind]))

@@ -6,6 +6,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.api._query import query_arguments
 from app.api._registry import READERS, Resource, add_registry_routes
 from app.api.permits.schemas import PermitCheckQuery, PermitDecisionOut, PermitIn, PermitOut, PermitQuery
 from app.auth import allow, current_user, scope_to_enterprise
@@ -18,7 +19,7 @@ blp = Blueprint("permits", __name__, description="Permits and the decisions they
 @blp.route("/check")
 class PermitCheck(MethodView):
     @allow(*READERS)
-    @blp.arguments(PermitCheckQuery, location="query")
+    @query_arguments(blp, PermitCheckQuery)
     @blp.response(200, PermitDecisionOut)
     def get(self, query: dict[str, Any]) -> PermitDecision:
         """May the enterprise do the activity with the chemical on the date? With the reason when not."""

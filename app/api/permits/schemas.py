@@ -1,10 +1,13 @@
 """Permit payloads at the HTTP edge."""
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
 from app.api._fields import checked_by, hazard_classes, un_numbers
+from app.api._query import PagedQuery
 from app.services.permits import Activity
 from models import PermitKind
 from models.waste import DISPOSAL_METHODS, category_problem, code_problem
@@ -28,11 +31,21 @@ class PermitIn(ma.Schema):
     revoked = ma.fields.Boolean(load_default=False)
 
 
-class PermitQuery(ma.Schema):
-    holder = ma.fields.UUID()
+class PermitQuery(PagedQuery):
+    enterprise = ma.fields.UUID(metadata={"description": "the holding enterprise (as on sites, vehicles, personnel)"})
+    holder = ma.fields.UUID(metadata={"description": "the same filter by its former name, kept for older clients",
+                                      "deprecated": True})
     kind = ma.fields.Enum(PermitKind, by_value=True)
     revoked = ma.fields.Boolean()
     valid_on = ma.fields.Date()
+
+
+    @ma.post_load
+    def _one_name_for_the_holder(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        holder = data.pop("holder", None)
+        if holder is not None and data.setdefault("enterprise", holder) != holder:
+            raise ma.ValidationError("names another enterprise than `enterprise`", "holder")
+        return data
 
 
 class PermitOut(PermitIn):

@@ -11,6 +11,7 @@ from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import select
 
 from app.api._paging import page_of
+from app.api._query import query_arguments
 from app.api.waste_manifests import schemas as s
 from app.auth import allow, current_user
 from app.extensions import db
@@ -28,7 +29,7 @@ FIRMS = (Role.ADMIN, Role.ENTERPRISE)
 @blp.route("")
 class Manifests(MethodView):
     @allow(*READERS)
-    @blp.arguments(s.ManifestQuery, location="query")
+    @query_arguments(blp, s.ManifestQuery)
     @blp.response(200, s.ManifestOut(many=True))
     @blp.paginate()
     def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> list[WasteManifest]:

@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api._fields import no_nul, positive_quantity, quantity_out
+from app.api._query import PagedQuery
 from app.services.waste.batches import names
 from models import ManifestStatus
 from models.waste import DISPOSAL_METHODS
@@ -27,7 +28,7 @@ class ManifestIn(ma.Schema):
     lines = ma.fields.List(ma.fields.Nested(ManifestLineIn), required=True, validate=validate.Length(min=1, max=100))
 
 
-class ManifestQuery(ma.Schema):
+class ManifestQuery(PagedQuery):
     status = ma.fields.Enum(ManifestStatus, by_value=True)
     batch = ma.fields.String(validate=[validate.Length(min=1, max=64), no_nul], metadata={"description": "batch code"})
 

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
+from app.api._query import query_arguments
 from app.api.waybills import schemas as s
 from app.auth import allow, current_user
 from app.errors import ValidationFailed
@@ -35,7 +36,7 @@ def _idempotency_key() -> str | None:
 @blp.route("")
 class Waybills(MethodView):
     @allow(*READERS)
-    @blp.arguments(s.WaybillQuery, location="query")
+    @query_arguments(blp, s.WaybillQuery)
     @blp.response(200, s.WaybillSummaryOut(many=True))
     @blp.paginate()
     def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Waybill]:

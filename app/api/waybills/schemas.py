@@ -6,6 +6,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from app.api._query import PagedQuery
+
 from app.services.waybills.documents import transport_line
 
 _PACKAGING = validate.Length(min=1, max=40)
@@ -82,7 +84,7 @@ class ArriveIn(DepartIn):
                                load_default=dict, metadata={"description": "line number -> kg; default: as loaded"})
 
 
-class WaybillQuery(ma.Schema):
+class WaybillQuery(PagedQuery):
     status = ma.fields.String()
     number = ma.fields.String(validate=validate.Length(max=20))
     party = ma.fields.UUID(metadata={"description": "shipper, consignee or carrier"})
