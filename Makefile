@@ -20,7 +20,7 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $(STAMP)
 
-run: install ## Migrate the embedded database, load the demo, serve on http://127.0.0.1:5000
+run: install ## Migrate the embedded database, load the demo, serve on http://127.0.0.1:5000 (make run PORT=5077 HOST=0.0.0.0)
 	$(BIN)/hazledger db upgrade
 	$(BIN)/hazledger demo load
 	$(BIN)/hazledger serve --host $(HOST) --port $(PORT)
