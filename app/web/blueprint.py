@@ -50,8 +50,8 @@ def _page_context() -> dict[str, object]:
 
 
 @bp.app_template_filter("localtime")
-def _localtime(value: object, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return i18n.local_time(value, fmt)
+def _localtime(value: object, precision: str = "minutes") -> str:
+    return i18n.local_time(value, precision)
 
 
 def _error_page(status: int, detail: str) -> tuple[str, int]:

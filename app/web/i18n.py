@@ -39,8 +39,17 @@ def label(group: str, value: Any) -> str:
     return names[0] if current_language() == "zh" else names[1]
 
 
-def local_time(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A timestamp in the city's zone (the database keeps UTC); empty for None."""
+#: How a person reads a time: always with its date and year (a bare "01-01 16:13" or "14:37" is ambiguous the
+#: day after, and in an audit months later); to the minute, or to the second where seconds matter.
+TIME_FORMATS = {"minutes": "%Y-%m-%d %H:%M", "seconds": "%Y-%m-%d %H:%M:%S"}
+
+
+def local_time(value: Any, precision: str = "minutes") -> str:
+    """A timestamp in the city's zone (the database keeps UTC) with its date; empty for None.
+
+    *precision* is ``minutes`` or ``seconds`` (:data:`TIME_FORMATS`); there is no format without the date.
+    """
+    fmt = TIME_FORMATS[precision]
     if value is None:
         return ""
     if isinstance(value, str):
