@@ -28,8 +28,9 @@ from app.services.sites import SITES
 from app.services.waste import manifests
 from app.services.waste.codes import Declaration
 from app.services.waybills import service as waybills
+from app.services.waybills.documents import new_waybill_number
 from models import (
-    Batch, Chemical, Corridor, CrewRole, EntryKind, PermitKind, SiteKind, User, VehicleKind, Waybill,
+    Batch, Chemical, Corridor, CrewRole, EntryKind, PermitKind, SiteKind, User, VehicleKind, Waybill, WaybillEvent,
 )
 from models.types import utcnow
 
@@ -78,7 +79,8 @@ def _registry(session: Session, cast: Cast, since: dt.date) -> dict[str, Any]:
     permits = [("shipper", PermitKind.SAFETY_PRODUCTION, "(苏)WH安许证字〔2024〕000518", ["3", "8"]),
                ("shipper", PermitKind.CHEMICALS_OPERATION, "苏(锡)危化经字〔2024〕000123", ["2", "3", "8"]),
                ("consignee", PermitKind.SAFE_USE, "苏(锡)危化使字〔2024〕000042", ["3"]),
-               ("consignee", PermitKind.CHEMICALS_OPERATION, "苏(锡)危化经字〔2024〕000287", ["3"]),
+               # Class 9 too: the works ships its own waste mineral oil (UN 3082, class 9) for disposal.
+               ("consignee", PermitKind.CHEMICALS_OPERATION, "苏(锡)危化经字〔2024〕000287", ["3", "9"]),
                ("carrier", PermitKind.ROAD_TRANSPORT, "苏交运管许可锡字320281000123号", ["2", "3", "8", "9"]),
                ("disposer", PermitKind.HAZARDOUS_WASTE, "JSWX0211OOD018-3", ["3", "6.1", "8", "9"])]
     # The disposer's 危险废物经营许可证 names the wastes it accepts and how it treats them.
@@ -130,7 +132,32 @@ def _trip(session: Session, cast: Cast, made: dict[str, Any], *, shipper: str, c
         "lines": [{"batch_id": b.id, "quantity_kg": Decimal(kg), "packaging_kind": kind, "packaging_count": count}
                   for b, kg, kind, count in lines],
     }
-    return waybills.create_draft(session, cast.users[shipper], data)
+    waybill = waybills.create_draft(session, cast.users[shipper], data)
+    _date(session, waybill, "draft", departs)
+    return waybill
+
+
+#: When, before its departure, the story's waybill reached each status; arrival and closing come after.
+_BEFORE_DEPARTURE = {"draft": dt.timedelta(hours=6), "submitted": dt.timedelta(hours=5),
+                     "approved": dt.timedelta(hours=4), "in_transit": dt.timedelta(0)}
+_AFTER_DEPARTURE = {"delivered": dt.timedelta(hours=2), "closed": dt.timedelta(hours=3)}
+
+
+def _date(session: Session, waybill: Waybill, status: str, departs: dt.datetime | None) -> None:
+    """Date the step to *status* in the story's time, not when the demo happened to load: the services stamp
+    the moment they run, which would show days-old movements under today's numbers and a departure recorded
+    after its departure time. A step that would lie in the future (a trip not yet begun) keeps its stamp."""
+    if departs is None:
+        return
+    at = departs - _BEFORE_DEPARTURE[status] if status in _BEFORE_DEPARTURE else departs + _AFTER_DEPARTURE[status]
+    if at > utcnow():
+        return
+    with unit_of_work(session):
+        event = session.scalars(select(WaybillEvent).where(WaybillEvent.waybill_id == waybill.id,
+                                                           WaybillEvent.to_status == status)).one()
+        event.at = at
+        if status == "draft":  # before any ledger entry names the number
+            waybill.created_at, waybill.number = at, new_waybill_number(at.date())
 
 
 def _advance(session: Session, cast: Cast, waybill: Waybill, to: str, *, departs: dt.datetime | None = None,
@@ -151,6 +178,7 @@ def _advance(session: Session, cast: Cast, waybill: Waybill, to: str, *, departs
             waybills.arrive(session, cast.users["carrier"], wid, departs + dt.timedelta(hours=2), delivered or {})
         else:
             waybills.close(session, cast.users[consignee], wid)
+        _date(session, waybill, step, departs)
 
 
 def play_story(session: Session, cast: Cast) -> dict[str, list[str]]:
