@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint bench db-upgrade db-check revision clean
+.PHONY: help install run test lint docs bench db-upgrade db-check revision clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,8 +28,12 @@ run: install ## Migrate the embedded database, load the demo, serve on http://12
 test: install ## Run the whole suite (SQLite and a throw-away PostgreSQL the harness starts)
 	$(BIN)/python -m pytest -n 2
 
-lint: install ## flake8 over the sources and tests
+lint: install ## flake8 over the sources and tests; the docs site built strict (a broken page fails)
 	$(BIN)/flake8 app models routing migrations tests bench
+	$(BIN)/mkdocs build --strict --quiet
+
+docs: install ## Build the documentation site (docs/, mkdocs.yml) into site/; open site/index.html
+	$(BIN)/mkdocs build --strict
 
 bench: install ## Run the benchmarks; each prints its figures
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
@@ -49,4 +53,4 @@ revision: install ## Draft an Alembic revision from model changes: make revision
 	rm -f instance/revision.db
 
 clean: ## Remove the virtualenv, caches and the embedded database
-	rm -rf $(VENV) instance .pytest_cache *.egg-info
+	rm -rf $(VENV) instance site .pytest_cache *.egg-info

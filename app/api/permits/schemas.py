@@ -39,7 +39,6 @@ class PermitQuery(PagedQuery):
     revoked = ma.fields.Boolean()
     valid_on = ma.fields.Date()
 
-
     @ma.post_load
     def _one_name_for_the_holder(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
         holder = data.pop("holder", None)
