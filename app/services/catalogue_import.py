@@ -24,6 +24,7 @@ from app.errors import ValidationFailed
 from app.services import unit_of_work
 from app.services.hazards.gb18218 import CATEGORIES
 from models import Chemical, ControlLevel
+from app.services.dangerous_goods.entries import LABEL_MODEL
 from models.catalogue import TRANSPORT_CATEGORIES, hazard_class_problem, tunnel_code_problem
 from models.identifiers import cas_problem, un_number_problem
 
@@ -75,6 +76,15 @@ def _cas_list(cell: str) -> list[str]:
     return numbers
 
 
+def _labels(cell: str) -> str | None:
+    """ADR label models joined by ``+``, the primary hazard first (``2.3+5.1+8``)."""
+    labels = [label.strip() for label in cell.split("+") if label.strip()]
+    bad = [label for label in labels if not LABEL_MODEL.match(label)]
+    if bad:
+        raise RowProblem(f"{', '.join(bad)} is no ADR label model")
+    return "+".join(labels) or None
+
+
 def _flag(cell: str) -> bool:
     if cell.lower() in _TRUE | _FALSE:
         return cell.lower() in _TRUE
@@ -120,6 +130,7 @@ COLUMNS: dict[str, tuple[str | None, Callable[[str], Any]]] = {
     "class": ("hazard_class", _required(hazard_class_problem)),
     "classification_code": ("classification_code", _text(12)),
     "packing_group": ("packing_group", _choice(("I", "II", "III"))),
+    "labels": ("labels", _labels),
     "tunnel": (None, _tunnel),
     "cas_numbers": ("cas_numbers", _cas_list),
     "highly_toxic": ("highly_toxic", _flag),

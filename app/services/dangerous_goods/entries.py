@@ -22,7 +22,7 @@ PACKING_GROUPS = ("I", "II", "III")
 #: Table A column (4) holds these instead of a packing group for entries ADR does not let travel by road.
 PROHIBITED, NOT_SUBJECT = "carriage prohibited", "not subject to ADR"
 _REF = re.compile(r"^(?:UN\s*)?(?P<un>\d{4})(?:/(?P<pg>I{1,3}|-)?(?:/(?P<variant>\d+))?)?$", re.IGNORECASE)
-_LABEL = re.compile(r"^(?:1(?:\.[4-6])?|2\.[1-3]|3|4\.[1-3]|5\.[12]|6\.[12]|7[A-EX]|8|9A?)$")
+LABEL_MODEL = re.compile(r"^(?:1(?:\.[4-6])?|2\.[1-3]|3|4\.[1-3]|5\.[12]|6\.[12]|7[A-EX]|8|9A?)$")
 
 
 class EntryError(ValueError):
@@ -114,7 +114,7 @@ class TableA:
 
 def _labels(cell: str) -> tuple[str, ...]:
     labels = tuple(part.strip() for part in cell.split("+") if part.strip() and part.strip() != "None")
-    bad = [label for label in labels if not _LABEL.match(label)]
+    bad = [label for label in labels if not LABEL_MODEL.match(label)]
     if bad:
         raise EntryError(f"labels {cell!r}: {', '.join(bad)} is no ADR label model")
     return labels
@@ -166,12 +166,20 @@ def entry_from_row(row: dict[str, str], variant: int = 1) -> Entry:
 TUNNEL_CODES = ("B", "B1000C", "B/D", "B/E", "C", "C5000D", "C/D", "C/E", "D", "D/E", "E", "-")
 
 
+_TABLE_A_COLUMNS = frozenset(("un_number", "name", "class", "packing_group", "labels", "tunnel_code"))
+
+
+def is_table_a(text: str) -> bool:
+    """Whether a CSV document's header is Table A's (one row per entry, with labels and tunnel codes)."""
+    header = next(csv.reader(io.StringIO(text)), [])
+    return _TABLE_A_COLUMNS <= {name.strip() for name in header}
+
+
 def read_table_a(text: str) -> TableA:
     """Read a Table A CSV document; rows it cannot read are listed in :attr:`TableA.problems` by line."""
     reader = csv.DictReader(io.StringIO(text))
-    needed = {"un_number", "name", "class", "packing_group", "labels", "tunnel_code"}
-    if not needed <= set(reader.fieldnames or ()):
-        raise EntryError(f"a Table A file needs the columns {', '.join(sorted(needed))}")
+    if not _TABLE_A_COLUMNS <= set(reader.fieldnames or ()):
+        raise EntryError(f"a Table A file needs the columns {', '.join(sorted(_TABLE_A_COLUMNS))}")
     entries, problems, notes = [], [], []
     seen: dict[tuple[str, str | None], int] = {}
     for row in reader:
