@@ -76,6 +76,7 @@ def _print(report: ImportReport, file: Path, fmt: str) -> None:
         echo_json(asdict(report))
         return
     click.echo(f"{file}: {report.rows} rows as source {report.source!r}: {report.created} created, "
-               f"{report.updated} updated, {report.unchanged} unchanged, {len(report.rejected)} rejected")
+               f"{report.updated} updated, {report.unchanged} unchanged, {len(report.rejected)} rejected, "
+               f"{report.merged} merged into chemicals already held")
     for row in report.rejected:
         click.echo(f"  line {row['line']} (UN {row['un_number'] or '?'}): {row['reason']}")
