@@ -7,14 +7,18 @@ administrator's entry) keep their names and controls and simply map to their UN 
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services import unit_of_work
-from app.services.dangerous_goods.entries import NOT_SUBJECT, PROHIBITED, Entry, TableA, read_table_a
+from app.services.dangerous_goods.entries import (
+    NOT_SUBJECT, PROHIBITED, Entry, EntryError, TableA, read_table_a, un_number_of,
+)
 from models import Chemical, TransportEntry
 
 #: Entry attributes stored as columns of the same name (labels and special provisions are joined).
@@ -48,10 +52,28 @@ def entry_of(row: TransportEntry) -> Entry:
                  special_provisions=tuple(row.special_provisions.split()))
 
 
-def stored_table(session: Session) -> TableA:
-    """Every stored entry (empty when Table A was never imported)."""
-    rows = session.scalars(select(TransportEntry).order_by(TransportEntry.un_number, TransportEntry.ref))
-    return TableA.of(entry_of(row) for row in rows)
+def stored_table(session: Session, un_numbers: Iterable[str] | None = None) -> TableA:
+    """The stored entries (of *un_numbers*, or all); empty when Table A was never imported."""
+    query = select(TransportEntry).order_by(TransportEntry.un_number, TransportEntry.ref)
+    if un_numbers is not None:
+        query = query.where(TransportEntry.un_number.in_(sorted(set(un_numbers))))
+    return TableA.of(entry_of(row) for row in session.scalars(query))
+
+
+@functools.lru_cache(maxsize=4)
+def _file_table(path: str, _mtime_ns: int) -> TableA:
+    return read_table_a(Path(path).read_text(encoding="utf-8-sig"))
+
+
+def rules_table(session: Session, refs: Iterable[str], fallback: Path) -> TableA:
+    """Table A for the rules: the catalogue's entries of the UN numbers *refs* name when Table A was imported,
+    else the file *fallback* (read once per change)."""
+    if session.scalar(select(TransportEntry.id).limit(1)) is not None:
+        return stored_table(session, filter(None, (un_number_of(ref) for ref in refs)))
+    try:
+        return _file_table(str(fallback), fallback.stat().st_mtime_ns)
+    except OSError:
+        raise EntryError(f"no ADR Table A: import it (hazledger catalogue import) or provide {fallback}") from None
 
 
 def chemical_entry(chemical: Chemical) -> Entry:

@@ -112,6 +112,12 @@ class TableA:
         return found[0]
 
 
+def un_number_of(ref: str) -> str | None:
+    """The UN number a reference names (None when it is malformed)."""
+    match = _REF.match(ref.strip())
+    return match["un"] if match else None
+
+
 def _labels(cell: str) -> tuple[str, ...]:
     labels = tuple(part.strip() for part in cell.split("+") if part.strip() and part.strip() != "None")
     bad = [label for label in labels if not LABEL_MODEL.match(label)]
