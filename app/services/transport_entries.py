@@ -11,6 +11,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,8 +46,8 @@ def _columns(entry: Entry) -> dict[str, object]:
     return {**values, "labels": "+".join(entry.labels), "special_provisions": " ".join(entry.special_provisions)}
 
 
-def entry_of(row: TransportEntry) -> Entry:
-    """A stored entry as the rules read it."""
+def entry_of(row: Any) -> Entry:
+    """A stored entry (a :class:`TransportEntry` or a record of its columns) as the rules read it."""
     return Entry(**{name: getattr(row, name) for name in _PLAIN},
                  labels=tuple(x for x in row.labels.split("+") if x),
                  special_provisions=tuple(row.special_provisions.split()))

@@ -8,15 +8,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from app.services.dangerous_goods.document_line import document_line, proper_shipping_names
+from app.services.dangerous_goods.document_line import document_line, needs_technical_name, proper_shipping_names
 from app.services.dangerous_goods.entries import Entry, TableA
 from app.services.dangerous_goods.mixed_loading import Decision, mixed_loading
 from app.services.dangerous_goods.tunnels import TunnelAnswer, load_restriction
 
 
-def _line_facts(entry: Entry) -> tuple[object, ...]:
+def line_facts(entry: Entry) -> tuple[object, ...]:
+    """What a document line, a mixed-loading decision and a tunnel code read of an entry."""
     return (tuple(proper_shipping_names(entry.name)), entry.hazard_class, entry.classification_code, entry.labels,
-            entry.packing_group, entry.tunnel_code, entry.special_provisions, entry.carriage)
+            entry.packing_group, entry.tunnel_code, needs_technical_name(entry), entry.carriage)
 
 
 def _mix_facts(entry: Entry) -> tuple[object, ...]:
@@ -25,7 +26,7 @@ def _mix_facts(entry: Entry) -> tuple[object, ...]:
 
 def line_of(table: TableA, ref: str, *, name: str | None = None, technical_name: str | None = None) -> str:
     """ADR 5.4.1.1.1's line for the entry *ref* names."""
-    return document_line(table.resolve(ref, _line_facts), name=name, technical_name=technical_name)
+    return document_line(table.resolve(ref, line_facts), name=name, technical_name=technical_name)
 
 
 def mix_of(table: TableA, refs: Sequence[str]) -> Decision:
