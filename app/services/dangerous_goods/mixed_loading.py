@@ -127,7 +127,8 @@ def describe(entry: Entry) -> str:
     """``UN 0336 (1.4G)`` / ``UN 1017 (labels 2.3+5.1+8)`` for reasons."""
     if entry.hazard_class == "1":
         return f"UN {entry.un_number} ({entry.classification_code})"
-    return f"UN {entry.un_number} (label{'s' if len(entry.labels) > 1 else ''} {'+'.join(entry.labels) or entry.hazard_class})"
+    labels = "+".join(entry.labels) or entry.hazard_class
+    return f"UN {entry.un_number} (label{'s' if len(entry.labels) > 1 else ''} {labels})"
 
 
 def _note_permits(notes: str, a: Entry, b: Entry) -> str | None:

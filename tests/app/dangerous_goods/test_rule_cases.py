@@ -11,10 +11,10 @@ import pytest
 from app.services.dangerous_goods.document_line import document_line
 from app.services.dangerous_goods.entries import EntryError
 from app.services.dangerous_goods.mixed_loading import mixed_loading
+from app.services.dangerous_goods.queries import line_facts
 from app.services.dangerous_goods.tunnels import load_restriction
 
-_LINE = lambda e: (e.name, e.hazard_class, e.classification_code, e.labels, e.packing_group, e.tunnel_code,  # noqa: E731
-                   e.special_provisions, e.carriage)
+_LINE = line_facts
 
 # (paragraph, reference, options, expected line or None when the rule refuses to write one)
 LINES = [
