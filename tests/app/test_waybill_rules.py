@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -10,7 +11,8 @@ from app.errors import Conflict
 from app.services.waybills.documents import new_waybill_number, transport_line
 from app.services.dangerous_goods.entries import Entry
 from app.services.waybills.checks import Findings
-from app.services.waybills.line_entries import mixed_loading_errors
+from app.services.waybills.line_entries import load_tunnel_code, mixed_loading_errors
+from models.waybills import WaybillLine
 from app.services.waybills.status import TRANSITIONS, WaybillStatus as S, check_transition
 
 LEGAL = [(S.DRAFT, S.SUBMITTED), (S.SUBMITTED, S.APPROVED), (S.SUBMITTED, S.REJECTED), (S.REJECTED, S.SUBMITTED),
@@ -75,3 +77,17 @@ def test_allowed_loads(load):
                for i, (cls, *rest) in enumerate(load) for code, label in [(rest[0], rest[-1])]]
     mixed_loading_errors(entries, found)
     assert found.errors == {}
+
+
+def test_the_planner_reads_the_whole_loads_code_for_its_carriage():
+    """ADR 8.6.3.2 / 8.6.4: chlorine (C/D) beside gasoline (D/E) closes C, D, E to a tanker, D and E otherwise;
+    1.1D explosives (B1000C) close B only above 1000 kg net explosive mass."""
+    load = [WaybillLine(un_number="1017", hazard_class="2", tunnel_code="C/D"),
+            WaybillLine(un_number="1203", hazard_class="3", packing_group="II", tunnel_code="D/E")]
+    tanker = load_tunnel_code(load, tank=True)
+    assert (tanker.code, tanker.closed) == ("C/D", ("C", "D", "E"))
+    assert load_tunnel_code(load, tank=False).closed == ("D", "E")
+    blasting = [WaybillLine(un_number="0081", hazard_class="1", tunnel_code="B1000C", quantity_kg=Decimal(600))]
+    assert load_tunnel_code(blasting, tank=False).closed == ("C", "D", "E")
+    blasting.append(WaybillLine(un_number="0084", hazard_class="1", tunnel_code="B1000C", quantity_kg=Decimal(600)))
+    assert load_tunnel_code(blasting, tank=False).closed == ("B", "C", "D", "E")

@@ -16,9 +16,11 @@ from typing import Protocol
 from app.services.dangerous_goods.document_line import document_line, proper_shipping_names
 from app.services.dangerous_goods.entries import Entry, EntryError, TableA
 from app.services.dangerous_goods.mixed_loading import mixed_loading
+from app.services.dangerous_goods.tunnels import TunnelAnswer, load_restriction
 from app.services.dangerous_goods.queries import line_facts
 from app.services.transport_entries import chemical_entry, entry_of
 from app.services.waybills.records import ChemicalRecord, EntryRecord
+from models.waybills import WaybillLine
 
 _BRACKETED = re.compile(r"\(([^()]+)\)\s*$")
 
@@ -98,3 +100,14 @@ def mixed_loading_errors(entries: Sequence[tuple[str, Entry]], found: Findings) 
             for reason in mixed_loading([a, b]).reasons:
                 found.error(f"{path_b}.batch_id", f"may not travel with {path_a.replace('lines.', 'line ')}: "
                                                   f"{reason}")
+
+
+def load_tunnel_code(lines: Sequence[WaybillLine], *, tank: bool) -> TunnelAnswer:
+    """The whole load's tunnel code (ADR 8.6.3.2) from the lines' entries as submitted, for carriage in a tank or
+    not; the net explosive mass is the class 1 lines' quantity (an upper bound: articles hold less). Lines whose
+    code is unknown are left out, as the route planner always did."""
+    entries = [Entry(line.un_number or "", "", line.hazard_class or "", packing_group=line.packing_group,
+                     tunnel_code=line.tunnel_code or "") for line in lines if line.tunnel_code]
+    explosive = [line.quantity_kg for line in lines if line.tunnel_code and line.hazard_class == "1"]
+    mass = sum(explosive) if explosive and None not in explosive else None
+    return load_restriction(entries, tank=tank, explosive_mass_kg=mass)
