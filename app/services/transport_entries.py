@@ -77,13 +77,26 @@ def rules_table(session: Session, refs: Iterable[str], fallback: Path) -> TableA
         raise EntryError(f"no ADR Table A: import it (hazledger catalogue import) or provide {fallback}") from None
 
 
-def chemical_entry(chemical: Chemical) -> Entry:
-    """The entry a chemical's own facts describe, for a UN number Table A (as imported) does not have."""
-    return Entry(un_number=chemical.un_number or "", name=chemical.name_en or chemical.name_zh or "",
+def chemical_entry(chemical: Any) -> Entry:
+    """The entry a chemical's own facts describe, for a UN number Table A (as imported) does not have. Its name
+    loses a ``WASTE`` prefix (the document says it before the UN number, ADR 5.4.1.1.3); an n.o.s. name is read
+    as carrying special provision 274 (the technical name in brackets, ADR 3.1.2.8.1), as most n.o.s. entries
+    of Table A do."""
+    name = waste_name(chemical.name_en or chemical.name_zh or "")[1]
+    return Entry(un_number=chemical.un_number or "", name=name,
+                 special_provisions=("274",) if "N.O.S" in name.upper() else (),
                  hazard_class=chemical.hazard_class or "", classification_code=chemical.classification_code or "",
                  packing_group=chemical.packing_group,
                  labels=tuple(x for x in (chemical.labels or "").split("+") if x),
                  transport_category=chemical.transport_category or "", tunnel_code=chemical.tunnel_code or "")
+
+
+def waste_name(name: str) -> tuple[bool, str]:
+    """Whether a catalogue name marks waste (``WASTE ...``), and the name without that word."""
+    words = name.split(None, 1)
+    if len(words) == 2 and words[0].upper().rstrip(",") == "WASTE":
+        return True, words[1]
+    return False, name
 
 
 def import_table_a(session: Session, text: str, source: str) -> TableAReport:

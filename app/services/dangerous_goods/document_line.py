@@ -78,12 +78,13 @@ def choose_name(entry: Entry, name: str | None = None) -> str:
 
 
 def document_line(entry: Entry, *, name: str | None = None, technical_name: str | None = None,
-                  tunnel: bool = True) -> str:
+                  tunnel: bool = True, waste: bool = False) -> str:
     """The line of ADR 5.4.1.1.1 for *entry*: (a) UN number, (b) proper shipping name with the technical name,
     (c) label models / classification code, (d) packing group, (k) tunnel restriction code in brackets.
 
     ADR 5.4.1.1.1 requires (a), (b), (c), (d) and (k) in this order with nothing interspersed. The tunnel code is
     left out for ``-`` (no restriction) or when *tunnel* is false (a trip known to pass no restricted tunnel).
+    ADR 5.4.1.1.3: waste is announced by ``WASTE`` before the UN number, unless the name already says it.
     """
     if entry.carriage == PROHIBITED:
         raise EntryError(f"UN {entry.un_number} {entry.name}: carriage prohibited by ADR (Table A column 4)")
@@ -95,7 +96,8 @@ def document_line(entry: Entry, *, name: str | None = None, technical_name: str 
             raise EntryError(f"UN {entry.un_number} {shipping_name} needs the technical name in brackets "
                              "(ADR 3.1.2.8.1, special provision 274/318)")
         shipping_name += f" ({' '.join(technical_name.split())})"
-    parts = [f"UN {entry.un_number} {shipping_name}", hazard_numbers(entry)]
+    prefix = "WASTE, " if waste and not shipping_name.upper().startswith("WASTE") else ""
+    parts = [f"{prefix}UN {entry.un_number} {shipping_name}", hazard_numbers(entry)]
     if entry.packing_group:
         parts.append(entry.packing_group)
     if tunnel and entry.tunnel_code and entry.tunnel_code != "-":

@@ -18,7 +18,7 @@ from app.services.dangerous_goods.entries import Entry, EntryError, TableA
 from app.services.dangerous_goods.mixed_loading import mixed_loading
 from app.services.dangerous_goods.tunnels import TunnelAnswer, load_restriction
 from app.services.dangerous_goods.queries import line_facts
-from app.services.transport_entries import chemical_entry, entry_of
+from app.services.transport_entries import chemical_entry, entry_of, waste_name
 from app.services.waybills.records import ChemicalRecord, EntryRecord
 from models.waybills import WaybillLine
 
@@ -53,7 +53,7 @@ def _technical_name(chemical: ChemicalRecord) -> str | None:
 
 def _name(entry: Entry, chemical: ChemicalRecord) -> str | None:
     """The chemical's English name when it is one of the entry's alternatives (ADR 3.1.2.1), else the first."""
-    wanted = " ".join((chemical.name_en or "").split()).upper()
+    wanted = " ".join(waste_name(chemical.name_en or "")[1].split()).upper()
     return next((n for n in proper_shipping_names(entry.name) if n.upper() == wanted), None)
 
 
@@ -69,7 +69,8 @@ def resolve_entries(stored: dict[str, dict[uuid.UUID, EntryRecord]], lines: Sequ
         chemical = line.chemical
         try:
             entry, entry_id = _entry(line, by_id, by_ref, table)
-            text = document_line(entry, name=_name(entry, chemical), technical_name=_technical_name(chemical))
+            text = document_line(entry, name=_name(entry, chemical), technical_name=_technical_name(chemical),
+                                 waste=waste_name(chemical.name_en or "")[0])
         except EntryError as error:
             found.error(f"{line.path}.entry_id", str(error))
             continue

@@ -184,3 +184,9 @@ def test_table_a_reads_every_row_and_names_the_oddities(table_a):
 
 def test_case_table_is_large_enough():
     assert len(LINES) + len(MIXES) + len(TUNNELS) >= 60
+
+
+def test_waste_precedes_the_un_number(table_a):
+    """ADR 5.4.1.1.3: ``WASTE, UN 1230 METHANOL, 3 (6.1), II, (D/E)``."""
+    entry = table_a.resolve("1230", line_facts)
+    assert document_line(entry, waste=True) == "WASTE, UN 1230 METHANOL, 3 (6.1), II, (D/E)"

@@ -71,3 +71,13 @@ def test_an_nos_entry_takes_the_technical_name_from_the_chemical(client, session
     session.commit()
     line = line_of(submit(client, trip, trip.draft()))
     assert line["transport_document"] == "UN 1230 FLAMMABLE LIQUID, TOXIC, N.O.S. (methanol), 3 (6.1), II, (D/E)"
+
+
+def test_waste_is_announced_before_the_un_number(client, session, trip):
+    """ADR 5.4.1.1.3 and 3.1.2.8.1, on the chemical's own facts (no Table A): the demo's solvent waste."""
+    trip.chemical.un_number, trip.chemical.labels = "1993", "3"
+    trip.chemical.name_en = "WASTE FLAMMABLE LIQUID, N.O.S. (methanol)"
+    trip.tanker.tank_media = ["1993"]
+    session.commit()
+    line = line_of(submit(client, trip, trip.draft()))
+    assert line["transport_document"] == "WASTE, UN 1993 FLAMMABLE LIQUID, N.O.S. (methanol), 3, II, (D/E)"
