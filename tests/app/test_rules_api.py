@@ -55,3 +55,12 @@ def test_bad_input_is_a_problem_422(client, firm, url, field):
 
 def test_signed_in_users_only(client):
     assert client.get("/api/v1/rules/line?un=1017").status_code == 401
+
+
+def test_entries_of_a_un_number_with_their_ids(client, session, firm):
+    assert client.get("/api/v1/rules/entries?un=1230", headers=firm).get_json() == []
+    import_table_a(session, "un_number,name,class,classification_code,packing_group,labels,tunnel_code\n"
+                            "1230,METHANOL,3,FT1,II,3+6.1,D/E\n1230,METHANOL,3,FT1,III,3+6.1,E\n", "t")
+    body = client.get("/api/v1/rules/entries?un=1230", headers=firm).get_json()
+    assert [(e["ref"], e["tunnel_code"]) for e in body] == [("1230/II/1", "D/E"), ("1230/III/1", "E")]
+    assert client.get("/api/v1/rules/entries?un=12", headers=firm).status_code == 422

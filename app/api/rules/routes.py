@@ -14,6 +14,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import validate
+from sqlalchemy import select
 
 from app.api._registry import READERS
 from app.auth import allow
@@ -22,6 +23,7 @@ from app.extensions import db
 from app.services.dangerous_goods.entries import EntryError, TableA
 from app.services.dangerous_goods.queries import line_of, mix_of, tunnel_of
 from app.services.transport_entries import rules_table
+from models import TransportEntry
 
 T = TypeVar("T")
 blp = Blueprint("rules", __name__, description="ADR 2017 / JT/T 617: document line, mixed loading, tunnel code")
@@ -51,6 +53,25 @@ class TunnelCodeQuery(RuleEntriesQuery):
                                           metadata={"description": "net explosive mass (B1000C, C5000D)"})
 
 
+class EntryQuery(ma.Schema):
+    un = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"), metadata={"description": "UN number"})
+
+
+class EntryOut(ma.Schema):
+    id = ma.fields.UUID()
+    ref = ma.fields.String(metadata={"description": "UN/PG/VARIANT"})
+    un_number = ma.fields.String()
+    name = ma.fields.String()
+    hazard_class = ma.fields.String()
+    classification_code = ma.fields.String()
+    packing_group = ma.fields.String(allow_none=True)
+    labels = ma.fields.String()
+    special_provisions = ma.fields.String()
+    tunnel_code = ma.fields.String()
+    transport_category = ma.fields.String()
+    carriage = ma.fields.String(allow_none=True)
+
+
 class DocumentLineOut(ma.Schema):
     line = ma.fields.String()
 
@@ -73,6 +94,17 @@ def _ask(refs: Sequence[str], field: str, question: Callable[[TableA], T]) -> T:
         return question(rules_table(db.session, refs, path))
     except EntryError as error:
         raise ValidationFailed(str(error), errors={field: [str(error)]}) from None
+
+
+@blp.route("/entries")
+class Entries(MethodView):
+    @allow(*READERS)
+    @blp.arguments(EntryQuery, location="query")
+    @blp.response(200, EntryOut(many=True))
+    def get(self, query: dict[str, Any]) -> Any:
+        """The catalogue's Table A entries of a UN number (what a waybill line's ``entry_id`` names)."""
+        return db.session.scalars(select(TransportEntry).where(TransportEntry.un_number == query["un"])
+                                  .order_by(TransportEntry.ref)).all()
 
 
 @blp.route("/line")
