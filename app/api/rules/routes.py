@@ -53,11 +53,11 @@ class TunnelCodeQuery(RuleEntriesQuery):
                                           metadata={"description": "net explosive mass (B1000C, C5000D)"})
 
 
-class EntryQuery(ma.Schema):
+class TransportEntryQuery(ma.Schema):
     un = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"), metadata={"description": "UN number"})
 
 
-class EntryOut(ma.Schema):
+class TransportEntryOut(ma.Schema):
     id = ma.fields.UUID()
     ref = ma.fields.String(metadata={"description": "UN/PG/VARIANT"})
     un_number = ma.fields.String()
@@ -99,8 +99,8 @@ def _ask(refs: Sequence[str], field: str, question: Callable[[TableA], T]) -> T:
 @blp.route("/entries")
 class Entries(MethodView):
     @allow(*READERS)
-    @blp.arguments(EntryQuery, location="query")
-    @blp.response(200, EntryOut(many=True))
+    @blp.arguments(TransportEntryQuery, location="query")
+    @blp.response(200, TransportEntryOut(many=True))
     def get(self, query: dict[str, Any]) -> Any:
         """The catalogue's Table A entries of a UN number (what a waybill line's ``entry_id`` names)."""
         return db.session.scalars(select(TransportEntry).where(TransportEntry.un_number == query["un"])
