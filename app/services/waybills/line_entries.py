@@ -11,7 +11,10 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.services.dangerous_goods.document_line import document_line, proper_shipping_names
 from app.services.dangerous_goods.entries import Entry, EntryError, TableA
@@ -20,6 +23,7 @@ from app.services.dangerous_goods.tunnels import TunnelAnswer, load_restriction
 from app.services.dangerous_goods.queries import line_facts
 from app.services.transport_entries import chemical_entry, entry_of, waste_name
 from app.services.waybills.records import ChemicalRecord, EntryRecord
+from models import TransportEntry
 from models.waybills import WaybillLine
 
 _BRACKETED = re.compile(r"\(([^()]+)\)\s*$")
@@ -112,3 +116,32 @@ def load_tunnel_code(lines: Sequence[WaybillLine], *, tank: bool) -> TunnelAnswe
     explosive = [line.quantity_kg for line in lines if line.tunnel_code and line.hazard_class == "1"]
     mass = sum(explosive) if explosive and None not in explosive else None
     return load_restriction(entries, tank=tank, explosive_mass_kg=mass)
+
+
+def rules_preview(session: Session, chemicals: Sequence[tuple[uuid.UUID, ChemicalRecord]]) -> dict[str, Any]:
+    """What the submission will say of these lines' goods, for the form to show while it is filled: each
+    line's document line (or why there is none), whether they may travel together, the load's tunnel code."""
+    numbers = sorted({chemical.un_number for _, chemical in chemicals if chemical.un_number})
+    stored: dict[str, dict[uuid.UUID, Any]] = {}
+    for row in session.scalars(select(TransportEntry).where(TransportEntry.un_number.in_(numbers))
+                               .order_by(TransportEntry.ref)):
+        stored.setdefault(row.un_number, {})[row.id] = row
+    found = _Collected()
+    requests = [LineRequest(f"lines.{i}", chemical, None) for i, (_, chemical) in enumerate(chemicals)]
+    resolved = resolve_entries(stored, requests, found)
+    lines = [{"batch_id": str(batch_id), "document": resolved[r.path].document_line if r.path in resolved else None,
+              "problems": found.errors.get(f"{r.path}.entry_id", [])} for (batch_id, _), r in zip(chemicals, requests)]
+    entries = [resolved[r.path].entry for r in requests if r.path in resolved]
+    decision = mixed_loading(entries)
+    coded = [e for e in entries if e.tunnel_code]
+    tunnel = {kind: load_restriction(coded, tank=kind == "tank") for kind in ("packages", "tank")}
+    return {"lines": lines, "mix": {"allowed": decision.allowed, "reasons": decision.reasons},
+            "tunnel": {kind: {"code": a.code, "closed": list(a.closed)} for kind, a in tunnel.items()}}
+
+
+class _Collected:
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.setdefault(path, []).append(message)
