@@ -30,6 +30,7 @@ def test_the_un_list_makes_no_english_twin_of_a_seeded_chemical(session, shared_
     assert (methanol[0].name_zh, methanol[0].key_supervised, methanol[0].major_hazard_threshold_t) == (
         "甲醇", True, 500)
     assert seed["1689"].highly_toxic and seed["2031"].explosive_precursor
+    assert (seed["1017"].labels, seed["1230"].labels) == ("2.3+5.1+8", "3+6.1")
     # a UN number no one held is still created, in English
     assert session.scalar(select(Chemical.name_en).where(Chemical.un_number == "1098")) == "ALLYL ALCOHOL"
 
