@@ -13,6 +13,8 @@ DEFAULTS: dict[str, object] = {
     "DATABASE_POOL_SIZE": 10,
     # Reference data lives beside the checkout, never inside it (shared/data/README.md).
     "DATA_DIR": str(PROJECT_ROOT.parent / "shared" / "data"),
+    # ADR 2017 Table A for the rules when the catalogue holds none (hazledger catalogue import), under DATA_DIR.
+    "ADR_TABLE_A_FILE": "dangerous_goods/adr2017_table_a.csv",
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     "API_TITLE": "hazledger",
     "API_VERSION": "v1",

@@ -1,7 +1,7 @@
 """SQLAlchemy models. No Flask import and no I/O beyond the session (DESIGN.md)."""
 from models.alerts import Alert, AlertChange, AlertEvent, AlertKind, AlertState, Severity
 from models.base import Base
-from models.catalogue import Chemical, ControlLevel
+from models.catalogue import Chemical, ControlLevel, TransportEntry
 from models.corridors import Corridor, Zone, ZoneRule
 from models.enterprise import Enterprise, EnterpriseRole
 from models.ledger import (
@@ -23,4 +23,5 @@ __all__ = [
     "VehicleKind", "Waybill", "WaybillEvent", "WaybillLine", "WaybillStatus", "WaybillVersion", "Zone", "ZoneRule",
     "GpsFix", "IdempotencyKey", "Alert", "AlertChange", "AlertEvent", "AlertKind", "AlertState", "Severity",
     "TripState", "ManifestStatus", "WasteBatch", "WasteManifest", "WasteManifestEvent", "WasteManifestLine",
+    "TransportEntry",
 ]

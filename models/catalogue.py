@@ -69,6 +69,8 @@ class Chemical(Base):
     packing_group: Mapped[str | None] = mapped_column(String(3), comment="I, II or III")
     tunnel_code: Mapped[str | None] = mapped_column(String(8), comment="ADR tunnel restriction code")
     transport_category: Mapped[str | None] = mapped_column(String(1), comment="ADR 1.1.3.6 transport category")
+    labels: Mapped[str | None] = mapped_column(
+        String(40), comment="ADR label models joined by +, the primary first (chlorine 2.3+5.1+8)")
     cas_numbers: Mapped[list[str]] = mapped_column(JSON, default=list)
     catalogue_serial: Mapped[int | None] = mapped_column(comment="serial in 危险化学品目录(2015版)")
     highly_toxic: Mapped[bool] = mapped_column(default=False, comment="剧毒")
@@ -86,3 +88,32 @@ class Chemical(Base):
 
     def __repr__(self) -> str:
         return f"<Chemical UN{self.un_number} {self.name_en or self.name_zh}>"
+
+
+class TransportEntry(Base):
+    """One row of ADR 2017 Table A (JT/T 617.3-2018): a UN number's transport facts for one packing group and
+    variant. A chemical maps to the entries of its UN number; a waybill line picks one."""
+
+    __tablename__ = "transport_entries"
+
+    id: Mapped[UuidPk]
+    ref: Mapped[str] = mapped_column(String(12), unique=True, comment="UN/PG/variant, e.g. 1993/II/2")
+    un_number: Mapped[str] = mapped_column(String(4), index=True)
+    name: Mapped[str] = mapped_column(String(500), comment="Table A column (2): name and description")
+    hazard_class: Mapped[str] = mapped_column(String(8), comment="column (3a)")
+    classification_code: Mapped[str] = mapped_column(String(12), default="", comment="column (3b)")
+    packing_group: Mapped[str | None] = mapped_column(String(3), comment="column (4)")
+    labels: Mapped[str] = mapped_column(String(40), default="", comment="column (5), joined by +")
+    special_provisions: Mapped[str] = mapped_column(String(100), default="", comment="column (6), space-separated")
+    tank_code: Mapped[str] = mapped_column(String(40), default="", comment="column (12)")
+    transport_category: Mapped[str] = mapped_column(String(1), default="", comment="column (15), upper part")
+    tunnel_code: Mapped[str] = mapped_column(String(8), default="", comment="column (15): tunnel restriction code")
+    hazard_id: Mapped[str] = mapped_column(String(8), default="", comment="column (20): Kemler number")
+    carriage: Mapped[str | None] = mapped_column(
+        String(24), comment="'carriage prohibited' or 'not subject to ADR' (column 4); null when carried")
+    variant: Mapped[int] = mapped_column(default=1)
+    source: Mapped[str] = mapped_column(String(40), comment="the import it came from")
+    created_at: Mapped[CreatedAt]
+
+    def __repr__(self) -> str:
+        return f"<TransportEntry {self.ref} {self.name[:30]}>"

@@ -111,6 +111,9 @@ class WaybillLine(Base):
     hazard_class: Mapped[str | None] = mapped_column(String(8))
     packing_group: Mapped[str | None] = mapped_column(String(3))
     tunnel_code: Mapped[str | None] = mapped_column(String(8))
+    # The Table A entry the line travels under (UN number + packing group/variant) and its document line.
+    entry_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("transport_entries.id"))
+    document_line: Mapped[str | None] = mapped_column(String(700), comment="ADR 5.4.1.1.1, as submitted")
     quantity_kg: Mapped[Decimal | None]
     packaging_kind: Mapped[str | None] = mapped_column(String(40))
     packaging_count: Mapped[int | None]

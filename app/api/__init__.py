@@ -14,6 +14,7 @@ from app.api.ledger.routes import blp as ledger
 from app.api.movements.routes import blp as movements
 from app.api.permits.routes import blp as permits
 from app.api.risk_map.routes import blp as risk_map
+from app.api.rules.routes import blp as rules
 from app.api.personnel.routes import blp as personnel
 from app.api.sites.routes import blp as sites
 from app.api.users.routes import blp as users
@@ -26,7 +27,7 @@ from app.extensions import api
 API_PREFIX = "/api/v1"
 BLUEPRINTS = (
     enterprises, users, chemicals, permits, sites, vehicles, personnel, batches, movements, ledger, corridors, zones,
-    waybills, waybill_tracking, track_feed, alerts, waste_manifests, risk_map,
+    waybills, waybill_tracking, track_feed, alerts, waste_manifests, risk_map, rules,
 )
 
 

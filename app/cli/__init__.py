@@ -62,12 +62,14 @@ def _register() -> None:
     from app.cli.demo import demo
     from app.cli.ledger import ledger, trace_batch
     from app.cli.route import route
+    from app.cli.rules import rules
     from app.cli.serve import serve
     from app.cli.track import track
     from app.cli.users import users
     from app.cli.waste import waste
 
-    for command in (db_group, users, demo, catalogue, corridors, ledger, trace_batch, route, track, serve, waste):
+    for command in (db_group, users, demo, catalogue, corridors, ledger, trace_batch, route, track, serve, waste,
+                    rules):
         cli.add_command(command)
 
 

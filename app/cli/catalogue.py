@@ -11,6 +11,8 @@ from app.cli._common import echo_json, fail, writes
 from app.data import SEED_CATALOGUE, SEED_SOURCE
 from app.extensions import db
 from app.services.catalogue_import import ImportReport, import_catalogue
+from app.services.dangerous_goods.entries import is_table_a
+from app.services.transport_entries import TableAReport, import_table_a
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 
@@ -28,7 +30,8 @@ def catalogue() -> None:
 @click.pass_obj
 @writes
 def import_(obj: CliContext, file: Path, source: str | None, fmt: str) -> None:
-    """Import a CSV like ../shared/data/dangerous_goods/un_numbers_adr.csv; re-importing changes nothing."""
+    """Import a CSV like ../shared/data/dangerous_goods/un_numbers_adr.csv, or ADR 2017 Table A
+    (adr2017_table_a.csv: one row per entry); re-importing changes nothing."""
     _run(obj, file, source or file.stem, fmt)
 
 
@@ -49,8 +52,23 @@ def _run(obj: CliContext, file: Path, source: str, fmt: str) -> None:
     except (OSError, UnicodeDecodeError) as error:
         fail(f"cannot read {file}: {error}")
     with obj.app.app_context():
+        if is_table_a(text):
+            _print_table_a(import_table_a(db.session, text, source), file, fmt)
+            return
         report = import_catalogue(db.session, text, source)
     _print(report, file, fmt)
+
+
+def _print_table_a(report: TableAReport, file: Path, fmt: str) -> None:
+    if fmt == "json":
+        echo_json(asdict(report))
+        return
+    click.echo(f"{file}: ADR Table A, {report.rows} rows as source {report.source!r}: entries {report.created} "
+               f"created, {report.updated} updated, {report.unchanged} unchanged, {len(report.rejected)} rejected; "
+               f"chemicals {report.chemicals_created} created, {report.chemicals_kept} kept with their names and "
+               "controls")
+    for line in report.rejected + report.notes:
+        click.echo(f"  {line}")
 
 
 def _print(report: ImportReport, file: Path, fmt: str) -> None:
@@ -58,6 +76,7 @@ def _print(report: ImportReport, file: Path, fmt: str) -> None:
         echo_json(asdict(report))
         return
     click.echo(f"{file}: {report.rows} rows as source {report.source!r}: {report.created} created, "
-               f"{report.updated} updated, {report.unchanged} unchanged, {len(report.rejected)} rejected")
+               f"{report.updated} updated, {report.unchanged} unchanged, {len(report.rejected)} rejected, "
+               f"{report.merged} merged into chemicals already held")
     for row in report.rejected:
         click.echo(f"  line {row['line']} (UN {row['un_number'] or '?'}): {row['reason']}")

@@ -3,7 +3,9 @@
 A file needs a ``un_number`` and a ``class`` column and a name (``description`` or ``name_en``, or
 ``name_zh``); every other known column is optional, and an import writes only the columns its file has, so
 the UN/ADR list never clears the Chinese flags an administrator or the seed list set. Rows are keyed by
-(source, UN number): importing the same file again finds every row unchanged and writes nothing.
+(source, UN number): importing the same file again finds every row unchanged and writes nothing. A reference
+list without Chinese names never makes a second chemical for a UN number another source already holds (the
+seed list's 甲醇 with its controls): it fills in the facts that chemical lacks instead.
 A bad row is rejected with its line number and reason; only an unusable file (unreadable, no header, a
 required column missing) stops the import, before anything is written.
 """
@@ -24,6 +26,7 @@ from app.errors import ValidationFailed
 from app.services import unit_of_work
 from app.services.hazards.gb18218 import CATEGORIES
 from models import Chemical, ControlLevel
+from app.services.dangerous_goods.entries import LABEL_MODEL
 from models.catalogue import TRANSPORT_CATEGORIES, hazard_class_problem, tunnel_code_problem
 from models.identifiers import cas_problem, un_number_problem
 
@@ -75,6 +78,15 @@ def _cas_list(cell: str) -> list[str]:
     return numbers
 
 
+def _labels(cell: str) -> str | None:
+    """ADR label models joined by ``+``, the primary hazard first (``2.3+5.1+8``)."""
+    labels = [label.strip() for label in cell.split("+") if label.strip()]
+    bad = [label for label in labels if not LABEL_MODEL.match(label)]
+    if bad:
+        raise RowProblem(f"{', '.join(bad)} is no ADR label model")
+    return "+".join(labels) or None
+
+
 def _flag(cell: str) -> bool:
     if cell.lower() in _TRUE | _FALSE:
         return cell.lower() in _TRUE
@@ -120,6 +132,7 @@ COLUMNS: dict[str, tuple[str | None, Callable[[str], Any]]] = {
     "class": ("hazard_class", _required(hazard_class_problem)),
     "classification_code": ("classification_code", _text(12)),
     "packing_group": ("packing_group", _choice(("I", "II", "III"))),
+    "labels": ("labels", _labels),
     "tunnel": (None, _tunnel),
     "cas_numbers": ("cas_numbers", _cas_list),
     "highly_toxic": ("highly_toxic", _flag),
@@ -139,6 +152,8 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: rows of a reference list whose UN number another source's chemical already holds: filled in, not copied
+    merged: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -188,6 +203,7 @@ def _import(session: Session, reader: csv.DictReader[str], source: str) -> Impor
     report = ImportReport(source)
     with unit_of_work(session):
         existing = {c.source_ref: c for c in session.scalars(select(Chemical).where(Chemical.source == source))}
+        elsewhere = {} if "name_zh" in columns else _held_elsewhere(session, source)
         first_line: dict[str, int] = {}
         for row in reader:
             report.rows += 1
@@ -200,8 +216,30 @@ def _import(session: Session, reader: csv.DictReader[str], source: str) -> Impor
                 report.rejected.append({"line": reader.line_num, "un_number": un_number, "reason": str(problem)})
                 continue
             first_line[un_number] = reader.line_num
-            _upsert(session, existing.get(un_number), values, source, report)
+            if un_number not in existing and un_number in elsewhere:
+                _fill_in(elsewhere[un_number], values, report)
+            else:
+                _upsert(session, existing.get(un_number), values, source, report)
     return report
+
+
+def _held_elsewhere(session: Session, source: str) -> dict[str, list[Chemical]]:
+    """Active chemicals of other sources by UN number: a reference list (English names, no Chinese column)
+    attaches to them instead of making an English twin that lacks their controls (issue 24)."""
+    held: dict[str, list[Chemical]] = {}
+    for chemical in session.scalars(select(Chemical).where(Chemical.source != source, Chemical.active.is_(True),
+                                                           Chemical.un_number.is_not(None))):
+        held.setdefault(chemical.un_number or "", []).append(chemical)
+    return held
+
+
+def _fill_in(chemicals: list[Chemical], values: dict[str, Any], report: ImportReport) -> None:
+    """Give the chemicals holding a UN number the facts they lack; names, flags and controls they have stay."""
+    for chemical in chemicals:
+        for name, value in values.items():
+            if value not in (None, "", []) and getattr(chemical, name) in (None, ""):
+                setattr(chemical, name, value)
+    report.merged += 1
 
 
 def _upsert(session: Session, chemical: Chemical | None, values: dict[str, Any], source: str,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,8 @@ from app.errors import Conflict
 from app.services import tracking
 from app.services.corridors import trip_geojson
 from app.web.svg import Frame, path_data, polyline
-from models import Corridor, Site, User, Waybill
+from app.services.waybills.line_entries import load_tunnel_code
+from models import Corridor, Site, User, Vehicle, Waybill
 from routing import RoutingInputError
 from routing.cargo import CatalogueEntry, cargo_from_un
 from routing.corridors import Corridor as CorridorGeometry, load_corridor
@@ -85,12 +86,16 @@ class TripMap:
 
 
 def _cargo_route(network: Network, waybill: Waybill, corridor: CorridorGeometry, origin: Site,
-                 destination: Site) -> Route:
-    """The fastest route for this cargo inside the corridor, from the lines' snapshotted UN data."""
+                 destination: Site, *, tank: bool) -> Route:
+    """The fastest route for this cargo inside the corridor, from the lines' entries as submitted: the tunnel
+    categories closed to the whole load carried in a tank or not (ADR 8.6.3.2, 8.6.4)."""
     lines = [line for line in waybill.current.lines if line.un_number]
     catalogue = {line.un_number: CatalogueEntry(line.un_number, line.proper_shipping_name or "",
                                                 line.hazard_class or "", line.tunnel_code) for line in lines}
     cargo = cargo_from_un(list(catalogue), catalogue) if catalogue else None
+    if cargo is not None:
+        answer = load_tunnel_code(lines, tank=tank)
+        cargo = replace(cargo, tunnel_code=answer.code, closed_tunnel_categories=frozenset(answer.closed))
     area = corridor.area(cargo.hazard_classes if cargo else None)
     return plan_route(network, (origin.lon, origin.lat), (destination.lon, destination.lat), cargo=cargo,
                       corridor=area if not area.is_empty else None)
@@ -131,7 +136,9 @@ def trip_map(session: Session, user: User, waybill: Waybill) -> TripMap | None:
     drawn.sites = [Marker(css, *(float(v[0]) for v in frame.xy(x, y)), site.name) for css, site, x, y in site_xy]
     if network is not None and len(sites) == 2:
         try:
-            drawn.planned = _cargo_route(network, waybill, corridor, sites[0][1], sites[1][1])
+            vehicle = session.get(Vehicle, version.vehicle_id) if version.vehicle_id else None
+            drawn.planned = _cargo_route(network, waybill, corridor, sites[0][1], sites[1][1],
+                                         tank=vehicle is not None and vehicle.kind.is_tank)
             drawn.planned_d = path_data(frame, geometry_to_metric(drawn.planned.geometry, corridor.crs))
         except RoutingInputError as error:  # NoRouteError is one
             drawn.notes.append(f"No planned route: {error}")

@@ -152,6 +152,11 @@ ZH: dict[str, str] = {
         "格式应如 苏B12345、新能源号牌 苏BD12345 或 苏B12345D、挂车 苏B1234挂",
     "no such site of the consignee": "不是收货人的场所", "not a site of the consignee": "不是收货人的场所",
     "not a vehicle of the carrier": "不是承运人的车辆", "not employed by the carrier": "不是承运人的从业人员",
+    # the waybill form's dangerous-goods panel (app/web/rules_preview.py)
+    "Dangerous-goods rules (ADR 2017 / JT/T 617)": "危险货物运输规则（ADR 2017 / JT/T 617）",
+    "May be loaded together": "可以混装", "May not be loaded together": "不得混装",
+    "Tunnel restriction code": "隧道限制代码", "closed to tunnel categories": "禁止通行的隧道类别",
+    "in packages": "包件运输", "in a tank": "罐式运输",
 }
 
 #: group -> value -> (Chinese, English)

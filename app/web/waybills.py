@@ -57,8 +57,9 @@ def _document(session: Session, waybill: Waybill) -> dict[str, Any]:
     batches = names_of(session, Batch, {line.batch_id for line in version.lines}, "code")
     corridor = session.get(Corridor, waybill.corridor_id) if waybill.corridor_id else None
     lines = [{"line": line, "batch": batches.get(line.batch_id, ""),
-              "document": transport_line(line.un_number, line.proper_shipping_name or "", line.hazard_class or "",
-                                         line.packing_group, line.tunnel_code) if line.un_number else None}
+              "document": line.document_line or (transport_line(
+                  line.un_number, line.proper_shipping_name or "", line.hazard_class or "", line.packing_group,
+                  line.tunnel_code) if line.un_number else None)}
              for line in version.lines]
     return {"version": version, "driver": people.get(version.driver_id), "escort": people.get(version.escort_id),
             "loading_site": sites.get(version.loading_site_id), "unloading_site": sites.get(version.unloading_site_id),

@@ -20,6 +20,9 @@ class LineIn(ma.Schema):
     packaging_kind = ma.fields.String(allow_none=True, validate=_PACKAGING,
                                       metadata={"description": "e.g. tank, IBC, drum"})
     packaging_count = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
+    entry_id = ma.fields.UUID(allow_none=True, metadata={
+        "description": "the ADR Table A entry (UN number + packing group/variant, GET /rules/entries) the line "
+                       "travels under; needed when the chemical's UN number leaves a choice"})
 
 
 _NAMED_BY = "instead of {}: looked up among the carrier's active records (an enterprise cannot list them)"
@@ -113,9 +116,10 @@ class LineOut(_Out):
     delivered_kg = ma.fields.Decimal(as_string=True)
     packaging_kind = ma.fields.String()
     packaging_count = ma.fields.Integer()
-    transport_document = ma.fields.Function(
-        lambda line: transport_line(line.un_number, line.proper_shipping_name, line.hazard_class,
-                                    line.packing_group, line.tunnel_code) if line.un_number else None)
+    entry_id = ma.fields.UUID()
+    transport_document = ma.fields.Function(lambda line: line.document_line or (transport_line(
+        line.un_number, line.proper_shipping_name, line.hazard_class, line.packing_group, line.tunnel_code)
+        if line.un_number else None), metadata={"description": "ADR 5.4.1.1.1 line, as submitted"})
 
 
 class VersionOut(_Out):

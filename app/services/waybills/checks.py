@@ -7,14 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from app.services.ledger.balances import ZERO
 from app.services.permits import Activity, decide, decide_any
-from app.services.waybills.mixed_loading import Cargo, mixed_loading_conflicts
+from app.services.waybills.line_entries import LineEntry, LineRequest, mixed_loading_errors, resolve_entries
 from app.services.waybills.records import BatchRecord, ChemicalRecord, CheckRecords
 from models import ControlLevel, EnterpriseRole
 from models.catalogue import class_covers
@@ -53,6 +53,8 @@ class LoadedLine:
     line: WaybillLine
     batch: BatchRecord
     chemical: ChemicalRecord
+    #: the Table A entry the line travels under (None until resolved, or when it could not be)
+    entry: LineEntry | None = None
 
 
 def check_submission(session: Session, waybill: Waybill, version: WaybillVersion) -> tuple[Findings, list[LoadedLine]]:
@@ -69,15 +71,16 @@ def check_submission(session: Session, waybill: Waybill, version: WaybillVersion
     trip = (version.departure_earliest or utcnow()).date()
     records = CheckRecords.load(session, waybill, version, PERMIT_ACTIVITIES, utcnow())
     lines = _lines(records, version, found)
+    entries = resolve_entries(records.entries, [LineRequest(i.path, i.chemical, i.line.entry_id) for i in lines],
+                              found)
+    lines = [replace(item, entry=entries.get(item.path)) for item in lines]
     _check_parties(records, waybill, version, found)
     _check_controls(records, waybill, lines, trip, found)
     _check_permits(records, waybill, lines, trip, found)
     _check_vehicles(records, waybill, version, lines, trip, found)
     _check_crew(records, waybill, version, lines, trip, found)
     _check_stock(records, version, lines, found)
-    for a, b, reason in mixed_loading_conflicts([Cargo(i, l.chemical.hazard_class or "", l.chemical.classification_code)
-                                                 for i, l in enumerate(lines)]):
-        found.error(f"lines.{b}.batch_id", f"may not travel with line {a}: {reason}")
+    mixed_loading_errors([(item.path, item.entry.entry) for item in lines if item.entry], found)
     return found, lines
 
 

@@ -7,7 +7,7 @@ records a waybill names, a submission reads:
    driver and escort) and the loading site's ledger account: one row, each outer-joined by its id, so a
    missing one is simply None;
 2. the parties' permits of every kind a check asks about (:func:`~app.services.permits.permits_held`);
-3. the lines' batches with their chemicals;
+3. the lines' batches with their chemicals and the Table A entries of the chemicals' UN numbers;
 4. the stock of those batches at the loading site (:func:`~app.services.ledger.balances.available_by_batch`).
 
 The records are read-only tuples of the columns the checks read, not ORM objects: nothing to track or flush,
@@ -27,7 +27,9 @@ from sqlalchemy.orm import Session
 
 from app.services.ledger.balances import available_by_batch
 from app.services.permits import Activity, PermitTerms, permits_held
-from models import Account, AccountKind, Batch, Chemical, ControlLevel, CrewRole, Enterprise, Person, Site, Vehicle
+from models import (
+    Account, AccountKind, Batch, Chemical, ControlLevel, CrewRole, Enterprise, Person, Site, TransportEntry, Vehicle,
+)
 from models.fleet import VehicleKind
 from models.ledger import kind_literal
 from models.waybills import Waybill, WaybillVersion
@@ -83,9 +85,31 @@ class ChemicalRecord(NamedTuple):
     classification_code: str | None
     packing_group: str | None
     tunnel_code: str | None
+    transport_category: str | None
+    labels: str | None
     control_level: ControlLevel
     highly_toxic: bool
     explosive_precursor: bool
+
+
+class EntryRecord(NamedTuple):
+    """A Table A entry of a line's UN number (see :mod:`app.services.transport_entries`)."""
+
+    id: uuid.UUID
+    ref: str
+    un_number: str
+    name: str
+    hazard_class: str
+    classification_code: str
+    packing_group: str | None
+    labels: str
+    special_provisions: str
+    tank_code: str
+    transport_category: str
+    tunnel_code: str
+    hazard_id: str
+    carriage: str | None
+    variant: int
 
 
 #: The records one waybill names: (name, model, record, the version's column naming it, or None for a party).
@@ -135,9 +159,13 @@ def _named_statement() -> Select[Any]:
 
 _NAMED = _named_statement()
 _NAMED_SLICES = _slices(record for _name, _model, record, _column in NAMED)
-_BATCHES = select(*_columns(Batch, BatchRecord), *_columns(Chemical, ChemicalRecord)).join_from(
-    Batch, Chemical, Batch.chemical_id == Chemical.id).where(Batch.id.in_(bindparam("ids", expanding=True)))
-_BATCH_SLICES = _slices((BatchRecord, ChemicalRecord))
+# With every Table A entry of the chemical's UN number (none when Table A was not imported): one row each.
+_BATCHES = select(*_columns(Batch, BatchRecord), *_columns(Chemical, ChemicalRecord),
+                  *_columns(TransportEntry, EntryRecord)).join_from(
+    Batch, Chemical, Batch.chemical_id == Chemical.id).outerjoin(
+    TransportEntry, TransportEntry.un_number == Chemical.un_number).where(
+    Batch.id.in_(bindparam("ids", expanding=True))).order_by(TransportEntry.ref)
+_BATCH_SLICES = _slices((BatchRecord, ChemicalRecord, EntryRecord))
 
 
 def chemicals_of(session: Session, batch_ids: Iterable[uuid.UUID],
@@ -161,6 +189,8 @@ class CheckRecords:
     batches: dict[uuid.UUID, tuple[BatchRecord, ChemicalRecord]]
     #: Batch id -> kg that may leave the loading site now (0 when nothing is there).
     stock: dict[uuid.UUID, Decimal]
+    #: UN number -> the Table A entries of the lines' chemicals, in reference order.
+    entries: dict[str, dict[uuid.UUID, EntryRecord]]
 
     @classmethod
     def load(cls, session: Session, waybill: Waybill, version: WaybillVersion, activities: Iterable[Activity],
@@ -181,11 +211,15 @@ class CheckRecords:
 
         parties = of(PartyRecord)
         batch_ids = list({line.batch_id for line in version.lines if line.batch_id})
-        batches = {}
+        batches, entries = {}, {}
         for found in connection.execute(_BATCHES, {"ids": batch_ids}) if batch_ids else ():
             batch, chemical = (record._make(found[where]) for record, where in zip((BatchRecord, ChemicalRecord),
                                                                                    _BATCH_SLICES))
             batches[batch.id] = (batch, chemical)
+            if found[_BATCH_SLICES[2].start] is not None:
+                entry = EntryRecord._make(found[_BATCH_SLICES[2]])
+                entries.setdefault(entry.un_number, {})[entry.id] = entry
         stock = available_by_batch(session, account_id, batches, now) if account_id and batches else {}
         return cls(parties=parties, permits=permits_held(session, parties, activities), sites=of(SiteRecord),
-                   vehicles=of(VehicleRecord), people=of(CrewRecord), batches=batches, stock=stock)
+                   vehicles=of(VehicleRecord), people=of(CrewRecord), batches=batches, stock=stock,
+                   entries=entries)

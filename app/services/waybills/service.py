@@ -28,7 +28,7 @@ from models.waybills import Waybill, WaybillEvent, WaybillLine, WaybillStatus as
 
 CONTENT = ("vehicle_id", "trailer_id", "driver_id", "escort_id", "loading_site_id", "unloading_site_id",
            "departure_earliest", "departure_latest", "emergency_contact")
-LINE_FIELDS = ("batch_id", "quantity_kg", "packaging_kind", "packaging_count")
+LINE_FIELDS = ("batch_id", "quantity_kg", "packaging_kind", "packaging_count", "entry_id")
 
 
 def _one_waybill(*conditions: ColumnElement[bool]) -> Select[tuple[Waybill]]:
@@ -195,7 +195,7 @@ def _validated(session: Session, waybill: Waybill, version: WaybillVersion) -> N
     """Run every submission check on *version*; refuse with all errors, or snapshot the lines and warnings."""
     lines, warnings = checked(session, waybill, version)
     for item in lines:
-        for name, value in snapshot(item.chemical).items():
+        for name, value in snapshot(item.chemical, item.entry).items():
             setattr(item.line, name, value)
     version.warnings = warnings
 

@@ -17,21 +17,29 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import Conflict, ValidationFailed
 from app.services.waybills.checks import LoadedLine, check_submission
+from app.services.waybills.line_entries import LineEntry
 from app.services.waybills.records import ChemicalRecord
 from app.services.waybills.status import transition
 from models import User
 from models.waybills import Waybill, WaybillEvent, WaybillLine, WaybillStatus, WaybillVersion
 
 #: The catalogue facts a line keeps from submission on, so the document reads as it was approved.
-SNAPSHOT = ("chemical_id", "un_number", "hazard_class", "proper_shipping_name", "packing_group", "tunnel_code")
+SNAPSHOT = ("chemical_id", "un_number", "hazard_class", "proper_shipping_name", "packing_group", "tunnel_code",
+            "entry_id", "document_line")
 Warnings = list[dict[str, str]]
 
 
-def snapshot(chemical: ChemicalRecord) -> dict[str, Any]:
-    """A line's :data:`SNAPSHOT` of *chemical*."""
-    return {"chemical_id": chemical.id, "un_number": chemical.un_number, "hazard_class": chemical.hazard_class,
-            "proper_shipping_name": chemical.name_en or chemical.name_zh, "packing_group": chemical.packing_group,
-            "tunnel_code": chemical.tunnel_code}
+def snapshot(chemical: ChemicalRecord, entry: LineEntry | None = None) -> dict[str, Any]:
+    """A line's :data:`SNAPSHOT` of *chemical*; with the Table A *entry* it travels under (at submission), the
+    entry's packing group, tunnel code and document line (ADR 5.4.1.1.1)."""
+    facts = {"chemical_id": chemical.id, "un_number": chemical.un_number, "hazard_class": chemical.hazard_class,
+             "proper_shipping_name": chemical.name_en or chemical.name_zh, "packing_group": chemical.packing_group,
+             "tunnel_code": chemical.tunnel_code}
+    if entry is None:
+        return facts
+    return {**facts, "hazard_class": entry.entry.hazard_class, "packing_group": entry.entry.packing_group,
+            "tunnel_code": entry.entry.tunnel_code or None, "entry_id": entry.entry_id,
+            "document_line": entry.document_line}
 
 
 def checked(session: Session, waybill: Waybill, version: WaybillVersion) -> tuple[list[LoadedLine], Warnings]:
@@ -70,7 +78,7 @@ def record_submission(session: Session, waybill: Waybill, user: User, lines: lis
         raise Conflict("The waybill changed while it was being submitted; reload and retry.", code="stale_version")
     connection.execute(_RECORD_EVENT, {column.key: getattr(event, column.key) for column in _EVENTS.columns})
     # A draft's lines took their snapshot when written: only a catalogue change since is written now.
-    stale = [(item.line, fresh) for item in lines for fresh in (snapshot(item.chemical),)
+    stale = [(item.line, fresh) for item in lines for fresh in (snapshot(item.chemical, item.entry),)
              if any(getattr(item.line, name) != value for name, value in fresh.items())]
     if stale:
         connection.execute(_SNAPSHOT_LINE, [{"line_id": line.id, **{f"new_{k}": v for k, v in fresh.items()}}

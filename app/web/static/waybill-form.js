@@ -18,3 +18,53 @@
   consignee.addEventListener("change", update);
   update();
 }());
+
+/* While the lines' batches are chosen, the panel under them shows what the submission's dangerous-goods rules
+   will say (GET /firm/waybills/rules): each line's transport-document line (ADR 5.4.1.1.1), whether the goods
+   may be loaded together (ADR 7.5.2) and the load's tunnel restriction code (ADR 8.6). Without JavaScript the
+   submission says the same. */
+(function () {
+  "use strict";
+  var panel = document.getElementById("rules-preview");
+  if (!panel || !window.fetch) { return; }
+  var selects = Array.prototype.slice.call(document.querySelectorAll("select[name$='.batch_id']"));
+  function item(list, text, css) {
+    var li = document.createElement("li");
+    li.textContent = text;
+    if (css) { li.className = css; }
+    list.appendChild(li);
+  }
+  function show(answer) {
+    var lines = panel.querySelector(".rules-lines");
+    var tunnel = panel.querySelector(".rules-tunnel");
+    var mix = panel.querySelector(".rules-mix");
+    lines.textContent = "";
+    tunnel.textContent = "";
+    answer.lines.forEach(function (line) {
+      item(lines, line.document || line.problems.join("; "), line.document ? "" : "error");
+    });
+    mix.textContent = (answer.mix.allowed ? panel.dataset.together : panel.dataset.apart) +
+      (answer.mix.reasons.length ? ": " + answer.mix.reasons.join("; ") : "");
+    mix.className = "rules-mix" + (answer.mix.allowed ? "" : " error");
+    [["packages", panel.dataset.packages], ["tank", panel.dataset.tank]].forEach(function (kind) {
+      var t = answer.tunnel[kind[0]];
+      if (t.code) {
+        item(tunnel, panel.dataset.tunnel + " " + t.code + " (" + kind[1] + "): " + panel.dataset.closed + " " +
+          (t.closed.join(", ") || "-"));
+      }
+    });
+    panel.hidden = answer.lines.length === 0;
+  }
+  function update() {
+    var query = selects.filter(function (s) { return s.value; }).map(function (s) {
+      return "batch_id=" + encodeURIComponent(s.value);
+    }).join("&");
+    if (!query) { panel.hidden = true; return; }
+    fetch(panel.dataset.url + "?" + query, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (answer) { if (answer) { show(answer); } })
+      .catch(function () { panel.hidden = true; });
+  }
+  selects.forEach(function (s) { s.addEventListener("change", update); });
+  update();
+}());

@@ -1,0 +1,41 @@
+"""The three questions the console and the API ask of Table A, by entry reference (``UN[/PG[/VARIANT]]``).
+
+Each resolves a reference by the facts its rule reads, so ``1993/II`` is enough for a tunnel code (both PG II
+rows say D/E) while a bare ``1993`` is not for a document line.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from app.services.dangerous_goods.document_line import document_line, needs_technical_name, proper_shipping_names
+from app.services.dangerous_goods.entries import Entry, TableA
+from app.services.dangerous_goods.mixed_loading import Decision, mixed_loading
+from app.services.dangerous_goods.tunnels import TunnelAnswer, load_restriction
+
+
+def line_facts(entry: Entry) -> tuple[object, ...]:
+    """What a document line, a mixed-loading decision and a tunnel code read of an entry."""
+    return (tuple(proper_shipping_names(entry.name)), entry.hazard_class, entry.classification_code, entry.labels,
+            entry.packing_group, entry.tunnel_code, needs_technical_name(entry), entry.carriage)
+
+
+def _mix_facts(entry: Entry) -> tuple[object, ...]:
+    return entry.hazard_class, entry.classification_code, entry.labels, entry.carriage
+
+
+def line_of(table: TableA, ref: str, *, name: str | None = None, technical_name: str | None = None) -> str:
+    """ADR 5.4.1.1.1's line for the entry *ref* names."""
+    return document_line(table.resolve(ref, line_facts), name=name, technical_name=technical_name)
+
+
+def mix_of(table: TableA, refs: Sequence[str]) -> Decision:
+    """ADR 7.5.2's answer for packages of every entry *refs* name."""
+    return mixed_loading([table.resolve(ref, _mix_facts) for ref in refs])
+
+
+def tunnel_of(table: TableA, refs: Sequence[str], *, tank: bool = False,
+              explosive_mass_kg: Decimal | None = None) -> TunnelAnswer:
+    """ADR 8.6.3.2's code for the whole load and the categories ADR 8.6.4 closes to it."""
+    return load_restriction([table.resolve(ref, lambda e: e.tunnel_code) for ref in refs], tank=tank,
+                            explosive_mass_kg=explosive_mass_kg)

@@ -1,0 +1,147 @@
+"""The Table A entry each waybill line travels under, and the checks that read it.
+
+A line may name its entry (``entry_id``: UN number + packing group/variant); otherwise the chemical's UN number
+(and packing group, if the catalogue gives one) must leave Table A no choice in what the document, the mixed
+loading and the tunnel code read. Where Table A was never imported, the chemical's own facts stand in.
+The entries come with the lines' batches (:class:`~app.services.waybills.records.CheckRecords`).
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.services.dangerous_goods.document_line import document_line, proper_shipping_names
+from app.services.dangerous_goods.entries import Entry, EntryError, TableA
+from app.services.dangerous_goods.mixed_loading import mixed_loading
+from app.services.dangerous_goods.tunnels import TunnelAnswer, load_restriction
+from app.services.dangerous_goods.queries import line_facts
+from app.services.transport_entries import chemical_entry, entry_of, waste_name
+from app.services.waybills.records import ChemicalRecord, EntryRecord
+from models import TransportEntry
+from models.waybills import WaybillLine
+
+_BRACKETED = re.compile(r"\(([^()]+)\)\s*$")
+
+
+class Findings(Protocol):
+    def error(self, path: str, message: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class LineEntry:
+    entry: Entry
+    #: the stored Table A row; None when the chemical's own facts stand in for an entry
+    entry_id: uuid.UUID | None
+    document_line: str
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    path: str
+    chemical: ChemicalRecord
+    entry_id: uuid.UUID | None
+
+
+def _technical_name(chemical: ChemicalRecord) -> str | None:
+    """ADR 3.1.2.8.1's technical name: the bracketed end of the chemical's English name (``... N.O.S.
+    (methanol)``), else its Chinese name (the document of a Chinese carriage is read in Chinese)."""
+    match = _BRACKETED.search(chemical.name_en or "")
+    return match.group(1) if match else chemical.name_zh
+
+
+def _name(entry: Entry, chemical: ChemicalRecord) -> str | None:
+    """The chemical's English name when it is one of the entry's alternatives (ADR 3.1.2.1), else the first."""
+    wanted = " ".join(waste_name(chemical.name_en or "")[1].split()).upper()
+    return next((n for n in proper_shipping_names(entry.name) if n.upper() == wanted), None)
+
+
+def resolve_entries(stored: dict[str, dict[uuid.UUID, EntryRecord]], lines: Sequence[LineRequest],
+                    found: Findings) -> dict[str, LineEntry]:
+    """Each line's entry and document line, by line path; a line that has none gets its error in *found*."""
+    rows = [row for rows in stored.values() for row in rows.values()]
+    by_id = {row.id: row for row in rows}
+    by_ref = {row.ref: row.id for row in rows}
+    table = TableA.of(entry_of(row) for row in rows)
+    resolved = {}
+    for line in lines:
+        chemical = line.chemical
+        try:
+            entry, entry_id = _entry(line, by_id, by_ref, table)
+            text = document_line(entry, name=_name(entry, chemical), technical_name=_technical_name(chemical),
+                                 waste=waste_name(chemical.name_en or "")[0])
+        except EntryError as error:
+            found.error(f"{line.path}.entry_id", str(error))
+            continue
+        resolved[line.path] = LineEntry(entry, entry_id, text)
+    return resolved
+
+
+def _entry(line: LineRequest, by_id: dict[uuid.UUID, EntryRecord], by_ref: dict[str, uuid.UUID],
+           table: TableA) -> tuple[Entry, uuid.UUID | None]:
+    chemical = line.chemical
+    if line.entry_id is not None:
+        row = by_id.get(line.entry_id)
+        if row is None or row.un_number != chemical.un_number:
+            raise EntryError(f"not a Table A entry of UN {chemical.un_number}, the batch's chemical")
+        return entry_of(row), row.id
+    if not chemical.un_number or chemical.un_number not in table.entries:
+        return chemical_entry(chemical), None
+    carried = table.entries[chemical.un_number]
+    pg = chemical.packing_group if any(e.packing_group == chemical.packing_group for e in carried) else None
+    entry = table.resolve(f"{chemical.un_number}/{pg}" if pg else chemical.un_number, line_facts)
+    return entry, by_ref[entry.ref]
+
+
+def mixed_loading_errors(entries: Sequence[tuple[str, Entry]], found: Findings) -> None:
+    """ADR 7.5.2 between every two lines; a refusal is tied to the later line's batch."""
+    for j, (path_b, b) in enumerate(entries):
+        for path_a, a in entries[:j]:
+            for reason in mixed_loading([a, b]).reasons:
+                found.error(f"{path_b}.batch_id", f"may not travel with {path_a.replace('lines.', 'line ')}: "
+                                                  f"{reason}")
+
+
+def load_tunnel_code(lines: Sequence[WaybillLine], *, tank: bool) -> TunnelAnswer:
+    """The whole load's tunnel code (ADR 8.6.3.2) from the lines' entries as submitted, for carriage in a tank or
+    not; the net explosive mass is the class 1 lines' quantity (an upper bound: articles hold less). Lines whose
+    code is unknown are left out, as the route planner always did."""
+    entries = [Entry(line.un_number or "", "", line.hazard_class or "", packing_group=line.packing_group,
+                     tunnel_code=line.tunnel_code or "") for line in lines if line.tunnel_code]
+    explosive = [line.quantity_kg for line in lines if line.tunnel_code and line.hazard_class == "1"]
+    mass = sum(explosive) if explosive and None not in explosive else None
+    return load_restriction(entries, tank=tank, explosive_mass_kg=mass)
+
+
+def rules_preview(session: Session, chemicals: Sequence[tuple[uuid.UUID, ChemicalRecord]]) -> dict[str, Any]:
+    """What the submission will say of these lines' goods, for the form to show while it is filled: each
+    line's document line (or why there is none), whether they may travel together, the load's tunnel code."""
+    numbers = sorted({chemical.un_number for _, chemical in chemicals if chemical.un_number})
+    stored: dict[str, dict[uuid.UUID, Any]] = {}
+    for row in session.scalars(select(TransportEntry).where(TransportEntry.un_number.in_(numbers))
+                               .order_by(TransportEntry.ref)):
+        stored.setdefault(row.un_number, {})[row.id] = row
+    found = _Collected()
+    requests = [LineRequest(f"lines.{i}", chemical, None) for i, (_, chemical) in enumerate(chemicals)]
+    resolved = resolve_entries(stored, requests, found)
+    lines = [{"batch_id": str(batch_id), "document": resolved[r.path].document_line if r.path in resolved else None,
+              "problems": found.errors.get(f"{r.path}.entry_id", [])} for (batch_id, _), r in zip(chemicals, requests)]
+    entries = [resolved[r.path].entry for r in requests if r.path in resolved]
+    decision = mixed_loading(entries)
+    coded = [e for e in entries if e.tunnel_code]
+    tunnel = {kind: load_restriction(coded, tank=kind == "tank") for kind in ("packages", "tank")}
+    return {"lines": lines, "mix": {"allowed": decision.allowed, "reasons": decision.reasons},
+            "tunnel": {kind: {"code": a.code, "closed": list(a.closed)} for kind, a in tunnel.items()}}
+
+
+class _Collected:
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.setdefault(path, []).append(message)
