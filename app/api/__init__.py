@@ -9,6 +9,7 @@ from app.api.batches.routes import blp as batches
 from app.api.chemicals.routes import blp as chemicals
 from app.api.corridors.routes import corridors, zones
 from app.api.enterprises.routes import blp as enterprises
+from app.api.hazard.routes import blp as hazard
 from app.api.health import blp as health
 from app.api.ledger.routes import blp as ledger
 from app.api.movements.routes import blp as movements
@@ -26,7 +27,7 @@ from app.extensions import api
 API_PREFIX = "/api/v1"
 BLUEPRINTS = (
     enterprises, users, chemicals, permits, sites, vehicles, personnel, batches, movements, ledger, corridors, zones,
-    waybills, waybill_tracking, track_feed, alerts, waste_manifests, risk_map,
+    waybills, waybill_tracking, track_feed, alerts, waste_manifests, risk_map, hazard,
 )
 
 
