@@ -8,23 +8,18 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api._fields import checked_by, no_nul
-from app.services.hazards.identification import split_categories, unknown_categories
+from app.services.hazards.gb18218 import categories_problem
 from models.identifiers import un_number_problem
 
 #: A design maximum above a million tonnes in one unit is a typing error, not a plant.
 MAX_T = Decimal(1_000_000)
 
 
-def _categories(value: str) -> None:
-    unknown = unknown_categories(split_categories(value))
-    if unknown or not split_categories(value):
-        raise ma.ValidationError(f"Not GB 18218 Table 2 categories: {', '.join(unknown) or value!r}.")
-
-
 class PlantChemicalIn(ma.Schema):
     un_number = ma.fields.String(validate=checked_by(un_number_problem, "a UN number"))
     cas = ma.fields.String(validate=[validate.Regexp(r"^\d{2,7}-\d{2}-\d$", error="Must be a CAS number."), no_nul])
-    category = ma.fields.String(validate=[validate.Length(min=1, max=40), _categories], metadata={
+    category = ma.fields.String(validate=[validate.Length(min=1, max=40),
+                                                                 checked_by(categories_problem, "GB 18218 categories")], metadata={
         "description": "GB 18218 Table 2 category, several separated by commas (the lowest threshold counts)"})
     name = ma.fields.String(validate=[validate.Length(min=1, max=200), no_nul])
     quantity_t = ma.fields.Decimal(required=True, allow_nan=False, validate=validate.Range(

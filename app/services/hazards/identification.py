@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from app.data import GB18218_TABLE1
 from app.services.hazards import gb18218
-from app.services.hazards.gb18218 import Grade
+from app.services.hazards.gb18218 import Grade, split_categories
 
 #: β of a chemical Table 1 names that neither Table 3 nor a recorded category rates (said so on the term).
 ASSUMED_BETA = Decimal(1)
@@ -51,17 +51,6 @@ class Table1Entry:
     threshold_t: Decimal
     beta: Decimal | None
     categories: tuple[str, ...]
-
-
-def split_categories(value: str | Iterable[str] | None) -> tuple[str, ...]:
-    """Hazard categories given as ``"J3,W2"`` (or a list), upper-cased, without blanks."""
-    parts = value.replace(";", ",").split(",") if isinstance(value, str) else list(value or ())
-    return tuple(p.strip().upper() for p in parts if p and p.strip())
-
-
-def unknown_categories(categories: Iterable[str]) -> list[str]:
-    """The names in *categories* that are not Table 2 categories."""
-    return [c for c in categories if c not in gb18218.CATEGORIES]
 
 
 @functools.lru_cache(maxsize=1)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.services import registry
 from app.services.hazards.gb18218 import Grade
-from app.services.hazards.major_hazard import Assessment, assess, assess_all, number
+from app.services.hazards.major_hazard import SiteAssessment, assess, number
 from app.services.sites import SITES
 from models import Alert, AlertState, Severity, Site, User
 
@@ -37,9 +37,6 @@ BOUNDARY_ATTRIBUTION = ("District boundaries: anzhou99/GeoJsons 320200_full.json
 LEGEND = [{"level": name, "colour": colour, "label": label,
            "rule": rule} for (name, colour, label), rule in zip(LEVELS, (
                "四级或非重大危险源", "三级", "二级", "一级"), strict=True)]
-#: Up to this many sites (an enterprise's, a district's) the balances are read by their accounts' indexes; beyond,
-#: one pass over every site's balances is cheaper than a list of thousands of accounts.
-MANY_SITES = 1000
 BUMP_RULE = "an unresolved critical alert about a site raises it one level; a district takes its worst site's level"
 
 
@@ -61,7 +58,7 @@ def load_districts(path: Path) -> tuple[District, ...]:
     return _districts(str(path), path.stat().st_mtime)
 
 
-def _level(assessment: Assessment, critical: bool) -> tuple[int, bool]:
+def _level(assessment: SiteAssessment, critical: bool) -> tuple[int, bool]:
     grade = assessment.grade
     base = GRADE_LEVEL[grade] if grade is not None else 0
     bumped = critical and base < len(LEVELS) - 1
@@ -84,7 +81,7 @@ def _district_of(sites: list[Site], districts: tuple[District, ...]) -> dict[uui
 
 def risk_map(session: Session, sites: list[Site], districts_path: Path) -> dict[str, Any]:
     """A GeoJSON FeatureCollection: the districts (polygons) and *sites* (points) with their levels."""
-    assessments = assess(session, sites) if len(sites) <= MANY_SITES else assess_all(session, sites)
+    assessments = assess(session, sites)
     unresolved = select(Alert.site_id, Alert.severity, func.count()).where(
         Alert.site_id.isnot(None), Alert.state != AlertState.CLOSED).group_by(Alert.site_id, Alert.severity)
     open_alerts: Counter[uuid.UUID] = Counter()
