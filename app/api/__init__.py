@@ -21,13 +21,14 @@ from app.api.users.routes import blp as users
 from app.api.vehicles.routes import blp as vehicles
 from app.api.waybills.routes import blp as waybills
 from app.api.waste_manifests.routes import blp as waste_manifests
+from app.api.waste_codes.routes import blp as waste_codes
 from app.api.waybills.tracking import blp as waybill_tracking, feed as track_feed
 from app.extensions import api
 
 API_PREFIX = "/api/v1"
 BLUEPRINTS = (
     enterprises, users, chemicals, permits, sites, vehicles, personnel, batches, movements, ledger, corridors, zones,
-    waybills, waybill_tracking, track_feed, alerts, waste_manifests, risk_map, hazard,
+    waybills, waybill_tracking, track_feed, alerts, waste_manifests, risk_map, hazard, waste_codes,
 )
 
 

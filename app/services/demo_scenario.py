@@ -212,6 +212,8 @@ def play_story(session: Session, cast: Cast) -> dict[str, list[str]]:
         "carrier_id": cast.firms["carrier"].id, "disposer_id": cast.firms["disposer"].id,
         "disposer_site_id": made["disposal"].id, "disposal_method": "D10", "waybill_id": to_disposal.id,
         "lines": [{"batch": "XW-WASTE-001", "quantity_kg": Decimal("300")}]})
+    manifests.carrier_check(session, cast.users["carrier"], manifest.id, matches=True, note="桶装 2 只, 与联单一致",
+                            at=t0 + 5 * day)
     _advance(session, cast, to_disposal, "delivered", departs=t0 + 5 * day, shipper="consignee", consignee="disposer")
     trips.append(to_disposal)
     manifests.receive(session, cast.users["disposer"], manifest.id, t0 + 5 * day + dt.timedelta(hours=3))

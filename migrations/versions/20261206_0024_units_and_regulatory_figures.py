@@ -6,6 +6,10 @@ unit: PostgreSQL adds the column and key in place; SQLite rebuilds ``ledger_acco
 append-only triggers, made again exactly as 0004 made them). The design maximums and population changes are
 append-only, like the ledger. Chemicals may carry several GB 18218 categories (comma-separated).
 
+Hazardous waste: every declaration carries its 名录 edition (those made before were under the 2021 edition:
+the column's default fills them without touching a row, so the append-only triggers stay quiet); codes an
+administrator adds to the shipped table; the manifest's carrier check and the receiver's discrepancy.
+
 Revision ID: 0024
 Revises: 0019
 Create Date: 2026-12-06
@@ -81,11 +85,53 @@ def upgrade() -> None:
     _default_units()
     _account_units_upgrade()
 
+    _waste_upgrade()
+
     with op.batch_alter_table('chemicals', schema=None) as batch_op:
         batch_op.alter_column('major_hazard_category', existing_type=sa.String(length=4), type_=sa.String(length=40),
                               existing_nullable=True,
                               comment='GB 18218 Table 2 hazard categories (J1-J5, W1.1-W11), comma-separated: several hazards',
                               existing_comment='GB 18218 Table 2 hazard category (J1-J5, W1.1-W11) for chemicals not in Table 1')
+
+
+def _waste_upgrade() -> None:
+    with op.batch_alter_table('waste_batches', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('catalogue_edition', sa.String(length=4), server_default='2021', nullable=False, comment='the 国家危险废物名录 edition in force when it was generated'))
+    op.create_table('waste_codes',
+    sa.Column('code', sa.String(length=10), nullable=False),
+    sa.Column('category', sa.String(length=4), nullable=False),
+    sa.Column('characteristics', sa.JSON(), nullable=False, comment='what a waste of this code may be declared with'),
+    sa.Column('description_zh', sa.String(length=500), nullable=False),
+    sa.Column('edition', sa.String(length=4), nullable=False, comment='the 名录 edition the code is taken from'),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('added_by', sa.Uuid(), nullable=False),
+    sa.Column('added_at', sa.DateTime(timezone=True), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False),
+    sa.ForeignKeyConstraint(['added_by'], ['users.id'], name=op.f('fk_waste_codes_added_by_users')),
+    sa.PrimaryKeyConstraint('code', name=op.f('pk_waste_codes'))
+    )
+    with op.batch_alter_table('waste_manifests', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('carrier_checked_at', sa.DateTime(timezone=True), nullable=True, comment='when the carrier checked the waste against the manifest, before carriage'))
+        batch_op.add_column(sa.Column('carrier_checked_by', sa.Uuid(), nullable=True))
+        batch_op.add_column(sa.Column('discrepancy', sa.String(length=500), nullable=True, comment='what the receiver found not as stated'))
+        batch_op.create_foreign_key(batch_op.f('fk_waste_manifests_carrier_checked_by_users'), 'users', ['carrier_checked_by'], ['id'])
+
+
+def _waste_downgrade() -> None:
+    with op.batch_alter_table('waste_manifests', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_waste_manifests_carrier_checked_by_users'), type_='foreignkey')
+        batch_op.drop_column('discrepancy')
+        batch_op.drop_column('carrier_checked_by')
+        batch_op.drop_column('carrier_checked_at')
+    op.drop_table('waste_codes')
+    # SQLite drops a column by rebuilding the table, which drops its triggers: made again as 0015 made them.
+    if op.get_bind().dialect.name == 'postgresql':
+        op.drop_column('waste_batches', 'catalogue_edition')
+        return
+    with op.batch_alter_table('waste_batches', recreate='always') as batch_op:
+        batch_op.drop_column('catalogue_edition')
+    for operation in ('UPDATE', 'DELETE'):
+        op.execute(f"CREATE TRIGGER waste_batches_no_{operation.lower()} BEFORE {operation} ON waste_batches "
+                   f"BEGIN SELECT RAISE(ABORT, 'ledger table waste_batches is append-only: {operation} refused'); END")
 
 
 def _default_units() -> None:
@@ -150,6 +196,7 @@ def downgrade() -> None:
                               existing_nullable=True,
                               comment='GB 18218 Table 2 hazard category (J1-J5, W1.1-W11) for chemicals not in Table 1',
                               existing_comment='GB 18218 Table 2 hazard categories (J1-J5, W1.1-W11), comma-separated: several hazards')
+    _waste_downgrade()
     # Accounts of units other than the default would collide with the default's under the old key: the
     # downgrade refuses rather than merge stock.
     if op.get_bind().execute(sa.text('SELECT count(*) FROM ledger_accounts WHERE unit_id IS NOT NULL')).scalar():

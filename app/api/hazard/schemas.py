@@ -18,8 +18,8 @@ MAX_T = Decimal(1_000_000)
 class PlantChemicalIn(ma.Schema):
     un_number = ma.fields.String(validate=checked_by(un_number_problem, "a UN number"))
     cas = ma.fields.String(validate=[validate.Regexp(r"^\d{2,7}-\d{2}-\d$", error="Must be a CAS number."), no_nul])
-    category = ma.fields.String(validate=[validate.Length(min=1, max=40),
-                                                                 checked_by(categories_problem, "GB 18218 categories")], metadata={
+    category = ma.fields.String(validate=[
+        validate.Length(min=1, max=40), checked_by(categories_problem, "GB 18218 categories")], metadata={
         "description": "GB 18218 Table 2 category, several separated by commas (the lowest threshold counts)"})
     name = ma.fields.String(validate=[validate.Length(min=1, max=200), no_nul])
     quantity_t = ma.fields.Decimal(required=True, allow_nan=False, validate=validate.Range(

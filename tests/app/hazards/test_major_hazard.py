@@ -125,8 +125,8 @@ def test_two_units_of_chlorine_are_not_summed(client, session, world, supervisor
     _maximum(session, user, site, chlorine, "3")
     _maximum(session, user, site, chlorine, "3", warehouse)
     assessment = assess(session, [site])[site.id]
-    assert [(u.assessment.name, u.assessment.s) for u in assessment.units] == [("默认单元", D("0.6")),
-                                                                             ("仓库B", D("0.6"))]
+    assert [(u.assessment.name, u.assessment.s) for u in assessment.units] == [
+        ("默认单元", D("0.6")), ("仓库B", D("0.6"))]
     assert assessment.grade is None and _alerts(session, site, "major_hazard:") == []
     body = client.get(f"/api/v1/sites/{site.id}/hazard", headers=auth(world.tokens["producer"])).get_json()
     assert [(u["name"], u["s"], u["r"], u["grade"]) for u in body["units"]] == [
@@ -240,8 +240,8 @@ def test_units_are_listed_and_registered_by_a_supervisor(client, session, world,
                         headers=auth(token))
     assert_problem(again, 409)
     listed = client.get(f"/api/v1/sites/{site.id}/units", headers=auth(world.tokens["producer"])).get_json()
-    assert [(u["name"], u["kind"], u["is_default"]) for u in listed] == [("默认单元", "production", True),
-                                                                        ("仓库B", "storage", False)]
+    assert [(u["name"], u["kind"], u["is_default"]) for u in listed] == [
+        ("默认单元", "production", True), ("仓库B", "storage", False)]
     unknown = client.post(f"/api/v1/sites/{site.id}/design-maxima", headers=auth(token), json={
         "chemical_id": str(world.chemical.id), "unit_id": str(site.id), "quantity_t": "1", "reason": "x"})
     assert_problem(unknown, 422)
