@@ -152,6 +152,11 @@ ZH: dict[str, str] = {
         "格式应如 苏B12345、新能源号牌 苏BD12345 或 苏B12345D、挂车 苏B1234挂",
     "no such site of the consignee": "不是收货人的场所", "not a site of the consignee": "不是收货人的场所",
     "not a vehicle of the carrier": "不是承运人的车辆", "not employed by the carrier": "不是承运人的从业人员",
+    # the trace page's hazardous waste (app/services/waste/batches.py)
+    "Hazardous waste declarations and transfer manifests": "危险废物申报与转移联单", "Waste code": "废物代码",
+    "Waste category": "废物类别", "Hazard characteristics": "危险特性", "Catalogue edition": "名录版本",
+    "Transfer manifests": "转移联单", "none": "无",
+    "code entry checked against the {editions} edition only": "代码条目仅按 {editions} 年版核对",
 }
 
 #: group -> value -> (Chinese, English)

@@ -8,12 +8,15 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from app.services.users import set_password
 from app.services.waste.transfer_rules import add_working_days, sweep_receipts
-from models import Alert, AlertKind, Batch, WasteBatch, Waybill
+from models import Alert, AlertKind, Batch, Role, WasteBatch, Waybill
 from models.types import utcnow
 from tests.app.test_http_contract import assert_problem
 from tests.app.waste.conftest import WASTE
 from tests.app.waste.test_manifests import waybill_for
+from tests.factories import make_user
+from tests.web.test_pages import PASSWORD, sign_in
 
 
 def _alerts(session, problem):
@@ -114,3 +117,18 @@ def test_a_shipped_code_is_marked_as_verified_against_2021_only(waste_world, ses
         "2025", ["2021"], False)
     before = world.call("get", "batches/OLD-1/trace", "auditor").get_json()["batches"][0]["waste"]
     assert (before["catalogue_edition"], before["code_verified_in_edition"]) == ("2021", True)
+
+
+def test_the_waste_trace_page_shows_the_declaration_and_the_manifests(waste_world, session, client):
+    """As the JSON does: code, category, characteristics, edition, and each manifest with its quantities."""
+    world = waste_world
+    world.generate()
+    manifest = world.manifest().get_json()
+    auditor, _ = make_user(session, Role.AUDITOR)
+    set_password(session, auditor, PASSWORD)
+    session.commit()
+    sign_in(client, auditor)
+    page = client.get(f"/trace/{WASTE}").get_data(as_text=True)
+    section = page[page.index('id="trace-waste"'):]
+    for shown in ("900-404-06", "HW06", "废有机溶剂与含有机溶剂废物", "T, I", "2025", manifest["number"], "800.000 kg"):
+        assert shown in section, shown
