@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from app.services.alerts import raise_alert
 from app.services import units
-from app.services.hazards import design_maxima
+from app.services.alerts import raise_alert
+from app.services.hazards import design_maxima, risk_map
 from models import AlertKind, Role, Severity
 from models.types import utcnow
 from tests.factories import auth, make_chemical, make_site, make_user
@@ -95,3 +95,34 @@ def test_many_sites_take_one_pass_over_all_units_with_the_same_result(client, wo
     by_ids = client.get("/api/v1/risk-map", headers=auth(world.tokens["auditor"])).get_json()
     monkeypatch.setattr(design_maxima, "MANY", 0)
     assert client.get("/api/v1/risk-map", headers=auth(world.tokens["auditor"])).get_json() == by_ids
+
+
+def test_the_colour_scheme_names_its_source_and_our_rules_are_a_stated_policy(client, world, mapped):
+    body = client.get("/api/v1/risk-map", headers=auth(world.tokens["auditor"])).get_json()
+    assert "安委办〔2016〕11号" in body["colour_scheme_source"]
+    assert body["policy"]["grade_levels"] == {"一级": "red", "二级": "orange", "三级": "yellow", "四级": "blue",
+                                              "none": "blue"}
+    assert body["policy"]["critical_alert_raises"] == 1 and "policy" in body["policy"]["source"]
+    assert [entry["rule"] for entry in body["legend"]] == ["四级或非重大危险源", "三级", "二级", "一级"]
+
+
+def test_the_policy_is_configurable(app, client, world, mapped):
+    """No raise for alerts, and 三级 shown orange: 梅村仓库 (三级, a critical alert) is orange by its grade."""
+    app.config["RISK_MAP_CRITICAL_ALERT_RAISES"] = 0
+    app.config["RISK_MAP_GRADE_LEVELS"] = {"一级": "red", "二级": "red", "三级": "orange", "四级": "yellow",
+                                           "none": "blue"}
+    body = client.get("/api/v1/risk-map", headers=auth(world.tokens["auditor"])).get_json()
+    sites = features(body, "site")
+    assert (sites["胡埭罐区"]["level"], sites["梅村仓库"]["level"], sites["梅村仓库"]["raised_by_alert"]) == (
+        "red", "orange", False)
+    assert body["rules"].startswith("alerts do not change")
+
+
+@pytest.mark.parametrize("levels, raises", [
+    ({"一级": "purple", "二级": "red", "三级": "orange", "四级": "yellow", "none": "blue"}, 1),
+    ({"一级": "red"}, 1),
+    ({"一级": "red", "二级": "orange", "三级": "yellow", "四级": "blue", "none": "blue"}, 9),
+])
+def test_a_bad_policy_is_refused(levels, raises):
+    with pytest.raises(ValueError):
+        risk_map.RiskPolicy(levels, raises)
