@@ -6,6 +6,7 @@ supervisor (or an administrator), each change with a reason and kept in ``/{id}/
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask.views import MethodView
@@ -58,28 +59,26 @@ class SiteUnits(MethodView):
         return units.add_unit(db.session, current_user(), record_id, name=data["name"], kind=data["kind"])
 
 
-@blp.route("/<uuid:record_id>/design-maxima")
-class SiteDesignMaxima(MethodView):
+def _setting(path: str, schema: type, change: Callable[..., Any], summary: str) -> None:
+    """Register ``POST /{id}/<path>``: a supervisor changes a figure that sets the grade; answers the history."""
+
     @allow(*REGULATORS)
-    @blp.arguments(DesignMaximumIn)
+    @blp.arguments(schema)
     @blp.response(201, FiguresHistoryOut)
-    @blp.doc(summary="Register a unit's design maximum of a chemical (supervisor; kept in the history)")
-    def post(self, data: dict[str, Any], record_id: uuid.UUID) -> dict[str, Any]:
+    @blp.doc(summary=summary)
+    def view(data: dict[str, Any], record_id: uuid.UUID) -> dict[str, Any]:
         user = current_user()
-        units.set_design_maximum(db.session, user, record_id, **data)
+        change(db.session, user, record_id, **data)
         return units.history(db.session, user, record_id)
 
+    view.__name__ = f"site_{path.replace('-', '_')}"
+    blp.route(f"/<uuid:record_id>/{path}", methods=["POST"], endpoint=view.__name__)(view)
 
-@blp.route("/<uuid:record_id>/exposed-population")
-class SitePopulation(MethodView):
-    @allow(*REGULATORS)
-    @blp.arguments(PopulationIn)
-    @blp.response(201, FiguresHistoryOut)
-    @blp.doc(summary="Set the people within 500 m of the site (supervisor; kept in the history)")
-    def post(self, data: dict[str, Any], record_id: uuid.UUID) -> dict[str, Any]:
-        user = current_user()
-        units.set_population(db.session, user, record_id, **data)
-        return units.history(db.session, user, record_id)
+
+_setting("design-maxima", DesignMaximumIn, units.set_design_maximum,
+         "Register a unit's design maximum of a chemical (supervisor; kept in the history)")
+_setting("exposed-population", PopulationIn, units.set_population,
+         "Set the people within 500 m of the site (supervisor; kept in the history)")
 
 
 @blp.route("/<uuid:record_id>/figures-history")
