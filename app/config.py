@@ -53,6 +53,12 @@ DEFAULTS: dict[str, object] = {
     "ALERT_STREAM_LIFETIME_S": 300,
     # Hazardous waste may be stored at its generator this many days before an alert (固废法 art. 81: a year).
     "WASTE_MAX_STORAGE_DAYS": 365,
+    # 危险废物转移管理办法: working days the receiver has to confirm receipt (app/data/README.md).
+    "WASTE_RECEIPT_WORKING_DAYS": 5,
+    # The risk map's own policy (docs/major-hazards.md): grade → level ({"一级": "red", ..., "none": "blue"};
+    # None: the default) and how many levels an unresolved critical alert raises a site (0: none).
+    "RISK_MAP_GRADE_LEVELS": None,
+    "RISK_MAP_CRITICAL_ALERT_RAISES": 1,
     # Wuxi's county-level districts (GeoJSON, adcode and name properties) for the risk map, under DATA_DIR.
     "DISTRICTS_FILE": "boundaries/wuxi_districts_320200.geojson",
     # Signs the web session cookie: HAZLEDGER_SECRET_KEY, else this file (created with mode 0600 on first use).

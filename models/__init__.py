@@ -12,8 +12,11 @@ from models.monitoring import TripState
 from models.permits import Permit, PermitKind
 from models.sites import Site, SiteKind
 from models.tracking import GpsFix
+from models.units import DesignMaximum, PopulationChange, SiteUnit, UnitKind
 from models.users import ApiToken, Department, Role, User
-from models.waste import ManifestStatus, WasteBatch, WasteManifest, WasteManifestEvent, WasteManifestLine
+from models.waste import (
+    AddedWasteCode, ManifestStatus, WasteBatch, WasteManifest, WasteManifestEvent, WasteManifestLine,
+)
 from models.waybills import IdempotencyKey, Waybill, WaybillEvent, WaybillLine, WaybillStatus, WaybillVersion
 
 __all__ = [
@@ -23,5 +26,5 @@ __all__ = [
     "VehicleKind", "Waybill", "WaybillEvent", "WaybillLine", "WaybillStatus", "WaybillVersion", "Zone", "ZoneRule",
     "GpsFix", "IdempotencyKey", "Alert", "AlertChange", "AlertEvent", "AlertKind", "AlertState", "Severity",
     "TripState", "ManifestStatus", "WasteBatch", "WasteManifest", "WasteManifestEvent", "WasteManifestLine",
-    "TransportEntry",
+    "TransportEntry", "DesignMaximum", "PopulationChange", "SiteUnit", "UnitKind", "AddedWasteCode",
 ]

@@ -32,6 +32,7 @@ class AlertKind(enum.StrEnum):
     ARRIVAL_ELSEWHERE = "arrival_elsewhere"
     WASTE_OVERDUE = "waste_overdue"
     MAJOR_HAZARD = "major_hazard"
+    WASTE_TRANSFER = "waste_transfer"
 
 
 class Severity(enum.StrEnum):

@@ -79,7 +79,7 @@ class Chemical(Base):
     control_level: Mapped[ControlLevel] = mapped_column(default=ControlLevel.NONE)
     major_hazard_threshold_t: Mapped[Decimal | None] = mapped_column(comment="GB 18218 threshold, tonnes")
     major_hazard_category: Mapped[str | None] = mapped_column(
-        String(4), comment="GB 18218 Table 2 hazard category (J1-J5, W1.1-W11) for chemicals not in Table 1")
+        String(40), comment="GB 18218 Table 2 hazard categories (J1-J5, W1.1-W11), comma-separated: several hazards")
     major_hazard_beta: Mapped[Decimal | None] = mapped_column(comment="GB 18218 correction factor β (Table 3/4)")
     source: Mapped[str] = mapped_column(String(40), default="manual", comment="where the entry came from")
     source_ref: Mapped[str | None] = mapped_column(String(40), comment="the entry's key within its source")

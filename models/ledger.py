@@ -107,8 +107,12 @@ class Account(AppendOnly, Base):
         CheckConstraint("(kind = 'boundary') = (boundary IS NOT NULL)", name="boundary_account_has_boundary"),
         CheckConstraint("(kind = 'transit') = (reference IS NOT NULL)", name="transit_account_has_reference"),
         # One account per site, per (carrier, transit reference), per (enterprise, boundary).
+        # A site's default unit has the account that names no unit; each other unit has its own.
         Index("uq_ledger_accounts_site", "site_id", unique=True,
-              postgresql_where=text("kind = 'site'"), sqlite_where=text("kind = 'site'")),
+              postgresql_where=text("kind = 'site' AND unit_id IS NULL"),
+              sqlite_where=text("kind = 'site' AND unit_id IS NULL")),
+        Index("uq_ledger_accounts_unit", "unit_id", unique=True, postgresql_where=text("unit_id IS NOT NULL"),
+              sqlite_where=text("unit_id IS NOT NULL")),
         Index("uq_ledger_accounts_transit", "enterprise_id", "reference", unique=True,
               postgresql_where=text("kind = 'transit'"), sqlite_where=text("kind = 'transit'")),
         Index("uq_ledger_accounts_boundary", "enterprise_id", "boundary", unique=True,
@@ -121,6 +125,8 @@ class Account(AppendOnly, Base):
         ForeignKey("enterprises.id"), index=True, comment="holder: site owner, carrier, or boundary owner"
     )
     site_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sites.id"))
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("site_units.id"), comment="the unit of a site account; none: the site's default unit")
     boundary: Mapped[Boundary | None]
     reference: Mapped[str | None] = mapped_column(String(64), comment="vehicle plate or waybill number in transit")
     waybill_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("waybills.id"),

@@ -16,6 +16,7 @@ import enum
 import re
 import uuid
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,6 +24,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base
 from models.ledger import AppendOnly, Batch
 from models.types import CreatedAt, UuidPk
+
+if TYPE_CHECKING:
+    from models.waybills import Waybill
 
 #: Hazard characteristics as the 名录 abbreviates them: toxicity, corrosivity, ignitability, reactivity, infectivity.
 CHARACTERISTICS = ("T", "C", "I", "R", "In")
@@ -103,9 +107,27 @@ class WasteBatch(AppendOnly, Base):
     characteristics: Mapped[list[str]] = mapped_column(JSON, comment="T, C, I, R, In")
     generating_site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"), index=True)
     generated_at: Mapped[dt.datetime] = mapped_column(comment="when it was generated: storage starts then")
+    catalogue_edition: Mapped[str] = mapped_column(
+        String(4), server_default="2021", comment="the 国家危险废物名录 edition in force when it was generated")
     created_at: Mapped[CreatedAt]
 
     batch: Mapped[Batch] = relationship()
+
+
+class AddedWasteCode(Base):
+    """A waste code an administrator added to the shipped table (a code of the 名录 the project does not ship,
+    or a 900-000-xx code for a waste identified as hazardous by testing), with the edition and reason."""
+
+    __tablename__ = "waste_codes"
+
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    category: Mapped[str] = mapped_column(String(4))
+    characteristics: Mapped[list[str]] = mapped_column(JSON, comment="what a waste of this code may be declared with")
+    description_zh: Mapped[str] = mapped_column(String(500))
+    edition: Mapped[str] = mapped_column(String(4), comment="the 名录 edition the code is taken from")
+    reason: Mapped[str] = mapped_column(String(500))
+    added_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[CreatedAt]
 
 
 class ManifestStatus(enum.StrEnum):
@@ -139,10 +161,15 @@ class WasteManifest(Base):
     received_at: Mapped[dt.datetime | None]
     disposed_at: Mapped[dt.datetime | None]
     rejection_reason: Mapped[str | None] = mapped_column(String(500))
+    carrier_checked_at: Mapped[dt.datetime | None] = mapped_column(
+        comment="when the carrier checked the waste against the manifest, before carriage")
+    carrier_checked_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    discrepancy: Mapped[str | None] = mapped_column(String(500), comment="what the receiver found not as stated")
 
     lines: Mapped[list[WasteManifestLine]] = relationship(
         order_by="WasteManifestLine.line_no", cascade="all, delete-orphan")
     events: Mapped[list[WasteManifestEvent]] = relationship(order_by="WasteManifestEvent.at")
+    waybill: Mapped[Waybill | None] = relationship(viewonly=True)
 
 
 class WasteManifestLine(Base):

@@ -9,6 +9,7 @@ from app.api.batches.routes import blp as batches
 from app.api.chemicals.routes import blp as chemicals
 from app.api.corridors.routes import corridors, zones
 from app.api.enterprises.routes import blp as enterprises
+from app.api.hazard.routes import blp as hazard
 from app.api.health import blp as health
 from app.api.ledger.routes import blp as ledger
 from app.api.movements.routes import blp as movements
@@ -21,13 +22,14 @@ from app.api.users.routes import blp as users
 from app.api.vehicles.routes import blp as vehicles
 from app.api.waybills.routes import blp as waybills
 from app.api.waste_manifests.routes import blp as waste_manifests
+from app.api.waste_codes.routes import blp as waste_codes
 from app.api.waybills.tracking import blp as waybill_tracking, feed as track_feed
 from app.extensions import api
 
 API_PREFIX = "/api/v1"
 BLUEPRINTS = (
     enterprises, users, chemicals, permits, sites, vehicles, personnel, batches, movements, ledger, corridors, zones,
-    waybills, waybill_tracking, track_feed, alerts, waste_manifests, risk_map, rules,
+    waybills, waybill_tracking, track_feed, alerts, waste_manifests, risk_map, rules, hazard, waste_codes,
 )
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
 from app.services import unit_of_work
-from app.services.hazards.gb18218 import CATEGORIES
+from app.services.hazards.gb18218 import categories_problem, split_categories
 from models import Chemical, ControlLevel
 from app.services.dangerous_goods.entries import LABEL_MODEL
 from models.catalogue import TRANSPORT_CATEGORIES, hazard_class_problem, tunnel_code_problem
@@ -103,6 +103,16 @@ def _choice(values: Iterable[str]) -> Callable[[str], str | None]:
     return parse
 
 
+def _categories(cell: str) -> str | None:
+    """GB 18218 categories, several separated by commas (a chemical with several hazards)."""
+    if not cell:
+        return None
+    problem = categories_problem(cell)
+    if problem:
+        raise RowProblem(problem)
+    return ",".join(split_categories(cell))
+
+
 def _control_level(cell: str) -> ControlLevel:
     try:
         return ControlLevel(cell or ControlLevel.NONE)
@@ -140,7 +150,7 @@ COLUMNS: dict[str, tuple[str | None, Callable[[str], Any]]] = {
     "key_supervised": ("key_supervised", _flag),
     "control_level": ("control_level", _control_level),
     "major_hazard_threshold_t": ("major_hazard_threshold_t", _positive),
-    "major_hazard_category": ("major_hazard_category", _choice(CATEGORIES)),
+    "major_hazard_category": ("major_hazard_category", _categories),
     "major_hazard_beta": ("major_hazard_beta", _positive),
 }
 

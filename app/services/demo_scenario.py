@@ -1,7 +1,8 @@
 """The demo's story, posted through the same services as real use, so every rule and the hash chain hold.
 
-Ten days ago 锡山精细化工 produced 10 t of methanol. It stored some, took in 25 t of liquid chlorine (which
-makes its plant a 三级 major hazard source: an alert), sold 5 t of methanol to 新吴新材料 (waybill, closed),
+Ten days ago 锡山精细化工 produced 10 t of methanol. It stored some, took in 25 t of liquid chlorine into its
+plant's second unit, the chlorine tank area (the supervisor registered it for 30 t: a 三级 major hazard source,
+an alert), sold 5 t of methanol to 新吴新材料 (waybill, closed),
 which used it in a paint process that also made solvent waste (HW06); the waste went to 滨湖固废 under a
 transfer manifest and its waybill, was received and disposed of by incineration. 新吴新材料 still stores waste
 mineral oil (HW08) generated more than a year ago: an overdue alert. Further waybills stand in every other
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.services import registry, unit_of_work
+from app.services import registry, unit_of_work, units
 from app.services.fleet import PERSONNEL, VEHICLES
 from app.services.ledger import lifecycle
 from app.services.ledger.posting import Actor
@@ -30,7 +31,8 @@ from app.services.waste.codes import Declaration
 from app.services.waybills import service as waybills
 from app.services.waybills.documents import new_waybill_number
 from models import (
-    Batch, Chemical, Corridor, CrewRole, EntryKind, PermitKind, SiteKind, User, VehicleKind, Waybill, WaybillEvent,
+    Batch, Chemical, Corridor, CrewRole, EntryKind, PermitKind, SiteKind, UnitKind, User, VehicleKind, Waybill,
+    WaybillEvent,
 )
 from models.types import utcnow
 
@@ -181,6 +183,24 @@ def _advance(session: Session, cast: Cast, waybill: Waybill, to: str, *, departs
         _date(session, waybill, step, departs)
 
 
+def _design_maxima(session: Session, cast: Cast, made: dict[str, Any], chem: dict[str, Chemical]) -> Any:
+    """The supervisor registers the plant's second unit and every unit's design maximums (GB 18218 §4.2.2).
+
+    The plant: its production unit for 20 t of methanol (S = 20/500 = 0.04) and the chlorine tank area for
+    30 t of chlorine (Q = 5 t, β = 4), 120 people around (α = 2.0): S = 6, R = 2.0 × 4 × 6 = 48, 三级; the
+    plant takes its worst unit's grade. The other sites hold what they are registered for, below S = 1.
+    """
+    supervisor = cast.users["supervisor"]
+    tanks = units.add_unit(session, supervisor, made["plant"].id, name="液氯储罐区", kind=UnitKind.STORAGE)
+    for site, unit, chemical, tonnes in (("plant", None, "methanol", "20"), ("plant", tanks, "chlorine", "30"),
+                                         ("store", None, "methanol", "10"), ("works", None, "methanol", "10"),
+                                         ("sh_depot", None, "gasoline", "30"), ("sh_store", None, "gasoline", "30")):
+        units.set_design_maximum(session, supervisor, made[site].id, chemical_id=chem[chemical].id,
+                                 quantity_t=Decimal(tonnes), unit_id=unit.id if unit else None,
+                                 reason="安全设施设计专篇 (演示)")
+    return tanks
+
+
 def play_story(session: Session, cast: Cast) -> dict[str, list[str]]:
     """Post the whole story; returns the batch codes and waybill ids the contract's JSON lists."""
     now = utcnow().replace(microsecond=0)
@@ -191,13 +211,12 @@ def play_story(session: Session, cast: Cast) -> dict[str, list[str]]:
     day = dt.timedelta(days=1)
     shipper, consignee = cast.actor("shipper"), cast.actor("consignee")
 
+    chlorine_tanks = _design_maxima(session, cast, made, chem)
     lifecycle.introduce(session, shipper, kind=EntryKind.PRODUCE, code=FIRST_BATCH, chemical_id=chem["methanol"].id,
                         site_id=made["plant"].id, quantity=Decimal("10000"), occurred_at=t0)
-    # 25 t of chlorine (Q = 5 t, β = 4) beside the methanol (Q = 500 t), 120 people around (α = 2.0):
-    # S = 25/5 + q/500 ≈ 5, R = 2.0 × (4 × 25/5 + q/500) ≈ 40: a 三级 major hazard source.
     lifecycle.introduce(session, shipper, kind=EntryKind.RECEIVE, code="WX-CL2-001", chemical_id=chem["chlorine"].id,
-                        site_id=made["plant"].id, quantity=Decimal("25000"), occurred_at=t0 + day / 2,
-                        document_ref="采购单 CG-2026-0457")
+                        site_id=made["plant"].id, unit_id=chlorine_tanks.id, quantity=Decimal("25000"),
+                        occurred_at=t0 + day / 2, document_ref="采购单 CG-2026-0457")
     lifecycle.transfer(session, shipper, batch_code=FIRST_BATCH, from_site_id=made["plant"].id,
                        to_site_id=made["store"].id, quantity=Decimal("2000"), occurred_at=t0 + day)
     meoh = session.scalars(select(Batch).where(Batch.code == FIRST_BATCH)).one()
@@ -222,6 +241,8 @@ def play_story(session: Session, cast: Cast) -> dict[str, list[str]]:
         "carrier_id": cast.firms["carrier"].id, "disposer_id": cast.firms["disposer"].id,
         "disposer_site_id": made["disposal"].id, "disposal_method": "D10", "waybill_id": to_disposal.id,
         "lines": [{"batch": "XW-WASTE-001", "quantity_kg": Decimal("300")}]})
+    manifests.carrier_check(session, cast.users["carrier"], manifest.id, matches=True, note="桶装 2 只, 与联单一致",
+                            at=t0 + 5 * day)
     _advance(session, cast, to_disposal, "delivered", departs=t0 + 5 * day, shipper="consignee", consignee="disposer")
     trips.append(to_disposal)
     manifests.receive(session, cast.users["disposer"], manifest.id, t0 + 5 * day + dt.timedelta(hours=3))

@@ -42,6 +42,8 @@ class Registry(Generic[M]):
     check: Check = _pass
     #: What retiring a record writes.
     retired: Mapping[str, Any] = field(default_factory=lambda: {"active": False})
+    #: What registering a record brings with it (a site's default unit), in the same unit of work.
+    after_create: Callable[[Session, Any], None] | None = None
 
     @property
     def owner_field(self) -> str | None:
@@ -92,6 +94,9 @@ def create(session: Session, reg: Registry[M], data: dict[str, Any], *, user: Us
         data = _prepare(session, reg, dict(data), None, user)
         record = reg.model(**data)
         session.add(record)
+        if reg.after_create is not None:
+            session.flush()
+            reg.after_create(session, record)
     return record
 
 

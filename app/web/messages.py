@@ -157,6 +157,11 @@ ZH: dict[str, str] = {
     "May be loaded together": "可以混装", "May not be loaded together": "不得混装",
     "Tunnel restriction code": "隧道限制代码", "closed to tunnel categories": "禁止通行的隧道类别",
     "in packages": "包件运输", "in a tank": "罐式运输",
+    # the trace page's hazardous waste (app/services/waste/batches.py)
+    "Hazardous waste declarations and transfer manifests": "危险废物申报与转移联单", "Waste code": "废物代码",
+    "Waste category": "废物类别", "Hazard characteristics": "危险特性", "Catalogue edition": "名录版本",
+    "Transfer manifests": "转移联单", "none": "无",
+    "code entry checked against the {editions} edition only": "代码条目仅按 {editions} 年版核对",
 }
 
 #: group -> value -> (Chinese, English)
@@ -175,7 +180,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                    "time_window": ("超出通行时段", "Time window"), "overspeed": ("超速", "Overspeed"),
                    "arrival_elsewhere": ("非约定地点到达", "Arrived elsewhere"),
                    "waste_overdue": ("危废超期贮存", "Waste stored too long"),
-                   "major_hazard": ("重大危险源", "Major hazard source")},
+                   "major_hazard": ("重大危险源", "Major hazard source"),
+                   "waste_transfer": ("危废转移联单", "Waste transfer")},
     "episode": {"deviation": ("偏离线路", "Deviation"), "forbidden_zone": ("闯入禁行区", "Forbidden zone"),
                 "signal_gap": ("信号中断", "Signal gap"), "stop": ("违规停车", "Stop"),
                 "time_window": ("超出通行时段", "Time window"), "overspeed": ("超速", "Overspeed")},

@@ -10,7 +10,7 @@ from flask import current_app, render_template
 from markupsafe import Markup
 
 from app.extensions import db
-from app.services.hazards.risk_map import LEGEND, LEVELS, visible_risk_map
+from app.services.hazards.risk_map import LEVELS, visible_risk_map
 from app.services.hazards.risk_svg import render
 from app.web.access import AUTHORITIES, roles, web_user
 from app.web.blueprint import bp
@@ -39,7 +39,7 @@ def risk_map() -> str:
     districts = {f["properties"]["adcode"]: f["properties"]["name"] for f in collection["features"]
                  if f["properties"]["kind"] == "district"}
     firms = names_of(db.session, Enterprise, {uuid.UUID(s["enterprise_id"]) for s in sites})
-    return render_template("risk_map.html", svg=Markup(svg), title=title, legend=list(reversed(LEGEND)),
+    return render_template("risk_map.html", svg=Markup(svg), title=title, legend=list(reversed(collection["legend"])),
                            sites=sites, districts=districts, firms={str(k): v for k, v in firms.items()},
                            attribution=collection["attribution"],
                            counted=sum(f["properties"]["kind"] == "site" for f in collection["features"]))

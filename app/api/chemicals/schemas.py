@@ -8,7 +8,7 @@ from marshmallow import validate
 
 from app.api._fields import RecordOut, checked_by, positive_quantity, quantity_out
 from app.api._query import PagedQuery
-from app.services.hazards.gb18218 import CATEGORIES
+from app.services.hazards.gb18218 import categories_problem
 from models import ControlLevel
 from models.catalogue import TRANSPORT_CATEGORIES, TUNNEL_CODES, hazard_class_problem
 from models.identifiers import cas_problem, un_number_problem
@@ -34,8 +34,10 @@ class ChemicalIn(ma.Schema):
     control_level = ma.fields.Enum(ControlLevel, by_value=True, load_default=ControlLevel.NONE)
     major_hazard_threshold_t = positive_quantity(
         Decimal(10) ** 6, allow_none=True, metadata={"description": "GB 18218 threshold quantity, tonnes"})
-    major_hazard_category = ma.fields.String(allow_none=True, validate=validate.OneOf(CATEGORIES), metadata={
-        "description": "GB 18218 Table 2 hazard category (threshold and β when the chemical has none of its own)"})
+    major_hazard_category = ma.fields.String(allow_none=True, validate=[
+        validate.Length(max=40), checked_by(categories_problem, "GB 18218 categories")], metadata={
+        "description": "GB 18218 Table 2 hazard categories, comma-separated for several hazards (the lowest "
+                       "threshold counts; threshold and β when the chemical has none of its own)"})
     major_hazard_beta = positive_quantity(Decimal(100), allow_none=True, metadata={
         "description": "GB 18218 correction factor β (Table 3 for the toxic gases it names)"})
 

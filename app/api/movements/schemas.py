@@ -57,6 +57,10 @@ class MovementIn(_Amount, _WasteDeclaration):
     site_id = ma.fields.UUID()
     from_site_id = ma.fields.UUID()
     to_site_id = ma.fields.UUID()
+    unit_id = ma.fields.UUID(metadata={"description": "the unit of `site_id` (GB 18218 §3.5/3.6); default: the site's "
+                                                      "default unit"})
+    from_unit_id = ma.fields.UUID(metadata={"description": "the unit of `from_site_id`; default: its default unit"})
+    to_unit_id = ma.fields.UUID(metadata={"description": "the unit of `to_site_id`; default: its default unit"})
     carrier_id = ma.fields.UUID()
     transit_ref = ma.fields.String(validate=validate.Length(min=1, max=64),
                                    metadata={"description": "vehicle plate or waybill number"})

@@ -71,12 +71,16 @@ def _action(path: str, schema: type, run: Callable[[User, uuid.UUID, dict[str, A
         return run(current_user(), manifest_id, data)
 
     view.__doc__ = summary
-    view.__name__ = f"manifest_{path}"
-    blp.route(f"/<uuid:manifest_id>/{path}", methods=["POST"], endpoint=f"manifest_{path}")(view)
+    view.__name__ = f"manifest_{path.replace('-', '_')}"
+    blp.route(f"/<uuid:manifest_id>/{path}", methods=["POST"], endpoint=view.__name__)(view)
 
 
 _action("waybill", s.WaybillLinkIn, lambda user, mid, d: service.link_waybill(db.session, user, mid, d["waybill_id"]),
         "Link the e-waybill that carries the waste (the generator, before departure).")
+_action("carrier-check", s.CarrierCheckIn, lambda user, mid, d: service.carrier_check(
+    db.session, user, mid, matches=d["matches"], note=d.get("note"), at=d.get("occurred_at") or utcnow()),
+    "The carrier's check of the waste against the manifest before carriage (危险废物转移管理办法): as stated, "
+    "or not (carriage refused, the manifest rejected).")
 _action("receive", s.ManifestStepIn, lambda user, mid, d: service.receive(
     db.session, user, mid, d.get("occurred_at") or utcnow()),
     "Confirm receipt of what the waybill delivered (the disposer); its permit scope is checked again.")

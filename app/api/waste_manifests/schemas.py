@@ -1,12 +1,15 @@
 """Transfer manifest payloads at the HTTP edge."""
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
 from app.api._fields import no_nul, positive_quantity, quantity_out
 from app.api._query import PagedQuery
-from app.services.waste.batches import names
+from app.services.waste.codes import categories
+from app.services.waste.transfer_rules import receipt_due
 from models import ManifestStatus
 from models.waste import DISPOSAL_METHODS
 
@@ -41,6 +44,13 @@ class ManifestStepIn(ma.Schema):
     occurred_at = ma.fields.AwareDateTime(metadata={"description": "when it happened (default now)"})
 
 
+class CarrierCheckIn(ManifestStepIn):
+    matches = ma.fields.Boolean(required=True, metadata={
+        "description": "the waste's name, quantity and packaging are as the manifest states"})
+    note = ma.fields.String(validate=[validate.Length(min=1, max=400), no_nul], metadata={
+        "description": "what is not as stated (required when refusing carriage)"})
+
+
 class RejectIn(ma.Schema):
     reason = ma.fields.String(required=True, validate=[validate.Length(min=1, max=500), no_nul])
 
@@ -51,7 +61,9 @@ class ManifestLineOut(ma.Schema):
     waste_category = ma.fields.Function(lambda line: line.profile.category)
     waste_code = ma.fields.Function(lambda line: line.profile.code)
     waste_characteristics = ma.fields.Function(lambda line: list(line.profile.characteristics))
-    waste_category_name = ma.fields.Function(lambda line: names(line.profile)["category_name"])
+    waste_category_name = ma.fields.Function(lambda line: categories()[line.profile.category].name_zh)
+    waste_catalogue_edition = ma.fields.Function(lambda line: line.profile.catalogue_edition,
+                                                 metadata={"description": "the 名录 edition of the declaration"})
     quantity_kg = quantity_out()
     received_kg = quantity_out()
 
@@ -79,6 +91,14 @@ class ManifestOut(ma.Schema):
     departed_at = ma.fields.AwareDateTime()
     received_at = ma.fields.AwareDateTime()
     disposed_at = ma.fields.AwareDateTime()
+    carrier_checked_at = ma.fields.AwareDateTime(metadata={"description": "the carrier's check before carriage"})
+    receipt_due = ma.fields.Method("_receipt_due", metadata={
+        "description": "when the receiver's confirmation is due (working days after delivery)"})
+    discrepancy = ma.fields.String(allow_none=True)
+
+    def _receipt_due(self, manifest: Any) -> str | None:
+        due = receipt_due(manifest, manifest.waybill.delivered_at if manifest.waybill else None)
+        return due.isoformat() if due else None
     rejection_reason = ma.fields.String()
     lines = ma.fields.List(ma.fields.Nested(ManifestLineOut))
     events = ma.fields.List(ma.fields.Nested(ManifestEventOut))

@@ -12,6 +12,7 @@ S = Σ qᵢ/Qᵢ; the site is a major hazard source when S ≥ 1. R = α · Σ �
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -56,6 +57,22 @@ CATEGORIES: dict[str, Category] = {
     "W10": _row("易燃固体 类别1", "200", "1"),
     "W11": _row("遇水放出易燃气体的物质和混合物 类别1和类别2", "200", "1"),
 }
+
+
+def split_categories(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Hazard categories given as ``"J3,W2"`` (a chemical with several hazards) or a list; upper-cased."""
+    parts = value.replace(";", ",").split(",") if isinstance(value, str) else list(value or ())
+    return tuple(p.strip().upper() for p in parts if p and p.strip())
+
+
+def categories_problem(value: str) -> str | None:
+    """Why *value* is not a comma-separated list of Table 2 categories, or None."""
+    categories = split_categories(value)
+    unknown = [c for c in categories if c not in CATEGORIES]
+    if not categories or unknown:
+        return f"not Table 2 categories: {', '.join(unknown) or repr(value)} (J1-J5, W1.1-W11)"
+    return None
+
 
 #: Table 5: (at least this many people within 500 m, α), largest band first.
 ALPHA_BANDS: tuple[tuple[int, Decimal], ...] = (

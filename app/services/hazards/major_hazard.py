@@ -1,221 +1,225 @@
-"""Major hazard sources (GB 18218-2018) from the ledger's live balances: S, R and the grade of each site.
+"""Major hazard sources (GB 18218-2018) of the registered sites: per unit, from the design maximums.
 
-One query gives every (site, chemical) holding with the catalogue's facts for the chemical (balances ×
-catalogue); the sums are then taken in Python with exact decimals, term by term, so the figure can be
-explained. A chemical counts when the catalogue gives it a threshold (Table 1) or a hazard category (Table 2);
-β is the chemical's own (Table 3), else its category's (Table 4), else 1.
-
-:func:`recheck` runs inside every ledger transaction that moved a rated chemical at a site (see
-``app/services/ledger/followups.py``): it compares each such site before and after the transaction and raises
-a MAJOR_HAZARD alert when the site became a major hazard source or went up a grade.
+- The grade: each unit's S and R from the design maximums a supervisor registered for it (§4.2.2), computed by
+  :mod:`~app.services.hazards.identification`; the site's grade is its worst unit's. A chemical's Q, β and
+  categories come from the catalogue record, else from the shipped excerpt of Table 1 (by UN or CAS number).
+  :func:`regrading` wraps a change of those figures and raises a MAJOR_HAZARD alert when the site became a
+  major hazard source or went up a grade.
+- The safety check: the ledger's live balance per unit is compared with what the unit is registered for.
+  :func:`recheck` runs inside every ledger transaction that moved a counted chemical at a site
+  (``app/services/ledger/followups.py``) and raises an alert when a unit came to hold more of a chemical than
+  its design maximum, or a counted chemical it has no design maximum for.
 """
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, type_coerce
+from sqlalchemy import case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.services.alerts import raise_alert
 from app.services.hazards import gb18218
-from app.services.hazards.gb18218 import Grade
+from app.services.hazards.design_maxima import DEFAULT_UNIT_NAME, current_maxima, units_of
+from app.services.hazards.gb18218 import Grade, split_categories
+from app.services.hazards.identification import (
+    Assessment, NotCounted, Rating, Term, alpha_basis, by_weight, not_counted_json, number, rate, table1_entry,
+    term_json, worst,
+)
 from app.services.ledger.balances import movements
 from models import Account, AccountKind, AlertKind, Batch, Chemical, Severity, Site
-from models.types import Quantity
+from models.types import Quantity, utcnow
 
 _KG_PER_T = Decimal(1000)
 SEVERITY = {Grade.FIRST: Severity.CRITICAL, Grade.SECOND: Severity.HIGH, Grade.THIRD: Severity.MEDIUM,
             Grade.FOURTH: Severity.LOW}
-#: A chemical the identification counts: the catalogue gives it a threshold or a hazard category.
-RATED = or_(Chemical.major_hazard_threshold_t.isnot(None), Chemical.major_hazard_category.isnot(None))
+
+
+def rating_of(chemical: Chemical) -> Rating | str:
+    """Q and β of a catalogue chemical (its own figures, else the shipped Table 1's), or why it is not counted.
+
+    The shipped Table 1 is matched by CAS number only: a UN number may name a generic entry (n.o.s., a
+    solution), a CAS number names the substance Table 1 lists."""
+    entry = next(filter(None, (table1_entry(cas=cas) for cas in chemical.cas_numbers or ())), None)
+    threshold = chemical.major_hazard_threshold_t or (entry.threshold_t if entry else None)
+    beta = chemical.major_hazard_beta or (entry.beta if entry else None)
+    categories = split_categories(chemical.major_hazard_category) or (entry.categories if entry else ())
+    return rate(table1_threshold=threshold, table3_beta=beta, categories=categories)
 
 
 def rated(chemical: Chemical) -> bool:
-    """:data:`RATED` for a loaded chemical."""
-    return chemical.major_hazard_threshold_t is not None or chemical.major_hazard_category is not None
+    """Whether GB 18218 counts the chemical (a threshold from Table 1 or a category)."""
+    return isinstance(rating_of(chemical), Rating)
+
+
+def _name(chemical: Chemical) -> str:
+    return chemical.name_zh or chemical.name_en or chemical.un_number or str(chemical.id)
 
 
 @dataclass(frozen=True)
-class Term:
-    """One chemical held at a site: q/Q and β·q/Q, with where Q and β came from."""
+class UnitFigure:
+    """One unit of a site: its id (None: a default unit not yet registered), kind and assessment."""
 
-    chemical_id: uuid.UUID
-    name: str
-    un_number: str | None
-    q_t: Decimal
-    threshold_t: Decimal
-    threshold_source: str
-    beta: Decimal
-    beta_source: str
-
-    @property
-    def ratio(self) -> Decimal:
-        return self.q_t / self.threshold_t
-
-    @property
-    def weighted(self) -> Decimal:
-        return self.beta * self.ratio
+    unit_id: uuid.UUID | None
+    kind: str
+    assessment: Assessment
 
 
 @dataclass(frozen=True)
-class Assessment:
-    """S, R and the grade of one site from the terms of the chemicals it holds."""
+class SiteAssessment:
+    """Every unit of a site, and the site's figure: its worst unit's."""
 
-    alpha: Decimal
-    terms: list[Term]
-    #: Chemicals held that GB 18218 does not count here (no threshold, no category): (chemical id, name, q_t).
-    not_counted: list[tuple[uuid.UUID, str, Decimal]] = field(default_factory=list)
+    population: int | None
+    units: list[UnitFigure]
+
+    @property
+    def alpha(self) -> Decimal:
+        return gb18218.alpha(self.population)
+
+    @property
+    def worst(self) -> Assessment | None:
+        return worst(u.assessment for u in self.units)
 
     @property
     def s(self) -> Decimal:
-        return sum((t.ratio for t in self.terms), Decimal(0))
+        return self.worst.s if self.worst else Decimal(0)
 
     @property
     def r(self) -> Decimal:
-        return self.alpha * sum((t.weighted for t in self.terms), Decimal(0))
+        return self.worst.r if self.worst else Decimal(0)
 
     @property
     def grade(self) -> Grade | None:
-        return gb18218.grade(self.s, self.r)
+        return self.worst.grade if self.worst else None
 
 
-def term_for(chemical: Any, q_t: Decimal) -> Term | None:
-    """The term of *q_t* tonnes of *chemical* (a Chemical or a row with its columns), or None if it is not rated."""
-    category = gb18218.CATEGORIES.get(chemical.major_hazard_category or "")
-    if chemical.major_hazard_threshold_t is not None:
-        threshold, threshold_source = chemical.major_hazard_threshold_t, "catalogue (GB 18218 Table 1)"
-    elif category is not None:
-        threshold = category.threshold_t
-        threshold_source = f"category {chemical.major_hazard_category} (GB 18218 Table 2)"
-    else:
-        return None
-    if chemical.major_hazard_beta is not None:
-        beta, beta_source = chemical.major_hazard_beta, "catalogue (GB 18218 Table 3)"
-    elif category is not None:
-        beta, beta_source = category.beta, f"category {chemical.major_hazard_category} (GB 18218 Table 4)"
-    else:
-        beta, beta_source = gb18218.DEFAULT_BETA, "no category: 1"
-    return Term(chemical.id, chemical.name_zh or chemical.name_en or "", chemical.un_number, q_t,
-                threshold, threshold_source, beta, beta_source)
+def _unit_assessment(population: int | None, name: str, maxima: Iterable[tuple[Chemical, Decimal]]) -> Assessment:
+    terms: list[Term] = []
+    ignored: list[NotCounted] = []
+    for chemical, kg in maxima:
+        rating = rating_of(chemical)
+        if isinstance(rating, str):
+            ignored.append(NotCounted(_name(chemical), kg / _KG_PER_T, rating, chemical.un_number,
+                                      chemical_id=chemical.id))
+        else:
+            terms.append(Term(_name(chemical), kg / _KG_PER_T, rating, chemical.un_number, chemical_id=chemical.id))
+    return Assessment(gb18218.alpha(population), sorted(terms, key=by_weight), ignored, name)
 
 
-def _holdings(session: Session, site_ids: Collection[uuid.UUID] | None, *, rated_only: bool,
-              since_sequence: int | None = None) -> list[Any]:
-    """(site_id, the chemical's columns, kg now, kg at *since_sequence*) per site and chemical held, one query.
+def assess(session: Session, sites: Iterable[Site]) -> dict[uuid.UUID, SiteAssessment]:
+    """Every site's units graded from their current design maximums (three queries for any number of sites)."""
+    sites = {site.id: site for site in sites}
+    units = units_of(session, list(sites))
+    maxima = current_maxima(session, [u.id for u in units])
+    chemicals = {c.id: c for c in session.scalars(select(Chemical).where(
+        Chemical.id.in_({chemical_id for _, chemical_id in maxima})))} if maxima else {}
+    per_unit: dict[uuid.UUID, list[tuple[Chemical, Decimal]]] = defaultdict(list)
+    for (unit_id, chemical_id), kg in maxima.items():
+        per_unit[unit_id].append((chemicals[chemical_id], kg))
+    by_site: dict[uuid.UUID, list[UnitFigure]] = {site_id: [] for site_id in sites}
+    for unit in units:
+        population = sites[unit.site_id].exposed_population
+        by_site[unit.site_id].append(UnitFigure(unit.id, str(unit.kind),
+                                                _unit_assessment(population, unit.name, per_unit[unit.id])))
+    # A site registered outside the API before units existed may have no unit row yet: its default unit.
+    return {site_id: SiteAssessment(sites[site_id].exposed_population, figures or [
+        UnitFigure(None, "", _unit_assessment(sites[site_id].exposed_population, DEFAULT_UNIT_NAME, []))])
+        for site_id, figures in by_site.items()}
 
-    *site_ids* None: every site. The site accounts are looked up first, so the balances are read through the
-    (account, batch) indexes of the named sites only.
-    """
-    account_ids = None
-    if site_ids is not None:
-        account_ids = list(session.scalars(select(Account.id).where(
-            Account.kind == AccountKind.SITE, Account.site_id.in_(list(site_ids)))))
-        if not account_ids:
-            return []
+
+@contextmanager
+def regrading(session: Session, site: Site) -> Iterator[None]:
+    """Around a change of the site's design maximums or population: alert when it made the site a major hazard
+    source or moved it up a grade (one alert per site and grade: its key). The caller commits."""
+    before = assess(session, [site])[site.id].grade
+    yield
+    now = assess(session, [site])[site.id]
+    grade = now.grade
+    if grade is None or grade.rank <= gb18218.rank(before):
+        return
+    raise_alert(session, key=f"major_hazard:{site.id}:{grade.name.lower()}", kind=AlertKind.MAJOR_HAZARD,
+                severity=SEVERITY[grade], started_at=utcnow(), enterprise_id=site.enterprise_id, site_id=site.id,
+                lon=site.lon, lat=site.lat,
+                title=f"{site.name}: {grade}重大危险源 (S = {number(now.s, 3)}, R = {number(now.r, 2)})",
+                details={"grade": str(grade), "previous_grade": str(before) if before else None,
+                         "unit": now.worst.name if now.worst else None,
+                         "s": number(now.s), "r": number(now.r), "alpha": number(now.alpha)})
+
+
+def _unit_holdings(session: Session, site_ids: Collection[uuid.UUID], since_sequence: int) -> list[Any]:
+    """(site_id, unit_id or None for the default, chemical_id, kg now, kg at *since_sequence*), one query."""
+    account_ids = list(session.scalars(select(Account.id).where(
+        Account.kind == AccountKind.SITE, Account.site_id.in_(list(site_ids)))))
+    if not account_ids:
+        return []
     moves = movements(account_ids=account_ids)
     now = type_coerce(func.sum(moves.c.delta), Quantity())
-    before = type_coerce(func.sum(case((moves.c.sequence <= (since_sequence or 0), moves.c.delta), else_=0)),
-                         Quantity())
-    chemical = (Chemical.id, Chemical.name_zh, Chemical.name_en, Chemical.un_number,
-                Chemical.major_hazard_threshold_t, Chemical.major_hazard_category, Chemical.major_hazard_beta)
-    stmt = (select(Account.site_id, *chemical, now.label("kg"), before.label("kg_before"))
-            .select_from(moves)
-            .join(Account, Account.id == moves.c.account_id)
-            .join(Batch, Batch.id == moves.c.batch_id)
-            .join(Chemical, Chemical.id == Batch.chemical_id)
-            .where(Account.kind == AccountKind.SITE)
-            .group_by(Account.site_id, *chemical)
-            .having(or_(func.sum(moves.c.delta) != 0, before != 0) if since_sequence is not None
-                    else func.sum(moves.c.delta) != 0))
-    if rated_only:
-        stmt = stmt.where(RATED)
-    return list(session.execute(stmt))
+    before = type_coerce(func.sum(case((moves.c.sequence <= since_sequence, moves.c.delta), else_=0)), Quantity())
+    return list(session.execute(
+        select(Account.site_id, Account.unit_id, Batch.chemical_id, now.label("kg"), before.label("kg_before"))
+        .select_from(moves).join(Account, Account.id == moves.c.account_id)
+        .join(Batch, Batch.id == moves.c.batch_id)
+        .group_by(Account.site_id, Account.unit_id, Batch.chemical_id)))
 
 
-def assess(session: Session, sites: Iterable[Site], *, rated_only: bool = True) -> dict[uuid.UUID, Assessment]:
-    """The assessment of every one of *sites* from its live balances (two queries for any number of sites)."""
-    by_id = {site.id: site for site in sites}
-    return _assessments(by_id, _holdings(session, by_id, rated_only=rated_only), "kg")
-
-
-def assess_all(session: Session, sites: Iterable[Site]) -> dict[uuid.UUID, Assessment]:
-    """:func:`assess` for many sites at once: one pass over every site's balances, no list of accounts."""
-    by_id = {site.id: site for site in sites}
-    return _assessments(by_id, [row for row in _holdings(session, None, rated_only=True) if row.site_id in by_id],
-                        "kg")
-
-
-def _assessments(sites: dict[uuid.UUID, Site], rows: list[Any], column: str) -> dict[uuid.UUID, Assessment]:
-    terms: dict[uuid.UUID, list[Term]] = defaultdict(list)
-    ignored: dict[uuid.UUID, list[tuple[uuid.UUID, str, Decimal]]] = defaultdict(list)
-    for row in rows:
-        q_t = getattr(row, column) / _KG_PER_T
-        if not q_t:
-            continue
-        term = term_for(row, q_t)
-        if term is None:
-            ignored[row.site_id].append((row.id, row.name_zh or row.name_en or "", q_t))
-        else:
-            terms[row.site_id].append(term)
-    return {site_id: Assessment(gb18218.alpha(site.exposed_population), sorted(terms[site_id], key=_by_weight),
-                                ignored[site_id])
-            for site_id, site in sites.items()}
-
-
-def _by_weight(term: Term) -> tuple[Decimal, str]:
-    return -term.weighted, term.name
+def _exceeds(kg: Decimal, limit: Decimal | None) -> bool:
+    """Whether a unit holding *kg* breaks its registration: more than its design maximum, or any at all of a
+    counted chemical it has no design maximum for."""
+    return kg > (limit if limit is not None else 0)
 
 
 def recheck(session: Session, site_ids: Collection[uuid.UUID], *, since_sequence: int, at: dt.datetime) -> None:
-    """Raise a MAJOR_HAZARD alert for each of *site_ids* that the entries after *since_sequence* made a major
-    hazard source or moved up a grade; the caller commits. One alert per site and grade (its key)."""
+    """The safety check of the units of *site_ids* after the entries past *since_sequence*: an alert for each
+    unit that came to hold more of a counted chemical than its design maximum, or one it has none for."""
     sites = {site.id: site for site in session.scalars(select(Site).where(Site.id.in_(list(site_ids))))}
-    rows = _holdings(session, sites, rated_only=True, since_sequence=since_sequence)
-    before, after = _assessments(sites, rows, "kg_before"), _assessments(sites, rows, "kg")
-    for site_id, now in after.items():
-        grade, previous = now.grade, before[site_id].grade
-        if grade is None or grade.rank <= gb18218.rank(previous):
+    units = units_of(session, list(sites))
+    default = {u.site_id: u for u in units if u.is_default}
+    by_id = {u.id: u for u in units}
+    maxima = current_maxima(session, list(by_id))
+    for row in _unit_holdings(session, sites, since_sequence):
+        unit = by_id.get(row.unit_id) if row.unit_id else default.get(row.site_id)
+        chemical = session.get(Chemical, row.chemical_id)
+        if unit is None or chemical is None or not rated(chemical):
             continue
-        site = sites[site_id]
-        raise_alert(session, key=f"major_hazard:{site_id}:{grade.name.lower()}", kind=AlertKind.MAJOR_HAZARD,
-                    severity=SEVERITY[grade], started_at=at, enterprise_id=site.enterprise_id, site_id=site_id,
-                    lon=site.lon, lat=site.lat,
-                    title=f"{site.name}: {grade}重大危险源 (S = {number(now.s, 3)}, R = {number(now.r, 2)})",
-                    details={"grade": str(grade), "previous_grade": str(previous) if previous else None,
-                             "s": number(now.s), "r": number(now.r), "alpha": number(now.alpha)})
+        limit = maxima.get((unit.id, chemical.id))
+        if not _exceeds(row.kg, limit) or _exceeds(row.kg_before or 0, limit):
+            continue
+        site = sites[row.site_id]
+        problem = "no_design_maximum" if limit is None else "over_design_maximum"
+        what = ("未登记设计最大量" if limit is None else f"超过设计最大量 {number(limit / _KG_PER_T)} t")
+        raise_alert(session, key=f"design_maximum:{unit.id}:{chemical.id}:{problem}:{since_sequence}",
+                    kind=AlertKind.MAJOR_HAZARD, severity=Severity.HIGH if limit is not None else Severity.MEDIUM,
+                    started_at=at, enterprise_id=site.enterprise_id, site_id=site.id, lon=site.lon, lat=site.lat,
+                    title=f"{site.name} / {unit.name}: {_name(chemical)} {number(row.kg / _KG_PER_T)} t, {what}",
+                    details={"problem": problem, "unit_id": str(unit.id), "unit": unit.name,
+                             "chemical_id": str(chemical.id), "held_t": number(row.kg / _KG_PER_T),
+                             "design_maximum_t": number(limit / _KG_PER_T) if limit is not None else None})
 
 
-def number(value: Decimal, places: int = 6) -> str:
-    """A figure for people: rounded to *places* decimals, trailing zeros dropped (``1.216``, ``40``)."""
-    text = f"{value.quantize(Decimal(1).scaleb(-places)):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def explain(site: Site, assessment: Assessment) -> dict[str, Any]:
-    """The figure term by term, as ``GET /api/v1/sites/{id}/hazard`` shows it."""
+def explain(site: Site, assessment: SiteAssessment) -> dict[str, Any]:
+    """The figure unit by unit and term by term, as ``GET /api/v1/sites/{id}/hazard`` shows it."""
     grade = assessment.grade
-    population = site.exposed_population
+    top = assessment.worst
     return {
         "site_id": str(site.id), "site": site.name,
-        "formula": "S = Σ qᵢ/Qᵢ (source when S ≥ 1); R = α · Σ βᵢ·qᵢ/Qᵢ (GB 18218-2018)",
-        "exposed_population": population, "alpha": number(assessment.alpha),
-        "alpha_basis": ("population within 500 m not recorded: the largest α" if population is None
-                        else f"{population} people within 500 m (GB 18218 Table 5)"),
-        "s": number(assessment.s), "r": number(assessment.r),
+        "formula": "per unit: S = Σ qᵢ/Qᵢ (source when S ≥ 1); R = α · Σ βᵢ·qᵢ/Qᵢ; q = the unit's design "
+                   "maximum (GB 18218-2018 §4.2.2); the site's grade is its worst unit's",
+        "exposed_population": site.exposed_population, "alpha": number(assessment.alpha),
+        "alpha_basis": alpha_basis(site.exposed_population),
+        "s": number(assessment.s), "r": number(assessment.r), "worst_unit": top.name if top else None,
         "major_hazard_source": grade is not None, "grade": str(grade) if grade else None,
-        "terms": [{
-            "chemical_id": str(t.chemical_id), "name": t.name, "un_number": t.un_number,
-            "q_t": number(t.q_t), "threshold_t": number(t.threshold_t), "threshold_source": t.threshold_source,
-            "beta": number(t.beta), "beta_source": t.beta_source,
-            "q_over_threshold": number(t.ratio), "beta_q_over_threshold": number(t.weighted),
-        } for t in assessment.terms],
-        "not_counted": [{"chemical_id": str(chemical_id), "name": name, "q_t": number(q_t),
-                         "reason": "no GB 18218 threshold or hazard category in the catalogue"}
-                        for chemical_id, name, q_t in assessment.not_counted],
+        "units": [{"unit_id": str(u.unit_id) if u.unit_id else None, "name": u.assessment.name, "kind": u.kind,
+                   "s": number(u.assessment.s), "r": number(u.assessment.r),
+                   "grade": str(u.assessment.grade) if u.assessment.grade else None,
+                   "major_hazard_source": u.assessment.grade is not None,
+                   "terms": [{**term_json(t), "chemical_id": str(t.chemical_id)} for t in u.assessment.terms],
+                   "not_counted": [{**not_counted_json(n), "chemical_id": str(n.chemical_id)}
+                                   for n in u.assessment.not_counted]}
+                  for u in assessment.units],
     }

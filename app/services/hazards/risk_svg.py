@@ -108,7 +108,9 @@ def _legend(collection: dict[str, Any], outside: int) -> list[str]:
         y = 20 + n * 22
         parts.append(f'<rect x="0" y="{y - 11}" width="16" height="14" fill="{entry["colour"]}" stroke="#000000"/>')
         parts.append(f'<text x="22" y="{y}">{escape(entry["label"])} ({escape(entry["rule"])})</text>')
-    parts.append(f'<text y="{20 + 4 * 22 + 6}" font-size="10">{escape("未关闭的 critical 告警: 升一级")}</text>')
+    raises = collection.get("policy", {}).get("critical_alert_raises", 1)
+    rule = f"未关闭的 critical 告警: 升{raises}级" if raises else "告警不改变风险等级"
+    parts.append(f'<text y="{20 + 4 * 22 + 6}" font-size="10">{escape(rule)}</text>')
     if outside:
         parts.append(f'<text y="{20 + 5 * 22 + 6}" font-size="10">{outside} site(s) outside the map area</text>')
     parts.append("</g>")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound, ValidationFailed
 from app.services.ledger.context import transaction_state
-from models import Account, AccountKind, Batch, Boundary, Enterprise, Site
+from models import Account, AccountKind, Batch, Boundary, Enterprise, Site, SiteUnit
 from models.ledger import kind_literal
 
 
@@ -31,26 +31,44 @@ def _remembered(session: Session, key: tuple[Any, ...], find: Callable[[], Accou
     return account
 
 
-def site_account(session: Session, site_id: uuid.UUID, *, field: str = "site_id") -> Account:
+def site_account(session: Session, site_id: uuid.UUID, *, field: str = "site_id",
+                 unit_id: uuid.UUID | None = None) -> Account:
+    """The account of stock in a unit of a site: *unit_id*, or the site's default unit when it names none
+    (GB 18218 identifies per unit; see ``models/units.py``)."""
     site = session.get(Site, site_id)
     if site is None or not site.active:
         raise ValidationFailed(f"No active site {site_id}.", errors={field: ["unknown or inactive site"]})
+    unit_id = _named_unit(session, site_id, unit_id, field=field.replace("site_id", "unit_id"))
+    unit_clause = Account.unit_id.is_(None) if unit_id is None else Account.unit_id == unit_id
 
     def find() -> Account:
         account = session.scalars(select(Account).where(Account.kind == kind_literal(AccountKind.SITE),
-                                                        Account.site_id == site_id)).one_or_none()
+                                                        Account.site_id == site_id, unit_clause)).one_or_none()
         if account is None:
             account = Account(id=uuid.uuid4(), kind=AccountKind.SITE, enterprise_id=site.enterprise_id,
-                              site_id=site_id)
+                              site_id=site_id, unit_id=unit_id)
             session.add(account)
         return account
 
-    return _remembered(session, (AccountKind.SITE, site_id), find)
+    return _remembered(session, (AccountKind.SITE, site_id, unit_id), find)
 
 
-def own_site_account(session: Session, enterprise_id: uuid.UUID, site_id: uuid.UUID) -> Account:
+def _named_unit(session: Session, site_id: uuid.UUID, unit_id: uuid.UUID | None, *, field: str) -> uuid.UUID | None:
+    """*unit_id* checked to be an active unit of the site; None for the site's default unit (its account names
+    no unit, so the stock of a site that has only its default unit stays in one account)."""
+    if unit_id is None:
+        return None
+    unit = session.get(SiteUnit, unit_id)
+    if unit is None or unit.site_id != site_id or not unit.active:
+        raise ValidationFailed(f"No active unit {unit_id} of site {site_id}.",
+                               errors={field: ["not an active unit of this site"]})
+    return None if unit.is_default else unit_id
+
+
+def own_site_account(session: Session, enterprise_id: uuid.UUID, site_id: uuid.UUID,
+                     unit_id: uuid.UUID | None = None) -> Account:
     """The account of a site that must belong to *enterprise_id* (where it produces, counts, transforms)."""
-    account = site_account(session, site_id)
+    account = site_account(session, site_id, unit_id=unit_id)
     if account.enterprise_id != enterprise_id:
         raise ValidationFailed("The site belongs to another enterprise.", errors={"site_id": ["not your site"]})
     return account

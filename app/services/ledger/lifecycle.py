@@ -76,7 +76,7 @@ def _code_taken(session: Session, code: str, *, remembered: dict[str, Batch] | N
 
 def introduce(session: Session, actor: Actor, *, kind: EntryKind, code: str, chemical_id: uuid.UUID,
               site_id: uuid.UUID, quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None,
-              waste: Declaration | None = None) -> list[LedgerEntry]:
+              waste: Declaration | None = None, unit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
     """Produce, receive or generate (waste, with its declaration) a new batch at one of the actor's sites."""
     if kind not in _SOURCES:
         raise ValidationFailed(f"'{kind}' does not bring a batch into the ledger.", errors={"kind": ["invalid"]})
@@ -84,7 +84,7 @@ def introduce(session: Session, actor: Actor, *, kind: EntryKind, code: str, che
         raise ValidationFailed("A waste batch, and only a waste batch, carries a waste declaration.",
                                errors={"waste_code": ["required for generate_waste, and only for it"]})
     with ledger_transaction(session):
-        target = own_site_account(session, actor.enterprise_id, site_id)
+        target = own_site_account(session, actor.enterprise_id, site_id, unit_id)
         batch = new_batch(session, code=code, chemical_id=chemical_id, producer_id=actor.enterprise_id,
                           produced_at=occurred_at, quantity=quantity)
         if waste is not None:
@@ -96,23 +96,25 @@ def introduce(session: Session, actor: Actor, *, kind: EntryKind, code: str, che
 
 
 def transfer(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid.UUID, to_site_id: uuid.UUID,
-             quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None) -> list[LedgerEntry]:
-    """Move stock between sites: the actor's own, or to another enterprise's (a sale)."""
+             quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None,
+             from_unit_id: uuid.UUID | None = None, to_unit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
+    """Move stock between sites (or units of one site): the actor's own, or to another enterprise's (a sale)."""
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code)
-        legs = [Leg(EntryKind.TRANSFER, batch, site_account(session, from_site_id, field="from_site_id"),
-                    site_account(session, to_site_id, field="to_site_id"), quantity)]
+        legs = [Leg(EntryKind.TRANSFER, batch,
+                    site_account(session, from_site_id, field="from_site_id", unit_id=from_unit_id),
+                    site_account(session, to_site_id, field="to_site_id", unit_id=to_unit_id), quantity)]
         entries = record(session, actor, legs, occurred_at=occurred_at, document_ref=document_ref)
     return entries
 
 
 def load(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid.UUID, carrier_id: uuid.UUID,
          transit_ref: str, quantity: Decimal, occurred_at: dt.datetime, waybill_id: uuid.UUID | None = None,
-         document_ref: str | None = None) -> list[LedgerEntry]:
+         document_ref: str | None = None, from_unit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
     """Load stock from the actor's site onto a carrier's vehicle (into transit)."""
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code)
-        source = site_account(session, from_site_id, field="from_site_id")
+        source = site_account(session, from_site_id, field="from_site_id", unit_id=from_unit_id)
         target = transit_account(session, carrier_id, transit_ref, waybill_id=waybill_id)
         entries = record(session, actor, [Leg(EntryKind.LOAD, batch, source, target, quantity)],
                          occurred_at=occurred_at, document_ref=document_ref)
@@ -120,25 +122,27 @@ def load(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid.
 
 
 def unload(session: Session, actor: Actor, *, batch_code: str, transit_ref: str, to_site_id: uuid.UUID,
-           quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None) -> list[LedgerEntry]:
+           quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None,
+           to_unit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
     """Deliver stock the actor (a carrier) has in transit under *transit_ref* to a site."""
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code)
         source = transit_account(session, actor.enterprise_id, transit_ref, create=False)
-        target = site_account(session, to_site_id, field="to_site_id")
+        target = site_account(session, to_site_id, field="to_site_id", unit_id=to_unit_id)
         entries = record(session, actor, [Leg(EntryKind.UNLOAD, batch, source, target, quantity)],
                          occurred_at=occurred_at, document_ref=document_ref)
     return entries
 
 
 def retire(session: Session, actor: Actor, *, kind: EntryKind, batch_code: str, site_id: uuid.UUID,
-           quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None) -> list[LedgerEntry]:
+           quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None,
+           unit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
     """Consume, dispose of, or write off as lost stock at the actor's site."""
     if kind not in _SINKS:
         raise ValidationFailed(f"'{kind}' does not take stock out of the ledger.", errors={"kind": ["invalid"]})
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code)
-        source = site_account(session, site_id)
+        source = site_account(session, site_id, unit_id=unit_id)
         target = boundary_account(session, actor.enterprise_id, _SINKS[kind])
         entries = record(session, actor, [Leg(kind, batch, source, target, quantity)],
                          occurred_at=occurred_at, document_ref=document_ref)
@@ -146,13 +150,14 @@ def retire(session: Session, actor: Actor, *, kind: EntryKind, batch_code: str, 
 
 
 def adjust(session: Session, actor: Actor, *, batch_code: str, site_id: uuid.UUID, counted: Decimal,
-           occurred_at: dt.datetime, document_ref: str | None = None) -> list[LedgerEntry]:
-    """Bring the site's balance to the stocktake's *counted* kg; nothing is posted when they agree."""
+           occurred_at: dt.datetime, document_ref: str | None = None,
+           unit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
+    """Bring the site's (unit's) balance to the stocktake's *counted* kg; nothing is posted when they agree."""
     if counted < 0:
         raise ValidationFailed("A count cannot be negative.", errors={"counted": ["must be >= 0"]})
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code)
-        site = own_site_account(session, actor.enterprise_id, site_id)
+        site = own_site_account(session, actor.enterprise_id, site_id, unit_id)
         session.flush()
         difference = counted - balance(session, site.id, batch.id, as_of=occurred_at)
         if not difference:

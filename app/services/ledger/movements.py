@@ -59,13 +59,14 @@ def _waste(data: dict[str, Any], prefix: str = "") -> Declaration:
 def _introduce(session: Session, actor: Actor, kind: EntryKind, d: dict[str, Any]) -> list[LedgerEntry]:
     return lifecycle.introduce(session, actor, kind=kind, code=d["code"], chemical_id=d["chemical_id"],
                                site_id=d["site_id"], quantity=_kg(d), occurred_at=d["occurred_at"],
-                               document_ref=d.get("document_ref"),
+                               document_ref=d.get("document_ref"), unit_id=d.get("unit_id"),
                                waste=_waste(d) if kind is EntryKind.GENERATE_WASTE else None)
 
 
 def _retire(session: Session, actor: Actor, kind: EntryKind, d: dict[str, Any]) -> list[LedgerEntry]:
     return lifecycle.retire(session, actor, kind=kind, batch_code=d["batch"], site_id=d["site_id"],
-                            quantity=_kg(d), occurred_at=d["occurred_at"], document_ref=d.get("document_ref"))
+                            quantity=_kg(d), occurred_at=d["occurred_at"], document_ref=d.get("document_ref"),
+                            unit_id=d.get("unit_id"))
 
 
 def _transform(session: Session, actor: Actor, kind: EntryKind, d: dict[str, Any]) -> list[LedgerEntry]:
@@ -84,17 +85,18 @@ _HANDLERS: dict[EntryKind, _Handler] = {
     EntryKind.TRANSFORM: _transform, EntryKind.SPLIT: _transform,
     EntryKind.TRANSFER: lambda s, a, _, d: lifecycle.transfer(
         s, a, batch_code=d["batch"], from_site_id=d["from_site_id"], to_site_id=d["to_site_id"], quantity=_kg(d),
-        occurred_at=d["occurred_at"], document_ref=d.get("document_ref")),
+        occurred_at=d["occurred_at"], document_ref=d.get("document_ref"), from_unit_id=d.get("from_unit_id"),
+        to_unit_id=d.get("to_unit_id")),
     EntryKind.LOAD: lambda s, a, _, d: lifecycle.load(
         s, a, batch_code=d["batch"], from_site_id=d["from_site_id"], carrier_id=d["carrier_id"],
         transit_ref=d["transit_ref"], quantity=_kg(d), occurred_at=d["occurred_at"],
-        waybill_id=d.get("waybill_id"), document_ref=d.get("document_ref")),
+        waybill_id=d.get("waybill_id"), document_ref=d.get("document_ref"), from_unit_id=d.get("from_unit_id")),
     EntryKind.UNLOAD: lambda s, a, _, d: lifecycle.unload(
         s, a, batch_code=d["batch"], transit_ref=d["transit_ref"], to_site_id=d["to_site_id"], quantity=_kg(d),
-        occurred_at=d["occurred_at"], document_ref=d.get("document_ref")),
+        occurred_at=d["occurred_at"], document_ref=d.get("document_ref"), to_unit_id=d.get("to_unit_id")),
     EntryKind.ADJUST: lambda s, a, _, d: lifecycle.adjust(
         s, a, batch_code=d["batch"], site_id=d["site_id"], counted=_counted(d), occurred_at=d["occurred_at"],
-        document_ref=d.get("document_ref")),
+        document_ref=d.get("document_ref"), unit_id=d.get("unit_id")),
     EntryKind.REVERSAL: lambda s, a, _, d: lifecycle.reverse(
         s, a, entry_id=d["reverses"], occurred_at=d["occurred_at"], document_ref=d.get("document_ref")),
 }

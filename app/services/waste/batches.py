@@ -8,17 +8,17 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.services.waste.codes import Declaration, categories, checked, codes
+from app.services.waste.codes import Declaration, categories, checked, edition_in_force, lookup
 from models import Batch, WasteBatch, WasteManifest, WasteManifestLine
 
 
 def add_profile(session: Session, batch: Batch, declaration: Declaration, *, site_id: uuid.UUID,
                 generated_at: dt.datetime, prefix: str = "") -> WasteBatch:
     """Check *declaration* and attach it to the new waste *batch* generated at *site_id*."""
-    valid = checked(declaration, prefix=prefix)
+    valid = checked(declaration, lookup(session, declaration.code), prefix=prefix)
     profile = WasteBatch(batch_id=batch.id, category=valid.category, code=valid.code,
                          characteristics=list(valid.characteristics), generating_site_id=site_id,
-                         generated_at=generated_at)
+                         generated_at=generated_at, catalogue_edition=edition_in_force(generated_at.date()))
     session.add(profile)
     return profile
 
@@ -31,18 +31,22 @@ def profiles(session: Session, batch_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID
     return {p.batch_id: p for p in session.scalars(select(WasteBatch).where(WasteBatch.batch_id.in_(ids)))}
 
 
-def names(profile: WasteBatch) -> dict[str, str | None]:
-    """The reference table's names for the profile's category and (when the table has it) its code."""
-    known = codes().get(profile.code)
+def names(session: Session, profile: WasteBatch) -> dict[str, object]:
+    """The reference table's names for the profile's category and code, and the editions the code's entry was
+    verified against (the declaration's own edition may be later: said, not hidden)."""
+    known = lookup(session, profile.code)
+    verified = list(known.verified_editions) if known else []
     return {"category_name": categories()[profile.category].name_zh,
-            "code_description": known.description_zh if known else None}
+            "code_description": known.description_zh if known else None,
+            "code_verified_editions": verified, "code_added_by_admin": bool(known and known.added_by_admin),
+            "code_verified_in_edition": profile.catalogue_edition in verified}
 
 
-def profile_json(profile: WasteBatch) -> dict[str, object]:
-    """A waste profile as the trace shows it."""
+def profile_json(session: Session, profile: WasteBatch) -> dict[str, object]:
+    """A waste profile (the declaration) as the trace shows it."""
     return {"category": profile.category, "code": profile.code, "characteristics": list(profile.characteristics),
-            **names(profile), "generating_site_id": str(profile.generating_site_id),
-            "generated_at": profile.generated_at.isoformat()}
+            "catalogue_edition": profile.catalogue_edition, **names(session, profile),
+            "generating_site_id": str(profile.generating_site_id), "generated_at": profile.generated_at.isoformat()}
 
 
 def traced(session: Session, batch_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, object]]:
@@ -61,4 +65,5 @@ def traced(session: Session, batch_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, 
         carried[batch_id].append({
             "number": number, "status": str(status), "disposer_id": str(disposer_id), "disposal_method": method,
             "quantity_kg": f"{quantity:f}", "received_kg": None if received is None else f"{received:f}"})
-    return {batch_id: {**profile_json(profile), "manifests": carried[batch_id]} for batch_id, profile in found.items()}
+    return {batch_id: {**profile_json(session, profile), "manifests": carried[batch_id]}
+            for batch_id, profile in found.items()}

@@ -3,13 +3,18 @@
 =============  ===========================================================================================
 created        the generator names its waste batches and quantities, the carrier, the disposer and its site,
                the disposal method, and (then or later) the e-waybill that carries them; the disposer's
-               permit scope is checked
-in_transit     the waybill departed (its load entries took the waste from the generator's site)
+               permit scope is checked; the number is in the national format. The carrier checks the waste
+               against the manifest before carriage (or refuses it: rejected)
+in_transit     the waybill departed (its load entries took the waste from the generator's site); it departs
+               only once the carrier has checked
 received       the disposer confirms what the waybill's unload entries brought to its site (the receipt
-               entries); its permit scope is checked again, on the day of receipt
+               entries), within the deadline after delivery; its permit scope is checked again, on the day
+               of receipt; a quantity not as stated is recorded as the discrepancy and raises an alert
 disposed       the disposer's dispose entries take what it received to its ``disposed`` boundary
-rejected       the disposer refuses the transfer before receiving it, with a reason
+rejected       the disposer refuses the transfer before receiving it, with a reason (an alert)
 =============  ===========================================================================================
+
+The steps and deadlines of 危险废物转移管理办法 (2021) are in :mod:`~app.services.waste.transfer_rules`.
 
 An enterprise sees the manifests it is a party to (404 for the others); the authorities see all.
 """
@@ -32,12 +37,13 @@ from app.services.ledger.posting import Actor, check_time, ledger_transaction
 from app.services.waste.batches import profiles
 from app.services.waste.scope import scope_errors
 from app.services.waste.status import check_next, move
-from app.services.waybills.documents import document_number
+from app.services.waste.transfer_rules import national_number, transfer_alert
 from app.services.waybills.service import get_waybill
 from models import (
-    Account, AccountKind, Batch, Enterprise, EntryKind, ManifestStatus as S, Role, Site, User, WasteBatch,
+    Account, AccountKind, Batch, Enterprise, EntryKind, ManifestStatus as S, Role, Severity, Site, User, WasteBatch,
     WasteManifest, WasteManifestEvent, WasteManifestLine, Waybill, WaybillStatus,
 )
+from models.types import utcnow
 
 PARTIES = ("generator", "carrier", "disposer")
 #: A waybill that has not departed yet may still be linked.
@@ -74,7 +80,8 @@ def create(session: Session, user: User, data: dict[str, Any]) -> WasteManifest:
     if errors:
         raise ValidationFailed("The disposer's permit does not cover this transfer.", errors=errors,
                                code="outside_permit_scope")
-    manifest = WasteManifest(number=document_number("ZY", dt.date.today()), generator_id=generator_id,
+    number = national_number(session, [profile.generating_site_id for _, profile, _ in wastes], dt.date.today())
+    manifest = WasteManifest(number=number, generator_id=generator_id,
                              carrier_id=data["carrier_id"], disposer_id=data["disposer_id"],
                              disposer_site_id=data["disposer_site_id"], disposal_method=data["disposal_method"],
                              created_by=user.id)
@@ -186,6 +193,43 @@ def receive(session: Session, user: User, manifest_id: uuid.UUID, at: dt.datetim
             line.received_kg = delivered[line.batch_id]
         manifest.received_at = at
         move(manifest, S.RECEIVED, user)
+        _discrepancy(session, manifest, at)
+    return manifest
+
+
+def _discrepancy(session: Session, manifest: WasteManifest, at: dt.datetime) -> None:
+    """What arrived not as the manifest states: recorded on it, and an alert for the authority and generator."""
+    found = [f"line {line.line_no} ({line.batch.code}): {line.quantity_kg:f} kg stated, "
+             f"{line.received_kg:f} kg received" for line in manifest.lines if line.received_kg != line.quantity_kg]
+    if not found:
+        return
+    manifest.discrepancy = "; ".join(found)[:500]
+    transfer_alert(session, manifest, problem="discrepancy", severity=Severity.MEDIUM, at=at,
+                   title=f"转移联单 {manifest.number}: 接收数量与联单不符", details={"discrepancy": manifest.discrepancy})
+
+
+def carrier_check(session: Session, user: User, manifest_id: uuid.UUID, *, matches: bool, note: str | None,
+                  at: dt.datetime) -> WasteManifest:
+    """The carrier checks the waste against the manifest before carriage: as stated (the waybill may depart),
+    or not (it refuses carriage: the manifest is rejected with the carrier's reason, and an alert)."""
+    manifest = get_manifest(session, user, manifest_id)
+    _as_party(user, manifest, "carrier")
+    if manifest.status is not S.CREATED or manifest.carrier_checked_at is not None:
+        raise Conflict(f"A {manifest.status} manifest is not waiting for the carrier's check.",
+                       code="illegal_transition")
+    if not matches and not note:
+        raise ValidationFailed("Say what is not as stated.", errors={"note": ["required when refusing carriage"]})
+    check_time(at)
+    with unit_of_work(session):
+        if matches:
+            manifest.carrier_checked_at, manifest.carrier_checked_by = at, user.id
+            manifest.events.append(WasteManifestEvent(from_status=S.CREATED, to_status=S.CREATED, actor_id=user.id,
+                                                      reason=f"承运人核实无误{': ' + note if note else ''}"))
+            return manifest
+        manifest.rejection_reason = f"承运人拒绝运输: {note}"[:500]
+        move(manifest, S.REJECTED, user, manifest.rejection_reason)
+        transfer_alert(session, manifest, problem="carrier_refused", severity=Severity.MEDIUM, at=at,
+                       title=f"转移联单 {manifest.number}: 承运人核实不符, 拒绝运输", details={"note": note})
     return manifest
 
 
@@ -214,6 +258,8 @@ def reject(session: Session, user: User, manifest_id: uuid.UUID, reason: str) ->
     with unit_of_work(session):
         manifest.rejection_reason = reason
         move(manifest, S.REJECTED, user, reason)
+        transfer_alert(session, manifest, problem="refused", severity=Severity.MEDIUM, at=utcnow(),
+                       title=f"转移联单 {manifest.number}: 接受人拒绝接收", details={"reason": reason})
     return manifest
 
 

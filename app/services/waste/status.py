@@ -33,5 +33,10 @@ def waybill_departed(session: Session, user: User, waybill: Waybill, at: dt.date
     """The waybill's departure puts the manifest it carries in transit (inside the departure's transaction)."""
     manifest = session.scalars(select(WasteManifest).where(WasteManifest.waybill_id == waybill.id)).one_or_none()
     if manifest is not None and manifest.status is S.CREATED:
+        if manifest.carrier_checked_at is None:
+            # 危险废物转移管理办法: the carrier checks the waste against the manifest before it carries it.
+            raise Conflict(f"The carrier has not checked the waste against manifest {manifest.number}: "
+                           f"POST /api/v1/waste-manifests/{manifest.id}/carrier-check first.",
+                           code="carrier_check_missing")
         move(manifest, S.IN_TRANSIT, user)
         manifest.departed_at = at

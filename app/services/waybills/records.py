@@ -152,8 +152,10 @@ def _named_statement() -> Select[Any]:
         alias = columns[name][0].table
         stmt = stmt.outerjoin(alias, alias.c.id == (getattr(Waybill, f"{name}_id") if column is None
                                                     else bindparam(column)))
+    # A waybill loads from and unloads into the site's default unit (its account names no unit).
     return stmt.outerjoin(account, and_(account.c.kind == kind_literal(AccountKind.SITE),
-                                        account.c.site_id == bindparam("loading_site_id"))).where(
+                                        account.c.site_id == bindparam("loading_site_id"),
+                                        account.c.unit_id.is_(None))).where(
         Waybill.id == bindparam("waybill_id"))
 
 

@@ -6,13 +6,12 @@ from decimal import Decimal
 
 import pytest
 
+from app.services import units
 from app.services.alerts import raise_alert
-from app.services.hazards import risk_map
-from app.services.ledger import lifecycle
-from models import AlertKind, EntryKind, Severity
+from app.services.hazards import design_maxima, risk_map
+from models import AlertKind, Role, Severity
 from models.types import utcnow
-from tests.app.ledger.conftest import an_hour_ago
-from tests.factories import auth, make_chemical, make_site
+from tests.factories import auth, make_chemical, make_site, make_user
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -24,7 +23,8 @@ def mapped(session, world, shared_data):
     - 滨湖区 site (by its adcode): 31.25 t, R = 50: 二级, orange;
     - a site with no adcode at 新吴区's centroid: 6.25 t, R = 10: 三级, yellow, raised to orange by an open
       critical alert;
-    - 梁溪区 site: nothing held: blue (so are the ledger world's three sites, at a point in 梁溪区).
+    - 梁溪区 site: nothing registered: blue (so are the ledger world's three sites, at a point in 梁溪区).
+    The quantities are the default units' design maximums, registered by a supervisor.
     The other districts have no sites: blue.
     """
     chlorine = make_chemical(session, un_number="1017", hazard_class="2", major_hazard_threshold_t=Decimal(5),
@@ -33,9 +33,10 @@ def mapped(session, world, shared_data):
                       lon=120.17, lat=31.53)
     xinwu = make_site(session, world.producer, name="梅村仓库", exposed_population=150, lon=120.429487, lat=31.506686)
     liangxi = make_site(session, world.producer, name="梁溪办公", district_adcode="320213", exposed_population=150)
-    for code, site, kg in (("CL-A", binhu, "31250"), ("CL-B", xinwu, "6250")):
-        lifecycle.introduce(session, world.as_producer, kind=EntryKind.PRODUCE, code=code, chemical_id=chlorine.id,
-                            site_id=site.id, quantity=Decimal(kg), occurred_at=an_hour_ago())
+    supervisor, _ = make_user(session, Role.SUPERVISOR)
+    for site, tonnes in ((binhu, "31.25"), (xinwu, "6.25")):
+        units.set_design_maximum(session, supervisor, site.id, chemical_id=chlorine.id, quantity_t=Decimal(tonnes),
+                                 reason="设计文件")
     raise_alert(session, key="test:critical", kind=AlertKind.DEVIATION, severity=Severity.CRITICAL,
                 title="critical", started_at=utcnow(), site_id=xinwu.id)
     session.commit()
@@ -90,7 +91,38 @@ def test_without_the_boundary_file_the_map_has_sites_only(app, client, world, ma
     assert client.get("/api/v1/risk-map.svg", headers=auth(world.tokens["auditor"])).status_code == 200
 
 
-def test_many_sites_take_one_pass_over_all_balances_with_the_same_result(client, world, mapped, monkeypatch):
-    by_accounts = client.get("/api/v1/risk-map", headers=auth(world.tokens["auditor"])).get_json()
-    monkeypatch.setattr(risk_map, "MANY_SITES", 0)
-    assert client.get("/api/v1/risk-map", headers=auth(world.tokens["auditor"])).get_json() == by_accounts
+def test_many_sites_take_one_pass_over_all_units_with_the_same_result(client, world, mapped, monkeypatch):
+    by_ids = client.get("/api/v1/risk-map", headers=auth(world.tokens["auditor"])).get_json()
+    monkeypatch.setattr(design_maxima, "MANY", 0)
+    assert client.get("/api/v1/risk-map", headers=auth(world.tokens["auditor"])).get_json() == by_ids
+
+
+def test_the_colour_scheme_names_its_source_and_our_rules_are_a_stated_policy(client, world, mapped):
+    body = client.get("/api/v1/risk-map", headers=auth(world.tokens["auditor"])).get_json()
+    assert "安委办〔2016〕11号" in body["colour_scheme_source"]
+    assert body["policy"]["grade_levels"] == {"一级": "red", "二级": "orange", "三级": "yellow", "四级": "blue",
+                                              "none": "blue"}
+    assert body["policy"]["critical_alert_raises"] == 1 and "policy" in body["policy"]["source"]
+    assert [entry["rule"] for entry in body["legend"]] == ["四级或非重大危险源", "三级", "二级", "一级"]
+
+
+def test_the_policy_is_configurable(app, client, world, mapped):
+    """No raise for alerts, and 三级 shown orange: 梅村仓库 (三级, a critical alert) is orange by its grade."""
+    app.config["RISK_MAP_CRITICAL_ALERT_RAISES"] = 0
+    app.config["RISK_MAP_GRADE_LEVELS"] = {"一级": "red", "二级": "red", "三级": "orange", "四级": "yellow",
+                                           "none": "blue"}
+    body = client.get("/api/v1/risk-map", headers=auth(world.tokens["auditor"])).get_json()
+    sites = features(body, "site")
+    assert (sites["胡埭罐区"]["level"], sites["梅村仓库"]["level"], sites["梅村仓库"]["raised_by_alert"]) == (
+        "red", "orange", False)
+    assert body["rules"].startswith("alerts do not change")
+
+
+@pytest.mark.parametrize("levels, raises", [
+    ({"一级": "purple", "二级": "red", "三级": "orange", "四级": "yellow", "none": "blue"}, 1),
+    ({"一级": "red"}, 1),
+    ({"一级": "red", "二级": "orange", "三级": "yellow", "四级": "blue", "none": "blue"}, 9),
+])
+def test_a_bad_policy_is_refused(levels, raises):
+    with pytest.raises(ValueError):
+        risk_map.RiskPolicy(levels, raises)

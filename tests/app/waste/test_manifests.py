@@ -40,9 +40,9 @@ def test_the_waste_chain_from_generation_to_disposal_reconciles(waste_world, ses
     created = world.manifest()
     assert created.status_code == 201, created.get_json()
     manifest = created.get_json()
-    assert re.fullmatch(r"ZY\d{8}-[0-9A-Z]{6}", manifest["number"]) and manifest["status"] == "created"
+    assert re.fullmatch(r"\d{4}0000\d{6}", manifest["number"]) and manifest["status"] == "created"
     assert manifest["lines"] == [{"line_no": 1, "batch": WASTE, "waste_category": "HW06", "waste_code": "900-404-06",
-                                  "waste_category_name": "废有机溶剂与含有机溶剂废物",
+                                  "waste_category_name": "废有机溶剂与含有机溶剂废物", "waste_catalogue_edition": "2025",
                                   "waste_characteristics": ["T", "I"], "quantity_kg": "800.000", "received_kg": None}]
     url = f"waste-manifests/{manifest['id']}"
     waybill = waybill_for(world, session)
@@ -50,6 +50,10 @@ def test_the_waste_chain_from_generation_to_disposal_reconciles(waste_world, ses
     linked = world.call("post", f"{url}/waybill", json={"waybill_id": waybill["id"]})
     assert linked.status_code == 200 and linked.get_json()["waybill_id"] == waybill["id"]
 
+    unchecked = assert_problem(world.call("post", f"waybills/{waybill['id']}/depart", "carrier", json={}), 409)
+    assert unchecked["code"] == "carrier_check_missing"
+    checked = world.call("post", f"{url}/carrier-check", "carrier", json={"matches": True})
+    assert checked.status_code == 200 and checked.get_json()["carrier_checked_at"], checked.get_json()
     assert world.call("post", f"waybills/{waybill['id']}/depart", "carrier", json={}).status_code == 200
     assert world.call("get", url).get_json()["status"] == "in_transit"
     early = assert_problem(world.call("post", f"{url}/receive", "consignee", json={}), 409)
@@ -60,10 +64,12 @@ def test_the_waste_chain_from_generation_to_disposal_reconciles(waste_world, ses
     received = world.call("post", f"{url}/receive", "consignee", json={})
     assert received.status_code == 200, received.get_json()
     assert received.get_json()["lines"][0]["received_kg"] == "799.500"
+    assert received.get_json()["discrepancy"] == f"line 1 ({WASTE}): 800.000 kg stated, 799.500 kg received"
     disposed = world.call("post", f"{url}/dispose", "consignee", json={})
     assert disposed.status_code == 200, disposed.get_json()
     assert [(e["from_status"], e["to_status"]) for e in disposed.get_json()["events"]] == [
-        (None, "created"), ("created", "in_transit"), ("in_transit", "received"), ("received", "disposed")]
+        (None, "created"), ("created", "created"), ("created", "in_transit"), ("in_transit", "received"),
+        ("received", "disposed")]
     dispose_entry = session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "dispose")).one()
     assert dispose_entry.document_ref == manifest["number"] and str(dispose_entry.quantity) == "799.500"
 
@@ -108,6 +114,7 @@ def test_the_scope_is_checked_again_at_receipt_and_the_disposer_may_reject(waste
     world.generate()
     waybill = waybill_for(world, session)
     manifest = world.manifest(waybill_id=waybill["id"]).get_json()
+    world.call("post", f"waste-manifests/{manifest['id']}/carrier-check", "carrier", json={"matches": True})
     world.call("post", f"waybills/{waybill['id']}/depart", "carrier", json={})
     world.call("post", f"waybills/{waybill['id']}/arrive", "carrier", json={"delivered": {}})
     world.permit.waste_categories = ["HW08"]  # the permit was amended while the waste was on the road
