@@ -21,7 +21,7 @@ def _load(path: Path) -> dict[str, Any]:
 
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
         fail(f"{path}: not a readable JSON file ({error})")
     try:
         return PlantIn().load(document)  # type: ignore[no-any-return]
