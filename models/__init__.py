@@ -12,6 +12,7 @@ from models.monitoring import TripState
 from models.permits import Permit, PermitKind
 from models.sites import Site, SiteKind
 from models.tracking import GpsFix
+from models.transfers import PendingTransfer, TransferStatus
 from models.users import ApiToken, Department, Role, User
 from models.waste import ManifestStatus, WasteBatch, WasteManifest, WasteManifestEvent, WasteManifestLine
 from models.waybills import IdempotencyKey, Waybill, WaybillEvent, WaybillLine, WaybillStatus, WaybillVersion
@@ -23,4 +24,5 @@ __all__ = [
     "VehicleKind", "Waybill", "WaybillEvent", "WaybillLine", "WaybillStatus", "WaybillVersion", "Zone", "ZoneRule",
     "GpsFix", "IdempotencyKey", "Alert", "AlertChange", "AlertEvent", "AlertKind", "AlertState", "Severity",
     "TripState", "ManifestStatus", "WasteBatch", "WasteManifest", "WasteManifestEvent", "WasteManifestLine",
+    "PendingTransfer", "TransferStatus",
 ]

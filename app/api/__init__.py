@@ -20,6 +20,7 @@ from app.api.users.routes import blp as users
 from app.api.vehicles.routes import blp as vehicles
 from app.api.waybills.routes import blp as waybills
 from app.api.waste_manifests.routes import blp as waste_manifests
+from app.api.transfers.routes import blp as transfers
 from app.api.waybills.tracking import blp as waybill_tracking, feed as track_feed
 from app.extensions import api
 
@@ -27,6 +28,7 @@ API_PREFIX = "/api/v1"
 BLUEPRINTS = (
     enterprises, users, chemicals, permits, sites, vehicles, personnel, batches, movements, ledger, corridors, zones,
     waybills, waybill_tracking, track_feed, alerts, waste_manifests, risk_map,
+    transfers,
 )
 
 

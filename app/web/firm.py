@@ -15,7 +15,7 @@ from app.api.batches.schemas import BatchIn
 from app.api.movements.schemas import MovementIn
 from app.errors import DomainError
 from app.extensions import db
-from app.services.ledger.movements import REQUIRED, post_movement
+from app.services.ledger.movements import REQUIRED, post_movement, submit_movement
 from app.services.ledger.queries import acting_for, stock, visible_batches
 from app.services.waybills import listing
 from app.web.access import roles, web_user
@@ -23,7 +23,7 @@ from app.web.blueprint import bp
 from app.web.firm_options import batch_options, movement_options
 from app.web.forms import Errors, aware, load, service_errors, text
 from app.web.i18n import label, translate
-from models import EntryKind, Role
+from models import EntryKind, PendingTransfer, Role
 
 FIRM = (Role.ENTERPRISE,)
 #: The movement kinds the form offers (transformations and reversals have their own API payloads).
@@ -76,11 +76,14 @@ def new_movement() -> str | Response | tuple[str, int]:
         data, errors = load(MovementIn(), given)
         if data is not None:
             try:
-                entries = post_movement(db.session, acting_for(web_user(), None), data)
+                posted = submit_movement(db.session, acting_for(web_user(), None), data)
             except DomainError as error:
                 errors = service_errors(error)
             else:
-                flash(translate("{count} ledger entries posted.", count=len(entries)), "ok")
+                # A transfer into another enterprise's site is only offered, as through the API.
+                flash(translate("Transfer offered: it is posted when the receiving enterprise accepts it.")
+                      if isinstance(posted, PendingTransfer)
+                      else translate("{count} ledger entries posted.", count=len(posted)), "ok")
                 return redirect(url_for("web.firm_home"))
     kinds = {field: [k.value for k in MOVEMENT_KINDS if field in REQUIRED[k]] for field in MOVEMENT_FIELDS}
     return _page("movement_form.html", errors, values=values, kinds=kinds, shown=["kind", "occurred_at", *kinds],

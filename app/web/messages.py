@@ -112,6 +112,7 @@ ZH: dict[str, str] = {
     "New batch code": "新批次号", "From site": "发出场所", "To site": "接收场所",
     "Vehicle plate or waybill number": "车牌号或运单号", "Counted (stocktake)": "盘点数量", "Post": "登记",
     "{count} ledger entries posted.": "已登记 {count} 条台账记录。",
+    "Transfer offered: it is posted when the receiving enterprise accepts it.": "转移已提交：接收企业确认后登记入账。",
     "Parties": "各方", "Vehicle and crew": "车辆与人员", "Trailer": "挂车", "Places and times": "地点与时间",
     "Earliest departure": "最早出发", "Latest departure": "最晚出发",
     "digits, spaces and dashes, e.g. 0510-86801119": "数字、空格和短横线，如 0510-86801119", "Lines": "货物",
