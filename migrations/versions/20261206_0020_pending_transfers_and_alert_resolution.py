@@ -1,7 +1,8 @@
 """pending transfers into another enterprise's site; alerts resolved by the system and escalated
 
 A transfer that would credit another enterprise's site now waits in ``pending_transfers`` until the receiver
-accepts (the ledger entry is posted then) or refuses. Alerts record who closed them when nobody did
+accepts (the ledger entry is posted then) or refuses. A checkpoint keeps the entry hashes its root covers, so a
+re-chained ledger is named at its first differing entry. Alerts record who closed them when nobody did
 (``resolved_by = 'system'`` and the ``resolution``) and when an acknowledged alert escalated.
 
 Revision ID: 0020
@@ -53,8 +54,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_pending_transfers_receiver_offered_at', ['receiver_id', 'offered_at'], unique=False)
         batch_op.create_index('ix_pending_transfers_sender_offered_at', ['sender_id', 'offered_at'], unique=False)
 
+    # Added in place (no table rebuild on SQLite): the append-only triggers of 0004 stay as they are.
+    op.add_column('ledger_checkpoints', sa.Column('entry_hashes', sa.LargeBinary(), nullable=True, comment="the range's entry hashes, 32 bytes each, in order: the leaves of the signed root"))
+
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'postgresql':
+        op.drop_column('ledger_checkpoints', 'entry_hashes')
+    else:  # SQLite drops a column in place since 3.35, which the triggers do not name
+        op.execute('ALTER TABLE ledger_checkpoints DROP COLUMN entry_hashes')
     with op.batch_alter_table('pending_transfers', schema=None) as batch_op:
         batch_op.drop_index('ix_pending_transfers_sender_offered_at')
         batch_op.drop_index('ix_pending_transfers_receiver_offered_at')
