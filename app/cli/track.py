@@ -32,6 +32,7 @@ from app.cli import CliContext
 from app.cli._common import EXIT_FINDING, fail
 from app.extensions import db
 from app.services import monitoring
+from app.services.alert_policy import settle
 from app.services.ledger.checkpoints import checkpoint_if_due, load_signing_key
 from models import Alert, Checkpoint
 from models.engine import expecting_writes
@@ -43,7 +44,8 @@ log = logging.getLogger(__name__)
 
 class Sweeper(threading.Thread):
     """Sweeps for silent trips every *every* seconds until :meth:`stop` (``hazledger serve`` runs one); on the
-    same pass it signs a ledger checkpoint when one is due (``LEDGER_CHECKPOINT_SECONDS``)."""
+    same pass it resolves the alerts whose situation is over and signs a ledger checkpoint when one is due
+    (``LEDGER_CHECKPOINT_SECONDS``)."""
 
     def __init__(self, app: Flask, every: float):
         super().__init__(name="hazledger-sweeper", daemon=True)
@@ -58,9 +60,10 @@ class Sweeper(threading.Thread):
                 return
 
     def sweep_once(self) -> list[Alert]:
+        """Silent trips, then the alerts whose situation is over (``alert_policy.settle``)."""
         with self.app.app_context(), expecting_writes():
             try:
-                return monitoring.sweep(db.session)
+                return monitoring.sweep(db.session) + settle(db.session)
             except Exception:  # a failed pass (database away) must not end the sweeper: the next may work
                 log.exception("sweep for silent trips failed; trying again in %s s", self.every)
                 return []

@@ -54,11 +54,20 @@ def upgrade() -> None:
         batch_op.create_index('ix_pending_transfers_receiver_offered_at', ['receiver_id', 'offered_at'], unique=False)
         batch_op.create_index('ix_pending_transfers_sender_offered_at', ['sender_id', 'offered_at'], unique=False)
 
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('resolved_by', sa.String(length=20), nullable=True, comment="'system' when no person closed it"))
+        batch_op.add_column(sa.Column('resolution', sa.String(length=300), nullable=True, comment='why the system closed it'))
+        batch_op.add_column(sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=True, comment='when its severity last rose'))
+
     # Added in place (no table rebuild on SQLite): the append-only triggers of 0004 stay as they are.
     op.add_column('ledger_checkpoints', sa.Column('entry_hashes', sa.LargeBinary(), nullable=True, comment="the range's entry hashes, 32 bytes each, in order: the leaves of the signed root"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.drop_column('escalated_at')
+        batch_op.drop_column('resolution')
+        batch_op.drop_column('resolved_by')
     if op.get_bind().dialect.name == 'postgresql':
         op.drop_column('ledger_checkpoints', 'entry_hashes')
     else:  # SQLite drops a column in place since 3.35, which the triggers do not name
