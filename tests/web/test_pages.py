@@ -279,3 +279,18 @@ def test_the_movement_form_only_offers_a_transfer_into_another_firms_site(
     assert session.scalar(select(func.count()).select_from(LedgerEntry)) == before
     pending = session.scalars(select(PendingTransfer)).one()
     assert pending.receiver_id == trip.consignee.id and pending.status is TransferStatus.PENDING
+    # The consignee finds it on its home page and accepts it there: then, and only then, it is posted.
+    client.post("/logout", data={"csrf_token": csrf(client, "/firm")})
+    sign_in(client, person(Role.ENTERPRISE, enterprise=trip.consignee))
+    grant_permits(session, trip.consignee, PermitKind.CHEMICALS_OPERATION)
+    session.commit()
+    home = client.get("/firm").get_data(as_text=True)
+    assert f'id="transfer-{pending.id}"' in home
+    refused = client.post(f"/firm/transfers/{pending.id}/refuse", data={"csrf_token": csrf(client, "/firm")})
+    assert refused.status_code == 302  # no reason: refused nothing, said so
+    accepted = client.post(f"/firm/transfers/{pending.id}/accept", data={"csrf_token": csrf(client, "/firm")})
+    assert accepted.status_code == 302
+    session.expire_all()
+    assert session.get(PendingTransfer, pending.id).status is TransferStatus.ACCEPTED
+    assert session.scalar(select(func.count()).select_from(LedgerEntry)) == before + 1
+    assert f'id="transfer-{pending.id}"' not in client.get("/firm").get_data(as_text=True)
