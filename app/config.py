@@ -32,6 +32,11 @@ DEFAULTS: dict[str, object] = {
     "TOKEN_TTL_DAYS": 90,
     # The ed25519 key that signs ledger checkpoints (32-byte seed), created with mode 0600 on first use.
     "SIGNING_KEY_PATH": "instance/signing_key",
+    # The keys checkpoint and head signatures must verify under (hex ed25519, comma-separated while a key is
+    # replaced); empty: this server's own key, when its file exists (docs/ledger-integrity.md).
+    "LEDGER_AUTHORITY_PUBLIC_KEY": "",
+    # `hazledger serve` signs a checkpoint over the new entries this often, on its sweeper's pass (0: never).
+    "LEDGER_CHECKPOINT_SECONDS": 3600,
     # Live checks of trips in transit (app/services/monitoring). A deviation opens after MIN_POINTS fixes
     # AND MIN_SECONDS outside the corridor and ends HYSTERESIS_M inside it (as `route check`).
     "MONITOR_MIN_POINTS": 3,

@@ -127,7 +127,7 @@ def bench_postings(session: Session, world: World, postings: int, batch_size: in
 
 def build_tree(session: Session, world: World, batch_size: int) -> tuple[str, int]:
     """A root batch whose downstream tree has 10,102 entries, posted through the service layer."""
-    site, warehouse, buyer = world.plant.id, world.warehouse.id, world.buyer_site.id
+    site, warehouse = world.plant.id, world.warehouse.id
     kg = Decimal
 
     def split(code: str, parts: int, each: int) -> dict[str, Any]:
@@ -141,7 +141,8 @@ def build_tree(session: Session, world: World, batch_size: int) -> tuple[str, in
                     **({"site_id": at} if kind != "transfer" else {})}
         return [item("transfer", site, 600, from_site_id=site, to_site_id=warehouse),
                 *[item("consume", warehouse, 50) for _ in range(4)],
-                item("transfer", warehouse, 300, from_site_id=warehouse, to_site_id=buyer, document_ref=f"INV-{code}"),
+                # Back to the plant: a sale to another firm would wait for its acceptance (not a posting).
+                item("transfer", warehouse, 300, from_site_id=warehouse, to_site_id=site, document_ref=f"INV-{code}"),
                 item("loss", warehouse, 10), item("dispose", site, 20), item("consume", site, 30)]
 
     root = "TREE"

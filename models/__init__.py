@@ -13,6 +13,7 @@ from models.permits import Permit, PermitKind
 from models.sites import Site, SiteKind
 from models.tracking import GpsFix
 from models.units import DesignMaximum, PopulationChange, SiteUnit, UnitKind
+from models.transfers import PendingTransfer, TransferStatus
 from models.users import ApiToken, Department, Role, User
 from models.waste import (
     AddedWasteCode, ManifestStatus, WasteBatch, WasteManifest, WasteManifestEvent, WasteManifestLine,
@@ -27,4 +28,5 @@ __all__ = [
     "GpsFix", "IdempotencyKey", "Alert", "AlertChange", "AlertEvent", "AlertKind", "AlertState", "Severity",
     "TripState", "ManifestStatus", "WasteBatch", "WasteManifest", "WasteManifestEvent", "WasteManifestLine",
     "TransportEntry", "DesignMaximum", "PopulationChange", "SiteUnit", "UnitKind", "AddedWasteCode",
+    "PendingTransfer", "TransferStatus",
 ]

@@ -3,7 +3,8 @@
 An alert stands for one *episode* (a deviation from its first to its last fix, a site crossing into a major
 hazard source, a waste batch stored too long): its ``key`` names the episode, so a check that sees the same
 episode again updates the alert instead of raising a second one (debouncing). A supervisor moves it
-open → acknowledged → closed, and who did so and when is kept.
+open → acknowledged → closed, and who did so and when is kept; the system closes an alert whose situation is
+over and re-opens an acknowledged one that escalates (``app/services/alert_policy.py``, docs/alerts.md).
 
 Every change also appends an :class:`AlertEvent`; its increasing id is the position in the change feed that
 the real-time stream serves (``Last-Event-ID``).
@@ -59,6 +60,10 @@ class AlertChange(enum.StrEnum):
     UPDATED = "updated"
     ACKNOWLEDGED = "acknowledged"
     CLOSED = "closed"
+    #: Its severity rose (an acknowledged alert is open again for action).
+    ESCALATED = "escalated"
+    #: The situation is over and the system closed it (``resolved_by``, ``resolution``).
+    RESOLVED = "resolved"
 
 
 class Alert(Base):
@@ -92,6 +97,9 @@ class Alert(Base):
     closed_at: Mapped[dt.datetime | None]
     closed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(String(500), comment="the last acknowledging or closing remark")
+    resolved_by: Mapped[str | None] = mapped_column(String(20), comment="'system' when no person closed it")
+    resolution: Mapped[str | None] = mapped_column(String(300), comment="why the system closed it")
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(comment="when its severity last rose")
 
     events: Mapped[list[AlertEvent]] = relationship(back_populates="alert", order_by="AlertEvent.id")
 

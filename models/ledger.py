@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, CheckConstraint, ColumnElement, ForeignKey, Index, String, event, literal_column, text,
+    BigInteger, CheckConstraint, ColumnElement, ForeignKey, Index, LargeBinary, String, event, literal_column, text,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -221,6 +221,8 @@ class Checkpoint(AppendOnly, Base):
     public_key: Mapped[str] = mapped_column(String(64), comment="hex ed25519 verify key")
     signature: Mapped[str] = mapped_column(String(128), comment="hex ed25519 signature of the signed message")
     created_at: Mapped[dt.datetime]
+    entry_hashes: Mapped[bytes | None] = mapped_column(
+        LargeBinary, comment="the range's entry hashes, 32 bytes each, in order: the leaves of the signed root")
 
 
 @event.listens_for(Session, "before_flush")

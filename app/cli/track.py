@@ -10,6 +10,7 @@ reason; the batches before it stay stored.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import sys
@@ -31,7 +32,9 @@ from app.cli import CliContext
 from app.cli._common import EXIT_FINDING, fail
 from app.extensions import db
 from app.services import monitoring
-from models import Alert
+from app.services.alert_policy import settle
+from app.services.ledger.checkpoints import checkpoint_if_due, load_signing_key
+from models import Alert, Checkpoint
 from models.engine import expecting_writes
 from routing import RoutingInputError
 from routing.tracks import Track, read_track
@@ -40,7 +43,9 @@ log = logging.getLogger(__name__)
 
 
 class Sweeper(threading.Thread):
-    """Sweeps for silent trips every *every* seconds until :meth:`stop` (``hazledger serve`` runs one)."""
+    """Sweeps for silent trips every *every* seconds until :meth:`stop` (``hazledger serve`` runs one); on the
+    same pass it resolves the alerts whose situation is over and signs a ledger checkpoint when one is due
+    (``LEDGER_CHECKPOINT_SECONDS``)."""
 
     def __init__(self, app: Flask, every: float):
         super().__init__(name="hazledger-sweeper", daemon=True)
@@ -50,16 +55,31 @@ class Sweeper(threading.Thread):
     def run(self) -> None:
         while True:
             self.sweep_once()
+            self.checkpoint_if_due()
             if self.stopped.wait(self.every):
                 return
 
     def sweep_once(self) -> list[Alert]:
+        """Silent trips, then the alerts whose situation is over (``alert_policy.settle``)."""
         with self.app.app_context(), expecting_writes():
             try:
-                return monitoring.sweep(db.session)
+                return monitoring.sweep(db.session) + settle(db.session)
             except Exception:  # a failed pass (database away) must not end the sweeper: the next may work
                 log.exception("sweep for silent trips failed; trying again in %s s", self.every)
                 return []
+
+    def checkpoint_if_due(self) -> Checkpoint | None:
+        """Checkpoints on a schedule: the chain's head signed at least every ``LEDGER_CHECKPOINT_SECONDS``."""
+        seconds = float(self.app.config["LEDGER_CHECKPOINT_SECONDS"])
+        if seconds <= 0:
+            return None
+        with self.app.app_context(), expecting_writes():
+            try:
+                return checkpoint_if_due(db.session, load_signing_key(self.app.config["SIGNING_KEY_PATH"]),
+                                         dt.timedelta(seconds=seconds))
+            except Exception:  # as above: the next pass may work
+                log.exception("scheduled ledger checkpoint failed; trying again in %s s", self.every)
+                return None
 
     def stop(self) -> None:
         self.stopped.set()

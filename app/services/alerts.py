@@ -2,7 +2,9 @@
 
 Checks call :func:`raise_alert` inside their own transaction with a key naming the episode; calling it again
 with the same key updates that alert (debouncing) and records the change only when something did change, so
-re-checking the same evidence is silent. People move alerts with :func:`acknowledge` and :func:`close`.
+re-checking the same evidence is silent; a rise in severity escalates it (an acknowledged alert opens again).
+People move alerts with :func:`acknowledge` and :func:`close`; the system closes one whose situation is over
+with :func:`resolve` (the policy per kind: ``alert_policy.py``).
 Every change appends an :class:`~models.alerts.AlertEvent` for the real-time stream.
 """
 from __future__ import annotations
@@ -53,8 +55,31 @@ def raise_alert(session: Session, *, key: str, kind: AlertKind, severity: Severi
             setattr(alert, name, values[name])
             changed = True
     if severity.rank > alert.severity.rank:
-        alert.severity, changed = severity, True
+        return alert, _escalate(session, alert, severity)
     return alert, (_record(session, alert, AlertChange.UPDATED) if changed else None)
+
+
+def _escalate(session: Session, alert: Alert, severity: Severity) -> AlertChange:
+    """The episode got worse: a new action is due, so an acknowledged alert is open again (its acknowledgement
+    stays in its history); the escalation is recorded either way."""
+    alert.severity, alert.escalated_at = severity, utcnow()
+    if alert.state is AlertState.ACKNOWLEDGED:
+        alert.state = AlertState.OPEN
+    return _record(session, alert, AlertChange.ESCALATED)
+
+
+#: Who closed an alert nobody closed.
+SYSTEM = "system"
+
+
+def resolve(session: Session, alert: Alert, reason: str, at: dt.datetime | None = None) -> AlertChange | None:
+    """The situation behind *alert* is over: the system closes it, saying why; the caller commits. A closed
+    alert stays as it is (None)."""
+    if alert.state is AlertState.CLOSED:
+        return None
+    alert.state, alert.closed_at, alert.closed_by = AlertState.CLOSED, at or utcnow(), None
+    alert.resolved_by, alert.resolution = SYSTEM, reason[:300]
+    return _record(session, alert, AlertChange.RESOLVED)
 
 
 def acknowledge(session: Session, user: User, alert_id: uuid.UUID, note: str | None = None) -> Alert:
@@ -147,5 +172,6 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "acknowledged_at": iso(alert.acknowledged_at),
         "acknowledged_by": str(alert.acknowledged_by) if alert.acknowledged_by else None,
         "closed_at": iso(alert.closed_at), "closed_by": str(alert.closed_by) if alert.closed_by else None,
-        "note": alert.note,
+        "note": alert.note, "resolved_by": alert.resolved_by, "resolution": alert.resolution,
+        "escalated_at": iso(alert.escalated_at),
     }

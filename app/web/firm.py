@@ -1,4 +1,5 @@
-"""The firm's pages: its waybills and batches, registering a batch or a movement (the waybill form is in
+"""The firm's pages: its waybills and batches, registering a batch or a movement, accepting or refusing the
+transfers offered into its sites (the waybill form is in
 :mod:`app.web.firm_waybills`). Every write goes through the same schema and service as the API, and their
 field errors are shown beside the fields."""
 from __future__ import annotations
@@ -13,9 +14,11 @@ from werkzeug.wrappers import Response
 
 from app.api.batches.schemas import BatchIn
 from app.api.movements.schemas import MovementIn
-from app.errors import DomainError
+from app.errors import DomainError, ValidationFailed
 from app.extensions import db
-from app.services.ledger.movements import REQUIRED, post_movement
+from app.services.ledger import transfers
+from app.services.ledger.movements import REQUIRED, post_movement, submit_movement
+from app.services.ledger.transfers import visible_transfers
 from app.services.ledger.queries import acting_for, stock, visible_batches
 from app.services.waybills import listing
 from app.web.access import roles, web_user
@@ -23,7 +26,7 @@ from app.web.blueprint import bp
 from app.web.firm_options import batch_options, movement_options
 from app.web.forms import Errors, aware, load, service_errors, text
 from app.web.i18n import label, translate
-from models import EntryKind, Role
+from models import EntryKind, PendingTransfer, Role, TransferStatus
 
 FIRM = (Role.ENTERPRISE,)
 #: The movement kinds the form offers (transformations and reversals have their own API payloads).
@@ -41,7 +44,30 @@ def firm_home() -> str:
     on_hand: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
     for holding in stock(session, [b.id for b in batches], enterprise_id=user.enterprise_id):
         on_hand[holding.batch_id] += holding.balance
-    return render_template("firm_home.html", trips=trips, total=total, batches=batches, on_hand=on_hand)
+    incoming = list(session.scalars(visible_transfers(user).where(
+        PendingTransfer.receiver_id == user.enterprise_id, PendingTransfer.status == TransferStatus.PENDING)))
+    return render_template("firm_home.html", trips=trips, total=total, batches=batches, on_hand=on_hand,
+                           incoming=incoming)
+
+
+@bp.post("/firm/transfers/<uuid:transfer_id>/<any(accept, refuse):decision>")
+@roles(*FIRM)
+def decide_transfer(transfer_id: uuid.UUID, decision: str) -> Response:
+    """The receiver accepts a transfer offered into its site (posted then) or refuses it, as through the API."""
+    reason = (request.form.get("reason") or "").strip()[:500]
+    try:
+        if decision == "accept":
+            transfers.accept(db.session, web_user(), transfer_id)
+        elif not reason:
+            raise ValidationFailed("A refusal needs a reason.", errors={"reason": ["required to refuse"]})
+        else:
+            transfers.refuse(db.session, web_user(), transfer_id, reason)
+    except DomainError as error:
+        flash(translate(error.detail), "error")
+    else:
+        flash(translate("Transfer accepted: posted to our stock." if decision == "accept" else "Transfer refused."),
+              "ok")
+    return redirect(url_for("web.firm_home"))
 
 
 @bp.route("/firm/batches/new", methods=["GET", "POST"])
@@ -76,11 +102,14 @@ def new_movement() -> str | Response | tuple[str, int]:
         data, errors = load(MovementIn(), given)
         if data is not None:
             try:
-                entries = post_movement(db.session, acting_for(web_user(), None), data)
+                posted = submit_movement(db.session, acting_for(web_user(), None), data)
             except DomainError as error:
                 errors = service_errors(error)
             else:
-                flash(translate("{count} ledger entries posted.", count=len(entries)), "ok")
+                # A transfer into another enterprise's site is only offered, as through the API.
+                flash(translate("Transfer offered: it is posted when the receiving enterprise accepts it.")
+                      if isinstance(posted, PendingTransfer)
+                      else translate("{count} ledger entries posted.", count=len(posted)), "ok")
                 return redirect(url_for("web.firm_home"))
     kinds = {field: [k.value for k in MOVEMENT_KINDS if field in REQUIRED[k]] for field in MOVEMENT_FIELDS}
     return _page("movement_form.html", errors, values=values, kinds=kinds, shown=["kind", "occurred_at", *kinds],

@@ -11,11 +11,12 @@ import threading
 import time
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.services.ledger.verification import Verification
-from app.services.ledger.checkpoints import verify_ledger
+from app.services.ledger.checkpoints import authority_keys, verify_ledger
 from models import LedgerEntry
 from models.types import utcnow
 
@@ -41,7 +42,8 @@ def ledger_verification(*, again: bool = False) -> Checked:
     with _lock:
         known = _last.get(key)
     if again or known is None or known.head != head or time.monotonic() - known.monotonic > FRESH_SECONDS:
-        known = Checked(verify_ledger(db.session), utcnow(), head, time.monotonic())
+        known = Checked(verify_ledger(db.session, authority=authority_keys(current_app.config)), utcnow(), head,
+                        time.monotonic())
         with _lock:
             _last[key] = known
     return known

@@ -7,10 +7,12 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth import has_policy
@@ -20,7 +22,7 @@ from app.services.ledger.posting import Actor
 from app.services.users import set_password
 from app.web.auth import FAILURES, MAX_FAILURES
 from app.web.messages import ZH
-from models import AlertKind, EntryKind, PermitKind, Role, Severity, User
+from models import AlertKind, EntryKind, LedgerEntry, PendingTransfer, PermitKind, Role, Severity, TransferStatus, User
 from models.types import utcnow
 from tests.app.ledger.conftest import grant_permits
 from tests.app.waybills.conftest import build_trip, waybill_in_transit
@@ -256,3 +258,39 @@ def test_trip_alerts_read_in_the_pages_language_on_the_dashboard_and_its_stream(
     assert chinese in client.get("/alerts/stream?after=0").get_data(as_text=True)
     client.set_cookie("hazledger_lang", "en")
     assert "苏B12345 (YD20261129-A): in forbidden zone 北侧禁入区" in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_the_movement_form_only_offers_a_transfer_into_another_firms_site(
+        client: FlaskClient, session: Session, person: Callable[..., User]) -> None:
+    """Issue 25 finding 2: the form follows the API's rule; the consignee's site gets nothing until it accepts."""
+    trip = build_trip(session)
+    user = person(Role.ENTERPRISE, enterprise=trip.shipper)
+    session.commit()
+    before = session.scalar(select(func.count()).select_from(LedgerEntry))
+    sign_in(client, user)
+    reply = client.post("/firm/movements/new", data={
+        "kind": "transfer", "batch": trip.batch.code, "from_site_id": str(trip.loading.id),
+        "to_site_id": str(trip.unloading.id), "quantity": "100", "unit": "kg",
+        "occurred_at": (utcnow() - dt.timedelta(minutes=5)).astimezone(ZoneInfo("Asia/Shanghai")).strftime(
+            "%Y-%m-%dT%H:%M"),
+        "csrf_token": csrf(client, "/firm/movements/new")})
+    assert reply.status_code == 302, reply.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(LedgerEntry)) == before
+    pending = session.scalars(select(PendingTransfer)).one()
+    assert pending.receiver_id == trip.consignee.id and pending.status is TransferStatus.PENDING
+    # The consignee finds it on its home page and accepts it there: then, and only then, it is posted.
+    client.post("/logout", data={"csrf_token": csrf(client, "/firm")})
+    sign_in(client, person(Role.ENTERPRISE, enterprise=trip.consignee))
+    grant_permits(session, trip.consignee, PermitKind.CHEMICALS_OPERATION)
+    session.commit()
+    home = client.get("/firm").get_data(as_text=True)
+    assert f'id="transfer-{pending.id}"' in home
+    refused = client.post(f"/firm/transfers/{pending.id}/refuse", data={"csrf_token": csrf(client, "/firm")})
+    assert refused.status_code == 302  # no reason: refused nothing, said so
+    accepted = client.post(f"/firm/transfers/{pending.id}/accept", data={"csrf_token": csrf(client, "/firm")})
+    assert accepted.status_code == 302
+    session.expire_all()
+    assert session.get(PendingTransfer, pending.id).status is TransferStatus.ACCEPTED
+    assert session.scalar(select(func.count()).select_from(LedgerEntry)) == before + 1
+    assert f'id="transfer-{pending.id}"' not in client.get("/firm").get_data(as_text=True)

@@ -54,6 +54,9 @@ class AlertOut(ma.Schema):
     closed_at = ma.fields.String(allow_none=True)
     closed_by = ma.fields.String(allow_none=True)
     note = ma.fields.String(allow_none=True)
+    resolved_by = ma.fields.String(allow_none=True, metadata={"description": "'system' when no person closed it"})
+    resolution = ma.fields.String(allow_none=True, metadata={"description": "why the system closed it"})
+    escalated_at = ma.fields.String(allow_none=True, metadata={"description": "when its severity last rose"})
 
 
 class ChangeOut(ma.Schema):

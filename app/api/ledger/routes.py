@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from app.api._paging import page_of
 from app.api._query import PagedQuery, query_arguments
-from app.api.ledger.schemas import CheckpointOut, VerificationOut
+from app.api.ledger.schemas import CheckpointOut, HeadOut, VerificationOut
 from app.auth import allow
 from app.extensions import db
-from app.services.ledger.checkpoints import create_checkpoint, load_signing_key, prove, verify_ledger
+from app.services.ledger.anchoring import signed_head
+from app.services.ledger.checkpoints import authority_keys, create_checkpoint, load_signing_key, prove, verify_ledger
 from app.services.ledger.verification import Verification
 from models import Checkpoint, Role
 
@@ -28,8 +29,19 @@ class Verify(MethodView):
     @allow(*AUTHORITIES)
     @blp.response(200, VerificationOut)
     def get(self) -> Verification:
-        """Recompute the hash chain and check the signed checkpoints; ``first_bad`` names the first bad entry."""
-        return verify_ledger(db.session)
+        """Recompute the hash chain and check the signed checkpoints (under the authority's keys);
+        ``first_bad`` names the first bad entry, ``not_checkpointed`` the entries no checkpoint covers yet."""
+        return verify_ledger(db.session, authority=authority_keys(current_app.config))
+
+
+@blp.route("/head")
+class Head(MethodView):
+    @allow(*AUTHORITIES)
+    @blp.response(200, HeadOut)
+    def get(self) -> dict[str, Any]:
+        """The chain's head and last checkpoint, signed now by the server's key: keep copies, and check the
+        ledger against one later (``hazledger ledger verify --expect-head FILE``) to catch deleted entries."""
+        return signed_head(db.session, load_signing_key(current_app.config["SIGNING_KEY_PATH"]))
 
 
 @blp.route("/checkpoints")

@@ -11,7 +11,10 @@ class VerificationOut(ma.Schema):
     head_hash = ma.fields.String()
     first_bad = ma.fields.Dict(allow_none=True, metadata={"description": "sequence, id and reason; null if ok"})
     checkpoints_checked = ma.fields.Integer()
-    bad_checkpoint = ma.fields.Dict(allow_none=True, metadata={"description": "range, id and reason; null if ok"})
+    bad_checkpoint = ma.fields.Dict(allow_none=True, metadata={
+        "description": "range, id, reason and (when known) first_differing_sequence; null if ok"})
+    not_checkpointed = ma.fields.Dict(allow_none=True, metadata={
+        "description": "first_sequence, last_sequence, count of the entries after the last checkpoint"})
 
 
 class CheckpointOut(ma.Schema):
@@ -23,3 +26,24 @@ class CheckpointOut(ma.Schema):
     public_key = ma.fields.String()
     signature = ma.fields.String()
     created_at = ma.fields.AwareDateTime()
+
+
+class KeptCheckpointOut(ma.Schema):
+    first_sequence = ma.fields.Integer()
+    last_sequence = ma.fields.Integer()
+    merkle_root = ma.fields.String()
+    created_at = ma.fields.String()
+    key_id = ma.fields.String()
+    signature = ma.fields.String()
+
+
+class HeadOut(ma.Schema):
+    """A signed head to keep: ``signature`` (ed25519, hex) over the UTF-8 bytes of ``signed_message``."""
+
+    sequence = ma.fields.Integer()
+    hash = ma.fields.String()
+    signed_at = ma.fields.String()
+    key_id = ma.fields.String()
+    checkpoint = ma.fields.Nested(KeptCheckpointOut, allow_none=True)
+    signed_message = ma.fields.String()
+    signature = ma.fields.String()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, jsonify, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
@@ -11,11 +12,12 @@ from sqlalchemy import or_
 from app.api._paging import page_of
 from app.api._query import query_arguments
 from app.api.movements.schemas import EntryOut, MovementBatchIn, MovementIn, MovementQuery, PostingOut
+from app.api.transfers.schemas import TransferOut
 from app.auth import allow, current_user
 from app.extensions import db
-from app.services.ledger.movements import post_movement, post_movements
+from app.services.ledger.movements import post_movements, submit_movement
 from app.services.ledger.queries import acting_for, visible_entries
-from models import Batch, EntryKind, LedgerEntry, Role
+from models import Batch, EntryKind, LedgerEntry, PendingTransfer, Role
 
 blp = Blueprint("movements", __name__, description="Ledger entries: every movement of a batch between accounts")
 READERS = (Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR, Role.ENTERPRISE)
@@ -46,7 +48,9 @@ class Movements(MethodView):
     @allow(Role.ADMIN, Role.ENTERPRISE)
     @blp.arguments(MovementIn)
     @blp.response(201, PostingOut)
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    @blp.alt_response(202, schema=TransferOut, success=True,
+                      description="A transfer into another enterprise's site: offered, not posted (see /transfers)")
+    def post(self, data: dict[str, Any]) -> dict[str, Any] | Response:
         """Post a movement for the caller's enterprise; nothing is written unless all of it is valid.
 
         Each kind needs its own fields (a 422 names those missing): produce/receive: code, chemical_id,
@@ -55,9 +59,20 @@ class Movements(MethodView):
         transit_ref, quantity; unload: batch, transit_ref, to_site_id, quantity; consume/dispose/loss: batch,
         site_id, quantity; adjust: batch, site_id, counted; transform/split: site_id, inputs, outputs (a waste
         output: waste true and its waste_code, waste_characteristics); reversal: reverses.
+
+        A transfer into another enterprise's site is not posted: it is offered to that enterprise (202, the
+        pending transfer, ``Location`` its URL) and posted when it accepts (``POST /transfers/{id}/accept``).
+        A load goes onto a waybill in transit only, and an unload into the carrier's own site only (the
+        consignee's site is reached by the waybill's arrival).
         """
         actor = acting_for(current_user(), data.pop("enterprise_id", None))
-        return {"entries": post_movement(db.session, actor, data)}
+        posted = submit_movement(db.session, actor, data)
+        if isinstance(posted, PendingTransfer):
+            response = jsonify(TransferOut().dump(posted))
+            response.status_code = 202
+            response.headers["Location"] = url_for("transfers.Transfer", transfer_id=posted.id)
+            return response
+        return {"entries": posted}
 
 
 @blp.route("/batch")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound, ValidationFailed
 from app.services.ledger.context import transaction_state
-from models import Account, AccountKind, Batch, Boundary, Enterprise, Site, SiteUnit
+from models import Account, AccountKind, Batch, Boundary, Enterprise, Site, SiteUnit, Waybill, WaybillStatus
 from models.ledger import kind_literal
 
 
@@ -94,6 +94,23 @@ def transit_account(session: Session, carrier_id: uuid.UUID, reference: str, *,
         return account
 
     return _remembered(session, (AccountKind.TRANSIT, carrier_id, reference), find)
+
+
+def waybill_transit_account(session: Session, shipper_id: uuid.UUID, carrier_id: uuid.UUID, reference: str,
+                            waybill_id: uuid.UUID | None = None) -> Account:
+    """The transit account of the waybill numbered *reference* (or *waybill_id*) that *shipper_id* ships,
+    *carrier_id* carries, and that is in transit; anything else is refused alike (no waybill's existence is
+    told to a non-party)."""
+    account = session.scalars(select(Account).where(
+        Account.kind == kind_literal(AccountKind.TRANSIT), Account.enterprise_id == carrier_id,
+        Account.reference == reference)).one_or_none()
+    waybill = session.get(Waybill, account.waybill_id) if account is not None and account.waybill_id else None
+    if (waybill is None or waybill.shipper_id != shipper_id or waybill.status is not WaybillStatus.IN_TRANSIT
+            or waybill_id not in (None, waybill.id)):
+        raise ValidationFailed(f"No waybill of the acting enterprise is in transit under '{reference}' with this "
+                               "carrier: stock goes into transit by a waybill's departure.",
+                               errors={"transit_ref": ["no waybill of yours in transit"]})
+    return account
 
 
 def boundary_account(session: Session, enterprise_id: uuid.UUID, boundary: Boundary) -> Account:

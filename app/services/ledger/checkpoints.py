@@ -6,10 +6,12 @@ created with mode 0600 on first use. The offline checking procedure is in ``merk
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import os
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -60,58 +62,129 @@ def _hashes(session: Session, first: int, last: int) -> list[str]:
 def create_checkpoint(session: Session, signing_key: SigningKey) -> Checkpoint:
     """Sign the Merkle root of every entry after the last checkpoint, up to the chain's head."""
     with ledger_transaction(session):
-        done = session.scalar(select(Checkpoint.last_sequence).order_by(Checkpoint.last_sequence.desc()).limit(1))
-        first, last = (done or 0) + 1, chain_head(session).sequence
-        if last < first:
+        checkpoint = _sign_next(session, signing_key)
+        if checkpoint is None:
             raise Conflict("No entries since the last checkpoint.", code="nothing_to_checkpoint")
-        checkpoint = Checkpoint(
-            first_sequence=first, last_sequence=last, merkle_root=merkle_root(_hashes(session, first, last)),
-            key_id=key_id(signing_key.verify_key), public_key=signing_key.verify_key.encode().hex(),
-            created_at=utcnow().replace(microsecond=0),
-        )
-        checkpoint.signature = signing_key.sign(signed_message(checkpoint).encode()).signature.hex()
-        session.add(checkpoint)
     return checkpoint
 
 
-def _signature_holds(checkpoint: Checkpoint) -> bool:
+def checkpoint_if_due(session: Session, signing_key: SigningKey, every: dt.timedelta) -> Checkpoint | None:
+    """A checkpoint when the last one is older than *every* (or there is none) and entries came since; else
+    None. Decided under the chain lock, so servers sweeping at once sign each range once."""
+    with ledger_transaction(session):
+        latest = session.scalar(select(Checkpoint.created_at).order_by(Checkpoint.last_sequence.desc()).limit(1))
+        if latest is not None and latest > utcnow() - every:
+            return None
+        return _sign_next(session, signing_key)
+
+
+def _sign_next(session: Session, signing_key: SigningKey) -> Checkpoint | None:
+    done = session.scalar(select(Checkpoint.last_sequence).order_by(Checkpoint.last_sequence.desc()).limit(1))
+    first, last = (done or 0) + 1, chain_head(session).sequence
+    if last < first:
+        return None
+    hashes = _hashes(session, first, last)
+    checkpoint = Checkpoint(
+        first_sequence=first, last_sequence=last, merkle_root=merkle_root(hashes),
+        key_id=key_id(signing_key.verify_key), public_key=signing_key.verify_key.encode().hex(),
+        created_at=utcnow().replace(microsecond=0), entry_hashes=b"".join(bytes.fromhex(h) for h in hashes),
+    )
+    checkpoint.signature = signing_key.sign(signed_message(checkpoint).encode()).signature.hex()
+    session.add(checkpoint)
+    return checkpoint
+
+
+def authority_keys(config: Mapping[str, Any]) -> dict[str, VerifyKey]:
+    """The keys checkpoint and head signatures must verify under, by key id: ``LEDGER_AUTHORITY_PUBLIC_KEY``
+    (hex ed25519 verify keys, comma-separated while a key is being replaced), else the public half of this
+    server's own signing key when its file exists, else none. Never the key stored beside a signature: whoever
+    can rewrite the table can store a key of their own there."""
+    configured = [k.strip() for k in str(config.get("LEDGER_AUTHORITY_PUBLIC_KEY") or "").split(",") if k.strip()]
     try:
-        VerifyKey(bytes.fromhex(checkpoint.public_key)).verify(
-            signed_message(checkpoint).encode(), bytes.fromhex(checkpoint.signature))
+        keys = [VerifyKey(bytes.fromhex(k)) for k in configured]
+    except ValueError as error:
+        raise ValueError(f"LEDGER_AUTHORITY_PUBLIC_KEY is not a list of hex ed25519 keys: {error}") from None
+    own = Path(str(config.get("SIGNING_KEY_PATH") or ""))
+    if not keys and own.is_file():
+        keys = [SigningKey(own.read_bytes()).verify_key]
+    return {key_id(k): k for k in keys}
+
+
+def signature_problem(message: str, signature: str, signer: str, authority: Mapping[str, VerifyKey]) -> str | None:
+    """Why *signature* of *message* by key *signer* does not hold under the authority's keys (None: it holds)."""
+    key = authority.get(signer)
+    if key is None:
+        known = ", ".join(authority) or "none configured: set HAZLEDGER_LEDGER_AUTHORITY_PUBLIC_KEY"
+        return f"it is signed by key {signer}, not by an authority key ({known})"
+    try:
+        key.verify(message.encode(), bytes.fromhex(signature))
     except (BadSignatureError, ValueError):
-        return False
-    return True
-
-
-def _checkpoint_problem(checkpoint: Checkpoint, hashes: list[str]) -> str | None:
-    if len(hashes) != checkpoint.last_sequence - checkpoint.first_sequence + 1:
-        return (f"the checkpoint covers entries {checkpoint.first_sequence}..{checkpoint.last_sequence} but only "
-                f"{len(hashes)} of them exist: entries were removed")
-    if merkle_root(hashes) != checkpoint.merkle_root:
-        return "the Merkle root of the entries differs from the signed root: entries were altered"
-    if not _signature_holds(checkpoint):
-        return "the signature does not verify under the checkpoint's public key"
+        return f"the signature does not verify under the authority key {signer}"
     return None
 
 
-def verify_ledger(session: Session, *, workers: int = WORKERS) -> Verification:
+def checkpoint_problem(session: Session, checkpoint: Checkpoint,
+                       authority: Mapping[str, VerifyKey]) -> dict[str, Any] | None:
+    """What is wrong with the ledger's entries against *checkpoint* (stored, or a kept copy), or None.
+
+    The first differing entry is named whenever it can be: the first of the range missing, or, when the
+    checkpoint keeps its leaves, the first whose hash is not the one signed (a re-chained ledger)."""
+    rows = session.execute(select(LedgerEntry.sequence, LedgerEntry.hash).where(
+        LedgerEntry.sequence.between(checkpoint.first_sequence, checkpoint.last_sequence))
+        .order_by(LedgerEntry.sequence)).all()
+    present = {sequence: entry_hash for sequence, entry_hash in rows}
+    stored = checkpoint.entry_hashes
+    leaves = [stored[i:i + 32].hex() for i in range(0, len(stored), 32)] if stored else None
+    if leaves is not None and merkle_root(leaves) != checkpoint.merkle_root:
+        leaves = None  # leaves that are not the signed ones name nothing
+    first_bad = next((n for n in range(checkpoint.first_sequence, checkpoint.last_sequence + 1)
+                      if n not in present or leaves is not None
+                      and leaves[n - checkpoint.first_sequence] != present[n]), None)
+    if len(rows) != checkpoint.last_sequence - checkpoint.first_sequence + 1:
+        reason = (f"the checkpoint covers entries {checkpoint.first_sequence}..{checkpoint.last_sequence} but only "
+                  f"{len(rows)} of them exist: entries were removed")
+    elif merkle_root([h for _, h in rows]) != checkpoint.merkle_root:
+        reason = "the Merkle root of the entries differs from the signed root: entries were altered or re-chained"
+    else:
+        reason = signature_problem(signed_message(checkpoint), checkpoint.signature, checkpoint.key_id, authority)
+        first_bad = None
+    if reason is None:
+        return None
+    problem = {"id": str(checkpoint.id) if checkpoint.id else None, "first_sequence": checkpoint.first_sequence,
+               "last_sequence": checkpoint.last_sequence, "reason": reason}
+    if first_bad is not None:
+        problem["first_differing_sequence"] = first_bad
+    return problem
+
+
+def not_checkpointed(session: Session, head_sequence: int) -> dict[str, int] | None:
+    """The entries after the last stored checkpoint, up to *head_sequence*: signed by nothing yet."""
+    done = session.scalar(select(Checkpoint.last_sequence).order_by(Checkpoint.last_sequence.desc()).limit(1)) or 0
+    if head_sequence <= done:
+        return None
+    return {"first_sequence": done + 1, "last_sequence": head_sequence, "count": head_sequence - done}
+
+
+def verify_ledger(session: Session, *, workers: int = WORKERS,
+                  authority: Mapping[str, VerifyKey] | None = None) -> Verification:
     """The chain (:func:`~app.services.ledger.verification.verify_chain`, read by *workers* threads), then every
-    signed checkpoint against it.
+    signed checkpoint against it, its signature under the *authority* keys (:func:`authority_keys`).
 
     The checkpoints catch what the chain alone cannot: entries removed from the end, or the whole chain
-    rewritten and re-hashed after a checkpoint was signed. Each checkpoint reads the hashes of its own range
-    (the unique ``sequence`` index), so entries no checkpoint covers are read once only, by the chain pass.
+    rewritten and re-hashed after a checkpoint was signed. What they cannot catch (entries after the last
+    checkpoint removed, or entries removed together with their checkpoints) a kept copy of a signed head or
+    checkpoint does (:mod:`~app.services.ledger.anchoring`); the entries no checkpoint covers yet are reported.
     """
+    authority = authority or {}
     chain = verify_chain(session, workers=workers)
     checkpoints = list(session.scalars(select(Checkpoint).order_by(Checkpoint.first_sequence)))
+    pending = not_checkpointed(session, chain.head_sequence)
     for checked, checkpoint in enumerate(checkpoints):
-        problem = _checkpoint_problem(checkpoint, _hashes(session, checkpoint.first_sequence,
-                                                          checkpoint.last_sequence))
+        problem = checkpoint_problem(session, checkpoint, authority)
         if problem:
-            bad = {"id": str(checkpoint.id), "first_sequence": checkpoint.first_sequence,
-                   "last_sequence": checkpoint.last_sequence, "reason": problem}
-            return dataclasses.replace(chain, ok=False, checkpoints_checked=checked, bad_checkpoint=bad)
-    return dataclasses.replace(chain, checkpoints_checked=len(checkpoints))
+            return dataclasses.replace(chain, ok=False, checkpoints_checked=checked, bad_checkpoint=problem,
+                                       not_checkpointed=pending)
+    return dataclasses.replace(chain, checkpoints_checked=len(checkpoints), not_checkpointed=pending)
 
 
 def prove(session: Session, entry_id: uuid.UUID) -> dict[str, Any]:

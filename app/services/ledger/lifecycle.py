@@ -9,14 +9,20 @@ kind               from (debited)                              to (credited)
 produce            boundary ``produced`` of the actor          the actor's site (a new batch)
 receive            boundary ``received`` of the actor          the actor's site (a new batch from outside)
 generate_waste     boundary ``produced`` of the actor          the actor's site (a new waste batch)
-transfer           the actor's site                            any site (another enterprise's: a sale)
-load               the actor's site                            a carrier's transit account
-unload             the actor's (carrier's) transit account     any site
+transfer           the actor's site                            another of the actor's sites
+load               the actor's site                            the transit account of a waybill in transit
+unload             the actor's (carrier's) transit account     one of the actor's own sites
+
 consume/dispose/   the actor's site                            boundary ``consumed``/``disposed``/``loss``
 loss
 adjust             the actor's site <-> boundary ``adjustment`` (direction from the stocktake's count)
 reversal           the reversed entry's ``to``                 the reversed entry's ``from``
 =================  ==========================================  ==========================================
+
+No use case here credits or debits another enterprise's holding: a transfer into another enterprise's site
+waits for its acceptance (``transfers.py``), stock in transit reaches the consignee by the waybill's arrival
+(``waybills/service.py``), and transit accounts are opened only by a waybill's departure. A reversal that
+would take stock back out of another enterprise's holding is refused: that enterprise sends it back.
 """
 from __future__ import annotations
 
@@ -29,14 +35,14 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.services.ledger.accounts import (
-    batch_by_code, boundary_account, own_site_account, site_account, transit_account,
+    batch_by_code, boundary_account, own_site_account, site_account, transit_account, waybill_transit_account,
 )
 from app.services.ledger.balances import balance
 from app.services.ledger.context import transaction_state
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
 from app.services.waste.batches import add_profile
 from app.services.waste.codes import Declaration
-from models import Batch, Boundary, Chemical, EntryKind, LedgerEntry
+from models import Account, Batch, Boundary, Chemical, EntryKind, LedgerEntry
 
 _SOURCES = {EntryKind.PRODUCE: Boundary.PRODUCED, EntryKind.RECEIVE: Boundary.RECEIVED,
             EntryKind.GENERATE_WASTE: Boundary.PRODUCED}
@@ -95,15 +101,27 @@ def introduce(session: Session, actor: Actor, *, kind: EntryKind, code: str, che
     return entries
 
 
+def _own_target(account: Account, actor: Actor, refusal: str, code: str) -> Account:
+    """*account*, which this posting credits: refused (409 *code*) unless the actor holds it."""
+    if account.enterprise_id != actor.enterprise_id:
+        raise Conflict(refusal, code=code, errors={"to_site_id": ["another enterprise's site"]})
+    return account
+
+
 def transfer(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid.UUID, to_site_id: uuid.UUID,
              quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None,
              from_unit_id: uuid.UUID | None = None, to_unit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
-    """Move stock between sites (or units of one site): the actor's own, or to another enterprise's (a sale)."""
+    """Move stock between the actor's own sites or units of one site (to another enterprise's:
+    :func:`.transfers.offer`)."""
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code)
+        target = _own_target(site_account(session, to_site_id, field="to_site_id", unit_id=to_unit_id), actor,
+                             "A transfer into another enterprise's site waits for its acceptance: offer it alone "
+                             "(POST /api/v1/transfers or POST /api/v1/movements), not in a batch.",
+                             "acceptance_required")
         legs = [Leg(EntryKind.TRANSFER, batch,
-                    site_account(session, from_site_id, field="from_site_id", unit_id=from_unit_id),
-                    site_account(session, to_site_id, field="to_site_id", unit_id=to_unit_id), quantity)]
+                    site_account(session, from_site_id, field="from_site_id", unit_id=from_unit_id), target,
+                    quantity)]
         entries = record(session, actor, legs, occurred_at=occurred_at, document_ref=document_ref)
     return entries
 
@@ -111,11 +129,13 @@ def transfer(session: Session, actor: Actor, *, batch_code: str, from_site_id: u
 def load(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid.UUID, carrier_id: uuid.UUID,
          transit_ref: str, quantity: Decimal, occurred_at: dt.datetime, waybill_id: uuid.UUID | None = None,
          document_ref: str | None = None, from_unit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
-    """Load stock from the actor's site onto a carrier's vehicle (into transit)."""
+    """Load more stock from the actor's site onto a trip in transit: the transit account of a waybill the actor
+    ships, *carrier_id* carries and that has departed (its departure opened the account). A reference no such
+    waybill holds is refused: transit accounts exist only through waybills."""
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code)
         source = site_account(session, from_site_id, field="from_site_id", unit_id=from_unit_id)
-        target = transit_account(session, carrier_id, transit_ref, waybill_id=waybill_id)
+        target = waybill_transit_account(session, actor.enterprise_id, carrier_id, transit_ref, waybill_id)
         entries = record(session, actor, [Leg(EntryKind.LOAD, batch, source, target, quantity)],
                          occurred_at=occurred_at, document_ref=document_ref)
     return entries
@@ -128,7 +148,9 @@ def unload(session: Session, actor: Actor, *, batch_code: str, transit_ref: str,
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code)
         source = transit_account(session, actor.enterprise_id, transit_ref, create=False)
-        target = site_account(session, to_site_id, field="to_site_id", unit_id=to_unit_id)
+        target = _own_target(site_account(session, to_site_id, field="to_site_id", unit_id=to_unit_id), actor,
+                             "Stock in transit reaches another enterprise's site only by the waybill's arrival "
+                             "(POST /api/v1/waybills/{id}/arrive).", "delivery_via_waybill")
         entries = record(session, actor, [Leg(EntryKind.UNLOAD, batch, source, target, quantity)],
                          occurred_at=occurred_at, document_ref=document_ref)
     return entries
@@ -181,6 +203,10 @@ def reverse(session: Session, actor: Actor, *, entry_id: uuid.UUID, occurred_at:
                            code="reversal_of_reversal")
         if session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == original.id)) is not None:
             raise Conflict(f"Entry {entry_id} has already been reversed.", code="already_reversed")
+        if original.to_account.holds_stock and original.to_account.enterprise_id != actor.enterprise_id:
+            raise Conflict("The stock this entry moved is held by another enterprise now: a reversal would take "
+                           "it out of that enterprise's books. It can send it back by a transfer.",
+                           code="held_by_another_enterprise")
         leg = Leg(EntryKind.REVERSAL, original.batch, original.to_account, original.from_account, original.quantity)
         entries = record(session, actor, [leg], occurred_at=occurred_at,
                          document_ref=document_ref or original.document_ref, reverses=original)

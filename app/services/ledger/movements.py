@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.errors import DomainError, ValidationFailed
-from app.services.ledger import lifecycle
+from app.services.ledger import lifecycle, transfers
 from app.services.ledger.context import transaction_state
 from app.services.ledger.posting import Actor, ledger_transaction
 from app.services.ledger.transform import Input, Output, transform
 from app.services.ledger.units import to_kilograms
 from app.services.waste.codes import Declaration
-from models import EntryKind, LedgerEntry
+from models import EntryKind, LedgerEntry, PendingTransfer
 
 #: The fields each kind needs besides ``kind`` and ``occurred_at``.
 REQUIRED: dict[EntryKind, tuple[str, ...]] = {
@@ -102,13 +102,30 @@ _HANDLERS: dict[EntryKind, _Handler] = {
 }
 
 
-def post_movement(session: Session, actor: Actor, data: dict[str, Any]) -> list[LedgerEntry]:
-    """Post the movement *data* describes (``kind``, ``occurred_at`` and the fields of :data:`REQUIRED`)."""
+def _complete(data: dict[str, Any]) -> EntryKind:
+    """The kind of *data*, once every field it needs is there."""
     kind = EntryKind(data["kind"])
     missing = [f for f in REQUIRED[kind] if data.get(f) is None]
     if missing:
         raise ValidationFailed(f"A '{kind}' movement needs {', '.join(missing)}.",
                                errors={f: [f"required for '{kind}'"] for f in missing})
+    return kind
+
+
+def post_movement(session: Session, actor: Actor, data: dict[str, Any]) -> list[LedgerEntry]:
+    """Post the movement *data* describes (``kind``, ``occurred_at`` and the fields of :data:`REQUIRED`)."""
+    kind = _complete(data)
+    return _HANDLERS[kind](session, actor, kind, data)
+
+
+def submit_movement(session: Session, actor: Actor, data: dict[str, Any]) -> list[LedgerEntry] | PendingTransfer:
+    """:func:`post_movement`, except a transfer into another enterprise's site: that one is offered to the
+    receiver (:func:`.transfers.offer`) and posted only when it accepts."""
+    kind = _complete(data)
+    if kind is EntryKind.TRANSFER and transfers.receiver_of(session, actor, data["to_site_id"]) is not None:
+        return transfers.offer(session, actor, batch_code=data["batch"], from_site_id=data["from_site_id"],
+                               to_site_id=data["to_site_id"], quantity=_kg(data), occurred_at=data["occurred_at"],
+                               document_ref=data.get("document_ref"))
     return _HANDLERS[kind](session, actor, kind, data)
 
 

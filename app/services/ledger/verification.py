@@ -66,6 +66,10 @@ class Verification:
     first_bad: dict[str, Any] | None = None
     checkpoints_checked: int = 0
     bad_checkpoint: dict[str, Any] | None = None
+    #: The entries after the last checkpoint (first_sequence, last_sequence, count): not yet checkpointed.
+    not_checkpointed: dict[str, int] | None = None
+    #: Each kept copy compared (``--expect-head``, ``--since-checkpoint``): what it is, and what is missing.
+    anchors: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -7,6 +7,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.services.alert_policy import resolve_trip_gaps
 from app.services.alerts import raise_alert
 from app.services.monitoring.findings import Finding, raise_finding
 from app.services.monitoring.settings import MonitorSettings, current_settings
@@ -22,7 +23,8 @@ def finish_trip(session: Session, waybill: Waybill, at: dt.datetime,
 
     The last fix checked must lie within ``site_radius_m`` of the unloading site, else the trip arrived
     elsewhere (an ``arrival_elsewhere`` alert; with no fix at all nothing can be said, the signal-gap alerts
-    have said it). Episodes still open end: runs at their last fix, a silence at the arrival.
+    have said it). Episodes still open end: runs at their last fix, a silence at the arrival; the trip's
+    signal-gap alerts resolve (the vehicle is no longer in transit: ``alert_policy.py``).
     """
     settings = settings or current_settings()
     state = lock_state(session, waybill.id)
@@ -31,6 +33,7 @@ def finish_trip(session: Session, waybill: Waybill, at: dt.datetime,
     changed = [alert for alert in session.scalars(select(Alert).where(
         Alert.waybill_id == waybill.id, Alert.ended_at.is_(None), Alert.state != AlertState.CLOSED))
         if _end(session, alert, at)]
+    changed += [alert for alert in resolve_trip_gaps(session, waybill, at) if alert not in changed]
     state.runs = {}
     if near is None or trip.unloading is None:
         return changed

@@ -3,9 +3,9 @@
 The period is configurable (``HAZLEDGER_WASTE_MAX_STORAGE_DAYS``, default 365: the one year that 固废法
 (2020) art. 81 sets for storage by waste operators, applied here to the generator's storage). :func:`sweep`
 raises one WASTE_OVERDUE alert per (batch, site) holding past the period (its key, so sweeping again changes
-nothing while nothing changed) and marks the episode ended once the holding is gone. It runs after every
-ledger transaction that touched a waste batch (``app/services/ledger/followups.py``) and from
-``hazledger waste sweep`` for the passing of time.
+nothing while nothing changed), and once the holding is gone marks the episode ended and resolves the alert.
+It runs after every ledger transaction that touched a waste batch (``app/services/ledger/followups.py``) and
+from ``hazledger waste sweep`` for the passing of time.
 """
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app.services.alerts import raise_alert
+from app.services.alert_policy import WASTE_GONE
+from app.services.alerts import raise_alert, resolve
 from app.services.ledger.balances import movements
 from models import (
     Account, AccountKind, Alert, AlertChange, AlertKind, AlertState, Batch, Severity, Site, WasteBatch,
@@ -89,7 +90,8 @@ def sweep(session: Session, *, batch_ids: Collection[uuid.UUID] | None = None, n
 
 def _end_episodes(session: Session, report: SweepReport, batch_ids: list[uuid.UUID], current: set[str],
                   now: dt.datetime) -> None:
-    """The holdings that are no longer there: their alerts' episodes end (the alerts stay for a person to close)."""
+    """The holdings that are no longer there: their alerts' episodes end and the system resolves them (the
+    waste is gone from the site: ``alert_policy.py``)."""
     stale = session.scalars(select(Alert).where(
         Alert.kind == AlertKind.WASTE_OVERDUE, Alert.batch_id.in_(batch_ids), Alert.state != AlertState.CLOSED,
         Alert.ended_at.is_(None)))
@@ -98,5 +100,6 @@ def _end_episodes(session: Session, report: SweepReport, batch_ids: list[uuid.UU
             session, key=alert.key, kind=alert.kind, severity=alert.severity, title=alert.title,
             started_at=alert.started_at, last_seen_at=now, ended_at=now, lon=alert.lon, lat=alert.lat,
             details={**alert.details, "kg": "0"})
-        if change is not None:
-            report.changes.append((ended, change))
+        resolved = resolve(session, ended, WASTE_GONE, now)
+        if resolved is not None or change is not None:
+            report.changes.append((ended, resolved or change))

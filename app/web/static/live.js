@@ -96,9 +96,11 @@
     state.textContent = "";
     state.appendChild(badge("state", alert.state));
     row.querySelector(".severity").replaceWith(badge("severity", alert.severity));
+    var form = row.querySelector(".ack-form");
     if (alert.state !== "open") {
-      var form = row.querySelector(".ack-form");
       if (form) { form.parentNode.removeChild(form); }
+    } else if (!form && box.dataset.ackUrl) {
+      row.lastElementChild.appendChild(ackForm(alert));  // escalated: open again for a new action
     }
     row.classList.remove("changed");
     void row.offsetWidth;  // restart the highlight animation
@@ -110,7 +112,7 @@
   source.onopen = function () { status.textContent = status.dataset.connected; status.dataset.live = "on"; };
   source.onerror = function () { status.textContent = status.dataset.lost; status.dataset.live = "off"; };
   // Events are named by their change; a stream that names them all "change" is read the same (data.change).
-  ["opened", "updated", "acknowledged", "closed", "change"].forEach(function (change) {
+  ["opened", "updated", "acknowledged", "closed", "escalated", "resolved", "change"].forEach(function (change) {
     source.addEventListener(change, function (event) { apply(JSON.parse(event.data)); });
   });
 }());

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from app.services.ledger import lifecycle
 from app.services.ledger.posting import Actor
-from models import Chemical, Enterprise, EntryKind, PermitKind, Role, Site, User
+from app.services.ledger.accounts import transit_account
+from app.services.waybills.documents import new_waybill_number
+from models import Chemical, Enterprise, EntryKind, PermitKind, Role, Site, User, Waybill, WaybillStatus, WaybillVersion
 from models.types import utcnow
-from tests.factories import make_chemical, make_enterprise, make_permit, make_site, make_user
+from tests.factories import auth, make_chemical, make_enterprise, make_permit, make_site, make_user
 
 
 @dataclass
@@ -81,6 +83,15 @@ def world(session: Session) -> World:
     return built
 
 
+@pytest.fixture
+def api(client, world):
+    """Call the API as one of the world's users (``who``: producer, buyer, carrier, admin, auditor)."""
+    def call(method: str, path: str, who: str = "producer", **kwargs):
+        return getattr(client, method)(f"/api/v1/{path}", headers=auth(world.tokens[who]), **kwargs)
+
+    return call
+
+
 def an_hour_ago() -> dt.datetime:
     return utcnow() - dt.timedelta(hours=1)
 
@@ -90,3 +101,17 @@ def produce(session: Session, world: World, code: str = "B-1", kg: str = "100", 
     lifecycle.introduce(session, world.as_producer, kind=EntryKind.PRODUCE, code=code,
                         chemical_id=world.chemical.id, site_id=world.plant.id, quantity=Decimal(kg), **fields)
     return code
+
+
+def departed_waybill(session: Session, world: World, status: WaybillStatus = WaybillStatus.IN_TRANSIT) -> Waybill:
+    """A waybill from the producer to the buyer with the carrier, departed: its transit account is open."""
+    waybill = Waybill(number=new_waybill_number(dt.date.today()), status=status, shipper_id=world.producer.id,
+                      consignee_id=world.buyer.id, carrier_id=world.carrier.id, created_by=world.producer_user.id,
+                      departed_at=utcnow())
+    waybill.versions.append(WaybillVersion(version=1, loading_site_id=world.plant.id,
+                                           unloading_site_id=world.buyer_site.id))
+    session.add(waybill)
+    session.flush()
+    transit_account(session, world.carrier.id, waybill.number, waybill_id=waybill.id)
+    session.commit()
+    return waybill

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from models import LedgerEntry
 from models.types import utcnow
 from tests.app.test_http_contract import assert_problem
-from tests.factories import auth, make_chemical
+from tests.factories import make_chemical
 
 
 def count_entries(session) -> int:
@@ -20,14 +20,6 @@ def count_entries(session) -> int:
 
 def iso(moment: dt.datetime) -> str:
     return moment.isoformat()
-
-
-@pytest.fixture
-def api(client, world):
-    def call(method: str, path: str, who: str = "producer", **kwargs):
-        return getattr(client, method)(f"/api/v1/{path}", headers=auth(world.tokens[who]), **kwargs)
-
-    return call
 
 
 def produce(api, world, code="B-1", quantity="1", unit="t", **extra):
@@ -39,6 +31,17 @@ def produce(api, world, code="B-1", quantity="1", unit="t", **extra):
 def move(api, who="producer", **body):
     body.setdefault("occurred_at", iso(utcnow() - dt.timedelta(hours=1)))
     return api("post", "movements", who, json=body)
+
+
+def sell(api, world, code: str, quantity: str, **extra) -> dict:
+    """The producer offers *quantity* kg of *code* to the buyer's site, and the buyer accepts it as handed over."""
+    offered = move(api, kind="transfer", batch=code, from_site_id=str(world.plant.id),
+                   to_site_id=str(world.buyer_site.id), quantity=quantity, **extra)
+    assert offered.status_code == 202, offered.get_json()
+    pending = offered.get_json()
+    accepted = api("post", f"transfers/{pending['id']}/accept", "buyer", json={"occurred_at": pending["occurred_at"]})
+    assert accepted.status_code == 200, accepted.get_json()
+    return accepted.get_json()
 
 
 def test_produce_in_tonnes_and_read_back(api, world):
@@ -99,7 +102,7 @@ def test_bad_batch_input_is_a_problem_and_writes_nothing(api, world, session, ch
 def test_lifecycle_over_http_and_bad_movements(api, world, session):
     produce(api, world, quantity="100", unit="kg")
     sale = move(api, kind="transfer", batch="B-1", from_site_id=str(world.plant.id),
-                to_site_id=str(world.buyer_site.id), quantity="60", document_ref="INV-7")
+                to_site_id=str(world.warehouse.id), quantity="60", document_ref="INV-7")
     assert sale.status_code == 201, sale.get_json()
     entry = sale.get_json()["entries"][0]
     assert entry["kind"] == "transfer" and entry["quantity_kg"] == "60.000" and len(entry["hash"]) == 64
@@ -136,8 +139,7 @@ def test_enterprise_users_see_only_their_batches_and_entries(api, world):
     assert api("get", "batches", "buyer").get_json() == []
     assert_problem(api("get", "batches/B-1", "buyer"), 404)
     assert api("get", "movements", "buyer").get_json() == []
-    move(api, kind="transfer", batch="B-1", from_site_id=str(world.plant.id),
-         to_site_id=str(world.buyer_site.id), quantity="4")
+    sell(api, world, "B-1", "4")
     assert [b["code"] for b in api("get", "batches", "buyer").get_json()] == ["B-1"]
     holdings = api("get", "batches/B-1", "buyer").get_json()["holdings"]
     assert [h["balance_kg"] for h in holdings] == ["4.000"]  # not the producer's 6 kg
@@ -157,10 +159,7 @@ def test_holdings_are_stock_not_what_was_consumed_or_produced(api, world):
 
 def build_chain(api, world, session):
     produce(api, world, "RAW-1", quantity="1000", unit="kg")
-    move(api, kind="load", batch="RAW-1", from_site_id=str(world.plant.id), carrier_id=str(world.carrier.id),
-         transit_ref="WB-2026-001", quantity="800", document_ref="WB-2026-001")
-    move(api, "carrier", kind="unload", batch="RAW-1", transit_ref="WB-2026-001",
-         to_site_id=str(world.buyer_site.id), quantity="800")
+    sell(api, world, "RAW-1", "800", document_ref="INV-2026-001")
     product = make_chemical(session, un_number="1993")
     session.commit()
     move(api, "buyer", kind="transform", site_id=str(world.buyer_site.id),
@@ -182,7 +181,7 @@ def test_trace_both_ways_reconciles_and_exports_valid_epcis(api, world, session,
     assert raw["in_kg"] == {"produced": "1000.000"} and raw["out_kg"] == {"transformed": "700.000"}
     assert sorted(h["kg"] for h in raw["on_hand"]) == ["100.000", "200.000"] and raw["reconciles"]
     assert all(b["reconciles"] for b in down["batches"])
-    assert "WB-2026-001" in down["documents"]
+    assert "INV-2026-001" in down["documents"]
     assert down["lineage"][0]["inputs"] == [{"batch": "RAW-1", "kg": "700.000"}]
     up = api("get", "batches/WASTE-1/trace?direction=up", "auditor").get_json()
     assert {b["code"] for b in up["batches"]} == {"WASTE-1", "RAW-1"}
@@ -193,7 +192,7 @@ def test_trace_both_ways_reconciles_and_exports_valid_epcis(api, world, session,
     schema = json.loads((shared_data / "epcis" / "EPCIS-JSON-Schema.json").read_text())
     jsonschema.validate(document, schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
     types = [e["type"] for e in document["epcisBody"]["eventList"]]
-    assert types.count("TransformationEvent") == 1 and types.count("ObjectEvent") == 4
+    assert types.count("TransformationEvent") == 1 and types.count("ObjectEvent") == 3
 
 
 def test_verify_checkpoint_and_proof_over_http(api, world, app, tmp_path):

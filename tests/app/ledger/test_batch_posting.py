@@ -37,14 +37,14 @@ def test_a_batch_posts_in_order_and_later_items_see_earlier_ones(session, world)
     produce(session, world, "B-1", "100")
     items = [produce_item(world, "B-2", "10"), consume(world, "B-2", "4"), consume(world, "B-1", "30"),
              {"kind": "transfer", "batch": "B-2", "from_site_id": world.plant.id,
-              "to_site_id": world.buyer_site.id, "quantity": Decimal("6"), "occurred_at": utcnow()},
+              "to_site_id": world.warehouse.id, "quantity": Decimal("6"), "occurred_at": utcnow()},
              consume(world, "B-1", "70")]
     entries = post_movements(session, world.as_producer, items)
     assert [e.sequence for e in entries] == list(range(2, 7))
     assert [e.kind.value for e in entries] == ["produce", "consume", "consume", "transfer", "consume"]
     held = [(session.get(Account, h.account_id).site_id, session.get(Batch, h.batch_id).code, h.balance)
             for h in balances(session) if session.get(Account, h.account_id).holds_stock]
-    assert held == [(world.buyer_site.id, "B-2", Decimal("6.000"))]
+    assert held == [(world.warehouse.id, "B-2", Decimal("6.000"))]
     verification = verify_chain(session)
     assert verification.ok and verification.entries_checked == 6
 

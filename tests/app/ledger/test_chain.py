@@ -11,7 +11,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.services.ledger import lifecycle
 from app.services.ledger.chain import BATCH_FIELDS, batch_form, batch_identity, canonical_form, entry_values
-from app.services.ledger.checkpoints import check_proof, create_checkpoint, load_signing_key, prove, verify_ledger
+from app.services.ledger.checkpoints import (
+    check_proof, create_checkpoint, key_id as checkpoint_key_id, load_signing_key, prove, verify_ledger,
+)
 from app.services.ledger.merkle import inclusion_path, merkle_root, root_from_path
 from app.services.ledger.verification import verify_chain
 from models import AppendOnlyError, EntryKind, LedgerEntry
@@ -152,13 +154,15 @@ def test_checkpoint_and_offline_proof(session, world, tmp_path):
 
 def test_signed_checkpoints_catch_entries_removed_from_the_end(session, world, tmp_path):
     post_some(session, world, 4)
-    create_checkpoint(session, load_signing_key(tmp_path / "signing_key"))
-    intact = verify_ledger(session)
+    key = load_signing_key(tmp_path / "signing_key")
+    create_checkpoint(session, key)
+    authority = {checkpoint_key_id(key.verify_key): key.verify_key}
+    intact = verify_ledger(session, authority=authority)
     assert intact.ok and intact.checkpoints_checked == 1
     _disable_triggers(session)
     session.execute(text("DELETE FROM ledger_entries WHERE sequence = 4"))
     assert verify_chain(session).ok  # the chain alone cannot tell a shortened chain from a short one
-    result = verify_ledger(session)
+    result = verify_ledger(session, authority=authority)
     assert not result.ok and result.first_bad is None
     assert result.bad_checkpoint["last_sequence"] == 4 and "removed" in result.bad_checkpoint["reason"]
 

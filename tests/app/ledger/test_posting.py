@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.services.ledger import lifecycle
+from app.services.ledger import lifecycle, transfers
 from app.services.ledger.balances import available, available_by_batch, balance, balances
 from app.services.ledger.transform import Input, Output, transform
 from app.services.waste.codes import Declaration
 from models import Account, AccountKind, Batch, EntryKind, LedgerEntry
 from models.types import utcnow
-from tests.app.ledger.conftest import an_hour_ago, produce
+from tests.app.ledger.conftest import an_hour_ago, departed_waybill, produce
 from tests.factories import make_chemical
 
 
@@ -36,11 +36,13 @@ def test_whole_lifecycle_balances_and_conservation(session, world):
     step = dt.timedelta(minutes=1)
     lifecycle.transfer(session, world.as_producer, batch_code="B-1", from_site_id=world.plant.id,
                        to_site_id=world.warehouse.id, quantity=Decimal("600"), occurred_at=t0 + step)
+    trip = departed_waybill(session, world)
     lifecycle.load(session, world.as_producer, batch_code="B-1", from_site_id=world.warehouse.id,
-                   carrier_id=world.carrier.id, transit_ref="苏B12345", quantity=Decimal("500"),
+                   carrier_id=world.carrier.id, transit_ref=trip.number, quantity=Decimal("0.5"),
                    occurred_at=t0 + 2 * step, document_ref="WB-1")
-    lifecycle.unload(session, world.as_carrier, batch_code="B-1", transit_ref="苏B12345",
-                     to_site_id=world.buyer_site.id, quantity=Decimal("499.5"), occurred_at=t0 + 3 * step)
+    sale = transfers.offer(session, world.as_producer, batch_code="B-1", from_site_id=world.warehouse.id,
+                           to_site_id=world.buyer_site.id, quantity=Decimal("499.5"), occurred_at=t0 + 2 * step)
+    transfers.accept(session, world.buyer_user, sale.id, t0 + 3 * step)
     transform(session, world.as_buyer, site_id=world.buyer_site.id,
               inputs=[Input("B-1", Decimal("400"))],
               outputs=[Output("P-1", make_chemical(session, un_number="1993").id, Decimal("350")),

@@ -10,13 +10,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.cli import cli
+from app.services.alert_policy import settle
 from app.services.ledger import lifecycle
 from app.services.waste.codes import Declaration
 from app.services.waste.storage import sweep
-from models import Alert, AlertEvent, AlertKind, Batch, EntryKind, Severity
+from models import Alert, AlertEvent, AlertKind, Batch, EntryKind, PermitKind, Severity
 from models.engine import make_engine
 from models.types import utcnow
-from tests.app.ledger.conftest import build_world
+from tests.app.ledger.conftest import build_world, grant_permits
 from tests.factories import make_site
 
 
@@ -88,3 +89,33 @@ def test_waste_sweep_command(fresh_database_url):
     report = json.loads(run("--max-days", "30", "--format", "json"))
     assert report == {"max_days": 30, "overdue": 1, "receipts_overdue": 0, "changes": []}
     assert "0 holding(s)" in run()
+
+
+def test_overdue_waste_that_is_disposed_of_resolves_its_alert(waste_world, session):
+    """Issue 25: the alert followed the waste out of storage; the system closes it, saying why."""
+    world = waste_world
+    assert world.generate("OLD-1", "2000", days_ago=400).status_code == 201
+    [alert] = overdue_alerts(session)
+    grant_permits(session, world.trip.shipper, PermitKind.HAZARDOUS_WASTE)
+    session.commit()
+    disposed = world.call("post", "movements", json={
+        "kind": "dispose", "batch": "OLD-1", "site_id": str(world.trip.loading.id), "quantity": "2000",
+        "occurred_at": utcnow().isoformat()})
+    assert disposed.status_code == 201, disposed.get_json()
+    session.expire_all()
+    alert = session.get(Alert, alert.id)
+    assert (alert.state, alert.resolved_by, alert.closed_by) == ("closed", "system", None)
+    assert "no longer stored" in alert.resolution and alert.ended_at is not None
+    changes = session.scalars(select(AlertEvent.change).where(AlertEvent.alert_id == alert.id)
+                              .order_by(AlertEvent.id)).all()
+    assert changes[-1] == "resolved"
+
+
+def test_the_sweep_settles_an_ended_waste_alert_left_open(session, waste_world):
+    world = waste_world
+    assert world.generate("OLD-1", "2000", days_ago=400).status_code == 201
+    [alert] = overdue_alerts(session)
+    alert.ended_at = utcnow()  # ended before the policy existed, and left open
+    session.commit()
+    assert [a.id for a in settle(session)] == [alert.id]
+    assert alert.state == "closed" and alert.resolved_by == "system"
