@@ -53,36 +53,7 @@ def _cargo(un_numbers: Sequence[str], catalogue: Path | None, *, tank: bool = Tr
     path = catalogue or Path(os.environ.get("HAZLEDGER_UN_CATALOGUE") or DEFAULT_CATALOGUE)
     if not path.is_file():
         raise RoutingInputError(f"UN catalogue not found: {path} (use --catalogue FILE)")
-    if _is_table_a(path):
-        return _cargo_of_entries(un_numbers, path, tank=tank)
     return cargo_from_un(un_numbers, load_catalogue(path), tank=tank)
-
-
-def _is_table_a(path: Path) -> bool:
-    from app.services.dangerous_goods.entries import is_table_a
-
-    with open(path, encoding="utf-8-sig") as handle:
-        return is_table_a(handle.readline())
-
-
-def _cargo_of_entries(refs: Sequence[str], path: Path, *, tank: bool) -> Any:
-    """Cargo from ADR Table A entries (``--un 1993/II``): the whole load's tunnel code for this carriage
-    (ADR 8.6.3.2, 8.6.4), as the waybill's planner reads it."""
-    from dataclasses import replace
-
-    from app.services.dangerous_goods.entries import EntryError, read_table_a
-    from app.services.dangerous_goods.queries import line_facts, tunnel_of
-    from routing.cargo import CatalogueEntry, cargo_from_un
-
-    table = read_table_a(path.read_text(encoding="utf-8-sig"))
-    try:
-        entries = [table.resolve(ref, line_facts) for ref in refs]
-        answer = tunnel_of(table, refs, tank=tank)
-    except EntryError as error:
-        raise RoutingInputError(str(error)) from None
-    catalogue = {e.un_number: CatalogueEntry(e.un_number, e.name, e.hazard_class, e.tunnel_code) for e in entries}
-    cargo = cargo_from_un(list(catalogue), catalogue, tank=tank)
-    return replace(cargo, tunnel_code=answer.code, closed_tunnel_categories=frozenset(answer.closed))
 
 
 def _network(path: Path | None, cache_dir: Path | None) -> Any:
@@ -92,11 +63,9 @@ def _network(path: Path | None, cache_dir: Path | None) -> Any:
 
 
 _un_option = click.option("--un", "un_numbers", multiple=True, metavar="NUMBER",
-                          help="UN number on board (repeatable), e.g. 1203 or UN1203; with an ADR Table A "
-                               "catalogue, an entry UN[/PG[/VARIANT]].")
+                          help="UN number on board (repeatable), e.g. 1203 or UN1203.")
 _catalogue_option = click.option("--catalogue", type=_FILE, default=None,
-                                 help="UN list CSV (default: the shared un_numbers_adr.csv), or ADR 2017 Table A "
-                                      "(adr2017_table_a.csv: per entry).")
+                                 help="UN list CSV (default: the shared un_numbers_adr.csv).")
 _cache_option = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                              help="Prepared-network cache (default $HAZLEDGER_CACHE_DIR or instance/cache).")
 _plot_option = click.option("--plot", type=_FILE, default=None,

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli.route import DEFAULT_CATALOGUE, route
-from tests.paths import DEMO_CORRIDOR, REPO, SHANGHAI_OSM, SHARED_DATA
+from tests.paths import DEMO_CORRIDOR, REPO, SHANGHAI_OSM
 
 T0 = pd.Timestamp("2026-01-01T08:00:00Z")
 # A straight corridor along lat 31.23 from lon 121.47 to 121.49 (about 1.9 km).
@@ -202,20 +202,6 @@ def test_plan_prints_a_geojson_feature(plan):
     assert props["length_m"] > 4000 and props["travel_time_s"] > 0 and props["edges"] and props["osm_way_ids"]
     free = json.loads(plan("--from", PUXI, "--to", PUDONG).stdout)
     assert free["properties"]["travel_time_s"] < props["travel_time_s"]  # the forbidden tunnel is faster
-
-
-def test_plan_reads_table_a_entries(plan):
-    """With ADR Table A as the catalogue, --un names entries and the planner closes what the whole load's code
-    closes for its carriage (ADR 8.6.3.2, 8.6.4): chlorine and gasoline in packages, C/D closing D and E."""
-    table_a = SHARED_DATA / "dangerous_goods" / "adr2017_table_a.csv"
-    if not table_a.is_file():
-        pytest.skip("ADR Table A not available")
-    result = plan("--from", PUXI, "--to", PUDONG, "--un", "1203/II", "--un", "1017", "--catalogue", table_a,
-                  "--packaged")
-    assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["properties"]["tunnel_code"] == "C/D"
-    ambiguous = plan("--from", PUXI, "--to", PUDONG, "--un", "1993/III", "--catalogue", table_a)
-    assert ambiguous.exit_code == 2 and "ambiguous" in ambiguous.stderr
 
 
 def test_plan_text_and_plot(plan, tmp_path):
