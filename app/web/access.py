@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from urllib.parse import urlsplit
 
 from flask import g, redirect, request, session, url_for
 
@@ -23,6 +26,8 @@ from models import Role, User
 F = TypeVar("F", bound=Callable[..., Any])
 AUTHORITIES = (Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR)
 EVERYONE = (*AUTHORITIES, Role.ENTERPRISE)
+#: Control characters (C0, DEL, C1) and the backslash: never in a ``next`` page (see :func:`safe_next`).
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
 
 
 def password_fingerprint(user: User) -> str:
@@ -114,7 +119,17 @@ def home_endpoint(user: User) -> str:
 
 
 def safe_next(target: str | None, fallback: str) -> str:
-    """*target* if it is a path on this site (no scheme, no host, no ``//``), else *fallback*: no open redirect."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return fallback
+    """*target* if it is a path on this site, else *fallback*: no open redirect (the one check behind every
+    ``next``: signing in, the sign-in page of a signed-in user, choosing the language).
+
+    Judged as a browser will read it (WHATWG URL parsing): browsers drop tabs and newlines anywhere in a URL and
+    read ``\\`` as ``/``, so ``/\t/evil.example`` is ``//evil.example``, another host. A target with any control
+    character or backslash is refused outright (a newline would also break the ``Location`` header); what is left
+    must be a path (no scheme, no host) that does not begin with ``//``.
+    """
+    if not target or _UNSAFE_IN_NEXT.search(target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return fallback
+    return target
