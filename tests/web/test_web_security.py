@@ -7,7 +7,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from models import Role, User
-from tests.web.test_pages import PASSWORD, csrf, person  # noqa: F401 (a fixture)
+from tests.web.test_pages import PASSWORD, csrf
+from tests.web.test_pages import person as person_fixture  # noqa: F401 (the fixture "person")
 
 #: ``next`` values that must not leave the site (browsers drop tabs and newlines from a URL and read ``\\`` as
 #: ``/``, so ``/\t/evil.example`` is ``//evil.example``), each with a harmless one beside them.
