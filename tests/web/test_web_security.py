@@ -7,8 +7,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from models import Role, User
+from tests.web import test_pages
 from tests.web.test_pages import PASSWORD, csrf
-from tests.web.test_pages import person as person_fixture  # noqa: F401 (the fixture "person")
+
+person = test_pages.person  # the fixture
 
 #: ``next`` values that must not leave the site (browsers drop tabs and newlines from a URL and read ``\\`` as
 #: ``/``, so ``/\t/evil.example`` is ``//evil.example``), each with a harmless one beside them.
