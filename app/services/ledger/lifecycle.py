@@ -99,7 +99,7 @@ def transfer(session: Session, actor: Actor, *, batch_code: str, from_site_id: u
              quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None) -> list[LedgerEntry]:
     """Move stock between sites: the actor's own, or to another enterprise's (a sale)."""
     with ledger_transaction(session):
-        batch = batch_by_code(session, batch_code)
+        batch = batch_by_code(session, batch_code, actor.enterprise_id)
         legs = [Leg(EntryKind.TRANSFER, batch, site_account(session, from_site_id, field="from_site_id"),
                     site_account(session, to_site_id, field="to_site_id"), quantity)]
         entries = record(session, actor, legs, occurred_at=occurred_at, document_ref=document_ref)
@@ -111,7 +111,7 @@ def load(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid.
          document_ref: str | None = None) -> list[LedgerEntry]:
     """Load stock from the actor's site onto a carrier's vehicle (into transit)."""
     with ledger_transaction(session):
-        batch = batch_by_code(session, batch_code)
+        batch = batch_by_code(session, batch_code, actor.enterprise_id)
         source = site_account(session, from_site_id, field="from_site_id")
         target = transit_account(session, carrier_id, transit_ref, waybill_id=waybill_id)
         entries = record(session, actor, [Leg(EntryKind.LOAD, batch, source, target, quantity)],
@@ -123,7 +123,7 @@ def unload(session: Session, actor: Actor, *, batch_code: str, transit_ref: str,
            quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None) -> list[LedgerEntry]:
     """Deliver stock the actor (a carrier) has in transit under *transit_ref* to a site."""
     with ledger_transaction(session):
-        batch = batch_by_code(session, batch_code)
+        batch = batch_by_code(session, batch_code, actor.enterprise_id)
         source = transit_account(session, actor.enterprise_id, transit_ref, create=False)
         target = site_account(session, to_site_id, field="to_site_id")
         entries = record(session, actor, [Leg(EntryKind.UNLOAD, batch, source, target, quantity)],
@@ -137,7 +137,7 @@ def retire(session: Session, actor: Actor, *, kind: EntryKind, batch_code: str, 
     if kind not in _SINKS:
         raise ValidationFailed(f"'{kind}' does not take stock out of the ledger.", errors={"kind": ["invalid"]})
     with ledger_transaction(session):
-        batch = batch_by_code(session, batch_code)
+        batch = batch_by_code(session, batch_code, actor.enterprise_id)
         source = site_account(session, site_id)
         target = boundary_account(session, actor.enterprise_id, _SINKS[kind])
         entries = record(session, actor, [Leg(kind, batch, source, target, quantity)],
@@ -151,7 +151,7 @@ def adjust(session: Session, actor: Actor, *, batch_code: str, site_id: uuid.UUI
     if counted < 0:
         raise ValidationFailed("A count cannot be negative.", errors={"counted": ["must be >= 0"]})
     with ledger_transaction(session):
-        batch = batch_by_code(session, batch_code)
+        batch = batch_by_code(session, batch_code, actor.enterprise_id)
         site = own_site_account(session, actor.enterprise_id, site_id)
         session.flush()
         difference = counted - balance(session, site.id, batch.id, as_of=occurred_at)
