@@ -15,6 +15,7 @@ from models.tracking import GpsFix
 from models.users import ApiToken, Department, Role, User
 from models.waste import ManifestStatus, WasteBatch, WasteManifest, WasteManifestEvent, WasteManifestLine
 from models.waybills import IdempotencyKey, Waybill, WaybillEvent, WaybillLine, WaybillStatus, WaybillVersion
+from models.web_sessions import SignInFailure, WebSession
 
 __all__ = [
     "Account", "AccountKind", "ApiToken", "AppendOnlyError", "Base", "Batch", "Boundary", "Checkpoint",
@@ -23,4 +24,5 @@ __all__ = [
     "VehicleKind", "Waybill", "WaybillEvent", "WaybillLine", "WaybillStatus", "WaybillVersion", "Zone", "ZoneRule",
     "GpsFix", "IdempotencyKey", "Alert", "AlertChange", "AlertEvent", "AlertKind", "AlertState", "Severity",
     "TripState", "ManifestStatus", "WasteBatch", "WasteManifest", "WasteManifestEvent", "WasteManifestLine",
+    "SignInFailure", "WebSession",
 ]
