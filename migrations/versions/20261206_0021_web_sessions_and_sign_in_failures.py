@@ -20,20 +20,20 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table('web_sessions',
-    sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('user_id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_web_sessions_user_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_web_sessions'))
+        sa.Column('id', sa.Uuid(), nullable=False),
+        sa.Column('user_id', sa.Uuid(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_web_sessions_user_id_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_web_sessions'))
     )
     op.create_index(op.f('ix_web_sessions_user_id'), 'web_sessions', ['user_id'])
     op.create_index(op.f('ix_web_sessions_created_at'), 'web_sessions', ['created_at'])
     op.create_table('sign_in_failures',
-    sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('address', sa.String(length=64), nullable=False, comment="the client's IP address"),
-    sa.Column('failed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_sign_in_failures'))
+        sa.Column('id', sa.Uuid(), nullable=False),
+        sa.Column('name', sa.String(length=100), nullable=False),
+        sa.Column('address', sa.String(length=64), nullable=False, comment="the client's IP address"),
+        sa.Column('failed_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_sign_in_failures'))
     )
     op.create_index('ix_sign_in_failures_name_address', 'sign_in_failures', ['name', 'address', 'failed_at'])
     op.create_index(op.f('ix_sign_in_failures_failed_at'), 'sign_in_failures', ['failed_at'])

@@ -74,8 +74,8 @@ def _user(url: str, role: Role = Role.SUPERVISOR) -> User:
     return user
 
 
-def test_a_cookie_kept_from_before_signing_out_no_longer_admits(client: FlaskClient,
-                                                                 person: Callable[..., User]) -> None:
+def test_a_cookie_kept_from_before_signing_out_no_longer_admits(
+        client: FlaskClient, person: Callable[..., User]) -> None:
     assert sign_in(client, person(Role.SUPERVISOR)).status_code == 302
     kept = client.get_cookie(COOKIE).value
     assert client.get("/dashboard").status_code == 200
