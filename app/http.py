@@ -26,6 +26,11 @@ class UnsupportedMediaType(DomainError):
     code = "unsupported_media_type"
 
 
+class BodyTooLarge(DomainError):
+    status = 413
+    code = "body_too_large"
+
+
 def _assign_request_id() -> None:
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
@@ -57,12 +62,26 @@ def _check_api_request() -> None:
     if view is None or not has_policy(view, request.method):
         raise PermissionDenied("This endpoint declares no access policy.", code="no_policy")
     if request.method in _BODY_METHODS and (request.content_length or request.headers.get("Transfer-Encoding")):
-        accepted = getattr(getattr(view, "view_class", view), "accepted_content_types", DEFAULT_CONTENT_TYPES)
+        view_class = getattr(view, "view_class", view)
+        _limit_body(getattr(view_class, "max_body_bytes", None))
+        accepted = getattr(view_class, "accepted_content_types", DEFAULT_CONTENT_TYPES)
         if request.mimetype not in accepted:
             raise UnsupportedMediaType(
                 f"Content-Type '{request.mimetype or 'none'}' is not accepted here; send one of "
                 f"{', '.join(sorted(accepted))}."
             )
+
+
+def _limit_body(limit: int | None) -> None:
+    """A view that reads bodies in bulk declares ``max_body_bytes`` below the application's
+    ``MAX_CONTENT_LENGTH``: a longer declared body is refused (413) before anything else is done with the
+    request, and a body without a declared length stops being read at the limit (werkzeug raises 413)."""
+    if limit is None:
+        return
+    request.max_content_length = min(limit, current_app.config["MAX_CONTENT_LENGTH"] or limit)
+    if request.content_length is not None and request.content_length > request.max_content_length:
+        raise BodyTooLarge(f"The body has {request.content_length} bytes; send at most "
+                           f"{request.max_content_length} here.")
 
 
 def _tag_response(response: Response) -> Response:

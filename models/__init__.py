@@ -19,6 +19,7 @@ from models.waste import (
     AddedWasteCode, ManifestStatus, WasteBatch, WasteManifest, WasteManifestEvent, WasteManifestLine,
 )
 from models.waybills import IdempotencyKey, Waybill, WaybillEvent, WaybillLine, WaybillStatus, WaybillVersion
+from models.web_sessions import SignInFailure, WebSession
 
 __all__ = [
     "Account", "AccountKind", "ApiToken", "AppendOnlyError", "Base", "Batch", "Boundary", "Checkpoint",
@@ -28,5 +29,5 @@ __all__ = [
     "GpsFix", "IdempotencyKey", "Alert", "AlertChange", "AlertEvent", "AlertKind", "AlertState", "Severity",
     "TripState", "ManifestStatus", "WasteBatch", "WasteManifest", "WasteManifestEvent", "WasteManifestLine",
     "TransportEntry", "DesignMaximum", "PopulationChange", "SiteUnit", "UnitKind", "AddedWasteCode",
-    "PendingTransfer", "TransferStatus",
+    "PendingTransfer", "TransferStatus", "SignInFailure", "WebSession",
 ]

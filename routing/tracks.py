@@ -24,7 +24,15 @@ from routing._numeric import median
 from routing._validate import lonlat_mask
 from routing.projection import gcj02_to_wgs84
 
+#: Faster jumps between fixes are dropped, and so is a fix reporting a faster speed (or a negative one): no road
+#: vehicle does it, so such a value is a device fault or hostile, never a reading to keep.
 MAX_SPEED_KPH = 250.0
+#: The window a fix's time must lie in, checked before any conversion to nanoseconds (whose int64 range ends in
+#: 1677 and 2262, where a wrapped value would pass for another date): from 2000 (earlier times are device faults,
+#: an unset clock at 1970 or 1980, or hostile) to a day past now (a device's clock or time zone slightly off;
+#: the live service allows far less, see ``app.services.tracking.CLOCK_SKEW``).
+EARLIEST_FIX = pd.Timestamp("2000-01-01", tz="UTC")
+FUTURE_TOLERANCE = pd.Timedelta(days=1)
 _ALIASES = {
     "time": ("time", "timestamp", "datetime", "gps_time", "t"),
     "lon": ("lon", "lng", "long", "longitude", "x"),
@@ -64,9 +72,25 @@ class Track:
         return len(self.lon)
 
 
-def _parse_times(raw: pd.Series) -> npt.NDArray[np.int64]:
-    """Parse ISO 8601 (naive means UTC) or epoch seconds (milliseconds above 1e11); NaT → int64 min."""
+def _numbers(raw: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+    """Numbers (or numeric text) as floats, anything else NaN; a boolean is not a number here (JSON ``true``
+    would otherwise read as 1)."""
+    if raw.dtype == bool:
+        return np.full(len(raw), np.nan)
+    numbers = pd.to_numeric(raw, errors="coerce").astype(float)
+    if raw.dtype == object:
+        numbers[[isinstance(value, (bool, np.bool_)) for value in raw]] = np.nan
+    return numbers
+
+
+def _parse_times(raw: pd.Series, latest: pd.Timestamp) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Parse ISO 8601 (naive means UTC) or epoch seconds (milliseconds above 1e11): UTC nanoseconds, NaT (and
+    any time outside [:data:`EARLIEST_FIX`, *latest*]) as int64 min; and which times were outside that window.
+
+    The window is checked on the parsed value (seconds, or pandas' datetime of whatever resolution it chose)
+    before it becomes nanoseconds, so no time wraps around into the window."""
     result = np.full(len(raw), np.iinfo(np.int64).min, dtype=np.int64)
+    outside = np.zeros(len(raw), dtype=bool)
     values = raw.to_numpy()
     # A text with a colon is never a number: sparing ISO 8601 times the number parse, which is slow when it
     # fails, halves the time of a batch of them; the result is the same. (numpy arrays, not Series: a live
@@ -75,18 +99,21 @@ def _parse_times(raw: pd.Series) -> npt.NDArray[np.int64]:
              else np.char.find(values.astype(str), ":") < 0)
     numeric = np.full(len(values), np.nan)
     if maybe.any():
-        numeric[maybe] = pd.to_numeric(values[maybe], errors="coerce")
+        numeric[maybe] = _numbers(values[maybe])
     is_num = ~np.isnan(numeric)
     if is_num.any():
         seconds = numeric[is_num]
         seconds = np.where(np.abs(seconds) > 1e11, seconds / 1000.0, seconds)
-        ok = np.isfinite(seconds) & (np.abs(seconds) < 1e10)
+        ok = (seconds >= EARLIEST_FIX.timestamp()) & (seconds <= latest.timestamp())  # False for inf
         result[np.flatnonzero(is_num)[ok]] = np.round(seconds[ok] * 1e9).astype(np.int64)
-    text = ~is_num & ~pd.isna(values)
+        outside[np.flatnonzero(is_num)[~ok]] = True
+    text = ~is_num & ~pd.isna(values)  # a boolean too: it reads as no time
     if text.any():
         parsed = pd.to_datetime(values[text].astype(str), format="ISO8601", utc=True, errors="coerce", cache=False)
-        result[text] = parsed.to_numpy(dtype="datetime64[ns]").astype(np.int64)  # NaT is int64 min already
-    return result
+        out = np.asarray((parsed < EARLIEST_FIX) | (parsed > latest))
+        outside[np.flatnonzero(text)[out]] = True
+        result[text] = parsed.where(~out).to_numpy(dtype="datetime64[ns]").astype(np.int64)  # NaT: int64 min
+    return result, outside
 
 
 def _columns(frame: pd.DataFrame, source: str) -> dict[str, str]:
@@ -125,7 +152,7 @@ def track_from_frame(frame: pd.DataFrame, *, gcj02: bool = False, source: str = 
     """
     if frame.empty:
         raise RoutingInputError(f"{source}: no fixes")
-    lon, lat, time_ns, speed, reason = _read(frame, source, gcj02)
+    lon, lat, time_ns, speed, reason = _read(frame, source, gcj02, max_speed_kph)
     return _finish(lon, lat, time_ns, speed, reason, source, max_speed_kph, min_valid, require_majority)
 
 
@@ -154,7 +181,7 @@ def tracks_from_frame(frame: pd.DataFrame, group: npt.NDArray[np.intp], groups: 
     list of Track
         One per group; ``points`` counts its rows and ``dropped`` names them by their record number in *frame*.
     """
-    lon, lat, time_ns, speed, reason = _read(frame, source, gcj02)
+    lon, lat, time_ns, speed, reason = _read(frame, source, gcj02, max_speed_kph)
     order = np.argsort(group, kind="stable")
     bounds = np.searchsorted(group[order], np.arange(groups + 1))
     tracks = []
@@ -166,24 +193,25 @@ def tracks_from_frame(frame: pd.DataFrame, group: npt.NDArray[np.intp], groups: 
     return tracks
 
 
-def _read(frame: pd.DataFrame, source: str, gcj02: bool) -> tuple[
+def _read(frame: pd.DataFrame, source: str, gcj02: bool, max_speed_kph: float) -> tuple[
         npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64] | None,
         npt.NDArray[Any]]:
     """The columns as arrays, and each row's reason to be dropped (empty when valid)."""
     cols = _columns(frame, source)
     lon_raw, lat_raw = frame[cols["lon"]].to_numpy(), frame[cols["lat"]].to_numpy()
-    lon = pd.to_numeric(lon_raw, errors="coerce").astype(float)
-    lat = pd.to_numeric(lat_raw, errors="coerce").astype(float)
-    time_ns = _parse_times(frame[cols["time"]])
+    lon, lat = _numbers(lon_raw), _numbers(lat_raw)
+    time_ns, time_outside = _parse_times(frame[cols["time"]], pd.Timestamp.now(tz="UTC") + FUTURE_TOLERANCE)
     reason = np.full(len(frame), "", dtype=object)
+    speed = None
+    if "speed" in cols:  # optional: a missing or unreadable speed is no speed, one out of range no fix
+        speed = _numbers(frame[cols["speed"]].to_numpy())
+        reason[(speed < 0) | (speed > max_speed_kph)] = "speed out of range"  # NaN compares False
     # Later assignments win, so the checks go from least to most basic.
     reason[time_ns == np.iinfo(np.int64).min] = "unparseable time"
+    reason[time_outside] = "time out of range"
     reason[~lonlat_mask(lon, lat)] = "coordinate out of range"
     reason[np.isnan(lon) | np.isnan(lat)] = "non-numeric coordinate"
     reason[pd.isna(lon_raw) | pd.isna(lat_raw)] = "missing coordinate"
-    speed = None
-    if "speed" in cols:
-        speed = pd.to_numeric(frame[cols["speed"]].to_numpy(), errors="coerce").astype(float)
     if gcj02:
         lon, lat = gcj02_to_wgs84(lon, lat)
     return lon, lat, time_ns, speed, reason

@@ -15,10 +15,12 @@ attached at approval, with the forbidden zones around it.
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -42,6 +44,15 @@ from routing.tracks import Track, track_from_frame
 
 MAX_FIXES = 10_000
 CLOCK_SKEW = dt.timedelta(seconds=60)
+#: The bounds of a request's fixes, checked before any parser runs, so that every parse is linear in a body of
+#: bounded size (see docs/security.md): the body (10,000 fixes of a feed take about 1.2 MB as JSON), the
+#: columns (a fix has at most six), a CSV line, and a JSON text value (a time, a waybill id, a terminal).
+MAX_TRACK_BODY_BYTES = 4 * 1024 * 1024
+MAX_COLUMNS = 16
+MAX_LINE_BYTES = 1024
+MAX_TEXT_CHARS = 64
+#: What a JSON fix's value may be (a nested object or list is no fix's field).
+_JSON_SCALARS = frozenset({str, float, int, bool, type(None)})
 
 
 class TooManyFixes(ValidationFailed):
@@ -55,36 +66,88 @@ KEY_COLUMNS = {"waybill": str, "terminal": str}
 
 def parse_fixes(body: bytes, mimetype: str) -> pd.DataFrame:
     """A JSON ``{"fixes": [{time, lon, lat, speed?}, ...]}`` or CSV (``time,lon,lat[,speed]``) body as a table
-    (a feed's fixes also name their ``waybill`` or ``terminal``)."""
+    (a feed's fixes also name their ``waybill`` or ``terminal``), refused (422) beyond the bounds above."""
     try:
-        if mimetype == "text/csv":
-            frame = pd.read_csv(io.BytesIO(body), dtype=KEY_COLUMNS)  # numbers parsed in C here, not one by one
-        else:
-            payload = json.loads(body or b"null")
-            fixes = payload.get("fixes") if isinstance(payload, dict) else None
-            if not isinstance(fixes, list) or not all(isinstance(f, dict) for f in fixes):
-                raise ValidationFailed("Send {\"fixes\": [{time, lon, lat}, ...]}.",
-                                       errors={"fixes": ["a list of fix objects is required"]})
-            columns = dict.fromkeys(fixes[0] if fixes else ())  # the first fix's order, then any others
-            columns.update(dict.fromkeys(set().union(*fixes)))
-            # Column by column: twice as fast as a frame from the list of dicts, the same table.
-            frame = pd.DataFrame({name: [fix.get(name) for fix in fixes] for name in columns})
+        frame = _csv_fixes(body) if mimetype == "text/csv" else _json_fixes(body)
     except json.JSONDecodeError:
         raise MalformedBody("The request body is not valid JSON.") from None
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as error:
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError, csv.Error) as error:
         raise ValidationFailed("The body could not be read as fixes.", errors={"fixes": [str(error)[:200]]}) from None
-    if len(frame) > MAX_FIXES:
-        raise TooManyFixes(f"{len(frame)} fixes in one request; send at most {MAX_FIXES}.",
-                           errors={"fixes": [f"at most {MAX_FIXES}"]})
+    _check_count(len(frame))
     return frame
 
 
-def ingest(session: Session, user: User, waybill_id: uuid.UUID, frame: pd.DataFrame) -> dict[str, Any]:
-    """Store the valid fixes of *frame* for the waybill's vehicle; report what was dropped or already known.
+def _check_count(fixes: int) -> None:
+    if fixes > MAX_FIXES:
+        raise TooManyFixes(f"{fixes} fixes in one request; send at most {MAX_FIXES}.",
+                           errors={"fixes": [f"at most {MAX_FIXES}"]})
+
+
+def _check_columns(names: list[str]) -> None:
+    """At most :data:`MAX_COLUMNS` columns, each named once (as the track reader matches them: trimmed, in any
+    case). pandas would rename each duplicate by searching the list of names for a free one, quadratic in the
+    columns: 20,000 duplicates took minutes."""
+    if len(names) > MAX_COLUMNS:
+        raise ValidationFailed(f"{len(names)} columns; a fix has at most {MAX_COLUMNS}.",
+                               errors={"fixes": [f"at most {MAX_COLUMNS} columns"]})
+    seen: set[str] = set()
+    for name in names:
+        key = str(name).strip().lower()
+        if key in seen:
+            raise ValidationFailed(f"The column '{key}' is named twice.",
+                                   errors={"fixes": [f"duplicate column {key!r}"]})
+        seen.add(key)
+
+
+def _csv_fixes(body: bytes) -> pd.DataFrame:
+    """The CSV body's table, once its lines and header are within bounds."""
+    ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == ord("\n"))
+    longest = int(np.diff(ends, prepend=-1, append=len(body)).max()) - 1
+    if longest > MAX_LINE_BYTES:
+        raise ValidationFailed(f"A line of {longest} bytes; a fix's line has at most {MAX_LINE_BYTES}.",
+                               errors={"fixes": [f"lines of at most {MAX_LINE_BYTES} bytes"]})
+    header = body[:ends[0]] if len(ends) else body
+    _check_columns(next(csv.reader([header.decode("utf-8-sig")]), []))
+    return pd.read_csv(io.BytesIO(body), dtype=KEY_COLUMNS)  # numbers parsed in C here, not one by one
+
+
+def _json_int(text: str) -> int | float:
+    """A JSON integer; past int64's digits a float (a 400-digit one is infinity, out of every range), which
+    the table's columns hold anyway: pandas cannot convert a longer Python int."""
+    return int(text) if len(text) <= 18 else float(text)
+
+
+def _json_fixes(body: bytes) -> pd.DataFrame:
+    """The JSON body's table, once its fixes, their fields and values are within bounds."""
+    payload = json.loads(body or b"null", parse_int=_json_int)
+    fixes = payload.get("fixes") if isinstance(payload, dict) else None
+    if not isinstance(fixes, list) or not all(isinstance(f, dict) for f in fixes):
+        raise ValidationFailed("Send {\"fixes\": [{time, lon, lat}, ...]}.",
+                               errors={"fixes": ["a list of fix objects is required"]})
+    _check_count(len(fixes))
+    columns = dict.fromkeys(fixes[0] if fixes else ())  # the first fix's order, then any others
+    columns.update(dict.fromkeys(set().union(*fixes)))
+    _check_columns(list(columns))
+    # Column by column: twice as fast as a frame from the list of dicts, the same table.
+    table = {name: [fix.get(name) for fix in fixes] for name in columns}
+    for name, values in table.items():
+        if not set(map(type, values)) <= _JSON_SCALARS or max(
+                (len(v) for v in values if type(v) is str), default=0) > MAX_TEXT_CHARS:
+            raise ValidationFailed(f"A fix's {name!r} is neither a number nor a short text.", errors={
+                f"fixes.{name}": [f"a number, true/false, null or a text of at most {MAX_TEXT_CHARS} characters"]})
+    return pd.DataFrame(table)
+
+
+def ingest(session: Session, user: User, waybill_id: uuid.UUID,
+           fixes: pd.DataFrame | Callable[[], pd.DataFrame]) -> dict[str, Any]:
+    """Store the valid fixes of the table *fixes* (or of the table a call of *fixes* reads, once the waybill is
+    found to be one *user* may report for: a request's body is parsed for no one else) for the waybill's
+    vehicle; report what was dropped or already known.
 
     The batch is committed before this returns, so a client that gets the report knows its fixes are kept.
     """
     ref, terminal = _reporting_waybill(session, user, waybill_id)
+    frame = fixes() if callable(fixes) else fixes
     try:
         track = track_from_frame(frame, source="fixes", min_valid=1, require_majority=False)
     except RoutingInputError as error:

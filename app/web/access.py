@@ -1,28 +1,35 @@
 """Who is signed in to the pages, and which roles may open each one.
 
-The session cookie carries the user's id and a fingerprint of their password hash: changing the password
-(or deactivating the user) ends every session signed in with the old one. Each view declares its roles with
+The session cookie carries the id of a session open in the database (:mod:`app.services.web_sessions`: signing
+out closes it for good) and a fingerprint of the user's password hash: changing the password (or deactivating
+the user) ends every session signed in with the old one. Each view declares its roles with
 :func:`roles` (or is :func:`app.auth.public`); the blueprint's gate refuses a view that declares neither.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from urllib.parse import urlsplit
 
 from flask import g, redirect, request, session, url_for
 
 from app.auth import POLICY_ATTR
 from app.errors import PermissionDenied
 from app.extensions import db
+from app.services import web_sessions
 from models import Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 AUTHORITIES = (Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR)
 EVERYONE = (*AUTHORITIES, Role.ENTERPRISE)
+#: Control characters (C0, DEL, C1) and the backslash: never in a ``next`` page (see :func:`safe_next`).
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
 
 
 def password_fingerprint(user: User) -> str:
@@ -30,25 +37,38 @@ def password_fingerprint(user: User) -> str:
     return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
 
 
-def sign_in(user: User) -> None:
-    """Start a new session for *user* (a fresh cookie: nothing of the anonymous one is kept)."""
+def sign_in(user: User, session_id: uuid.UUID) -> None:
+    """Start the session *session_id* (opened in the database) for *user*: a fresh cookie, nothing of the
+    anonymous one kept."""
     session.clear()
     session.permanent = True
-    session.update(uid=str(user.id), pw=password_fingerprint(user))
+    session.update(sid=str(session_id), pw=password_fingerprint(user))
 
 
-def sign_out() -> None:
+def _session_id() -> uuid.UUID | None:
+    try:
+        return uuid.UUID(session.get("sid", ""))
+    except ValueError:
+        return None
+
+
+def sign_out(*, close: bool = False) -> None:
+    """Forget the cookie's session; with *close*, end it in the database too (signing out), so no kept copy
+    of the cookie admits again."""
+    session_id = _session_id()
+    if close and session_id is not None:
+        web_sessions.close_session(db.session, session_id)
     session.clear()
 
 
 def load_signed_in_user() -> None:
-    """Put the session's user on ``g.web_user``, or None (and forget the session) if it no longer holds."""
+    """Put the session's user on ``g.web_user``, or None (and forget the session) if it no longer holds: closed
+    (signed out), the user deactivated, or the password changed since."""
     g.web_user = None
-    try:
-        user_id = uuid.UUID(session.get("uid", ""))
-    except ValueError:
+    session_id = _session_id()
+    if session_id is None:
         return
-    user = db.session.get(User, user_id)
+    user = web_sessions.session_user(db.session, session_id)
     if user is None or not user.active or session.get("pw") != password_fingerprint(user):
         sign_out()
         return
@@ -114,7 +134,17 @@ def home_endpoint(user: User) -> str:
 
 
 def safe_next(target: str | None, fallback: str) -> str:
-    """*target* if it is a path on this site (no scheme, no host, no ``//``), else *fallback*: no open redirect."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return fallback
+    """*target* if it is a path on this site, else *fallback*: no open redirect (the one check behind every
+    ``next``: signing in, the sign-in page of a signed-in user, choosing the language).
+
+    Judged as a browser will read it (WHATWG URL parsing): browsers drop tabs and newlines anywhere in a URL and
+    read ``\\`` as ``/``, so ``/\t/evil.example`` is ``//evil.example``, another host. A target with any control
+    character or backslash is refused outright (a newline would also break the ``Location`` header); what is left
+    must be a path (no scheme, no host) that does not begin with ``//``.
+    """
+    if not target or _UNSAFE_IN_NEXT.search(target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return fallback
+    return target

@@ -20,7 +20,8 @@ from app.services.alerts import raise_alert
 from app.services.ledger import lifecycle
 from app.services.ledger.posting import Actor
 from app.services.users import set_password
-from app.web.auth import FAILURES, MAX_FAILURES
+from app.services import web_sessions
+from app.web.auth import MAX_FAILURES
 from app.web.messages import ZH
 from models import AlertKind, EntryKind, LedgerEntry, PendingTransfer, PermitKind, Role, Severity, TransferStatus, User
 from models.types import utcnow
@@ -91,7 +92,7 @@ def test_a_post_without_the_sessions_csrf_token_is_refused(client: FlaskClient, 
 
 
 def test_a_failed_sign_in_does_not_say_which_part_was_wrong_and_is_throttled(
-        client: FlaskClient, person: Callable[..., User]) -> None:
+        client: FlaskClient, person: Callable[..., User], session: Session) -> None:
     user = person(Role.AUDITOR)
     wrong = sign_in(client, user, "not the password")
     unknown = client.post("/login", data={"name": "nobody", "password": PASSWORD, "csrf_token": csrf(client)})
@@ -101,7 +102,7 @@ def test_a_failed_sign_in_does_not_say_which_part_was_wrong_and_is_throttled(
     for _ in range(MAX_FAILURES - 1):
         sign_in(client, user, "still not it")
     assert sign_in(client, user, PASSWORD).status_code == 429  # even the right password, for a while
-    FAILURES.succeeded((user.name, "127.0.0.1"))
+    web_sessions.forget_failures(session, user.name, "127.0.0.1")
     assert sign_in(client, user, PASSWORD).status_code == 302
 
 

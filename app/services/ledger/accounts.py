@@ -12,12 +12,13 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound, ValidationFailed
 from app.services.ledger.context import transaction_state
-from models import Account, AccountKind, Batch, Boundary, Enterprise, Site, SiteUnit, Waybill, WaybillStatus
+from models import (Account, AccountKind, Batch, Boundary, Enterprise, LedgerEntry, Site, SiteUnit, Waybill,
+                    WaybillStatus)
 from models.ledger import kind_literal
 
 
@@ -128,14 +129,29 @@ def boundary_account(session: Session, enterprise_id: uuid.UUID, boundary: Bound
     return _remembered(session, (AccountKind.BOUNDARY, enterprise_id, boundary), find)
 
 
-def batch_by_code(session: Session, code: str, *, field: str = "batch") -> Batch:
+def batch_by_code(session: Session, code: str, enterprise_id: uuid.UUID, *, field: str = "batch") -> Batch:
+    """The batch *code* as the enterprise *enterprise_id* knows it: one it brought into the ledger, or one that
+    entered or left one of its accounts (what ``GET /batches/{code}`` shows it). Any other batch is answered
+    exactly as a code that does not exist (422 ``unknown batch``): a posting must not tell an enterprise that
+    another's batch exists, nor its balance or hazard class (a later check would)."""
     state = transaction_state(session)
     batch = state.batches.get(code) if state is not None else None
     if batch is None:
         with session.no_autoflush if state is not None else nullcontext():  # its new batches are remembered
             batch = session.scalars(select(Batch).where(Batch.code == code)).one_or_none()
-        if batch is None:
+            known = batch is not None and (batch.producer_id == enterprise_id or session.scalar(
+                _TOUCHED_BY, {"batch_id": batch.id, "enterprise_id": enterprise_id}) is not None)
+        if not known:
             raise ValidationFailed(f"No batch '{code}'.", errors={field: ["unknown batch"]})
         if state is not None:
             state.batches[code] = batch
     return batch
+
+
+#: An entry of the batch that moved it out of or into one of the enterprise's accounts (built once; each index on
+#: an account and the batch answers one side).
+_TOUCHED_BY = (select(LedgerEntry.id)
+               .join(Account, or_(Account.id == LedgerEntry.from_account_id, Account.id == LedgerEntry.to_account_id))
+               .where(LedgerEntry.batch_id == bindparam("batch_id"),
+                      Account.enterprise_id == bindparam("enterprise_id"))
+               .limit(1))

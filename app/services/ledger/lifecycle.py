@@ -114,7 +114,7 @@ def transfer(session: Session, actor: Actor, *, batch_code: str, from_site_id: u
     """Move stock between the actor's own sites or units of one site (to another enterprise's:
     :func:`.transfers.offer`)."""
     with ledger_transaction(session):
-        batch = batch_by_code(session, batch_code)
+        batch = batch_by_code(session, batch_code, actor.enterprise_id)
         target = _own_target(site_account(session, to_site_id, field="to_site_id", unit_id=to_unit_id), actor,
                              "A transfer into another enterprise's site waits for its acceptance: offer it alone "
                              "(POST /api/v1/transfers or POST /api/v1/movements), not in a batch.",
@@ -133,7 +133,7 @@ def load(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid.
     ships, *carrier_id* carries and that has departed (its departure opened the account). A reference no such
     waybill holds is refused: transit accounts exist only through waybills."""
     with ledger_transaction(session):
-        batch = batch_by_code(session, batch_code)
+        batch = batch_by_code(session, batch_code, actor.enterprise_id)
         source = site_account(session, from_site_id, field="from_site_id", unit_id=from_unit_id)
         target = waybill_transit_account(session, actor.enterprise_id, carrier_id, transit_ref, waybill_id)
         entries = record(session, actor, [Leg(EntryKind.LOAD, batch, source, target, quantity)],
@@ -146,7 +146,7 @@ def unload(session: Session, actor: Actor, *, batch_code: str, transit_ref: str,
            to_unit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
     """Deliver stock the actor (a carrier) has in transit under *transit_ref* to a site."""
     with ledger_transaction(session):
-        batch = batch_by_code(session, batch_code)
+        batch = batch_by_code(session, batch_code, actor.enterprise_id)
         source = transit_account(session, actor.enterprise_id, transit_ref, create=False)
         target = _own_target(site_account(session, to_site_id, field="to_site_id", unit_id=to_unit_id), actor,
                              "Stock in transit reaches another enterprise's site only by the waybill's arrival "
@@ -163,7 +163,7 @@ def retire(session: Session, actor: Actor, *, kind: EntryKind, batch_code: str, 
     if kind not in _SINKS:
         raise ValidationFailed(f"'{kind}' does not take stock out of the ledger.", errors={"kind": ["invalid"]})
     with ledger_transaction(session):
-        batch = batch_by_code(session, batch_code)
+        batch = batch_by_code(session, batch_code, actor.enterprise_id)
         source = site_account(session, site_id, unit_id=unit_id)
         target = boundary_account(session, actor.enterprise_id, _SINKS[kind])
         entries = record(session, actor, [Leg(kind, batch, source, target, quantity)],
@@ -178,7 +178,7 @@ def adjust(session: Session, actor: Actor, *, batch_code: str, site_id: uuid.UUI
     if counted < 0:
         raise ValidationFailed("A count cannot be negative.", errors={"counted": ["must be >= 0"]})
     with ledger_transaction(session):
-        batch = batch_by_code(session, batch_code)
+        batch = batch_by_code(session, batch_code, actor.enterprise_id)
         site = own_site_account(session, actor.enterprise_id, site_id, unit_id)
         session.flush()
         difference = counted - balance(session, site.id, batch.id, as_of=occurred_at)

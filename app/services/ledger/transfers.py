@@ -51,7 +51,7 @@ def offer(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid
     if quantity <= 0:
         raise ValidationFailed("Quantities must be > 0.", errors={"quantity": ["must be > 0"]})
     with unit_of_work(session):
-        batch = batch_by_code(session, batch_code)
+        batch = batch_by_code(session, batch_code, actor.enterprise_id)
         source = site_account(session, from_site_id, field="from_site_id")
         target = site_account(session, to_site_id, field="to_site_id")
         if source.enterprise_id != actor.enterprise_id:

@@ -48,8 +48,8 @@ def transform(session: Session, actor: Actor, *, site_id: uuid.UUID, inputs: Seq
     with ledger_transaction(session):
         site = own_site_account(session, actor.enterprise_id, site_id)
         hub = boundary_account(session, actor.enterprise_id, Boundary.TRANSFORMED)
-        legs = [Leg(kind, batch_by_code(session, i.batch_code, field=f"inputs.{n}.batch"), site, hub, i.quantity,
-                    LineageRole.INPUT) for n, i in enumerate(inputs)]
+        legs = [Leg(kind, batch_by_code(session, i.batch_code, actor.enterprise_id, field=f"inputs.{n}.batch"), site,
+                    hub, i.quantity, LineageRole.INPUT) for n, i in enumerate(inputs)]
         if split:
             parent = legs[0].batch
             outputs = [Output(o.code, parent.chemical_id, o.quantity) for o in outputs]

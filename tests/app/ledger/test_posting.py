@@ -121,6 +121,11 @@ def test_bad_input_writes_nothing(session, world, change, error):
 
 def test_spending_from_someone_elses_site_is_refused(session, world):
     produce(session, world, "B-1", "100")
+    with pytest.raises(ValidationFailed, match="No batch 'B-1'"):  # a batch it never held: as if none
+        lifecycle.transfer(session, world.as_buyer, batch_code="B-1", from_site_id=world.plant.id,
+                           to_site_id=world.buyer_site.id, quantity=Decimal("10"), occurred_at=utcnow())
+    lifecycle.transfer(session, world.as_producer, batch_code="B-1", from_site_id=world.plant.id,
+                       to_site_id=world.buyer_site.id, quantity=Decimal("10"), occurred_at=utcnow())
     with pytest.raises(PermissionDenied):
         lifecycle.transfer(session, world.as_buyer, batch_code="B-1", from_site_id=world.plant.id,
                            to_site_id=world.buyer_site.id, quantity=Decimal("10"), occurred_at=utcnow())
