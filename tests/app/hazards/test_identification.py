@@ -124,7 +124,8 @@ def test_cli_hazard_compute_json(plant_file):
 @pytest.mark.parametrize("document", [
     "{not json", "[" * 100_000 + "]" * 100_000, [1], {"units": []},
     {"exposed_population": True, "units": [{"name": "U", "chemicals": [{"un_number": "1017", "quantity_t": 1}]}]},
-    {"units": [{"name": "U", "chemicals": [{"un_number": "1017", "quantity_t": "1e309"}]}]}, {"units": [{"name": "U", "chemicals": [{"quantity_t": 1}]}]},
+    {"units": [{"name": "U", "chemicals": [{"un_number": "1017", "quantity_t": "1e309"}]}]},
+    {"units": [{"name": "U", "chemicals": [{"quantity_t": 1}]}]},
     {"units": [{"name": "U", "chemicals": [{"category": "W99", "quantity_t": 1}]}]},
     {"units": [{"name": "U", "chemicals": [{"un_number": "1017", "quantity_t": -1}]}]},
     {"units": [{"name": "U", "chemicals": [{"un_number": "1017", "quantity_t": 1}]},

@@ -7,14 +7,17 @@ authority's key and the leaves a checkpoint keeps catch each case, and name what
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 from nacl.signing import SigningKey, VerifyKey
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session
 from app import create_app
 from app.cli import cli
 from app.cli.track import Sweeper
+from app.extensions import db
 from app.services.ledger import lifecycle
 from app.services.ledger.chain import entry_hash, entry_values
 from app.services.ledger.checkpoints import checkpoint_if_due, key_id, load_signing_key, signed_message
@@ -80,6 +84,16 @@ def ledger(fresh_database_url, monkeypatch, tmp_path) -> Ledger:
     built.consume(1)
     yield built
     engine.dispose()
+
+
+@contextlib.contextmanager
+def app_of(ledger: Ledger, **config: object) -> Iterator[Flask]:
+    """The app on the ledger's database, its connections closed afterwards."""
+    app = create_app({"DATABASE_URL": ledger.url, "SIGNING_KEY_PATH": str(ledger.key_path), **config})
+    try:
+        yield app
+    finally:
+        db.dispose(app)
 
 
 def verify(ledger: Ledger, *options: str) -> tuple[int, dict]:
@@ -184,9 +198,8 @@ def test_bad_kept_files_are_bad_usage(ledger):
 
 
 def test_the_signed_head_is_published_for_auditors(ledger):
-    app = create_app({"DATABASE_URL": ledger.url, "SIGNING_KEY_PATH": str(ledger.key_path)})
-    client = app.test_client()
-    with Session(ledger.engine) as session:
+    with app_of(ledger) as app, Session(ledger.engine) as session:
+        client = app.test_client()
         ledger.run("ledger", "checkpoint")
         head = client.get("/api/v1/ledger/head", headers=auth(ledger.world.tokens["auditor"]))
         assert head.status_code == 200, head.get_json()
@@ -205,16 +218,15 @@ def test_the_signed_head_is_published_for_auditors(ledger):
 
 
 def test_the_servers_sweeper_checkpoints_on_a_schedule(ledger):
-    app = create_app({"DATABASE_URL": ledger.url, "SIGNING_KEY_PATH": str(ledger.key_path),
-                      "LEDGER_CHECKPOINT_SECONDS": 3600})
-    sweeper = Sweeper(app, 60)
-    made = sweeper.checkpoint_if_due()
-    assert (made.first_sequence, made.last_sequence) == (1, 2)
-    ledger.consume(1)
-    assert sweeper.checkpoint_if_due() is None  # the last one is not an hour old
-    with Session(ledger.engine) as session:
-        again = checkpoint_if_due(session, load_signing_key(ledger.key_path), dt.timedelta(0))
-        assert (again.first_sequence, again.last_sequence) == (3, 3)
-        assert checkpoint_if_due(session, load_signing_key(ledger.key_path), dt.timedelta(0)) is None
-    app.config["LEDGER_CHECKPOINT_SECONDS"] = 0
-    assert sweeper.checkpoint_if_due() is None
+    with app_of(ledger, LEDGER_CHECKPOINT_SECONDS=3600) as app:
+        sweeper = Sweeper(app, 60)
+        made = sweeper.checkpoint_if_due()
+        assert (made.first_sequence, made.last_sequence) == (1, 2)
+        ledger.consume(1)
+        assert sweeper.checkpoint_if_due() is None  # the last one is not an hour old
+        with Session(ledger.engine) as session:
+            again = checkpoint_if_due(session, load_signing_key(ledger.key_path), dt.timedelta(0))
+            assert (again.first_sequence, again.last_sequence) == (3, 3)
+            assert checkpoint_if_due(session, load_signing_key(ledger.key_path), dt.timedelta(0)) is None
+        app.config["LEDGER_CHECKPOINT_SECONDS"] = 0
+        assert sweeper.checkpoint_if_due() is None
