@@ -65,7 +65,11 @@ def test_a_batch_the_firm_holds_is_still_its_to_move(client, session, world):
         "kind": "transfer", "batch": SECRET, "from_site_id": str(world.plant.id),
         "to_site_id": str(world.buyer_site.id), "quantity": "10", "occurred_at": at},
         headers=auth(world.tokens["producer"]))
-    assert sold.status_code == 201, sold.get_json()
-    used = client.post("/api/v1/movements", json={**_movements(world)["consume"](SECRET), "occurred_at": at},
+    assert sold.status_code == 202, sold.get_json()  # offered: the buyer accepts it (issue 25, finding 2)
+    accepted = client.post(f"/api/v1/transfers/{sold.get_json()['id']}/accept", json={},
+                           headers=auth(world.tokens["buyer"]))
+    assert accepted.status_code == 200, accepted.get_json()
+    used = client.post("/api/v1/movements", json={**_movements(world)["consume"](SECRET),
+                                                   "occurred_at": utcnow().isoformat()},  # after the acceptance
                        headers=auth(world.tokens["buyer"]))
     assert used.status_code == 201, used.get_json()

@@ -13,7 +13,7 @@ from app.services.ledger import lifecycle, transfers
 from app.services.ledger.balances import available, available_by_batch, balance, balances
 from app.services.ledger.transform import Input, Output, transform
 from app.services.waste.codes import Declaration
-from models import Account, AccountKind, Batch, EntryKind, LedgerEntry
+from models import Account, AccountKind, Batch, EntryKind, LedgerEntry, User
 from models.types import utcnow
 from tests.app.ledger.conftest import an_hour_ago, departed_waybill, produce
 from tests.factories import make_chemical
@@ -124,8 +124,9 @@ def test_spending_from_someone_elses_site_is_refused(session, world):
     with pytest.raises(ValidationFailed, match="No batch 'B-1'"):  # a batch it never held: as if none
         lifecycle.transfer(session, world.as_buyer, batch_code="B-1", from_site_id=world.plant.id,
                            to_site_id=world.buyer_site.id, quantity=Decimal("10"), occurred_at=utcnow())
-    lifecycle.transfer(session, world.as_producer, batch_code="B-1", from_site_id=world.plant.id,
-                       to_site_id=world.buyer_site.id, quantity=Decimal("10"), occurred_at=utcnow())
+    sold = transfers.offer(session, world.as_producer, batch_code="B-1", from_site_id=world.plant.id,
+                           to_site_id=world.buyer_site.id, quantity=Decimal("10"), occurred_at=an_hour_ago())
+    transfers.accept(session, session.get(User, world.buyer_user.id), sold.id)  # now a batch the buyer knows
     with pytest.raises(PermissionDenied):
         lifecycle.transfer(session, world.as_buyer, batch_code="B-1", from_site_id=world.plant.id,
                            to_site_id=world.buyer_site.id, quantity=Decimal("10"), occurred_at=utcnow())
