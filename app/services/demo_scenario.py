@@ -28,7 +28,7 @@ from app.services.sites import SITES
 from app.services.waste import manifests
 from app.services.waste.codes import Declaration
 from app.services.waybills import service as waybills
-from app.services.waybills.documents import new_waybill_number
+from app.services.waybills.documents import document_number, new_waybill_number
 from models import (
     Batch, Chemical, Corridor, CrewRole, EntryKind, PermitKind, SiteKind, User, VehicleKind, Waybill, WaybillEvent,
 )
@@ -222,6 +222,9 @@ def play_story(session: Session, cast: Cast) -> dict[str, list[str]]:
         "carrier_id": cast.firms["carrier"].id, "disposer_id": cast.firms["disposer"].id,
         "disposer_site_id": made["disposal"].id, "disposal_method": "D10", "waybill_id": to_disposal.id,
         "lines": [{"batch": "XW-WASTE-001", "quantity_kg": Decimal("300")}]})
+    with unit_of_work(session):  # opened with its waybill, in the story's time (as _date does for waybills)
+        manifest.created_at = to_disposal.created_at
+        manifest.number = document_number("ZY", to_disposal.created_at.date())
     _advance(session, cast, to_disposal, "delivered", departs=t0 + 5 * day, shipper="consignee", consignee="disposer")
     trips.append(to_disposal)
     manifests.receive(session, cast.users["disposer"], manifest.id, t0 + 5 * day + dt.timedelta(hours=3))
