@@ -243,6 +243,8 @@ def play_story(session: Session, cast: Cast) -> dict[str, list[str]]:
         "lines": [{"batch": "XW-WASTE-001", "quantity_kg": Decimal("300")}]})
     manifests.carrier_check(session, cast.users["carrier"], manifest.id, matches=True, note="桶装 2 只, 与联单一致",
                             at=t0 + 5 * day)
+    with unit_of_work(session):  # opened with its waybill, in the story's time (as _date does for waybills)
+        manifest.created_at = to_disposal.created_at
     _advance(session, cast, to_disposal, "delivered", departs=t0 + 5 * day, shipper="consignee", consignee="disposer")
     trips.append(to_disposal)
     manifests.receive(session, cast.users["disposer"], manifest.id, t0 + 5 * day + dt.timedelta(hours=3))

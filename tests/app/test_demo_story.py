@@ -48,6 +48,10 @@ def test_the_demo_story_is_consistent_and_its_generator_can_ship_its_waste_oil(f
             assert events["delivered"] == _when(waybill["delivered_at"])
         assert max(times) <= utcnow()
 
+    [manifest] = client.get("/api/v1/waste-manifests", headers=as_["supervisor"]).get_json()
+    waybill = client.get(f"/api/v1/waybills/{manifest['waybill_id']}", headers=as_["supervisor"]).get_json()
+    assert manifest["number"][2:10] == waybill["number"][2:10] == f"{_when(manifest['created_at']):%Y%m%d}"
+
     # The works (the demo's generator) ships its waste mineral oil, UN 3082 class 9, to the disposer.
     disposer = next(e for e in client.get("/api/v1/enterprises?q=滨湖", headers=as_["supervisor"]).get_json())
     carrier = next(e for e in client.get("/api/v1/enterprises?role=carrier", headers=as_["supervisor"]).get_json())
