@@ -69,7 +69,6 @@ def test_a_batch_the_firm_holds_is_still_its_to_move(client, session, world):
     accepted = client.post(f"/api/v1/transfers/{sold.get_json()['id']}/accept", json={},
                            headers=auth(world.tokens["buyer"]))
     assert accepted.status_code == 200, accepted.get_json()
-    used = client.post("/api/v1/movements", json={**_movements(world)["consume"](SECRET),
-                                                   "occurred_at": utcnow().isoformat()},  # after the acceptance
-                       headers=auth(world.tokens["buyer"]))
+    consume = {**_movements(world)["consume"](SECRET), "occurred_at": utcnow().isoformat()}  # after the acceptance
+    used = client.post("/api/v1/movements", json=consume, headers=auth(world.tokens["buyer"]))
     assert used.status_code == 201, used.get_json()
