@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.services.users import set_password
+from app.services.waybills import service
 from app.services.waybills.named import NO_PERSON, NO_VEHICLE
-from models import CrewRole, Enterprise, Person, User, Vehicle, VehicleKind, Waybill
+from models import CrewRole, Enterprise, Person, Role, User, Vehicle, VehicleKind, Waybill
 from tests.app.waybills.conftest import Trip, build_trip
-from tests.factories import make_carrier, make_enterprise, make_person, make_site, make_vehicle
+from tests.factories import make_carrier, make_enterprise, make_person, make_site, make_user, make_vehicle
 from tests.web.test_pages import PASSWORD, csrf, sign_in
 
 NEW = "/firm/waybills/new"
@@ -207,3 +208,28 @@ def test_only_the_shipper_edits_a_waybill(session: Session, client: FlaskClient,
     sign_in(client, consignee)
     assert client.get(f"/waybills/{waybill.id}").status_code == 200  # a party sees it
     assert client.get(f"/firm/waybills/{waybill.id}/edit").status_code == 403
+
+
+def test_a_rejected_waybill_is_corrected_and_submitted_from_the_form(
+        session: Session, client: FlaskClient, world: World) -> None:
+    """修改并提交 on a rejected waybill, saved unchanged and then with a changed line, submits it again (issue 15:
+    the form's save answered 500, its lines tripping the unique line number)."""
+    trip = world.trip
+    assert client.post(NEW, data=form(client, trip, action="submit")).status_code == 302
+    waybill = session.scalars(select(Waybill)).one()
+    supervisor, _token = make_user(session, Role.SUPERVISOR)
+    service.decide(session, supervisor, waybill.id, approve=False, reason="escort certificate unreadable")
+    session.commit()
+    edit = f"/firm/waybills/{waybill.id}/edit"
+    for quantity in ("10000", "9000"):
+        session.refresh(waybill)
+        reply = client.post(edit, data=form(client, trip, edit, action="submit", row_version=str(waybill.row_version),
+                                            **{"lines.0.quantity_kg": quantity}))
+        assert reply.status_code == 302, reply.get_data(as_text=True)[:2000]
+        session.refresh(waybill)
+        assert waybill.status != "rejected"
+        if quantity == "10000":  # back to rejected for the second correction
+            service.decide(session, supervisor, waybill.id, approve=False, reason="once more")
+            session.commit()
+    session.refresh(waybill.current.lines[0])
+    assert waybill.current.lines[0].quantity_kg == 9000

@@ -51,28 +51,35 @@ class WaybillIn(ContentIn):
     corridor_id = ma.fields.UUID(allow_none=True)
 
 
-class WaybillPatch(ContentIn):
-    row_version = ma.fields.Integer(required=True, metadata={"description": "as last read; a stale one is a 409"})
+class ActionIn(ma.Schema):
+    """What every state-changing request may send: the row version it acts on (or ``If-Match``)."""
+
+    row_version = ma.fields.Integer(metadata={"description": "as last read (or send the ETag as If-Match); "
+                                                             "a stale one is a 409 and nothing changes"})
 
 
-class EmptyIn(ma.Schema):
-    """No fields: the action says it all."""
+class WaybillPatch(ContentIn, ActionIn):
+    pass
 
 
-class SubmitIn(ma.Schema):
-    row_version = ma.fields.Integer(required=True)
+class EmptyIn(ActionIn):
+    """No fields but the row version: the action says it all."""
 
 
-class ApproveIn(ma.Schema):
+class SubmitIn(ActionIn):
+    pass
+
+
+class ApproveIn(ActionIn):
     corridor_id = ma.fields.UUID(allow_none=True)
     reason = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
 
 
-class ReasonIn(ma.Schema):
+class ReasonIn(ActionIn):
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
-class DepartIn(ma.Schema):
+class DepartIn(ActionIn):
     at = ma.fields.AwareDateTime(metadata={"description": "default: now"})
 
 

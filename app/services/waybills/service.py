@@ -21,7 +21,7 @@ from app.services.waybills.documents import new_waybill_number
 from app.services.waybills.listing import party_to
 from app.services.waybills.records import ChemicalRecord, chemicals_of
 from app.services.waybills.status import EDITABLE, check_transition, transition
-from app.services.waybills.submission import checked, record_submission, snapshot
+from app.services.waybills.submission import SNAPSHOT, checked, record_submission, snapshot
 from models import Boundary, Corridor, Enterprise, EntryKind, Person, Role, Site, User, Vehicle
 from models.types import utcnow
 from models.waybills import Waybill, WaybillEvent, WaybillLine, WaybillStatus as S, WaybillVersion
@@ -75,9 +75,17 @@ def _fill(version: WaybillVersion, data: dict[str, Any], chemicals: dict[uuid.UU
         if name in data:
             setattr(version, name, data[name])
     if "lines" in data:
-        version.lines = [WaybillLine(line_no=n, **{k: line.get(k) for k in LINE_FIELDS},
-                                     **(snapshot(chemicals[line["batch_id"]]) if line.get("batch_id") else {}))
-                         for n, line in enumerate(data["lines"], start=1)]
+        # A line number keeps its row, rewritten: replacing the rows would insert the new ones before deleting
+        # the old (the unit of work's order) and trip the unique (version, line number) constraint.
+        kept = {line.line_no: line for line in version.lines}
+        lines = []
+        for n, given in enumerate(data["lines"], start=1):
+            line = kept.get(n) or WaybillLine(line_no=n)
+            facts = snapshot(chemicals[given["batch_id"]]) if given.get("batch_id") else dict.fromkeys(SNAPSHOT)
+            for name, value in {**{k: given.get(k) for k in LINE_FIELDS}, **facts}.items():
+                setattr(line, name, value)
+            lines.append(line)
+        version.lines = lines
 
 
 #: Which party each referenced record must belong to: (field, model, owner column, party).
@@ -180,10 +188,23 @@ def create_draft(session: Session, user: User, data: dict[str, Any], *, key: str
     return waybill
 
 
-def _fresh(waybill: Waybill, row_version: int) -> None:
-    if waybill.row_version != row_version:
+def _fresh(waybill: Waybill, row_version: int | None) -> None:
+    """Every state-changing action may say which state it acts on (the ``row_version`` it read, or the
+    ``If-Match`` of its ETag): a stale one is a 409 and nothing changes; without one the action acts on the
+    waybill as it is (the mapper's version counter still refuses a write that raced another)."""
+    if row_version is not None and waybill.row_version != row_version:
         raise Conflict(f"The waybill changed since you read it (row_version {waybill.row_version}, "
                        f"you sent {row_version}); reload and retry.", code="stale_version")
+
+
+def _for_change(session: Session, user: User, waybill_id: uuid.UUID, seen: int | None,
+                party: str | None = None) -> Waybill:
+    """The waybill *user* changes: visible to them, theirs to change as *party*, and as they read it."""
+    waybill = get_waybill(session, user, waybill_id)
+    if party is not None:
+        _as_party(user, waybill, party)
+    _fresh(waybill, seen)
+    return waybill
 
 
 def _changed(waybill: Waybill) -> None:
@@ -203,9 +224,7 @@ def _validated(session: Session, waybill: Waybill, version: WaybillVersion) -> N
 def update(session: Session, user: User, waybill_id: uuid.UUID, data: dict[str, Any]) -> Waybill:
     """Edit a draft or rejected waybill in place; a change after approval is a correction: a new version,
     checked again and back to 'submitted' for a new approval. The old version stays readable."""
-    waybill = get_waybill(session, user, waybill_id)
-    _as_party(user, waybill, "shipper")
-    _fresh(waybill, data.pop("row_version"))
+    waybill = _for_change(session, user, waybill_id, data.pop("row_version", None), "shipper")
     data = _named_by_text(session, waybill.carrier_id, data)
     chemicals = _check_references(session, {"shipper": waybill.shipper_id, "consignee": waybill.consignee_id,
                                             "carrier": waybill.carrier_id}, data)
@@ -228,16 +247,14 @@ def update(session: Session, user: User, waybill_id: uuid.UUID, data: dict[str, 
     return waybill
 
 
-def submit(session: Session, user: User, waybill_id: uuid.UUID, *, row_version: int,
+def submit(session: Session, user: User, waybill_id: uuid.UUID, *, row_version: int | None = None,
            key: str | None = None) -> Waybill:
     """Submit for approval after every check; idempotent under one Idempotency-Key."""
     body = {"submit": str(waybill_id), "row_version": row_version}
     replayed = idempotency.replayed_resource(session, user.id, key, body)
     if replayed is not None:
         return get_waybill(session, user, replayed)
-    waybill = get_waybill(session, user, waybill_id)
-    _as_party(user, waybill, "shipper")
-    _fresh(waybill, row_version)
+    waybill = _for_change(session, user, waybill_id, row_version, "shipper")
     check_transition(waybill.status, S.SUBMITTED)
     with unit_of_work(session):
         record_submission(session, waybill, user, *checked(session, waybill, waybill.current))
@@ -246,9 +263,9 @@ def submit(session: Session, user: User, waybill_id: uuid.UUID, *, row_version: 
 
 
 def decide(session: Session, user: User, waybill_id: uuid.UUID, *, approve: bool, reason: str | None = None,
-           corridor_id: uuid.UUID | None = None) -> Waybill:
+           corridor_id: uuid.UUID | None = None, row_version: int | None = None) -> Waybill:
     """A supervisor approves (optionally attaching the permitted corridor) or rejects with a reason."""
-    waybill = get_waybill(session, user, waybill_id)
+    waybill = _for_change(session, user, waybill_id, row_version)
     if not approve and not reason:
         raise ValidationFailed("A rejection needs a reason.", errors={"reason": ["required to reject"]})
     if corridor_id is not None:
@@ -261,19 +278,19 @@ def decide(session: Session, user: User, waybill_id: uuid.UUID, *, approve: bool
     return waybill
 
 
-def cancel(session: Session, user: User, waybill_id: uuid.UUID, reason: str) -> Waybill:
-    waybill = get_waybill(session, user, waybill_id)
-    _as_party(user, waybill, "shipper")
+def cancel(session: Session, user: User, waybill_id: uuid.UUID, reason: str, *,
+           row_version: int | None = None) -> Waybill:
+    waybill = _for_change(session, user, waybill_id, row_version, "shipper")
     with unit_of_work(session):
         _move(session, waybill, S.CANCELLED, user, reason)
         _changed(waybill)
     return waybill
 
 
-def depart(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime) -> Waybill:
+def depart(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime, *,
+           row_version: int | None = None) -> Waybill:
     """The carrier departs: every line is loaded from the shipper's site into the trip's transit account."""
-    waybill = get_waybill(session, user, waybill_id)
-    _as_party(user, waybill, "carrier")
+    waybill = _for_change(session, user, waybill_id, row_version, "carrier")
     check_transition(waybill.status, S.IN_TRANSIT)
     version = waybill.current
     with ledger_transaction(session):
@@ -289,10 +306,9 @@ def depart(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime)
 
 
 def arrive(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime,
-           delivered: dict[int, Decimal]) -> Waybill:
+           delivered: dict[int, Decimal], *, row_version: int | None = None) -> Waybill:
     """The carrier arrives: what was delivered goes to the consignee's site, any shortfall to loss."""
-    waybill = get_waybill(session, user, waybill_id)
-    _as_party(user, waybill, "carrier")
+    waybill = _for_change(session, user, waybill_id, row_version, "carrier")
     check_transition(waybill.status, S.DELIVERED)
     version = waybill.current
     unknown = sorted(set(delivered) - {line.line_no for line in version.lines})
@@ -319,10 +335,9 @@ def arrive(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime,
     return waybill
 
 
-def close(session: Session, user: User, waybill_id: uuid.UUID) -> Waybill:
+def close(session: Session, user: User, waybill_id: uuid.UUID, *, row_version: int | None = None) -> Waybill:
     """The consignee confirms receipt and closes the waybill."""
-    waybill = get_waybill(session, user, waybill_id)
-    _as_party(user, waybill, "consignee")
+    waybill = _for_change(session, user, waybill_id, row_version, "consignee")
     with unit_of_work(session):
         _move(session, waybill, S.CLOSED, user)
         _changed(waybill)
