@@ -2,6 +2,7 @@
 from models.alerts import Alert, AlertChange, AlertEvent, AlertKind, AlertState, Severity
 from models.base import Base
 from models.catalogue import Chemical, ControlLevel
+from models.consignments import Consignment, ConsignmentLine
 from models.corridors import Corridor, Zone, ZoneRule
 from models.enterprise import Enterprise, EnterpriseRole
 from models.ledger import (
@@ -23,4 +24,5 @@ __all__ = [
     "VehicleKind", "Waybill", "WaybillEvent", "WaybillLine", "WaybillStatus", "WaybillVersion", "Zone", "ZoneRule",
     "GpsFix", "IdempotencyKey", "Alert", "AlertChange", "AlertEvent", "AlertKind", "AlertState", "Severity",
     "TripState", "ManifestStatus", "WasteBatch", "WasteManifest", "WasteManifestEvent", "WasteManifestLine",
+    "Consignment", "ConsignmentLine",
 ]

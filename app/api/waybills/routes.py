@@ -136,15 +136,19 @@ CONCURRENCY = ("\n\nSend the waybill's ETag as `If-Match` (or its `row_version` 
 
 _action("submit", FIRMS, s.SubmitIn, lambda user, wid, d, seen: service.submit(
     db.session, user, wid, row_version=seen, key=_idempotency_key()),
-    "Submit for approval: every check runs and every error comes back at once, tied to its field.")
-_action("approve", AUTHORITY, s.ApproveIn, lambda user, wid, d, seen: service.decide(
-    db.session, user, wid, approve=True, reason=d.get("reason"), corridor_id=d.get("corridor_id"), row_version=seen),
-    "Approve (supervisors), optionally attaching the permitted corridor.")
-_action("reject", AUTHORITY, s.ReasonIn, lambda user, wid, d, seen: service.decide(
-    db.session, user, wid, approve=False, reason=d["reason"], row_version=seen), "Reject with a reason (supervisors).")
+    "Submit (the carrier, or the shipper drafting for it): every check runs and every error comes back at once, "
+    "tied to its field; the waybill is issued, or awaits its pass when its cargo or corridor needs one.")
+_action("approve", AUTHORITY, s.ApproveIn, lambda user, wid, d, seen: service.grant_pass(
+    db.session, user, wid, pass_number=d.get("pass_number"), reason=d.get("reason"), corridor_id=d.get("corridor_id"),
+    row_version=seen),
+    "Grant the pass (通行证) a waybill awaits (public-security supervisors): it is issued and may depart. Ordinary "
+    "waybills need no approval: they are issued when submitted (Order 29 Art. 24).")
+_action("reject", AUTHORITY, s.ReasonIn, lambda user, wid, d, seen: service.reject(
+    db.session, user, wid, reason=d["reason"], row_version=seen),
+    "Flag an issued waybill, or refuse a pass, with a reason (supervisors): back to its maker for correction.")
 _action("cancel", FIRMS, s.ReasonIn, lambda user, wid, d, seen: service.cancel(
     db.session, user, wid, d["reason"], row_version=seen),
-        "Cancel before departure (the shipper).")
+        "Cancel before departure (the carrier or the shipper).")
 _action("depart", FIRMS, s.DepartIn, lambda user, wid, d, seen: service.depart(
     db.session, user, wid, d.get("at") or utcnow(), row_version=seen), "Depart (the carrier): posts the load entries.")
 _action("arrive", FIRMS, s.ArriveIn, lambda user, wid, d, seen: service.arrive(

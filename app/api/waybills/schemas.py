@@ -7,6 +7,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.services.waybills.documents import transport_line
+from app.services.waybills.national import PLATE_COLOURS
 
 _PACKAGING = validate.Length(min=1, max=40)
 
@@ -20,6 +21,9 @@ class LineIn(ma.Schema):
     packaging_count = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
 
 
+_PHONE = validate.Regexp(r"^\+?[0-9 -]{5,20}$")
+_NAME = validate.Length(min=1, max=200)
+_NUMBER = validate.Length(min=1, max=40)
 _NAMED_BY = "instead of {}: looked up among the carrier's active records (an enterprise cannot list them)"
 
 
@@ -40,7 +44,29 @@ class ContentIn(ma.Schema):
     unloading_site_id = ma.fields.UUID(allow_none=True)
     departure_earliest = ma.fields.AwareDateTime(allow_none=True)
     departure_latest = ma.fields.AwareDateTime(allow_none=True)
-    emergency_contact = ma.fields.String(allow_none=True, validate=validate.Regexp(r"^\+?[0-9 -]{5,20}$"))
+    emergency_contact = ma.fields.String(allow_none=True, validate=_PHONE)
+    shared_trip = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=40), metadata={
+        "description": "the carrier's reference of one trip carrying several waybills on one vehicle"})
+    shipper_contact = ma.fields.String(allow_none=True, validate=_PHONE)
+    consignee_contact = ma.fields.String(allow_none=True, validate=_PHONE)
+    loader_name = ma.fields.String(allow_none=True, validate=_NAME, metadata={"description": "装货人"})
+    loader_contact = ma.fields.String(allow_none=True, validate=_PHONE)
+    vehicle_plate_colour = ma.fields.String(allow_none=True, validate=validate.OneOf(PLATE_COLOURS))
+    vehicle_transport_certificate = ma.fields.String(allow_none=True, validate=_NUMBER,
+                                                     metadata={"description": "道路运输证号"})
+    trailer_plate_colour = ma.fields.String(allow_none=True, validate=validate.OneOf(PLATE_COLOURS))
+    trailer_transport_certificate = ma.fields.String(allow_none=True, validate=_NUMBER)
+    tank_number = ma.fields.String(allow_none=True, validate=_NUMBER, metadata={"description": "罐体编号"})
+    tank_capacity_m3 = ma.fields.Decimal(places=3, allow_none=True, as_string=True,
+                                         validate=validate.Range(min=0, min_inclusive=False, max=1000))
+    tank_inspection_valid_until = ma.fields.Date(allow_none=True)
+    driver_phone = ma.fields.String(allow_none=True, validate=_PHONE)
+    escort_phone = ma.fields.String(allow_none=True, validate=_PHONE)
+    dispatcher = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=100),
+                                  metadata={"description": "调度人"})
+    dispatched_on = ma.fields.Date(allow_none=True, metadata={"description": "default: the day of issue"})
+    waste_manifest_number = ma.fields.String(allow_none=True, validate=_NUMBER, metadata={
+        "description": "危险废物转移联单号: required when the cargo is hazardous waste"})
     lines = ma.fields.List(ma.fields.Nested(LineIn), validate=validate.Length(max=50))
 
 
@@ -71,6 +97,8 @@ class SubmitIn(ActionIn):
 
 
 class ApproveIn(ActionIn):
+    pass_number = ma.fields.String(validate=validate.Length(min=1, max=40), metadata={
+        "description": "the pass (通行证) number public security issued; required"})
     corridor_id = ma.fields.UUID(allow_none=True)
     reason = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
 
@@ -134,6 +162,24 @@ class VersionOut(_Out):
     departure_earliest = ma.fields.AwareDateTime()
     departure_latest = ma.fields.AwareDateTime()
     emergency_contact = ma.fields.String()
+    shared_trip = ma.fields.String()
+    shipper_contact = ma.fields.String()
+    consignee_contact = ma.fields.String()
+    loader_name = ma.fields.String()
+    loader_contact = ma.fields.String()
+    vehicle_plate_colour = ma.fields.String()
+    vehicle_transport_certificate = ma.fields.String()
+    trailer_plate_colour = ma.fields.String()
+    trailer_transport_certificate = ma.fields.String()
+    tank_number = ma.fields.String()
+    tank_capacity_m3 = ma.fields.Decimal(as_string=True)
+    tank_inspection_valid_until = ma.fields.Date()
+    driver_phone = ma.fields.String()
+    escort_phone = ma.fields.String()
+    dispatcher = ma.fields.String()
+    dispatched_on = ma.fields.Date()
+    waste_manifest_number = ma.fields.String()
+    carrier_permit_number = ma.fields.String(metadata={"description": "the carrier's permit number at issue"})
     warnings = ma.fields.List(ma.fields.Dict())
     lines = ma.fields.List(ma.fields.Nested(LineOut))
 
@@ -157,6 +203,8 @@ class WaybillSummaryOut(_Out):
     consignee_id = ma.fields.UUID()
     carrier_id = ma.fields.UUID()
     corridor_id = ma.fields.UUID()
+    consignment_id = ma.fields.UUID()
+    pass_number = ma.fields.String()
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
     departed_at = ma.fields.AwareDateTime()

@@ -21,13 +21,21 @@ from app.services.waybills.documents import new_waybill_number
 from app.services.waybills.listing import party_to
 from app.services.waybills.records import ChemicalRecord, chemicals_of
 from app.services.waybills.status import EDITABLE, check_transition, transition
-from app.services.waybills.submission import SNAPSHOT, checked, record_submission, snapshot
+from app.services.waybills.passes import check_grantor, pass_reasons
+from app.services.waybills.submission import SNAPSHOT, checked, issue_facts, record_submission, snapshot
+from app.services.waybills.trips import check_free
 from models import Boundary, Corridor, Enterprise, EntryKind, Person, Role, Site, User, Vehicle
 from models.types import utcnow
 from models.waybills import Waybill, WaybillEvent, WaybillLine, WaybillStatus as S, WaybillVersion
 
 CONTENT = ("vehicle_id", "trailer_id", "driver_id", "escort_id", "loading_site_id", "unloading_site_id",
-           "departure_earliest", "departure_latest", "emergency_contact")
+           "departure_earliest", "departure_latest", "emergency_contact", "shared_trip", "shipper_contact",
+           "consignee_contact", "loader_name", "loader_contact", "vehicle_plate_colour",
+           "vehicle_transport_certificate", "trailer_plate_colour", "trailer_transport_certificate", "tank_number",
+           "tank_capacity_m3", "tank_inspection_valid_until", "driver_phone", "escort_phone", "dispatcher",
+           "dispatched_on", "waste_manifest_number")
+#: Who makes and keeps the waybill: the carrier (Order 29 Art. 24), or the shipper that drafts it for them.
+MAKERS = ("carrier", "shipper")
 LINE_FIELDS = ("batch_id", "quantity_kg", "packaging_kind", "packaging_count")
 
 
@@ -55,12 +63,12 @@ def get_waybill(session: Session, user: User, waybill_id: uuid.UUID) -> Waybill:
     return waybill
 
 
-def _as_party(user: User, waybill: Waybill, party: str) -> None:
-    """Only the named party (or an administrator) may do this; the caller already sees the waybill."""
+def _as_party(user: User, waybill: Waybill, *parties: str) -> None:
+    """Only one of the named parties (or an administrator) may do this; the caller already sees the waybill."""
     if user.role is Role.ADMIN:
         return
-    if user.role is not Role.ENTERPRISE or getattr(waybill, f"{party}_id") != user.enterprise_id:
-        raise PermissionDenied(f"Only the {party} may do this.")
+    if user.role is not Role.ENTERPRISE or user.enterprise_id not in {getattr(waybill, f"{p}_id") for p in parties}:
+        raise PermissionDenied(f"Only the {' or the '.join(parties)} may do this.")
 
 
 def _move(session: Session, waybill: Waybill, target: S, user: User, reason: str | None = None) -> None:
@@ -198,11 +206,11 @@ def _fresh(waybill: Waybill, row_version: int | None) -> None:
 
 
 def _for_change(session: Session, user: User, waybill_id: uuid.UUID, seen: int | None,
-                party: str | None = None) -> Waybill:
-    """The waybill *user* changes: visible to them, theirs to change as *party*, and as they read it."""
+                *parties: str) -> Waybill:
+    """The waybill *user* changes: visible to them, theirs to change as one of *parties*, and as they read it."""
     waybill = get_waybill(session, user, waybill_id)
-    if party is not None:
-        _as_party(user, waybill, party)
+    if parties:
+        _as_party(user, waybill, *parties)
     _fresh(waybill, seen)
     return waybill
 
@@ -212,26 +220,39 @@ def _changed(waybill: Waybill) -> None:
     waybill.updated_at = utcnow()
 
 
-def _validated(session: Session, waybill: Waybill, version: WaybillVersion) -> None:
-    """Run every submission check on *version*; refuse with all errors, or snapshot the lines and warnings."""
+def _validated(session: Session, waybill: Waybill, version: WaybillVersion) -> S:
+    """Run every submission check on *version*; refuse with all errors, or snapshot the lines, warnings and the
+    issue's facts; return where the waybill goes: issued, or awaiting its pass."""
     lines, warnings = checked(session, waybill, version)
     for item in lines:
         for name, value in snapshot(item.chemical).items():
             setattr(item.line, name, value)
     version.warnings = warnings
+    for name, value in issue_facts(session, waybill, version).items():
+        setattr(version, name, value)
+    return _pass_or_issue(session, waybill, lines)
+
+
+def _pass_or_issue(session: Session, waybill: Waybill, lines: list[Any]) -> S:
+    """Issued, unless a pass is needed: then awaiting it (a pass granted to an earlier version is void)."""
+    if pass_reasons(session, waybill, lines):
+        if waybill.pass_number is not None:
+            waybill.pass_number = None
+        return S.AWAITING_PASS
+    return S.ISSUED
 
 
 def update(session: Session, user: User, waybill_id: uuid.UUID, data: dict[str, Any]) -> Waybill:
-    """Edit a draft or rejected waybill in place; a change after approval is a correction: a new version,
-    checked again and back to 'submitted' for a new approval. The old version stays readable."""
-    waybill = _for_change(session, user, waybill_id, data.pop("row_version", None), "shipper")
+    """Edit a draft or rejected waybill in place; a change after issue is a correction: a new version, checked
+    again and issued again (or awaiting a new pass). The old version stays readable."""
+    waybill = _for_change(session, user, waybill_id, data.pop("row_version", None), *MAKERS)
     data = _named_by_text(session, waybill.carrier_id, data)
     chemicals = _check_references(session, {"shipper": waybill.shipper_id, "consignee": waybill.consignee_id,
                                             "carrier": waybill.carrier_id}, data)
     with unit_of_work(session):
         if waybill.status in EDITABLE:
             _fill(waybill.current, data, chemicals)
-        elif waybill.status is S.APPROVED:
+        elif waybill.status is S.ISSUED:
             old = waybill.current
             new = WaybillVersion(version=old.version + 1, **{n: getattr(old, n) for n in CONTENT})
             new.lines = [WaybillLine(line_no=line.line_no, **{k: getattr(line, k) for k in LINE_FIELDS})
@@ -239,8 +260,7 @@ def update(session: Session, user: User, waybill_id: uuid.UUID, data: dict[str, 
             _fill(new, data, chemicals)
             waybill.versions.append(new)
             waybill.version = new.version
-            _validated(session, waybill, new)
-            _move(session, waybill, S.SUBMITTED, user, f"correction: version {new.version}")
+            _move(session, waybill, _validated(session, waybill, new), user, f"correction: version {new.version}")
         else:
             raise Conflict(f"A waybill in status '{waybill.status}' cannot be changed.", code="illegal_transition")
         _changed(waybill)
@@ -249,38 +269,62 @@ def update(session: Session, user: User, waybill_id: uuid.UUID, data: dict[str, 
 
 def submit(session: Session, user: User, waybill_id: uuid.UUID, *, row_version: int | None = None,
            key: str | None = None) -> Waybill:
-    """Submit for approval after every check; idempotent under one Idempotency-Key."""
+    """Submit: every check runs; the waybill is issued, or awaits its pass (:mod:`.passes`); idempotent under one
+    Idempotency-Key."""
     body = {"submit": str(waybill_id), "row_version": row_version}
     replayed = idempotency.replayed_resource(session, user.id, key, body)
     if replayed is not None:
         return get_waybill(session, user, replayed)
-    waybill = _for_change(session, user, waybill_id, row_version, "shipper")
-    check_transition(waybill.status, S.SUBMITTED)
+    waybill = _for_change(session, user, waybill_id, row_version, *MAKERS)
+    check_transition(waybill.status, S.ISSUED)
     with unit_of_work(session):
-        record_submission(session, waybill, user, *checked(session, waybill, waybill.current))
+        lines, warnings = checked(session, waybill, waybill.current)
+        target = _pass_or_issue(session, waybill, lines)
+        record_submission(session, waybill, user, lines, warnings, target,
+                          issue_facts(session, waybill, waybill.current))
         idempotency.remember(session, user.id, key, body, waybill.id)
     return waybill
 
 
-def decide(session: Session, user: User, waybill_id: uuid.UUID, *, approve: bool, reason: str | None = None,
-           corridor_id: uuid.UUID | None = None, row_version: int | None = None) -> Waybill:
-    """A supervisor approves (optionally attaching the permitted corridor) or rejects with a reason."""
+def grant_pass(session: Session, user: User, waybill_id: uuid.UUID, *, pass_number: str | None,
+               reason: str | None = None, corridor_id: uuid.UUID | None = None,
+               row_version: int | None = None) -> Waybill:
+    """Public security grants the pass a waybill awaits (its number goes on the waybill), optionally naming the
+    permitted corridor: the waybill is issued and may depart."""
     waybill = _for_change(session, user, waybill_id, row_version)
-    if not approve and not reason:
-        raise ValidationFailed("A rejection needs a reason.", errors={"reason": ["required to reject"]})
+    check_grantor(user)
+    if waybill.status is not S.AWAITING_PASS:
+        raise Conflict(f"A waybill in status '{waybill.status}' awaits no pass: only a waybill whose cargo or "
+                       "corridor needs one does.", code="illegal_transition")
+    if not pass_number:
+        raise ValidationFailed("The pass number is required.", errors={"pass_number": ["required to grant a pass"]})
     if corridor_id is not None:
         _check_references(session, {}, {"corridor_id": corridor_id})
     with unit_of_work(session):
         if corridor_id is not None:
             waybill.corridor_id = corridor_id
-        _move(session, waybill, S.APPROVED if approve else S.REJECTED, user, reason)
+        waybill.pass_number = pass_number
+        _move(session, waybill, S.ISSUED, user, reason or f"pass {pass_number} granted")
+        _changed(waybill)
+    return waybill
+
+
+def reject(session: Session, user: User, waybill_id: uuid.UUID, *, reason: str | None,
+           row_version: int | None = None) -> Waybill:
+    """A supervisor flags an issued waybill (or refuses a pass) with a reason: it goes back to its maker to be
+    corrected and may not depart meanwhile."""
+    waybill = _for_change(session, user, waybill_id, row_version)
+    if not reason:
+        raise ValidationFailed("A rejection needs a reason.", errors={"reason": ["required to reject"]})
+    with unit_of_work(session):
+        _move(session, waybill, S.REJECTED, user, reason)
         _changed(waybill)
     return waybill
 
 
 def cancel(session: Session, user: User, waybill_id: uuid.UUID, reason: str, *,
            row_version: int | None = None) -> Waybill:
-    waybill = _for_change(session, user, waybill_id, row_version, "shipper")
+    waybill = _for_change(session, user, waybill_id, row_version, *MAKERS)
     with unit_of_work(session):
         _move(session, waybill, S.CANCELLED, user, reason)
         _changed(waybill)
@@ -293,6 +337,7 @@ def depart(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime,
     waybill = _for_change(session, user, waybill_id, row_version, "carrier")
     check_transition(waybill.status, S.IN_TRANSIT)
     version = waybill.current
+    check_free(session, waybill, version)
     with ledger_transaction(session):
         source = site_account(session, version.loading_site_id)
         transit = transit_account(session, waybill.carrier_id, waybill.number, waybill_id=waybill.id)

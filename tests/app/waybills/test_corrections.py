@@ -54,16 +54,14 @@ def test_every_action_takes_the_row_version_or_if_match(client, trip):
                             headers={**trip.headers["shipper"], "If-Match": read.headers["ETag"]})
     assert submitted.status_code == 200, submitted.get_json()
     assert submitted.headers["ETag"] == f'"{submitted.get_json()["row_version"]}"'
-    stale = client.post(f"{url}/approve", json={},
+    stale = client.post(f"{url}/reject", json={"reason": "seen"},
                         headers={**trip.headers["supervisor"], "If-Match": read.headers["ETag"]})
     assert stale.status_code == 412 and stale.get_json()["code"] == "stale_version"
-    stale = post(client, trip, "supervisor", f"{url}/approve", {"row_version": read.get_json()["row_version"]})
+    stale = post(client, trip, "carrier", f"{url}/depart", {"row_version": read.get_json()["row_version"]})
     assert stale.status_code == 409 and stale.get_json()["code"] == "stale_version"
-    assert client.get(url, headers=trip.headers["shipper"]).get_json()["status"] == "submitted"
-    approved = post(client, trip, "supervisor", f"{url}/approve", {"row_version": submitted.get_json()["row_version"]})
-    assert approved.status_code == 200, approved.get_json()
+    assert client.get(url, headers=trip.headers["shipper"]).get_json()["status"] == "issued"
     cancelled = post(client, trip, "shipper", f"{url}/cancel",
-                     {"reason": "order withdrawn", "row_version": approved.get_json()["row_version"]})
+                     {"reason": "order withdrawn", "row_version": submitted.get_json()["row_version"]})
     assert cancelled.status_code == 200, cancelled.get_json()
     bad = client.post(f"{url}/close", json={}, headers={**trip.headers["consignee"], "If-Match": "yesterday"})
     assert bad.status_code == 422 and "If-Match" in bad.get_json()["errors"]
