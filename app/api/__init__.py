@@ -7,6 +7,8 @@ from swagger_ui_bundle import swagger_ui_path
 from app.api.alerts.routes import blp as alerts
 from app.api.batches.routes import blp as batches
 from app.api.chemicals.routes import blp as chemicals
+from app.api.consignments.routes import blp as consignments
+from app.api.counterparties.routes import blp as counterparties
 from app.api.corridors.routes import corridors, zones
 from app.api.enterprises.routes import blp as enterprises
 from app.api.health import blp as health
@@ -26,7 +28,8 @@ from app.extensions import api
 API_PREFIX = "/api/v1"
 BLUEPRINTS = (
     enterprises, users, chemicals, permits, sites, vehicles, personnel, batches, movements, ledger, corridors, zones,
-    waybills, waybill_tracking, track_feed, alerts, waste_manifests, risk_map,
+    waybills, waybill_tracking, track_feed, alerts, waste_manifests, risk_map, counterparties,
+    consignments,
 )
 
 

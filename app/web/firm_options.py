@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.services.ledger.queries import visible_batches
-from app.services.registry import json_list_has
+from app.services.counterparties import directory_query
 from app.web.i18n import label
 from models import Chemical, Enterprise, EnterpriseRole, Person, Site, User, Vehicle
 
@@ -19,10 +19,9 @@ Groups = list[tuple[str, str, Options]]
 
 
 def _enterprises(*, carriers: bool = False, excluding: Any = None) -> Options:
-    stmt = select(Enterprise.id, Enterprise.name).where(Enterprise.active).order_by(Enterprise.name)
-    if carriers:
-        stmt = stmt.where(json_list_has(Enterprise.roles, EnterpriseRole.CARRIER.value))
-    return [(str(i), name) for i, name in db.session.execute(stmt) if i != excluding]
+    """The counterparty directory's enterprises (the API's ``/counterparties``), or its carriers."""
+    stmt = directory_query(EnterpriseRole.CARRIER if carriers else None)
+    return [(str(e.id), e.name) for e in db.session.scalars(stmt) if e.id != excluding]
 
 
 def _sites(owner: Any = None) -> Options:

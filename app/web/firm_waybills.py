@@ -30,6 +30,21 @@ from models import Person, Vehicle, Waybill
 from models.identifiers import uuid_or_none
 
 DATETIMES = ("departure_earliest", "departure_latest")
+#: The national format's content the carrier fills in (name, label, input type), see docs/e-waybills.md.
+NATIONAL_INPUTS = (
+    ("shipper_contact", "Shipper's phone", "tel"), ("consignee_contact", "Consignee's phone", "tel"),
+    ("loader_name", "Loader (装货人)", "text"), ("loader_contact", "Loader's phone", "tel"),
+    ("vehicle_plate_colour", "Plate colour (黄, 蓝, 黄绿 ...)", "text"),
+    ("vehicle_transport_certificate", "Road transport certificate (道路运输证) number", "text"),
+    ("trailer_plate_colour", "Trailer plate colour", "text"),
+    ("trailer_transport_certificate", "Trailer's road transport certificate number", "text"),
+    ("tank_number", "Tank number", "text"), ("tank_capacity_m3", "Tank capacity (m³)", "text"),
+    ("tank_inspection_valid_until", "Tank inspection valid until", "date"),
+    ("driver_phone", "Driver's phone", "tel"), ("escort_phone", "Escort's phone", "tel"),
+    ("dispatcher", "Dispatcher (调度人)", "text"), ("dispatched_on", "Dispatch date", "date"),
+    ("waste_manifest_number", "Waste transfer manifest (转移联单) number", "text"),
+    ("shared_trip", "Shared trip reference", "text"),
+)
 #: The version's fields the form has an input for; vehicle and crew are typed as text (see ``named``).
 OWN_INPUTS = tuple(name for name in CONTENT if name not in named.TEXT_OF)
 
@@ -68,7 +83,8 @@ def _form(waybill: Waybill | None, values: dict[str, Any], errors: Errors) -> tu
     lines = list(values.get("lines") or []) + [dict.fromkeys(LINE_FIELDS)]
     options = waybill_options(web_user(), consignee=waybill.consignee_id if waybill else None)
     return render_template("waybill_form.html", waybill=waybill, values=values, lines=lines,
-                           errors=_at_inputs(errors), options=options), 422 if errors else 200
+                           errors=_at_inputs(errors), options=options, NATIONAL_INPUTS=NATIONAL_INPUTS), \
+        422 if errors else 200
 
 
 def _saved_values(waybill: Waybill) -> dict[str, Any]:
@@ -92,7 +108,9 @@ def _submit_or_show(waybill: Waybill, values: dict[str, Any]) -> Response | tupl
         except ValidationFailed as error:
             flash(translate("Draft {number} saved, but it cannot be submitted yet.", number=waybill.number), "error")
             return _form(waybill, values, service_errors(error))
-        flash(translate("Waybill {number} submitted for approval.", number=waybill.number), "ok")
+        message = ("Waybill {number} awaits its pass from public security." if waybill.status == "awaiting_pass"
+                   else "Waybill {number} issued.")
+        flash(translate(message, number=waybill.number), "ok")
     else:
         flash(translate("Draft {number} saved.", number=waybill.number), "ok")
     return redirect(url_for("web.waybill", waybill_id=waybill.id))

@@ -16,7 +16,7 @@ from app.services.users import set_password
 from app.services.waybills import service
 from app.services.waybills.named import NO_PERSON, NO_VEHICLE
 from models import CrewRole, Enterprise, Person, Role, User, Vehicle, VehicleKind, Waybill
-from tests.app.waybills.conftest import Trip, build_trip
+from tests.app.waybills.conftest import NATIONAL, Trip, build_trip
 from tests.factories import make_carrier, make_enterprise, make_person, make_site, make_user, make_vehicle
 from tests.web.test_pages import PASSWORD, csrf, sign_in
 
@@ -65,7 +65,8 @@ def form(client: FlaskClient, trip: Trip, path: str = NEW, **fields: str) -> dic
               "loading_site_id": str(trip.loading.id), "unloading_site_id": str(trip.unloading.id),
               "departure_earliest": f"{tomorrow}T08:00", "departure_latest": f"{tomorrow}T12:00",
               "emergency_contact": "0510-12345678", "lines.0.batch_id": str(trip.batch.id),
-              "lines.0.quantity_kg": "10000", "lines.0.packaging_kind": "tank", "lines.0.packaging_count": "1"}
+              "lines.0.quantity_kg": "10000", "lines.0.packaging_kind": "tank", "lines.0.packaging_count": "1",
+              **NATIONAL, "tank_inspection_valid_until": str(tomorrow + dt.timedelta(days=90))}
     values.update(fields)
     return values
 

@@ -71,10 +71,21 @@ class ContentIn(ma.Schema):
 
 
 class WaybillIn(ContentIn):
+    consignment_id = ma.fields.UUID(metadata={"description": (
+        "the shipper's consignment list (托运清单) the carrier makes the waybill from: its parties, sites, contacts, "
+        "loader, emergency phone, manifest and lines (the body may add to them)")})
     shipper_id = ma.fields.UUID(metadata={"description": "administrators only; an enterprise ships as itself"})
-    consignee_id = ma.fields.UUID(required=True)
-    carrier_id = ma.fields.UUID(required=True)
+    consignee_id = ma.fields.UUID(metadata={"description": "required without a consignment list"})
+    carrier_id = ma.fields.UUID(metadata={"description": "required without a consignment list"})
     corridor_id = ma.fields.UUID(allow_none=True)
+
+    @ma.validates_schema
+    def _parties(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if "consignment_id" not in data:
+            missing = {name: ["required without a consignment list"] for name in ("consignee_id", "carrier_id")
+                       if name not in data}
+            if missing:
+                raise ma.ValidationError(missing)
 
 
 class ActionIn(ma.Schema):

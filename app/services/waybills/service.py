@@ -14,6 +14,7 @@ from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services import idempotency, monitoring, unit_of_work
 from app.services.ledger.accounts import boundary_account, site_account, transit_account
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
+from app.services.consignments import waybill_from
 from app.services.ledger.queries import known_to
 from app.services.waste.status import waybill_departed
 from app.services.waybills import named
@@ -172,20 +173,27 @@ def _named_by_text(session: Session, carrier_id: uuid.UUID, data: dict[str, Any]
 
 
 def create_draft(session: Session, user: User, data: dict[str, Any], *, key: str | None = None) -> Waybill:
-    """Open a draft with its parties fixed for good; the same Idempotency-Key and body return the same draft."""
+    """Open a draft with its parties fixed for good: the carrier's from the shipper's consignment list it names
+    (Order 29 Art. 24), or the shipper's own; the same Idempotency-Key and body return the same draft."""
     replayed = idempotency.replayed_resource(session, user.id, key, data)
     if replayed is not None:
         return get_waybill(session, user, replayed)
-    shipper_id = data.get("shipper_id") if user.role is Role.ADMIN else user.enterprise_id
-    if shipper_id is None:
-        raise ValidationFailed("The shipper is required.", errors={"shipper_id": ["required for an administrator"]})
-    body, data = data, _named_by_text(session, data["carrier_id"], data)
+    body = data
+    if data.get("consignment_id"):
+        shipper_id, data = waybill_from(session, user, data)
+    else:
+        shipper_id = data.get("shipper_id") if user.role is Role.ADMIN else user.enterprise_id
+        if shipper_id is None:
+            raise ValidationFailed("The shipper is required.",
+                                   errors={"shipper_id": ["required for an administrator"]})
+    data = _named_by_text(session, data["carrier_id"], data)
     chemicals = _check_references(session, {"shipper": shipper_id, "consignee": data["consignee_id"],
                                             "carrier": data["carrier_id"]}, data)
     with unit_of_work(session):
         waybill = Waybill(number=new_waybill_number(dt.date.today()), shipper_id=shipper_id,
                           consignee_id=data["consignee_id"], carrier_id=data["carrier_id"],
-                          corridor_id=data.get("corridor_id"), created_by=user.id)
+                          corridor_id=data.get("corridor_id"), consignment_id=data.get("consignment_id"),
+                          created_by=user.id)
         version = WaybillVersion(version=1)
         _fill(version, data, chemicals)
         waybill.versions.append(version)
