@@ -219,7 +219,7 @@ def test_a_rejected_waybill_is_corrected_and_submitted_from_the_form(
     assert client.post(NEW, data=form(client, trip, action="submit")).status_code == 302
     waybill = session.scalars(select(Waybill)).one()
     supervisor, _token = make_user(session, Role.SUPERVISOR)
-    service.decide(session, supervisor, waybill.id, approve=False, reason="escort certificate unreadable")
+    service.reject(session, supervisor, waybill.id, reason="escort certificate unreadable")
     session.commit()
     edit = f"/firm/waybills/{waybill.id}/edit"
     for quantity in ("10000", "9000"):
@@ -230,7 +230,7 @@ def test_a_rejected_waybill_is_corrected_and_submitted_from_the_form(
         session.refresh(waybill)
         assert waybill.status != "rejected"
         if quantity == "10000":  # back to rejected for the second correction
-            service.decide(session, supervisor, waybill.id, approve=False, reason="once more")
+            service.reject(session, supervisor, waybill.id, reason="once more")
             session.commit()
     session.refresh(waybill.current.lines[0])
     assert waybill.current.lines[0].quantity_kg == 9000
