@@ -73,8 +73,6 @@ class ConsignmentOut(ConsignmentIn):
     lines = ma.fields.List(ma.fields.Nested(ConsignmentLineOut))
 
 
-
-
 @blp.route("")
 class Consignments(MethodView):
     @allow(*READERS)

@@ -57,8 +57,8 @@ class Trip:
             "vehicle_id": str(self.tanker.id), "driver_id": str(self.driver.id), "escort_id": str(self.escort.id),
             "loading_site_id": str(self.loading.id), "unloading_site_id": str(self.unloading.id),
             "departure_earliest": tomorrow.isoformat(), "departure_latest": later.isoformat(),
-            "emergency_contact": "0510-12345678", **NATIONAL, "tank_inspection_valid_until": str(later.date()
-                                                                                                 + dt.timedelta(days=90)),
+            "emergency_contact": "0510-12345678", **NATIONAL,
+            "tank_inspection_valid_until": str(later.date() + dt.timedelta(days=90)),
             "lines": [{"batch_id": str(self.batch.id), "quantity_kg": "10000", "packaging_kind": "tank",
                        "packaging_count": 1}],
         }

@@ -60,6 +60,6 @@ def test_a_list_names_only_real_parties_and_the_shippers_batches(client, session
     assert refused.status_code == 404 and "carrier_id" in refused.get_json()["errors"]
     missing = post(client, trip, "shipper", LISTS, consignment(trip, lines=[{"batch_id": str(trip.batch.id)}]))
     assert missing.status_code == 422 and "lines.0.first_aid" in missing.get_json()["errors"]
-    other = post(client, trip, "consignee", LISTS, consignment(trip, consignee_id=str(trip.shipper.id),
-                                                                unloading_site_id=None, loading_site_id=None))
+    body = consignment(trip, consignee_id=str(trip.shipper.id), unloading_site_id=None, loading_site_id=None)
+    other = post(client, trip, "consignee", LISTS, body)
     assert other.status_code == 404 and "lines.0.batch_id" in other.get_json()["errors"]

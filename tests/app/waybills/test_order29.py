@@ -79,9 +79,8 @@ def test_the_national_content_is_required_where_the_rules_require_it(client, ses
     trailer = make_vehicle(session, trip.carrier, plate="苏B9998挂", kind="tank_trailer",
                            inspection_valid_until=dt.date.today() + dt.timedelta(days=90))
     session.commit()
-    fixed = client.patch(f"{API}/{created['id']}", json={"driver_phone": "13900000009", "tank_number": "TK-9",
-                                                          "trailer_id": str(trailer.id)},
-                         headers=trip.headers["shipper"])
+    change = {"driver_phone": "13900000009", "tank_number": "TK-9", "trailer_id": str(trailer.id)}
+    fixed = client.patch(f"{API}/{created['id']}", json=change, headers=trip.headers["shipper"])
     assert fixed.status_code == 200, fixed.get_json()
     refused = post(client, trip, "shipper", f"{API}/{created['id']}/submit", {})
     assert set(refused.get_json()["errors"]) >= {"trailer_plate_colour", "trailer_transport_certificate"}

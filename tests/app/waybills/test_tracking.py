@@ -35,7 +35,8 @@ def on_the_road(client, session, trip):
     for zone in zones:
         register_zone(session, {"name": zone["properties"]["name"], "rule": zone["properties"]["rule"],
                                 "geometry": zone["geometry"]})
-    waybill = client.post(API, json=trip.draft(corridor_id=str(corridor.id)), headers=trip.headers["shipper"]).get_json()
+    waybill = client.post(API, json=trip.draft(corridor_id=str(corridor.id)),
+                          headers=trip.headers["shipper"]).get_json()
     url = f"{API}/{waybill['id']}"
     client.post(f"{url}/submit", json={"row_version": waybill["row_version"]}, headers=trip.headers["shipper"])
     assert client.post(f"{url}/track", json={"fixes": []}, headers=trip.headers["carrier"]).status_code == 409
