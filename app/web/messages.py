@@ -129,6 +129,7 @@ ZH: dict[str, str] = {
     "Driver's phone": "驾驶员联系电话", "Escort's phone": "押运员联系电话", "Dispatcher (调度人)": "调度人",
     "Dispatch date": "调度日期", "Waste transfer manifest (转移联单) number": "危险废物转移联单号",
     "Shared trip reference": "同车次编号",
+    "Print view": "打印运单", "Print": "打印",
     "Waybill {number} awaits its pass from public security.": "运单 {number} 待公安机关核发通行证。",
     "As the carrier told you: the plates, and the qualification certificate numbers of the driver and the escort. "
     "They are looked up at the chosen carrier.":

@@ -234,3 +234,25 @@ def test_a_rejected_waybill_is_corrected_and_submitted_from_the_form(
             session.commit()
     session.refresh(waybill.current.lines[0])
     assert waybill.current.lines[0].quantity_kg == 9000
+
+
+def test_the_print_view_is_the_national_document_with_a_qr_code_of_its_number(
+        session: Session, client: FlaskClient, world: World) -> None:
+    trip = world.trip
+    assert client.post(NEW, data=form(client, trip, action="submit")).status_code == 302
+    waybill = session.scalars(select(Waybill)).one()
+    page = client.get(f"/waybills/{waybill.id}").get_data(as_text=True)
+    assert f"/waybills/{waybill.id}/print" in page
+    printed = client.get(f"/waybills/{waybill.id}/print")
+    assert printed.status_code == 200
+    text = printed.get_data(as_text=True)
+    assert "危险货物道路运输电子运单" in text and f'<title>{waybill.number}</title>' in text and "<svg" in text
+    for value in (trip.tanker.plate, trip.driver.certificate_number, NATIONAL["vehicle_transport_certificate"],
+                  NATIONAL["dispatcher"], "UN1230", waybill.current.carrier_permit_number):
+        assert value in text, value
+    client.post("/logout", data={"csrf_token": csrf(client, "/firm")})
+    make_user(session, Role.ENTERPRISE, enterprise=world.rival)
+    outsider = _user_of(session, world.rival)
+    session.commit()
+    sign_in(client, outsider)
+    assert client.get(f"/waybills/{waybill.id}/print").status_code == 404
