@@ -105,3 +105,14 @@ def test_waybills_of_one_declared_trip_depart_together(client, trip):
     assert post(client, trip, "carrier", f"{API}/{first['id']}/depart").status_code == 200
     departed = post(client, trip, "carrier", f"{API}/{second['id']}/depart")
     assert departed.status_code == 200, departed.get_json()
+
+
+def test_the_openapi_document_says_it(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert {"/api/v1/consignments", "/api/v1/counterparties"} <= set(spec["paths"])
+    one = spec["paths"]["/api/v1/waybills/{waybill_id}"]
+    assert "ETag" in one["get"]["responses"]["200"]["headers"]
+    approve = spec["paths"]["/api/v1/waybills/{waybill_id}/approve"]["post"]
+    assert "pass" in approve["description"].lower() or "pass" in approve.get("summary", "").lower()
+    schemas = spec["components"]["schemas"]
+    assert "pass_number" in schemas["ApproveIn"]["properties"] and "tank_number" in schemas["VersionOut"]["properties"]
