@@ -130,6 +130,7 @@ ZH: dict[str, str] = {
     "Dispatch date": "调度日期", "Waste transfer manifest (转移联单) number": "危险废物转移联单号",
     "Shared trip reference": "同车次编号",
     "Print view": "打印运单", "Print": "打印",
+    "Pass number": "通行证号", "awaiting public security": "待公安机关核发",
     "Waybill {number} awaits its pass from public security.": "运单 {number} 待公安机关核发通行证。",
     "As the carrier told you: the plates, and the qualification certificate numbers of the driver and the escort. "
     "They are looked up at the chosen carrier.":

@@ -13,6 +13,7 @@ from marshmallow import validate
 from app.api._fields import positive_quantity, quantity_out
 from app.api._paging import page_of
 from app.api.waybills.routes import FIRMS, READERS
+from app.api.waybills.schemas import PHONE
 from app.auth import allow, current_user
 from app.extensions import db
 from app.services import consignments
@@ -22,7 +23,6 @@ blp = Blueprint("consignments", __name__, description=(
     "Consignment lists (托运清单, Order 29 Art. 22): the goods, their emergency information and the carrier; the "
     "carrier makes the waybill from one (POST /waybills with consignment_id)"))
 
-_PHONE = validate.Regexp(r"^\+?[0-9 -]{5,20}$")
 _TEXT = validate.Length(min=1, max=1000)
 
 
@@ -43,11 +43,11 @@ class ConsignmentIn(ma.Schema):
     consignee_id = ma.fields.UUID(required=True)
     loading_site_id = ma.fields.UUID(allow_none=True)
     unloading_site_id = ma.fields.UUID(allow_none=True)
-    shipper_contact = ma.fields.String(allow_none=True, validate=_PHONE)
-    consignee_contact = ma.fields.String(allow_none=True, validate=_PHONE)
+    shipper_contact = ma.fields.String(allow_none=True, validate=PHONE)
+    consignee_contact = ma.fields.String(allow_none=True, validate=PHONE)
     loader_name = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=200))
-    loader_contact = ma.fields.String(allow_none=True, validate=_PHONE)
-    emergency_phone = ma.fields.String(required=True, validate=_PHONE)
+    loader_contact = ma.fields.String(allow_none=True, validate=PHONE)
+    emergency_phone = ma.fields.String(required=True, validate=PHONE)
     waste_manifest_number = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=40))
     ship_on = ma.fields.Date(allow_none=True)
     lines = ma.fields.List(ma.fields.Nested(ConsignmentLineIn), required=True,

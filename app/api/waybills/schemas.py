@@ -21,7 +21,7 @@ class LineIn(ma.Schema):
     packaging_count = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
 
 
-_PHONE = validate.Regexp(r"^\+?[0-9 -]{5,20}$")
+PHONE = validate.Regexp(r"^\+?[0-9 -]{5,20}$")
 _NAME = validate.Length(min=1, max=200)
 _NUMBER = validate.Length(min=1, max=40)
 _NAMED_BY = "instead of {}: looked up among the carrier's active records (an enterprise cannot list them)"
@@ -44,13 +44,13 @@ class ContentIn(ma.Schema):
     unloading_site_id = ma.fields.UUID(allow_none=True)
     departure_earliest = ma.fields.AwareDateTime(allow_none=True)
     departure_latest = ma.fields.AwareDateTime(allow_none=True)
-    emergency_contact = ma.fields.String(allow_none=True, validate=_PHONE)
+    emergency_contact = ma.fields.String(allow_none=True, validate=PHONE)
     shared_trip = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=40), metadata={
         "description": "the carrier's reference of one trip carrying several waybills on one vehicle"})
-    shipper_contact = ma.fields.String(allow_none=True, validate=_PHONE)
-    consignee_contact = ma.fields.String(allow_none=True, validate=_PHONE)
+    shipper_contact = ma.fields.String(allow_none=True, validate=PHONE)
+    consignee_contact = ma.fields.String(allow_none=True, validate=PHONE)
     loader_name = ma.fields.String(allow_none=True, validate=_NAME, metadata={"description": "装货人"})
-    loader_contact = ma.fields.String(allow_none=True, validate=_PHONE)
+    loader_contact = ma.fields.String(allow_none=True, validate=PHONE)
     vehicle_plate_colour = ma.fields.String(allow_none=True, validate=validate.OneOf(PLATE_COLOURS))
     vehicle_transport_certificate = ma.fields.String(allow_none=True, validate=_NUMBER,
                                                      metadata={"description": "道路运输证号"})
@@ -60,8 +60,8 @@ class ContentIn(ma.Schema):
     tank_capacity_m3 = ma.fields.Decimal(places=3, allow_none=True, as_string=True,
                                          validate=validate.Range(min=0, min_inclusive=False, max=1000))
     tank_inspection_valid_until = ma.fields.Date(allow_none=True)
-    driver_phone = ma.fields.String(allow_none=True, validate=_PHONE)
-    escort_phone = ma.fields.String(allow_none=True, validate=_PHONE)
+    driver_phone = ma.fields.String(allow_none=True, validate=PHONE)
+    escort_phone = ma.fields.String(allow_none=True, validate=PHONE)
     dispatcher = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=100),
                                   metadata={"description": "调度人"})
     dispatched_on = ma.fields.Date(allow_none=True, metadata={"description": "default: the day of issue"})
