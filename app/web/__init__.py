@@ -13,7 +13,8 @@ from app.web.blueprint import bp
 from app.web.security import configure_sessions
 
 #: The page modules, each registering its views on the blueprint when imported.
-PAGES = ("auth", "home", "dashboard", "waybills", "alerts", "trace", "firm", "firm_waybills", "risk_map")
+PAGES = ("auth", "home", "dashboard", "waybills", "alerts", "trace", "firm", "firm_waybills", "risk_map",
+         "firm_consignments")
 
 
 def init_app(app: Flask) -> None:

@@ -26,7 +26,7 @@ from app.web.firm_options import waybill_options
 from app.web.forms import Errors, aware, load, service_errors, text, wall_time
 from app.web.i18n import translate
 from app.web.waybills import names_of
-from models import Person, Vehicle, Waybill
+from models import Batch, Person, Vehicle, Waybill
 from models.identifiers import uuid_or_none
 
 DATETIMES = ("departure_earliest", "departure_latest")
@@ -81,7 +81,13 @@ def _at_inputs(errors: Errors) -> Errors:
 
 def _form(waybill: Waybill | None, values: dict[str, Any], errors: Errors) -> tuple[str, int]:
     lines = list(values.get("lines") or []) + [dict.fromkeys(LINE_FIELDS)]
-    options = waybill_options(web_user(), consignee=waybill.consignee_id if waybill else None)
+    user = web_user()
+    if waybill is not None and waybill.shipper_id != user.enterprise_id:  # the carrier completes it
+        codes = names_of(db.session, Batch, {line.batch_id for line in waybill.current.lines}, "code")
+        options = waybill_options(user, consignee=waybill.consignee_id, shipper=waybill.shipper_id,
+                                  batches=[(str(i), code) for i, code in codes.items()])
+    else:
+        options = waybill_options(user, consignee=waybill.consignee_id if waybill else None)
     return render_template("waybill_form.html", waybill=waybill, values=values, lines=lines,
                            errors=_at_inputs(errors), options=options, NATIONAL_INPUTS=NATIONAL_INPUTS), \
         422 if errors else 200
@@ -139,8 +145,8 @@ def new_waybill() -> Response | tuple[str, int]:
 @roles(*FIRM)
 def edit_waybill(waybill_id: uuid.UUID) -> Response | tuple[str, int]:
     waybill = service.get_waybill(db.session, web_user(), waybill_id)
-    if waybill.shipper_id != web_user().enterprise_id:
-        raise PermissionDenied("Only the shipper may do this.")
+    if web_user().enterprise_id not in (waybill.shipper_id, waybill.carrier_id):
+        raise PermissionDenied("Only the carrier or the shipper may do this.")
     if waybill.status not in EDITABLE:
         flash(translate("Only a draft or a rejected waybill is edited here."), "error")
         return redirect(url_for("web.waybill", waybill_id=waybill.id))

@@ -130,6 +130,10 @@ ZH: dict[str, str] = {
     "Dispatch date": "调度日期", "Waste transfer manifest (转移联单) number": "危险废物转移联单号",
     "Shared trip reference": "同车次编号",
     "Print view": "打印运单", "Print": "打印",
+    "Consignment lists": "托运清单", "Goods": "货物", "Make the waybill": "制作运单",
+    "No consignment list yet.": "暂无托运清单。", "Number": "编号",
+    "Draft {number} made from the consignment list: add the vehicle and crew.":
+        "已根据托运清单生成运单草稿 {number}：请填写车辆和人员。",
     "Pass number": "通行证号", "awaiting public security": "待公安机关核发",
     "Waybill {number} awaits its pass from public security.": "运单 {number} 待公安机关核发通行证。",
     "As the carrier told you: the plates, and the qualification certificate numbers of the driver and the escort. "

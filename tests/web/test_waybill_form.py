@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.services.users import set_password
+from app.services.consignments import create_consignment
 from app.services.waybills import service
 from app.services.waybills.named import NO_PERSON, NO_VEHICLE
 from models import CrewRole, Enterprise, Person, Role, User, Vehicle, VehicleKind, Waybill
@@ -256,3 +257,33 @@ def test_the_print_view_is_the_national_document_with_a_qr_code_of_its_number(
     session.commit()
     sign_in(client, outsider)
     assert client.get(f"/waybills/{waybill.id}/print").status_code == 404
+
+
+def test_the_carrier_makes_the_waybill_from_a_consignment_list_in_the_web(
+        session: Session, client: FlaskClient, world: World) -> None:
+    """The shipper's list (here through the service, as the API makes it); the carrier opens the waybill from it
+    on its consignment page, completes vehicle, crew and content in the form and submits: issued."""
+    trip = world.trip
+    shipper = session.scalars(select(User).where(User.enterprise_id == trip.shipper.id)).first()
+    listed = create_consignment(session, shipper, {
+        "carrier_id": trip.carrier.id, "consignee_id": trip.consignee.id, "loading_site_id": trip.loading.id,
+        "unloading_site_id": trip.unloading.id, "emergency_phone": "0510-86801119",
+        "lines": [{"batch_id": trip.batch.id, "quantity_kg": 9000, "packaging_kind": "tank", "packaging_count": 1,
+                   "hazards": "易燃", "first_aid": "就医", "spill_response": "围堤", "fire_response": "泡沫"}]})
+    client.post("/logout", data={"csrf_token": csrf(client, "/firm")})
+    carrier = _user_of(session, trip.carrier)
+    session.commit()
+    assert sign_in(client, carrier).status_code == 302
+    page = client.get("/firm/consignments").get_data(as_text=True)
+    assert listed.number in page and "UN1230" in page
+    made = client.post(f"/firm/consignments/{listed.id}/waybill",
+                       data={"csrf_token": csrf(client, "/firm/consignments")})
+    assert made.status_code == 302, made.get_data(as_text=True)[:500]
+    waybill = session.scalars(select(Waybill)).one()
+    edit = f"/firm/waybills/{waybill.id}/edit"
+    assert made.location.endswith(edit)
+    reply = client.post(edit, data=form(client, trip, edit, action="submit", row_version=str(waybill.row_version),
+                                        **{"lines.0.quantity_kg": "9000"}))
+    assert reply.status_code == 302, reply.get_data(as_text=True)[:3000]
+    session.refresh(waybill)
+    assert waybill.status == "issued" and waybill.consignment_id == listed.id
