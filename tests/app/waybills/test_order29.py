@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.services.users import create_user, issue_token
-from models import Corridor, Department, Role
+from models import Department, Role
 from tests.app.waybills.test_lifecycle import API, post
 from tests.factories import auth, make_vehicle
 
@@ -52,11 +52,11 @@ def test_a_highly_toxic_waybill_waits_for_its_pass_and_departs_after_it(client, 
 def test_a_corridor_marked_as_needing_a_pass_makes_the_waybill_wait_for_one(client, session, trip):
     line = {"type": "Feature", "properties": {"width_m": 200},
             "geometry": {"type": "LineString", "coordinates": [[120.3, 31.5], [120.4, 31.6]]}}
-    corridor = Corridor(name="市区限行通道", geojson={"type": "FeatureCollection", "features": [line]},
-                        min_lon=120.3, min_lat=31.5, max_lon=120.4, max_lat=31.6, requires_pass=True)
-    session.add(corridor)
-    session.commit()
-    waybill = _submitted(client, trip, corridor_id=str(corridor.id))
+    corridor = client.post("/api/v1/corridors", headers=trip.headers["admin"], json={
+        "name": "市区限行通道", "requires_pass": True, "geojson": {"type": "FeatureCollection", "features": [line]}})
+    assert corridor.status_code == 201, corridor.get_json()
+    assert corridor.get_json()["requires_pass"] is True
+    waybill = _submitted(client, trip, corridor_id=corridor.get_json()["id"])
     assert waybill["status"] == "awaiting_pass"
     assert post(client, trip, "carrier", f"{API}/{waybill['id']}/depart").status_code == 409
 
