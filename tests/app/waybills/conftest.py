@@ -101,12 +101,13 @@ def trip(session: Session) -> Trip:
 def waybill_in_transit(session: Session, trip: Trip, vehicle: Vehicle | None = None) -> Waybill:
     """A waybill of *trip* carried by *vehicle* (the tanker by default), put straight into transit.
 
-    For tests and benchmarks of positions, which need a trip on the road and not the way it got there.
+    For tests and benchmarks of positions, which need a trip on the road and not the way it got there. It
+    departed six hours ago, so positions of the last hours are on the trip (earlier ones are dropped).
     """
     creator = session.scalars(select(User).where(User.enterprise_id == trip.shipper.id)).first()
     waybill = Waybill(number=new_waybill_number(dt.date.today()), status=WaybillStatus.IN_TRANSIT,
                       shipper_id=trip.shipper.id, consignee_id=trip.consignee.id, carrier_id=trip.carrier.id,
-                      created_by=creator.id, departed_at=utcnow())
+                      created_by=creator.id, departed_at=utcnow() - dt.timedelta(hours=6))
     waybill.versions.append(WaybillVersion(version=1, vehicle_id=(vehicle or trip.tanker).id,
                                            loading_site_id=trip.loading.id, unloading_site_id=trip.unloading.id))
     session.add(waybill)
