@@ -64,6 +64,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class PreconditionFailed(DomainError):
+    """A conditional request (``If-Match``) whose condition no longer holds (RFC 9110 §13.1.1)."""
+
+    status = 412
+    code = "precondition_failed"
+
+
 class ValidationFailed(DomainError):
     status = 422
     code = "validation_failed"

@@ -57,7 +57,7 @@ from tests.pg_server import PostgresServer, find_bindir  # noqa: E402
 
 API = "/api/v1/waybills"
 #: How a year of waybills is spread over the statuses (most trips are long closed).
-STATUS_MIX = {S.CLOSED: 60, S.DRAFT: 8, S.SUBMITTED: 6, S.APPROVED: 5, S.REJECTED: 3, S.IN_TRANSIT: 4,
+STATUS_MIX = {S.CLOSED: 60, S.DRAFT: 8, S.AWAITING_PASS: 1, S.ISSUED: 10, S.REJECTED: 3, S.IN_TRANSIT: 4,
               S.DELIVERED: 6, S.CANCELLED: 8}
 LIST_ENTERPRISES, LIST_CARRIERS = 300, 30
 
@@ -134,7 +134,7 @@ def bench_submit(url: str, count: int) -> tuple[Rates, Rates, int]:
         for draft in drafts:
             body = _ok(client.post(f"{API}/{draft['id']}/submit", json={"row_version": draft["row_version"]},
                                    headers=shipper), "submit")
-            assert body["status"] == "submitted", body
+            assert body["status"] == "issued", body
 
     submitted = _timed(count, submit_all)
     db.dispose(app)
@@ -279,12 +279,12 @@ def bench_list(url: str, total: int, pages: int, page_size: int, seed: int = 5) 
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
             conn.execute("ANALYZE")
     callers = {
-        "enterprise": (auth(firm_token), [{}, {"status": "closed"}, {"status": "submitted"}, {"status": "draft"},
+        "enterprise": (auth(firm_token), [{}, {"status": "closed"}, {"status": "issued"}, {"status": "draft"},
                                           {"party": str(carrier_ids[3])},
                                           {"status": "closed", "party": str(middling)}]),
-        "supervisor": (auth(supervisor_token), [{}, {"status": "submitted"}, {"status": "in_transit"},
+        "supervisor": (auth(supervisor_token), [{}, {"status": "awaiting_pass"}, {"status": "in_transit"},
                                                 {"status": "closed"}, {"party": str(middling)},
-                                                {"status": "approved", "party": str(carrier_ids[3])},
+                                                {"status": "issued", "party": str(carrier_ids[3])},
                                                 {"status": "closed", "party": str(big)}]),
     }
     results = {}

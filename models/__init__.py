@@ -2,6 +2,7 @@
 from models.alerts import Alert, AlertChange, AlertEvent, AlertKind, AlertState, Severity
 from models.base import Base
 from models.catalogue import Chemical, ControlLevel, TransportEntry
+from models.consignments import Consignment, ConsignmentLine
 from models.corridors import Corridor, Zone, ZoneRule
 from models.enterprise import Enterprise, EnterpriseRole
 from models.ledger import (
@@ -29,5 +30,5 @@ __all__ = [
     "GpsFix", "IdempotencyKey", "Alert", "AlertChange", "AlertEvent", "AlertKind", "AlertState", "Severity",
     "TripState", "ManifestStatus", "WasteBatch", "WasteManifest", "WasteManifestEvent", "WasteManifestLine",
     "TransportEntry", "DesignMaximum", "PopulationChange", "SiteUnit", "UnitKind", "AddedWasteCode",
-    "PendingTransfer", "TransferStatus", "SignInFailure", "WebSession",
+    "PendingTransfer", "TransferStatus", "SignInFailure", "WebSession", "Consignment", "ConsignmentLine",
 ]

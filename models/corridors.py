@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -38,6 +38,8 @@ class Corridor(_Bounded, Base):
     description: Mapped[str | None] = mapped_column(String(1000))
     geojson: Mapped[dict[str, Any]] = mapped_column(JSON, comment="FeatureCollection, WGS-84")
     hazard_classes: Mapped[list[str]] = mapped_column(JSON, default=list, comment="empty: every class")
+    requires_pass: Mapped[bool] = mapped_column(default=False, server_default=false(),
+                                                comment="the authority requires a pass (通行证) to use it")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[CreatedAt]
 

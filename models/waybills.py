@@ -20,6 +20,11 @@ from models.types import CreatedAt, UuidPk
 
 class WaybillStatus(enum.StrEnum):
     DRAFT = "draft"
+    #: Order 29 Art. 24: the carrier's waybill stands once every check passed; no one approves it.
+    ISSUED = "issued"
+    #: Only where a pass is required (剧毒 cargo, a corridor marked as needing one), until public security grants it.
+    AWAITING_PASS = "awaiting_pass"
+    #: The two states of the model before Order 29's (regulator approval), kept for the status history.
     SUBMITTED = "submitted"
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -55,6 +60,9 @@ class Waybill(Base):
     consignee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"))
     carrier_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"))
     corridor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("corridors.id"), comment="permitted corridor")
+    consignment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("consignments.id"),
+                                                             comment="the shipper's consignment list (托运清单)")
+    pass_number: Mapped[str | None] = mapped_column(String(40), comment="通行证 number, granted by public security")
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[CreatedAt] = mapped_column(comment="last change; every change bumps row_version")
@@ -88,6 +96,26 @@ class WaybillVersion(Base):
     departure_earliest: Mapped[dt.datetime | None]
     departure_latest: Mapped[dt.datetime | None]
     emergency_contact: Mapped[str | None] = mapped_column(String(40))
+    # The national format's other content (Order 29 Art. 24 and its waybill format); see docs/e-waybills.md.
+    shared_trip: Mapped[str | None] = mapped_column(String(40), comment="one trip of several waybills, one vehicle")
+    shipper_contact: Mapped[str | None] = mapped_column(String(40))
+    consignee_contact: Mapped[str | None] = mapped_column(String(40))
+    loader_name: Mapped[str | None] = mapped_column(String(200), comment="装货人")
+    loader_contact: Mapped[str | None] = mapped_column(String(40))
+    vehicle_plate_colour: Mapped[str | None] = mapped_column(String(8), comment="车牌颜色")
+    vehicle_transport_certificate: Mapped[str | None] = mapped_column(String(40), comment="道路运输证号")
+    trailer_plate_colour: Mapped[str | None] = mapped_column(String(8))
+    trailer_transport_certificate: Mapped[str | None] = mapped_column(String(40))
+    tank_number: Mapped[str | None] = mapped_column(String(40), comment="罐体编号")
+    tank_capacity_m3: Mapped[Decimal | None]
+    tank_inspection_valid_until: Mapped[dt.date | None]
+    driver_phone: Mapped[str | None] = mapped_column(String(40))
+    escort_phone: Mapped[str | None] = mapped_column(String(40))
+    dispatcher: Mapped[str | None] = mapped_column(String(100), comment="调度人")
+    dispatched_on: Mapped[dt.date | None]
+    waste_manifest_number: Mapped[str | None] = mapped_column(String(40), comment="危险废物转移联单号")
+    carrier_permit_number: Mapped[str | None] = mapped_column(
+        String(60), comment="道路危险货物运输经营许可证号, from the carrier's permit at issue")
     warnings: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list,
                                                            comment="check warnings kept with the record")
     created_at: Mapped[CreatedAt]

@@ -7,6 +7,8 @@ from swagger_ui_bundle import swagger_ui_path
 from app.api.alerts.routes import blp as alerts
 from app.api.batches.routes import blp as batches
 from app.api.chemicals.routes import blp as chemicals
+from app.api.consignments.routes import blp as consignments
+from app.api.counterparties.routes import blp as counterparties
 from app.api.corridors.routes import corridors, zones
 from app.api.enterprises.routes import blp as enterprises
 from app.api.hazard.routes import blp as hazard
@@ -31,7 +33,7 @@ API_PREFIX = "/api/v1"
 BLUEPRINTS = (
     enterprises, users, chemicals, permits, sites, vehicles, personnel, batches, movements, ledger, corridors, zones,
     waybills, waybill_tracking, track_feed, alerts, waste_manifests, risk_map, rules, hazard, waste_codes,
-    transfers,
+    transfers, counterparties, consignments,
 )
 
 

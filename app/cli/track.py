@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -180,13 +180,20 @@ def sweep(obj: CliContext, every: float | None) -> None:
               help="Fixes per request.")
 @click.option("--retries", type=click.IntRange(min=0), default=8, show_default=True,
               help="Further attempts at a batch the server did not answer or could not take.")
+@click.option("--retime", is_flag=True,
+              help="Shift the track's times so that its first fix is the waybill's departure (the server drops "
+                   "fixes timed before the trip).")
 def replay(waybill: uuid.UUID, path: Path, speedup: float, url: str, token: str, batch_size: int,
-           retries: int) -> None:
+           retries: int, retime: bool) -> None:
     """Post the track in FILE to WAYBILL in batches, paced by its fix times; one line per batch."""
     try:
         recorded = read_track(path)
     except RoutingInputError as error:
         fail(str(error))
+    if retime and len(recorded):
+        departed = _departure(f"{url.rstrip('/')}/api/v1/waybills/{waybill}", token)
+        recorded = replace(recorded, time_ns=recorded.time_ns - recorded.time_ns[0] + departed)
+        click.echo(f"{path.name}: re-timed to start at the departure, {_clock(departed)} UTC")
     for dropped in recorded.dropped:
         click.echo(f"{path.name}: {dropped['count']} × {dropped['reason']} not sent (rows {dropped['rows']})")
     target = f"{url.rstrip('/')}/api/v1/waybills/{waybill}/track"
@@ -204,6 +211,21 @@ def replay(waybill: uuid.UUID, path: Path, speedup: float, url: str, token: str,
     click.echo(f"replayed {len(recorded)} fixes to waybill {waybill} in {len(parts)} batches: stored "
                f"{totals['stored']}, duplicates {totals['duplicates']}, dropped {totals['dropped']}; "
                f"{totals['retries']} retries")
+
+
+def _departure(url: str, token: str) -> int:
+    """The waybill's departure (UTC nanoseconds), read from the API; exit 2 when it has not departed."""
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30.0) as response:
+            departed = json.loads(response.read()).get("departed_at")
+    except urllib.error.HTTPError as error:
+        fail(f"cannot read the waybill to re-time the track: HTTP {error.code}: {_json(error.read()).get('detail')}")
+    except (urllib.error.URLError, OSError) as error:
+        fail(f"cannot read the waybill to re-time the track: {getattr(error, 'reason', error)}")
+    if not departed:
+        fail("the waybill has not departed: nothing to re-time the track onto")
+    return int(pd.Timestamp(departed).value)
 
 
 def _send(target: str, part: Batch, token: str, retries: int, label: str, totals: dict[str, int]) -> dict[str, Any]:

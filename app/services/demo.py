@@ -41,6 +41,7 @@ USERS: tuple[tuple[str, str, Role, Department | None, str | None], ...] = (
     ("carrier", "demo-carrier", Role.ENTERPRISE, None, "91320281MA20HL7N1R"),
     ("consignee", "demo-consignee", Role.ENTERPRISE, None, "91320214MA1Q8T3E5K"),
     ("disposer", "demo-disposer", Role.ENTERPRISE, None, "91320211MA1WD4RT7R"),
+    ("police", "demo-police", Role.SUPERVISOR, Department.PUBLIC_SECURITY, None),
 )
 FIRM_KEYS = {"shipper": "91320205MA1XY2KC0M", "consignee": "91320214MA1Q8T3E5K",
              "carrier": "91320281MA20HL7N1R", "disposer": "91320211MA1WD4RT7R"}

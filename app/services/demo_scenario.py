@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.services import registry, unit_of_work, units
+from app.services import consignments, registry, unit_of_work, units
 from app.services.fleet import PERSONNEL, VEHICLES
 from app.services.ledger import lifecycle
 from app.services.ledger.posting import Actor
@@ -72,18 +72,18 @@ def _demo_chemicals(session: Session) -> dict[str, Chemical]:
     found = {ref: session.scalars(select(Chemical).where(Chemical.source == "demo", Chemical.source_ref == ref)).one()
              for ref in extra}
     return {"methanol": _chemical(session, "1230"), "gasoline": _chemical(session, "1203"),
-            "chlorine": _chemical(session, "1017"), **found}
+            "chlorine": _chemical(session, "1017"), "cyanide": _chemical(session, "1689"), **found}
 
 
 def _registry(session: Session, cast: Cast, since: dt.date) -> dict[str, Any]:
     """Permits, sites, vehicles and crew of the demo firms."""
     until = since + dt.timedelta(days=3 * 365)
     permits = [("shipper", PermitKind.SAFETY_PRODUCTION, "(苏)WH安许证字〔2024〕000518", ["3", "8"]),
-               ("shipper", PermitKind.CHEMICALS_OPERATION, "苏(锡)危化经字〔2024〕000123", ["2", "3", "8"]),
+               ("shipper", PermitKind.CHEMICALS_OPERATION, "苏(锡)危化经字〔2024〕000123", ["2", "3", "6.1", "8"]),
                ("consignee", PermitKind.SAFE_USE, "苏(锡)危化使字〔2024〕000042", ["3"]),
                # Class 9 too: the works ships its own waste mineral oil (UN 3082, class 9) for disposal.
-               ("consignee", PermitKind.CHEMICALS_OPERATION, "苏(锡)危化经字〔2024〕000287", ["3", "9"]),
-               ("carrier", PermitKind.ROAD_TRANSPORT, "苏交运管许可锡字320281000123号", ["2", "3", "8", "9"]),
+               ("consignee", PermitKind.CHEMICALS_OPERATION, "苏(锡)危化经字〔2024〕000287", ["3", "6.1", "9"]),
+               ("carrier", PermitKind.ROAD_TRANSPORT, "苏交运管许可锡字320281000123号", ["2", "3", "6.1", "8", "9"]),
                ("disposer", PermitKind.HAZARDOUS_WASTE, "JSWX0211OOD018-3", ["3", "6.1", "8", "9"])]
     # The disposer's 危险废物经营许可证 names the wastes it accepts and how it treats them.
     waste_scope = {"waste_categories": ["HW06", "HW08", "HW12", "HW49"], "disposal_methods": ["R2", "R9", "D9", "D10"]}
@@ -111,14 +111,24 @@ def _registry(session: Session, cast: Cast, since: dt.date) -> dict[str, Any]:
         "rated_load_kg": Decimal("30000"), "tank_media": ["1230", "1203", "1170"], "gps_terminal_id": "013912345678",
         "inspection_valid_until": until})
     made["van"] = registry.create(session, VEHICLES, {
-        "carrier_id": carrier, "plate": "苏B23456", "kind": VehicleKind.VAN, "hazard_classes": ["3", "8", "9"],
+        "carrier_id": carrier, "plate": "苏B23456", "kind": VehicleKind.VAN, "hazard_classes": ["3", "6.1", "8", "9"],
         "rated_load_kg": Decimal("10000"), "gps_terminal_id": "013912345679", "inspection_valid_until": until})
     for key, role, name, national_id in (("driver", CrewRole.DRIVER, "王建国", "320281198503121235"),
                                          ("escort", CrewRole.ESCORT, "李明", "320205199007150027")):
         made[key] = registry.create(session, PERSONNEL, {
             "employer_id": carrier, "role": role, "name": name, "certificate_number": f"32028100{national_id[-6:]}",
-            "national_id": national_id, "qualification_classes": ["2", "3", "8", "9"], "valid_until": until})
+            "national_id": national_id, "qualification_classes": ["2", "3", "6.1", "8", "9"], "valid_until": until})
     return made
+
+
+#: The national format's content the carrier writes on each demo waybill (docs/e-waybills.md), by vehicle.
+NATIONAL = {"shipper_contact": "0510-86801001", "consignee_contact": "0510-85602002", "driver_phone": "13915200101",
+            "escort_phone": "13915200102", "dispatcher": "周调度", "vehicle_plate_colour": "黄"}
+VEHICLE_CONTENT = {
+    "tanker": {"vehicle_transport_certificate": "苏交运管危字320281001234", "tank_number": "JY-TK-0817",
+               "tank_capacity_m3": Decimal("40")},
+    "van": {"vehicle_transport_certificate": "苏交运管危字320281002345"},
+}
 
 
 def _trip(session: Session, cast: Cast, made: dict[str, Any], *, shipper: str, consignee: str, vehicle: str,
@@ -133,15 +143,17 @@ def _trip(session: Session, cast: Cast, made: dict[str, Any], *, shipper: str, c
         "emergency_contact": "0510-86801119", "corridor_id": corridor.id if corridor else None,
         "lines": [{"batch_id": b.id, "quantity_kg": Decimal(kg), "packaging_kind": kind, "packaging_count": count}
                   for b, kg, kind, count in lines],
+        **NATIONAL, **VEHICLE_CONTENT[vehicle],
     }
+    if made[vehicle].kind.is_tank:
+        data["tank_inspection_valid_until"] = made[vehicle].inspection_valid_until
     waybill = waybills.create_draft(session, cast.users[shipper], data)
     _date(session, waybill, "draft", departs)
     return waybill
 
 
 #: When, before its departure, the story's waybill reached each status; arrival and closing come after.
-_BEFORE_DEPARTURE = {"draft": dt.timedelta(hours=6), "submitted": dt.timedelta(hours=5),
-                     "approved": dt.timedelta(hours=4), "in_transit": dt.timedelta(0)}
+_BEFORE_DEPARTURE = {"draft": dt.timedelta(hours=6), "issued": dt.timedelta(hours=5), "in_transit": dt.timedelta(0)}
 _AFTER_DEPARTURE = {"delivered": dt.timedelta(hours=2), "closed": dt.timedelta(hours=3)}
 
 
@@ -163,17 +175,15 @@ def _date(session: Session, waybill: Waybill, status: str, departs: dt.datetime 
 
 
 def _advance(session: Session, cast: Cast, waybill: Waybill, to: str, *, departs: dt.datetime | None = None,
-             delivered: dict[int, Decimal] | None = None, shipper: str = "shipper", consignee: str = "consignee",
-             corridor: Corridor | None = None) -> None:
-    """Walk *waybill* along the status machine up to *to*, as the parties and the supervisor would."""
-    steps = ["submitted", "approved", "in_transit", "delivered", "closed"]
+             delivered: dict[int, Decimal] | None = None, shipper: str = "shipper",
+             consignee: str = "consignee") -> None:
+    """Walk *waybill* along the status machine up to *to*, as the parties would (no approval: Order 29 issues a
+    waybill whose checks pass when it is submitted)."""
+    steps = ["issued", "in_transit", "delivered", "closed"]
     wid = waybill.id
     for step in steps[:steps.index(to) + 1] if to in steps else []:
-        if step == "submitted":
+        if step == "issued":
             waybills.submit(session, cast.users[shipper], wid, row_version=waybill.row_version)
-        elif step == "approved":
-            waybills.decide(session, cast.users["supervisor"], wid, approve=True, reason="documents in order",
-                            corridor_id=corridor.id if corridor else None)
         elif step == "in_transit":
             waybills.depart(session, cast.users["carrier"], wid, departs)
         elif step == "delivered":
@@ -245,6 +255,7 @@ def play_story(session: Session, cast: Cast) -> dict[str, list[str]]:
                             at=t0 + 5 * day)
     with unit_of_work(session):  # opened with its waybill, in the story's time (as _date does for waybills)
         manifest.created_at = to_disposal.created_at
+    waybills.update(session, cast.users["consignee"], to_disposal.id, {"waste_manifest_number": manifest.number})
     _advance(session, cast, to_disposal, "delivered", departs=t0 + 5 * day, shipper="consignee", consignee="disposer")
     trips.append(to_disposal)
     manifests.receive(session, cast.users["disposer"], manifest.id, t0 + 5 * day + dt.timedelta(hours=3))
@@ -261,25 +272,64 @@ def play_story(session: Session, cast: Cast) -> dict[str, list[str]]:
     on_the_road = _trip(session, cast, made, shipper="shipper", consignee="consignee", vehicle="tanker",
                         loading="sh_depot", unloading="sh_store", lines=[(gasoline, "15000", "tank", 1)],
                         departs=now - dt.timedelta(minutes=30), corridor=corridor)
-    _advance(session, cast, on_the_road, "in_transit", departs=now - dt.timedelta(minutes=30), corridor=corridor)
+    _advance(session, cast, on_the_road, "in_transit", departs=now - dt.timedelta(minutes=30))
     trips.append(on_the_road)
 
     tomorrow = now + day
-    for status in ("approved", "submitted", "rejected", "cancelled"):
+    for status in ("issued", "rejected", "cancelled"):
         waybill = _trip(session, cast, made, shipper="shipper", consignee="consignee", vehicle="van", loading="plant",
                         unloading="works", lines=[(meoh, "1000", "IBC", 1)], departs=tomorrow, corridor=corridor)
         if status == "rejected":
-            _advance(session, cast, waybill, "submitted")
-            waybills.decide(session, cast.users["supervisor"], waybill.id, approve=False,
-                            reason="装卸时间与园区限行时段冲突，请调整")
+            _advance(session, cast, waybill, "issued")
+            waybills.reject(session, cast.users["supervisor"], waybill.id, reason="装卸时间与园区限行时段冲突，请调整")
         elif status == "cancelled":
             waybills.cancel(session, cast.users["shipper"], waybill.id, "客户推迟订单")
         else:
-            _advance(session, cast, waybill, status, corridor=corridor)
+            _advance(session, cast, waybill, status)
         trips.append(waybill)
+    trips += _order_29(session, cast, made, chem, meoh, tomorrow)
     draft = waybills.create_draft(session, cast.users["shipper"], {
         "consignee_id": cast.firms["consignee"].id, "carrier_id": cast.firms["carrier"].id,
         "lines": [{"batch_id": meoh.id, "quantity_kg": Decimal("500")}]})
     trips.append(draft)
-    return {"batches": ["XW-WASTE-000", FIRST_BATCH, "WX-CL2-001", "XW-PAINT-001", "XW-WASTE-001", "SH-GASO-001"],
+    return {"batches": ["XW-WASTE-000", FIRST_BATCH, "WX-CL2-001", "XW-PAINT-001", "XW-WASTE-001", "SH-GASO-001",
+                        CYANIDE],
             "waybills": [str(w.id) for w in trips]}
+
+
+CYANIDE = "WX-NACN-001"
+
+
+def _order_29(session: Session, cast: Cast, made: dict[str, Any], chem: dict[str, Chemical], meoh: Batch,
+              departs: dt.datetime) -> list[Waybill]:
+    """Order 29's workflow (docs/e-waybills.md): the shipper hands its carrier a consignment list (托运清单) and
+    the carrier makes the waybill from it, issued on submission without approval; a 剧毒 (sodium cyanide) waybill
+    waits for public security's pass, and one whose pass was granted may depart."""
+    shipper = cast.actor("shipper")
+    lifecycle.introduce(session, shipper, kind=EntryKind.RECEIVE, code=CYANIDE, chemical_id=chem["cyanide"].id,
+                        site_id=made["store"].id, quantity=Decimal("1000"), occurred_at=departs - dt.timedelta(days=2),
+                        document_ref="采购单 CG-2026-0611")
+    emergency = {"hazards": "易燃液体，蒸气可致中毒失明", "first_aid": "脱离现场，吸氧，误服立即就医",
+                 "spill_response": "切断火源，围堤收容，泡沫覆盖", "fire_response": "抗溶性泡沫、干粉、二氧化碳"}
+    listed = consignments.create_consignment(session, cast.users["shipper"], {
+        "carrier_id": cast.firms["carrier"].id, "consignee_id": cast.firms["consignee"].id,
+        "loading_site_id": made["plant"].id, "unloading_site_id": made["works"].id, "loader_name": "东港厂区装卸班",
+        "shipper_contact": NATIONAL["shipper_contact"], "consignee_contact": NATIONAL["consignee_contact"],
+        "emergency_phone": "0510-86801119",
+        "lines": [{"batch_id": meoh.id, "quantity_kg": Decimal("800"), "packaging_kind": "IBC", "packaging_count": 1,
+                   **emergency}]})
+    crew = {name: value for name, value in {**NATIONAL, **VEHICLE_CONTENT["van"]}.items()
+            if name not in ("shipper_contact", "consignee_contact")}
+    made_by_carrier = waybills.create_draft(session, cast.users["carrier"], {
+        "consignment_id": listed.id, "vehicle_id": made["van"].id, "driver_id": made["driver"].id,
+        "escort_id": made["escort"].id, "departure_earliest": departs,
+        "departure_latest": departs + dt.timedelta(hours=4), **crew})
+    waybills.submit(session, cast.users["carrier"], made_by_carrier.id)
+    cyanide = session.scalars(select(Batch).where(Batch.code == CYANIDE)).one()
+    toxic = [_trip(session, cast, made, shipper="shipper", consignee="consignee", vehicle="van", loading="store",
+                   unloading="works", lines=[(cyanide, "200", "drum", 4)], departs=departs + dt.timedelta(days=n))
+             for n in (1, 2)]
+    for waybill in toxic:
+        _advance(session, cast, waybill, "issued")  # awaiting_pass: 剧毒 cargo
+    waybills.grant_pass(session, cast.users["police"], toxic[0].id, pass_number="锡公(危)通字〔2026〕第0612号")
+    return [made_by_carrier, *toxic]

@@ -53,6 +53,9 @@ MAX_LINE_BYTES = 1024
 MAX_TEXT_CHARS = 64
 #: What a JSON fix's value may be (a nested object or list is no fix's field).
 _JSON_SCALARS = frozenset({str, float, int, bool, type(None)})
+#: How long before the recorded departure a terminal's fixes still belong to the trip: the vehicle moves off
+#: the loading bay before the carrier records the departure.
+DEPARTURE_TOLERANCE = dt.timedelta(minutes=10)
 
 
 class TooManyFixes(ValidationFailed):
@@ -161,16 +164,26 @@ def store_and_check(session: Session, vehicles: list[tuple[TripRef, str, Track]]
     one transaction committed before this returns; for each vehicle, in order, its report (``received``,
     ``stored``, ``duplicates``, ``dropped``).
 
-    Fixes in the future (beyond the clock skew allowed) are dropped and reported, not stored.
+    Fixes in the future (beyond the clock skew allowed), and fixes outside the trip (before its departure, less
+    :data:`DEPARTURE_TOLERANCE`, or after its arrival) are dropped and reported by reason, not stored: stored,
+    a fix of another day would be a months-long signal gap in the trip's compliance.
     """
     latest = pd.Timestamp(utcnow() + CLOCK_SKEW).value
     keep, dropped = [], []
-    for _, _, track in vehicles:  # one pass per vehicle
-        future = track.time_ns > latest
+    for ref, _, track in vehicles:  # one pass per vehicle
         dropped.append(list(track.dropped))
-        if future.any():
-            dropped[-1].append({"reason": "time in the future", "count": int(future.sum()), "rows": []})
-        keep.append(~future)
+        outside = {"time in the future": track.time_ns > latest}
+        if ref.waybill.departed_at is not None:
+            outside["before the departure"] = track.time_ns < pd.Timestamp(
+                ref.waybill.departed_at - DEPARTURE_TOLERANCE).value
+        if ref.waybill.delivered_at is not None:
+            outside["after the arrival"] = track.time_ns > pd.Timestamp(ref.waybill.delivered_at).value
+        kept = np.ones(len(track), dtype=bool)
+        for reason, rows in outside.items():
+            if rows.any():
+                dropped[-1].append({"reason": reason, "count": int(rows.sum()), "rows": []})
+                kept &= ~rows
+        keep.append(kept)
     with unit_of_work(session):
         stored = store_vehicle_fixes(session, [
             VehicleFixes(ref.waybill.id, terminal, track.time_ns[k], track.lon[k], track.lat[k],

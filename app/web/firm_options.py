@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.services.ledger.queries import visible_batches
-from app.services.registry import json_list_has
+from app.services.counterparties import directory_query
 from app.web.i18n import label
 from models import Chemical, Enterprise, EnterpriseRole, Person, Site, User, Vehicle
 
@@ -19,10 +19,9 @@ Groups = list[tuple[str, str, Options]]
 
 
 def _enterprises(*, carriers: bool = False, excluding: Any = None) -> Options:
-    stmt = select(Enterprise.id, Enterprise.name).where(Enterprise.active).order_by(Enterprise.name)
-    if carriers:
-        stmt = stmt.where(json_list_has(Enterprise.roles, EnterpriseRole.CARRIER.value))
-    return [(str(i), name) for i, name in db.session.execute(stmt) if i != excluding]
+    """The counterparty directory's enterprises (the API's ``/counterparties``), or its carriers."""
+    stmt = directory_query(EnterpriseRole.CARRIER if carriers else None)
+    return [(str(e.id), e.name) for e in db.session.scalars(stmt) if e.id != excluding]
 
 
 def _sites(owner: Any = None) -> Options:
@@ -74,13 +73,17 @@ def own_fleet(user: User) -> dict[str, Options]:
     return fleet
 
 
-def waybill_options(user: User, consignee: Any = None) -> dict[str, Any]:
+def waybill_options(user: User, consignee: Any = None, shipper: Any = None,
+                    batches: Options | None = None) -> dict[str, Any]:
     """The waybill form's choices. Vehicles and crew are typed in (plate, certificate number) and looked up at
     the chosen carrier (:mod:`app.services.waybills.named`); only the user's own are suggested. Unloading sites
-    are grouped by enterprise (only the *consignee*'s once it is fixed)."""
+    are grouped by enterprise (only the *consignee*'s once it is fixed). A carrier completing a shipper's waybill
+    is offered the *shipper*'s loading sites and the waybill's own *batches* (the shipper's, which it cannot
+    list)."""
     return {"consignee_id": _enterprises(excluding=user.enterprise_id), "carrier_id": _enterprises(carriers=True),
-            "loading_site_id": _sites(user.enterprise_id), "batch_id": _batches(user),
-            "unloading_site_id": _site_groups(excluding=user.enterprise_id, only=consignee),
+            "loading_site_id": _sites(shipper or user.enterprise_id),
+            "batch_id": _batches(user) if batches is None else batches,
+            "unloading_site_id": _site_groups(excluding=shipper or user.enterprise_id, only=consignee),
             "suggestions": own_fleet(user)}
 
 

@@ -26,10 +26,25 @@ from app.web.firm_options import waybill_options
 from app.web.forms import Errors, aware, load, service_errors, text, wall_time
 from app.web.i18n import translate
 from app.web.waybills import names_of
-from models import Person, Vehicle, Waybill
+from models import Batch, Person, Vehicle, Waybill
 from models.identifiers import uuid_or_none
 
 DATETIMES = ("departure_earliest", "departure_latest")
+#: The national format's content the carrier fills in (name, label, input type), see docs/e-waybills.md.
+NATIONAL_INPUTS = (
+    ("shipper_contact", "Shipper's phone", "tel"), ("consignee_contact", "Consignee's phone", "tel"),
+    ("loader_name", "Loader (装货人)", "text"), ("loader_contact", "Loader's phone", "tel"),
+    ("vehicle_plate_colour", "Plate colour (黄, 蓝, 黄绿 ...)", "text"),
+    ("vehicle_transport_certificate", "Road transport certificate (道路运输证) number", "text"),
+    ("trailer_plate_colour", "Trailer plate colour", "text"),
+    ("trailer_transport_certificate", "Trailer's road transport certificate number", "text"),
+    ("tank_number", "Tank number", "text"), ("tank_capacity_m3", "Tank capacity (m³)", "text"),
+    ("tank_inspection_valid_until", "Tank inspection valid until", "date"),
+    ("driver_phone", "Driver's phone", "tel"), ("escort_phone", "Escort's phone", "tel"),
+    ("dispatcher", "Dispatcher (调度人)", "text"), ("dispatched_on", "Dispatch date", "date"),
+    ("waste_manifest_number", "Waste transfer manifest (转移联单) number", "text"),
+    ("shared_trip", "Shared trip reference", "text"),
+)
 #: The version's fields the form has an input for; vehicle and crew are typed as text (see ``named``).
 OWN_INPUTS = tuple(name for name in CONTENT if name not in named.TEXT_OF)
 
@@ -66,9 +81,16 @@ def _at_inputs(errors: Errors) -> Errors:
 
 def _form(waybill: Waybill | None, values: dict[str, Any], errors: Errors) -> tuple[str, int]:
     lines = list(values.get("lines") or []) + [dict.fromkeys(LINE_FIELDS)]
-    options = waybill_options(web_user(), consignee=waybill.consignee_id if waybill else None)
+    user = web_user()
+    if waybill is not None and waybill.shipper_id != user.enterprise_id:  # the carrier completes it
+        codes = names_of(db.session, Batch, {line.batch_id for line in waybill.current.lines}, "code")
+        options = waybill_options(user, consignee=waybill.consignee_id, shipper=waybill.shipper_id,
+                                  batches=[(str(i), code) for i, code in codes.items()])
+    else:
+        options = waybill_options(user, consignee=waybill.consignee_id if waybill else None)
     return render_template("waybill_form.html", waybill=waybill, values=values, lines=lines,
-                           errors=_at_inputs(errors), options=options), 422 if errors else 200
+                           errors=_at_inputs(errors), options=options, NATIONAL_INPUTS=NATIONAL_INPUTS), \
+        422 if errors else 200
 
 
 def _saved_values(waybill: Waybill) -> dict[str, Any]:
@@ -92,7 +114,9 @@ def _submit_or_show(waybill: Waybill, values: dict[str, Any]) -> Response | tupl
         except ValidationFailed as error:
             flash(translate("Draft {number} saved, but it cannot be submitted yet.", number=waybill.number), "error")
             return _form(waybill, values, service_errors(error))
-        flash(translate("Waybill {number} submitted for approval.", number=waybill.number), "ok")
+        message = ("Waybill {number} awaits its pass from public security." if waybill.status == "awaiting_pass"
+                   else "Waybill {number} issued.")
+        flash(translate(message, number=waybill.number), "ok")
     else:
         flash(translate("Draft {number} saved.", number=waybill.number), "ok")
     return redirect(url_for("web.waybill", waybill_id=waybill.id))
@@ -121,8 +145,8 @@ def new_waybill() -> Response | tuple[str, int]:
 @roles(*FIRM)
 def edit_waybill(waybill_id: uuid.UUID) -> Response | tuple[str, int]:
     waybill = service.get_waybill(db.session, web_user(), waybill_id)
-    if waybill.shipper_id != web_user().enterprise_id:
-        raise PermissionDenied("Only the shipper may do this.")
+    if web_user().enterprise_id not in (waybill.shipper_id, waybill.carrier_id):
+        raise PermissionDenied("Only the carrier or the shipper may do this.")
     if waybill.status not in EDITABLE:
         flash(translate("Only a draft or a rejected waybill is edited here."), "error")
         return redirect(url_for("web.waybill", waybill_id=waybill.id))

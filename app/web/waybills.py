@@ -16,6 +16,7 @@ from app.web.access import EVERYONE, roles, web_user
 from app.web.blueprint import bp
 from app.web.i18n import label
 from app.web.maps import safe_trip_map
+from app.web.qr import qr_svg
 from models import Alert, Batch, Corridor, Enterprise, Person, Site, User, Vehicle, Waybill, WaybillStatus
 
 PAGE_SIZE = 25
@@ -79,3 +80,19 @@ def waybill(waybill_id: uuid.UUID) -> str:
     return render_template("waybill.html", waybill=record, names=party_names(session, [record]),
                            doc=_document(session, record), alerts=alerts, map=trip_map, map_problem=map_problem,
                            actors=actors)
+
+
+@bp.get("/waybills/<uuid:waybill_id>/print")
+@roles(*EVERYONE)
+def waybill_print(waybill_id: uuid.UUID) -> str:
+    """The waybill as the national format's document (Order 29 Art. 24), to print or show at a roadside check:
+    every field with its QR code of the number."""
+    session = db.session
+    record = service.get_waybill(session, web_user(), waybill_id)  # 404 for a waybill the user may not see
+    doc = _document(session, record)
+    version = record.current
+    certificates = names_of(session, Person, {version.driver_id, version.escort_id}, "certificate_number")
+    doc.update(driver_certificate=certificates.get(version.driver_id),
+               escort_certificate=certificates.get(version.escort_id))
+    return render_template("waybill_print.html", waybill=record, names=party_names(session, [record]), doc=doc,
+                           status=label("status", record.status), qr=qr_svg(record.number))

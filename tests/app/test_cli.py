@@ -77,7 +77,7 @@ def test_demo_load_contract_shape_and_reload(run, fresh_database_url):
     auditor = {"Authorization": f"Bearer {data['tokens']['auditor']}"}
     statuses = {client.get(f"/api/v1/waybills/{wid}", headers=auditor).get_json()["status"]
                 for wid in data["waybills"]}
-    assert statuses == {"draft", "submitted", "approved", "rejected", "in_transit", "delivered", "closed",
+    assert statuses == {"draft", "issued", "awaiting_pass", "rejected", "in_transit", "delivered", "closed",
                         "cancelled"}
     assert client.get("/api/v1/ledger/verify", headers=auditor).get_json()["ok"] is True
     trace = client.get("/api/v1/batches/XW-WASTE-001/trace?direction=up", headers=auditor).get_json()

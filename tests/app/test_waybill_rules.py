@@ -15,9 +15,15 @@ from app.services.waybills.line_entries import load_tunnel_code, mixed_loading_e
 from models.waybills import WaybillLine
 from app.services.waybills.status import TRANSITIONS, WaybillStatus as S, check_transition
 
-LEGAL = [(S.DRAFT, S.SUBMITTED), (S.SUBMITTED, S.APPROVED), (S.SUBMITTED, S.REJECTED), (S.REJECTED, S.SUBMITTED),
-         (S.APPROVED, S.IN_TRANSIT), (S.IN_TRANSIT, S.DELIVERED), (S.DELIVERED, S.CLOSED),
-         (S.DRAFT, S.CANCELLED), (S.SUBMITTED, S.CANCELLED), (S.APPROVED, S.CANCELLED)]
+LEGAL = [(S.DRAFT, S.ISSUED), (S.DRAFT, S.AWAITING_PASS), (S.AWAITING_PASS, S.ISSUED), (S.AWAITING_PASS, S.REJECTED),
+         (S.ISSUED, S.REJECTED), (S.REJECTED, S.ISSUED), (S.REJECTED, S.AWAITING_PASS), (S.ISSUED, S.ISSUED),
+         (S.ISSUED, S.AWAITING_PASS), (S.ISSUED, S.IN_TRANSIT), (S.IN_TRANSIT, S.DELIVERED), (S.DELIVERED, S.CLOSED),
+         (S.DRAFT, S.CANCELLED), (S.AWAITING_PASS, S.CANCELLED), (S.ISSUED, S.CANCELLED)]
+
+
+def test_the_states_before_order_29_are_history_only():
+    assert not TRANSITIONS[S.SUBMITTED] and not TRANSITIONS[S.APPROVED]
+    assert not any({S.SUBMITTED, S.APPROVED} & targets for targets in TRANSITIONS.values())
 
 
 @pytest.mark.parametrize("current, target", LEGAL)

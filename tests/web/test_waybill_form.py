@@ -13,10 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.services.users import set_password
+from app.services.consignments import create_consignment
+from app.services.waybills import service
 from app.services.waybills.named import NO_PERSON, NO_VEHICLE
-from models import CrewRole, Enterprise, Person, User, Vehicle, VehicleKind, Waybill
-from tests.app.waybills.conftest import Trip, build_trip
-from tests.factories import make_carrier, make_enterprise, make_person, make_site, make_vehicle
+from models import CrewRole, Enterprise, Person, Role, User, Vehicle, VehicleKind, Waybill
+from tests.app.waybills.conftest import NATIONAL, Trip, build_trip
+from tests.factories import make_carrier, make_enterprise, make_person, make_site, make_user, make_vehicle
 from tests.web.test_pages import PASSWORD, csrf, sign_in
 
 NEW = "/firm/waybills/new"
@@ -64,7 +66,8 @@ def form(client: FlaskClient, trip: Trip, path: str = NEW, **fields: str) -> dic
               "loading_site_id": str(trip.loading.id), "unloading_site_id": str(trip.unloading.id),
               "departure_earliest": f"{tomorrow}T08:00", "departure_latest": f"{tomorrow}T12:00",
               "emergency_contact": "0510-12345678", "lines.0.batch_id": str(trip.batch.id),
-              "lines.0.quantity_kg": "10000", "lines.0.packaging_kind": "tank", "lines.0.packaging_count": "1"}
+              "lines.0.quantity_kg": "10000", "lines.0.packaging_kind": "tank", "lines.0.packaging_count": "1",
+              **NATIONAL, "tank_inspection_valid_until": str(tomorrow + dt.timedelta(days=90))}
     values.update(fields)
     return values
 
@@ -207,3 +210,80 @@ def test_only_the_shipper_edits_a_waybill(session: Session, client: FlaskClient,
     sign_in(client, consignee)
     assert client.get(f"/waybills/{waybill.id}").status_code == 200  # a party sees it
     assert client.get(f"/firm/waybills/{waybill.id}/edit").status_code == 403
+
+
+def test_a_rejected_waybill_is_corrected_and_submitted_from_the_form(
+        session: Session, client: FlaskClient, world: World) -> None:
+    """修改并提交 on a rejected waybill, saved unchanged and then with a changed line, submits it again (issue 15:
+    the form's save answered 500, its lines tripping the unique line number)."""
+    trip = world.trip
+    assert client.post(NEW, data=form(client, trip, action="submit")).status_code == 302
+    waybill = session.scalars(select(Waybill)).one()
+    supervisor, _token = make_user(session, Role.SUPERVISOR)
+    service.reject(session, supervisor, waybill.id, reason="escort certificate unreadable")
+    session.commit()
+    edit = f"/firm/waybills/{waybill.id}/edit"
+    for quantity in ("10000", "9000"):
+        session.refresh(waybill)
+        reply = client.post(edit, data=form(client, trip, edit, action="submit", row_version=str(waybill.row_version),
+                                            **{"lines.0.quantity_kg": quantity}))
+        assert reply.status_code == 302, reply.get_data(as_text=True)[:2000]
+        session.refresh(waybill)
+        assert waybill.status != "rejected"
+        if quantity == "10000":  # back to rejected for the second correction
+            service.reject(session, supervisor, waybill.id, reason="once more")
+            session.commit()
+    session.refresh(waybill.current.lines[0])
+    assert waybill.current.lines[0].quantity_kg == 9000
+
+
+def test_the_print_view_is_the_national_document_with_a_qr_code_of_its_number(
+        session: Session, client: FlaskClient, world: World) -> None:
+    trip = world.trip
+    assert client.post(NEW, data=form(client, trip, action="submit")).status_code == 302
+    waybill = session.scalars(select(Waybill)).one()
+    page = client.get(f"/waybills/{waybill.id}").get_data(as_text=True)
+    assert f"/waybills/{waybill.id}/print" in page
+    printed = client.get(f"/waybills/{waybill.id}/print")
+    assert printed.status_code == 200
+    text = printed.get_data(as_text=True)
+    assert "危险货物道路运输电子运单" in text and f'<title>{waybill.number}</title>' in text and "<svg" in text
+    for value in (trip.tanker.plate, trip.driver.certificate_number, NATIONAL["vehicle_transport_certificate"],
+                  NATIONAL["dispatcher"], "UN1230", waybill.current.carrier_permit_number):
+        assert value in text, value
+    client.post("/logout", data={"csrf_token": csrf(client, "/firm")})
+    make_user(session, Role.ENTERPRISE, enterprise=world.rival)
+    outsider = _user_of(session, world.rival)
+    session.commit()
+    sign_in(client, outsider)
+    assert client.get(f"/waybills/{waybill.id}/print").status_code == 404
+
+
+def test_the_carrier_makes_the_waybill_from_a_consignment_list_in_the_web(
+        session: Session, client: FlaskClient, world: World) -> None:
+    """The shipper's list (here through the service, as the API makes it); the carrier opens the waybill from it
+    on its consignment page, completes vehicle, crew and content in the form and submits: issued."""
+    trip = world.trip
+    shipper = session.scalars(select(User).where(User.enterprise_id == trip.shipper.id)).first()
+    listed = create_consignment(session, shipper, {
+        "carrier_id": trip.carrier.id, "consignee_id": trip.consignee.id, "loading_site_id": trip.loading.id,
+        "unloading_site_id": trip.unloading.id, "emergency_phone": "0510-86801119",
+        "lines": [{"batch_id": trip.batch.id, "quantity_kg": 9000, "packaging_kind": "tank", "packaging_count": 1,
+                   "hazards": "易燃", "first_aid": "就医", "spill_response": "围堤", "fire_response": "泡沫"}]})
+    client.post("/logout", data={"csrf_token": csrf(client, "/firm")})
+    carrier = _user_of(session, trip.carrier)
+    session.commit()
+    assert sign_in(client, carrier).status_code == 302
+    page = client.get("/firm/consignments").get_data(as_text=True)
+    assert listed.number in page and "UN1230" in page
+    made = client.post(f"/firm/consignments/{listed.id}/waybill",
+                       data={"csrf_token": csrf(client, "/firm/consignments")})
+    assert made.status_code == 302, made.get_data(as_text=True)[:500]
+    waybill = session.scalars(select(Waybill)).one()
+    edit = f"/firm/waybills/{waybill.id}/edit"
+    assert made.location.endswith(edit)
+    reply = client.post(edit, data=form(client, trip, edit, action="submit", row_version=str(waybill.row_version),
+                                        **{"lines.0.quantity_kg": "9000"}))
+    assert reply.status_code == 302, reply.get_data(as_text=True)[:3000]
+    session.refresh(waybill)
+    assert waybill.status == "issued" and waybill.consignment_id == listed.id

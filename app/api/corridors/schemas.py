@@ -22,6 +22,8 @@ class CorridorIn(_Record):
     description = ma.fields.String(validate=validate.Length(max=1000), allow_none=True)
     geojson = ma.fields.Dict(required=True, metadata={
         "description": "FeatureCollection of lines (buffered by width_m) and polygons, WGS-84"})
+    requires_pass = ma.fields.Boolean(load_default=False, metadata={
+        "description": "a waybill using it waits for a public-security pass (通行证) before it departs"})
 
 
 class ZoneIn(_Record):
@@ -53,6 +55,7 @@ class _RecordOut(ma.Schema):
 
 class CorridorOut(_RecordOut):
     description = ma.fields.String(allow_none=True)
+    requires_pass = ma.fields.Boolean()
     geojson = ma.fields.Dict()
 
 

@@ -9,6 +9,7 @@ from marshmallow import validate
 from app.api._query import PagedQuery
 
 from app.services.waybills.documents import transport_line
+from app.services.waybills.national import PLATE_COLOURS
 
 _PACKAGING = validate.Length(min=1, max=40)
 
@@ -25,6 +26,9 @@ class LineIn(ma.Schema):
                        "travels under; needed when the chemical's UN number leaves a choice"})
 
 
+PHONE = validate.Regexp(r"^\+?[0-9 -]{5,20}$")
+_NAME = validate.Length(min=1, max=200)
+_NUMBER = validate.Length(min=1, max=40)
 _NAMED_BY = "instead of {}: looked up among the carrier's active records (an enterprise cannot list them)"
 
 
@@ -45,39 +49,81 @@ class ContentIn(ma.Schema):
     unloading_site_id = ma.fields.UUID(allow_none=True)
     departure_earliest = ma.fields.AwareDateTime(allow_none=True)
     departure_latest = ma.fields.AwareDateTime(allow_none=True)
-    emergency_contact = ma.fields.String(allow_none=True, validate=validate.Regexp(r"^\+?[0-9 -]{5,20}$"))
+    emergency_contact = ma.fields.String(allow_none=True, validate=PHONE)
+    shared_trip = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=40), metadata={
+        "description": "the carrier's reference of one trip carrying several waybills on one vehicle"})
+    shipper_contact = ma.fields.String(allow_none=True, validate=PHONE)
+    consignee_contact = ma.fields.String(allow_none=True, validate=PHONE)
+    loader_name = ma.fields.String(allow_none=True, validate=_NAME, metadata={"description": "装货人"})
+    loader_contact = ma.fields.String(allow_none=True, validate=PHONE)
+    vehicle_plate_colour = ma.fields.String(allow_none=True, validate=validate.OneOf(PLATE_COLOURS))
+    vehicle_transport_certificate = ma.fields.String(allow_none=True, validate=_NUMBER,
+                                                     metadata={"description": "道路运输证号"})
+    trailer_plate_colour = ma.fields.String(allow_none=True, validate=validate.OneOf(PLATE_COLOURS))
+    trailer_transport_certificate = ma.fields.String(allow_none=True, validate=_NUMBER)
+    tank_number = ma.fields.String(allow_none=True, validate=_NUMBER, metadata={"description": "罐体编号"})
+    tank_capacity_m3 = ma.fields.Decimal(places=3, allow_none=True, as_string=True,
+                                         validate=validate.Range(min=0, min_inclusive=False, max=1000))
+    tank_inspection_valid_until = ma.fields.Date(allow_none=True)
+    driver_phone = ma.fields.String(allow_none=True, validate=PHONE)
+    escort_phone = ma.fields.String(allow_none=True, validate=PHONE)
+    dispatcher = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=100),
+                                  metadata={"description": "调度人"})
+    dispatched_on = ma.fields.Date(allow_none=True, metadata={"description": "default: the day of issue"})
+    waste_manifest_number = ma.fields.String(allow_none=True, validate=_NUMBER, metadata={
+        "description": "危险废物转移联单号: required when the cargo is hazardous waste"})
     lines = ma.fields.List(ma.fields.Nested(LineIn), validate=validate.Length(max=50))
 
 
 class WaybillIn(ContentIn):
+    consignment_id = ma.fields.UUID(metadata={"description": (
+        "the shipper's consignment list (托运清单) the carrier makes the waybill from: its parties, sites, contacts, "
+        "loader, emergency phone, manifest and lines (the body may add to them)")})
     shipper_id = ma.fields.UUID(metadata={"description": "administrators only; an enterprise ships as itself"})
-    consignee_id = ma.fields.UUID(required=True)
-    carrier_id = ma.fields.UUID(required=True)
+    consignee_id = ma.fields.UUID(metadata={"description": "required without a consignment list"})
+    carrier_id = ma.fields.UUID(metadata={"description": "required without a consignment list"})
     corridor_id = ma.fields.UUID(allow_none=True)
 
-
-class WaybillPatch(ContentIn):
-    row_version = ma.fields.Integer(required=True, metadata={"description": "as last read; a stale one is a 409"})
-
-
-class EmptyIn(ma.Schema):
-    """No fields: the action says it all."""
-
-
-class SubmitIn(ma.Schema):
-    row_version = ma.fields.Integer(required=True)
+    @ma.validates_schema
+    def _parties(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if "consignment_id" not in data:
+            missing = {name: ["required without a consignment list"] for name in ("consignee_id", "carrier_id")
+                       if name not in data}
+            if missing:
+                raise ma.ValidationError(missing)
 
 
-class ApproveIn(ma.Schema):
+class ActionIn(ma.Schema):
+    """What every state-changing request may send: the row version it acts on (or ``If-Match``)."""
+
+    row_version = ma.fields.Integer(metadata={"description": "as last read (or send the ETag as If-Match); "
+                                                             "a stale one is a 409 and nothing changes"})
+
+
+class WaybillPatch(ContentIn, ActionIn):
+    pass
+
+
+class EmptyIn(ActionIn):
+    """No fields but the row version: the action says it all."""
+
+
+class SubmitIn(ActionIn):
+    pass
+
+
+class ApproveIn(ActionIn):
+    pass_number = ma.fields.String(validate=validate.Length(min=1, max=40), metadata={
+        "description": "the pass (通行证) number public security issued; required"})
     corridor_id = ma.fields.UUID(allow_none=True)
     reason = ma.fields.String(validate=validate.Length(max=500), allow_none=True)
 
 
-class ReasonIn(ma.Schema):
+class ReasonIn(ActionIn):
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
-class DepartIn(ma.Schema):
+class DepartIn(ActionIn):
     at = ma.fields.AwareDateTime(metadata={"description": "default: now"})
 
 
@@ -133,6 +179,24 @@ class VersionOut(_Out):
     departure_earliest = ma.fields.AwareDateTime()
     departure_latest = ma.fields.AwareDateTime()
     emergency_contact = ma.fields.String()
+    shared_trip = ma.fields.String()
+    shipper_contact = ma.fields.String()
+    consignee_contact = ma.fields.String()
+    loader_name = ma.fields.String()
+    loader_contact = ma.fields.String()
+    vehicle_plate_colour = ma.fields.String()
+    vehicle_transport_certificate = ma.fields.String()
+    trailer_plate_colour = ma.fields.String()
+    trailer_transport_certificate = ma.fields.String()
+    tank_number = ma.fields.String()
+    tank_capacity_m3 = ma.fields.Decimal(as_string=True)
+    tank_inspection_valid_until = ma.fields.Date()
+    driver_phone = ma.fields.String()
+    escort_phone = ma.fields.String()
+    dispatcher = ma.fields.String()
+    dispatched_on = ma.fields.Date()
+    waste_manifest_number = ma.fields.String()
+    carrier_permit_number = ma.fields.String(metadata={"description": "the carrier's permit number at issue"})
     warnings = ma.fields.List(ma.fields.Dict())
     lines = ma.fields.List(ma.fields.Nested(LineOut))
 
@@ -156,6 +220,8 @@ class WaybillSummaryOut(_Out):
     consignee_id = ma.fields.UUID()
     carrier_id = ma.fields.UUID()
     corridor_id = ma.fields.UUID()
+    consignment_id = ma.fields.UUID()
+    pass_number = ma.fields.String()
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
     departed_at = ma.fields.AwareDateTime()

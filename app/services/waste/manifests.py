@@ -47,7 +47,7 @@ from models.types import utcnow
 
 PARTIES = ("generator", "carrier", "disposer")
 #: A waybill that has not departed yet may still be linked.
-LINKABLE = (WaybillStatus.DRAFT, WaybillStatus.SUBMITTED, WaybillStatus.APPROVED, WaybillStatus.REJECTED)
+LINKABLE = (WaybillStatus.DRAFT, WaybillStatus.ISSUED, WaybillStatus.AWAITING_PASS, WaybillStatus.REJECTED)
 
 
 def visible_manifests(user: User) -> Select[tuple[WasteManifest]]:

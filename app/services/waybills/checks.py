@@ -13,8 +13,10 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from app.services.ledger.balances import ZERO
-from app.services.permits import Activity, decide, decide_any
+from app.services.permits import Activity, decide_any
 from app.services.waybills.line_entries import LineEntry, LineRequest, mixed_loading_errors, resolve_entries
+from app.services.waybills.national import check_content
+from app.services.waybills.trips import overlapping_trips
 from app.services.waybills.records import BatchRecord, ChemicalRecord, CheckRecords
 from models import ControlLevel, EnterpriseRole
 from models.catalogue import class_covers
@@ -32,7 +34,7 @@ CONSIGNEE_ACTIVITIES = (Activity.TRADE, Activity.USE, Activity.STORE, Activity.D
 SHIPPER_ACTIVITIES = (Activity.TRADE, Activity.STORE, Activity.USE, Activity.PRODUCE)
 #: Every activity a submission asks about (see _check_controls and _check_permits).
 PERMIT_ACTIVITIES = tuple(dict.fromkeys(
-    (*SHIPPER_ACTIVITIES, *CONSIGNEE_ACTIVITIES, Activity.TRANSPORT, Activity.SHIP_HIGHLY_TOXIC)))
+    (*SHIPPER_ACTIVITIES, *CONSIGNEE_ACTIVITIES, Activity.TRANSPORT)))
 
 
 @dataclass
@@ -81,6 +83,9 @@ def check_submission(session: Session, waybill: Waybill, version: WaybillVersion
     _check_crew(records, waybill, version, lines, trip, found)
     _check_stock(records, version, lines, found)
     mixed_loading_errors([(item.path, item.entry.entry) for item in lines if item.entry], found)
+    check_content(session, records, waybill, version, lines, trip, found)
+    for path, message in overlapping_trips(session, waybill, version):
+        found.warn(path, message)
     return found, lines
 
 
@@ -127,12 +132,8 @@ def _check_controls(records: CheckRecords, waybill: Waybill, lines: list[LoadedL
             found.warn(path, "restricted chemical (限制): the consignee's end use is subject to review")
         if chemical.explosive_precursor:
             found.warn(path, "explosive precursor (易制爆): the public-security filing must accompany the cargo")
-        if chemical.highly_toxic:
-            decision = decide(records.parties[waybill.shipper_id], Activity.SHIP_HIGHLY_TOXIC, chemical,
-                              records.permits[waybill.shipper_id], trip)
-            if not decision.allowed:
-                found.error(path, f"highly toxic (剧毒): needs a road transport pass for the shipper on {trip}: "
-                                  f"{decision.reason}")
+        if chemical.highly_toxic:  # the pass is the waybill's own, granted by public security (see .passes)
+            found.warn(path, "highly toxic (剧毒): departs only with public security's road transport pass (通行证)")
 
 
 def _check_permits(records: CheckRecords, waybill: Waybill, lines: list[LoadedLine], trip: dt.date,

@@ -14,6 +14,7 @@ from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services import idempotency, monitoring, unit_of_work
 from app.services.ledger.accounts import boundary_account, site_account, transit_account
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
+from app.services.consignments import waybill_from
 from app.services.ledger.queries import known_to
 from app.services.waste.status import waybill_departed
 from app.services.waybills import named
@@ -21,13 +22,21 @@ from app.services.waybills.documents import new_waybill_number
 from app.services.waybills.listing import party_to
 from app.services.waybills.records import ChemicalRecord, chemicals_of
 from app.services.waybills.status import EDITABLE, check_transition, transition
-from app.services.waybills.submission import checked, record_submission, snapshot
+from app.services.waybills.passes import check_grantor, pass_reasons
+from app.services.waybills.submission import SNAPSHOT, checked, issue_facts, record_submission, snapshot
+from app.services.waybills.trips import check_free
 from models import Boundary, Corridor, Enterprise, EntryKind, Person, Role, Site, User, Vehicle
 from models.types import utcnow
 from models.waybills import Waybill, WaybillEvent, WaybillLine, WaybillStatus as S, WaybillVersion
 
 CONTENT = ("vehicle_id", "trailer_id", "driver_id", "escort_id", "loading_site_id", "unloading_site_id",
-           "departure_earliest", "departure_latest", "emergency_contact")
+           "departure_earliest", "departure_latest", "emergency_contact", "shared_trip", "shipper_contact",
+           "consignee_contact", "loader_name", "loader_contact", "vehicle_plate_colour",
+           "vehicle_transport_certificate", "trailer_plate_colour", "trailer_transport_certificate", "tank_number",
+           "tank_capacity_m3", "tank_inspection_valid_until", "driver_phone", "escort_phone", "dispatcher",
+           "dispatched_on", "waste_manifest_number")
+#: Who makes and keeps the waybill: the carrier (Order 29 Art. 24), or the shipper that drafts it for them.
+MAKERS = ("carrier", "shipper")
 LINE_FIELDS = ("batch_id", "quantity_kg", "packaging_kind", "packaging_count", "entry_id")
 
 
@@ -55,12 +64,12 @@ def get_waybill(session: Session, user: User, waybill_id: uuid.UUID) -> Waybill:
     return waybill
 
 
-def _as_party(user: User, waybill: Waybill, party: str) -> None:
-    """Only the named party (or an administrator) may do this; the caller already sees the waybill."""
+def _as_party(user: User, waybill: Waybill, *parties: str) -> None:
+    """Only one of the named parties (or an administrator) may do this; the caller already sees the waybill."""
     if user.role is Role.ADMIN:
         return
-    if user.role is not Role.ENTERPRISE or getattr(waybill, f"{party}_id") != user.enterprise_id:
-        raise PermissionDenied(f"Only the {party} may do this.")
+    if user.role is not Role.ENTERPRISE or user.enterprise_id not in {getattr(waybill, f"{p}_id") for p in parties}:
+        raise PermissionDenied(f"Only the {' or the '.join(parties)} may do this.")
 
 
 def _move(session: Session, waybill: Waybill, target: S, user: User, reason: str | None = None) -> None:
@@ -75,9 +84,17 @@ def _fill(version: WaybillVersion, data: dict[str, Any], chemicals: dict[uuid.UU
         if name in data:
             setattr(version, name, data[name])
     if "lines" in data:
-        version.lines = [WaybillLine(line_no=n, **{k: line.get(k) for k in LINE_FIELDS},
-                                     **(snapshot(chemicals[line["batch_id"]]) if line.get("batch_id") else {}))
-                         for n, line in enumerate(data["lines"], start=1)]
+        # A line number keeps its row, rewritten: replacing the rows would insert the new ones before deleting
+        # the old (the unit of work's order) and trip the unique (version, line number) constraint.
+        kept = {line.line_no: line for line in version.lines}
+        lines = []
+        for n, given in enumerate(data["lines"], start=1):
+            line = kept.get(n) or WaybillLine(line_no=n)
+            facts = snapshot(chemicals[given["batch_id"]]) if given.get("batch_id") else dict.fromkeys(SNAPSHOT)
+            for name, value in {**{k: given.get(k) for k in LINE_FIELDS}, **facts}.items():
+                setattr(line, name, value)
+            lines.append(line)
+        version.lines = lines
 
 
 #: Which party each referenced record must belong to: (field, model, owner column, party).
@@ -156,20 +173,27 @@ def _named_by_text(session: Session, carrier_id: uuid.UUID, data: dict[str, Any]
 
 
 def create_draft(session: Session, user: User, data: dict[str, Any], *, key: str | None = None) -> Waybill:
-    """Open a draft with its parties fixed for good; the same Idempotency-Key and body return the same draft."""
+    """Open a draft with its parties fixed for good: the carrier's from the shipper's consignment list it names
+    (Order 29 Art. 24), or the shipper's own; the same Idempotency-Key and body return the same draft."""
     replayed = idempotency.replayed_resource(session, user.id, key, data)
     if replayed is not None:
         return get_waybill(session, user, replayed)
-    shipper_id = data.get("shipper_id") if user.role is Role.ADMIN else user.enterprise_id
-    if shipper_id is None:
-        raise ValidationFailed("The shipper is required.", errors={"shipper_id": ["required for an administrator"]})
-    body, data = data, _named_by_text(session, data["carrier_id"], data)
+    body = data
+    if data.get("consignment_id"):
+        shipper_id, data = waybill_from(session, user, data)
+    else:
+        shipper_id = data.get("shipper_id") if user.role is Role.ADMIN else user.enterprise_id
+        if shipper_id is None:
+            raise ValidationFailed("The shipper is required.",
+                                   errors={"shipper_id": ["required for an administrator"]})
+    data = _named_by_text(session, data["carrier_id"], data)
     chemicals = _check_references(session, {"shipper": shipper_id, "consignee": data["consignee_id"],
                                             "carrier": data["carrier_id"]}, data)
     with unit_of_work(session):
         waybill = Waybill(number=new_waybill_number(dt.date.today()), shipper_id=shipper_id,
                           consignee_id=data["consignee_id"], carrier_id=data["carrier_id"],
-                          corridor_id=data.get("corridor_id"), created_by=user.id)
+                          corridor_id=data.get("corridor_id"), consignment_id=data.get("consignment_id"),
+                          created_by=user.id)
         version = WaybillVersion(version=1)
         _fill(version, data, chemicals)
         waybill.versions.append(version)
@@ -180,10 +204,23 @@ def create_draft(session: Session, user: User, data: dict[str, Any], *, key: str
     return waybill
 
 
-def _fresh(waybill: Waybill, row_version: int) -> None:
-    if waybill.row_version != row_version:
+def _fresh(waybill: Waybill, row_version: int | None) -> None:
+    """Every state-changing action may say which state it acts on (the ``row_version`` it read, or the
+    ``If-Match`` of its ETag): a stale one is a 409 and nothing changes; without one the action acts on the
+    waybill as it is (the mapper's version counter still refuses a write that raced another)."""
+    if row_version is not None and waybill.row_version != row_version:
         raise Conflict(f"The waybill changed since you read it (row_version {waybill.row_version}, "
                        f"you sent {row_version}); reload and retry.", code="stale_version")
+
+
+def _for_change(session: Session, user: User, waybill_id: uuid.UUID, seen: int | None,
+                *parties: str) -> Waybill:
+    """The waybill *user* changes: visible to them, theirs to change as one of *parties*, and as they read it."""
+    waybill = get_waybill(session, user, waybill_id)
+    if parties:
+        _as_party(user, waybill, *parties)
+    _fresh(waybill, seen)
+    return waybill
 
 
 def _changed(waybill: Waybill) -> None:
@@ -191,28 +228,39 @@ def _changed(waybill: Waybill) -> None:
     waybill.updated_at = utcnow()
 
 
-def _validated(session: Session, waybill: Waybill, version: WaybillVersion) -> None:
-    """Run every submission check on *version*; refuse with all errors, or snapshot the lines and warnings."""
+def _validated(session: Session, waybill: Waybill, version: WaybillVersion) -> S:
+    """Run every submission check on *version*; refuse with all errors, or snapshot the lines, warnings and the
+    issue's facts; return where the waybill goes: issued, or awaiting its pass."""
     lines, warnings = checked(session, waybill, version)
     for item in lines:
         for name, value in snapshot(item.chemical, item.entry).items():
             setattr(item.line, name, value)
     version.warnings = warnings
+    for name, value in issue_facts(session, waybill, version).items():
+        setattr(version, name, value)
+    return _pass_or_issue(session, waybill, lines)
+
+
+def _pass_or_issue(session: Session, waybill: Waybill, lines: list[Any]) -> S:
+    """Issued, unless a pass is needed: then awaiting it (a pass granted to an earlier version is void)."""
+    if pass_reasons(session, waybill, lines):
+        if waybill.pass_number is not None:
+            waybill.pass_number = None
+        return S.AWAITING_PASS
+    return S.ISSUED
 
 
 def update(session: Session, user: User, waybill_id: uuid.UUID, data: dict[str, Any]) -> Waybill:
-    """Edit a draft or rejected waybill in place; a change after approval is a correction: a new version,
-    checked again and back to 'submitted' for a new approval. The old version stays readable."""
-    waybill = get_waybill(session, user, waybill_id)
-    _as_party(user, waybill, "shipper")
-    _fresh(waybill, data.pop("row_version"))
+    """Edit a draft or rejected waybill in place; a change after issue is a correction: a new version, checked
+    again and issued again (or awaiting a new pass). The old version stays readable."""
+    waybill = _for_change(session, user, waybill_id, data.pop("row_version", None), *MAKERS)
     data = _named_by_text(session, waybill.carrier_id, data)
     chemicals = _check_references(session, {"shipper": waybill.shipper_id, "consignee": waybill.consignee_id,
                                             "carrier": waybill.carrier_id}, data)
     with unit_of_work(session):
         if waybill.status in EDITABLE:
             _fill(waybill.current, data, chemicals)
-        elif waybill.status is S.APPROVED:
+        elif waybill.status is S.ISSUED:
             old = waybill.current
             new = WaybillVersion(version=old.version + 1, **{n: getattr(old, n) for n in CONTENT})
             new.lines = [WaybillLine(line_no=line.line_no, **{k: getattr(line, k) for k in LINE_FIELDS})
@@ -220,62 +268,84 @@ def update(session: Session, user: User, waybill_id: uuid.UUID, data: dict[str, 
             _fill(new, data, chemicals)
             waybill.versions.append(new)
             waybill.version = new.version
-            _validated(session, waybill, new)
-            _move(session, waybill, S.SUBMITTED, user, f"correction: version {new.version}")
+            _move(session, waybill, _validated(session, waybill, new), user, f"correction: version {new.version}")
         else:
             raise Conflict(f"A waybill in status '{waybill.status}' cannot be changed.", code="illegal_transition")
         _changed(waybill)
     return waybill
 
 
-def submit(session: Session, user: User, waybill_id: uuid.UUID, *, row_version: int,
+def submit(session: Session, user: User, waybill_id: uuid.UUID, *, row_version: int | None = None,
            key: str | None = None) -> Waybill:
-    """Submit for approval after every check; idempotent under one Idempotency-Key."""
+    """Submit: every check runs; the waybill is issued, or awaits its pass (:mod:`.passes`); idempotent under one
+    Idempotency-Key."""
     body = {"submit": str(waybill_id), "row_version": row_version}
     replayed = idempotency.replayed_resource(session, user.id, key, body)
     if replayed is not None:
         return get_waybill(session, user, replayed)
-    waybill = get_waybill(session, user, waybill_id)
-    _as_party(user, waybill, "shipper")
-    _fresh(waybill, row_version)
-    check_transition(waybill.status, S.SUBMITTED)
+    waybill = _for_change(session, user, waybill_id, row_version, *MAKERS)
+    check_transition(waybill.status, S.ISSUED)
     with unit_of_work(session):
-        record_submission(session, waybill, user, *checked(session, waybill, waybill.current))
+        lines, warnings = checked(session, waybill, waybill.current)
+        target = _pass_or_issue(session, waybill, lines)
+        record_submission(session, waybill, user, lines, warnings, target,
+                          issue_facts(session, waybill, waybill.current))
         idempotency.remember(session, user.id, key, body, waybill.id)
     return waybill
 
 
-def decide(session: Session, user: User, waybill_id: uuid.UUID, *, approve: bool, reason: str | None = None,
-           corridor_id: uuid.UUID | None = None) -> Waybill:
-    """A supervisor approves (optionally attaching the permitted corridor) or rejects with a reason."""
-    waybill = get_waybill(session, user, waybill_id)
-    if not approve and not reason:
-        raise ValidationFailed("A rejection needs a reason.", errors={"reason": ["required to reject"]})
+def grant_pass(session: Session, user: User, waybill_id: uuid.UUID, *, pass_number: str | None,
+               reason: str | None = None, corridor_id: uuid.UUID | None = None,
+               row_version: int | None = None) -> Waybill:
+    """Public security grants the pass a waybill awaits (its number goes on the waybill), optionally naming the
+    permitted corridor: the waybill is issued and may depart."""
+    waybill = _for_change(session, user, waybill_id, row_version)
+    check_grantor(user)
+    if waybill.status is not S.AWAITING_PASS:
+        raise Conflict(f"A waybill in status '{waybill.status}' awaits no pass: only a waybill whose cargo or "
+                       "corridor needs one does.", code="illegal_transition")
+    if not pass_number:
+        raise ValidationFailed("The pass number is required.", errors={"pass_number": ["required to grant a pass"]})
     if corridor_id is not None:
         _check_references(session, {}, {"corridor_id": corridor_id})
     with unit_of_work(session):
         if corridor_id is not None:
             waybill.corridor_id = corridor_id
-        _move(session, waybill, S.APPROVED if approve else S.REJECTED, user, reason)
+        waybill.pass_number = pass_number
+        _move(session, waybill, S.ISSUED, user, reason or f"pass {pass_number} granted")
         _changed(waybill)
     return waybill
 
 
-def cancel(session: Session, user: User, waybill_id: uuid.UUID, reason: str) -> Waybill:
-    waybill = get_waybill(session, user, waybill_id)
-    _as_party(user, waybill, "shipper")
+def reject(session: Session, user: User, waybill_id: uuid.UUID, *, reason: str | None,
+           row_version: int | None = None) -> Waybill:
+    """A supervisor flags an issued waybill (or refuses a pass) with a reason: it goes back to its maker to be
+    corrected and may not depart meanwhile."""
+    waybill = _for_change(session, user, waybill_id, row_version)
+    if not reason:
+        raise ValidationFailed("A rejection needs a reason.", errors={"reason": ["required to reject"]})
+    with unit_of_work(session):
+        _move(session, waybill, S.REJECTED, user, reason)
+        _changed(waybill)
+    return waybill
+
+
+def cancel(session: Session, user: User, waybill_id: uuid.UUID, reason: str, *,
+           row_version: int | None = None) -> Waybill:
+    waybill = _for_change(session, user, waybill_id, row_version, *MAKERS)
     with unit_of_work(session):
         _move(session, waybill, S.CANCELLED, user, reason)
         _changed(waybill)
     return waybill
 
 
-def depart(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime) -> Waybill:
+def depart(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime, *,
+           row_version: int | None = None) -> Waybill:
     """The carrier departs: every line is loaded from the shipper's site into the trip's transit account."""
-    waybill = get_waybill(session, user, waybill_id)
-    _as_party(user, waybill, "carrier")
+    waybill = _for_change(session, user, waybill_id, row_version, "carrier")
     check_transition(waybill.status, S.IN_TRANSIT)
     version = waybill.current
+    check_free(session, waybill, version)
     with ledger_transaction(session):
         source = site_account(session, version.loading_site_id)
         transit = transit_account(session, waybill.carrier_id, waybill.number, waybill_id=waybill.id)
@@ -289,10 +359,9 @@ def depart(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime)
 
 
 def arrive(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime,
-           delivered: dict[int, Decimal]) -> Waybill:
+           delivered: dict[int, Decimal], *, row_version: int | None = None) -> Waybill:
     """The carrier arrives: what was delivered goes to the consignee's site, any shortfall to loss."""
-    waybill = get_waybill(session, user, waybill_id)
-    _as_party(user, waybill, "carrier")
+    waybill = _for_change(session, user, waybill_id, row_version, "carrier")
     check_transition(waybill.status, S.DELIVERED)
     version = waybill.current
     unknown = sorted(set(delivered) - {line.line_no for line in version.lines})
@@ -319,10 +388,9 @@ def arrive(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime,
     return waybill
 
 
-def close(session: Session, user: User, waybill_id: uuid.UUID) -> Waybill:
+def close(session: Session, user: User, waybill_id: uuid.UUID, *, row_version: int | None = None) -> Waybill:
     """The consignee confirms receipt and closes the waybill."""
-    waybill = get_waybill(session, user, waybill_id)
-    _as_party(user, waybill, "consignee")
+    waybill = _for_change(session, user, waybill_id, row_version, "consignee")
     with unit_of_work(session):
         _move(session, waybill, S.CLOSED, user)
         _changed(waybill)

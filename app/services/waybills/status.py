@@ -1,8 +1,12 @@
-"""The e-waybill status machine. Only the system moves a waybill between states, and only along these edges.
+"""The e-waybill status machine (Order 29, 交通运输部令2019年第29号, Art. 24). Only the system moves a waybill
+between states, and only along these edges.
 
-    draft → submitted → approved | rejected → in_transit → delivered → closed
-    cancelled from draft, submitted or approved
-    rejected → submitted (resubmission after correction); approved → submitted (a correction, new version)
+    draft → issued (every check passed: no one approves an ordinary waybill) → in_transit → delivered → closed
+    draft → awaiting_pass (剧毒 cargo or a corridor needing a pass) → issued when public security grants it
+    issued | awaiting_pass → rejected (a supervisor flags it) → issued | awaiting_pass (corrected, checked again)
+    issued → issued | awaiting_pass (a correction: a new version, checked again)
+    cancelled from draft, awaiting_pass or issued
+    submitted, approved: the states before Order 29's model, kept in the status history only
 """
 from __future__ import annotations
 
@@ -14,18 +18,22 @@ from models.waybills import Waybill, WaybillEvent, WaybillStatus
 
 
 S = WaybillStatus
+#: Where a submission leads: issued, or awaiting its pass.
+CHECKED = frozenset({S.ISSUED, S.AWAITING_PASS})
 TRANSITIONS: dict[WaybillStatus, frozenset[WaybillStatus]] = {
-    S.DRAFT: frozenset({S.SUBMITTED, S.CANCELLED}),
-    S.SUBMITTED: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED}),
-    S.APPROVED: frozenset({S.IN_TRANSIT, S.CANCELLED, S.SUBMITTED}),
-    S.REJECTED: frozenset({S.SUBMITTED}),
+    S.DRAFT: CHECKED | {S.CANCELLED},
+    S.AWAITING_PASS: frozenset({S.ISSUED, S.REJECTED, S.CANCELLED}),
+    S.ISSUED: CHECKED | {S.IN_TRANSIT, S.REJECTED, S.CANCELLED},
+    S.REJECTED: CHECKED,
     S.IN_TRANSIT: frozenset({S.DELIVERED}),
     S.DELIVERED: frozenset({S.CLOSED}),
     S.CLOSED: frozenset(),
     S.CANCELLED: frozenset(),
+    S.SUBMITTED: frozenset(),
+    S.APPROVED: frozenset(),
 }
 
-#: States in which the content may still be edited in place; after approval a correction is a new version.
+#: States in which the content may still be edited in place; after issue a correction is a new version.
 EDITABLE = frozenset({S.DRAFT, S.REJECTED})
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,7 +20,8 @@ from app.services.waybills.checks import LoadedLine, check_submission
 from app.services.waybills.line_entries import LineEntry
 from app.services.waybills.records import ChemicalRecord
 from app.services.waybills.status import transition
-from models import User
+from models import Permit, PermitKind, User
+from models.types import utcnow
 from models.waybills import Waybill, WaybillEvent, WaybillLine, WaybillStatus, WaybillVersion
 
 #: The catalogue facts a line keeps from submission on, so the document reads as it was approved.
@@ -61,15 +62,31 @@ _ADVANCE = update(_WAYBILLS).where(
 _RECORD_EVENT = insert(_EVENTS)
 _SNAPSHOT_LINE = update(_LINES).where(_LINES.c.id == bindparam("line_id")).values(
     {name: bindparam(f"new_{name}") for name in SNAPSHOT})
-_KEEP_WARNINGS = update(_VERSIONS).where(_VERSIONS.c.id == bindparam("version_id")).values(
-    warnings=bindparam("new_warnings"))
+#: What the version keeps from its issue: the warnings and :func:`issue_facts`.
+ISSUE_FACTS = ("carrier_permit_number", "dispatched_on")
+_KEEP_ISSUE = update(_VERSIONS).where(_VERSIONS.c.id == bindparam("version_id")).values(
+    warnings=bindparam("new_warnings"), **{name: bindparam(f"new_{name}") for name in ISSUE_FACTS})
+_CARRIER_PERMIT = select(Permit.number).where(
+    Permit.holder_id == bindparam("carrier_id"), Permit.kind == PermitKind.ROAD_TRANSPORT, Permit.revoked.is_(False),
+    Permit.valid_from <= bindparam("on"), Permit.valid_to >= bindparam("on")).order_by(
+    Permit.valid_to.desc()).limit(1)
+
+
+def issue_facts(session: Session, waybill: Waybill, version: WaybillVersion) -> dict[str, Any]:
+    """What the document states as of its issue: the carrier's 道路危险货物运输经营许可证 number (its road transport
+    permit valid on the trip date; the submission's checks refuse a carrier without one) and the dispatch date
+    (the day of issue unless the carrier gave it)."""
+    on = (version.departure_earliest or utcnow()).date()
+    number = session.scalar(_CARRIER_PERMIT, {"carrier_id": waybill.carrier_id, "on": on})
+    return {"carrier_permit_number": number, "dispatched_on": version.dispatched_on or utcnow().date()}
 
 
 def record_submission(session: Session, waybill: Waybill, user: User, lines: list[LoadedLine],
-                      warnings: Warnings) -> None:
-    """Write *waybill* as submitted by *user*, with its lines' snapshots and *warnings* (inside the caller's
-    unit of work); a concurrent change since it was read is a 409."""
-    event = transition(waybill, WaybillStatus.SUBMITTED, user.id)
+                      warnings: Warnings, target: WaybillStatus, facts: dict[str, Any]) -> None:
+    """Write *waybill* as submitted by *user* and now *target* (issued, or awaiting its pass), with its lines'
+    snapshots, *warnings* and the issue's *facts* (inside the caller's unit of work); a concurrent change since it
+    was read is a 409."""
+    event = transition(waybill, target, user.id)
     connection = session.connection()
     advanced = connection.execute(_ADVANCE, {
         "waybill_id": waybill.id, "seen": waybill.row_version, "new_status": event.to_status,
@@ -84,18 +101,19 @@ def record_submission(session: Session, waybill: Waybill, user: User, lines: lis
         connection.execute(_SNAPSHOT_LINE, [{"line_id": line.id, **{f"new_{k}": v for k, v in fresh.items()}}
                                             for line, fresh in stale])
     version = waybill.current
-    if warnings != version.warnings:
-        connection.execute(_KEEP_WARNINGS, {"version_id": version.id, "new_warnings": warnings})
-    _committed(session, waybill, event, stale, warnings)
+    connection.execute(_KEEP_ISSUE, {"version_id": version.id, "new_warnings": warnings,
+                                     **{f"new_{name}": value for name, value in facts.items()}})
+    _committed(session, waybill, event, stale, {"warnings": warnings, **facts})
 
 
 def _committed(session: Session, waybill: Waybill, event: WaybillEvent,
-               snapshots: list[tuple[WaybillLine, dict[str, Any]]], warnings: Warnings) -> None:
+               snapshots: list[tuple[WaybillLine, dict[str, Any]]], kept: dict[str, Any]) -> None:
     """Give the loaded objects what was just written, as their committed (not pending) state."""
     for line, fresh in snapshots:
         for name, value in fresh.items():
             set_committed_value(line, name, value)
-    set_committed_value(waybill.current, "warnings", warnings)
+    for name, value in kept.items():
+        set_committed_value(waybill.current, name, value)
     for name, value in (("status", event.to_status), ("row_version", waybill.row_version + 1),
                         ("updated_at", event.at)):
         set_committed_value(waybill, name, value)

@@ -136,7 +136,7 @@ def register_road(session: Session, name: str = "测试通道", **properties: An
 def start_trip(client: Any, session: Session, trip: Trip, corridor_id: Any | None,
                window: tuple[dt.timedelta, dt.timedelta] = (-dt.timedelta(minutes=10), dt.timedelta(hours=4)),
                ) -> RoadTrip:
-    """Sites at A and B, the waybill approved (with the corridor) and departed 100 minutes ago; the planned
+    """Sites at A and B, the waybill issued (with the corridor) and departed 100 minutes ago; the planned
     departure window is *window* around that time."""
     trip.loading.lon, trip.loading.lat = A
     trip.unloading.lon, trip.unloading.lat = B
@@ -146,7 +146,7 @@ def start_trip(client: Any, session: Session, trip: Trip, corridor_id: Any | Non
                        corridor_id=str(corridor_id) if corridor_id else None)
     waybill = client.post(f"{API}/waybills", json=draft, headers=trip.headers["shipper"]).get_json()
     url = f"{API}/waybills/{waybill['id']}"
-    steps = [("submit", {"row_version": waybill["row_version"]}, "shipper"), ("approve", {}, "supervisor"),
+    steps = [("submit", {"row_version": waybill["row_version"]}, "shipper"),
              ("depart", {"at": t0.isoformat()}, "carrier")]
     for action, body, party in steps:
         response = client.post(f"{url}/{action}", json=body, headers=trip.headers[party])

@@ -15,19 +15,31 @@ def count(session, model) -> int:
     return session.scalar(select(func.count()).select_from(model))
 
 
-def waybill_for(world, session, kg: str = "800") -> dict:
-    """A submitted and approved waybill carrying *kg* of the waste from the generator to the disposer."""
+def waybill_for(world, session, manifest: dict, kg: str = "800") -> dict:
+    """An issued waybill carrying *kg* of the waste from the generator to the disposer under *manifest*."""
     waste = session.scalars(select(Batch).where(Batch.code == WASTE)).one()
     body = world.trip.draft(lines=[{"batch_id": str(waste.id), "quantity_kg": kg, "packaging_kind": "tank",
-                                    "packaging_count": 1}])
+                                    "packaging_count": 1}], waste_manifest_number=manifest["number"])
     created = world.call("post", "waybills", json=body)
     assert created.status_code == 201, created.get_json()
     url = f"waybills/{created.get_json()['id']}"
     submitted = world.call("post", f"{url}/submit", json={"row_version": created.get_json()["row_version"]})
     assert submitted.status_code == 200, submitted.get_json()
-    approved = world.call("post", f"{url}/approve", "supervisor", json={})
-    assert approved.status_code == 200, approved.get_json()
-    return approved.get_json()
+    assert submitted.get_json()["status"] == "issued"
+    return submitted.get_json()
+
+
+def test_a_waste_waybill_names_its_transfer_manifest(waste_world, session):
+    """Issue 15: a waybill carrying hazardous waste without the number of its transfer manifest is refused."""
+    world = waste_world
+    world.generate()
+    waste = session.scalars(select(Batch).where(Batch.code == WASTE)).one()
+    lines = [{"batch_id": str(waste.id), "quantity_kg": "800", "packaging_kind": "tank", "packaging_count": 1}]
+    for number, message in ((None, "is required"), ("ZY20260101-XXXXXX", "no transfer manifest")):
+        created = world.call("post", "waybills", json=world.trip.draft(lines=lines, waste_manifest_number=number))
+        refused = world.call("post", f"waybills/{created.get_json()['id']}/submit", json={})
+        assert refused.status_code == 422, refused.get_json()
+        assert message in " ".join(refused.get_json()["errors"]["waste_manifest_number"])
 
 
 def test_the_waste_chain_from_generation_to_disposal_reconciles(waste_world, session):
@@ -45,7 +57,7 @@ def test_the_waste_chain_from_generation_to_disposal_reconciles(waste_world, ses
                                   "waste_category_name": "废有机溶剂与含有机溶剂废物", "waste_catalogue_edition": "2025",
                                   "waste_characteristics": ["T", "I"], "quantity_kg": "800.000", "received_kg": None}]
     url = f"waste-manifests/{manifest['id']}"
-    waybill = waybill_for(world, session)
+    waybill = waybill_for(world, session, manifest)
     assert world.call("post", f"{url}/waybill", "carrier", json={"waybill_id": waybill["id"]}).status_code == 403
     linked = world.call("post", f"{url}/waybill", json={"waybill_id": waybill["id"]})
     assert linked.status_code == 200 and linked.get_json()["waybill_id"] == waybill["id"]
@@ -112,8 +124,10 @@ def test_a_disposer_with_no_waste_permit_is_refused(waste_world, session):
 def test_the_scope_is_checked_again_at_receipt_and_the_disposer_may_reject(waste_world, session):
     world = waste_world
     world.generate()
-    waybill = waybill_for(world, session)
-    manifest = world.manifest(waybill_id=waybill["id"]).get_json()
+    manifest = world.manifest().get_json()
+    waybill = waybill_for(world, session, manifest)
+    assert world.call("post", f"waste-manifests/{manifest['id']}/waybill", json={"waybill_id": waybill["id"]}
+                      ).status_code == 200
     world.call("post", f"waste-manifests/{manifest['id']}/carrier-check", "carrier", json={"matches": True})
     world.call("post", f"waybills/{waybill['id']}/depart", "carrier", json={})
     world.call("post", f"waybills/{waybill['id']}/arrive", "carrier", json={"delivered": {}})

@@ -23,6 +23,14 @@ from tests.factories import (
 )
 
 
+#: The national format's content a submission requires of the trip's tanker and crew (see
+#: app/services/waybills/national.py).
+NATIONAL = {"shipper_contact": "0510-88880001", "consignee_contact": "0510-88880002", "vehicle_plate_colour": "黄",
+            "vehicle_transport_certificate": "苏交运管危字320200001234", "driver_phone": "13900000001",
+            "escort_phone": "13900000002", "dispatcher": "调度 王", "tank_number": "TK-0001",
+            "tank_capacity_m3": "30"}
+
+
 @dataclass
 class Trip:
     shipper: Enterprise
@@ -49,7 +57,8 @@ class Trip:
             "vehicle_id": str(self.tanker.id), "driver_id": str(self.driver.id), "escort_id": str(self.escort.id),
             "loading_site_id": str(self.loading.id), "unloading_site_id": str(self.unloading.id),
             "departure_earliest": tomorrow.isoformat(), "departure_latest": later.isoformat(),
-            "emergency_contact": "0510-12345678",
+            "emergency_contact": "0510-12345678", **NATIONAL,
+            "tank_inspection_valid_until": str(later.date() + dt.timedelta(days=90)),
             "lines": [{"batch_id": str(self.batch.id), "quantity_kg": "10000", "packaging_kind": "tank",
                        "packaging_count": 1}],
         }
@@ -92,12 +101,13 @@ def trip(session: Session) -> Trip:
 def waybill_in_transit(session: Session, trip: Trip, vehicle: Vehicle | None = None) -> Waybill:
     """A waybill of *trip* carried by *vehicle* (the tanker by default), put straight into transit.
 
-    For tests and benchmarks of positions, which need a trip on the road and not the way it got there.
+    For tests and benchmarks of positions, which need a trip on the road and not the way it got there. It
+    departed six hours ago, so positions of the last hours are on the trip (earlier ones are dropped).
     """
     creator = session.scalars(select(User).where(User.enterprise_id == trip.shipper.id)).first()
     waybill = Waybill(number=new_waybill_number(dt.date.today()), status=WaybillStatus.IN_TRANSIT,
                       shipper_id=trip.shipper.id, consignee_id=trip.consignee.id, carrier_id=trip.carrier.id,
-                      created_by=creator.id, departed_at=utcnow())
+                      created_by=creator.id, departed_at=utcnow() - dt.timedelta(hours=6))
     waybill.versions.append(WaybillVersion(version=1, vehicle_id=(vehicle or trip.tanker).id,
                                            loading_site_id=trip.loading.id, unloading_site_id=trip.unloading.id))
     session.add(waybill)

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from app.services.waybills.national import ALWAYS
 from models import ControlLevel, Corridor, CrewRole, LedgerEntry, PermitKind, VehicleKind, WaybillStatus
 from tests.app.ledger.conftest import grant_permits
 from tests.factories import make_carrier, make_chemical, make_person, make_vehicle
@@ -30,13 +31,13 @@ def errors_of(response) -> dict[str, list[str]]:
 
 
 def test_a_clean_waybill_passes(client, trip):
-    assert submit(client, trip, trip.draft()).get_json()["status"] == WaybillStatus.SUBMITTED
+    assert submit(client, trip, trip.draft()).get_json()["status"] == WaybillStatus.ISSUED
 
 
 def test_an_empty_draft_reports_every_missing_field_at_once(client, session, trip):
     response = submit(client, trip, {"consignee_id": str(trip.consignee.id), "carrier_id": str(trip.carrier.id)})
     expected = {"vehicle_id", "driver_id", "escort_id", "loading_site_id", "unloading_site_id",
-                "departure_earliest", "departure_latest", "emergency_contact", "lines"}
+                "departure_earliest", "departure_latest", "emergency_contact", "lines", *ALWAYS}
     assert set(errors_of(response)) == expected
 
 
@@ -73,10 +74,6 @@ def _prohibited(session, trip):
     trip.chemical.control_level = ControlLevel.PROHIBITED
 
 
-def _highly_toxic(session, trip):
-    trip.chemical.highly_toxic = True
-
-
 @pytest.mark.parametrize("spoil, field, words", [
     (_expired_inspection, "vehicle_id", "inspection not valid"),
     (_no_gps, "vehicle_id", "no GPS terminal"),
@@ -86,7 +83,6 @@ def _highly_toxic(session, trip):
     (_driver_expired, "driver_id", "certificate not valid"),
     (_consignee_permit_revoked, "lines.0.batch_id", "consignee"),
     (_prohibited, "lines.0.batch_id", "prohibited"),
-    (_highly_toxic, "lines.0.batch_id", "road transport pass"),
 ])
 def test_each_check_failing_alone(client, session, trip, spoil, field, words):
     spoil(session, trip)
@@ -107,14 +103,16 @@ def test_overload_and_stock_and_escort(client, session, trip):
     assert "another person" in " ".join(errors["escort_id"])
 
 
-def test_highly_toxic_with_a_pass_is_allowed_and_warnings_are_kept(client, session, trip):
+def test_highly_toxic_waits_for_its_pass_and_warnings_are_kept(client, session, trip):
+    """剧毒 cargo is no error: the waybill awaits the pass public security grants per trip (test_order29)."""
     trip.chemical.highly_toxic = True
     trip.chemical.explosive_precursor = True
-    grant_permits(session, trip.shipper, PermitKind.HIGHLY_TOXIC_TRANSPORT_PASS)
     session.commit()
     response = submit(client, trip, trip.draft())
     assert response.status_code == 200, response.get_json()
-    assert "易制爆" in response.get_json()["current"]["warnings"][0]["message"]
+    assert response.get_json()["status"] == "awaiting_pass"
+    messages = " ".join(w["message"] for w in response.get_json()["current"]["warnings"])
+    assert "易制爆" in messages and "通行证" in messages
 
 
 def test_mixed_loading_is_refused(client, session, trip):
@@ -182,8 +180,8 @@ def test_an_unknown_corridor_is_404_not_a_crash(client, trip):
     client.post(f"{API}/{waybill['id']}/submit", json={"row_version": waybill["row_version"]},
                 headers=trip.headers["shipper"])
     approve = client.post(f"{API}/{waybill['id']}/approve", json={"corridor_id": str(uuid.uuid4())},
-                          headers=trip.headers["supervisor"])
-    assert approve.status_code == 404
+                          headers=trip.headers["admin"])
+    assert approve.status_code == 409  # issued: no pass to grant
 
 
 def test_references_are_checked_together_and_each_reported(client, session, trip):

@@ -47,7 +47,7 @@ def test_concurrent_submissions_all_succeed(fresh_database_url):
         for thread in threads:
             thread.join()
         assert statuses == {200: THREADS * EACH}
-        listed = client.get(API, query_string={"status": "submitted", "page_size": 100}, headers=shipper).get_json()
+        listed = client.get(API, query_string={"status": "issued", "page_size": 100}, headers=shipper).get_json()
         assert len(listed) == THREADS * EACH
     finally:
         db.dispose(app)

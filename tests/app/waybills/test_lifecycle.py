@@ -1,4 +1,4 @@
-"""A waybill's whole life through the API: draft, submission, approval, departure, arrival, closing."""
+"""A waybill's whole life through the API: draft, submission (issued: no approval), departure, arrival, closing."""
 from __future__ import annotations
 
 import re
@@ -33,10 +33,12 @@ def test_the_whole_trip(client, session, trip):
     assert submitted.status_code == 200, submitted.get_json()
     line = submitted.get_json()["current"]["lines"][0]
     assert line["transport_document"] == "UN 1230 METHANOL, 3, II, (D/E)"
+    assert submitted.get_json()["status"] == "issued"  # Order 29 Art. 24: no one approves an ordinary waybill
+    assert submitted.get_json()["current"]["dispatched_on"]
 
     assert post(client, trip, "shipper", f"{url}/approve").status_code == 403
-    approved = post(client, trip, "supervisor", f"{url}/approve", {"reason": "route checked"})
-    assert approved.get_json()["status"] == "approved"
+    no_pass_needed = post(client, trip, "admin", f"{url}/approve", {"pass_number": "GA-1"})
+    assert no_pass_needed.status_code == 409
 
     departed = post(client, trip, "carrier", f"{url}/depart")
     assert departed.status_code == 200, departed.get_json()
@@ -54,8 +56,8 @@ def test_the_whole_trip(client, session, trip):
     closed = post(client, trip, "consignee", f"{url}/close")
     assert closed.get_json()["status"] == "closed"
     history = [(e["from_status"], e["to_status"]) for e in closed.get_json()["events"]]
-    assert history == [(None, "draft"), ("draft", "submitted"), ("submitted", "approved"),
-                       ("approved", "in_transit"), ("in_transit", "delivered"), ("delivered", "closed")]
+    assert history == [(None, "draft"), ("draft", "issued"), ("issued", "in_transit"), ("in_transit", "delivered"),
+                       ("delivered", "closed")]
 
 
 def test_illegal_transitions_are_409(client, trip):
@@ -63,10 +65,10 @@ def test_illegal_transitions_are_409(client, trip):
     url = f"{API}/{waybill['id']}"
     response = post(client, trip, "carrier", f"{url}/depart")
     assert response.status_code == 409 and response.get_json()["code"] == "illegal_transition"
-    assert post(client, trip, "supervisor", f"{url}/approve").status_code == 409
+    assert post(client, trip, "admin", f"{url}/approve", {"pass_number": "GA-1"}).status_code == 409
 
 
-def test_rejection_needs_a_reason_and_allows_resubmission(client, trip):
+def test_a_flag_needs_a_reason_and_allows_resubmission(client, trip):
     waybill = post(client, trip, "shipper", API, trip.draft()).get_json()
     url = f"{API}/{waybill['id']}"
     waybill = post(client, trip, "shipper", f"{url}/submit", {"row_version": waybill["row_version"]}).get_json()
@@ -74,20 +76,19 @@ def test_rejection_needs_a_reason_and_allows_resubmission(client, trip):
     rejected = post(client, trip, "supervisor", f"{url}/reject", {"reason": "escort certificate unreadable"})
     assert rejected.get_json()["status"] == "rejected"
     again = post(client, trip, "shipper", f"{url}/submit", {"row_version": rejected.get_json()["row_version"]})
-    assert again.get_json()["status"] == "submitted"
+    assert again.get_json()["status"] == "issued"
 
 
-def test_correction_after_approval_is_a_new_version(client, trip):
+def test_correction_after_issue_is_a_new_version(client, trip):
     waybill = post(client, trip, "shipper", API, trip.draft()).get_json()
     url = f"{API}/{waybill['id']}"
     waybill = post(client, trip, "shipper", f"{url}/submit", {"row_version": waybill["row_version"]}).get_json()
-    waybill = post(client, trip, "supervisor", f"{url}/approve").get_json()
     lines = [{"batch_id": str(trip.batch.id), "quantity_kg": "8000", "packaging_kind": "tank", "packaging_count": 1}]
     corrected = client.patch(url, json={"row_version": waybill["row_version"], "lines": lines},
                              headers=trip.headers["shipper"])
     assert corrected.status_code == 200, corrected.get_json()
     body = corrected.get_json()
-    assert body["version"] == 2 and body["status"] == "submitted" and body["number"] == waybill["number"]
+    assert body["version"] == 2 and body["status"] == "issued" and body["number"] == waybill["number"]
     assert [v["lines"][0]["quantity_kg"] for v in body["versions"]] == ["10000.000", "8000.000"]
 
 
@@ -126,7 +127,7 @@ def test_idempotent_submission(client, trip):
     again = client.post(f"{API}/{draft['id']}/submit", json=body, headers={**shipper, **key})
     assert first.status_code == again.status_code == 200
     assert again.get_json() == first.get_json()
-    assert [e["to_status"] for e in again.get_json()["events"]] == ["draft", "submitted"]
+    assert [e["to_status"] for e in again.get_json()["events"]] == ["draft", "issued"]
     unkeyed = client.post(f"{API}/{draft['id']}/submit", json=body, headers=shipper)
     assert unkeyed.status_code == 409
     reused = client.post(f"{API}/{other['id']}/submit", json={"row_version": other["row_version"]},
@@ -148,7 +149,6 @@ def test_a_departed_waybill_appears_in_the_batch_trace(client, trip):
     waybill = post(client, trip, "shipper", API, trip.draft()).get_json()
     url = f"{API}/{waybill['id']}"
     waybill = post(client, trip, "shipper", f"{url}/submit", {"row_version": waybill["row_version"]}).get_json()
-    post(client, trip, "supervisor", f"{url}/approve")
     assert post(client, trip, "carrier", f"{url}/depart").status_code == 200
     trace = client.get(f"/api/v1/batches/{trip.batch.code}/trace", headers=trip.headers["auditor"]).get_json()
     assert waybill["number"] in trace["documents"]

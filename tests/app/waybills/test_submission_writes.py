@@ -10,7 +10,7 @@ from app.errors import Conflict
 from app.services.waybills.service import get_waybill
 from app.services.waybills.submission import checked, record_submission
 from models import User
-from models.waybills import Waybill
+from models.waybills import Waybill, WaybillStatus
 
 API = "/api/v1/waybills"
 
@@ -24,8 +24,8 @@ def test_the_submit_response_is_what_a_fresh_read_returns(client, trip):
     assert submitted.status_code == 200, submitted.get_json()
     stored = client.get(f"{API}/{draft['id']}", headers=trip.headers["shipper"]).get_json()
     assert submitted.get_json() == stored
-    assert stored["status"] == "submitted" and stored["row_version"] == draft["row_version"] + 1
-    assert [(e["from_status"], e["to_status"]) for e in stored["events"]] == [(None, "draft"), ("draft", "submitted")]
+    assert stored["status"] == "issued" and stored["row_version"] == draft["row_version"] + 1
+    assert [(e["from_status"], e["to_status"]) for e in stored["events"]] == [(None, "draft"), ("draft", "issued")]
     assert [line["un_number"] for line in stored["current"]["lines"]] == ["1230", "1230"]
 
 
@@ -37,4 +37,4 @@ def test_a_change_between_reading_and_writing_is_a_409(client, session, trip):
     session.execute(update(Waybill).where(Waybill.id == waybill.id)
                     .values(row_version=Waybill.row_version + 1).execution_options(synchronize_session=False))
     with pytest.raises(Conflict, match="changed while it was being submitted"):
-        record_submission(session, waybill, shipper, lines, warnings)
+        record_submission(session, waybill, shipper, lines, warnings, WaybillStatus.ISSUED, {})

@@ -1,6 +1,7 @@
 """``hazledger track replay`` against the app served on a loopback port, with a committed database."""
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -8,19 +9,21 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app import create_app
 from app.cli import cli
 from app.extensions import db
-from models import GpsFix
+from models import GpsFix, Waybill
 from models.engine import make_engine
 from tests.app.waybills.conftest import build_trip, waybill_in_transit
 from tests.paths import DEMO_CORRIDOR
 from tests.serving import serving
 
 TRACK = DEMO_CORRIDOR.with_name("demo_track_detour.csv")
+#: The recorded track starts at 2026-01-01 08:00 UTC: its trip departed just before.
+DEPARTED = dt.datetime(2026, 1, 1, 7, 59, tzinfo=dt.timezone.utc)
 
 
 @dataclass
@@ -43,6 +46,7 @@ def road(fresh_database_url) -> Iterator[Road]:
     with Session(engine) as session:
         trip = build_trip(session)
         waybill = waybill_in_transit(session, trip)
+        waybill.departed_at = DEPARTED
         session.commit()
         waybill_id = str(waybill.id)
     app = create_app({"DATABASE_URL": fresh_database_url, "LOG_LEVEL": "WARNING"})
@@ -125,3 +129,30 @@ def test_a_waybill_that_is_not_on_the_road_is_refused(road):
     road.waybill = "00000000-0000-4000-8000-000000000000"
     result = road.replay(str(TRACK), "--speedup", "0")
     assert result.exit_code == 2 and "refused, HTTP 404" in result.stderr
+
+
+def test_a_track_recorded_on_another_day_is_retimed_onto_the_trip(road, fresh_database_url):
+    """Issue 15: the README's replay stored fixes of 2026-01-01 on a trip that departed in December; the server now
+    drops fixes before the departure, and ``--retime`` shifts the track so that it starts at the departure."""
+    engine = make_engine(fresh_database_url)
+    departed = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(hours=1)
+    with engine.begin() as connection:
+        connection.execute(update(Waybill).values(departed_at=departed))
+    engine.dispose()
+    as_recorded = road.replay(str(TRACK), "--speedup", "0", "--batch", "200")
+    assert as_recorded.exit_code == 0, as_recorded.output
+    assert as_recorded.output.splitlines()[-1].endswith("stored 0, duplicates 0, dropped 163; 0 retries")
+    retimed = road.replay(str(TRACK), "--speedup", "0", "--batch", "200", "--retime")
+    assert retimed.exit_code == 0, retimed.output
+    assert f"re-timed to start at the departure, {departed:%H:%M:%S} UTC" in retimed.output
+    assert retimed.output.splitlines()[-1].endswith("stored 163, duplicates 0, dropped 0; 0 retries")
+    assert _stored(fresh_database_url) == 163
+
+
+def test_retiming_a_waybill_that_has_not_departed_exits_2(road, fresh_database_url):
+    engine = make_engine(fresh_database_url)
+    with engine.begin() as connection:
+        connection.execute(update(Waybill).values(departed_at=None))
+    engine.dispose()
+    result = road.replay(str(TRACK), "--speedup", "0", "--retime")
+    assert result.exit_code == 2 and "has not departed" in result.stderr

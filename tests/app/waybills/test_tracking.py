@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -10,12 +11,13 @@ from sqlalchemy.exc import OperationalError
 
 from app.services import tracking
 from app.services.corridors import register_corridor, register_zone
-from models import GpsFix
+from models import GpsFix, Waybill
 from models.types import utcnow
 from tests.paths import DEMO_CORRIDOR
 
 API = "/api/v1/waybills"
 TRACK = DEMO_CORRIDOR.with_name("demo_track_detour.csv")
+TRACK_DEPARTED = dt.datetime(2026, 1, 1, 7, 59, tzinfo=dt.timezone.utc)
 
 
 def fixes_stored(session) -> int:
@@ -24,7 +26,8 @@ def fixes_stored(session) -> int:
 
 @pytest.fixture
 def on_the_road(client, session, trip):
-    """The trip approved with the demo corridor (and its zones) attached, and departed."""
+    """The trip issued with the demo corridor (and its zones) attached, and departed; its departure recorded as
+    just before the recorded track's first fix (2026-01-01 08:00 UTC), so the track's fixes are on the trip."""
     features = json.loads(DEMO_CORRIDOR.read_text(encoding="utf-8"))["features"]
     zones = [f for f in features if f["properties"].get("role") == "forbidden"]
     corridor = register_corridor(session, {"name": "demo", "geojson": {
@@ -32,13 +35,26 @@ def on_the_road(client, session, trip):
     for zone in zones:
         register_zone(session, {"name": zone["properties"]["name"], "rule": zone["properties"]["rule"],
                                 "geometry": zone["geometry"]})
-    waybill = client.post(API, json=trip.draft(), headers=trip.headers["shipper"]).get_json()
+    waybill = client.post(API, json=trip.draft(corridor_id=str(corridor.id)),
+                          headers=trip.headers["shipper"]).get_json()
     url = f"{API}/{waybill['id']}"
     client.post(f"{url}/submit", json={"row_version": waybill["row_version"]}, headers=trip.headers["shipper"])
     assert client.post(f"{url}/track", json={"fixes": []}, headers=trip.headers["carrier"]).status_code == 409
-    client.post(f"{url}/approve", json={"corridor_id": str(corridor.id)}, headers=trip.headers["supervisor"])
     assert client.post(f"{url}/depart", json={}, headers=trip.headers["carrier"]).status_code == 200
+    session.get(Waybill, uuid.UUID(waybill["id"])).departed_at = TRACK_DEPARTED
+    session.commit()
     return url
+
+
+def test_fixes_outside_the_trip_are_dropped_with_their_reason(client, session, trip, on_the_road):
+    """Issue 15: fixes timed before the departure (less the tolerance) were stored, and compliance then showed a
+    months-long signal gap."""
+    early = TRACK_DEPARTED - tracking.DEPARTURE_TOLERANCE - dt.timedelta(minutes=1)
+    fixes = [{"time": t.isoformat(), "lon": 121.4551, "lat": 31.2047}
+             for t in (early, TRACK_DEPARTED - dt.timedelta(minutes=2), TRACK_DEPARTED + dt.timedelta(minutes=1))]
+    report = client.post(f"{on_the_road}/track", json={"fixes": fixes}, headers=trip.headers["carrier"]).get_json()
+    assert report["stored"] == 2
+    assert report["dropped"] == [{"reason": "before the departure", "count": 1, "rows": []}]
 
 
 def test_compliance_is_unknown_before_any_position(client, trip, on_the_road):

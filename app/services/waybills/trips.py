@@ -1,0 +1,101 @@
+"""One vehicle, one crew, one trip at a time: a vehicle (or its trailer, driver, escort) on the road under one
+waybill does not depart under another, unless the waybills declare one shared trip (the same ``shared_trip``
+reference, of the same carrier) whose goods may be loaded together; planned windows that overlap are a warning
+at submission.
+
+The rule follows from Order 29 Art. 24 (one waybill per vehicle per trip, carried by the driver) and the
+GPS feed, which can put a terminal's fixes on one trip only.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict
+from app.services.dangerous_goods.entries import Entry
+from app.services.dangerous_goods.mixed_loading import mixed_loading
+from app.services.transport_entries import chemical_entry, entry_of
+from models import Batch, Chemical, TransportEntry
+from models.waybills import Waybill, WaybillLine, WaybillStatus as S, WaybillVersion
+
+#: What one waybill occupies: field -> the fields of another waybill naming the same record.
+OCCUPIES = {"vehicle_id": ("vehicle_id", "trailer_id"), "trailer_id": ("vehicle_id", "trailer_id"),
+            "driver_id": ("driver_id", "escort_id"), "escort_id": ("driver_id", "escort_id")}
+#: States in which a waybill holds its vehicle and crew for its planned window.
+PLANNED = (S.ISSUED, S.AWAITING_PASS, S.IN_TRANSIT)
+
+
+@dataclass(frozen=True)
+class Other:
+    id: uuid.UUID
+    number: str
+    carrier_id: uuid.UUID
+    shared_trip: str | None
+    field: str
+
+
+def _others(session: Session, waybill: Waybill, version: WaybillVersion, statuses: tuple[S, ...],
+            *window: object) -> Iterator[Other]:
+    """The other waybills in *statuses* whose current version names one of *version*'s vehicle and crew."""
+    current = and_(WaybillVersion.waybill_id == Waybill.id, WaybillVersion.version == Waybill.version)
+    named = [(mine, getattr(WaybillVersion, theirs)) for mine, fields in OCCUPIES.items()
+             for theirs in fields if getattr(version, mine)]
+    if not named:
+        return
+    rows = session.execute(
+        select(Waybill.id, Waybill.number, Waybill.carrier_id, WaybillVersion.shared_trip,
+               *(column for _mine, column in named))
+        .join(WaybillVersion, current)
+        .where(Waybill.id != waybill.id, Waybill.status.in_(statuses), *window,
+               or_(*(column == getattr(version, mine) for mine, column in named))))
+    for row in rows:
+        field = next(mine for (mine, _column), value in zip(named, row[4:]) if value == getattr(version, mine))
+        yield Other(row.id, row.number, row.carrier_id, row.shared_trip, field)
+
+
+def _shared(waybill: Waybill, version: WaybillVersion, other: Other) -> bool:
+    return bool(version.shared_trip) and other.shared_trip == version.shared_trip \
+        and other.carrier_id == waybill.carrier_id
+
+
+def overlapping_trips(session: Session, waybill: Waybill, version: WaybillVersion) -> list[tuple[str, str]]:
+    """``(field, message)`` for each other planned waybill of the same vehicle or crew whose departure window
+    overlaps *version*'s (and which does not declare the same shared trip)."""
+    if version.departure_earliest is None or version.departure_latest is None:
+        return []
+    window = (WaybillVersion.departure_earliest <= version.departure_latest,
+              WaybillVersion.departure_latest >= version.departure_earliest)
+    return [(other.field, f"also planned on waybill {other.number} in an overlapping window")
+            for other in _others(session, waybill, version, PLANNED, *window) if not _shared(waybill, version, other)]
+
+
+def check_free(session: Session, waybill: Waybill, version: WaybillVersion) -> None:
+    """Refuse (409 ``vehicle_in_use``, naming the other waybill) a departure whose vehicle or crew is on the road
+    under another waybill, unless both declare one shared trip and all their goods may be loaded together."""
+    for other in _others(session, waybill, version, (S.IN_TRANSIT,)):
+        if not _shared(waybill, version, other):
+            raise Conflict(f"The {other.field.removesuffix('_id')} is on the road under waybill {other.number}; "
+                           "it departs once that trip has arrived (or declare one shared trip).",
+                           code="vehicle_in_use", errors={other.field: [f"in transit on waybill {other.number}"]})
+        refused = mixed_loading(_cargo(session, (waybill.id, other.id))).reasons
+        if refused:
+            raise Conflict(f"The goods of waybill {other.number} may not be loaded with these: {refused[0]}.",
+                           code="vehicle_in_use", errors={"shared_trip": [refused[0]]})
+
+
+def _cargo(session: Session, waybill_ids: tuple[uuid.UUID, ...]) -> list[Entry]:
+    """The Table A entries of the goods on board under the current versions of *waybill_ids* (ADR 7.5.2 reads
+    entries): each line's submitted entry, or its chemical's own facts where Table A was never imported."""
+    rows = session.execute(
+        select(TransportEntry, Chemical)
+        .select_from(Waybill)
+        .join(WaybillVersion, and_(WaybillVersion.waybill_id == Waybill.id, WaybillVersion.version == Waybill.version))
+        .join(WaybillLine, WaybillLine.version_id == WaybillVersion.id)
+        .join(Batch, Batch.id == WaybillLine.batch_id).join(Chemical, Chemical.id == Batch.chemical_id)
+        .outerjoin(TransportEntry, TransportEntry.id == WaybillLine.entry_id)
+        .where(Waybill.id.in_(waybill_ids)))
+    return [entry_of(entry) if entry is not None else chemical_entry(chemical) for entry, chemical in rows]
