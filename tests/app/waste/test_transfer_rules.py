@@ -63,8 +63,10 @@ def test_the_receivers_deadline_raises_an_alert_and_a_refusal_raises_one(waste_w
     """Delivered ten days ago, not confirmed: past 5 working days, an alert (once); then refused: an alert."""
     world = waste_world
     world.generate()
-    waybill = waybill_for(world, session)
-    manifest = world.manifest(waybill_id=waybill["id"]).get_json()
+    manifest = world.manifest().get_json()
+    waybill = waybill_for(world, session, manifest)
+    assert world.call("post", f"waste-manifests/{manifest['id']}/waybill", json={"waybill_id": waybill["id"]}
+                      ).status_code == 200
     world.call("post", f"waste-manifests/{manifest['id']}/carrier-check", "carrier", json={"matches": True})
     assert world.call("post", f"waybills/{waybill['id']}/depart", "carrier", json={}).status_code == 200
     assert world.call("post", f"waybills/{waybill['id']}/arrive", "carrier", json={}).status_code == 200
