@@ -69,6 +69,7 @@ def parse_fixes(body: bytes, mimetype: str) -> pd.DataFrame:
             columns.update(dict.fromkeys(set().union(*fixes)))
             # Column by column: twice as fast as a frame from the list of dicts, the same table.
             frame = pd.DataFrame({name: [fix.get(name) for fix in fixes] for name in columns})
+            _refuse_non_scalars(frame)
     except json.JSONDecodeError:
         raise MalformedBody("The request body is not valid JSON.") from None
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as error:
@@ -77,6 +78,24 @@ def parse_fixes(body: bytes, mimetype: str) -> pd.DataFrame:
         raise TooManyFixes(f"{len(frame)} fixes in one request; send at most {MAX_FIXES}.",
                            errors={"fixes": [f"at most {MAX_FIXES}"]})
     return frame
+
+
+#: The largest integer a fix's number may be: past 2^53 it has no exact float, past about 10^308 none at all.
+_MAX_EXACT_INT = 2 ** 53
+
+
+def _unusable(value: Any) -> bool:
+    return isinstance(value, (list, dict)) or (isinstance(value, int) and abs(value) > _MAX_EXACT_INT)
+
+
+def _refuse_non_scalars(frame: pd.DataFrame) -> None:
+    """A fix's values are strings or numbers a float holds: an array, an object or a 400-digit integer is none of
+    its fields (pandas would fail on them later, or store them as text). Only columns pandas could not type as
+    numbers hold such values, so typed columns are not looked at."""
+    errors = {name: ["must be a string or a number within ±2^53"]
+              for name, column in frame.items() if column.dtype == object and column.map(_unusable).any()}
+    if errors:
+        raise ValidationFailed("Some fixes have values that are neither text nor a number.", errors=errors)
 
 
 def ingest(session: Session, user: User, waybill_id: uuid.UUID, frame: pd.DataFrame) -> dict[str, Any]:

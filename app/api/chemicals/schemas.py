@@ -6,7 +6,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api._fields import RecordOut, checked_by, positive_quantity, quantity_out
+from app.api._fields import RecordOut, checked_by, positive_quantity, quantity_out, search_text
 from app.services.hazards.gb18218 import CATEGORIES
 from models import ControlLevel
 from models.catalogue import TRANSPORT_CATEGORIES, TUNNEL_CODES, hazard_class_problem
@@ -45,7 +45,7 @@ class ChemicalIn(ma.Schema):
 
 
 class ChemicalQuery(ma.Schema):
-    q = ma.fields.String(metadata={"description": "part of a name (zh/en), or a UN or CAS number"})
+    q = search_text(metadata={"description": "part of a name (zh/en), or a UN or CAS number"})
     un_number = ma.fields.String()
     hazard_class = ma.fields.String()
     highly_toxic = ma.fields.Boolean()

@@ -1,0 +1,109 @@
+"""Request-wide limits on text and JSON, checked before any view runs (issue 25, finding 8).
+
+- No string of a request (path, query parameter, form field, JSON key or value, CSV body) may hold a NUL
+  character, which PostgreSQL can neither store nor compare, nor a lone UTF-16 surrogate (JSON ``"\\ud800"``),
+  which no database can encode: 422 ``invalid_text`` naming the fields (as any invalid field).
+- A JSON body may nest arrays and objects at most :data:`MAX_JSON_DEPTH` deep: Python's parser gives up around
+  1,000 levels with a RecursionError, and nothing this API takes is deeper than a handful: 400 ``malformed_json``.
+
+The checks cost a few scans of the body's bytes in C; the body is parsed here only when it holds a ``\\u0000``
+or ``\\ud8xx``-``\\udfff`` escape, to name the fields.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+from flask import Flask, request
+
+from app.errors import MalformedBody, ValidationFailed
+
+#: The deepest nesting of arrays and objects a JSON body may have.
+MAX_JSON_DEPTH = 32
+_BAD_TEXT = re.compile("[\0\ud800-\udfff]")
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_A_BRACKET = re.compile(rb"[^\[\]{}]+")
+_OPENING = frozenset(b"[{")
+_BRACKET_STEP = np.array([1 if byte in _OPENING else -1 for byte in range(256)], dtype=np.int64)
+_MESSAGE = "Must not contain NUL characters or unpaired surrogates."
+
+
+class InvalidText(ValidationFailed):
+    code = "invalid_text"
+
+
+def bad_text(value: str) -> bool:
+    """Whether *value* holds a NUL character or a lone surrogate."""
+    return _BAD_TEXT.search(value) is not None
+
+
+def json_depth(body: bytes) -> int:
+    """How deep *body* (JSON) nests arrays and objects, brackets inside strings not counted."""
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return MAX_JSON_DEPTH  # cannot be deeper: no need to look closer
+    brackets = _NOT_A_BRACKET.sub(b"", _JSON_STRING.sub(b"", body))
+    if not brackets:
+        return 0
+    return int(np.cumsum(_BRACKET_STEP[np.frombuffer(brackets, dtype=np.uint8)]).max())
+
+
+def _bad_json_strings(value: Any, path: str = "") -> Iterator[str]:
+    """The paths (``lines.0.name``) of the keys and strings in a parsed JSON value that fail :func:`bad_text`."""
+    stack = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            if bad_text(item):
+                yield where or "_schema"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                child_path = f"{where}.{key}" if where else str(key)
+                if bad_text(key):
+                    yield where or "_schema"
+                stack.append((child_path, child))
+        elif isinstance(item, list):
+            stack.extend((f"{where}.{index}" if where else str(index), child) for index, child in enumerate(item))
+
+
+def _refuse(paths: Iterable[str], where: str) -> None:
+    errors = {path: [_MESSAGE] for path in sorted(set(paths))}
+    if errors:
+        raise InvalidText(f"The {where} holds text no database can store: {', '.join(errors)}.", errors=errors)
+
+
+def _check_json(body: bytes) -> None:
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise MalformedBody(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")
+    if _SUSPECT_ESCAPE.search(body) is None:
+        return
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        return  # not JSON: the view says so in its own words
+    _refuse(_bad_json_strings(payload), "request body")
+
+
+def check_request_text() -> None:
+    """Refuse a request whose path, query string or body holds text the database cannot take (see the module)."""
+    if bad_text(request.path):
+        raise InvalidText("The path holds a NUL character.", errors={"path": [_MESSAGE]})
+    _refuse((key for key, value in request.args.items(multi=True) if bad_text(key) or bad_text(value)),
+            "query string")
+    if request.mimetype == "multipart/form-data" or not request.content_length:
+        return
+    if request.mimetype == "application/x-www-form-urlencoded":
+        _refuse((key for key, value in request.form.items(multi=True) if bad_text(key) or bad_text(value)), "form")
+        return
+    body = request.get_data(cache=True)
+    if b"\0" in body:
+        raise InvalidText("The request body holds a NUL byte.", errors={"_schema": [_MESSAGE]})
+    if request.is_json:
+        _check_json(body)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(check_request_text)
