@@ -9,7 +9,6 @@ from models import EntryKind
 from models.waste import CHARACTERISTICS
 
 
-
 class _Amount(ma.Schema):
     quantity = decimal_in(metadata={"description": "in `unit`"})
     unit = ma.fields.String(load_default="kg", validate=validate.Length(min=1, max=20),
