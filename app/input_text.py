@@ -25,10 +25,6 @@ from app.errors import MalformedBody, ValidationFailed
 MAX_JSON_DEPTH = 32
 _BAD_TEXT = re.compile("[\0\ud800-\udfff]")
 _SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_A_BRACKET = re.compile(rb"[^\[\]{}]+")
-_OPENING = frozenset(b"[{")
-_BRACKET_STEP = np.array([1 if byte in _OPENING else -1 for byte in range(256)], dtype=np.int64)
 _MESSAGE = "Must not contain NUL characters or unpaired surrogates."
 
 
@@ -41,14 +37,22 @@ def bad_text(value: str) -> bool:
     return _BAD_TEXT.search(value) is not None
 
 
-def json_depth(body: bytes) -> int:
-    """How deep *body* (JSON) nests arrays and objects, brackets inside strings not counted."""
+def nests_too_deep(body: bytes) -> bool:
+    """Whether *body* (JSON) nests arrays and objects deeper than :data:`MAX_JSON_DEPTH`, brackets inside strings
+    not counted. Vectorised: a 10,000-fix upload takes a few milliseconds."""
     if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
-        return MAX_JSON_DEPTH  # cannot be deeper: no need to look closer
-    brackets = _NOT_A_BRACKET.sub(b"", _JSON_STRING.sub(b"", body))
-    if not brackets:
-        return 0
-    return int(np.cumsum(_BRACKET_STEP[np.frombuffer(brackets, dtype=np.uint8)]).max())
+        return False  # too few brackets to be deeper: no need to look closer
+    # Escaped backslashes, then escaped quotes, go first: every quote left opens or closes a string.
+    if b"\\" in body:
+        body = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    text = np.frombuffer(body, dtype=np.uint8)
+    folded = text | 0x20  # "[" and "]" fold onto "{" and "}"
+    opening, closing = folded == ord("{"), folded == ord("}")
+    brackets = np.flatnonzero(opening | closing)
+    # A bracket is outside every string when an even number of quotes precede it.
+    outside = np.searchsorted(np.flatnonzero(text == ord('"')), brackets) % 2 == 0
+    steps = np.where(opening[brackets], 1, -1)[outside]
+    return int(np.cumsum(steps).max(initial=0)) > MAX_JSON_DEPTH
 
 
 def _bad_json_strings(value: Any, path: str = "") -> Iterator[str]:
@@ -76,7 +80,7 @@ def _refuse(paths: Iterable[str], where: str) -> None:
 
 
 def _check_json(body: bytes) -> None:
-    if json_depth(body) > MAX_JSON_DEPTH:
+    if nests_too_deep(body):
         raise MalformedBody(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")
     if _SUSPECT_ESCAPE.search(body) is None:
         return

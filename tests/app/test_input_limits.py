@@ -10,6 +10,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from app.input_text import MAX_JSON_DEPTH, nests_too_deep
 from models import Batch, Enterprise, Role
 from tests.app.waybills.conftest import build_trip, waybill_in_transit
 from tests.factories import auth, make_chemical, make_enterprise, make_site, make_user, valid_uscc
@@ -161,3 +162,15 @@ def test_brackets_inside_strings_are_not_nesting(client, admin):
     payload = json.dumps({"name": '[{\\"' * 50, "roles": ["producer"]})  # escaped quotes end no string
     response = client.post("/api/v1/enterprises", data=payload, content_type="application/json", headers=admin)
     assert response.status_code == 422 and set(response.get_json()["errors"]) == {"uscc"}
+
+
+@pytest.mark.parametrize(("body", "too_deep"), [
+    ("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH, False),
+    ("[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1), True),
+    ('{"a": "' + "[" * 99 + '"}', False),                          # inside a string
+    ('{"a": "\\"' + "[" * 99 + '"}', False),                      # after an escaped quote: still inside
+    ('{"a": "\\\\", "b": ' + "[" * 40 + "]" * 40 + "}", True),  # after an escaped backslash: outside again
+    ('{"fixes": [' + ", ".join(['{"lon": 1}'] * 500) + "]}", False),
+])
+def test_nesting_is_counted_outside_strings(body, too_deep):
+    assert json.loads(body) is not None and nests_too_deep(body.encode()) is too_deep
