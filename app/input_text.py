@@ -1,6 +1,6 @@
 """Request-wide limits on text and JSON, checked before any view runs (issue 25, finding 8).
 
-- No string of a request (path, query parameter, form field, JSON key or value, CSV body) may hold a NUL
+- No string of a request (path, query parameter, header, form field, JSON key or value, CSV body) may hold a NUL
   character, which PostgreSQL can neither store nor compare, nor a lone UTF-16 surrogate (JSON ``"\\ud800"``),
   which no database can encode: 422 ``invalid_text`` naming the fields (as any invalid field).
 - A JSON body may nest arrays and objects at most :data:`MAX_JSON_DEPTH` deep: Python's parser gives up around
@@ -97,6 +97,7 @@ def check_request_text() -> None:
         raise InvalidText("The path holds a NUL character.", errors={"path": [_MESSAGE]})
     _refuse((key for key, value in request.args.items(multi=True) if bad_text(key) or bad_text(value)),
             "query string")
+    _refuse((name for name, value in request.headers.items() if bad_text(value)), "header")
     if request.mimetype == "multipart/form-data" or not request.content_length:
         return
     if request.mimetype == "application/x-www-form-urlencoded":

@@ -68,6 +68,14 @@ def test_nul_and_lone_surrogates_in_a_body_are_422_and_write_nothing(client, ses
     assert _enterprise_count(session) == before
 
 
+def test_a_nul_in_a_header_is_422_and_writes_nothing(client, session):
+    trip = build_trip(session)
+    headers = {**trip.headers["shipper"], "Idempotency-Key": "retry\0one"}  # stored with the reply it keys
+    body = _assert_problem(client.post("/api/v1/waybills", json=trip.draft(), headers=headers), 422)
+    assert body["errors"] == {"Idempotency-Key": ["Must not contain NUL characters or unpaired surrogates."]}
+    assert client.get("/api/v1/waybills", headers=trip.headers["shipper"]).get_json() == []
+
+
 def test_an_escaped_backslash_before_u0000_is_plain_text(client, admin):
     # "\\u0000" is a backslash and the letters u0000, not a NUL: it passes this check (and fails another).
     payload = '{"name": "a\\\\u0000", "roles": ["producer"]}'
