@@ -92,13 +92,14 @@ def _check_json(body: bytes) -> None:
 
 
 def check_request_text() -> None:
-    """Refuse a request whose path, query string or body holds text the database cannot take (see the module)."""
+    """Refuse a request whose path, query, headers or body hold text the database cannot take (see the module)."""
     if bad_text(request.path):
         raise InvalidText("The path holds a NUL character.", errors={"path": [_MESSAGE]})
     _refuse((key for key, value in request.args.items(multi=True) if bad_text(key) or bad_text(value)),
             "query string")
     _refuse((name for name, value in request.headers.items() if bad_text(value)), "header")
-    if request.mimetype == "multipart/form-data" or not request.content_length:
+    has_body = request.content_length or request.headers.get("Transfer-Encoding")
+    if not has_body or request.mimetype == "multipart/form-data":
         return
     if request.mimetype == "application/x-www-form-urlencoded":
         _refuse((key for key, value in request.form.items(multi=True) if bad_text(key) or bad_text(value)), "form")
