@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from app import api as api_package
-from app import errors, web
+from app import errors, input_text, web
 from app.config import DEFAULTS
 from app.extensions import api, db
 from app.http import init_app as init_http
@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.init_app(app)
     errors.init_app(app)
     init_http(app)
+    input_text.init_app(app)
     api_package.init_app(app)
     web.init_app(app)
     return app

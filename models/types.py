@@ -18,6 +18,8 @@ from sqlalchemy.types import TypeDecorator
 #: Quantities carry three decimals of a kilogram (a gram).
 QUANTITY_SCALE = 3
 _GRAMS = Decimal(10) ** QUANTITY_SCALE
+#: What a Quantity column holds: NUMERIC(18, 3), so below 10^15 kg.
+QUANTITY_LIMIT = Decimal(10) ** (18 - QUANTITY_SCALE)
 
 
 def utcnow() -> dt.datetime:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 from swagger_ui_bundle import swagger_ui_path
 
+from app.api import _openapi, _paging
 from app.api.alerts.routes import blp as alerts
 from app.api.batches.routes import blp as batches
 from app.api.chemicals.routes import blp as chemicals
@@ -38,6 +39,8 @@ BLUEPRINTS = (
 
 
 def init_app(app: Flask) -> None:
+    _openapi.init_spec(api)
+    _paging.init_app()
     for blueprint in BLUEPRINTS:
         # A blueprint serves /api/v1/<its name>, or /api/v1/<its url_prefix> when it extends another resource
         # (an empty one: its routes name their own paths under /api/v1).

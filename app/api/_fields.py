@@ -11,10 +11,15 @@ from marshmallow import validate
 from app.api._query import PagedQuery
 from models.catalogue import hazard_class_problem, scope_class_problem
 from models.identifiers import normalize_plate, un_number_problem
-from models.types import QUANTITY_SCALE
+from models.types import QUANTITY_LIMIT, QUANTITY_SCALE
 
 #: What a Quantity column holds: NUMERIC(18, 3), so below 10^15 kg.
-MAX_KG = Decimal(10) ** (18 - QUANTITY_SCALE)
+MAX_KG = QUANTITY_LIMIT
+#: The longest search text a list takes (``q`` and the like): names are shorter, and SQLite refuses LIKE patterns
+#: past 50,000 characters with an error that is no fault of the database.
+MAX_SEARCH_LENGTH = 200
+#: The densest density a volume may be converted with, in kg/L: osmium, the densest element, is 22.6.
+MAX_DENSITY = Decimal(30)
 
 
 def checked_by(problem: Callable[[str], str | None], what: str) -> Callable[[str], None]:
@@ -35,15 +40,31 @@ def no_nul(value: str) -> None:
 
 
 def _whole_grams(value: Decimal) -> None:
-    if value != value.quantize(Decimal(1).scaleb(-QUANTITY_SCALE)):
+    # By the exponent, not by quantize(): that raises for 1e309, which reaches here however the bounds judged it.
+    if value.is_finite() and value and -value.normalize().as_tuple().exponent > QUANTITY_SCALE:
         raise ma.ValidationError(f"Must have at most {QUANTITY_SCALE} decimals.")
 
 
+def decimal_in(minimum: Decimal | int = 0, maximum: Decimal = MAX_KG, *, min_inclusive: bool = False,
+               validators: list[Callable[[Decimal], Any]] | None = None, **kwargs: Any) -> ma.fields.Decimal:
+    """A decimal number in [*minimum*, *maximum*) (above *minimum* unless *min_inclusive*), for any input field.
+
+    Every decimal input is bounded on both sides: a number like ``1e309`` or 32 digits is a valid Decimal, but no
+    quantity, density or count of this domain, and past NUMERIC(18, 3) the database refuses it with an error.
+    The bounds are documented in the OpenAPI document as numbers (see ``app/api/_openapi.py``).
+    """
+    bounds = validate.Range(min=minimum, min_inclusive=min_inclusive, max=maximum, max_inclusive=False)
+    return ma.fields.Decimal(validate=[bounds, *(validators or ())], **kwargs)
+
+
 def positive_quantity(maximum: Decimal = MAX_KG, **kwargs: Any) -> ma.fields.Decimal:
-    """A positive quantity a Quantity column can hold exactly; serialized as a string so nothing is lost."""
-    return ma.fields.Decimal(
-        as_string=True, validate=[validate.Range(min=0, min_inclusive=False, max=maximum, max_inclusive=False),
-                                  _whole_grams], **kwargs)
+    """A positive quantity in kilograms that a Quantity column can hold exactly."""
+    return decimal_in(0, maximum, validators=[_whole_grams], **kwargs)
+
+
+def search_text(**kwargs: Any) -> ma.fields.String:
+    """A search parameter: a bounded length (see :data:`MAX_SEARCH_LENGTH`)."""
+    return ma.fields.String(validate=validate.Length(max=MAX_SEARCH_LENGTH), **kwargs)
 
 
 def quantity_out() -> ma.fields.Decimal:
@@ -88,4 +109,4 @@ class OwnedQuery(PagedQuery):
 
     enterprise = ma.fields.UUID(metadata={"description": "the owning enterprise"})
     active = ma.fields.Boolean()
-    q = ma.fields.String(metadata={"description": "part of the name (of the plate, for vehicles)"})
+    q = search_text(metadata={"description": "part of the name (of the plate, for vehicles)"})

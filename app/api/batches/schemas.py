@@ -4,8 +4,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from app.api._fields import MAX_DENSITY, decimal_in
 from app.api._query import PagedQuery
-
 from app.services.ledger.trace import DIRECTIONS
 
 
@@ -15,9 +15,9 @@ class BatchIn(ma.Schema):
     code = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
     chemical_id = ma.fields.UUID(required=True)
     site_id = ma.fields.UUID(required=True)
-    quantity = ma.fields.Decimal(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    quantity = decimal_in(required=True)
     unit = ma.fields.String(load_default="kg", validate=validate.Length(min=1, max=20))
-    density_kg_per_l = ma.fields.Decimal(validate=validate.Range(min=0, min_inclusive=False), allow_none=True)
+    density_kg_per_l = decimal_in(maximum=MAX_DENSITY, allow_none=True)
     produced_at = ma.fields.AwareDateTime(required=True)
     document_ref = ma.fields.String(validate=validate.Length(max=100), allow_none=True)
     enterprise_id = ma.fields.UUID(metadata={"description": "the enterprise an administrator posts for"})

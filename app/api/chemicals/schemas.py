@@ -6,7 +6,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api._fields import RecordOut, checked_by, positive_quantity, quantity_out
+from app.api._fields import RecordOut, checked_by, positive_quantity, quantity_out, search_text
 from app.api._query import PagedQuery
 from app.services.hazards.gb18218 import categories_problem
 from models import ControlLevel
@@ -48,7 +48,7 @@ class ChemicalIn(ma.Schema):
 
 
 class ChemicalQuery(PagedQuery):
-    q = ma.fields.String(metadata={"description": "part of a name (zh/en), or a UN or CAS number"})
+    q = search_text(metadata={"description": "part of a name (zh/en), or a UN or CAS number"})
     un_number = ma.fields.String()
     hazard_class = ma.fields.String()
     highly_toxic = ma.fields.Boolean()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api._fields import RecordOut, adcode, checked_by
+from app.api._fields import RecordOut, adcode, checked_by, search_text
 from app.api._query import PagedQuery
 from models import EnterpriseRole
 from models.identifiers import uscc_problem
@@ -26,7 +26,7 @@ class EnterpriseQuery(PagedQuery):
     role = ma.fields.String(validate=validate.OneOf(_ROLES))
     district = adcode()
     active = ma.fields.Boolean()
-    q = ma.fields.String(metadata={"description": "part of the name"})
+    q = search_text(metadata={"description": "part of the name"})
 
 
 class EnterpriseOut(EnterpriseIn, RecordOut):

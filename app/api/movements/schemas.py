@@ -4,25 +4,23 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from app.api._fields import MAX_DENSITY, decimal_in
 from app.api._query import PagedQuery
-
 from models import EntryKind
 from models.waste import CHARACTERISTICS
 
-_POSITIVE = validate.Range(min=0, min_inclusive=False)
-
 
 class _Amount(ma.Schema):
-    quantity = ma.fields.Decimal(validate=_POSITIVE, metadata={"description": "in `unit`"})
+    quantity = decimal_in(metadata={"description": "in `unit`"})
     unit = ma.fields.String(load_default="kg", validate=validate.Length(min=1, max=20),
                             metadata={"description": "t, kg, g, L (with density), or their Chinese names 吨, "
                                                      "千克/公斤, 克, 升; any mass or volume unit pint knows"})
-    density_kg_per_l = ma.fields.Decimal(validate=_POSITIVE, allow_none=True)
+    density_kg_per_l = decimal_in(maximum=MAX_DENSITY, allow_none=True)
 
 
 class InputIn(_Amount):
     batch = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
-    quantity = ma.fields.Decimal(required=True, validate=_POSITIVE)
+    quantity = decimal_in(required=True)
 
 
 class _WasteDeclaration(ma.Schema):
@@ -40,7 +38,7 @@ class _WasteDeclaration(ma.Schema):
 class OutputIn(_Amount, _WasteDeclaration):
     code = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
     chemical_id = ma.fields.UUID(metadata={"description": "required unless the kind is split"})
-    quantity = ma.fields.Decimal(required=True, validate=_POSITIVE)
+    quantity = decimal_in(required=True)
     waste = ma.fields.Boolean(load_default=False, metadata={"description": "a waste output: give waste_code"})
 
 
@@ -65,7 +63,7 @@ class MovementIn(_Amount, _WasteDeclaration):
     transit_ref = ma.fields.String(validate=validate.Length(min=1, max=64),
                                    metadata={"description": "vehicle plate or waybill number"})
     waybill_id = ma.fields.UUID()
-    counted = ma.fields.Decimal(validate=validate.Range(min=0), metadata={"description": "stocktake count"})
+    counted = decimal_in(min_inclusive=True, metadata={"description": "stocktake count"})
     reverses = ma.fields.UUID(metadata={"description": "the entry a reversal corrects"})
     inputs = ma.fields.List(ma.fields.Nested(InputIn), validate=validate.Length(max=100))
     outputs = ma.fields.List(ma.fields.Nested(OutputIn), validate=validate.Length(max=100))

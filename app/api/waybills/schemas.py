@@ -6,8 +6,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from app.api._fields import decimal_in
 from app.api._query import PagedQuery
-
 from app.services.waybills.documents import transport_line
 from app.services.waybills.national import PLATE_COLOURS
 
@@ -16,8 +16,7 @@ _PACKAGING = validate.Length(min=1, max=40)
 
 class LineIn(ma.Schema):
     batch_id = ma.fields.UUID(allow_none=True)
-    quantity_kg = ma.fields.Decimal(places=3, allow_none=True, validate=validate.Range(min=0, min_inclusive=False),
-                                    as_string=True)
+    quantity_kg = decimal_in(places=3, allow_none=True)
     packaging_kind = ma.fields.String(allow_none=True, validate=_PACKAGING,
                                       metadata={"description": "e.g. tank, IBC, drum"})
     packaging_count = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
@@ -129,7 +128,7 @@ class DepartIn(ActionIn):
 
 class ArriveIn(DepartIn):
     delivered = ma.fields.Dict(keys=ma.fields.Integer(validate=validate.Range(min=1)),
-                               values=ma.fields.Decimal(places=3, validate=validate.Range(min=0)),
+                               values=decimal_in(min_inclusive=True, places=3),
                                load_default=dict, metadata={"description": "line number -> kg; default: as loaded"})
 
 

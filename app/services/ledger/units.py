@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 import pint
 
 from app.errors import ValidationFailed
-from models.types import QUANTITY_SCALE
+from models.types import QUANTITY_LIMIT, QUANTITY_SCALE
 
 _GRAM = Decimal(1).scaleb(-QUANTITY_SCALE)
 
@@ -33,7 +33,8 @@ def to_kilograms(value: Decimal | int | str, unit: str, density_kg_per_l: Decima
     *unit* is any mass or volume pint knows (t, kg, g, L, ...) or its Chinese name (吨, 千克, 公斤, 克, 升).
 
     Raises ValidationFailed (422) naming *field*, ``unit`` or ``density_kg_per_l`` for a non-positive
-    quantity, an unknown unit, a unit that is neither a mass nor a volume, or a volume without a density.
+    quantity, one past what a Quantity column holds, an unknown unit, a unit that is neither a mass nor a volume, or
+    a volume without a density.
     """
     if unit == "kg" and isinstance(value, (Decimal, int)) and Decimal(value).is_finite():
         return _rounded_positive(Decimal(value), value, unit, field)  # kg already: pint would multiply by 1
@@ -60,4 +61,7 @@ def _rounded_positive(kilograms: Decimal, value: Decimal | int | str, unit: str,
     if kilograms <= 0:
         raise ValidationFailed(f"The quantity must be at least a gram; got {value} {unit}.",
                                errors={field: ["must be > 0 (at least 1 g)"]})
+    if kilograms >= QUANTITY_LIMIT:  # 1e12 t passes the field's bound, not the conversion to kg
+        raise ValidationFailed(f"The quantity must be less than {QUANTITY_LIMIT:,} kg; got {value} {unit}.",
+                               errors={field: [f"must be < {QUANTITY_LIMIT} kg"]})
     return kilograms
