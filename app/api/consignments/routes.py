@@ -14,6 +14,7 @@ from app.api._fields import positive_quantity, quantity_out
 from app.api._paging import page_of
 from app.api.waybills.routes import FIRMS, READERS
 from app.api.waybills.schemas import PHONE
+from app.api._query import PagedQuery, query_arguments
 from app.auth import allow, current_user
 from app.extensions import db
 from app.services import consignments
@@ -76,9 +77,10 @@ class ConsignmentOut(ConsignmentIn):
 @blp.route("")
 class Consignments(MethodView):
     @allow(*READERS)
+    @query_arguments(blp, PagedQuery)
     @blp.response(200, ConsignmentOut(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters: PaginationParameters) -> list[Consignment]:
+    def get(self, _: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Consignment]:
         """The lists the caller is the shipper, carrier or consignee of (all, for the authorities), newest first."""
         return page_of(db.session, consignments.visible_consignments(current_user()), pagination_parameters)
 

@@ -10,6 +10,7 @@ from flask_smorest.pagination import PaginationParameters
 
 from app.api._paging import page_of
 from app.api.waybills.routes import READERS
+from app.api._query import PagedQuery, query_arguments
 from app.auth import allow
 from app.extensions import db
 from app.services.counterparties import Counterparty, directory_query, with_sites
@@ -20,7 +21,7 @@ blp = Blueprint("counterparties", __name__, description=(
     "its consignee, carrier and unloading site (the registry shows an enterprise only its own records)"))
 
 
-class CounterpartyQuery(ma.Schema):
+class CounterpartyQuery(PagedQuery):
     role = ma.fields.Enum(EnterpriseRole, by_value=True, metadata={"description": "e.g. carrier"})
     name = ma.fields.String(validate=ma.validate.Length(min=1, max=200), metadata={"description": "contains"})
 
@@ -43,7 +44,7 @@ class CounterpartyOut(ma.Schema):
 @blp.route("")
 class Counterparties(MethodView):
     @allow(*READERS)
-    @blp.arguments(CounterpartyQuery, location="query")
+    @query_arguments(blp, CounterpartyQuery)
     @blp.response(200, CounterpartyOut(many=True))
     @blp.paginate()
     def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Counterparty]:

@@ -17,6 +17,7 @@ from marshmallow import validate
 from sqlalchemy import select
 
 from app.api._registry import READERS
+from app.api._query import query_arguments
 from app.auth import allow
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -99,7 +100,7 @@ def _ask(refs: Sequence[str], field: str, question: Callable[[TableA], T]) -> T:
 @blp.route("/entries")
 class Entries(MethodView):
     @allow(*READERS)
-    @blp.arguments(TransportEntryQuery, location="query")
+    @query_arguments(blp, TransportEntryQuery)
     @blp.response(200, TransportEntryOut(many=True))
     def get(self, query: dict[str, Any]) -> Any:
         """The catalogue's Table A entries of a UN number (what a waybill line's ``entry_id`` names)."""
@@ -110,7 +111,7 @@ class Entries(MethodView):
 @blp.route("/line")
 class Line(MethodView):
     @allow(*READERS)
-    @blp.arguments(DocumentLineQuery, location="query")
+    @query_arguments(blp, DocumentLineQuery)
     @blp.response(200, DocumentLineOut)
     def get(self, query: dict[str, Any]) -> dict[str, str]:
         """The transport-document line of an entry (ADR 5.4.1.1.1)."""
@@ -122,7 +123,7 @@ class Line(MethodView):
 @blp.route("/mix")
 class Mix(MethodView):
     @allow(*READERS)
-    @blp.arguments(RuleEntriesQuery, location="query")
+    @query_arguments(blp, RuleEntriesQuery)
     @blp.response(200, MixedLoadingOut)
     def get(self, query: dict[str, Any]) -> Any:
         """Whether packages of these entries may be loaded on one vehicle (ADR 7.5.2), and why not."""
@@ -132,7 +133,7 @@ class Mix(MethodView):
 @blp.route("/tunnel")
 class Tunnel(MethodView):
     @allow(*READERS)
-    @blp.arguments(TunnelCodeQuery, location="query")
+    @query_arguments(blp, TunnelCodeQuery)
     @blp.response(200, TunnelCodeOut)
     def get(self, query: dict[str, Any]) -> Any:
         """The load's tunnel restriction code (ADR 8.6.3.2) and the tunnel categories closed to it (ADR 8.6.4)."""

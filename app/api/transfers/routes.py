@@ -10,6 +10,7 @@ from flask_smorest.pagination import PaginationParameters
 
 from app.api._paging import page_of
 from app.api.transfers.schemas import AcceptIn, CancelIn, RefuseIn, TransferIn, TransferOut, TransferQuery
+from app.api._query import query_arguments
 from app.auth import allow, current_user
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -27,7 +28,7 @@ PARTIES = (Role.ADMIN, Role.ENTERPRISE)
 @blp.route("")
 class Transfers(MethodView):
     @allow(*READERS)
-    @blp.arguments(TransferQuery, location="query")
+    @query_arguments(blp, TransferQuery)
     @blp.response(200, TransferOut(many=True))
     @blp.paginate()
     def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> list[PendingTransfer]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from app.api._fields import decimal_in
 from app.api.movements.schemas import _Amount
+from app.api._query import PagedQuery
 from models import TransferStatus
 
 
@@ -16,7 +18,7 @@ class TransferIn(_Amount):
                              metadata={"description": "batch code"})
     from_site_id = ma.fields.UUID(required=True)
     to_site_id = ma.fields.UUID(required=True, metadata={"description": "a site of another enterprise"})
-    quantity = ma.fields.Decimal(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    quantity = decimal_in(required=True)
     occurred_at = ma.fields.AwareDateTime(required=True, metadata={"description": "the handover time"})
     document_ref = ma.fields.String(validate=validate.Length(max=100), allow_none=True)
 
@@ -52,7 +54,7 @@ class TransferOut(ma.Schema):
     entry_id = ma.fields.UUID(allow_none=True, metadata={"description": "the ledger entry its acceptance posted"})
 
 
-class TransferQuery(ma.Schema):
+class TransferQuery(PagedQuery):
     status = ma.fields.String(validate=validate.OneOf([s.value for s in TransferStatus]))
     direction = ma.fields.String(validate=validate.OneOf(["incoming", "outgoing"]),
                                  metadata={"description": "an enterprise's received or sent transfers"})

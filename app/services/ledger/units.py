@@ -6,8 +6,10 @@ Beside pint's own units the registry knows the Chinese names people type (å¨, å
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal
+from tokenize import TokenError
 
 import pint
 
@@ -26,6 +28,10 @@ def _registry() -> pint.UnitRegistry:
     return registry
 
 
+#: What a unit's name may hold: letters (Chinese too), digits, and the operators of a compound unit (kg/L).
+_UNIT_TEXT = re.compile(r"[^\W\d][\w ./*^-]*")
+
+
 def to_kilograms(value: Decimal | int | str, unit: str, density_kg_per_l: Decimal | None = None,
                  *, field: str = "quantity") -> Decimal:
     """*value* *unit* as kilograms rounded to the gram; a volume needs the density in kg/L.
@@ -39,9 +45,13 @@ def to_kilograms(value: Decimal | int | str, unit: str, density_kg_per_l: Decima
     if unit == "kg" and isinstance(value, (Decimal, int)) and Decimal(value).is_finite():
         return _rounded_positive(Decimal(value), value, unit, field)  # kg already: pint would multiply by 1
     ureg = _registry()
+    if not _UNIT_TEXT.fullmatch(unit):
+        raise ValidationFailed(f"'{unit}' is not a unit of mass or volume.", errors={"unit": ["unknown unit"]})
     try:
         amount = ureg.Quantity(Decimal(str(value)), unit)
-    except (pint.UndefinedUnitError, InvalidOperation, ValueError, AttributeError):
+    # pint parses the unit as an expression: what is not one fails in its tokenizer, parser or arithmetic.
+    except (pint.PintError, TokenError, SyntaxError, AssertionError, ArithmeticError, ValueError, AttributeError,
+            TypeError):
         raise ValidationFailed(f"'{unit}' is not a unit of mass or volume.", errors={"unit": ["unknown unit"]})
     if amount.dimensionality == ureg.kilogram.dimensionality:
         mass = amount
