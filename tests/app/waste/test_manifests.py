@@ -29,6 +29,16 @@ def waybill_for(world, session, manifest: dict, kg: str = "800") -> dict:
     return submitted.get_json()
 
 
+def ready_to_depart(world, session) -> tuple[dict, dict]:
+    """A manifest of the generated waste and its issued waybill, linked and checked by the carrier."""
+    manifest = world.manifest().get_json()
+    waybill = waybill_for(world, session, manifest)
+    assert world.call("post", f"waste-manifests/{manifest['id']}/waybill", json={"waybill_id": waybill["id"]}
+                      ).status_code == 200
+    world.call("post", f"waste-manifests/{manifest['id']}/carrier-check", "carrier", json={"matches": True})
+    return manifest, waybill
+
+
 def test_a_waste_waybill_names_its_transfer_manifest(waste_world, session):
     """Issue 15: a waybill carrying hazardous waste without the number of its transfer manifest is refused."""
     world = waste_world
@@ -124,11 +134,7 @@ def test_a_disposer_with_no_waste_permit_is_refused(waste_world, session):
 def test_the_scope_is_checked_again_at_receipt_and_the_disposer_may_reject(waste_world, session):
     world = waste_world
     world.generate()
-    manifest = world.manifest().get_json()
-    waybill = waybill_for(world, session, manifest)
-    assert world.call("post", f"waste-manifests/{manifest['id']}/waybill", json={"waybill_id": waybill["id"]}
-                      ).status_code == 200
-    world.call("post", f"waste-manifests/{manifest['id']}/carrier-check", "carrier", json={"matches": True})
+    manifest, waybill = ready_to_depart(world, session)
     world.call("post", f"waybills/{waybill['id']}/depart", "carrier", json={})
     world.call("post", f"waybills/{waybill['id']}/arrive", "carrier", json={"delivered": {}})
     world.permit.waste_categories = ["HW08"]  # the permit was amended while the waste was on the road

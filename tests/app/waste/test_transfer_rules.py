@@ -14,7 +14,7 @@ from models import Alert, AlertKind, Batch, Role, WasteBatch, Waybill
 from models.types import utcnow
 from tests.app.test_http_contract import assert_problem
 from tests.app.waste.conftest import WASTE
-from tests.app.waste.test_manifests import waybill_for
+from tests.app.waste.test_manifests import ready_to_depart
 from tests.factories import make_user
 from tests.web.test_pages import PASSWORD, sign_in
 
@@ -63,11 +63,7 @@ def test_the_receivers_deadline_raises_an_alert_and_a_refusal_raises_one(waste_w
     """Delivered ten days ago, not confirmed: past 5 working days, an alert (once); then refused: an alert."""
     world = waste_world
     world.generate()
-    manifest = world.manifest().get_json()
-    waybill = waybill_for(world, session, manifest)
-    assert world.call("post", f"waste-manifests/{manifest['id']}/waybill", json={"waybill_id": waybill["id"]}
-                      ).status_code == 200
-    world.call("post", f"waste-manifests/{manifest['id']}/carrier-check", "carrier", json={"matches": True})
+    manifest, waybill = ready_to_depart(world, session)
     assert world.call("post", f"waybills/{waybill['id']}/depart", "carrier", json={}).status_code == 200
     assert world.call("post", f"waybills/{waybill['id']}/arrive", "carrier", json={}).status_code == 200
     shown = world.call("get", f"waste-manifests/{manifest['id']}").get_json()
