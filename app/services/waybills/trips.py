@@ -25,6 +25,9 @@ from models.waybills import Waybill, WaybillLine, WaybillStatus as S, WaybillVer
 #: What one waybill occupies: field -> the fields of another waybill naming the same record.
 OCCUPIES = {"vehicle_id": ("vehicle_id", "trailer_id"), "trailer_id": ("vehicle_id", "trailer_id"),
             "driver_id": ("driver_id", "escort_id"), "escort_id": ("driver_id", "escort_id")}
+#: How many overlapping waybills a submission's warnings name: the first by departure tell the carrier enough,
+#: and a vehicle with hundreds of planned trips must not make each submission read (and warn of) all of them.
+OVERLAPS_LISTED = 5
 #: States in which a waybill holds its vehicle and crew for its planned window.
 PLANNED = (S.ISSUED, S.AWAITING_PASS, S.IN_TRANSIT)
 
@@ -39,8 +42,9 @@ class Other:
 
 
 def _others(session: Session, waybill: Waybill, version: WaybillVersion, statuses: tuple[S, ...],
-            *window: object) -> Iterator[Other]:
-    """The other waybills in *statuses* whose current version names one of *version*'s vehicle and crew."""
+            *window: object, limit: int | None = None) -> Iterator[Other]:
+    """The other waybills in *statuses* whose current version names one of *version*'s vehicle and crew (the
+    *limit* first by planned departure)."""
     current = and_(WaybillVersion.waybill_id == Waybill.id, WaybillVersion.version == Waybill.version)
     named = [(mine, getattr(WaybillVersion, theirs)) for mine, fields in OCCUPIES.items()
              for theirs in fields if getattr(version, mine)]
@@ -51,7 +55,8 @@ def _others(session: Session, waybill: Waybill, version: WaybillVersion, statuse
                *(column for _mine, column in named))
         .join(WaybillVersion, current)
         .where(Waybill.id != waybill.id, Waybill.status.in_(statuses), *window,
-               or_(*(column == getattr(version, mine) for mine, column in named))))
+               or_(*(column == getattr(version, mine) for mine, column in named)))
+        .order_by(WaybillVersion.departure_earliest, Waybill.number).limit(limit))
     for row in rows:
         field = next(mine for (mine, _column), value in zip(named, row[4:]) if value == getattr(version, mine))
         yield Other(row.id, row.number, row.carrier_id, row.shared_trip, field)
@@ -69,8 +74,11 @@ def overlapping_trips(session: Session, waybill: Waybill, version: WaybillVersio
         return []
     window = (WaybillVersion.departure_earliest <= version.departure_latest,
               WaybillVersion.departure_latest >= version.departure_earliest)
+    if version.shared_trip:  # the waybills of one shared trip overlap by design
+        window += (or_(WaybillVersion.shared_trip.is_(None), WaybillVersion.shared_trip != version.shared_trip,
+                       Waybill.carrier_id != waybill.carrier_id),)
     return [(other.field, f"also planned on waybill {other.number} in an overlapping window")
-            for other in _others(session, waybill, version, PLANNED, *window) if not _shared(waybill, version, other)]
+            for other in _others(session, waybill, version, PLANNED, *window, limit=OVERLAPS_LISTED)]
 
 
 def check_free(session: Session, waybill: Waybill, version: WaybillVersion) -> None:
