@@ -56,5 +56,7 @@ class Zone(_Bounded, Base):
         JSON, default=list, comment='[["07:00", "09:00"], ...] local time; empty: always')
     tz: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
     district_adcode: Mapped[str | None] = mapped_column(String(6))
+    requires_pass: Mapped[bool] = mapped_column(default=False, server_default=false(),
+                                                comment="a route entering it needs a pass (通行证)")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[CreatedAt]

@@ -45,7 +45,7 @@ def register_corridor(session: Session, data: dict[str, Any]) -> Corridor:
         return _add_corridor(session, data)
 
 
-ZONE_FIELDS = ("name", "rule", "geometry", "hazard_classes", "time_windows", "tz")
+ZONE_FIELDS = ("name", "rule", "geometry", "hazard_classes", "time_windows", "tz", "requires_pass")
 
 
 def zone_feature(*, name: str, rule: str, geometry: dict[str, Any], hazard_classes: list[str] | None = None,
@@ -58,6 +58,8 @@ def zone_feature(*, name: str, rule: str, geometry: dict[str, Any], hazard_class
 
 
 def _add_zone(session: Session, data: dict[str, Any]) -> Zone:
+    if not isinstance(data.get("requires_pass", False), bool):  # a file's property, unchecked by a schema
+        raise ValidationFailed("The zone is not usable.", errors={"requires_pass": ["must be true or false"]})
     parsed = _parsed(zone_feature(**data), "geometry", zones_only=True)
     _unique_name(session, Zone, data["name"])
     west, south, east, north = parsed.bbox

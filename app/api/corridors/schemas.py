@@ -33,6 +33,8 @@ class ZoneIn(_Record):
                                   load_default=list, validate=validate.Length(max=24))
     tz = ma.fields.String(load_default="Asia/Shanghai", validate=validate.Length(max=40))
     district_adcode = ma.fields.String(validate=validate.Regexp(r"^\d{6}$"), allow_none=True)
+    requires_pass = ma.fields.Boolean(load_default=False, metadata={
+        "description": "a waybill whose corridor enters the zone waits for a public-security pass (通行证)"})
 
     @ma.validates("geometry")
     def _polygonal(self, value: dict, **_kwargs: object) -> None:
@@ -65,6 +67,7 @@ class ZoneOut(_RecordOut):
     time_windows = ma.fields.List(ma.fields.List(ma.fields.String()))
     tz = ma.fields.String()
     district_adcode = ma.fields.String(allow_none=True)
+    requires_pass = ma.fields.Boolean()
 
 
 class RecordQuery(PagedQuery):

@@ -6,7 +6,9 @@ authority approves them). Two cases need a pass that the public-security departm
 * highly toxic (剧毒) cargo: the 剧毒化学品道路运输通行证 (危险化学品安全管理条例 Art. 50), applied for
   to the county public-security organ of the destination;
 * a route through a corridor the authority marks as needing a pass (``Corridor.requires_pass``; the
-  authority's local rule, e.g. a city's restricted-traffic area for dangerous goods vehicles).
+  authority's local rule, e.g. a city's restricted-traffic area for dangerous goods vehicles), or a permitted
+  corridor that enters an active zone so marked (``Zone.requires_pass``), for a zone that applies to a class on
+  board.
 
 Such a waybill waits as ``awaiting_pass`` until a supervisor of the public-security department grants the pass
 (its number goes on the waybill); only then is it issued and may depart.
@@ -16,12 +18,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import PermissionDenied
+from app.services.corridors import ZONE_FIELDS, zone_feature, zone_near
 from models import Corridor, Department, Role, User
+from models.catalogue import class_covers
+from models.corridors import Zone
 from models.waybills import Waybill
+from routing.corridors import load_corridor
 
 if TYPE_CHECKING:
     from app.services.waybills.checks import LoadedLine
@@ -32,11 +40,32 @@ def pass_reasons(session: Session, waybill: Waybill, lines: Sequence[LoadedLine]
     reasons = [f"highly toxic (剧毒) UN {item.chemical.un_number}: road transport pass (危险化学品安全管理条例 Art. 50)"
                for item in lines if item.chemical.highly_toxic]
     if waybill.corridor_id is not None:
-        corridor = session.execute(select(Corridor.name, Corridor.requires_pass).where(
-            Corridor.id == waybill.corridor_id)).one()
+        corridor = session.get_one(Corridor, waybill.corridor_id)
         if corridor.requires_pass:
             reasons.append(f"corridor {corridor.name} is open only with a pass")
+        classes = {item.chemical.hazard_class or "" for item in lines}
+        reasons += [f"corridor {corridor.name} enters zone {name}, entered only with a pass"
+                    for name in pass_zones_entered(session, corridor, classes)]
     return list(dict.fromkeys(reasons))
+
+
+def pass_zones_entered(session: Session, corridor: Corridor, hazard_classes: set[str]) -> list[str]:
+    """Names of the active zones needing a pass that *corridor*'s permitted area (its lines buffered, its
+    polygons, as the routing engine reads them) intersects, for a load of *hazard_classes*."""
+    zones = [zone for zone in session.scalars(select(Zone).where(zone_near(corridor), Zone.requires_pass)
+                                              .order_by(Zone.name))
+             if not zone.hazard_classes or any(class_covers(scope, cls) for scope in zone.hazard_classes
+                                               for cls in hazard_classes)]
+    if not zones:
+        return []
+    features = list(corridor.geojson.get("features", [corridor.geojson]))
+    features += [zone_feature(**{field: getattr(zone, field) for field in ZONE_FIELDS}) for zone in zones]
+    parsed = load_corridor({"type": "FeatureCollection", "features": features})
+    area = parsed.area()
+    shapely.prepare(area)
+    concerned = parsed.parts(forbidden=True)
+    hits = shapely.intersects(area, np.array([zone.geometry for zone in concerned], dtype=object))
+    return [zone.name for zone, hit in zip(concerned, hits, strict=True) if hit]
 
 
 def check_grantor(user: User) -> None:
