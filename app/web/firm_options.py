@@ -33,8 +33,16 @@ def _sites(owner: Any = None) -> Options:
     return [(str(i), f"{site} · {firm}") for i, site, firm in db.session.execute(stmt)]
 
 
-def _batches(user: User, *, by: str = "id") -> Options:
-    return [(str(getattr(b, by)), f"{b.code} · {b.chemical.name_zh or b.chemical.name_en}")
+def _batches(user: User, *, by: str = "id", catalogue: bool = False) -> Options:
+    """The batches the user knows, labelled by code and chemical; with *catalogue*, by what a consignment list
+    reads from the catalogue for them (UN number, name, class, packing group)."""
+    def described(chemical: Chemical) -> str:
+        name = chemical.name_zh or chemical.name_en
+        if not catalogue:
+            return name
+        return (f"UN{chemical.un_number or '—'} {name} · {chemical.hazard_class or '—'}"
+                f" · {chemical.packing_group or '—'}")
+    return [(str(getattr(b, by)), f"{b.code} · {described(b.chemical)}")
             for b in db.session.scalars(visible_batches(user).limit(500))]
 
 
@@ -95,3 +103,12 @@ def movement_options(user: User) -> dict[str, Options]:
     own = _sites(user.enterprise_id)
     return {"batch": _batches(user, by="code"), "chemical_id": _chemicals(), "site_id": own, "from_site_id": own,
             "to_site_id": _sites(), "carrier_id": _enterprises(carriers=True)}
+
+
+def consignment_options(user: User) -> dict[str, Any]:
+    """The consignment list form's choices: the directory's carriers and enterprises, the shipper's own loading
+    sites, the sites to unload at grouped by enterprise, and the shipper's batches with what the list will read
+    from the catalogue for each (UN number, name, class, packing group)."""
+    return {"consignee_id": _enterprises(excluding=user.enterprise_id), "carrier_id": _enterprises(carriers=True),
+            "loading_site_id": _sites(user.enterprise_id), "unloading_site_id": _site_groups(user.enterprise_id),
+            "batch_id": _batches(user, catalogue=True)}

@@ -23,7 +23,7 @@ from app.web.access import roles, web_user
 from app.web.blueprint import bp
 from app.web.firm import FIRM
 from app.web.firm_options import waybill_options
-from app.web.forms import Errors, aware, load, service_errors, text, wall_time
+from app.web.forms import Errors, aware, load, rows, service_errors, text, wall_time
 from app.web.i18n import translate
 from app.web.waybills import names_of
 from models import Batch, Person, Vehicle, Waybill
@@ -56,9 +56,7 @@ def _waybill_values(form: Any) -> dict[str, Any]:
     values: dict[str, Any] = {name: text(form, name) for name in (*OWN_INPUTS, *named.FIELDS)}
     for name in DATETIMES:
         values[name] = aware(values[name])
-    rows = sorted({int(key.split(".")[1]) for key in form if key.startswith("lines.") and key.split(".")[1].isdigit()})
-    lines = [{name: text(form, f"lines.{n}.{name}") for name in LINE_FIELDS} for n in rows]
-    values["lines"] = [line for line in lines if any(v is not None for v in line.values())]
+    values["lines"] = rows(form, LINE_FIELDS)
     return values
 
 

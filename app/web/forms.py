@@ -24,6 +24,14 @@ def text(form: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
+def rows(form: Mapping[str, str], fields: tuple[str, ...]) -> list[dict[str, str | None]]:
+    """The form's ``lines.N.<field>`` rows in order, each as ``{field: text}``; empty rows are left out."""
+    numbers = sorted({int(key.split(".")[1]) for key in form
+                      if key.startswith("lines.") and key.split(".")[1].isdigit()})
+    lines = [{name: text(form, f"lines.{n}.{name}") for name in fields} for n in numbers]
+    return [line for line in lines if any(v is not None for v in line.values())]
+
+
 def aware(value: str | None) -> str | None:
     """A ``datetime-local`` value (``2026-11-30T08:00``, the city's wall time) as ISO 8601 with its offset.
 

@@ -136,6 +136,16 @@ ZH: dict[str, str] = {
     "Print view": "打印运单", "Print": "打印",
     "Consignment lists": "托运清单", "Goods": "货物", "Make the waybill": "制作运单",
     "No consignment list yet.": "暂无托运清单。", "Number": "编号",
+    "New consignment list": "新建托运清单", "Shipping date": "托运日期",
+    "Consignment list {number} handed to the carrier.": "托运清单 {number} 已交承运人。",
+    "The UN number, proper shipping name, class and packing group of each line are read from the catalogue entry "
+    "of its batch.": "每行货物的联合国编号、正式运输名称、类别和包装类别均取自其批次在危险化学品目录中的条目。",
+    "Hazards (危险特性)": "危险特性", "First aid (急救措施)": "急救措施", "Spill response (泄漏应急处置)": "泄漏应急处置",
+    "Fire response (消防措施)": "消防措施", "Hand the list to the carrier": "交承运人",
+    "no such active carrier": "没有该在用承运人", "no such active enterprise": "没有该在用企业",
+    "no such batch of the shipper": "托运人没有该批次",
+    "no such active site of the shipper": "托运人没有该在用场所",
+    "no such active site of the consignee": "收货人没有该在用场所",
     "Draft {number} made from the consignment list: add the vehicle and crew.":
         "已根据托运清单生成运单草稿 {number}：请填写车辆和人员。",
     "Pass number": "通行证号", "awaiting public security": "待公安机关核发",

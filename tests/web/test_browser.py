@@ -302,7 +302,7 @@ UNLABELLED = """return [...document.querySelectorAll('input:not([type=hidden]), 
 
 @pytest.mark.parametrize("name, pages", [
     ("demo-supervisor", ["/dashboard", "/waybills", "/risk-map"]),
-    ("demo-shipper", ["/firm/waybills/new", "/firm/batches/new", "/firm/movements/new"]),
+    ("demo-shipper", ["/firm/waybills/new", "/firm/batches/new", "/firm/movements/new", "/firm/consignments/new"]),
 ])
 def test_every_control_is_labelled_and_the_skip_link_comes_first(
         browser: Any, live_site: LiveSite, name: str, pages: list[str]) -> None:
