@@ -9,14 +9,13 @@ from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
 from app.api._paging import page_of
-from app.api.transfers.schemas import AcceptIn, CancelIn, RefuseIn, TransferIn, TransferOut, TransferQuery
 from app.api._query import query_arguments
+from app.api.transfers.schemas import AcceptIn, CancelIn, RefuseIn, TransferIn, TransferOut, TransferQuery
 from app.auth import allow, current_user
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.services.ledger import transfers
+from app.services.ledger import movements, transfers
 from app.services.ledger.queries import acting_for
-from app.services.ledger.units import to_kilograms
 from models import PendingTransfer, Role, TransferStatus
 
 blp = Blueprint("transfers", __name__,
@@ -52,11 +51,7 @@ class Transfers(MethodView):
         """Offer stock at one of the caller's sites to another enterprise's site; nothing is posted until the
         receiver accepts. The sender's site, permit and balance are checked now; the receiver's permit and the
         balance again at acceptance."""
-        actor = acting_for(current_user(), data.get("enterprise_id"))
-        quantity = to_kilograms(data["quantity"], data["unit"], data.get("density_kg_per_l"))
-        return transfers.offer(db.session, actor, batch_code=data["batch"], from_site_id=data["from_site_id"],
-                               to_site_id=data["to_site_id"], quantity=quantity, occurred_at=data["occurred_at"],
-                               document_ref=data.get("document_ref"))
+        return movements.offer_transfer(db.session, acting_for(current_user(), data.get("enterprise_id")), data)
 
 
 @blp.route("/<uuid:transfer_id>")

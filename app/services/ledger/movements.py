@@ -123,10 +123,15 @@ def submit_movement(session: Session, actor: Actor, data: dict[str, Any]) -> lis
     receiver (:func:`.transfers.offer`) and posted only when it accepts."""
     kind = _complete(data)
     if kind is EntryKind.TRANSFER and transfers.receiver_of(session, actor, data["to_site_id"]) is not None:
-        return transfers.offer(session, actor, batch_code=data["batch"], from_site_id=data["from_site_id"],
-                               to_site_id=data["to_site_id"], quantity=_kg(data), occurred_at=data["occurred_at"],
-                               document_ref=data.get("document_ref"))
+        return offer_transfer(session, actor, data)
     return _HANDLERS[kind](session, actor, kind, data)
+
+
+def offer_transfer(session: Session, actor: Actor, data: dict[str, Any]) -> PendingTransfer:
+    """Offer the transfer *data* describes (its quantity in any unit) to the enterprise holding ``to_site_id``."""
+    return transfers.offer(session, actor, batch_code=data["batch"], from_site_id=data["from_site_id"],
+                           to_site_id=data["to_site_id"], quantity=_kg(data), occurred_at=data["occurred_at"],
+                           document_ref=data.get("document_ref"))
 
 
 #: The most postings one batch may carry (the HTTP form is bounded the same).
