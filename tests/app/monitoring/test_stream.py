@@ -21,6 +21,10 @@ from models import AlertEvent
 from tests.app.monitoring.conftest import post_fixes
 
 STREAM = "/api/v1/alerts/stream"
+#: Bounds that tell the behaviour apart, not speed figures (a loaded CI runner is slow): the wake-up tests poll
+#: every 60 s, so an alert well before then was woken; the default 0.5 s poll brings one in far less than 10 s.
+BEFORE_THE_POLL_S = 20.0
+HANG_GUARD_S = 10.0
 
 
 def parse(text: str) -> list[dict[str, str]]:
@@ -123,7 +127,7 @@ class Listener:
     """A client reading the stream block by block, with a timeout."""
 
     def __init__(self, address: tuple[str, int], headers: dict[str, str]):
-        self.connection = http.client.HTTPConnection(*address, timeout=5)
+        self.connection = http.client.HTTPConnection(*address, timeout=30)
         self.connection.request("GET", STREAM, headers=headers)
         self.response = self.connection.getresponse()
         assert self.response.status == 200 and self.response.getheader("Content-Type").startswith("text/event-stream")
@@ -158,7 +162,7 @@ def _post(address: tuple[str, int], road: Any, fixes: list[dict[str, Any]]) -> N
 
 @pytest.mark.slow
 @pytest.mark.parametrize("server", ["waitress", "werkzeug"])
-def test_a_new_alert_reaches_a_connected_client_within_two_seconds_and_a_reconnect_loses_nothing(committed, server):
+def test_a_new_alert_reaches_a_connected_client_and_a_reconnect_loses_nothing(committed, server):
     committed.app.config.update(ALERT_STREAM_HEARTBEAT_S=0.3, ALERT_STREAM_LIFETIME_S=30)
     road, session = committed.road, committed.session
     car = road.drive().go(121.42, 31.20).go(121.42, 31.204)
@@ -168,7 +172,7 @@ def test_a_new_alert_reaches_a_connected_client_within_two_seconds_and_a_reconne
             posted = time.monotonic()
             _post(address, road, car.go(121.425, 31.204).take())
             [opened] = listener.changes(1)
-            assert time.monotonic() - posted < 2.0
+            assert time.monotonic() - posted < HANG_GUARD_S
             assert (opened["kind"], opened["change"]) == ("deviation", "opened")
 
         # While no one listens: the deviation grows and ends, another opens and an alert is acknowledged.
@@ -193,9 +197,9 @@ def test_a_new_alert_reaches_a_connected_client_within_two_seconds_and_a_reconne
 
 
 def test_a_change_committed_in_the_same_process_wakes_the_stream_before_its_poll(committed):
-    """A stream waits for the process's alert commits, not only its poll: with a 10 s poll, a new alert still
-    arrives within a second of being posted to the same server."""
-    committed.app.config.update(ALERT_STREAM_POLL_S=10, ALERT_STREAM_HEARTBEAT_S=30, ALERT_STREAM_LIFETIME_S=3)
+    """A stream waits for the process's alert commits, not only its poll: with a 60 s poll, a new alert still
+    arrives long before the poll would bring it (within a second on a quiet machine)."""
+    committed.app.config.update(ALERT_STREAM_POLL_S=60, ALERT_STREAM_HEARTBEAT_S=120, ALERT_STREAM_LIFETIME_S=30)
     road = committed.road
     with serving(committed.app, "waitress") as address:
         with contextlib.closing(Listener(address, road.trip.headers["supervisor"])) as listener:
@@ -204,19 +208,19 @@ def test_a_change_committed_in_the_same_process_wakes_the_stream_before_its_poll
             posted = time.monotonic()
             _post(address, road, road.drive().go(121.42, 31.20).go(121.42, 31.204).go(121.425, 31.204).take())
             [opened] = listener.changes(1)
-            assert time.monotonic() - posted < 1.0
+            assert time.monotonic() - posted < BEFORE_THE_POLL_S
             assert (opened["kind"], opened["change"]) == ("deviation", "opened")
 
 
 @pytest.mark.postgres
 def test_a_change_committed_by_another_process_wakes_the_stream_on_postgresql(committed):
-    """Another server process's commit reaches this one's streams by PostgreSQL NOTIFY, not their 10 s poll.
+    """Another server process's commit reaches this one's streams by PostgreSQL NOTIFY, not their 60 s poll.
     The in-process wake-up is switched off here, so that only the notice can bring the alert in time."""
     if not committed.app.config["DATABASE_URL"].startswith("postgresql"):
         pytest.skip("NOTIFY is PostgreSQL's")
     event.remove(Session, "after_commit", alert_signal._committed)
     try:
-        committed.app.config.update(ALERT_STREAM_POLL_S=10, ALERT_STREAM_HEARTBEAT_S=30, ALERT_STREAM_LIFETIME_S=4)
+        committed.app.config.update(ALERT_STREAM_POLL_S=60, ALERT_STREAM_HEARTBEAT_S=120, ALERT_STREAM_LIFETIME_S=30)
         road = committed.road
         with serving(committed.app, "waitress") as address:
             with contextlib.closing(Listener(address, road.trip.headers["supervisor"])) as listener:
@@ -225,7 +229,7 @@ def test_a_change_committed_by_another_process_wakes_the_stream_on_postgresql(co
                 posted = time.monotonic()
                 _post(address, road, road.drive().go(121.42, 31.20).go(121.42, 31.204).go(121.425, 31.204).take())
                 [opened] = listener.changes(1)
-                assert time.monotonic() - posted < 1.5
+                assert time.monotonic() - posted < BEFORE_THE_POLL_S
                 assert (opened["kind"], opened["change"]) == ("deviation", "opened")
     finally:
         event.listen(Session, "after_commit", alert_signal._committed)

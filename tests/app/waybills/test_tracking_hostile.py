@@ -105,6 +105,10 @@ def test_a_batch_of_only_bad_times_stores_nothing(client, session, trip: Trip, t
 
 # -- bodies built to make parsing slow ----------------------------------------------------------------------------
 
+#: A hang guard, not a speed figure (bench/ measures speed): the quadratic parsing these bodies once caused took
+#: minutes; a refusal takes milliseconds when the machine is quiet, and far more on a loaded CI runner.
+HANG_GUARD_S = 10.0
+
 #: A CSV header of many duplicate columns: pandas renamed each duplicate by searching the list of names (quadratic).
 DUPLICATE_HEADER = ("time,lon,lat," + "x," * 20_000 + "\n").encode()
 WIDE_HEADER = ("time,lon,lat," + ",".join(f"c{n}" for n in range(20_000)) + "\n").encode()
@@ -124,7 +128,7 @@ def test_a_hostile_csv_is_refused_quickly_on_both_paths(client, session, trip: T
     for url in (f"{API}/{waybill.id}/track", FEED):
         started = time.monotonic()
         reply = client.post(url, data=body, content_type="text/csv", headers=trip.headers["carrier"])
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < HANG_GUARD_S
         assert _problem(reply, 422)["errors"]
 
 
@@ -137,7 +141,7 @@ def test_a_hostile_json_body_is_refused_quickly(client, session, trip: Trip, fix
     session.commit()
     started = time.monotonic()
     reply = client.post(f"{API}/{waybill.id}/track", json={"fixes": fixes}, headers=trip.headers["carrier"])
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < HANG_GUARD_S
     assert _problem(reply, 422)["errors"]
 
 
@@ -167,7 +171,8 @@ def test_the_waybill_is_authorised_before_the_body_is_read(client, session, trip
 @pytest.mark.slow
 def test_hostile_uploads_do_not_stall_a_served_server(fresh_database_url):
     """Eight hostile CSV uploads at once to a server of four threads (waitress, as ``hazledger serve``): each
-    is refused within a second, and ``/healthz`` answers within a second throughout."""
+    is refused, and ``/healthz`` answers throughout: within 3 s (before the fix it took 5 s, and the uploads far
+    longer; a quiet machine answers in milliseconds, so the bound only has to survive a loaded CI runner)."""
     engine = make_engine(fresh_database_url)
     with Session(engine) as session:
         trip = build_trip(session)
@@ -209,6 +214,6 @@ def test_hostile_uploads_do_not_stall_a_served_server(fresh_database_url):
         server.close()
         runner.join(5)
         db.dispose(app)
-    assert max(health) < 1.0, health
+    assert max(health) < 3.0, health
     assert [(status, kind) for status, _, kind in answers] == [(422, "application/problem+json")] * 8
-    assert max(seconds for _, seconds, _ in answers) < 1.0, answers
+    assert max(seconds for _, seconds, _ in answers) < HANG_GUARD_S, answers
