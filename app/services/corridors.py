@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.services import unit_of_work
-from models.corridors import Corridor, Zone
+from models.corridors import Corridor, Zone, ZoneRule
 from routing import RoutingInputError
 from routing.corridors import load_corridor
 
@@ -114,12 +114,25 @@ def zone_near(corridor: Any) -> ColumnElement[bool]:
                 Zone.min_lat <= corridor.max_lat + margin, Zone.max_lat >= corridor.min_lat - margin)
 
 
-def trip_geojson(session: Session, corridor: Corridor) -> dict[str, Any]:
-    """The corridor's features plus the forbidden zones around it: what a trip on it is checked against."""
+def pass_opens(zone: type[Zone]) -> ColumnElement[bool]:
+    """The zones a pass opens: no-entry zones that require a pass (see :func:`trip_geojson`)."""
+    return and_(zone.requires_pass, zone.rule == ZoneRule.NO_ENTRY)
+
+
+def trip_geojson(session: Session, corridor: Corridor, *, holds_pass: bool = False) -> dict[str, Any]:
+    """The corridor's features plus the forbidden zones around it: what a trip on it is checked against.
+
+    A trip whose waybill *holds a pass* (通行证, granted by public security: see
+    :mod:`app.services.waybills.passes`) may enter the no-entry zones that are closed only to trips without one
+    (``Zone.requires_pass``), so those are left out of its checks; a no-stop zone still forbids it to stop.
+    """
     features = list(corridor.geojson.get("features", [corridor.geojson]))
     if corridor.hazard_classes:
         features = [{**f, "properties": {"hazard_classes": corridor.hazard_classes, **(f.get("properties") or {})}}
                     for f in features]
+    zones = zones_near(corridor)
+    if holds_pass:
+        zones = zones.where(~pass_opens(Zone))
     features += [zone_feature(**{field: getattr(zone, field) for field in ZONE_FIELDS})
-                 for zone in session.scalars(zones_near(corridor))]
+                 for zone in session.scalars(zones)]
     return {"type": "FeatureCollection", "features": features}

@@ -259,7 +259,8 @@ def compliance(session: Session, user: User, waybill_id: uuid.UUID) -> dict[str,
     classes = {line.hazard_class for line in waybill.current.lines if line.hazard_class}
     try:
         track = track_from_frame(frame, source="fixes", min_valid=1, require_majority=False)
-        corridor = load_corridor(trip_geojson(session, session.get(Corridor, waybill.corridor_id)))
+        corridor = load_corridor(trip_geojson(session, session.get(Corridor, waybill.corridor_id),
+                                              holds_pass=waybill.pass_number is not None))
         state = fix_states(track, corridor, hazard_classes=classes or None)
     except RoutingInputError as error:
         raise Conflict(f"The trip cannot be checked against its corridor: {error}", code="uncheckable") from None

@@ -108,7 +108,8 @@ def trip_map(session: Session, user: User, waybill: Waybill) -> TripMap | None:
     check = tracking.compliance(session, user, waybill.id)  # scoped to what *user* may see
     network = road_network()
     crs = network.crs if network is not None else None
-    corridor = load_corridor(trip_geojson(session, session.get(Corridor, waybill.corridor_id)), crs=crs)
+    corridor = load_corridor(trip_geojson(session, session.get(Corridor, waybill.corridor_id),
+                                          holds_pass=waybill.pass_number is not None), crs=crs)
     version = waybill.current
     sites = [(css, session.get(Site, site_id)) for css, site_id in
              (("site loading", version.loading_site_id), ("site unloading", version.unloading_site_id)) if site_id]

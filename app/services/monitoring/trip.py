@@ -28,7 +28,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from app.services.corridors import trip_geojson, zone_near
+from app.services.corridors import pass_opens, trip_geojson, zone_near
 from models import (
     Corridor as CorridorRecord, Site, Vehicle, Waybill, WaybillLine, WaybillStatus, WaybillVersion, Zone,
 )
@@ -37,7 +37,7 @@ from routing.projection import to_metric, utm_crs
 
 FloatArray = npt.NDArray[np.float64]
 _CACHE_SIZE = 32
-_cache: OrderedDict[tuple[uuid.UUID, tuple[uuid.UUID, ...]], LoadedCorridor] = OrderedDict()
+_cache: OrderedDict[tuple[uuid.UUID, bool, tuple[uuid.UUID, ...]], LoadedCorridor] = OrderedDict()
 _cache_lock = threading.Lock()
 #: Hazard classes of the cargo by waybill version (versions in transit are immutable); bounded like the corridors.
 _CLASSES_SIZE = 4096
@@ -52,8 +52,9 @@ _SITES = select(Site.id, Site.enterprise_id, Site.active, Site.lon, Site.lat).wh
 #: The hazard classes on board of waybill versions.
 _LINES = select(WaybillLine.version_id, WaybillLine.hazard_class).where(
     WaybillLine.version_id.in_(bindparam("versions", expanding=True)))
-#: The zones around corridors (as :func:`~app.services.corridors.zones_near` finds them), as pairs.
-_ZONES_OF = (select(CorridorRecord.id, Zone.id).select_from(CorridorRecord)
+#: The zones around corridors (as :func:`~app.services.corridors.zones_near` finds them), as triples with whether
+#: a pass opens the zone (:func:`~app.services.corridors.pass_opens`).
+_ZONES_OF = (select(CorridorRecord.id, Zone.id, pass_opens(Zone)).select_from(CorridorRecord)
              .outerjoin(Zone, zone_near(CorridorRecord)).where(CorridorRecord.id.in_(bindparam("ids", expanding=True))))
 
 
@@ -124,7 +125,7 @@ def load_trips(session: Session, refs: Sequence[TripRef],
     if not refs:
         return {}
     near = near or {}
-    corridors = _corridors(session, {r.waybill.corridor_id for r in refs if r.waybill.corridor_id})
+    corridors = _corridors(session, {_corridor_key(r.waybill) for r in refs if r.waybill.corridor_id})
     classes = _hazard_classes(session, refs)
     parties = {r.waybill.id: {r.waybill.shipper_id, r.waybill.consignee_id, r.waybill.carrier_id} for r in refs}
     own = {r.waybill.id: {s for s in (r.version.loading_site_id, r.version.unloading_site_id) if s} for r in refs}
@@ -136,7 +137,7 @@ def load_trips(session: Session, refs: Sequence[TripRef],
         mine = [s for s in sites if s.id in own[waybill.id] or (s.active and s.enterprise_id in parties[waybill.id])]
         site_lon = np.array([s.lon for s in mine], dtype=float)
         site_lat = np.array([s.lat for s in mine], dtype=float)
-        loaded = corridors.get(waybill.corridor_id) if waybill.corridor_id else None
+        loaded = corridors.get(_corridor_key(waybill)) if waybill.corridor_id else None
         crs = loaded.corridor.crs if loaded else _utm(site_lon, site_lat, *(near.get(waybill.id) or ()))
         x, y = to_metric(site_lon, site_lat, crs)
         unloading = next(((float(sx), float(sy)) for s, sx, sy in zip(mine, x, y)
@@ -182,27 +183,35 @@ def _utm(*coordinates: FloatArray) -> pyproj.CRS:
     return utm_crs(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
 
 
-def _corridors(session: Session, corridor_ids: set[uuid.UUID]) -> dict[uuid.UUID, LoadedCorridor]:
-    """The loaded corridors, by id: one query for the zones around all of them; the drawn GeoJSON is read only
-    when the cache misses (parsing it costs more than the whole batch's check)."""
-    if not corridor_ids:
+def _corridor_key(waybill: Waybill) -> tuple[uuid.UUID, bool]:
+    """A trip's corridor as checked: its id, and whether the waybill holds a pass (which opens the zones that
+    require one, :func:`~app.services.corridors.trip_geojson`)."""
+    return waybill.corridor_id, waybill.pass_number is not None
+
+
+def _corridors(session: Session, wanted: set[tuple[uuid.UUID, bool]]) -> dict[tuple[uuid.UUID, bool], LoadedCorridor]:
+    """The loaded corridors, by :func:`_corridor_key`: one query for the zones around all of them; the drawn
+    GeoJSON is read only when the cache misses (parsing it costs more than the whole batch's check)."""
+    if not wanted:
         return {}
-    zones: dict[uuid.UUID, list[uuid.UUID]] = {c: [] for c in corridor_ids}
-    for corridor_id, zone_id in session.execute(_ZONES_OF, {"ids": list(corridor_ids)}):
+    zones: dict[uuid.UUID, list[tuple[uuid.UUID, bool]]] = {c: [] for c, _ in wanted}
+    for corridor_id, zone_id, opened in session.execute(_ZONES_OF, {"ids": list(zones)}):
         if zone_id is not None:
-            zones[corridor_id].append(zone_id)
+            zones[corridor_id].append((zone_id, bool(opened)))
     loaded = {}
-    for corridor_id, zone_ids in zones.items():
-        key = (corridor_id, tuple(sorted(zone_ids)))
+    for corridor_id, holds_pass in wanted:
+        applying = sorted(zone for zone, opened in zones[corridor_id] if not (holds_pass and opened))
+        key = (corridor_id, holds_pass, tuple(applying))
         with _cache_lock:
             if key in _cache:
                 _cache.move_to_end(key)
-                loaded[corridor_id] = _cache[key]
+                loaded[(corridor_id, holds_pass)] = _cache[key]
                 continue
         record = session.get(CorridorRecord, corridor_id)
-        loaded[corridor_id] = LoadedCorridor(load_corridor(trip_geojson(session, record)))
+        found = LoadedCorridor(load_corridor(trip_geojson(session, record, holds_pass=holds_pass)))
+        loaded[(corridor_id, holds_pass)] = found
         with _cache_lock:
-            _cache[key] = loaded[corridor_id]
+            _cache[key] = found
             while len(_cache) > _CACHE_SIZE:
                 _cache.popitem(last=False)
     return loaded
