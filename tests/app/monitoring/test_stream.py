@@ -22,8 +22,9 @@ from tests.app.monitoring.conftest import post_fixes
 
 STREAM = "/api/v1/alerts/stream"
 #: Bounds that tell the behaviour apart, not speed figures (a loaded CI runner is slow): the wake-up tests poll
-#: every 60 s, so an alert well before then was woken; the default 0.5 s poll brings one in far less than 10 s.
-BEFORE_THE_POLL_S = 20.0
+#: every 10 s and their streams end after 4 s (so the server's shutdown finds them gone), so an alert that arrives
+#: at all was woken; the default 0.5 s poll brings one in far less than 10 s.
+BEFORE_THE_POLL_S = 5.0
 HANG_GUARD_S = 10.0
 
 
@@ -197,9 +198,9 @@ def test_a_new_alert_reaches_a_connected_client_and_a_reconnect_loses_nothing(co
 
 
 def test_a_change_committed_in_the_same_process_wakes_the_stream_before_its_poll(committed):
-    """A stream waits for the process's alert commits, not only its poll: with a 60 s poll, a new alert still
-    arrives long before the poll would bring it (within a second on a quiet machine)."""
-    committed.app.config.update(ALERT_STREAM_POLL_S=60, ALERT_STREAM_HEARTBEAT_S=120, ALERT_STREAM_LIFETIME_S=30)
+    """A stream waits for the process's alert commits, not only its poll: with a 10 s poll, a new alert still
+    arrives before the poll would bring it (within a second on a quiet machine)."""
+    committed.app.config.update(ALERT_STREAM_POLL_S=10, ALERT_STREAM_HEARTBEAT_S=30, ALERT_STREAM_LIFETIME_S=4)
     road = committed.road
     with serving(committed.app, "waitress") as address:
         with contextlib.closing(Listener(address, road.trip.headers["supervisor"])) as listener:
@@ -214,13 +215,13 @@ def test_a_change_committed_in_the_same_process_wakes_the_stream_before_its_poll
 
 @pytest.mark.postgres
 def test_a_change_committed_by_another_process_wakes_the_stream_on_postgresql(committed):
-    """Another server process's commit reaches this one's streams by PostgreSQL NOTIFY, not their 60 s poll.
+    """Another server process's commit reaches this one's streams by PostgreSQL NOTIFY, not their 10 s poll.
     The in-process wake-up is switched off here, so that only the notice can bring the alert in time."""
     if not committed.app.config["DATABASE_URL"].startswith("postgresql"):
         pytest.skip("NOTIFY is PostgreSQL's")
     event.remove(Session, "after_commit", alert_signal._committed)
     try:
-        committed.app.config.update(ALERT_STREAM_POLL_S=60, ALERT_STREAM_HEARTBEAT_S=120, ALERT_STREAM_LIFETIME_S=30)
+        committed.app.config.update(ALERT_STREAM_POLL_S=10, ALERT_STREAM_HEARTBEAT_S=30, ALERT_STREAM_LIFETIME_S=4)
         road = committed.road
         with serving(committed.app, "waitress") as address:
             with contextlib.closing(Listener(address, road.trip.headers["supervisor"])) as listener:
