@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from models import Waybill
+from app.services.monitoring.findings import Finding
+from models import AlertKind, Severity, Waybill
 from tests.app.monitoring.conftest import A, B, Drive, alerts_of, post_fixes
 
 
@@ -81,3 +82,8 @@ def test_the_alert_ends_where_the_rest_began(client, long_road):
     [ended] = fatigue_alerts(client, long_road)
     assert ended["id"] == open_alert["id"]
     assert dt.datetime.fromisoformat(ended["ended_at"]) == rest_from
+
+
+def test_severity_rises_to_critical_after_5_h_of_driving():
+    assert Finding(AlertKind.FATIGUE_DRIVING, "", {"driving_s": 4.5 * 3600}).severity is Severity.HIGH
+    assert Finding(AlertKind.FATIGUE_DRIVING, "", {"driving_s": 5 * 3600}).severity is Severity.CRITICAL
