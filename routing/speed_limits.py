@@ -67,23 +67,26 @@ def limit_kph(highway: Sequence[Any] | npt.NDArray[Any] | pd.Series,
     Parameters
     ----------
     highway : array-like
-        OSM ``highway`` value per fix (a list, as osmnx gives for merged ways: expressway when any is).
+        OSM ``highway`` value per fix (a list, as osmnx gives for merged ways: expressway when any is); None or
+        NaN where the fix has no road (not matched): its limit is unknown (NaN) unless a ``maxspeed`` is given.
     maxspeed : array-like
         OSM ``maxspeed`` value per fix (see the module for what is understood); missing is None or NaN.
 
     Returns
     -------
     numpy.ndarray
-        The class limit (80 on an expressway, 60 elsewhere), or the posted limit where it is lower.
+        The class limit (80 on an expressway, 60 elsewhere), or the posted limit where it is lower; NaN where
+        neither is known (never an overspeed: :func:`overspeed_episodes`).
     """
     classes = pd.Series(list(highway), dtype=object)
     expressway = classes.map(lambda value: bool(set(value if isinstance(value, (list, tuple)) else [value])
                                                 & EXPRESSWAYS)).to_numpy(dtype=bool)
+    unknown = classes.map(lambda value: not isinstance(value, (list, tuple)) and pd.isna(value)).to_numpy(bool)
     posted = pd.Series(list(maxspeed), dtype=object).map(posted_kph).to_numpy(dtype=float)
     if len(posted) != len(expressway):
         raise ValueError(f"highway and maxspeed differ in length ({len(expressway)} and {len(posted)})")
-    by_class = np.where(expressway, EXPRESSWAY_KPH, OTHER_ROAD_KPH)
-    return np.fmin(by_class, posted)  # fmin: NaN (nothing posted) leaves the class limit
+    by_class = np.where(expressway, EXPRESSWAY_KPH, np.where(unknown, np.nan, OTHER_ROAD_KPH))
+    return np.fmin(by_class, posted)  # fmin: NaN (nothing posted, or no road) leaves the other
 
 
 def overspeed_episodes(time_ns: npt.NDArray[np.int64], speeds_kph: FloatArray, limits_kph: FloatArray, *,

@@ -27,6 +27,11 @@ def test_limits_by_road_class_and_lower_posted_limit():
     assert limit_kph(highway, maxspeed).tolist() == [80, 80, 60, 60, 40, 80, 40]
 
 
+def test_a_fix_without_a_road_has_no_limit_unless_one_is_posted():
+    limits = limit_kph([None, np.nan, None], [None, None, "50"])
+    assert np.isnan(limits[:2]).all() and limits[2] == 50
+
+
 def test_limits_are_vectorised_over_arrays_and_series():
     highway = pd.Series(["primary"] * 1000 + ["motorway"] * 1000)
     limits = limit_kph(highway, np.array([None] * 2000, dtype=object))
