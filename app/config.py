@@ -46,7 +46,8 @@ DEFAULTS: dict[str, object] = {
     "MONITOR_STOP_MINUTES": 20,
     "MONITOR_SITE_RADIUS_M": 500,
     "MONITOR_ARRIVAL_NEAR_M": 5000,
-    # Hazmat vehicles: 80 km/h on expressways, 60 elsewhere (危险货物道路运输安全管理办法); one limit here.
+    # Hazmat vehicles: 80 km/h on expressways, 60 elsewhere (危险货物道路运输安全管理办法 Art. 46); one limit here,
+    # the expressway's, until fixes are matched to roads (routing.speed_limits.limit_kph gives the road's).
     "MONITOR_SPEED_LIMIT_KPH": 80,
     "MONITOR_OVERSPEED_SECONDS": 30,
     # `hazledger serve` sweeps for silent vehicles this often (0: never; run `hazledger track sweep` instead).

@@ -34,6 +34,7 @@ class AlertKind(enum.StrEnum):
     WASTE_OVERDUE = "waste_overdue"
     MAJOR_HAZARD = "major_hazard"
     WASTE_TRANSFER = "waste_transfer"
+    FATIGUE_DRIVING = "fatigue_driving"
 
 
 class Severity(enum.StrEnum):

@@ -1,4 +1,4 @@
-"""Track checks against a corridor: deviations, forbidden zones, signal gaps.
+"""Track checks against a corridor: deviations, forbidden zones, signal gaps; and fatigue driving.
 
 All per-fix work is vectorised: one projection, one prepared ``contains_xy`` per polygon set, a
 distance computed only for the fixes outside the corridor, and run-length logic for the episodes.
@@ -9,6 +9,9 @@ fewer than ``min_points`` fixes back inside do not end it; and an episode is rep
 lasts at least ``min_points`` fixes AND ``min_seconds``. A single outlier or GPS noise of tens of
 metres inside a 50 m buffer therefore never raises an alarm, while a detour does.
 ``max_offset_m`` is the largest distance outside the corridor polygon (not from its centre line).
+
+Fatigue driving (more than 4 h of driving without a rest of 20 min, 道路交通安全法实施条例 Art. 62(7)) is the
+rule of :mod:`routing.fatigue`; its episodes say since when the driver has been driving.
 """
 from __future__ import annotations
 
@@ -28,12 +31,13 @@ from routing._numeric import median
 from routing._validate import check_positive
 from routing.corridors import Corridor, CorridorFeature, load_corridor
 from routing.episodes import bridge_short_gaps, hysteresis, persistent_runs, runs
+from routing.fatigue import DRIVING_KPH, driving_intervals, fatigue_scan
 from routing.projection import to_metric
 from routing.tracks import Track, track_from_frame
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-STOP_SPEED_KPH = 5.0
+STOP_SPEED_KPH = DRIVING_KPH  # slower is stopped; as fast or faster, driving
 _STOP_BASELINE_S = 30.0  # speed for stop detection is measured over this long, to average GPS noise away
 _NEAR_DEG = 1.0  # a track with no fix within this many degrees of the corridor is in the wrong place
 
@@ -187,16 +191,18 @@ def _iso(ns: int) -> str:
 
 
 def _episodes(kind: str, starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp], track: Track,
-              state: FixState, step_m: FloatArray,
-              extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Build episode dicts for half-open fix ranges (one dict per episode, not per fix)."""
+              state: FixState, step_m: FloatArray, extra: dict[str, Any] | None = None, *,
+              offset_m: FloatArray | None = None) -> list[dict[str, Any]]:
+    """Build episode dicts for half-open fix ranges (one dict per episode, not per fix); ``max_offset_m`` from
+    *offset_m* (the corridor's offsets when not given)."""
     if not len(starts):
         return []
+    offset_m = state.offset_m if offset_m is None else offset_m
     last = ends - 1
     cumulative = np.concatenate(([0.0], np.cumsum(step_m)))
     # reduceat over interleaved (start, end) bounds gives each half-open range's maximum at even slots.
     bounds = np.column_stack((starts, ends)).ravel()
-    max_offset = np.maximum.reduceat(np.append(state.offset_m, 0.0), bounds)[0::2]
+    max_offset = np.maximum.reduceat(np.append(offset_m, 0.0), bounds)[0::2]
     return [
         {
             "kind": kind,
@@ -214,15 +220,15 @@ def _episodes(kind: str, starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp
 
 
 def find_episodes(track: Track, state: FixState, params: CheckParameters) -> list[dict[str, Any]]:
-    """Turn per-fix states into deviation, forbidden-zone and signal-gap episodes, in time order."""
+    """Turn per-fix states into deviation, forbidden-zone, signal-gap and fatigue-driving episodes, in time
+    order."""
     step_m = np.hypot(np.diff(state.x), np.diff(state.y))
     deviating = bridge_short_gaps(hysteresis(state.outside, state.inside_inner), params.min_points)
     starts, ends = persistent_runs(deviating, state.time_s, min_points=params.min_points,
                                    min_seconds=params.min_seconds)
     found = _episodes("deviation", starts, ends, track, state, step_m)
-    stopped = None
-    if any(z.rule == "no_stop" for z, _ in state.zones):
-        stopped = fix_speeds(state.x, state.y, state.time_s, track.speed_kph) < STOP_SPEED_KPH
+    kph = fix_speeds(state.x, state.y, state.time_s, track.speed_kph)
+    stopped = kph < STOP_SPEED_KPH
     for zone, inside in state.zones:
         extra = {"zone": zone.name, "rule": zone.rule}
         if zone.rule == "no_stop":
@@ -237,7 +243,19 @@ def find_episodes(track: Track, state: FixState, params: CheckParameters) -> lis
         found += _episodes("forbidden_zone", starts, ends, track, state, step_m, extra)
     gap = np.flatnonzero(np.diff(state.time_s) > params.max_gap_s)
     found += _episodes("signal_gap", gap, gap + 2, track, state, step_m)
+    found += _fatigue_episodes(track, state, kph, step_m, params)
     return sorted(found, key=lambda e: (e["first_index"], e["kind"]))
+
+
+def _fatigue_episodes(track: Track, state: FixState, kph: FloatArray, step_m: FloatArray,
+                      params: CheckParameters) -> list[dict[str, Any]]:
+    """The fatigue-driving episodes of the track (:mod:`routing.fatigue`), in the episode shape."""
+    driving = driving_intervals(state.time_s, state.x, state.y, kph, max_gap_s=params.max_gap_s)
+    found, _ = fatigue_scan(track.time_ns, driving)
+    return [episode for fatigue in found for episode in _episodes(
+        "fatigue_driving", np.array([fatigue.first]), np.array([fatigue.last + 1]), track, state, step_m,
+        {"driving_since": _iso(fatigue.driving_since_ns), "driving_s": round(fatigue.driving_s, 1)},
+        offset_m=np.zeros(len(track)))]
 
 
 def check_track(track: Track, corridor: Corridor, params: CheckParameters | None = None, *,

@@ -1,9 +1,10 @@
-"""GPS tracks: read CSV, GeoJSON or GPX; validate, sort, de-duplicate and drop impossible jumps.
+"""GPS tracks: read CSV, GeoJSON or GPX; validate, sort, de-duplicate, drop stale repeats and impossible jumps.
 
 Every dropped record is reported with its reason and its 1-based record number in the input (CSV data
 row, GeoJSON feature, GPX point); nothing is dropped silently. A track is refused when fewer than two
 valid fixes remain or when more than half of the records are invalid (the file is then more likely
-in the wrong format than noisy).
+in the wrong format than noisy). Stale repeats (:func:`_stale_repeats`) are dropped but not counted as
+invalid: they are well-formed records of a logger that had no new position, not a sign of a wrong format.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import pandas as pd
 from routing._errors import RoutingInputError
 from routing._numeric import median
 from routing._validate import lonlat_mask
+from routing.episodes import fill_runs
 from routing.projection import gcj02_to_wgs84
 
 #: Faster jumps between fixes are dropped, and so is a fix reporting a faster speed (or a negative one): no road
@@ -229,6 +231,9 @@ def _finish(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns:
     duplicate[1:] = time_ns[order][1:] == time_ns[order][:-1]
     reason[order[duplicate]] = "duplicate time"
     order = order[~duplicate]
+    stale = _stale_repeats(lon[order], lat[order], time_ns[order], max_speed_kph)
+    reason[order[stale]] = "stale repeat"
+    order = order[~stale]
     jumps = _impossible_jumps(lon[order], lat[order], time_ns[order], max_speed_kph)
     reason[order[jumps]] = f"impossible jump (over {max_speed_kph:g} km/h)"
     order = order[~jumps]
@@ -239,12 +244,52 @@ def _finish(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns:
         rows = rows + 1 if records is None else records[rows]
         dropped.append({"reason": str(text), "count": int(len(rows)), "rows": rows[:_REPORTED_ROWS].tolist()})
     total = len(reason)
-    if len(order) < min_valid or (require_majority and len(order) * 2 < total):
+    if len(order) < min_valid or (require_majority and (len(order) + int(stale.sum())) * 2 < total):
         summary = "; ".join(f"{d['reason']} ×{d['count']} (first row {d['rows'][0]})" for d in dropped)
         raise RoutingInputError(f"{source}: too few valid fixes ({len(order)} of {total}, at least {min_valid} "
                                 f"and most rows needed)" + (f": {summary}" if summary else ""))
     return Track(lon=lon[order], lat=lat[order], time_ns=time_ns[order],
                  speed_kph=None if speed is None else speed[order], points=total, dropped=dropped)
+
+
+def _kph(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns: npt.NDArray[np.int64],
+         a: npt.NDArray[np.intp], b: npt.NDArray[np.intp], coslat: float) -> npt.NDArray[np.float64]:
+    """Speed (km/h) implied by going from fixes *a* to fixes *b*, in equirectangular metres: errors of a fraction
+    of a percent are irrelevant at a 250 km/h threshold."""
+    dx = (lon[b] - lon[a]) * coslat * 111_320.0
+    dy = (lat[b] - lat[a]) * 110_574.0
+    return np.hypot(dx, dy) / ((time_ns[b] - time_ns[a]) / 1e9) * 3.6
+
+
+def _stale_repeats(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns: npt.NDArray[np.int64],
+                   max_speed_kph: float) -> npt.NDArray[np.bool_]:
+    """Mark the stale repeats: fixes repeating the position before them, with a new time, while the vehicle moved.
+
+    Some loggers, when they have no new position, send the last one again with the current time, then jump to
+    catch up. Judged from the last repeat's time the catch-up fix looks impossibly fast, and the jump filter
+    would drop it (and, between irregular runs of repeats, most of the track). A repeated position says nothing
+    new: the catch-up is judged from the time of the last *fresh* fix (the first of the identical run). The
+    repeats after that fresh fix are stale, and dropped, when the fix after them is out of reach from the last
+    repeat but within reach from the fresh fix, and is itself confirmed by the fix after it (within reach of it,
+    or the track ends): a lone outlier after a genuine stop is not confirmed, so the stop's fixes stay and the
+    jump filter drops the outlier. A stop whose next fix is within reach keeps its repeats: they are true.
+    """
+    n = len(lon)
+    same = np.zeros(n, dtype=bool)
+    same[1:] = (lon[1:] == lon[:-1]) & (lat[1:] == lat[:-1])
+    if n < 3 or not same.any():  # the usual batch: nothing repeated
+        return np.zeros(n, dtype=bool)
+    fresh = np.where(same, 0, np.arange(n))
+    np.maximum.accumulate(fresh, out=fresh)  # each fix's first fix of its identical run
+    after = np.flatnonzero(~same[1:] & same[:-1]) + 1  # the fix after each run of repeats
+    last, first = after - 1, fresh[after - 1]
+    coslat = np.cos(np.radians(median(lat)))
+    follower = np.minimum(after + 1, n - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        confirmed = (after == n - 1) | (_kph(lon, lat, time_ns, after, follower, coslat) <= max_speed_kph)
+        stale = ((_kph(lon, lat, time_ns, last, after, coslat) > max_speed_kph)
+                 & (_kph(lon, lat, time_ns, first, after, coslat) <= max_speed_kph) & confirmed)
+    return fill_runs(np.zeros(n, dtype=bool), first[stale] + 1, after[stale])
 
 
 def _impossible_jumps(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64],
@@ -262,10 +307,7 @@ def _impossible_jumps(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
     coslat = np.cos(np.radians(median(lat))) if len(lat) else 1.0
     while True:
         idx = np.flatnonzero(keep)
-        # Equirectangular metres: errors of a fraction of a percent are irrelevant at a 250 km/h threshold.
-        dx = np.diff(lon[idx]) * coslat * 111_320.0
-        dy = np.diff(lat[idx]) * 110_574.0
-        fast = np.hypot(dx, dy) / (np.diff(time_ns[idx]) / 1e9) * 3.6 > max_speed_kph
+        fast = _kph(lon, lat, time_ns, idx[:-1], idx[1:], coslat) > max_speed_kph
         if not fast.any():  # one plausible stretch (the usual batch): nothing to drop
             return ~keep
         segment = np.concatenate(([0], np.cumsum(fast)))

@@ -131,6 +131,8 @@ def _echo_check_text(result: dict[str, Any]) -> None:
         click.echo(f"  dropped {d['count']} × {d['reason']} (rows {', '.join(map(str, d['rows']))}...)")
     for e in result["episodes"]:
         where = f" [{e['zone']}, {e['rule']}]" if "zone" in e else ""
+        if "driving_since" in e:
+            where = f" [driving since {e['driving_since']}, {e['driving_s'] / 3600:.1f} h]"
         click.echo(f"  {e['kind']}{where}: {e['start']} → {e['end']} ({e['duration_s']:.0f} s), "
                    f"max {e['max_offset_m']:.0f} m off, {e['length_m']:.0f} m, "
                    f"fixes {e['first_index']}–{e['last_index']}")

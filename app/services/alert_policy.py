@@ -14,7 +14,8 @@ deviation,         never: a breach that happened stays for a person to review   
 forbidden_zone,    and close
 stop, time_window,
 overspeed,
-arrival_elsewhere
+arrival_elsewhere,
+fatigue_driving
 =================  ==============================================================  ==========================
 
 The server's sweeper also runs :func:`settle`, which applies the same rules to alerts left open before them

@@ -46,6 +46,8 @@ ZH: dict[str, Callable[[Details], str]] = {
     "time_window": _time_window,
     "overspeed": lambda d: f"最高 {d['max_speed_kph']:.0f} km/h（限速 {d['limit_kph']:.0f}）",
     "arrival_elsewhere": _arrival_elsewhere,
+    "fatigue_driving": lambda d: f"自 {d['driving_since'][:16].replace('T', ' ')} UTC 起已驾驶 "
+                                 f"{d['driving_s'] / 3600:.1f} 小时，未停车休息 20 分钟",
 }
 
 

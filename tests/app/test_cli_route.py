@@ -269,3 +269,37 @@ def test_plan_inside_a_corridor_then_check_the_drive(plan, tmp_path):
     pd.DataFrame({"time": times, "lon": coords[:, 0], "lat": coords[:, 1]}).to_csv(track, index=False)
     check = run("check", "--corridor", corridor, "--track", track)
     assert check.exit_code == 0, check.stdout
+
+
+def test_check_keeps_a_logger_that_repeats_stale_positions(tmp_path, corridor):
+    # 72 km/h at 1 Hz, the logger repeating each position 3-6 s, then catching up (80-140 m in one second).
+    held = [5, 4, 7, 4, 6, 4, 5, 7, 4, 6]
+    times = np.arange(sum(held) + 1)
+    fresh = np.concatenate(([0], np.cumsum(held)))
+    shown = fresh[np.searchsorted(fresh, times, side="right") - 1]
+    path = tmp_path / "stale.csv"
+    pd.DataFrame({"time": T0.timestamp() + times, "lon": 121.471 + shown * 20 / 95_200,
+                  "lat": np.full(len(times), 31.23)}).to_csv(path, index=False)
+    result = run("check", "--corridor", corridor, "--track", path)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["valid_points"] == len(fresh)
+    assert data["dropped"] == [{"reason": "stale repeat", "count": len(times) - len(fresh),
+                                "rows": (np.flatnonzero(~np.isin(times, fresh)) + 1)[:10].tolist()}]
+
+
+def test_check_reports_fatigue_driving(tmp_path, corridor):
+    # Up and down the corridor at about 20 km/h (the terminal reports it: where it turns, positions a minute
+    # apart would say it stood), a fix a minute, for 4 h 10 min without a 20-minute rest.
+    minutes = np.arange(251)
+    phase = (minutes % 10) / 5.0
+    lon = 121.471 + 0.018 * np.where(phase <= 1, phase, 2 - phase)
+    path = tmp_path / "long.csv"
+    pd.DataFrame({"time": T0.timestamp() + minutes * 60, "lon": lon, "lat": np.full(251, 31.23),
+                  "speed": np.full(251, 20.5)}).to_csv(path, index=False)
+    result = run("check", "--corridor", corridor, "--track", path, "--format", "text")
+    assert result.exit_code == 1, result.output
+    assert "fatigue_driving [driving since 2026-01-01T08:00:00+00:00" in result.stdout
+    data = json.loads(run("check", "--corridor", corridor, "--track", path).stdout)
+    [fatigue] = [e for e in data["episodes"] if e["kind"] == "fatigue_driving"]
+    assert fatigue["end"] == "2026-01-01T12:10:00+00:00" and fatigue["driving_s"] > 4 * 3600

@@ -161,3 +161,56 @@ def test_gps_noise_at_1_hz_never_drops_long_stretches():
     df["lat"] += rng.normal(0, 10 / 110_800, n)
     track = track_from_frame(df)
     assert n - len(track) < n / 1000
+
+
+def stale_logger(held, speed_mps=20.0):
+    """A drive at *speed_mps* (1 Hz) logged by a device that, after each fresh fix, repeats it for
+    ``held[i] - 1`` more seconds with new times, then catches up with the true position."""
+    times = np.arange(sum(held) + 1)
+    fresh = np.concatenate(([0], np.cumsum(held)))  # the seconds at which the logger has a new position
+    shown = fresh[np.searchsorted(fresh, times, side="right") - 1]  # the time of the position it reports
+    lon = 121.47 + shown * speed_mps / 95_000  # about 95 km per degree of longitude at 31° N
+    frame = pd.DataFrame({"time": [(T0 + pd.Timedelta(seconds=int(t))).isoformat() for t in times],
+                          "lon": lon, "lat": np.full(len(times), 31.23)})
+    return frame, np.isin(times, fresh)
+
+
+def test_stale_repeats_are_dropped_and_the_catch_up_fix_is_kept():
+    # Irregular runs of repeats at 72 km/h: each catch-up jumps 80-140 m in one second (over 250 km/h from the
+    # last repeat, 72 km/h from the last fresh fix). Judged from the repeats, most of the track went.
+    frame, fresh = stale_logger([5, 4, 7, 4, 6, 4])
+    track = track_from_frame(frame)
+    assert len(track) == fresh.sum() == 7
+    assert track.dropped == [{"reason": "stale repeat", "count": int((~fresh).sum()),
+                              "rows": (np.flatnonzero(~fresh) + 1)[:10].tolist()}]
+    assert np.array_equal(track.lon, frame["lon"][fresh])  # every fresh fix, the catch-ups included
+
+
+def test_stale_repeats_do_not_count_as_invalid_rows():
+    # More than half the rows are repeats: the track is still read, not refused as a file of garbage.
+    frame, fresh = stale_logger([9, 8, 9])
+    assert (~fresh).sum() * 2 > len(frame)
+    assert len(track_from_frame(frame)) == fresh.sum()
+
+
+def test_an_outlier_after_a_true_stop_is_dropped_and_the_stop_kept():
+    frame, _ = stale_logger([1] * 10, speed_mps=0.0)  # parked: the same position every second
+    frame.loc[6, "lon"] += 0.05  # one fix 4.8 km away, then back at the stop
+    track = track_from_frame(frame)
+    assert track.dropped == [{"reason": "impossible jump (over 250 km/h)", "count": 1, "rows": [7]}]
+    assert len(track) == len(frame) - 1
+
+
+def test_genuine_outliers_between_repeats_are_still_dropped():
+    frame, fresh = stale_logger([5, 4, 7, 4, 6, 4])
+    frame.loc[12, "lat"] += 0.05  # a fresh-looking fix 5.5 km north, in a run of repeats
+    track = track_from_frame(frame)
+    reasons = {d["reason"]: d["rows"] for d in track.dropped}
+    assert 13 in reasons["impossible jump (over 250 km/h)"]
+    assert np.all(np.abs(track.lat - 31.23) < 1e-9)
+
+
+def test_live_uploads_use_the_same_filter():
+    frame, fresh = stale_logger([5, 4, 7, 4, 6, 4])
+    track = track_from_frame(frame, source="fixes", min_valid=1, require_majority=False)
+    assert len(track) == fresh.sum()

@@ -14,6 +14,9 @@ overspeed           faster than ``speed_limit_kph``                         ``mi
                                                                             ``overspeed_seconds``
 ==================  ======================================================  ==============================
 
+Fatigue driving is not a run of fixes but a spell of driving time, continued the same way from batch to batch
+(:mod:`.fatigue`).
+
 Every run ends after ``min_points`` fixes in a row that do not count (fewer are a gap inside it), so one
 noisy fix neither splits an episode nor ends it (``route check`` does not join a no-stop zone's stops across
 such gaps; here every run does, a moving-looking fix in a long stop is GPS noise). A run is alerted as soon
@@ -32,7 +35,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from app.services.monitoring import findings
+from app.services.monitoring import fatigue, findings
 from app.services.monitoring.facts import BoolArray, Facts, FloatArray
 from app.services.monitoring.findings import Finding
 from app.services.monitoring.runs import Run, advance, latched
@@ -89,5 +92,6 @@ def run_checks(session: Session, trip: Trip, state: TripState, facts: Facts, set
                 describe=lambda run: findings.stop(trip, run, settings))
     runs.follow("overspeed", facts.kph > settings.speed_limit_kph, min_seconds=settings.overspeed_seconds,
                 measure=facts.kph, describe=lambda run: findings.overspeed(trip, run, settings))
+    tired, runs.open[fatigue.RUN] = fatigue.follow(session, trip, state, facts)
     state.runs = runs.open
-    return runs.alerts
+    return runs.alerts + tired

@@ -2,7 +2,8 @@
 
 Where each fix is against the corridor and zones (the routing engine's :func:`~routing.checks.fix_states`), how
 fast the vehicle went (:func:`~routing.checks.fix_speeds`, with the previous batch's last half minute in front so
-the first fixes have a baseline), and whether it is at a place where stopping is permitted.
+the first fixes have a baseline), whether it drove since the fix before (:func:`~routing.fatigue.driving_intervals`),
+and whether it is at a place where stopping is permitted.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from models import TripState
 from routing import RoutingInputError
 from routing.checks import STOP_SPEED_KPH, fix_speeds, fix_states
 from routing.corridors import CorridorFeature
+from routing.fatigue import driving_intervals
 from routing.projection import to_metric
 from routing.tracks import Track
 
@@ -44,9 +46,13 @@ class CorridorFacts:
 
 @dataclass(frozen=True)
 class Facts:
+    """Per new fix. ``driving[i]``: the vehicle drove from the fix before (the previous batch's last for ``i = 0``;
+    False for the trip's first fix)."""
+
     fixes: Fixes
     kph: FloatArray
     stopped: BoolArray
+    driving: BoolArray
     permitted: BoolArray
     corridor: CorridorFacts | None
 
@@ -57,13 +63,16 @@ def facts_of(trip: Trip, state: TripState, new: StoredFixes, settings: MonitorSe
     both = joined(before, new)
     x, y = to_metric(both.lon, both.lat, trip.crs)
     steps = np.concatenate(([0.0], np.hypot(np.diff(x), np.diff(y))))
-    kph = fix_speeds(x, y, (both.time_ns - both.time_ns[0]) / 1e9, both.speed_kph)
+    time_s = (both.time_ns - both.time_ns[0]) / 1e9
+    kph = fix_speeds(x, y, time_s, both.speed_kph)
+    driving = np.concatenate(([False], driving_intervals(time_s, x, y, kph, max_gap_s=settings.max_gap_s)))
     new_part = slice(len(before), None)
     x, y = x[new_part], y[new_part]
     permitted = (shapely.dwithin(trip.permitted, shapely.points(x, y), settings.site_radius_m)
                  if trip.permitted is not None else np.zeros(len(new), dtype=bool))
     return Facts(fixes=Fixes(time_ns=new.time_ns, lon=new.lon, lat=new.lat, step_m=steps[new_part]),
-                 kph=kph[new_part], stopped=kph[new_part] < STOP_SPEED_KPH, permitted=np.asarray(permitted, bool),
+                 kph=kph[new_part], stopped=kph[new_part] < STOP_SPEED_KPH, driving=driving[new_part],
+                 permitted=np.asarray(permitted, bool),
                  corridor=_corridor_facts(trip.corridor, trip, new, settings) if trip.corridor else None)
 
 

@@ -13,6 +13,7 @@ arrival_elsewhere  high
 signal_gap         medium     high after 30 min without a fix; critical after 2 h
 time_window        medium     high after 10 min, or a departure 2 h off its window
 overspeed          medium     high at 1.2 × the limit; critical at 1.5 ×
+fatigue_driving    high       critical after 5 h of driving (an hour past the limit)
 =================  =========  ===============================================================
 
 An episode's alert key is ``kind:waybill:start`` (``kind:waybill:zone:start`` for zones, where two may start
@@ -34,6 +35,7 @@ from app.services.monitoring.settings import MonitorSettings
 from app.services.monitoring.trip import Trip
 from models import Alert, AlertKind, Severity
 from routing.corridors import CorridorFeature
+from routing.fatigue import MIN_REST_S, FatigueEpisode
 from routing.projection import to_metric
 
 _L, _M, _H, _C = Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL
@@ -46,6 +48,7 @@ TIERS: dict[AlertKind, tuple[Severity, tuple[tuple[str, float, Severity], ...]]]
     AlertKind.SIGNAL_GAP: (_M, (("gap_s", 1800, _H), ("gap_s", 7200, _C))),
     AlertKind.TIME_WINDOW: (_M, (("duration_s", 600, _H), ("off_by_s", 7200, _H))),
     AlertKind.OVERSPEED: (_M, (("speed_ratio", 1.2, _H), ("speed_ratio", 1.5, _C))),
+    AlertKind.FATIGUE_DRIVING: (_H, (("driving_s", 5 * 3600, _C),)),
 }
 
 
@@ -131,3 +134,13 @@ def overspeed(trip: Trip, run: Run, settings: MonitorSettings) -> Finding:
     return Finding(AlertKind.OVERSPEED, f"{trip.label}: up to {run.peak:.0f} km/h (limit {limit:.0f})",
                    {**_extent(run), "max_speed_kph": round(run.peak, 1), "limit_kph": limit,
                     "speed_ratio": round(run.peak / limit, 3)})
+
+
+def fatigue_driving(trip: Trip, episode: FatigueEpisode) -> Finding:
+    """More than 4 h of driving without a rest of 20 minutes: since when, and how long so far."""
+    since = stamp(episode.driving_since_ns)
+    return Finding(AlertKind.FATIGUE_DRIVING,
+                   f"{trip.label}: driving {episode.driving_s / 3600:.1f} h since {since:%Y-%m-%d %H:%M} UTC "
+                   f"without a {MIN_REST_S / 60:.0f}-minute rest",
+                   {"duration_s": round((episode.end_ns - episode.start_ns) / 1e9, 1),
+                    "driving_since": since.isoformat(), "driving_s": round(episode.driving_s, 1)})
