@@ -24,7 +24,7 @@ from app.web.svg import Frame, path_data, polyline
 from app.services.waybills.line_entries import load_tunnel_code
 from models import Corridor, Site, User, Vehicle, Waybill
 from routing import RoutingInputError
-from routing.cargo import CatalogueEntry, cargo_from_un
+from routing.cargo import Cargo, CatalogueEntry, cargo_from_un
 from routing.corridors import Corridor as CorridorGeometry, load_corridor
 from routing.network import Network, load_network
 from routing.planner import Route, plan_route
@@ -85,10 +85,9 @@ class TripMap:
     attribution: str = ATTRIBUTION
 
 
-def _cargo_route(network: Network, waybill: Waybill, corridor: CorridorGeometry, origin: Site,
-                 destination: Site, *, tank: bool) -> Route:
-    """The fastest route for this cargo inside the corridor, from the lines' entries as submitted: the tunnel
-    categories closed to the whole load carried in a tank or not (ADR 8.6.3.2, 8.6.4)."""
+def waybill_cargo(waybill: Waybill, *, tank: bool) -> Cargo | None:
+    """The routing engine's cargo of the waybill's lines as submitted: the tunnel categories closed to the whole
+    load carried in a tank or not (ADR 8.6.3.2, 8.6.4); ``None`` without dangerous goods."""
     lines = [line for line in waybill.current.lines if line.un_number]
     catalogue = {line.un_number: CatalogueEntry(line.un_number, line.proper_shipping_name or "",
                                                 line.hazard_class or "", line.tunnel_code) for line in lines}
@@ -96,6 +95,13 @@ def _cargo_route(network: Network, waybill: Waybill, corridor: CorridorGeometry,
     if cargo is not None:
         answer = load_tunnel_code(lines, tank=tank)
         cargo = replace(cargo, tunnel_code=answer.code, closed_tunnel_categories=frozenset(answer.closed))
+    return cargo
+
+
+def _cargo_route(network: Network, waybill: Waybill, corridor: CorridorGeometry, origin: Site,
+                 destination: Site, *, tank: bool) -> Route:
+    """The fastest route for this cargo inside the corridor (:func:`waybill_cargo`)."""
+    cargo = waybill_cargo(waybill, tank=tank)
     area = corridor.area(cargo.hazard_classes if cargo else None)
     return plan_route(network, (origin.lon, origin.lat), (destination.lon, destination.lat), cargo=cargo,
                       corridor=area if not area.is_empty else None)
