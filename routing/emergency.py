@@ -390,8 +390,8 @@ def _source_row(table: ErgTable, scenario: Scenario) -> tuple[ErgRow, int, str, 
                 f"ERG yellow pages")
         return row, guide, "placard", row.material, [note]
     if scenario.hazard_class:
-        return row, guide, "placard", row.material, [f"load identified by its placard only (class "
-                                                      f"{scenario.hazard_class}): guide {guide}"]
+        note = f"load identified by its placard only (class {scenario.hazard_class}): guide {guide}"
+        return row, guide, "placard", row.material, [note]
     return row, guide, "unidentified", row.material, [
         f"unidentified load: {ERG_EDITION} guide {guide} (no UN number, name or placard known)"]
 

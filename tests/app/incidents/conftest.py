@@ -26,9 +26,9 @@ def report(client: Any, headers: dict[str, str], status: int = 201, **body: Any)
     return response.get_json()
 
 
-def vehicle_at(session: Session, trip: Trip, lon: float, lat: float) -> Waybill:
-    """Another waybill of *trip* in transit, its vehicle last seen at (lon, lat)."""
-    waybill = waybill_in_transit(session, trip)
+def vehicle_at(session: Session, world: Trip, lon: float, lat: float) -> Waybill:
+    """Another waybill of *world* in transit, its vehicle last seen at (lon, lat)."""
+    waybill = waybill_in_transit(session, world)
     session.add(TripState(waybill_id=waybill.id, last_lon=lon, last_lat=lat))
     session.commit()
     return waybill
