@@ -1,12 +1,14 @@
 """POST/GET /api/v1/incidents and the state changes: who may, what is checked, the history, the zones."""
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
 from sqlalchemy import select
 
-from models import Alert, AlertKind, AlertState, Zone
+from app.services.incidents.traffic import lapse
+from models import Alert, AlertKind, AlertState, Incident, Zone
 from tests.app.incidents.conftest import INCIDENTS, MID, report
 from tests.app.monitoring.conftest import post_fixes
 
@@ -117,3 +119,13 @@ def test_zone_is_no_entry_until_closed_and_departments_are_told(client, session,
     assert not session.get(Zone, uuid.UUID(incident["zone_id"])).active
     assert all(a.state is AlertState.CLOSED and a.resolved_by == "system"
                for a in session.scalars(select(Alert).where(Alert.kind == AlertKind.INCIDENT)))
+
+
+def test_the_zone_lapses_when_its_time_is_up(client, session, road):
+    incident = report(client, road.trip.headers["supervisor"], lon=MID[0], lat=MID[1], spill="leak_small",
+                      un_number="1017")
+    stored = session.get(Incident, uuid.UUID(incident["id"]))
+    assert lapse(session, stored.zone_until - dt.timedelta(seconds=1)) == []
+    assert session.get(Zone, stored.zone_id).active
+    assert lapse(session, stored.zone_until) == [stored]
+    assert not session.get(Zone, stored.zone_id).active
