@@ -192,6 +192,8 @@ ZH: dict[str, str] = {
     "Waste category": "废物类别", "Hazard characteristics": "危险特性", "Catalogue edition": "名录版本",
     "Transfer manifests": "转移联单", "none": "无",
     "code entry checked against the {editions} edition only": "代码条目仅按 {editions} 年版核对",
+    # incidents (app/web/incidents.py)
+    "Brief": "应急简报",
 }
 
 #: group -> value -> (Chinese, English)
