@@ -9,8 +9,9 @@
   carries a route to its unloading site planned around the zones (the planner with the zones' edges closed).
 
 The way ahead: the route the planner gives from the vehicle's last fix to its unloading site on the network,
-cut at the look-ahead time at the route's own speeds; without a network, the straight line to the unloading site
-cut at the hazmat speed limit (``MONITOR_SPEED_LIMIT_KPH``) for the same time.
+cut at the look-ahead time at the route's own speeds, never above the hazmat speed limit
+(``MONITOR_SPEED_LIMIT_KPH``); without a network, the straight line to the unloading site cut at that limit. A
+vehicle farther from the zones than the limit allows within the look-ahead is not planned for at all.
 """
 from __future__ import annotations
 
@@ -101,14 +102,18 @@ def trips_at_risk(session: Session, incident: Incident, *, network: Network | No
     crs = utm_crs(*area.bounds)
     metric = geometry_to_metric(area, crs)
     shapely.prepare(metric)
+    reach_m = _reach_m()
     found = []
     waybills = session.scalars(select(Waybill).where(Waybill.status == WaybillStatus.IN_TRANSIT))
     for waybill in waybills:
         position = last_fix(session, waybill.id) if waybill.id != incident.waybill_id else None
         if position is None:
             continue
-        if metric.intersects(geometry_to_metric(shapely.Point(position), crs)):
+        distance = metric.distance(geometry_to_metric(shapely.Point(position), crs))
+        if distance == 0:
             found.append(Heading(waybill, "inside", position))
+            continue
+        if distance > reach_m:  # out of reach within the look-ahead at the speed limit: no route to plan
             continue
         ahead = _way_ahead(session, waybill, position, network)
         if ahead is not None and metric.intersects(geometry_to_metric(ahead, crs)):
@@ -137,21 +142,32 @@ def _way_ahead(session: Session, waybill: Waybill, position: tuple[float, float]
     destination = _destination(session, waybill)
     if destination is None:
         return None
-    seconds = float(current_app.config["INCIDENT_LOOKAHEAD_MINUTES"]) * 60
     if network is not None:
         try:
             route = plan_route(network, position, destination, cargo=_cargo(session, waybill))
         except RoutingInputError:  # off the network, or no permitted route: fall back to the straight line
             route = None
         if route is not None:
-            fraction = min(1.0, seconds / route.travel_time_s) if route.travel_time_s > 0 else 1.0
+            # The route's own speeds, but never faster than a hazmat vehicle may drive.
+            seconds = max(route.travel_time_s, route.length_m / _speed_limit_ms())
+            fraction = min(1.0, _lookahead_s() / seconds) if seconds > 0 else 1.0
             return substring(route.geometry, 0.0, fraction, normalized=True)
     line = LineString([position, destination])
-    crs = utm_crs(*line.bounds)
-    metric = geometry_to_metric(line, crs)
-    reach = float(current_app.config["MONITOR_SPEED_LIMIT_KPH"]) / 3.6 * seconds
-    fraction = min(1.0, reach / metric.length) if metric.length > 0 else 1.0
-    return substring(line, 0.0, fraction, normalized=True)
+    length = geometry_to_metric(line, utm_crs(*line.bounds)).length
+    return substring(line, 0.0, min(1.0, _reach_m() / length) if length > 0 else 1.0, normalized=True)
+
+
+def _lookahead_s() -> float:
+    return float(current_app.config["INCIDENT_LOOKAHEAD_MINUTES"]) * 60
+
+
+def _speed_limit_ms() -> float:
+    return float(current_app.config["MONITOR_SPEED_LIMIT_KPH"]) / 3.6
+
+
+def _reach_m() -> float:
+    """How far a hazmat vehicle can drive within the look-ahead at the speed limit."""
+    return _speed_limit_ms() * _lookahead_s()
 
 
 def detour(session: Session, waybill: Waybill, position: tuple[float, float], area: BaseGeometry,
