@@ -40,3 +40,14 @@ def test_the_brief_is_for_supervisors(client, session, road):
     incident = report(client, road.trip.headers["supervisor"], lon=MID[0], lat=MID[1], spill="leak_small")
     _signed_in(client, session, Role.AUDITOR)
     assert client.get(f"/incidents/{incident['id']}/brief").status_code == 403
+
+
+def test_the_brief_of_an_unidentified_load_with_the_wind_known(client, session, road):
+    incident = report(client, road.trip.headers["supervisor"], lon=MID[0], lat=MID[1], spill="leak_large",
+                      hazard_class="2", wind_from_deg=90, night=True)
+    _signed_in(client, session, Role.SUPERVISOR)
+    html = client.get(f"/incidents/{incident['id']}/brief").get_data(as_text=True)
+    assert "2 类货物" in html                                             # known by its placard only
+    assert 'class="erg-guide">121<' in html                              # non-flammable gas, no code given
+    assert "下风向正方形" in html                                          # the wind is known
+    assert 'id="emergency-contact"' not in html                          # no waybill, no contact to show
