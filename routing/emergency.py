@@ -85,6 +85,10 @@ class ErgRow:
     values: Mapping[str, float]
     bleve: bool
     table3: bool
+    #: Marked "+" in Table 1: the distances can be larger in certain atmospheric conditions (data dictionary ATM).
+    atmospheric: bool = False
+    #: Marked "P": the material may polymerise violently when heated or contaminated (POLYMERIZE).
+    polymerizes: bool = False
 
     def get(self, column: str) -> float:
         """A distance column in metres (0 where the ERG gives none)."""
@@ -134,7 +138,8 @@ def _row(raw: Mapping[str, str]) -> ErgRow:
             continue
     un = int(values.get("IDNum", 0))
     return ErgRow(guide=int(values["GuideNum"]), un_number=f"{un:04d}" if un else "", material=raw["Material"],
-                  values=values, bleve=raw.get("BLEVE") == "Yes", table3=raw.get("TABLE3") == "Yes")
+                  values=values, bleve=raw.get("BLEVE") == "Yes", table3=raw.get("TABLE3") == "Yes",
+                  atmospheric=raw.get("ATM") == "Yes", polymerizes=raw.get("POLYMERIZE") == "Yes")
 
 
 def guide_for_placard(hazard_class: str | None, classification_code: str = "") -> int:
@@ -428,6 +433,7 @@ def compute_zones(table: ErgTable, scenario: Scenario, lon: float, lat: float) -
         if row.tih:
             notes.append("on fire: evacuate for the fire distance, then protect downwind as Table 1 says "
                          "(ERG 2016 flow chart)")
+    notes += _flags(row)
     distances = [d for d in distances if d.metres > 0]
     if scenario.wind_from_deg is None and any(d.downwind for d in distances):
         notes.append("wind direction unknown: the downwind area is drawn as a circle of the same distance "
@@ -436,6 +442,18 @@ def compute_zones(table: ErgTable, scenario: Scenario, lon: float, lat: float) -
     zones = tuple(_zone(d, lon, lat, scenario.wind_from_deg, crs) for d in distances)
     return ZoneResult(lon=lon, lat=lat, guide=guide, basis=basis, material=material, zones=zones,
                       notes=tuple(notes))
+
+
+def _flags(row: ErgRow) -> list[str]:
+    """What the ERG marks on the material's entry, said in words."""
+    flags = []
+    if row.atmospheric and row.tih:
+        flags.append(f"{ERG_EDITION} Table 1 marks {row.material} '+': the protective action distance can be "
+                     f"larger in certain atmospheric conditions")
+    if row.polymerizes:
+        flags.append(f"{ERG_EDITION} marks {row.material} 'P': it may polymerise violently when heated or "
+                     f"contaminated")
+    return flags
 
 
 def _zone(distance: _Distance, lon: float, lat: float, wind_from_deg: float | None, crs: Any) -> Zone:

@@ -194,3 +194,13 @@ def test_geojson_names_every_table(erg):
     areas = [f for f in collection["features"] if f["properties"]["kind"] != "spill"]
     assert all(f["properties"]["source"].startswith("ERG 2016") for f in areas)
     assert areas[0]["properties"]["kind"] == "bleve_evacuation"   # largest first
+
+
+def test_the_ergs_marks_are_said(erg):
+    chlorine = compute_zones(erg, Scenario(un_number="1017"), LON, LAT)
+    assert any("'+'" in note and "atmospheric" in note for note in chlorine.notes)
+    phosgene = compute_zones(erg, Scenario(un_number="1076", material_name="Phosgene"), LON, LAT)
+    assert not any("'+'" in note for note in phosgene.notes)        # its row is not marked
+    marked = next(rows[0] for rows in erg.materials.values() if rows[0].polymerizes)
+    result = compute_zones(erg, Scenario(un_number=marked.un_number, material_name=marked.material), LON, LAT)
+    assert any("'P'" in note for note in result.notes)
