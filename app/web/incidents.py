@@ -18,6 +18,7 @@ from app.services.incidents.notify import cargo_label
 from app.services.incidents.zones import area_of
 from app.web.access import roles, web_user
 from app.web.blueprint import bp
+from app.web.i18n import label
 from app.web.maps import ATTRIBUTION, road_network
 from app.web.svg import Frame, path_data
 from app.web.waybills import _document, party_names
@@ -29,7 +30,6 @@ from routing.projection import geometry_to_metric, to_metric, utm_crs
 ZONE_NAMES = {"initial_isolation": "初始隔离区", "protective_action": "下风向防护行动区",
               "downwind_evacuation": "下风向疏散区", "fire_isolation": "火灾隔离区", "bleve_evacuation": "BLEVE 疏散区"}
 SPILL_NAMES = {"leak_small": "小量泄漏", "leak_large": "大量泄漏", "fire": "泄漏并起火", "tank_exposed_to_fire": "罐体受火"}
-STATE_NAMES = {"reported": "已报告", "confirmed": "已确认", "contained": "已控制", "closed": "已关闭"}
 
 
 @dataclass
@@ -86,4 +86,4 @@ def incident_brief(incident_id: uuid.UUID) -> str:
         "incident_brief.html", incident=incident, waybill=waybill, cargo=cargo_label(incident),
         doc=_document(session, waybill) if waybill else None,
         names=party_names(session, [waybill]) if waybill else {}, found=found, map=incident_map(incident, found),
-        zone_names=ZONE_NAMES, spill=SPILL_NAMES[incident.spill], state=STATE_NAMES[incident.state])
+        zone_names=ZONE_NAMES, spill=SPILL_NAMES[incident.spill], state=label("incident_state", incident.state))

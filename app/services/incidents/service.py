@@ -43,6 +43,11 @@ def visible_incidents(user: User) -> Select[tuple[Incident]]:
     return stmt.order_by(Incident.created_at.desc(), Incident.id.desc())
 
 
+def open_incidents(session: Session, user: User) -> list[Incident]:
+    """The incidents not yet closed that *user* may see, newest first (the risk map lists them)."""
+    return list(session.scalars(visible_incidents(user).where(Incident.state != S.CLOSED)))
+
+
 def get_incident(session: Session, user: User, incident_id: uuid.UUID) -> Incident:
     """The incident, or 404 when it does not exist or *user* may not see it."""
     incident = session.scalars(visible_incidents(user).where(Incident.id == incident_id)).one_or_none()

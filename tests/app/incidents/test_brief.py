@@ -51,3 +51,15 @@ def test_the_brief_of_an_unidentified_load_with_the_wind_known(client, session, 
     assert 'class="erg-guide">121<' in html                              # non-flammable gas, no code given
     assert "下风向正方形" in html                                          # the wind is known
     assert 'id="emergency-contact"' not in html                          # no waybill, no contact to show
+
+
+def test_the_risk_map_lists_the_open_incidents(client, session, road):
+    headers = road.trip.headers
+    open_one = report(client, headers["supervisor"], lon=MID[0], lat=MID[1], spill="leak_small", un_number="1017")
+    closed = report(client, headers["supervisor"], lon=MID[0], lat=MID[1], spill="leak_small")
+    client.post(f"/api/v1/incidents/{closed['id']}/transition", json={"to": "closed"}, headers=headers["supervisor"])
+    _signed_in(client, session, Role.SUPERVISOR)
+    html = client.get("/risk-map").get_data(as_text=True)
+    listed = re.search(r'<ul id="open-incidents">(.*?)</ul>', html, re.S)[1]
+    assert f"/incidents/{open_one['id']}/brief" in listed and "UN1017" in listed
+    assert closed["id"] not in listed
