@@ -19,7 +19,8 @@ from app.services.incidents.zones import area_of
 from app.web.access import roles, web_user
 from app.web.blueprint import bp
 from app.web.i18n import label
-from app.web.maps import ATTRIBUTION, road_network
+from app.services.road_network import road_network
+from app.web.maps import ATTRIBUTION
 from app.web.svg import Frame, path_data
 from app.web.waybills import _document, party_names
 from models import Role, Waybill

@@ -27,6 +27,7 @@ from app.services.hazards.identification import number
 from app.services.hazards.major_hazard import assess as assess_units
 from app.services.incidents.traffic import trips_at_risk
 from app.services.incidents.zones import area_of
+from app.services.road_network import road_network
 from models import Site
 from models.incidents import Incident
 from routing.network import Network
@@ -38,8 +39,6 @@ FIRE_ZONES = ("fire_isolation", "bleve_evacuation")
 
 def assess(session: Session, incident: Incident) -> dict[str, Any]:
     """The incident's exposure, as ``GET /api/v1/incidents/{id}/exposure`` returns it."""
-    from app.web.maps import road_network
-
     network = road_network()
     sites = exposed_sites(session, incident)
     return {

@@ -32,6 +32,7 @@ from app.services import unit_of_work
 from app.services.alerts import raise_alert
 from app.services.corridors import _add_zone  # the same checks and bounding box as a zone an authority draws
 from app.services.incidents.zones import area_of
+from app.services.road_network import road_network, waybill_cargo
 from models import AlertKind, GpsFix, Severity, Site, TripState, Vehicle, Waybill, WaybillStatus, Zone, ZoneRule
 from models.incidents import Incident, IncidentState
 from routing import RoutingInputError
@@ -128,8 +129,6 @@ def _destination(session: Session, waybill: Waybill) -> tuple[float, float] | No
 
 
 def _cargo(session: Session, waybill: Waybill) -> Any:
-    from app.web.maps import waybill_cargo
-
     version = waybill.current
     vehicle = session.get(Vehicle, version.vehicle_id) if version.vehicle_id else None
     return waybill_cargo(waybill, tank=vehicle is not None and vehicle.kind.is_tank)
@@ -189,8 +188,6 @@ def detour(session: Session, waybill: Waybill, position: tuple[float, float], ar
 def warn_vehicles(session: Session, incident: Incident, now: dt.datetime) -> list[Any]:
     """Alert every trip inside or heading into the zones, with a route planned around them; the caller
     commits."""
-    from app.web.maps import road_network
-
     network = road_network()
     area = area_of(incident.zones)
     alerts = []

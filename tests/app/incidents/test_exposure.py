@@ -9,7 +9,7 @@ from shapely.geometry import shape
 from sqlalchemy import select
 
 from app.services import units
-from app.web.maps import road_network
+from app.services.road_network import road_network
 from models import Alert, AlertKind, Role
 from routing.planner import plan_route
 from routing.projection import geometry_to_metric
