@@ -15,6 +15,12 @@ DEFAULTS: dict[str, object] = {
     "DATA_DIR": str(PROJECT_ROOT.parent / "shared" / "data"),
     # ADR 2017 Table A for the rules when the catalogue holds none (hazledger catalogue import), under DATA_DIR.
     "ADR_TABLE_A_FILE": "dangerous_goods/adr2017_table_a.csv",
+    # The Emergency Response Guidebook 2016 distances for incident zones (docs/incidents.md), under DATA_DIR.
+    "ERG_FILE": "emergency/erg2016_lookup.csv",
+    # An incident's zones keep traffic away this long unless it is closed first; vehicles whose way ahead
+    # crosses them within the look-ahead are warned (docs/incidents.md).
+    "INCIDENT_ZONE_HOURS": 12,
+    "INCIDENT_LOOKAHEAD_MINUTES": 60,
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     "API_TITLE": "hazledger",
     "API_VERSION": "v1",

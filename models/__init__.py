@@ -9,6 +9,7 @@ from models.ledger import (
     Account, AccountKind, AppendOnlyError, Batch, Boundary, Checkpoint, EntryKind, LedgerEntry, LineageRole,
 )
 from models.fleet import CrewRole, Person, Vehicle, VehicleKind
+from models.incidents import Incident, IncidentEvent, IncidentState, SpillKind
 from models.monitoring import TripState
 from models.permits import Permit, PermitKind
 from models.sites import Site, SiteKind
@@ -31,4 +32,5 @@ __all__ = [
     "TripState", "ManifestStatus", "WasteBatch", "WasteManifest", "WasteManifestEvent", "WasteManifestLine",
     "TransportEntry", "DesignMaximum", "PopulationChange", "SiteUnit", "UnitKind", "AddedWasteCode",
     "PendingTransfer", "TransferStatus", "SignInFailure", "WebSession", "Consignment", "ConsignmentLine",
+    "Incident", "IncidentEvent", "IncidentState", "SpillKind",
 ]

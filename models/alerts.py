@@ -35,6 +35,10 @@ class AlertKind(enum.StrEnum):
     MAJOR_HAZARD = "major_hazard"
     WASTE_TRANSFER = "waste_transfer"
     FATIGUE_DRIVING = "fatigue_driving"
+    #: A dangerous-goods incident, told to a department that responds (app/services/incidents/notify.py).
+    INCIDENT = "incident"
+    #: A vehicle inside, or heading into, an incident's zones (app/services/incidents/traffic.py).
+    INCIDENT_ZONE = "incident_zone"
 
 
 class Severity(enum.StrEnum):

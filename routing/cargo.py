@@ -48,6 +48,8 @@ class CatalogueEntry:
     description: str
     hazard_class: str
     tunnel_code: str | None
+    #: ADR classification code (e.g. ``2TOC``, ``1.1D``): tells the placard of a class 1 or 2 good.
+    classification_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ def load_catalogue(path: str | Path) -> dict[str, CatalogueEntry]:
             description=row.get("description") or "",
             hazard_class=(row["class"] or "").strip(),
             tunnel_code=parse_tunnel_code(row["tunnel"]),
+            classification_code=(row.get("classification_code") or "").strip(),
         )
         for row in rows
         if row.get("un_number")

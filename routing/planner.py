@@ -86,6 +86,7 @@ def permitted_edges(
     *,
     corridor: BaseGeometry | None = None,
     untagged_tunnel_category: str = "A",
+    avoid: BaseGeometry | None = None,
 ) -> np.ndarray:
     """Return a boolean mask over ``network.edges`` of the edges the load may use.
 
@@ -98,6 +99,9 @@ def permitted_edges(
         Polygon in the network's metric CRS; only edges lying entirely inside it are kept.
     untagged_tunnel_category : str
         Category assumed for untagged tunnels.
+    avoid : shapely geometry, optional
+        Area in the network's metric CRS closed to traffic (an incident's zones): every edge touching it is
+        closed.
 
     Returns
     -------
@@ -109,6 +113,9 @@ def permitted_edges(
     if corridor is not None:
         shapely.prepare(corridor)
         mask = mask & shapely.covered_by(network.edges.geometry.values, corridor)
+    if avoid is not None:
+        shapely.prepare(avoid)
+        mask = mask & ~shapely.intersects(network.edges.geometry.values, avoid)
     return mask
 
 
@@ -188,6 +195,7 @@ def plan_route(
     corridor: BaseGeometry | None = None,
     untagged_tunnel_category: str = "A",
     max_snap_m: float = 500.0,
+    avoid: BaseGeometry | None = None,
 ) -> Route:
     """Plan the fastest route that respects the cargo's and vehicle's restrictions.
 
@@ -207,6 +215,8 @@ def plan_route(
         ADR category assumed for tunnels without one (see :mod:`routing.restrictions`).
     max_snap_m : float
         How far an endpoint may lie from the nearest permitted road.
+    avoid : shapely geometry, optional
+        Area in the network's CRS closed to traffic (an incident's zones): the route touches none of its edges.
 
     Returns
     -------
@@ -224,7 +234,7 @@ def plan_route(
         check_lonlat(lon, lat, name=name)
         check_inside_bbox(lon, lat, network.bbox, margin_deg=max_snap_m / _METRES_PER_DEGREE, name=name)
     mask = permitted_edges(
-        network, cargo, vehicle, corridor=corridor, untagged_tunnel_category=untagged_tunnel_category
+        network, cargo, vehicle, corridor=corridor, untagged_tunnel_category=untagged_tunnel_category, avoid=avoid
     )
     if not mask.any():
         raise NoRouteError("no road of the network is open to this cargo and vehicle")

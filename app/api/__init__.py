@@ -13,6 +13,7 @@ from app.api.counterparties.routes import blp as counterparties
 from app.api.corridors.routes import corridors, zones
 from app.api.enterprises.routes import blp as enterprises
 from app.api.hazard.routes import blp as hazard
+from app.api.incidents.routes import blp as incidents
 from app.api.health import blp as health
 from app.api.ledger.routes import blp as ledger
 from app.api.movements.routes import blp as movements
@@ -34,7 +35,7 @@ API_PREFIX = "/api/v1"
 BLUEPRINTS = (
     enterprises, users, chemicals, permits, sites, vehicles, personnel, batches, movements, ledger, corridors, zones,
     waybills, waybill_tracking, track_feed, alerts, waste_manifests, risk_map, rules, hazard, waste_codes,
-    transfers, counterparties, consignments,
+    transfers, counterparties, consignments, incidents,
 )
 
 

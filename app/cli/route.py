@@ -46,14 +46,21 @@ def _reasons_to_exit_2(func: F) -> F:
 
 def _cargo(un_numbers: Sequence[str], catalogue: Path | None, *, tank: bool = True) -> Any:
     """Build the Cargo for ``--un`` options (None when no UN number is given)."""
-    from routing.cargo import cargo_from_un, load_catalogue
+    from routing.cargo import cargo_from_un
 
     if not un_numbers:
         return None
+    return cargo_from_un(un_numbers, un_catalogue(catalogue), tank=tank)
+
+
+def un_catalogue(catalogue: Path | None) -> Any:
+    """The UN list of ``--catalogue``, else ``$HAZLEDGER_UN_CATALOGUE``, else the shared one."""
+    from routing.cargo import load_catalogue
+
     path = catalogue or Path(os.environ.get("HAZLEDGER_UN_CATALOGUE") or DEFAULT_CATALOGUE)
     if not path.is_file():
         raise RoutingInputError(f"UN catalogue not found: {path} (use --catalogue FILE)")
-    return cargo_from_un(un_numbers, load_catalogue(path), tank=tank)
+    return load_catalogue(path)
 
 
 def _network(path: Path | None, cache_dir: Path | None) -> Any:

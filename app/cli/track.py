@@ -33,9 +33,11 @@ from app.cli._common import EXIT_FINDING, fail
 from app.extensions import db
 from app.services import monitoring
 from app.services.alert_policy import settle
+from app.services.incidents.traffic import lapse as lapse_incident_zones
 from app.services.ledger.checkpoints import checkpoint_if_due, load_signing_key
 from models import Alert, Checkpoint
 from models.engine import expecting_writes
+from models.types import utcnow
 from routing import RoutingInputError
 from routing.tracks import Track, read_track
 
@@ -60,10 +62,13 @@ class Sweeper(threading.Thread):
                 return
 
     def sweep_once(self) -> list[Alert]:
-        """Silent trips, then the alerts whose situation is over (``alert_policy.settle``)."""
+        """Silent trips, then the alerts whose situation is over (``alert_policy.settle``), then the incident zones
+        whose time is up."""
         with self.app.app_context(), expecting_writes():
             try:
-                return monitoring.sweep(db.session) + settle(db.session)
+                changed = monitoring.sweep(db.session) + settle(db.session)
+                lapse_incident_zones(db.session, utcnow())
+                return changed
             except Exception:  # a failed pass (database away) must not end the sweeper: the next may work
                 log.exception("sweep for silent trips failed; trying again in %s s", self.every)
                 return []

@@ -6,50 +6,28 @@ its own cache; without it the map still shows the corridor and the track, on a b
 """
 from __future__ import annotations
 
-import functools
-import logging
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import shapely
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict
 from app.services import tracking
 from app.services.corridors import trip_geojson
+from app.services.road_network import road_network, waybill_cargo
 from app.web.svg import Frame, path_data, polyline
-from app.services.waybills.line_entries import load_tunnel_code
 from models import Corridor, Site, User, Vehicle, Waybill
 from routing import RoutingInputError
-from routing.cargo import CatalogueEntry, cargo_from_un
 from routing.corridors import Corridor as CorridorGeometry, load_corridor
-from routing.network import Network, load_network
+from routing.network import Network
 from routing.planner import Route, plan_route
 from routing.projection import geometry_to_metric, to_metric
 
-log = logging.getLogger(__name__)
+__all__ = ["road_network", "safe_trip_map", "trip_map", "waybill_cargo"]
 MARGIN_M = 250.0
 ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0"
-
-
-@functools.lru_cache(maxsize=2)
-def _network(path: str, cache_dir: str) -> Network | None:
-    try:
-        return load_network(path, cache_dir=cache_dir)
-    except RoutingInputError as error:
-        log.warning("no road network for the maps: %s", error)
-        return None
-
-
-def road_network() -> Network | None:
-    """The configured network, loaded once per process (the first load of an OSM extract takes seconds)."""
-    path = Path(current_app.config["DATA_DIR"]) / current_app.config["NETWORK_PATH"]
-    if not path.is_file():
-        return None
-    return _network(str(path), current_app.config["CACHE_DIR"])
 
 
 @dataclass
@@ -87,15 +65,8 @@ class TripMap:
 
 def _cargo_route(network: Network, waybill: Waybill, corridor: CorridorGeometry, origin: Site,
                  destination: Site, *, tank: bool) -> Route:
-    """The fastest route for this cargo inside the corridor, from the lines' entries as submitted: the tunnel
-    categories closed to the whole load carried in a tank or not (ADR 8.6.3.2, 8.6.4)."""
-    lines = [line for line in waybill.current.lines if line.un_number]
-    catalogue = {line.un_number: CatalogueEntry(line.un_number, line.proper_shipping_name or "",
-                                                line.hazard_class or "", line.tunnel_code) for line in lines}
-    cargo = cargo_from_un(list(catalogue), catalogue) if catalogue else None
-    if cargo is not None:
-        answer = load_tunnel_code(lines, tank=tank)
-        cargo = replace(cargo, tunnel_code=answer.code, closed_tunnel_categories=frozenset(answer.closed))
+    """The fastest route for this cargo inside the corridor (:func:`waybill_cargo`)."""
+    cargo = waybill_cargo(waybill, tank=tank)
     area = corridor.area(cargo.hazard_classes if cargo else None)
     return plan_route(network, (origin.lon, origin.lat), (destination.lon, destination.lat), cargo=cargo,
                       corridor=area if not area.is_empty else None)

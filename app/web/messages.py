@@ -192,6 +192,8 @@ ZH: dict[str, str] = {
     "Waste category": "废物类别", "Hazard characteristics": "危险特性", "Catalogue edition": "名录版本",
     "Transfer manifests": "转移联单", "none": "无",
     "code entry checked against the {editions} edition only": "代码条目仅按 {editions} 年版核对",
+    # incidents (app/web/incidents.py)
+    "Brief": "应急简报", "Open incidents": "进行中的突发事件", "Unidentified load": "不明货物",
 }
 
 #: group -> value -> (Chinese, English)
@@ -213,7 +215,10 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                    "waste_overdue": ("危废超期贮存", "Waste stored too long"),
                    "major_hazard": ("重大危险源", "Major hazard source"),
                    "waste_transfer": ("危废转移联单", "Waste transfer"),
-                   "fatigue_driving": ("疲劳驾驶", "Fatigue driving")},
+                   "fatigue_driving": ("疲劳驾驶", "Fatigue driving"),
+                   "incident": ("突发事件", "Incident"), "incident_zone": ("事故封控区", "Incident zone")},
+    "incident_state": {"reported": ("已报告", "Reported"), "confirmed": ("已确认", "Confirmed"),
+                       "contained": ("已控制", "Contained"), "closed": ("已关闭", "Closed")},
     "episode": {"deviation": ("偏离线路", "Deviation"), "forbidden_zone": ("闯入禁行区", "Forbidden zone"),
                 "signal_gap": ("信号中断", "Signal gap"), "stop": ("违规停车", "Stop"),
                 "time_window": ("超出通行时段", "Time window"), "overspeed": ("超速", "Overspeed"),

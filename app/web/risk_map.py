@@ -12,6 +12,7 @@ from markupsafe import Markup
 from app.extensions import db
 from app.services.hazards.risk_map import LEVELS, visible_risk_map
 from app.services.hazards.risk_svg import render
+from app.services.incidents.service import open_incidents
 from app.web.access import AUTHORITIES, roles, web_user
 from app.web.blueprint import bp
 from app.web.i18n import translate
@@ -42,4 +43,5 @@ def risk_map() -> str:
     return render_template("risk_map.html", svg=Markup(svg), title=title, legend=list(reversed(collection["legend"])),
                            sites=sites, districts=districts, firms={str(k): v for k, v in firms.items()},
                            attribution=collection["attribution"],
-                           counted=sum(f["properties"]["kind"] == "site" for f in collection["features"]))
+                           counted=sum(f["properties"]["kind"] == "site" for f in collection["features"]),
+                           incidents=open_incidents(db.session, web_user()))

@@ -114,3 +114,18 @@ def test_bad_endpoints(shanghai, origin, message):
 def test_endpoint_far_from_any_permitted_road(shanghai):
     with pytest.raises(RoutingInputError, match="from the nearest permitted road"):
         plan_route(shanghai, PUXI, PUDONG, max_snap_m=1.0)
+
+
+def test_avoid_closes_every_edge_touching_the_area(shanghai):
+    """An incident's zones (here a 300 m circle on the fastest route's midpoint) close their roads: the route
+    planned around them touches none, and is longer."""
+    start, end = (121.43, 31.20), (121.50, 31.20)
+    fastest = plan_route(shanghai, start, end)
+    middle = fastest.geometry.interpolate(0.5, normalized=True)
+    area = geometry_to_metric(middle, shanghai.crs).buffer(300)
+    assert geometry_to_metric(fastest.geometry, shanghai.crs).intersects(area)
+    detour = plan_route(shanghai, start, end, avoid=area)
+    assert not geometry_to_metric(detour.geometry, shanghai.crs).intersects(area)
+    assert detour.travel_time_s > fastest.travel_time_s
+    closed = permitted_edges(shanghai, avoid=area)
+    assert not shapely.intersects(shanghai.edges.geometry.values[closed], area).any()

@@ -326,3 +326,38 @@ def test_the_pages_fit_a_tablet(browser: Any, live_site: LiveSite, screenshot: C
         screenshot(browser, "waybill_tablet", width=768)
     finally:
         browser.set_window_size(1366, 900)
+
+
+def test_a_supervisor_goes_from_the_incident_alarm_to_the_printable_brief(
+        browser: Any, live_site: LiveSite, screenshot: Callable[..., Any]) -> None:
+    """The demo tanker (gasoline) catches fire where it was last seen: the departments' alerts on the dashboard
+    link to the responders' brief. The incident is closed at the end, lifting its zone for the other tests."""
+    from app.services.incidents import service as incidents
+    from models import User
+    from models.incidents import IncidentState
+
+    with live_site.app.app_context():
+        supervisor = db.session.scalars(select(User).where(User.name == "demo-supervisor")).one()
+        incident = incidents.report(db.session, supervisor, {"waybill_id": uuid.UUID(live_site.world["trip"]),
+                                                             "spill": "fire"})
+        incident_id = str(incident.id)
+    try:
+        sign_in(browser, live_site, "demo-supervisor")
+        browser.get(live_site("/dashboard"))
+        link = wait_until(browser, EC.element_to_be_clickable(
+            (By.CSS_SELECTOR, f'a.incident-brief-link[href="/incidents/{incident_id}/brief"]')))
+        submit_and_wait_for_the_next_page(browser, link)
+        brief = wait_until(browser, EC.presence_of_element_located((By.ID, "incident-brief")))
+        assert heading(browser) == "危险货物突发事件应急简报"
+        assert "UN1203" in browser.find_element(By.ID, "brief-cargo").text
+        assert browser.find_element(By.ID, "emergency-contact").text.strip() not in ("", "未填写")
+        kinds = [row.get_attribute("data-kind") for row in brief.find_elements(By.CSS_SELECTOR, "tr.zone-row")]
+        assert "fire_isolation" in kinds and "initial_isolation" in kinds
+        svg = browser.find_element(By.CSS_SELECTOR, "svg#incident-map")
+        assert svg.find_elements(By.CSS_SELECTOR, "path.zone-fire_isolation") and \
+            svg.find_elements(By.CSS_SELECTOR, "circle.spill")
+        assert browser.find_element(By.ID, "print-brief").is_displayed()
+        screenshot(browser, "incident_brief")
+    finally:
+        with live_site.app.app_context():
+            incidents.move(db.session, supervisor, uuid.UUID(incident_id), IncidentState.CLOSED, reason="演练结束")

@@ -1,0 +1,90 @@
+"""The responders' one-page brief of an incident (supervisors): cargo and document line, ERG guide and distances,
+emergency contact from the waybill, who is in danger, and the map; printable."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+
+from flask import render_template
+
+from app.extensions import db
+from app.services.incidents import exposure, service
+from app.services.incidents.notify import cargo_label
+from app.services.incidents.zones import area_of
+from app.web.access import roles, web_user
+from app.web.blueprint import bp
+from app.web.i18n import label
+from app.services.road_network import road_network
+from app.web.maps import ATTRIBUTION
+from app.web.svg import Frame, path_data
+from app.web.waybills import _document, party_names
+from models import Role, Waybill
+from models.incidents import Incident
+from routing.projection import geometry_to_metric, to_metric, utm_crs
+
+#: What each zone is called on the brief.
+ZONE_NAMES = {"initial_isolation": "初始隔离区", "protective_action": "下风向防护行动区",
+              "downwind_evacuation": "下风向疏散区", "fire_isolation": "火灾隔离区", "bleve_evacuation": "BLEVE 疏散区"}
+SPILL_NAMES = {"leak_small": "小量泄漏", "leak_large": "大量泄漏", "fire": "泄漏并起火", "tank_exposed_to_fire": "罐体受火"}
+
+
+@dataclass
+class Point:
+    css: str
+    x: float
+    y: float
+    title: str
+
+
+@dataclass
+class IncidentMap:
+    frame: Frame
+    zones: list[tuple[str, str, str]] = field(default_factory=list)  # css, d, title
+    points: list[Point] = field(default_factory=list)
+    roads: str = ""
+    attribution: str = ATTRIBUTION
+
+
+def incident_map(incident: Incident, found: dict[str, Any]) -> IncidentMap:
+    """The zones (largest first), the spill, the exposed sites and vehicles, on the road network when installed."""
+    network = road_network()
+    area = area_of(incident.zones)
+    crs = network.crs if network is not None else utm_crs(*area.bounds)
+    metric_area = geometry_to_metric(area, crs)
+    frame = Frame.around([metric_area.bounds], 300.0, 800.0)
+    drawn = IncidentMap(frame=frame)
+    if network is not None:
+        edges = network.edges.geometry.values
+        near = edges[shapely.intersects(edges, frame.window)]
+        if len(near):
+            drawn.roads = path_data(frame, shapely.intersection(shapely.multilinestrings(near), frame.window))
+    features = sorted(incident.zones["features"], key=lambda f: -shape(f["geometry"]).area)
+    drawn.zones = [(f"zone-{f['properties']['kind']}", path_data(frame, geometry_to_metric(shape(f["geometry"]), crs)),
+                    f"{ZONE_NAMES.get(f['properties']['kind'], f['properties']['kind'])} "
+                    f"{f['properties']['distance_m']:.0f} m") for f in features]
+    marks = [("spill", incident.lon, incident.lat, "事故点")]
+    marks += [("site", s["lon"], s["lat"], s["name"]) for s in found["sites"]]
+    marks += [(f"vehicle vehicle-{w['where']}", *w["position"], w["number"]) for w in found["waybills"]]
+    for css, lon, lat, title in marks:
+        x, y = frame.xy(*to_metric(np.array([lon]), np.array([lat]), crs))
+        drawn.points.append(Point(css, float(x[0]), float(y[0]), title))
+    return drawn
+
+
+@bp.get("/incidents/<uuid:incident_id>/brief")
+@roles(Role.ADMIN, Role.SUPERVISOR)
+def incident_brief(incident_id: uuid.UUID) -> str:
+    session = db.session
+    incident = service.get_incident(session, web_user(), incident_id)
+    waybill = session.get(Waybill, incident.waybill_id) if incident.waybill_id else None
+    found = exposure.assess(session, incident)
+    return render_template(
+        "incident_brief.html", incident=incident, waybill=waybill, cargo=cargo_label(incident),
+        doc=_document(session, waybill) if waybill else None,
+        names=party_names(session, [waybill]) if waybill else {}, found=found, map=incident_map(incident, found),
+        zone_names=ZONE_NAMES, spill=SPILL_NAMES[incident.spill], state=label("incident_state", incident.state))
