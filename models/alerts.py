@@ -34,6 +34,8 @@ class AlertKind(enum.StrEnum):
     WASTE_OVERDUE = "waste_overdue"
     MAJOR_HAZARD = "major_hazard"
     WASTE_TRANSFER = "waste_transfer"
+    #: An alarm the vehicle's JT/T 808 terminal raised itself (emergency button, power cut, ...).
+    TERMINAL_ALARM = "terminal_alarm"
 
 
 class Severity(enum.StrEnum):
