@@ -31,8 +31,6 @@ from models.types import utcnow
 
 log = logging.getLogger("hazledger.gateway")
 T = TypeVar("T")
-#: JT/T 808 has no registered port; 6808 is the gateway's default (documented in docs/gateway.md).
-DEFAULT_PORT = 6808
 READ_SIZE = 64 * 1024
 
 

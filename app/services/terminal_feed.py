@@ -140,7 +140,7 @@ def _alarms_and_state(session: Session, activities: list[Activity], trips: dict[
     ids = [a.terminal_id for a in activities]
     known = {row.terminal_id: row for row in session.execute(
         select(Terminal.terminal_id, Terminal.alarm_flags, Terminal.alarm_since, Terminal.last_fix_at,
-               Terminal.last_position, Vehicle.carrier_id)
+               Terminal.last_position, Vehicle.carrier_id, Vehicle.plate)
         .join(Vehicle, Vehicle.id == Terminal.vehicle_id).where(Terminal.terminal_id.in_(ids)))}
     changed, updates = 0, []
     for activity in activities:
@@ -153,8 +153,8 @@ def _alarms_and_state(session: Session, activities: list[Activity], trips: dict[
             if last_fix is not None and loc.at <= last_fix:
                 continue  # the past (a blind-area upload): its alarms were current when they happened
             if loc.alarm != flags:
-                changed += _alarm_changes(session, activity, state.carrier_id, trips.get(activity.terminal_id),
-                                          flags, loc, since)
+                changed += _alarm_changes(session, activity, state, trips.get(activity.terminal_id), flags, loc,
+                                          since)
                 flags = loc.alarm
             last_fix, position = loc.at, _position_json(loc)
         updates.append({"k": activity.terminal_id, "flags": flags, "since": since, "fix": last_fix,
@@ -172,9 +172,10 @@ _RECORD = update(_TERMINALS).where(_TERMINALS.c.terminal_id == bindparam("k")).v
     messages=_TERMINALS.c.messages + bindparam("n"))
 
 
-def _alarm_changes(session: Session, activity: Activity, carrier_id: uuid.UUID, trip: TripRef | None,
-                   before: int, loc: Location, since: dict[str, str]) -> int:
-    """Open an alert for each alerting flag *loc* raises, end the alert of each it clears."""
+def _alarm_changes(session: Session, activity: Activity, vehicle: Any, trip: TripRef | None, before: int,
+                   loc: Location, since: dict[str, str]) -> int:
+    """Open an alert for each alerting flag *loc* raises, end the alert of each it clears (*vehicle*: its
+    ``plate`` and ``carrier_id``)."""
     changed = 0
     for name, severity in ALERTING.items():
         was, now = before >> _BITS[name] & 1, loc.alarm >> _BITS[name] & 1
@@ -186,8 +187,8 @@ def _alarm_changes(session: Session, activity: Activity, carrier_id: uuid.UUID, 
         _, change = raise_alert(
             session, key=f"terminal_alarm:{activity.terminal_id}:{name}:{started.isoformat()}",
             kind=AlertKind.TERMINAL_ALARM, severity=severity,
-            title=f"{_TITLES[name]}: terminal {activity.terminal_id}", started_at=started, last_seen_at=loc.at,
-            ended_at=None if now else loc.at, enterprise_id=carrier_id,
+            title=f"{vehicle.plate} (terminal {activity.terminal_id}): {_TITLES[name]}", started_at=started,
+            last_seen_at=loc.at, ended_at=None if now else loc.at, enterprise_id=vehicle.carrier_id,
             waybill_id=trip.waybill.id if trip else None, lon=loc.lon if loc.fixed else None,
             lat=loc.lat if loc.fixed else None,
             details={"alarm": name, "bit": _BITS[name], "terminal": activity.terminal_id,
