@@ -50,15 +50,22 @@ def terminal() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--edition", type=click.Choice(["2013", "2019"]), default="2013", show_default=True)
-def terminal_demo(host: str, port: int, edition: str) -> None:
-    """Be the demo tanker's terminal: register, authenticate, report the detour (ending a minute ago) and
-    upload the stretch it kept back as a blind area. Load the demo with --without-track first."""
+@click.option("--start", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"]), default=None,
+              help="Time of the first fix (UTC unless an offset is given; default: 15 minutes ago, so that the "
+                   "13.5-minute track has ended).")
+def terminal_demo(host: str, port: int, edition: str, start: dt.datetime | None) -> None:
+    """Be the demo tanker's terminal: register, authenticate, report the detour and upload the stretch it
+    kept back as a blind area. Load the demo with --without-track first."""
     from app.gateway.simulator import drive_demo
     from app.services.demo_track import DEMO_TRACK
 
-    end = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    if start is None:
+        start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=15)
+    elif start.tzinfo is None:
+        start = start.replace(tzinfo=dt.timezone.utc)
     try:
-        outcome = asyncio.run(drive_demo(host, port, DEMO_TRACK, end=end, version=None if edition == "2013" else 1))
+        outcome = asyncio.run(drive_demo(host, port, DEMO_TRACK, start=start,
+                                         version=None if edition == "2013" else 1))
     except OSError as error:
         fail(f"cannot reach the gateway at {host}:{port}: {error}")
     click.echo(json.dumps(outcome))

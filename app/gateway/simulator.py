@@ -3,7 +3,7 @@ the tests and the benchmark.
 
 :class:`SimulatedTerminal` speaks to a gateway over asyncio streams and waits for each answer by its serial.
 :func:`drive_demo` is the demo's session: the demo tanker's detour (``geodata/demo_track_detour.csv``) reported
-fix by fix as it happens (times moved to end now), with a stretch kept back as if out of coverage and sent
+fix by fix (times moved to begin when told), with a stretch kept back as if out of coverage and sent
 afterwards in one blind-area upload (0x0704 type 1).
 """
 from __future__ import annotations
@@ -133,11 +133,11 @@ class SimulatedTerminal:
             await asyncio.gather(self._task, return_exceptions=True)
 
 
-def demo_fixes(track: Path, end: dt.datetime) -> list[Fix]:
-    """The demo's detour track, moved to end at *end*."""
+def demo_fixes(track: Path, start: dt.datetime) -> list[Fix]:
+    """The demo's detour track, moved to begin at *start*."""
     frame = pd.read_csv(track)
     times = pd.to_datetime(frame["time"], utc=True)
-    shifted = times - times.max() + pd.Timestamp(end)
+    shifted = times - times.min() + pd.Timestamp(start)
     step = times.diff().dt.total_seconds().fillna(5.0).clip(lower=1.0)
     metres = _step_metres(frame["lon"].to_numpy(), frame["lat"].to_numpy())
     return [Fix(t.to_pydatetime(), float(lon), float(lat), round(float(d / s * 3.6), 1))
@@ -154,7 +154,7 @@ def _step_metres(lon: Sequence[float], lat: Sequence[float]) -> list[float]:
     return list(2 * 6_371_000 * np.arcsin(np.sqrt(np.clip(a, 0, 1))))
 
 
-async def drive_demo(host: str, port: int, track: Path, *, end: dt.datetime, phone: str = DEMO_TERMINAL,
+async def drive_demo(host: str, port: int, track: Path, *, start: dt.datetime, phone: str = DEMO_TERMINAL,
                      version: int | None = None, gap: tuple[int, int] = DEMO_GAP) -> dict[str, object]:
     """The demo session: register, authenticate, report the detour (less the *gap*), upload the gap."""
     terminal = SimulatedTerminal(phone, version=version)
@@ -164,7 +164,7 @@ async def drive_demo(host: str, port: int, track: Path, *, end: dt.datetime, pho
         if result is not m.RegisterResult.SUCCESS:
             return {"registered": result.name}
         authenticated = await terminal.authenticate(code)
-        fixes = demo_fixes(track, end)
+        fixes = demo_fixes(track, start)
         live = fixes[:gap[0]] + fixes[gap[1]:]
         # Sent as fast as the connection takes them (a replay), each answered once stored.
         answers = [m.decode_general_answer(a.body)[2] for a in await asyncio.gather(
