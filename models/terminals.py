@@ -15,9 +15,10 @@ import uuid
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, PrimaryKeyConstraint, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
+from models.fleet import Vehicle
 from models.types import CreatedAt
 
 
@@ -45,6 +46,8 @@ class Terminal(Base):
     alarm_since: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict,
                                                         comment="alarm name -> ISO time it was first raised")
     messages: Mapped[int] = mapped_column(BigInteger, default=0, comment="messages received since registration")
+
+    vehicle: Mapped[Vehicle] = relationship(lazy="joined")
 
 
 class VehicleFix(Base):

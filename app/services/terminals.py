@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from app.errors import NotFound
 from app.gateway.messages import RegisterResult, Registration
 from app.services import unit_of_work
 from models import Role, Terminal, User, Vehicle
@@ -98,9 +99,9 @@ def disconnect_all(session: Session) -> int:
                                .values(connected=False, peer=None, disconnected_at=utcnow())).rowcount
 
 
-def visible_terminals(user: User, connected: bool | None = None) -> Select[tuple[Terminal, Vehicle]]:
-    """The terminals *user* may see with their vehicles: the authorities all, a carrier its own vehicles'."""
-    query = select(Terminal, Vehicle).join(Vehicle, Vehicle.id == Terminal.vehicle_id)
+def visible_terminals(user: User, connected: bool | None = None) -> Select[tuple[Terminal]]:
+    """The terminals *user* may see (each with its vehicle): the authorities all, a carrier its own vehicles'."""
+    query = select(Terminal).join(Vehicle, Vehicle.id == Terminal.vehicle_id)
     if user.role is Role.ENTERPRISE:
         query = query.where(Vehicle.carrier_id == user.enterprise_id)
     if connected is not None:
@@ -108,8 +109,17 @@ def visible_terminals(user: User, connected: bool | None = None) -> Select[tuple
     return query.order_by(Terminal.terminal_id)
 
 
-def terminal_json(terminal: Terminal, vehicle: Vehicle) -> dict[str, Any]:
+def get_terminal(session: Session, user: User, terminal_id: str) -> Terminal:
+    """One terminal *user* may see; 404 for another carrier's, as for one that does not exist."""
+    terminal = session.scalars(visible_terminals(user).where(Terminal.terminal_id == terminal_id)).first()
+    if terminal is None:
+        raise NotFound(f"No terminal {terminal_id}.")
+    return terminal
+
+
+def terminal_json(terminal: Terminal) -> dict[str, Any]:
     """A terminal as the API shows it (never its authentication code)."""
+    vehicle = terminal.vehicle
     return {"terminal": terminal.terminal_id, "vehicle_id": vehicle.id, "plate": vehicle.plate,
             "carrier_id": vehicle.carrier_id, "connected": terminal.connected, "edition": terminal.edition,
             "peer": terminal.peer, "model": terminal.model, "registered_at": terminal.registered_at,
