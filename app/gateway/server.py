@@ -82,7 +82,8 @@ class Batcher:
         self._done: asyncio.Future[bool] | None = None
         self._lock = asyncio.Lock()
 
-    def add(self, who: Authenticated, msg_id: int, at: dt.datetime, locations: list[m.Location]) -> asyncio.Future[bool]:
+    def add(self, who: Authenticated, msg_id: int, at: dt.datetime,
+            locations: list[m.Location]) -> asyncio.Future[bool]:
         """Count a message of *who* (with its locations); the future is True once stored, False if storing
         failed."""
         activity = self._pending.get(who.terminal_id)

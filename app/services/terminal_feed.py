@@ -67,9 +67,9 @@ def store_activity(session: Session, activities: list[Activity]) -> dict[str, An
     """Store an interval's activity of many terminals; the totals (``received``, ``stored``, ``duplicates``,
     ``kept_for_vehicle``, ``not_positioned``, ``alerts``)."""
     frame, group, terminals = _frame(activities)
-    totals = {"received": int(sum(len(a.locations) for a in activities)), "stored": 0, "duplicates": 0,
-              "kept_for_vehicle": 0, "not_positioned": int(sum(not loc.fixed for a in activities
-                                                                 for loc in a.locations)), "alerts": 0}
+    unplaced = sum(not loc.fixed for a in activities for loc in a.locations)
+    totals = {"received": sum(len(a.locations) for a in activities), "stored": 0, "duplicates": 0,
+              "kept_for_vehicle": 0, "not_positioned": unplaced, "alerts": 0}
     tracks = tracks_from_frame(frame, group, len(terminals), source="fixes") if len(frame) else []
     trips = _trips(session, [a.terminal_id for a in terminals])
     on_trip: list[tuple[TripRef, str, Track]] = []
@@ -204,4 +204,3 @@ def _position_json(loc: Location) -> dict[str, Any]:
             "speed_kph": loc.speed_kph, "heading": loc.heading, "alarm": loc.alarm, "alarms": loc.alarms,
             "status": loc.status, "positioned": loc.fixed, **loc.items,
             "raw_items": {f"0x{k:02X}": v for k, v in loc.raw.items()}}
-

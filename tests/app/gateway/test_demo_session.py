@@ -31,8 +31,8 @@ def test_the_demo_alerts_come_through_the_gateway(fresh_database_url):
     client = app.test_client()
     assert not client.get("/api/v1/alerts?kind=deviation", headers=supervisor).get_json()
     with app.app_context():
-        departed = db.session.scalar(select(Waybill.departed_at).where(Waybill.status == WaybillStatus.IN_TRANSIT,
-                                                                        Waybill.corridor_id.is_not(None)))
+        departed = db.session.scalar(select(Waybill.departed_at).where(
+            Waybill.status == WaybillStatus.IN_TRANSIT, Waybill.corridor_id.is_not(None)))
     backend = Backend(flask_runner(app))
 
     async def session() -> dict:
