@@ -144,8 +144,9 @@ def _free_port() -> int:
 async def drive(url: str, numbers: list[str], args: argparse.Namespace, database_pids: list[int]) -> str:
     port = _free_port()
     log = open(Path(tempfile.gettempdir()) / f"gateway-bench-{port}.log", "w")
-    gateway = subprocess.Popen([str(Path(sys.executable).parent / "hazledger"), "--database-url", url, "gateway", "--host",
-                                "127.0.0.1", "--port", str(port), "--interval", str(args.interval)],
+    command = [str(Path(sys.executable).parent / "hazledger"), "--database-url", url, "gateway", "--host",
+               "127.0.0.1", "--port", str(port), "--interval", str(args.interval), "--log-every", "10"]
+    gateway = subprocess.Popen(command,
                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                                env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
@@ -192,7 +193,8 @@ async def drive(url: str, numbers: list[str], args: argparse.Namespace, database
                 f"({run.failed} refused); 0x8001 latency p50 {np.percentile(lat, 50):.0f} ms, "
                 f"p95 {np.percentile(lat, 95):.0f} ms, max {lat.max():.0f} ms; CPU per 1,000 positions: "
                 f"gateway+database {(cpu_after - cpu_before) * per_k * 1000:.0f} ms, clients "
-                f"{mine * per_k * 1000:.0f} ms" + ("" if gateway_cpu is None else f" (gateway total {gateway_cpu:.0f} s)"))
+                f"{mine * per_k * 1000:.0f} ms"
+                + ("" if gateway_cpu is None else f" (gateway total {gateway_cpu:.0f} s)") + f"; log {log.name}")
     finally:
         gateway.terminate()
         gateway.wait(timeout=120)

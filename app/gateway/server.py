@@ -19,6 +19,7 @@ import datetime as dt
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -70,6 +71,8 @@ class Stats:
     malformed: int = 0
     unauthenticated: int = 0
     failed_batches: int = 0
+    batches: int = 0
+    batch_seconds: float = 0.0
     ack_latency: list[float] = field(default_factory=list)
 
 
@@ -108,6 +111,7 @@ class Batcher:
                 return
             batch, done = list(self._pending.values()), self._done
             self._pending, self._done = {}, None
+            began = time.perf_counter()
             try:
                 totals = await self._backend.call(self._store, batch)
             except Exception:  # the database away: the terminals are told, and resend (blind-area upload)
@@ -118,6 +122,8 @@ class Batcher:
                 self._stats.stored += totals["stored"]
                 self._stats.kept_for_vehicle += totals["kept_for_vehicle"]
                 ok = True
+            self._stats.batches += 1
+            self._stats.batch_seconds += time.perf_counter() - began
             if done is not None and not done.done():
                 done.set_result(ok)
 
@@ -335,9 +341,10 @@ class Gateway:
                 await asyncio.wait_for(self.stopping.wait(), self._log_every)
             s = self.stats
             log.info("gateway: %d connected, %d connections, %d messages, %d positions, %d stored on trips, "
-                     "%d kept for vehicles, %d malformed, %d unauthenticated, %d failed batches",
-                     len(self.connections), s.connections, s.messages, s.positions, s.stored, s.kept_for_vehicle,
-                     s.malformed, s.unauthenticated, s.failed_batches)
+                     "%d kept for vehicles, %d malformed, %d unauthenticated, %d batches (%.0f ms each), "
+                     "%d failed", len(self.connections), s.connections, s.messages, s.positions, s.stored,
+                     s.kept_for_vehicle, s.malformed, s.unauthenticated, s.batches,
+                     1000 * s.batch_seconds / max(s.batches, 1), s.failed_batches)
 
     async def stop(self) -> None:
         """Stop gracefully: no new connection, no more reading; store and answer what was read; close."""

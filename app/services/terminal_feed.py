@@ -147,8 +147,8 @@ def _alarms_and_state(session: Session, activities: list[Activity], trips: dict[
         state = known.get(activity.terminal_id)
         if state is None:
             continue
-        flags, since, last_fix, position = state.alarm_flags, dict(state.alarm_since or {}), state.last_fix_at, \
-            state.last_position
+        flags, since, last_fix = state.alarm_flags, dict(state.alarm_since or {}), state.last_fix_at
+        latest: Location | None = None
         for loc in sorted(activity.locations, key=lambda loc: loc.at):
             if last_fix is not None and loc.at <= last_fix:
                 continue  # the past (a blind-area upload): its alarms were current when they happened
@@ -156,7 +156,8 @@ def _alarms_and_state(session: Session, activities: list[Activity], trips: dict[
                 changed += _alarm_changes(session, activity, state, trips.get(activity.terminal_id), flags, loc,
                                           since)
                 flags = loc.alarm
-            last_fix, position = loc.at, _position_json(loc)
+            last_fix, latest = loc.at, loc
+        position = state.last_position if latest is None else _position_json(latest)
         updates.append({"k": activity.terminal_id, "flags": flags, "since": since, "fix": last_fix,
                         "position": position, "at": activity.last_message_at, "id": activity.last_message_id,
                         "n": activity.messages})
