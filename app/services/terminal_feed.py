@@ -51,6 +51,9 @@ _TITLES = {"emergency": "emergency button pressed", "power_cut": "terminal main 
 _BITS = {name: bit for bit, name in ALARM_BITS.items()}
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
 @dataclass
 class Activity:
     """One terminal's messages of an interval: how many, the last one's id and time, its locations."""
@@ -125,7 +128,7 @@ def _trips(session: Session, terminal_ids: list[str]) -> dict[str, TripRef]:
 def _store_idle(session: Session, idle: list[tuple[Activity, Track]]) -> int:
     """Keep the fixes of vehicles on no trip, once each (terminal, time); how many were new."""
     rows = [{"terminal_id": a.terminal_id, "vehicle_id": a.vehicle_id, "lon": float(lon), "lat": float(lat),
-             "at": pd.Timestamp(int(ns), tz="UTC").to_pydatetime(),
+             "at": _EPOCH + dt.timedelta(microseconds=int(ns) // 1000),
              "speed_kph": None if t.speed_kph is None or np.isnan(t.speed_kph[i]) else float(t.speed_kph[i])}
             for a, t in idle for i, (ns, lon, lat) in enumerate(zip(t.time_ns, t.lon, t.lat))]
     if not rows:
