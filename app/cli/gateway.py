@@ -28,8 +28,8 @@ def gateway(obj: CliContext, host: str, port: int, interval: float, log_every: f
     from app.gateway.server import Backend, Gateway, flask_runner, serve_forever
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    obj.config["DATABASE_POOL_SIZE"] = 2
-    backend = Backend(flask_runner(obj.app))
+    obj.config["DATABASE_POOL_SIZE"] = 5  # the workers' threads and the batches' one
+    backend = Backend(flask_runner(obj.app), workers=4)
 
     async def main() -> None:
         await serve_forever(Gateway(backend, interval=interval, log_every=log_every), host, port,

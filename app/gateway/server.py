@@ -36,17 +36,27 @@ READ_SIZE = 64 * 1024
 
 
 class Backend:
-    """The database side: each call runs a service in a worker thread, in an app context of its own."""
+    """The database side: each call runs a service in a worker thread, in an app context of its own.
 
-    def __init__(self, run: Callable[..., Any], workers: int = 1):
+    Registrations, authentications and disconnections run on *workers* threads; the batches of positions on a
+    thread of their own, one at a time (a terminal's batches stay in order), never queued behind a wave of
+    terminals connecting at once.
+    """
+
+    def __init__(self, run: Callable[..., Any], workers: int = 4):
         self._run = run
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gateway-db")
+        self._store = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-store")
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, self._run, fn, *args)
 
+    async def store(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._store, self._run, fn, *args)
+
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        self._store.shutdown(wait=True)
 
 
 def flask_runner(app: Any) -> Callable[..., Any]:
@@ -113,7 +123,7 @@ class Batcher:
             self._pending, self._done = {}, None
             began = time.perf_counter()
             try:
-                totals = await self._backend.call(self._store, batch)
+                totals = await self._backend.store(self._store, batch)
             except Exception:  # the database away: the terminals are told, and resend (blind-area upload)
                 log.exception("storing %d terminals' reports failed", len(batch))
                 self._stats.failed_batches += 1
@@ -180,6 +190,9 @@ class Connection:
             gateway.stats.malformed += 1
             log.warning("%s: message 0x%04X malformed: %s", self.peer, header.msg_id, error)
             self.answer(message, m.Result.MESSAGE_ERROR)
+        except Exception:  # the database away: the terminal is told and tries again, the connection stays
+            log.exception("%s: message 0x%04X of %s failed", self.peer, header.msg_id, header.phone)
+            self.answer(message, m.Result.FAILURE)
 
     async def register(self, message: Message) -> None:
         header = message.header
@@ -240,7 +253,7 @@ class Connection:
         ok = await asyncio.shield(done)
         self.answer(message, m.Result.SUCCESS if ok else m.Result.FAILURE)
         latencies = self.gateway.stats.ack_latency
-        if len(latencies) < 1_000_000:
+        if len(latencies) < 1_000_000:  # cleared at each log line
             latencies.append(asyncio.get_running_loop().time() - since)
 
 
@@ -317,12 +330,12 @@ class Gateway:
         except asyncio.CancelledError:  # stopping: what was read is answered by stop()
             pass
         finally:
-            if task is not None:
-                self._tasks.discard(task)
             if not self.stopping.is_set():  # else stop() answers and closes every connection
                 await asyncio.gather(*connection.answers, return_exceptions=True)
                 self.connections.discard(connection)
                 await self._close(connection)
+            if task is not None:  # only now: stop() waits for the tasks it finds
+                self._tasks.discard(task)
 
     async def _close(self, connection: Connection) -> None:
         who = connection.who
@@ -330,21 +343,20 @@ class Gateway:
         if who is not None and who.terminal_id not in self.online:
             with contextlib.suppress(Exception):
                 await self.backend.call(self.services.disconnected, [who.terminal_id])
-        writer = connection.writer
-        with contextlib.suppress(Exception):
-            await writer.drain()
-            writer.close()
+        await _closed(connection.writer)
 
     async def _log_counters(self) -> None:
         while not self.stopping.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), self._log_every)
             s = self.stats
+            latencies, s.ack_latency = sorted(s.ack_latency), []
+            p95 = latencies[int(0.95 * (len(latencies) - 1))] * 1000 if latencies else 0.0
             log.info("gateway: %d connected, %d connections, %d messages, %d positions, %d stored on trips, "
                      "%d kept for vehicles, %d malformed, %d unauthenticated, %d batches (%.0f ms each), "
-                     "%d failed", len(self.connections), s.connections, s.messages, s.positions, s.stored,
-                     s.kept_for_vehicle, s.malformed, s.unauthenticated, s.batches,
-                     1000 * s.batch_seconds / max(s.batches, 1), s.failed_batches)
+                     "%d failed; location answers p95 %.0f ms", len(self.connections), s.connections, s.messages,
+                     s.positions, s.stored, s.kept_for_vehicle, s.malformed, s.unauthenticated, s.batches,
+                     1000 * s.batch_seconds / max(s.batches, 1), s.failed_batches, p95)
 
     async def stop(self) -> None:
         """Stop gracefully: no new connection, no more reading; store and answer what was read; close."""
@@ -362,12 +374,18 @@ class Gateway:
         online = [c.who.terminal_id for c in connections if c.who is not None]
         with contextlib.suppress(Exception):
             await self.backend.call(self.services.disconnected, online)
-        for connection in connections:
-            with contextlib.suppress(Exception):
-                await connection.writer.drain()
-                connection.writer.close()
+        await asyncio.gather(*(_closed(c.writer) for c in connections))
         if self._server is not None:
             await self._server.wait_closed()
+
+
+async def _closed(writer: asyncio.StreamWriter) -> None:
+    """Send what is left to send, then close (a peer already gone is not an error)."""
+    with contextlib.suppress(Exception):
+        await writer.drain()
+    writer.close()
+    with contextlib.suppress(Exception):
+        await writer.wait_closed()
 
 
 async def serve_forever(gateway: Gateway, host: str, port: int, ready: Callable[[str, int], None] | None = None

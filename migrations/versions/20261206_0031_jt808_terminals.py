@@ -1,4 +1,4 @@
-"""JT/T 808 terminals known to the gateway, and the fixes of vehicles on no trip.
+"""JT/T 808 terminals known to the gateway, the fixes of vehicles on no trip, vehicles by terminal number.
 
 Revision ID: 0031
 Revises: 0026
@@ -16,6 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # The gateway finds a vehicle by its terminal number at each registration and authentication.
+    op.create_index(op.f('ix_vehicles_gps_terminal_id'), 'vehicles', ['gps_terminal_id'], unique=False)
     op.create_table(
         'terminals',
         sa.Column('terminal_id', sa.String(length=20), nullable=False,
@@ -66,3 +68,4 @@ def downgrade() -> None:
     op.drop_table('vehicle_fixes')
     op.drop_index(op.f('ix_terminals_vehicle_id'), table_name='terminals')
     op.drop_table('terminals')
+    op.drop_index(op.f('ix_vehicles_gps_terminal_id'), table_name='vehicles')
