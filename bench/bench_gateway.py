@@ -196,8 +196,11 @@ async def drive(url: str, numbers: list[str], args: argparse.Namespace, database
                 f"{mine * per_k * 1000:.0f} ms"
                 + ("" if gateway_cpu is None else f" (gateway total {gateway_cpu:.0f} s)") + f"; log {log.name}")
     finally:
-        gateway.terminate()
-        gateway.wait(timeout=120)
+        gateway.terminate()  # a graceful stop: it stores and answers what it read
+        try:
+            gateway.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            gateway.kill()
         log.close()
 
 
