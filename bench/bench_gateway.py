@@ -56,6 +56,10 @@ from tests.paths import DEMO_CORRIDOR  # noqa: E402
 from tests.pg_server import PostgresServer, find_bindir  # noqa: E402
 
 
+#: Locations in one 0x0704 without sub-packages: 1,023 bytes of body, 33 bytes each (length, basic, satellites).
+MAX_BATCH = 30
+
+
 def build_fleet(url: str, terminals: int) -> list[str]:
     """*terminals* vehicles each on a waybill in transit on the demo corridor; their terminal numbers."""
     import json
@@ -214,6 +218,8 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=0.5, help="the gateway's batching interval")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     args = parser.parse_args()
+    if not 1 <= args.batch <= MAX_BATCH:
+        parser.error(f"--batch: 1 to {MAX_BATCH} (a message body has at most 1,023 bytes)")
     with tempfile.TemporaryDirectory() as tmp:
         bindir = find_bindir()
         if args.only == "sqlite" or bindir is None:
