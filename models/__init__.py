@@ -16,6 +16,7 @@ from models.sites import Site, SiteKind
 from models.tracking import GpsFix
 from models.units import DesignMaximum, PopulationChange, SiteUnit, UnitKind
 from models.transfers import PendingTransfer, TransferStatus
+from models.terminals import Terminal, VehicleFix
 from models.users import ApiToken, Department, Role, User
 from models.waste import (
     AddedWasteCode, ManifestStatus, WasteBatch, WasteManifest, WasteManifestEvent, WasteManifestLine,
@@ -33,4 +34,5 @@ __all__ = [
     "TransportEntry", "DesignMaximum", "PopulationChange", "SiteUnit", "UnitKind", "AddedWasteCode",
     "PendingTransfer", "TransferStatus", "SignInFailure", "WebSession", "Consignment", "ConsignmentLine",
     "Incident", "IncidentEvent", "IncidentState", "SpillKind",
+    "Terminal", "VehicleFix",
 ]

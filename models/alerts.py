@@ -39,6 +39,8 @@ class AlertKind(enum.StrEnum):
     INCIDENT = "incident"
     #: A vehicle inside, or heading into, an incident's zones (app/services/incidents/traffic.py).
     INCIDENT_ZONE = "incident_zone"
+    #: An alarm the vehicle's JT/T 808 terminal raised itself (emergency button, power cut, ...).
+    TERMINAL_ALARM = "terminal_alarm"
 
 
 class Severity(enum.StrEnum):

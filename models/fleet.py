@@ -42,7 +42,8 @@ class Vehicle(Base):
     hazard_classes: Mapped[list[str]] = mapped_column(JSON, default=list, comment="permitted ADR classes")
     rated_load_kg: Mapped[Decimal]
     tank_media: Mapped[list[str]] = mapped_column(JSON, default=list, comment="UN numbers the tank may carry")
-    gps_terminal_id: Mapped[str | None] = mapped_column(String(20), comment="JT/T 808 terminal phone number")
+    gps_terminal_id: Mapped[str | None] = mapped_column(String(20), index=True,
+                                                        comment="JT/T 808 terminal phone number")
     inspection_valid_until: Mapped[dt.date | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[CreatedAt]

@@ -60,6 +60,7 @@ def _register() -> None:
     from app.cli.corridors import corridors
     from app.cli.db import db_group
     from app.cli.demo import demo
+    from app.cli.gateway import gateway, terminal
     from app.cli.hazard import hazard
     from app.cli.incident import incident
     from app.cli.ledger import ledger, trace_batch
@@ -71,7 +72,7 @@ def _register() -> None:
     from app.cli.waste import waste
 
     for command in (db_group, users, demo, catalogue, corridors, ledger, trace_batch, route, track, serve, waste,
-                    rules, hazard, incident):
+                    rules, hazard, incident, gateway, terminal):
         cli.add_command(command)
 
 

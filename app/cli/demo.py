@@ -16,12 +16,14 @@ def demo() -> None:
 
 @demo.command("load")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--without-track", is_flag=True,
+              help="Post no GPS for the tanker: leave it to its terminal (hazledger terminal demo).")
 @click.pass_obj
 @writes
-def load(obj: CliContext, fmt: str) -> None:
+def load(obj: CliContext, fmt: str, without_track: bool) -> None:
     """Load the demo scenario and print a fresh API token for each demo user."""
     with obj.app.app_context():
-        result = load_demo(db.session, ttl_days=obj.app.config["TOKEN_TTL_DAYS"])
+        result = load_demo(db.session, ttl_days=obj.app.config["TOKEN_TTL_DAYS"], drive=not without_track)
     if fmt == "json":
         echo_json(result)
         return

@@ -37,6 +37,11 @@ def _arrival_elsewhere(details: Details) -> str:
     return f"申报到达时距收货地点 {details['distance_m']:.0f} 米"
 
 
+#: The JT/T 808 alarm flags that become alerts (app/services/terminal_feed.py), as the standard names them.
+TERMINAL_ALARMS_ZH = {"emergency": "紧急报警", "power_cut": "终端主电源掉电", "gnss_antenna_cut": "GNSS 天线未接或被剪断",
+                      "gnss_antenna_short": "GNSS 天线短路", "gnss_fault": "GNSS 模块发生故障", "overspeed": "超速报警",
+                      "fatigue": "疲劳驾驶", "route_deviation": "路线偏离报警", "area_in_out": "进出区域",
+                      "route_in_out": "进出路线"}
 #: For each kind of trip alert, its sentence in Chinese from the alert's details.
 ZH: dict[str, Callable[[Details], str]] = {
     "deviation": lambda d: f"偏离通道，最远 {d['max_offset_m']:.0f} 米",
@@ -48,6 +53,7 @@ ZH: dict[str, Callable[[Details], str]] = {
     "arrival_elsewhere": _arrival_elsewhere,
     "fatigue_driving": lambda d: f"自 {d['driving_since'][:16].replace('T', ' ')} UTC 起已驾驶 "
                                  f"{d['driving_s'] / 3600:.1f} 小时，未停车休息 20 分钟",
+    "terminal_alarm": lambda d: TERMINAL_ALARMS_ZH[d["alarm"]],
 }
 
 
