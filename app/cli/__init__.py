@@ -61,6 +61,7 @@ def _register() -> None:
     from app.cli.db import db_group
     from app.cli.demo import demo
     from app.cli.hazard import hazard
+    from app.cli.history import history
     from app.cli.ledger import ledger, trace_batch
     from app.cli.route import route
     from app.cli.rules import rules
@@ -70,7 +71,7 @@ def _register() -> None:
     from app.cli.waste import waste
 
     for command in (db_group, users, demo, catalogue, corridors, ledger, trace_batch, route, track, serve, waste,
-                    rules, hazard):
+                    rules, hazard, history):
         cli.add_command(command)
 
 

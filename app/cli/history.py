@@ -1,0 +1,85 @@
+"""``hazledger history``: monthly GeoParquet archives of the GPS fixes, and re-checks of past trips on Dask.
+
+Exit codes as everywhere (CONTRACT.md): 0 done, 1 a finding (``verify``: the archive and the database differ),
+2 bad input with a one-line reason on stderr and nothing written.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from app.cli import CliContext
+from app.cli._common import EXIT_FINDING, echo_json, fail
+from app.extensions import db
+
+#: Where archives go unless ``--archive`` / ``HAZLEDGER_ARCHIVE_DIR`` say otherwise.
+DEFAULT_ARCHIVE = Path("instance/archive")
+_DIR = click.Path(file_okay=False, path_type=Path)
+_archive_option = click.option(
+    "--archive", "--out", "archive", type=_DIR, default=None,
+    help="Archive folder (default $HAZLEDGER_ARCHIVE_DIR or instance/archive).")
+
+
+def _archive_dir(given: Path | None) -> Path:
+    return given or Path(os.environ.get("HAZLEDGER_ARCHIVE_DIR") or DEFAULT_ARCHIVE)
+
+
+@click.group("history")
+def history() -> None:
+    """Archive GPS fixes by month (GeoParquet) and re-check past trips on a Dask cluster."""
+
+
+@history.command("export")
+@click.option("--month", required=True, metavar="YYYY-MM", help="The UTC month of fixes to archive.")
+@_archive_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def export(obj: CliContext, month: str, archive: Path | None, fmt: str) -> None:
+    """Write a month of GPS fixes to GeoParquet by day and terminal bucket, with a manifest; exporting again
+    gives the same files."""
+    from app.history.export import export_month
+
+    target = _archive_dir(archive)
+    with obj.app.app_context():
+        try:
+            manifest = export_month(db.session, target, month)
+        except ValueError as error:
+            fail(str(error))
+    if fmt == "json":
+        echo_json(manifest)
+    else:
+        click.echo(f"{month}: {manifest['rows']} fixes of {manifest['waybills']} waybill(s) in "
+                   f"{len(manifest['files'])} file(s) under {target / month} (manifest {manifest['checksum'][:16]})")
+
+
+@history.command("verify")
+@click.option("--month", required=True, metavar="YYYY-MM")
+@_archive_option
+@click.option("--files-only", is_flag=True,
+              help="Check the files against the manifest only (the month's partition is gone from the database).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def verify(obj: CliContext, month: str, archive: Path | None, files_only: bool, fmt: str) -> None:
+    """Check a month's archive against its manifest and the database: counts, content digests, SHA-256;
+    exit 1 naming what differs."""
+    from app.history.export import verify_month
+
+    with obj.app.app_context():
+        try:
+            result = verify_month(None if files_only else db.session, _archive_dir(archive), month)
+        except ValueError as error:
+            fail(str(error))
+    if fmt == "json":
+        echo_json(result)
+    else:
+        against = "manifest and database" if result["database_checked"] else "manifest"
+        verdict = "OK" if result["ok"] else "DIFFERS"
+        click.echo(f"{month}: archive {verdict} against its {against} ({result['rows']} fixes, "
+                   f"{result['files']} files)")
+        for problem in result["problems"]:
+            click.echo(f"  {problem}")
+    if not result["ok"]:
+        sys.exit(EXIT_FINDING)
