@@ -83,3 +83,57 @@ def verify(obj: CliContext, month: str, archive: Path | None, files_only: bool, 
             click.echo(f"  {problem}")
     if not result["ok"]:
         sys.exit(EXIT_FINDING)
+
+
+@history.command("check")
+@click.option("--from", "first", required=True, metavar="YYYY-MM-DD", help="First UTC day a trip may start on.")
+@click.option("--to", "last", required=True, metavar="YYYY-MM-DD", help="Last UTC day a trip may start on.")
+@click.option("--corridors", "corridors", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Check every trip against this corridor GeoJSON instead of its own.")
+@click.option("--current", is_flag=True,
+              help="Check each trip against its corridor with the zones around it now (default: as archived).")
+@_archive_option
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="A Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster on this machine).")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Worker processes of the local cluster.")
+@click.option("--in-process", is_flag=True, help="Local workers as threads of this process (small runs).")
+@click.option("--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("history-check.parquet"), show_default=True,
+              help="Episodes table (Parquet); the trips go beside it as <name>.trips.parquet.")
+@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def check(obj: CliContext, first: str, last: str, corridors: Path | None, current: bool, archive: Path | None,
+          scheduler: str | None, workers: int, in_process: bool, output: Path, no_progress: bool,
+          fmt: str) -> None:
+    """Re-check the archived trips that started in a period with the routing checks of `route check`, on
+    Dask; write their episodes and print a summary, with the trips whose result differs from the live alerts."""
+    from app.history.cluster import ClusterSpec, history_check, parse_day, write_parquet
+
+    try:
+        if corridors is not None and current:
+            raise ValueError("--corridors and --current exclude each other")
+        start, end = parse_day(first, "--from"), parse_day(last, "--to")
+        if not output.parent.is_dir():
+            raise ValueError(f"--output: no folder {output.parent}")
+        with obj.app.app_context():
+            episodes, trips, summary = history_check(
+                db.session, _archive_dir(archive), start, end, corridors=corridors, current=current,
+                spec=ClusterSpec(scheduler=scheduler, workers=workers, in_process=in_process),
+                progress=not no_progress)
+    except ValueError as error:
+        fail(str(error))
+    write_parquet(episodes, output)
+    write_parquet(trips, output.with_name(f"{output.stem}.trips.parquet"))
+    summary["output"] = str(output)
+    if fmt == "json":
+        echo_json(summary)
+        return
+    click.echo(f"{summary['from']} to {summary['to']}: {summary['trips']} trip(s), {summary['fixes']} fixes, "
+               f"{sum(summary['episodes'].values())} episode(s) in {summary['tasks']} task(s) → {output}")
+    for kind, count in summary["episodes"].items():
+        click.echo(f"  {kind}: {count}")
+    for reason, count in summary["uncheckable"].items():
+        click.echo(f"  not checkable ({reason}): {count}")
+    click.echo(f"  trips whose result differs from the live alerts: {summary['differs_from_live']}")

@@ -1,0 +1,204 @@
+"""The re-check of past trips: the work one Dask task does, and how a period is cut into such tasks.
+
+A task is a set of whole trips (every fix of each, whichever day or month file holds it) and the files to read
+them from. It reads those fixes, validates them with the routing engine's reader for many tracks at once
+(:func:`routing.tracks.tracks_from_frame`: the same rules as ``route check``'s reader, applied to each trip
+alone) and runs :func:`routing.checks.check_track` per trip: the very function ``route check`` runs, with the
+CLI's thresholds, so a trip re-checked here has the episodes ``route check`` finds for the same fixes and
+corridor. One trip in a test and a year on a cluster go through this same code.
+
+Tasks are cut by terminal bucket and by the day a trip starts, and closed at :data:`TASK_FIXES` fixes: one
+task's memory is bounded by that many fixes, whatever the period, and the files it reads are its bucket's.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from app.history import layout
+from routing import RoutingInputError
+from routing.checks import CheckParameters, check_track
+from routing.corridors import Corridor, load_corridor
+from routing.tracks import tracks_from_frame
+
+#: The most fixes one task checks (about 100 MB of columns in a worker).
+TASK_FIXES = 1_000_000
+EPISODE_COLUMNS = ("waybill_id", "kind", "start", "end", "duration_s", "max_offset_m", "length_m", "first_index",
+                   "last_index", "zone", "rule")
+_READ_COLUMNS = ["waybill_id", "at", "lon", "lat", "speed_kph"]
+#: Loaded corridors by the hash of their GeoJSON, per worker process, each with the lock to use it under
+#: (prepared GEOS geometries build their indexes lazily and are not safe to share while in use).
+_corridors: dict[str, tuple[Corridor, threading.Lock]] = {}
+_corridors_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class TripSpec:
+    """One trip to check: its waybill, the corridor to check it against (a key into the task's corridors, None
+    when it has none) and its cargo's hazard classes (None: every part and zone applies)."""
+
+    waybill_id: str
+    corridor: str | None
+    hazard_classes: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class CheckTask:
+    """Whole trips and the archive files holding their fixes."""
+
+    trips: tuple[TripSpec, ...]
+    files: tuple[str, ...]
+    corridors: Mapping[str, dict[str, Any]]
+    params: CheckParameters = field(default_factory=CheckParameters)
+
+
+def corridor_key(document: Mapping[str, Any]) -> str:
+    """A corridor GeoJSON's identity: the SHA-256 of its canonical JSON."""
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+
+def _loaded(key: str, document: Mapping[str, Any]) -> tuple[Corridor, threading.Lock]:
+    with _corridors_lock:
+        if key not in _corridors:
+            _corridors[key] = (load_corridor(document), threading.Lock())
+        return _corridors[key]
+
+
+def run_task(task: CheckTask) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read the task's fixes and check its trips: (episodes, trips) tables."""
+    wanted = [t.waybill_id for t in task.trips]
+    tables = [pq.read_table(path, columns=_READ_COLUMNS, filters=[("waybill_id", "in", wanted)])
+              for path in task.files]
+    fixes = pd.concat([t.to_pandas() for t in tables], ignore_index=True) if tables else pd.DataFrame(
+        columns=_READ_COLUMNS)
+    return check_trips(fixes, task.trips, task.corridors, task.params)
+
+
+def check_trips(fixes: pd.DataFrame, trips: Sequence[TripSpec], corridors: Mapping[str, Mapping[str, Any]],
+                params: CheckParameters | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Check each trip's fixes against its corridor.
+
+    Parameters
+    ----------
+    fixes : pandas.DataFrame
+        ``waybill_id``, ``at`` (UTC), ``lon``, ``lat``, ``speed_kph`` of the trips' fixes, in any order
+        (fixes of other waybills are ignored).
+    trips : sequence of TripSpec
+    corridors : mapping
+        Corridor GeoJSON by the keys the trips name.
+    params : CheckParameters, optional
+        The thresholds (``route check``'s defaults when omitted).
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        The episodes (:data:`EPISODE_COLUMNS`, as ``route check`` reports them, by waybill) and one row per trip:
+        ``waybill_id``, ``fixes``, ``valid_fixes``, ``episodes``, ``error`` (why it could not be checked).
+    """
+    params = (params or CheckParameters()).validated()
+    index = {t.waybill_id: n for n, t in enumerate(trips)}
+    group = fixes["waybill_id"].map(index)
+    mine = fixes[group.notna().to_numpy()]
+    frame = pd.DataFrame({"time": mine["at"], "lon": mine["lon"], "lat": mine["lat"], "speed": mine["speed_kph"]})
+    tracks = (tracks_from_frame(frame, group[group.notna()].to_numpy(dtype=np.intp), len(trips), source="archive")
+              if len(frame) else [None] * len(trips))
+    episodes: list[dict[str, Any]] = []
+    rows = []
+    for trip, track in zip(trips, tracks):  # one pass per trip; the work inside is vectorised over its fixes
+        found, error = _check_one(trip, track, corridors, params)
+        episodes += [{"waybill_id": trip.waybill_id, **e} for e in found]
+        rows.append({"waybill_id": trip.waybill_id, "fixes": track.points if track else 0,
+                     "valid_fixes": len(track) if track else 0, "episodes": len(found), "error": error})
+    table = pd.DataFrame(episodes, columns=list(EPISODE_COLUMNS))
+    for name in ("start", "end"):
+        table[name] = pd.to_datetime(table[name], utc=True, format="ISO8601")
+    return table, pd.DataFrame(rows, columns=["waybill_id", "fixes", "valid_fixes", "episodes", "error"])
+
+
+def _check_one(trip: TripSpec, track: Any, corridors: Mapping[str, Mapping[str, Any]],
+               params: CheckParameters) -> tuple[list[dict[str, Any]], str | None]:
+    if track is None or len(track) < 2:
+        return [], "fewer than 2 valid fixes"
+    if trip.corridor is None or trip.corridor not in corridors:
+        return [], "no corridor to check against"
+    corridor, lock = _loaded(trip.corridor, corridors[trip.corridor])
+    try:
+        with lock:
+            result = check_track(track, corridor, params, hazard_classes=trip.hazard_classes)
+    except RoutingInputError as error:
+        return [], str(error)
+    return result["episodes"], None
+
+
+def read_trips(archive: Path, first: dt.date, last: dt.date) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
+    """The archived trips that start on a day in [*first*, *last*], every (waybill, terminal) row of each from
+    the months around, and the manifests of those months by month.
+
+    Raises ValueError when no month of the period is archived.
+    """
+    months = [layout.month_of(d) for d in pd.date_range(first.replace(day=1), last + pd.offsets.MonthEnd(2),
+                                                        freq="MS").date]
+    manifests = {m: layout.read_manifest(archive / m) for m in months if (archive / m / layout.MANIFEST).is_file()}
+    period = {layout.month_of(d) for d in pd.date_range(first, last, freq="D").date} or {layout.month_of(first)}
+    if not period & set(manifests):
+        raise ValueError(f"no month from {first} to {last} is archived in {archive} (history export --month ...)")
+    parts = []
+    for month in manifests:
+        table = pq.read_table(archive / month / layout.TRIPS).to_pandas()
+        parts.append(table.assign(month=month))
+    trips = pd.concat(parts, ignore_index=True)
+    starts = trips.groupby("waybill_id")["first_at"].transform("min")
+    day = starts.dt.date
+    return trips[(day >= first) & (day <= last)].reset_index(drop=True), manifests
+
+
+def plan_tasks(trips: pd.DataFrame, manifests: Mapping[str, Mapping[str, Any]], archive: Path,
+               corridors: Mapping[str, dict[str, Any]], corridor_of: Mapping[str, str | None],
+               params: CheckParameters, task_fixes: int = TASK_FIXES) -> list[CheckTask]:
+    """Cut the trips (rows of :func:`read_trips`) into tasks by bucket and start day, at most *task_fixes*
+    fixes each (a longer trip is a task of its own); *corridor_of* names each waybill's corridor key."""
+    existing = {(m, f["path"]) for m, manifest in manifests.items() for f in manifest["files"]}
+    per_trip = trips.groupby("waybill_id", sort=False).agg(
+        bucket=("bucket", "first"), first_at=("first_at", "min"), fixes=("fixes", "sum"))
+    per_trip = per_trip.assign(day=per_trip["first_at"].dt.date).sort_values(["bucket", "first_at"])
+    rows_of = {w: rows for w, rows in trips.groupby("waybill_id", sort=False)}
+    tasks, batch, size, key = [], [], 0, None
+    for waybill_id, trip in per_trip.iterrows():  # per trip: cutting the work, not checking it
+        if batch and ((trip["bucket"], trip["day"]) != key or size + trip["fixes"] > task_fixes):
+            tasks.append(_task(batch, rows_of, existing, archive, corridors, corridor_of, params))
+            batch, size = [], 0
+        key = (trip["bucket"], trip["day"])
+        batch.append(waybill_id)
+        size += int(trip["fixes"])
+    if batch:
+        tasks.append(_task(batch, rows_of, existing, archive, corridors, corridor_of, params))
+    return tasks
+
+
+def _task(waybills: list[str], rows_of: Mapping[str, pd.DataFrame], existing: set[tuple[str, str]],
+          archive: Path, corridors: Mapping[str, dict[str, Any]], corridor_of: Mapping[str, str | None],
+          params: CheckParameters) -> CheckTask:
+    files: set[str] = set()
+    specs = []
+    for waybill_id in waybills:
+        rows = rows_of[waybill_id]
+        for row in rows.itertuples():
+            for day in pd.date_range(row.first_at.date(), row.last_at.date(), freq="D").date:
+                month, path = layout.month_of(day), layout.part_path(day, int(row.bucket))
+                if (month, path) in existing:
+                    files.add(str(archive / month / path))
+        classes = tuple(rows["hazard_classes"].iloc[0]) or None
+        specs.append(TripSpec(waybill_id, corridor_of.get(waybill_id), classes))
+    keys = {s.corridor for s in specs if s.corridor}
+    return CheckTask(trips=tuple(specs), files=tuple(sorted(files)), corridors={k: corridors[k] for k in keys},
+                     params=params)
