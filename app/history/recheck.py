@@ -3,9 +3,10 @@
 A task is a set of whole trips (every fix of each, whichever day or month file holds it) and the files to read
 them from. It reads those fixes, validates them with the routing engine's reader for many tracks at once
 (:func:`routing.tracks.tracks_from_frame`: the same rules as ``route check``'s reader, applied to each trip
-alone) and runs :func:`routing.checks.check_track` per trip: the very function ``route check`` runs, with the
-CLI's thresholds, so a trip re-checked here has the episodes ``route check`` finds for the same fixes and
-corridor. One trip in a test and a year on a cluster go through this same code.
+alone) and checks each trip with :func:`routing.checks.check_tracks`: the function ``route check`` runs (its
+``check_track`` is ``check_tracks`` of one track), with the CLI's thresholds, so a trip re-checked here has the
+episodes ``route check`` finds for the same fixes and corridor. One trip in a test and a year on a cluster go
+through this same code.
 
 Tasks are cut by terminal bucket and by the day a trip starts, and closed at :data:`TASK_FIXES` fixes: one
 task's memory is bounded by that many fixes, whatever the period, and the files it reads are its bucket's.
@@ -27,9 +28,9 @@ import pyarrow.parquet as pq
 
 from app.history import layout
 from routing import RoutingInputError
-from routing.checks import CheckParameters, check_track
+from routing.checks import CheckParameters, check_tracks
 from routing.corridors import Corridor, load_corridor
-from routing.tracks import tracks_from_frame
+from routing.tracks import Track, tracks_from_frame
 
 #: The most fixes one task checks (about 100 MB of columns in a worker).
 TASK_FIXES = 1_000_000
@@ -106,16 +107,15 @@ def check_trips(fixes: pd.DataFrame, trips: Sequence[TripSpec], corridors: Mappi
         ``waybill_id``, ``fixes``, ``valid_fixes``, ``episodes``, ``error`` (why it could not be checked).
     """
     params = (params or CheckParameters()).validated()
-    index = {t.waybill_id: n for n, t in enumerate(trips)}
-    group = fixes["waybill_id"].map(index)
-    mine = fixes[group.notna().to_numpy()]
+    group = pd.Index([t.waybill_id for t in trips]).get_indexer(fixes["waybill_id"])  # -1: another waybill's
+    mine = fixes[group >= 0]
     frame = pd.DataFrame({"time": mine["at"], "lon": mine["lon"], "lat": mine["lat"], "speed": mine["speed_kph"]})
-    tracks = (tracks_from_frame(frame, group[group.notna()].to_numpy(dtype=np.intp), len(trips), source="archive")
+    tracks = (tracks_from_frame(frame, group[group >= 0].astype(np.intp), len(trips), source="archive")
               if len(frame) else [None] * len(trips))
+    outcome = _check_grouped(trips, tracks, corridors, params)
     episodes: list[dict[str, Any]] = []
     rows = []
-    for trip, track in zip(trips, tracks):  # one pass per trip; the work inside is vectorised over its fixes
-        found, error = _check_one(trip, track, corridors, params)
+    for trip, track, (found, error) in zip(trips, tracks, outcome):
         episodes += [{"waybill_id": trip.waybill_id, **e} for e in found]
         rows.append({"waybill_id": trip.waybill_id, "fixes": track.points if track else 0,
                      "valid_fixes": len(track) if track else 0, "episodes": len(found), "error": error})
@@ -125,19 +125,27 @@ def check_trips(fixes: pd.DataFrame, trips: Sequence[TripSpec], corridors: Mappi
     return table, pd.DataFrame(rows, columns=["waybill_id", "fixes", "valid_fixes", "episodes", "error"])
 
 
-def _check_one(trip: TripSpec, track: Any, corridors: Mapping[str, Mapping[str, Any]],
-               params: CheckParameters) -> tuple[list[dict[str, Any]], str | None]:
-    if track is None or len(track) < 2:
-        return [], "fewer than 2 valid fixes"
-    if trip.corridor is None or trip.corridor not in corridors:
-        return [], "no corridor to check against"
-    corridor, lock = _loaded(trip.corridor, corridors[trip.corridor])
-    try:
+def _check_grouped(trips: Sequence[TripSpec], tracks: Sequence[Track | None],
+                   corridors: Mapping[str, Mapping[str, Any]],
+                   params: CheckParameters) -> list[tuple[list[dict[str, Any]], str | None]]:
+    """Per trip, its episodes or why it could not be checked: the trips on one corridor with one cargo are
+    checked together (:func:`routing.checks.check_tracks`, each with the result it has alone)."""
+    outcome: list[tuple[list[dict[str, Any]], str | None]] = [([], None)] * len(trips)
+    groups: dict[tuple[str, tuple[str, ...] | None], list[int]] = {}
+    for n, (trip, track) in enumerate(zip(trips, tracks)):
+        if track is None or len(track) < 2:
+            outcome[n] = ([], "fewer than 2 valid fixes")
+        elif trip.corridor is None or trip.corridor not in corridors:
+            outcome[n] = ([], "no corridor to check against")
+        else:
+            groups.setdefault((trip.corridor, trip.hazard_classes), []).append(n)
+    for (key, classes), members in groups.items():
+        corridor, lock = _loaded(key, corridors[key])
         with lock:
-            result = check_track(track, corridor, params, hazard_classes=trip.hazard_classes)
-    except RoutingInputError as error:
-        return [], str(error)
-    return result["episodes"], None
+            results = check_tracks([tracks[n] for n in members], corridor, params, hazard_classes=classes)
+        for n, result in zip(members, results):
+            outcome[n] = ([], str(result)) if isinstance(result, RoutingInputError) else (result["episodes"], None)
+    return outcome
 
 
 def read_trips(archive: Path, first: dt.date, last: dt.date) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
