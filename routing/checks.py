@@ -229,16 +229,22 @@ def _episodes(kind: str, starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp
 def find_episodes(track: Track, state: FixState, params: CheckParameters) -> list[dict[str, Any]]:
     """Turn per-fix states into deviation, forbidden-zone and signal-gap episodes, in time order."""
     step_m = np.hypot(np.diff(state.x), np.diff(state.y))
-    deviating = bridge_short_gaps(hysteresis(state.outside, state.inside_inner), params.min_points)
-    starts, ends = persistent_runs(deviating, state.time_s, min_points=params.min_points,
-                                   min_seconds=params.min_seconds)
-    found = _episodes("deviation", starts, ends, track, state, step_m)
+    found = []
+    # A track that never leaves the corridor or never enters a zone (most of them) skips that rule's run
+    # logic: on no fix at all it finds nothing anyway.
+    if state.outside.any():
+        deviating = bridge_short_gaps(hysteresis(state.outside, state.inside_inner), params.min_points)
+        starts, ends = persistent_runs(deviating, state.time_s, min_points=params.min_points,
+                                       min_seconds=params.min_seconds)
+        found = _episodes("deviation", starts, ends, track, state, step_m)
     stopped = None
-    if any(z.rule == "no_stop" for z, _ in state.zones):
-        stopped = fix_speeds(state.x, state.y, state.time_s, track.speed_kph) < STOP_SPEED_KPH
     for zone, inside in state.zones:
+        if not inside.any():
+            continue
         extra = {"zone": zone.name, "rule": zone.rule}
         if zone.rule == "no_stop":
+            if stopped is None:
+                stopped = fix_speeds(state.x, state.y, state.time_s, track.speed_kph) < STOP_SPEED_KPH
             # A stop is persistence in time by nature: min_points AND min_seconds.
             starts, ends = persistent_runs(inside & stopped, state.time_s, min_points=params.min_points,
                                            min_seconds=params.min_seconds)
