@@ -8,8 +8,9 @@ zones): a fix every 5 s, 10 m of GPS noise, one trip in ten with a 300 m detour.
 fresh local cluster (one process per worker, one thread each) runs the same tasks ``history check`` runs
 (:func:`app.history.recheck.plan_tasks` and :func:`~app.history.recheck.run_task`): the archive read, the
 tracks validated and :func:`routing.checks.check_track` per trip. Printed: the wall time (cluster start-up
-apart), fixes per second in all and per worker, the speed-up, each worker's peak memory, and the host's load
-beside them (the machine is shared: a busy host makes every figure worse, not the code).
+apart), fixes per second in all and per worker, fixes per CPU second of a worker (what the worker would do on
+a core of its own: the figure a busy host distorts least), the speed-up, each worker's peak memory, and the
+host's load beside them (the machine is shared: a busy host makes every figure worse, not the code).
 """
 from __future__ import annotations
 
@@ -130,11 +131,13 @@ def measure(archive: Path, document: dict, workers: int) -> dict:
     with dask_client(ClusterSpec(workers=workers)) as client:
         client.wait_for_workers(workers)
         up = time.perf_counter() - started
+        cpu = client.run(time.process_time)
         began = time.perf_counter()
         episodes, checked = run_tasks(client, tasks, progress=False)
         wall = time.perf_counter() - began
+        used = [t - cpu[w] for w, t in client.run(time.process_time).items()]
         peaks = sorted(client.run(_peak_rss_mb).values())
-    return {"workers": workers, "tasks": len(tasks), "startup_s": up, "wall_s": wall,
+    return {"workers": workers, "tasks": len(tasks), "startup_s": up, "wall_s": wall, "cpu_s": used,
             "fixes": int(checked["fixes"].sum()), "trips": len(checked), "episodes": len(episodes),
             "errors": int(checked["error"].notna().sum()), "peak_mb": peaks}
 
@@ -160,7 +163,9 @@ def main() -> None:
             print(f"{workers} worker(s): {result['tasks']} tasks, {result['trips']:,} trips, {result['fixes']:,} fixes,"
                   f" {result['episodes']:,} episodes ({result['errors']} trips not checkable) in "
                   f"{result['wall_s']:.1f} s (cluster start {result['startup_s']:.1f} s): {rate:,.0f} fixes/s, "
-                  f"{rate / workers:,.0f} fixes/s per worker; peak memory per worker "
+                  f"{rate / workers:,.0f} fixes/s per worker; per worker CPU second "
+                  f"{result['fixes'] / sum(result['cpu_s']):,.0f} fixes (CPU "
+                  f"{', '.join(f'{c:.1f}' for c in result['cpu_s'])} s); peak memory per worker "
                   f"{', '.join(f'{p:.0f}' for p in result['peak_mb'])} MB; "
                   f"load average now {os.getloadavg()[0]:.1f}")
         if len(results) > 1:

@@ -205,4 +205,3 @@ def parse_day(text: str, name: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{name} must be a date YYYY-MM-DD, got {text!r}") from None
-

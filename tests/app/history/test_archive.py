@@ -19,8 +19,8 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_export_is_geoparquet_idempotent_and_verified_against_the_database(run, demo_months, fresh_database_url,
-                                                                            tmp_path):
+def test_export_is_geoparquet_idempotent_and_verified_against_the_database(
+        run, demo_months, fresh_database_url, tmp_path):
     archive = tmp_path / "archive"
     for month in demo_months:
         result = run("history", "export", "--month", month, "--out", str(archive), "--format", "json")

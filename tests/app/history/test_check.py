@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from app.cli import cli
 from app.config import PROJECT_ROOT
 from app.history.cluster import ClusterSpec, dask_client, run_tasks
 from app.history.recheck import CheckTask, TripSpec, check_trips, corridor_key
@@ -103,8 +102,8 @@ def demo_trip(demo_months, fresh_database_url, tmp_path) -> dict:
             "alerts": [str(a) for a in alerts], "fixes": len(fixes)}
 
 
-def test_history_check_of_the_demo_months_finds_what_route_check_finds(run, demo_months, demo_trip, shared_data,
-                                                                         tmp_path):
+def test_history_check_of_the_demo_months_finds_what_route_check_finds(
+        run, demo_months, demo_trip, shared_data, tmp_path):
     archive = tmp_path / "archive"
     for month in demo_months:
         assert run("history", "export", "--month", month, "--out", str(archive)).exit_code == 0
