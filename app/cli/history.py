@@ -93,6 +93,8 @@ def verify(obj: CliContext, month: str, archive: Path | None, files_only: bool, 
 @click.option("--current", is_flag=True,
               help="Check each trip against its corridor with the zones around it now (default: as archived).")
 @_archive_option
+@click.option("--source", type=click.Choice(["archive", "database"]), default="archive", show_default=True,
+              help="Read the trips from the archive, or from the database (its current corridors and zones).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="A Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster on this machine).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
@@ -105,7 +107,7 @@ def verify(obj: CliContext, month: str, archive: Path | None, files_only: bool, 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_obj
 def check(obj: CliContext, first: str, last: str, corridors: Path | None, current: bool, archive: Path | None,
-          scheduler: str | None, workers: int, in_process: bool, output: Path, no_progress: bool,
+          source: str, scheduler: str | None, workers: int, in_process: bool, output: Path, no_progress: bool,
           fmt: str) -> None:
     """Re-check the archived trips that started in a period with the routing checks of `route check`, on
     Dask; write their episodes and print a summary, with the trips whose result differs from the live alerts."""
@@ -121,7 +123,8 @@ def check(obj: CliContext, first: str, last: str, corridors: Path | None, curren
             episodes, trips, summary = history_check(
                 db.session, _archive_dir(archive), start, end, corridors=corridors, current=current,
                 spec=ClusterSpec(scheduler=scheduler, workers=workers, in_process=in_process),
-                progress=not no_progress)
+                progress=not no_progress,
+                database_url=obj.app.config["DATABASE_URL"] if source == "database" else None)
     except ValueError as error:
         fail(str(error))
     write_parquet(episodes, output)

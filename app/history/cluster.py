@@ -31,7 +31,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.history.recheck import CheckTask, corridor_key, plan_tasks, read_trips, run_task
+from app.history.recheck import CheckTask, corridor_key, database_trips, plan_tasks, read_trips, run_task
 from app.services.corridors import trip_geojson
 from models import Alert, Corridor
 from routing import RoutingInputError
@@ -97,17 +97,26 @@ def run_tasks(client: Any, tasks: list[CheckTask], *, progress: bool = True) -> 
 
 def history_check(session: Session, archive: Path, first: dt.date, last: dt.date, *, corridors: Path | None,
                   current: bool, spec: ClusterSpec, params: CheckParameters | None = None,
-                  progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Re-check the archived trips starting from *first* to *last* (UTC days); episodes, trips, summary.
+                  progress: bool = True, database_url: str | None = None,
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Re-check the trips starting from *first* to *last* (UTC days); episodes, trips, summary.
+
+    The trips and their fixes come from the archive, or with *database_url* from that database (whose zones
+    are then the only ones known: the corridors are the current ones unless a file is given).
 
     Raises ValueError with a one-line reason on bad input (nothing archived, an unreadable corridor file).
     """
     if last < first:
         raise ValueError(f"--to {last} is before --from {first}")
     params = (params or CheckParameters()).validated()
-    trips, manifests = read_trips(archive, first, last)
-    documents, corridor_of = _corridors(session, archive, trips, corridors, current)
-    tasks = plan_tasks(trips, manifests, archive, documents, corridor_of, params)
+    if database_url:
+        trips, manifests = database_trips(session, first, last), {}
+        if trips.empty:
+            raise ValueError(f"no trip with fixes starts from {first} to {last} in the database")
+    else:
+        trips, manifests = read_trips(archive, first, last)
+    documents, corridor_of = _corridors(session, archive, trips, corridors, current or bool(database_url))
+    tasks = plan_tasks(trips, manifests, archive, documents, corridor_of, params, database_url=database_url)
     with dask_client(spec) as client:
         episodes, checked = run_tasks(client, tasks, progress=progress)
     checked = _compare_live(session, episodes, checked)

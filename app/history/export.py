@@ -125,7 +125,7 @@ def _write_month(session: Session, work: Path, month: str) -> dict[str, Any]:
         if writer.day != day:
             files += writer.close()
             writer.day = day
-        _join_attributes(session, frame, attributes)
+        join_attributes(session, frame, attributes)
         trips.add(frame)
         writer.write(frame)
     files += writer.close()
@@ -206,8 +206,9 @@ def fix_table(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pydict(columns, schema=layout.FIX_SCHEMA)
 
 
-def _join_attributes(session: Session, frame: pd.DataFrame, known: dict[str, _Attributes]) -> None:
-    """Add the waybill's number, version, corridor and hazard classes to each fix (queries for new waybills)."""
+def join_attributes(session: Session, frame: pd.DataFrame, known: dict[str, _Attributes]) -> None:
+    """Add the waybill's number, version, corridor and hazard classes to each row of *frame* (its fixes, or its
+    trips); *known* remembers the waybills read (queries only for new ones)."""
     new = [w for w in pd.unique(frame["waybill_id"]).tolist() if w not in known]
     if new:
         ids = [uuid.UUID(w) for w in new]

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import threading
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +26,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.history import layout
+from app.history.export import join_attributes
+from models import GpsFix
+from models.engine import make_engine
 from routing import RoutingInputError
 from routing.checks import CheckParameters, check_tracks
 from routing.corridors import Corridor, load_corridor
@@ -61,6 +67,8 @@ class CheckTask:
     files: tuple[str, ...]
     corridors: Mapping[str, dict[str, Any]]
     params: CheckParameters = field(default_factory=CheckParameters)
+    #: Read the fixes from this database instead of the files (``history check --source database``).
+    database_url: str | None = None
 
 
 def corridor_key(document: Mapping[str, Any]) -> str:
@@ -78,11 +86,47 @@ def _loaded(key: str, document: Mapping[str, Any]) -> tuple[Corridor, threading.
 def run_task(task: CheckTask) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read the task's fixes and check its trips: (episodes, trips) tables."""
     wanted = [t.waybill_id for t in task.trips]
-    tables = [pq.read_table(path, columns=_READ_COLUMNS, filters=[("waybill_id", "in", wanted)])
-              for path in task.files]
-    fixes = pd.concat([t.to_pandas() for t in tables], ignore_index=True) if tables else pd.DataFrame(
-        columns=_READ_COLUMNS)
+    if task.database_url:
+        fixes = _database_fixes(task.database_url, wanted)
+    else:
+        tables = [pq.read_table(path, columns=_READ_COLUMNS, filters=[("waybill_id", "in", wanted)])
+                  for path in task.files]
+        fixes = pd.concat([t.to_pandas() for t in tables], ignore_index=True) if tables else pd.DataFrame(
+            columns=_READ_COLUMNS)
     return check_trips(fixes, task.trips, task.corridors, task.params)
+
+
+def _database_fixes(url: str, waybills: list[str]) -> pd.DataFrame:
+    """The waybills' fixes from the database (a worker's own connection, closed after the task)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(*(getattr(GpsFix, c) for c in _READ_COLUMNS)).where(
+                GpsFix.waybill_id.in_([uuid.UUID(w) for w in waybills]))).all()
+    finally:
+        engine.dispose()
+    frame = pd.DataFrame(rows, columns=_READ_COLUMNS)
+    return frame.assign(waybill_id=frame["waybill_id"].astype(str), at=pd.to_datetime(frame["at"], utc=True),
+                        speed_kph=frame["speed_kph"].astype(float))
+
+
+def database_trips(session: Session, first: dt.date, last: dt.date) -> pd.DataFrame:
+    """The trips starting on a day in [*first*, *last*] as :func:`read_trips` gives them, from ``gps_fixes``."""
+    start = dt.datetime.combine(first, dt.time(), dt.timezone.utc)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    active = select(GpsFix.waybill_id).where(GpsFix.at >= start, GpsFix.at < end).distinct()
+    rows = session.execute(
+        select(GpsFix.waybill_id, GpsFix.terminal_id, func.min(GpsFix.at), func.max(GpsFix.at), func.count())
+        .where(GpsFix.waybill_id.in_(active)).group_by(GpsFix.waybill_id, GpsFix.terminal_id)).all()
+    trips = pd.DataFrame(rows, columns=["waybill_id", "terminal_id", "first_at", "last_at", "fixes"])
+    trips = trips.assign(waybill_id=trips["waybill_id"].astype(str),
+                         first_at=pd.to_datetime(trips["first_at"], utc=True),
+                         last_at=pd.to_datetime(trips["last_at"], utc=True),
+                         bucket=layout.buckets_of(trips["terminal_id"].to_numpy()) if len(trips) else [],
+                         month=None)
+    join_attributes(session, trips, {})
+    day = trips.groupby("waybill_id")["first_at"].transform("min").dt.date
+    return trips[(day >= first) & (day <= last)].reset_index(drop=True)
 
 
 def check_trips(fixes: pd.DataFrame, trips: Sequence[TripSpec], corridors: Mapping[str, Mapping[str, Any]],
@@ -172,9 +216,11 @@ def read_trips(archive: Path, first: dt.date, last: dt.date) -> tuple[pd.DataFra
 
 def plan_tasks(trips: pd.DataFrame, manifests: Mapping[str, Mapping[str, Any]], archive: Path,
                corridors: Mapping[str, dict[str, Any]], corridor_of: Mapping[str, str | None],
-               params: CheckParameters, task_fixes: int = TASK_FIXES) -> list[CheckTask]:
+               params: CheckParameters, task_fixes: int = TASK_FIXES,
+               database_url: str | None = None) -> list[CheckTask]:
     """Cut the trips (rows of :func:`read_trips`) into tasks by bucket and start day, at most *task_fixes*
-    fixes each (a longer trip is a task of its own); *corridor_of* names each waybill's corridor key."""
+    fixes each (a longer trip is a task of its own); *corridor_of* names each waybill's corridor key. With
+    *database_url*, the tasks read the fixes from that database instead of the archive's files."""
     existing = {(m, f["path"]) for m, manifest in manifests.items() for f in manifest["files"]}
     per_trip = trips.groupby("waybill_id", sort=False).agg(
         bucket=("bucket", "first"), first_at=("first_at", "min"), fixes=("fixes", "sum"))
@@ -183,19 +229,19 @@ def plan_tasks(trips: pd.DataFrame, manifests: Mapping[str, Mapping[str, Any]], 
     tasks, batch, size, key = [], [], 0, None
     for waybill_id, trip in per_trip.iterrows():  # per trip: cutting the work, not checking it
         if batch and ((trip["bucket"], trip["day"]) != key or size + trip["fixes"] > task_fixes):
-            tasks.append(_task(batch, rows_of, existing, archive, corridors, corridor_of, params))
+            tasks.append(_task(batch, rows_of, existing, archive, corridors, corridor_of, params, database_url))
             batch, size = [], 0
         key = (trip["bucket"], trip["day"])
         batch.append(waybill_id)
         size += int(trip["fixes"])
     if batch:
-        tasks.append(_task(batch, rows_of, existing, archive, corridors, corridor_of, params))
+        tasks.append(_task(batch, rows_of, existing, archive, corridors, corridor_of, params, database_url))
     return tasks
 
 
 def _task(waybills: list[str], rows_of: Mapping[str, pd.DataFrame], existing: set[tuple[str, str]],
           archive: Path, corridors: Mapping[str, dict[str, Any]], corridor_of: Mapping[str, str | None],
-          params: CheckParameters) -> CheckTask:
+          params: CheckParameters, database_url: str | None) -> CheckTask:
     files: set[str] = set()
     specs = []
     for waybill_id in waybills:
@@ -209,4 +255,4 @@ def _task(waybills: list[str], rows_of: Mapping[str, pd.DataFrame], existing: se
         specs.append(TripSpec(waybill_id, corridor_of.get(waybill_id), classes))
     keys = {s.corridor for s in specs if s.corridor}
     return CheckTask(trips=tuple(specs), files=tuple(sorted(files)), corridors={k: corridors[k] for k in keys},
-                     params=params)
+                     params=params, database_url=database_url)

@@ -151,3 +151,21 @@ def test_check_against_another_corridor_file(run, demo_months, tmp_path):
     assert bad.exit_code == 2 and "exclude each other" in bad.stderr
     current = json.loads(run("history", "check", *common, "--current").stdout)
     assert current["episodes"] and current["uncheckable"] == {}
+
+
+def test_check_from_the_database_finds_what_the_archive_check_finds(run, demo_months, tmp_path):
+    archive = tmp_path / "archive"
+    for month in demo_months:
+        assert run("history", "export", "--month", month, "--out", str(archive)).exit_code == 0
+    first, last = f"{demo_months[0]}-01", pd.Timestamp(f"{demo_months[-1]}-01").to_period("M").end_time.date()
+    common = ["--from", first, "--to", str(last), "--archive", str(archive), "--in-process", "--workers", "1",
+              "--format", "json", "--no-progress"]
+    archived = json.loads(run("history", "check", *common, "--output", str(tmp_path / "a.parquet")).stdout)
+    result = run("history", "check", *common, "--source", "database", "--output", str(tmp_path / "d.parquet"))
+    assert result.exit_code == 0, result.output
+    assert {k: v for k, v in json.loads(result.stdout).items() if k != "output"} == {
+        k: v for k, v in archived.items() if k != "output"}
+    assert (pd.read_parquet(tmp_path / "d.parquet").to_dict("records")
+            == pd.read_parquet(tmp_path / "a.parquet").to_dict("records"))
+    empty = run("history", "check", "--from", "2001-01-01", "--to", "2001-01-02", "--source", "database")
+    assert empty.exit_code == 2 and "no trip with fixes" in empty.stderr
