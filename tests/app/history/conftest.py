@@ -2,26 +2,15 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from app.cli import cli
 from models import GpsFix
 from models.engine import make_engine
+from tests.app.test_cli import run  # noqa: F401  (the CLI against the test's fresh database)
 
 
 @pytest.fixture
-def run(fresh_database_url):
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(cli, ["--database-url", fresh_database_url, *args], catch_exceptions=False)
-
-    return invoke
-
-
-@pytest.fixture
-def demo_months(run, fresh_database_url) -> list[str]:
+def demo_months(run, fresh_database_url) -> list[str]:  # noqa: F811 (the fixture, by name)
     """Load the demo; the UTC months its fixes fall in (taken from the data, never from the clock)."""
     assert run("demo", "load", "--format", "json").exit_code == 0
     engine = make_engine(fresh_database_url)
