@@ -117,7 +117,13 @@ def build_archive(root: Path, fixes: int, trips: int, seed: int = 1) -> dict:
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+    """This process's peak resident memory: VmHWM, which starts afresh with the worker's own program
+    (``ru_maxrss`` would carry over the high-water mark of the process that started it)."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
 
 
 def measure(archive: Path, document: dict, workers: int) -> dict:

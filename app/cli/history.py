@@ -127,8 +127,11 @@ def check(obj: CliContext, first: str, last: str, corridors: Path | None, curren
                 database_url=obj.app.config["DATABASE_URL"] if source == "database" else None)
     except ValueError as error:
         fail(str(error))
-    write_parquet(episodes, output)
-    write_parquet(trips, output.with_name(f"{output.stem}.trips.parquet"))
+    try:
+        write_parquet(episodes, output)
+        write_parquet(trips, output.with_name(f"{output.stem}.trips.parquet"))
+    except OSError as error:
+        fail(f"--output {output}: {error.strerror or error}")
     summary["output"] = str(output)
     if fmt == "json":
         echo_json(summary)
