@@ -62,6 +62,7 @@ def _register() -> None:
     from app.cli.demo import demo
     from app.cli.gateway import gateway, terminal
     from app.cli.hazard import hazard
+    from app.cli.history import history
     from app.cli.incident import incident
     from app.cli.ledger import ledger, trace_batch
     from app.cli.route import route
@@ -72,7 +73,7 @@ def _register() -> None:
     from app.cli.waste import waste
 
     for command in (db_group, users, demo, catalogue, corridors, ledger, trace_batch, route, track, serve, waste,
-                    rules, hazard, incident, gateway, terminal):
+                    rules, hazard, incident, gateway, terminal, history):
         cli.add_command(command)
 
 

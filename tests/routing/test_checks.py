@@ -5,7 +5,7 @@ import pytest
 import shapely
 
 from routing._errors import RoutingInputError
-from routing.checks import CheckParameters, check_track, fix_states
+from routing.checks import CheckParameters, check_track, check_tracks, fix_states
 from routing.corridors import load_corridor
 from routing.projection import to_wgs84, wgs84_to_gcj02
 from routing.tracks import track_from_frame
@@ -174,3 +174,18 @@ def test_check_fixes_matches_the_file_path(shanghai, detour):
     from_memory = check_fixes(data, frame.to_dict("records"))
     from_objects = check_track(track_from_frame(frame), load(DEMO_CORRIDOR))
     assert from_memory == from_objects and not from_memory["compliant"]
+
+
+def test_tracks_checked_together_give_each_its_result_alone(shanghai, demo_corridor, corridor_line, detour):
+    """check_tracks (the per-fix stage once over many tracks) is check_track per track: the same episodes, to the
+    digit, and a far track refused alone while the others are checked."""
+    tracks = [track_from_frame(drive(detour, shanghai, seed=seed).frame) for seed in (1, 2)]
+    tracks.append(track_from_frame(drive(corridor_line, shanghai, seed=3).frame))
+    far = drive(corridor_line, shanghai, seed=4).frame
+    tracks.insert(1, track_from_frame(far.assign(lat=-far["lat"])))
+    together = check_tracks(tracks, demo_corridor)
+    assert isinstance(together[1], RoutingInputError) and "another hemisphere" in str(together[1])
+    for n in (0, 2, 3):
+        assert together[n] == check_track(tracks[n], demo_corridor)
+    assert [kinds(r) for r in (together[0], together[2])] == [[("deviation", None), ("forbidden_zone", "no_entry")]] * 2
+    assert together[3]["compliant"] and check_tracks([], demo_corridor) == []

@@ -214,3 +214,16 @@ def test_live_uploads_use_the_same_filter():
     frame, fresh = stale_logger([5, 4, 7, 4, 6, 4])
     track = track_from_frame(frame, source="fixes", min_valid=1, require_majority=False)
     assert len(track) == fresh.sum()
+def test_a_datetime_column_is_taken_as_it_is_and_matches_its_iso_text():
+    # An archive's timestamp column (aware or naive, microseconds) reads as the same fixes as its ISO text,
+    # to the nanosecond, and a missing or out-of-range time is dropped for the same reasons.
+    aware = pd.to_datetime(["2026-01-01T00:00:00.123456Z", "2026-01-01T00:00:05Z", None, "1990-01-01T00:00:00Z"],
+                           utc=True, format="ISO8601")
+    frame = pd.DataFrame({"time": aware, "lon": [121.0, 121.0001, 121.0, 121.0], "lat": [31.0, 31.0001, 31.0, 31.0]})
+    text = frame.assign(time=[t.isoformat() if pd.notna(t) else None for t in aware])
+    naive = frame.assign(time=aware.tz_localize(None).astype("datetime64[us]"))
+    expected = track_from_frame(text, require_majority=False)
+    for given in (frame, naive):
+        track = track_from_frame(given, require_majority=False)
+        assert track.time_ns.tolist() == expected.time_ns.tolist() == [1767225600123456000, 1767225605000000000]
+        assert track.dropped == expected.dropped

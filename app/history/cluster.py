@@ -1,0 +1,216 @@
+"""``history check``: past trips re-checked on a Dask cluster, compared with the alerts raised live.
+
+The driver (this module, in the CLI's process) reads the archive's trip tables, picks each trip's corridor, cuts
+the work into tasks (:func:`.recheck.plan_tasks`) and maps :func:`.recheck.run_task` over them on a
+``dask.distributed`` cluster: a :class:`~distributed.LocalCluster` of this machine's processes by default, or
+the scheduler of a real cluster (whose workers must see the archive at the same path: a shared file system).
+Results come back as each task finishes, with Dask's text progress bar on stderr.
+
+Corridors, three ways:
+
+- as archived (default): the corridor and zones stored with the month's archive, i.e. what the trip was
+  checked against live: the trips whose result differs from the live alerts are then worth a look;
+- ``--current``: each trip's corridor with the zones around it in the database now (a zone added since);
+- ``--corridors FILE``: one corridor GeoJSON for every trip (a proposed corridor); trips far from it are
+  reported as not checkable, with the reason.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.history.recheck import CheckTask, corridor_key, database_trips, plan_tasks, read_trips, run_task
+from app.services.corridors import trip_geojson
+from models import Alert, Corridor
+from routing import RoutingInputError
+from routing.checks import CheckParameters
+from routing.corridors import load_corridor
+
+#: Episode kinds both ``route check`` and the live checks report: the ones a difference can be told on.
+COMPARED_KINDS = ("deviation", "forbidden_zone", "signal_gap")
+_SHOWN_DIFFERENCES = 20
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """Where to run: a scheduler's address, or a local cluster of *workers* (processes, or threads of this
+    process when *in_process*: small runs and tests), one thread each."""
+
+    scheduler: str | None = None
+    workers: int = 2
+    in_process: bool = False
+
+
+@contextlib.contextmanager
+def dask_client(spec: ClusterSpec) -> Iterator[Any]:
+    """A connected ``distributed.Client``, closed (with its local cluster) on the way out."""
+    from distributed import Client, LocalCluster
+
+    # The scheduler's and workers' comings and goings are not the command's output (the app logs at INFO).
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    if spec.scheduler:
+        try:
+            client = Client(spec.scheduler, timeout="10s")
+        except (OSError, TimeoutError) as error:
+            raise ValueError(f"cannot reach the Dask scheduler at {spec.scheduler}: {error}") from None
+        with client:
+            yield client
+        return
+    with LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=not spec.in_process,
+                      dashboard_address=None, silence_logs=logging.WARNING) as cluster, Client(cluster) as client:
+        yield client
+
+
+def run_tasks(client: Any, tasks: list[CheckTask], *, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Map :func:`run_task` over *tasks* on *client*; the episodes and trips of all of them."""
+    from distributed import as_completed
+    from distributed.diagnostics.progressbar import progress as progress_bar
+
+    if not tasks:
+        return run_task(CheckTask((), (), {}))
+    futures = client.map(run_task, tasks, pure=False)
+    if progress:
+        with contextlib.redirect_stdout(sys.stderr):  # stdout carries the summary
+            progress_bar(futures)
+            sys.stderr.write("\n")
+    episodes, trips = [], []
+    for future in as_completed(futures):
+        found, checked = future.result()
+        episodes.append(found)
+        trips.append(checked)
+        future.release()
+    return (pd.concat(episodes, ignore_index=True).sort_values(["waybill_id", "first_index", "kind"]),
+            pd.concat(trips, ignore_index=True).sort_values("waybill_id"))
+
+
+def history_check(session: Session, archive: Path, first: dt.date, last: dt.date, *, corridors: Path | None,
+                  current: bool, spec: ClusterSpec, params: CheckParameters | None = None,
+                  progress: bool = True, database_url: str | None = None,
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Re-check the trips starting from *first* to *last* (UTC days); episodes, trips, summary.
+
+    The trips and their fixes come from the archive, or with *database_url* from that database (whose zones
+    are then the only ones known: the corridors are the current ones unless a file is given).
+
+    Raises ValueError with a one-line reason on bad input (nothing archived, an unreadable corridor file).
+    """
+    if last < first:
+        raise ValueError(f"--to {last} is before --from {first}")
+    params = (params or CheckParameters()).validated()
+    if database_url:
+        trips, manifests = database_trips(session, first, last), {}
+        if trips.empty:
+            raise ValueError(f"no trip with fixes starts from {first} to {last} in the database")
+    else:
+        trips, manifests = read_trips(archive, first, last)
+    documents, corridor_of = _corridors(session, archive, trips, corridors, current or bool(database_url))
+    tasks = plan_tasks(trips, manifests, archive, documents, corridor_of, params, database_url=database_url)
+    with dask_client(spec) as client:
+        episodes, checked = run_tasks(client, tasks, progress=progress)
+    checked = _compare_live(session, episodes, checked)
+    return episodes, checked, summarise(first, last, episodes, checked, len(tasks), spec)
+
+
+def _corridors(session: Session, archive: Path, trips: pd.DataFrame, given: Path | None,
+               current: bool) -> tuple[dict[str, dict[str, Any]], dict[str, str | None]]:
+    """The corridor documents by key, and each waybill's key."""
+    first_rows = trips.sort_values("first_at").drop_duplicates("waybill_id")
+    if given is not None:
+        try:
+            document = json.loads(given.read_text(encoding="utf-8"))
+            load_corridor(document)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RoutingInputError) as error:
+            raise ValueError(f"--corridors {given}: {error}") from None
+        key = corridor_key(document)
+        return {key: document}, {w: key for w in first_rows["waybill_id"]}
+    documents: dict[str, dict[str, Any]] = {}
+    by_id: dict[tuple[str, str], str] = {}
+    corridor_of: dict[str, str | None] = {}
+    for row in first_rows.itertuples():  # per trip, over the few corridors they share
+        if row.corridor_id is None:
+            corridor_of[row.waybill_id] = None
+            continue
+        source = ("now", row.corridor_id) if current else (row.month, row.corridor_id)
+        if source not in by_id:
+            document = (_current_corridor(session, row.corridor_id) if current else
+                        _archived_corridor(archive / row.month / "corridors" / f"{row.corridor_id}.geojson"))
+            if document is None:
+                corridor_of[row.waybill_id] = None
+                continue
+            by_id[source] = corridor_key(document)
+            documents[by_id[source]] = document
+        corridor_of[row.waybill_id] = by_id[source]
+    return documents, corridor_of
+
+
+def _archived_corridor(path: Path) -> dict[str, Any] | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _current_corridor(session: Session, corridor_id: str) -> dict[str, Any] | None:
+    record = session.get(Corridor, uuid.UUID(corridor_id))
+    return None if record is None else trip_geojson(session, record)
+
+
+def _compare_live(session: Session, episodes: pd.DataFrame, checked: pd.DataFrame) -> pd.DataFrame:
+    """Add, per trip and compared kind, the episodes found and the alerts raised live, and whether they differ."""
+    ids = [uuid.UUID(w) for w in checked["waybill_id"]]
+    live: dict[tuple[str, str], int] = {}
+    for start in range(0, len(ids), 1000):
+        for waybill_id, kind, count in session.execute(
+                select(Alert.waybill_id, Alert.kind, func.count()).where(Alert.waybill_id.in_(ids[start:start + 1000]))
+                .group_by(Alert.waybill_id, Alert.kind)):
+            live[(str(waybill_id), str(kind))] = count
+    found = episodes.groupby(["waybill_id", "kind"]).size().to_dict()
+    checked = checked.copy()
+    differs = pd.Series(False, index=checked.index)
+    for kind in COMPARED_KINDS:
+        checked[f"{kind}_episodes"] = [int(found.get((w, kind), 0)) for w in checked["waybill_id"]]
+        checked[f"{kind}_live"] = [int(live.get((w, kind), 0)) for w in checked["waybill_id"]]
+        differs |= checked[f"{kind}_episodes"] != checked[f"{kind}_live"]
+    checked["differs_from_live"] = differs & checked["error"].isna()
+    return checked
+
+
+def summarise(first: dt.date, last: dt.date, episodes: pd.DataFrame, checked: pd.DataFrame, tasks: int,
+              spec: ClusterSpec) -> dict[str, Any]:
+    """The figures ``history check`` prints."""
+    differing = checked[checked["differs_from_live"]]
+    return {
+        "from": first.isoformat(), "to": last.isoformat(),
+        "trips": len(checked), "fixes": int(checked["fixes"].sum()), "tasks": tasks,
+        "workers": spec.scheduler or spec.workers,
+        "episodes": {k: int(v) for k, v in episodes["kind"].value_counts().sort_index().items()},
+        "uncheckable": {k: int(v) for k, v in checked["error"].value_counts().sort_index().items()},
+        "differs_from_live": len(differing),
+        "differing_trips": [
+            {"waybill_id": row.waybill_id,
+             **{f"{k}": [getattr(row, f"{k}_episodes"), getattr(row, f"{k}_live")] for k in COMPARED_KINDS}}
+            for row in differing.head(_SHOWN_DIFFERENCES).itertuples()],
+    }
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Write *frame* to *path* through a temporary file beside it (no half-written table left behind)."""
+    partial = path.with_name(f".{path.name}.partial")
+    frame.to_parquet(partial, index=False)
+    partial.replace(path)
+
+
+def parse_day(text: str, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a date YYYY-MM-DD, got {text!r}") from None

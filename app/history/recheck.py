@@ -1,0 +1,258 @@
+"""The re-check of past trips: the work one Dask task does, and how a period is cut into such tasks.
+
+A task is a set of whole trips (every fix of each, whichever day or month file holds it) and the files to read
+them from. It reads those fixes, validates them with the routing engine's reader for many tracks at once
+(:func:`routing.tracks.tracks_from_frame`: the same rules as ``route check``'s reader, applied to each trip
+alone) and checks each trip with :func:`routing.checks.check_tracks`: the function ``route check`` runs (its
+``check_track`` is ``check_tracks`` of one track), with the CLI's thresholds, so a trip re-checked here has the
+episodes ``route check`` finds for the same fixes and corridor. One trip in a test and a year on a cluster go
+through this same code.
+
+Tasks are cut by terminal bucket and by the day a trip starts, and closed at :data:`TASK_FIXES` fixes: one
+task's memory is bounded by that many fixes, whatever the period, and the files it reads are its bucket's.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.history import layout
+from app.history.export import join_attributes
+from models import GpsFix
+from models.engine import make_engine
+from routing import RoutingInputError
+from routing.checks import CheckParameters, check_tracks
+from routing.corridors import Corridor, load_corridor
+from routing.tracks import Track, tracks_from_frame
+
+#: The most fixes one task checks (about 100 MB of columns in a worker).
+TASK_FIXES = 1_000_000
+EPISODE_COLUMNS = ("waybill_id", "kind", "start", "end", "duration_s", "max_offset_m", "length_m", "first_index",
+                   "last_index", "zone", "rule")
+_READ_COLUMNS = ["waybill_id", "at", "lon", "lat", "speed_kph"]
+#: Loaded corridors by the hash of their GeoJSON, per worker process, each with the lock to use it under
+#: (prepared GEOS geometries build their indexes lazily and are not safe to share while in use).
+_corridors: dict[str, tuple[Corridor, threading.Lock]] = {}
+_corridors_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class TripSpec:
+    """One trip to check: its waybill, the corridor to check it against (a key into the task's corridors, None
+    when it has none) and its cargo's hazard classes (None: every part and zone applies)."""
+
+    waybill_id: str
+    corridor: str | None
+    hazard_classes: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class CheckTask:
+    """Whole trips and the archive files holding their fixes."""
+
+    trips: tuple[TripSpec, ...]
+    files: tuple[str, ...]
+    corridors: Mapping[str, dict[str, Any]]
+    params: CheckParameters = field(default_factory=CheckParameters)
+    #: Read the fixes from this database instead of the files (``history check --source database``).
+    database_url: str | None = None
+
+
+def corridor_key(document: Mapping[str, Any]) -> str:
+    """A corridor GeoJSON's identity: the SHA-256 of its canonical JSON."""
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+
+def _loaded(key: str, document: Mapping[str, Any]) -> tuple[Corridor, threading.Lock]:
+    with _corridors_lock:
+        if key not in _corridors:
+            _corridors[key] = (load_corridor(document), threading.Lock())
+        return _corridors[key]
+
+
+def run_task(task: CheckTask) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read the task's fixes and check its trips: (episodes, trips) tables."""
+    wanted = [t.waybill_id for t in task.trips]
+    if task.database_url:
+        fixes = _database_fixes(task.database_url, wanted)
+    else:
+        tables = [pq.read_table(path, columns=_READ_COLUMNS, filters=[("waybill_id", "in", wanted)])
+                  for path in task.files]
+        fixes = pd.concat([t.to_pandas() for t in tables], ignore_index=True) if tables else pd.DataFrame(
+            columns=_READ_COLUMNS)
+    return check_trips(fixes, task.trips, task.corridors, task.params)
+
+
+def _database_fixes(url: str, waybills: list[str]) -> pd.DataFrame:
+    """The waybills' fixes from the database (a worker's own connection, closed after the task)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(*(getattr(GpsFix, c) for c in _READ_COLUMNS)).where(
+                GpsFix.waybill_id.in_([uuid.UUID(w) for w in waybills]))).all()
+    finally:
+        engine.dispose()
+    frame = pd.DataFrame(rows, columns=_READ_COLUMNS)
+    return frame.assign(waybill_id=frame["waybill_id"].astype(str), at=pd.to_datetime(frame["at"], utc=True),
+                        speed_kph=frame["speed_kph"].astype(float))
+
+
+def database_trips(session: Session, first: dt.date, last: dt.date) -> pd.DataFrame:
+    """The trips starting on a day in [*first*, *last*] as :func:`read_trips` gives them, from ``gps_fixes``."""
+    start = dt.datetime.combine(first, dt.time(), dt.timezone.utc)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    active = select(GpsFix.waybill_id).where(GpsFix.at >= start, GpsFix.at < end).distinct()
+    rows = session.execute(
+        select(GpsFix.waybill_id, GpsFix.terminal_id, func.min(GpsFix.at), func.max(GpsFix.at), func.count())
+        .where(GpsFix.waybill_id.in_(active)).group_by(GpsFix.waybill_id, GpsFix.terminal_id)).all()
+    trips = pd.DataFrame(rows, columns=["waybill_id", "terminal_id", "first_at", "last_at", "fixes"])
+    trips = trips.assign(waybill_id=trips["waybill_id"].astype(str),
+                         first_at=pd.to_datetime(trips["first_at"], utc=True),
+                         last_at=pd.to_datetime(trips["last_at"], utc=True),
+                         bucket=layout.buckets_of(trips["terminal_id"].to_numpy()) if len(trips) else [],
+                         month=None)
+    join_attributes(session, trips, {})
+    day = trips.groupby("waybill_id")["first_at"].transform("min").dt.date
+    return trips[(day >= first) & (day <= last)].reset_index(drop=True)
+
+
+def check_trips(fixes: pd.DataFrame, trips: Sequence[TripSpec], corridors: Mapping[str, Mapping[str, Any]],
+                params: CheckParameters | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Check each trip's fixes against its corridor.
+
+    Parameters
+    ----------
+    fixes : pandas.DataFrame
+        ``waybill_id``, ``at`` (UTC), ``lon``, ``lat``, ``speed_kph`` of the trips' fixes, in any order
+        (fixes of other waybills are ignored).
+    trips : sequence of TripSpec
+    corridors : mapping
+        Corridor GeoJSON by the keys the trips name.
+    params : CheckParameters, optional
+        The thresholds (``route check``'s defaults when omitted).
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        The episodes (:data:`EPISODE_COLUMNS`, as ``route check`` reports them, by waybill) and one row per trip:
+        ``waybill_id``, ``fixes``, ``valid_fixes``, ``episodes``, ``error`` (why it could not be checked).
+    """
+    params = (params or CheckParameters()).validated()
+    group = pd.Index([t.waybill_id for t in trips]).get_indexer(fixes["waybill_id"])  # -1: another waybill's
+    mine = fixes[group >= 0]
+    frame = pd.DataFrame({"time": mine["at"], "lon": mine["lon"], "lat": mine["lat"], "speed": mine["speed_kph"]})
+    tracks = (tracks_from_frame(frame, group[group >= 0].astype(np.intp), len(trips), source="archive")
+              if len(frame) else [None] * len(trips))
+    outcome = _check_grouped(trips, tracks, corridors, params)
+    episodes: list[dict[str, Any]] = []
+    rows = []
+    for trip, track, (found, error) in zip(trips, tracks, outcome):
+        episodes += [{"waybill_id": trip.waybill_id, **e} for e in found]
+        rows.append({"waybill_id": trip.waybill_id, "fixes": track.points if track else 0,
+                     "valid_fixes": len(track) if track else 0, "episodes": len(found), "error": error})
+    table = pd.DataFrame(episodes, columns=list(EPISODE_COLUMNS))
+    for name in ("start", "end"):
+        table[name] = pd.to_datetime(table[name], utc=True, format="ISO8601")
+    return table, pd.DataFrame(rows, columns=["waybill_id", "fixes", "valid_fixes", "episodes", "error"])
+
+
+def _check_grouped(trips: Sequence[TripSpec], tracks: Sequence[Track | None],
+                   corridors: Mapping[str, Mapping[str, Any]],
+                   params: CheckParameters) -> list[tuple[list[dict[str, Any]], str | None]]:
+    """Per trip, its episodes or why it could not be checked: the trips on one corridor with one cargo are
+    checked together (:func:`routing.checks.check_tracks`, each with the result it has alone)."""
+    outcome: list[tuple[list[dict[str, Any]], str | None]] = [([], None)] * len(trips)
+    groups: dict[tuple[str, tuple[str, ...] | None], list[int]] = {}
+    for n, (trip, track) in enumerate(zip(trips, tracks)):
+        if track is None or len(track) < 2:
+            outcome[n] = ([], "fewer than 2 valid fixes")
+        elif trip.corridor is None or trip.corridor not in corridors:
+            outcome[n] = ([], "no corridor to check against")
+        else:
+            groups.setdefault((trip.corridor, trip.hazard_classes), []).append(n)
+    for (key, classes), members in groups.items():
+        corridor, lock = _loaded(key, corridors[key])
+        with lock:
+            results = check_tracks([tracks[n] for n in members], corridor, params, hazard_classes=classes)
+        for n, result in zip(members, results):
+            outcome[n] = ([], str(result)) if isinstance(result, RoutingInputError) else (result["episodes"], None)
+    return outcome
+
+
+def read_trips(archive: Path, first: dt.date, last: dt.date) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
+    """The archived trips that start on a day in [*first*, *last*], every (waybill, terminal) row of each from
+    the months around, and the manifests of those months by month.
+
+    Raises ValueError when no month of the period is archived.
+    """
+    months = [layout.month_of(d) for d in pd.date_range(first.replace(day=1), last + pd.offsets.MonthEnd(2),
+                                                        freq="MS").date]
+    manifests = {m: layout.read_manifest(archive / m) for m in months if (archive / m / layout.MANIFEST).is_file()}
+    period = {layout.month_of(d) for d in pd.date_range(first, last, freq="D").date} or {layout.month_of(first)}
+    if not period & set(manifests):
+        raise ValueError(f"no month from {first} to {last} is archived in {archive} (history export --month ...)")
+    parts = []
+    for month in manifests:
+        table = pq.read_table(archive / month / layout.TRIPS).to_pandas()
+        parts.append(table.assign(month=month))
+    trips = pd.concat(parts, ignore_index=True)
+    starts = trips.groupby("waybill_id")["first_at"].transform("min")
+    day = starts.dt.date
+    return trips[(day >= first) & (day <= last)].reset_index(drop=True), manifests
+
+
+def plan_tasks(trips: pd.DataFrame, manifests: Mapping[str, Mapping[str, Any]], archive: Path,
+               corridors: Mapping[str, dict[str, Any]], corridor_of: Mapping[str, str | None],
+               params: CheckParameters, task_fixes: int = TASK_FIXES,
+               database_url: str | None = None) -> list[CheckTask]:
+    """Cut the trips (rows of :func:`read_trips`) into tasks by bucket and start day, at most *task_fixes*
+    fixes each (a longer trip is a task of its own); *corridor_of* names each waybill's corridor key. With
+    *database_url*, the tasks read the fixes from that database instead of the archive's files."""
+    existing = {(m, f["path"]) for m, manifest in manifests.items() for f in manifest["files"]}
+    per_trip = trips.groupby("waybill_id", sort=False).agg(
+        bucket=("bucket", "first"), first_at=("first_at", "min"), fixes=("fixes", "sum"))
+    per_trip = per_trip.assign(day=per_trip["first_at"].dt.date).sort_values(["bucket", "first_at"])
+    rows_of = {w: rows for w, rows in trips.groupby("waybill_id", sort=False)}
+    tasks, batch, size, key = [], [], 0, None
+    for waybill_id, trip in per_trip.iterrows():  # per trip: cutting the work, not checking it
+        if batch and ((trip["bucket"], trip["day"]) != key or size + trip["fixes"] > task_fixes):
+            tasks.append(_task(batch, rows_of, existing, archive, corridors, corridor_of, params, database_url))
+            batch, size = [], 0
+        key = (trip["bucket"], trip["day"])
+        batch.append(waybill_id)
+        size += int(trip["fixes"])
+    if batch:
+        tasks.append(_task(batch, rows_of, existing, archive, corridors, corridor_of, params, database_url))
+    return tasks
+
+
+def _task(waybills: list[str], rows_of: Mapping[str, pd.DataFrame], existing: set[tuple[str, str]],
+          archive: Path, corridors: Mapping[str, dict[str, Any]], corridor_of: Mapping[str, str | None],
+          params: CheckParameters, database_url: str | None) -> CheckTask:
+    files: set[str] = set()
+    specs = []
+    for waybill_id in waybills:
+        rows = rows_of[waybill_id]
+        for row in rows.itertuples():
+            for day in pd.date_range(row.first_at.date(), row.last_at.date(), freq="D").date:
+                month, path = layout.month_of(day), layout.part_path(day, int(row.bucket))
+                if (month, path) in existing:
+                    files.add(str(archive / month / path))
+        classes = tuple(rows["hazard_classes"].iloc[0]) or None
+        specs.append(TripSpec(waybill_id, corridor_of.get(waybill_id), classes))
+    keys = {s.corridor for s in specs if s.corridor}
+    return CheckTask(trips=tuple(specs), files=tuple(sorted(files)), corridors={k: corridors[k] for k in keys},
+                     params=params, database_url=database_url)
