@@ -244,4 +244,10 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
              "404": ("未找到", "Not found"), "405": ("方法不允许", "Method not allowed"), "409": ("冲突", "Conflict"),
              "422": ("无法处理", "Unprocessable"), "429": ("请求过多", "Too many requests"),
              "500": ("服务器错误", "Server error")},
+    # workflow pages (h19w)
+    "manifest_status": {"created": ("已创建", "Created"), "in_transit": ("运输中", "In transit"),
+                        "received": ("已接收", "Received"), "disposed": ("已处置", "Disposed"),
+                        "rejected": ("已拒收", "Refused")},
+    "alert_change": {"opened": ("产生", "Opened"), "updated": ("更新", "Updated"), "acknowledged": ("确认", "Acknowledged"),
+                     "closed": ("关闭", "Closed"), "escalated": ("升级", "Escalated"), "resolved": ("系统关闭", "Resolved")},
 }
