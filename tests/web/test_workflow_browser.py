@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import select
 
 from app.extensions import db
@@ -34,7 +35,7 @@ from models import (
 )
 from models.types import utcnow
 from tests.web.conftest import LiveSite, demo_database, serve_world, start_browser
-from tests.web.test_browser import sign_in, submit_and_wait_for_the_next_page, wait_until
+from tests.web.test_browser import sign_in, wait_until
 
 pytestmark = pytest.mark.slow
 #: A second crew of the demo carrier: the demo's own is on the road with the tanker.
@@ -150,7 +151,17 @@ def fill(browser: Any, values: dict[str, str]) -> None:
 
 
 def press(browser: Any, button_id: str) -> None:
-    submit_and_wait_for_the_next_page(browser, browser.find_element(By.ID, button_id))
+    """Click the button (or link) of that id and wait for the page it leads to."""
+    follow(browser, browser.find_element(By.ID, button_id))
+
+
+def follow(browser: Any, element: Any, timeout: float = 20) -> None:
+    """Click *element* and wait until a new document has loaded: the old one is marked first, and the browser
+    may answer anything while it navigates (a stale element, an inspector error), so those are retried."""
+    browser.execute_script("window.hazledgerOld = true")
+    element.click()
+    WebDriverWait(browser, timeout, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script("return window.hazledgerOld === undefined && document.readyState === 'complete'"))
 
 
 def test_the_carrier_makes_the_waybill_from_a_consignment_list_and_takes_it_to_arrival(
@@ -168,7 +179,7 @@ def test_the_carrier_makes_the_waybill_from_a_consignment_list_and_takes_it_to_a
     sign_in(driver, site, "demo-carrier")
     driver.get(site("/firm/consignments"))
     row = driver.find_element(By.XPATH, f"//table[@id='consignments']//tr[td[1][normalize-space()='{number}']]")
-    submit_and_wait_for_the_next_page(driver, row.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    follow(driver, row.find_element(By.CSS_SELECTOR, "button[type=submit]"))
     assert "/edit" in driver.current_url  # the draft, with the list's parties, sites and goods
     fill(driver, {**VAN, "driver_certificate": SPARE_CREW[0][4], "escort_certificate": SPARE_CREW[1][4],
                   "departure_earliest": wall(window()[0]), "departure_latest": wall(window()[1])})
@@ -245,7 +256,7 @@ def test_public_security_grants_a_pass_and_a_supervisor_closes_an_alert(
     alert_id = site.world["alerts"][-1]
     driver.get(site("/dashboard"))
     link = wait_until(driver, EC.presence_of_element_located((By.CSS_SELECTOR, f"#alert-{alert_id} td a")))
-    submit_and_wait_for_the_next_page(driver, link)
+    follow(driver, link)
     fill(driver, {"note": "已核实：驾驶员按交警指挥绕行，已恢复通行线路"})
     press(driver, "close-alert")
     assert driver.find_element(By.ID, "alert-facts").get_attribute("data-state") == "closed"
@@ -291,7 +302,7 @@ def test_a_waste_manifest_goes_from_its_generator_to_disposal(
 
     sign_in(driver, site, "demo-carrier")  # checks the waste against the manifest, carries it
     driver.get(site("/waste/manifests"))
-    submit_and_wait_for_the_next_page(driver, driver.find_element(By.LINK_TEXT, manifest_number))
+    follow(driver, driver.find_element(By.LINK_TEXT, manifest_number))
     press(driver, "carrier-check-ok")
     driver.get(site(f"/waybills/{waybill_id}"))
     press(driver, "depart-button")
@@ -301,7 +312,7 @@ def test_a_waste_manifest_goes_from_its_generator_to_disposal(
 
     sign_in(driver, site, "demo-disposer")  # receives within the deadline shown, disposes
     driver.get(site("/waste/manifests"))
-    submit_and_wait_for_the_next_page(driver, driver.find_element(By.LINK_TEXT, manifest_number))
+    follow(driver, driver.find_element(By.LINK_TEXT, manifest_number))
     assert driver.find_element(By.ID, "manifest-status").get_attribute("data-status") == "in_transit"
     assert driver.find_element(By.ID, "receipt-due").text != "—"
     press(driver, "receive-button")
