@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from app.api.waste_manifests import schemas as s
 from app.api.waste_manifests.routes import FIRMS
-from app.errors import DomainError
+from app.errors import DomainError, NotFound, PermissionDenied
 from app.extensions import db
 from app.services.waste import manifests as service
 from app.services.waste.transfer_rules import receipt_due
@@ -147,6 +147,8 @@ def _take(name: str, manifest_id: uuid.UUID) -> Response | tuple[str, int]:
     if data is not None:
         try:
             record = step.run(user, manifest_id, data)
+        except (NotFound, PermissionDenied):
+            raise  # the error page: not an error of the form's fields
         except DomainError as error:
             db.session.rollback()
             errors = service_errors(error)

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import DomainError
+from app.errors import DomainError, NotFound, PermissionDenied
 from app.extensions import db
 from app.services.alerts import visible_alerts
 from app.services.waybills import listing, service
@@ -106,6 +106,8 @@ def _perform(action: Action, waybill_id: uuid.UUID) -> Response | tuple[str, int
     if data is not None:
         try:
             waybill = action.run(user, waybill_id, data, request.form.get("row_version", type=int))
+        except (NotFound, PermissionDenied):
+            raise  # the error page: not an error of the form's fields
         except DomainError as error:
             db.session.rollback()
             errors = service_errors(error)

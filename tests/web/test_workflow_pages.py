@@ -1,0 +1,180 @@
+"""The workflow pages through Flask's test client, on SQLite and PostgreSQL: each action is the API's (its
+roles, schema and service), CSRF-protected, offered only to the party that may take it, 404 for a record the
+user may not know, and its errors shown beside its fields without changing anything."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from app.api.waybills.schemas import WaybillIn
+from app.services.alerts import raise_alert
+from app.services.users import set_password
+from app.services.waybills import service
+from models import AlertKind, AlertState, Department, Role, Severity, User, Waybill, WaybillStatus
+from models.types import utcnow
+from tests.app.waybills.conftest import Trip, build_trip
+from tests.factories import make_enterprise, make_user
+from tests.web.test_pages import PASSWORD, csrf, sign_in
+
+
+@pytest.fixture
+def trip(session: Session) -> Trip:
+    return build_trip(session)
+
+
+@pytest.fixture
+def person(session: Session) -> Callable[..., User]:
+    def make(role: Role = Role.SUPERVISOR, department: Department | None = None, **kwargs: object) -> User:
+        user, _ = make_user(session, role, **kwargs)
+        if department is not None:
+            user.department = department
+        set_password(session, user, PASSWORD)  # (commits)
+        return user
+
+    return make
+
+
+def _issued(session: Session, trip: Trip, person: Callable[..., User]) -> tuple[Waybill, User, User]:
+    """An issued waybill of the trip, and users of its shipper and carrier."""
+    shipper = person(Role.ENTERPRISE, enterprise=trip.shipper)
+    carrier = person(Role.ENTERPRISE, enterprise=trip.carrier)
+    waybill = service.create_draft(session, shipper, WaybillIn().load(trip.draft()))
+    service.submit(session, shipper, waybill.id)
+    return waybill, shipper, carrier
+
+
+def _buttons(page: str) -> set[str]:
+    return set(re.findall(r'id="(\w+)-button"', page))
+
+
+def test_the_waybill_page_offers_each_party_only_its_own_actions(
+        app: Flask, session: Session, trip: Trip, person: Callable[..., User]) -> None:
+    waybill, shipper, carrier = _issued(session, trip, person)
+    url = f"/waybills/{waybill.id}"
+    for user, offered in ((carrier, {"depart", "cancel"}), (shipper, {"cancel"}),
+                          (person(Role.ENTERPRISE, enterprise=trip.consignee), set()),
+                          (person(Role.SUPERVISOR), {"reject"}), (person(Role.AUDITOR), set())):
+        client = app.test_client()  # a browser of its own
+        sign_in(client, user)
+        assert _buttons(client.get(url).get_data(as_text=True)) == offered, user.role
+
+
+def test_an_action_needs_the_sessions_csrf_token_and_the_apis_role(
+        client: FlaskClient, session: Session, trip: Trip, person: Callable[..., User]) -> None:
+    waybill, _, carrier = _issued(session, trip, person)
+    sign_in(client, carrier)
+    assert client.post(f"/waybills/{waybill.id}/depart").status_code == 400
+    assert client.post(f"/waybills/{waybill.id}/approve", data={"csrf_token": csrf(client, "/waybills"),
+                                                                "pass_number": "X-1"}).status_code == 403
+    session.refresh(waybill)
+    assert waybill.status is WaybillStatus.ISSUED
+
+
+def test_another_firms_waybill_is_not_found_and_not_changed(
+        client: FlaskClient, session: Session, trip: Trip, person: Callable[..., User]) -> None:
+    waybill, _, _ = _issued(session, trip, person)
+    sign_in(client, person(Role.ENTERPRISE, enterprise=make_enterprise(session)))
+    reply = client.post(f"/waybills/{waybill.id}/cancel", data={"csrf_token": csrf(client, "/waybills"),
+                                                                "reason": "not mine"})
+    assert reply.status_code == 404
+    session.refresh(waybill)
+    assert waybill.status is WaybillStatus.ISSUED
+
+
+def test_the_shipper_may_not_depart_and_is_told_so_beside_the_action(
+        client: FlaskClient, session: Session, trip: Trip, person: Callable[..., User]) -> None:
+    waybill, shipper, _ = _issued(session, trip, person)
+    sign_in(client, shipper)
+    reply = client.post(f"/waybills/{waybill.id}/depart", data={"csrf_token": csrf(client, "/waybills")})
+    assert reply.status_code == 403  # the service's refusal: only the carrier departs
+
+
+def test_a_stale_row_version_is_refused_and_changes_nothing(
+        client: FlaskClient, session: Session, trip: Trip, person: Callable[..., User]) -> None:
+    waybill, _, carrier = _issued(session, trip, person)
+    sign_in(client, carrier)
+    reply = client.post(f"/waybills/{waybill.id}/cancel", data={
+        "csrf_token": csrf(client, "/waybills"), "reason": "late", "row_version": waybill.row_version - 1})
+    assert reply.status_code == 422 and 'id="cancel-errors"' in reply.get_data(as_text=True)
+    session.refresh(waybill)
+    assert waybill.status is WaybillStatus.ISSUED
+
+
+def test_a_pass_is_granted_only_by_public_security_with_its_number(
+        app: Flask, session: Session, trip: Trip, person: Callable[..., User]) -> None:
+    trip.chemical.highly_toxic = True  # 剧毒: the waybill awaits its pass
+    session.commit()
+    waybill, _, _ = _issued(session, trip, person)
+    assert waybill.status is WaybillStatus.AWAITING_PASS
+    url = f"/waybills/{waybill.id}"
+    client = app.test_client()
+    sign_in(client, person(Role.SUPERVISOR, department=Department.TRANSPORT))
+    assert _buttons(client.get(url).get_data(as_text=True)) == {"reject"}
+    client = app.test_client()
+    sign_in(client, person(Role.SUPERVISOR, department=Department.PUBLIC_SECURITY))
+    assert _buttons(client.get(url).get_data(as_text=True)) == {"approve", "reject"}
+    refused = client.post(f"{url}/approve", data={"csrf_token": csrf(client, url)})
+    assert refused.status_code == 422
+    assert re.search(r'id="approve-pass_number-error">核发通行证时必填<', refused.get_data(as_text=True))
+    granted = client.post(f"{url}/approve", data={"csrf_token": csrf(client, url), "pass_number": "锡公通字第1号"})
+    assert granted.status_code == 302
+    session.refresh(waybill)
+    assert waybill.status is WaybillStatus.ISSUED and waybill.pass_number == "锡公通字第1号"
+
+
+def test_a_supervisor_closes_an_alert_with_a_note_on_its_page(
+        client: FlaskClient, session: Session, person: Callable[..., User]) -> None:
+    alert, _ = raise_alert(session, key="k-close", kind=AlertKind.DEVIATION, severity=Severity.HIGH,
+                           title="off route", started_at=utcnow())
+    session.commit()
+    sign_in(client, person(Role.SUPERVISOR))
+    page = f"/alerts/{alert.id}"
+    assert 'id="close-alert"' in client.get(page).get_data(as_text=True)
+    too_long = client.post(f"{page}/close", data={"csrf_token": csrf(client, page), "note": "x" * 501})
+    assert too_long.status_code == 422 and 'id="note-error"' in too_long.get_data(as_text=True)
+    session.refresh(alert)
+    assert alert.state is AlertState.OPEN
+    assert client.post(f"{page}/close", data={"csrf_token": csrf(client, page), "note": "处置完毕",
+                                              "next": page}).location == page
+    session.refresh(alert)
+    assert alert.state is AlertState.CLOSED and alert.note == "处置完毕"
+
+
+def test_an_enterprise_reads_only_its_alerts_and_may_not_close_them(
+        client: FlaskClient, session: Session, person: Callable[..., User]) -> None:
+    firm, other = make_enterprise(session), make_enterprise(session)
+    mine, _ = raise_alert(session, key="k-mine", kind=AlertKind.STOP, severity=Severity.LOW, title="stop",
+                          started_at=utcnow(), enterprise_id=firm.id)
+    theirs, _ = raise_alert(session, key="k-theirs", kind=AlertKind.STOP, severity=Severity.LOW, title="stop",
+                            started_at=utcnow(), enterprise_id=other.id)
+    session.commit()
+    sign_in(client, person(Role.ENTERPRISE, enterprise=firm))
+    assert 'id="close-alert"' not in client.get(f"/alerts/{mine.id}").get_data(as_text=True)
+    assert client.get(f"/alerts/{theirs.id}").status_code == 404
+    assert client.post(f"/alerts/{mine.id}/close", data={"csrf_token": csrf(client, "/waybills")}).status_code == 403
+
+
+def test_a_waste_manifest_of_others_is_not_found(client: FlaskClient, session: Session,
+                                                  person: Callable[..., User]) -> None:
+    sign_in(client, person(Role.ENTERPRISE, enterprise=make_enterprise(session)))
+    assert client.get("/waste/manifests").status_code == 200
+    missing = "00000000-0000-0000-0000-000000000001"
+    assert client.get(f"/waste/manifests/{missing}").status_code == 404
+    assert client.post(f"/waste/manifests/{missing}/receive",
+                       data={"csrf_token": csrf(client, "/waybills")}).status_code == 404
+
+
+def test_a_refused_manifest_form_shows_the_schemas_errors_and_writes_nothing(
+        client: FlaskClient, session: Session, person: Callable[..., User]) -> None:
+    sign_in(client, person(Role.ENTERPRISE, enterprise=make_enterprise(session)))
+    reply = client.post("/waste/manifests/new", data={"csrf_token": csrf(client, "/waste/manifests/new"),
+                                                      "disposal_method": "X99", "lines.0.quantity_kg": "-1"})
+    page = reply.get_data(as_text=True)
+    assert reply.status_code == 422
+    for field in ("carrier_id", "disposer_id", "disposer_site_id", "disposal_method", "lines.0.quantity_kg"):
+        assert f'id="{field}-error"' in page, field
