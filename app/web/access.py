@@ -111,6 +111,8 @@ NAVIGATION = (
     NavItem("web.waybills", "Waybills", EVERYONE),
     NavItem("web.trace_index", "Batch trace", AUTHORITIES),
     NavItem("web.risk_map", "Risk map", AUTHORITIES),
+    NavItem("web.manifests", "Waste manifests", EVERYONE),
+    NavItem("web.registry_list", "Registry", EVERYONE),
     NavItem("web.firm_home", "My enterprise", (Role.ENTERPRISE,)),
     NavItem("web.new_waybill", "New waybill", (Role.ENTERPRISE,)),
     NavItem("web.new_batch", "Register batch", (Role.ENTERPRISE,)),

@@ -244,6 +244,20 @@ ZH: dict[str, str] = {
     "Receipt of manifest {number} confirmed.": "联单 {number} 已确认接收。",
     "The waste of manifest {number} is disposed of.": "联单 {number} 的危险废物已处置。",
     "Manifest {number} refused.": "联单 {number} 已拒收。",
+    # registry and the permit question
+    "Registry": "登记信息", "Enterprises": "企业", "Permits": "许可证", "Vehicles": "车辆", "Drivers and escorts": "驾驶员和押运员",
+    "Permit question": "许可查询", "Search the registry": "检索登记信息", "Search": "检索",
+    "part of the name (of the plate, for vehicles)": "名称的一部分（车辆为车牌号的一部分）", "{count} record(s)": "共 {count} 条记录",
+    "Name": "名称", "Unified social credit code": "统一社会信用代码", "Roles": "经营类别", "Active": "在用", "Role": "岗位",
+    "Holder": "持证单位", "Hazard classes": "危险货物类别", "Hazard class": "危险货物类别", "Valid from": "有效期起",
+    "Valid until": "有效期至", "Valid on": "有效日期", "Plate": "车牌号", "Rated load (kg)": "核定载质量（千克）",
+    "GPS terminal": "卫星定位终端", "Inspection valid until": "检验有效期至", "Employer": "所属单位",
+    "Certificate number": "从业资格证号", "Qualified for classes": "从业资格类别", "Certificate valid until": "证件有效期至",
+    "May the enterprise do the activity with the chemical on the date? Answered from the permits in the registry.":
+        "某企业在某日可否对某化学品从事某项活动？依据登记的许可证作答。",
+    "Activity": "活动", "Date": "日期", "Ask": "查询", "Permit": "许可证",
+    "Yes: a valid permit covers it.": "可以：有有效许可证涵盖。", "No.": "不可以。",
+    "The enterprise holds no permit of the kinds this activity needs.": "该企业未持有此项活动所需种类的许可证。",
 }
 
 #: group -> value -> (Chinese, English)
@@ -302,4 +316,22 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                         "rejected": ("已拒收", "Refused")},
     "alert_change": {"opened": ("产生", "Opened"), "updated": ("更新", "Updated"), "acknowledged": ("确认", "Acknowledged"),
                      "closed": ("关闭", "Closed"), "escalated": ("升级", "Escalated"), "resolved": ("系统关闭", "Resolved")},
+    "enterprise_role": {"producer": ("生产", "Producer"), "trader": ("经营", "Trader"), "user": ("使用", "User"),
+                        "storage": ("储存", "Storage"), "carrier": ("运输", "Carrier"),
+                        "waste_disposer": ("危废处置", "Waste disposer")},
+    "permit_kind": {"safety_production": ("安全生产许可证", "Safety production permit"),
+                    "hazardous_chemicals_operation": ("危险化学品经营许可证", "Hazardous chemicals operation permit"),
+                    "safe_use": ("危险化学品安全使用许可证", "Safe use permit"),
+                    "road_transport": ("道路运输经营许可证", "Road transport permit"),
+                    "hazardous_waste_operation": ("危险废物经营许可证", "Hazardous waste operation permit"),
+                    "highly_toxic_purchase": ("剧毒化学品购买许可证", "Highly toxic chemicals purchase permit"),
+                    "highly_toxic_road_transport_pass": ("剧毒化学品道路运输通行证", "Highly toxic road transport pass")},
+    "site_kind": {"plant": ("厂区", "Plant"), "warehouse": ("仓库", "Warehouse"), "tank_farm": ("罐区", "Tank farm"),
+                  "loading_terminal": ("装卸站", "Loading terminal"), "disposal_facility": ("处置设施", "Disposal facility")},
+    "activity": {"produce": ("生产", "Produce"), "store": ("储存", "Store"), "trade": ("经营", "Trade"), "use": ("使用", "Use"),
+                 "transport": ("运输", "Transport"), "dispose": ("处置", "Dispose"),
+                 "purchase_highly_toxic": ("购买剧毒化学品", "Purchase highly toxic chemicals"),
+                 "ship_highly_toxic": ("运输剧毒化学品", "Ship highly toxic chemicals")},
+    "validity": {"valid": ("有效", "valid"), "expiring": ("即将到期", "expiring soon"), "expired": ("已过期", "expired"),
+                 "revoked": ("已吊销", "revoked"), "unknown": ("未登记", "not recorded")},
 }

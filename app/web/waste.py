@@ -82,8 +82,8 @@ def _deadline(manifest: WasteManifest) -> Any:
 
 
 def _names(manifests: list[WasteManifest]) -> dict[uuid.UUID, str]:
-    return names_of(db.session, Enterprise, {i for m in manifests for i in (m.generator_id, m.carrier_id,
-                                                                               m.disposer_id)})
+    parties = {i for m in manifests for i in (m.generator_id, m.carrier_id, m.disposer_id)}
+    return names_of(db.session, Enterprise, parties)
 
 
 def _methods() -> list[tuple[str, str]]:

@@ -1,5 +1,6 @@
-"""The status actions on one waybill as page forms (the routes are in :mod:`app.web.waybills`): the carrier departs and arrives, the carrier or shipper
-cancels, the consignee closes, public security grants or refuses a pass.
+"""The status actions on one waybill as page forms (the routes are in :mod:`app.web.waybills`): the carrier
+departs and arrives, the carrier or shipper cancels, the consignee closes, public security grants or refuses a
+pass.
 
 Each action is the API's (``POST /api/v1/waybills/{id}/<action>``): the same roles, the same body schema, the
 same service function, so the same checks; its field errors are shown beside the action's fields on the

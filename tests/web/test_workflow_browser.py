@@ -136,7 +136,9 @@ def wall(moment: dt.datetime) -> str:
 
 
 def status_of(browser: Any) -> str:
-    return browser.find_element(By.ID, "waybill-status").get_attribute("data-status")
+    """The waybill's status, as its badge's class names it."""
+    badge = browser.find_element(By.ID, "waybill-status").get_attribute("class").split()
+    return next(name.removeprefix("status-") for name in badge if name.startswith("status-"))
 
 
 def fill(browser: Any, values: dict[str, str]) -> None:

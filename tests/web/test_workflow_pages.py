@@ -3,6 +3,7 @@ roles, schema and service), CSRF-protected, offered only to the party that may t
 user may not know, and its errors shown beside its fields without changing anything."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 
@@ -159,8 +160,8 @@ def test_an_enterprise_reads_only_its_alerts_and_may_not_close_them(
     assert client.post(f"/alerts/{mine.id}/close", data={"csrf_token": csrf(client, "/waybills")}).status_code == 403
 
 
-def test_a_waste_manifest_of_others_is_not_found(client: FlaskClient, session: Session,
-                                                  person: Callable[..., User]) -> None:
+def test_a_waste_manifest_of_others_is_not_found(
+        client: FlaskClient, session: Session, person: Callable[..., User]) -> None:
     sign_in(client, person(Role.ENTERPRISE, enterprise=make_enterprise(session)))
     assert client.get("/waste/manifests").status_code == 200
     missing = "00000000-0000-0000-0000-000000000001"
@@ -178,3 +179,47 @@ def test_a_refused_manifest_form_shows_the_schemas_errors_and_writes_nothing(
     assert reply.status_code == 422
     for field in ("carrier_id", "disposer_id", "disposer_site_id", "disposal_method", "lines.0.quantity_kg"):
         assert f'id="{field}-error"' in page, field
+
+
+def test_the_registry_pages_search_with_the_apis_filters_and_flag_what_expires(
+        client: FlaskClient, session: Session, trip: Trip, person: Callable[..., User]) -> None:
+    trip.tanker.inspection_valid_until = dt.date.today() - dt.timedelta(days=1)
+    session.commit()
+    sign_in(client, person(Role.SUPERVISOR))
+    page = client.get("/registry/vehicles").get_data(as_text=True)
+    assert trip.tanker.plate in page and 'data-validity="expired"' in page
+    found = client.get(f"/registry?q={trip.carrier.name[:4]}").get_data(as_text=True)
+    assert trip.carrier.name in found and trip.consignee.name not in found
+    assert client.get("/registry/permits?valid_on=not-a-date").status_code == 422
+
+
+def test_an_enterprise_sees_only_its_own_fleet_and_crew(
+        app: Flask, session: Session, trip: Trip, person: Callable[..., User]) -> None:
+    client = app.test_client()
+    sign_in(client, person(Role.ENTERPRISE, enterprise=trip.shipper))
+    assert trip.tanker.plate not in client.get("/registry/vehicles").get_data(as_text=True)
+    client = app.test_client()
+    sign_in(client, person(Role.ENTERPRISE, enterprise=trip.carrier))
+    page = client.get("/registry/personnel").get_data(as_text=True)
+    assert trip.driver.certificate_number in page and trip.escort.certificate_number in page
+
+
+def test_the_permit_question_is_answered_from_the_registry(
+        client: FlaskClient, session: Session, trip: Trip, person: Callable[..., User]) -> None:
+    sign_in(client, person(Role.SUPERVISOR))
+    today = dt.date.today().isoformat()
+    allowed = client.get(f"/registry/permit-check?enterprise={trip.carrier.id}&activity=transport"
+                         f"&chemical={trip.chemical.id}&date={today}").get_data(as_text=True)
+    assert 'data-allowed="yes"' in allowed
+    refused = client.get(f"/registry/permit-check?enterprise={trip.consignee.id}&activity=produce"
+                         f"&chemical={trip.chemical.id}&date={today}").get_data(as_text=True)
+    assert 'data-allowed="no"' in refused
+    assert client.get(f"/registry/permit-check?enterprise={trip.carrier.id}&activity=fly").status_code == 422
+
+
+def test_an_enterprise_asks_the_permit_question_only_about_itself(
+        client: FlaskClient, session: Session, trip: Trip, person: Callable[..., User]) -> None:
+    sign_in(client, person(Role.ENTERPRISE, enterprise=trip.shipper))
+    reply = client.get(f"/registry/permit-check?enterprise={trip.carrier.id}&activity=transport"
+                       f"&chemical={trip.chemical.id}&date=2026-01-01")
+    assert reply.status_code == 404
