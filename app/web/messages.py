@@ -258,6 +258,9 @@ ZH: dict[str, str] = {
     "Activity": "活动", "Date": "日期", "Ask": "查询", "Permit": "许可证",
     "Yes: a valid permit covers it.": "可以：有有效许可证涵盖。", "No.": "不可以。",
     "The enterprise holds no permit of the kinds this activity needs.": "该企业未持有此项活动所需种类的许可证。",
+    "Register a vehicle": "登记车辆", "Register a driver or escort": "登记驾驶员或押运员", "Register": "登记",
+    "separated by commas": "以逗号分隔", "Registered.": "已登记。", "UN numbers the tank may carry": "罐体可装运的联合国编号",
+    "Citizen identity number": "公民身份号码",
 }
 
 #: group -> value -> (Chinese, English)

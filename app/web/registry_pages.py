@@ -7,19 +7,22 @@ A carrier's fleet and crew are its vehicles and personnel here, with their certi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import marshmallow as ma
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from app.api.enterprises.schemas import EnterpriseQuery
 from app.api.permits.schemas import PermitCheckQuery, PermitQuery
-from app.api.personnel.schemas import PersonQuery
+from app.api.personnel.schemas import PersonIn, PersonQuery
 from app.api.sites.schemas import SiteQuery
-from app.api.vehicles.schemas import VehicleQuery
+from app.api.vehicles.schemas import VehicleIn, VehicleQuery
 from app.auth import scope_to_enterprise
+from app.errors import DomainError
 from app.extensions import db
 from app.services import registry
 from app.services.enterprises import ENTERPRISES
@@ -29,8 +32,8 @@ from app.services.registry import Registry
 from app.services.sites import SITES
 from app.web.access import EVERYONE, roles, web_user
 from app.web.blueprint import bp
-from app.web.forms import load, text
-from app.web.i18n import label
+from app.web.forms import Errors, load, service_errors, text
+from app.web.i18n import label, translate
 from app.web.waybills import names_of
 from models import Chemical, CrewRole, Enterprise, EnterpriseRole, PermitKind, Role, SiteKind, VehicleKind
 
@@ -129,3 +132,67 @@ def _holder(decision: Any) -> Any:
     if decision is None or decision.permit_id is None:
         return None
     return registry.get(db.session, PERMITS, web_user(), decision.permit_id)
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input of a registration form: the API's field, its label, its type (``select`` takes the enumeration
+    label group), and whether it is a list (typed separated by commas or spaces)."""
+
+    name: str
+    text: str
+    type: str = "text"
+    group: str | None = None
+    many: bool = False
+
+
+#: What a carrier registers of its fleet and crew (``POST /api/v1/vehicles``, ``/personnel``; the owner is the
+#: user's own enterprise).
+REGISTERS = {
+    "vehicles": (VehicleIn, (Input("plate", "Plate"), Input("kind", "Kind", "select", "vehicle_kind"),
+                             Input("hazard_classes", "Hazard classes", many=True),
+                             Input("rated_load_kg", "Rated load (kg)"),
+                             Input("tank_media", "UN numbers the tank may carry", many=True),
+                             Input("gps_terminal_id", "GPS terminal"),
+                             Input("inspection_valid_until", "Inspection valid until", "date"))),
+    "personnel": (PersonIn, (Input("role", "Role", "select", "crew_role"), Input("name", "Name"),
+                             Input("certificate_number", "Certificate number"),
+                             Input("national_id", "Citizen identity number"),
+                             Input("qualification_classes", "Qualified for classes", many=True),
+                             Input("valid_until", "Certificate valid until", "date"))),
+}
+
+
+def _typed(inputs: tuple[Input, ...]) -> dict[str, Any]:
+    """The form's values as the API's body: lists split at commas and spaces, empty inputs left out."""
+    values: dict[str, Any] = {}
+    for item in inputs:
+        value = text(request.form, item.name)
+        if value is not None:
+            values[item.name] = [v for v in re.split(r"[,，、\s]+", value) if v] if item.many else value
+    return values
+
+
+@bp.route("/registry/<any(vehicles, personnel):kind>/new", methods=["GET", "POST"])
+@roles(Role.ENTERPRISE)
+def register_record(kind: str) -> Response | tuple[str, int]:
+    """The carrier registers a vehicle or a crew member of its own, through the API's schema and registry."""
+    schema, inputs = REGISTERS[kind]
+    values = _typed(inputs) if request.method == "POST" else {}
+    errors: Errors = {}
+    if request.method == "POST":
+        data, errors = load(schema(), values)
+        if data is not None:
+            try:
+                registry.create(db.session, KINDS[kind].reg, data, user=web_user())
+            except DomainError as error:
+                errors = service_errors(error)
+            else:
+                flash(translate("Registered."), "ok")
+                return redirect(url_for("web.registry_list", kind=kind))
+    shown = {name: ", ".join(value) if isinstance(value, list) else value for name, value in values.items()}
+    options = {item.name: [(m.value, label(item.group, m)) for m in ENUMS[item.group]] for item in inputs
+               if item.group}
+    page = render_template("registry_form.html", kind=kind, inputs=inputs, values=shown, errors=errors,
+                           options=options)
+    return page, 422 if errors else 200

@@ -19,7 +19,7 @@ from app.services.waybills import service
 from models import AlertKind, AlertState, Department, Role, Severity, User, Waybill, WaybillStatus
 from models.types import utcnow
 from tests.app.waybills.conftest import Trip, build_trip
-from tests.factories import make_enterprise, make_user
+from tests.factories import make_enterprise, make_user, valid_national_id
 from tests.web.test_pages import PASSWORD, csrf, sign_in
 
 
@@ -223,3 +223,19 @@ def test_an_enterprise_asks_the_permit_question_only_about_itself(
     reply = client.get(f"/registry/permit-check?enterprise={trip.carrier.id}&activity=transport"
                        f"&chemical={trip.chemical.id}&date=2026-01-01")
     assert reply.status_code == 404
+
+
+def test_a_carrier_registers_a_driver_of_its_own_through_the_apis_schema(
+        client: FlaskClient, session: Session, trip: Trip, person: Callable[..., User]) -> None:
+    sign_in(client, person(Role.ENTERPRISE, enterprise=trip.carrier))
+    form = "/registry/personnel/new"
+    refused = client.post(form, data={"csrf_token": csrf(client, form), "role": "driver", "name": "孙磊",
+                                      "certificate_number": "32028100099999", "national_id": "12345",
+                                      "qualification_classes": "3, 8", "valid_until": "2030-01-01"})
+    assert refused.status_code == 422 and 'id="national_id-error"' in refused.get_data(as_text=True)
+    made = client.post(form, data={"csrf_token": csrf(client, form), "role": "driver", "name": "孙磊",
+                                   "certificate_number": "32028100099999", "national_id": valid_national_id(),
+                                   "qualification_classes": "3, 8", "valid_until": "2030-01-01"})
+    assert made.status_code == 302
+    listed = client.get("/registry/personnel").get_data(as_text=True)
+    assert "32028100099999" in listed and "3, 8" in listed
