@@ -261,6 +261,9 @@ ZH: dict[str, str] = {
     "Register a vehicle": "登记车辆", "Register a driver or escort": "登记驾驶员或押运员", "Register": "登记",
     "separated by commas": "以逗号分隔", "Registered.": "已登记。", "UN numbers the tank may carry": "罐体可装运的联合国编号",
     "Citizen identity number": "公民身份号码",
+    "Register an enterprise": "登记企业", "Register a permit": "登记许可证", "Address": "地址", "District code": "行政区划代码",
+    "Issuer": "发证机关", "UN numbers": "联合国编号", "Waste categories": "危险废物类别", "Waste codes": "危险废物代码",
+    "Disposal methods": "处置方式",
 }
 
 #: group -> value -> (Chinese, English)

@@ -16,13 +16,13 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.api.enterprises.schemas import EnterpriseQuery
-from app.api.permits.schemas import PermitCheckQuery, PermitQuery
+from app.api.enterprises.schemas import EnterpriseIn, EnterpriseQuery
+from app.api.permits.schemas import PermitCheckQuery, PermitIn, PermitQuery
 from app.api.personnel.schemas import PersonIn, PersonQuery
 from app.api.sites.schemas import SiteQuery
 from app.api.vehicles.schemas import VehicleIn, VehicleQuery
 from app.auth import scope_to_enterprise
-from app.errors import DomainError
+from app.errors import DomainError, PermissionDenied
 from app.extensions import db
 from app.services import registry
 from app.services.enterprises import ENTERPRISES
@@ -146,38 +146,62 @@ class Input:
     many: bool = False
 
 
-#: What a carrier registers of its fleet and crew (``POST /api/v1/vehicles``, ``/personnel``; the owner is the
-#: user's own enterprise).
-REGISTERS = {
-    "vehicles": (VehicleIn, (Input("plate", "Plate"), Input("kind", "Kind", "select", "vehicle_kind"),
-                             Input("hazard_classes", "Hazard classes", many=True),
-                             Input("rated_load_kg", "Rated load (kg)"),
-                             Input("tank_media", "UN numbers the tank may carry", many=True),
-                             Input("gps_terminal_id", "GPS terminal"),
-                             Input("inspection_valid_until", "Inspection valid until", "date"))),
-    "personnel": (PersonIn, (Input("role", "Role", "select", "crew_role"), Input("name", "Name"),
-                             Input("certificate_number", "Certificate number"),
-                             Input("national_id", "Citizen identity number"),
-                             Input("qualification_classes", "Qualified for classes", many=True),
-                             Input("valid_until", "Certificate valid until", "date"))),
+#: What each role registers on the pages, as through ``POST /api/v1/<kind>``: an enterprise its own vehicles and
+#: crew (the owner is the user's enterprise), an administrator enterprises and permits.
+REGISTERS: dict[str, tuple[Role, type[ma.Schema], tuple[Input, ...]]] = {
+    "vehicles": (Role.ENTERPRISE, VehicleIn, (
+        Input("plate", "Plate"), Input("kind", "Kind", "select", "vehicle_kind"),
+        Input("hazard_classes", "Hazard classes", many=True), Input("rated_load_kg", "Rated load (kg)"),
+        Input("tank_media", "UN numbers the tank may carry", many=True), Input("gps_terminal_id", "GPS terminal"),
+        Input("inspection_valid_until", "Inspection valid until", "date"))),
+    "personnel": (Role.ENTERPRISE, PersonIn, (
+        Input("role", "Role", "select", "crew_role"), Input("name", "Name"),
+        Input("certificate_number", "Certificate number"), Input("national_id", "Citizen identity number"),
+        Input("qualification_classes", "Qualified for classes", many=True),
+        Input("valid_until", "Certificate valid until", "date"))),
+    "enterprises": (Role.ADMIN, EnterpriseIn, (
+        Input("name", "Name"), Input("uscc", "Unified social credit code"),
+        Input("roles", "Roles", many=True, group="enterprise_role"), Input("address", "Address"),
+        Input("district_adcode", "District code"))),
+    "permits": (Role.ADMIN, PermitIn, (
+        Input("holder_id", "Holder", "select", "enterprise"), Input("kind", "Kind", "select", "permit_kind"),
+        Input("number", "Number"), Input("issuer", "Issuer"), Input("hazard_classes", "Hazard classes", many=True),
+        Input("un_numbers", "UN numbers", many=True), Input("waste_categories", "Waste categories", many=True),
+        Input("waste_codes", "Waste codes", many=True), Input("disposal_methods", "Disposal methods", many=True),
+        Input("valid_from", "Valid from", "date"), Input("valid_to", "Valid until", "date"))),
 }
 
 
+def _choices(group: str) -> list[tuple[str, str]]:
+    """An enumeration's members by their labels, or the active enterprises (a permit's holder)."""
+    if group == "enterprise":
+        return [(str(i), name) for i, name in db.session.execute(
+            select(Enterprise.id, Enterprise.name).where(Enterprise.active).order_by(Enterprise.name))]
+    return [(m.value, label(group, m)) for m in ENUMS[group]]
+
+
 def _typed(inputs: tuple[Input, ...]) -> dict[str, Any]:
-    """The form's values as the API's body: lists split at commas and spaces, empty inputs left out."""
+    """The form's values as the API's body: lists split at commas and spaces (or the boxes ticked), empty inputs
+    left out."""
     values: dict[str, Any] = {}
     for item in inputs:
+        if item.many and item.group:
+            values[item.name] = request.form.getlist(item.name)
+            continue
         value = text(request.form, item.name)
         if value is not None:
             values[item.name] = [v for v in re.split(r"[,，、\s]+", value) if v] if item.many else value
     return values
 
 
-@bp.route("/registry/<any(vehicles, personnel):kind>/new", methods=["GET", "POST"])
-@roles(Role.ENTERPRISE)
+@bp.route("/registry/<any(vehicles, personnel, enterprises, permits):kind>/new", methods=["GET", "POST"])
+@roles(Role.ENTERPRISE, Role.ADMIN)
 def register_record(kind: str) -> Response | tuple[str, int]:
-    """The carrier registers a vehicle or a crew member of its own, through the API's schema and registry."""
-    schema, inputs = REGISTERS[kind]
+    """A carrier registers a vehicle or a crew member of its own, an administrator an enterprise or a permit,
+    through the API's schema and the registry service."""
+    role, schema, inputs = REGISTERS[kind]
+    if web_user().role is not role:
+        raise PermissionDenied("Your role may not open this page.")
     values = _typed(inputs) if request.method == "POST" else {}
     errors: Errors = {}
     if request.method == "POST":
@@ -190,9 +214,10 @@ def register_record(kind: str) -> Response | tuple[str, int]:
             else:
                 flash(translate("Registered."), "ok")
                 return redirect(url_for("web.registry_list", kind=kind))
-    shown = {name: ", ".join(value) if isinstance(value, list) else value for name, value in values.items()}
-    options = {item.name: [(m.value, label(item.group, m)) for m in ENUMS[item.group]] for item in inputs
-               if item.group}
+    boxes = {item.name for item in inputs if item.many and item.group}
+    shown = {name: ", ".join(value) if isinstance(value, list) and name not in boxes else value
+             for name, value in values.items()}
+    options = {item.name: _choices(item.group) for item in inputs if item.group}
     page = render_template("registry_form.html", kind=kind, inputs=inputs, values=shown, errors=errors,
                            options=options)
     return page, 422 if errors else 200

@@ -239,3 +239,32 @@ def test_a_carrier_registers_a_driver_of_its_own_through_the_apis_schema(
     assert made.status_code == 302
     listed = client.get("/registry/personnel").get_data(as_text=True)
     assert "32028100099999" in listed and "3, 8" in listed
+
+
+def test_an_administrator_registers_an_enterprise_and_its_permit(
+        client: FlaskClient, session: Session, person: Callable[..., User]) -> None:
+    sign_in(client, person(Role.ADMIN))
+    form = "/registry/enterprises/new"
+    bad = client.post(form, data={"csrf_token": csrf(client, form), "name": "无锡测试危废处置", "uscc": "123"})
+    assert bad.status_code == 422 and 'id="uscc-error"' in bad.get_data(as_text=True)
+    uscc = make_enterprise(session).uscc  # a valid code, then its enterprise renamed away
+    made = client.post(form, data={"csrf_token": csrf(client, form), "name": "无锡测试危废处置", "uscc": uscc,
+                                   "roles": ["waste_disposer", "storage"]})
+    assert made.status_code == 422  # the code is taken: the registry's own check, beside the field
+    assert 'id="uscc-error"' in made.get_data(as_text=True)
+    firm = make_enterprise(session)
+    form = "/registry/permits/new"
+    granted = client.post(form, data={"csrf_token": csrf(client, form), "holder_id": str(firm.id),
+                                      "kind": "hazardous_waste_operation", "number": "JSWX-T-1",
+                                      "hazard_classes": "3, 9", "waste_categories": "HW08",
+                                      "disposal_methods": "D10", "valid_from": "2026-01-01",
+                                      "valid_to": "2028-12-31"})
+    assert granted.status_code == 302
+    assert "JSWX-T-1" in client.get(f"/registry/permits?enterprise={firm.id}").get_data(as_text=True)
+
+
+def test_an_enterprise_may_not_register_enterprises_or_permits(
+        client: FlaskClient, session: Session, person: Callable[..., User]) -> None:
+    sign_in(client, person(Role.ENTERPRISE))
+    assert client.get("/registry/permits/new").status_code == 403
+    assert client.get("/registry/vehicles/new").status_code == 200
