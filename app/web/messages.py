@@ -264,6 +264,10 @@ ZH: dict[str, str] = {
     "Register an enterprise": "登记企业", "Register a permit": "登记许可证", "Address": "地址", "District code": "行政区划代码",
     "Issuer": "发证机关", "UN numbers": "联合国编号", "Waste categories": "危险废物类别", "Waste codes": "危险废物代码",
     "Disposal methods": "处置方式",
+    "Users": "用户", "New user": "新建用户", "Department": "部门", "supervisors only": "仅监管人员填写",
+    "enterprise users only": "仅企业用户填写", "Create the user": "创建用户", "New password": "新密码",
+    "Set the password": "设置密码", "User {name} created.": "用户 {name} 已创建。",
+    "Password of {name} set: its sessions have ended.": "已设置 {name} 的密码：其已登录的会话均已结束。",
 }
 
 #: group -> value -> (Chinese, English)
@@ -340,4 +344,6 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                  "ship_highly_toxic": ("运输剧毒化学品", "Ship highly toxic chemicals")},
     "validity": {"valid": ("有效", "valid"), "expiring": ("即将到期", "expiring soon"), "expired": ("已过期", "expired"),
                  "revoked": ("已吊销", "revoked"), "unknown": ("未登记", "not recorded")},
+    "department": {"transport": ("交通运输", "Transport"), "emergency_management": ("应急管理", "Emergency management"),
+                   "public_security": ("公安", "Public security"), "market_supervision": ("市场监管", "Market supervision")},
 }

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.api.waybills.schemas import WaybillIn
@@ -268,3 +269,31 @@ def test_an_enterprise_may_not_register_enterprises_or_permits(
     sign_in(client, person(Role.ENTERPRISE))
     assert client.get("/registry/permits/new").status_code == 403
     assert client.get("/registry/vehicles/new").status_code == 200
+
+
+def test_an_administrator_creates_a_user_and_sets_a_password(
+        app: Flask, client: FlaskClient, session: Session, person: Callable[..., User]) -> None:
+    sign_in(client, person(Role.ADMIN))
+    page = "/admin/users"
+    short = client.post(page, data={"csrf_token": csrf(client, page), "name": "wx-police-1", "role": "supervisor",
+                                    "department": "public_security", "password": "short"})
+    assert short.status_code == 422 and 'id="password-error"' in short.get_data(as_text=True)
+    assert session.scalar(select(User).where(User.name == "wx-police-1")) is None  # nothing written
+    no_department = client.post(page, data={"csrf_token": csrf(client, page), "name": "wx-police-1",
+                                            "role": "supervisor", "password": PASSWORD})
+    assert no_department.status_code == 422 and 'id="department-error"' in no_department.get_data(as_text=True)
+    made = client.post(page, data={"csrf_token": csrf(client, page), "name": "wx-police-1", "role": "supervisor",
+                                   "department": "public_security", "password": PASSWORD})
+    assert made.status_code == 302
+    police = session.scalars(select(User).where(User.name == "wx-police-1")).one()
+    assert police.department is Department.PUBLIC_SECURITY
+    other = app.test_client()
+    assert sign_in(other, police).status_code == 302
+    client.post(f"{page}/{police.id}/password", data={"csrf_token": csrf(client, page),
+                                                      "password": "another good password"})
+    assert other.get("/dashboard").status_code == 302  # signed out: the old password's session ended
+
+
+def test_only_an_administrator_manages_users(client: FlaskClient, person: Callable[..., User]) -> None:
+    sign_in(client, person(Role.SUPERVISOR))
+    assert client.get("/admin/users").status_code == 403
