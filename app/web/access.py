@@ -114,6 +114,7 @@ NAVIGATION = (
     NavItem("web.manifests", "Waste manifests", EVERYONE),
     NavItem("web.registry_list", "Registry", EVERYONE),
     NavItem("web.users", "Users", (Role.ADMIN,)),
+    NavItem("web.catalogue_import", "Catalogue import", (Role.ADMIN,)),
     NavItem("web.firm_home", "My enterprise", (Role.ENTERPRISE,)),
     NavItem("web.new_waybill", "New waybill", (Role.ENTERPRISE,)),
     NavItem("web.new_batch", "Register batch", (Role.ENTERPRISE,)),

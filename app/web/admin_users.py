@@ -1,4 +1,5 @@
-"""Administrators' pages for users: the list, a new user with its password, and a new password for one.
+"""Administrators' pages: users (the list, a new user with its password, a new password for one) and the
+catalogue import with its report.
 
 The same services as ``hazledger users create`` and ``users set-password`` (:mod:`app.services.users`): a
 supervisor needs a department, an enterprise user an enterprise, a password the length the rule asks; errors
@@ -16,6 +17,9 @@ from werkzeug.wrappers import Response
 
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.services.catalogue_import import import_catalogue
+from app.services.dangerous_goods.entries import is_table_a
+from app.services.transport_entries import TableAReport, import_table_a
 from app.services.users import check_password, create_user, set_password
 from app.web.access import roles
 from app.web.blueprint import bp
@@ -81,3 +85,34 @@ def user_password(user_id: uuid.UUID) -> Response | tuple[str, int]:
         return _user_page({}, {f"password-{user.id}": service_errors(error).get("password", [error.detail])})
     flash(translate("Password of {name} set: its sessions have ended.", name=user.name), "ok")
     return redirect(url_for("web.users"))
+
+
+@bp.route("/admin/catalogue", methods=["GET", "POST"])
+@roles(*ADMIN)
+def catalogue_import() -> str | tuple[str, int]:
+    """Import a catalogue CSV (the UN/ADR list, the seed list's columns, or ADR Table A) as ``hazledger catalogue
+    import`` does, and show its report: rows created, updated, unchanged, merged, and each row rejected with its
+    line and reason. An unusable file is refused beside the file input and writes nothing."""
+    values = {"source": text(request.form, "source")}
+    errors: Errors = {}
+    report: Any = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        source = values["source"] or (upload.filename.rsplit(".", 1)[0] if upload and upload.filename else "")
+        try:
+            content = upload.read().decode("utf-8-sig") if upload else ""
+        except UnicodeDecodeError:
+            content, errors = "", {"file": ["The file is not UTF-8 text."]}
+        if not content and not errors:
+            errors = {"file": ["Missing data for required field."]}
+        if not 1 <= len(source) <= 40:
+            errors["source"] = ["1 to 40 characters"]
+        if not errors:
+            try:
+                report = (import_table_a(db.session, content, source) if is_table_a(content)
+                          else import_catalogue(db.session, content, source))
+            except DomainError as error:
+                errors = {"file": service_errors(error).get("_schema", [error.detail])}
+    page = render_template("catalogue_import.html", values=values, errors=errors, report=report,
+                           table_a=isinstance(report, TableAReport))
+    return (page, 422) if errors else page

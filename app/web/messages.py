@@ -258,7 +258,7 @@ ZH: dict[str, str] = {
     "Activity": "活动", "Date": "日期", "Ask": "查询", "Permit": "许可证",
     "Yes: a valid permit covers it.": "可以：有有效许可证涵盖。", "No.": "不可以。",
     "The enterprise holds no permit of the kinds this activity needs.": "该企业未持有此项活动所需种类的许可证。",
-    "Register a vehicle": "登记车辆", "Register a driver or escort": "登记驾驶员或押运员", "Register": "登记",
+    "Register a vehicle": "登记车辆", "Register a driver or escort": "登记驾驶员或押运员",
     "separated by commas": "以逗号分隔", "Registered.": "已登记。", "UN numbers the tank may carry": "罐体可装运的联合国编号",
     "Citizen identity number": "公民身份号码",
     "Register an enterprise": "登记企业", "Register a permit": "登记许可证", "Address": "地址", "District code": "行政区划代码",
@@ -268,6 +268,13 @@ ZH: dict[str, str] = {
     "enterprise users only": "仅企业用户填写", "Create the user": "创建用户", "New password": "新密码",
     "Set the password": "设置密码", "User {name} created.": "用户 {name} 已创建。",
     "Password of {name} set: its sessions have ended.": "已设置 {name} 的密码：其已登录的会话均已结束。",
+    "Catalogue import": "目录导入", "CSV file": "CSV 文件", "Source name": "来源名称",
+    "default: the file name without its extension": "默认为不含扩展名的文件名", "Import": "导入", "Import report": "导入报告",
+    "A CSV with un_number, class and a name column, or ADR Table A; importing the same file again changes nothing.":
+        "含 un_number、class 和名称列的 CSV 文件，或 ADR 表 A；重复导入同一文件不会改变任何内容。",
+    "Rows": "行数", "Updated": "更新", "Unchanged": "未变", "Rejected": "拒绝", "Line": "行号",
+    "Merged into chemicals already held": "并入已有化学品", "The file is not UTF-8 text.": "文件不是 UTF-8 文本。",
+    "1 to 40 characters": "1 至 40 个字符",
 }
 
 #: group -> value -> (Chinese, English)

@@ -4,6 +4,7 @@ user may not know, and its errors shown beside its fields without changing anyth
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from collections.abc import Callable
 
@@ -297,3 +298,24 @@ def test_an_administrator_creates_a_user_and_sets_a_password(
 def test_only_an_administrator_manages_users(client: FlaskClient, person: Callable[..., User]) -> None:
     sign_in(client, person(Role.SUPERVISOR))
     assert client.get("/admin/users").status_code == 403
+
+
+def test_an_administrator_imports_a_catalogue_and_reads_its_report(
+        client: FlaskClient, session: Session, person: Callable[..., User]) -> None:
+    sign_in(client, person(Role.ADMIN))
+    page = "/admin/catalogue"
+    text = "un_number,class,name_en\n1230,3,METHANOL\n9999,99,NOT A CLASS\n"
+    reply = client.post(page, data={"csrf_token": csrf(client, page), "source": "web-test",
+                                    "file": (io.BytesIO(text.encode()), "list.csv")},
+                        content_type="multipart/form-data")
+    body = reply.get_data(as_text=True)
+    assert reply.status_code == 200
+    assert re.search(r'id="report-rows">2<', body) and re.search(r'id="report-rejected">1<', body)
+    again = client.post(page, data={"csrf_token": csrf(client, page), "source": "web-test",
+                                    "file": (io.BytesIO(text.encode()), "list.csv")},
+                        content_type="multipart/form-data").get_data(as_text=True)
+    assert re.search(r'id="report-created">0<', again)  # the same file again changes nothing
+    unusable = client.post(page, data={"csrf_token": csrf(client, page),
+                                       "file": (io.BytesIO(b"a,b\n1,2\n"), "bad.csv")},
+                           content_type="multipart/form-data")
+    assert unusable.status_code == 422 and 'id="file-error"' in unusable.get_data(as_text=True)
