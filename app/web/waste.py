@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from app.api.waste_manifests import schemas as s
 from app.api.waste_manifests.routes import FIRMS
-from app.errors import DomainError, NotFound, PermissionDenied
+from app.errors import DomainError
 from app.extensions import db
 from app.services.waste import manifests as service
 from app.services.waste.transfer_rules import receipt_due
@@ -26,7 +26,7 @@ from app.services.waybills.listing import visible_waybills
 from app.web.access import EVERYONE, roles, web_user
 from app.web.blueprint import bp
 from app.web.firm_options import manifest_options
-from app.web.forms import Errors, aware, load, rows, service_errors, text
+from app.web.forms import Errors, acted, aware, load, rows, service_errors, text
 from app.web.i18n import current_language, label, translate
 from app.web.waybills import names_of
 from models import Enterprise, ManifestStatus as S, Role, Site, User, WasteManifest, Waybill
@@ -141,21 +141,12 @@ def _step_values(step: Step) -> dict[str, Any]:
 def _take(name: str, manifest_id: uuid.UUID) -> Response | tuple[str, int]:
     """Take the step *name* as the API does; refused, the manifest's page again with the errors at the fields."""
     step, user = STEPS[name], web_user()
-    record = service.get_manifest(db.session, user, manifest_id)  # 404 for one the user is no party to
     values = _step_values(step)
-    data, errors = load(step.schema(), values)
-    if data is not None:
-        try:
-            record = step.run(user, manifest_id, data)
-        except (NotFound, PermissionDenied):
-            raise  # the error page: not an error of the form's fields
-        except DomainError as error:
-            db.session.rollback()
-            errors = service_errors(error)
-            record = service.get_manifest(db.session, user, manifest_id)
-        else:
-            flash(translate(step.done, number=record.number), "ok")
-            return redirect(url_for("web.manifest", manifest_id=record.id))
+    done, errors = acted(step.schema(), values, lambda data: step.run(user, manifest_id, data))
+    if done is not None:
+        flash(translate(step.done, number=done.number), "ok")
+        return redirect(url_for("web.manifest", manifest_id=done.id))
+    record = service.get_manifest(db.session, user, manifest_id)  # as it is now; 404 for one of others
     return _manifest_page(record, name, values, errors), 422
 
 

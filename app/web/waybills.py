@@ -9,14 +9,13 @@ from werkzeug.wrappers import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import DomainError, NotFound, PermissionDenied
 from app.extensions import db
 from app.services.alerts import visible_alerts
 from app.services.waybills import listing, service
 from app.services.waybills.documents import transport_line
 from app.web.access import EVERYONE, roles, web_user
 from app.web.blueprint import bp
-from app.web.forms import Errors, load, service_errors
+from app.web.forms import Errors, acted
 from app.web.i18n import label, translate
 from app.web.maps import safe_trip_map
 from app.web.qr import qr_svg
@@ -100,21 +99,13 @@ def waybill(waybill_id: uuid.UUID) -> str:
 def _perform(action: Action, waybill_id: uuid.UUID) -> Response | tuple[str, int]:
     """Run *action* as the API does; on refusal, the page again with its errors beside the action's fields."""
     user = web_user()
-    waybill = service.get_waybill(db.session, user, waybill_id)  # 404 for a waybill the user may not see
     values = form_values(action)
-    data, errors = load(action.schema(), values)
-    if data is not None:
-        try:
-            waybill = action.run(user, waybill_id, data, request.form.get("row_version", type=int))
-        except (NotFound, PermissionDenied):
-            raise  # the error page: not an error of the form's fields
-        except DomainError as error:
-            db.session.rollback()
-            errors = service_errors(error)
-            waybill = service.get_waybill(db.session, user, waybill_id)
-        else:
-            flash(translate(action.done, number=waybill.number), "ok")
-            return redirect(url_for("web.waybill", waybill_id=waybill.id))
+    seen = request.form.get("row_version", type=int)
+    done, errors = acted(action.schema(), values, lambda data: action.run(user, waybill_id, data, seen))
+    if done is not None:
+        flash(translate(action.done, number=done.number), "ok")
+        return redirect(url_for("web.waybill", waybill_id=done.id))
+    waybill = service.get_waybill(db.session, user, waybill_id)  # as it is now; 404 for one the user may not see
     return render_waybill(waybill, action_errors={action.name: errors}, action_values={action.name: values}), 422
 
 
