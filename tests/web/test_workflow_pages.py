@@ -20,6 +20,7 @@ from app.services.users import set_password
 from app.services.waybills import service
 from models import AlertKind, AlertState, Department, Role, Severity, User, Waybill, WaybillStatus
 from models.types import utcnow
+from tests.app.waste.conftest import WASTE, WasteWorld, waste_world  # noqa: F401 (the fixture)
 from tests.app.waybills.conftest import Trip, build_trip
 from tests.factories import make_enterprise, make_user, valid_national_id
 from tests.web.test_pages import PASSWORD, csrf, sign_in
@@ -319,3 +320,29 @@ def test_an_administrator_imports_a_catalogue_and_reads_its_report(
                                        "file": (io.BytesIO(b"a,b\n1,2\n"), "bad.csv")},
                            content_type="multipart/form-data")
     assert unusable.status_code == 422 and 'id="file-error"' in unusable.get_data(as_text=True)
+
+
+def test_the_carrier_refuses_carriage_and_the_disposer_a_transfer_with_their_reasons(
+        app: Flask, session: Session, waste_world: WasteWorld, person: Callable[..., User]) -> None:  # noqa: F811
+    world = waste_world
+    world.generate()
+    first = world.manifest().get_json()["id"]
+    second = world.manifest(lines=[{"batch": WASTE, "quantity_kg": "500"}]).get_json()["id"]
+    carrier = app.test_client()
+    sign_in(carrier, person(Role.ENTERPRISE, enterprise=world.trip.carrier))
+    page = f"/waste/manifests/{first}"
+    assert 'id="carrier-check-refuse"' in carrier.get(page).get_data(as_text=True)
+    silent = carrier.post(f"{page}/carrier-check", data={"csrf_token": csrf(carrier, page), "matches": "false"})
+    assert silent.status_code == 422
+    assert re.search(r'id="note-error">拒绝运输时必填<', silent.get_data(as_text=True))
+    refused = carrier.post(f"{page}/carrier-check", data={"csrf_token": csrf(carrier, page), "matches": "false",
+                                                          "note": "桶身破损"})
+    assert refused.status_code == 302
+    disposer = app.test_client()
+    sign_in(disposer, person(Role.ENTERPRISE, enterprise=world.trip.consignee))
+    page = f"/waste/manifests/{second}"
+    assert disposer.post(f"{page}/reject", data={"csrf_token": csrf(disposer, page)}).status_code == 422
+    assert disposer.post(f"{page}/reject", data={"csrf_token": csrf(disposer, page),
+                                                 "reason": "超出经营许可范围"}).status_code == 302
+    for manifest_id in (first, second):
+        assert world.call("get", f"waste-manifests/{manifest_id}").get_json()["status"] == "rejected"
