@@ -204,6 +204,10 @@ def test_the_carrier_makes_the_waybill_from_a_consignment_list_and_takes_it_to_a
     assert driver.find_element(By.CSS_SELECTOR, "#waybill-lines tbody td:last-child").text == "119.500"
     assert not driver.find_elements(By.ID, "waybill-actions")  # nothing left for the carrier to do
     role_screenshot(driver, "carrier")
+    waybill_number = driver.find_element(By.TAG_NAME, "h1").text.split()[1]
+    driver.get(site("/firm/consignments"))  # the list names the waybill made from it
+    row = driver.find_element(By.XPATH, f"//table[@id='consignments']//tr[td[1][normalize-space()='{number}']]")
+    assert waybill_number in row.text
 
 
 def test_the_carrier_cancels_a_waybill_before_departure_with_a_reason(driver: Any, site: LiveSite) -> None:
