@@ -15,6 +15,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.services.consignments import HEAD_FIELDS, LINE_FIELDS, create_consignment, visible_consignments
 from app.services.waybills import service
+from app.services.waybills.listing import visible_waybills
 from app.web.access import roles, web_user
 from app.web.blueprint import bp
 from app.web.firm import FIRM
@@ -22,7 +23,7 @@ from app.web.firm_options import consignment_options
 from app.web.forms import Errors, load, rows, service_errors, text
 from app.web.i18n import translate
 from app.web.waybills import names_of
-from models import Enterprise
+from models import Enterprise, Waybill
 
 SHOWN = 100
 
@@ -32,7 +33,11 @@ SHOWN = 100
 def consignments() -> str:
     rows = list(db.session.scalars(visible_consignments(web_user()).limit(SHOWN)))
     names = names_of(db.session, Enterprise, {i for c in rows for i in (c.shipper_id, c.carrier_id, c.consignee_id)})
-    return render_template("consignments.html", consignments=rows, names=names)
+    made: dict[uuid.UUID, list[Waybill]] = {}
+    for waybill in db.session.scalars(visible_waybills(web_user()).where(
+            Waybill.consignment_id.in_([c.id for c in rows]))):
+        made.setdefault(waybill.consignment_id, []).append(waybill)
+    return render_template("consignments.html", consignments=rows, names=names, made=made)
 
 
 @bp.post("/firm/consignments/<uuid:consignment_id>/waybill")

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.services.ledger.queries import visible_batches
 from app.services.counterparties import directory_query
 from app.web.i18n import label
-from models import Chemical, Enterprise, EnterpriseRole, Person, Site, User, Vehicle
+from models import Batch, Chemical, Enterprise, EnterpriseRole, Person, Site, User, Vehicle, WasteBatch
 
 Options = list[tuple[str, str]]
 #: ``(value, label, options)`` of each ``<optgroup>``.
@@ -112,3 +112,20 @@ def consignment_options(user: User) -> dict[str, Any]:
     return {"consignee_id": _enterprises(excluding=user.enterprise_id), "carrier_id": _enterprises(carriers=True),
             "loading_site_id": _sites(user.enterprise_id), "unloading_site_id": _site_groups(user.enterprise_id),
             "batch_id": _batches(user, catalogue=True)}
+
+
+def _waste_batches(user: User) -> Options:
+    """The generator's waste batches, by code (as a manifest's lines name them), with the waste's category and
+    code."""
+    stmt = (select(Batch.code, WasteBatch.category, WasteBatch.code).join(WasteBatch, WasteBatch.batch_id == Batch.id)
+            .where(Batch.producer_id == user.enterprise_id).order_by(Batch.code).limit(500))
+    return [(code, f"{code} · {category} {waste_code}") for code, category, waste_code in db.session.execute(stmt)]
+
+
+def manifest_options(user: User, waybills: Options, methods: Options) -> dict[str, Any]:
+    """The transfer manifest form's choices: the directory's carriers and enterprises, the disposers' sites
+    grouped by enterprise, the disposal *methods*, the generator's *waybills* that may carry it and its waste
+    batches."""
+    return {"carrier_id": _enterprises(carriers=True), "disposer_id": _enterprises(excluding=user.enterprise_id),
+            "disposer_site_id": _site_groups(excluding=user.enterprise_id), "disposal_method": methods,
+            "waybill_id": waybills, "batch": _waste_batches(user)}

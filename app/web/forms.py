@@ -6,16 +6,18 @@ same way, from the schema (marshmallow) or from the service (a :class:`~app.erro
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 from flask import current_app
 
-from app.errors import DomainError, flatten_messages
+from app.errors import DomainError, NotFound, PermissionDenied, flatten_messages
+from app.extensions import db
 
 Errors = dict[str, list[str]]
+T = TypeVar("T")
 
 
 def text(form: Mapping[str, str], name: str) -> str | None:
@@ -67,3 +69,19 @@ def load(schema: ma.Schema, values: dict[str, Any]) -> tuple[dict[str, Any] | No
 def service_errors(error: DomainError) -> Errors:
     """The field errors a service raised, or its detail as a form-wide error."""
     return dict(error.errors) if error.errors else {"_schema": [error.detail]}
+
+
+def acted(schema: ma.Schema, values: dict[str, Any], run: Callable[[dict[str, Any]], T]) -> tuple[T | None, Errors]:
+    """*values* loaded by *schema* (the API's) and *run* on them (the API's service call): its result, or the
+    field errors of the schema or the service (the session rolled back). A refusal of who may act (403, 404) is
+    not a field's error: it propagates to the error page."""
+    data, errors = load(schema, values)
+    if data is None:
+        return None, errors
+    try:
+        return run(data), {}
+    except (NotFound, PermissionDenied):
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        return None, service_errors(error)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,9 +15,11 @@ from app.services.waybills import listing, service
 from app.services.waybills.documents import transport_line
 from app.web.access import EVERYONE, roles, web_user
 from app.web.blueprint import bp
-from app.web.i18n import label
+from app.web.forms import Errors, acted
+from app.web.i18n import label, translate
 from app.web.maps import safe_trip_map
 from app.web.qr import qr_svg
+from app.web.waybill_actions import ACTIONS, Action, form_values, offered
 from models import Alert, Batch, Corridor, Enterprise, Person, Site, User, Vehicle, Waybill, WaybillStatus
 
 PAGE_SIZE = 25
@@ -68,18 +71,56 @@ def _document(session: Session, waybill: Waybill) -> dict[str, Any]:
             "corridor": corridor.name if corridor else None, "lines": lines}
 
 
-@bp.get("/waybills/<uuid:waybill_id>")
-@roles(*EVERYONE)
-def waybill(waybill_id: uuid.UUID) -> str:
+def render_waybill(record: Waybill, *, action_errors: dict[str, Errors] | None = None,
+                   action_values: dict[str, dict[str, Any]] | None = None) -> str:
+    """The waybill's page: its document, map, alerts, history and the actions the user may take on it now
+    (with the errors and values of an action just refused)."""
     session, user = db.session, web_user()
-    record = service.get_waybill(session, user, waybill_id)  # 404 for a waybill the user may not see
     alerts = list(session.scalars(visible_alerts(user).where(Alert.waybill_id == record.id)
                                   .order_by(Alert.opened_at.desc())))
     trip_map, map_problem = safe_trip_map(session, user, record)
     actors = names_of(session, User, {event.actor_id for event in record.events})
+    actions = offered(user, record)
+    corridors = ([(str(i), name) for i, name in session.execute(
+        select(Corridor.id, Corridor.name).where(Corridor.active).order_by(Corridor.name))]
+        if "approve" in actions else [])
     return render_template("waybill.html", waybill=record, names=party_names(session, [record]),
                            doc=_document(session, record), alerts=alerts, map=trip_map, map_problem=map_problem,
-                           actors=actors)
+                           actors=actors, actions=actions, action_errors=action_errors or {},
+                           action_values=action_values or {}, corridors=corridors)
+
+
+@bp.get("/waybills/<uuid:waybill_id>")
+@roles(*EVERYONE)
+def waybill(waybill_id: uuid.UUID) -> str:
+    return render_waybill(service.get_waybill(db.session, web_user(), waybill_id))  # 404 if not the user's to see
+
+
+def _perform(action: Action, waybill_id: uuid.UUID) -> Response | tuple[str, int]:
+    """Run *action* as the API does; on refusal, the page again with its errors beside the action's fields."""
+    user = web_user()
+    values = form_values(action)
+    seen = request.form.get("row_version", type=int)
+    done, errors = acted(action.schema(), values, lambda data: action.run(user, waybill_id, data, seen))
+    if done is not None:
+        flash(translate(action.done, number=done.number), "ok")
+        return redirect(url_for("web.waybill", waybill_id=done.id))
+    waybill = service.get_waybill(db.session, user, waybill_id)  # as it is now; 404 for one the user may not see
+    return render_waybill(waybill, action_errors={action.name: errors}, action_values={action.name: values}), 422
+
+
+def _action_view(action: Action) -> None:
+    """Register ``POST /waybills/<id>/<action>`` for the API's roles of *action*."""
+    @roles(*action.roles)
+    def view(waybill_id: uuid.UUID) -> Response | tuple[str, int]:
+        return _perform(action, waybill_id)
+
+    view.__name__ = f"waybill_{action.name}"
+    bp.route(f"/waybills/<uuid:waybill_id>/{action.name}", methods=["POST"], endpoint=view.__name__)(view)
+
+
+for _action in ACTIONS.values():
+    _action_view(_action)
 
 
 @bp.get("/waybills/<uuid:waybill_id>/print")

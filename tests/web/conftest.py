@@ -9,6 +9,7 @@ then they fail, so a CI machine that lost its browser cannot pass silently.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -77,10 +78,10 @@ def _postgres_available() -> bool:
     return bool(os.environ.get("HAZLEDGER_TEST_POSTGRES_URL")) or find_bindir() is not None or _require_postgres()
 
 
-@pytest.fixture(scope="session")
-def live_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated database of its own for the served demo: on the harness's PostgreSQL (what the product runs
-    on) when there is one, else a SQLite file. Dropped at the end (nothing may still be connected by then)."""
+@contextlib.contextmanager
+def demo_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database of its own for a served demo: on the harness's PostgreSQL (what the product runs on)
+    when there is one, else a SQLite file. Dropped at the end (nothing may still be connected by then)."""
     if not _postgres_available():
         url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'demo.db'}"
         migrate.upgrade(url)
@@ -98,11 +99,16 @@ def live_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
 
 
 @pytest.fixture(scope="session")
-def live_site(tmp_path_factory: pytest.TempPathFactory, chromium: tuple[str, str],
-              live_database_url: str) -> Iterator[LiveSite]:
-    """The demo (with its trip's alerts) in :func:`live_database_url`, served by werkzeug in a thread."""
-    folder = tmp_path_factory.mktemp("live")
-    app = create_app({"DATABASE_URL": live_database_url, "SECRET_KEY": "browser tests", "TESTING": True,
+def live_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The database of :func:`live_site`."""
+    with demo_database(request, tmp_path_factory) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve_world(database_url: str, folder: Path) -> Iterator[LiveSite]:
+    """The demo (with its trip's alerts) in *database_url*, served by werkzeug in a thread."""
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "browser tests", "TESTING": True,
                       "CACHE_DIR": str(folder / "cache"), "ALERT_STREAM_LIFETIME_S": 30,
                       # a stream whose page has gone notices at its next keep-alive: the server stops sooner
                       "ALERT_STREAM_HEARTBEAT_S": 2})
@@ -127,7 +133,15 @@ def live_site(tmp_path_factory: pytest.TempPathFactory, chromium: tuple[str, str
         db.dispose(app)
 
 
-def _start_browser(chromium: tuple[str, str]) -> Any:
+@pytest.fixture(scope="session")
+def live_site(tmp_path_factory: pytest.TempPathFactory, chromium: tuple[str, str],
+              live_database_url: str) -> Iterator[LiveSite]:
+    """The demo served for the browser tests that share it."""
+    with serve_world(live_database_url, tmp_path_factory.mktemp("live")) as site:
+        yield site
+
+
+def start_browser(chromium: tuple[str, str]) -> Any:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -151,7 +165,7 @@ def browsers(chromium: tuple[str, str], live_site: LiveSite) -> Iterator[Callabl
 
     def get(number: int) -> Any:
         if number not in started:
-            started[number] = _start_browser(chromium)
+            started[number] = start_browser(chromium)
         return started[number]
 
     yield get

@@ -79,10 +79,11 @@ def test_the_site_is_served_from_postgresql_whenever_the_harness_has_it(live_sit
 
 
 @pytest.mark.parametrize("name, pages, refused", [
-    ("demo-supervisor", ["/dashboard", "/waybills", "/trace", "/risk-map"], ["/firm", "/firm/waybills/new"]),
-    ("demo-auditor", ["/waybills", "/trace", "/risk-map"], ["/dashboard", "/firm"]),
-    ("demo-shipper", ["/waybills", "/firm", "/firm/waybills/new", "/firm/batches/new", "/firm/movements/new"],
-     ["/dashboard", "/trace", "/risk-map"]),
+    ("demo-supervisor", ["/dashboard", "/waybills", "/trace", "/risk-map", "/waste/manifests", "/registry"],
+     ["/firm", "/firm/waybills/new"]),
+    ("demo-auditor", ["/waybills", "/trace", "/risk-map", "/waste/manifests", "/registry"], ["/dashboard", "/firm"]),
+    ("demo-shipper", ["/waybills", "/waste/manifests", "/registry", "/firm", "/firm/waybills/new", "/firm/batches/new",
+                      "/firm/movements/new"], ["/dashboard", "/trace", "/risk-map"]),
 ])
 def test_each_role_sees_its_own_menu_and_is_refused_the_rest(browser: Any, live_site: LiveSite, name: str,
                                                              pages: list[str], refused: list[str]) -> None:

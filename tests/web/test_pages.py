@@ -217,7 +217,7 @@ def test_the_session_key_is_made_once_privately_and_kept(tmp_path: Path) -> None
 def test_a_waybills_status_is_drawn_by_one_macro_on_every_page(
         client: FlaskClient, session: Session, person: Callable[..., User]) -> None:
     writers = sorted(p.name for p in WEB.glob("templates/*.html") if 'class="status status-' in p.read_text("utf-8"))
-    assert writers == ["_waybills.html"]
+    assert writers == ["_manifests.html", "_waybills.html"]  # a waybill's, and a waste manifest's
     trip = build_trip(session)
     waybill = waybill_in_transit(session, trip)
     session.commit()

@@ -51,7 +51,9 @@
     row.id = "alert-" + alert.id;
     row.dataset.alertId = alert.id;
     var severity = element("td"); severity.appendChild(badge("severity", alert.severity)); row.appendChild(severity);
-    row.appendChild(element("td", "", alert.title));
+    var title = element("td"), page = element("a", "", alert.title);
+    page.href = box.dataset.alertUrl.replace(placeholder, alert.id);
+    title.appendChild(page); row.appendChild(title);
     row.appendChild(element("td", "", labels.alert_kind[alert.kind] || alert.kind));
     var trip = element("td");
     if (alert.waybill_id) {
