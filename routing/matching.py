@@ -52,8 +52,8 @@ class MatchParameters:
     Attributes
     ----------
     sigma_m : float or None
-        GPS noise (standard deviation, metres) of the emission. ``None``: estimated from the track as
-        Newson & Krumm do, 1.4826 × the median distance from a fix to its nearest road (at least 4 m).
+        GPS noise (standard deviation, metres) of the emission. ``None``: estimated from the track (see
+        :func:`_sigma`).
     radius_m : float or None
         Candidate search radius. ``None``: 4 × sigma, within [50, 200] m.
     max_candidates : int
@@ -71,7 +71,7 @@ class MatchParameters:
 
     sigma_m: float | None = None
     radius_m: float | None = None
-    max_candidates: int = 8
+    max_candidates: int = 12
     beta_m: float = 15.0
     max_speed_kph: float = 150.0
     detour_factor: float = 2.0
@@ -80,9 +80,9 @@ class MatchParameters:
 
     def validated(self) -> MatchParameters:
         """Return self after refusing nonsensical values."""
-        for name in ("sigma_m", "radius_m"):
+        for name in ("sigma_m", "radius_m"):  # the two the command line offers, named as it names them
             if getattr(self, name) is not None:
-                check_positive(getattr(self, name), name=name)
+                check_positive(getattr(self, name), name=f"--{name.replace('_', '-')}")
         for name in ("beta_m", "max_speed_kph", "detour_factor"):
             check_positive(getattr(self, name), name=name)
         check_positive(self.detour_slack_m, name="detour_slack_m", allow_zero=True)
@@ -333,11 +333,24 @@ def _transitions(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatA
     return [m.reshape(p, q) for m, p, q in zip(np.split(log_t, bounds), ka.tolist(), kb.tolist())]
 
 
-def _sigma(graph: MatchGraph, points: npt.NDArray[np.object_], params: MatchParameters) -> float:
+def _sigma(graph: MatchGraph, points: npt.NDArray[np.object_], x: FloatArray, y: FloatArray, t_s: FloatArray,
+           params: MatchParameters) -> float:
+    """The GPS noise: as given, else the larger of two robust estimates, within [4, 50] m.
+
+    Newson & Krumm (2009, section 4.1) take 1.4826 × the median distance from a fix to its nearest road; in a
+    dense city the nearest road is often another one, nearer than the driven road, so that alone reads the
+    noise low. Where fixes come at most 10 s apart, the jitter of the positions tells it too: the second
+    difference of three fixes is the noise (variance 6σ² per axis) plus the vehicle's acceleration, which is
+    small over so short a time and, at turns, too rare to move a median.
+    """
     if params.sigma_m is not None:
         return float(params.sigma_m)
-    # Newson & Krumm 2009, section 4.1: a robust estimate of the GPS noise from the distances to the roads.
-    return max(4.0, 1.4826 * float(np.median(_nearest_road(graph, points))))
+    estimate = 1.4826 * float(np.median(_nearest_road(graph, points)))
+    close = (np.diff(t_s)[1:] <= 10.0) & (np.diff(t_s)[:-1] <= 10.0)
+    if close.sum() >= 10:
+        second = np.concatenate((np.diff(x, 2)[close], np.diff(y, 2)[close]))
+        estimate = max(estimate, 1.4826 * float(np.median(np.abs(second))) / np.sqrt(6.0))
+    return min(50.0, max(4.0, estimate))
 
 
 def match_track(graph: MatchGraph, track: Track, params: MatchParameters | None = None) -> MatchResult:
@@ -373,7 +386,7 @@ def match_track(graph: MatchGraph, track: Track, params: MatchParameters | None 
     x, y = x_all[fresh], y_all[fresh]
     t_s = (track.time_ns[fresh] - track.time_ns[0]) / 1e9
     points = shapely.points(x, y)
-    sigma = _sigma(graph, points, params)
+    sigma = _sigma(graph, points, x, y, t_s, params)
     radius = params.radius_m if params.radius_m is not None else min(200.0, max(50.0, 4.0 * sigma))
     cands = _candidates(graph, points, radius, params.max_candidates)
     emission = -0.5 * (cands.distance / sigma) ** 2

@@ -1,8 +1,9 @@
-"""``hazledger route``: stateless corridor checks and route planning (no database, no Flask).
+"""``hazledger route``: stateless corridor checks, route planning and map matching (no database, no Flask).
 
 Contract (CONTRACT.md): ``route check`` exits 0 when the track is compliant, 1 when it is not, 2 on
 bad input with a one-line reason on stderr; ``route plan`` exits 0 with a GeoJSON Feature, 2 when the
-input is bad or no permitted route exists.
+input is bad or no permitted route exists; ``route match`` exits 0, 1 when a road closed to the cargo was
+used, 2 on bad input.
 """
 from __future__ import annotations
 
@@ -199,3 +200,57 @@ def plan(network_path: Path, origin: str, destination: str, un_numbers: tuple[st
         load = f"; cargo UN{', UN'.join(cargo.un_numbers)} (tunnel code {cargo.tunnel_code})" if cargo else ""
         click.echo(f"route: {result.length_m / 1000:.2f} km, {result.travel_time_s / 60:.1f} min, "
                    f"{len(result.edges)} edges, {len(result.osm_way_ids)} OSM ways{load}")
+
+
+@route.command("match")
+@click.option("--network", "network_path", type=_FILE, required=True, help="Road network (.osm or .graphml).")
+@click.option("--track", "track_path", type=_FILE, required=True, help="Track: CSV, GeoJSON or GPX.")
+@_un_option
+@_catalogue_option
+@click.option("--packaged", is_flag=True,
+              help="Goods in packages, not tank/bulk (the laxer half of codes like D/E).")
+@click.option("--weight-t", type=float, default=None,
+              help="Vehicle gross weight, tonnes (over 3.5 t is an HGV).")
+@click.option("--height-m", type=float, default=None, help="Vehicle height, metres.")
+@click.option("--hgv", is_flag=True, help="The vehicle is a heavy goods vehicle (closes hgv=no roads).")
+@click.option("--untagged-tunnel-category", type=click.Choice(list("ABCDE")), default="A", show_default=True,
+              help="ADR category assumed for tunnels without one (E: closed to every dangerous load).")
+@click.option("--gcj02", is_flag=True, help="Track coordinates are GCJ-02 (Chinese web maps); convert them.")
+@click.option("--sigma-m", type=float, default=None, help="GPS noise, metres (default: estimated from the track).")
+@click.option("--radius-m", type=float, default=None, help="Candidate search radius, metres (default: 4 sigma).")
+@_cache_option
+@_plot_option
+@click.option("--format", "fmt", type=click.Choice(["json", "geojson"]), default="json", show_default=True)
+@_reasons_to_exit_2
+def match(network_path: Path, track_path: Path, un_numbers: tuple[str, ...], catalogue: Path | None,
+          packaged: bool, weight_t: float | None, height_m: float | None, hgv: bool, untagged_tunnel_category: str,
+          gcj02: bool, sigma_m: float | None, radius_m: float | None, cache_dir: Path | None, plot: Path | None,
+          fmt: str) -> None:
+    """Map-match a track onto the network: the roads, tunnels and bridges driven; exit 1 when a road closed to
+    the cargo was used."""
+    from routing._validate import check_positive
+    from routing.match_report import match_document, match_geojson
+    from routing.matching import MatchParameters, match_track, prepare_matching
+    from routing.plot import check_plot_path, plot_match
+    from routing.restrictions import Vehicle
+    from routing.tracks import read_track
+
+    if plot is not None:
+        check_plot_path(plot)
+    params = MatchParameters(sigma_m=sigma_m, radius_m=radius_m).validated()
+    vehicle = Vehicle(
+        weight_t=None if weight_t is None else check_positive(weight_t, name="--weight-t"),
+        height_m=None if height_m is None else check_positive(height_m, name="--height-m"),
+        hgv=hgv,
+    )
+    cargo = _cargo(un_numbers, catalogue, tank=not packaged)
+    track = read_track(track_path, gcj02=gcj02)
+    network = _network(network_path, cache_dir)
+    result = match_track(prepare_matching(network), track, params)
+    options = {"cargo": cargo, "vehicle": vehicle, "untagged_tunnel_category": untagged_tunnel_category}
+    document = match_document(result, **options)
+    if plot is not None:
+        plot_match(plot, result, document)
+    echo_json(document if fmt == "json" else match_geojson(result, **options))
+    if document["closed_for_cargo"]:
+        sys.exit(EXIT_FINDING)
