@@ -23,7 +23,7 @@ from routing.restrictions import Vehicle, closure_reasons
 
 
 def _iso(ns: int) -> str:
-    return pd.Timestamp(int(ns), tz="UTC").isoformat()
+    return pd.Timestamp(int(ns), tz="UTC").round("s").isoformat()  # interpolated times: a second is precise enough
 
 
 def _ids(value: Any) -> list[int]:
@@ -169,7 +169,6 @@ def match_geojson(result: MatchResult, *, cargo: Cargo | None = None, vehicle: V
     Parameters are those of :func:`match_document`, whose ``matched_share`` and ``stretches`` the collection
     carries as foreign members.
     """
-    crs = result.graph.network.crs
     document = match_document(result, cargo=cargo, vehicle=vehicle, untagged_tunnel_category=untagged_tunnel_category)
     _, groups = _facts(result, cargo, vehicle, untagged_tunnel_category)
     features = []

@@ -150,7 +150,7 @@ def plot_route(path: str | Path, network: Network, route: Route, corridor: Corri
 
 
 def plot_match(path: str | Path, result: MatchResult, document: dict[str, Any]) -> Path:
-    """Draw a map match: the fixes, the matched path per stretch, tunnels and any road closed to the cargo.
+    """Draw a map match: the fixes, the matched path of each stretch, the tunnels on it (dashed).
 
     Parameters
     ----------
@@ -171,17 +171,15 @@ def plot_match(path: str | Path, result: MatchResult, document: dict[str, Any]) 
                        f"{len(result.stretches)} stretch(es)")
     _draw_network(ax, network, shapely.MultiPoint(np.column_stack((x, y))))
     ax.plot(x, y, ".", color="#7f7f7f", markersize=3, label="fixes", zorder=3)
-    closed = {p.edge for g in document["closed_for_cargo"] for p in []}  # filled below from the reasons
     for number, stretch in enumerate(result.stretches):
-        segments = [np.asarray(piece_geometry(result, p).coords) for p in stretch.pieces if p.to_m > p.from_m]
-        tunnels = [s for s, p in zip(segments, [p for p in stretch.pieces if p.to_m > p.from_m])
-                   if _is_tunnel(network, p.edge)]
+        driven = [p for p in stretch.pieces if p.to_m > p.from_m]
+        segments = [np.asarray(piece_geometry(result, p).coords) for p in driven]
+        tunnels = [s for s, p in zip(segments, driven) if _is_tunnel(network, p.edge)]
         ax.add_collection(LineCollection(segments, colors="#1f77b4", linewidths=2.5, zorder=4,
                                          label="matched path" if number == 0 else None))
         if tunnels:
             ax.add_collection(LineCollection(tunnels, colors="#ff7f0e", linewidths=3.5, linestyles="--", zorder=5,
                                              label="tunnel" if number == 0 else None))
-    del closed
     _save(figure, ax, target)
     return target
 
