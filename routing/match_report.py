@@ -32,7 +32,8 @@ def _ids(value: Any) -> list[int]:
     return [int(v) for v in values if not pd.isna(v)]
 
 
-def _name(value: Any) -> str:
+def road_name(value: Any) -> str:
+    """An edge's ``name`` as one string (the names of merged ways joined by " / "), "" when it has none."""
     if isinstance(value, list):
         return " / ".join(str(v) for v in dict.fromkeys(value))
     return "" if value is None or pd.isna(value) else str(value)
@@ -99,7 +100,7 @@ def _facts(result: MatchResult, cargo: Cargo | None, vehicle: Vehicle | None,
         edge = table.iloc[i]
         rows.append({
             "u": keys[i][0], "v": keys[i][1], "key": keys[i][2], "osm_ids": _ids(edge.get("osmid")),
-            "name": _name(edge.get("name")), "stretch": number, "enter": _iso(piece.enter_ns),
+            "name": road_name(edge.get("name")), "stretch": number, "enter": _iso(piece.enter_ns),
             "exit": _iso(piece.exit_ns), "length_m": round(piece.to_m - piece.from_m, 1),
             "fixes_inside": inside[i], "_piece": piece, "_reason": reasons[i],
             "_tunnel": _marked(edge.get("tunnel")), "_bridge": _marked(edge.get("bridge")),

@@ -88,7 +88,11 @@ _buffer_option = click.option("--buffer-m", type=float, default=50.0, show_defau
               help="Depth inside the corridor needed to end a deviation.")
 @click.option("--gcj02", is_flag=True, help="Track coordinates are GCJ-02 (Chinese web maps); convert them.")
 @click.option("--network", "network_path", type=_FILE, default=None,
-              help="Road network (.osm/.graphml): for OSM way id corridors and the plot background.")
+              help="Road network (.osm/.graphml): for road-list corridors, --match and the plot background.")
+@click.option("--match", "by_roads", is_flag=True,
+              help="Judge deviations by the map-matched roads, not the raw fixes (needs --network).")
+@click.option("--end-tolerance-m", type=float, default=500.0, show_default=True,
+              help="With --match: fixes this close to the trip's first or last fix are never a deviation.")
 @_un_option
 @_catalogue_option
 @_cache_option
@@ -96,9 +100,9 @@ _buffer_option = click.option("--buffer-m", type=float, default=50.0, show_defau
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @_reasons_to_exit_2
 def check(corridor_path: Path, track_path: Path, buffer_m: float, min_points: int, min_seconds: float,
-          max_gap_s: float, hysteresis_m: float, gcj02: bool, network_path: Path | None,
-          un_numbers: tuple[str, ...], catalogue: Path | None, cache_dir: Path | None, plot: Path | None,
-          fmt: str) -> None:
+          max_gap_s: float, hysteresis_m: float, gcj02: bool, network_path: Path | None, by_roads: bool,
+          end_tolerance_m: float, un_numbers: tuple[str, ...], catalogue: Path | None, cache_dir: Path | None,
+          plot: Path | None, fmt: str) -> None:
     """Check one GPS track against a corridor; exit 1 when it is not compliant."""
     from routing.checks import CheckParameters, check_track
     from routing.corridors import load_corridor
@@ -107,13 +111,23 @@ def check(corridor_path: Path, track_path: Path, buffer_m: float, min_points: in
 
     if plot is not None:
         check_plot_path(plot)
+    if by_roads and network_path is None:
+        raise RoutingInputError("--match needs the road network (--network FILE)")
     params = CheckParameters(min_points=min_points, min_seconds=min_seconds, max_gap_s=max_gap_s,
                              hysteresis_m=hysteresis_m).validated()
     cargo = _cargo(un_numbers, catalogue)
     network = _network(network_path, cache_dir)
     corridor = load_corridor(corridor_path, buffer_m=buffer_m, network=network)
     track = read_track(track_path, gcj02=gcj02)
-    result = check_track(track, corridor, params, hazard_classes=cargo.hazard_classes if cargo else None)
+    classes = cargo.hazard_classes if cargo else None
+    if by_roads:
+        from routing.matching import prepare_matching
+        from routing.road_check import check_track_by_roads
+
+        result = check_track_by_roads(track, corridor, prepare_matching(network), params, hazard_classes=classes,
+                                      end_tolerance_m=end_tolerance_m)
+    else:
+        result = check_track(track, corridor, params, hazard_classes=classes)
     if plot is not None:
         plot_check(plot, track, corridor, result, network)
     if fmt == "json":
@@ -132,7 +146,8 @@ def _echo_check_text(result: dict[str, Any]) -> None:
         click.echo(f"  dropped {d['count']} × {d['reason']} (rows {', '.join(map(str, d['rows']))}...)")
     for e in result["episodes"]:
         where = f" [{e['zone']}, {e['rule']}]" if "zone" in e else ""
-        click.echo(f"  {e['kind']}{where}: {e['start']} → {e['end']} ({e['duration_s']:.0f} s), "
+        roads = f" on {', '.join(e['roads'])}" if e.get("roads") else ""
+        click.echo(f"  {e['kind']}{where}{roads}: {e['start']} → {e['end']} ({e['duration_s']:.0f} s), "
                    f"max {e['max_offset_m']:.0f} m off, {e['length_m']:.0f} m, "
                    f"fixes {e['first_index']}–{e['last_index']}")
     for note in result["notes"]:
