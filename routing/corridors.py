@@ -161,7 +161,7 @@ def road_mask(props: Mapping[str, Any], network: Network, where: str) -> np.ndar
     edges = network.edges
     hit = edges["osmid"].map(lambda v: bool(wanted.intersection(v if isinstance(v, list) else [v]))).to_numpy(bool)
     if names and "name" in edges:
-        hit |= edges["name"].map(lambda v: bool(names.intersection(
+        hit = hit | edges["name"].map(lambda v: bool(names.intersection(
             str(n).strip() for n in (v if isinstance(v, list) else [v]) if isinstance(n, str)))).to_numpy(bool)
     if not hit.any():
         raise RoutingInputError(f"{where}: none of its OSM way ids or road names is in the network")

@@ -73,7 +73,7 @@ def road_states(track: Track, corridor: Corridor, result: MatchResult, *, hyster
     outside[matched] = ~on
     inner[matched] = on  # a road is on the list or not: no hysteresis needed
     ends = np.minimum(np.hypot(state.x - state.x[0], state.y - state.y[0]),
-                      np.hypot(state.x - state.x[-1], state.y - state.y[-1])) <= end_tolerance_m
+                      np.hypot(state.x - state.x[-1], state.y - state.y[-1])) < end_tolerance_m
     outside[ends] = False
     inner[ends] = True
     offset = np.where(outside, state.offset_m, 0.0)

@@ -109,3 +109,17 @@ def test_bad_files_exit_2(cache, tmp_path):
     assert match(cache, empty).exit_code == 2
     network = run("match", "--network", tmp_path / "none.osm", "--track", beijing, "--cache-dir", cache)
     assert network.exit_code == 2 and "network file not found" in network.stderr
+
+
+def test_check_by_matched_roads_on_a_road_list(cache, people_road, tmp_path):
+    corridor = tmp_path / "permit.geojson"
+    feature = {"type": "Feature", "geometry": None, "properties": {"road_names": ["人民路隧道"]}}
+    corridor.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
+    args = ("check", "--corridor", corridor, "--track", people_road, "--network", SHANGHAI_OSM, "--cache-dir", cache)
+    result = run(*args, "--match", "--end-tolerance-m", "0")
+    assert result.exit_code == 1, result.stderr  # the approaches on both banks are not on the list
+    data = json.loads(result.stdout)
+    assert data["method"] == "map_match"
+    assert all(e["roads"] and "人民路隧道" not in e["roads"] for e in data["episodes"] if e["kind"] == "deviation")
+    refused = run("check", "--corridor", corridor, "--track", people_road, "--match")
+    assert refused.exit_code == 2 and "--match needs the road network" in refused.stderr
