@@ -149,7 +149,8 @@ def match_document(result: MatchResult, *, cargo: Cargo | None = None, vehicle: 
              "end": _iso(track.time_ns[s.last]), "length_m": round(s.length_m, 1), "confidence": s.confidence}
             for s in result.stretches
         ],
-        "edges": [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows],
+        "edges": [{**{k: v for k, v in r.items() if not k.startswith("_")}, "closed_reason": r["_reason"] or None}
+                  for r in rows],
         **{kind: _public(found, _FIELDS[kind]) for kind, found in groups.items()},
         "dropped": track.dropped,
     }

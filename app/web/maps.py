@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict
 from app.services import tracking
 from app.services.corridors import trip_geojson
+from app.web.driven_roads import DrivenRoads, driven_roads
 from app.web.svg import Frame, path_data, polyline
 from app.services.waybills.line_entries import load_tunnel_code
 from models import Corridor, Site, User, Vehicle, Waybill
 from routing import RoutingInputError
-from routing.cargo import CatalogueEntry, cargo_from_un
+from routing.cargo import Cargo, CatalogueEntry, cargo_from_un
 from routing.corridors import Corridor as CorridorGeometry, load_corridor
 from routing.network import Network, load_network
 from routing.planner import Route, plan_route
@@ -83,12 +84,12 @@ class TripMap:
     sites: list[Marker] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     attribution: str = ATTRIBUTION
+    driven: DrivenRoads | None = None
 
 
-def _cargo_route(network: Network, waybill: Waybill, corridor: CorridorGeometry, origin: Site,
-                 destination: Site, *, tank: bool) -> Route:
-    """The fastest route for this cargo inside the corridor, from the lines' entries as submitted: the tunnel
-    categories closed to the whole load carried in a tank or not (ADR 8.6.3.2, 8.6.4)."""
+def _cargo(waybill: Waybill, *, tank: bool) -> Cargo | None:
+    """The load from the lines' entries as submitted: the tunnel categories closed to the whole load carried in a
+    tank or not (ADR 8.6.3.2, 8.6.4)."""
     lines = [line for line in waybill.current.lines if line.un_number]
     catalogue = {line.un_number: CatalogueEntry(line.un_number, line.proper_shipping_name or "",
                                                 line.hazard_class or "", line.tunnel_code) for line in lines}
@@ -96,6 +97,13 @@ def _cargo_route(network: Network, waybill: Waybill, corridor: CorridorGeometry,
     if cargo is not None:
         answer = load_tunnel_code(lines, tank=tank)
         cargo = replace(cargo, tunnel_code=answer.code, closed_tunnel_categories=frozenset(answer.closed))
+    return cargo
+
+
+def _cargo_route(network: Network, waybill: Waybill, corridor: CorridorGeometry, origin: Site,
+                 destination: Site, *, tank: bool) -> Route:
+    """The fastest route for this cargo inside the corridor."""
+    cargo = _cargo(waybill, tank=tank)
     area = corridor.area(cargo.hazard_classes if cargo else None)
     return plan_route(network, (origin.lon, origin.lat), (destination.lon, destination.lat), cargo=cargo,
                       corridor=area if not area.is_empty else None)
@@ -134,17 +142,19 @@ def trip_map(session: Session, user: User, waybill: Waybill) -> TripMap | None:
     drawn.zones = [Shape(f"zone zone-{f.rule}", path_data(frame, f.geometry), f.name)
                    for f in corridor.features if f.forbidden]
     drawn.sites = [Marker(css, *(float(v[0]) for v in frame.xy(x, y)), site.name) for css, site, x, y in site_xy]
+    vehicle = session.get(Vehicle, version.vehicle_id) if version.vehicle_id else None
+    tank = vehicle is not None and vehicle.kind.is_tank
     if network is not None and len(sites) == 2:
         try:
-            vehicle = session.get(Vehicle, version.vehicle_id) if version.vehicle_id else None
-            drawn.planned = _cargo_route(network, waybill, corridor, sites[0][1], sites[1][1],
-                                         tank=vehicle is not None and vehicle.kind.is_tank)
+            drawn.planned = _cargo_route(network, waybill, corridor, sites[0][1], sites[1][1], tank=tank)
             drawn.planned_d = path_data(frame, geometry_to_metric(drawn.planned.geometry, corridor.crs))
         except RoutingInputError as error:  # NoRouteError is one
             drawn.notes.append(f"No planned route: {error}")
     if track_xy is not None:
         x, y = track_xy
         drawn.track = polyline(frame, x, y)
+        if network is not None:  # compliance() above checked that the user may see this waybill's fixes
+            drawn.driven = driven_roads(session, waybill, network, frame, _cargo(waybill, tank=tank))
         drawn.episodes = [Shape(f"episode episode-{e['kind']}",
                                 polyline(frame, x[e["first_index"]:e["last_index"] + 1],
                                          y[e["first_index"]:e["last_index"] + 1]), e["kind"])

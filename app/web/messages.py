@@ -192,6 +192,9 @@ ZH: dict[str, str] = {
     "Waste category": "废物类别", "Hazard characteristics": "危险特性", "Catalogue edition": "名录版本",
     "Transfer manifests": "转移联单", "none": "无",
     "code entry checked against the {editions} edition only": "代码条目仅按 {editions} 年版核对",
+    # the waybill page's map-matched roads (app/web/driven_roads.py)
+    "Roads driven": "行驶道路", "Roads driven (map-matched)": "行驶道路（地图匹配）",
+    "Road closed to the cargo": "禁止该货物通行的道路",
 }
 
 #: group -> value -> (Chinese, English)
