@@ -87,7 +87,7 @@ def simulate(network: Network, edges: list[int], dt_s: float, noise_m: float, rn
     lengths = shapely.length(geoms[edges])
     speeds = network.edges["speed_kph"].to_numpy()[edges] / 3.6 * 0.7
     ends_t = np.cumsum(lengths / speeds)
-    t = np.arange(0.0, ends_t[-1], dt_s)
+    t = np.append(np.arange(0.0, ends_t[-1], dt_s), ends_t[-1])  # the last fix at the destination
     which = np.searchsorted(ends_t, t, side="right").clip(max=len(edges) - 1)
     into = (t - (ends_t[which] - lengths[which] / speeds[which])) * speeds[which]
     xy = shapely.get_coordinates(shapely.line_interpolate_point(geoms[np.asarray(edges)[which]], into))

@@ -263,7 +263,11 @@ def check_track(track: Track, corridor: Corridor, params: CheckParameters | None
     """
     params = (params or CheckParameters()).validated()
     state = fix_states(track, corridor, hysteresis_m=params.hysteresis_m, hazard_classes=hazard_classes)
-    episodes = find_episodes(track, state, params)
+    return check_document(track, corridor, find_episodes(track, state, params))
+
+
+def check_document(track: Track, corridor: Corridor, episodes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ``route check`` JSON document for a track's episodes (a check by the buffer or by the matched roads)."""
     return {
         "compliant": not episodes,
         "points": track.points,

@@ -26,7 +26,7 @@ import numpy as np
 import shapely
 
 from routing._validate import check_positive
-from routing.checks import CheckParameters, FixState, _inside, find_episodes, fix_states
+from routing.checks import CheckParameters, FixState, _inside, check_document, find_episodes, fix_states
 from routing.corridors import Corridor
 from routing.match_report import road_name
 from routing.matching import MatchGraph, MatchParameters, MatchResult, match_track
@@ -133,14 +133,5 @@ def check_track_by_roads(track: Track, corridor: Corridor, graph: MatchGraph, pa
         if episode["kind"] == "deviation":
             episode["roads"] = _roads_off(result, permitted, int(track.time_ns[episode["first_index"]]),
                                           int(track.time_ns[episode["last_index"]]))
-    return {
-        "compliant": not episodes,
-        "points": track.points,
-        "valid_points": len(track),
-        "episodes": episodes,
-        "dropped": track.dropped,
-        "notes": corridor.notes,
-        "crs": corridor.crs.to_string(),
-        "method": "map_match",
-        "matched_share": round(result.matched_share, 4),
-    }
+    return {**check_document(track, corridor, episodes), "method": "map_match",
+            "matched_share": round(result.matched_share, 4)}

@@ -75,6 +75,38 @@ _buffer_option = click.option("--buffer-m", type=float, default=50.0, show_defau
                               help="Half-width of line corridors without a width_m property, metres.")
 
 
+def _load_options(func: F) -> F:
+    """The cargo and vehicle options of ``plan`` and ``match``: what closes roads to this load."""
+    options = [
+        _un_option,
+        _catalogue_option,
+        click.option("--packaged", is_flag=True,
+                     help="Goods in packages, not tank/bulk (the laxer half of codes like D/E)."),
+        click.option("--weight-t", type=float, default=None,
+                     help="Vehicle gross weight, tonnes (over 3.5 t is an HGV)."),
+        click.option("--height-m", type=float, default=None, help="Vehicle height, metres."),
+        click.option("--hgv", is_flag=True, help="The vehicle is a heavy goods vehicle (closes hgv=no roads)."),
+        click.option("--untagged-tunnel-category", type=click.Choice(list("ABCDE")), default="A",
+                     show_default=True,
+                     help="ADR category assumed for tunnels without one (E: closed to every dangerous load)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _vehicle(weight_t: float | None, height_m: float | None, hgv: bool) -> Any:
+    """The Vehicle of the ``--weight-t``, ``--height-m`` and ``--hgv`` options."""
+    from routing._validate import check_positive
+    from routing.restrictions import Vehicle
+
+    return Vehicle(
+        weight_t=None if weight_t is None else check_positive(weight_t, name="--weight-t"),
+        height_m=None if height_m is None else check_positive(height_m, name="--height-m"),
+        hgv=hgv,
+    )
+
+
 @route.command("check")
 @click.option("--corridor", "corridor_path", type=_FILE, required=True, help="Corridor GeoJSON.")
 @click.option("--track", "track_path", type=_FILE, required=True, help="Track: CSV, GeoJSON or GPX.")
@@ -158,16 +190,7 @@ def _echo_check_text(result: dict[str, Any]) -> None:
 @click.option("--network", "network_path", type=_FILE, required=True, help="Road network (.osm or .graphml).")
 @click.option("--from", "origin", required=True, metavar="LON,LAT", help="Start, WGS-84 degrees.")
 @click.option("--to", "destination", required=True, metavar="LON,LAT", help="End, WGS-84 degrees.")
-@_un_option
-@_catalogue_option
-@click.option("--packaged", is_flag=True,
-              help="Goods in packages, not tank/bulk (the laxer half of codes like D/E).")
-@click.option("--weight-t", type=float, default=None,
-              help="Vehicle gross weight, tonnes (over 3.5 t is an HGV).")
-@click.option("--height-m", type=float, default=None, help="Vehicle height, metres.")
-@click.option("--hgv", is_flag=True, help="The vehicle is a heavy goods vehicle (closes hgv=no roads).")
-@click.option("--untagged-tunnel-category", type=click.Choice(list("ABCDE")), default="A", show_default=True,
-              help="ADR category assumed for tunnels without one (E: closed to every dangerous load).")
+@_load_options
 @click.option("--corridor", "corridor_path", type=_FILE, default=None,
               help="Stay inside this corridor GeoJSON.")
 @_buffer_option
@@ -183,21 +206,16 @@ def plan(network_path: Path, origin: str, destination: str, un_numbers: tuple[st
          corridor_path: Path | None, buffer_m: float, max_snap_m: float, cache_dir: Path | None,
          plot: Path | None, fmt: str) -> None:
     """Plan the fastest route that respects the cargo's restrictions; print a GeoJSON Feature."""
-    from routing._validate import check_positive, parse_lonlat
+    from routing._validate import parse_lonlat
     from routing.corridors import load_corridor
     from routing.planner import plan_route
     from routing.plot import check_plot_path, plot_route
-    from routing.restrictions import Vehicle
 
     if plot is not None:
         check_plot_path(plot)
     start = parse_lonlat(origin, name="--from")
     end = parse_lonlat(destination, name="--to")
-    vehicle = Vehicle(
-        weight_t=None if weight_t is None else check_positive(weight_t, name="--weight-t"),
-        height_m=None if height_m is None else check_positive(height_m, name="--height-m"),
-        hgv=hgv,
-    )
+    vehicle = _vehicle(weight_t, height_m, hgv)
     cargo = _cargo(un_numbers, catalogue, tank=not packaged)
     network = _network(network_path, cache_dir)
     corridor = (load_corridor(corridor_path, buffer_m=buffer_m, network=network)
@@ -220,16 +238,7 @@ def plan(network_path: Path, origin: str, destination: str, un_numbers: tuple[st
 @route.command("match")
 @click.option("--network", "network_path", type=_FILE, required=True, help="Road network (.osm or .graphml).")
 @click.option("--track", "track_path", type=_FILE, required=True, help="Track: CSV, GeoJSON or GPX.")
-@_un_option
-@_catalogue_option
-@click.option("--packaged", is_flag=True,
-              help="Goods in packages, not tank/bulk (the laxer half of codes like D/E).")
-@click.option("--weight-t", type=float, default=None,
-              help="Vehicle gross weight, tonnes (over 3.5 t is an HGV).")
-@click.option("--height-m", type=float, default=None, help="Vehicle height, metres.")
-@click.option("--hgv", is_flag=True, help="The vehicle is a heavy goods vehicle (closes hgv=no roads).")
-@click.option("--untagged-tunnel-category", type=click.Choice(list("ABCDE")), default="A", show_default=True,
-              help="ADR category assumed for tunnels without one (E: closed to every dangerous load).")
+@_load_options
 @click.option("--gcj02", is_flag=True, help="Track coordinates are GCJ-02 (Chinese web maps); convert them.")
 @click.option("--sigma-m", type=float, default=None, help="GPS noise, metres (default: estimated from the track).")
 @click.option("--radius-m", type=float, default=None, help="Candidate search radius, metres (default: 4 sigma).")
@@ -243,21 +252,15 @@ def match(network_path: Path, track_path: Path, un_numbers: tuple[str, ...], cat
           fmt: str) -> None:
     """Map-match a track onto the network: the roads, tunnels and bridges driven; exit 1 when a road closed to
     the cargo was used."""
-    from routing._validate import check_positive
     from routing.match_report import match_document, match_geojson
     from routing.matching import MatchParameters, match_track, prepare_matching
     from routing.plot import check_plot_path, plot_match
-    from routing.restrictions import Vehicle
     from routing.tracks import read_track
 
     if plot is not None:
         check_plot_path(plot)
     params = MatchParameters(sigma_m=sigma_m, radius_m=radius_m).validated()
-    vehicle = Vehicle(
-        weight_t=None if weight_t is None else check_positive(weight_t, name="--weight-t"),
-        height_m=None if height_m is None else check_positive(height_m, name="--height-m"),
-        hgv=hgv,
-    )
+    vehicle = _vehicle(weight_t, height_m, hgv)
     cargo = _cargo(un_numbers, catalogue, tank=not packaged)
     track = read_track(track_path, gcj02=gcj02)
     network = _network(network_path, cache_dir)
