@@ -129,8 +129,7 @@ def prepare_matching(network: Network) -> MatchGraph:
     MatchGraph
     """
     edges = network.edges
-    geoms = edges.geometry.values.to_numpy() if hasattr(edges.geometry.values, "to_numpy") \
-        else np.asarray(edges.geometry.values)
+    geoms = np.asarray(edges.geometry.values)
     node_ids = np.array(list(network.graph.nodes), dtype=np.int64)
     position = pd.Series(np.arange(len(node_ids)), index=node_ids)
     u = position[edges.index.get_level_values(0)].to_numpy()
@@ -391,9 +390,7 @@ def match_track(graph: MatchGraph, track: Track, params: MatchParameters | None 
     cands = _candidates(graph, points, radius, params.max_candidates)
     emission = -0.5 * (cands.distance / sigma) ** 2
     chosen, stretch_of, confidence = _viterbi(graph, cands, emission, x, y, t_s, params, sigma, radius)
-    result = _result(graph, track, cands, fresh, stale, chosen, stretch_of, confidence, 4.0 * sigma)
-    result.sigma_m = sigma
-    return result
+    return _result(graph, track, cands, fresh, stale, chosen, stretch_of, confidence, sigma)
 
 
 def _viterbi(graph: MatchGraph, cands: _Candidates, emission: FloatArray, x: FloatArray, y: FloatArray,
@@ -412,7 +409,7 @@ def _viterbi(graph: MatchGraph, cands: _Candidates, emission: FloatArray, x: Flo
         b = usable[start + 1:start + 1 + _CHUNK]
         steps += _transitions(graph, cands, x, y, t_s, a[:len(b)], b, params, sigma, radius)
     delta: FloatArray | None = None
-    prev: dict[int, tuple[int, IntArray]] = {}  # fix → (previous fix, back pointers)
+    prev: dict[int, IntArray] = {}  # fix → back pointers to the previous member's candidates
     shares: dict[int, float] = {}
     members: list[int] = []
     i = 0
@@ -430,7 +427,7 @@ def _viterbi(graph: MatchGraph, cands: _Candidates, emission: FloatArray, x: Flo
             skipped, back, score = step
             i += skipped
             fix = int(usable[i])
-            prev[fix] = (members[-1], back)
+            prev[fix] = back
             delta = score + emission[cands.of(fix)]
             members.append(fix)
         weights = np.exp(delta - delta.max())
@@ -465,7 +462,7 @@ def _advance(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatArray
     return None
 
 
-def _close(members: list[int], prev: dict[int, tuple[int, IntArray]], delta: FloatArray, cands: _Candidates,
+def _close(members: list[int], prev: dict[int, IntArray], delta: FloatArray, cands: _Candidates,
            chosen: IntArray, stretch_of: IntArray, number: int, shares: dict[int, float],
            confidence: list[float]) -> None:
     """Backtrack a stretch from its best final state and record its fixes' candidates."""
@@ -474,12 +471,12 @@ def _close(members: list[int], prev: dict[int, tuple[int, IntArray]], delta: Flo
         chosen[fix] = cands.ptr[fix] + state
         stretch_of[fix] = number
         if fix in prev:
-            state = int(prev[fix][1][state])
+            state = int(prev[fix][state])
     confidence.append(float(np.mean([shares[f] for f in members])))
 
 
 def _result(graph: MatchGraph, track: Track, cands: _Candidates, fresh: IntArray, stale: npt.NDArray[np.bool_],
-            chosen: IntArray, stretch_of: IntArray, confidence: list[float], noise: float) -> MatchResult:
+            chosen: IntArray, stretch_of: IntArray, confidence: list[float], sigma: float) -> MatchResult:
     """Spread the fresh fixes' match to the stale ones and build the stretches' paths."""
     n = len(track)
     has = np.diff(cands.ptr) > 0
@@ -500,10 +497,10 @@ def _result(graph: MatchGraph, track: Track, cands: _Candidates, fresh: IntArray
         members = fresh[fixes]
         stretches.append(Stretch(first=int(members[0]), last=int(np.flatnonzero(stretch_of[source] == number)[-1]),
                                  pieces=_path(graph, cands.edge[chosen[fixes]], cands.offset[chosen[fixes]],
-                                              track.time_ns[members], noise),
+                                              track.time_ns[members], 4.0 * sigma),
                                  confidence=round(share, 4)))
     return MatchResult(graph=graph, track=track, edge=edge, offset_m=offset, distance_m=distance,
-                       stretch=stretch_of[source], status=status, stretches=stretches, sigma_m=0.0)
+                       stretch=stretch_of[source], status=status, stretches=stretches, sigma_m=sigma)
 
 
 def _path(graph: MatchGraph, edges: IntArray, offsets: FloatArray, time_ns: npt.NDArray[np.int64],
