@@ -21,28 +21,26 @@ the model, so the jump that follows it is judged over the time since the positio
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from routing._errors import RoutingInputError
 from routing._validate import check_positive
-from routing.network import Network
+from routing.match_graph import FloatArray, IntArray, MatchGraph, bounded_dijkstra, prepare_matching
+from routing.match_path import PathPiece, Stretch, driven_path
 from routing.projection import to_metric
 from routing.tracks import Track
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
+__all__ = ["MATCHED", "OFF_NETWORK", "OUTLIER", "STALE", "MatchGraph", "MatchParameters", "MatchResult",
+           "PathPiece", "Stretch", "match_track", "prepare_matching"]
 
 #: Fix statuses in :attr:`MatchResult.status`.
 MATCHED, STALE, OUTLIER, OFF_NETWORK = "matched", "stale", "outlier", "off_network"
 _CHUNK = 64  # fixes whose transitions are computed together (one Dijkstra call)
-_MIN_WEIGHT_M = 1e-3  # csgraph reads an explicit 0 as "no edge"
 
 
 @dataclass(frozen=True)
@@ -89,104 +87,6 @@ class MatchParameters:
         if self.max_candidates < 1 or self.max_skip < 0:
             raise RoutingInputError("max_candidates must be at least 1 and max_skip at least 0")
         return self
-
-
-@dataclass
-class MatchGraph:
-    """A network prepared for matching: edge geometries in an STRtree, node and edge arrays, a CSR graph.
-
-    Build it once per network with :func:`prepare_matching`; it is read-only afterwards.
-    """
-
-    network: Network
-    geoms: npt.NDArray[np.object_]
-    tree: shapely.STRtree
-    edge_u: IntArray
-    edge_v: IntArray
-    length: FloatArray
-    node_ids: npt.NDArray[np.int64]
-    node_x: FloatArray
-    node_y: FloatArray
-    csr: csr_matrix
-    best_edge: dict[tuple[int, int], int]
-
-    def edge_keys(self, edges: IntArray) -> list[tuple[int, int, int]]:
-        """``(u, v, key)`` of edges given by position in ``network.edges``."""
-        index = self.network.edges.index
-        return [tuple(int(p) for p in index[e]) for e in edges]  # type: ignore[misc]
-
-
-def prepare_matching(network: Network) -> MatchGraph:
-    """Prepare a network for :func:`match_track`.
-
-    Parameters
-    ----------
-    network : Network
-        From :func:`routing.network.load_network`.
-
-    Returns
-    -------
-    MatchGraph
-    """
-    edges = network.edges
-    geoms = np.asarray(edges.geometry.values)
-    node_ids = np.array(list(network.graph.nodes), dtype=np.int64)
-    position = pd.Series(np.arange(len(node_ids)), index=node_ids)
-    u = position[edges.index.get_level_values(0)].to_numpy()
-    v = position[edges.index.get_level_values(1)].to_numpy()
-    length = shapely.length(geoms)
-    # The shortest of parallel edges carries the pair in the CSR graph and in reconstructed paths.
-    order = np.lexsort((length, v, u))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (u[order][1:] != u[order][:-1]) | (v[order][1:] != v[order][:-1])
-    best = order[first]
-    csr = csr_matrix((np.maximum(length[best], _MIN_WEIGHT_M), (u[best], v[best])),
-                     shape=(len(node_ids), len(node_ids)))
-    nodes = network.graph.nodes
-    return MatchGraph(
-        network=network, geoms=geoms, tree=shapely.STRtree(geoms), edge_u=u, edge_v=v, length=length,
-        node_ids=node_ids, node_x=np.array([nodes[n]["x"] for n in node_ids], dtype=float),
-        node_y=np.array([nodes[n]["y"] for n in node_ids], dtype=float), csr=csr,
-        best_edge={(int(a), int(b)): int(e) for a, b, e in zip(u[best], v[best], best)},
-    )
-
-
-@dataclass
-class PathPiece:
-    """A part of one edge driven in a stretch: ``from_m``–``to_m`` metres along it, entered and left at
-    ``enter_ns``/``exit_ns`` (interpolated between the fixes by distance)."""
-
-    edge: int
-    from_m: float
-    to_m: float
-    enter_ns: int = 0
-    exit_ns: int = 0
-
-
-@dataclass
-class Stretch:
-    """A run of fixes matched as one continuous drive.
-
-    Attributes
-    ----------
-    first, last : int
-        Indexes of its first and last fix in the track.
-    pieces : list of PathPiece
-        The driven path, in order, gaps between fixes bridged.
-    confidence : float
-        Mean over its fixes of the chosen candidate's share of the Viterbi probability at that fix (1: no
-        alternative came close; near 1/k: k alternatives were as likely).
-    """
-
-    first: int
-    last: int
-    pieces: list[PathPiece] = field(default_factory=list)
-    confidence: float = 1.0
-
-    @property
-    def length_m(self) -> float:
-        """Length of the driven path."""
-        return float(sum(p.to_m - p.from_m for p in self.pieces))
 
 
 @dataclass
@@ -266,36 +166,6 @@ def _candidates(graph: MatchGraph, points: npt.NDArray[np.object_], radius: floa
                        ptr=np.searchsorted(fix, np.arange(len(points) + 1)))
 
 
-def _bounded_dijkstra(graph: MatchGraph, sources: IntArray, limit: float,
-                      predecessors: bool = False) -> tuple[IntArray, FloatArray, IntArray | None]:
-    """Network distances from ``sources`` (node positions) up to ``limit`` metres.
-
-    Runs on the nodes within ``limit`` of the sources' bounding box only (a path no longer than the limit
-    cannot leave it, edges being no shorter than the straight line), so the cost does not grow with the city.
-
-    Returns
-    -------
-    local : numpy.ndarray
-        Node position → column in the result (-1 outside the window).
-    dist : numpy.ndarray
-        ``len(sources)`` × window distances (inf beyond the limit).
-    pred : numpy.ndarray or None
-        Predecessor columns (-9999 where none), when asked for.
-    """
-    x, y = graph.node_x, graph.node_y
-    sx, sy = x[sources], y[sources]
-    window = np.flatnonzero((x >= sx.min() - limit) & (x <= sx.max() + limit)
-                            & (y >= sy.min() - limit) & (y <= sy.max() + limit))
-    local = np.full(len(x), -1, dtype=np.intp)
-    local[window] = np.arange(len(window))
-    sub = graph.csr[window][:, window]
-    result = dijkstra(sub, directed=True, indices=local[sources], limit=limit,
-                      return_predecessors=predecessors)
-    if predecessors:
-        return local, result[0], result[1]
-    return local, result, None
-
-
 def _transitions(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatArray, t_s: FloatArray,
                  a: IntArray, b: IntArray, params: MatchParameters, sigma: float,
                  radius: float) -> list[FloatArray]:
@@ -322,7 +192,7 @@ def _transitions(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatA
     if len(other):
         v1, u2 = graph.edge_v[e1[other]], graph.edge_u[e2[other]]
         sources, row = np.unique(v1, return_inverse=True)
-        local, dist, _ = _bounded_dijkstra(graph, sources, float(allowed.max()))
+        local, dist, _ = bounded_dijkstra(graph, sources, float(allowed.max()))
         col = local[u2]
         between = np.where(col >= 0, dist[row, np.maximum(col, 0)], np.inf)
         route[other] = graph.length[e1[other]] - s1[other] + between + s2[other]
@@ -495,77 +365,9 @@ def _result(graph: MatchGraph, track: Track, cands: _Candidates, fresh: IntArray
     for number, share in enumerate(confidence):
         fixes = np.flatnonzero(stretch_of == number)
         members = fresh[fixes]
+        pieces = driven_path(graph, cands.edge[chosen[fixes]], cands.offset[chosen[fixes]], track.time_ns[members],
+                             4.0 * sigma)
         stretches.append(Stretch(first=int(members[0]), last=int(np.flatnonzero(stretch_of[source] == number)[-1]),
-                                 pieces=_path(graph, cands.edge[chosen[fixes]], cands.offset[chosen[fixes]],
-                                              track.time_ns[members], 4.0 * sigma),
-                                 confidence=round(share, 4)))
+                                 pieces=pieces, confidence=round(share, 4)))
     return MatchResult(graph=graph, track=track, edge=edge, offset_m=offset, distance_m=distance,
                        stretch=stretch_of[source], status=status, stretches=stretches, sigma_m=sigma)
-
-
-def _path(graph: MatchGraph, edges: IntArray, offsets: FloatArray, time_ns: npt.NDArray[np.int64],
-          noise: float) -> list[PathPiece]:
-    """The driven path through the matched points, gaps filled by shortest paths, with interpolated times.
-
-    Consecutive points on one edge are joined along it (a step back within ``noise`` is GPS noise: the vehicle
-    stays where it was); any other pair by the shortest path from the first edge's end to the second's start,
-    as the transition measured it."""
-    along_edge = (edges[1:] == edges[:-1]) & (offsets[1:] >= offsets[:-1] - noise)
-    gaps = np.flatnonzero(~along_edge) + 1
-    fillers = dict(zip(gaps.tolist(), _node_paths(
-        graph, [(int(graph.edge_v[edges[k - 1]]), int(graph.edge_u[edges[k]])) for k in gaps.tolist()])))
-    pieces = [PathPiece(int(edges[0]), float(offsets[0]), float(offsets[0]))]
-    along = [0.0]  # each fix's distance along the path
-    total = 0.0
-    for k in range(1, len(edges)):
-        current = pieces[-1]
-        e, s = int(edges[k]), float(offsets[k])
-        if k not in fillers:
-            total += max(s - current.to_m, 0.0)
-            current.to_m = max(s, current.to_m)
-        else:
-            total += graph.length[current.edge] - current.to_m
-            current.to_m = float(graph.length[current.edge])
-            nodes = fillers[k]
-            for a, b in zip(nodes[:-1], nodes[1:]):
-                middle = graph.best_edge[(a, b)]
-                pieces.append(PathPiece(middle, 0.0, float(graph.length[middle])))
-                total += graph.length[middle]
-            pieces.append(PathPiece(e, 0.0, s))
-            total += s
-        along.append(total)
-    _times(pieces, np.array(along), time_ns)
-    return pieces
-
-
-def _node_paths(graph: MatchGraph, pairs: list[tuple[int, int]]) -> list[list[int]]:
-    """Shortest node paths (node positions) for ``(from, to)`` pairs, a chunk of sources per Dijkstra call."""
-    paths: dict[int, list[int]] = {i: [a] for i, (a, b) in enumerate(pairs) if a == b}  # adjacent edges
-    todo = [i for i in range(len(pairs)) if i not in paths]
-    for start in range(0, len(todo), _CHUNK):
-        chunk = [pairs[i] for i in todo[start:start + _CHUNK]]
-        sources, row = np.unique([a for a, _ in chunk], return_inverse=True)
-        gaps = [np.hypot(graph.node_x[a] - graph.node_x[b], graph.node_y[a] - graph.node_y[b]) for a, b in chunk]
-        # The transition allowed at most detour_factor × the gap plus slack; twice that always contains it.
-        limit = float(max(gaps)) * 4.0 + 2_000.0
-        local, _, pred = _bounded_dijkstra(graph, sources, limit, predecessors=True)
-        window = np.flatnonzero(local >= 0)
-        for i, (a, b), r in zip(todo[start:start + _CHUNK], chunk, row.tolist()):
-            path, node = [b], int(local[b])
-            while window[node] != a:
-                node = int(pred[r, node])  # type: ignore[index]
-                path.append(int(window[node]))
-            paths[i] = path[::-1]
-    return [paths[i] for i in range(len(pairs))]
-
-
-def _times(pieces: list[PathPiece], along: FloatArray, time_ns: npt.NDArray[np.int64]) -> None:
-    """Entry and exit times of the pieces, interpolated linearly in distance between the fixes."""
-    lengths = np.array([p.to_m - p.from_m for p in pieces])
-    ends = np.cumsum(lengths)
-    starts = ends - lengths
-    t = time_ns.astype(float)
-    enter = np.interp(starts, along, t)
-    leave = np.interp(ends, along, t)
-    for piece, a, b in zip(pieces, enter.tolist(), leave.tolist()):
-        piece.enter_ns, piece.exit_ns = int(round(a)), int(round(b))
