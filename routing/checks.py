@@ -348,17 +348,23 @@ def check_tracks(tracks: Sequence[Track], corridor: Corridor, params: CheckParam
                        time_s=(track.time_ns - track.time_ns[0]) / 1e9, outside=state.outside[first:last],
                        inside_inner=state.inside_inner[first:last], offset_m=state.offset_m[first:last],
                        zones=[(zone, inside[first:last]) for zone, inside in state.zones])
-        episodes = find_episodes(track, own, params)
-        results.append({
-            "compliant": not episodes,
-            "points": track.points,
-            "valid_points": len(track),
-            "episodes": episodes,
-            "dropped": track.dropped,
-            "notes": corridor.notes,
-            "crs": crs,
-        })
+        results.append(check_document(track, corridor, find_episodes(track, own, params), crs=crs))
     return results
+
+
+def check_document(track: Track, corridor: Corridor, episodes: list[dict[str, Any]], *,
+                   crs: str | None = None) -> dict[str, Any]:
+    """The ``route check`` JSON document for a track's episodes (a check by the buffer or by the matched roads);
+    *crs* is the corridor's CRS as text, when the caller has it already."""
+    return {
+        "compliant": not episodes,
+        "points": track.points,
+        "valid_points": len(track),
+        "episodes": episodes,
+        "dropped": track.dropped,
+        "notes": corridor.notes,
+        "crs": crs or corridor.crs.to_string(),
+    }
 
 
 def check_fixes(corridor: str | Path | Mapping[str, Any],

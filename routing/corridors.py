@@ -4,7 +4,9 @@ A feature's geometry may be a (Multi)LineString, buffered by its ``width_m`` pro
 buffer (``width_m`` is the allowed offset on each side, the same meaning as ``--buffer-m``); a
 (Multi)Polygon, used as it is (an invalid one is repaired with :func:`shapely.make_valid` and the
 repair reported, or refused when nothing with an area remains); or ``null`` with an ``osm_way_ids``
-list, which needs a network to resolve the ways to geometry.
+list and/or a ``road_names`` list (how Chinese permits list their 准行路线: roads by name), which need a network
+to resolve the roads to geometry. Such a *road list* keeps the network edges it names (both directions), so that
+a map-matched check (:mod:`routing.road_check`) can judge by the roads driven, not only by a buffer.
 
 Properties: ``role`` (``"forbidden"`` makes the feature a forbidden zone, anything else is corridor),
 ``rule`` for zones (``no_entry``, the default, or ``no_stop``), ``name``, ``hazard_classes`` (the
@@ -47,6 +49,8 @@ class CorridorFeature:
     rule: str = ""
     hazard_classes: frozenset[str] = frozenset()
     windows: TimeWindows = field(default_factory=TimeWindows)
+    #: For a road list: which edges of the network it names (a mask over ``network.edges``); else None.
+    roads: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def applies_to(self, hazard_classes: Iterable[str] | None) -> bool:
         """Whether the feature concerns a load of these classes (``None``: any load)."""
@@ -139,16 +143,29 @@ def _repair(geom: BaseGeometry, where: str, notes: list[str]) -> BaseGeometry:
     return area
 
 
-def _way_geometry(ids: Any, network: Network, where: str) -> BaseGeometry:
+def road_mask(props: Mapping[str, Any], network: Network, where: str) -> np.ndarray:
+    """The edges of ``network`` a road list names by ``osm_way_ids`` or ``road_names`` (a boolean mask).
+
+    A name matches an edge whose ``name`` is that name or, for an edge merging several ways, lists it; names are
+    compared with surrounding space removed.
+    """
+    raw_ids = props.get("osm_way_ids") or []
+    raw_names = props.get("road_names") or []
     try:
-        wanted = {int(i) for i in ids}
+        wanted = {int(i) for i in raw_ids}
     except (TypeError, ValueError):
         raise RoutingInputError(f"{where}: osm_way_ids must be a list of integers") from None
-    osmid = network.edges["osmid"]
-    hit = osmid.map(lambda v: bool(wanted.intersection(v if isinstance(v, list) else [v]))).to_numpy(bool)
+    if isinstance(raw_names, str) or not all(isinstance(n, str) for n in raw_names):
+        raise RoutingInputError(f"{where}: road_names must be a list of strings")
+    names = {n.strip() for n in raw_names if n.strip()}
+    edges = network.edges
+    hit = edges["osmid"].map(lambda v: bool(wanted.intersection(v if isinstance(v, list) else [v]))).to_numpy(bool)
+    if names and "name" in edges:
+        hit = hit | edges["name"].map(lambda v: bool(names.intersection(
+            str(n).strip() for n in (v if isinstance(v, list) else [v]) if isinstance(n, str)))).to_numpy(bool)
     if not hit.any():
-        raise RoutingInputError(f"{where}: none of its OSM way ids is in the network")
-    return shapely.union_all(network.edges.geometry.values[hit])
+        raise RoutingInputError(f"{where}: none of its OSM way ids or road names is in the network")
+    return hit
 
 
 def load_corridor(
@@ -168,7 +185,7 @@ def load_corridor(
     buffer_m : float
         Half-width for lines without a ``width_m`` property.
     network : Network, optional
-        Needed for features given as ``osm_way_ids``; its CRS is then used.
+        Needed for features given as ``osm_way_ids`` or ``road_names``; its CRS is then used.
     crs : pyproj.CRS, optional
         Metric CRS to use; estimated from the corridor (UTM) when neither this nor a network is given.
     zones_only : bool
@@ -186,9 +203,9 @@ def load_corridor(
         props = feature.get("properties") or {}
         where = f"corridor feature {number}" + (f" ({props['name']})" if props.get("name") else "")
         geometry = feature.get("geometry")
-        if geometry is None and props.get("osm_way_ids"):
+        if geometry is None and (props.get("osm_way_ids") or props.get("road_names")):
             if network is None:
-                raise RoutingInputError(f"{where}: lists OSM way ids, so a network is needed (--network)")
+                raise RoutingInputError(f"{where}: lists OSM way ids or road names, so a network is needed (--network)")
             parsed.append((props, None, where))
             continue
         try:
@@ -201,7 +218,7 @@ def load_corridor(
         _check_degrees(geom, where)
         parsed.append((props, geom, where))
     if not parsed:
-        raise RoutingInputError("corridor has no usable geometry (no line, polygon or osm_way_ids feature)")
+        raise RoutingInputError("corridor has no usable geometry (no line, polygon, osm_way_ids or road_names feature)")
     degrees = [g for _, g, _ in parsed if g is not None]
     bbox = tuple(float(v) for v in shapely.total_bounds(np.array(degrees, dtype=object))) if degrees else None
     if bbox is None or len(degrees) < len(parsed):  # way-id features lie somewhere in the network
@@ -234,10 +251,12 @@ def _feature(
     numeric = isinstance(width, (int, float)) and not isinstance(width, bool)
     if not numeric or not math.isfinite(width) or width <= 0:
         raise RoutingInputError(f"{where}: width_m must be a positive number of metres, got {width!r}")
+    roads = None
     if geom is None:
         if network is None or network.crs != crs:
-            raise RoutingInputError(f"{where}: osm_way_ids need the corridor in the network's CRS")
-        area = _way_geometry(props["osm_way_ids"], network, where).buffer(width)
+            raise RoutingInputError(f"{where}: a road list needs the corridor in the network's CRS")
+        roads = road_mask(props, network, where)
+        area = shapely.union_all(network.edges.geometry.values[roads]).buffer(width)
     elif geom.geom_type in _LINES:
         area = geometry_to_metric(geom, crs).buffer(width)
     else:
@@ -256,4 +275,5 @@ def _feature(
         rule=rule,
         hazard_classes=frozenset(str(c) for c in classes),
         windows=parse_time_windows(props.get("time_windows"), props.get("tz"), where=where),
+        roads=roads,
     )

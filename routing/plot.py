@@ -17,6 +17,8 @@ from matplotlib.axes import Axes
 
 from routing._errors import RoutingInputError
 from routing.corridors import Corridor
+from routing.match_report import piece_geometry
+from routing.matching import MatchResult
 from routing.network import Network
 from routing.planner import Route
 from routing.projection import geometry_to_metric, to_metric
@@ -145,3 +147,44 @@ def plot_route(path: str | Path, network: Network, route: Route, corridor: Corri
     ax.plot(*coords[-1], "s", color="#d62728", label="destination", zorder=4)
     _save(figure, ax, target)
     return target
+
+
+def plot_match(path: str | Path, result: MatchResult, document: dict[str, Any]) -> Path:
+    """Draw a map match: the fixes, the matched path of each stretch, the tunnels on it (dashed).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        ``.png``, ``.svg`` or ``.pdf`` file to write.
+    result : MatchResult
+    document : dict
+        The :func:`routing.match_report.match_document` of the result (for the title).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    target = check_plot_path(path)
+    network = result.graph.network
+    x, y = to_metric(result.track.lon, result.track.lat, network.crs)
+    figure, ax = _axes(f"Map match: {document['matched_share']:.0%} of fixes matched, "
+                       f"{len(result.stretches)} stretch(es)")
+    _draw_network(ax, network, shapely.MultiPoint(np.column_stack((x, y))))
+    ax.plot(x, y, ".", color="#7f7f7f", markersize=3, label="fixes", zorder=3)
+    for number, stretch in enumerate(result.stretches):
+        driven = [p for p in stretch.pieces if p.to_m > p.from_m]
+        segments = [np.asarray(piece_geometry(result, p).coords) for p in driven]
+        tunnels = [s for s, p in zip(segments, driven) if _is_tunnel(network, p.edge)]
+        ax.add_collection(LineCollection(segments, colors="#1f77b4", linewidths=2.5, zorder=4,
+                                         label="matched path" if number == 0 else None))
+        if tunnels:
+            ax.add_collection(LineCollection(tunnels, colors="#ff7f0e", linewidths=3.5, linestyles="--", zorder=5,
+                                             label="tunnel" if number == 0 else None))
+    _save(figure, ax, target)
+    return target
+
+
+def _is_tunnel(network: Network, edge: int) -> bool:
+    value = network.edges["tunnel"].iloc[edge] if "tunnel" in network.edges else None
+    values = value if isinstance(value, list) else [value]
+    return any(isinstance(v, str) and v.lower() != "no" for v in values)

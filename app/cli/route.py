@@ -1,8 +1,9 @@
-"""``hazledger route``: stateless corridor checks and route planning (no database, no Flask).
+"""``hazledger route``: stateless corridor checks, route planning and map matching (no database, no Flask).
 
 Contract (CONTRACT.md): ``route check`` exits 0 when the track is compliant, 1 when it is not, 2 on
 bad input with a one-line reason on stderr; ``route plan`` exits 0 with a GeoJSON Feature, 2 when the
-input is bad or no permitted route exists.
+input is bad or no permitted route exists; ``route match`` exits 0, 1 when a road closed to the cargo was
+used, 2 on bad input.
 """
 from __future__ import annotations
 
@@ -81,6 +82,38 @@ _buffer_option = click.option("--buffer-m", type=float, default=50.0, show_defau
                               help="Half-width of line corridors without a width_m property, metres.")
 
 
+def _load_options(func: F) -> F:
+    """The cargo and vehicle options of ``plan`` and ``match``: what closes roads to this load."""
+    options = [
+        _un_option,
+        _catalogue_option,
+        click.option("--packaged", is_flag=True,
+                     help="Goods in packages, not tank/bulk (the laxer half of codes like D/E)."),
+        click.option("--weight-t", type=float, default=None,
+                     help="Vehicle gross weight, tonnes (over 3.5 t is an HGV)."),
+        click.option("--height-m", type=float, default=None, help="Vehicle height, metres."),
+        click.option("--hgv", is_flag=True, help="The vehicle is a heavy goods vehicle (closes hgv=no roads)."),
+        click.option("--untagged-tunnel-category", type=click.Choice(list("ABCDE")), default="A",
+                     show_default=True,
+                     help="ADR category assumed for tunnels without one (E: closed to every dangerous load)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _vehicle(weight_t: float | None, height_m: float | None, hgv: bool) -> Any:
+    """The Vehicle of the ``--weight-t``, ``--height-m`` and ``--hgv`` options."""
+    from routing._validate import check_positive
+    from routing.restrictions import Vehicle
+
+    return Vehicle(
+        weight_t=None if weight_t is None else check_positive(weight_t, name="--weight-t"),
+        height_m=None if height_m is None else check_positive(height_m, name="--height-m"),
+        hgv=hgv,
+    )
+
+
 @route.command("check")
 @click.option("--corridor", "corridor_path", type=_FILE, required=True, help="Corridor GeoJSON.")
 @click.option("--track", "track_path", type=_FILE, required=True, help="Track: CSV, GeoJSON or GPX.")
@@ -94,7 +127,11 @@ _buffer_option = click.option("--buffer-m", type=float, default=50.0, show_defau
               help="Depth inside the corridor needed to end a deviation.")
 @click.option("--gcj02", is_flag=True, help="Track coordinates are GCJ-02 (Chinese web maps); convert them.")
 @click.option("--network", "network_path", type=_FILE, default=None,
-              help="Road network (.osm/.graphml): for OSM way id corridors and the plot background.")
+              help="Road network (.osm/.graphml): for road-list corridors, --match and the plot background.")
+@click.option("--match", "by_roads", is_flag=True,
+              help="Judge deviations by the map-matched roads, not the raw fixes (needs --network).")
+@click.option("--end-tolerance-m", type=float, default=500.0, show_default=True,
+              help="With --match: fixes this close to the trip's first or last fix are never a deviation.")
 @_un_option
 @_catalogue_option
 @_cache_option
@@ -102,9 +139,9 @@ _buffer_option = click.option("--buffer-m", type=float, default=50.0, show_defau
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @_reasons_to_exit_2
 def check(corridor_path: Path, track_path: Path, buffer_m: float, min_points: int, min_seconds: float,
-          max_gap_s: float, hysteresis_m: float, gcj02: bool, network_path: Path | None,
-          un_numbers: tuple[str, ...], catalogue: Path | None, cache_dir: Path | None, plot: Path | None,
-          fmt: str) -> None:
+          max_gap_s: float, hysteresis_m: float, gcj02: bool, network_path: Path | None, by_roads: bool,
+          end_tolerance_m: float, un_numbers: tuple[str, ...], catalogue: Path | None, cache_dir: Path | None,
+          plot: Path | None, fmt: str) -> None:
     """Check one GPS track against a corridor; exit 1 when it is not compliant."""
     from routing.checks import CheckParameters, check_track
     from routing.corridors import load_corridor
@@ -113,13 +150,23 @@ def check(corridor_path: Path, track_path: Path, buffer_m: float, min_points: in
 
     if plot is not None:
         check_plot_path(plot)
+    if by_roads and network_path is None:
+        raise RoutingInputError("--match needs the road network (--network FILE)")
     params = CheckParameters(min_points=min_points, min_seconds=min_seconds, max_gap_s=max_gap_s,
                              hysteresis_m=hysteresis_m).validated()
     cargo = _cargo(un_numbers, catalogue)
     network = _network(network_path, cache_dir)
     corridor = load_corridor(corridor_path, buffer_m=buffer_m, network=network)
     track = read_track(track_path, gcj02=gcj02)
-    result = check_track(track, corridor, params, hazard_classes=cargo.hazard_classes if cargo else None)
+    classes = cargo.hazard_classes if cargo else None
+    if by_roads:
+        from routing.matching import prepare_matching
+        from routing.road_check import check_track_by_roads
+
+        result = check_track_by_roads(track, corridor, prepare_matching(network), params, hazard_classes=classes,
+                                      end_tolerance_m=end_tolerance_m)
+    else:
+        result = check_track(track, corridor, params, hazard_classes=classes)
     if plot is not None:
         plot_check(plot, track, corridor, result, network)
     if fmt == "json":
@@ -140,7 +187,8 @@ def _echo_check_text(result: dict[str, Any]) -> None:
         where = f" [{e['zone']}, {e['rule']}]" if "zone" in e else ""
         if "driving_since" in e:
             where = f" [driving since {e['driving_since']}, {e['driving_s'] / 3600:.1f} h]"
-        click.echo(f"  {e['kind']}{where}: {e['start']} → {e['end']} ({e['duration_s']:.0f} s), "
+        roads = f" on {', '.join(e['roads'])}" if e.get("roads") else ""
+        click.echo(f"  {e['kind']}{where}{roads}: {e['start']} → {e['end']} ({e['duration_s']:.0f} s), "
                    f"max {e['max_offset_m']:.0f} m off, {e['length_m']:.0f} m, "
                    f"fixes {e['first_index']}–{e['last_index']}")
     for note in result["notes"]:
@@ -151,16 +199,7 @@ def _echo_check_text(result: dict[str, Any]) -> None:
 @click.option("--network", "network_path", type=_FILE, required=True, help="Road network (.osm or .graphml).")
 @click.option("--from", "origin", required=True, metavar="LON,LAT", help="Start, WGS-84 degrees.")
 @click.option("--to", "destination", required=True, metavar="LON,LAT", help="End, WGS-84 degrees.")
-@_un_option
-@_catalogue_option
-@click.option("--packaged", is_flag=True,
-              help="Goods in packages, not tank/bulk (the laxer half of codes like D/E).")
-@click.option("--weight-t", type=float, default=None,
-              help="Vehicle gross weight, tonnes (over 3.5 t is an HGV).")
-@click.option("--height-m", type=float, default=None, help="Vehicle height, metres.")
-@click.option("--hgv", is_flag=True, help="The vehicle is a heavy goods vehicle (closes hgv=no roads).")
-@click.option("--untagged-tunnel-category", type=click.Choice(list("ABCDE")), default="A", show_default=True,
-              help="ADR category assumed for tunnels without one (E: closed to every dangerous load).")
+@_load_options
 @click.option("--corridor", "corridor_path", type=_FILE, default=None,
               help="Stay inside this corridor GeoJSON.")
 @_buffer_option
@@ -176,21 +215,16 @@ def plan(network_path: Path, origin: str, destination: str, un_numbers: tuple[st
          corridor_path: Path | None, buffer_m: float, max_snap_m: float, cache_dir: Path | None,
          plot: Path | None, fmt: str) -> None:
     """Plan the fastest route that respects the cargo's restrictions; print a GeoJSON Feature."""
-    from routing._validate import check_positive, parse_lonlat
+    from routing._validate import parse_lonlat
     from routing.corridors import load_corridor
     from routing.planner import plan_route
     from routing.plot import check_plot_path, plot_route
-    from routing.restrictions import Vehicle
 
     if plot is not None:
         check_plot_path(plot)
     start = parse_lonlat(origin, name="--from")
     end = parse_lonlat(destination, name="--to")
-    vehicle = Vehicle(
-        weight_t=None if weight_t is None else check_positive(weight_t, name="--weight-t"),
-        height_m=None if height_m is None else check_positive(height_m, name="--height-m"),
-        hgv=hgv,
-    )
+    vehicle = _vehicle(weight_t, height_m, hgv)
     cargo = _cargo(un_numbers, catalogue, tank=not packaged)
     network = _network(network_path, cache_dir)
     corridor = (load_corridor(corridor_path, buffer_m=buffer_m, network=network)
@@ -208,3 +242,42 @@ def plan(network_path: Path, origin: str, destination: str, un_numbers: tuple[st
         load = f"; cargo UN{', UN'.join(cargo.un_numbers)} (tunnel code {cargo.tunnel_code})" if cargo else ""
         click.echo(f"route: {result.length_m / 1000:.2f} km, {result.travel_time_s / 60:.1f} min, "
                    f"{len(result.edges)} edges, {len(result.osm_way_ids)} OSM ways{load}")
+
+
+@route.command("match")
+@click.option("--network", "network_path", type=_FILE, required=True, help="Road network (.osm or .graphml).")
+@click.option("--track", "track_path", type=_FILE, required=True, help="Track: CSV, GeoJSON or GPX.")
+@_load_options
+@click.option("--gcj02", is_flag=True, help="Track coordinates are GCJ-02 (Chinese web maps); convert them.")
+@click.option("--sigma-m", type=float, default=None, help="GPS noise, metres (default: estimated from the track).")
+@click.option("--radius-m", type=float, default=None, help="Candidate search radius, metres (default: 4 sigma).")
+@_cache_option
+@_plot_option
+@click.option("--format", "fmt", type=click.Choice(["json", "geojson"]), default="json", show_default=True)
+@_reasons_to_exit_2
+def match(network_path: Path, track_path: Path, un_numbers: tuple[str, ...], catalogue: Path | None,
+          packaged: bool, weight_t: float | None, height_m: float | None, hgv: bool, untagged_tunnel_category: str,
+          gcj02: bool, sigma_m: float | None, radius_m: float | None, cache_dir: Path | None, plot: Path | None,
+          fmt: str) -> None:
+    """Map-match a track onto the network: the roads, tunnels and bridges driven; exit 1 when a road closed to
+    the cargo was used."""
+    from routing.match_report import match_document, match_geojson
+    from routing.matching import MatchParameters, match_track, prepare_matching
+    from routing.plot import check_plot_path, plot_match
+    from routing.tracks import read_track
+
+    if plot is not None:
+        check_plot_path(plot)
+    params = MatchParameters(sigma_m=sigma_m, radius_m=radius_m).validated()
+    vehicle = _vehicle(weight_t, height_m, hgv)
+    cargo = _cargo(un_numbers, catalogue, tank=not packaged)
+    track = read_track(track_path, gcj02=gcj02)
+    network = _network(network_path, cache_dir)
+    result = match_track(prepare_matching(network), track, params)
+    options = {"cargo": cargo, "vehicle": vehicle, "untagged_tunnel_category": untagged_tunnel_category}
+    document = match_document(result, **options)
+    if plot is not None:
+        plot_match(plot, result, document)
+    echo_json(document if fmt == "json" else match_geojson(result, **options))
+    if document["closed_for_cargo"]:
+        sys.exit(EXIT_FINDING)

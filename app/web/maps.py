@@ -17,6 +17,7 @@ from app.errors import Conflict
 from app.services import tracking
 from app.services.corridors import trip_geojson
 from app.services.road_network import road_network, waybill_cargo
+from app.web.driven_roads import DrivenRoads, driven_roads
 from app.web.svg import Frame, path_data, polyline
 from models import Corridor, Site, User, Vehicle, Waybill
 from routing import RoutingInputError
@@ -61,6 +62,7 @@ class TripMap:
     sites: list[Marker] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     attribution: str = ATTRIBUTION
+    driven: DrivenRoads | None = None
 
 
 def _cargo_route(network: Network, waybill: Waybill, corridor: CorridorGeometry, origin: Site,
@@ -106,17 +108,19 @@ def trip_map(session: Session, user: User, waybill: Waybill) -> TripMap | None:
     drawn.zones = [Shape(f"zone zone-{f.rule}", path_data(frame, f.geometry), f.name)
                    for f in corridor.features if f.forbidden]
     drawn.sites = [Marker(css, *(float(v[0]) for v in frame.xy(x, y)), site.name) for css, site, x, y in site_xy]
+    vehicle = session.get(Vehicle, version.vehicle_id) if version.vehicle_id else None
+    tank = vehicle is not None and vehicle.kind.is_tank
     if network is not None and len(sites) == 2:
         try:
-            vehicle = session.get(Vehicle, version.vehicle_id) if version.vehicle_id else None
-            drawn.planned = _cargo_route(network, waybill, corridor, sites[0][1], sites[1][1],
-                                         tank=vehicle is not None and vehicle.kind.is_tank)
+            drawn.planned = _cargo_route(network, waybill, corridor, sites[0][1], sites[1][1], tank=tank)
             drawn.planned_d = path_data(frame, geometry_to_metric(drawn.planned.geometry, corridor.crs))
         except RoutingInputError as error:  # NoRouteError is one
             drawn.notes.append(f"No planned route: {error}")
     if track_xy is not None:
         x, y = track_xy
         drawn.track = polyline(frame, x, y)
+        if network is not None:  # compliance() above checked that the user may see this waybill's fixes
+            drawn.driven = driven_roads(session, waybill, network, frame, waybill_cargo(waybill, tank=tank))
         drawn.episodes = [Shape(f"episode episode-{e['kind']}",
                                 polyline(frame, x[e["first_index"]:e["last_index"] + 1],
                                          y[e["first_index"]:e["last_index"] + 1]), e["kind"])

@@ -277,6 +277,9 @@ ZH: dict[str, str] = {
     "Rows": "行数", "Updated": "更新", "Unchanged": "未变", "Rejected": "拒绝", "Line": "行号",
     "Merged into chemicals already held": "并入已有化学品", "The file is not UTF-8 text.": "文件不是 UTF-8 文本。",
     "1 to 40 characters": "1 至 40 个字符",
+    # the waybill page's map-matched roads (app/web/driven_roads.py)
+    "Roads driven": "行驶道路", "Roads driven (map-matched)": "行驶道路（地图匹配）",
+    "Road closed to the cargo": "禁止该货物通行的道路",
 }
 
 #: group -> value -> (Chinese, English)

@@ -130,6 +130,9 @@ def test_a_supervisor_follows_a_waybill_in_transit_to_its_map(browser: Any, live
     assert drawn["path.episode-deviation"] == 1 and drawn["path.episode-forbidden_zone"] == 1
     if SHANGHAI_OSM.is_file():  # the real road network under the map, and the route planned on it
         assert drawn["path.roads"] == 1 and drawn["path.route-planned"] == 1
+        # The roads driven, map-matched: the detour over 马当路 among them.
+        assert len(svg.find_elements(By.CSS_SELECTOR, "path.driven")) == 1
+        assert "马当路" in browser.find_element(By.ID, "roads-driven").text
     assert "© OpenStreetMap contributors, ODbL" in svg.find_element(By.CSS_SELECTOR, "text.attribution").text
     assert len(browser.find_elements(By.CSS_SELECTOR, "#episodes tbody tr")) == 2
     assert "UN 1203" in browser.find_element(By.CSS_SELECTOR, "#waybill-lines .transport-line").text

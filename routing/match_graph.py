@@ -1,0 +1,130 @@
+"""The road network prepared for map matching: edge geometries in an STRtree, node and edge arrays, and a CSR
+graph for scipy's Dijkstra, bounded to the part of the graph within reach (see :mod:`routing.matching`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from routing.network import Network
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+_MIN_WEIGHT_M = 1e-3  # csgraph reads an explicit 0 as "no edge"
+_CHUNK = 64  # paths whose sources go to one Dijkstra call
+
+
+@dataclass
+class MatchGraph:
+    """A network prepared for matching: edge geometries in an STRtree, node and edge arrays, a CSR graph.
+
+    Build it once per network with :func:`prepare_matching`; it is read-only afterwards.
+    """
+
+    network: Network
+    geoms: npt.NDArray[np.object_]
+    tree: shapely.STRtree
+    edge_u: IntArray
+    edge_v: IntArray
+    length: FloatArray
+    node_ids: npt.NDArray[np.int64]
+    node_x: FloatArray
+    node_y: FloatArray
+    csr: csr_matrix
+    best_edge: dict[tuple[int, int], int]
+
+    def edge_keys(self, edges: IntArray) -> list[tuple[int, int, int]]:
+        """``(u, v, key)`` of edges given by position in ``network.edges``."""
+        index = self.network.edges.index
+        return [tuple(int(p) for p in index[e]) for e in edges]  # type: ignore[misc]
+
+
+def prepare_matching(network: Network) -> MatchGraph:
+    """Prepare a network for :func:`match_track`.
+
+    Parameters
+    ----------
+    network : Network
+        From :func:`routing.network.load_network`.
+
+    Returns
+    -------
+    MatchGraph
+    """
+    edges = network.edges
+    geoms = np.asarray(edges.geometry.values)
+    node_ids = np.array(list(network.graph.nodes), dtype=np.int64)
+    position = pd.Series(np.arange(len(node_ids)), index=node_ids)
+    u = position[edges.index.get_level_values(0)].to_numpy()
+    v = position[edges.index.get_level_values(1)].to_numpy()
+    length = shapely.length(geoms)
+    # The shortest of parallel edges carries the pair in the CSR graph and in reconstructed paths.
+    order = np.lexsort((length, v, u))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (u[order][1:] != u[order][:-1]) | (v[order][1:] != v[order][:-1])
+    best = order[first]
+    csr = csr_matrix((np.maximum(length[best], _MIN_WEIGHT_M), (u[best], v[best])),
+                     shape=(len(node_ids), len(node_ids)))
+    nodes = network.graph.nodes
+    return MatchGraph(
+        network=network, geoms=geoms, tree=shapely.STRtree(geoms), edge_u=u, edge_v=v, length=length,
+        node_ids=node_ids, node_x=np.array([nodes[n]["x"] for n in node_ids], dtype=float),
+        node_y=np.array([nodes[n]["y"] for n in node_ids], dtype=float), csr=csr,
+        best_edge={(int(a), int(b)): int(e) for a, b, e in zip(u[best], v[best], best)},
+    )
+
+
+def bounded_dijkstra(graph: MatchGraph, sources: IntArray, limit: float,
+                     predecessors: bool = False) -> tuple[IntArray, FloatArray, IntArray | None]:
+    """Network distances from ``sources`` (node positions) up to ``limit`` metres.
+
+    Runs on the nodes within ``limit`` of the sources' bounding box only (a path no longer than the limit
+    cannot leave it, edges being no shorter than the straight line), so the cost does not grow with the city.
+
+    Returns
+    -------
+    local : numpy.ndarray
+        Node position → column in the result (-1 outside the window).
+    dist : numpy.ndarray
+        ``len(sources)`` × window distances (inf beyond the limit).
+    pred : numpy.ndarray or None
+        Predecessor columns (-9999 where none), when asked for.
+    """
+    x, y = graph.node_x, graph.node_y
+    sx, sy = x[sources], y[sources]
+    window = np.flatnonzero((x >= sx.min() - limit) & (x <= sx.max() + limit)
+                            & (y >= sy.min() - limit) & (y <= sy.max() + limit))
+    local = np.full(len(x), -1, dtype=np.intp)
+    local[window] = np.arange(len(window))
+    sub = graph.csr[window][:, window]
+    result = dijkstra(sub, directed=True, indices=local[sources], limit=limit,
+                      return_predecessors=predecessors)
+    if predecessors:
+        return local, result[0], result[1]
+    return local, result, None
+
+
+def shortest_node_paths(graph: MatchGraph, pairs: list[tuple[int, int]]) -> list[list[int]]:
+    """Shortest node paths (node positions) for ``(from, to)`` pairs, a chunk of sources per Dijkstra call."""
+    paths: dict[int, list[int]] = {i: [a] for i, (a, b) in enumerate(pairs) if a == b}  # adjacent edges
+    todo = [i for i in range(len(pairs)) if i not in paths]
+    for start in range(0, len(todo), _CHUNK):
+        chunk = [pairs[i] for i in todo[start:start + _CHUNK]]
+        sources, row = np.unique([a for a, _ in chunk], return_inverse=True)
+        gaps = [np.hypot(graph.node_x[a] - graph.node_x[b], graph.node_y[a] - graph.node_y[b]) for a, b in chunk]
+        # The transition allowed at most detour_factor × the gap plus slack; twice that always contains it.
+        limit = float(max(gaps)) * 4.0 + 2_000.0
+        local, _, pred = bounded_dijkstra(graph, sources, limit, predecessors=True)
+        window = np.flatnonzero(local >= 0)
+        for i, (a, b), r in zip(todo[start:start + _CHUNK], chunk, row.tolist()):
+            path, node = [b], int(local[b])
+            while window[node] != a:
+                node = int(pred[r, node])  # type: ignore[index]
+                path.append(int(window[node]))
+            paths[i] = path[::-1]
+    return [paths[i] for i in range(len(pairs))]

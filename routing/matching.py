@@ -1,0 +1,373 @@
+"""Map matching: which roads a GPS track drove, by a hidden Markov model over the road network.
+
+The model is Newson & Krumm's ("Hidden Markov map matching through noise and sparseness", ACM SIGSPATIAL
+2009): the hidden states of a fix are its *candidates*, the points on road edges within ``radius_m`` of it;
+a candidate's emission is a Gaussian of its distance to the fix (``sigma_m``); a transition between candidates
+of consecutive fixes is an exponential of the difference between the fixes' great-circle distance and the
+network distance between the candidates (``beta_m``), and is impossible when the network distance exceeds what
+the vehicle could have driven (``max_speed_kph``) or a plausible detour. Viterbi picks the most likely sequence.
+
+Where it matters, the work is vectorised: one STRtree query finds every fix's candidates; network distances
+come from a bounded Dijkstra (scipy, C) run once per chunk of fixes for all the candidates' end nodes at once,
+on the part of the graph within reach; the transition matrices of a chunk are computed in one numpy pass. Only
+the Viterbi recursion itself (a few small arrays per fix) is a Python loop.
+
+Gaps (a tunnel without signal, sparse sampling) are bridged by the shortest path between the matched
+candidates, so a tunnel between a fix on each bank is on the matched path although no fix lies inside it.
+Where no transition is plausible even after skipping up to ``max_skip`` fixes as outliers, the match breaks
+and a new *stretch* begins. A fix that repeats the previous fix's position exactly is *stale* (a logger that
+repeats its last position while the vehicle moves on): it takes the previous fix's match and plays no part in
+the model, so the jump that follows it is judged over the time since the position was fresh.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+
+from routing._errors import RoutingInputError
+from routing._validate import check_positive
+from routing.match_graph import FloatArray, IntArray, MatchGraph, bounded_dijkstra, prepare_matching
+from routing.match_path import PathPiece, Stretch, driven_path
+from routing.projection import to_metric
+from routing.tracks import Track
+
+__all__ = ["MATCHED", "OFF_NETWORK", "OUTLIER", "STALE", "MatchGraph", "MatchParameters", "MatchResult",
+           "PathPiece", "Stretch", "match_track", "prepare_matching"]
+
+#: Fix statuses in :attr:`MatchResult.status`.
+MATCHED, STALE, OUTLIER, OFF_NETWORK = "matched", "stale", "outlier", "off_network"
+_CHUNK = 64  # fixes whose transitions are computed together (one Dijkstra call)
+
+
+@dataclass(frozen=True)
+class MatchParameters:
+    """Parameters of the matcher (the defaults suit urban GPS sampled every 1–60 s).
+
+    Attributes
+    ----------
+    sigma_m : float or None
+        GPS noise (standard deviation, metres) of the emission. ``None``: estimated from the track (see
+        :func:`_sigma`).
+    radius_m : float or None
+        Candidate search radius. ``None``: 4 × sigma, within [50, 200] m.
+    max_candidates : int
+        The nearest candidates kept per fix.
+    beta_m : float
+        Scale of the transition's exponential (metres of |great-circle − network| distance per factor e).
+    max_speed_kph : float
+        A transition needing a faster drive is impossible.
+    detour_factor, detour_slack_m : float
+        A transition whose network distance exceeds ``detour_factor`` × great-circle + ``detour_slack_m`` is
+        impossible (bounds the Dijkstra for long gaps).
+    max_skip : int
+        Fixes that may be skipped as outliers before the match breaks into a new stretch.
+    """
+
+    sigma_m: float | None = None
+    radius_m: float | None = None
+    max_candidates: int = 12
+    beta_m: float = 15.0
+    max_speed_kph: float = 150.0
+    detour_factor: float = 2.0
+    detour_slack_m: float = 500.0
+    max_skip: int = 3
+
+    def validated(self) -> MatchParameters:
+        """Return self after refusing nonsensical values."""
+        for name in ("sigma_m", "radius_m"):  # the two the command line offers, named as it names them
+            if getattr(self, name) is not None:
+                check_positive(getattr(self, name), name=f"--{name.replace('_', '-')}")
+        for name in ("beta_m", "max_speed_kph", "detour_factor"):
+            check_positive(getattr(self, name), name=name)
+        check_positive(self.detour_slack_m, name="detour_slack_m", allow_zero=True)
+        if self.max_candidates < 1 or self.max_skip < 0:
+            raise RoutingInputError("max_candidates must be at least 1 and max_skip at least 0")
+        return self
+
+
+@dataclass
+class MatchResult:
+    """The match of one track.
+
+    Per-fix arrays (track order): ``edge`` (position in ``network.edges``, -1 when unmatched), ``offset_m``
+    (along the edge), ``distance_m`` (fix to road), ``stretch`` (-1 when unmatched), ``status`` (``matched``,
+    ``stale``, ``outlier``, ``off_network``).
+    """
+
+    graph: MatchGraph
+    track: Track
+    edge: IntArray
+    offset_m: FloatArray
+    distance_m: FloatArray
+    stretch: IntArray
+    status: npt.NDArray[np.object_]
+    stretches: list[Stretch]
+    sigma_m: float
+
+    @property
+    def matched_share(self) -> float:
+        """Share of the fixes that are on a matched stretch."""
+        return float((self.stretch >= 0).mean()) if len(self.stretch) else 0.0
+
+    def fix_table(self) -> pd.DataFrame:
+        """One row per fix: time, position, status, stretch and the matched edge with its ``highway`` and
+        ``maxspeed`` tags (what a road-aware speed check needs)."""
+        edges = self.graph.network.edges
+        hit = self.edge >= 0
+        keys = np.full((len(self.edge), 3), -1, dtype=np.int64)
+        if hit.any():
+            keys[hit] = np.array(self.graph.edge_keys(self.edge[hit]), dtype=np.int64)
+        table = pd.DataFrame({
+            "time": pd.to_datetime(self.track.time_ns, utc=True), "lon": self.track.lon, "lat": self.track.lat,
+            "status": self.status, "stretch": self.stretch, "u": keys[:, 0], "v": keys[:, 1], "key": keys[:, 2],
+            "offset_m": self.offset_m, "distance_m": self.distance_m,
+        })
+        for tag in ("highway", "maxspeed", "name"):
+            values = np.full(len(self.edge), None, dtype=object)
+            if tag in edges and hit.any():
+                values[hit] = edges[tag].to_numpy()[self.edge[hit]]
+            table[tag] = values
+        return table
+
+
+@dataclass
+class _Candidates:
+    """Every fix's candidates, flattened: fix ``i`` owns rows ``ptr[i]:ptr[i + 1]``."""
+
+    edge: IntArray
+    offset: FloatArray
+    distance: FloatArray
+    ptr: IntArray
+
+    def of(self, i: int) -> slice:
+        return slice(int(self.ptr[i]), int(self.ptr[i + 1]))
+
+
+def _nearest_road(graph: MatchGraph, points: npt.NDArray[np.object_]) -> FloatArray:
+    _, dist = graph.tree.query_nearest(points, return_distance=True, all_matches=False)
+    return np.asarray(dist, dtype=float)
+
+
+def _candidates(graph: MatchGraph, points: npt.NDArray[np.object_], radius: float, k: int) -> _Candidates:
+    """The ``k`` nearest edges within ``radius`` of each point, with the projection offset (vectorised)."""
+    fix, edge = graph.tree.query(points, predicate="dwithin", distance=radius)
+    distance = shapely.distance(graph.geoms[edge], points[fix])
+    order = np.lexsort((distance, fix))
+    fix, edge, distance = fix[order], edge[order], distance[order]
+    rank = np.arange(len(fix)) - np.searchsorted(fix, fix, side="left")
+    keep = rank < k
+    fix, edge, distance = fix[keep], edge[keep], distance[keep]
+    offset = shapely.line_locate_point(graph.geoms[edge], points[fix])
+    return _Candidates(edge=edge, offset=offset, distance=distance,
+                       ptr=np.searchsorted(fix, np.arange(len(points) + 1)))
+
+
+def _transitions(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatArray, t_s: FloatArray,
+                 a: IntArray, b: IntArray, params: MatchParameters, sigma: float,
+                 radius: float) -> list[FloatArray]:
+    """Log transition matrices (candidates of ``a[i]`` × candidates of ``b[i]``) for fix pairs, in one pass."""
+    ka = cands.ptr[a + 1] - cands.ptr[a]
+    kb = cands.ptr[b + 1] - cands.ptr[b]
+    sizes = ka * kb
+    total = int(sizes.sum())
+    pair = np.repeat(np.arange(len(a)), sizes)
+    within = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    ia = cands.ptr[a][pair] + within // np.maximum(kb[pair], 1)
+    ib = cands.ptr[b][pair] + within % np.maximum(kb[pair], 1)
+    e1, s1, e2, s2 = cands.edge[ia], cands.offset[ia], cands.edge[ib], cands.offset[ib]
+    gc = np.hypot(x[b] - x[a], y[b] - y[a])
+    dt = np.maximum(t_s[b] - t_s[a], 0.0)
+    noise = 4.0 * sigma  # the candidates' projections wander by the noise, along the road as across it
+    # Candidates lie anywhere within the radius of their fixes: the route between them may be that much longer.
+    allowed = np.minimum(dt * params.max_speed_kph / 3.6,
+                         params.detour_factor * gc + params.detour_slack_m) + 2.0 * radius
+    route = np.full(total, np.inf)
+    same = (e1 == e2) & (s2 >= s1 - noise)
+    route[same] = np.abs(s2 - s1)[same]
+    other = np.flatnonzero(~same)
+    if len(other):
+        v1, u2 = graph.edge_v[e1[other]], graph.edge_u[e2[other]]
+        sources, row = np.unique(v1, return_inverse=True)
+        local, dist, _ = bounded_dijkstra(graph, sources, float(allowed.max()))
+        col = local[u2]
+        between = np.where(col >= 0, dist[row, np.maximum(col, 0)], np.inf)
+        route[other] = graph.length[e1[other]] - s1[other] + between + s2[other]
+    log_t = -np.abs(gc[pair] - route) / params.beta_m
+    log_t[~(route <= allowed[pair])] = -np.inf
+    bounds = np.cumsum(sizes)[:-1]
+    return [m.reshape(p, q) for m, p, q in zip(np.split(log_t, bounds), ka.tolist(), kb.tolist())]
+
+
+def _sigma(graph: MatchGraph, points: npt.NDArray[np.object_], x: FloatArray, y: FloatArray, t_s: FloatArray,
+           params: MatchParameters) -> float:
+    """The GPS noise: as given, else the larger of two robust estimates, within [4, 50] m.
+
+    Newson & Krumm (2009, section 4.1) take 1.4826 × the median distance from a fix to its nearest road; in a
+    dense city the nearest road is often another one, nearer than the driven road, so that alone reads the
+    noise low. Where fixes come at most 10 s apart, the jitter of the positions tells it too: the second
+    difference of three fixes is the noise (variance 6σ² per axis) plus the vehicle's acceleration, which is
+    small over so short a time and, at turns, too rare to move a median.
+    """
+    if params.sigma_m is not None:
+        return float(params.sigma_m)
+    estimate = 1.4826 * float(np.median(_nearest_road(graph, points)))
+    close = (np.diff(t_s)[1:] <= 10.0) & (np.diff(t_s)[:-1] <= 10.0)
+    if close.sum() >= 10:
+        second = np.concatenate((np.diff(x, 2)[close], np.diff(y, 2)[close]))
+        estimate = max(estimate, 1.4826 * float(np.median(np.abs(second))) / np.sqrt(6.0))
+    return min(50.0, max(4.0, estimate))
+
+
+def match_track(graph: MatchGraph, track: Track, params: MatchParameters | None = None) -> MatchResult:
+    """Match a track onto the network.
+
+    Parameters
+    ----------
+    graph : MatchGraph
+        From :func:`prepare_matching`.
+    track : Track
+        Validated fixes (:func:`routing.tracks.read_track`).
+    params : MatchParameters, optional
+
+    Returns
+    -------
+    MatchResult
+    """
+    params = (params or MatchParameters()).validated()
+    n = len(track)
+    if n == 0:
+        raise RoutingInputError("the track has no valid fix to match")
+    west, south, east, north = graph.network.bbox
+    if not ((track.lon > west - 0.05) & (track.lon < east + 0.05)
+            & (track.lat > south - 0.05) & (track.lat < north + 0.05)).any():
+        raise RoutingInputError(
+            f"no fix lies on the network (track around lon {np.median(track.lon):.3f}, lat "
+            f"{np.median(track.lat):.3f}; network lon {west:.3f}..{east:.3f}, lat {south:.3f}..{north:.3f}): "
+            f"swapped lon/lat or GCJ-02 not declared?")
+    x_all, y_all = to_metric(track.lon, track.lat, graph.network.crs)
+    stale = np.zeros(n, dtype=bool)
+    stale[1:] = (track.lon[1:] == track.lon[:-1]) & (track.lat[1:] == track.lat[:-1])
+    fresh = np.flatnonzero(~stale)
+    x, y = x_all[fresh], y_all[fresh]
+    t_s = (track.time_ns[fresh] - track.time_ns[0]) / 1e9
+    points = shapely.points(x, y)
+    sigma = _sigma(graph, points, x, y, t_s, params)
+    radius = params.radius_m if params.radius_m is not None else min(200.0, max(50.0, 4.0 * sigma))
+    cands = _candidates(graph, points, radius, params.max_candidates)
+    emission = -0.5 * (cands.distance / sigma) ** 2
+    chosen, stretch_of, confidence = _viterbi(graph, cands, emission, x, y, t_s, params, sigma, radius)
+    return _result(graph, track, cands, fresh, stale, chosen, stretch_of, confidence, sigma)
+
+
+def _viterbi(graph: MatchGraph, cands: _Candidates, emission: FloatArray, x: FloatArray, y: FloatArray,
+             t_s: FloatArray, params: MatchParameters, sigma: float,
+             radius: float) -> tuple[IntArray, IntArray, list[float]]:
+    """The most likely candidate of each fix (-1 unmatched), its stretch (-1 none), and stretch confidences."""
+    n = len(x)
+    usable = np.flatnonzero(np.diff(cands.ptr) > 0)
+    chosen = np.full(n, -1, dtype=np.intp)
+    stretch_of = np.full(n, -1, dtype=np.intp)
+    confidence: list[float] = []
+    # Transitions between consecutive usable fixes, a chunk at a time (each chunk one Dijkstra call).
+    steps: list[FloatArray] = []
+    for start in range(0, max(len(usable) - 1, 0), _CHUNK):
+        a = usable[start:start + _CHUNK]
+        b = usable[start + 1:start + 1 + _CHUNK]
+        steps += _transitions(graph, cands, x, y, t_s, a[:len(b)], b, params, sigma, radius)
+    delta: FloatArray | None = None
+    prev: dict[int, IntArray] = {}  # fix → back pointers to the previous member's candidates
+    shares: dict[int, float] = {}
+    members: list[int] = []
+    i = 0
+    while i < len(usable):
+        fix = int(usable[i])
+        own = emission[cands.of(fix)]
+        if delta is None:
+            delta, members = own.copy(), [fix]
+        else:
+            step = _advance(graph, cands, x, y, t_s, usable, i, steps, delta, members[-1], params, sigma, radius)
+            if step is None:  # no plausible way on, even skipping outliers: close the stretch, start anew
+                _close(members, prev, delta, cands, chosen, stretch_of, len(confidence), shares, confidence)
+                delta = None
+                continue
+            skipped, back, score = step
+            i += skipped
+            fix = int(usable[i])
+            prev[fix] = back
+            delta = score + emission[cands.of(fix)]
+            members.append(fix)
+        weights = np.exp(delta - delta.max())
+        shares[fix] = float(weights.max() / weights.sum())
+        delta = delta - delta.max()  # keep the numbers small over long tracks
+        i += 1
+    if delta is not None:
+        _close(members, prev, delta, cands, chosen, stretch_of, len(confidence), shares, confidence)
+    return chosen, stretch_of, confidence
+
+
+def _advance(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatArray, t_s: FloatArray,
+             usable: IntArray, i: int, steps: list[FloatArray], delta: FloatArray, last: int,
+             params: MatchParameters, sigma: float, radius: float) -> tuple[int, IntArray, FloatArray] | None:
+    """One Viterbi step from fix ``last`` to ``usable[i]``, or past up to ``max_skip`` outliers.
+
+    Returns (fixes skipped, back pointers, best score per candidate of the fix reached), or None."""
+    for skipped in range(params.max_skip + 1):
+        if i + skipped >= len(usable):
+            return None
+        target = int(usable[i + skipped])
+        if skipped == 0 and last == usable[i - 1]:
+            log_t = steps[i - 1]
+        else:
+            log_t = _transitions(graph, cands, x, y, t_s, np.array([last]), np.array([target]), params, sigma,
+                                 radius)[0]
+        total = delta[:, None] + log_t
+        back = np.argmax(total, axis=0)
+        score = total[back, np.arange(total.shape[1])]
+        if np.isfinite(score).any():
+            return skipped, back, score
+    return None
+
+
+def _close(members: list[int], prev: dict[int, IntArray], delta: FloatArray, cands: _Candidates,
+           chosen: IntArray, stretch_of: IntArray, number: int, shares: dict[int, float],
+           confidence: list[float]) -> None:
+    """Backtrack a stretch from its best final state and record its fixes' candidates."""
+    state = int(np.argmax(delta))
+    for fix in reversed(members):
+        chosen[fix] = cands.ptr[fix] + state
+        stretch_of[fix] = number
+        if fix in prev:
+            state = int(prev[fix][state])
+    confidence.append(float(np.mean([shares[f] for f in members])))
+
+
+def _result(graph: MatchGraph, track: Track, cands: _Candidates, fresh: IntArray, stale: npt.NDArray[np.bool_],
+            chosen: IntArray, stretch_of: IntArray, confidence: list[float], sigma: float) -> MatchResult:
+    """Spread the fresh fixes' match to the stale ones and build the stretches' paths."""
+    n = len(track)
+    has = np.diff(cands.ptr) > 0
+    status_fresh = np.where(chosen >= 0, MATCHED, np.where(has, OUTLIER, OFF_NETWORK)).astype(object)
+    # A stale fix is the fresh fix it repeats: index of the latest fresh fix at or before each fix.
+    source = np.searchsorted(fresh, np.arange(n), side="right") - 1
+    pick = chosen[source]
+    hit = pick >= 0
+    edge = np.full(n, -1, dtype=np.intp)
+    offset = np.full(n, np.nan)
+    distance = np.full(n, np.nan)
+    edge[hit], offset[hit], distance[hit] = cands.edge[pick[hit]], cands.offset[pick[hit]], cands.distance[pick[hit]]
+    status = status_fresh[source]
+    status[stale & hit] = STALE
+    stretches = []
+    for number, share in enumerate(confidence):
+        fixes = np.flatnonzero(stretch_of == number)
+        members = fresh[fixes]
+        pieces = driven_path(graph, cands.edge[chosen[fixes]], cands.offset[chosen[fixes]], track.time_ns[members],
+                             4.0 * sigma)
+        stretches.append(Stretch(first=int(members[0]), last=int(np.flatnonzero(stretch_of[source] == number)[-1]),
+                                 pieces=pieces, confidence=round(share, 4)))
+    return MatchResult(graph=graph, track=track, edge=edge, offset_m=offset, distance_m=distance,
+                       stretch=stretch_of[source], status=status, stretches=stretches, sigma_m=sigma)
