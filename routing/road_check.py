@@ -26,10 +26,13 @@ import numpy as np
 import shapely
 
 from routing._validate import check_positive
-from routing.checks import CheckParameters, FixState, _inside, check_document, find_episodes, fix_states
+from routing.checks import (
+    CheckParameters, FixState, _inside, check_document, find_episodes, fix_speeds, fix_states,
+)
 from routing.corridors import Corridor
 from routing.match_report import road_name
 from routing.matching import MatchGraph, MatchParameters, MatchResult, match_track
+from routing.speed_limits import limit_kph, overspeed_episodes
 from routing.tracks import Track
 
 #: Default reach of the trip-end tolerance: a depot or plant yard and its gate road.
@@ -97,6 +100,18 @@ def _roads_off(result: MatchResult, permitted: np.ndarray, start_ns: int, end_ns
     return [n or "(unnamed)" for n in found]
 
 
+def _overspeed(track: Track, state: FixState, result: MatchResult, params: CheckParameters) -> list[dict[str, Any]]:
+    """Overspeed on the matched roads: each fix against its road's limit for dangerous goods (Order 29 Art. 46,
+    :func:`routing.speed_limits.limit_kph`); a fix the match could not place has no limit."""
+    table = result.fix_table()
+    limits = limit_kph(table["highway"].to_numpy(), table["maxspeed"].to_numpy())
+    speeds = fix_speeds(state.x, state.y, state.time_s, track.speed_kph)
+    step_m = np.concatenate(([0.0], np.hypot(np.diff(state.x), np.diff(state.y))))
+    roads = [road_name(name) or "(unnamed)" if name is not None else "" for name in table["name"]]
+    return overspeed_episodes(track.time_ns, speeds, limits, min_duration_s=params.min_seconds,
+                              min_points=params.min_points, roads=roads, step_m=step_m)
+
+
 def check_track_by_roads(track: Track, corridor: Corridor, graph: MatchGraph, params: CheckParameters | None = None,
                          *, hazard_classes: Iterable[str] | None = None, match: MatchParameters | None = None,
                          end_tolerance_m: float = END_TOLERANCE_M) -> dict[str, Any]:
@@ -121,8 +136,8 @@ def check_track_by_roads(track: Track, corridor: Corridor, graph: MatchGraph, pa
     Returns
     -------
     dict
-        The ``route check`` document, each deviation with ``roads`` (driven off the corridor), plus
-        ``method: "map_match"`` and ``matched_share``.
+        The ``route check`` document, each deviation with ``roads`` (driven off the corridor), ``overspeed``
+        episodes against each matched road's limit, plus ``method: "map_match"`` and ``matched_share``.
     """
     params = (params or CheckParameters()).validated()
     result = match_track(graph, track, match)
@@ -133,5 +148,7 @@ def check_track_by_roads(track: Track, corridor: Corridor, graph: MatchGraph, pa
         if episode["kind"] == "deviation":
             episode["roads"] = _roads_off(result, permitted, int(track.time_ns[episode["first_index"]]),
                                           int(track.time_ns[episode["last_index"]]))
+    episodes = sorted(episodes + _overspeed(track, state, result, params),
+                      key=lambda e: (e["first_index"], e["kind"]))
     return {**check_document(track, corridor, episodes), "method": "map_match",
             "matched_share": round(result.matched_share, 4)}

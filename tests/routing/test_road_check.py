@@ -102,3 +102,14 @@ def test_bad_road_lists_are_refused(shanghai, props, reason):
     feature = {"type": "Feature", "geometry": None, "properties": props}
     with pytest.raises(RoutingInputError, match=reason):
         load_corridor({"type": "FeatureCollection", "features": [feature]}, network=shanghai)
+
+
+def test_overspeed_is_judged_by_each_matched_roads_limit(shanghai, graph, line_corridor, corridor_line):
+    # 75 km/h on the corridor's city roads (no expressway: 60 km/h for dangerous goods, Order 29 Art. 46, or a
+    # lower posted limit): an overspeed episode naming its road and limit; the compliant drives above keep 36.
+    sim = drive(corridor_line, shanghai, speed_mps=75 / 3.6, noise_m=5.0, seed=1)
+    result = check_track_by_roads(track_from_frame(sim.frame), line_corridor, graph)
+    overspeed = [e for e in result["episodes"] if e["kind"] == "overspeed"]
+    assert overspeed and all(e["limit_kph"] <= 60 < e["max_speed_kph"] for e in overspeed)
+    assert {e["road"] for e in overspeed} & set(ROADS)
+    assert [e["kind"] for e in check_track(track_from_frame(sim.frame), line_corridor)["episodes"]] == []

@@ -214,6 +214,8 @@ def test_live_uploads_use_the_same_filter():
     frame, fresh = stale_logger([5, 4, 7, 4, 6, 4])
     track = track_from_frame(frame, source="fixes", min_valid=1, require_majority=False)
     assert len(track) == fresh.sum()
+
+
 def test_a_datetime_column_is_taken_as_it_is_and_matches_its_iso_text():
     # An archive's timestamp column (aware or naive, microseconds) reads as the same fixes as its ISO text,
     # to the nanosecond, and a missing or out-of-range time is dropped for the same reasons.
