@@ -18,6 +18,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
 #: Cell side, metres: smaller cells give each point fewer candidate segments but cost more STRtree queries
 #: (10 m was the fastest of 5–100 m on the demo corridor, with points 0–300 m off it).
 CELL_M = 10.0
@@ -82,8 +83,7 @@ class BoundaryDistance:
         result[order] = np.sqrt(best)
         return result
 
-    def _cells(self, x: FloatArray, y: FloatArray) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp],
-                                                           npt.NDArray[np.intp]]:
+    def _cells(self, x: FloatArray, y: FloatArray) -> tuple[IntArray, IntArray, IntArray]:
         """Bin the points into cells; return each point's cell, and per cell its candidates (CSR: ``first``
         offsets into ``candidates``)."""
         h = self.cell_m
@@ -102,7 +102,7 @@ class BoundaryDistance:
         return cell, first, segment
 
 
-def _nearest_squared(px: FloatArray, py: FloatArray, pair: npt.NDArray[np.intp], count: npt.NDArray[np.intp],
+def _nearest_squared(px: FloatArray, py: FloatArray, pair: IntArray, count: IntArray,
                      segments: tuple[FloatArray, ...]) -> FloatArray:
     """The squared distance from each point to the nearest of its candidates, the points in descending order
     of ``count`` (their candidates are ``pair``, ``pair + 1``, ... in the ``segments`` columns)."""
@@ -131,8 +131,7 @@ def _nearest_squared(px: FloatArray, py: FloatArray, pair: npt.NDArray[np.intp],
     return best
 
 
-def _occupied(col: npt.NDArray[np.int64], row: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64],
-                                                                           npt.NDArray[np.intp]]:
+def _occupied(col: npt.NDArray[np.int64], row: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], IntArray]:
     """The occupied cells (flat keys ``col * rows + row``, ascending) and each point's index among them.
 
     A bounding box of few cells is marked in a dense table (linear time); a sparse one (points spread over a
