@@ -109,7 +109,11 @@ def _parse_times(raw: pd.Series, latest: pd.Timestamp) -> tuple[npt.NDArray[np.i
         outside[np.flatnonzero(is_num)[~ok]] = True
     text = ~is_num & ~pd.isna(values)  # a boolean too: it reads as no time
     if text.any():
-        parsed = pd.to_datetime(values[text].astype(str), format="ISO8601", utc=True, errors="coerce", cache=False)
+        texts = values[text]
+        if pd.api.types.infer_dtype(texts, skipna=False) != "string":  # numbers in a text column, other objects
+            texts = texts.astype(str)
+        # Objects that are all str parse at twice the speed of the same as a numpy str array (no copy either).
+        parsed = pd.to_datetime(texts, format="ISO8601", utc=True, errors="coerce", cache=False)
         out = np.asarray((parsed < EARLIEST_FIX) | (parsed > latest))
         outside[np.flatnonzero(text)[out]] = True
         result[text] = parsed.where(~out).to_numpy(dtype="datetime64[ns]").astype(np.int64)  # NaT: int64 min
