@@ -16,15 +16,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from routing._errors import RoutingInputError
+from routing._lazy import lazy
 from routing._numeric import median
 from routing._validate import check_positive
 from routing.corridors import Corridor, CorridorFeature, load_corridor
@@ -32,6 +32,11 @@ from routing.distances import BoundaryDistance
 from routing.episodes import bridge_short_gaps, hysteresis, persistent_runs, runs
 from routing.projection import to_metric
 from routing.tracks import Track, track_from_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy("pandas")
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
