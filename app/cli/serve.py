@@ -8,6 +8,7 @@ import waitress
 
 from app.cli import CliContext
 from app.cli.track import Sweeper
+from app.web.maps import prepare_road_network
 
 
 @click.command("serve")
@@ -27,6 +28,8 @@ def serve(obj: CliContext, host: str, port: int, threads: int, sweep: bool) -> N
     # pays for traversing them all again in each full collection it triggers (about 100 ms; issue #4).
     gc.collect()
     gc.freeze()
+    if prepare_road_network(app) is not None:  # the first preparation of an extract takes tens of seconds
+        click.echo("preparing the road network for the maps in the background")
     every = float(app.config["MONITOR_SWEEP_SECONDS"])
     if sweep and every > 0:
         # Several servers may each sweep: the alert keys and the trips' state locks make that harmless.

@@ -3,18 +3,22 @@ route, the track driven and its episodes.
 
 The network is the OSM extract the routing engine reads (``NETWORK_PATH``), loaded once per process through
 its own cache; without it the map still shows the corridor and the track, on a blank ground, and no plan.
+``hazledger serve`` prepares it in a background thread when it starts (:func:`prepare_road_network`: the first
+preparation of the extract takes tens of seconds); until that is done a map says so and shows no streets, instead
+of keeping its page waiting.
 """
 from __future__ import annotations
 
 import functools
 import logging
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict
@@ -44,12 +48,51 @@ def _network(path: str, cache_dir: str) -> Network | None:
         return None
 
 
-def road_network() -> Network | None:
-    """The configured network, loaded once per process (the first load of an OSM extract takes seconds)."""
-    path = Path(current_app.config["DATA_DIR"]) / current_app.config["NETWORK_PATH"]
-    if not path.is_file():
+#: The background preparations started in this process, by (network file, cache folder).
+_preparing: dict[tuple[str, str], threading.Thread] = {}
+NO_NETWORK_NOTE = "No road network is installed: the map shows no streets and no planned route."
+PREPARING_NOTE = ("Preparing the road network: the streets and the planned route appear once it is ready "
+                  "(reload the page in a moment).")
+
+
+class NetworkPreparing(Exception):
+    """The network is being prepared in the background: a map drawn now shows no streets yet."""
+
+
+def _configured(config: Any) -> tuple[str, str] | None:
+    path = Path(config["DATA_DIR"]) / config["NETWORK_PATH"]
+    return (str(path), str(config["CACHE_DIR"])) if path.is_file() else None
+
+
+def prepare_road_network(app: Flask) -> threading.Thread | None:
+    """Load the app's network in a background thread (the server's start); ``None`` when none is configured.
+
+    The thread fills the process's cache (and the prepared-network cache on disk): once it is done, a map takes
+    the network from memory."""
+    key = _configured(app.config)
+    if key is None:
         return None
-    return _network(str(path), current_app.config["CACHE_DIR"])
+    thread = threading.Thread(target=_network, args=key, name="prepare-road-network", daemon=True)
+    _preparing[key] = thread
+    thread.start()
+    return thread
+
+
+def road_network() -> Network | None:
+    """The configured network, loaded once per process (the first load of an OSM extract takes seconds).
+
+    Raises
+    ------
+    NetworkPreparing
+        While :func:`prepare_road_network` is still preparing it.
+    """
+    key = _configured(current_app.config)
+    if key is None:
+        return None
+    preparing = _preparing.get(key)
+    if preparing is not None and preparing.is_alive():
+        raise NetworkPreparing
+    return _network(*key)
 
 
 @dataclass
@@ -106,7 +149,10 @@ def trip_map(session: Session, user: User, waybill: Waybill) -> TripMap | None:
     if waybill.corridor_id is None:
         return None
     check = tracking.compliance(session, user, waybill.id)  # scoped to what *user* may see
-    network = road_network()
+    try:
+        network, missing = road_network(), NO_NETWORK_NOTE
+    except NetworkPreparing:
+        network, missing = None, PREPARING_NOTE
     crs = network.crs if network is not None else None
     corridor = load_corridor(trip_geojson(session, session.get(Corridor, waybill.corridor_id)), crs=crs)
     version = waybill.current
@@ -129,7 +175,7 @@ def trip_map(session: Session, user: User, waybill: Waybill) -> TripMap | None:
         if len(near):
             drawn.roads = path_data(frame, shapely.intersection(shapely.multilinestrings(near), frame.window))
     else:
-        drawn.notes.append("No road network is installed: the map shows no streets and no planned route.")
+        drawn.notes.append(missing)
     drawn.corridor = path_data(frame, corridor.area())
     drawn.zones = [Shape(f"zone zone-{f.rule}", path_data(frame, f.geometry), f.name)
                    for f in corridor.features if f.forbidden]
