@@ -120,6 +120,9 @@ def test_serve_freezes_the_startup_objects_before_serving(run, monkeypatch):
         gc.unfreeze()
     assert served["frozen"] > 10_000  # the app, its modules and mappers: out of the collector's way
     assert served["network"] is not None
+    from app.services.users import dummy_password_hash
+
+    assert dummy_password_hash.cache_info().currsize == 1  # made before the first sign-in, not during it
 
 
 def _holds_the_write_lock(run, fresh_database_url, *args: str) -> bool:
