@@ -51,3 +51,19 @@ def test_the_probe_sees_a_heavy_import_when_there_is_one(tmp_path):
     corridor = REPO / "geodata" / "demo_corridor_shanghai.geojson"
     result = _run("route", "check", "--corridor", str(corridor), "--track", str(track))
     assert "pandas" in result["heavy"]
+
+
+def test_the_command_list_of_help_is_each_commands_own_short_help():
+    """``--help`` lists the commands from a table, not importing them: the table must say what they say."""
+    import importlib
+
+    import click
+
+    from app.cli import COMMANDS, _short_help, cli
+
+    for name, (module, attribute, _text) in COMMANDS.items():
+        command = getattr(importlib.import_module(module), attribute)
+        assert command.name == name
+        for limit in (45, 80, 10_000):
+            assert command.get_short_help_str(limit) == _short_help(name, limit), name
+    assert cli.list_commands(click.Context(cli)) == list(COMMANDS)
