@@ -7,15 +7,18 @@ from typing import Any
 
 from flask import Flask
 
-from app import api as api_package
-from app import errors, input_text, web
 from app.config import DEFAULTS
-from app.extensions import api, db
-from app.http import init_app as init_http
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``HAZLEDGER_*`` environment variables, then *config* (tests)."""
+    # The API, the pages and their services are imported here, not with the package: a command that builds no
+    # app (``--help``, ``route check``) does not pay for importing them (most of its start-up: issue 18).
+    from app import api as api_package
+    from app import errors, input_text, web
+    from app.extensions import api, db
+    from app.http import init_app as init_http
+
     # No app-wide static folder: the web blueprint serves its own assets under /static.
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.config.from_mapping(DEFAULTS)

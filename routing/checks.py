@@ -1,7 +1,8 @@
 """Track checks against a corridor: deviations, forbidden zones, signal gaps; and fatigue driving.
 
 All per-fix work is vectorised: one projection, one prepared ``contains_xy`` per polygon set, a
-distance computed only for the fixes outside the corridor, and run-length logic for the episodes.
+distance computed only for the fixes outside the corridor (to the corridor's boundary segments through a cell
+index, :mod:`routing.distances`), and run-length logic for the episodes.
 
 Deviation rule: a fix is *out* when it lies outside the corridor; a deviation state latches on out
 fixes and is released only by fixes inside the corridor shrunk by ``hysteresis_m`` (hysteresis);
@@ -18,22 +19,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from routing._errors import RoutingInputError
+from routing._lazy import lazy
 from routing._numeric import median
 from routing._validate import check_positive
 from routing.corridors import Corridor, CorridorFeature, load_corridor
+from routing.distances import BoundaryDistance
 from routing.episodes import bridge_short_gaps, hysteresis, persistent_runs, runs
 from routing.fatigue import DRIVING_KPH, driving_intervals, fatigue_scan
 from routing.projection import to_metric
 from routing.tracks import Track, track_from_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy("pandas")
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -102,6 +109,18 @@ def _inside(parts: list[CorridorFeature], x: FloatArray, y: FloatArray, time_ns:
     return inside
 
 
+def _offsets(parts: list[CorridorFeature], x: FloatArray, y: FloatArray, memo: dict[Any, Any]) -> FloatArray:
+    """Distance of fixes outside the corridor to the union of its parts: to its boundary, indexed (an
+    off-corridor fix costs about what an inside one does), and 0 for a fix inside a part closed at its time."""
+    key = ("boundary", tuple(id(p) for p in parts))
+    if key not in memo:
+        memo[key] = BoundaryDistance(_area(parts, 0.0, memo))
+    offset = memo[key].distance(x, y)
+    if not all(p.windows.always for p in parts):
+        offset[shapely.contains_xy(_area(parts, 0.0, memo), x, y)] = 0.0
+    return offset
+
+
 def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
                hazard_classes: Iterable[str] | None = None, refuse_far: bool = True) -> FixState:
     """Project the fixes and test them against the corridor and zones (the per-fix stage).
@@ -138,8 +157,7 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
     offset = np.zeros(len(x))
     out_idx = np.flatnonzero(outside)
     if len(out_idx):
-        union = _area(parts, 0.0, memo)
-        offset[out_idx] = shapely.distance(union, shapely.points(x[out_idx], y[out_idx]))
+        offset[out_idx] = _offsets(parts, x[out_idx], y[out_idx], memo)
     zones = [(z, _inside([z], x, y, track.time_ns, memo=memo))
              for z in corridor.parts(forbidden=True, hazard_classes=hazard_classes)]
     return FixState(x=x, y=y, time_s=(track.time_ns - track.time_ns[0]) / 1e9, outside=outside,

@@ -80,8 +80,9 @@ class Corridor:
     features: list[CorridorFeature]
     bbox: tuple[float, float, float, float]
     notes: list[str] = field(default_factory=list)
-    #: Derived geometries (unions, shrunk and prepared areas) made once per corridor, see ``checks._area``.
-    derived: dict[Any, BaseGeometry] = field(default_factory=dict, repr=False, compare=False)
+    #: Derived geometries (unions, shrunk and prepared areas, boundary indexes) made once per corridor, see
+    #: ``checks._area`` and ``checks._offsets``.
+    derived: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def parts(self, *, forbidden: bool, hazard_classes: Iterable[str] | None = None) -> list[CorridorFeature]:
         """Return the corridor parts (``forbidden=False``) or zones that apply to a load."""

@@ -8,18 +8,23 @@ with ``fixes_inside`` 0.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import shapely
 from shapely.geometry import mapping
 from shapely.ops import substring
 
+from routing._lazy import lazy
 from routing.cargo import Cargo
 from routing.matching import MatchResult, PathPiece
 from routing.projection import geometry_to_wgs84
 from routing.restrictions import Vehicle, closure_reasons
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy("pandas")
 
 
 def _iso(ns: int) -> str:

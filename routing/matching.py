@@ -21,19 +21,26 @@ the model, so the jump that follows it is judged over the time since the positio
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import shapely
 
 from routing._errors import RoutingInputError
+from routing._lazy import lazy
 from routing._validate import check_positive
 from routing.match_graph import FloatArray, IntArray, MatchGraph, bounded_dijkstra, prepare_matching
 from routing.match_path import PathPiece, Stretch, driven_path
 from routing.projection import to_metric
 from routing.tracks import Track
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy("pandas")
 
 __all__ = ["MATCHED", "OFF_NETWORK", "OUTLIER", "STALE", "MatchGraph", "MatchParameters", "MatchResult",
            "PathPiece", "Stretch", "match_track", "prepare_matching"]

@@ -11,15 +11,22 @@ import pickle
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
-import networkx as nx
-import osmnx as ox
 import pyproj
 
 from routing._errors import RoutingInputError
+from routing._lazy import lazy
 from routing.projection import utm_crs
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import osmnx as ox
+    import networkx as nx
+else:
+    gpd = lazy("geopandas")
+    ox = lazy("osmnx")
+    nx = lazy("networkx")
 
 # osmnx keeps only a few way tags by default; restrictions need these too. OSM's hazmat:* keys are
 # an open family, so the known members are listed (hazmat:A..E are the tunnel-category forms).

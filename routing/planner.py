@@ -7,9 +7,8 @@ graph by a virtual node at its projection, so a start beside a closed tunnel nev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 import shapely
 from shapely.geometry import LineString, Point
@@ -17,11 +16,17 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
 from routing._errors import NoRouteError, RoutingInputError
+from routing._lazy import lazy
 from routing._validate import check_inside_bbox, check_lonlat, check_positive
 from routing.cargo import Cargo
 from routing.network import Network
 from routing.projection import geometry_to_wgs84, to_metric
 from routing.restrictions import Vehicle, closure_reasons
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = lazy("networkx")
 
 _ORIGIN = "origin"
 _DESTINATION = "destination"

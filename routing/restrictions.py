@@ -19,11 +19,17 @@ Without cargo and vehicle nothing is closed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
+from routing._lazy import lazy
 from routing.cargo import TUNNEL_CATEGORIES, Cargo
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy("pandas")
 
 # EU/ADR definition of a heavy goods vehicle: maximum mass over 3.5 t.
 HGV_MIN_WEIGHT_T = 3.5

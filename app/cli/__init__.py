@@ -1,13 +1,45 @@
-"""The ``hazledger`` command line (CONTRACT.md): groups registered from one list."""
+"""The ``hazledger`` command line (CONTRACT.md): groups registered from one list.
+
+A command's module is imported when the command runs (or shows its own help), not with the command line: ``route
+check`` does not import the ledger's services, and ``hazledger --help`` imports none of them (it lists each command
+with the short help kept in :data:`COMMANDS`, which a test holds to the command's own).
+"""
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 import click
-from flask import Flask
 
-from app.cli._common import fail
-from app.errors import DomainError
+if TYPE_CHECKING:
+    from flask import Flask
+
+#: Command -> (module, attribute, short help), in the order ``--help`` lists them.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "catalogue": ("app.cli.catalogue", "catalogue", "The chemical catalogue."),
+    "corridors": ("app.cli.corridors", "corridors", "Corridors the authority permits."),
+    "db": ("app.cli.db", "db_group", "Database schema."),
+    "demo": ("app.cli.demo", "demo", "The demo scenario."),
+    "gateway": ("app.cli.gateway", "gateway",
+                "Serve JT/T 808 terminals (2011/2013/2019 headers) on HOST:PORT, feeding positions to the same "
+                "ingestion and live checks as POST /api/v1/track. Ctrl-C or SIGTERM stops it gracefully."),
+    "hazard": ("app.cli.hazard", "hazard", "Major hazard sources (GB 18218-2018)."),
+    "history": ("app.cli.history", "history",
+                "Archive GPS fixes by month (GeoParquet) and re-check past trips on a Dask cluster."),
+    "incident": ("app.cli.incident", "incident", "Dangerous-goods incidents: ERG 2016 zones (no database needed)."),
+    "ledger": ("app.cli.ledger", "ledger", "The ledger's integrity: hash chain, signed checkpoints, inclusion proofs."),
+    "route": ("app.cli.route", "route",
+              "Check GPS tracks against corridors and plan hazmat-compliant routes (no database needed)."),
+    "rules": ("app.cli.rules", "rules",
+              "ADR 2017 / JT/T 617 rules: transport-document line, mixed loading, tunnel restriction code."),
+    "serve": ("app.cli.serve", "serve", "Serve the app on HOST:PORT."),
+    "trace": ("app.cli.ledger", "trace_batch",
+              "A batch's chain upstream and/or downstream: batches, entries, documents (or EPCIS 2.0 JSON-LD)."),
+    "terminal": ("app.cli.gateway", "terminal", "A simulated JT/T 808 terminal."),
+    "track": ("app.cli.track", "track", "Trips in transit: their GPS tracks and silences."),
+    "users": ("app.cli.users", "users", "Users and their API tokens."),
+    "waste": ("app.cli.waste", "waste", "Hazardous waste."),
+}
 
 
 class CliContext:
@@ -34,10 +66,35 @@ class CliContext:
             db.dispose(self._app)
 
 
+def _short_help(name: str, limit: int) -> str:
+    """A command's short help from :data:`COMMANDS`, cut to *limit* as click cuts the command's own."""
+    return click.Command(name, help=COMMANDS[name][2]).get_short_help_str(limit)
+
+
 class HazledgerGroup(click.Group):
-    """Turns a domain error raised by any command into the contract's one-line reason and exit 2."""
+    """Loads a command's module when it is asked for; turns a domain error raised by any command into the
+    contract's one-line reason and exit 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute, _help = COMMANDS[cmd_name]
+        return getattr(importlib.import_module(module), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help``, from :data:`COMMANDS` (as click writes it, without the imports)."""
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [(name, _short_help(name, limit)) for name in COMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from app.cli._common import fail
+        from app.errors import DomainError
+
         try:
             return super().invoke(ctx)
         except DomainError as error:
@@ -53,31 +110,6 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
     """hazledger: hazardous-chemical lifecycle ledger, e-waybills and route compliance."""
     ctx.obj = CliContext(database_url)
     ctx.call_on_close(ctx.obj.close)
-
-
-def _register() -> None:
-    from app.cli.catalogue import catalogue
-    from app.cli.corridors import corridors
-    from app.cli.db import db_group
-    from app.cli.demo import demo
-    from app.cli.gateway import gateway, terminal
-    from app.cli.hazard import hazard
-    from app.cli.history import history
-    from app.cli.incident import incident
-    from app.cli.ledger import ledger, trace_batch
-    from app.cli.route import route
-    from app.cli.rules import rules
-    from app.cli.serve import serve
-    from app.cli.track import track
-    from app.cli.users import users
-    from app.cli.waste import waste
-
-    for command in (db_group, users, demo, catalogue, corridors, ledger, trace_batch, route, track, serve, waste,
-                    rules, hazard, incident, gateway, terminal, history):
-        cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

@@ -13,8 +13,6 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from models.engine import expecting_writes
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_FINDING = 1
@@ -35,6 +33,8 @@ def writes(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from models.engine import expecting_writes  # the database layer, for the commands that use one only
+
         with expecting_writes():
             return command(*args, **kwargs)
 

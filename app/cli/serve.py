@@ -8,6 +8,8 @@ import waitress
 
 from app.cli import CliContext
 from app.cli.track import Sweeper
+from app.services.users import dummy_password_hash
+from app.web.maps import prepare_road_network
 
 
 @click.command("serve")
@@ -22,11 +24,14 @@ def serve(obj: CliContext, host: str, port: int, threads: int, sweep: bool) -> N
     """Serve the app on HOST:PORT."""
     obj.config["DATABASE_POOL_SIZE"] = threads  # a connection per thread, kept
     app = obj.app
+    dummy_password_hash()  # before the first sign-in: an unknown name must cost what a wrong password costs
     # The modules, mappers and schemas built so far live as long as the server. Frozen, they are out of the
     # collector's reach: a request that builds tens of thousands of objects (a 10,000-entry trace) no longer
     # pays for traversing them all again in each full collection it triggers (about 100 ms; issue #4).
     gc.collect()
     gc.freeze()
+    if prepare_road_network(app) is not None:  # the first preparation of an extract takes tens of seconds
+        click.echo("preparing the road network for the maps in the background")
     every = float(app.config["MONITOR_SWEEP_SECONDS"])
     if sweep and every > 0:
         # Several servers may each sweep: the alert keys and the trips' state locks make that harmless.

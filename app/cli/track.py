@@ -21,11 +21,10 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
-import pandas as pd
 from flask import Flask
 
 from app.cli import CliContext
@@ -39,7 +38,13 @@ from models import Alert, Checkpoint
 from models.engine import expecting_writes
 from models.types import utcnow
 from routing import RoutingInputError
+from routing._lazy import lazy
 from routing.tracks import Track, read_track
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy("pandas")
 
 log = logging.getLogger(__name__)
 

@@ -3,14 +3,20 @@ the same ingestion (and live checks) as a terminal's uploads, so the demo opens 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import PROJECT_ROOT
 from app.services import tracking
 from models import User, Waybill, WaybillStatus
+from routing._lazy import lazy
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy("pandas")
 
 DEMO_TRACK = PROJECT_ROOT / "geodata" / "demo_track_detour.csv"
 #: A terminal reporting every 5 s that uploads every 100 s.

@@ -22,17 +22,22 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from sqlalchemy import URL, Engine, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from models import GpsFix
 from models.types import utcnow
+from routing._lazy import lazy
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy("pandas")
 
 #: New fixes, in time order: ``at`` (UTC), ``lon``, ``lat`` (WGS-84), ``speed_kph`` (NaN when not reported).
 FIX_COLUMNS = ("at", "lon", "lat", "speed_kph")

@@ -2,16 +2,20 @@
 services that plan on the network (incident detours).
 
 The network is the OSM extract the routing engine reads (``NETWORK_PATH``, under ``DATA_DIR``), loaded once per
-process through its own cache; without it callers plan nothing and say so.
+process through its own cache; without it callers plan nothing and say so. ``hazledger serve`` prepares it in a
+background thread when it starts (:func:`prepare_road_network`: the first preparation of the extract takes tens
+of seconds); meanwhile a map says so rather than keep its page waiting.
 """
 from __future__ import annotations
 
 import functools
 import logging
+import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 
 from app.services.waybills.line_entries import load_tunnel_code
 from models import Waybill
@@ -31,12 +35,56 @@ def _network(path: str, cache_dir: str) -> Network | None:
         return None
 
 
-def road_network() -> Network | None:
-    """The configured network, loaded once per process (the first load of an OSM extract takes seconds)."""
-    path = Path(current_app.config["DATA_DIR"]) / current_app.config["NETWORK_PATH"]
-    if not path.is_file():
+#: The background preparations started in this process, by (network file, cache folder).
+_preparing: dict[tuple[str, str], threading.Thread] = {}
+
+
+class NetworkPreparing(Exception):
+    """The network is being prepared in the background: a map drawn now shows no streets yet."""
+
+
+def _configured(config: Any) -> tuple[str, str] | None:
+    path = Path(config["DATA_DIR"]) / config["NETWORK_PATH"]
+    return (str(path), str(config["CACHE_DIR"])) if path.is_file() else None
+
+
+def prepare_road_network(app: Flask) -> threading.Thread | None:
+    """Load the app's network in a background thread (the server's start); ``None`` when none is configured.
+
+    The thread fills the process's cache (and the prepared-network cache on disk): once it is done, a map takes
+    the network from memory."""
+    key = _configured(app.config)
+    if key is None:
         return None
-    return _network(str(path), current_app.config["CACHE_DIR"])
+    thread = threading.Thread(target=_network, args=key, name="prepare-road-network", daemon=True)
+    _preparing[key] = thread
+    thread.start()
+    return thread
+
+
+def road_network(*, wait: bool = False) -> Network | None:
+    """The configured network, loaded once per process (the first load of an OSM extract takes seconds).
+
+    Parameters
+    ----------
+    wait : bool
+        While :func:`prepare_road_network` is still preparing it, wait for it (an incident's exposure and
+        detours need the roads) rather than raise.
+
+    Raises
+    ------
+    NetworkPreparing
+        While the network is being prepared, unless *wait*.
+    """
+    key = _configured(current_app.config)
+    if key is None:
+        return None
+    preparing = _preparing.get(key)
+    if preparing is not None and preparing.is_alive():
+        if not wait:
+            raise NetworkPreparing
+        preparing.join()
+    return _network(*key)
 
 
 def waybill_cargo(waybill: Waybill, *, tank: bool) -> Cargo | None:

@@ -21,10 +21,9 @@ import io
 import json
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
@@ -38,9 +37,15 @@ from app.services.waybills.service import get_waybill
 from models import Corridor, GpsFix, Role, User, Vehicle, Waybill, WaybillStatus, WaybillVersion
 from models.types import utcnow
 from routing import RoutingInputError
+from routing._lazy import lazy
 from routing.checks import CheckParameters, find_episodes, fix_states
 from routing.corridors import load_corridor
 from routing.tracks import Track, track_from_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy("pandas")
 
 MAX_FIXES = 10_000
 CLOCK_SKEW = dt.timedelta(seconds=60)

@@ -25,11 +25,10 @@ are dropped and reported, and the rest is stored; only a batch with no usable fi
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
@@ -39,7 +38,13 @@ from app.services.tracking import ReportingRow, reporting_rows, store_and_check
 from models import Role, User, Vehicle, Waybill, WaybillStatus
 from models.identifiers import uuid_or_none
 from routing import RoutingInputError
+from routing._lazy import lazy
 from routing.tracks import tracks_from_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy("pandas")
 
 _REPORTED_ROWS = 10
 

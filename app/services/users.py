@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 
 from sqlalchemy import select
@@ -15,8 +16,15 @@ from models import ApiToken, Department, Enterprise, Role, User
 from models.types import utcnow
 
 PASSWORD_LENGTH = (10, 200)
-#: Checked against when the name is unknown, so an unknown name costs the same time as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a password of anyone")
+
+
+@functools.cache
+def dummy_password_hash() -> str:
+    """Checked against when the name is unknown, so an unknown name costs the same time as a wrong password.
+
+    Made on first need, not on import (a third of a second of scrypt that every command paid); ``hazledger
+    serve`` makes it when it starts, so no sign-in is the one that waits for it."""
+    return generate_password_hash("not a password of anyone")
 
 
 def create_user(
@@ -71,7 +79,7 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     The hash is checked even for an unknown or password-less name, so timing does not reveal which names exist.
     """
     user = session.scalars(select(User).where(User.name == name)).one_or_none()
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user is not None and user.password_hash else dummy_password_hash()
     matches = check_password_hash(stored, password)
     if user is None or not user.active or not user.password_hash or not matches:
         return None

@@ -5,9 +5,8 @@ pass, ``hgv=no``), drawn over the trip map.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,11 +14,17 @@ from sqlalchemy.orm import Session
 from app.web.svg import Frame, path_data
 from models import GpsFix, Waybill
 from routing import RoutingInputError
+from routing._lazy import lazy
 from routing.cargo import Cargo
 from routing.match_report import match_document, piece_geometry
 from routing.matching import MatchGraph, match_track, prepare_matching
 from routing.network import Network
 from routing.tracks import track_from_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy("pandas")
 
 
 @dataclass

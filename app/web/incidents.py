@@ -52,7 +52,7 @@ class IncidentMap:
 
 def incident_map(incident: Incident, found: dict[str, Any]) -> IncidentMap:
     """The zones (largest first), the spill, the exposed sites and vehicles, on the road network when installed."""
-    network = road_network()
+    network = road_network(wait=True)
     area = area_of(incident.zones)
     crs = network.crs if network is not None else utm_crs(*area.bounds)
     metric_area = geometry_to_metric(area, crs)

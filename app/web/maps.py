@@ -3,6 +3,9 @@ route, the track driven and its episodes.
 
 The network is the OSM extract the routing engine reads (``NETWORK_PATH``), loaded once per process through
 its own cache; without it the map still shows the corridor and the track, on a blank ground, and no plan.
+``hazledger serve`` prepares it in a background thread when it starts (:func:`prepare_road_network`: the first
+preparation of the extract takes tens of seconds); until that is done a map says so and shows no streets, instead
+of keeping its page waiting.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict
 from app.services import tracking
 from app.services.corridors import trip_geojson
-from app.services.road_network import road_network, waybill_cargo
+from app.services.road_network import NetworkPreparing, prepare_road_network, road_network, waybill_cargo
 from app.web.driven_roads import DrivenRoads, driven_roads
 from app.web.svg import Frame, path_data, polyline
 from models import Corridor, Site, User, Vehicle, Waybill
@@ -26,7 +29,10 @@ from routing.network import Network
 from routing.planner import Route, plan_route
 from routing.projection import geometry_to_metric, to_metric
 
-__all__ = ["road_network", "safe_trip_map", "trip_map", "waybill_cargo"]
+__all__ = ["prepare_road_network", "road_network", "safe_trip_map", "trip_map", "waybill_cargo"]
+NO_NETWORK_NOTE = "No road network is installed: the map shows no streets and no planned route."
+PREPARING_NOTE = ("Preparing the road network: the streets and the planned route appear once it is ready "
+                  "(reload the page in a moment).")
 MARGIN_M = 250.0
 ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0"
 
@@ -79,7 +85,10 @@ def trip_map(session: Session, user: User, waybill: Waybill) -> TripMap | None:
     if waybill.corridor_id is None:
         return None
     check = tracking.compliance(session, user, waybill.id)  # scoped to what *user* may see
-    network = road_network()
+    try:
+        network, missing = road_network(), NO_NETWORK_NOTE
+    except NetworkPreparing:
+        network, missing = None, PREPARING_NOTE
     crs = network.crs if network is not None else None
     corridor = load_corridor(trip_geojson(session, session.get(Corridor, waybill.corridor_id),
                                           holds_pass=waybill.pass_number is not None), crs=crs)
@@ -103,7 +112,7 @@ def trip_map(session: Session, user: User, waybill: Waybill) -> TripMap | None:
         if len(near):
             drawn.roads = path_data(frame, shapely.intersection(shapely.multilinestrings(near), frame.window))
     else:
-        drawn.notes.append("No road network is installed: the map shows no streets and no planned route.")
+        drawn.notes.append(missing)
     drawn.corridor = path_data(frame, corridor.area())
     drawn.zones = [Shape(f"zone zone-{f.rule}", path_data(frame, f.geometry), f.name)
                    for f in corridor.features if f.forbidden]

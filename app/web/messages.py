@@ -80,6 +80,8 @@ ZH: dict[str, str] = {
     "Permitted corridor": "许可通行线路", "Forbidden zone": "禁行区", "Planned route": "规划路线",
     "Track driven": "实际轨迹",
     "No road network is installed: the map shows no streets and no planned route.": "未安装路网数据：地图不显示道路和规划路线。",
+    "Preparing the road network: the streets and the planned route appear once it is ready (reload the page in a "
+    "moment).": "正在准备路网数据：准备好后将显示道路和规划路线（请稍后刷新页面）。",
     "Status history": "状态记录", "When": "时间", "From": "从", "To": "到", "By": "操作人", "Reason": "原因",
     # trace
     "Ledger verification": "台账校验", "Ledger intact": "台账完整", "Ledger broken": "台账已损坏",

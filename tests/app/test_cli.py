@@ -110,12 +110,19 @@ def test_valid_uscc_helper_makes_valid_codes():
 def test_serve_freezes_the_startup_objects_before_serving(run, monkeypatch):
     served = {}
     monkeypatch.setattr("waitress.serve", lambda app, **options: served.update(frozen=gc.get_freeze_count()))
+    # The road network is prepared in the background when the server starts (tests/web/test_map_preparing.py
+    # holds its effect on the maps); not here, where its thread would outlive the test.
+    monkeypatch.setattr("app.cli.serve.prepare_road_network", lambda app: served.update(network=app))
     try:
         # No sweeper: its thread would outlive the test, polling a database the run has closed.
         assert run("serve", "--port", "5999", "--no-sweep").exit_code == 0
     finally:
         gc.unfreeze()
     assert served["frozen"] > 10_000  # the app, its modules and mappers: out of the collector's way
+    assert served["network"] is not None
+    from app.services.users import dummy_password_hash
+
+    assert dummy_password_hash.cache_info().currsize == 1  # made before the first sign-in, not during it
 
 
 def _holds_the_write_lock(run, fresh_database_url, *args: str) -> bool:

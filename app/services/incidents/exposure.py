@@ -39,7 +39,7 @@ FIRE_ZONES = ("fire_isolation", "bleve_evacuation")
 
 def assess(session: Session, incident: Incident) -> dict[str, Any]:
     """The incident's exposure, as ``GET /api/v1/incidents/{id}/exposure`` returns it."""
-    network = road_network()
+    network = road_network(wait=True)
     sites = exposed_sites(session, incident)
     return {
         "incident_id": str(incident.id),

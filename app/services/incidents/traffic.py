@@ -188,7 +188,7 @@ def detour(session: Session, waybill: Waybill, position: tuple[float, float], ar
 def warn_vehicles(session: Session, incident: Incident, now: dt.datetime) -> list[Any]:
     """Alert every trip inside or heading into the zones, with a route planned around them; the caller
     commits."""
-    network = road_network()
+    network = road_network(wait=True)
     area = area_of(incident.zones)
     alerts = []
     for heading in trips_at_risk(session, incident, network=network):

@@ -10,11 +10,16 @@ import re
 from importlib import resources
 from decimal import ROUND_HALF_EVEN, Decimal
 from tokenize import TokenError
-
-import pint
+from typing import TYPE_CHECKING
 
 from app.errors import ValidationFailed
 from models.types import QUANTITY_LIMIT, QUANTITY_SCALE
+from routing._lazy import lazy
+
+if TYPE_CHECKING:
+    import pint
+else:
+    pint = lazy("pint")
 
 _GRAM = Decimal(1).scaleb(-QUANTITY_SCALE)
 

@@ -1,0 +1,69 @@
+"""Commands that need no map or table start without the heavy libraries (issue 18: 2.8 s of CPU for --help).
+
+Each command runs in a fresh interpreter, which then lists the heavy modules it imported: none of geopandas,
+osmnx, matplotlib and pandas for ``--help``, ``ledger verify``, ``users create`` and ``trace``. The CPU time a
+command takes is printed by ``bench/bench_startup.py``, not asserted here.
+"""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.paths import REPO
+
+HEAVY = ("geopandas", "osmnx", "matplotlib", "pandas")
+_PROBE = """
+import json, sys
+from app.cli import cli
+try:
+    cli.main(sys.argv[1:], prog_name="hazledger")
+except SystemExit as done:
+    code = done.code
+print(json.dumps({"exit": code, "heavy": sorted(m for m in sys.modules if m.split(".")[0] in %r)}))
+""" % (HEAVY,)
+
+
+def _run(*args: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, cwd=REPO,
+                          timeout=300)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("args", [
+    ("--help",),
+    ("ledger", "verify"),
+    ("ledger", "verify", "--format", "json"),
+    ("users", "create", "--name", "startup-probe", "--role", "auditor", "--format", "json"),
+    ("trace", "NO-SUCH-BATCH"),
+], ids=lambda a: " ".join(a[:2]))
+def test_commands_import_no_heavy_library(fresh_database_url, args):
+    result = _run("--database-url", fresh_database_url, *args)
+    assert result["heavy"] == [], result
+    assert result["exit"] in (0, 1, 2, None)
+
+
+def test_the_probe_sees_a_heavy_import_when_there_is_one(tmp_path):
+    """A command that reads a track does import pandas: the probe above would notice a regression."""
+    track = tmp_path / "t.csv"
+    track.write_text("time,lon,lat\n2026-01-01T00:00:00Z,121.47,31.23\n2026-01-01T00:00:10Z,121.47,31.23\n",
+                     encoding="utf-8")
+    corridor = REPO / "geodata" / "demo_corridor_shanghai.geojson"
+    result = _run("route", "check", "--corridor", str(corridor), "--track", str(track))
+    assert "pandas" in result["heavy"]
+
+
+def test_the_command_list_of_help_is_each_commands_own_short_help():
+    """``--help`` lists the commands from a table, not importing them: the table must say what they say."""
+    import importlib
+
+    import click
+
+    from app.cli import COMMANDS, _short_help, cli
+
+    for name, (module, attribute, _text) in COMMANDS.items():
+        command = getattr(importlib.import_module(module), attribute)
+        assert command.name == name
+        for limit in (45, 80, 10_000):
+            assert command.get_short_help_str(limit) == _short_help(name, limit), name
+    assert cli.list_commands(click.Context(cli)) == list(COMMANDS)
