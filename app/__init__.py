@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from app import api as api_package
-from app import errors, input_text, web
+from app import errors, i18n, input_text, web
 from app.config import DEFAULTS
 from app.extensions import api, db
 from app.http import init_app as init_http
@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
     app.json.ensure_ascii = False  # Chinese names stay readable in responses
 
+    i18n.init_app(app)
     db.init_app(app)
     api.init_app(app)
     errors.init_app(app)

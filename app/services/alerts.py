@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.i18n import Text
 from app.errors import Conflict, NotFound
 from app.services import alert_signal, unit_of_work
 from models import Alert, AlertChange, AlertEvent, AlertKind, AlertState, Role, Severity, User, Waybill
@@ -109,7 +110,7 @@ def get_alert(session: Session, user: User, alert_id: uuid.UUID) -> Alert:
     """The alert, or 404 when it does not exist or *user* may not see it."""
     alert = session.scalars(visible_alerts(user).where(Alert.id == alert_id)).one_or_none()
     if alert is None:
-        raise NotFound(f"No alert {alert_id}.")
+        raise NotFound(Text("No alert {id}.", id=alert_id))
     return alert
 
 

@@ -17,14 +17,15 @@ from app.auth import public
 from app.extensions import db
 from app.services import web_sessions
 from app.services.users import authenticate
+from app.i18n import N_
 from app.web import csrf, i18n
 from app.web.access import home_endpoint, safe_next, sign_in, sign_out
 from app.web.blueprint import bp
 
 MAX_FAILURES = 5
 WINDOW = dt.timedelta(minutes=15)
-WRONG = "The user name or the password is wrong."
-THROTTLED = "Too many failed attempts: wait a quarter of an hour, or ask an administrator."
+WRONG = N_("The user name or the password is wrong.")
+THROTTLED = N_("Too many failed attempts: wait a quarter of an hour, or ask an administrator.")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -17,6 +17,7 @@ import shapely
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from app.i18n import N_
 from app.errors import Conflict
 from app.services import tracking
 from app.services.corridors import trip_geojson
@@ -129,7 +130,7 @@ def trip_map(session: Session, user: User, waybill: Waybill) -> TripMap | None:
         if len(near):
             drawn.roads = path_data(frame, shapely.intersection(shapely.multilinestrings(near), frame.window))
     else:
-        drawn.notes.append("No road network is installed: the map shows no streets and no planned route.")
+        drawn.notes.append(N_("No road network is installed: the map shows no streets and no planned route."))
     drawn.corridor = path_data(frame, corridor.area())
     drawn.zones = [Shape(f"zone zone-{f.rule}", path_data(frame, f.geometry), f.name)
                    for f in corridor.features if f.forbidden]

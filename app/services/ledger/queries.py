@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.i18n import Text
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.services.ledger.balances import Holding, balances
 from app.services.ledger.posting import Actor
@@ -74,5 +75,5 @@ def visible_batches(user: User) -> Select[tuple[Batch]]:
 def get_batch(session: Session, user: User, code: str) -> Batch:
     batch = session.scalars(visible_batches(user).where(Batch.code == code)).one_or_none()
     if batch is None:
-        raise NotFound(f"No batch '{code}'.")
+        raise NotFound(Text("No batch '{code}'.", code=code))
     return batch

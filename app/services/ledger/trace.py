@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import String, Uuid, func, literal, select, type_coerce
 from sqlalchemy.orm import Session, aliased, joinedload
 
+from app.i18n import Text
 from app.errors import NotFound
 from app.services.ledger.sql_text import grams, iso_text, kg_text, uuid_key, uuid_text
 from models import Account, AccountKind, Batch, Chemical, Enterprise, LedgerEntry, LineageRole
@@ -106,7 +107,7 @@ def _related(session: Session, batch_id: uuid.UUID, downstream: bool) -> set[uui
 def trace(session: Session, code: str, direction: str = "both") -> Trace:
     root_id = session.scalar(select(Batch.id).where(Batch.code == code))
     if root_id is None:
-        raise NotFound(f"No batch '{code}'.")
+        raise NotFound(Text("No batch '{code}'.", code=code))
     related = {root_id: "self"}
     if direction in ("down", "both"):
         related |= {b: "downstream" for b in _related(session, root_id, downstream=True)}

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.i18n import N_, Text
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.services import unit_of_work
 from app.services.ledger import lifecycle
@@ -64,7 +65,7 @@ def visible_manifests(user: User) -> Select[tuple[WasteManifest]]:
 def get_manifest(session: Session, user: User, manifest_id: uuid.UUID) -> WasteManifest:
     manifest = session.scalars(visible_manifests(user).where(WasteManifest.id == manifest_id)).one_or_none()
     if manifest is None:
-        raise NotFound(f"No waste manifest {manifest_id}.")
+        raise NotFound(Text("No waste manifest {id}.", id=manifest_id))
     return manifest
 
 
@@ -100,11 +101,11 @@ def _check_parties(session: Session, generator_id: uuid.UUID, data: dict[str, An
     """Every party exists and is active, and the receiving site is the disposer's (404 naming the fields)."""
     ids = {"generator_id": generator_id, "carrier_id": data["carrier_id"], "disposer_id": data["disposer_id"]}
     found = {e.id: e for e in session.scalars(select(Enterprise).where(Enterprise.id.in_(set(ids.values()))))}
-    missing = {field: ["no such active enterprise"] for field, enterprise_id in ids.items()
+    missing = {field: [N_("no such active enterprise")] for field, enterprise_id in ids.items()
                if enterprise_id not in found or not found[enterprise_id].active}
     site = session.get(Site, data["disposer_site_id"])
     if site is None or not site.active or site.enterprise_id != data["disposer_id"]:
-        missing["disposer_site_id"] = ["no such active site of the disposer"]
+        missing["disposer_site_id"] = [N_("no such active site of the disposer")]
     if missing:
         raise NotFound("The manifest refers to parties or sites that do not exist.", errors=missing)
 
@@ -118,7 +119,7 @@ def _waste_lines(session: Session, generator_id: uuid.UUID,
         raise ValidationFailed("Each waste batch appears on one line.", errors={"lines": ["each batch once"]})
     batches = {b.code: b for b in session.scalars(select(Batch).where(Batch.code.in_(codes)))}
     known = profiles(session, [b.id for b in batches.values()])
-    missing = {f"lines.{n}.batch": ["no such waste batch of the generator"] for n, code in enumerate(codes)
+    missing = {f"lines.{n}.batch": [N_("no such waste batch of the generator")] for n, code in enumerate(codes)
                if code not in batches or batches[code].id not in known or batches[code].producer_id != generator_id}
     if missing:
         raise NotFound("The manifest names batches that are not the generator's waste.", errors=missing)
