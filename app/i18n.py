@@ -71,6 +71,7 @@ def localize(text: str, **values: Any) -> str:
     english = text
     if isinstance(text, Text):
         text, values = text.template, {**text.values, **values}
+    values = {name: localize(value) if isinstance(value, Text) else value for name, value in values.items()}
     shown = gettext(text) if text else text
     try:
         return shown.format(**values) if values else shown

@@ -26,7 +26,8 @@ def _keywords() -> dict[str, tuple]:
     specs: dict[str, tuple] = {}
     for keyword in re.findall(r"-k (\S+)", line):
         name, _, spec = keyword.partition(":")
-        specs[name] = tuple((int(p[:-1]), "c") if p.endswith("c") else int(p) for p in spec.split(",")) if spec else None
+        parts = spec.split(",") if spec else []
+        specs[name] = tuple((int(p[:-1]), "c") if p.endswith("c") else int(p) for p in parts) or None
     return specs
 
 

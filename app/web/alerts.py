@@ -11,10 +11,10 @@ import uuid
 from flask import Response, flash, redirect, request, url_for
 
 from app.api.alerts.stream import open_stream
-from app.web.alert_titles import retitled
 from app.errors import Conflict
 from app.extensions import db
 from app.services import alerts
+from app.services.alert_text import alert_title
 from app.web.access import EVERYONE, roles, safe_next, web_user
 from app.web.blueprint import bp
 from app.web.i18n import translate
@@ -27,7 +27,7 @@ def acknowledge_alert(alert_id: uuid.UUID) -> Response:
     note = (request.form.get("note") or "").strip()[:500] or None
     try:
         alert = alerts.acknowledge(db.session, web_user(), alert_id, note)
-        flash(translate("Alert acknowledged: {title}", title=alert.title), "ok")
+        flash(translate("Alert acknowledged: {title}", title=alert_title(alert)), "ok")
     except Conflict as error:
         flash(translate(error.detail), "error")
     return redirect(safe_next(request.form.get("next"), url_for("web.dashboard")))
@@ -37,4 +37,4 @@ def acknowledge_alert(alert_id: uuid.UUID) -> Response:
 @roles(*EVERYONE)
 def alert_stream() -> Response:
     after = request.args.get("after", "")
-    return open_stream(web_user(), int(after) if after.isdigit() else None, named_by_change=True, shown=retitled)
+    return open_stream(web_user(), int(after) if after.isdigit() else None, named_by_change=True)

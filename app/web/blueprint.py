@@ -8,9 +8,9 @@ from werkzeug.exceptions import HTTPException
 
 from app.auth import has_policy
 from app.errors import DomainError, PermissionDenied
+from app.services.alert_text import alert_title
 from app.web import csrf, i18n
 from app.web.access import load_signed_in_user, navigation
-from app.web.alert_titles import alert_title
 
 log = logging.getLogger(__name__)
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static")

@@ -237,10 +237,10 @@ def test_a_firms_home_shows_the_stock_it_holds(client: FlaskClient, session: Ses
 
 def test_trip_alerts_read_in_the_pages_language_on_the_dashboard_and_its_stream(
         app: Flask, client: FlaskClient, session: Session, person: Callable[..., User]) -> None:
-    """The stored title is the monitoring's English (the API's); the pages in Chinese tell it from the details."""
+    """The title is made from the alert's subject and details in the page's language."""
     app.config["ALERT_STREAM_LIFETIME_S"] = 0.2
     raise_alert(session, key="zone", kind=AlertKind.FORBIDDEN_ZONE, severity=Severity.HIGH, started_at=utcnow(),
-                title="苏B12345 (YD20261129-A): in forbidden zone 北侧禁入区",
+                subject="苏B12345 (YD20261129-A)",
                 details={"zone": "北侧禁入区", "rule": "no_entry", "duration_s": 130.0})
     session.commit()
     sign_in(client, person(Role.SUPERVISOR))

@@ -206,7 +206,7 @@ def _discrepancy(session: Session, manifest: WasteManifest, at: dt.datetime) -> 
         return
     manifest.discrepancy = "; ".join(found)[:500]
     transfer_alert(session, manifest, problem="discrepancy", severity=Severity.MEDIUM, at=at,
-                   title=f"转移联单 {manifest.number}: 接收数量与联单不符", details={"discrepancy": manifest.discrepancy})
+                   details={"discrepancy": manifest.discrepancy})
 
 
 def carrier_check(session: Session, user: User, manifest_id: uuid.UUID, *, matches: bool, note: str | None,
@@ -230,7 +230,7 @@ def carrier_check(session: Session, user: User, manifest_id: uuid.UUID, *, match
         manifest.rejection_reason = f"承运人拒绝运输: {note}"[:500]
         move(manifest, S.REJECTED, user, manifest.rejection_reason)
         transfer_alert(session, manifest, problem="carrier_refused", severity=Severity.MEDIUM, at=at,
-                       title=f"转移联单 {manifest.number}: 承运人核实不符, 拒绝运输", details={"note": note})
+                       details={"note": note})
     return manifest
 
 
@@ -260,7 +260,7 @@ def reject(session: Session, user: User, manifest_id: uuid.UUID, reason: str) ->
         manifest.rejection_reason = reason
         move(manifest, S.REJECTED, user, reason)
         transfer_alert(session, manifest, problem="refused", severity=Severity.MEDIUM, at=utcnow(),
-                       title=f"转移联单 {manifest.number}: 接受人拒绝接收", details={"reason": reason})
+                       details={"reason": reason})
     return manifest
 
 
