@@ -23,7 +23,9 @@ from typing import Any
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, get_locale, gettext
+from flask_babel import Babel, get_locale, gettext, pgettext
+
+from app.labels import LABELS
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,13 @@ def localize(text: str, **values: Any) -> str:
     except (KeyError, IndexError, ValueError):  # a translation naming a value the message lacks: the English
         log.warning("the translation of %r does not fit its values", text)
         return english if isinstance(english, Text) else text.format(**values)
+
+
+def label(group: str, value: Any) -> str:
+    """The name of an enumeration member, e.g. ``label("status", "in_transit")`` → 运输中 / In transit."""
+    key = getattr(value, "value", value)
+    name = LABELS.get(group, {}).get(str(key))
+    return str(key) if name is None else pgettext(group, name)
 
 
 def language() -> str:

@@ -16,38 +16,44 @@ from typing import Any
 from app.i18n import N_, Text, localize
 
 Details = Mapping[str, Any]
+#: A sentence before its subject is known: its template and its values.
+Sentence = tuple[str, dict[str, Any]]
+
+
+def _say(template: str, **values: Any) -> Sentence:
+    return template, values
 
 
 def _minutes(seconds: Any) -> float:
     return float(seconds) / 60
 
 
-def _time_window(details: Details) -> Text:
+def _time_window(details: Details) -> Sentence:
     if details.get("window") == "departure":
         template = (N_("{subject}: departed {minutes:.0f} min early for its planned window")
                     if details["how"] == "early" else
                     N_("{subject}: departed {minutes:.0f} min late for its planned window"))
-        return Text(template, minutes=_minutes(details["off_by_s"]))
-    return Text(N_("{subject}: on the corridor outside its time window"))
+        return _say(template, minutes=_minutes(details["off_by_s"]))
+    return _say(N_("{subject}: on the corridor outside its time window"))
 
 
-def _forbidden_zone(details: Details) -> Text:
+def _forbidden_zone(details: Details) -> Sentence:
     if details.get("rule") == "no_stop":
-        return Text(N_("{subject}: stopped in no-stop zone {zone}"), zone=details["zone"])
-    return Text(N_("{subject}: in forbidden zone {zone}"), zone=details["zone"])
+        return _say(N_("{subject}: stopped in no-stop zone {zone}"), zone=details["zone"])
+    return _say(N_("{subject}: in forbidden zone {zone}"), zone=details["zone"])
 
 
-def _signal_gap(details: Details) -> Text:
+def _signal_gap(details: Details) -> Sentence:
     template = (N_("{subject}: no position for more than {minutes:.0f} min so far") if details.get("ongoing")
                 else N_("{subject}: no position for {minutes:.0f} min"))
-    return Text(template, minutes=_minutes(details["gap_s"]))
+    return _say(template, minutes=_minutes(details["gap_s"]))
 
 
-def _arrival_elsewhere(details: Details) -> Text:
+def _arrival_elsewhere(details: Details) -> Sentence:
     if "duration_s" in details:
-        return Text(N_("{subject}: stopped {minutes:.0f} min {distance:.0f} m from the consignee's site"),
+        return _say(N_("{subject}: stopped {minutes:.0f} min {distance:.0f} m from the consignee's site"),
                     minutes=_minutes(details["duration_s"]), distance=float(details["distance_m"]))
-    return Text(N_("{subject}: arrival declared {distance:.0f} m from the consignee's site"),
+    return _say(N_("{subject}: arrival declared {distance:.0f} m from the consignee's site"),
                 distance=float(details["distance_m"]))
 
 
@@ -55,20 +61,20 @@ def _arrival_elsewhere(details: Details) -> Text:
 GRADES = {"一级": N_("grade 1"), "二级": N_("grade 2"), "三级": N_("grade 3"), "四级": N_("grade 4")}
 
 
-def _major_hazard(details: Details) -> Text:
+def _major_hazard(details: Details) -> Sentence:
     if details.get("problem") == "no_design_maximum":
-        return Text(N_("{subject} / {unit}: {chemical} {held_t} t, no design maximum registered"),
+        return _say(N_("{subject} / {unit}: {chemical} {held_t} t, no design maximum registered"),
                     unit=details["unit"], chemical=details["chemical"], held_t=details["held_t"])
     if details.get("problem") == "over_design_maximum":
-        return Text(N_("{subject} / {unit}: {chemical} {held_t} t, over the design maximum of {maximum_t} t"),
+        return _say(N_("{subject} / {unit}: {chemical} {held_t} t, over the design maximum of {maximum_t} t"),
                     unit=details["unit"], chemical=details["chemical"], held_t=details["held_t"],
                     maximum_t=details["design_maximum_t"])
-    return Text(N_("{subject}: a {grade} major hazard source (S = {s}, R = {r})"),
+    return _say(N_("{subject}: a {grade} major hazard source (S = {s}, R = {r})"),
                 grade=Text(GRADES[details["grade"]]), s=details["s"], r=details["r"])
 
 
-def _waste_overdue(details: Details) -> Text:
-    return Text(N_("Hazardous waste stored too long: {batch} ({category} {code}) {kg} kg at {subject}, "
+def _waste_overdue(details: Details) -> Sentence:
+    return _say(N_("Hazardous waste stored too long: {batch} ({category} {code}) {kg} kg at {subject}, "
                    "generated {generated_on}, more than {days} days"),
                 batch=details["batch"], category=details["category"], code=details["code"], kg=details["kg"],
                 generated_on=dt.datetime.fromisoformat(details["generated_at"]).date().isoformat(),
@@ -84,22 +90,22 @@ TRANSFER_PROBLEMS = {
 }
 
 
-def _waste_transfer(details: Details) -> Text:
+def _waste_transfer(details: Details) -> Sentence:
     due = details.get("due")
-    return Text(TRANSFER_PROBLEMS[details["problem"]],
+    return _say(TRANSFER_PROBLEMS[details["problem"]],
                 due=dt.datetime.fromisoformat(due).strftime("%Y-%m-%d %H:%M") if due else "")
 
 
 #: For each kind, its sentence from the alert's details (``{subject}`` filled in by :func:`describe`).
-SENTENCES: dict[str, Callable[[Details], Text]] = {
-    "deviation": lambda d: Text(N_("{subject}: off the corridor, up to {offset:.0f} m"),
+SENTENCES: dict[str, Callable[[Details], Sentence]] = {
+    "deviation": lambda d: _say(N_("{subject}: off the corridor, up to {offset:.0f} m"),
                                 offset=float(d["max_offset_m"])),
     "time_window": _time_window,
     "forbidden_zone": _forbidden_zone,
-    "stop": lambda d: Text(N_("{subject}: stopped {minutes:.0f} min outside a permitted place"),
+    "stop": lambda d: _say(N_("{subject}: stopped {minutes:.0f} min outside a permitted place"),
                            minutes=_minutes(d["duration_s"])),
     "signal_gap": _signal_gap,
-    "overspeed": lambda d: Text(N_("{subject}: up to {speed:.0f} km/h (limit {limit:.0f})"),
+    "overspeed": lambda d: _say(N_("{subject}: up to {speed:.0f} km/h (limit {limit:.0f})"),
                                 speed=float(d["max_speed_kph"]), limit=float(d["limit_kph"])),
     "arrival_elsewhere": _arrival_elsewhere,
     "major_hazard": _major_hazard,
@@ -114,10 +120,10 @@ def describe(kind: str, subject: str | None, details: Details | None) -> Text | 
     if sentence is None or subject is None:
         return None
     try:
-        made = sentence(details or {})
+        template, values = sentence(details or {})
+        return Text(template, subject=subject, **values)
     except (KeyError, TypeError, ValueError):  # details of an older shape: the stored title still says it
         return None
-    return Text(made.template, subject=subject, **made.values)
 
 
 def alert_title(alert: Any) -> str:

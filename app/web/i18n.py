@@ -11,10 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import pgettext
 
-from app.i18n import COOKIE, LOCALES, language, localize
-from app.web.labels import LABELS
+from app.i18n import COOKIE, LOCALES, label, language, localize
 
 LANGUAGES = tuple(LOCALES)
 __all__ = ["COOKIE", "LANGUAGES", "current_language", "label", "local_time", "translate"]
@@ -28,13 +26,6 @@ def current_language() -> str:
 def translate(text: str, **values: Any) -> str:
     """*text* in the current language, with ``{name}`` placeholders filled from *values*."""
     return localize(text, **values)
-
-
-def label(group: str, value: Any) -> str:
-    """The name of an enumeration member, e.g. ``label("status", "in_transit")`` → 运输中 / In transit."""
-    key = getattr(value, "value", value)
-    name = LABELS.get(group, {}).get(str(key))
-    return str(key) if name is None else pgettext(group, name)
 
 
 #: How a person reads a time: always with its date and year (a bare "01-01 16:13" or "14:37" is ambiguous the

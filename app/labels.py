@@ -1,7 +1,7 @@
 """The names of enumeration members (statuses, kinds, roles), in English, the catalogues' source text.
 
 Each name is a catalogue message in the context of its group (``msgctxt "status"``): the same English may
-need different Chinese in different groups. :func:`app.web.i18n.label` shows them.
+need different Chinese in different groups. :func:`app.i18n.label` shows them.
 """
 from __future__ import annotations
 
