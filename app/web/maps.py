@@ -142,12 +142,14 @@ def _uncorridored_map(session: Session, waybill: Waybill) -> TripMap | None:
     crs = network.crs if network is not None else utm_crs(*points.min(axis=0), *points.max(axis=0))
     x, y = to_metric(points[:, 0], points[:, 1], crs)
     drawn = _framed(network, [_box(x, y)], {"compliant": None, "points": len(fixes), "episodes": []})
-    drawn.sites = [Marker(css, *(float(v[0]) for v in drawn.frame.xy(x[len(fixes) + n:][:1], y[len(fixes) + n:][:1])),
-                          site.name) for n, (css, site) in enumerate(sites)]
-    if len(fixes):
-        drawn.track = polyline(drawn.frame, x[:len(fixes)], y[:len(fixes)])
-        last = drawn.frame.xy(x[len(fixes) - 1:len(fixes)], y[len(fixes) - 1:len(fixes)])
-        drawn.sites.append(Marker("site last-position", float(last[0][0]), float(last[1][0]), localize(N_("Latest position"))))
+    sx, sy = drawn.frame.xy(x, y)  # the fixes in order, then the sites
+    count = len(fixes)
+    drawn.sites = [Marker(css, float(sx[count + n]), float(sy[count + n]), site.name)
+                   for n, (css, site) in enumerate(sites)]
+    if count:
+        drawn.track = polyline(drawn.frame, x[:count], y[:count])
+        drawn.sites.append(Marker("site last-position", float(sx[count - 1]), float(sy[count - 1]),
+                                  localize(N_("Latest position"))))
     return drawn
 
 
