@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import string
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, pgettext
+from markupsafe import Markup
 
 from app.labels import LABELS
 
@@ -65,6 +67,27 @@ class Text(str):
 
 def _rebuild(template: str, values: dict[str, Any]) -> Text:
     return Text(template, **values)
+
+
+class _MarkedValues(string.Formatter):
+    """Fills a page's sentence with its values each marked as data (``translate="no"``): a name or a number in a
+    sentence is not a word of the page's language (the language test reads around them)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return Markup('<span translate="no">{}</span>').format(format(value, format_spec))
+
+
+def localize_html(text: str, **values: Any) -> Markup | str:
+    """:func:`localize` for a page: the sentence escaped, its values marked as data (plain text without values)."""
+    if isinstance(text, Text):
+        text, values = text.template, {**text.values, **values}
+    if not values:
+        return localize(text)
+    values = {name: localize(value) if isinstance(value, Text) else value for name, value in values.items()}
+    try:
+        return Markup(_MarkedValues().vformat(str(Markup.escape(gettext(text))), (), values))
+    except (KeyError, IndexError, ValueError):
+        return localize(text, **values)
 
 
 def localize(text: str, **values: Any) -> str:

@@ -13,7 +13,9 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from app.i18n import N_, Text, localize
+from markupsafe import Markup
+
+from app.i18n import N_, Text, localize, localize_html
 
 Details = Mapping[str, Any]
 #: A sentence before its subject is known: its template and its values.
@@ -131,3 +133,9 @@ def alert_title(alert: Any) -> str:
     details cannot say it."""
     made = describe(alert.kind, alert.subject, alert.details)
     return alert.title if made is None else localize(made)
+
+
+def alert_title_html(alert: Any) -> Markup | str:
+    """:func:`alert_title` for a page: its subject and figures marked as data; a stored title as it is, data."""
+    made = describe(alert.kind, alert.subject, alert.details)
+    return Markup('<span translate="no">{}</span>').format(alert.title) if made is None else localize_html(made)

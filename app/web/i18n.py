@@ -11,11 +11,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from markupsafe import Markup
 
-from app.i18n import COOKIE, LOCALES, label, language, localize
+from app.i18n import COOKIE, LOCALES, label, language, localize, localize_html
 
 LANGUAGES = tuple(LOCALES)
-__all__ = ["COOKIE", "LANGUAGES", "current_language", "label", "local_time", "translate"]
+__all__ = ["COOKIE", "LANGUAGES", "current_language", "label", "local_time", "translate", "translate_html"]
 
 
 def current_language() -> str:
@@ -26,6 +27,11 @@ def current_language() -> str:
 def translate(text: str, **values: Any) -> str:
     """*text* in the current language, with ``{name}`` placeholders filled from *values*."""
     return localize(text, **values)
+
+
+def translate_html(text: str, **values: Any) -> Markup | str:
+    """:func:`translate` for templates (their ``t``): the values filled in are marked as data."""
+    return localize_html(text, **values)
 
 
 #: How a person reads a time: always with its date and year (a bare "01-01 16:13" or "14:37" is ambiguous the

@@ -79,7 +79,8 @@ def render(collection: dict[str, Any], title: str | None = None, attributes: Map
                      "</path>")
         lon, lat = _label_point(feature["geometry"])
         x, y = xy(lon, lat).split(",")
-        parts.append(f'<text x="{x}" y="{y}" text-anchor="middle" fill="#333333">{escape(props["name"])}</text>')
+        parts.append(f'<text x="{x}" y="{y}" text-anchor="middle" fill="#333333" translate="no">'
+                     f'{escape(props["name"])}</text>')
     outside = 0
     for feature in sites:
         props = feature["properties"]
@@ -91,7 +92,7 @@ def render(collection: dict[str, Any], title: str | None = None, attributes: Map
         parts.append(f'<circle cx="{x}" cy="{y}" r="6" fill="{props["colour"]}" stroke="#000000" stroke-width="1">'
                      f"<title>{escape(_site_tip(props))}</title></circle>")
         parts.append(f'<text x="{float(x) + 8:.1f}" y="{float(y) + 4:.1f}" font-size="10" fill="#111111" '
-                     f'class="site-name">{escape(props["name"])}</text>')
+                     f'class="site-name" translate="no">{escape(props["name"])}</text>')
     parts += _legend(collection, outside)
     for n, line in enumerate(credits):
         y = height - MARGIN - 14 * (len(credits) - 1 - n)
