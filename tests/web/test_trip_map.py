@@ -31,3 +31,14 @@ def test_a_waybill_without_a_corridor_shows_its_track_and_last_position(
     assert 'class="track"' in svg and 'class="site last-position"' in svg and 'class="site loading"' in svg
     assert 'class="corridor"' not in svg and 'id="check-summary"' not in page
     assert "此运单未指定通行线路" in page and "最新定位" in page
+
+
+def test_the_chain_graph_fits_the_page_and_pans_at_full_size(
+        client: FlaskClient, session: Session, person: Callable[..., User]) -> None:  # noqa: F811
+    """Issue 19: a long chain was cut off on the right; it is scaled to the page, or shown at full size to pan."""
+    build_trip(session)
+    sign_in(client, person(Role.AUDITOR))
+    fitted = client.get("/trace/MEOH-001").get_data(as_text=True)
+    assert re.search(r'<svg id="trace-graph" class="fit"', fitted) and "size=full" in fitted
+    full = client.get("/trace/MEOH-001?size=full").get_data(as_text=True)
+    assert '<svg id="trace-graph" viewBox' in full and "按页面宽度显示链条" in full
