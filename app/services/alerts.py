@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.i18n import Text
 from app.errors import Conflict, NotFound
+from app.i18n import Text
 from app.services import alert_signal, unit_of_work
 from app.services.alert_text import alert_title, describe
 from models import Alert, AlertChange, AlertEvent, AlertKind, AlertState, Role, Severity, User, Waybill

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.i18n import N_, Text
 from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.i18n import N_, Text
 from app.services import unit_of_work
 from app.services.ledger.queries import known_to
 from app.services.waybills.documents import document_number

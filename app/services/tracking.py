@@ -28,8 +28,8 @@ import pandas as pd
 from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
-from app.i18n import Text
 from app.errors import Conflict, MalformedBody, NotFound, PermissionDenied, ValidationFailed
+from app.i18n import Text
 from app.services import monitoring, unit_of_work
 from app.services.corridors import trip_geojson
 from app.services.gps_store import VehicleFixes, store_vehicle_fixes

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.i18n import N_
 from app.errors import Conflict, ValidationFailed
+from app.i18n import N_
 from app.services import registry, unit_of_work
 from app.services.hazards import major_hazard
 from app.services.hazards.design_maxima import units_of

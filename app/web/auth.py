@@ -15,9 +15,9 @@ from werkzeug.wrappers import Response
 
 from app.auth import public
 from app.extensions import db
+from app.i18n import N_
 from app.services import web_sessions
 from app.services.users import authenticate
-from app.i18n import N_
 from app.web import csrf, i18n
 from app.web.access import home_endpoint, safe_next, sign_in, sign_out
 from app.web.blueprint import bp

@@ -18,8 +18,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.i18n import N_, Text, localize
 from app.errors import Conflict
+from app.i18n import N_, Text, localize
 from app.services import tracking
 from app.services.corridors import trip_geojson
 from app.web.svg import Frame, path_data, polyline

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from app.i18n import N_, Text
 from app.errors import NotFound, ValidationFailed
+from app.i18n import N_, Text
 from app.services.ledger.context import transaction_state
 from models import (Account, AccountKind, Batch, Boundary, Enterprise, LedgerEntry, Site, SiteUnit, Waybill,
                     WaybillStatus)

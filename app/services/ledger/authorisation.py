@@ -28,8 +28,8 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from app.i18n import Text
 from app.errors import NotFound, PermissionDenied
+from app.i18n import Text
 from app.services.permits import Activity, permit_decision
 from models import Enterprise
 

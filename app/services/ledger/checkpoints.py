@@ -20,8 +20,8 @@ from nacl.signing import SigningKey, VerifyKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.i18n import Text
 from app.errors import Conflict, NotFound
+from app.i18n import Text
 from app.services.ledger.chain import canonical_form, chain_head, entry_values
 from app.services.ledger.merkle import inclusion_path, merkle_root, root_from_path
 from app.services.ledger.posting import ledger_transaction

@@ -33,8 +33,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.i18n import N_, Text
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import N_, Text
 from app.services.ledger.accounts import (
     batch_by_code, boundary_account, own_site_account, site_account, transit_account, waybill_transit_account,
 )

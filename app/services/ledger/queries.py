@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.i18n import Text
 from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.i18n import Text
 from app.services.ledger.balances import Holding, balances
 from app.services.ledger.posting import Actor
 from models import Account, AccountKind, Batch, LedgerEntry, Role, User

@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import String, Uuid, func, literal, select, type_coerce
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from app.i18n import Text
 from app.errors import NotFound
+from app.i18n import Text
 from app.services.ledger.sql_text import grams, iso_text, kg_text, uuid_key, uuid_text
 from models import Account, AccountKind, Batch, Chemical, Enterprise, LedgerEntry, LineageRole
 from app.services.waste.batches import traced as traced_waste

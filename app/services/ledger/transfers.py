@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.i18n import Text
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.i18n import Text
 from app.services import unit_of_work
 from app.services.ledger.accounts import batch_by_code, site_account
 from app.services.ledger.authorisation import authorise_posting

@@ -29,8 +29,8 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.i18n import N_, Text
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.i18n import N_, Text
 from app.services import unit_of_work
 from app.services.ledger import lifecycle
 from app.services.ledger.balances import balances

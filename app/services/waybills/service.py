@@ -10,8 +10,8 @@ from sqlalchemy import ColumnElement, CompoundSelect, Select, bindparam, inspect
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.i18n import N_, Text
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.i18n import N_, Text
 from app.services import idempotency, monitoring, unit_of_work
 from app.services.ledger.accounts import boundary_account, site_account, transit_account
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record

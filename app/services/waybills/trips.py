@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from app.i18n import Text
 from app.errors import Conflict
+from app.i18n import Text
 from app.services.dangerous_goods.entries import Entry
 from app.services.dangerous_goods.mixed_loading import mixed_loading
 from app.services.transport_entries import chemical_entry, entry_of
