@@ -5,9 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+CATALOGUES := app/translations
+#: The functions whose literal arguments are text to translate (docs/translations.md).
+KEYWORDS := -k t -k translate -k localize -k N_ -k Text -k L_:1c,2 -k error:2 -k problem:2 -k DomainError -k NotFound \
+	-k Conflict -k ValidationFailed -k PermissionDenied -k Unauthenticated -k MalformedBody -k PreconditionFailed \
+	-k CsrfFailed -k UnsupportedMediaType -k BodyTooLarge
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint docs bench db-upgrade db-check revision clean
+.PHONY: help install run test lint docs bench db-upgrade db-check revision clean translations
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -18,7 +23,14 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pybabel -q compile -d $(CATALOGUES)
 	touch $(STAMP)
+
+translations: install ## Extract the pages' and the API's text, update the catalogues (app/translations), compile them
+	$(BIN)/pybabel -q extract -F babel.cfg $(KEYWORDS) --no-location --sort-output --omit-header \
+		-o $(CATALOGUES)/messages.pot .
+	$(BIN)/pybabel -q update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q compile -d $(CATALOGUES)
 
 run: install ## Migrate the embedded database, load the demo, serve on http://127.0.0.1:5000 (make run PORT=5077 HOST=0.0.0.0)
 	$(BIN)/hazledger db upgrade

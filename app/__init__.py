@@ -15,7 +15,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # The API, the pages and their services are imported here, not with the package: a command that builds no
     # app (``--help``, ``route check``) does not pay for importing them (most of its start-up: issue 18).
     from app import api as api_package
-    from app import errors, input_text, web
+    from app import errors, i18n, input_text, web
     from app.extensions import api, db
     from app.http import init_app as init_http
 
@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
     app.json.ensure_ascii = False  # Chinese names stay readable in responses
 
+    i18n.init_app(app)
     db.init_app(app)
     api.init_app(app)
     errors.init_app(app)

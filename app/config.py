@@ -83,6 +83,8 @@ DEFAULTS: dict[str, object] = {
     "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=8),
     # The web pages' language when the user has chosen none ("zh" or "en"), and the zone they show times in.
     "WEB_DEFAULT_LANGUAGE": "zh",
+    # The documentation site `make docs` builds (mkdocs), served offline at /docs.
+    "DOCS_DIR": str(PROJECT_ROOT / "site"),
     "WEB_TIMEZONE": "Asia/Shanghai",
     # Paths relative to DATA_DIR (absolute ones are used as they are).
     # The road network the waybill maps draw (and plan on); missing: the maps show no streets and no plan.

@@ -18,6 +18,8 @@ from flask_smorest import Api
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.i18n import localize
+
 log = logging.getLogger(__name__)
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -109,20 +111,20 @@ def problem(
     status: int, detail: str, *, code: str | None = None, errors: Mapping[str, list[str]] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    """Build a problem+json response."""
+    """Build a problem+json response, its detail and field messages in the reader's language (app/i18n.py)."""
     title = HTTPStatus(status).phrase
     code = code or title.lower().replace(" ", "_").replace("-", "_")
     body: dict[str, Any] = {
         "type": f"urn:hazledger:problem:{code}",
         "title": title,
         "status": status,
-        "detail": detail,
+        "detail": localize(detail),
         "instance": request.path,
         "code": code,
         "request_id": g.get("request_id"),
     }
     if errors:
-        body["errors"] = dict(errors)
+        body["errors"] = {path: [localize(message) for message in messages] for path, messages in errors.items()}
     response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE)
     response.headers.update(headers or {})
     return response

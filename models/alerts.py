@@ -85,7 +85,9 @@ class Alert(Base):
     kind: Mapped[AlertKind]
     severity: Mapped[Severity]
     state: Mapped[AlertState] = mapped_column(default=AlertState.OPEN)
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(300), comment="in English, from kind, subject and details")
+    subject: Mapped[str | None] = mapped_column(
+        String(200), comment="what it is about: the trip's label, the site's name, the manifest's number")
     enterprise_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("enterprises.id"), comment="the enterprise answerable for it (carrier, site owner)")
     waybill_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("waybills.id"), index=True)

@@ -11,6 +11,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
+from matplotlib import font_manager, rcParams
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.axes import Axes
@@ -27,6 +28,21 @@ from routing.tracks import Track
 ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0"
 FORMATS = (".png", ".svg", ".pdf")
 _COLOURS = {"deviation": "#d62728", "forbidden_zone": "#9467bd", "signal_gap": "#ff7f0e"}
+#: Fonts with Chinese glyphs, for the names of corridors, zones and roads (matplotlib's DejaVu Sans has none);
+#: the first installed is used (Debian: fonts-wqy-zenhei, fonts-noto-cjk).
+CJK_FONTS = ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "SimHei",
+             "Microsoft YaHei", "PingFang SC")
+
+
+def cjk_fonts() -> list[str]:
+    """The fonts of :data:`CJK_FONTS` installed here, in that order."""
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return [name for name in CJK_FONTS if name in installed]
+
+
+# Put first (a font without a glyph hands it to the next): Latin text keeps its look in WenQuanYi, as in DejaVu.
+rcParams["font.sans-serif"] = [*cjk_fonts(), *rcParams["font.sans-serif"]]
+rcParams["axes.unicode_minus"] = False  # the CJK fonts lack U+2212
 
 
 def check_plot_path(path: str | Path) -> Path:

@@ -17,7 +17,9 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
+from app.i18n import Text
 from app.services import alert_signal, unit_of_work
+from app.services.alert_text import alert_title, describe
 from models import Alert, AlertChange, AlertEvent, AlertKind, AlertState, Role, Severity, User, Waybill
 from models.types import utcnow
 
@@ -27,8 +29,8 @@ FEED_LOCK_KEY = 0x687A6C61  # "hzla"
 _GROWING = ("last_seen_at", "ended_at", "details", "lon", "lat", "title")
 
 
-def raise_alert(session: Session, *, key: str, kind: AlertKind, severity: Severity, title: str,
-                started_at: dt.datetime, last_seen_at: dt.datetime | None = None,
+def raise_alert(session: Session, *, key: str, kind: AlertKind, severity: Severity, started_at: dt.datetime,
+                subject: str | None = None, title: str | None = None, last_seen_at: dt.datetime | None = None,
                 ended_at: dt.datetime | None = None, enterprise_id: uuid.UUID | None = None,
                 waybill_id: uuid.UUID | None = None, site_id: uuid.UUID | None = None,
                 batch_id: uuid.UUID | None = None, lon: float | None = None, lat: float | None = None,
@@ -37,12 +39,15 @@ def raise_alert(session: Session, *, key: str, kind: AlertKind, severity: Severi
 
     Returns the alert and the change recorded (``None`` when nothing changed, or when the alert was closed:
     a closed episode is not reopened; a recurrence is a new episode with a new key). Severity only rises.
+    Its title is made from *kind*, *subject* and *details* (``alert_text.py``); *title* is for an alert those
+    cannot describe.
     """
+    title = describe(kind, subject, details) or title or str(kind)
     values = {"last_seen_at": last_seen_at or started_at, "ended_at": ended_at, "details": details or {},
               "lon": lon, "lat": lat, "title": title}
     alert = session.scalars(select(Alert).where(Alert.key == key)).one_or_none()
     if alert is None:
-        alert = Alert(key=key, kind=kind, severity=severity, title=title, started_at=started_at,
+        alert = Alert(key=key, kind=kind, severity=severity, title=title, subject=subject, started_at=started_at,
                       enterprise_id=enterprise_id, waybill_id=waybill_id, site_id=site_id, batch_id=batch_id,
                       **{name: values[name] for name in _GROWING if name != "title"})
         session.add(alert)
@@ -109,7 +114,7 @@ def get_alert(session: Session, user: User, alert_id: uuid.UUID) -> Alert:
     """The alert, or 404 when it does not exist or *user* may not see it."""
     alert = session.scalars(visible_alerts(user).where(Alert.id == alert_id)).one_or_none()
     if alert is None:
-        raise NotFound(f"No alert {alert_id}.")
+        raise NotFound(Text("No alert {id}.", id=alert_id))
     return alert
 
 
@@ -161,7 +166,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
 
     return {
         "id": str(alert.id), "key": alert.key, "kind": str(alert.kind), "severity": str(alert.severity),
-        "state": str(alert.state), "title": alert.title,
+        "state": str(alert.state), "title": alert_title(alert), "subject": alert.subject,
         "enterprise_id": str(alert.enterprise_id) if alert.enterprise_id else None,
         "waybill_id": str(alert.waybill_id) if alert.waybill_id else None,
         "site_id": str(alert.site_id) if alert.site_id else None,

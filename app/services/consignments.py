@@ -15,6 +15,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.i18n import N_, Text
 from app.services import unit_of_work
 from app.services.ledger.queries import known_to
 from app.services.waybills.documents import document_number
@@ -45,7 +46,7 @@ def visible_consignments(user: User) -> Select[tuple[Consignment]]:
 def get_consignment(session: Session, user: User, consignment_id: uuid.UUID) -> Consignment:
     found = session.scalars(visible_consignments(user).where(Consignment.id == consignment_id)).one_or_none()
     if found is None:
-        raise NotFound(f"No consignment list {consignment_id}.")
+        raise NotFound(Text("No consignment list {id}.", id=consignment_id))
     return found
 
 
@@ -55,19 +56,20 @@ def _check(session: Session, shipper_id: uuid.UUID, data: dict[str, Any]) -> dic
     missing: dict[str, list[str]] = {}
     carrier = session.get(Enterprise, data["carrier_id"])
     if carrier is None or not carrier.active or EnterpriseRole.CARRIER.value not in carrier.roles:
-        missing["carrier_id"] = ["no such active carrier"]
+        missing["carrier_id"] = [N_("no such active carrier")]
     consignee = session.get(Enterprise, data["consignee_id"])
     if consignee is None or not consignee.active:
-        missing["consignee_id"] = ["no such active enterprise"]
+        missing["consignee_id"] = [N_("no such active enterprise")]
     for name, owner in (("loading_site_id", shipper_id), ("unloading_site_id", data["consignee_id"])):
         site = session.get(Site, data[name]) if data.get(name) else None
         if data.get(name) and (site is None or site.enterprise_id != owner or not site.active):
-            missing[name] = [f"no such active site of the {'shipper' if owner == shipper_id else 'consignee'}"]
+            missing[name] = [N_("no such active site of the shipper") if owner == shipper_id
+                             else N_("no such active site of the consignee")]
     batch_ids = {line["batch_id"] for line in data["lines"]}
     chemicals = chemicals_of(session, batch_ids, known_to(shipper_id))
     for index, line in enumerate(data["lines"]):
         if line["batch_id"] not in chemicals:
-            missing[f"lines.{index}.batch_id"] = ["no such batch of the shipper"]
+            missing[f"lines.{index}.batch_id"] = [N_("no such batch of the shipper")]
     if missing:
         raise NotFound("The list refers to records that do not exist (or are not the parties').", errors=missing)
     return chemicals

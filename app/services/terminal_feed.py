@@ -43,11 +43,6 @@ ALERTING: dict[str, Severity] = {
     "overspeed": Severity.MEDIUM, "fatigue": Severity.MEDIUM,
     "route_deviation": Severity.HIGH, "area_in_out": Severity.MEDIUM, "route_in_out": Severity.MEDIUM,
 }
-_TITLES = {"emergency": "emergency button pressed", "power_cut": "terminal main power cut",
-           "gnss_antenna_cut": "GNSS antenna disconnected", "gnss_antenna_short": "GNSS antenna short-circuited",
-           "gnss_fault": "GNSS module fault", "overspeed": "overspeed (terminal)",
-           "fatigue": "fatigue driving (terminal)", "route_deviation": "route deviation (terminal)",
-           "area_in_out": "entered or left an area (terminal)", "route_in_out": "entered or left a route (terminal)"}
 _BITS = {name: bit for bit, name in ALARM_BITS.items()}
 
 
@@ -191,7 +186,7 @@ def _alarm_changes(session: Session, activity: Activity, vehicle: Any, trip: Tri
         _, change = raise_alert(
             session, key=f"terminal_alarm:{activity.terminal_id}:{name}:{started.isoformat()}",
             kind=AlertKind.TERMINAL_ALARM, severity=severity,
-            title=f"{vehicle.plate} (terminal {activity.terminal_id}): {_TITLES[name]}", started_at=started,
+            subject=vehicle.plate, started_at=started,
             last_seen_at=loc.at, ended_at=None if now else loc.at, enterprise_id=vehicle.carrier_id,
             waybill_id=trip.waybill.id if trip else None, lon=loc.lon if loc.fixed else None,
             lat=loc.lat if loc.fixed else None,

@@ -28,6 +28,7 @@ from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, MalformedBody, NotFound, PermissionDenied, ValidationFailed
+from app.i18n import Text
 from app.services import monitoring, unit_of_work
 from app.services.corridors import trip_geojson
 from app.services.gps_store import VehicleFixes, store_vehicle_fixes
@@ -87,8 +88,8 @@ def parse_fixes(body: bytes, mimetype: str) -> pd.DataFrame:
 
 def _check_count(fixes: int) -> None:
     if fixes > MAX_FIXES:
-        raise TooManyFixes(f"{fixes} fixes in one request; send at most {MAX_FIXES}.",
-                           errors={"fixes": [f"at most {MAX_FIXES}"]})
+        raise TooManyFixes(Text("{fixes} fixes in one request; send at most {most}.", fixes=fixes, most=MAX_FIXES),
+                           errors={"fixes": [Text("at most {most}", most=MAX_FIXES)]})
 
 
 def _check_columns(names: list[str]) -> None:
@@ -96,14 +97,14 @@ def _check_columns(names: list[str]) -> None:
     case). pandas would rename each duplicate by searching the list of names for a free one, quadratic in the
     columns: 20,000 duplicates took minutes."""
     if len(names) > MAX_COLUMNS:
-        raise ValidationFailed(f"{len(names)} columns; a fix has at most {MAX_COLUMNS}.",
-                               errors={"fixes": [f"at most {MAX_COLUMNS} columns"]})
+        raise ValidationFailed(Text("{count} columns; a fix has at most {most}.", count=len(names), most=MAX_COLUMNS),
+                               errors={"fixes": [Text("at most {most} columns", most=MAX_COLUMNS)]})
     seen: set[str] = set()
     for name in names:
         key = str(name).strip().lower()
         if key in seen:
-            raise ValidationFailed(f"The column '{key}' is named twice.",
-                                   errors={"fixes": [f"duplicate column {key!r}"]})
+            raise ValidationFailed(Text("The column '{key}' is named twice.", key=key),
+                                   errors={"fixes": [Text("duplicate column '{key}'", key=key)]})
         seen.add(key)
 
 
@@ -112,8 +113,9 @@ def _csv_fixes(body: bytes) -> pd.DataFrame:
     ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == ord("\n"))
     longest = int(np.diff(ends, prepend=-1, append=len(body)).max()) - 1
     if longest > MAX_LINE_BYTES:
-        raise ValidationFailed(f"A line of {longest} bytes; a fix's line has at most {MAX_LINE_BYTES}.",
-                               errors={"fixes": [f"lines of at most {MAX_LINE_BYTES} bytes"]})
+        raise ValidationFailed(Text("A line of {longest} bytes; a fix's line has at most {most}.", longest=longest,
+                                    most=MAX_LINE_BYTES),
+                               errors={"fixes": [Text("lines of at most {most} bytes", most=MAX_LINE_BYTES)]})
     header = body[:ends[0]] if len(ends) else body
     _check_columns(next(csv.reader([header.decode("utf-8-sig")]), []))
     return pd.read_csv(io.BytesIO(body), dtype=KEY_COLUMNS)  # numbers parsed in C here, not one by one
@@ -231,7 +233,7 @@ def _reporting_waybill(session: Session, user: User, waybill_id: uuid.UUID) -> t
     found = session.execute(_REPORTING[party], {"waybill_id": waybill_id, "enterprise_id": user.enterprise_id}
                             ).one_or_none()
     if found is None:
-        raise NotFound(f"No waybill {waybill_id}.")
+        raise NotFound(Text("No waybill {id}.", id=waybill_id))
     waybill, version, terminal, plate = found
     if party and user.enterprise_id != waybill.carrier_id:
         raise PermissionDenied("Only the carrier reports positions.")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, ValidationFailed
+from app.i18n import N_
 from app.services import registry, unit_of_work
 from app.services.hazards import major_hazard
 from app.services.hazards.design_maxima import units_of
@@ -37,7 +38,7 @@ def add_unit(session: Session, user: User, site_id: uuid.UUID, *, name: str, kin
         site = visible_site(session, user, site_id)
         default_unit(session, site)
         if session.scalar(select(SiteUnit.id).where(SiteUnit.site_id == site_id, SiteUnit.name == name)):
-            raise Conflict(f"The site already has a unit named '{name}'.", errors={"name": ["already in use"]})
+            raise Conflict(f"The site already has a unit named '{name}'.", errors={"name": [N_("already in use")]})
         unit = SiteUnit(id=uuid.uuid4(), site_id=site_id, name=name, kind=kind, is_default=False, active=True)
         session.add(unit)
     return unit

@@ -10,6 +10,7 @@ import importlib
 from flask import Flask
 
 from app.web.blueprint import bp
+from app.web.docs_site import docs
 from app.web.security import configure_sessions
 
 #: The page modules, each registering its views on the blueprint when imported.
@@ -23,3 +24,4 @@ def init_app(app: Flask) -> None:
         importlib.import_module(f"app.web.{name}")
     configure_sessions(app)
     app.register_blueprint(bp)
+    app.register_blueprint(docs)

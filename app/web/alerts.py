@@ -14,10 +14,10 @@ from flask import Response, flash, redirect, render_template, request, url_for
 
 from app.api.alerts.schemas import NoteIn
 from app.api.alerts.stream import open_stream
-from app.web.alert_titles import alert_title, retitled
 from app.errors import Conflict
 from app.extensions import db
 from app.services import alert_queries, alerts
+from app.services.alert_text import alert_title
 from app.web.access import EVERYONE, roles, safe_next, web_user
 from app.web.blueprint import bp
 from app.web.forms import Errors, load
@@ -53,7 +53,7 @@ def _moved(alert_id: uuid.UUID, move: Callable[..., Alert], done: str) -> Respon
         return _alert_page(alerts.get_alert(db.session, web_user(), alert_id), errors, note), 422
     try:
         alert = move(db.session, web_user(), alert_id, data["note"])
-        flash(translate(done, title=alert_title(alert.kind, alert.title, alert.details)), "ok")
+        flash(translate(done, title=alert_title(alert)), "ok")
     except Conflict as error:
         flash(translate(error.detail), "error")
     return redirect(safe_next(request.form.get("next"), url_for("web.dashboard")))
@@ -75,4 +75,4 @@ def close_alert(alert_id: uuid.UUID) -> Response | tuple[str, int]:
 @roles(*EVERYONE)
 def alert_stream() -> Response:
     after = request.args.get("after", "")
-    return open_stream(web_user(), int(after) if after.isdigit() else None, named_by_change=True, shown=retitled)
+    return open_stream(web_user(), int(after) if after.isdigit() else None, named_by_change=True)

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from app.auth import public
 from app.extensions import db
+from app.i18n import N_
 from app.services import web_sessions
 from app.services.users import authenticate
 from app.web import csrf, i18n
@@ -23,8 +24,8 @@ from app.web.blueprint import bp
 
 MAX_FAILURES = 5
 WINDOW = dt.timedelta(minutes=15)
-WRONG = "The user name or the password is wrong."
-THROTTLED = "Too many failed attempts: wait a quarter of an hour, or ask an administrator."
+WRONG = N_("The user name or the password is wrong.")
+THROTTLED = N_("Too many failed attempts: wait a quarter of an hour, or ask an administrator.")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -4,13 +4,14 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app, g, render_template, request
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from app.auth import has_policy
 from app.errors import DomainError, PermissionDenied
+from app.services.alert_text import alert_title_html
 from app.web import csrf, i18n
 from app.web.access import load_signed_in_user, navigation
-from app.web.alert_titles import alert_title
 
 log = logging.getLogger(__name__)
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
@@ -45,8 +46,16 @@ def _headers(response: Response) -> Response:
 
 @bp.app_context_processor
 def _page_context() -> dict[str, object]:
-    return {"t": i18n.translate, "label": i18n.label, "lang": i18n.current_language(), "alert_title": alert_title,
+    return {"t": i18n.translate_html, "label": i18n.label, "lang": i18n.current_language(),
+            "alert_title": alert_title_html,
             "csrf_token": csrf.token, "user": g.get("web_user"), "navigation": navigation}
+
+
+@bp.app_template_filter("data")
+def _data(value: object) -> Markup:
+    """A data value (a name, an address, a code) marked as not to be translated: the page's language test reads
+    around it, as translation tools do (``translate="no"``)."""
+    return Markup('<span translate="no">{}</span>').format("" if value is None else value)
 
 
 @bp.app_template_filter("localtime")

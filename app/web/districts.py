@@ -46,10 +46,32 @@ def districts() -> dict[str, District]:
     return {d.adcode: d for d in _read(str(path))} if path.is_file() else {}
 
 
+#: The first levels of the administrative division codes (GB/T 2260, 中华人民共和国行政区划代码, as the Ministry of
+#: Civil Affairs publishes them): the provinces, and the prefectures of Jiangsu around Wuxi. A district of another
+#: city is named by its province (or prefecture) and its code: the boundary file has Wuxi's districts only.
+PROVINCES = {
+    "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区", "21": "辽宁省", "22": "吉林省",
+    "23": "黑龙江省", "31": "上海市", "32": "江苏省", "33": "浙江省", "34": "安徽省", "35": "福建省", "36": "江西省",
+    "37": "山东省", "41": "河南省", "42": "湖北省", "43": "湖南省", "44": "广东省", "45": "广西壮族自治区", "46": "海南省",
+    "50": "重庆市", "51": "四川省", "52": "贵州省", "53": "云南省", "54": "西藏自治区", "61": "陕西省", "62": "甘肃省",
+    "63": "青海省", "64": "宁夏回族自治区", "65": "新疆维吾尔自治区", "71": "台湾省", "81": "香港特别行政区",
+    "82": "澳门特别行政区",
+}
+PREFECTURES = {
+    "3201": "南京市", "3202": "无锡市", "3203": "徐州市", "3204": "常州市", "3205": "苏州市", "3206": "南通市",
+    "3207": "连云港市", "3208": "淮安市", "3209": "盐城市", "3210": "扬州市", "3211": "镇江市", "3212": "泰州市",
+    "3213": "宿迁市",
+}
+
+
 def district_name(adcode: str | None, known: Mapping[str, District]) -> str:
+    """A district's name: Wuxi's from the boundary file, another's as its prefecture or province and its code."""
     if not adcode:
         return "—"
-    return known[adcode].name if adcode in known else adcode
+    if adcode in known:
+        return known[adcode].name
+    region = PREFECTURES.get(adcode[:4]) or PROVINCES.get(adcode[:2])
+    return f"{region} {adcode}" if region else adcode
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from app.api.batches.schemas import BatchIn
 from app.api.movements.schemas import MovementIn
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
+from app.i18n import N_
 from app.services.ledger import transfers
 from app.services.ledger.movements import REQUIRED, post_movement, submit_movement
 from app.services.ledger.transfers import visible_transfers
@@ -59,14 +60,14 @@ def decide_transfer(transfer_id: uuid.UUID, decision: str) -> Response:
         if decision == "accept":
             transfers.accept(db.session, web_user(), transfer_id)
         elif not reason:
-            raise ValidationFailed("A refusal needs a reason.", errors={"reason": ["required to refuse"]})
+            raise ValidationFailed("A refusal needs a reason.", errors={"reason": [N_("required to refuse")]})
         else:
             transfers.refuse(db.session, web_user(), transfer_id, reason)
     except DomainError as error:
         flash(translate(error.detail), "error")
     else:
-        flash(translate("Transfer accepted: posted to our stock." if decision == "accept" else "Transfer refused."),
-              "ok")
+        flash(translate("Transfer accepted: posted to our stock.") if decision == "accept"
+              else translate("Transfer refused."), "ok")
     return redirect(url_for("web.firm_home"))
 
 

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from app.api.waybills.schemas import ContentIn, WaybillIn
 from app.errors import DomainError, PermissionDenied, ValidationFailed
 from app.extensions import db
+from app.i18n import N_
 from app.services.waybills import named, service
 from app.services.waybills.service import CONTENT, LINE_FIELDS
 from app.services.waybills.status import EDITABLE
@@ -32,18 +33,18 @@ from models.identifiers import uuid_or_none
 DATETIMES = ("departure_earliest", "departure_latest")
 #: The national format's content the carrier fills in (name, label, input type), see docs/e-waybills.md.
 NATIONAL_INPUTS = (
-    ("shipper_contact", "Shipper's phone", "tel"), ("consignee_contact", "Consignee's phone", "tel"),
-    ("loader_name", "Loader (装货人)", "text"), ("loader_contact", "Loader's phone", "tel"),
-    ("vehicle_plate_colour", "Plate colour (黄, 蓝, 黄绿 ...)", "text"),
-    ("vehicle_transport_certificate", "Road transport certificate (道路运输证) number", "text"),
-    ("trailer_plate_colour", "Trailer plate colour", "text"),
-    ("trailer_transport_certificate", "Trailer's road transport certificate number", "text"),
-    ("tank_number", "Tank number", "text"), ("tank_capacity_m3", "Tank capacity (m³)", "text"),
-    ("tank_inspection_valid_until", "Tank inspection valid until", "date"),
-    ("driver_phone", "Driver's phone", "tel"), ("escort_phone", "Escort's phone", "tel"),
-    ("dispatcher", "Dispatcher (调度人)", "text"), ("dispatched_on", "Dispatch date", "date"),
-    ("waste_manifest_number", "Waste transfer manifest (转移联单) number", "text"),
-    ("shared_trip", "Shared trip reference", "text"),
+    ("shipper_contact", N_("Shipper's phone"), "tel"), ("consignee_contact", N_("Consignee's phone"), "tel"),
+    ("loader_name", N_("Loader (装货人)"), "text"), ("loader_contact", N_("Loader's phone"), "tel"),
+    ("vehicle_plate_colour", N_("Plate colour (黄, 蓝, 黄绿 ...)"), "text"),
+    ("vehicle_transport_certificate", N_("Road transport certificate (道路运输证) number"), "text"),
+    ("trailer_plate_colour", N_("Trailer plate colour"), "text"),
+    ("trailer_transport_certificate", N_("Trailer's road transport certificate number"), "text"),
+    ("tank_number", N_("Tank number"), "text"), ("tank_capacity_m3", N_("Tank capacity (m³)"), "text"),
+    ("tank_inspection_valid_until", N_("Tank inspection valid until"), "date"),
+    ("driver_phone", N_("Driver's phone"), "tel"), ("escort_phone", N_("Escort's phone"), "tel"),
+    ("dispatcher", N_("Dispatcher (调度人)"), "text"), ("dispatched_on", N_("Dispatch date"), "date"),
+    ("waste_manifest_number", N_("Waste transfer manifest (转移联单) number"), "text"),
+    ("shared_trip", N_("Shared trip reference"), "text"),
 )
 #: The version's fields the form has an input for; vehicle and crew are typed as text (see ``named``).
 OWN_INPUTS = tuple(name for name in CONTENT if name not in named.TEXT_OF)
@@ -112,8 +113,8 @@ def _submit_or_show(waybill: Waybill, values: dict[str, Any]) -> Response | tupl
         except ValidationFailed as error:
             flash(translate("Draft {number} saved, but it cannot be submitted yet.", number=waybill.number), "error")
             return _form(waybill, values, service_errors(error))
-        message = ("Waybill {number} awaits its pass from public security." if waybill.status == "awaiting_pass"
-                   else "Waybill {number} issued.")
+        message = (N_("Waybill {number} awaits its pass from public security.") if waybill.status == "awaiting_pass"
+                   else N_("Waybill {number} issued."))
         flash(translate(message, number=waybill.number), "ok")
     else:
         flash(translate("Draft {number} saved.", number=waybill.number), "ok")

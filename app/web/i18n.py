@@ -1,8 +1,8 @@
 """The pages' two languages: Chinese by default, English as a setting kept in a cookie.
 
-Templates and views write English source text, ``t("Waybills")``; :mod:`app.web.messages` holds the Chinese.
-Enumerations (statuses, kinds, roles) are shown with :func:`label`. Text without a translation is shown in
-English rather than not at all (a test keeps the catalogue complete).
+Templates and views write English source text, ``t("Waybills")``, translated by the gettext catalogues under
+``app/translations`` (:mod:`app.i18n`). Enumerations (statuses, kinds, roles) are shown with :func:`label`.
+Text without a translation is shown in English rather than not at all (a test keeps the catalogue complete).
 """
 from __future__ import annotations
 
@@ -10,33 +10,28 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_request_context, request
+from flask import current_app
+from markupsafe import Markup
 
-from app.web.messages import LABELS, ZH
+from app.i18n import COOKIE, LOCALES, label, language, localize, localize_html
 
-LANGUAGES = ("zh", "en")
-COOKIE = "hazledger_lang"
+LANGUAGES = tuple(LOCALES)
+__all__ = ["COOKIE", "LANGUAGES", "current_language", "label", "local_time", "translate", "translate_html"]
 
 
 def current_language() -> str:
-    """The visitor's chosen language, else the configured default."""
-    chosen = request.cookies.get(COOKIE) if has_request_context() else None
-    return chosen if chosen in LANGUAGES else current_app.config["WEB_DEFAULT_LANGUAGE"]
+    """The language of the page being made: ``zh`` or ``en``."""
+    return language()
 
 
 def translate(text: str, **values: Any) -> str:
     """*text* in the current language, with ``{name}`` placeholders filled from *values*."""
-    shown = ZH.get(text, text) if current_language() == "zh" else text
-    return shown.format(**values) if values else shown
+    return localize(text, **values)
 
 
-def label(group: str, value: Any) -> str:
-    """The name of an enumeration member, e.g. ``label("status", "in_transit")`` → 运输中 / In transit."""
-    key = getattr(value, "value", value)
-    names = LABELS.get(group, {}).get(str(key))
-    if names is None:
-        return str(key)
-    return names[0] if current_language() == "zh" else names[1]
+def translate_html(text: str, **values: Any) -> Markup | str:
+    """:func:`translate` for templates (their ``t``): the values filled in are marked as data."""
+    return localize_html(text, **values)
 
 
 #: How a person reads a time: always with its date and year (a bare "01-01 16:13" or "14:37" is ambiguous the

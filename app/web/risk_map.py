@@ -15,6 +15,7 @@ from app.services.hazards.risk_svg import render
 from app.services.incidents.service import open_incidents
 from app.web.access import AUTHORITIES, roles, web_user
 from app.web.blueprint import bp
+from app.web.districts import district_name
 from app.web.i18n import translate
 from app.web.waybills import names_of
 from models import Enterprise
@@ -37,8 +38,10 @@ def risk_map() -> str:
     title = translate("Major hazard sources: four-colour risk map (Wuxi)")
     svg = render(collection, title, {"id": "risk-map", "role": "img", "aria-labelledby": "risk-map-caption"})
     sites = _listed(collection)
-    districts = {f["properties"]["adcode"]: f["properties"]["name"] for f in collection["features"]
-                 if f["properties"]["kind"] == "district"}
+    known = {f["properties"]["adcode"]: f["properties"]["name"] for f in collection["features"]
+             if f["properties"]["kind"] == "district"}
+    districts = {s["district_adcode"]: known.get(s["district_adcode"]) or district_name(s["district_adcode"], {})
+                 for s in sites}
     firms = names_of(db.session, Enterprise, {uuid.UUID(s["enterprise_id"]) for s in sites})
     return render_template("risk_map.html", svg=Markup(svg), title=title, legend=list(reversed(collection["legend"])),
                            sites=sites, districts=districts, firms={str(k): v for k, v in firms.items()},

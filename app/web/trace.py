@@ -47,7 +47,7 @@ def trace_batch(code: str) -> str:
     result = trace(db.session, code, direction)  # 404 page for an unknown code
     return render_template("trace.html", code=code, direction=direction, directions=DIRECTIONS,
                            trace=as_json(result), graph=build(result), node_w=NODE_W, node_h=NODE_H,
-                           **_verification())
+                           full_size=request.args.get("size") == "full", **_verification())
 
 
 def _download(document: dict, filename: str, mimetype: str) -> Response:

@@ -32,3 +32,19 @@ def test_route_picture(tmp_path, shanghai):
 def test_bad_plot_paths(tmp_path, name):
     with pytest.raises(RoutingInputError, match="--plot"):
         check_plot_path(tmp_path / name)
+
+
+def test_chinese_names_are_drawn_with_a_chinese_font(tmp_path):
+    """Issue 19: zone and road names are Chinese; DejaVu Sans draws them as empty boxes ("Glyph missing")."""
+    import warnings
+
+    from matplotlib.figure import Figure
+
+    from routing.plot import cjk_fonts
+
+    assert cjk_fonts(), "no Chinese font: install fonts-wqy-zenhei (.ci/run does)"
+    figure = Figure(figsize=(2, 1))
+    figure.text(0.1, 0.5, "北侧禁入区 500 m")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figure.savefig(tmp_path / "names.png")

@@ -24,7 +24,7 @@ def load_world(session: Session) -> dict[str, object]:
         for episode in compliance(session, supervisor, trip.id)["episodes"]:
             raise_alert(session, key=f"{episode['kind']}:{trip.id}:{episode['start']}", kind=AlertKind(episode["kind"]),
                         severity=SEVERITY.get(episode["kind"], Severity.MEDIUM),
-                        title=f"{trip.number}: {episode['kind'].replace('_', ' ')}",
+                        subject=trip.number,
                         started_at=dt.datetime.fromisoformat(episode["start"]),
                         ended_at=dt.datetime.fromisoformat(episode["end"]), enterprise_id=trip.carrier_id,
                         waybill_id=trip.id, details={k: v for k, v in episode.items() if k != "kind"})

@@ -37,7 +37,11 @@ class AlertOut(ma.Schema):
     kind = ma.fields.String()
     severity = ma.fields.String()
     state = ma.fields.String()
-    title = ma.fields.String()
+    title = ma.fields.String(metadata={
+        "description": "from kind, subject and the current details, in the language of Accept-Language (English "
+                       "by default)"})
+    subject = ma.fields.String(allow_none=True, metadata={"description": "what it is about: a trip's label, a site's "
+                                                                         "name, a manifest's number"})
     enterprise_id = ma.fields.String(allow_none=True)
     waybill_id = ma.fields.String(allow_none=True)
     site_id = ma.fields.String(allow_none=True)

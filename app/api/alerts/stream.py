@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 from flask import Response, current_app, request, stream_with_context
 from sqlalchemy import select
@@ -39,13 +38,12 @@ def _last_event_id() -> int | None:
     return int(raw)
 
 
-def open_stream(user: User, after: int | None, *, named_by_change: bool = False,
-                shown: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> Response:
+def open_stream(user: User, after: int | None, *, named_by_change: bool = False) -> Response:
     """The streaming response for *user*, from *after* (else ``Last-Event-ID``, else the feed's head).
 
     Events are all named ``change`` (the API's contract), or by their change (``opened``, ``acknowledged``...)
-    when *named_by_change*, as the pages' script listens; *shown* rewrites each event's alert for the pages (its
-    title in the page's language). The stream ends early if the user is deactivated.
+    when *named_by_change*, as the pages' script listens. Each alert's title is in the reader's language
+    (the page's, or the API's ``Accept-Language``). The stream ends early if the user is deactivated.
     """
     position = _last_event_id()
     if position is None:
@@ -53,7 +51,7 @@ def open_stream(user: User, after: int | None, *, named_by_change: bool = False,
     db.session.close()  # the request's session would otherwise keep a connection for the stream's lifetime
     db.listen_for_alert_changes()
     config = current_app.config
-    events = _events(user, position, named_by_change=named_by_change, shown=shown,
+    events = _events(user, position, named_by_change=named_by_change,
                      poll_s=float(config["ALERT_STREAM_POLL_S"]),
                      heartbeat_s=float(config["ALERT_STREAM_HEARTBEAT_S"]),
                      lifetime_s=float(config["ALERT_STREAM_LIFETIME_S"]))
@@ -61,8 +59,7 @@ def open_stream(user: User, after: int | None, *, named_by_change: bool = False,
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-def _events(user: User, position: int, *, named_by_change: bool,
-            shown: Callable[[dict[str, Any]], dict[str, Any]] | None, poll_s: float, heartbeat_s: float,
+def _events(user: User, position: int, *, named_by_change: bool, poll_s: float, heartbeat_s: float,
             lifetime_s: float) -> Iterator[str]:
     yield f"retry: {RETRY_MS}\n\n"  # sent at once, so the client sees the stream open
     start = last_sent = time.monotonic()
@@ -74,8 +71,7 @@ def _events(user: User, position: int, *, named_by_change: bool,
             found, position = alert_queries.feed_after(session, user, position, limit=BATCH)
         for event in found:
             name = event.data["change"] if named_by_change else "change"
-            data = event.data if shown is None else shown(event.data)
-            yield f"id: {event.id}\nevent: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+            yield f"id: {event.id}\nevent: {name}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
         if found:
             last_sent = now
             if len(found) == BATCH:

@@ -145,8 +145,7 @@ def regrading(session: Session, site: Site) -> Iterator[None]:
         return
     raise_alert(session, key=f"major_hazard:{site.id}:{grade.name.lower()}", kind=AlertKind.MAJOR_HAZARD,
                 severity=SEVERITY[grade], started_at=utcnow(), enterprise_id=site.enterprise_id, site_id=site.id,
-                lon=site.lon, lat=site.lat,
-                title=f"{site.name}: {grade}重大危险源 (S = {number(now.s, 3)}, R = {number(now.r, 2)})",
+                lon=site.lon, lat=site.lat, subject=site.name,
                 details={"grade": str(grade), "previous_grade": str(before) if before else None,
                          "unit": now.worst.name if now.worst else None,
                          "s": number(now.s), "r": number(now.r), "alpha": number(now.alpha)})
@@ -192,13 +191,13 @@ def recheck(session: Session, site_ids: Collection[uuid.UUID], *, since_sequence
             continue
         site = sites[row.site_id]
         problem = "no_design_maximum" if limit is None else "over_design_maximum"
-        what = ("未登记设计最大量" if limit is None else f"超过设计最大量 {number(limit / _KG_PER_T)} t")
         raise_alert(session, key=f"design_maximum:{unit.id}:{chemical.id}:{problem}:{since_sequence}",
                     kind=AlertKind.MAJOR_HAZARD, severity=Severity.HIGH if limit is not None else Severity.MEDIUM,
                     started_at=at, enterprise_id=site.enterprise_id, site_id=site.id, lon=site.lon, lat=site.lat,
-                    title=f"{site.name} / {unit.name}: {_name(chemical)} {number(row.kg / _KG_PER_T)} t, {what}",
+                    subject=site.name,
                     details={"problem": problem, "unit_id": str(unit.id), "unit": unit.name,
-                             "chemical_id": str(chemical.id), "held_t": number(row.kg / _KG_PER_T),
+                             "chemical_id": str(chemical.id), "chemical": _name(chemical),
+                             "held_t": number(row.kg / _KG_PER_T),
                              "design_maximum_t": number(limit / _KG_PER_T) if limit is not None else None})
 
 

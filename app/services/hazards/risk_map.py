@@ -28,6 +28,7 @@ from shapely.geometry import shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.i18n import N_
 from app.services import registry
 from app.services.hazards.gb18218 import Grade
 from app.services.hazards.major_hazard import SiteAssessment, assess, number
@@ -37,8 +38,8 @@ from models import Alert, AlertState, Severity, Site, User
 #: Lowest first; a level is an index into this tuple.
 LEVELS = (("blue", "#1f77b4", "低风险"), ("yellow", "#f2c500", "一般风险"), ("orange", "#ff7f0e", "较大风险"),
           ("red", "#d62728", "重大风险"))
-BOUNDARY_ATTRIBUTION = ("District boundaries: anzhou99/GeoJsons 320200_full.json (from Aliyun DataV.GeoAtlas), "
-                        "no licence stated, demo use; may be GCJ-02 shifted")
+BOUNDARY_ATTRIBUTION = N_("District boundaries: anzhou99/GeoJsons 320200_full.json (from Aliyun DataV.GeoAtlas), "
+                          "no licence stated, demo use; may be GCJ-02 shifted")
 COLOUR_SCHEME_SOURCE = ("安全风险分级管控: 重大风险 红, 较大风险 橙, 一般风险 黄, 低风险 蓝 (国务院安委会办公室 "
                         "安委办〔2016〕11号; app/data/README.md)")
 _LEVEL_NAMES = [name for name, _colour, _label in LEVELS]

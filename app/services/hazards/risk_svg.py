@@ -12,10 +12,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from app.i18n import N_, Text, label, localize
+
 WIDTH = 900
 MAP_HEIGHT_MAX = 900
 MARGIN = 20
 LEGEND_WIDTH = 230
+#: A legend row: the level, and below it the grades it stands for.
+LEGEND_ROW = 28
 
 
 def _points(geometry: dict[str, Any]) -> Iterator[tuple[float, float]]:
@@ -39,10 +43,11 @@ def _extent(features: Iterable[dict[str, Any]]) -> tuple[float, float, float, fl
     return min(lons) - pad, min(lats) - pad, max(lons) + pad, max(lats) + pad
 
 
-def render(collection: dict[str, Any], title: str = "危险化学品重大危险源风险四色图 (无锡)",
-           attributes: Mapping[str, str] | None = None) -> str:
+def render(collection: dict[str, Any], title: str | None = None, attributes: Mapping[str, str] | None = None) -> str:
     """The SVG document of a :func:`~app.services.hazards.risk_map.risk_map` FeatureCollection; *attributes*
-    are added to its root element (an ``id``, a ``role`` when a page embeds it)."""
+    are added to its root element (an ``id``, a ``role`` when a page embeds it). Its words are in the reader's
+    language (the page's, or the API's ``Accept-Language``); names are data and stay as they are."""
+    title = title or localize(N_("Major hazard sources: four-colour risk map (Wuxi)"))
     districts = [f for f in collection["features"] if f["properties"]["kind"] == "district"]
     sites = [f for f in collection["features"] if f["properties"]["kind"] == "site"]
     extent = _extent(districts or sites) or (119.3, 31.0, 120.7, 32.1)  # Wuxi, when there is nothing to show
@@ -50,7 +55,8 @@ def render(collection: dict[str, Any], title: str = "危险化学品重大危险
     x_scale = math.cos(math.radians((south + north) / 2))
     map_width = WIDTH - LEGEND_WIDTH - 2 * MARGIN
     scale = min(map_width / ((east - west) * x_scale), MAP_HEIGHT_MAX / (north - south))
-    credits = [*collection["attribution"], "Major hazard sources: GB 18218-2018, from the hazledger ledger"]
+    credits = [*map(localize, collection["attribution"]),
+               localize(N_("Major hazard sources: GB 18218-2018, from the hazledger ledger"))]
     height = int((north - south) * scale) + 2 * MARGIN + 30 + 14 * (len(credits) + 1)
 
     def xy(lon: float, lat: float) -> str:
@@ -69,11 +75,12 @@ def render(collection: dict[str, Any], title: str = "危险化学品重大危险
             rings += ["M" + " L".join(xy(lon, lat) for lon, lat, *_ in ring) + " Z" for ring in polygon]
         parts.append(f'<path d="{" ".join(rings)}" fill="{props["colour"]}" fill-opacity="0.35" '
                      f'fill-rule="evenodd" stroke="#555555" stroke-width="0.8">'
-                     f'<title>{escape(props["name"])}: {escape(props["label"])}, {props["sites"]} site(s)</title>'
+                     f'<title>{escape(_district_tip(props))}</title>'
                      "</path>")
         lon, lat = _label_point(feature["geometry"])
         x, y = xy(lon, lat).split(",")
-        parts.append(f'<text x="{x}" y="{y}" text-anchor="middle" fill="#333333">{escape(props["name"])}</text>')
+        parts.append(f'<text x="{x}" y="{y}" text-anchor="middle" fill="#333333" translate="no">'
+                     f'{escape(props["name"])}</text>')
     outside = 0
     for feature in sites:
         props = feature["properties"]
@@ -82,9 +89,10 @@ def render(collection: dict[str, Any], title: str = "危险化学品重大危险
             outside += 1
             continue
         x, y = xy(lon, lat).split(",")
-        tip = f"{props['name']}: {props['label']}; S = {props['s']}, R = {props['r']}, {props['grade'] or '非重大危险源'}"
         parts.append(f'<circle cx="{x}" cy="{y}" r="6" fill="{props["colour"]}" stroke="#000000" stroke-width="1">'
-                     f"<title>{escape(tip)}</title></circle>")
+                     f"<title>{escape(_site_tip(props))}</title></circle>")
+        parts.append(f'<text x="{float(x) + 8:.1f}" y="{float(y) + 4:.1f}" font-size="10" fill="#111111" '
+                     f'class="site-name" translate="no">{escape(props["name"])}</text>')
     parts += _legend(collection, outside)
     for n, line in enumerate(credits):
         y = height - MARGIN - 14 * (len(credits) - 1 - n)
@@ -101,17 +109,32 @@ def _label_point(geometry: dict[str, Any]) -> tuple[float, float]:
     return (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
 
 
+def _district_tip(props: Mapping[str, Any]) -> str:
+    return localize(Text(N_("{name}: {level}, {count} site(s)"), name=props["name"],
+                         level=label("risk_level", props["level"]), count=props["sites"]))
+
+
+def _site_tip(props: Mapping[str, Any]) -> str:
+    grade = label("hazard_grade", props["grade"]) if props["grade"] else localize(N_("not a major hazard source"))
+    return localize(Text(N_("{name}: {level}; S = {s}, R = {r}, {grade}"), name=props["name"],
+                         level=label("risk_level", props["level"]), s=props["s"], r=props["r"], grade=grade))
+
+
 def _legend(collection: dict[str, Any], outside: int) -> list[str]:
     x = WIDTH - LEGEND_WIDTH
-    parts = [f'<g transform="translate({x},{MARGIN + 30})">', '<text y="0" font-weight="bold">图例 Legend</text>']
+    parts = [f'<g transform="translate({x},{MARGIN + 30})">',
+             f'<text y="0" font-weight="bold">{escape(localize(N_("Legend")))}</text>']
     for n, entry in enumerate(reversed(collection["legend"])):
-        y = 20 + n * 22
+        y = 20 + n * LEGEND_ROW
         parts.append(f'<rect x="0" y="{y - 11}" width="16" height="14" fill="{entry["colour"]}" stroke="#000000"/>')
-        parts.append(f'<text x="22" y="{y}">{escape(entry["label"])} ({escape(entry["rule"])})</text>')
+        parts.append(f'<text x="22" y="{y}">{escape(label("risk_level", entry["level"]))}</text>')
+        parts.append(f'<text x="22" y="{y + 11}" font-size="9">{escape(label("risk_rule", entry["level"]))}</text>')
     raises = collection.get("policy", {}).get("critical_alert_raises", 1)
-    rule = f"未关闭的 critical 告警: 升{raises}级" if raises else "告警不改变风险等级"
-    parts.append(f'<text y="{20 + 4 * 22 + 6}" font-size="10">{escape(rule)}</text>')
+    rule = (Text(N_("An unresolved critical alert raises a site {levels} level(s)"), levels=raises) if raises
+            else N_("Alerts do not change the risk level"))
+    parts.append(f'<text y="{20 + 4 * LEGEND_ROW + 6}" font-size="10">{escape(localize(rule))}</text>')
     if outside:
-        parts.append(f'<text y="{20 + 5 * 22 + 6}" font-size="10">{outside} site(s) outside the map area</text>')
+        parts.append(f'<text y="{20 + 4 * LEGEND_ROW + 20}" font-size="10">'
+                     f'{escape(localize(Text(N_("{count} site(s) outside the map area"), count=outside)))}</text>')
     parts.append("</g>")
     return parts

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound, ValidationFailed
+from app.i18n import N_, Text
 from app.services.ledger.context import transaction_state
 from models import (Account, AccountKind, Batch, Boundary, Enterprise, LedgerEntry, Site, SiteUnit, Waybill,
                     WaybillStatus)
@@ -86,7 +87,7 @@ def transit_account(session: Session, carrier_id: uuid.UUID, reference: str, *,
         if account is not None:
             return account
         if not create:
-            raise NotFound(f"Nothing was loaded for transit under '{reference}'.")
+            raise NotFound(Text("Nothing was loaded for transit under '{reference}'.", reference=reference))
         if session.get(Enterprise, carrier_id) is None:
             raise ValidationFailed(f"No enterprise {carrier_id}.", errors={"carrier_id": ["unknown enterprise"]})
         account = Account(id=uuid.uuid4(), kind=AccountKind.TRANSIT, enterprise_id=carrier_id, reference=reference,
@@ -108,9 +109,10 @@ def waybill_transit_account(session: Session, shipper_id: uuid.UUID, carrier_id:
     waybill = session.get(Waybill, account.waybill_id) if account is not None and account.waybill_id else None
     if (waybill is None or waybill.shipper_id != shipper_id or waybill.status is not WaybillStatus.IN_TRANSIT
             or waybill_id not in (None, waybill.id)):
-        raise ValidationFailed(f"No waybill of the acting enterprise is in transit under '{reference}' with this "
-                               "carrier: stock goes into transit by a waybill's departure.",
-                               errors={"transit_ref": ["no waybill of yours in transit"]})
+        raise ValidationFailed(Text("No waybill of the acting enterprise is in transit under '{reference}' with "
+                                    "this carrier: stock goes into transit by a waybill's departure.",
+                                    reference=reference),
+                               errors={"transit_ref": [N_("no waybill of yours in transit")]})
     return account
 
 

@@ -29,6 +29,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound, PermissionDenied
+from app.i18n import Text
 from app.services.permits import Activity, permit_decision
 from models import Enterprise
 
@@ -52,7 +53,7 @@ def authorise_posting(session: Session, *, enterprise_id: uuid.UUID, activity: s
     """Raise unless *enterprise_id* may perform *activity* (an entry kind) on *chemical_id* on date *on*."""
     enterprise = session.get(Enterprise, enterprise_id)
     if enterprise is None:
-        raise NotFound(f"No enterprise {enterprise_id}.")
+        raise NotFound(Text("No enterprise {id}.", id=enterprise_id))
     if not enterprise.active:
         raise PermissionDenied(f"Enterprise {enterprise.name} is not active and may not {activity} on {on}.",
                                code="enterprise_inactive")

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
+from app.i18n import Text
 from app.services.ledger.chain import canonical_form, chain_head, entry_values
 from app.services.ledger.merkle import inclusion_path, merkle_root, root_from_path
 from app.services.ledger.posting import ledger_transaction
@@ -191,11 +192,12 @@ def prove(session: Session, entry_id: uuid.UUID) -> dict[str, Any]:
     """An inclusion proof for one entry, checkable offline with :func:`check_proof`."""
     entry = session.get(LedgerEntry, entry_id)
     if entry is None:
-        raise NotFound(f"No entry {entry_id}.")
+        raise NotFound(Text("No entry {id}.", id=entry_id))
     checkpoint = session.scalars(select(Checkpoint).where(
         Checkpoint.first_sequence <= entry.sequence, Checkpoint.last_sequence >= entry.sequence)).one_or_none()
     if checkpoint is None:
-        raise NotFound(f"No checkpoint covers entry {entry.sequence} yet; run 'hazledger ledger checkpoint'.")
+        raise NotFound(Text("No checkpoint covers entry {sequence} yet; run 'hazledger ledger checkpoint'.",
+                            sequence=entry.sequence))
     hashes = _hashes(session, checkpoint.first_sequence, checkpoint.last_sequence)
     return {
         "entry": {"id": str(entry.id), "sequence": entry.sequence, "hash": entry.hash,

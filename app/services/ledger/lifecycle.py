@@ -34,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import N_, Text
 from app.services.ledger.accounts import (
     batch_by_code, boundary_account, own_site_account, site_account, transit_account, waybill_transit_account,
 )
@@ -58,7 +59,7 @@ def new_batch(session: Session, *, code: str, chemical_id: uuid.UUID, producer_i
     """
     state = transaction_state(session)
     if _code_taken(session, code, remembered=state.batches if state is not None else None):
-        raise Conflict(f"Batch code '{code}' is already in use.", errors={field: ["already in use"]})
+        raise Conflict(f"Batch code '{code}' is already in use.", errors={field: [N_("already in use")]})
     chemical = session.get(Chemical, chemical_id)
     if chemical is None or not chemical.active:
         raise ValidationFailed(f"No active chemical {chemical_id}.", errors={"chemical_id": ["unknown chemical"]})
@@ -197,7 +198,7 @@ def reverse(session: Session, actor: Actor, *, entry_id: uuid.UUID, occurred_at:
     with ledger_transaction(session):
         original = session.get(LedgerEntry, entry_id)
         if original is None or original.enterprise_id != actor.enterprise_id:
-            raise NotFound(f"No entry {entry_id} of the acting enterprise.")
+            raise NotFound(Text("No entry {id} of the acting enterprise.", id=entry_id))
         if original.kind is EntryKind.REVERSAL:
             raise Conflict("A reversal cannot be reversed; post the corrected movement instead.",
                            code="reversal_of_reversal")

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.i18n import Text
 from app.services.ledger.balances import Holding, balances
 from app.services.ledger.posting import Actor
 from models import Account, AccountKind, Batch, LedgerEntry, Role, User
@@ -74,5 +75,5 @@ def visible_batches(user: User) -> Select[tuple[Batch]]:
 def get_batch(session: Session, user: User, code: str) -> Batch:
     batch = session.scalars(visible_batches(user).where(Batch.code == code)).one_or_none()
     if batch is None:
-        raise NotFound(f"No batch '{code}'.")
+        raise NotFound(Text("No batch '{code}'.", code=code))
     return batch

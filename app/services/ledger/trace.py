@@ -21,6 +21,7 @@ from sqlalchemy import String, Uuid, func, literal, select, type_coerce
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.errors import NotFound
+from app.i18n import Text
 from app.services.ledger.sql_text import grams, iso_text, kg_text, uuid_key, uuid_text
 from models import Account, AccountKind, Batch, Chemical, Enterprise, LedgerEntry, LineageRole
 from app.services.waste.batches import traced as traced_waste
@@ -106,7 +107,7 @@ def _related(session: Session, batch_id: uuid.UUID, downstream: bool) -> set[uui
 def trace(session: Session, code: str, direction: str = "both") -> Trace:
     root_id = session.scalar(select(Batch.id).where(Batch.code == code))
     if root_id is None:
-        raise NotFound(f"No batch '{code}'.")
+        raise NotFound(Text("No batch '{code}'.", code=code))
     related = {root_id: "self"}
     if direction in ("down", "both"):
         related |= {b: "downstream" for b in _related(session, root_id, downstream=True)}

@@ -27,6 +27,7 @@ from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.i18n import Text
 from app.services import unit_of_work
 from app.services.ledger.accounts import batch_by_code, site_account
 from app.services.ledger.authorisation import authorise_posting
@@ -55,8 +56,8 @@ def offer(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid
         source = site_account(session, from_site_id, field="from_site_id")
         target = site_account(session, to_site_id, field="to_site_id")
         if source.enterprise_id != actor.enterprise_id:
-            raise PermissionDenied(f"The acting enterprise does not hold the site account it would transfer batch "
-                                   f"{batch.code} from.", code="not_account_holder")
+            raise PermissionDenied(Text("The acting enterprise does not hold the site account it would transfer "
+                                        "batch {batch} from.", batch=batch.code), code="not_account_holder")
         if target.enterprise_id == actor.enterprise_id:
             raise ValidationFailed("Both sites are the acting enterprise's own: post the transfer as a movement.",
                                    errors={"to_site_id": ["your own site: no acceptance needed"]})
@@ -65,8 +66,9 @@ def offer(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid
         session.flush()
         have = available(session, source.id, batch.id, occurred_at)
         if have < quantity:
-            raise Conflict(f"Insufficient balance: {have} kg of batch {batch.code} available at the site, {quantity} "
-                           "kg offered.", code="insufficient_balance")
+            raise Conflict(Text("Insufficient balance: {have} kg of batch {batch} available at the site, {quantity} "
+                                "kg offered.", have=have, batch=batch.code, quantity=quantity),
+                           code="insufficient_balance")
         transfer = PendingTransfer(
             id=uuid.uuid4(), batch_id=batch.id, batch=batch, quantity=quantity, from_site_id=from_site_id,
             to_site_id=to_site_id, sender_id=actor.enterprise_id, receiver_id=target.enterprise_id,
@@ -88,7 +90,7 @@ def visible_transfers(user: User) -> Select[tuple[PendingTransfer]]:
 def get_transfer(session: Session, user: User, transfer_id: uuid.UUID) -> PendingTransfer:
     transfer = session.scalars(visible_transfers(user).where(PendingTransfer.id == transfer_id)).one_or_none()
     if transfer is None:
-        raise NotFound(f"No transfer {transfer_id}.")
+        raise NotFound(Text("No transfer {id}.", id=transfer_id))
     return transfer
 
 

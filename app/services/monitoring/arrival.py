@@ -40,8 +40,8 @@ def finish_trip(session: Session, waybill: Waybill, at: dt.datetime,
     distance = float(trip.to_unloading_m(*to_metric(*near, trip.crs))[0])
     if distance <= settings.site_radius_m:
         return changed
-    finding = Finding(AlertKind.ARRIVAL_ELSEWHERE, f"{trip.label}: arrival declared {distance:.0f} m from the "
-                      "consignee's site", {"distance_m": round(distance, 1), "last_fix_at": state.last_at.isoformat()},
+    finding = Finding(AlertKind.ARRIVAL_ELSEWHERE,
+                      {"distance_m": round(distance, 1), "last_fix_at": state.last_at.isoformat()},
                       tag="arrive", site_id=trip.unloading_site_id)
     alert = raise_finding(session, trip, finding, started_at=at, last_seen_at=at, ended_at=at, lon=state.last_lon,
                           lat=state.last_lat)
@@ -53,10 +53,10 @@ def _end(session: Session, alert: Alert, at: dt.datetime) -> bool:
     last_seen, details = alert.last_seen_at, alert.details
     if alert.kind is AlertKind.SIGNAL_GAP:
         last_seen = max(at, alert.started_at)
-        details = {**details, "gap_s": round((last_seen - alert.started_at).total_seconds(), 1)}
-    severity = Finding(alert.kind, alert.title, details).severity
-    _, change = raise_alert(session, key=alert.key, kind=alert.kind, severity=severity, title=alert.title,
-                            started_at=alert.started_at, last_seen_at=last_seen, ended_at=last_seen,
+        details = {**details, "gap_s": round((last_seen - alert.started_at).total_seconds(), 1), "ongoing": False}
+    severity = Finding(alert.kind, details).severity
+    _, change = raise_alert(session, key=alert.key, kind=alert.kind, severity=severity, subject=alert.subject,
+                            title=alert.title, started_at=alert.started_at, last_seen_at=last_seen, ended_at=last_seen,
                             enterprise_id=alert.enterprise_id, waybill_id=alert.waybill_id, site_id=alert.site_id,
                             lon=alert.lon, lat=alert.lat, details=details)
     return change is not None

@@ -57,7 +57,6 @@ class Finding:
     """What an episode means, before it is an alert."""
 
     kind: AlertKind
-    title: str
     details: dict[str, Any] = field(default_factory=dict)
     tag: str = ""
     site_id: uuid.UUID | None = None
@@ -76,7 +75,7 @@ def raise_finding(session: Session, trip: Trip, finding: Finding, *, started_at:
     key = ":".join(part for part in (str(finding.kind), str(trip.waybill_id), finding.tag, started_at.isoformat())
                    if part)
     alert, change = raise_alert(
-        session, key=key, kind=finding.kind, severity=finding.severity, title=finding.title, started_at=started_at,
+        session, key=key, kind=finding.kind, severity=finding.severity, subject=trip.label, started_at=started_at,
         last_seen_at=last_seen_at, ended_at=ended_at, enterprise_id=trip.carrier_id, waybill_id=trip.waybill_id,
         site_id=finding.site_id, lon=lon, lat=lat, details=finding.details)
     return alert if change else None
@@ -92,18 +91,12 @@ def _extent(run: Run) -> dict[str, Any]:
     return {"duration_s": round(run.duration_s, 1), "points": run.points, "length_m": round(run.length_m, 1)}
 
 
-def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:.0f} min"
-
-
 def deviation(trip: Trip, run: Run) -> Finding:
-    return Finding(AlertKind.DEVIATION, f"{trip.label}: off the corridor, up to {run.peak:.0f} m",
-                   {**_extent(run), "max_offset_m": round(run.peak, 1)})
+    return Finding(AlertKind.DEVIATION, {**_extent(run), "max_offset_m": round(run.peak, 1)})
 
 
 def corridor_closed(trip: Trip, run: Run) -> Finding:
-    return Finding(AlertKind.TIME_WINDOW, f"{trip.label}: on the corridor outside its time window",
-                   {**_extent(run), "window": "corridor"})
+    return Finding(AlertKind.TIME_WINDOW, {**_extent(run), "window": "corridor"})
 
 
 def zone_tag(zone: CorridorFeature) -> str:
@@ -112,9 +105,7 @@ def zone_tag(zone: CorridorFeature) -> str:
 
 
 def forbidden_zone(trip: Trip, zone: CorridorFeature, run: Run) -> Finding:
-    what = "stopped in no-stop zone" if zone.rule == "no_stop" else "in forbidden zone"
-    return Finding(AlertKind.FORBIDDEN_ZONE, f"{trip.label}: {what} {zone.name}",
-                   {**_extent(run), "zone": zone.name, "rule": zone.rule}, tag=zone_tag(zone))
+    return Finding(AlertKind.FORBIDDEN_ZONE, {**_extent(run), "zone": zone.name, "rule": zone.rule}, tag=zone_tag(zone))
 
 
 def stop(trip: Trip, run: Run, settings: MonitorSettings) -> Finding:
@@ -122,25 +113,20 @@ def stop(trip: Trip, run: Run, settings: MonitorSettings) -> Finding:
     x, y = to_metric(run.start_lon, run.start_lat, trip.crs)
     distance = float(trip.to_unloading_m(x.reshape(1), y.reshape(1))[0])
     if distance <= settings.arrival_near_m:
-        return Finding(AlertKind.ARRIVAL_ELSEWHERE,
-                       f"{trip.label}: stopped {_minutes(run.duration_s)} {distance:.0f} m from the consignee's site",
-                       {**_extent(run), "distance_m": round(distance, 1)}, site_id=trip.unloading_site_id)
-    return Finding(AlertKind.STOP, f"{trip.label}: stopped {_minutes(run.duration_s)} outside a permitted place",
-                   _extent(run))
+        return Finding(AlertKind.ARRIVAL_ELSEWHERE, {**_extent(run), "distance_m": round(distance, 1)},
+                       site_id=trip.unloading_site_id)
+    return Finding(AlertKind.STOP, _extent(run))
 
 
 def overspeed(trip: Trip, run: Run, settings: MonitorSettings) -> Finding:
     limit = settings.speed_limit_kph
-    return Finding(AlertKind.OVERSPEED, f"{trip.label}: up to {run.peak:.0f} km/h (limit {limit:.0f})",
-                   {**_extent(run), "max_speed_kph": round(run.peak, 1), "limit_kph": limit,
-                    "speed_ratio": round(run.peak / limit, 3)})
+    return Finding(AlertKind.OVERSPEED, {**_extent(run), "max_speed_kph": round(run.peak, 1), "limit_kph": limit,
+                                         "speed_ratio": round(run.peak / limit, 3)})
 
 
 def fatigue_driving(trip: Trip, episode: FatigueEpisode) -> Finding:
     """More than 4 h of driving without a rest of 20 minutes: since when, and how long so far."""
-    since = stamp(episode.driving_since_ns)
     return Finding(AlertKind.FATIGUE_DRIVING,
-                   f"{trip.label}: driving {episode.driving_s / 3600:.1f} h since {since:%Y-%m-%d %H:%M} UTC "
-                   f"without a {MIN_REST_S / 60:.0f}-minute rest",
                    {"duration_s": round((episode.end_ns - episode.start_ns) / 1e9, 1),
-                    "driving_since": since.isoformat(), "driving_s": round(episode.driving_s, 1)})
+                    "driving_since": stamp(episode.driving_since_ns).isoformat(),
+                    "driving_s": round(episode.driving_s, 1), "rest_min": MIN_REST_S / 60})

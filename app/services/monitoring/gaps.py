@@ -24,9 +24,8 @@ from models import Alert, AlertKind, TripState, Waybill
 
 
 def _silence(trip: Trip, seconds: float, settings: MonitorSettings, *, ongoing: bool = False) -> Finding:
-    how_long = f"more than {seconds / 60:.0f} min so far" if ongoing else f"{seconds / 60:.0f} min"
-    return Finding(AlertKind.SIGNAL_GAP, f"{trip.label}: no position for {how_long}",
-                   {"gap_s": round(seconds, 1), "max_gap_s": settings.max_gap_s})
+    return Finding(AlertKind.SIGNAL_GAP, {"gap_s": round(seconds, 1), "max_gap_s": settings.max_gap_s,
+                                          "ongoing": ongoing})
 
 
 def batch_gaps(session: Session, trip: Trip, state: TripState, waybill: Waybill, new: StoredFixes,
@@ -76,7 +75,6 @@ def departure(session: Session, trip: Trip, waybill: Waybill) -> Alert | None:
     else:
         return None
     planned = [t.isoformat() if t else None for t in (earliest, latest)]
-    finding = Finding(AlertKind.TIME_WINDOW,
-                      f"{trip.label}: departed {off.total_seconds() / 60:.0f} min {how} for its planned window",
-                      {"window": "departure", "off_by_s": off.total_seconds(), "planned": planned}, tag="departure")
+    finding = Finding(AlertKind.TIME_WINDOW, {"window": "departure", "off_by_s": off.total_seconds(), "how": how,
+                                              "planned": planned}, tag="departure")
     return raise_finding(session, trip, finding, started_at=departed, last_seen_at=departed, ended_at=departed)

@@ -30,6 +30,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.i18n import N_, Text
 from app.services import unit_of_work
 from app.services.ledger import lifecycle
 from app.services.ledger.balances import balances
@@ -64,7 +65,7 @@ def visible_manifests(user: User) -> Select[tuple[WasteManifest]]:
 def get_manifest(session: Session, user: User, manifest_id: uuid.UUID) -> WasteManifest:
     manifest = session.scalars(visible_manifests(user).where(WasteManifest.id == manifest_id)).one_or_none()
     if manifest is None:
-        raise NotFound(f"No waste manifest {manifest_id}.")
+        raise NotFound(Text("No waste manifest {id}.", id=manifest_id))
     return manifest
 
 
@@ -100,11 +101,11 @@ def _check_parties(session: Session, generator_id: uuid.UUID, data: dict[str, An
     """Every party exists and is active, and the receiving site is the disposer's (404 naming the fields)."""
     ids = {"generator_id": generator_id, "carrier_id": data["carrier_id"], "disposer_id": data["disposer_id"]}
     found = {e.id: e for e in session.scalars(select(Enterprise).where(Enterprise.id.in_(set(ids.values()))))}
-    missing = {field: ["no such active enterprise"] for field, enterprise_id in ids.items()
+    missing = {field: [N_("no such active enterprise")] for field, enterprise_id in ids.items()
                if enterprise_id not in found or not found[enterprise_id].active}
     site = session.get(Site, data["disposer_site_id"])
     if site is None or not site.active or site.enterprise_id != data["disposer_id"]:
-        missing["disposer_site_id"] = ["no such active site of the disposer"]
+        missing["disposer_site_id"] = [N_("no such active site of the disposer")]
     if missing:
         raise NotFound("The manifest refers to parties or sites that do not exist.", errors=missing)
 
@@ -118,7 +119,7 @@ def _waste_lines(session: Session, generator_id: uuid.UUID,
         raise ValidationFailed("Each waste batch appears on one line.", errors={"lines": ["each batch once"]})
     batches = {b.code: b for b in session.scalars(select(Batch).where(Batch.code.in_(codes)))}
     known = profiles(session, [b.id for b in batches.values()])
-    missing = {f"lines.{n}.batch": ["no such waste batch of the generator"] for n, code in enumerate(codes)
+    missing = {f"lines.{n}.batch": [N_("no such waste batch of the generator")] for n, code in enumerate(codes)
                if code not in batches or batches[code].id not in known or batches[code].producer_id != generator_id}
     if missing:
         raise NotFound("The manifest names batches that are not the generator's waste.", errors=missing)
@@ -205,7 +206,7 @@ def _discrepancy(session: Session, manifest: WasteManifest, at: dt.datetime) -> 
         return
     manifest.discrepancy = "; ".join(found)[:500]
     transfer_alert(session, manifest, problem="discrepancy", severity=Severity.MEDIUM, at=at,
-                   title=f"转移联单 {manifest.number}: 接收数量与联单不符", details={"discrepancy": manifest.discrepancy})
+                   details={"discrepancy": manifest.discrepancy})
 
 
 def carrier_check(session: Session, user: User, manifest_id: uuid.UUID, *, matches: bool, note: str | None,
@@ -229,7 +230,7 @@ def carrier_check(session: Session, user: User, manifest_id: uuid.UUID, *, match
         manifest.rejection_reason = f"承运人拒绝运输: {note}"[:500]
         move(manifest, S.REJECTED, user, manifest.rejection_reason)
         transfer_alert(session, manifest, problem="carrier_refused", severity=Severity.MEDIUM, at=at,
-                       title=f"转移联单 {manifest.number}: 承运人核实不符, 拒绝运输", details={"note": note})
+                       details={"note": note})
     return manifest
 
 
@@ -259,7 +260,7 @@ def reject(session: Session, user: User, manifest_id: uuid.UUID, reason: str) ->
         manifest.rejection_reason = reason
         move(manifest, S.REJECTED, user, reason)
         transfer_alert(session, manifest, problem="refused", severity=Severity.MEDIUM, at=utcnow(),
-                       title=f"转移联单 {manifest.number}: 接受人拒绝接收", details={"reason": reason})
+                       details={"reason": reason})
     return manifest
 
 

@@ -77,8 +77,7 @@ def sweep(session: Session, *, batch_ids: Collection[uuid.UUID] | None = None, n
         alert, change = raise_alert(
             session, key=key, kind=AlertKind.WASTE_OVERDUE, severity=Severity.HIGH, started_at=since,
             enterprise_id=producer_id, site_id=site.id, batch_id=profile.batch_id, lon=site.lon, lat=site.lat,
-            title=(f"危险废物贮存超期: {code} ({profile.category} {profile.code}) {quantity:f} kg 在 {site.name}, "
-                   f"{profile.generated_at:%Y-%m-%d} 产生, 超过 {report.max_days} 天"),
+            subject=site.name,
             details={"batch": code, "category": profile.category, "code": profile.code, "kg": f"{quantity:f}",
                      "generated_at": profile.generated_at.isoformat(), "allowed_days": report.max_days})
         report.overdue += 1
@@ -97,7 +96,7 @@ def _end_episodes(session: Session, report: SweepReport, batch_ids: list[uuid.UU
         Alert.ended_at.is_(None)))
     for alert in [a for a in stale if a.key not in current]:
         ended, change = raise_alert(
-            session, key=alert.key, kind=alert.kind, severity=alert.severity, title=alert.title,
+            session, key=alert.key, kind=alert.kind, severity=alert.severity, subject=alert.subject, title=alert.title,
             started_at=alert.started_at, last_seen_at=now, ended_at=now, lon=alert.lon, lat=alert.lat,
             details={**alert.details, "kg": "0"})
         resolved = resolve(session, ended, WASTE_GONE, now)

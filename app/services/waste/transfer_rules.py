@@ -68,14 +68,14 @@ def national_number(session: Session, generating_site_ids: list[uuid.UUID], toda
     return f"{prefix}{serial:06d}"
 
 
-def transfer_alert(session: Session, manifest: WasteManifest, *, problem: str, title: str, severity: Severity,
+def transfer_alert(session: Session, manifest: WasteManifest, *, problem: str, severity: Severity,
                    at: dt.datetime, details: dict[str, object]) -> tuple[Alert, AlertChange | None]:
     """An alert about a manifest's transfer, for the generator (the authorities see every alert)."""
     site = session.get(Site, manifest.disposer_site_id)
     return raise_alert(
         session, key=f"waste_transfer:{manifest.id}:{problem}", kind=AlertKind.WASTE_TRANSFER, severity=severity,
         started_at=at, enterprise_id=manifest.generator_id, site_id=manifest.disposer_site_id,
-        lon=site.lon if site else None, lat=site.lat if site else None, title=title,
+        lon=site.lon if site else None, lat=site.lat if site else None, subject=manifest.number,
         details={"manifest": manifest.number, "problem": problem, **details})
 
 
@@ -100,7 +100,6 @@ def sweep_receipts(session: Session, now: dt.datetime | None = None) -> ReceiptR
         report.overdue += 1
         alert, change = transfer_alert(
             session, manifest, problem="receipt_overdue", severity=Severity.HIGH, at=due,
-            title=f"转移联单 {manifest.number}: 接受人逾期未确认接收 (应于 {due:%Y-%m-%d %H:%M} 前)",
             details={"delivered_at": delivered_at.isoformat(), "due": due.isoformat(),
                      "working_days": receipt_working_days()})
         if change is not None:

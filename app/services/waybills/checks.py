@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from app.i18n import N_, Text
 from app.services.ledger.balances import ZERO
 from app.services.permits import Activity, decide_any
 from app.services.waybills.line_entries import LineEntry, LineRequest, mixed_loading_errors, resolve_entries
@@ -117,7 +118,8 @@ def _check_parties(records: CheckRecords, waybill: Waybill, version: WaybillVers
                                  ("unloading_site_id", version.unloading_site_id, waybill.consignee_id)):
         site = records.sites.get(site_id) if site_id else None
         if site_id and (site is None or site.enterprise_id != owner):
-            found.error(name, "not a site of the " + ("shipper" if owner == waybill.shipper_id else "consignee"))
+            found.error(name, N_("not a site of the shipper") if owner == waybill.shipper_id
+                        else N_("not a site of the consignee"))
         elif site is not None and not site.active:
             found.error(name, "site is not active")
 
@@ -160,7 +162,7 @@ def _check_vehicles(records: CheckRecords, waybill: Waybill, version: WaybillVer
             found.error(name, "not a vehicle of the carrier")
             continue
         if (name == "trailer_id") != vehicle.kind.is_trailer:
-            found.error(name, "is a trailer" if vehicle.kind.is_trailer else "is not a trailer")
+            found.error(name, N_("is a trailer") if vehicle.kind.is_trailer else N_("is not a trailer"))
         if not vehicle.active:
             found.error(name, f"{vehicle.plate} is not active")
         if vehicle.inspection_valid_until is None or vehicle.inspection_valid_until < trip:
@@ -211,4 +213,5 @@ def _check_stock(records: CheckRecords, version: WaybillVersion, lines: list[Loa
         have, asked = records.stock.get(item.batch.id, ZERO), wanted[item.batch.id]
         if have < asked:
             found.error(f"{item.path}.quantity_kg",
-                        f"only {have} kg of batch {item.batch.code} at the loading site, {asked} kg asked")
+                        Text("only {have} kg of batch {batch} at the loading site, {asked} kg asked",
+                             have=have, batch=item.batch.code, asked=asked))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.i18n import N_
 from models import CrewRole, Person, Vehicle
 from models.identifiers import normalize_plate, plate_problem
 
@@ -27,10 +28,10 @@ CERTIFICATES = {"driver_certificate": ("driver_id", CrewRole.DRIVER),
 FIELDS = {**PLATES, **{name: field for name, (field, _role) in CERTIFICATES.items()}}
 TEXT_OF = {field: name for name, field in FIELDS.items()}
 
-NO_VEHICLE = "no active vehicle with this plate at the chosen carrier"
-NO_PERSON = "no active driver or escort with this certificate number at the chosen carrier"
-SEVERAL = "several active people of the chosen carrier hold this certificate number; ask the carrier to correct it"
-NO_CARRIER = "choose the carrier first"
+NO_VEHICLE = N_("no active vehicle with this plate at the chosen carrier")
+NO_PERSON = N_("no active driver or escort with this certificate number at the chosen carrier")
+SEVERAL = N_("several active people of the chosen carrier hold this certificate number; ask the carrier to correct it")
+NO_CARRIER = N_("choose the carrier first")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.i18n import N_, Text
 from app.services import idempotency, monitoring, unit_of_work
 from app.services.ledger.accounts import boundary_account, site_account, transit_account
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
@@ -58,7 +59,7 @@ def get_waybill(session: Session, user: User, waybill_id: uuid.UUID) -> Waybill:
     params = {"waybill_id": waybill_id, "enterprise_id": user.enterprise_id}
     waybill = session.scalars(_ONE_OF_PARTY if user.role is Role.ENTERPRISE else _ONE, params).unique().one_or_none()
     if waybill is None:
-        raise NotFound(f"No waybill {waybill_id}.")
+        raise NotFound(Text("No waybill {id}.", id=waybill_id))
     if "events" not in inspect(waybill).dict:  # not yet loaded in this session
         set_committed_value(waybill, "events", list(session.scalars(_EVENTS, params)))
     return waybill
@@ -143,12 +144,12 @@ def _check_references(session: Session, parties: dict[str, uuid.UUID],
     known = chemicals_of(session, batch_ids, known_to(parties["shipper"])) if batch_ids else {}
     for index, line in enumerate(data.get("lines") or []):
         if line.get("batch_id") and line["batch_id"] not in known:
-            missing[f"lines.{index}.batch_id"] = ["no such batch of the shipper"]
+            missing[f"lines.{index}.batch_id"] = [N_("no such batch of the shipper")]
     for party, party_id in parties.items():
         if (Enterprise.__tablename__, party_id) not in owners:
-            missing[f"{party}_id"] = ["no such enterprise"]
+            missing[f"{party}_id"] = [N_("no such enterprise")]
     if data.get("corridor_id") and (Corridor.__tablename__, data["corridor_id"]) not in owners:
-        missing["corridor_id"] = ["no such active corridor"]
+        missing["corridor_id"] = [N_("no such active corridor")]
     if missing:
         raise NotFound("The waybill refers to records that do not exist (or are not the parties').", errors=missing)
     return known
@@ -302,8 +303,8 @@ def grant_pass(session: Session, user: User, waybill_id: uuid.UUID, *, pass_numb
     waybill = _for_change(session, user, waybill_id, row_version)
     check_grantor(user)
     if waybill.status is not S.AWAITING_PASS:
-        raise Conflict(f"A waybill in status '{waybill.status}' awaits no pass: only a waybill whose cargo or "
-                       "corridor needs one does.", code="illegal_transition")
+        raise Conflict(Text("A waybill in status '{status}' awaits no pass: only a waybill whose cargo or "
+                            "corridor needs one does.", status=waybill.status), code="illegal_transition")
     if not pass_number:
         raise ValidationFailed("The pass number is required.", errors={"pass_number": ["required to grant a pass"]})
     if corridor_id is not None:

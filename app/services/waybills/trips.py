@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict
+from app.i18n import Text
 from app.services.dangerous_goods.entries import Entry
 from app.services.dangerous_goods.mixed_loading import mixed_loading
 from app.services.transport_entries import chemical_entry, entry_of
@@ -86,9 +87,11 @@ def check_free(session: Session, waybill: Waybill, version: WaybillVersion) -> N
     under another waybill, unless both declare one shared trip and all their goods may be loaded together."""
     for other in _others(session, waybill, version, (S.IN_TRANSIT,)):
         if not _shared(waybill, version, other):
-            raise Conflict(f"The {other.field.removesuffix('_id')} is on the road under waybill {other.number}; "
-                           "it departs once that trip has arrived (or declare one shared trip).",
-                           code="vehicle_in_use", errors={other.field: [f"in transit on waybill {other.number}"]})
+            raise Conflict(Text("The {what} is on the road under waybill {number}; it departs once that trip has "
+                                "arrived (or declare one shared trip).",
+                                what=other.field.removesuffix('_id'), number=other.number),
+                           code="vehicle_in_use",
+                           errors={other.field: [Text("in transit on waybill {number}", number=other.number)]})
         refused = mixed_loading(_cargo(session, (waybill.id, other.id))).reasons
         if refused:
             raise Conflict(f"The goods of waybill {other.number} may not be loaded with these: {refused[0]}.",

@@ -1,6 +1,7 @@
 """The risk map: sites and Wuxi's districts in the four colours, as GeoJSON and as a self-contained SVG."""
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
@@ -72,7 +73,7 @@ def test_an_enterprise_sees_only_its_own_sites(client, world, mapped):
 
 
 def test_the_svg_has_the_map_a_legend_and_the_attribution(client, world, mapped):
-    response = client.get("/api/v1/risk-map.svg", headers=auth(world.tokens["auditor"]))
+    response = client.get("/api/v1/risk-map.svg", headers={**auth(world.tokens["auditor"]), "Accept-Language": "zh"})
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     root = ET.fromstring(response.get_data())
     assert len(root.findall(f"{SVG}path")) == 7 and len(root.findall(f"{SVG}circle")) == 6
@@ -81,6 +82,20 @@ def test_the_svg_has_the_map_a_legend_and_the_attribution(client, world, mapped)
         assert label in text
     assert {c.get("fill") for c in root.findall(f"{SVG}circle")} == {"#ff7f0e", "#1f77b4"}
     assert "http" not in response.get_data(as_text=True).replace("http://www.w3.org/2000/svg", "")
+    names = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "site-name"]
+    assert len(names) == 6 and "胡埭罐区" in names  # each site drawn is named beside its dot
+
+
+def test_the_svg_speaks_the_language_the_client_asks_for(client, world, mapped):
+    """Issue 19: no "未关闭的 critical 告警" mixing two languages; English by default, names as they are."""
+    chinese = client.get("/api/v1/risk-map.svg", headers={**auth(world.tokens["auditor"]), "Accept-Language": "zh"})
+    assert "升1级" in chinese.get_data(as_text=True) and "critical" not in chinese.get_data(as_text=True)
+    english = ET.fromstring(client.get("/api/v1/risk-map.svg", headers=auth(world.tokens["auditor"])).get_data())
+    words = [t.text or "" for t in english.iter(f"{SVG}text") if t.get("class") != "site-name"]
+    names = {f["properties"]["name"] for f in client.get("/api/v1/risk-map", headers=auth(
+        world.tokens["auditor"])).get_json()["features"]}
+    assert "Legend" in words and "Considerable risk" in words
+    assert [w for w in words if re.search(r"[\u4e00-\u9fff]", w) and w not in names] == []
 
 
 def test_without_the_boundary_file_the_map_has_sites_only(app, client, world, mapped):

@@ -18,8 +18,6 @@ from sqlalchemy.orm import Session
 from app import create_app
 from app.extensions import db
 from app.services.corridors import register_corridor, register_zone
-from app.web.alert_titles import retitled
-from app.web.i18n import COOKIE as LANGUAGE_COOKIE
 from models.engine import make_engine
 from models.types import utcnow
 from tests.app.waybills.conftest import Trip, build_trip
@@ -111,17 +109,17 @@ def post_fixes(client: Any, road: RoadTrip, fixes: list[dict[str, Any]], *, stat
 
 
 def alerts_of(client: Any, road: RoadTrip, **filters: Any) -> list[dict[str, Any]]:
-    """The trip's alerts, oldest first; each also told in Chinese as the pages tell it, from its details (so every
-    check's test also holds the pages' sentence to the details the check writes)."""
+    """The trip's alerts, oldest first; each also read in Chinese, made from its details (so every check's test
+    also holds the Chinese sentence to the details the check writes)."""
     query = "&".join(f"{k}={v}" for k, v in {"waybill": road.id, "page_size": 100, **filters}.items())
-    response = client.get(f"{API}/alerts?{query}", headers=road.trip.headers["supervisor"])
+    headers = road.trip.headers["supervisor"]
+    response = client.get(f"{API}/alerts?{query}", headers=headers)
     assert response.status_code == 200, response.get_json()
-    alerts = sorted(response.get_json(), key=lambda a: a["started_at"])
-    with client.application.test_request_context(headers={"Cookie": f"{LANGUAGE_COOKIE}=zh"}):
-        for alert in alerts:
-            told = retitled(alert)["title"]
-            label = alert["title"].partition(": ")[0]
-            assert told.startswith(f"{label}：") and told != alert["title"], told  # not the stored sentence
+    alerts = sorted(response.get_json(), key=lambda a: (a["started_at"], a["id"]))
+    chinese = client.get(f"{API}/alerts?{query}", headers={**headers, "Accept-Language": "zh"}).get_json()
+    for alert, told in zip(alerts, sorted(chinese, key=lambda a: (a["started_at"], a["id"])), strict=True):
+        assert alert["title"].startswith(f"{alert['subject']}: "), alert["title"]
+        assert told["title"].startswith(f"{alert['subject']}：") and told["title"] != alert["title"], told["title"]
     return alerts
 
 

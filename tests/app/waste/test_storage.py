@@ -84,7 +84,8 @@ def test_waste_sweep_command(fresh_database_url):
         return result.stdout
 
     first = run("--max-days", "30")
-    assert "1 holding(s); 1 alert change(s)" in first and "opened: 危险废物贮存超期: W-90 (HW49 900-041-49)" in first
+    assert "1 holding(s); 1 alert change(s)" in first
+    assert "opened: Hazardous waste stored too long: W-90 (HW49 900-041-49)" in first
     assert "1 holding(s); 0 alert change(s)" in run("--max-days", "30")
     report = json.loads(run("--max-days", "30", "--format", "json"))
     assert report == {"max_days": 30, "overdue": 1, "receipts_overdue": 0, "changes": []}

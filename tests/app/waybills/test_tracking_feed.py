@@ -72,9 +72,9 @@ def alerts_of(client, fleet: Fleet, n: int) -> list[dict[str, Any]]:
     response = client.get(f"/api/v1/alerts?waybill={fleet.waybills[n].id}&page_size=100",
                           headers=fleet.trip.headers["supervisor"])
     assert response.status_code == 200
-    # What the episode is, without what names the trip (its id, number and plate are the only differences) and
-    # the server's clock when it was raised, changed or escalated.
-    naming = ("id", "key", "waybill_id", "title", "opened_at", "updated_at", "escalated_at")
+    # What the episode is, without what names the trip (its id, number and plate, in the title and the subject,
+    # are the only differences) and the server's clock when it was raised, changed or escalated.
+    naming = ("id", "key", "waybill_id", "title", "subject", "opened_at", "updated_at", "escalated_at")
     return sorted(({k: v for k, v in a.items() if k not in naming} for a in response.get_json()),
                   key=lambda a: (a["started_at"], a["kind"]))
 

@@ -1,0 +1,159 @@
+"""Two languages from gettext catalogues (Flask-Babel): Chinese (``zh_CN``) by default on the pages, English
+source text everywhere else.
+
+The source text is English. Code and templates write it through :func:`localize` (the pages' ``t("...")``);
+``app/translations/<locale>/LC_MESSAGES/messages.po`` holds its translations (``make translations`` extracts,
+updates and compiles them; docs/translations.md). A message with values is a :class:`Text`: its English is
+formatted at once (logs, the CLI and code that reads it as a string see plain English), and it keeps its template
+and values so each reader gets it in their own language. Text without a translation is shown in English rather
+than not at all.
+
+The language of a response: the pages follow the visitor's choice (a cookie, else ``WEB_DEFAULT_LANGUAGE``);
+the API follows ``Accept-Language`` and answers in English, its documented language, to a client that asks for
+none.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import string
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import Babel, get_locale, gettext, pgettext
+from markupsafe import Markup
+
+from app.labels import LABELS
+
+log = logging.getLogger(__name__)
+
+#: The pages' language codes (the cookie's values) and their catalogue locales.
+LOCALES = {"zh": "zh_CN", "en": "en"}
+COOKIE = "hazledger_lang"
+API_PREFIX = "/api/"
+#: The API's language for a client that sends no ``Accept-Language``: the language of its documented details.
+API_DEFAULT = "en"
+CATALOGUES = Path(__file__).parent / "translations"
+
+
+def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "mark for extraction, translate later"
+    """*text* unchanged: marks a message that is translated where it is shown."""
+    return text
+
+
+class Text(str):
+    """A message with values: the English, formatted, as a ``str``; its template and values for other readers.
+
+    ``Text("No waybill {id}.", id=waybill_id)`` equals ``"No waybill 1f3c….".`` and :func:`localize` shows it
+    in the reader's language. The template is a catalogue message id (``{name}`` placeholders, format specs
+    allowed: ``{kg:.0f}``).
+    """
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, **values: Any) -> Text:
+        made = super().__new__(cls, template.format(**values) if values else template)
+        made.template, made.values = template, values
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled (copies, worker queues) with its template and values
+        return (_rebuild, (self.template, self.values))
+
+
+def _rebuild(template: str, values: dict[str, Any]) -> Text:
+    return Text(template, **values)
+
+
+class _MarkedValues(string.Formatter):
+    """Fills a page's sentence with its values each marked as data (``translate="no"``): a name or a number in a
+    sentence is not a word of the page's language (the language test reads around them)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return Markup('<span translate="no">{}</span>').format(format(value, format_spec))
+
+
+def localize_html(text: str, **values: Any) -> Markup | str:
+    """:func:`localize` for a page: the sentence escaped, its values marked as data (plain text without values)."""
+    if isinstance(text, Text):
+        text, values = text.template, {**text.values, **values}
+    if not values:
+        return localize(text)
+    values = {name: localize(value) if isinstance(value, Text) else value for name, value in values.items()}
+    try:
+        return Markup(_MarkedValues().vformat(str(Markup.escape(gettext(text))), (), values))
+    except (KeyError, IndexError, ValueError):
+        return localize(text, **values)
+
+
+def localize(text: str, **values: Any) -> str:
+    """*text* in the current reader's language, ``{name}`` placeholders filled from *values* (a :class:`Text`
+    brings its own). Outside a request (the CLI, workers) the English."""
+    english = text
+    if isinstance(text, Text):
+        text, values = text.template, {**text.values, **values}
+    values = {name: localize(value) if isinstance(value, Text) else value for name, value in values.items()}
+    shown = gettext(text) if text else text
+    try:
+        return shown.format(**values) if values else shown
+    except (KeyError, IndexError, ValueError):  # a translation naming a value the message lacks: the English
+        log.warning("the translation of %r does not fit its values", text)
+        return english if isinstance(english, Text) else text.format(**values)
+
+
+def label(group: str, value: Any) -> str:
+    """The name of an enumeration member, e.g. ``label("status", "in_transit")`` → 运输中 / In transit."""
+    key = getattr(value, "value", value)
+    name = LABELS.get(group, {}).get(str(key))
+    return str(key) if name is None else pgettext(group, name)
+
+
+def language() -> str:
+    """The current response's language code, ``zh`` or ``en`` (``en`` outside a request)."""
+    locale = get_locale() if has_request_context() else None
+    return "zh" if locale is not None and locale.language == "zh" else "en"
+
+
+def _select_locale() -> str:
+    """The API by ``Accept-Language`` (default English); the pages by the cookie, else the configured default."""
+    if request.path.startswith(API_PREFIX):
+        best = request.accept_languages.best_match(["en", "zh-CN", "zh"], default=API_DEFAULT)
+        return LOCALES["zh" if best.startswith("zh") else "en"]
+    chosen = request.cookies.get(COOKIE)
+    return LOCALES.get(chosen or "", LOCALES[current_app.config["WEB_DEFAULT_LANGUAGE"]])
+
+
+def compile_catalogues(directory: Path = CATALOGUES) -> list[Path]:
+    """Compile each ``.po`` under *directory* whose ``.mo`` is missing or older; the ``.mo`` files compiled.
+
+    ``make install`` and ``make translations`` compile with ``pybabel``; this lets a checkout whose catalogues
+    changed since (a pull, a merge) serve them without a step to remember. Each file is written whole and then
+    renamed, so parallel workers never read half a catalogue.
+    """
+    compiled = []
+    for po in sorted(directory.glob("*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalogue = read_po(source, locale=po.parent.parent.name)
+        handle, temporary = tempfile.mkstemp(dir=po.parent, suffix=".mo.tmp")
+        with os.fdopen(handle, "wb") as target:
+            write_mo(target, catalogue)
+        os.replace(temporary, mo)
+        compiled.append(mo)
+    return compiled
+
+
+def init_app(app: Flask) -> None:
+    try:
+        for mo in compile_catalogues():
+            log.info("compiled the catalogue %s", mo)
+    except OSError as error:  # a read-only install: `make install` compiled them already
+        log.warning("could not compile the catalogues: %s", error)
+    Babel(app, locale_selector=_select_locale, default_translation_directories=str(CATALOGUES),
+          default_locale="en")
