@@ -103,3 +103,14 @@ def test_the_api_field_errors_follow_accept_language(client, session) -> None:
     assert body["detail"] == "请求中有无效字段。"
     english = client.post("/api/v1/enterprises", json={}, headers=auth(token)).get_json()
     assert "Missing data for required field." in {m for messages in english["errors"].values() for m in messages}
+
+
+def test_a_registry_404_names_its_kind_in_the_readers_language(client, session) -> None:
+    from app.services.registry import NOT_FOUND
+    from app.services.sites import SITES
+
+    assert SITES.label in NOT_FOUND
+    token = make_user(session, Role.ADMIN)[1]
+    path = f"/api/v1/sites/{uuid.uuid4()}"
+    assert client.get(path, headers=auth(token)).get_json()["detail"].startswith("No site ")
+    assert client.get(path, headers={**auth(token), "Accept-Language": "zh"}).get_json()["detail"].startswith("没有场所 ")

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, cast, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import N_, Text
 from app.services import unit_of_work
 from models import Base, Enterprise, Role, User
 
@@ -80,11 +81,17 @@ def visible(reg: Registry[M], user: User | None, filters: Mapping[str, Any] | No
     return stmt.where(and_(*clauses)) if clauses else stmt
 
 
+#: Each registry's 404, one sentence per kind of record (a language puts the kind's word where its grammar wants).
+NOT_FOUND = {"chemical": N_("No chemical {id}."), "enterprise": N_("No enterprise {id}."),
+             "vehicle": N_("No vehicle {id}."), "person": N_("No person {id}."), "permit": N_("No permit {id}."),
+             "site": N_("No site {id}.")}
+
+
 def get(session: Session, reg: Registry[M], user: User | None, record_id: uuid.UUID) -> M:
     """One record; NotFound also when it exists but belongs to another enterprise."""
     record = session.scalars(visible(reg, user).where(reg.model.id == record_id)).one_or_none()  # type: ignore
     if record is None:
-        raise NotFound(f"No {reg.label} {record_id}.")
+        raise NotFound(Text(NOT_FOUND[reg.label], id=record_id))
     return record
 
 
