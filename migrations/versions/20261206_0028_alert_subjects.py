@@ -7,7 +7,7 @@ a waste store's site from ``在 <site>, ``. An alert whose title says none of th
 its stored title as before.
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0031
 Create Date: 2026-12-06
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0028'
-down_revision = '0026'
+down_revision = '0031'
 branch_labels = None
 depends_on = None
 
