@@ -119,6 +119,27 @@ def _terminal_alarm(details: Details) -> Sentence:
                 alarm=Text(TERMINAL_ALARMS[details["alarm"]]))
 
 
+#: What each responding department is asked to do in an incident (app/services/incidents/notify.py).
+INCIDENT_TASKS = {
+    "emergency_management": N_("organise the response; isolate and evacuate by the ERG distances"),
+    "public_security": N_("cordon off the scene and control the traffic"),
+    "transport": N_("divert dangerous-goods vehicles and close the roads"),
+    "ecology_environment": N_("monitor the environment and contain the pollution"),
+}
+
+
+def _incident(details: Details) -> Sentence:
+    return _say(N_("Dangerous-goods incident {subject} at {where}: {task}"), where=details["where"],
+                task=Text(INCIDENT_TASKS[details["department"]]))
+
+
+def _incident_zone(details: Details) -> Sentence:
+    if details["where"] == "inside":
+        return _say(N_("{subject}: inside the incident zone {zone}; leave it at once"), zone=details["zone"])
+    return _say(N_("{subject}: heading into the incident zone {zone} within the hour; follow the detour"),
+                zone=details["zone"])
+
+
 #: For each kind, its sentence from the alert's details (``{subject}`` filled in by :func:`describe`).
 SENTENCES: dict[str, Callable[[Details], Sentence]] = {
     "deviation": lambda d: _say(N_("{subject}: off the corridor, up to {offset:.0f} m"),
@@ -136,6 +157,8 @@ SENTENCES: dict[str, Callable[[Details], Sentence]] = {
     "waste_transfer": _waste_transfer,
     "fatigue_driving": _fatigue_driving,
     "terminal_alarm": _terminal_alarm,
+    "incident": _incident,
+    "incident_zone": _incident_zone,
 }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.errors import DomainError, NotFound
+from app.i18n import N_
 from app.extensions import db
 from app.services.catalogue_import import import_catalogue
 from app.services.dangerous_goods.entries import is_table_a
@@ -106,7 +107,7 @@ def catalogue_import() -> str | tuple[str, int]:
         if not content and not errors:
             errors = {"file": ["Missing data for required field."]}
         if not 1 <= len(source) <= 40:
-            errors["source"] = ["1 to 40 characters"]
+            errors["source"] = [N_("1 to 40 characters")]
         if not errors:
             try:
                 report = (import_table_a(db.session, content, source) if is_table_a(content)

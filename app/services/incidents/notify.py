@@ -16,12 +16,9 @@ from models import Alert, AlertKind, AlertState, Department, Severity, Waybill
 from models.incidents import Incident
 
 #: The departments told of every incident, and what each is asked to do.
-RESPONDERS = {
-    Department.EMERGENCY_MANAGEMENT: "组织应急处置，按 ERG 距离隔离疏散",
-    Department.PUBLIC_SECURITY: "现场警戒与交通管制",
-    Department.TRANSPORT: "危险货物车辆绕行与道路封控",
-    Department.ECOLOGY_ENVIRONMENT: "环境监测与污染防控",
-}
+#: The departments that respond to an incident (what each is asked: app/services/alert_text.py INCIDENT_TASKS).
+RESPONDERS = (Department.EMERGENCY_MANAGEMENT, Department.PUBLIC_SECURITY, Department.TRANSPORT,
+              Department.ECOLOGY_ENVIRONMENT)
 
 
 def _key(incident: Incident, department: Department) -> str:
@@ -39,14 +36,14 @@ def tell_departments(session: Session, incident: Incident, waybill: Waybill | No
     """Raise the incident's alert for every responding department; the caller commits."""
     alerts = []
     where = f"{incident.lon:.5f}, {incident.lat:.5f}"
-    for department, task in RESPONDERS.items():
+    for department in RESPONDERS:
         alert, _ = raise_alert(
             session, key=_key(incident, department), kind=AlertKind.INCIDENT, severity=Severity.CRITICAL,
-            title=f"危险货物突发事件 {cargo_label(incident)} @ {where}: {task}", started_at=now,
+            subject=cargo_label(incident), started_at=now,
             enterprise_id=incident.carrier_id, waybill_id=waybill.id if waybill else None,
             lon=incident.lon, lat=incident.lat,
             details={"incident_id": str(incident.id), "department": str(department), "spill": str(incident.spill),
-                     "brief": f"/incidents/{incident.id}/brief"})
+                     "where": where, "brief": f"/incidents/{incident.id}/brief"})
         alerts.append(alert)
     return alerts
 

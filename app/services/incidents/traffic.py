@@ -193,7 +193,6 @@ def warn_vehicles(session: Session, incident: Incident, now: dt.datetime) -> lis
     alerts = []
     for heading in trips_at_risk(session, incident, network=network):
         route, note = detour(session, heading.waybill, heading.position, area, network)
-        where = "在事故封控区内" if heading.where == "inside" else "前方一小时内将驶入事故封控区"
         details: dict[str, Any] = {"incident_id": str(incident.id), "where": heading.where,
                                    "zone": zone_name(incident)}
         if route is not None:
@@ -204,8 +203,8 @@ def warn_vehicles(session: Session, incident: Incident, now: dt.datetime) -> lis
         alert, _ = raise_alert(
             session, key=f"incident_zone:{incident.id}:{heading.waybill.id}", kind=AlertKind.INCIDENT_ZONE,
             severity=Severity.CRITICAL if heading.where == "inside" else Severity.HIGH,
-            title=f"{heading.waybill.number}: {where}，请{'立即驶离' if heading.where == 'inside' else '按绕行路线行驶'}",
-            started_at=now, enterprise_id=heading.waybill.carrier_id, waybill_id=heading.waybill.id,
+            subject=heading.waybill.number, started_at=now, enterprise_id=heading.waybill.carrier_id,
+            waybill_id=heading.waybill.id,
             lon=heading.position[0], lat=heading.position[1], details=details)
         alerts.append(alert)
     return alerts

@@ -116,7 +116,7 @@ def _waste_lines(session: Session, generator_id: uuid.UUID,
     what the generator's sites hold now; a handful of queries for any number of lines."""
     codes = [line["batch"] for line in lines]
     if len(set(codes)) != len(codes):
-        raise ValidationFailed("Each waste batch appears on one line.", errors={"lines": ["each batch once"]})
+        raise ValidationFailed("Each waste batch appears on one line.", errors={"lines": [N_("each batch once")]})
     batches = {b.code: b for b in session.scalars(select(Batch).where(Batch.code.in_(codes)))}
     known = profiles(session, [b.id for b in batches.values()])
     missing = {f"lines.{n}.batch": [N_("no such waste batch of the generator")] for n, code in enumerate(codes)
@@ -219,7 +219,7 @@ def carrier_check(session: Session, user: User, manifest_id: uuid.UUID, *, match
         raise Conflict(f"A {manifest.status} manifest is not waiting for the carrier's check.",
                        code="illegal_transition")
     if not matches and not note:
-        raise ValidationFailed("Say what is not as stated.", errors={"note": ["required when refusing carriage"]})
+        raise ValidationFailed("Say what is not as stated.", errors={"note": [N_("required when refusing carriage")]})
     check_time(at)
     with unit_of_work(session):
         if matches:

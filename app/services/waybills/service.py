@@ -306,7 +306,7 @@ def grant_pass(session: Session, user: User, waybill_id: uuid.UUID, *, pass_numb
         raise Conflict(Text("A waybill in status '{status}' awaits no pass: only a waybill whose cargo or "
                             "corridor needs one does.", status=waybill.status), code="illegal_transition")
     if not pass_number:
-        raise ValidationFailed("The pass number is required.", errors={"pass_number": ["required to grant a pass"]})
+        raise ValidationFailed("The pass number is required.", errors={"pass_number": [N_("required to grant a pass")]})
     if corridor_id is not None:
         _check_references(session, {}, {"corridor_id": corridor_id})
     with unit_of_work(session):
@@ -324,7 +324,7 @@ def reject(session: Session, user: User, waybill_id: uuid.UUID, *, reason: str |
     corrected and may not depart meanwhile."""
     waybill = _for_change(session, user, waybill_id, row_version)
     if not reason:
-        raise ValidationFailed("A rejection needs a reason.", errors={"reason": ["required to reject"]})
+        raise ValidationFailed("A rejection needs a reason.", errors={"reason": [N_("required to reject")]})
     with unit_of_work(session):
         _move(session, waybill, S.REJECTED, user, reason)
         _changed(waybill)

@@ -39,6 +39,15 @@ EXAMPLES = [
      "more than 365 days", "危险废物贮存超期"),
     ("waste_transfer", {"manifest": "2026320200000001", "problem": "refused"},
      "Transfer manifest 苏B12345 (YD1): the receiver refused it", "接受人拒绝接收"),
+    ("fatigue_driving", {"driving_since": "2026-01-02T08:00:00+00:00", "driving_s": 15000, "rest_min": 20},
+     "苏B12345 (YD1): driving 4.2 h since 2026-01-02 08:00 UTC without a 20-minute rest", "已连续驾驶 4.2 小时"),
+    ("terminal_alarm", {"alarm": "emergency", "terminal": "013912345678"},
+     "苏B12345 (YD1) (terminal 013912345678): emergency button pressed", "紧急报警"),
+    ("incident", {"department": "public_security", "where": "121.47000, 31.23000"},
+     "Dangerous-goods incident 苏B12345 (YD1) at 121.47000, 31.23000: cordon off the scene and control the traffic",
+     "现场警戒与交通管制"),
+    ("incident_zone", {"where": "ahead", "zone": "事故封控区 1"},
+     "苏B12345 (YD1): heading into the incident zone 事故封控区 1 within the hour; follow the detour", "绕行"),
 ]
 
 

@@ -85,5 +85,5 @@ def test_the_alert_ends_where_the_rest_began(client, long_road):
 
 
 def test_severity_rises_to_critical_after_5_h_of_driving():
-    assert Finding(AlertKind.FATIGUE_DRIVING, "", {"driving_s": 4.5 * 3600}).severity is Severity.HIGH
-    assert Finding(AlertKind.FATIGUE_DRIVING, "", {"driving_s": 5 * 3600}).severity is Severity.CRITICAL
+    assert Finding(AlertKind.FATIGUE_DRIVING, {"driving_s": 4.5 * 3600}).severity is Severity.HIGH
+    assert Finding(AlertKind.FATIGUE_DRIVING, {"driving_s": 5 * 3600}).severity is Severity.CRITICAL
