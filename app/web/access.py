@@ -22,6 +22,7 @@ from flask import g, redirect, request, session, url_for
 from app.auth import POLICY_ATTR
 from app.errors import PermissionDenied
 from app.extensions import db
+from app.i18n import N_
 from app.services import web_sessions
 from models import Role, User
 
@@ -107,18 +108,18 @@ class NavItem:
 
 
 NAVIGATION = (
-    NavItem("web.dashboard", "Dashboard", (Role.ADMIN, Role.SUPERVISOR)),
-    NavItem("web.waybills", "Waybills", EVERYONE),
-    NavItem("web.trace_index", "Batch trace", AUTHORITIES),
-    NavItem("web.risk_map", "Risk map", AUTHORITIES),
-    NavItem("web.manifests", "Waste manifests", EVERYONE),
-    NavItem("web.registry_list", "Registry", EVERYONE),
-    NavItem("web.users", "Users", (Role.ADMIN,)),
-    NavItem("web.catalogue_import", "Catalogue import", (Role.ADMIN,)),
-    NavItem("web.firm_home", "My enterprise", (Role.ENTERPRISE,)),
-    NavItem("web.new_waybill", "New waybill", (Role.ENTERPRISE,)),
-    NavItem("web.new_batch", "Register batch", (Role.ENTERPRISE,)),
-    NavItem("web.new_movement", "Register movement", (Role.ENTERPRISE,)),
+    NavItem("web.dashboard", N_("Dashboard"), (Role.ADMIN, Role.SUPERVISOR)),
+    NavItem("web.waybills", N_("Waybills"), EVERYONE),
+    NavItem("web.trace_index", N_("Batch trace"), AUTHORITIES),
+    NavItem("web.risk_map", N_("Risk map"), AUTHORITIES),
+    NavItem("web.manifests", N_("Waste manifests"), EVERYONE),
+    NavItem("web.registry_list", N_("Registry"), EVERYONE),
+    NavItem("web.users", N_("Users"), (Role.ADMIN,)),
+    NavItem("web.catalogue_import", N_("Catalogue import"), (Role.ADMIN,)),
+    NavItem("web.firm_home", N_("My enterprise"), (Role.ENTERPRISE,)),
+    NavItem("web.new_waybill", N_("New waybill"), (Role.ENTERPRISE,)),
+    NavItem("web.new_batch", N_("Register batch"), (Role.ENTERPRISE,)),
+    NavItem("web.new_movement", N_("Register movement"), (Role.ENTERPRISE,)),
 )
 
 
