@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import waitress
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
@@ -19,6 +18,7 @@ from werkzeug.serving import make_server
 from app.services import alert_signal
 from models import AlertEvent
 from tests.app.monitoring.conftest import post_fixes
+from tests.serving import waitress_serving
 
 STREAM = "/api/v1/alerts/stream"
 #: Bounds that tell the behaviour apart, not speed figures (a loaded CI runner is slow): the wake-up tests poll
@@ -102,15 +102,8 @@ def test_a_token_in_the_url_is_not_accepted(client, road):
 @contextlib.contextmanager
 def serving(app: Any, kind: str) -> Iterator[tuple[str, int]]:
     if kind == "waitress":
-        server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        try:
-            yield "127.0.0.1", int(server.effective_port)
-        finally:
-            server.task_dispatcher.shutdown(timeout=5)  # a stream ends at its next write once its client is gone
-            server.close()
-            thread.join(5)
+        with waitress_serving(app) as address:
+            yield address
     else:
         dev = make_server("127.0.0.1", 0, app, threaded=True)
         dev.daemon_threads = False  # so server_close() waits for the streams to end (and give back their connections)

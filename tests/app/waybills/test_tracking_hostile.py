@@ -10,7 +10,6 @@ import urllib.request
 import uuid
 
 import pytest
-import waitress
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,6 +21,7 @@ from models.engine import make_engine
 from models.types import utcnow
 from routing.tracks import EARLIEST_FIX, MAX_SPEED_KPH
 from tests.app.waybills.conftest import Trip, build_trip, waybill_in_transit
+from tests.serving import waitress_serving
 
 API = "/api/v1/waybills"
 FEED = "/api/v1/track"
@@ -181,10 +181,6 @@ def test_hostile_uploads_do_not_stall_a_served_server(fresh_database_url):
     engine.dispose()
     headers = {**trip.headers["carrier"], "Content-Type": "text/csv"}
     app = create_app({"DATABASE_URL": fresh_database_url, "LOG_LEVEL": "ERROR", "DATABASE_POOL_SIZE": 4})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    runner = threading.Thread(target=server.run, daemon=True)
-    runner.start()
-    base = f"http://127.0.0.1:{server.effective_port}"
     answers: list[tuple[int, float, str]] = []
 
     def hostile() -> None:
@@ -197,22 +193,21 @@ def test_hostile_uploads_do_not_stall_a_served_server(fresh_database_url):
             answers.append((error.code, time.monotonic() - started, error.headers["Content-Type"]))
 
     try:
-        attackers = [threading.Thread(target=hostile) for _ in range(8)]
-        for attacker in attackers:
-            attacker.start()
-        health = []
-        while any(a.is_alive() for a in attackers) or len(health) < 5:
-            started = time.monotonic()
-            with urllib.request.urlopen(base + "/healthz", timeout=30) as reply:
-                assert reply.status == 200
-            health.append(time.monotonic() - started)
-            time.sleep(0.05)
-        for attacker in attackers:
-            attacker.join()
+        with waitress_serving(app) as (host, port):
+            base = f"http://{host}:{port}"
+            attackers = [threading.Thread(target=hostile) for _ in range(8)]
+            for attacker in attackers:
+                attacker.start()
+            health = []
+            while any(a.is_alive() for a in attackers) or len(health) < 5:
+                started = time.monotonic()
+                with urllib.request.urlopen(base + "/healthz", timeout=30) as reply:
+                    assert reply.status == 200
+                health.append(time.monotonic() - started)
+                time.sleep(0.05)
+            for attacker in attackers:
+                attacker.join()
     finally:
-        server.task_dispatcher.shutdown(timeout=5)
-        server.close()
-        runner.join(5)
         db.dispose(app)
     assert max(health) < 3.0, health
     assert [(status, kind) for status, _, kind in answers] == [(422, "application/problem+json")] * 8
