@@ -87,10 +87,12 @@ class WaybillVersion(Base):
     id: Mapped[UuidPk]
     waybill_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("waybills.id"), index=True)
     version: Mapped[int]
-    vehicle_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vehicles.id"))
-    trailer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vehicles.id"))
-    driver_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("personnel.id"))
-    escort_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("personnel.id"))
+    # Indexed: each submission and departure asks which other waybills name the same vehicle or crew member
+    # (app/services/waybills/trips.py); without them that question reads every version ever written.
+    vehicle_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vehicles.id"), index=True)
+    trailer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vehicles.id"), index=True)
+    driver_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("personnel.id"), index=True)
+    escort_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("personnel.id"), index=True)
     loading_site_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sites.id"))
     unloading_site_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sites.id"))
     departure_earliest: Mapped[dt.datetime | None]

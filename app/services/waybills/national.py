@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services.waybills.records import CheckRecords
-from models import WasteBatch, WasteManifest
+from models import WasteManifest
 from models.waybills import Waybill, WaybillVersion
 
 if TYPE_CHECKING:
@@ -48,14 +48,12 @@ def check_content(session: Session, records: CheckRecords, waybill: Waybill, ver
     for name in required:
         if getattr(version, name) is None:
             found.error(name, "required to submit")
-    _check_waste(session, waybill, version, lines, found)
+    _check_waste(session, records, waybill, version, lines, found)
 
 
-def _check_waste(session: Session, waybill: Waybill, version: WaybillVersion, lines: Sequence[LoadedLine],
-                 found: Findings) -> None:
-    batch_ids = [item.batch.id for item in lines]
-    if not batch_ids or not session.scalar(select(WasteBatch.batch_id).where(
-            WasteBatch.batch_id.in_(batch_ids)).limit(1)):
+def _check_waste(session: Session, records: CheckRecords, waybill: Waybill, version: WaybillVersion,
+                 lines: Sequence[LoadedLine], found: Findings) -> None:
+    if not any(item.batch.id in records.waste for item in lines):
         return
     number = version.waste_manifest_number
     if number is None:

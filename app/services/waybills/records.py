@@ -7,7 +7,8 @@ records a waybill names, a submission reads:
    driver and escort) and the loading site's ledger account: one row, each outer-joined by its id, so a
    missing one is simply None;
 2. the parties' permits of every kind a check asks about (:func:`~app.services.permits.permits_held`);
-3. the lines' batches with their chemicals and the Table A entries of the chemicals' UN numbers;
+3. the lines' batches with their chemicals, whether each is hazardous waste, and the Table A entries of the
+   chemicals' UN numbers;
 4. the stock of those batches at the loading site (:func:`~app.services.ledger.balances.available_by_batch`).
 
 The records are read-only tuples of the columns the checks read, not ORM objects: nothing to track or flush,
@@ -29,6 +30,7 @@ from app.services.ledger.balances import available_by_batch
 from app.services.permits import Activity, PermitTerms, permits_held
 from models import (
     Account, AccountKind, Batch, Chemical, ControlLevel, CrewRole, Enterprise, Person, Site, TransportEntry, Vehicle,
+    WasteBatch,
 )
 from models.fleet import VehicleKind
 from models.ledger import kind_literal
@@ -161,11 +163,13 @@ def _named_statement() -> Select[Any]:
 
 _NAMED = _named_statement()
 _NAMED_SLICES = _slices(record for _name, _model, record, _column in NAMED)
-# With every Table A entry of the chemical's UN number (none when Table A was not imported): one row each.
+# With every Table A entry of the chemical's UN number (none when Table A was not imported): one row each; the
+# last column is the batch's id again when it is hazardous waste (it has a waste profile), else NULL.
 _BATCHES = select(*_columns(Batch, BatchRecord), *_columns(Chemical, ChemicalRecord),
-                  *_columns(TransportEntry, EntryRecord)).join_from(
+                  *_columns(TransportEntry, EntryRecord), WasteBatch.batch_id).join_from(
     Batch, Chemical, Batch.chemical_id == Chemical.id).outerjoin(
-    TransportEntry, TransportEntry.un_number == Chemical.un_number).where(
+    TransportEntry, TransportEntry.un_number == Chemical.un_number).outerjoin(
+    WasteBatch, WasteBatch.batch_id == Batch.id).where(
     Batch.id.in_(bindparam("ids", expanding=True))).order_by(TransportEntry.ref)
 _BATCH_SLICES = _slices((BatchRecord, ChemicalRecord, EntryRecord))
 
@@ -193,6 +197,8 @@ class CheckRecords:
     stock: dict[uuid.UUID, Decimal]
     #: UN number -> the Table A entries of the lines' chemicals, in reference order.
     entries: dict[str, dict[uuid.UUID, EntryRecord]]
+    #: The lines' batches that are hazardous waste.
+    waste: frozenset[uuid.UUID]
 
     @classmethod
     def load(cls, session: Session, waybill: Waybill, version: WaybillVersion, activities: Iterable[Activity],
@@ -213,7 +219,7 @@ class CheckRecords:
 
         parties = of(PartyRecord)
         batch_ids = list({line.batch_id for line in version.lines if line.batch_id})
-        batches, entries = {}, {}
+        batches, entries, waste = {}, {}, set()
         for found in connection.execute(_BATCHES, {"ids": batch_ids}) if batch_ids else ():
             batch, chemical = (record._make(found[where]) for record, where in zip((BatchRecord, ChemicalRecord),
                                                                                    _BATCH_SLICES))
@@ -221,7 +227,9 @@ class CheckRecords:
             if found[_BATCH_SLICES[2].start] is not None:
                 entry = EntryRecord._make(found[_BATCH_SLICES[2]])
                 entries.setdefault(entry.un_number, {})[entry.id] = entry
+            if found[-1] is not None:
+                waste.add(batch.id)
         stock = available_by_batch(session, account_id, batches, now) if account_id and batches else {}
         return cls(parties=parties, permits=permits_held(session, parties, activities), sites=of(SiteRecord),
                    vehicles=of(VehicleRecord), people=of(CrewRecord), batches=batches, stock=stock,
-                   entries=entries)
+                   entries=entries, waste=frozenset(waste))

@@ -8,11 +8,12 @@ GPS feed, which can put a terminal's fixes on one trip only.
 """
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select, union
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict
@@ -43,24 +44,47 @@ class Other:
 
 
 def _others(session: Session, waybill: Waybill, version: WaybillVersion, statuses: tuple[S, ...],
-            *window: object, limit: int | None = None) -> Iterator[Other]:
+            *, window: bool = False, limit: int | None = None) -> Iterator[Other]:
     """The other waybills in *statuses* whose current version names one of *version*'s vehicle and crew (the
-    *limit* first by planned departure)."""
-    current = and_(WaybillVersion.waybill_id == Waybill.id, WaybillVersion.version == Waybill.version)
-    named = [(mine, getattr(WaybillVersion, theirs)) for mine, fields in OCCUPIES.items()
-             for theirs in fields if getattr(version, mine)]
+    *limit* first by planned departure); with *window*, only those whose planned departure window overlaps
+    *version*'s and which do not declare its shared trip (see :func:`overlapping_trips`)."""
+    named = tuple((mine, theirs) for mine, fields in OCCUPIES.items() for theirs in fields if getattr(version, mine))
     if not named:
         return
-    rows = session.execute(
-        select(Waybill.id, Waybill.number, Waybill.carrier_id, WaybillVersion.shared_trip,
-               *(column for _mine, column in named))
-        .join(WaybillVersion, current)
-        .where(Waybill.id != waybill.id, Waybill.status.in_(statuses), *window,
-               or_(*(column == getattr(version, mine) for mine, column in named)))
-        .order_by(WaybillVersion.departure_earliest, Waybill.number).limit(limit))
-    for row in rows:
-        field = next(mine for (mine, _column), value in zip(named, row[4:]) if value == getattr(version, mine))
+    window = window and version.departure_earliest is not None and version.departure_latest is not None
+    params = {"waybill_id": waybill.id, "statuses": list(statuses), "limit": limit,
+              **{mine: getattr(version, mine) for mine, _theirs in named}}
+    if window:
+        params |= {"earliest": version.departure_earliest, "latest": version.departure_latest,
+                   "shared_trip": version.shared_trip, "carrier_id": waybill.carrier_id}
+    statement = _others_statement(named, window, bool(window and version.shared_trip), limit is not None)
+    for row in session.connection().execute(statement, params):
+        field = next(mine for (mine, _theirs), value in zip(named, row[4:]) if value == getattr(version, mine))
         yield Other(row.id, row.number, row.carrier_id, row.shared_trip, field)
+
+
+@functools.cache
+def _others_statement(named: tuple[tuple[str, str], ...], window: bool, shared: bool, limited: bool) -> Select:
+    """The statement :func:`_others` runs for one shape of question, built once and bound per call (a
+    submission asks it every time; building the expression each time cost more than running it)."""
+    # The versions naming the vehicle or crew (once each), one indexed lookup per column, drive the join: an OR
+    # across four columns is answered by reading every waybill of the statuses.
+    naming = union(*(select(WaybillVersion.id.label("id")).where(
+        getattr(WaybillVersion, theirs) == bindparam(mine)) for mine, theirs in named)).subquery()
+    conditions = [Waybill.id != bindparam("waybill_id"), Waybill.status.in_(bindparam("statuses", expanding=True))]
+    if window:
+        conditions += [WaybillVersion.departure_earliest <= bindparam("latest"),
+                       WaybillVersion.departure_latest >= bindparam("earliest")]
+    if shared:  # the waybills of one shared trip overlap by design
+        conditions.append(or_(WaybillVersion.shared_trip.is_(None),
+                              WaybillVersion.shared_trip != bindparam("shared_trip"),
+                              Waybill.carrier_id != bindparam("carrier_id")))
+    statement = select(Waybill.id, Waybill.number, Waybill.carrier_id, WaybillVersion.shared_trip,
+                       *(getattr(WaybillVersion, theirs) for _mine, theirs in named)) \
+        .select_from(naming).join(WaybillVersion, WaybillVersion.id == naming.c.id) \
+        .join(Waybill, and_(Waybill.id == WaybillVersion.waybill_id, Waybill.version == WaybillVersion.version)) \
+        .where(*conditions).order_by(WaybillVersion.departure_earliest, Waybill.number)
+    return statement.limit(bindparam("limit")) if limited else statement
 
 
 def _shared(waybill: Waybill, version: WaybillVersion, other: Other) -> bool:
@@ -73,13 +97,8 @@ def overlapping_trips(session: Session, waybill: Waybill, version: WaybillVersio
     overlaps *version*'s (and which does not declare the same shared trip)."""
     if version.departure_earliest is None or version.departure_latest is None:
         return []
-    window = (WaybillVersion.departure_earliest <= version.departure_latest,
-              WaybillVersion.departure_latest >= version.departure_earliest)
-    if version.shared_trip:  # the waybills of one shared trip overlap by design
-        window += (or_(WaybillVersion.shared_trip.is_(None), WaybillVersion.shared_trip != version.shared_trip,
-                       Waybill.carrier_id != waybill.carrier_id),)
     return [(other.field, f"also planned on waybill {other.number} in an overlapping window")
-            for other in _others(session, waybill, version, PLANNED, *window, limit=OVERLAPS_LISTED)]
+            for other in _others(session, waybill, version, PLANNED, window=True, limit=OVERLAPS_LISTED)]
 
 
 def check_free(session: Session, waybill: Waybill, version: WaybillVersion) -> None:
