@@ -10,14 +10,16 @@ from flask import Flask
 from app.config import DEFAULTS
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: defaults, then ``HAZLEDGER_*`` environment variables, then *config* (tests)."""
-    # The API, the pages and their services are imported here, not with the package: a command that builds no
-    # app (``--help``, ``route check``) does not pay for importing them (most of its start-up: issue 18).
-    from app import api as api_package
-    from app import errors, i18n, input_text, web
-    from app.extensions import api, db
-    from app.http import init_app as init_http
+def create_app(config: Mapping[str, Any] | None = None, *, web: bool = True) -> Flask:
+    """Build the app: defaults, then ``HAZLEDGER_*`` environment variables, then *config* (tests).
+
+    ``web=False`` builds what a command needs: the configuration, the database and the catalogues, without the
+    API, the pages, their error handlers and request hooks (most of a command's start-up: issue 18).
+    """
+    # Imported here, not with the package: a command that builds no app (``--help``, ``route check``) does not
+    # pay for them.
+    from app import i18n
+    from app.extensions import db
 
     # No app-wide static folder: the web blueprint serves its own assets under /static.
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
@@ -30,10 +32,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     i18n.init_app(app)
     db.init_app(app)
-    api.init_app(app)
-    errors.init_app(app)
+    if web:
+        _serve_web(app)
+    return app
+
+
+def _serve_web(app: Flask) -> None:
+    """Register the API (and its OpenAPI document), the pages, the problem+json handlers and the request hooks."""
+    from app import api as api_package
+    from app import input_text, problems, web
+    from app.http import init_app as init_http
+
+    api_package.api.init_app(app)
+    problems.init_app(app)
     init_http(app)
     input_text.init_app(app)
     api_package.init_app(app)
     web.init_app(app)
-    return app

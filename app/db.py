@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.services.alert_signal import Listener
 from models.engine import make_engine
+
+if TYPE_CHECKING:  # imported where a listener starts: psycopg is a PostgreSQL app's import, not every command's
+    from app.services.alert_signal import Listener
 
 _KEY = "hazledger.db"
 _LISTENER_LOCK = threading.Lock()
@@ -54,6 +57,8 @@ class Database:
         state = self._state()
         if state.engine.dialect.name != "postgresql":
             return
+        from app.services.alert_signal import Listener
+
         with _LISTENER_LOCK:
             if state.alert_listener is None:
                 state.alert_listener = Listener(state.engine.url.render_as_string(hide_password=False))

@@ -30,7 +30,10 @@ from app.api.waste_codes.routes import blp as waste_codes
 from app.api.transfers.routes import blp as transfers
 from app.api.terminals.routes import blp as terminals
 from app.api.waybills.tracking import blp as waybill_tracking, feed as track_feed
-from app.extensions import api
+from app.problems import ProblemApi
+
+#: flask-smorest's extension, bound by ``create_app`` when the app serves the API (never for a command).
+api = ProblemApi()
 
 API_PREFIX = "/api/v1"
 BLUEPRINTS = (

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.errors import problem
+from app.problems import problem
 from app.extensions import db
 
 blp = Blueprint("health", __name__)

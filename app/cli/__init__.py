@@ -49,6 +49,9 @@ class CliContext:
         self.database_url = database_url
         #: Settings a command gives the app before it is built (``serve`` sizes the connection pool).
         self.config: dict[str, Any] = {"DATABASE_URL": database_url} if database_url else {}
+        #: Whether the app serves the API and the pages (``serve``, set before it is built); the other commands
+        #: need only its configuration and database, and start without the web stack (issue 18).
+        self.web = False
         self._app: Flask | None = None
 
     @property
@@ -56,7 +59,7 @@ class CliContext:
         if self._app is None:
             from app import create_app
 
-            self._app = create_app(self.config or None)
+            self._app = create_app(self.config or None, web=self.web)
         return self._app
 
     def close(self) -> None:

@@ -23,6 +23,7 @@ from app.web.maps import prepare_road_network
 def serve(obj: CliContext, host: str, port: int, threads: int, sweep: bool) -> None:
     """Serve the app on HOST:PORT."""
     obj.config["DATABASE_POOL_SIZE"] = threads  # a connection per thread, kept
+    obj.web = True
     app = obj.app
     dummy_password_hash()  # before the first sign-in: an unknown name must cost what a wrong password costs
     # The modules, mappers and schemas built so far live as long as the server. Frozen, they are out of the

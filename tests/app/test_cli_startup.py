@@ -1,10 +1,12 @@
 """Commands that need no map or table start without the heavy libraries (issue 18: 2.8 s of CPU for --help).
 
 Each command runs in a fresh interpreter, which then lists the heavy modules it imported: none of geopandas,
-osmnx, matplotlib and pandas for ``--help``, ``ledger verify``, ``users create`` and ``trace``. The CPU time a
-command takes is printed by ``bench/bench_startup.py``, not asserted here.
+osmnx, matplotlib and pandas for ``--help``, ``ledger verify``, ``ledger head``, ``users create`` and ``trace``,
+nor the web stack (flask-smorest, marshmallow, the API and the pages: ``app.api``, ``app.web``) for those that
+use the database. The CPU time a command takes is printed by ``bench/bench_startup.py``, not asserted here.
 """
 import json
+import os
 import subprocess
 import sys
 
@@ -13,6 +15,8 @@ import pytest
 from tests.paths import REPO
 
 HEAVY = ("geopandas", "osmnx", "matplotlib", "pandas")
+#: What only the server needs: the API's and the pages' modules and the libraries they build on.
+WEB = ("flask_smorest", "marshmallow", "app.api", "app.web")
 _PROBE = """
 import json, sys
 from app.cli import cli
@@ -20,13 +24,14 @@ try:
     cli.main(sys.argv[1:], prog_name="hazledger")
 except SystemExit as done:
     code = done.code
-print(json.dumps({"exit": code, "heavy": sorted(m for m in sys.modules if m.split(".")[0] in %r)}))
-""" % (HEAVY,)
+print(json.dumps({"exit": code, "heavy": sorted(m for m in sys.modules if m.split(".")[0] in %r),
+                  "web": sorted(m for m in sys.modules if m in %r or m.startswith(%r))}))
+""" % (HEAVY, WEB, tuple(f"{name}." for name in WEB))
 
 
-def _run(*args: str) -> dict:
+def _run(*args: str, env: dict[str, str] | None = None) -> dict:
     done = subprocess.run([sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, cwd=REPO,
-                          timeout=300)
+                          timeout=300, env={**os.environ, **(env or {})})
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -34,13 +39,34 @@ def _run(*args: str) -> dict:
     ("--help",),
     ("ledger", "verify"),
     ("ledger", "verify", "--format", "json"),
+    ("ledger", "head"),
     ("users", "create", "--name", "startup-probe", "--role", "auditor", "--format", "json"),
     ("trace", "NO-SUCH-BATCH"),
 ], ids=lambda a: " ".join(a[:2]))
-def test_commands_import_no_heavy_library(fresh_database_url, args):
-    result = _run("--database-url", fresh_database_url, *args)
+def test_commands_import_no_heavy_library_nor_the_web_stack(fresh_database_url, tmp_path, args):
+    # The signing key of `ledger head` in a folder of the test's own, not the checkout's instance/.
+    result = _run("--database-url", fresh_database_url, *args,
+                  env={"HAZLEDGER_SIGNING_KEY_PATH": str(tmp_path / "signing_key")})
     assert result["heavy"] == [], result
+    assert result["web"] == [], result
     assert result["exit"] in (0, 1, 2, None)
+
+
+def test_the_probe_sees_the_web_stack_when_the_app_serves(fresh_database_url):
+    """``serve`` builds the whole app (here its build alone: no server starts): the probe would notice a
+    command that imports the API or the pages."""
+    code = """
+import json, sys
+from app.cli import CliContext
+context = CliContext(sys.argv[1])
+context.web = True
+context.app
+context.close()
+print(json.dumps({"web": sorted(m for m in %r if m in sys.modules)}))
+""" % (WEB,)
+    done = subprocess.run([sys.executable, "-c", code, fresh_database_url], capture_output=True, text=True,
+                          cwd=REPO, timeout=300)
+    assert json.loads(done.stdout.strip().splitlines()[-1])["web"] == sorted(WEB), done.stderr
 
 
 def test_the_probe_sees_a_heavy_import_when_there_is_one(tmp_path):
