@@ -48,6 +48,9 @@ __all__ = ["MATCHED", "OFF_NETWORK", "OUTLIER", "STALE", "MatchGraph", "MatchPar
 #: Fix statuses in :attr:`MatchResult.status`.
 MATCHED, STALE, OUTLIER, OFF_NETWORK = "matched", "stale", "outlier", "off_network"
 _CHUNK = 64  # fixes whose transitions are computed together (one Dijkstra call)
+_DENSE_S = 10.0  # fixes at most this far apart show the noise in their jitter (see _sigma)
+_SPARSE_SIGMA_M = 15.0  # the first pass's least noise on a sparse track (see match_track)
+_REFINEMENTS = 2  # re-estimates of the noise from the match on a sparse track
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ class MatchParameters:
     radius_m : float or None
         Candidate search radius. ``None``: 4 × sigma, within [50, 200] m.
     max_candidates : int
-        The nearest candidates kept per fix.
+        The nearest candidates kept per fix: enough that the driven road is among them where footways, service
+        roads and both directions of every street crowd the radius (Futian at σ 30 m: 12 left it out).
     beta_m : float
         Scale of the transition's exponential (metres of |great-circle − network| distance per factor e).
     max_speed_kph : float
@@ -76,7 +80,7 @@ class MatchParameters:
 
     sigma_m: float | None = None
     radius_m: float | None = None
-    max_candidates: int = 12
+    max_candidates: int = 24
     beta_m: float = 15.0
     max_speed_kph: float = 150.0
     detour_factor: float = 2.0
@@ -222,11 +226,28 @@ def _sigma(graph: MatchGraph, points: npt.NDArray[np.object_], x: FloatArray, y:
     if params.sigma_m is not None:
         return float(params.sigma_m)
     estimate = 1.4826 * float(np.median(_nearest_road(graph, points)))
-    close = (np.diff(t_s)[1:] <= 10.0) & (np.diff(t_s)[:-1] <= 10.0)
+    close = _close_triples(t_s)
     if close.sum() >= 10:
         second = np.concatenate((np.diff(x, 2)[close], np.diff(y, 2)[close]))
         estimate = max(estimate, 1.4826 * float(np.median(np.abs(second))) / np.sqrt(6.0))
-    return min(50.0, max(4.0, estimate))
+    return _clamp_sigma(estimate)
+
+
+def _close_triples(t_s: FloatArray) -> npt.NDArray[np.bool_]:
+    """Which runs of three consecutive fixes lie at most ``_DENSE_S`` apart (their jitter shows the noise)."""
+    gaps = np.diff(t_s)
+    return (gaps[1:] <= _DENSE_S) & (gaps[:-1] <= _DENSE_S)
+
+
+def _clamp_sigma(sigma: float) -> float:
+    return min(50.0, max(4.0, sigma))
+
+
+def _matched_sigma(cands: _Candidates, chosen: IntArray, sigma: float) -> float:
+    """Newson & Krumm's estimate (2009, eq. 4): 1.4826 × the median distance from a fix to its *matched* road
+    (the noise across the road, whose median absolute value is 0.6745 σ); ``sigma`` when nothing matched."""
+    hit = chosen[chosen >= 0]
+    return _clamp_sigma(1.4826 * float(np.median(cands.distance[hit]))) if len(hit) else sigma
 
 
 def match_track(graph: MatchGraph, track: Track, params: MatchParameters | None = None) -> MatchResult:
@@ -263,10 +284,22 @@ def match_track(graph: MatchGraph, track: Track, params: MatchParameters | None 
     t_s = (track.time_ns[fresh] - track.time_ns[0]) / 1e9
     points = shapely.points(x, y)
     sigma = _sigma(graph, points, x, y, t_s, params)
-    radius = params.radius_m if params.radius_m is not None else min(200.0, max(50.0, 4.0 * sigma))
-    cands = _candidates(graph, points, radius, params.max_candidates)
-    emission = -0.5 * (cands.distance / sigma) ** 2
-    chosen, stretch_of, confidence = _viterbi(graph, cands, emission, x, y, t_s, params, sigma, radius)
+    # A sparse track's noise cannot be read from its jitter, and the distance to the nearest road reads it low
+    # in a dense city (the nearest road is often another one), which would snap every fix to the nearest road.
+    # So match first assuming at least _SPARSE_SIGMA_M, then re-estimate the noise from the distances to the
+    # matched roads (Newson & Krumm's own estimate) and match again while the estimate moves by 15 % or more.
+    sparse = params.sigma_m is None and _close_triples(t_s).sum() < 10
+    if sparse:
+        sigma = max(sigma, _SPARSE_SIGMA_M)
+    for refinement in range(_REFINEMENTS + 1):
+        radius = params.radius_m if params.radius_m is not None else min(200.0, max(50.0, 4.0 * sigma))
+        cands = _candidates(graph, points, radius, params.max_candidates)
+        emission = -0.5 * (cands.distance / sigma) ** 2
+        chosen, stretch_of, confidence = _viterbi(graph, cands, emission, x, y, t_s, params, sigma, radius)
+        estimate = _matched_sigma(cands, chosen, sigma)
+        if not sparse or refinement == _REFINEMENTS or abs(estimate - sigma) < 0.15 * sigma:
+            break
+        sigma = estimate
     return _result(graph, track, cands, fresh, stale, chosen, stretch_of, confidence, sigma)
 
 
@@ -296,7 +329,8 @@ def _viterbi(graph: MatchGraph, cands: _Candidates, emission: FloatArray, x: Flo
         if delta is None:
             delta, members = own.copy(), [fix]
         else:
-            step = _advance(graph, cands, x, y, t_s, usable, i, steps, delta, members[-1], params, sigma, radius)
+            step = _advance(graph, cands, x, y, t_s, usable, i, steps, delta, members[-1], params, sigma, radius,
+                            emission)
             if step is None:  # no plausible way on, even skipping outliers: close the stretch, start anew
                 _close(members, prev, delta, cands, chosen, stretch_of, len(confidence), shares, confidence)
                 delta = None
@@ -318,25 +352,63 @@ def _viterbi(graph: MatchGraph, cands: _Candidates, emission: FloatArray, x: Flo
 
 def _advance(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatArray, t_s: FloatArray,
              usable: IntArray, i: int, steps: list[FloatArray], delta: FloatArray, last: int,
-             params: MatchParameters, sigma: float, radius: float) -> tuple[int, IntArray, FloatArray] | None:
+             params: MatchParameters, sigma: float, radius: float,
+             emission: FloatArray | None = None) -> tuple[int, IntArray, FloatArray] | None:
     """One Viterbi step from fix ``last`` to ``usable[i]``, or past up to ``max_skip`` outliers.
+
+    A fix is skipped as an outlier when no candidate of it can be reached, and also (given ``emission``) when
+    explaining it costs more than an outlier would and skipping it explains the next fix better: otherwise a fix
+    that only a wrong road can explain (GPS noise towards a crowd of service roads) would end every hypothesis
+    on the right road, however good it was before.
 
     Returns (fixes skipped, back pointers, best score per candidate of the fix reached), or None."""
     for skipped in range(params.max_skip + 1):
         if i + skipped >= len(usable):
             return None
         target = int(usable[i + skipped])
-        if skipped == 0 and last == usable[i - 1]:
-            log_t = steps[i - 1]
-        else:
-            log_t = _transitions(graph, cands, x, y, t_s, np.array([last]), np.array([target]), params, sigma,
-                                 radius)[0]
+        log_t = steps[i - 1] if skipped == 0 and last == usable[i - 1] else _step(
+            graph, cands, x, y, t_s, last, target, params, sigma, radius)
         total = delta[:, None] + log_t
         back = np.argmax(total, axis=0)
         score = total[back, np.arange(total.shape[1])]
-        if np.isfinite(score).any():
-            return skipped, back, score
+        if not np.isfinite(score).any():
+            continue
+        if (emission is not None and skipped < params.max_skip and i + skipped + 1 < len(usable)
+                and _outlier_explains_better(graph, cands, x, y, t_s, delta, last, target,
+                                             int(usable[i + skipped + 1]), log_t, score, emission, params,
+                                             sigma, radius)):
+            continue
+        return skipped, back, score
     return None
+
+
+def _step(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatArray, t_s: FloatArray, a: int, b: int,
+          params: MatchParameters, sigma: float, radius: float) -> FloatArray:
+    """The log transition matrix from the candidates of fix ``a`` to those of fix ``b``."""
+    return _transitions(graph, cands, x, y, t_s, np.array([a]), np.array([b]), params, sigma, radius)[0]
+
+
+def _outlier_explains_better(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatArray,
+                             t_s: FloatArray, delta: FloatArray, last: int, target: int, after: int,
+                             log_t: FloatArray, score: FloatArray, emission: FloatArray, params: MatchParameters,
+                             sigma: float, radius: float) -> bool:
+    """Whether fix ``target`` is better taken for an outlier: the best hypothesis so far cannot explain it, or
+    explaining it costs more than an outlier, and the fix ``after`` it is reached better without it.
+
+    An outlier costs what a road just beyond the fix's candidates would: a fix at the edge of the search radius,
+    or, where the nearest ``max_candidates`` edges filled the list, one at the farthest of them (the driven road
+    may be the next one: -(d/σ)²/2)."""
+    own = cands.of(target)
+    truncated = own.stop - own.start >= params.max_candidates
+    outlier = -0.5 * ((float(cands.distance[own].max()) if truncated else radius) / sigma) ** 2
+    through = score + emission[own]
+    best = int(np.argmax(delta))
+    if through.max() >= delta.max() + outlier and np.isfinite((delta[best] + log_t[best]).max()):
+        return False
+    ahead = emission[cands.of(after)]
+    via = (through[:, None] + _step(graph, cands, x, y, t_s, target, after, params, sigma, radius)).max(axis=0)
+    past = (delta[:, None] + _step(graph, cands, x, y, t_s, last, after, params, sigma, radius)).max(axis=0)
+    return bool((past + ahead).max() + outlier > (via + ahead).max())
 
 
 def _close(members: list[int], prev: dict[int, IntArray], delta: FloatArray, cands: _Candidates,
