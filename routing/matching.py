@@ -14,10 +14,12 @@ the Viterbi recursion itself (a few small arrays per fix) is a Python loop.
 
 Gaps (a tunnel without signal, sparse sampling) are bridged by the shortest path between the matched
 candidates, so a tunnel between a fix on each bank is on the matched path although no fix lies inside it.
-Where no transition is plausible even after skipping up to ``max_skip`` fixes as outliers, the match breaks
-and a new *stretch* begins. A fix that repeats the previous fix's position exactly is *stale* (a logger that
-repeats its last position while the vehicle moves on): it takes the previous fix's match and plays no part in
-the model, so the jump that follows it is judged over the time since the position was fresh.
+A fix is skipped as an outlier where no candidate of it can be reached, or where explaining it costs more
+than an outlier and the next fix is reached better without it (so a fix that only a wrong road explains does not
+end every hypothesis on the right one); where no transition is plausible even after skipping up to ``max_skip``
+fixes, the match breaks and a new *stretch* begins. A fix that repeats the previous fix's position exactly is
+*stale* (a logger that repeats its last position while the vehicle moves on): it takes the previous fix's match
+and plays no part in the model, so the jump that follows it is judged over the time since the position was fresh.
 """
 from __future__ import annotations
 
@@ -51,6 +53,7 @@ _CHUNK = 64  # fixes whose transitions are computed together (one Dijkstra call)
 _DENSE_S = 10.0  # fixes at most this far apart show the noise in their jitter (see _sigma)
 _SPARSE_SIGMA_M = 15.0  # the first pass's least noise on a sparse track (see match_track)
 _REFINEMENTS = 2  # re-estimates of the noise from the match on a sparse track
+_BETA_PER_SIGMA = 1.0  # the transition's scale is at least this × σ (see _transitions)
 
 
 @dataclass(frozen=True)
@@ -207,7 +210,9 @@ def _transitions(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatA
         col = local[u2]
         between = np.where(col >= 0, dist[row, np.maximum(col, 0)], np.inf)
         route[other] = graph.length[e1[other]] - s1[other] + between + s2[other]
-    log_t = -np.abs(gc[pair] - route) / params.beta_m
+    # Where the fixes are closer than the noise, |great-circle − route| is mostly the noise of both fixes (of the
+    # order of σ), not the detour it measures: the scale grows with σ so that noise is not read as a detour.
+    log_t = -np.abs(gc[pair] - route) / max(params.beta_m, _BETA_PER_SIGMA * sigma)
     log_t[~(route <= allowed[pair])] = -np.inf
     bounds = np.cumsum(sizes)[:-1]
     return [m.reshape(p, q) for m, p, q in zip(np.split(log_t, bounds), ka.tolist(), kb.tolist())]
@@ -219,9 +224,10 @@ def _sigma(graph: MatchGraph, points: npt.NDArray[np.object_], x: FloatArray, y:
 
     Newson & Krumm (2009, section 4.1) take 1.4826 × the median distance from a fix to its nearest road; in a
     dense city the nearest road is often another one, nearer than the driven road, so that alone reads the
-    noise low. Where fixes come at most 10 s apart, the jitter of the positions tells it too: the second
-    difference of three fixes is the noise (variance 6σ² per axis) plus the vehicle's acceleration, which is
-    small over so short a time and, at turns, too rare to move a median.
+    noise low (on a sparse track :func:`match_track` re-estimates it from the distances to the matched roads).
+    Where fixes come at most 10 s apart, the jitter of the positions tells it too: the second difference of
+    three fixes is the noise (variance 6σ² per axis) plus the vehicle's acceleration, which is small over so
+    short a time and, at turns, too rare to move a median.
     """
     if params.sigma_m is not None:
         return float(params.sigma_m)
