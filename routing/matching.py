@@ -53,7 +53,6 @@ _CHUNK = 64  # fixes whose transitions are computed together (one Dijkstra call)
 _DENSE_S = 10.0  # fixes at most this far apart show the noise in their jitter (see _sigma)
 _SPARSE_SIGMA_M = 15.0  # the first pass's least noise on a sparse track (see match_track)
 _REFINEMENTS = 2  # re-estimates of the noise from the match on a sparse track
-_BETA_PER_SIGMA = 1.0  # the transition's scale is at least this × σ (see _transitions)
 
 
 @dataclass(frozen=True)
@@ -210,9 +209,7 @@ def _transitions(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatA
         col = local[u2]
         between = np.where(col >= 0, dist[row, np.maximum(col, 0)], np.inf)
         route[other] = graph.length[e1[other]] - s1[other] + between + s2[other]
-    # Where the fixes are closer than the noise, |great-circle − route| is mostly the noise of both fixes (of the
-    # order of σ), not the detour it measures: the scale grows with σ so that noise is not read as a detour.
-    log_t = -np.abs(gc[pair] - route) / max(params.beta_m, _BETA_PER_SIGMA * sigma)
+    log_t = -np.abs(gc[pair] - route) / params.beta_m
     log_t[~(route <= allowed[pair])] = -np.inf
     bounds = np.cumsum(sizes)[:-1]
     return [m.reshape(p, q) for m, p, q in zip(np.split(log_t, bounds), ka.tolist(), kb.tolist())]
