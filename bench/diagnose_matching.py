@@ -83,7 +83,7 @@ def main() -> None:
             np.zeros(len(network.edges), bool)
         routes = random_routes(network, args.drives, rng)
         print(f"\n{name}: missed share of the true route length, by kind ({args.drives} drives per cell)")
-        print("  sampling  σ m  missed  " + "".join(f"{k:>10}" for k in KINDS))
+        print("  sampling  σ m  missed  " + "".join(f"{k:>12}" for k in KINDS))
         for dt in args.sampling:
             for noise in args.noise:
                 missed: Counter = Counter()
@@ -97,7 +97,7 @@ def main() -> None:
                     total += float(graph.length[edges].sum())
                 share = sum(missed.values()) / total
                 print(f"  {dt:>6g} s {noise:>4g}  {share:6.1%}  "
-                      + "".join(f"{missed[k] / total:>10.1%}" for k in KINDS))
+                      + "".join(f"{missed[k] / total:>12.1%}" for k in KINDS))
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ the Viterbi recursion itself (a few small arrays per fix) is a Python loop.
 
 Gaps (a tunnel without signal, sparse sampling) are bridged by the shortest path between the matched
 candidates, so a tunnel between a fix on each bank is on the matched path although no fix lies inside it.
-A fix is skipped as an outlier where no candidate of it can be reached, or where explaining it costs more
-than an outlier and the next fix is reached better without it (so a fix that only a wrong road explains does not
+A fix is skipped as an outlier where no candidate of it can be reached, or (between fixes at most 20 s apart)
+where explaining it costs more than an outlier and the next fix is reached better without it (so a fix that only a wrong road explains does not
 end every hypothesis on the right one); where no transition is plausible even after skipping up to ``max_skip``
 fixes, the match breaks and a new *stretch* begins. A fix that repeats the previous fix's position exactly is
 *stale* (a logger that repeats its last position while the vehicle moves on): it takes the previous fix's match
@@ -50,9 +50,7 @@ __all__ = ["MATCHED", "OFF_NETWORK", "OUTLIER", "STALE", "MatchGraph", "MatchPar
 #: Fix statuses in :attr:`MatchResult.status`.
 MATCHED, STALE, OUTLIER, OFF_NETWORK = "matched", "stale", "outlier", "off_network"
 _CHUNK = 64  # fixes whose transitions are computed together (one Dijkstra call)
-_DENSE_S = 10.0  # fixes at most this far apart show the noise in their jitter (see _sigma)
-_SPARSE_SIGMA_M = 15.0  # the first pass's least noise on a sparse track (see match_track)
-_REFINEMENTS = 2  # re-estimates of the noise from the match on a sparse track
+_OUTLIER_SPAN_S = 20.0  # a fix is skipped for a better explanation only between fixes this close in time
 
 
 @dataclass(frozen=True)
@@ -221,36 +219,18 @@ def _sigma(graph: MatchGraph, points: npt.NDArray[np.object_], x: FloatArray, y:
 
     Newson & Krumm (2009, section 4.1) take 1.4826 × the median distance from a fix to its nearest road; in a
     dense city the nearest road is often another one, nearer than the driven road, so that alone reads the
-    noise low (on a sparse track :func:`match_track` re-estimates it from the distances to the matched roads).
-    Where fixes come at most 10 s apart, the jitter of the positions tells it too: the second difference of
-    three fixes is the noise (variance 6σ² per axis) plus the vehicle's acceleration, which is small over so
-    short a time and, at turns, too rare to move a median.
+    noise low. Where fixes come at most 10 s apart, the jitter of the positions tells it too: the second
+    difference of three fixes is the noise (variance 6σ² per axis) plus the vehicle's acceleration, which is
+    small over so short a time and, at turns, too rare to move a median.
     """
     if params.sigma_m is not None:
         return float(params.sigma_m)
     estimate = 1.4826 * float(np.median(_nearest_road(graph, points)))
-    close = _close_triples(t_s)
+    close = (np.diff(t_s)[1:] <= 10.0) & (np.diff(t_s)[:-1] <= 10.0)
     if close.sum() >= 10:
         second = np.concatenate((np.diff(x, 2)[close], np.diff(y, 2)[close]))
         estimate = max(estimate, 1.4826 * float(np.median(np.abs(second))) / np.sqrt(6.0))
-    return _clamp_sigma(estimate)
-
-
-def _close_triples(t_s: FloatArray) -> npt.NDArray[np.bool_]:
-    """Which runs of three consecutive fixes lie at most ``_DENSE_S`` apart (their jitter shows the noise)."""
-    gaps = np.diff(t_s)
-    return (gaps[1:] <= _DENSE_S) & (gaps[:-1] <= _DENSE_S)
-
-
-def _clamp_sigma(sigma: float) -> float:
-    return min(50.0, max(4.0, sigma))
-
-
-def _matched_sigma(cands: _Candidates, chosen: IntArray, sigma: float) -> float:
-    """Newson & Krumm's estimate (2009, eq. 4): 1.4826 × the median distance from a fix to its *matched* road
-    (the noise across the road, whose median absolute value is 0.6745 σ); ``sigma`` when nothing matched."""
-    hit = chosen[chosen >= 0]
-    return _clamp_sigma(1.4826 * float(np.median(cands.distance[hit]))) if len(hit) else sigma
+    return min(50.0, max(4.0, estimate))
 
 
 def match_track(graph: MatchGraph, track: Track, params: MatchParameters | None = None) -> MatchResult:
@@ -287,22 +267,10 @@ def match_track(graph: MatchGraph, track: Track, params: MatchParameters | None 
     t_s = (track.time_ns[fresh] - track.time_ns[0]) / 1e9
     points = shapely.points(x, y)
     sigma = _sigma(graph, points, x, y, t_s, params)
-    # A sparse track's noise cannot be read from its jitter, and the distance to the nearest road reads it low
-    # in a dense city (the nearest road is often another one), which would snap every fix to the nearest road.
-    # So match first assuming at least _SPARSE_SIGMA_M, then re-estimate the noise from the distances to the
-    # matched roads (Newson & Krumm's own estimate) and match again while the estimate moves by 15 % or more.
-    sparse = params.sigma_m is None and _close_triples(t_s).sum() < 10
-    if sparse:
-        sigma = max(sigma, _SPARSE_SIGMA_M)
-    for refinement in range(_REFINEMENTS + 1):
-        radius = params.radius_m if params.radius_m is not None else min(200.0, max(50.0, 4.0 * sigma))
-        cands = _candidates(graph, points, radius, params.max_candidates)
-        emission = -0.5 * (cands.distance / sigma) ** 2
-        chosen, stretch_of, confidence = _viterbi(graph, cands, emission, x, y, t_s, params, sigma, radius)
-        estimate = _matched_sigma(cands, chosen, sigma)
-        if not sparse or refinement == _REFINEMENTS or abs(estimate - sigma) < 0.15 * sigma:
-            break
-        sigma = estimate
+    radius = params.radius_m if params.radius_m is not None else min(200.0, max(50.0, 4.0 * sigma))
+    cands = _candidates(graph, points, radius, params.max_candidates)
+    emission = -0.5 * (cands.distance / sigma) ** 2
+    chosen, stretch_of, confidence = _viterbi(graph, cands, emission, x, y, t_s, params, sigma, radius)
     return _result(graph, track, cands, fresh, stale, chosen, stretch_of, confidence, sigma)
 
 
@@ -377,6 +345,7 @@ def _advance(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatArray
         if not np.isfinite(score).any():
             continue
         if (emission is not None and skipped < params.max_skip and i + skipped + 1 < len(usable)
+                and t_s[usable[i + skipped + 1]] - t_s[last] <= _OUTLIER_SPAN_S
                 and _outlier_explains_better(graph, cands, x, y, t_s, delta, last, target,
                                              int(usable[i + skipped + 1]), log_t, score, emission, params,
                                              sigma, radius)):
