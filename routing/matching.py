@@ -15,11 +15,12 @@ the Viterbi recursion itself (a few small arrays per fix) is a Python loop.
 Gaps (a tunnel without signal, sparse sampling) are bridged by the shortest path between the matched
 candidates, so a tunnel between a fix on each bank is on the matched path although no fix lies inside it.
 A fix is skipped as an outlier where no candidate of it can be reached, or (between fixes at most 20 s apart)
-where explaining it costs more than an outlier and the next fix is reached better without it (so a fix that only a wrong road explains does not
-end every hypothesis on the right one); where no transition is plausible even after skipping up to ``max_skip``
-fixes, the match breaks and a new *stretch* begins. A fix that repeats the previous fix's position exactly is
-*stale* (a logger that repeats its last position while the vehicle moves on): it takes the previous fix's match
-and plays no part in the model, so the jump that follows it is judged over the time since the position was fresh.
+where explaining it costs more than an outlier and the next fix is reached better without it (so a fix that
+only a wrong road explains does not end every hypothesis on the right one); where no transition is plausible
+even after skipping up to ``max_skip`` fixes, the match breaks and a new *stretch* begins. A fix that repeats the
+previous fix's position exactly is *stale* (a logger that repeats its last position while the vehicle moves on):
+it takes the previous fix's match and plays no part in the model, so the jump that follows it is judged over the
+time since the position was fresh.
 """
 from __future__ import annotations
 

@@ -47,4 +47,3 @@ def test_main_road_beside_service_roads_is_matched_at_sigma_25(car_park, seed):
     table = result.fix_table()
     on_service = (table["highway"] == "service") & (table["status"] == "matched")
     assert on_service.mean() <= 0.1  # a fix nearer the car park is an outlier, not a reason to drive through it
-
