@@ -35,7 +35,7 @@ from routing.network import Network, load_network  # noqa: E402
 KINDS = ("trip end", "opposite", "carriageway", "parallel", "short", "other")
 
 
-def classify(network: Network, graph: MatchGraph, truth: list[int], matched: list[int]) -> Counter:  # noqa: C901
+def classify(network: Network, graph: MatchGraph, truth: list[int], matched: list[int]) -> Counter:
     """Missed true length (m) by kind."""
     length = graph.length
     name = network.edges["name"].map(
