@@ -14,10 +14,13 @@ the Viterbi recursion itself (a few small arrays per fix) is a Python loop.
 
 Gaps (a tunnel without signal, sparse sampling) are bridged by the shortest path between the matched
 candidates, so a tunnel between a fix on each bank is on the matched path although no fix lies inside it.
-Where no transition is plausible even after skipping up to ``max_skip`` fixes as outliers, the match breaks
-and a new *stretch* begins. A fix that repeats the previous fix's position exactly is *stale* (a logger that
-repeats its last position while the vehicle moves on): it takes the previous fix's match and plays no part in
-the model, so the jump that follows it is judged over the time since the position was fresh.
+A fix is skipped as an outlier where no candidate of it can be reached, or (between fixes at most 20 s apart)
+where explaining it costs more than an outlier and the next fix is reached better without it (so a fix that
+only a wrong road explains does not end every hypothesis on the right one); where no transition is plausible
+even after skipping up to ``max_skip`` fixes, the match breaks and a new *stretch* begins. A fix that repeats the
+previous fix's position exactly is *stale* (a logger that repeats its last position while the vehicle moves on):
+it takes the previous fix's match and plays no part in the model, so the jump that follows it is judged over the
+time since the position was fresh.
 """
 from __future__ import annotations
 
@@ -48,6 +51,7 @@ __all__ = ["MATCHED", "OFF_NETWORK", "OUTLIER", "STALE", "MatchGraph", "MatchPar
 #: Fix statuses in :attr:`MatchResult.status`.
 MATCHED, STALE, OUTLIER, OFF_NETWORK = "matched", "stale", "outlier", "off_network"
 _CHUNK = 64  # fixes whose transitions are computed together (one Dijkstra call)
+_OUTLIER_SPAN_S = 20.0  # a fix is skipped for a better explanation only between fixes this close in time
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,8 @@ class MatchParameters:
     radius_m : float or None
         Candidate search radius. ``None``: 4 × sigma, within [50, 200] m.
     max_candidates : int
-        The nearest candidates kept per fix.
+        The nearest candidates kept per fix: enough that the driven road is among them where footways, service
+        roads and both directions of every street crowd the radius (Futian at σ 30 m: 12 left it out).
     beta_m : float
         Scale of the transition's exponential (metres of |great-circle − network| distance per factor e).
     max_speed_kph : float
@@ -76,7 +81,7 @@ class MatchParameters:
 
     sigma_m: float | None = None
     radius_m: float | None = None
-    max_candidates: int = 12
+    max_candidates: int = 24
     beta_m: float = 15.0
     max_speed_kph: float = 150.0
     detour_factor: float = 2.0
@@ -296,7 +301,8 @@ def _viterbi(graph: MatchGraph, cands: _Candidates, emission: FloatArray, x: Flo
         if delta is None:
             delta, members = own.copy(), [fix]
         else:
-            step = _advance(graph, cands, x, y, t_s, usable, i, steps, delta, members[-1], params, sigma, radius)
+            step = _advance(graph, cands, x, y, t_s, usable, i, steps, delta, members[-1], params, sigma, radius,
+                            emission)
             if step is None:  # no plausible way on, even skipping outliers: close the stretch, start anew
                 _close(members, prev, delta, cands, chosen, stretch_of, len(confidence), shares, confidence)
                 delta = None
@@ -318,25 +324,64 @@ def _viterbi(graph: MatchGraph, cands: _Candidates, emission: FloatArray, x: Flo
 
 def _advance(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatArray, t_s: FloatArray,
              usable: IntArray, i: int, steps: list[FloatArray], delta: FloatArray, last: int,
-             params: MatchParameters, sigma: float, radius: float) -> tuple[int, IntArray, FloatArray] | None:
+             params: MatchParameters, sigma: float, radius: float,
+             emission: FloatArray | None = None) -> tuple[int, IntArray, FloatArray] | None:
     """One Viterbi step from fix ``last`` to ``usable[i]``, or past up to ``max_skip`` outliers.
+
+    A fix is skipped as an outlier when no candidate of it can be reached, and also (given ``emission``) when
+    explaining it costs more than an outlier would and skipping it explains the next fix better: otherwise a fix
+    that only a wrong road can explain (GPS noise towards a crowd of service roads) would end every hypothesis
+    on the right road, however good it was before.
 
     Returns (fixes skipped, back pointers, best score per candidate of the fix reached), or None."""
     for skipped in range(params.max_skip + 1):
         if i + skipped >= len(usable):
             return None
         target = int(usable[i + skipped])
-        if skipped == 0 and last == usable[i - 1]:
-            log_t = steps[i - 1]
-        else:
-            log_t = _transitions(graph, cands, x, y, t_s, np.array([last]), np.array([target]), params, sigma,
-                                 radius)[0]
+        log_t = steps[i - 1] if skipped == 0 and last == usable[i - 1] else _step(
+            graph, cands, x, y, t_s, last, target, params, sigma, radius)
         total = delta[:, None] + log_t
         back = np.argmax(total, axis=0)
         score = total[back, np.arange(total.shape[1])]
-        if np.isfinite(score).any():
-            return skipped, back, score
+        if not np.isfinite(score).any():
+            continue
+        if (emission is not None and skipped < params.max_skip and i + skipped + 1 < len(usable)
+                and t_s[usable[i + skipped + 1]] - t_s[last] <= _OUTLIER_SPAN_S
+                and _outlier_explains_better(graph, cands, x, y, t_s, delta, last, target,
+                                             int(usable[i + skipped + 1]), log_t, score, emission, params,
+                                             sigma, radius)):
+            continue
+        return skipped, back, score
     return None
+
+
+def _step(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatArray, t_s: FloatArray, a: int, b: int,
+          params: MatchParameters, sigma: float, radius: float) -> FloatArray:
+    """The log transition matrix from the candidates of fix ``a`` to those of fix ``b``."""
+    return _transitions(graph, cands, x, y, t_s, np.array([a]), np.array([b]), params, sigma, radius)[0]
+
+
+def _outlier_explains_better(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatArray,
+                             t_s: FloatArray, delta: FloatArray, last: int, target: int, after: int,
+                             log_t: FloatArray, score: FloatArray, emission: FloatArray, params: MatchParameters,
+                             sigma: float, radius: float) -> bool:
+    """Whether fix ``target`` is better taken for an outlier: the best hypothesis so far cannot explain it, or
+    explaining it costs more than an outlier, and the fix ``after`` it is reached better without it.
+
+    An outlier costs what a road just beyond the fix's candidates would: a fix at the edge of the search radius,
+    or, where the nearest ``max_candidates`` edges filled the list, one at the farthest of them (the driven road
+    may be the next one: -(d/σ)²/2)."""
+    own = cands.of(target)
+    truncated = own.stop - own.start >= params.max_candidates
+    outlier = -0.5 * ((float(cands.distance[own].max()) if truncated else radius) / sigma) ** 2
+    through = score + emission[own]
+    best = int(np.argmax(delta))
+    if through.max() >= delta.max() + outlier and np.isfinite((delta[best] + log_t[best]).max()):
+        return False
+    ahead = emission[cands.of(after)]
+    via = (through[:, None] + _step(graph, cands, x, y, t_s, target, after, params, sigma, radius)).max(axis=0)
+    past = (delta[:, None] + _step(graph, cands, x, y, t_s, last, after, params, sigma, radius)).max(axis=0)
+    return bool((past + ahead).max() + outlier > (via + ahead).max())
 
 
 def _close(members: list[int], prev: dict[int, IntArray], delta: FloatArray, cands: _Candidates,
