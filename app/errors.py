@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.i18n import localize
+from app.library_messages import with_values
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,8 @@ def problem(
         "request_id": g.get("request_id"),
     }
     if errors:
-        body["errors"] = {path: [localize(message) for message in messages] for path, messages in errors.items()}
+        body["errors"] = {path: [localize(with_values(message)) for message in messages]
+                          for path, messages in errors.items()}
     response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE)
     response.headers.update(headers or {})
     return response

@@ -53,9 +53,9 @@ def users() -> Response | tuple[str, int]:
         return _user_page(values, {})
     errors: Errors = {}
     if not values["name"]:
-        errors["name"] = ["Missing data for required field."]
+        errors["name"] = [N_("Missing data for required field.")]
     if values["role"] not in set(Role):
-        errors["role"] = ["Missing data for required field."]
+        errors["role"] = [N_("Missing data for required field.")]
     try:
         check_password(request.form.get("password", ""))  # before anything is written
     except DomainError as error:

@@ -70,7 +70,9 @@ def _as_party(user: User, waybill: Waybill, *parties: str) -> None:
     if user.role is Role.ADMIN:
         return
     if user.role is not Role.ENTERPRISE or user.enterprise_id not in {getattr(waybill, f"{p}_id") for p in parties}:
-        raise PermissionDenied(f"Only the {' or the '.join(parties)} may do this.")
+        raise PermissionDenied(Text("Only the {party} may do this.", party=parties[0]) if len(parties) == 1 else
+                               Text("Only the {party} or the {other} may do this.", party=" or the ".join(parties[:-1]),
+                                    other=parties[-1]))
 
 
 def _move(session: Session, waybill: Waybill, target: S, user: User, reason: str | None = None) -> None:
@@ -186,7 +188,7 @@ def create_draft(session: Session, user: User, data: dict[str, Any], *, key: str
         shipper_id = data.get("shipper_id") if user.role is Role.ADMIN else user.enterprise_id
         if shipper_id is None:
             raise ValidationFailed("The shipper is required.",
-                                   errors={"shipper_id": ["required for an administrator"]})
+                                   errors={"shipper_id": [N_("required for an administrator")]})
     data = _named_by_text(session, data["carrier_id"], data)
     chemicals = _check_references(session, {"shipper": shipper_id, "consignee": data["consignee_id"],
                                             "carrier": data["carrier_id"]}, data)
@@ -210,8 +212,9 @@ def _fresh(waybill: Waybill, row_version: int | None) -> None:
     ``If-Match`` of its ETag): a stale one is a 409 and nothing changes; without one the action acts on the
     waybill as it is (the mapper's version counter still refuses a write that raced another)."""
     if row_version is not None and waybill.row_version != row_version:
-        raise Conflict(f"The waybill changed since you read it (row_version {waybill.row_version}, "
-                       f"you sent {row_version}); reload and retry.", code="stale_version")
+        raise Conflict(Text("The waybill changed since you read it (row_version {row_version}, you sent "
+                            "{row_version2}); reload and retry.", row_version=waybill.row_version,
+                            row_version2=row_version), code="stale_version")
 
 
 def _for_change(session: Session, user: User, waybill_id: uuid.UUID, seen: int | None,
@@ -271,7 +274,8 @@ def update(session: Session, user: User, waybill_id: uuid.UUID, data: dict[str, 
             waybill.version = new.version
             _move(session, waybill, _validated(session, waybill, new), user, f"correction: version {new.version}")
         else:
-            raise Conflict(f"A waybill in status '{waybill.status}' cannot be changed.", code="illegal_transition")
+            raise Conflict(Text("A waybill in status '{status}' cannot be changed.",
+                                status=waybill.status), code="illegal_transition")
         _changed(waybill)
     return waybill
 
@@ -377,7 +381,8 @@ def arrive(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime,
             line.delivered_kg = delivered.get(line.line_no, line.quantity_kg)
             if line.delivered_kg > line.quantity_kg or line.delivered_kg < 0:
                 raise ValidationFailed("Delivered more than was loaded, or less than nothing.",
-                                       errors={f"delivered.{line.line_no}": [f"must be 0 to {line.quantity_kg} kg"]})
+                                       errors={f"delivered.{line.line_no}": [Text("must be 0 to {quantity_kg} kg",
+                                                                                  quantity_kg=line.quantity_kg)]})
             shortfall = line.quantity_kg - line.delivered_kg
             legs += [Leg(kind, line.batch, transit, account, quantity) for kind, account, quantity in (
                 (EntryKind.UNLOAD, target, line.delivered_kg), (EntryKind.LOSS, loss, shortfall)) if quantity > 0]
