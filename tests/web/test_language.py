@@ -16,11 +16,11 @@ pytestmark = pytest.mark.slow
 
 #: Each role's pages beyond its menu ({trip}: the demo's waybill in transit; TRACE: the first batch traced).
 DETAILS = {
-    "demo-supervisor": ["/", "/waybills/{trip}", "/waybills/{trip}/print", "TRACE",
+    "demo-supervisor": ["/", "/waybills/{trip}", "/waybills/{trip}/print", "/waybills/{trip}/live", "TRACE",
                         "/waybills/00000000-0000-0000-0000-000000000000"],  # a 404 page
     "demo-auditor": ["TRACE"],
     "demo-shipper": ["/firm/consignments", "/firm/consignments/new"],
-    "demo-carrier": ["/firm/consignments"],
+    "demo-carrier": ["/firm/consignments", "/waybills/{trip}/live"],
     "demo-consignee": [],
     "demo-disposer": [],
     "demo-police": [],
