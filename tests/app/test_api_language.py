@@ -88,8 +88,7 @@ def test_an_error_speaks_chinese_to_a_chinese_client(client, world: Trip, name: 
     response = getattr(client, method)(f"/api/v1/{_path(world, path, body)}", headers=headers, **kwargs)
     assert 400 <= response.status_code < 500, (name, response.status_code, response.get_data(as_text=True))
     problem = response.get_json()
-    texts = [problem["detail"], *(m for messages in (problem.get("errors") or {}).values() for m in messages)]
-    assert [bit for text in texts for bit in ENGLISH_SENTENCE.findall(text)] == [], (name, problem)
+    assert _english(problem) == [], (name, problem)
     english = getattr(client, method)(f"/api/v1/{_path(world, path, body)}", headers=world.headers[who], **kwargs)
     assert english.get_json()["code"] == problem["code"]  # the machine code is the same in every language
 
@@ -99,3 +98,25 @@ def test_the_calls_cover_every_part_of_the_api() -> None:
     assert {"waybills", "movements", "batches", "transfers", "waste-manifests", "permits", "enterprises",
             "corridors"} <= parts
     assert len(CALLS) >= 15
+
+
+def _english(problem: dict[str, Any]) -> list[str]:
+    texts = [problem["detail"], *(m for messages in (problem.get("errors") or {}).values() for m in messages)]
+    return [bit for text in texts for bit in ENGLISH_SENTENCE.findall(text)]
+
+
+def test_a_waybills_submission_problems_speak_chinese(client, session, world: Trip) -> None:
+    """The checks of a submission (rated load, stock at the loading site, crew, vehicle) name their figures in
+    the reader's language."""
+    world.tanker.rated_load_kg = 5000
+    world.tanker.active = False
+    session.commit()
+    body = world.draft(escort_id=str(world.driver.id))
+    body["lines"][0]["quantity_kg"] = "30000"
+    created = client.post("/api/v1/waybills", json=body, headers=world.headers["shipper"]).get_json()
+    reply = client.post(f"/api/v1/waybills/{created['id']}/submit", json={"row_version": created["row_version"]},
+                        headers={**world.headers["shipper"], "Accept-Language": "zh"})
+    problem = reply.get_json()
+    assert reply.status_code == 422 and {"lines", "lines.0.quantity_kg", "escort_id"} <= set(problem["errors"])
+    assert _english(problem) == [], problem
+    assert "25000.000" in " ".join(problem["errors"]["lines.0.quantity_kg"])

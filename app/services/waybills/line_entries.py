@@ -105,8 +105,8 @@ def mixed_loading_errors(entries: Sequence[tuple[str, Entry]], found: Findings) 
     for j, (path_b, b) in enumerate(entries):
         for path_a, a in entries[:j]:
             for reason in mixed_loading([a, b]).reasons:
-                found.error(f"{path_b}.batch_id", f"may not travel with {path_a.replace('lines.', 'line ')}: "
-                                                  f"{reason}")
+                found.error(f"{path_b}.batch_id", Text("may not travel with {line}: {reason}",
+                                                       line=path_a.replace("lines.", "line "), reason=reason))
 
 
 def load_tunnel_code(lines: Sequence[WaybillLine], *, tank: bool) -> TunnelAnswer:
