@@ -96,7 +96,8 @@ class ProblemSchema(ma.Schema):
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Flatten marshmallow's nested messages into ``{"lines.0.quantity": ["..."]}``."""
+    """Flatten marshmallow's nested messages into ``{"lines.0.quantity": ["..."]}`` (those with values as
+    :class:`~app.i18n.Text`, to be shown in the reader's language)."""
     if isinstance(messages, Mapping):
         flat: dict[str, list[str]] = {}
         for key, value in messages.items():
@@ -104,7 +105,7 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
             flat.update(flatten_messages(value, path))
         return flat
     if isinstance(messages, (list, tuple)) and all(isinstance(m, str) for m in messages):
-        return {prefix or "_schema": list(messages)}
+        return {prefix or "_schema": [with_values(message) for message in messages]}
     return {prefix or "_schema": [str(messages)]}
 
 

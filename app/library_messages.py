@@ -40,7 +40,7 @@ _PATTERNS = [(re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(temp
 def with_values(message: str) -> str:
     """*message* as a :class:`Text` of its template when it is one of marshmallow's messages with values (so it
     can be shown in the reader's language), else unchanged."""
-    if isinstance(message, Text):
+    if isinstance(message, Text) or not isinstance(message, str):
         return message
     for pattern, template in _PATTERNS:
         if found := pattern.match(message):

@@ -120,3 +120,14 @@ def test_a_waybills_submission_problems_speak_chinese(client, session, world: Tr
     assert reply.status_code == 422 and {"lines", "lines.0.quantity_kg", "escort_id"} <= set(problem["errors"])
     assert _english(problem) == [], problem
     assert "25000.000" in " ".join(problem["errors"]["lines.0.quantity_kg"])
+
+
+def test_marshmallows_messages_with_values_are_found_again_by_their_template() -> None:
+    from app.library_messages import with_values
+
+    assert with_values("Must be greater than or equal to 0.").values == {"min": "0"}
+    assert with_values("Must be greater than 0.").values == {"min": "0"}
+    assert with_values("Length must be between 1 and 1000.").values == {"min": "1", "max": "1000"}
+    assert with_values("Must be greater than or equal to 0 and less than or equal to 359.").values == {
+        "min": "0", "max": "359"}
+    assert not hasattr(with_values("Not a valid UUID."), "values")
