@@ -120,8 +120,8 @@ def transfer(session: Session, actor: Actor, *, batch_code: str, from_site_id: u
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code, actor.enterprise_id)
         target = _own_target(site_account(session, to_site_id, field="to_site_id", unit_id=to_unit_id), actor,
-                             "A transfer into another enterprise's site waits for its acceptance: offer it alone "
-                             "(POST /api/v1/transfers or POST /api/v1/movements), not in a batch.",
+                             N_("A transfer into another enterprise's site waits for its acceptance: offer it "
+                                "alone (POST /api/v1/transfers or POST /api/v1/movements), not in a batch."),
                              "acceptance_required")
         legs = [Leg(EntryKind.TRANSFER, batch,
                     site_account(session, from_site_id, field="from_site_id", unit_id=from_unit_id), target,
@@ -153,8 +153,8 @@ def unload(session: Session, actor: Actor, *, batch_code: str, transit_ref: str,
         batch = batch_by_code(session, batch_code, actor.enterprise_id)
         source = transit_account(session, actor.enterprise_id, transit_ref, create=False)
         target = _own_target(site_account(session, to_site_id, field="to_site_id", unit_id=to_unit_id), actor,
-                             "Stock in transit reaches another enterprise's site only by the waybill's arrival "
-                             "(POST /api/v1/waybills/{id}/arrive).", "delivery_via_waybill")
+                             N_("Stock in transit reaches another enterprise's site only by the waybill's "
+                                "arrival (POST /api/v1/waybills/{id}/arrive)."), "delivery_via_waybill")
         entries = record(session, actor, [Leg(EntryKind.UNLOAD, batch, source, target, quantity)],
                          occurred_at=occurred_at, document_ref=document_ref)
     return entries
