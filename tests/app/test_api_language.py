@@ -131,3 +131,13 @@ def test_marshmallows_messages_with_values_are_found_again_by_their_template() -
     assert with_values("Must be greater than or equal to 0 and less than or equal to 359.").values == {
         "min": "0", "max": "359"}
     assert not hasattr(with_values("Not a valid UUID."), "values")
+
+
+def test_a_refusal_names_the_party_in_the_readers_language(client, world: Trip) -> None:
+    created = client.post("/api/v1/waybills", json=world.draft(), headers=world.headers["shipper"]).get_json()
+    path = f"/api/v1/waybills/{created['id']}/cancel"
+    english = client.post(path, json={"reason": "x"}, headers=world.headers["consignee"]).get_json()
+    chinese = client.post(path, json={"reason": "x"}, headers={**world.headers["consignee"],
+                                                               "Accept-Language": "zh"}).get_json()
+    assert english["detail"] == "Only the carrier or the shipper may do this."
+    assert chinese["detail"] == "只有承运人或托运人可以执行此操作。" and chinese["code"] == english["code"]

@@ -33,6 +33,7 @@ from app.services.ledger.accounts import batch_by_code, site_account
 from app.services.ledger.authorisation import authorise_posting
 from app.services.ledger.balances import available
 from app.services.ledger.posting import Actor, Leg, check_time, ledger_transaction, record
+from app.services.party_names import party_name
 from models import EntryKind, PendingTransfer, Role, Site, TransferStatus, User
 from models.types import utcnow
 
@@ -99,7 +100,8 @@ def _as_party(user: User, transfer: PendingTransfer, party: str) -> None:
     if user.role is Role.ADMIN:
         return
     if user.role is not Role.ENTERPRISE or user.enterprise_id != getattr(transfer, f"{party}_id"):
-        raise PermissionDenied(Text("Only the {party} of a transfer may do this.", party=party), code=f"not_{party}")
+        raise PermissionDenied(Text("Only the {party} of a transfer may do this.", party=party_name(party)),
+                               code=f"not_{party}")
 
 
 def _decide(session: Session, transfer: PendingTransfer, user: User, status: TransferStatus,

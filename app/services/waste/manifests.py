@@ -35,6 +35,7 @@ from app.services import unit_of_work
 from app.services.ledger import lifecycle
 from app.services.ledger.balances import balances
 from app.services.ledger.posting import Actor, check_time, ledger_transaction
+from app.services.party_names import party_name
 from app.services.waste.batches import profiles
 from app.services.waste.scope import scope_errors
 from app.services.waste.status import check_next, move
@@ -272,4 +273,4 @@ def _as_party(user: User, manifest: WasteManifest, party: str) -> None:
     if user.role is Role.ADMIN:
         return
     if user.role is not Role.ENTERPRISE or getattr(manifest, f"{party}_id") != user.enterprise_id:
-        raise PermissionDenied(Text("Only the {party} may do this.", party=party))
+        raise PermissionDenied(Text("Only the {party} may do this.", party=party_name(party)))

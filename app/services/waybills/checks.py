@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.i18n import N_, Text
 from app.services.ledger.balances import ZERO
+from app.services.party_names import party_name
 from app.services.permits import Activity, decide_any
 from app.services.waybills.line_entries import LineEntry, LineRequest, mixed_loading_errors, resolve_entries
 from app.services.waybills.national import check_content
@@ -148,7 +149,7 @@ def _check_permits(records: CheckRecords, waybill: Waybill, lines: list[LoadedLi
                                             ("carrier", waybill.carrier_id, (Activity.TRANSPORT,))):
             decision = decide_any(records.parties[party_id], activities, chemical, records.permits[party_id], trip)
             if not decision.allowed:
-                found.error(path, Text("{party}: {reason}", party=party, reason=decision.reason))
+                found.error(path, Text("{party}: {reason}", party=party_name(party), reason=decision.reason))
 
 
 def _check_vehicles(records: CheckRecords, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],

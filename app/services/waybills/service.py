@@ -17,6 +17,7 @@ from app.services.ledger.accounts import boundary_account, site_account, transit
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
 from app.services.consignments import waybill_from
 from app.services.ledger.queries import known_to
+from app.services.party_names import party_name
 from app.services.waste.status import waybill_departed
 from app.services.waybills import named
 from app.services.waybills.documents import new_waybill_number
@@ -70,9 +71,9 @@ def _as_party(user: User, waybill: Waybill, *parties: str) -> None:
     if user.role is Role.ADMIN:
         return
     if user.role is not Role.ENTERPRISE or user.enterprise_id not in {getattr(waybill, f"{p}_id") for p in parties}:
-        raise PermissionDenied(Text("Only the {party} may do this.", party=parties[0]) if len(parties) == 1 else
-                               Text("Only the {party} or the {other} may do this.", party=" or the ".join(parties[:-1]),
-                                    other=parties[-1]))
+        names = [party_name(party) for party in parties]  # one or two (MAKERS)
+        raise PermissionDenied(Text("Only the {party} may do this.", party=names[0]) if len(names) == 1 else
+                               Text("Only the {party} or the {other} may do this.", party=names[0], other=names[1]))
 
 
 def _move(session: Session, waybill: Waybill, target: S, user: User, reason: str | None = None) -> None:
