@@ -12,7 +12,7 @@ KEYWORDS := -k t -k translate -k localize -k N_ -k Text -k L_:1c,2 -k error:2 -k
 	-k CsrfFailed -k UnsupportedMediaType -k BodyTooLarge
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint docs bench db-upgrade db-check revision clean translations
+.PHONY: help install run test lint docs bench db-upgrade db-check revision clean translations screenshots
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ lint: install ## flake8 over the sources and tests; the docs site built strict (
 
 docs: install ## Build the documentation site (docs/, mkdocs.yml) into site/; open site/index.html
 	$(BIN)/mkdocs build --strict
+
+screenshots: install ## Write the role guides' screenshots (docs/guides/img) by the workflow browser tests
+	HAZLEDGER_SCREENSHOTS=docs/guides/img $(BIN)/python -m pytest -q -p no:cacheprovider tests/web/test_workflow_browser.py
 
 bench: install ## Run the benchmarks; each prints its figures
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select
 
 from app.errors import NotFound, PermissionDenied, Unauthenticated
 from app.extensions import db
+from app.i18n import Text
 from models import ApiToken, Role, User
 from models.types import utcnow
 
@@ -72,7 +73,7 @@ def allow(*roles: Role) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             user = _authenticate()
             if user.role not in roles:
-                raise PermissionDenied(f"The role '{user.role}' may not do this.")
+                raise PermissionDenied(Text("The role '{role}' may not do this.", role=user.role))
             g.user = user
             return view(*args, **kwargs)
 

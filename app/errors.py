@@ -2,13 +2,15 @@
 
 Each fixes an HTTP status and a stable machine code; app/problems.py turns them (and werkzeug's
 ``HTTPException``) into the one error contract, ``application/problem+json``. Kept apart from it, and free of
-Flask, marshmallow and flask-smorest, so the services and the command line import them without the web stack
-(issue 18: a command's start-up).
+marshmallow and flask-smorest, so the services and the command line import them without the web stack (issue 18:
+a command's start-up).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from app.library_messages import with_values
 
 
 class DomainError(Exception):
@@ -65,7 +67,8 @@ class ValidationFailed(DomainError):
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Flatten marshmallow's nested messages into ``{"lines.0.quantity": ["..."]}``."""
+    """Flatten marshmallow's nested messages into ``{"lines.0.quantity": ["..."]}`` (those with values as
+    :class:`~app.i18n.Text`, to be shown in the reader's language)."""
     if isinstance(messages, Mapping):
         flat: dict[str, list[str]] = {}
         for key, value in messages.items():
@@ -73,5 +76,5 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
             flat.update(flatten_messages(value, path))
         return flat
     if isinstance(messages, (list, tuple)) and all(isinstance(m, str) for m in messages):
-        return {prefix or "_schema": list(messages)}
+        return {prefix or "_schema": [with_values(message) for message in messages]}
     return {prefix or "_schema": [str(messages)]}

@@ -56,7 +56,7 @@ class Text(str):
     template: str
     values: dict[str, Any]
 
-    def __new__(cls, template: str, **values: Any) -> Text:
+    def __new__(cls, template: str, /, **values: Any) -> Text:  # a value may be named cls or template
         made = super().__new__(cls, template.format(**values) if values else template)
         made.template, made.values = template, values
         return made

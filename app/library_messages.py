@@ -1,12 +1,15 @@
 """Messages other code writes that users read: marshmallow's and webargs' field errors, the models' validators.
 
 They are not written through :func:`app.i18n.localize` where they are made, so extraction would not find them;
-listed here, they are in the catalogues and a page or a problem document shows them translated. (marshmallow's
-messages with values, "Longer than maximum length 200.", stay English.)
+listed here, they are in the catalogues and a page or a problem document shows them translated. marshmallow's
+messages with values ("Longer than maximum length 200.") arrive formatted: :func:`with_values` finds their
+template again, so they are translated too.
 """
 from __future__ import annotations
 
-from app.i18n import N_
+import re
+
+from app.i18n import N_, Text
 
 MESSAGES = (
     # marshmallow's fields and validators (their default_error_messages)
@@ -21,3 +24,25 @@ MESSAGES = (
     N_("must start with a province abbreviation (京津沪渝冀晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新)"),
     N_("must be like 苏B12345, a new-energy plate like 苏BD12345 or 苏B12345D, or a trailer like 苏B1234挂"),
 )
+
+#: marshmallow's validators' messages with values (marshmallow.validate.Length and Range), as they format them.
+TEMPLATES = (
+    N_("Length must be between {min} and {max}."), N_("Length must be {equal}."),
+    N_("Longer than maximum length {max}."), N_("Shorter than minimum length {min}."),
+    N_("Must be greater than or equal to {min} and less than or equal to {max}."),
+    N_("Must be greater than {min} and less than {max}."), N_("Must be less than or equal to {max}."),
+    N_("Must be less than {max}."), N_("Must be greater than or equal to {min}."), N_("Must be greater than {min}."),
+)
+_PATTERNS = [(re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(template)) + "$"), template)
+             for template in TEMPLATES]
+
+
+def with_values(message: str) -> str:
+    """*message* as a :class:`Text` of its template when it is one of marshmallow's messages with values (so it
+    can be shown in the reader's language), else unchanged."""
+    if isinstance(message, Text) or not isinstance(message, str):
+        return message
+    for pattern, template in _PATTERNS:
+        if found := pattern.match(message):
+            return Text(template, **found.groupdict())
+    return message

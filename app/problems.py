@@ -59,7 +59,8 @@ def problem(
         "request_id": g.get("request_id"),
     }
     if errors:
-        body["errors"] = {path: [localize(message) for message in messages] for path, messages in errors.items()}
+        body["errors"] = {path: [localize(with_values(message)) for message in messages]
+                          for path, messages in errors.items()}
     response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE)
     response.headers.update(headers or {})
     return response

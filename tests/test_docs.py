@@ -4,10 +4,15 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.paths import REPO
 
 README = REPO / "README.md"
+GUIDES = REPO / "docs" / "guides"
+#: The browser tests that write the guides' screenshots (``make screenshots``), and how they name each one.
+SCREENSHOT_TESTS = REPO / "tests" / "web" / "test_workflow_browser.py"
+WRITTEN = re.compile(r'role_screenshot\(\w+, "([\w-]+)"\)')
 
 
 def test_the_readme_is_a_front_door():
@@ -30,3 +35,18 @@ def test_the_site_builds_strict(tmp_path):
                             str(tmp_path / "site")], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert built.returncode == 0, built.stderr
     assert (tmp_path / "site" / "guides" / "carrier" / "index.html").exists()
+
+
+def test_the_guides_show_the_screenshots_the_browser_tests_write():
+    """Each image a guide shows is a screenshot a workflow browser test writes (``make screenshots``), kept
+    small; each screenshot they write is shown; nothing else lies in the folder: the two cannot drift apart."""
+    written = set(WRITTEN.findall(SCREENSHOT_TESTS.read_text("utf-8")))
+    images = re.compile(r"!\[[^\]]*\]\(([^)]+)\)")
+    shown = {image for page in GUIDES.glob("*.md") for image in images.findall(page.read_text("utf-8"))}
+    assert len(written) >= 4 and shown
+    for image in shown:
+        path = GUIDES / image
+        assert path.parent == GUIDES / "img" and path.suffix == ".png" and path.stem in written, image
+        assert path.is_file() and path.stat().st_size <= 150_000, image
+    assert {Path(image).stem for image in shown} == written
+    assert {path.name for path in (GUIDES / "img").iterdir()} == {Path(image).name for image in shown}

@@ -83,6 +83,7 @@ def test_a_message_with_values_is_its_english_and_keeps_its_template() -> None:
     assert text == "No waybill W-1." and text.template == "No waybill {id}." and text.values == {"id": "W-1"}
     copied = pickle.loads(pickle.dumps(text))
     assert copied == text and copied.template == text.template
+    assert Text("{plate} is not permitted for class {cls}", plate="苏B1", cls="3") == "苏B1 is not permitted for class 3"
 
 
 def test_the_api_answers_in_the_language_the_client_asks_for(client, session) -> None:

@@ -9,6 +9,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api._query import PagedQuery
+from app.i18n import Text
 from models.catalogue import hazard_class_problem, scope_class_problem
 from models.identifiers import normalize_plate, un_number_problem
 from models.types import QUANTITY_LIMIT, QUANTITY_SCALE
@@ -28,7 +29,7 @@ def checked_by(problem: Callable[[str], str | None], what: str) -> Callable[[str
     def check(value: str) -> None:
         reason = problem(value)
         if reason:
-            raise ma.ValidationError(f"Not {what}: {reason}.")
+            raise ma.ValidationError(Text("Not {what}: {reason}.", what=what, reason=reason))
 
     return check
 
@@ -42,7 +43,7 @@ def no_nul(value: str) -> None:
 def _whole_grams(value: Decimal) -> None:
     # By the exponent, not by quantize(): that raises for 1e309, which reaches here however the bounds judged it.
     if value.is_finite() and value and -value.normalize().as_tuple().exponent > QUANTITY_SCALE:
-        raise ma.ValidationError(f"Must have at most {QUANTITY_SCALE} decimals.")
+        raise ma.ValidationError(Text("Must have at most {quantity_scale} decimals.", quantity_scale=QUANTITY_SCALE))
 
 
 def decimal_in(minimum: Decimal | int = 0, maximum: Decimal = MAX_KG, *, min_inclusive: bool = False,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 
 from app.errors import ValidationFailed
+from app.i18n import Text
 
 
 def page_of(session: Session, stmt: Select[Any], params: PaginationParameters) -> list[Any]:
@@ -31,7 +32,8 @@ class BoundedPagingParser(FlaskParser):
         params = super().parse(argmap, req, **kwargs)
         if params.page > MAX_PAGE:
             raise ValidationFailed("The request has invalid fields.", code="validation_failed",
-                                   errors={"page": [f"Must be less than or equal to {MAX_PAGE}."]})
+                                   errors={"page": [Text("Must be less than or equal to {max_page}.",
+                                                         max_page=MAX_PAGE)]})
         return params
 
 

@@ -123,7 +123,8 @@ def _move(session: Session, user: User, alert_id: uuid.UUID, to: AlertState, not
     with unit_of_work(session):
         alert = get_alert(session, user, alert_id)
         if alert.state not in allowed_from:
-            raise Conflict(f"The alert is {alert.state}; it cannot become {to}.", code="illegal_transition")
+            raise Conflict(Text("The alert is {state}; it cannot become {to}.", state=alert.state,
+                                to=to), code="illegal_transition")
         now = utcnow()
         alert.state, alert.note = to, note
         if to is AlertState.ACKNOWLEDGED:

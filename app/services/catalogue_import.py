@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
+from app.i18n import Text
 from app.services import unit_of_work
 from app.services.hazards.gb18218 import categories_problem, split_categories
 from models import Chemical, ControlLevel
@@ -175,7 +176,8 @@ def _header(reader: csv.DictReader[str]) -> list[str]:
     if not any(c in header for c in _NAME_COLUMNS):
         missing.append(" or ".join(_NAME_COLUMNS))
     if missing:
-        raise ValidationFailed(f"The file lacks the column(s) {', '.join(missing)}; it has {', '.join(header)}.")
+        raise ValidationFailed(Text("The file lacks the column(s) {names}; it has {names2}.", names=', '.join(missing),
+                                    names2=', '.join(header)))
     return header
 
 
@@ -204,7 +206,7 @@ def import_catalogue(session: Session, text: str, source: str) -> ImportReport:
     try:
         return _import(session, csv.DictReader(io.StringIO(text), strict=True), source)
     except csv.Error as error:
-        raise ValidationFailed(f"The file is not valid CSV: {error}.") from None
+        raise ValidationFailed(Text("The file is not valid CSV: {error}.", error=error)) from None
 
 
 def _import(session: Session, reader: csv.DictReader[str], source: str) -> ImportReport:

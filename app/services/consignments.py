@@ -79,7 +79,7 @@ def create_consignment(session: Session, user: User, data: dict[str, Any]) -> Co
     """The shipper hands its carrier a consignment list: each good declared from its batch's catalogue entry."""
     shipper_id = data.get("shipper_id") if user.role is Role.ADMIN else user.enterprise_id
     if shipper_id is None:
-        raise ValidationFailed("The shipper is required.", errors={"shipper_id": ["required for an administrator"]})
+        raise ValidationFailed("The shipper is required.", errors={"shipper_id": [N_("required for an administrator")]})
     chemicals = _check(session, shipper_id, data)
     with unit_of_work(session):
         consignment = Consignment(number=document_number("TQ", dt.date.today()), shipper_id=shipper_id,

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import N_, Text
 from app.services import unit_of_work
 from models.corridors import Corridor, Zone, ZoneRule
 from routing import RoutingInputError
@@ -24,14 +25,15 @@ def _parsed(geojson: dict[str, Any], field: str, *, zones_only: bool = False):
 
 def _unique_name(session: Session, model: type[Corridor] | type[Zone], name: str) -> None:
     if session.scalar(select(model.id).where(model.name == name)) is not None:
-        raise Conflict(f"A {model.__tablename__[:-1]} named {name!r} exists already.", errors={"name": ["taken"]})
+        raise Conflict(Text("A {value} named {name!r} exists already.", value=model.__tablename__[:-1],
+                            name=name), errors={"name": [N_("taken")]})
 
 
 def _add_corridor(session: Session, data: dict[str, Any]) -> Corridor:
     parsed = _parsed(data["geojson"], "geojson")
     if any(feature.forbidden for feature in parsed.features):
         raise ValidationFailed("Register forbidden zones as zones.",
-                               errors={"geojson": ["contains features with role 'forbidden'"]})
+                               errors={"geojson": [N_("contains features with role 'forbidden'")]})
     _unique_name(session, Corridor, data["name"])
     west, south, east, north = parsed.bbox
     corridor = Corridor(**data, min_lon=west, min_lat=south, max_lon=east, max_lat=north)
@@ -59,7 +61,7 @@ def zone_feature(*, name: str, rule: str, geometry: dict[str, Any], hazard_class
 
 def _add_zone(session: Session, data: dict[str, Any]) -> Zone:
     if not isinstance(data.get("requires_pass", False), bool):  # a file's property, unchecked by a schema
-        raise ValidationFailed("The zone is not usable.", errors={"requires_pass": ["must be true or false"]})
+        raise ValidationFailed("The zone is not usable.", errors={"requires_pass": [N_("must be true or false")]})
     parsed = _parsed(zone_feature(**data), "geometry", zones_only=True)
     _unique_name(session, Zone, data["name"])
     west, south, east, north = parsed.bbox
@@ -85,7 +87,7 @@ def import_geojson(session: Session, corridor: dict[str, Any] | None, zones: lis
 def get_record(session: Session, model: type[Corridor] | type[Zone], record_id: uuid.UUID) -> Corridor | Zone:
     record = session.get(model, record_id)
     if record is None:
-        raise NotFound(f"No {model.__tablename__[:-1]} {record_id}.")
+        raise NotFound(Text("No {value} {record_id}.", value=model.__tablename__[:-1], record_id=record_id))
     return record
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
+from app.i18n import Text
 from app.services.registry import Registry, current, json_list_has, owned_filters
 from models import Enterprise, EnterpriseRole, Person, Vehicle
 from models.identifiers import is_trailer_plate, mask_national_id
@@ -34,7 +35,8 @@ def _require_carrier(session: Session, field: str, data: dict[str, Any], record:
     enterprise = session.get(Enterprise, current(data, record, field))
     if enterprise is not None and EnterpriseRole.CARRIER.value not in enterprise.roles:
         raise ValidationFailed("Only a carrier registers vehicles and crews.",
-                               errors={field: [f"enterprise {enterprise.id} does not have the carrier role"]})
+                               errors={field: [Text("enterprise {id} does not have the carrier role",
+                                                    id=enterprise.id)]})
 
 
 def _check_vehicle(session: Session, data: dict[str, Any], record: Vehicle | None) -> dict[str, Any]:
@@ -42,9 +44,10 @@ def _check_vehicle(session: Session, data: dict[str, Any], record: Vehicle | Non
     kind, plate = current(data, record, "kind"), current(data, record, "plate")
     errors: dict[str, list[str]] = {}
     if kind.is_trailer != is_trailer_plate(plate):
-        errors["plate"] = [f"a {kind} needs {'a' if kind.is_trailer else 'no'} trailer plate (挂)"]
+        errors["plate"] = [Text("a {kind} needs a trailer plate (挂)", kind=kind) if kind.is_trailer
+                           else Text("a {kind} needs no trailer plate (挂)", kind=kind)]
     if current(data, record, "tank_media", []) and not kind.is_tank:
-        errors["tank_media"] = [f"only a tank vehicle has permitted tank media, not a {kind}"]
+        errors["tank_media"] = [Text("only a tank vehicle has permitted tank media, not a {kind}", kind=kind)]
     if errors:
         raise ValidationFailed("The vehicle's fields contradict each other.", errors=errors)
     return data

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from app.errors import NotFound, ValidationFailed
+from app.i18n import N_, Text
 from app.services.registry import Registry, current
 from models import Chemical, Enterprise, Permit, PermitKind
 from models.catalogue import class_covers
@@ -122,16 +123,18 @@ def covers(permit: PermitTerms, chemical: Goods) -> bool:
 
 def _problem(permit: PermitTerms, chemical: Goods, on: dt.date) -> str | None:
     """Why *permit* does not authorise *chemical* on *on*, or None when it does."""
-    label = f"{permit.kind} permit {permit.number}"
+    label = Text("{kind} permit {number}", kind=permit.kind, number=permit.number)
     if permit.revoked:
-        return f"{label} is revoked"
+        return Text("{permit} is revoked", permit=label)
     if on < permit.valid_from:
-        return f"{label} is not yet valid on {on} (valid from {permit.valid_from})"
+        return Text("{permit} is not yet valid on {on} (valid from {valid_from})", permit=label, on=on,
+                    valid_from=permit.valid_from)
     if on > permit.valid_to:
-        return f"{label} expired before {on} (valid until {permit.valid_to})"
+        return Text("{permit} expired before {on} (valid until {valid_to})", permit=label, on=on,
+                    valid_to=permit.valid_to)
     if not covers(permit, chemical):
-        return (f"the scope of {label} does not cover class {chemical.hazard_class or 'unknown'} "
-                f"or UN {chemical.un_number or 'unknown'}")
+        return Text("the scope of {permit} does not cover class {hazard_class} or UN {un_number}", permit=label,
+                    hazard_class=chemical.hazard_class or "unknown", un_number=chemical.un_number or "unknown")
     return None
 
 
@@ -141,8 +144,8 @@ def permit_decision(session: Session, enterprise_id: uuid.UUID, activity: Activi
     enterprise = session.get(Enterprise, enterprise_id)
     chemical = session.get(Chemical, chemical_id)
     if enterprise is None or chemical is None:
-        raise NotFound(f"No {'enterprise' if enterprise is None else 'chemical'} "
-                       f"{enterprise_id if enterprise is None else chemical_id}.")
+        raise NotFound(Text("No enterprise {id}.", id=enterprise_id) if enterprise is None
+                       else Text("No chemical {id}.", id=chemical_id))
     if not enterprise.active:
         return decide(enterprise, activity, chemical, [], on)
     permits = session.scalars(
@@ -223,11 +226,12 @@ def decide(enterprise: Holder, activity: Activity, chemical: Goods, permits: Ite
     """:func:`permit_decision` on loaded records: *permits* are the enterprise's (others' and kinds that do not
     authorise *activity* are ignored), so a caller may load them once for many questions."""
     if not enterprise.active:
-        return PermitDecision(False, f"enterprise {enterprise.name} is inactive", None)
+        return PermitDecision(False, Text("enterprise {name} is inactive", name=enterprise.name), None)
     kinds = AUTHORISING_KINDS[activity]
     candidates = _candidates(enterprise, kinds, permits)
     if not candidates:
-        return PermitDecision(False, f"no permit to {activity}: holds none of {', '.join(kinds)}", None)
+        return PermitDecision(False, Text("no permit to {activity}: holds none of {kinds}", activity=activity,
+                                          kinds=", ".join(kinds)), None)
     problems = [(_problem(permit, chemical, on), permit) for permit in candidates]
     for reason, permit in problems:
         if reason is None:
@@ -260,13 +264,13 @@ WASTE_SCOPE = ("waste_categories", "waste_codes", "disposal_methods")
 def _check_permit(_session: Session, data: dict[str, Any], record: Permit | None) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     if current(data, record, "valid_from") > current(data, record, "valid_to"):
-        errors["valid_to"] = ["must not be before valid_from"]
+        errors["valid_to"] = [N_("must not be before valid_from")]
     if not (current(data, record, "hazard_classes", []) or current(data, record, "un_numbers", [])):
-        errors["hazard_classes"] = ["a permit's scope names at least one hazard class or UN number"]
+        errors["hazard_classes"] = [N_("a permit's scope names at least one hazard class or UN number")]
     if current(data, record, "kind") is not PermitKind.HAZARDOUS_WASTE:
         for name in WASTE_SCOPE:
             if current(data, record, name, []):
-                errors[name] = ["only a hazardous_waste_operation permit has a waste scope"]
+                errors[name] = [N_("only a hazardous_waste_operation permit has a waste scope")]
     if errors:
         raise ValidationFailed("The permit's fields contradict each other.", errors=errors)
     return data

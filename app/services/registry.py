@@ -149,7 +149,7 @@ def _refuse_nul(values: Mapping[str, Any]) -> None:
            if any(isinstance(v, str) and "\0" in v for v in (value if isinstance(value, list) else [value]))]
     if bad:
         raise ValidationFailed("Text must not contain NUL characters.",
-                               errors={name: ["contains a NUL character"] for name in bad})
+                               errors={name: [N_("contains a NUL character")] for name in bad})
 
 
 def _check_owner(session: Session, owner_field: str, data: dict[str, Any], user: User | None) -> None:
@@ -158,10 +158,10 @@ def _check_owner(session: Session, owner_field: str, data: dict[str, Any], user:
         owner_id = data.setdefault(owner_field, user.enterprise_id)
         if owner_id != user.enterprise_id:
             raise ValidationFailed("The record must belong to your enterprise.", errors={
-                owner_field: ["an enterprise user registers records only for its own enterprise"]})
+                owner_field: [N_("an enterprise user registers records only for its own enterprise")]})
     owner_id = data.get(owner_field)
     if owner_id is None:
-        raise ValidationFailed("The owning enterprise is missing.", errors={owner_field: ["required"]})
+        raise ValidationFailed("The owning enterprise is missing.", errors={owner_field: [N_("required")]})
     enterprise = session.get(Enterprise, owner_id)
     if enterprise is None or not enterprise.active:
         reason = f"no enterprise {owner_id}" if enterprise is None else f"enterprise {owner_id} is inactive"
@@ -178,5 +178,5 @@ def _check_unique(session: Session, reg: Registry[M], fields: tuple[str, ...], d
         stmt = stmt.where(reg.model.id != record.id)  # type: ignore[attr-defined]
     if session.scalar(stmt.limit(1)) is not None:
         shown = ", ".join(str(v) for v in values.values())
-        raise Conflict(f"A {reg.label} with {shown} is already registered.",
-                       errors={fields[-1]: ["already registered"]})
+        raise Conflict(Text("A {label} with {shown} is already registered.", label=reg.label, shown=shown),
+                       errors={fields[-1]: [N_("already registered")]})

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound
 from app.gateway.messages import RegisterResult, Registration
+from app.i18n import Text
 from app.services import unit_of_work
 from models import Role, Terminal, User, Vehicle
 from models.types import utcnow
@@ -115,7 +116,7 @@ def get_terminal(session: Session, user: User, terminal_id: str) -> Terminal:
     """One terminal *user* may see; 404 for another carrier's, as for one that does not exist."""
     terminal = session.scalars(visible_terminals(user).where(Terminal.terminal_id == terminal_id)).first()
     if terminal is None:
-        raise NotFound(f"No terminal {terminal_id}.")
+        raise NotFound(Text("No terminal {terminal_id}.", terminal_id=terminal_id))
     return terminal
 
 

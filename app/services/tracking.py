@@ -28,7 +28,7 @@ from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, MalformedBody, NotFound, PermissionDenied, ValidationFailed
-from app.i18n import Text
+from app.i18n import N_, Text
 from app.services import monitoring, unit_of_work
 from app.services.corridors import trip_geojson
 from app.services.gps_store import VehicleFixes, store_vehicle_fixes
@@ -133,7 +133,7 @@ def _json_fixes(body: bytes) -> pd.DataFrame:
     fixes = payload.get("fixes") if isinstance(payload, dict) else None
     if not isinstance(fixes, list) or not all(isinstance(f, dict) for f in fixes):
         raise ValidationFailed("Send {\"fixes\": [{time, lon, lat}, ...]}.",
-                               errors={"fixes": ["a list of fix objects is required"]})
+                               errors={"fixes": [N_("a list of fix objects is required")]})
     _check_count(len(fixes))
     columns = dict.fromkeys(fixes[0] if fixes else ())  # the first fix's order, then any others
     columns.update(dict.fromkeys(set().union(*fixes)))
@@ -143,8 +143,9 @@ def _json_fixes(body: bytes) -> pd.DataFrame:
     for name, values in table.items():
         if not set(map(type, values)) <= _JSON_SCALARS or max(
                 (len(v) for v in values if type(v) is str), default=0) > MAX_TEXT_CHARS:
-            raise ValidationFailed(f"A fix's {name!r} is neither a number nor a short text.", errors={
-                f"fixes.{name}": [f"a number, true/false, null or a text of at most {MAX_TEXT_CHARS} characters"]})
+            raise ValidationFailed(Text("A fix's {name!r} is neither a number nor a short text.", name=name), errors={
+                f"fixes.{name}": [Text("a number, true/false, null or a text of at most {max_text_chars} characters",
+                                       max_text_chars=MAX_TEXT_CHARS)]})
     return pd.DataFrame(table)
 
 
@@ -238,10 +239,12 @@ def _reporting_waybill(session: Session, user: User, waybill_id: uuid.UUID) -> t
     if party and user.enterprise_id != waybill.carrier_id:
         raise PermissionDenied("Only the carrier reports positions.")
     if waybill.status is not WaybillStatus.IN_TRANSIT:
-        raise Conflict(f"Waybill {waybill.number} is '{waybill.status}', not in transit: positions are refused.",
+        raise Conflict(Text("Waybill {number} is '{status}', not in transit: positions are refused.",
+                            number=waybill.number, status=waybill.status),
                        code="not_in_transit")
     if terminal is None:
-        raise Conflict(f"Waybill {waybill.number}'s vehicle has no GPS terminal: positions cannot be keyed.",
+        raise Conflict(Text("Waybill {number}'s vehicle has no GPS terminal: positions cannot be keyed.",
+                            number=waybill.number),
                        code="no_terminal")
     return TripRef(waybill, version, plate), terminal
 
@@ -250,7 +253,8 @@ def compliance(session: Session, user: User, waybill_id: uuid.UUID) -> dict[str,
     """Episodes, the share of the trip inside the corridor, and the route actually driven (GeoJSON)."""
     waybill = get_waybill(session, user, waybill_id)
     if waybill.corridor_id is None:
-        raise Conflict(f"Waybill {waybill.number} has no corridor attached: nothing to check against.",
+        raise Conflict(Text("Waybill {number} has no corridor attached: nothing to check against.",
+                            number=waybill.number),
                        code="no_corridor")
     fixes = session.execute(select(GpsFix.at, GpsFix.lon, GpsFix.lat, GpsFix.speed_kph)
                             .where(GpsFix.waybill_id == waybill.id).order_by(GpsFix.at)).all()
@@ -270,7 +274,8 @@ def compliance(session: Session, user: User, waybill_id: uuid.UUID) -> dict[str,
                                               holds_pass=waybill.pass_number is not None))
         state = fix_states(track, corridor, hazard_classes=classes or None)
     except RoutingInputError as error:
-        raise Conflict(f"The trip cannot be checked against its corridor: {error}", code="uncheckable") from None
+        raise Conflict(Text("The trip cannot be checked against its corridor: {error}",
+                            error=error), code="uncheckable") from None
     episodes = find_episodes(track, state, CheckParameters())
     return {**result, "valid_points": len(track), "compliant": not episodes,
             "inside_share": round(float(1 - state.outside.mean()), 4), "episodes": episodes,

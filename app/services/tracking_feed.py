@@ -33,6 +33,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, ValidationFailed
+from app.i18n import Text
 from app.services.monitoring import TripRef
 from app.services.tracking import ReportingRow, reporting_rows, store_and_check
 from models import Role, User, Vehicle, Waybill, WaybillStatus
@@ -121,8 +122,8 @@ def _check_terminals(refs: list[tuple[TripRef, str]], group: np.ndarray, termina
     if len(wrong):
         first = pd.Series(wrong).groupby(group[wrong]).min()
         raise UnknownVehicle("A fix names a terminal that is not its waybill's vehicle's: nothing was stored.",
-                             errors={f"fixes.{row + 1}.terminal": [
-                                 f"not the terminal of waybill {refs[g][0].waybill.number}'s vehicle"]
+                             errors={f"fixes.{row + 1}.terminal": [Text(
+                                 "not the terminal of waybill {number}'s vehicle", number=refs[g][0].waybill.number)]
                                  for g, row in first.items()})
 
 
@@ -224,7 +225,8 @@ def _refuse(unknown: dict[str, list[str]], refused: dict[str, list[str]]) -> Non
         raise UnknownVehicle(f"{len(unknown)} vehicle(s) of the batch are unknown: nothing was stored.",
                              errors={**unknown, **refused})
     if refused:
-        raise Conflict(f"{len(refused)} vehicle(s) of the batch cannot report now: nothing was stored.",
+        raise Conflict(Text("{value} vehicle(s) of the batch cannot report now: nothing was stored.",
+                            value=len(refused)),
                        errors=refused, code="not_in_transit")
 
 

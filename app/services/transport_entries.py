@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.i18n import Text
 from app.services import unit_of_work
 from app.services.dangerous_goods.entries import (
     NOT_SUBJECT, PROHIBITED, Entry, EntryError, TableA, read_table_a, un_number_of,
@@ -74,7 +75,8 @@ def rules_table(session: Session, refs: Iterable[str], fallback: Path) -> TableA
     try:
         return _file_table(str(fallback), fallback.stat().st_mtime_ns)
     except OSError:
-        raise EntryError(f"no ADR Table A: import it (hazledger catalogue import) or provide {fallback}") from None
+        raise EntryError(Text("no ADR Table A: import it (hazledger catalogue import) or provide {fallback}",
+                              fallback=fallback)) from None
 
 
 def chemical_entry(chemical: Any) -> Entry:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, ValidationFailed
-from app.i18n import N_
+from app.i18n import N_, Text
 from app.services import registry, unit_of_work
 from app.services.hazards import major_hazard
 from app.services.hazards.design_maxima import units_of
@@ -38,7 +38,8 @@ def add_unit(session: Session, user: User, site_id: uuid.UUID, *, name: str, kin
         site = visible_site(session, user, site_id)
         default_unit(session, site)
         if session.scalar(select(SiteUnit.id).where(SiteUnit.site_id == site_id, SiteUnit.name == name)):
-            raise Conflict(f"The site already has a unit named '{name}'.", errors={"name": [N_("already in use")]})
+            raise Conflict(Text("The site already has a unit named '{name}'.",
+                                name=name), errors={"name": [N_("already in use")]})
         unit = SiteUnit(id=uuid.uuid4(), site_id=site_id, name=name, kind=kind, is_default=False, active=True)
         session.add(unit)
     return unit
@@ -49,7 +50,8 @@ def _unit(session: Session, site: Site, unit_id: uuid.UUID | None) -> SiteUnit:
         return default_unit(session, site)
     unit = session.get(SiteUnit, unit_id)
     if unit is None or unit.site_id != site.id:
-        raise ValidationFailed(f"No unit {unit_id} of this site.", errors={"unit_id": ["not a unit of this site"]})
+        raise ValidationFailed(Text("No unit {unit_id} of this site.",
+                                    unit_id=unit_id), errors={"unit_id": [N_("not a unit of this site")]})
     return unit
 
 
@@ -61,7 +63,8 @@ def set_design_maximum(session: Session, user: User, site_id: uuid.UUID, *, chem
         site = visible_site(session, user, site_id)
         unit = _unit(session, site, unit_id)
         if session.get(Chemical, chemical_id) is None:
-            raise ValidationFailed(f"No chemical {chemical_id}.", errors={"chemical_id": ["unknown chemical"]})
+            raise ValidationFailed(Text("No chemical {chemical_id}.",
+                                        chemical_id=chemical_id), errors={"chemical_id": [N_("unknown chemical")]})
         with major_hazard.regrading(session, site):
             row = DesignMaximum(id=uuid.uuid4(), unit_id=unit.id, chemical_id=chemical_id,
                                 quantity_kg=quantity_t * _KG_PER_T, reason=reason, set_by=user.id, set_at=utcnow())

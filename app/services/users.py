@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth import hash_token, new_token
 from app.errors import Conflict, ValidationFailed
+from app.i18n import N_, Text
 from app.services import unit_of_work
 from models import ApiToken, Department, Enterprise, Role, User
 from models.types import utcnow
@@ -34,16 +35,17 @@ def create_user(
     """Register a user; a supervisor needs a department, an enterprise user an enterprise."""
     errors: dict[str, list[str]] = {}
     if (role is Role.SUPERVISOR) != (department is not None):
-        errors["department"] = ["required for a supervisor, and only for one"]
+        errors["department"] = [N_("required for a supervisor, and only for one")]
     if (role is Role.ENTERPRISE) != (enterprise_id is not None):
-        errors["enterprise"] = ["required for an enterprise user, and only for one"]
+        errors["enterprise"] = [N_("required for an enterprise user, and only for one")]
     elif enterprise_id is not None and session.get(Enterprise, enterprise_id) is None:
-        errors["enterprise"] = [f"no enterprise {enterprise_id}"]
+        errors["enterprise"] = [Text("no enterprise {enterprise_id}", enterprise_id=enterprise_id)]
     if errors:
         raise ValidationFailed("The user cannot be created.", errors=errors)
     with unit_of_work(session):
         if session.scalar(select(User.id).where(User.name == name)) is not None:
-            raise Conflict(f"A user named {name!r} exists already.", errors={"name": ["already taken"]})
+            raise Conflict(Text("A user named {name!r} exists already.",
+                                name=name), errors={"name": [N_("already taken")]})
         user = User(name=name, role=role, department=department, enterprise_id=enterprise_id)
         session.add(user)
     return user
@@ -62,7 +64,8 @@ def check_password(password: str) -> str:
     """*password* if it may be used, else a 422 naming the rule it breaks."""
     low, high = PASSWORD_LENGTH
     if not low <= len(password) <= high:
-        raise ValidationFailed("The password is refused.", errors={"password": [f"{low} to {high} characters"]})
+        raise ValidationFailed("The password is refused.", errors={"password": [Text("{low} to {high} characters",
+                                                                                     low=low, high=high)]})
     return password
 
 

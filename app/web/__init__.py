@@ -16,7 +16,7 @@ from app.web.security import configure_sessions
 #: The page modules, each registering its views on the blueprint when imported.
 PAGES = ("auth", "home", "dashboard", "waybills", "alerts", "trace", "firm", "firm_waybills", "risk_map",
          "rules_preview", "firm_consignments", "incidents", "waste",
-         "registry_pages", "admin_users")
+         "registry_pages", "admin_users", "live_vehicle")
 
 
 def init_app(app: Flask) -> None:

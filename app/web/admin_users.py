@@ -25,7 +25,7 @@ from app.services.users import check_password, create_user, set_password
 from app.web.access import roles
 from app.web.blueprint import bp
 from app.web.forms import Errors, service_errors, text
-from app.web.i18n import label, translate
+from app.web.i18n import Data, label, translate
 from app.web.waybills import names_of
 from models import Department, Enterprise, Role, User
 from models.identifiers import uuid_or_none
@@ -41,7 +41,7 @@ def _user_page(values: dict[str, Any], errors: Errors) -> tuple[str, int]:
                            firms=names_of(db.session, Enterprise, {u.enterprise_id for u in users}),
                            options={"role": [(r.value, label("role", r)) for r in Role],
                                     "department": [(d.value, label("department", d)) for d in Department],
-                                    "enterprise": [(str(i), name) for i, name in firms]})
+                                    "enterprise": [(str(i), Data(name)) for i, name in firms]})
     return page, 422 if errors else 200
 
 
@@ -53,9 +53,9 @@ def users() -> Response | tuple[str, int]:
         return _user_page(values, {})
     errors: Errors = {}
     if not values["name"]:
-        errors["name"] = ["Missing data for required field."]
+        errors["name"] = [N_("Missing data for required field.")]
     if values["role"] not in set(Role):
-        errors["role"] = ["Missing data for required field."]
+        errors["role"] = [N_("Missing data for required field.")]
     try:
         check_password(request.form.get("password", ""))  # before anything is written
     except DomainError as error:

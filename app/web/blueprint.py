@@ -58,6 +58,12 @@ def _data(value: object) -> Markup:
     return Markup('<span translate="no">{}</span>').format("" if value is None else value)
 
 
+@bp.app_template_test("data")
+def _is_data(value: object) -> bool:
+    """``{% if text is data %}``: *text* is a data value (:class:`app.web.i18n.Data`), not a word of the page."""
+    return isinstance(value, i18n.Data)
+
+
 @bp.app_template_filter("localtime")
 def _localtime(value: object, precision: str = "minutes") -> str:
     return i18n.local_time(value, precision)

@@ -19,7 +19,7 @@ from app.services.waybills.listing import visible_waybills
 from app.web.access import roles, web_user
 from app.web.blueprint import bp
 from app.web.districts import district_map, district_name, districts
-from app.web.i18n import label, translate
+from app.web.i18n import Data, label, translate
 from app.web.waybills import names_of, party_names
 from models import (
     Alert, AlertKind, AlertState, Enterprise, EnterpriseRole, GpsFix, Role, Severity, Site, Vehicle, Waybill,
@@ -111,8 +111,8 @@ def dashboard() -> str:
         waybill_numbers=dict(session.execute(select(Waybill.id, Waybill.number).where(
             Waybill.id.in_({a.waybill_id for a in alerts if a.waybill_id}))).all()),
         filters=filters, position=position, placeholder=uuid.UUID(int=0),
-        district_options=[(c["adcode"], c["name"]) for c in counts],
-        carrier_options=[(str(i), n) for i, n in carriers],
+        district_options=[(c["adcode"], Data(c["name"])) for c in counts],
+        carrier_options=[(str(i), Data(n)) for i, n in carriers],
         severity_options=[(s.value, label("severity", s)) for s in Severity], live_labels=_live_labels())
 
 

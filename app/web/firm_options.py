@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.services.ledger.queries import visible_batches
 from app.services.counterparties import directory_query
-from app.web.i18n import label
+from app.web.i18n import Data, label
 from models import Batch, Chemical, Enterprise, EnterpriseRole, Person, Site, User, Vehicle, WasteBatch
 
 Options = list[tuple[str, str]]
@@ -21,7 +21,7 @@ Groups = list[tuple[str, str, Options]]
 def _enterprises(*, carriers: bool = False, excluding: Any = None) -> Options:
     """The counterparty directory's enterprises (the API's ``/counterparties``), or its carriers."""
     stmt = directory_query(EnterpriseRole.CARRIER if carriers else None)
-    return [(str(e.id), e.name) for e in db.session.scalars(stmt) if e.id != excluding]
+    return [(str(e.id), Data(e.name)) for e in db.session.scalars(stmt) if e.id != excluding]
 
 
 def _sites(owner: Any = None) -> Options:
@@ -29,8 +29,8 @@ def _sites(owner: Any = None) -> Options:
             .where(Site.active).order_by(Enterprise.name, Site.name))
     if owner is not None:
         stmt = stmt.where(Site.enterprise_id == owner)
-        return [(str(i), site) for i, site, _ in db.session.execute(stmt)]
-    return [(str(i), f"{site} · {firm}") for i, site, firm in db.session.execute(stmt)]
+        return [(str(i), Data(site)) for i, site, _ in db.session.execute(stmt)]
+    return [(str(i), Data(f"{site} · {firm}")) for i, site, firm in db.session.execute(stmt)]
 
 
 def _batches(user: User, *, by: str = "id", catalogue: bool = False) -> Options:
@@ -42,14 +42,14 @@ def _batches(user: User, *, by: str = "id", catalogue: bool = False) -> Options:
             return name
         return (f"UN{chemical.un_number or '—'} {name} · {chemical.hazard_class or '—'}"
                 f" · {chemical.packing_group or '—'}")
-    return [(str(getattr(b, by)), f"{b.code} · {described(b.chemical)}")
+    return [(str(getattr(b, by)), Data(f"{b.code} · {described(b.chemical)}"))
             for b in db.session.scalars(visible_batches(user).limit(500))]
 
 
 def _chemicals() -> Options:
     stmt = (select(Chemical.id, Chemical.un_number, Chemical.name_zh, Chemical.name_en).where(Chemical.active)
             .order_by(Chemical.un_number, Chemical.name_zh).limit(3000))
-    return [(str(i), f"UN{un or '—'} {zh or en or ''}") for i, un, zh, en in db.session.execute(stmt)]
+    return [(str(i), Data(f"UN{un or '—'} {zh or en or ''}")) for i, un, zh, en in db.session.execute(stmt)]
 
 
 def _site_groups(excluding: Any = None, only: Any = None) -> Groups:
@@ -61,7 +61,7 @@ def _site_groups(excluding: Any = None, only: Any = None) -> Groups:
     groups: dict[Any, tuple[str, str, Options]] = {}
     for site_id, site, firm_id, firm in db.session.execute(stmt):
         if firm_id != excluding:
-            groups.setdefault(firm_id, (str(firm_id), firm, []))[2].append((str(site_id), site))
+            groups.setdefault(firm_id, (str(firm_id), firm, []))[2].append((str(site_id), Data(site)))
     return list(groups.values())
 
 
@@ -119,7 +119,8 @@ def _waste_batches(user: User) -> Options:
     code."""
     stmt = (select(Batch.code, WasteBatch.category, WasteBatch.code).join(WasteBatch, WasteBatch.batch_id == Batch.id)
             .where(Batch.producer_id == user.enterprise_id).order_by(Batch.code).limit(500))
-    return [(code, f"{code} · {category} {waste_code}") for code, category, waste_code in db.session.execute(stmt)]
+    return [(code, Data(f"{code} · {category} {waste_code}"))
+            for code, category, waste_code in db.session.execute(stmt)]
 
 
 def manifest_options(user: User, waybills: Options, methods: Options) -> dict[str, Any]:

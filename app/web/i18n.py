@@ -16,7 +16,13 @@ from markupsafe import Markup
 from app.i18n import COOKIE, LOCALES, label, language, localize, localize_html
 
 LANGUAGES = tuple(LOCALES)
-__all__ = ["COOKIE", "LANGUAGES", "current_language", "label", "local_time", "translate", "translate_html"]
+__all__ = ["COOKIE", "LANGUAGES", "Data", "current_language", "label", "local_time", "translate", "translate_html"]
+
+
+class Data(str):
+    """A value shown as it is in every language (a name, a code, a plate). A form's option whose text is data is
+    marked ``translate="no"``; any other option is a word of the page (a status, a kind) and read as such by the
+    language test."""
 
 
 def current_language() -> str:

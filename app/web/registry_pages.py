@@ -33,7 +33,7 @@ from app.services.sites import SITES
 from app.web.access import EVERYONE, roles, web_user
 from app.web.blueprint import bp
 from app.web.forms import Errors, load, service_errors, text
-from app.web.i18n import label, translate
+from app.web.i18n import Data, label, translate
 from app.web.waybills import names_of
 from models import Chemical, CrewRole, Enterprise, EnterpriseRole, PermitKind, Role, SiteKind, VehicleKind
 
@@ -112,9 +112,9 @@ def permit_check() -> str | tuple[str, int]:
         firms = firms.where(Enterprise.id == user.enterprise_id)
     chemicals = select(Chemical.id, Chemical.un_number, Chemical.name_zh, Chemical.name_en).where(
         Chemical.active).order_by(Chemical.un_number, Chemical.name_zh).limit(3000)
-    options = {"enterprise": [(str(i), name) for i, name in db.session.execute(firms)],
+    options = {"enterprise": [(str(i), Data(name)) for i, name in db.session.execute(firms)],
                "activity": [(a.value, label("activity", a)) for a in Activity],
-               "chemical": [(str(i), f"UN{un or '—'} {zh or en or ''}")
+               "chemical": [(str(i), Data(f"UN{un or '—'} {zh or en or ''}"))
                             for i, un, zh, en in db.session.execute(chemicals)]}
     page = render_template("permit_check.html", values=values, errors=errors, options=options, decision=decision,
                            holder=_holder(decision))
@@ -175,7 +175,7 @@ REGISTERS: dict[str, tuple[Role, type[ma.Schema], tuple[Input, ...]]] = {
 def _choices(group: str) -> list[tuple[str, str]]:
     """An enumeration's members by their labels, or the active enterprises (a permit's holder)."""
     if group == "enterprise":
-        return [(str(i), name) for i, name in db.session.execute(
+        return [(str(i), Data(name)) for i, name in db.session.execute(
             select(Enterprise.id, Enterprise.name).where(Enterprise.active).order_by(Enterprise.name))]
     return [(m.value, label(group, m)) for m in ENUMS[group]]
 

@@ -16,7 +16,7 @@ from app.services.waybills.documents import transport_line
 from app.web.access import EVERYONE, roles, web_user
 from app.web.blueprint import bp
 from app.web.forms import Errors, acted
-from app.web.i18n import label, translate
+from app.web.i18n import Data, label, translate
 from app.web.maps import safe_trip_map
 from app.web.qr import qr_svg
 from app.web.waybill_actions import ACTIONS, Action, form_values, offered
@@ -81,7 +81,7 @@ def render_waybill(record: Waybill, *, action_errors: dict[str, Errors] | None =
     trip_map, map_problem = safe_trip_map(session, user, record)
     actors = names_of(session, User, {event.actor_id for event in record.events})
     actions = offered(user, record)
-    corridors = ([(str(i), name) for i, name in session.execute(
+    corridors = ([(str(i), Data(name)) for i, name in session.execute(
         select(Corridor.id, Corridor.name).where(Corridor.active).order_by(Corridor.name))]
         if "approve" in actions else [])
     return render_template("waybill.html", waybill=record, names=party_names(session, [record]),

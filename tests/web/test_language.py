@@ -16,11 +16,11 @@ pytestmark = pytest.mark.slow
 
 #: Each role's pages beyond its menu ({trip}: the demo's waybill in transit; TRACE: the first batch traced).
 DETAILS = {
-    "demo-supervisor": ["/", "/waybills/{trip}", "/waybills/{trip}/print", "TRACE",
+    "demo-supervisor": ["/", "/waybills/{trip}", "/waybills/{trip}/print", "/waybills/{trip}/live", "TRACE",
                         "/waybills/00000000-0000-0000-0000-000000000000"],  # a 404 page
     "demo-auditor": ["TRACE"],
     "demo-shipper": ["/firm/consignments", "/firm/consignments/new"],
-    "demo-carrier": ["/firm/consignments"],
+    "demo-carrier": ["/firm/consignments", "/waybills/{trip}/live"],
     "demo-consignee": [],
     "demo-disposer": [],
     "demo-police": [],
@@ -73,3 +73,12 @@ def test_the_rule_finds_a_sentence_of_the_other_language() -> None:
     assert foreign("<p>运单 off the corridor</p>", "zh") == ["off the corridor"]
     assert foreign('<p>Waybill <span translate="no">无锡</span> issued <b lang="zh-CN">中文</b></p>', "en") == []
     assert foreign("<p>Waybill issued: 已生成</p>", "en") == ["已生成"]
+
+
+def test_the_rule_reads_a_dropdowns_options() -> None:
+    """A form's options are words of the page unless marked as data (an enterprise's name, a batch code)."""
+    page = ('<select><option value="">—</option><option>运输中</option><option>In transit</option>'
+            '<option translate="no">Demo Chemicals Ltd</option></select>')
+    assert foreign(page, "zh") == ["In transit"]
+    assert foreign('<select><option>In transit</option><option translate="no">无锡化工</option></select>', "en") == []
+    assert foreign("<select><option>运输中</option></select>", "en") == ["运输中"]

@@ -73,8 +73,9 @@ def form(client: FlaskClient, trip: Trip, path: str = NEW, **fields: str) -> dic
 
 
 def error_at(page: str, field: str) -> str | None:
-    found = re.search(rf'<p class="field-error" id="{re.escape(field)}-error">([^<]*)</p>', page)
-    return found[1] if found else None
+    """The text of the field's errors (the values a message names are marked as data: their tags dropped)."""
+    found = re.search(rf'<p class="field-error" id="{re.escape(field)}-error">(.*?)</p>', page, re.S)
+    return re.sub(r"<[^>]+>", "", found[1]) if found else None
 
 
 def waybills(session: Session) -> int:

@@ -10,7 +10,9 @@ each role's final page is saved there as ``<role>.png`` (the guides' screenshots
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -30,10 +32,11 @@ from app.services import consignments, registry
 from app.services.fleet import PERSONNEL
 from app.services.waybills import service as waybills
 from models import (
-    Alert, AlertState, Batch, CrewRole, Enterprise, ManifestStatus, Person, Site, User, Vehicle, WasteManifest,
-    Waybill, WaybillStatus,
+    Alert, AlertState, Batch, CrewRole, Enterprise, GpsFix, ManifestStatus, Person, Role, Site, User, Vehicle,
+    WasteManifest, Waybill, WaybillStatus,
 )
 from models.types import utcnow
+from tests.factories import auth, make_user
 from tests.web.conftest import LiveSite, demo_database, serve_world, start_browser
 from tests.web.test_browser import sign_in, wait_until
 
@@ -70,18 +73,30 @@ def driver(site: LiveSite, chromium: tuple[str, str]) -> Iterator[Any]:
     browser.quit()
 
 
+#: The guides' screenshots (``make screenshots``): a laptop's window, the page's top (where the role's work
+#: shows), in at most 256 colours, so that each stays small in the repository (tests/test_docs.py: <= 150 KB).
+SCREENSHOT_SIZE = (1280, 1000)
+
+
 @pytest.fixture(scope="session")
 def role_screenshot() -> Callable[[Any, str], None]:
-    """Save the page as ``<role>.png`` in ``$HAZLEDGER_SCREENSHOTS``, when it is set; else nothing."""
+    """Save the page as ``<role>.png`` in ``$HAZLEDGER_SCREENSHOTS``, when it is set; else nothing. The names
+    given here are the images the role guides show (docs/guides/img; tests/test_docs.py keeps them in step)."""
     folder = os.environ.get("HAZLEDGER_SCREENSHOTS")
 
     def save(browser: Any, role: str) -> None:
         if not folder:
             return
+        from PIL import Image
+
         Path(folder).mkdir(parents=True, exist_ok=True)
-        height = browser.execute_script("return document.documentElement.scrollHeight")
-        browser.set_window_size(1280, min(max(height, 600), 4000))
-        browser.save_screenshot(str(Path(folder) / f"{role}.png"))
+        browser.set_window_size(*SCREENSHOT_SIZE)
+        browser.execute_script("window.scrollTo(0, 0)")
+        target = Path(folder) / f"{role}.png"
+        browser.save_screenshot(str(target))
+        with Image.open(target) as shot:
+            small = shot.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+        small.save(target, optimize=True)
         browser.set_window_size(1366, 900)
 
     return save
@@ -334,3 +349,33 @@ def test_a_waste_manifest_goes_from_its_generator_to_disposal(
 def _firm_id(site: LiveSite, key: str) -> uuid.UUID:
     with site.app.app_context():
         return _firm(key).id
+
+
+def test_a_supervisor_follows_the_vehicle_and_a_new_fix_appears_without_reloading(
+        driver: Any, site: LiveSite, role_screenshot: Callable[[Any, str], None]) -> None:
+    """The follow page asks for news by itself: a position the carrier's terminal reports through the API while
+    the page is open shows on it (the count, the time, the marker), and the page was never loaded again."""
+    trip = site.world["trip"]
+    with site.app.app_context():
+        token = make_user(db.session, Role.ENTERPRISE, enterprise=_firm("carrier"))[1]
+        db.session.commit()
+        last = db.session.execute(select(GpsFix.at, GpsFix.lon, GpsFix.lat).where(
+            GpsFix.waybill_id == uuid.UUID(trip)).order_by(GpsFix.at.desc()).limit(1)).one()
+    sign_in(driver, site, "demo-supervisor")
+    driver.get(site("/dashboard"))
+    follow(driver, driver.find_element(By.CSS_SELECTOR, f'a.follow-link[href="/waybills/{trip}/live"]'))
+    wait_until(driver, lambda d: d.find_element(By.ID, "live-status").get_attribute("data-live") == "on", 30)
+    before = int(driver.find_element(By.ID, "fix-count").text)
+    driver.execute_script("window.hazledgerSamePage = true")
+    at = max(utcnow() - dt.timedelta(seconds=5), last.at.replace(tzinfo=dt.timezone.utc) + dt.timedelta(seconds=30))
+    fix = {"time": at.isoformat(), "lon": last.lon + 0.0005, "lat": last.lat, "speed_kph": 35}
+    request = urllib.request.Request(site(f"/api/v1/waybills/{trip}/track"), method="POST",
+                                     data=json.dumps({"fixes": [fix]}).encode(),
+                                     headers={**auth(token), "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        assert reply.status == 200
+    wait_until(driver, lambda d: d.find_element(By.ID, "fix-count").text == str(before + 1), 60)
+    assert driver.execute_script("return window.hazledgerSamePage === true")  # no reload
+    assert f"{last.lon + 0.0005:.5f}" in driver.find_element(By.ID, "latest-position").text
+    assert driver.find_elements(By.CSS_SELECTOR, "#trip-map circle.last-position")
+    role_screenshot(driver, "follow-live")

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.i18n import N_
 from app.services import alert_queries, alert_signal
 from models import User
 
@@ -34,7 +35,7 @@ def _last_event_id() -> int | None:
         return None
     if not raw.strip().isdigit():
         raise ValidationFailed("Last-Event-ID must be a feed position (a whole number).",
-                               errors={"Last-Event-ID": ["a whole number, 0 or more"]})
+                               errors={"Last-Event-ID": [N_("a whole number, 0 or more")]})
     return int(raw)
 
 

@@ -94,7 +94,7 @@ def _ask(refs: Sequence[str], field: str, question: Callable[[TableA], T]) -> T:
     try:
         return question(rules_table(db.session, refs, path))
     except EntryError as error:
-        raise ValidationFailed(str(error), errors={field: [str(error)]}) from None
+        raise ValidationFailed(error.args[0], errors={field: [error.args[0]]}) from None
 
 
 @blp.route("/entries")

@@ -14,6 +14,7 @@ from app.api.transfers.schemas import AcceptIn, CancelIn, RefuseIn, TransferIn, 
 from app.auth import allow, current_user
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.i18n import N_
 from app.services.ledger import movements, transfers
 from app.services.ledger.queries import acting_for
 from models import PendingTransfer, Role, TransferStatus
@@ -39,7 +40,7 @@ class Transfers(MethodView):
         if "direction" in query:
             if user.enterprise_id is None:
                 raise ValidationFailed("Only an enterprise has incoming and outgoing transfers.",
-                                       errors={"direction": ["for enterprise users only"]})
+                                       errors={"direction": [N_("for enterprise users only")]})
             party = PendingTransfer.receiver_id if query["direction"] == "incoming" else PendingTransfer.sender_id
             stmt = stmt.where(party == user.enterprise_id)
         return page_of(db.session, stmt, pagination_parameters)

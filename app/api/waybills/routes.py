@@ -14,6 +14,7 @@ from app.api.waybills import schemas as s
 from app.auth import allow, current_user
 from app.errors import Conflict, PreconditionFailed, ValidationFailed
 from app.extensions import db
+from app.i18n import N_, Text
 from app.services.waybills import listing, service
 from models import Role
 from models.types import utcnow
@@ -29,7 +30,7 @@ def _idempotency_key() -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 100:
         raise ValidationFailed("Idempotency-Key must be 1 to 100 characters.",
-                               errors={"Idempotency-Key": ["1 to 100 characters"]})
+                               errors={"Idempotency-Key": [N_("1 to 100 characters")]})
     return key
 
 
@@ -56,10 +57,10 @@ def seen_version(data: dict[str, Any]) -> tuple[int | None, bool]:
     tag = header.strip().removeprefix("W/").strip('"')
     if not tag.isdigit():
         raise ValidationFailed("If-Match must be an ETag this API gave, like \"3\".", errors={"If-Match": [
-            "a quoted row version, as in the ETag header"]})
+            N_("a quoted row version, as in the ETag header")]})
     if body is not None and body != int(tag):
         raise ValidationFailed("If-Match and row_version disagree.", errors={"row_version": [
-            f"If-Match says {tag}"]})
+            Text("If-Match says {tag}", tag=tag)]})
     return int(tag), True
 
 
@@ -84,7 +85,8 @@ class Waybills(MethodView):
     def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Waybill]:
         """Waybills the caller may see, newest first."""
         if "status" in query and query["status"] not in set(WaybillStatus):
-            raise ValidationFailed("Unknown status.", errors={"status": [f"one of {', '.join(WaybillStatus)}"]})
+            raise ValidationFailed("Unknown status.", errors={"status": [Text("one of {names}",
+                                                                              names=" | ".join(WaybillStatus))]})
         total, rows = listing.list_waybills(
             db.session, current_user(), status=query.get("status"), number=query.get("number"),
             party=query.get("party"), offset=pagination_parameters.first_item, limit=pagination_parameters.page_size)

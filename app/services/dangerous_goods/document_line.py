@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from app.i18n import Text
 from app.services.dangerous_goods.entries import NOT_SUBJECT, PROHIBITED, Entry, EntryError
 
 #: ADR 3.1.2.1: besides upper-case letters, these belong to a proper shipping name ("tert-BUTYL ...").
@@ -74,7 +75,8 @@ def choose_name(entry: Entry, name: str | None = None) -> str:
     for candidate in names:
         if candidate.upper() == " ".join(name.split()).upper():
             return candidate
-    raise EntryError(f"{name!r} is not a name of UN {entry.un_number}; its names: {' | '.join(names)}")
+    raise EntryError(Text("{name!r} is not a name of UN {un_number}; its names: {names}", name=name,
+                          un_number=entry.un_number, names=' | '.join(names)))
 
 
 def document_line(entry: Entry, *, name: str | None = None, technical_name: str | None = None,
@@ -87,14 +89,16 @@ def document_line(entry: Entry, *, name: str | None = None, technical_name: str 
     ADR 5.4.1.1.3: waste is announced by ``WASTE`` before the UN number, unless the name already says it.
     """
     if entry.carriage == PROHIBITED:
-        raise EntryError(f"UN {entry.un_number} {entry.name}: carriage prohibited by ADR (Table A column 4)")
+        raise EntryError(Text("UN {un_number} {name}: carriage prohibited by ADR (Table A column 4)",
+                              un_number=entry.un_number, name=entry.name))
     if entry.carriage == NOT_SUBJECT:
-        raise EntryError(f"UN {entry.un_number} {entry.name}: not subject to ADR, no transport document line")
+        raise EntryError(Text("UN {un_number} {name}: not subject to ADR, no transport document line",
+                              un_number=entry.un_number, name=entry.name))
     shipping_name = choose_name(entry, name)
     if needs_technical_name(entry):
         if not technical_name or not technical_name.strip():
-            raise EntryError(f"UN {entry.un_number} {shipping_name} needs the technical name in brackets "
-                             "(ADR 3.1.2.8.1, special provision 274/318)")
+            raise EntryError(Text("UN {un_number} {shipping_name} needs the technical name in brackets (ADR 3.1.2.8.1, "
+                                  "special provision 274/318)", un_number=entry.un_number, shipping_name=shipping_name))
         shipping_name += f" ({' '.join(technical_name.split())})"
     prefix = "WASTE, " if waste and not shipping_name.upper().startswith("WASTE") else ""
     parts = [f"{prefix}UN {entry.un_number} {shipping_name}", hazard_numbers(entry)]

@@ -14,6 +14,8 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from app.i18n import Text
+
 T = TypeVar("T", bound=Hashable)
 
 #: ADR 2.1.1.1 classes and divisions.
@@ -88,10 +90,10 @@ class TableA:
         """Every entry *ref* may mean; :class:`EntryError` when it is malformed or names none."""
         match = _REF.match(ref.strip())
         if not match:
-            raise EntryError(f"{ref!r} is not UN[/PG[/VARIANT]] (e.g. 1203, 1993/II, 1993/II/2)")
+            raise EntryError(Text("{ref!r} is not UN[/PG[/VARIANT]] (e.g. 1203, 1993/II, 1993/II/2)", ref=ref))
         found = self.entries.get(match["un"], [])
         if not found:
-            raise EntryError(f"UN {match['un']} is not in ADR 2017 Table A")
+            raise EntryError(Text("UN {value} is not in ADR 2017 Table A", value=match['un']))
         if match["pg"]:
             pg = None if match["pg"] == "-" else match["pg"].upper()
             found = [e for e in found if e.packing_group == pg]
@@ -99,7 +101,8 @@ class TableA:
             found = [e for e in found if e.variant == int(match["variant"])]
         if not found:
             have = ", ".join(e.ref for e in self.entries[match["un"]])
-            raise EntryError(f"{ref!r} names no entry of UN {match['un']} (Table A has {have})")
+            raise EntryError(Text("{ref!r} names no entry of UN {value} (Table A has {have})", ref=ref,
+                                  value=match['un'], have=have))
         return found
 
     def resolve(self, ref: str, answer: Callable[[Entry], T]) -> Entry:
@@ -107,8 +110,8 @@ class TableA:
         found = self.candidates(ref)
         if len({answer(e) for e in found}) > 1:
             choices = "; ".join(f"{e.ref} {e.name} (PG {e.packing_group or '-'})" for e in found)
-            raise EntryError(f"{ref!r} is ambiguous: Table A has {len(found)} entries that differ here; "
-                             f"name one of: {choices}")
+            raise EntryError(Text("{ref!r} is ambiguous: Table A has {value} entries that differ here; name one of: "
+                                  "{choices}", ref=ref, value=len(found), choices=choices))
         return found[0]
 
 
@@ -122,7 +125,7 @@ def _labels(cell: str) -> tuple[str, ...]:
     labels = tuple(part.strip() for part in cell.split("+") if part.strip() and part.strip() != "None")
     bad = [label for label in labels if not LABEL_MODEL.match(label)]
     if bad:
-        raise EntryError(f"labels {cell!r}: {', '.join(bad)} is no ADR label model")
+        raise EntryError(Text("labels {cell!r}: {names} is no ADR label model", cell=cell, names=', '.join(bad)))
     return labels
 
 
@@ -132,7 +135,7 @@ def _class(cell: str, labels: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     parts = [p.strip() for p in cell.split("+")]
     primary = "9" if parts[0] == "9A" else parts[0]
     if primary not in CLASSES:
-        raise EntryError(f"class {cell!r} is no ADR class")
+        raise EntryError(Text("class {cell!r} is no ADR class", cell=cell))
     extra = tuple(p for p in parts[1:] if p not in labels)
     return primary, labels + extra
 
@@ -142,7 +145,7 @@ def entry_from_row(row: dict[str, str], variant: int = 1) -> Entry:
     cell = {k: (v or "").strip() for k, v in row.items() if k}
     un_number = cell.get("un_number", "")
     if not re.fullmatch(r"\d{4}", un_number):
-        raise EntryError(f"UN number {un_number!r} is not 4 digits")
+        raise EntryError(Text("UN number {un_number!r} is not 4 digits", un_number=un_number))
     if not cell.get("name"):
         raise EntryError("no name")
     hazard_class, labels = _class(cell.get("class", ""), _labels(cell.get("labels", "")))
@@ -153,11 +156,11 @@ def entry_from_row(row: dict[str, str], variant: int = 1) -> Entry:
         carriage = NOT_SUBJECT
     elif pg_cell:
         if pg_cell not in PACKING_GROUPS:
-            raise EntryError(f"packing group {pg_cell!r} is not I, II or III")
+            raise EntryError(Text("packing group {pg_cell!r} is not I, II or III", pg_cell=pg_cell))
         pg = pg_cell
     tunnel = cell.get("tunnel_code", "").strip("()")
     if carriage is None and tunnel and tunnel not in TUNNEL_CODES:
-        raise EntryError(f"tunnel code {cell.get('tunnel_code')!r} is no ADR tunnel restriction code")
+        raise EntryError(Text("tunnel code {value!r} is no ADR tunnel restriction code", value=cell.get('tunnel_code')))
     category = cell.get("transport_category", "").strip("()")
     return Entry(
         un_number=un_number, name=cell["name"], hazard_class=hazard_class,
@@ -185,7 +188,7 @@ def read_table_a(text: str) -> TableA:
     """Read a Table A CSV document; rows it cannot read are listed in :attr:`TableA.problems` by line."""
     reader = csv.DictReader(io.StringIO(text))
     if not _TABLE_A_COLUMNS <= set(reader.fieldnames or ()):
-        raise EntryError(f"a Table A file needs the columns {', '.join(sorted(_TABLE_A_COLUMNS))}")
+        raise EntryError(Text("a Table A file needs the columns {names}", names=', '.join(sorted(_TABLE_A_COLUMNS))))
     entries, problems, notes = [], [], []
     seen: dict[tuple[str, str | None], int] = {}
     for row in reader:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations, product
 
+from app.i18n import Text
 from app.services.dangerous_goods.entries import NOT_SUBJECT, PROHIBITED, Entry
 
 EXPLOSIVE = ("1", "1.4", "1.5", "1.6")
@@ -153,14 +154,15 @@ def _compatibility(a: Entry, b: Entry, decision: Decision) -> None:
     cell = TABLE_7522.get(frozenset((ga, gb)))
     pair = f"{describe(a)} with {describe(b)}"
     if cell is None:
-        decision.refuse(f"{pair}: compatibility groups {ga} and {gb} may not be loaded together (ADR 7.5.2.2)")
+        decision.refuse(Text("{pair}: compatibility groups {ga} and {gb} may not be loaded together (ADR 7.5.2.2)",
+                             pair=pair, ga=ga, gb=gb))
     elif cell == "a":
-        decision.refuse(f"{pair}: groups B and D only in separate compartments or containment approved by the "
-                        "competent authority (ADR 7.5.2.2 note a; the approval travels with the document, "
-                        "5.4.1.2.1 (d))")
+        decision.refuse(Text("{pair}: groups B and D only in separate compartments or containment approved by the "
+                             "competent authority (ADR 7.5.2.2 note a; the approval travels with the document, "
+                             "5.4.1.2.1 (d))", pair=pair))
     elif cell == "d" and a.un_number != b.un_number:
-        decision.refuse(f"{pair}: compatibility group L only with the same type of substance or article "
-                        "(ADR 7.5.2.2 note d)")
+        decision.refuse(Text("{pair}: compatibility group L only with the same type of substance or article (ADR "
+                             "7.5.2.2 note d)", pair=pair))
     elif "b" in cell and ga == gb == "N" and a.un_number != b.un_number:
         decision.note(f"{pair}: different kinds of 1.6N articles count as 1.6N only if testing or analogy shows "
                       "no added risk of sympathetic detonation, otherwise as division 1.1 (ADR 7.5.2.2 note b)")
@@ -182,8 +184,9 @@ def _pair(a: Entry, b: Entry, decision: Decision) -> None:
                           "for placarding, segregation, stowage and maximum load (ADR 7.5.2.1 note d)")
         if note is None:
             why = "; ".join(NOTE_TEXT[n] for n in cell) if cell else "a blank cell of the table"
-            decision.refuse(f"{describe(a)} with {describe(b)}: labels {key_a} and {key_b} may not be loaded "
-                            f"together (ADR 7.5.2.1, {why})")
+            decision.refuse(Text("{first} with {second}: labels {key_a} and {key_b} may not be loaded together (ADR "
+                                 "7.5.2.1, {why})", first=describe(a), second=describe(b), key_a=key_a, key_b=key_b,
+                                 why=why))
 
 
 def mixed_loading(entries: Sequence[Entry]) -> Decision:
@@ -191,7 +194,8 @@ def mixed_loading(entries: Sequence[Entry]) -> Decision:
     decision = Decision()
     for entry in entries:
         if entry.carriage == PROHIBITED:
-            decision.refuse(f"UN {entry.un_number} {entry.name}: carriage prohibited (ADR Table A column 4)")
+            decision.refuse(Text("UN {un_number} {name}: carriage prohibited (ADR Table A column 4)",
+                                 un_number=entry.un_number, name=entry.name))
     carried = [e for e in entries if e.carriage not in (PROHIBITED, NOT_SUBJECT)]
     for a, b in combinations(carried, 2):
         if a == b:

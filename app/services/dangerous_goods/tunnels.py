@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from app.i18n import Text
 from app.services.dangerous_goods.entries import NOT_SUBJECT, PROHIBITED, TUNNEL_CODES, Entry, EntryError
 
 #: ADR 1.9.5.2.2: tunnel category A has no restriction; B to E restrict more and more goods.
@@ -70,10 +71,11 @@ def load_restriction(entries: Sequence[Entry], *, tank: bool = False,
     best: tuple[int, int, str] | None = None
     for entry in entries:
         if entry.carriage in (PROHIBITED, NOT_SUBJECT):
-            raise EntryError(f"UN {entry.un_number}: {entry.carriage}, no tunnel restriction code")
+            raise EntryError(Text("UN {un_number}: {carriage}, no tunnel restriction code", un_number=entry.un_number,
+                                  carriage=entry.carriage))
         if not entry.tunnel_code:
-            raise EntryError(f"UN {entry.un_number} ({entry.ref}) has no tunnel restriction code in this Table A; "
-                             "check ADR 2017 column (15)")
+            raise EntryError(Text("UN {un_number} ({ref}) has no tunnel restriction code in this Table A; check ADR "
+                                  "2017 column (15)", un_number=entry.un_number, ref=entry.ref))
         closed = closed_categories(entry.tunnel_code, tank=tank, explosive_mass_kg=explosive_mass_kg)
         # ties go to the code listed first in 8.6.4 (B before B1000C ...), the stricter wording
         rank = (len(closed), -TUNNEL_CODES.index(entry.tunnel_code), entry.tunnel_code)

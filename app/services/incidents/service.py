@@ -16,6 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.i18n import N_, Text
 from app.services import unit_of_work
 from app.services.incidents import notify, traffic
 from app.services.incidents.traffic import last_fix
@@ -52,7 +53,7 @@ def get_incident(session: Session, user: User, incident_id: uuid.UUID) -> Incide
     """The incident, or 404 when it does not exist or *user* may not see it."""
     incident = session.scalars(visible_incidents(user).where(Incident.id == incident_id)).one_or_none()
     if incident is None:
-        raise NotFound(f"No incident {incident_id}.")
+        raise NotFound(Text("No incident {incident_id}.", incident_id=incident_id))
     return incident
 
 
@@ -61,7 +62,7 @@ def _waybill_for_report(session: Session, user: User, waybill_id: uuid.UUID | No
     if waybill_id is None:
         if user.role is Role.ENTERPRISE:
             raise ValidationFailed("A carrier reports an incident on one of its waybills.",
-                                   errors={"waybill_id": ["required for a carrier"]})
+                                   errors={"waybill_id": [N_("required for a carrier")]})
         return None
     waybill = get_waybill(session, user, waybill_id)  # 404 for a waybill the user may not know
     if user.role is Role.ENTERPRISE and waybill.carrier_id != user.enterprise_id:
@@ -75,8 +76,8 @@ def _location(session: Session, data: dict[str, Any], waybill: Waybill | None) -
     fix = last_fix(session, waybill.id) if waybill is not None else None
     if fix is None:
         raise ValidationFailed("Where is it? Send lon and lat: the vehicle has no fix to start from.",
-                               errors={"lon": ["required without a vehicle fix"],
-                                       "lat": ["required without a vehicle fix"]})
+                               errors={"lon": [N_("required without a vehicle fix")],
+                                       "lat": [N_("required without a vehicle fix")]})
     return fix[0], fix[1], "last_fix"
 
 
@@ -127,10 +128,12 @@ def move(session: Session, user: User, incident_id: uuid.UUID, to: S, *, reason:
     if user.role not in AUTHORITY:
         raise PermissionDenied("Only a supervisor moves an incident.")
     if row_version is not None and incident.row_version != row_version:
-        raise Conflict(f"The incident changed since you read it (row_version {incident.row_version}, you sent "
-                       f"{row_version}); reload and retry.", code="stale_version")
+        raise Conflict(Text("The incident changed since you read it (row_version {row_version}, you sent "
+                            "{row_version2}); reload and retry.", row_version=incident.row_version,
+                            row_version2=row_version), code="stale_version")
     if to not in TRANSITIONS[incident.state]:
-        raise Conflict(f"An incident that is {incident.state} cannot become {to}.", code="invalid_transition")
+        raise Conflict(Text("An incident that is {state} cannot become {to}.", state=incident.state,
+                            to=to), code="invalid_transition")
     now = at or utcnow()
     with unit_of_work(session):
         incident.events.append(IncidentEvent(from_state=incident.state, to_state=to, actor_id=user.id,

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
+from app.i18n import Text
 from models import TransportEntry, Waybill
 from models.incidents import Incident, SpillKind
 from routing import RoutingInputError
@@ -46,7 +47,7 @@ def erg_table() -> ErgTable:
     """The configured ERG lookup (``DATA_DIR``/``ERG_FILE``), read once per process."""
     path = Path(current_app.config["DATA_DIR"]) / current_app.config["ERG_FILE"]
     if not path.is_file():
-        raise ValidationFailed(f"The ERG table is not installed ({path}): no zones can be computed.",
+        raise ValidationFailed(Text("The ERG table is not installed ({path}): no zones can be computed.", path=path),
                                code="erg_missing")
     return _erg(str(path))
 

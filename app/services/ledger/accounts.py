@@ -39,7 +39,8 @@ def site_account(session: Session, site_id: uuid.UUID, *, field: str = "site_id"
     (GB 18218 identifies per unit; see ``models/units.py``)."""
     site = session.get(Site, site_id)
     if site is None or not site.active:
-        raise ValidationFailed(f"No active site {site_id}.", errors={field: ["unknown or inactive site"]})
+        raise ValidationFailed(Text("No active site {site_id}.",
+                                    site_id=site_id), errors={field: [N_("unknown or inactive site")]})
     unit_id = _named_unit(session, site_id, unit_id, field=field.replace("site_id", "unit_id"))
     unit_clause = Account.unit_id.is_(None) if unit_id is None else Account.unit_id == unit_id
 
@@ -62,8 +63,8 @@ def _named_unit(session: Session, site_id: uuid.UUID, unit_id: uuid.UUID | None,
         return None
     unit = session.get(SiteUnit, unit_id)
     if unit is None or unit.site_id != site_id or not unit.active:
-        raise ValidationFailed(f"No active unit {unit_id} of site {site_id}.",
-                               errors={field: ["not an active unit of this site"]})
+        raise ValidationFailed(Text("No active unit {unit_id} of site {site_id}.", unit_id=unit_id, site_id=site_id),
+                               errors={field: [N_("not an active unit of this site")]})
     return None if unit.is_default else unit_id
 
 
@@ -72,7 +73,7 @@ def own_site_account(session: Session, enterprise_id: uuid.UUID, site_id: uuid.U
     """The account of a site that must belong to *enterprise_id* (where it produces, counts, transforms)."""
     account = site_account(session, site_id, unit_id=unit_id)
     if account.enterprise_id != enterprise_id:
-        raise ValidationFailed("The site belongs to another enterprise.", errors={"site_id": ["not your site"]})
+        raise ValidationFailed("The site belongs to another enterprise.", errors={"site_id": [N_("not your site")]})
     return account
 
 
@@ -89,7 +90,8 @@ def transit_account(session: Session, carrier_id: uuid.UUID, reference: str, *,
         if not create:
             raise NotFound(Text("Nothing was loaded for transit under '{reference}'.", reference=reference))
         if session.get(Enterprise, carrier_id) is None:
-            raise ValidationFailed(f"No enterprise {carrier_id}.", errors={"carrier_id": ["unknown enterprise"]})
+            raise ValidationFailed(Text("No enterprise {carrier_id}.",
+                                        carrier_id=carrier_id), errors={"carrier_id": [N_("unknown enterprise")]})
         account = Account(id=uuid.uuid4(), kind=AccountKind.TRANSIT, enterprise_id=carrier_id, reference=reference,
                           waybill_id=waybill_id)
         session.add(account)
@@ -144,7 +146,7 @@ def batch_by_code(session: Session, code: str, enterprise_id: uuid.UUID, *, fiel
             known = batch is not None and (batch.producer_id == enterprise_id or session.scalar(
                 _TOUCHED_BY, {"batch_id": batch.id, "enterprise_id": enterprise_id}) is not None)
         if not known:
-            raise ValidationFailed(f"No batch '{code}'.", errors={field: ["unknown batch"]})
+            raise ValidationFailed(Text("No batch '{code}'.", code=code), errors={field: [N_("unknown batch")]})
         if state is not None:
             state.batches[code] = batch
     return batch

@@ -55,12 +55,14 @@ def authorise_posting(session: Session, *, enterprise_id: uuid.UUID, activity: s
     if enterprise is None:
         raise NotFound(Text("No enterprise {id}.", id=enterprise_id))
     if not enterprise.active:
-        raise PermissionDenied(f"Enterprise {enterprise.name} is not active and may not {activity} on {on}.",
+        raise PermissionDenied(Text("Enterprise {name} is not active and may not {activity} on {on}.",
+                                    name=enterprise.name, activity=activity, on=on),
                                code="enterprise_inactive")
     activities = PERMITTED_BY.get(activity, ())
     if not activities:
         return
     decisions = [permit_decision(session, enterprise_id, a, chemical_id, on) for a in activities]
     if not any(decision.allowed for decision in decisions):
-        raise PermissionDenied(f"{enterprise.name} may not {activity} this chemical on {on}: {decisions[0].reason}.",
+        raise PermissionDenied(Text("{name} may not {activity} this chemical on {on}: {reason}.", name=enterprise.name,
+                                    activity=activity, on=on, reason=decisions[0].reason),
                                code="no_permit")

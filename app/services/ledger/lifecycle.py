@@ -59,10 +59,12 @@ def new_batch(session: Session, *, code: str, chemical_id: uuid.UUID, producer_i
     """
     state = transaction_state(session)
     if _code_taken(session, code, remembered=state.batches if state is not None else None):
-        raise Conflict(f"Batch code '{code}' is already in use.", errors={field: [N_("already in use")]})
+        raise Conflict(Text("Batch code '{code}' is already in use.",
+                            code=code), errors={field: [N_("already in use")]})
     chemical = session.get(Chemical, chemical_id)
     if chemical is None or not chemical.active:
-        raise ValidationFailed(f"No active chemical {chemical_id}.", errors={"chemical_id": ["unknown chemical"]})
+        raise ValidationFailed(Text("No active chemical {chemical_id}.",
+                                    chemical_id=chemical_id), errors={"chemical_id": [N_("unknown chemical")]})
     batch = Batch(id=uuid.uuid4(), code=code, chemical_id=chemical_id, producer_id=producer_id,
                   produced_at=produced_at, quantity=quantity)
     session.add(batch)
@@ -86,10 +88,11 @@ def introduce(session: Session, actor: Actor, *, kind: EntryKind, code: str, che
               waste: Declaration | None = None, unit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
     """Produce, receive or generate (waste, with its declaration) a new batch at one of the actor's sites."""
     if kind not in _SOURCES:
-        raise ValidationFailed(f"'{kind}' does not bring a batch into the ledger.", errors={"kind": ["invalid"]})
+        raise ValidationFailed(Text("'{kind}' does not bring a batch into the ledger.",
+                                    kind=kind), errors={"kind": [N_("invalid")]})
     if (waste is None) == (kind is EntryKind.GENERATE_WASTE):
         raise ValidationFailed("A waste batch, and only a waste batch, carries a waste declaration.",
-                               errors={"waste_code": ["required for generate_waste, and only for it"]})
+                               errors={"waste_code": [N_("required for generate_waste, and only for it")]})
     with ledger_transaction(session):
         target = own_site_account(session, actor.enterprise_id, site_id, unit_id)
         batch = new_batch(session, code=code, chemical_id=chemical_id, producer_id=actor.enterprise_id,
@@ -105,7 +108,7 @@ def introduce(session: Session, actor: Actor, *, kind: EntryKind, code: str, che
 def _own_target(account: Account, actor: Actor, refusal: str, code: str) -> Account:
     """*account*, which this posting credits: refused (409 *code*) unless the actor holds it."""
     if account.enterprise_id != actor.enterprise_id:
-        raise Conflict(refusal, code=code, errors={"to_site_id": ["another enterprise's site"]})
+        raise Conflict(refusal, code=code, errors={"to_site_id": [N_("another enterprise's site")]})
     return account
 
 
@@ -117,8 +120,8 @@ def transfer(session: Session, actor: Actor, *, batch_code: str, from_site_id: u
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code, actor.enterprise_id)
         target = _own_target(site_account(session, to_site_id, field="to_site_id", unit_id=to_unit_id), actor,
-                             "A transfer into another enterprise's site waits for its acceptance: offer it alone "
-                             "(POST /api/v1/transfers or POST /api/v1/movements), not in a batch.",
+                             N_("A transfer into another enterprise's site waits for its acceptance: offer it "
+                                "alone (POST /api/v1/transfers or POST /api/v1/movements), not in a batch."),
                              "acceptance_required")
         legs = [Leg(EntryKind.TRANSFER, batch,
                     site_account(session, from_site_id, field="from_site_id", unit_id=from_unit_id), target,
@@ -150,8 +153,8 @@ def unload(session: Session, actor: Actor, *, batch_code: str, transit_ref: str,
         batch = batch_by_code(session, batch_code, actor.enterprise_id)
         source = transit_account(session, actor.enterprise_id, transit_ref, create=False)
         target = _own_target(site_account(session, to_site_id, field="to_site_id", unit_id=to_unit_id), actor,
-                             "Stock in transit reaches another enterprise's site only by the waybill's arrival "
-                             "(POST /api/v1/waybills/{id}/arrive).", "delivery_via_waybill")
+                             N_("Stock in transit reaches another enterprise's site only by the waybill's "
+                                "arrival (POST /api/v1/waybills/{id}/arrive)."), "delivery_via_waybill")
         entries = record(session, actor, [Leg(EntryKind.UNLOAD, batch, source, target, quantity)],
                          occurred_at=occurred_at, document_ref=document_ref)
     return entries
@@ -162,7 +165,8 @@ def retire(session: Session, actor: Actor, *, kind: EntryKind, batch_code: str, 
            unit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
     """Consume, dispose of, or write off as lost stock at the actor's site."""
     if kind not in _SINKS:
-        raise ValidationFailed(f"'{kind}' does not take stock out of the ledger.", errors={"kind": ["invalid"]})
+        raise ValidationFailed(Text("'{kind}' does not take stock out of the ledger.",
+                                    kind=kind), errors={"kind": [N_("invalid")]})
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code, actor.enterprise_id)
         source = site_account(session, site_id, unit_id=unit_id)
@@ -177,7 +181,7 @@ def adjust(session: Session, actor: Actor, *, batch_code: str, site_id: uuid.UUI
            unit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
     """Bring the site's (unit's) balance to the stocktake's *counted* kg; nothing is posted when they agree."""
     if counted < 0:
-        raise ValidationFailed("A count cannot be negative.", errors={"counted": ["must be >= 0"]})
+        raise ValidationFailed("A count cannot be negative.", errors={"counted": [N_("must be >= 0")]})
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code, actor.enterprise_id)
         site = own_site_account(session, actor.enterprise_id, site_id, unit_id)
@@ -203,7 +207,8 @@ def reverse(session: Session, actor: Actor, *, entry_id: uuid.UUID, occurred_at:
             raise Conflict("A reversal cannot be reversed; post the corrected movement instead.",
                            code="reversal_of_reversal")
         if session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == original.id)) is not None:
-            raise Conflict(f"Entry {entry_id} has already been reversed.", code="already_reversed")
+            raise Conflict(Text("Entry {entry_id} has already been reversed.",
+                                entry_id=entry_id), code="already_reversed")
         if original.to_account.holds_stock and original.to_account.enterprise_id != actor.enterprise_id:
             raise Conflict("The stock this entry moved is held by another enterprise now: a reversal would take "
                            "it out of that enterprise's books. It can send it back by a transfer.",

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.errors import DomainError, ValidationFailed
+from app.i18n import N_, Text
 from app.services.ledger import lifecycle, transfers
 from app.services.ledger.context import transaction_state
 from app.services.ledger.posting import Actor, ledger_transaction
@@ -52,7 +53,7 @@ def _waste(data: dict[str, Any], prefix: str = "") -> Declaration:
     """The waste declaration of a waste batch: its code is required, its category may be left to the code."""
     if not data.get("waste_code"):
         raise ValidationFailed("A waste batch names its hazardous waste code.",
-                               errors={f"{prefix}waste_code": ["required for a waste batch"]})
+                               errors={f"{prefix}waste_code": [N_("required for a waste batch")]})
     return Declaration(data["waste_code"], tuple(data.get("waste_characteristics") or ()), data.get("waste_category"))
 
 
@@ -107,8 +108,8 @@ def _complete(data: dict[str, Any]) -> EntryKind:
     kind = EntryKind(data["kind"])
     missing = [f for f in REQUIRED[kind] if data.get(f) is None]
     if missing:
-        raise ValidationFailed(f"A '{kind}' movement needs {', '.join(missing)}.",
-                               errors={f: [f"required for '{kind}'"] for f in missing})
+        raise ValidationFailed(Text("A '{kind}' movement needs {names}.", kind=kind, names=', '.join(missing)),
+                               errors={f: [Text("required for '{kind}'", kind=kind)] for f in missing})
     return kind
 
 
@@ -145,8 +146,9 @@ def post_movements(session: Session, actor: Actor, items: Sequence[dict[str, Any
     that breaks a rule rolls everything back; its error names it, e.g. ``items.3.quantity``.
     """
     if not items or len(items) > MAX_BATCH:
-        raise ValidationFailed(f"A batch carries 1 to {MAX_BATCH} movements; got {len(items)}.",
-                               errors={"items": [f"between 1 and {MAX_BATCH} movements"]})
+        raise ValidationFailed(Text("A batch carries 1 to {max_batch} movements; got {value}.", max_batch=MAX_BATCH,
+                                    value=len(items)),
+                               errors={"items": [Text("between 1 and {max_batch} movements", max_batch=MAX_BATCH)]})
     entries: list[LedgerEntry] = []
     with ledger_transaction(session):
         state = transaction_state(session)

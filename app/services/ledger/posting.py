@@ -33,6 +33,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
+from app.i18n import N_, Text
 from app.services import unit_of_work
 from app.services.ledger import chain
 from app.services.ledger.authorisation import authorise_posting
@@ -110,7 +111,7 @@ def record(session: Session, actor: Actor, legs: Sequence[Leg], *, occurred_at: 
     check_time(occurred_at)
     for leg in legs:
         if leg.quantity <= 0:
-            raise ValidationFailed("Quantities must be > 0.", errors={"quantity": ["must be > 0"]})
+            raise ValidationFailed("Quantities must be > 0.", errors={"quantity": [N_("must be > 0")]})
     for activity, chemical_id in sorted({(leg.kind.value, leg.batch.chemical_id) for leg in legs}, key=str):
         permit = (actor.enterprise_id, activity, chemical_id, occurred_at.date())
         if permit not in state.authorised:
@@ -152,10 +153,10 @@ def _identity(leg: Leg) -> str | None:
 
 def check_time(occurred_at: dt.datetime) -> None:
     if occurred_at.tzinfo is None:
-        raise ValidationFailed("Times must carry a UTC offset.", errors={"occurred_at": ["time zone required"]})
+        raise ValidationFailed("Times must carry a UTC offset.", errors={"occurred_at": [N_("time zone required")]})
     if occurred_at > utcnow() + CLOCK_SKEW:
-        raise ValidationFailed(f"{occurred_at.isoformat()} is in the future.",
-                               errors={"occurred_at": ["must not be in the future"]})
+        raise ValidationFailed(Text("{occurred_at} is in the future.", occurred_at=occurred_at.isoformat()),
+                               errors={"occurred_at": [N_("must not be in the future")]})
 
 
 def _check_spends(session: Session, state: TransactionState, actor: Actor, legs: Sequence[Leg], at: dt.datetime,
@@ -166,13 +167,14 @@ def _check_spends(session: Session, state: TransactionState, actor: Actor, legs:
             spent[(leg.source, leg.batch)] += leg.quantity
     for (account, batch), quantity in spent.items():
         if owner_check and account.enterprise_id != actor.enterprise_id:
-            raise PermissionDenied(f"The acting enterprise does not hold the {account.kind} account it would "
-                                   f"spend batch {batch.code} from.", code="not_account_holder")
+            raise PermissionDenied(Text("The acting enterprise does not hold the {kind} account it would spend batch "
+                                        "{code} from.", kind=account.kind, code=batch.code), code="not_account_holder")
         have = _available(session, state, account.id, batch.id, at)
         if have < quantity:
             raise Conflict(
-                f"Insufficient balance: {have} kg of batch {batch.code} available in the {account.kind} account "
-                f"at {at.isoformat()} (including what later entries already took), {quantity} kg requested.",
+                Text("Insufficient balance: {have} kg of batch {code} available in the {kind} account at {at} "
+                     "(including what later entries already took), {quantity} kg requested.", have=have,
+                     code=batch.code, kind=account.kind, at=at.isoformat(), quantity=quantity),
                 code="insufficient_balance",
             )
 

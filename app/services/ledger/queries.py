@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import NotFound, PermissionDenied, ValidationFailed
-from app.i18n import Text
+from app.i18n import N_, Text
 from app.services.ledger.balances import Holding, balances
 from app.services.ledger.posting import Actor
 from models import Account, AccountKind, Batch, LedgerEntry, Role, User
@@ -26,7 +26,7 @@ def acting_for(user: User, enterprise_id: uuid.UUID | None) -> Actor:
             raise PermissionDenied("An enterprise user posts only for its own enterprise.")
         return Actor(user.id, user.enterprise_id)
     if enterprise_id is None:
-        raise ValidationFailed("Name the enterprise to post for.", errors={"enterprise_id": ["required"]})
+        raise ValidationFailed("Name the enterprise to post for.", errors={"enterprise_id": [N_("required")]})
     return Actor(user.id, enterprise_id)
 
 

@@ -27,12 +27,13 @@ from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.i18n import Text
+from app.i18n import N_, Text
 from app.services import unit_of_work
 from app.services.ledger.accounts import batch_by_code, site_account
 from app.services.ledger.authorisation import authorise_posting
 from app.services.ledger.balances import available
 from app.services.ledger.posting import Actor, Leg, check_time, ledger_transaction, record
+from app.services.party_names import party_name
 from models import EntryKind, PendingTransfer, Role, Site, TransferStatus, User
 from models.types import utcnow
 
@@ -50,7 +51,7 @@ def offer(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid
     """Offer *quantity* kg of a batch at the actor's site to another enterprise's site; nothing is posted."""
     check_time(occurred_at)
     if quantity <= 0:
-        raise ValidationFailed("Quantities must be > 0.", errors={"quantity": ["must be > 0"]})
+        raise ValidationFailed("Quantities must be > 0.", errors={"quantity": [N_("must be > 0")]})
     with unit_of_work(session):
         batch = batch_by_code(session, batch_code, actor.enterprise_id)
         source = site_account(session, from_site_id, field="from_site_id")
@@ -60,7 +61,7 @@ def offer(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid
                                         "batch {batch} from.", batch=batch.code), code="not_account_holder")
         if target.enterprise_id == actor.enterprise_id:
             raise ValidationFailed("Both sites are the acting enterprise's own: post the transfer as a movement.",
-                                   errors={"to_site_id": ["your own site: no acceptance needed"]})
+                                   errors={"to_site_id": [N_("your own site: no acceptance needed")]})
         authorise_posting(session, enterprise_id=actor.enterprise_id, activity=EntryKind.TRANSFER.value,
                           chemical_id=batch.chemical_id, on=occurred_at.date())
         session.flush()
@@ -99,7 +100,8 @@ def _as_party(user: User, transfer: PendingTransfer, party: str) -> None:
     if user.role is Role.ADMIN:
         return
     if user.role is not Role.ENTERPRISE or user.enterprise_id != getattr(transfer, f"{party}_id"):
-        raise PermissionDenied(f"Only the {party} of a transfer may do this.", code=f"not_{party}")
+        raise PermissionDenied(Text("Only the {party} of a transfer may do this.", party=party_name(party)),
+                               code=f"not_{party}")
 
 
 def _decide(session: Session, transfer: PendingTransfer, user: User, status: TransferStatus,
@@ -111,7 +113,7 @@ def _decide(session: Session, transfer: PendingTransfer, user: User, status: Tra
         .values(status=status, decided_by=user.id, decided_at=utcnow(), **values)
         .execution_options(synchronize_session=False))
     if done.rowcount != 1:
-        raise Conflict(f"Transfer {transfer.id} is no longer pending.", code="transfer_decided")
+        raise Conflict(Text("Transfer {id} is no longer pending.", id=transfer.id), code="transfer_decided")
 
 
 def accept(session: Session, user: User, transfer_id: uuid.UUID,
@@ -122,7 +124,8 @@ def accept(session: Session, user: User, transfer_id: uuid.UUID,
     at = occurred_at or utcnow()
     if at < transfer.occurred_at:
         raise ValidationFailed("A transfer is received no earlier than the handover its offer states.",
-                               errors={"occurred_at": [f"before {transfer.occurred_at.isoformat()}"]})
+                               errors={"occurred_at": [Text("before {occurred_at}",
+                                                            occurred_at=transfer.occurred_at.isoformat())]})
     with ledger_transaction(session):
         _decide(session, transfer, user, TransferStatus.ACCEPTED)
         batch = transfer.batch

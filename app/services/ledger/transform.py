@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
+from app.i18n import N_
 from app.services.ledger.accounts import batch_by_code, boundary_account, own_site_account
 from app.services.ledger.lifecycle import new_batch
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
@@ -56,7 +57,7 @@ def transform(session: Session, actor: Actor, *, site_id: uuid.UUID, inputs: Seq
         for n, output in enumerate(outputs):
             if output.chemical_id is None:
                 raise ValidationFailed("Each output names its chemical.",
-                                       errors={f"outputs.{n}.chemical_id": ["required"]})
+                                       errors={f"outputs.{n}.chemical_id": [N_("required")]})
             batch = new_batch(session, code=output.code, chemical_id=output.chemical_id,
                               producer_id=actor.enterprise_id, produced_at=occurred_at,
                               quantity=output.quantity, field=f"outputs.{n}.code")
@@ -73,16 +74,16 @@ def transform(session: Session, actor: Actor, *, site_id: uuid.UUID, inputs: Seq
 def _check_shape(inputs: Sequence[Input], outputs: Sequence[Output], split: bool) -> None:
     errors: dict[str, list[str]] = {}
     if not inputs:
-        errors["inputs"] = ["at least one input"]
+        errors["inputs"] = [N_("at least one input")]
     if not outputs:
-        errors["outputs"] = ["at least one output"]
+        errors["outputs"] = [N_("at least one output")]
     if len({i.batch_code for i in inputs}) != len(inputs):
-        errors["inputs"] = ["each input batch once"]
+        errors["inputs"] = [N_("each input batch once")]
     if len({o.code for o in outputs}) != len(outputs):
-        errors["outputs"] = ["each output code once"]
+        errors["outputs"] = [N_("each output code once")]
     if split and len(inputs) != 1:
-        errors["inputs"] = ["a split has exactly one input"]
+        errors["inputs"] = [N_("a split has exactly one input")]
     if split and inputs and outputs and sum(o.quantity for o in outputs) != inputs[0].quantity:
-        errors["outputs"] = ["a split's outputs add up to its input"]
+        errors["outputs"] = [N_("a split's outputs add up to its input")]
     if errors:
         raise ValidationFailed("The transformation is not well formed.", errors=errors)

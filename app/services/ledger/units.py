@@ -13,6 +13,7 @@ from tokenize import TokenError
 from typing import TYPE_CHECKING
 
 from app.errors import ValidationFailed
+from app.i18n import N_, Text
 from models.types import QUANTITY_LIMIT, QUANTITY_SCALE
 from routing._lazy import lazy
 
@@ -51,32 +52,36 @@ def to_kilograms(value: Decimal | int | str, unit: str, density_kg_per_l: Decima
         return _rounded_positive(Decimal(value), value, unit, field)  # kg already: pint would multiply by 1
     ureg = _registry()
     if not _UNIT_TEXT.fullmatch(unit):
-        raise ValidationFailed(f"'{unit}' is not a unit of mass or volume.", errors={"unit": ["unknown unit"]})
+        raise ValidationFailed(Text("'{unit}' is not a unit of mass or volume.",
+                                    unit=unit), errors={"unit": [N_("unknown unit")]})
     try:
         amount = ureg.Quantity(Decimal(str(value)), unit)
     # pint parses the unit as an expression: what is not one fails in its tokenizer, parser or arithmetic.
     except (pint.PintError, TokenError, SyntaxError, AssertionError, ArithmeticError, ValueError, AttributeError,
             TypeError):
-        raise ValidationFailed(f"'{unit}' is not a unit of mass or volume.", errors={"unit": ["unknown unit"]})
+        raise ValidationFailed(Text("'{unit}' is not a unit of mass or volume.",
+                                    unit=unit), errors={"unit": [N_("unknown unit")]})
     if amount.dimensionality == ureg.kilogram.dimensionality:
         mass = amount
     elif amount.dimensionality == ureg.liter.dimensionality:
         if density_kg_per_l is None or density_kg_per_l <= 0:
-            raise ValidationFailed(f"A volume in {unit} needs a positive density to become a mass.",
-                                   errors={"density_kg_per_l": ["required (> 0) for a volume"]})
+            raise ValidationFailed(Text("A volume in {unit} needs a positive density to become a mass.", unit=unit),
+                                   errors={"density_kg_per_l": [N_("required (> 0) for a volume")]})
         mass = amount * ureg.Quantity(Decimal(density_kg_per_l), "kg/L")
     else:
-        raise ValidationFailed(f"'{unit}' is not a unit of mass or volume.",
-                               errors={"unit": ["not a mass or volume"]})
+        raise ValidationFailed(Text("'{unit}' is not a unit of mass or volume.", unit=unit),
+                               errors={"unit": [N_("not a mass or volume")]})
     return _rounded_positive(Decimal(mass.to("kg").magnitude), value, unit, field)
 
 
 def _rounded_positive(kilograms: Decimal, value: Decimal | int | str, unit: str, field: str) -> Decimal:
     kilograms = kilograms.quantize(_GRAM, rounding=ROUND_HALF_EVEN)
     if kilograms <= 0:
-        raise ValidationFailed(f"The quantity must be at least a gram; got {value} {unit}.",
-                               errors={field: ["must be > 0 (at least 1 g)"]})
+        raise ValidationFailed(Text("The quantity must be at least a gram; got {value} {unit}.", value=value,
+                                    unit=unit),
+                               errors={field: [N_("must be > 0 (at least 1 g)")]})
     if kilograms >= QUANTITY_LIMIT:  # 1e12 t passes the field's bound, not the conversion to kg
-        raise ValidationFailed(f"The quantity must be less than {QUANTITY_LIMIT:,} kg; got {value} {unit}.",
-                               errors={field: [f"must be < {QUANTITY_LIMIT} kg"]})
+        raise ValidationFailed(Text("The quantity must be less than {quantity_limit:,} kg; got {value} {unit}.",
+                                    quantity_limit=QUANTITY_LIMIT, value=value, unit=unit),
+                               errors={field: [Text("must be < {quantity_limit} kg", quantity_limit=QUANTITY_LIMIT)]})
     return kilograms

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.data import WASTE_CATEGORIES, WASTE_CODES
 from app.errors import Conflict, ValidationFailed
+from app.i18n import N_, Text
 from models.waste import AddedWasteCode, category_of, category_problem, characteristics_problem, code_problem
 
 #: The editions of the 名录 and the day each came into force (生态环境部令 第15号, 2021; the 2025 edition adopted
@@ -105,12 +106,14 @@ def checked(declaration: Declaration, known: WasteCode | None, *, prefix: str = 
     if problem := code_problem(declaration.code, category):
         errors[f"{prefix}waste_code"] = [problem]
     elif known is None:
-        errors[f"{prefix}waste_code"] = [f"{declaration.code} is not in the shipped 名录 table: an administrator "
-                                         "may add it (POST /api/v1/waste-codes) with its edition and reason"]
+        errors[f"{prefix}waste_code"] = [Text("{code} is not in the shipped 名录 table: an administrator may add it "
+                                              "(POST /api/v1/waste-codes) with its edition and reason",
+                                              code=declaration.code)]
     characteristics = list(declaration.characteristics)
     problem = characteristics_problem(characteristics)
     if problem is None and known is not None and not set(characteristics) <= set(known.characteristics):
-        problem = f"{declaration.code} is listed with {', '.join(known.characteristics)} only"
+        problem = Text("{code} is listed with {characteristics} only", code=declaration.code,
+                       characteristics=", ".join(known.characteristics))
     if problem:
         errors[f"{prefix}waste_characteristics"] = [problem]
     if errors:
@@ -128,11 +131,11 @@ def add_code(session: Session, user_id: object, *, code: str, characteristics: l
     if problem := characteristics_problem(list(characteristics)):
         errors["characteristics"] = [problem]
     if edition not in dict(EDITIONS):
-        errors["edition"] = [f"one of {', '.join(dict(EDITIONS))}"]
+        errors["edition"] = [Text("one of {names}", names=" | ".join(dict(EDITIONS)))]
     if errors:
         raise ValidationFailed("The waste code is not valid.", errors=errors)
     if code in codes() or session.get(AddedWasteCode, code) is not None:
-        raise Conflict(f"The table already has {code}.", errors={"code": ["already known"]})
+        raise Conflict(Text("The table already has {code}.", code=code), errors={"code": [N_("already known")]})
     added = AddedWasteCode(code=code, category=category_of(code), characteristics=list(characteristics),
                            description_zh=description_zh, edition=edition, reason=reason, added_by=user_id)
     session.add(added)

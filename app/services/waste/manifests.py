@@ -35,6 +35,7 @@ from app.services import unit_of_work
 from app.services.ledger import lifecycle
 from app.services.ledger.balances import balances
 from app.services.ledger.posting import Actor, check_time, ledger_transaction
+from app.services.party_names import party_name
 from app.services.waste.batches import profiles
 from app.services.waste.scope import scope_errors
 from app.services.waste.status import check_next, move
@@ -73,7 +74,8 @@ def create(session: Session, user: User, data: dict[str, Any]) -> WasteManifest:
     """Open a manifest for the generator's waste batches; refused unless the disposer's scope covers them."""
     generator_id = data.get("generator_id") if user.role is Role.ADMIN else user.enterprise_id
     if generator_id is None:
-        raise ValidationFailed("The generator is required.", errors={"generator_id": ["required for an administrator"]})
+        raise ValidationFailed("The generator is required.",
+                               errors={"generator_id": [N_("required for an administrator")]})
     _check_parties(session, generator_id, data)
     wastes = _waste_lines(session, generator_id, data["lines"])
     errors = scope_errors(session, data["disposer_id"], [(f"lines.{n}.batch", p) for n, (_, p, _) in enumerate(wastes)],
@@ -140,7 +142,8 @@ def link_waybill(session: Session, user: User, manifest_id: uuid.UUID, waybill_i
     manifest = get_manifest(session, user, manifest_id)
     _as_party(user, manifest, "generator")
     if manifest.status is not S.CREATED:
-        raise Conflict(f"A {manifest.status} manifest's waybill cannot change.", code="illegal_transition")
+        raise Conflict(Text("A {status} manifest's waybill cannot change.",
+                            status=manifest.status), code="illegal_transition")
     _check_waybill(session, user, manifest, waybill_id)
     with unit_of_work(session):
         manifest.waybill_id = waybill_id
@@ -152,12 +155,13 @@ def _check_waybill(session: Session, user: User, manifest: WasteManifest, waybil
     waybill = get_waybill(session, user, waybill_id)
     taken = session.scalar(select(WasteManifest.id).where(WasteManifest.waybill_id == waybill_id))
     if taken not in (None, manifest.id):
-        raise Conflict("The waybill already carries another manifest.", errors={"waybill_id": ["already linked"]})
+        raise Conflict("The waybill already carries another manifest.", errors={"waybill_id": [N_("already linked")]})
     problems = [f"its {party} is not the manifest's {role}" for party, role in (
         ("shipper", "generator"), ("consignee", "disposer"), ("carrier", "carrier"))
         if getattr(waybill, f"{party}_id") != getattr(manifest, f"{role}_id")]
     if waybill.status not in LINKABLE:
-        problems.append(f"it is {waybill.status}: only a waybill that has not departed can be linked")
+        problems.append(Text("it is {status}: only a waybill that has not departed can be linked",
+                             status=waybill.status))
     version = waybill.current
     if version.unloading_site_id not in (None, manifest.disposer_site_id):
         problems.append("it unloads elsewhere than the manifest's receiving site")
@@ -216,7 +220,7 @@ def carrier_check(session: Session, user: User, manifest_id: uuid.UUID, *, match
     manifest = get_manifest(session, user, manifest_id)
     _as_party(user, manifest, "carrier")
     if manifest.status is not S.CREATED or manifest.carrier_checked_at is not None:
-        raise Conflict(f"A {manifest.status} manifest is not waiting for the carrier's check.",
+        raise Conflict(Text("A {status} manifest is not waiting for the carrier's check.", status=manifest.status),
                        code="illegal_transition")
     if not matches and not note:
         raise ValidationFailed("Say what is not as stated.", errors={"note": [N_("required when refusing carriage")]})
@@ -269,4 +273,4 @@ def _as_party(user: User, manifest: WasteManifest, party: str) -> None:
     if user.role is Role.ADMIN:
         return
     if user.role is not Role.ENTERPRISE or getattr(manifest, f"{party}_id") != user.enterprise_id:
-        raise PermissionDenied(f"Only the {party} may do this.")
+        raise PermissionDenied(Text("Only the {party} may do this.", party=party_name(party)))

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.i18n import Text
 from models import Permit, PermitKind, WasteBatch
 
 
@@ -38,8 +39,10 @@ def scope_errors(session: Session, disposer_id: uuid.UUID, wastes: Sequence[tupl
         covering = [p for p in permits if covers(p, profile)]
         if not covering:
             numbers = ", ".join(p.number for p in permits)
-            errors[field] = [f"{profile.category} {profile.code} is outside the waste scope of permit(s) {numbers}"]
+            errors[field] = [Text("{category} {code} is outside the waste scope of permit(s) {numbers}",
+                                  category=profile.category, code=profile.code, numbers=numbers)]
         elif not any(method in p.disposal_methods for p in covering):
             errors.setdefault("disposal_method", []).append(
-                f"permit(s) {', '.join(p.number for p in covering)} do not permit {method} for {profile.code}")
+                Text("permit(s) {numbers} do not permit {method} for {code}",
+                     numbers=", ".join(p.number for p in covering), method=method, code=profile.code))
     return errors

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict
+from app.i18n import Text
 from models import ManifestStatus as S, User, WasteManifest, WasteManifestEvent, Waybill
 
 NEXT: dict[S, tuple[S, ...]] = {S.CREATED: (S.IN_TRANSIT, S.REJECTED), S.IN_TRANSIT: (S.RECEIVED, S.REJECTED),
@@ -19,7 +20,8 @@ NEXT: dict[S, tuple[S, ...]] = {S.CREATED: (S.IN_TRANSIT, S.REJECTED), S.IN_TRAN
 
 def check_next(manifest: WasteManifest, target: S) -> None:
     if target not in NEXT.get(manifest.status, ()):
-        raise Conflict(f"A {manifest.status} manifest cannot become {target}.", code="illegal_transition")
+        raise Conflict(Text("A {status} manifest cannot become {target}.", status=manifest.status,
+                            target=target), code="illegal_transition")
 
 
 def move(manifest: WasteManifest, target: S, user: User, reason: str | None = None) -> None:
@@ -35,8 +37,9 @@ def waybill_departed(session: Session, user: User, waybill: Waybill, at: dt.date
     if manifest is not None and manifest.status is S.CREATED:
         if manifest.carrier_checked_at is None:
             # 危险废物转移管理办法: the carrier checks the waste against the manifest before it carries it.
-            raise Conflict(f"The carrier has not checked the waste against manifest {manifest.number}: "
-                           f"POST /api/v1/waste-manifests/{manifest.id}/carrier-check first.",
+            raise Conflict(Text("The carrier has not checked the waste against manifest {number}: POST "
+                                "/api/v1/waste-manifests/{id}/carrier-check first.", number=manifest.number,
+                                id=manifest.id),
                            code="carrier_check_missing")
         move(manifest, S.IN_TRANSIT, user)
         manifest.departed_at = at

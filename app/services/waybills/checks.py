@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.i18n import N_, Text
 from app.services.ledger.balances import ZERO
+from app.services.party_names import party_name
 from app.services.permits import Activity, decide_any
 from app.services.waybills.line_entries import LineEntry, LineRequest, mixed_loading_errors, resolve_entries
 from app.services.waybills.national import check_content
@@ -65,12 +66,12 @@ def check_submission(session: Session, waybill: Waybill, version: WaybillVersion
     found = Findings()
     for name in REQUIRED:
         if getattr(version, name) is None:
-            found.error(name, "required to submit")
+            found.error(name, N_("required to submit"))
     if not version.lines:
-        found.error("lines", "at least one line is required to submit")
+        found.error("lines", N_("at least one line is required to submit"))
     if version.departure_earliest and version.departure_latest \
             and version.departure_earliest > version.departure_latest:
-        found.error("departure_latest", "must not be before departure_earliest")
+        found.error("departure_latest", N_("must not be before departure_earliest"))
     trip = (version.departure_earliest or utcnow()).date()
     records = CheckRecords.load(session, waybill, version, PERMIT_ACTIVITIES, utcnow())
     lines = _lines(records, version, found)
@@ -96,13 +97,13 @@ def _lines(records: CheckRecords, version: WaybillVersion, found: Findings) -> l
         path = f"lines.{index}"
         for name in LINE_REQUIRED:
             if getattr(line, name) is None:
-                found.error(f"{path}.{name}", "required to submit")
+                found.error(f"{path}.{name}", N_("required to submit"))
         if line.quantity_kg is not None and line.quantity_kg <= 0:
-            found.error(f"{path}.quantity_kg", "must be > 0")
+            found.error(f"{path}.quantity_kg", N_("must be > 0"))
         if line.batch_id in records.batches:
             loaded.append(LoadedLine(path, line, *records.batches[line.batch_id]))
         elif line.batch_id:
-            found.error(f"{path}.batch_id", "no such batch")
+            found.error(f"{path}.batch_id", N_("no such batch"))
     return loaded
 
 
@@ -111,9 +112,9 @@ def _check_parties(records: CheckRecords, waybill: Waybill, version: WaybillVers
     for name, party_id in (("shipper_id", waybill.shipper_id), ("consignee_id", waybill.consignee_id),
                            ("carrier_id", waybill.carrier_id)):
         if not parties[party_id].active:
-            found.error(name, f"{parties[party_id].name} is not active")
+            found.error(name, Text("{name} is not active", name=parties[party_id].name))
     if EnterpriseRole.CARRIER.value not in parties[waybill.carrier_id].roles:
-        found.error("carrier_id", "is not registered as a carrier")
+        found.error("carrier_id", N_("is not registered as a carrier"))
     for name, site_id, owner in (("loading_site_id", version.loading_site_id, waybill.shipper_id),
                                  ("unloading_site_id", version.unloading_site_id, waybill.consignee_id)):
         site = records.sites.get(site_id) if site_id else None
@@ -121,7 +122,7 @@ def _check_parties(records: CheckRecords, waybill: Waybill, version: WaybillVers
             found.error(name, N_("not a site of the shipper") if owner == waybill.shipper_id
                         else N_("not a site of the consignee"))
         elif site is not None and not site.active:
-            found.error(name, "site is not active")
+            found.error(name, N_("site is not active"))
 
 
 def _check_controls(records: CheckRecords, waybill: Waybill, lines: list[LoadedLine], trip: dt.date,
@@ -129,7 +130,8 @@ def _check_controls(records: CheckRecords, waybill: Waybill, lines: list[LoadedL
     for item in lines:
         chemical, path = item.chemical, f"{item.path}.batch_id"
         if chemical.control_level is ControlLevel.PROHIBITED:
-            found.error(path, f"{chemical.name_zh or chemical.name_en} is prohibited (禁止) and may not be shipped")
+            found.error(path, Text("{chemical} is prohibited (禁止) and may not be shipped",
+                                   chemical=chemical.name_zh or chemical.name_en))
         elif chemical.control_level is ControlLevel.RESTRICTED:
             found.warn(path, "restricted chemical (限制): the consignee's end use is subject to review")
         if chemical.explosive_precursor:
@@ -147,7 +149,7 @@ def _check_permits(records: CheckRecords, waybill: Waybill, lines: list[LoadedLi
                                             ("carrier", waybill.carrier_id, (Activity.TRANSPORT,))):
             decision = decide_any(records.parties[party_id], activities, chemical, records.permits[party_id], trip)
             if not decision.allowed:
-                found.error(path, f"{party}: {decision.reason}")
+                found.error(path, Text("{party}: {reason}", party=party_name(party), reason=decision.reason))
 
 
 def _check_vehicles(records: CheckRecords, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],
@@ -159,32 +161,35 @@ def _check_vehicles(records: CheckRecords, waybill: Waybill, version: WaybillVer
         if vehicle_id is None:
             continue
         if vehicle is None or vehicle.carrier_id != waybill.carrier_id:
-            found.error(name, "not a vehicle of the carrier")
+            found.error(name, N_("not a vehicle of the carrier"))
             continue
         if (name == "trailer_id") != vehicle.kind.is_trailer:
             found.error(name, N_("is a trailer") if vehicle.kind.is_trailer else N_("is not a trailer"))
         if not vehicle.active:
-            found.error(name, f"{vehicle.plate} is not active")
+            found.error(name, Text("{plate} is not active", plate=vehicle.plate))
         if vehicle.inspection_valid_until is None or vehicle.inspection_valid_until < trip:
-            found.error(name, f"{vehicle.plate}: inspection not valid on {trip}")
+            found.error(name, Text("{plate}: inspection not valid on {trip}", plate=vehicle.plate, trip=trip))
         if name == "vehicle_id" and not vehicle.gps_terminal_id:
-            found.error(name, f"{vehicle.plate} has no GPS terminal")
+            found.error(name, Text("{plate} has no GPS terminal", plate=vehicle.plate))
         for item in lines:
             cls = item.chemical.hazard_class or ""
             if not any(class_covers(scope, cls) for scope in vehicle.hazard_classes):
-                found.error(f"{item.path}.batch_id", f"{vehicle.plate} is not permitted for class {cls}")
+                found.error(f"{item.path}.batch_id", Text("{plate} is not permitted for class {cls}",
+                                                          plate=vehicle.plate, cls=cls))
             if vehicle.kind.is_tank and item.chemical.un_number not in vehicle.tank_media:
                 found.error(f"{item.path}.batch_id",
-                            f"the tank of {vehicle.plate} is not approved for UN {item.chemical.un_number}")
+                            Text("the tank of {plate} is not approved for UN {un_number}", plate=vehicle.plate,
+                                 un_number=item.chemical.un_number))
         capacity += vehicle.rated_load_kg
     if capacity and total > capacity:
-        found.error("lines", f"{total} kg on board exceeds the rated load of {capacity} kg")
+        found.error("lines", Text("{total} kg on board exceeds the rated load of {capacity} kg", total=total,
+                                  capacity=capacity))
 
 
 def _check_crew(records: CheckRecords, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],
                 trip: dt.date, found: Findings) -> None:
     if version.driver_id and version.driver_id == version.escort_id:
-        found.error("escort_id", "the escort must be another person than the driver")
+        found.error("escort_id", N_("the escort must be another person than the driver"))
     classes = {item.chemical.hazard_class or "" for item in lines}
     for name, person_id, role in (("driver_id", version.driver_id, CrewRole.DRIVER),
                                   ("escort_id", version.escort_id, CrewRole.ESCORT)):
@@ -192,15 +197,17 @@ def _check_crew(records: CheckRecords, waybill: Waybill, version: WaybillVersion
         if person_id is None:
             continue
         if person is None or person.employer_id != waybill.carrier_id:
-            found.error(name, "not employed by the carrier")
+            found.error(name, N_("not employed by the carrier"))
             continue
         if person.role is not role:
-            found.error(name, f"{person.name} is registered as {person.role}, not {role}")
+            found.error(name, Text("{name} is registered as {role}, not {role2}", name=person.name, role=person.role,
+                                   role2=role))
         if not person.active or person.valid_until < trip:
-            found.error(name, f"{person.name}: certificate not valid on {trip}")
+            found.error(name, Text("{name}: certificate not valid on {trip}", name=person.name, trip=trip))
         missing = sorted(c for c in classes if not any(class_covers(q, c) for q in person.qualification_classes))
         if missing:
-            found.error(name, f"{person.name} is not qualified for class {', '.join(missing)}")
+            found.error(name, Text("{name} is not qualified for class {names}", name=person.name,
+                                   names=', '.join(missing)))
 
 
 def _check_stock(records: CheckRecords, version: WaybillVersion, lines: list[LoadedLine], found: Findings) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.i18n import Text
 from app.services.dangerous_goods.document_line import document_line, proper_shipping_names
 from app.services.dangerous_goods.entries import Entry, EntryError, TableA
 from app.services.dangerous_goods.mixed_loading import mixed_loading
@@ -76,7 +77,7 @@ def resolve_entries(stored: dict[str, dict[uuid.UUID, EntryRecord]], lines: Sequ
             text = document_line(entry, name=_name(entry, chemical), technical_name=_technical_name(chemical),
                                  waste=waste_name(chemical.name_en or "")[0])
         except EntryError as error:
-            found.error(f"{line.path}.entry_id", str(error))
+            found.error(f"{line.path}.entry_id", error.args[0])
             continue
         resolved[line.path] = LineEntry(entry, entry_id, text)
     return resolved
@@ -88,7 +89,8 @@ def _entry(line: LineRequest, by_id: dict[uuid.UUID, EntryRecord], by_ref: dict[
     if line.entry_id is not None:
         row = by_id.get(line.entry_id)
         if row is None or row.un_number != chemical.un_number:
-            raise EntryError(f"not a Table A entry of UN {chemical.un_number}, the batch's chemical")
+            raise EntryError(Text("not a Table A entry of UN {un_number}, the batch's chemical",
+                                  un_number=chemical.un_number))
         return entry_of(row), row.id
     if not chemical.un_number or chemical.un_number not in table.entries:
         return chemical_entry(chemical), None
@@ -103,8 +105,8 @@ def mixed_loading_errors(entries: Sequence[tuple[str, Entry]], found: Findings) 
     for j, (path_b, b) in enumerate(entries):
         for path_a, a in entries[:j]:
             for reason in mixed_loading([a, b]).reasons:
-                found.error(f"{path_b}.batch_id", f"may not travel with {path_a.replace('lines.', 'line ')}: "
-                                                  f"{reason}")
+                found.error(f"{path_b}.batch_id", Text("may not travel with {line}: {reason}",
+                                                       line=path_a.replace("lines.", "line "), reason=reason))
 
 
 def load_tunnel_code(lines: Sequence[WaybillLine], *, tank: bool) -> TunnelAnswer:

@@ -17,6 +17,7 @@ from app.services.ledger.accounts import boundary_account, site_account, transit
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
 from app.services.consignments import waybill_from
 from app.services.ledger.queries import known_to
+from app.services.party_names import party_name
 from app.services.waste.status import waybill_departed
 from app.services.waybills import named
 from app.services.waybills.documents import new_waybill_number
@@ -70,7 +71,9 @@ def _as_party(user: User, waybill: Waybill, *parties: str) -> None:
     if user.role is Role.ADMIN:
         return
     if user.role is not Role.ENTERPRISE or user.enterprise_id not in {getattr(waybill, f"{p}_id") for p in parties}:
-        raise PermissionDenied(f"Only the {' or the '.join(parties)} may do this.")
+        names = [party_name(party) for party in parties]  # one or two (MAKERS)
+        raise PermissionDenied(Text("Only the {party} may do this.", party=names[0]) if len(names) == 1 else
+                               Text("Only the {party} or the {other} may do this.", party=names[0], other=names[1]))
 
 
 def _move(session: Session, waybill: Waybill, target: S, user: User, reason: str | None = None) -> None:
@@ -186,7 +189,7 @@ def create_draft(session: Session, user: User, data: dict[str, Any], *, key: str
         shipper_id = data.get("shipper_id") if user.role is Role.ADMIN else user.enterprise_id
         if shipper_id is None:
             raise ValidationFailed("The shipper is required.",
-                                   errors={"shipper_id": ["required for an administrator"]})
+                                   errors={"shipper_id": [N_("required for an administrator")]})
     data = _named_by_text(session, data["carrier_id"], data)
     chemicals = _check_references(session, {"shipper": shipper_id, "consignee": data["consignee_id"],
                                             "carrier": data["carrier_id"]}, data)
@@ -210,8 +213,9 @@ def _fresh(waybill: Waybill, row_version: int | None) -> None:
     ``If-Match`` of its ETag): a stale one is a 409 and nothing changes; without one the action acts on the
     waybill as it is (the mapper's version counter still refuses a write that raced another)."""
     if row_version is not None and waybill.row_version != row_version:
-        raise Conflict(f"The waybill changed since you read it (row_version {waybill.row_version}, "
-                       f"you sent {row_version}); reload and retry.", code="stale_version")
+        raise Conflict(Text("The waybill changed since you read it (row_version {row_version}, you sent "
+                            "{row_version2}); reload and retry.", row_version=waybill.row_version,
+                            row_version2=row_version), code="stale_version")
 
 
 def _for_change(session: Session, user: User, waybill_id: uuid.UUID, seen: int | None,
@@ -271,7 +275,8 @@ def update(session: Session, user: User, waybill_id: uuid.UUID, data: dict[str, 
             waybill.version = new.version
             _move(session, waybill, _validated(session, waybill, new), user, f"correction: version {new.version}")
         else:
-            raise Conflict(f"A waybill in status '{waybill.status}' cannot be changed.", code="illegal_transition")
+            raise Conflict(Text("A waybill in status '{status}' cannot be changed.",
+                                status=waybill.status), code="illegal_transition")
         _changed(waybill)
     return waybill
 
@@ -377,7 +382,8 @@ def arrive(session: Session, user: User, waybill_id: uuid.UUID, at: dt.datetime,
             line.delivered_kg = delivered.get(line.line_no, line.quantity_kg)
             if line.delivered_kg > line.quantity_kg or line.delivered_kg < 0:
                 raise ValidationFailed("Delivered more than was loaded, or less than nothing.",
-                                       errors={f"delivered.{line.line_no}": [f"must be 0 to {line.quantity_kg} kg"]})
+                                       errors={f"delivered.{line.line_no}": [Text("must be 0 to {quantity_kg} kg",
+                                                                                  quantity_kg=line.quantity_kg)]})
             shortfall = line.quantity_kg - line.delivered_kg
             legs += [Leg(kind, line.batch, transit, account, quantity) for kind, account, quantity in (
                 (EntryKind.UNLOAD, target, line.delivered_kg), (EntryKind.LOSS, loss, shortfall)) if quantity > 0]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 
 from app.errors import Conflict
+from app.i18n import Text
 from models.types import utcnow
 from models.waybills import Waybill, WaybillEvent, WaybillStatus
 
@@ -41,7 +42,8 @@ def check_transition(current: WaybillStatus, target: WaybillStatus) -> None:
     """Raise 409 Conflict unless the machine allows *current* → *target*."""
     if target not in TRANSITIONS[current]:
         allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (final state)"
-        raise Conflict(f"A waybill in status '{current}' cannot become '{target}'; allowed: {allowed}.",
+        raise Conflict(Text("A waybill in status '{current}' cannot become '{target}'; allowed: {allowed}.",
+                            current=current, target=target, allowed=allowed),
                        code="illegal_transition")
 
 

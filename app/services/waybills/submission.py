@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import Conflict, ValidationFailed
+from app.i18n import Text
 from app.services.waybills.checks import LoadedLine, check_submission
 from app.services.waybills.line_entries import LineEntry
 from app.services.waybills.records import ChemicalRecord
@@ -49,7 +50,8 @@ def checked(session: Session, waybill: Waybill, version: WaybillVersion) -> tupl
     found, lines = check_submission(session, waybill, version)
     if found.errors:
         count = sum(len(v) for v in found.errors.values())
-        raise ValidationFailed(f"The waybill cannot be submitted: {count} problem(s).", errors=dict(found.errors))
+        raise ValidationFailed(Text("The waybill cannot be submitted: {count} problem(s).",
+                                    count=count), errors=dict(found.errors))
     return lines, [{"field": f, "message": m} for f, messages in found.warnings.items() for m in messages]
 
 

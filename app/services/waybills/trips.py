@@ -113,7 +113,8 @@ def check_free(session: Session, waybill: Waybill, version: WaybillVersion) -> N
                            errors={other.field: [Text("in transit on waybill {number}", number=other.number)]})
         refused = mixed_loading(_cargo(session, (waybill.id, other.id))).reasons
         if refused:
-            raise Conflict(f"The goods of waybill {other.number} may not be loaded with these: {refused[0]}.",
+            raise Conflict(Text("The goods of waybill {number} may not be loaded with these: {value}.",
+                                number=other.number, value=refused[0]),
                            code="vehicle_in_use", errors={"shared_trip": [refused[0]]})
 
 

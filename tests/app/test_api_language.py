@@ -1,0 +1,143 @@
+"""The API's problem documents in Chinese (issue 19): a client that asks for ``Accept-Language: zh`` gets every
+``detail`` and field message from the catalogue, with no English sentence left in them (the rule of the pages,
+``tests/web/language.py``), across the error paths of each part of the API."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import pytest
+
+from models.types import utcnow
+from tests.app.waste.conftest import license_disposer
+from tests.app.waybills.conftest import Trip, build_trip
+from tests.web.language import ENGLISH_SENTENCE
+
+NOBODY = uuid.UUID(int=7)
+LATER = (utcnow() - dt.timedelta(minutes=5)).isoformat()
+
+
+@pytest.fixture
+def world(session) -> Trip:
+    trip = build_trip(session)
+    license_disposer(session, trip)
+    session.commit()
+    return trip
+
+
+def _movement(trip: Trip, **fields: Any) -> dict[str, Any]:
+    return {"kind": "consume", "batch": "MEOH-001", "site_id": str(trip.loading.id), "quantity": "10",
+            "occurred_at": LATER, **fields}
+
+
+#: (name, who, method, path, body): each an error of a different rule; {loading}, {chemical}… from the trip.
+CALLS: list[tuple[str, str, str, str, Any]] = [
+    ("waybill unknown", "shipper", "get", f"waybills/{NOBODY}", None),
+    ("waybill action on an unknown waybill", "carrier", "post", f"waybills/{NOBODY}/depart", {}),
+    ("waybill filter status", "supervisor", "get", "waybills?status=gone", None),
+    ("pass on an unknown waybill", "supervisor", "post", f"waybills/{NOBODY}/approve", {"reason": "ok"}),
+    ("movement unit", "shipper", "post", "movements", "unit"),
+    ("movement batch code taken", "shipper", "post", "movements", "taken"),
+    ("movement balance", "shipper", "post", "movements", "balance"),
+    ("movement unknown batch", "shipper", "post", "movements", "unknown_batch"),
+    ("movement volume without density", "shipper", "post", "movements", "volume"),
+    ("movement batch empty", "shipper", "post", "movements/batch", {"items": []}),
+    ("batch unknown", "shipper", "get", "batches/NO-SUCH-BATCH", None),
+    ("transfer unknown", "shipper", "get", f"transfers/{NOBODY}", None),
+    ("transfer decision on an unknown transfer", "consignee", "post", f"transfers/{NOBODY}/accept", {}),
+    ("waste manifest unknown", "shipper", "get", f"waste-manifests/{NOBODY}", None),
+    ("waste manifest unknown batch", "shipper", "post", "waste-manifests", "manifest"),
+    ("permit check unknown enterprise", "supervisor", "get", "permits/check", "permit"),
+    ("role refused", "auditor", "post", "enterprises", {"name": "x"}),
+    ("corridor unknown", "supervisor", "get", f"corridors/{NOBODY}", None),
+    ("incident unknown", "supervisor", "get", f"incidents/{NOBODY}", None),
+    ("terminal unknown", "supervisor", "get", "terminals/NO-SUCH-TERMINAL", None),
+    ("rules unknown UN number", "shipper", "get", "rules/line?un=9999", None),
+    ("ledger proof of an unknown entry", "auditor", "get", f"ledger/proofs/{NOBODY}", None),
+]
+
+
+def _body(trip: Trip, body: Any) -> Any:
+    bodies = {
+        "unit": _movement(trip, unit="furlong"),
+        "taken": _movement(trip, kind="produce", code="MEOH-001", chemical_id=str(trip.chemical.id)),
+        "balance": _movement(trip, quantity="999999"),
+        "unknown_batch": _movement(trip, batch="NO-SUCH-BATCH"),
+        "volume": _movement(trip, unit="L"),
+        "manifest": {"carrier_id": str(trip.carrier.id), "disposer_id": str(trip.consignee.id),
+                     "disposer_site_id": str(trip.unloading.id), "disposal_method": "R2",
+                     "lines": [{"batch": "NO-SUCH-BATCH", "quantity_kg": "800"}]},
+    }
+    return bodies.get(body, body) if isinstance(body, str) else body
+
+
+def _path(trip: Trip, path: str, body: Any) -> str:
+    if body == "permit":
+        return (f"{path}?enterprise_id={NOBODY}&activity=store&chemical_id={trip.chemical.id}"
+                f"&on={dt.date.today()}")
+    return path
+
+
+@pytest.mark.parametrize("name, who, method, path, body", CALLS, ids=[call[0] for call in CALLS])
+def test_an_error_speaks_chinese_to_a_chinese_client(client, world: Trip, name: str, who: str, method: str, path: str,
+                                                     body: Any) -> None:
+    headers = {**world.headers[who], "Accept-Language": "zh-CN"}
+    sent = _body(world, body)
+    kwargs = {"json": sent} if method == "post" else {}
+    response = getattr(client, method)(f"/api/v1/{_path(world, path, body)}", headers=headers, **kwargs)
+    assert 400 <= response.status_code < 500, (name, response.status_code, response.get_data(as_text=True))
+    problem = response.get_json()
+    assert _english(problem) == [], (name, problem)
+    english = getattr(client, method)(f"/api/v1/{_path(world, path, body)}", headers=world.headers[who], **kwargs)
+    assert english.get_json()["code"] == problem["code"]  # the machine code is the same in every language
+
+
+def test_the_calls_cover_every_part_of_the_api() -> None:
+    parts = {path.split("/")[0].split("?")[0] for _name, _who, _method, path, _body in CALLS}
+    assert {"waybills", "movements", "batches", "transfers", "waste-manifests", "permits", "enterprises",
+            "corridors"} <= parts
+    assert len(CALLS) >= 15
+
+
+def _english(problem: dict[str, Any]) -> list[str]:
+    texts = [problem["detail"], *(m for messages in (problem.get("errors") or {}).values() for m in messages)]
+    return [bit for text in texts for bit in ENGLISH_SENTENCE.findall(text)]
+
+
+def test_a_waybills_submission_problems_speak_chinese(client, session, world: Trip) -> None:
+    """The checks of a submission (rated load, stock at the loading site, crew, vehicle) name their figures in
+    the reader's language."""
+    world.tanker.rated_load_kg = 5000
+    world.tanker.active = False
+    session.commit()
+    body = world.draft(escort_id=str(world.driver.id))
+    body["lines"][0]["quantity_kg"] = "30000"
+    created = client.post("/api/v1/waybills", json=body, headers=world.headers["shipper"]).get_json()
+    reply = client.post(f"/api/v1/waybills/{created['id']}/submit", json={"row_version": created["row_version"]},
+                        headers={**world.headers["shipper"], "Accept-Language": "zh"})
+    problem = reply.get_json()
+    assert reply.status_code == 422 and {"lines", "lines.0.quantity_kg", "escort_id"} <= set(problem["errors"])
+    assert _english(problem) == [], problem
+    assert "25000.000" in " ".join(problem["errors"]["lines.0.quantity_kg"])
+
+
+def test_marshmallows_messages_with_values_are_found_again_by_their_template() -> None:
+    from app.library_messages import with_values
+
+    assert with_values("Must be greater than or equal to 0.").values == {"min": "0"}
+    assert with_values("Must be greater than 0.").values == {"min": "0"}
+    assert with_values("Length must be between 1 and 1000.").values == {"min": "1", "max": "1000"}
+    assert with_values("Must be greater than or equal to 0 and less than or equal to 359.").values == {
+        "min": "0", "max": "359"}
+    assert not hasattr(with_values("Not a valid UUID."), "values")
+
+
+def test_a_refusal_names_the_party_in_the_readers_language(client, world: Trip) -> None:
+    created = client.post("/api/v1/waybills", json=world.draft(), headers=world.headers["shipper"]).get_json()
+    path = f"/api/v1/waybills/{created['id']}/cancel"
+    english = client.post(path, json={"reason": "x"}, headers=world.headers["consignee"]).get_json()
+    chinese = client.post(path, json={"reason": "x"}, headers={**world.headers["consignee"],
+                                                               "Accept-Language": "zh"}).get_json()
+    assert english["detail"] == "Only the carrier or the shipper may do this."
+    assert chinese["detail"] == "只有承运人或托运人可以执行此操作。" and chinese["code"] == english["code"]
