@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError, flatten_messages
 from app.i18n import localize
+from app.library_messages import with_values
 
 log = logging.getLogger(__name__)
 
