@@ -146,6 +146,7 @@ LABELS: dict[str, dict[str, str]] = {
         "500": L_("http", "Server error"),
     },
     "incident_state": {
+        "draft": L_("incident_state", "Draft"),
         "reported": L_("incident_state", "Reported"),
         "confirmed": L_("incident_state", "Confirmed"),
         "contained": L_("incident_state", "Contained"),
