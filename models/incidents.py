@@ -2,8 +2,9 @@
 
 An incident moves reported → confirmed → contained → closed; every move appends an :class:`IncidentEvent`
 (append-only). A draft (a terminal's emergency alarm, a long stop off the corridor: ``source``) waits for a
-supervisor, who confirms it (draft → confirmed) or dismisses it (draft → closed). While it is open its zones are a temporary no-entry :class:`~models.corridors.Zone` for every
-hazmat trip, until ``zone_until`` or until the incident is closed (docs/incidents.md).
+supervisor, who confirms it (draft → confirmed) or dismisses it (draft → closed). While it is open (and not a
+draft) its zones are a temporary no-entry :class:`~models.corridors.Zone` for every hazmat trip, until
+``zone_until`` or until the incident is closed (docs/incidents.md).
 """
 from __future__ import annotations
 
