@@ -152,6 +152,20 @@ LABELS: dict[str, dict[str, str]] = {
         "contained": L_("incident_state", "Contained"),
         "closed": L_("incident_state", "Closed"),
     },
+    # What is happening at an incident, and the ERG zones around it (app/services/incidents/zones.py).
+    "spill": {
+        "leak_small": L_("spill", "Small spill"),
+        "leak_large": L_("spill", "Large spill"),
+        "fire": L_("spill", "Spill on fire"),
+        "tank_exposed_to_fire": L_("spill", "Tank exposed to fire"),
+    },
+    "erg_zone": {
+        "initial_isolation": L_("erg_zone", "Initial isolation zone"),
+        "protective_action": L_("erg_zone", "Downwind protective action zone"),
+        "downwind_evacuation": L_("erg_zone", "Downwind evacuation zone"),
+        "fire_isolation": L_("erg_zone", "Fire isolation zone"),
+        "bleve_evacuation": L_("erg_zone", "BLEVE evacuation zone"),
+    },
     "manifest_status": {
         "created": L_("manifest_status", "Created"),
         "in_transit": L_("manifest_status", "In transit"),

@@ -14,11 +14,10 @@ from flask import render_template
 
 from app.extensions import db
 from app.services.incidents import exposure, service
-from app.services.incidents.notify import cargo_label
 from app.services.incidents.zones import area_of
 from app.web.access import roles, web_user
 from app.web.blueprint import bp
-from app.web.i18n import label
+from app.web.i18n import label, translate
 from app.services.road_network import road_network
 from app.web.maps import ATTRIBUTION
 from app.web.svg import Frame, path_data
@@ -26,11 +25,6 @@ from app.web.waybills import _document, party_names
 from models import Role, Waybill
 from models.incidents import Incident
 from routing.projection import geometry_to_metric, to_metric, utm_crs
-
-#: What each zone is called on the brief.
-ZONE_NAMES = {"initial_isolation": "初始隔离区", "protective_action": "下风向防护行动区",
-              "downwind_evacuation": "下风向疏散区", "fire_isolation": "火灾隔离区", "bleve_evacuation": "BLEVE 疏散区"}
-SPILL_NAMES = {"leak_small": "小量泄漏", "leak_large": "大量泄漏", "fire": "泄漏并起火", "tank_exposed_to_fire": "罐体受火"}
 
 
 @dataclass
@@ -65,9 +59,9 @@ def incident_map(incident: Incident, found: dict[str, Any]) -> IncidentMap:
             drawn.roads = path_data(frame, shapely.intersection(shapely.multilinestrings(near), frame.window))
     features = sorted(incident.zones["features"], key=lambda f: -shape(f["geometry"]).area)
     drawn.zones = [(f"zone-{f['properties']['kind']}", path_data(frame, geometry_to_metric(shape(f["geometry"]), crs)),
-                    f"{ZONE_NAMES.get(f['properties']['kind'], f['properties']['kind'])} "
-                    f"{f['properties']['distance_m']:.0f} m") for f in features]
-    marks = [("spill", incident.lon, incident.lat, "事故点")]
+                    f"{label('erg_zone', f['properties']['kind'])} {f['properties']['distance_m']:.0f} m")
+                   for f in features]
+    marks = [("spill", incident.lon, incident.lat, translate("Incident site"))]
     marks += [("site", s["lon"], s["lat"], s["name"]) for s in found["sites"]]
     marks += [(f"vehicle vehicle-{w['where']}", *w["position"], w["number"]) for w in found["waybills"]]
     for css, lon, lat, title in marks:
@@ -84,7 +78,7 @@ def incident_brief(incident_id: uuid.UUID) -> str:
     waybill = session.get(Waybill, incident.waybill_id) if incident.waybill_id else None
     found = exposure.assess(session, incident)
     return render_template(
-        "incident_brief.html", incident=incident, waybill=waybill, cargo=cargo_label(incident),
+        "incident_brief.html", incident=incident, waybill=waybill,
         doc=_document(session, waybill) if waybill else None,
         names=party_names(session, [waybill]) if waybill else {}, found=found, map=incident_map(incident, found),
-        zone_names=ZONE_NAMES, spill=SPILL_NAMES[incident.spill], state=label("incident_state", incident.state))
+        state=label("incident_state", incident.state))
