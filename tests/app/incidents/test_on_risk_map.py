@@ -3,7 +3,9 @@ protective area with a legend entry in both languages; closed incidents and draf
 from __future__ import annotations
 
 import re
+import uuid
 
+from app.services.incidents import drafts
 from models import Role
 from tests.app.incidents.conftest import API, INCIDENTS, MID, report
 from tests.app.incidents.test_brief import _signed_in
@@ -47,6 +49,20 @@ def test_the_risk_map_page_draws_an_open_incident_and_not_a_closed_one(client, s
     client.set_cookie("hazledger_lang", "en")
     english = client.get("/risk-map").get_data(as_text=True)
     assert "Incident: isolation zone (ERG 2016)" in english and "Incident: protective action area (ERG 2016)" in english
+
+
+def test_a_draft_is_listed_but_not_drawn(client, app, session, road):
+    with app.app_context():
+        draft = drafts.from_long_stop(session, waybill_id=uuid.UUID(road.id), carrier_id=road.trip.carrier.id,
+                                      lon=MID[0], lat=MID[1] + 0.01, started_at=road.t0, at=road.t0)
+        session.commit()
+    collection = client.get(f"{API}/risk-map", headers=road.trip.headers["supervisor"]).get_json()
+    assert collection["incident_legend"] == [] and str(draft.id) not in str(collection)
+    _signed_in(client, session, Role.SUPERVISOR)
+    page = client.get("/risk-map").get_data(as_text=True)
+    listed = re.search(r'<ul id="open-incidents">(.*?)</ul>', page, re.S)[1]
+    assert f"/incidents/{draft.id}/brief" in listed and 'data-state="draft"' in listed and "草稿" in listed
+    assert "incident-zone" not in page
 
 
 def test_without_an_open_incident_the_map_has_no_incident_layer(client, session, road):
