@@ -19,6 +19,7 @@ confirming closes the zones to traffic and tells the departments; dismissing clo
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 
 from flask import current_app, has_app_context
@@ -34,6 +35,7 @@ from models import Waybill
 from models.incidents import Incident, IncidentState, SpillKind
 
 TERMINAL_ALARM, LONG_STOP = "terminal_alarm", "long_stop"
+_log = logging.getLogger(__name__)
 
 
 def long_stop_minutes() -> float:
@@ -56,10 +58,15 @@ def draft(session: Session, *, source: str, key: str, waybill_id: uuid.UUID | No
         hazard_class=goods[0].hazard_class if goods else None,
         capacity_l=tank_capacity_l(waybill) if waybill is not None else None, reported_by=None,
         created_at=at, updated_at=at)
-    try:
-        incident.zones = compute(incident, goods)
-    except ValidationFailed:  # a cargo the ERG lookup cannot read: the draft still stands, as an unidentified load
-        incident.zones = compute(incident, [Good(None, None, None)])
+    for cargo in (goods, [Good(None, None, None)]):  # a cargo the ERG lookup cannot read: an unidentified load
+        try:
+            incident.zones = compute(incident, cargo)
+            break
+        except ValidationFailed as error:
+            problem = error
+    else:  # no ERG table at all: the feed goes on, the event's alert stands alone
+        _log.warning("no incident draft for %s: %s", key, problem)
+        return None
     try:
         with session.begin_nested():  # another process made the same draft first: keep theirs
             session.add(incident)

@@ -85,6 +85,13 @@ def test_a_long_stop_off_the_corridor_makes_one_draft(client, session, road):
     assert len(_drafts(session)) == 1
 
 
+def test_without_the_erg_table_the_positions_are_still_taken(client, app, session, road):
+    app.config["ERG_FILE"] = "emergency/not-installed.csv"
+    car = road.drive().go(121.42, 31.20).go(121.42, 31.21)
+    post_fixes(client, road, car.wait(20 * 60).take())  # 200: the stop is stored and checked, no draft made
+    assert _drafts(session) == [] and "deviation" in [a["kind"] for a in alerts_of(client, road)]
+
+
 def test_stops_at_the_consignees_site_or_on_the_corridor_make_no_draft(client, app, session, road):
     app.config["MONITOR_STOP_MINUTES"] = 5
     post_fixes(client, road, road.drive().go(121.42, 31.20).wait(20 * 60).go(*B).wait(20 * 60).take())
