@@ -152,6 +152,11 @@ LABELS: dict[str, dict[str, str]] = {
         "contained": L_("incident_state", "Contained"),
         "closed": L_("incident_state", "Closed"),
     },
+    "incident_source": {
+        "report": L_("incident_source", "Report"),
+        "terminal_alarm": L_("incident_source", "Terminal emergency alarm"),
+        "long_stop": L_("incident_source", "Long stop off the corridor"),
+    },
     # What is happening at an incident, and the ERG zones around it (app/services/incidents/zones.py).
     "spill": {
         "leak_small": L_("spill", "Small spill"),

@@ -10,10 +10,12 @@ from sqlalchemy import func, select
 
 from app.gateway.messages import STATUS_FIXED, Location
 from app.services.terminal_feed import Activity, store_activity
-from models import Alert, AlertKind, Incident, Terminal, Zone
+from models import Alert, AlertKind, Incident, Role, Terminal, Zone
 from models.types import utcnow
 from tests.app.incidents.conftest import INCIDENTS, B
+from tests.app.incidents.test_brief import _signed_in
 from tests.app.monitoring.conftest import alerts_of, post_fixes
+from tests.web.test_pages import csrf
 
 EMERGENCY = 1  # JT/T 808-2013 Table 24, bit 0
 
@@ -135,3 +137,38 @@ def test_a_supervisor_dismisses_a_draft(client, session, road, gateway):
     contained = client.post(f"{INCIDENTS}/{draft.id}/transition", json={"to": "contained"},
                             headers=road.trip.headers["supervisor"])
     assert contained.status_code == 409
+
+
+def test_on_the_brief_a_supervisor_confirms_a_draft_or_is_told_what_is_wrong(client, session, road, gateway):
+    terminal = _terminal(session, road)
+    gateway(session, [_report(terminal, road, utcnow() - dt.timedelta(minutes=1), 121.43, EMERGENCY)])
+    [draft] = _drafts(session)
+    _signed_in(client, session, Role.SUPERVISOR)
+    brief = f"/incidents/{draft.id}/brief"
+    page = client.get(brief).get_data(as_text=True)
+    assert 'id="draft-form"' in page and "终端紧急报警" in page
+    token = csrf(client, brief)
+    wrong = client.post(f"/incidents/{draft.id}/confirm", data={"csrf_token": token, "spill": "fire",
+                                                                 "wind_from_deg": "400"})
+    assert wrong.status_code == 422 and 'data-field="wind_from_deg"' in wrong.get_data(as_text=True)
+    assert _drafts(session)[0].state == "draft"  # nothing written
+    done = client.post(f"/incidents/{draft.id}/confirm", data={"csrf_token": token, "spill": "fire",
+                                                                "wind_from_deg": "90"})
+    assert done.status_code == 302 and done.headers["Location"].endswith(brief)
+    [confirmed] = _drafts(session)
+    assert (confirmed.state, confirmed.spill, confirmed.night, confirmed.wind_from_deg) == \
+        ("confirmed", "fire", False, 90) and confirmed.zone_id is not None
+    assert 'id="draft-form"' not in client.get(brief).get_data(as_text=True)
+
+
+def test_on_the_brief_a_supervisor_dismisses_a_draft(client, session, road, gateway):
+    terminal = _terminal(session, road)
+    gateway(session, [_report(terminal, road, utcnow() - dt.timedelta(minutes=1), 121.43, EMERGENCY)])
+    [draft] = _drafts(session)
+    _signed_in(client, session, Role.SUPERVISOR)
+    token = csrf(client, f"/incidents/{draft.id}/brief")
+    done = client.post(f"/incidents/{draft.id}/dismiss", data={"csrf_token": token, "spill": "fire",
+                                                                "reason": "误按"})
+    assert done.status_code == 302
+    [dismissed] = _drafts(session)
+    assert dismissed.state == "closed" and dismissed.zone_id is None and dismissed.events[0].reason == "误按"
