@@ -167,8 +167,8 @@ def test_on_the_brief_a_supervisor_dismisses_a_draft(client, session, road, gate
     [draft] = _drafts(session)
     _signed_in(client, session, Role.SUPERVISOR)
     token = csrf(client, f"/incidents/{draft.id}/brief")
-    done = client.post(f"/incidents/{draft.id}/dismiss", data={"csrf_token": token, "spill": "fire",
-                                                                "reason": "误按"})
+    form = {"csrf_token": token, "spill": "fire", "reason": "误按"}  # what is happening: ignored on dismissing
+    done = client.post(f"/incidents/{draft.id}/dismiss", data=form)
     assert done.status_code == 302
     [dismissed] = _drafts(session)
     assert dismissed.state == "closed" and dismissed.zone_id is None and dismissed.events[0].reason == "误按"
