@@ -148,12 +148,11 @@ def test_on_the_brief_a_supervisor_confirms_a_draft_or_is_told_what_is_wrong(cli
     page = client.get(brief).get_data(as_text=True)
     assert 'id="draft-form"' in page and "终端紧急报警" in page
     token = csrf(client, brief)
-    wrong = client.post(f"/incidents/{draft.id}/confirm", data={"csrf_token": token, "spill": "fire",
-                                                                 "wind_from_deg": "400"})
+    confirm = f"/incidents/{draft.id}/confirm"
+    wrong = client.post(confirm, data={"csrf_token": token, "spill": "fire", "wind_from_deg": "400"})
     assert wrong.status_code == 422 and 'data-field="wind_from_deg"' in wrong.get_data(as_text=True)
     assert _drafts(session)[0].state == "draft"  # nothing written
-    done = client.post(f"/incidents/{draft.id}/confirm", data={"csrf_token": token, "spill": "fire",
-                                                                "wind_from_deg": "90"})
+    done = client.post(confirm, data={"csrf_token": token, "spill": "fire", "wind_from_deg": "90"})
     assert done.status_code == 302 and done.headers["Location"].endswith(brief)
     [confirmed] = _drafts(session)
     assert (confirmed.state, confirmed.spill, confirmed.night, confirmed.wind_from_deg) == \
