@@ -150,7 +150,7 @@ def test_on_the_brief_a_supervisor_confirms_a_draft_or_is_told_what_is_wrong(cli
     token = csrf(client, brief)
     confirm = f"/incidents/{draft.id}/confirm"
     wrong = client.post(confirm, data={"csrf_token": token, "spill": "fire", "wind_from_deg": "400"})
-    assert wrong.status_code == 422 and 'data-field="wind_from_deg"' in wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and 'has-error" data-field="wind_from_deg"' in wrong.get_data(as_text=True)
     assert _drafts(session)[0].state == "draft"  # nothing written
     done = client.post(confirm, data={"csrf_token": token, "spill": "fire", "wind_from_deg": "90"})
     assert done.status_code == 302 and done.headers["Location"].endswith(brief)
