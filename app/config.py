@@ -21,6 +21,9 @@ DEFAULTS: dict[str, object] = {
     # crosses them within the look-ahead are warned (docs/incidents.md).
     "INCIDENT_ZONE_HOURS": 12,
     "INCIDENT_LOOKAHEAD_MINUTES": 60,
+    # A vehicle in transit stopped this long off its corridor and its sites starts an incident draft: a platform
+    # setting, no standard fixes the figure (app/services/incidents/drafts.py).
+    "INCIDENT_LONG_STOP_MINUTES": 15,
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     "API_TITLE": "hazledger",
     "API_VERSION": "v1",

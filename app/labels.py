@@ -146,10 +146,30 @@ LABELS: dict[str, dict[str, str]] = {
         "500": L_("http", "Server error"),
     },
     "incident_state": {
+        "draft": L_("incident_state", "Draft"),
         "reported": L_("incident_state", "Reported"),
         "confirmed": L_("incident_state", "Confirmed"),
         "contained": L_("incident_state", "Contained"),
         "closed": L_("incident_state", "Closed"),
+    },
+    "incident_source": {
+        "report": L_("incident_source", "Report"),
+        "terminal_alarm": L_("incident_source", "Terminal emergency alarm"),
+        "long_stop": L_("incident_source", "Long stop off the corridor"),
+    },
+    # What is happening at an incident, and the ERG zones around it (app/services/incidents/zones.py).
+    "spill": {
+        "leak_small": L_("spill", "Small spill"),
+        "leak_large": L_("spill", "Large spill"),
+        "fire": L_("spill", "Spill on fire"),
+        "tank_exposed_to_fire": L_("spill", "Tank exposed to fire"),
+    },
+    "erg_zone": {
+        "initial_isolation": L_("erg_zone", "Initial isolation zone"),
+        "protective_action": L_("erg_zone", "Downwind protective action zone"),
+        "downwind_evacuation": L_("erg_zone", "Downwind evacuation zone"),
+        "fire_isolation": L_("erg_zone", "Fire isolation zone"),
+        "bleve_evacuation": L_("erg_zone", "BLEVE evacuation zone"),
     },
     "manifest_status": {
         "created": L_("manifest_status", "Created"),

@@ -1,8 +1,10 @@
 """Dangerous-goods incidents on the road: what happened, where, and the ERG zones around it.
 
 An incident moves reported → confirmed → contained → closed; every move appends an :class:`IncidentEvent`
-(append-only). While it is open its zones are a temporary no-entry :class:`~models.corridors.Zone` for every
-hazmat trip, until ``zone_until`` or until the incident is closed (docs/incidents.md).
+(append-only). A draft (a terminal's emergency alarm, a long stop off the corridor: ``source``) waits for a
+supervisor, who confirms it (draft → confirmed) or dismisses it (draft → closed). While it is open (and not a
+draft) its zones are a temporary no-entry :class:`~models.corridors.Zone` for every hazmat trip, until
+``zone_until`` or until the incident is closed (docs/incidents.md).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from models.types import CreatedAt, UuidPk
 
 
 class IncidentState(enum.StrEnum):
+    DRAFT = "draft"
     REPORTED = "reported"
     CONFIRMED = "confirmed"
     CONTAINED = "contained"
@@ -46,6 +49,10 @@ class Incident(Base):
 
     id: Mapped[UuidPk]
     state: Mapped[IncidentState] = mapped_column(default=IncidentState.REPORTED)
+    source: Mapped[str] = mapped_column(String(20), default="report", server_default="report",
+                                        comment="'report' (a person), or a draft's: 'terminal_alarm', 'long_stop'")
+    source_key: Mapped[str | None] = mapped_column(String(300), unique=True,
+                                                   comment="the event a draft comes from: one draft per event")
     waybill_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("waybills.id"), index=True,
                                                          comment="the vehicle's waybill, when known")
     carrier_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("enterprises.id"), index=True,
@@ -66,7 +73,7 @@ class Incident(Base):
                                                       comment="the temporary no-entry zone while it is open")
     zone_until: Mapped[dt.datetime | None] = mapped_column(comment="when the no-entry zone lapses")
     note: Mapped[str | None] = mapped_column(String(1000))
-    reported_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    reported_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), comment="none: a draft")
     row_version: Mapped[int] = mapped_column(default=1, comment="bumped on every change; clients send it back")
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[CreatedAt]

@@ -60,11 +60,13 @@ TABLE3_CONTAINERS = {
     "multi-small": ("MSM", "multiple small cylinders"),
 }
 
-# ERG 2016 Table 3 wind classes: low < 10 km/h, moderate 10-20 km/h, high > 20 km/h.
+# ERG 2016 Table 3 wind classes: low < 10 km/h, moderate 10-20 km/h, high > 20 km/h (from memory of the table's
+# heading: not verified from a public text, app/data/README.md).
 _LOW_WIND_MS = 10 / 3.6
 _HIGH_WIND_MS = 20 / 3.6
 
-# ERG 2016, "Table of placards and initial response guide to use on-scene" (white pages), by ADR class. Class 1
+# ERG 2016, "Table of placards and initial response guide to use on-scene" (white pages), by ADR class (from
+# memory of the printed table: not verified from a public text, app/data/README.md). Class 1
 # and class 2 depend on the division / classification code (see guide_for_placard).
 _PLACARD_GUIDES = {
     "3": 127, "4.1": 134, "4.2": 136, "4.3": 139, "5.1": 143, "5.2": 148,

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from app.gateway.messages import ALARM_BITS, Location
 from app.services import unit_of_work
 from app.services.alerts import raise_alert
+from app.services.incidents import drafts
 from app.services.monitoring import TripRef
 from app.services.tracking import DEPARTURE_TOLERANCE, reporting_rows, store_and_check
 from models import AlertKind, Severity, Terminal, Vehicle, VehicleFix, Waybill, WaybillStatus
@@ -183,8 +184,9 @@ def _alarm_changes(session: Session, activity: Activity, vehicle: Any, trip: Tri
         if now:
             since[name] = loc.at.isoformat()
         started = dt.datetime.fromisoformat(since.get(name, loc.at.isoformat()))
+        key = f"terminal_alarm:{activity.terminal_id}:{name}:{started.isoformat()}"
         _, change = raise_alert(
-            session, key=f"terminal_alarm:{activity.terminal_id}:{name}:{started.isoformat()}",
+            session, key=key,
             kind=AlertKind.TERMINAL_ALARM, severity=severity,
             subject=vehicle.plate, started_at=started,
             last_seen_at=loc.at, ended_at=None if now else loc.at, enterprise_id=vehicle.carrier_id,
@@ -194,8 +196,20 @@ def _alarm_changes(session: Session, activity: Activity, vehicle: Any, trip: Tri
                      "speed_kph": loc.speed_kph})
         if not now:
             since.pop(name, None)
+        elif name == "emergency":  # and an incident draft for a supervisor to confirm or dismiss
+            drafts.from_alarm(session, key=key, waybill_id=trip.waybill.id if trip else None,
+                              carrier_id=vehicle.carrier_id, position=_place(loc, vehicle.last_position), at=loc.at)
         changed += change is not None
     return changed
+
+
+def _place(loc: Location, last_position: dict[str, Any] | None) -> tuple[float, float] | None:
+    """Where the vehicle is by this report, else by the terminal's last positioned one."""
+    if loc.fixed:
+        return loc.lon, loc.lat
+    if last_position and last_position.get("positioned"):
+        return last_position["lon"], last_position["lat"]
+    return None
 
 
 def _position_json(loc: Location) -> dict[str, Any]:

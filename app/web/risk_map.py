@@ -47,4 +47,5 @@ def risk_map() -> str:
                            sites=sites, districts=districts, firms={str(k): v for k, v in firms.items()},
                            attribution=collection["attribution"],
                            counted=sum(f["properties"]["kind"] == "site" for f in collection["features"]),
-                           incidents=open_incidents(db.session, web_user()))
+                           incidents=open_incidents(db.session, web_user()),
+                           incident_legend=collection["incident_legend"])

@@ -65,11 +65,15 @@ class IncidentById(MethodView):
 @blp.arguments(s.MoveIn)
 @blp.response(200, s.IncidentOut, headers=ETAG_HEADER)
 def transition(data: dict[str, Any], incident_id: uuid.UUID) -> tuple[Incident, dict[str, str]]:
-    """Move the incident: reported → confirmed → contained → closed (a false alarm: reported → closed). Closing
+    """Move the incident: reported → confirmed → contained → closed (a false alarm: reported → closed); a draft
+    is confirmed (with `spill`, `night`, `wind_from_deg`, `wind_speed_ms` saying what is happening: its zones are
+    recomputed, closed to traffic and sent to the departments) or dismissed (closed). Closing
     lifts its no-entry zone and resolves its alerts. Send the ETag as `If-Match` (or `row_version` in the body):
     a stale one is 412 (409 `stale_version` for the body) and changes nothing."""
+    situation = {name: data[name] for name in service.SITUATION if name in data}
     return _checked(lambda seen: service.move(db.session, current_user(), incident_id, data["to"],
-                                              reason=data.get("reason"), row_version=seen), data)
+                                              reason=data.get("reason"), row_version=seen, situation=situation),
+                    data)
 
 
 @blp.route("/<uuid:incident_id>/exposure")

@@ -48,6 +48,12 @@ class MoveIn(ActionIn):
     to = ma.fields.Enum(IncidentState, by_value=True, required=True,
                         metadata={"description": "confirmed, contained or closed"})
     reason = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    # Confirming a draft only: what is happening (the draft assumed a large spill by night, wind unknown).
+    spill = ma.fields.Enum(SpillKind, by_value=True, metadata={"description": "confirming a draft: what happens"})
+    night = ma.fields.Boolean(metadata={"description": "confirming a draft: between sunset and sunrise"})
+    wind_from_deg = ma.fields.Float(allow_none=True, validate=validate.Range(min=0, max=360),
+                                    metadata={"description": "confirming a draft: where the wind blows from"})
+    wind_speed_ms = ma.fields.Float(allow_none=True, validate=validate.Range(min=0, max=100))
 
 
 class IncidentEventOut(ma.Schema):
@@ -60,7 +66,8 @@ class IncidentEventOut(ma.Schema):
 
 class IncidentOut(ma.Schema):
     id = ma.fields.UUID()
-    state = ma.fields.String()
+    state = ma.fields.String(metadata={"description": "draft, reported, confirmed, contained, closed"})
+    source = ma.fields.String(metadata={"description": "'report', or a draft's: 'terminal_alarm', 'long_stop'"})
     waybill_id = ma.fields.UUID(allow_none=True)
     carrier_id = ma.fields.UUID(allow_none=True)
     spill = ma.fields.String()
@@ -79,7 +86,7 @@ class IncidentOut(ma.Schema):
     zone_id = ma.fields.UUID(allow_none=True, metadata={"description": "the temporary no-entry zone"})
     zone_until = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "when it lapses (or lapsed)"})
     note = ma.fields.String(allow_none=True)
-    reported_by = ma.fields.UUID()
+    reported_by = ma.fields.UUID(allow_none=True, metadata={"description": "none: a draft"})
     row_version = ma.fields.Integer()
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()

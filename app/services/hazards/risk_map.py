@@ -32,6 +32,7 @@ from app.i18n import N_
 from app.services import registry
 from app.services.hazards.gb18218 import Grade
 from app.services.hazards.major_hazard import SiteAssessment, assess, number
+from app.services.incidents.on_map import incident_features, incident_legend
 from app.services.sites import SITES
 from models import Alert, AlertState, Severity, Site, User
 
@@ -175,8 +176,14 @@ def risk_map(session: Session, sites: list[Site], districts_path: Path,
 
 
 def visible_risk_map(session: Session, user: User | None, districts_path: Path) -> dict[str, Any]:
-    """:func:`risk_map` of the active sites *user* may see (an enterprise: its own)."""
-    return risk_map(session, list(session.scalars(registry.visible(SITES, user, {"active": True}))), districts_path)
+    """:func:`risk_map` of the active sites *user* may see (an enterprise: its own), with the open incidents it
+    may see (their isolation circle and protective area, ``incident_legend``)."""
+    collection = risk_map(session, list(session.scalars(registry.visible(SITES, user, {"active": True}))),
+                          districts_path)
+    incidents = incident_features(session, user) if user is not None else []
+    collection["features"] += incidents
+    collection["incident_legend"] = incident_legend(incidents)
+    return collection
 
 
 def _feature(geometry: dict[str, Any], level: int, properties: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ districts); sites outside it are counted below the legend, not drawn.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -50,6 +50,7 @@ def render(collection: dict[str, Any], title: str | None = None, attributes: Map
     title = title or localize(N_("Major hazard sources: four-colour risk map (Wuxi)"))
     districts = [f for f in collection["features"] if f["properties"]["kind"] == "district"]
     sites = [f for f in collection["features"] if f["properties"]["kind"] == "site"]
+    incidents = [f for f in collection["features"] if f["properties"]["kind"].startswith("incident_")]
     extent = _extent(districts or sites) or (119.3, 31.0, 120.7, 32.1)  # Wuxi, when there is nothing to show
     west, south, east, north = extent
     x_scale = math.cos(math.radians((south + north) / 2))
@@ -69,11 +70,7 @@ def render(collection: dict[str, Any], title: str | None = None, attributes: Map
              f'<text x="{MARGIN}" y="{MARGIN + 10}" font-size="16" font-weight="bold">{escape(title)}</text>']
     for feature in districts:
         props = feature["properties"]
-        rings = []
-        polygons = feature["geometry"]["coordinates"]
-        for polygon in [polygons] if feature["geometry"]["type"] == "Polygon" else polygons:
-            rings += ["M" + " L".join(xy(lon, lat) for lon, lat, *_ in ring) + " Z" for ring in polygon]
-        parts.append(f'<path d="{" ".join(rings)}" fill="{props["colour"]}" fill-opacity="0.35" '
+        parts.append(f'<path d="{_path(feature["geometry"], xy)}" fill="{props["colour"]}" fill-opacity="0.35" '
                      f'fill-rule="evenodd" stroke="#555555" stroke-width="0.8">'
                      f'<title>{escape(_district_tip(props))}</title>'
                      "</path>")
@@ -81,6 +78,12 @@ def render(collection: dict[str, Any], title: str | None = None, attributes: Map
         x, y = xy(lon, lat).split(",")
         parts.append(f'<text x="{x}" y="{y}" text-anchor="middle" fill="#333333" translate="no">'
                      f'{escape(props["name"])}</text>')
+    for feature in incidents:  # over the districts, under the sites: the sites inside stay visible
+        props = feature["properties"]
+        parts.append(f'<path class="incident-zone {props["kind"]}" data-incident="{props["incident_id"]}" '
+                     f'd="{_path(feature["geometry"], xy)}" fill="{props["colour"]}" fill-opacity="0.2" '
+                     f'fill-rule="evenodd" stroke="{props["colour"]}" stroke-width="1.5" stroke-dasharray="6 3">'
+                     f'<title>{escape(_incident_tip(collection, props))}</title></path>')
     outside = 0
     for feature in sites:
         props = feature["properties"]
@@ -99,6 +102,19 @@ def render(collection: dict[str, Any], title: str | None = None, attributes: Map
         parts.append(f'<text x="{MARGIN}" y="{y}" font-size="10" fill="#555555">{escape(line)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _path(geometry: dict[str, Any], xy: Callable[[float, float], str]) -> str:
+    """The SVG path of a (multi)polygon, *xy* placing its points."""
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    return " ".join("M" + " L".join(xy(lon, lat) for lon, lat, *_ in ring) + " Z"
+                    for polygon in polygons for ring in polygon)
+
+
+def _incident_tip(collection: dict[str, Any], props: Mapping[str, Any]) -> str:
+    entry = next(e for e in collection["incident_legend"] if e["kind"] == props["kind"])
+    cargo = f"UN{props['un_number']}" if props["un_number"] else localize(N_("Unidentified load"))
+    return f"{localize(entry['label'])}: {cargo}, {label('incident_state', props['state'])}"
 
 
 def _label_point(geometry: dict[str, Any]) -> tuple[float, float]:
@@ -133,8 +149,15 @@ def _legend(collection: dict[str, Any], outside: int) -> list[str]:
     rule = (Text(N_("An unresolved critical alert raises a site {levels} level(s)"), levels=raises) if raises
             else N_("Alerts do not change the risk level"))
     parts.append(f'<text y="{20 + 4 * LEGEND_ROW + 6}" font-size="10">{escape(localize(rule))}</text>')
+    y = 20 + 4 * LEGEND_ROW + 20
     if outside:
-        parts.append(f'<text y="{20 + 4 * LEGEND_ROW + 20}" font-size="10">'
+        parts.append(f'<text y="{y}" font-size="10">'
                      f'{escape(localize(Text(N_("{count} site(s) outside the map area"), count=outside)))}</text>')
+        y += 14
+    for entry in collection.get("incident_legend", []):
+        y += LEGEND_ROW
+        parts.append(f'<rect x="0" y="{y - 11}" width="16" height="14" fill="{entry["colour"]}" fill-opacity="0.2" '
+                     f'stroke="{entry["colour"]}" stroke-dasharray="6 3" class="legend-{entry["kind"]}"/>')
+        parts.append(f'<text x="22" y="{y}" font-size="10">{escape(localize(entry["label"]))}</text>')
     parts.append("</g>")
     return parts

@@ -1,5 +1,9 @@
 """Reporting an incident and moving it reported → confirmed → contained → closed, with its history.
 
+A draft (:mod:`.drafts`: a terminal's emergency alarm, a long stop off the corridor) is confirmed (draft →
+confirmed, saying what is happening: its zones are recomputed, closed to traffic and sent to the departments) or
+dismissed (draft → closed) by a supervisor.
+
 Who: a supervisor (or an administrator) reports any incident and moves it; a carrier reports one on a waybill it
 carries and sees its own incidents (another's are 404). Every move appends an
 :class:`~models.incidents.IncidentEvent`, and may name the row version it acts on (optimistic concurrency, as the
@@ -20,7 +24,7 @@ from app.i18n import N_, Text
 from app.services import unit_of_work
 from app.services.incidents import notify, traffic
 from app.services.incidents.traffic import last_fix
-from app.services.incidents.zones import Good, compute, goods_of, named_good
+from app.services.incidents.zones import Good, compute, goods_of, named_good, tank_capacity_l
 from app.services.waybills.service import get_waybill
 from models import Role, User, Waybill
 from models.incidents import Incident, IncidentEvent, IncidentState as S, SpillKind
@@ -28,6 +32,7 @@ from models.types import utcnow
 
 #: The moves an incident may make. A false alarm is closed straight from reported.
 TRANSITIONS: dict[S, tuple[S, ...]] = {
+    S.DRAFT: (S.CONFIRMED, S.CLOSED),
     S.REPORTED: (S.CONFIRMED, S.CLOSED),
     S.CONFIRMED: (S.CONTAINED, S.CLOSED),
     S.CONTAINED: (S.CLOSED,),
@@ -91,8 +96,7 @@ def _capacity_l(data: dict[str, Any], waybill: Waybill | None) -> float | None:
     """The tank capacity sent, else the waybill's (m³ → L)."""
     if data.get("capacity_l") is not None:
         return float(data["capacity_l"])
-    capacity = waybill.current.tank_capacity_m3 if waybill is not None else None
-    return float(capacity) * 1000 if capacity is not None else None
+    return tank_capacity_l(waybill) if waybill is not None else None
 
 
 def report(session: Session, user: User, data: dict[str, Any], *, at: dt.datetime | None = None) -> Incident:
@@ -114,16 +118,37 @@ def report(session: Session, user: User, data: dict[str, Any], *, at: dt.datetim
         incident.events.append(IncidentEvent(from_state=None, to_state=S.REPORTED, actor_id=user.id,
                                              reason=data.get("note"), at=now))
         session.flush()
-        traffic.close_roads(session, incident, now)
-        notify.tell_departments(session, incident, waybill, now)
-        traffic.warn_vehicles(session, incident, now)
+        _activate(session, incident, waybill, now)
     return incident
 
 
+def _activate(session: Session, incident: Incident, waybill: Waybill | None, now: dt.datetime) -> None:
+    """Close the incident's zones to traffic, tell the departments, warn the vehicles heading in."""
+    traffic.close_roads(session, incident, now)
+    notify.tell_departments(session, incident, waybill, now)
+    traffic.warn_vehicles(session, incident, now)
+
+
+#: What the supervisor confirming a draft may say about what is happening (a draft assumes the worst).
+SITUATION = ("spill", "night", "wind_from_deg", "wind_speed_ms")
+
+
+def _restate(session: Session, incident: Incident, situation: dict[str, Any]) -> None:
+    """Confirming a draft: what is happening as the supervisor says, and the zones computed again for it."""
+    for name, value in situation.items():
+        setattr(incident, name, SpillKind(value) if name == "spill" else value)
+    waybill = session.get(Waybill, incident.waybill_id) if incident.waybill_id else None
+    goods = goods_of(session, waybill) if waybill is not None else [
+        named_good(session, incident.un_number, incident.hazard_class)]
+    incident.zones = compute(incident, goods)
+
+
 def move(session: Session, user: User, incident_id: uuid.UUID, to: S, *, reason: str | None = None,
-         row_version: int | None = None, at: dt.datetime | None = None) -> Incident:
+         row_version: int | None = None, at: dt.datetime | None = None,
+         situation: dict[str, Any] | None = None) -> Incident:
     """Move the incident to *to* (authorities only), appending the change to its history; closing lifts its zone
-    and resolves its alerts."""
+    and resolves its alerts. Confirming a draft activates it as a report would, in the *situation* given
+    (:data:`SITUATION`; only then)."""
     incident = get_incident(session, user, incident_id)
     if user.role not in AUTHORITY:
         raise PermissionDenied("Only a supervisor moves an incident.")
@@ -134,8 +159,14 @@ def move(session: Session, user: User, incident_id: uuid.UUID, to: S, *, reason:
     if to not in TRANSITIONS[incident.state]:
         raise Conflict(Text("An incident that is {state} cannot become {to}.", state=incident.state,
                             to=to), code="invalid_transition")
+    activating = incident.state is S.DRAFT and to is S.CONFIRMED
+    if situation and not activating:
+        raise ValidationFailed("What is happening is said when confirming a draft; report it anew otherwise.",
+                               errors={name: [N_("only when confirming a draft")] for name in situation})
     now = at or utcnow()
     with unit_of_work(session):
+        if activating:
+            _restate(session, incident, situation or {})
         incident.events.append(IncidentEvent(from_state=incident.state, to_state=to, actor_id=user.id,
                                              reason=reason, at=now))
         incident.state, incident.updated_at = to, now
@@ -143,4 +174,8 @@ def move(session: Session, user: User, incident_id: uuid.UUID, to: S, *, reason:
             incident.closed_at = now
             traffic.lift(session, incident, now)
             notify.resolve(session, incident, now)
+        elif activating:
+            session.flush()
+            _activate(session, incident, session.get(Waybill, incident.waybill_id) if incident.waybill_id else None,
+                      now)
     return incident

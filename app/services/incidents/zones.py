@@ -75,6 +75,12 @@ def goods_of(session: Session, waybill: Waybill) -> list[Good]:
     return list(goods.values())
 
 
+def tank_capacity_l(waybill: Waybill) -> float | None:
+    """The waybill's tank capacity in litres (the BLEVE table's unit), when it names one."""
+    capacity = waybill.current.tank_capacity_m3
+    return float(capacity) * 1000 if capacity is not None else None
+
+
 def named_good(session: Session, un_number: str | None, hazard_class: str | None) -> Good:
     """A good named by an incident report without a waybill: its Table A facts when the catalogue has them."""
     entry = session.scalars(select(TransportEntry).where(TransportEntry.un_number == un_number)

@@ -10,6 +10,8 @@ zone:<tag>          inside a no-entry zone while it applies                 ``mi
                     (no-stop zone: stopped inside it)                       (no-stop: AND ``min_seconds``)
 stop                stopped (under 5 km/h) away from every permitted        ``min_points`` AND
                     place and outside no-stop zones                         ``stop_minutes``
+long_stop           such a stop outside the corridor too: not an alert      ``min_points`` AND
+                    but an incident draft (incidents/drafts.py)             ``INCIDENT_LONG_STOP_MINUTES``
 overspeed           faster than ``speed_limit_kph``                         ``min_points`` AND
                                                                             ``overspeed_seconds``
 ==================  ======================================================  ==============================
@@ -35,10 +37,11 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from app.services.incidents import drafts
 from app.services.monitoring import fatigue, findings
 from app.services.monitoring.facts import BoolArray, Facts, FloatArray
 from app.services.monitoring.findings import Finding
-from app.services.monitoring.runs import Run, advance, latched
+from app.services.monitoring.runs import Run, advance, latched, stamp
 from app.services.monitoring.settings import MonitorSettings
 from app.services.monitoring.trip import Trip
 from models import Alert, TripState
@@ -56,18 +59,25 @@ class RunFollower:
     def previous(self, name: str) -> Run | None:
         return Run.from_json(self.state.runs.get(name))
 
+    def lasting(self, name: str, condition: BoolArray, *, min_seconds: float,
+                measure: FloatArray | None = None) -> list[tuple[Run, bool]]:
+        """Continue run *name* with this batch's *condition*; the runs that last *min_seconds*, each with whether
+        it is over."""
+        ended, still_open = advance(self.previous(name), condition, self.facts.fixes, release=self.release,
+                                    measure=measure)
+        if still_open is not None:
+            self.open[name] = still_open.to_json()
+        return [(run, over) for run, over in [*((r, True) for r in ended), *([(still_open, False)] if still_open
+                                                                             else [])]
+                if run.lasted(self.release, min_seconds)]
+
     def follow(self, name: str, condition: BoolArray, *, min_seconds: float, describe: Callable[[Run], Finding],
                measure: FloatArray | None = None) -> None:
         """Continue run *name* with this batch's *condition*; alert the runs that last *min_seconds*."""
-        ended, still_open = advance(self.previous(name), condition, self.facts.fixes, release=self.release,
-                                    measure=measure)
-        for run, over in [*((r, True) for r in ended), *([(still_open, False)] if still_open else [])]:
-            if run.lasted(self.release, min_seconds):
-                alert = findings.raise_run(self.session, self.trip, describe(run), run, ended=over)
-                if alert is not None:
-                    self.alerts.append(alert)
-        if still_open is not None:
-            self.open[name] = still_open.to_json()
+        for run, over in self.lasting(name, condition, min_seconds=min_seconds, measure=measure):
+            alert = findings.raise_run(self.session, self.trip, describe(run), run, ended=over)
+            if alert is not None:
+                self.alerts.append(alert)
 
 
 def run_checks(session: Session, trip: Trip, state: TripState, facts: Facts, settings: MonitorSettings) -> list[Alert]:
@@ -88,8 +98,15 @@ def run_checks(session: Session, trip: Trip, state: TripState, facts: Facts, set
             runs.follow(f"zone:{findings.zone_tag(zone)}", inside & facts.stopped if stopping else inside,
                         min_seconds=settings.min_seconds if stopping else 0.0,
                         describe=lambda run, zone=zone: findings.forbidden_zone(trip, zone, run))
-    runs.follow("stop", facts.stopped & ~facts.permitted & ~no_stop, min_seconds=settings.stop_minutes * 60,
+    stopped_off = facts.stopped & ~facts.permitted & ~no_stop
+    runs.follow("stop", stopped_off, min_seconds=settings.stop_minutes * 60,
                 describe=lambda run: findings.stop(trip, run, settings))
+    if corridor is not None:  # stopped off the corridor too: an incident draft (app/services/incidents/drafts.py)
+        for run, _ in runs.lasting("long_stop", stopped_off & corridor.outside,
+                                   min_seconds=drafts.long_stop_minutes() * 60):
+            drafts.from_long_stop(session, waybill_id=trip.waybill_id, carrier_id=trip.carrier_id,
+                                  lon=run.start_lon, lat=run.start_lat, started_at=stamp(run.start_ns),
+                                  at=stamp(run.end_ns))
     runs.follow("overspeed", facts.kph > settings.speed_limit_kph, min_seconds=settings.overspeed_seconds,
                 measure=facts.kph, describe=lambda run: findings.overspeed(trip, run, settings))
     tired, runs.open[fatigue.RUN] = fatigue.follow(session, trip, state, facts)

@@ -47,10 +47,24 @@ def test_the_brief_of_an_unidentified_load_with_the_wind_known(client, session, 
                       hazard_class="2", wind_from_deg=90, night=True)
     _signed_in(client, session, Role.SUPERVISOR)
     html = client.get(f"/incidents/{incident['id']}/brief").get_data(as_text=True)
-    assert "2 类货物" in html                                             # known by its placard only
+    assert "2 类货物" in re.sub(r"<[^>]+>", "", html)                    # known by its placard only
     assert 'class="erg-guide">121<' in html                              # non-flammable gas, no code given
     assert "下风向正方形" in html                                          # the wind is known
     assert 'id="emergency-contact"' not in html                          # no waybill, no contact to show
+
+
+def test_the_brief_speaks_english_too(client, session, road):
+    incident = report(client, road.trip.headers["supervisor"], waybill_id=road.id, lon=MID[0], lat=MID[1],
+                      spill="fire", capacity_l=30000)
+    client.set_cookie("hazledger_lang", "en")
+    _signed_in(client, session, Role.SUPERVISOR)
+    html = client.get(f"/incidents/{incident['id']}/brief").get_data(as_text=True)
+    article = re.search(r'<article class="incident-brief".*?</article>', html, re.S)[0]
+    assert "Dangerous goods incident: responders" in article and "Spill on fire" in article
+    assert "Fire isolation zone" in article and "Who is in danger" in article
+    # Every word is English; what is left in Chinese is data (names, the transport document), marked as such.
+    words = re.sub(r'<(\w+)[^>]*translate="no"[^>]*>.*?</\1>', "", article, flags=re.S)
+    assert not re.search(r"[\u4e00-\u9fff]", re.sub(r"<[^>]+>", "", words)), words
 
 
 def test_the_risk_map_lists_the_open_incidents(client, session, road):
