@@ -16,6 +16,7 @@ rule of :mod:`routing.fatigue`; its episodes say since when the driver has been 
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ BoolArray = npt.NDArray[np.bool_]
 STOP_SPEED_KPH = DRIVING_KPH  # slower is stopped; as fast or faster, driving
 _STOP_BASELINE_S = 30.0  # speed for stop detection is measured over this long, to average GPS noise away
 _NEAR_DEG = 1.0  # a track with no fix within this many degrees of the corridor is in the wrong place
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,15 @@ def fix_speeds(x: FloatArray, y: FloatArray, time_s: FloatArray,
 
 
 def _iso(ns: int) -> str:
-    return pd.Timestamp(int(ns), tz="UTC").isoformat()
+    """UTC nanoseconds as pandas' ``Timestamp.isoformat()`` writes them (6 fraction digits, 9 when there are
+    nanoseconds, none when whole), without importing pandas for it: ``route check`` of a CSV needs pandas for
+    nothing else."""
+    seconds, fraction = divmod(int(ns), 1_000_000_000)
+    text = (_EPOCH + dt.timedelta(seconds=seconds)).isoformat()
+    if fraction:
+        digits = f".{fraction:09d}" if fraction % 1000 else f".{fraction // 1000:06d}"
+        text = text[:19] + digits + text[19:]
+    return text
 
 
 def _episodes(kind: str, starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp], track: Track,

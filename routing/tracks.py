@@ -230,9 +230,9 @@ class FixColumns:
     speed: npt.NDArray[np.float64] | None = None
 
 
-def latest_fix_time() -> pd.Timestamp:
+def latest_fix_time() -> dt.datetime:
     """The latest time a fix may have: now plus :data:`FUTURE_TOLERANCE`."""
-    return pd.Timestamp.now(tz="UTC") + FUTURE_TOLERANCE
+    return dt.datetime.now(dt.timezone.utc) + FUTURE_TOLERANCE
 
 
 def _read(frame: pd.DataFrame, source: str, gcj02: bool, max_speed_kph: float) -> tuple[
@@ -241,7 +241,7 @@ def _read(frame: pd.DataFrame, source: str, gcj02: bool, max_speed_kph: float) -
     """The columns as arrays, and each row's reason to be dropped (empty when valid)."""
     cols = _columns(frame, source)
     lon_raw, lat_raw = frame[cols["lon"]].to_numpy(), frame[cols["lat"]].to_numpy()
-    time_ns, time_outside = _parse_times(frame[cols["time"]], latest_fix_time())
+    time_ns, time_outside = _parse_times(frame[cols["time"]], pd.Timestamp(latest_fix_time()))
     columns = FixColumns(lon=_numbers(lon_raw), lat=_numbers(lat_raw), missing=pd.isna(lon_raw) | pd.isna(lat_raw),
                          time_ns=time_ns, time_outside=time_outside,
                          speed=_numbers(frame[cols["speed"]].to_numpy()) if "speed" in cols else None)
@@ -287,7 +287,8 @@ def _finish(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns:
     order = order[~jumps]
     dropped = []
     bad = reason != ""
-    for text in pd.unique(reason[bad]) if bad.any() else ():
+    texts, first = np.unique(reason[bad], return_index=True)
+    for text in texts[np.argsort(first)]:  # in the order they first occur
         rows = np.flatnonzero(reason == text)
         rows = rows + 1 if records is None else records[rows]
         dropped.append({"reason": str(text), "count": int(len(rows)), "rows": rows[:_REPORTED_ROWS].tolist()})
