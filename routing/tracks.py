@@ -237,8 +237,8 @@ def latest_fix_time() -> dt.datetime:
 
 def _read(frame: pd.DataFrame, source: str, gcj02: bool, max_speed_kph: float) -> tuple[
         npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64] | None,
-        npt.NDArray[Any]]:
-    """The columns as arrays, and each row's reason to be dropped (empty when valid)."""
+        npt.NDArray[np.uint8]]:
+    """The columns as arrays, and each row's reason to be dropped (:func:`_reasons`)."""
     cols = _columns(frame, source)
     lon_raw, lat_raw = frame[cols["lon"]].to_numpy(), frame[cols["lat"]].to_numpy()
     time_ns, time_outside = _parse_times(frame[cols["time"]], pd.Timestamp(latest_fix_time()))
@@ -248,50 +248,60 @@ def _read(frame: pd.DataFrame, source: str, gcj02: bool, max_speed_kph: float) -
     return _reasons(columns, gcj02, max_speed_kph)
 
 
+#: Why a record is dropped, by code (0: kept); the jump's names the speed limit. (Codes, not texts, per record:
+#: comparing a million Python strings cost a tenth of a second.)
+_REASONS = ("", "speed out of range", "unparseable time", "time out of range", "coordinate out of range",
+            "non-numeric coordinate", "missing coordinate", "duplicate time", "stale repeat",
+            "impossible jump (over {max_speed_kph:g} km/h)")
+_CODE = {text: code for code, text in enumerate(_REASONS)}
+
+
 def _reasons(columns: FixColumns, gcj02: bool, max_speed_kph: float) -> tuple[
         npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64] | None,
-        npt.NDArray[Any]]:
-    """The arrays, and each row's reason to be dropped (empty when valid)."""
+        npt.NDArray[np.uint8]]:
+    """The arrays, and each row's reason to be dropped (its code in :data:`_REASONS`; 0 when valid)."""
     lon, lat, time_ns, speed = columns.lon, columns.lat, columns.time_ns, columns.speed
-    reason = np.full(len(lon), "", dtype=object)
+    reason = np.zeros(len(lon), dtype=np.uint8)
     if speed is not None:  # optional: a missing or unreadable speed is no speed, one out of range no fix
-        reason[(speed < 0) | (speed > max_speed_kph)] = "speed out of range"  # NaN compares False
+        reason[(speed < 0) | (speed > max_speed_kph)] = _CODE["speed out of range"]  # NaN compares False
     # Later assignments win, so the checks go from least to most basic.
-    reason[time_ns == np.iinfo(np.int64).min] = "unparseable time"
-    reason[columns.time_outside] = "time out of range"
-    reason[~lonlat_mask(lon, lat)] = "coordinate out of range"
-    reason[np.isnan(lon) | np.isnan(lat)] = "non-numeric coordinate"
-    reason[columns.missing] = "missing coordinate"
+    reason[time_ns == np.iinfo(np.int64).min] = _CODE["unparseable time"]
+    reason[columns.time_outside] = _CODE["time out of range"]
+    reason[~lonlat_mask(lon, lat)] = _CODE["coordinate out of range"]
+    reason[np.isnan(lon) | np.isnan(lat)] = _CODE["non-numeric coordinate"]
+    reason[columns.missing] = _CODE["missing coordinate"]
     if gcj02:
         lon, lat = gcj02_to_wgs84(lon, lat)
     return lon, lat, time_ns, speed, reason
 
 
 def _finish(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns: npt.NDArray[np.int64],
-            speed: npt.NDArray[np.float64] | None, reason: npt.NDArray[Any], source: str,
+            speed: npt.NDArray[np.float64] | None, reason: npt.NDArray[np.uint8], source: str,
             max_speed_kph: float, min_valid: int = 2, require_majority: bool = True,
             records: npt.NDArray[np.intp] | None = None) -> Track:
     """Sort the valid records, drop duplicate times and impossible jumps, build the report (rows by their
     number in *records*, else by position)."""
-    order = np.flatnonzero(reason == "")
-    order = order[np.argsort(time_ns[order], kind="stable")]
+    order = np.flatnonzero(reason == 0)
+    times = time_ns[order]
+    if len(order) > 1 and not (times[1:] > times[:-1]).all():  # a logger's file is in time order already
+        order = order[np.argsort(times, kind="stable")]
     duplicate = np.zeros(len(order), dtype=bool)
     duplicate[1:] = time_ns[order][1:] == time_ns[order][:-1]
-    reason[order[duplicate]] = "duplicate time"
+    reason[order[duplicate]] = _CODE["duplicate time"]
     order = order[~duplicate]
     stale = _stale_repeats(lon[order], lat[order], time_ns[order], max_speed_kph)
-    reason[order[stale]] = "stale repeat"
+    reason[order[stale]] = _CODE["stale repeat"]
     order = order[~stale]
     jumps = _impossible_jumps(lon[order], lat[order], time_ns[order], max_speed_kph)
-    reason[order[jumps]] = f"impossible jump (over {max_speed_kph:g} km/h)"
+    reason[order[jumps]] = _CODE["impossible jump (over {max_speed_kph:g} km/h)"]
     order = order[~jumps]
     dropped = []
-    bad = reason != ""
-    texts, first = np.unique(reason[bad], return_index=True)
-    for text in texts[np.argsort(first)]:  # in the order they first occur
-        rows = np.flatnonzero(reason == text)
+    codes, first = np.unique(reason[reason != 0], return_index=True)
+    for code in codes[np.argsort(first)]:  # in the order they first occur
+        rows = np.flatnonzero(reason == code)
         rows = rows + 1 if records is None else records[rows]
-        dropped.append({"reason": str(text), "count": int(len(rows)), "rows": rows[:_REPORTED_ROWS].tolist()})
+        dropped.append({"reason": _REASONS[code].format(max_speed_kph=max_speed_kph), "count": int(len(rows)),
+                        "rows": rows[:_REPORTED_ROWS].tolist()})
     total = len(reason)
     if len(order) < min_valid or (require_majority and (len(order) + int(stale.sum())) * 2 < total):
         summary = "; ".join(f"{d['reason']} ×{d['count']} (first row {d['rows'][0]})" for d in dropped)
