@@ -219,17 +219,22 @@ def fix_speeds(x: FloatArray, y: FloatArray, time_s: FloatArray,
     -------
     numpy.ndarray
     """
-    n = len(x)
     dt = np.diff(time_s)
     step = max(1, int(np.ceil(_STOP_BASELINE_S / 2 / max(median(dt) if len(dt) else 1.0, 1e-3))))
-    index = np.arange(n)
-    lo = np.maximum(index - step, 0)  # np.clip, without its overhead on a short array
-    hi = np.minimum(index + step, n - 1)
-    span = np.maximum(time_s[hi] - time_s[lo], 1e-9)
-    kph = np.hypot(x[hi] - x[lo], y[hi] - y[lo]) / span * 3.6
+    span = np.maximum(_shifted(time_s, step) - _shifted(time_s, -step), 1e-9)
+    kph = np.hypot(_shifted(x, step) - _shifted(x, -step), _shifted(y, step) - _shifted(y, -step)) / span * 3.6
     if speed_kph is not None:
         kph = np.where(np.isfinite(speed_kph), speed_kph, kph)
     return kph
+
+
+def _shifted(values: FloatArray, k: int) -> FloatArray:
+    """``values[clip(i + k, 0, n - 1)]`` for every fix *i*: by slices, a third of the cost of that gather."""
+    n = len(values)
+    k = max(-n, min(k, n))
+    if k >= 0:
+        return np.concatenate((values[k:], np.repeat(values[-1:], k)))
+    return np.concatenate((np.repeat(values[:1], -k), values[:n + k]))
 
 
 def _iso(ns: int) -> str:

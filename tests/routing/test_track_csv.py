@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from routing._errors import RoutingInputError
-from routing.checks import _iso
 from routing.track_csv import csv_columns
 from routing.tracks import _impossible_jumps, read_track, track_from_frame
 
@@ -51,8 +50,8 @@ CLEAN = {
     "Z": lambda: rows(zone="Z"),
     "naive (UTC)": lambda: rows(zone=""),
     "unsorted with a duplicate": lambda: rows()[::-1] + [rows()[3]],
-    "out of range and missing coordinates": lambda: _replace(_replace(rows(), 4, rows()[4].replace("31.23", "95")),
-                                                              7, rows()[7].rsplit(",", 1)[0] + ","),
+    "out of range and missing coordinates": lambda: _replace(
+        _replace(rows(), 4, rows()[4].replace("31.23", "95")), 7, rows()[7].rsplit(",", 1)[0] + ","),
     "NA coordinate": lambda: _replace(rows(), 9, rows()[9].replace("31.23", "NA")),
     "before 2000 and far in the future": lambda: _replace(_replace(rows(), 5, "1999-12-31T23:59:59Z,121.47,31.23"),
                                                           6, "2200-01-01T00:00:00Z,121.47,31.23"),
@@ -159,10 +158,3 @@ def test_the_jump_filter_by_segments_drops_what_the_pass_over_every_fix_dropped(
         np.testing.assert_array_equal(_impossible_jumps(lon, lat, time_ns, 250.0), expected)
         several_passes += expected.sum() > bad.sum()
     assert several_passes  # the cases include drops that only a later pass made
-
-
-def test_episode_times_are_written_as_pandas_writes_them():
-    values = [0, 1, 999, 1000, 1_500_000_000, 1_767_225_600_123_456_789, 1_767_225_600_123_456_000, -1]
-    values += np.random.default_rng(1).integers(946_684_800 * 10**9, 4_102_444_800 * 10**9, 2000).tolist()
-    for ns in values:
-        assert _iso(ns) == pd.Timestamp(ns, tz="UTC").isoformat()
