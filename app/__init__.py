@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from app.config import DEFAULTS
+
+if TYPE_CHECKING:  # Flask is imported by create_app: a command that builds no app (``route check``) never pays it
+    from flask import Flask
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -18,6 +19,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app import errors, i18n, input_text, web
     from app.extensions import api, db
     from app.http import init_app as init_http
+
+    from flask import Flask
 
     # No app-wide static folder: the web blueprint serves its own assets under /static.
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
