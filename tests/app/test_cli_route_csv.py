@@ -1,8 +1,6 @@
 """``route check`` of a CSV (issue 18): read by Arrow when clean, without the libraries it does not need, and bad
 input still refused with exit 2 and one line."""
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -10,18 +8,8 @@ from click.testing import CliRunner
 
 from app.cli.route import route
 from routing.track_csv import csv_columns
-from tests.paths import DEMO_CORRIDOR, REPO
-
-UNNEEDED = ("pandas", "geopandas", "matplotlib", "osmnx", "scipy")
-_PROBE = """
-import json, sys
-from app.cli.route import route
-try:
-    route.main(sys.argv[1:], prog_name="route")
-except SystemExit as done:
-    code = done.code
-print(json.dumps({"exit": code, "unneeded": sorted(m for m in sys.modules if m.split(".")[0] in %r)}))
-""" % (UNNEEDED,)
+from tests.app.test_cli_startup import _run as run_in_a_fresh_interpreter
+from tests.paths import DEMO_CORRIDOR
 
 
 def demo_track(tmp_path, n=600, north_m=0.0):
@@ -42,10 +30,8 @@ def demo_track(tmp_path, n=600, north_m=0.0):
 def test_route_check_of_a_csv_imports_no_library_it_does_not_use(tmp_path):
     track = demo_track(tmp_path, north_m=300.0)
     assert csv_columns(track) is not None
-    done = subprocess.run([sys.executable, "-c", _PROBE, "check", "--corridor", str(DEMO_CORRIDOR), "--track",
-                           str(track)], capture_output=True, text=True, cwd=REPO, timeout=300)
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report == {"exit": 1, "unneeded": []}  # the detour found, by numpy, shapely, pyproj and Arrow alone
+    report = run_in_a_fresh_interpreter("route", "check", "--corridor", str(DEMO_CORRIDOR), "--track", str(track))
+    assert report == {"exit": 1, "heavy": []}  # the detour found without pandas, geopandas, osmnx or matplotlib
 
 
 def test_the_arrow_read_gives_the_document_of_the_general_reader(tmp_path):
