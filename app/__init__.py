@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from app.config import DEFAULTS
+
+if TYPE_CHECKING:  # Flask is imported by create_app: a command that builds no app (``route check``) never pays it
+    from flask import Flask
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, web: bool = True) -> Flask:
@@ -20,6 +21,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, web: bool = True) -> 
     # pay for them.
     from app import i18n
     from app.extensions import db
+
+    from flask import Flask
 
     # No app-wide static folder: the web blueprint serves its own assets under /static.
     app = Flask(__name__, instance_relative_config=True, static_folder=None)

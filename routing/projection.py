@@ -5,6 +5,7 @@ that :func:`utm_crs` estimates for the data, and back to WGS-84 for output.
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -42,6 +43,9 @@ def utm_crs(west: float, south: float, east: float, north: float) -> pyproj.CRS:
     # gets the zone where most of it lies.
     lon_c = (west + east) / 2.0
     lat_c = (south + north) / 2.0
+    code = _utm_epsg(lon_c, lat_c)
+    if code is not None:
+        return pyproj.CRS.from_epsg(code)
     infos = query_utm_crs_info(
         datum_name="WGS 84",
         area_of_interest=AreaOfInterest(lon_c, lat_c, lon_c, lat_c),
@@ -49,6 +53,19 @@ def utm_crs(west: float, south: float, east: float, north: float) -> pyproj.CRS:
     if not infos:
         raise RoutingInputError(f"no UTM zone covers lon {west}..{east}, lat {south}..{north}")
     return pyproj.CRS.from_authority(infos[0].auth_name, infos[0].code)
+
+
+def _utm_epsg(lon: float, lat: float) -> int | None:
+    """The EPSG code of the WGS 84 / UTM zone whose area of use holds the point inside, by arithmetic (zone *z*
+    spans longitudes -180 + 6 (z - 1) to -180 + 6 z; 326zz north of the equator up to 84°, 327zz south of it down
+    to 80°); None on a zone's edge or outside those latitudes, where the PROJ database's order decides. Asking the
+    database costs a tenth of a second, as much as checking a quarter of a million fixes."""
+    position = (lon + 180.0) / 6.0
+    zone = math.floor(position)
+    on_edge = min(position - zone, zone + 1 - position) < 1e-9
+    if on_edge or not 0 <= zone < 60 or not (0.0 < lat < 84.0 or -80.0 < lat < 0.0):
+        return None
+    return (32601 if lat > 0 else 32701) + zone
 
 
 @lru_cache(maxsize=16)

@@ -136,11 +136,17 @@ def _parse_times(raw: pd.Series, latest: pd.Timestamp) -> tuple[npt.NDArray[np.i
 
 
 def _columns(frame: pd.DataFrame, source: str) -> dict[str, str]:
-    lower = {str(c).strip().lower(): c for c in frame.columns}
-    found = {key: next((lower[a] for a in names if a in lower), None) for key, names in _ALIASES.items()}
+    return column_names(list(frame.columns), source)
+
+
+def column_names(names: list[Any], source: str) -> dict[str, Any]:
+    """Which of *names* (a header) hold the time, lon, lat and optional speed: by the aliases of each, matched
+    stripped and case-insensitively; refuse a header without time, lon and lat."""
+    lower = {str(c).strip().lower(): c for c in names}
+    found = {key: next((lower[a] for a in aliases if a in lower), None) for key, aliases in _ALIASES.items()}
     missing = [k for k in ("time", "lon", "lat") if found[k] is None]
     if missing:
-        shown = ", ".join(repr(str(c)) for c in list(frame.columns)[:5])
+        shown = ", ".join(repr(str(c)) for c in list(names)[:5])
         raise RoutingInputError(f"{source}: header must name time, lon and lat columns (found {shown})")
     return {k: v for k, v in found.items() if v is not None}
 
@@ -212,54 +218,90 @@ def tracks_from_frame(frame: pd.DataFrame, group: npt.NDArray[np.intp], groups: 
     return tracks
 
 
+@dataclass
+class FixColumns:
+    """A table's fixes read into arrays, before validation: each CSV/GeoJSON/GPX reader's result."""
+
+    lon: npt.NDArray[np.float64]  # NaN where missing or not a number
+    lat: npt.NDArray[np.float64]
+    missing: npt.NDArray[np.bool_]  # no lon or no lat at all (an empty cell), as against text that is no number
+    time_ns: npt.NDArray[np.int64]  # int64 min where unreadable or outside the window
+    time_outside: npt.NDArray[np.bool_]  # outside [EARLIEST_FIX, now + FUTURE_TOLERANCE]
+    speed: npt.NDArray[np.float64] | None = None
+
+
+def latest_fix_time() -> dt.datetime:
+    """The latest time a fix may have: now plus :data:`FUTURE_TOLERANCE`."""
+    return dt.datetime.now(dt.timezone.utc) + FUTURE_TOLERANCE
+
+
 def _read(frame: pd.DataFrame, source: str, gcj02: bool, max_speed_kph: float) -> tuple[
         npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64] | None,
-        npt.NDArray[Any]]:
-    """The columns as arrays, and each row's reason to be dropped (empty when valid)."""
+        npt.NDArray[np.uint8]]:
+    """The columns as arrays, and each row's reason to be dropped (:func:`_reasons`)."""
     cols = _columns(frame, source)
     lon_raw, lat_raw = frame[cols["lon"]].to_numpy(), frame[cols["lat"]].to_numpy()
-    lon, lat = _numbers(lon_raw), _numbers(lat_raw)
-    time_ns, time_outside = _parse_times(frame[cols["time"]], pd.Timestamp.now(tz="UTC") + FUTURE_TOLERANCE)
-    reason = np.full(len(frame), "", dtype=object)
-    speed = None
-    if "speed" in cols:  # optional: a missing or unreadable speed is no speed, one out of range no fix
-        speed = _numbers(frame[cols["speed"]].to_numpy())
-        reason[(speed < 0) | (speed > max_speed_kph)] = "speed out of range"  # NaN compares False
+    time_ns, time_outside = _parse_times(frame[cols["time"]], pd.Timestamp(latest_fix_time()))
+    columns = FixColumns(lon=_numbers(lon_raw), lat=_numbers(lat_raw), missing=pd.isna(lon_raw) | pd.isna(lat_raw),
+                         time_ns=time_ns, time_outside=time_outside,
+                         speed=_numbers(frame[cols["speed"]].to_numpy()) if "speed" in cols else None)
+    return _reasons(columns, gcj02, max_speed_kph)
+
+
+#: Why a record is dropped, by code (0: kept); the jump's names the speed limit. (Codes, not texts, per record:
+#: comparing a million Python strings cost a tenth of a second.)
+_REASONS = ("", "speed out of range", "unparseable time", "time out of range", "coordinate out of range",
+            "non-numeric coordinate", "missing coordinate", "duplicate time", "stale repeat",
+            "impossible jump (over {max_speed_kph:g} km/h)")
+_CODE = {text: code for code, text in enumerate(_REASONS)}
+
+
+def _reasons(columns: FixColumns, gcj02: bool, max_speed_kph: float) -> tuple[
+        npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64] | None,
+        npt.NDArray[np.uint8]]:
+    """The arrays, and each row's reason to be dropped (its code in :data:`_REASONS`; 0 when valid)."""
+    lon, lat, time_ns, speed = columns.lon, columns.lat, columns.time_ns, columns.speed
+    reason = np.zeros(len(lon), dtype=np.uint8)
+    if speed is not None:  # optional: a missing or unreadable speed is no speed, one out of range no fix
+        reason[(speed < 0) | (speed > max_speed_kph)] = _CODE["speed out of range"]  # NaN compares False
     # Later assignments win, so the checks go from least to most basic.
-    reason[time_ns == np.iinfo(np.int64).min] = "unparseable time"
-    reason[time_outside] = "time out of range"
-    reason[~lonlat_mask(lon, lat)] = "coordinate out of range"
-    reason[np.isnan(lon) | np.isnan(lat)] = "non-numeric coordinate"
-    reason[pd.isna(lon_raw) | pd.isna(lat_raw)] = "missing coordinate"
+    reason[time_ns == np.iinfo(np.int64).min] = _CODE["unparseable time"]
+    reason[columns.time_outside] = _CODE["time out of range"]
+    reason[~lonlat_mask(lon, lat)] = _CODE["coordinate out of range"]
+    reason[np.isnan(lon) | np.isnan(lat)] = _CODE["non-numeric coordinate"]
+    reason[columns.missing] = _CODE["missing coordinate"]
     if gcj02:
         lon, lat = gcj02_to_wgs84(lon, lat)
     return lon, lat, time_ns, speed, reason
 
 
 def _finish(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns: npt.NDArray[np.int64],
-            speed: npt.NDArray[np.float64] | None, reason: npt.NDArray[Any], source: str,
+            speed: npt.NDArray[np.float64] | None, reason: npt.NDArray[np.uint8], source: str,
             max_speed_kph: float, min_valid: int = 2, require_majority: bool = True,
             records: npt.NDArray[np.intp] | None = None) -> Track:
     """Sort the valid records, drop duplicate times and impossible jumps, build the report (rows by their
     number in *records*, else by position)."""
-    order = np.flatnonzero(reason == "")
-    order = order[np.argsort(time_ns[order], kind="stable")]
+    order = np.flatnonzero(reason == 0)
+    times = time_ns[order]
+    if len(order) > 1 and not (times[1:] > times[:-1]).all():  # a logger's file is in time order already
+        order = order[np.argsort(times, kind="stable")]
     duplicate = np.zeros(len(order), dtype=bool)
     duplicate[1:] = time_ns[order][1:] == time_ns[order][:-1]
-    reason[order[duplicate]] = "duplicate time"
+    reason[order[duplicate]] = _CODE["duplicate time"]
     order = order[~duplicate]
     stale = _stale_repeats(lon[order], lat[order], time_ns[order], max_speed_kph)
-    reason[order[stale]] = "stale repeat"
+    reason[order[stale]] = _CODE["stale repeat"]
     order = order[~stale]
     jumps = _impossible_jumps(lon[order], lat[order], time_ns[order], max_speed_kph)
-    reason[order[jumps]] = f"impossible jump (over {max_speed_kph:g} km/h)"
+    reason[order[jumps]] = _CODE["impossible jump (over {max_speed_kph:g} km/h)"]
     order = order[~jumps]
     dropped = []
-    bad = reason != ""
-    for text in pd.unique(reason[bad]) if bad.any() else ():
-        rows = np.flatnonzero(reason == text)
+    codes, first = np.unique(reason[reason != 0], return_index=True)
+    for code in codes[np.argsort(first)]:  # in the order they first occur
+        rows = np.flatnonzero(reason == code)
         rows = rows + 1 if records is None else records[rows]
-        dropped.append({"reason": str(text), "count": int(len(rows)), "rows": rows[:_REPORTED_ROWS].tolist()})
+        dropped.append({"reason": _REASONS[code].format(max_speed_kph=max_speed_kph), "count": int(len(rows)),
+                        "rows": rows[:_REPORTED_ROWS].tolist()})
     total = len(reason)
     if len(order) < min_valid or (require_majority and (len(order) + int(stale.sum())) * 2 < total):
         summary = "; ".join(f"{d['reason']} ×{d['count']} (first row {d['rows'][0]})" for d in dropped)
@@ -270,9 +312,9 @@ def _finish(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns:
 
 
 def _kph(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns: npt.NDArray[np.int64],
-         a: npt.NDArray[np.intp], b: npt.NDArray[np.intp], coslat: float) -> npt.NDArray[np.float64]:
-    """Speed (km/h) implied by going from fixes *a* to fixes *b*, in equirectangular metres: errors of a fraction
-    of a percent are irrelevant at a 250 km/h threshold."""
+         a: npt.NDArray[np.intp] | slice, b: npt.NDArray[np.intp] | slice, coslat: float) -> npt.NDArray[np.float64]:
+    """Speed (km/h) implied by going from fixes *a* to fixes *b* (indices, or slices: no gather), in equirectangular
+    metres: errors of a fraction of a percent are irrelevant at a 250 km/h threshold."""
     dx = (lon[b] - lon[a]) * coslat * 111_320.0
     dy = (lat[b] - lat[a]) * 110_574.0
     return np.hypot(dx, dy) / ((time_ns[b] - time_ns[a]) / 1e9) * 3.6
@@ -319,23 +361,42 @@ def _impossible_jumps(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
     stretches is left alone (with 1 Hz fixes, GPS noise alone sometimes implies 250 km/h, and a
     long stretch is not an outlier); the corridor check judges it. Each pass is one numpy computation
     and all such segments go at once, so the passes are few.
+
+    Only the first pass looks at every fix. A pass changes the track only where it dropped segments: the fixes on
+    either side of a dropped run become neighbours, and their one new step decides whether the segments around it
+    merge. So the passes after the first work on the segments (a few per thousand fixes on a noisy track), not on
+    the fixes: on a million fixes, each pass over the fixes cost a tenth of a second.
     """
-    keep = np.ones(len(lon), dtype=bool)
-    coslat = np.cos(np.radians(median(lat))) if len(lat) else 1.0
+    n = len(lon)
+    coslat = np.cos(np.radians(median(lat))) if n else 1.0
+    fast = _kph(lon, lat, time_ns, slice(None, -1), slice(1, None), coslat) > max_speed_kph
+    if not fast.any():  # one plausible stretch (the usual batch): nothing to drop
+        return np.zeros(n, dtype=bool)
+    segment = np.concatenate(([0], np.cumsum(fast)))  # each fix's segment of the first pass
+    first = np.concatenate(([0], np.flatnonzero(fast) + 1))  # per segment: its first and last fix, its size
+    last = np.append(first[1:] - 1, n - 1)
+    sizes = (last - first + 1).astype(float)
+    low = high = np.arange(len(first))  # the first-pass segments a segment spans (merged ones span several)
+    dropped = np.zeros(len(first), dtype=bool)  # per first-pass segment
     while True:
-        idx = np.flatnonzero(keep)
-        fast = _kph(lon, lat, time_ns, idx[:-1], idx[1:], coslat) > max_speed_kph
-        if not fast.any():  # one plausible stretch (the usual batch): nothing to drop
-            return ~keep
-        segment = np.concatenate(([0], np.cumsum(fast)))
-        sizes = np.bincount(segment).astype(float)
         left = np.concatenate(([np.nan], sizes[:-1]))
         right = np.concatenate((sizes[1:], [np.nan]))
         with np.errstate(invalid="ignore"):
             drop = (sizes <= _MAX_BURST) & (sizes <= np.fmin(left, right)) & (sizes < np.fmax(left, right))
         if not drop.any():
-            return ~keep
-        keep[idx[drop[segment]]] = False
+            return dropped[segment]
+        dropped = fill_runs(dropped, low[drop], high[drop] + 1)
+        kept = np.flatnonzero(~drop)
+        # Neighbours that stay neighbours keep their fast step; those that had a dropped run between them get the
+        # step from the last fix of one to the first of the other, and merge when it is plausible.
+        bridged = np.diff(kept) > 1
+        apart = np.ones(len(kept) - 1, dtype=bool)
+        apart[bridged] = _kph(lon, lat, time_ns, last[kept[:-1][bridged]], first[kept[1:][bridged]],
+                              coslat) > max_speed_kph
+        opens = kept[np.concatenate(([True], apart))]  # the first old segment of each new one
+        closes = kept[np.concatenate((apart, [True]))]  # its last
+        sizes = np.add.reduceat(sizes[kept], np.flatnonzero(np.concatenate(([True], apart))))
+        first, last, low, high = first[opens], last[closes], low[opens], high[closes]
 
 
 def read_track(path: str | Path, *, gcj02: bool = False, max_speed_kph: float = MAX_SPEED_KPH) -> Track:
@@ -363,6 +424,12 @@ def read_track(path: str | Path, *, gcj02: bool = False, max_speed_kph: float = 
     elif suffix == ".gpx":
         frame = _gpx_frame(source)
     else:
+        from routing.track_csv import csv_columns  # imports this module: not at the top
+
+        columns = csv_columns(source)
+        if columns is not None:  # a clean file, read by Arrow; any other goes through pandas, row by row
+            lon, lat, time_ns, speed, reason = _reasons(columns, gcj02, max_speed_kph)
+            return _finish(lon, lat, time_ns, speed, reason, source.name, max_speed_kph)
         try:
             frame = pd.read_csv(source, skipinitialspace=True)
         except pd.errors.EmptyDataError:

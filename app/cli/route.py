@@ -145,10 +145,13 @@ def check(corridor_path: Path, track_path: Path, buffer_m: float, min_points: in
     """Check one GPS track against a corridor; exit 1 when it is not compliant."""
     from routing.checks import CheckParameters, check_track
     from routing.corridors import load_corridor
-    from routing.plot import check_plot_path, plot_check
     from routing.tracks import read_track
 
     if plot is not None:
+        # matplotlib and geopandas (and scipy, through the match report) cost more CPU to import than checking a
+        # million fixes: only for a picture.
+        from routing.plot import check_plot_path
+
         check_plot_path(plot)
     if by_roads and network_path is None:
         raise RoutingInputError("--match needs the road network (--network FILE)")
@@ -168,6 +171,8 @@ def check(corridor_path: Path, track_path: Path, buffer_m: float, min_points: in
     else:
         result = check_track(track, corridor, params, hazard_classes=classes)
     if plot is not None:
+        from routing.plot import plot_check
+
         plot_check(plot, track, corridor, result, network)
     if fmt == "json":
         echo_json(result)
