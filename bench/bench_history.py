@@ -107,7 +107,8 @@ def build_archive(root: Path, fixes: int, trips: int, seed: int = 1) -> dict:
         "waybill_id": trips_frame["waybill_id"].tolist(), "terminal_id": trips_frame["terminal_id"].tolist(),
         "bucket": layout.buckets_of(trips_frame["terminal_id"].to_numpy()),
         "first_at": trips_frame["min"], "last_at": trips_frame["max"], "fixes": trips_frame["size"],
-        "corridor_id": [corridor_id] * len(trips_frame), "hazard_classes": [["3"]] * len(trips_frame)},
+        "corridor_id": [corridor_id] * len(trips_frame), "hazard_classes": [["3"]] * len(trips_frame),
+        "holds_pass": [False] * len(trips_frame), "pass_zones": [[]] * len(trips_frame)},
         schema=layout.TRIP_SCHEMA)
     pq.write_table(table, folder / layout.TRIPS)
     manifest = {"format": layout.FORMAT, "month": MONTH, "buckets": layout.BUCKETS, "files": files,

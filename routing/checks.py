@@ -33,7 +33,7 @@ from routing._validate import check_positive
 from routing.corridors import Corridor, CorridorFeature, load_corridor
 from routing.distances import BoundaryDistance
 from routing.episodes import bridge_short_gaps, hysteresis, persistent_runs, runs
-from routing.fatigue import DRIVING_KPH, driving_intervals, fatigue_scan
+from routing.fatigue import DRIVING_KPH, MAX_DRIVING_S, driving_intervals, fatigue_scan
 from routing.projection import to_metric
 from routing.tracks import Track, track_from_frame
 
@@ -210,11 +210,39 @@ def fix_speeds(x: FloatArray, y: FloatArray, time_s: FloatArray,
     index = np.arange(n)
     lo = np.maximum(index - step, 0)  # np.clip, without its overhead on a short array
     hi = np.minimum(index + step, n - 1)
+    return _speeds_between(x, y, time_s, lo, hi, speed_kph)
+
+
+def _speeds_between(x: FloatArray, y: FloatArray, time_s: FloatArray, lo: npt.NDArray[np.intp],
+                    hi: npt.NDArray[np.intp], speed_kph: FloatArray | None) -> FloatArray:
+    """Speed at each fix (km/h): the reported one where there is one, else from fix *lo* to fix *hi* around it."""
     span = np.maximum(time_s[hi] - time_s[lo], 1e-9)
     kph = np.hypot(x[hi] - x[lo], y[hi] - y[lo]) / span * 3.6
     if speed_kph is not None:
         kph = np.where(np.isfinite(speed_kph), speed_kph, kph)
     return kph
+
+
+def grouped_fix_speeds(x: FloatArray, y: FloatArray, time_ns: npt.NDArray[np.int64],
+                       speed_kph: FloatArray, bounds: npt.NDArray[np.intp]) -> FloatArray:
+    """:func:`fix_speeds` of many tracks at once, the same values: track *k* is fixes ``bounds[k]:bounds[k + 1]``
+    (at least two each) of the joined arrays, its times relative to its first fix as :func:`find_episodes` has
+    them, its window from the median of its own intervals (found for all tracks by one sort)."""
+    firsts, lengths = bounds[:-1], np.diff(bounds)
+    track = np.repeat(np.arange(len(lengths)), lengths)
+    time_s = (time_ns - time_ns[firsts][track]) / 1e9
+    within = track[1:] == track[:-1]
+    dt, of = np.diff(time_s)[within], track[1:][within]
+    ordered = dt[np.lexsort((dt, of))]  # by track, then by value
+    count = lengths - 1
+    start = np.concatenate(([0], np.cumsum(count)[:-1]))
+    middle = start + count // 2
+    median_dt = np.where(count % 2 == 1, ordered[middle], (ordered[middle - 1] + ordered[middle]) / 2)
+    step = np.maximum(1, np.ceil(_STOP_BASELINE_S / 2 / np.maximum(median_dt, 1e-3)).astype(np.intp))[track]
+    index = np.arange(len(x))
+    lo = np.maximum(index - step, firsts[track])
+    hi = np.minimum(index + step, (bounds[1:] - 1)[track])
+    return _speeds_between(x, y, time_s, lo, hi, speed_kph)
 
 
 def _iso(ns: int) -> str:
@@ -354,11 +382,15 @@ def check_tracks(tracks: Sequence[Track], corridor: Corridor, params: CheckParam
                            refuse_far=False)
     except RoutingInputError as error:  # no part for the cargo: a track far away is told that first, as alone
         return [_far(track, corridor) or error for track in tracks]
-    bounds = np.cumsum([0] + [len(t) for t in tracks]).tolist()
+    bounds = np.cumsum([0] + [len(t) for t in tracks])
+    quiet = _quiet(tracks, state, joined.time_ns, bounds, params).tolist()
     crs = corridor.crs.to_string()  # a quarter of a millisecond: once, not per track
     results: list[dict[str, Any] | RoutingInputError] = []
-    for track, first, last in zip(tracks, bounds[:-1], bounds[1:]):  # per track: its episodes, from its fixes
-        far = _far(track, corridor)
+    for track, first, last, calm in zip(tracks, bounds[:-1].tolist(), bounds[1:].tolist(), quiet):
+        if calm:  # most tracks: nothing for find_episodes to find (see _quiet)
+            results.append(check_document(track, corridor, [], crs=crs))
+            continue
+        far = _far(track, corridor)  # per track: its episodes, from its fixes
         if far is not None:
             results.append(far)
             continue
@@ -368,6 +400,40 @@ def check_tracks(tracks: Sequence[Track], corridor: Corridor, params: CheckParam
                        zones=[(zone, inside[first:last]) for zone, inside in state.zones])
         results.append(check_document(track, corridor, find_episodes(track, own, params), crs=crs))
     return results
+
+
+def _quiet(tracks: Sequence[Track], state: FixState, time_ns: npt.NDArray[np.int64], bounds: npt.NDArray[np.intp],
+           params: CheckParameters) -> BoolArray:
+    """Which tracks (fixes ``bounds[k]:bounds[k + 1]`` of the joined arrays) :func:`find_episodes` would find no
+    episode on, judged for all of them at once (most tracks: they are then not looked at one by one).
+
+    Quiet: no fix outside the corridor (a deviation starts there), inside a no-entry zone, or stopped
+    (:func:`grouped_fix_speeds`, the speeds :func:`find_episodes` computes) inside a no-stop zone; no interval
+    within a millisecond of a signal gap; and less than 4 h less a second from the first to the last fix (fatigue
+    is more than 4 h of driving, counted from the track's first fix). The margins only send a borderline track
+    through :func:`find_episodes`, which then decides: no track is judged quiet wrongly. A track lying inside the
+    corridor is also near it (:func:`_far` cannot refuse it)."""
+    firsts, lasts = bounds[:-1], bounds[1:]
+    if not len(tracks) or (lasts - firsts < 2).any():  # not the checked tracks' shape: judge each alone
+        return np.zeros(len(tracks), dtype=bool)
+    event = state.outside.copy()
+    stopped = None
+    for zone, inside in state.zones:
+        if zone.rule == "no_stop" and inside.any():
+            if stopped is None:
+                speeds = np.concatenate([np.full(len(t), np.nan) if t.speed_kph is None else t.speed_kph
+                                         for t in tracks])
+                kph = grouped_fix_speeds(state.x, state.y, time_ns, speeds, bounds)
+                stopped = kph < STOP_SPEED_KPH * (1 + 1e-9)
+            event |= inside & stopped
+        else:
+            event |= inside
+    gap = np.zeros(len(time_ns), dtype=bool)
+    gap[1:] = np.diff(time_ns) > params.max_gap_s * 1e9 - 1e6  # the interval ending at each fix
+    gap[firsts] = False  # a track's first fix ends no interval of that track
+    counts = np.concatenate(([0], np.cumsum(event | gap)))
+    span = time_ns[lasts - 1] - time_ns[firsts]
+    return (counts[lasts] == counts[firsts]) & (span < (MAX_DRIVING_S - 1.0) * 1e9)
 
 
 def check_document(track: Track, corridor: Corridor, episodes: list[dict[str, Any]], *,
