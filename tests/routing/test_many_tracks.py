@@ -71,6 +71,11 @@ def test_grouped_speeds_are_each_tracks_speeds(tracks, demo_corridor):
                                  np.concatenate([t.time_ns for t in tracks]), speeds, bounds)
     alone = np.concatenate([fix_speeds(s.x, s.y, s.time_s, t.speed_kph) for s, t in zip(states, tracks)])
     assert np.array_equal(grouped, alone)
+    at = np.arange(0, len(alone), 7)
+    assert np.array_equal(grouped_fix_speeds(np.concatenate([s.x for s in states]),
+                                             np.concatenate([s.y for s in states]),
+                                             np.concatenate([t.time_ns for t in tracks]), speeds, bounds, at),
+                          alone[at])
 
 
 def _frame(n: int, seed: int) -> pd.DataFrame:
