@@ -17,6 +17,7 @@ Corridors, three ways:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -80,7 +81,10 @@ def run_tasks(client: Any, tasks: list[CheckTask], *, progress: bool = True) -> 
 
     if not tasks:
         return run_task(CheckTask((), (), {}))
-    futures = client.map(run_task, tasks, pure=False)
+    # The corridors go to every worker once, not inside each task (a province's zones weigh more than a task).
+    [corridors] = client.scatter([{k: d for t in tasks for k, d in t.corridors.items()}], broadcast=True)
+    futures = client.map(run_task, [dataclasses.replace(t, corridors={}) for t in tasks], corridors=corridors,
+                         pure=False)
     if progress:
         with contextlib.redirect_stdout(sys.stderr):  # stdout carries the summary
             progress_bar(futures)

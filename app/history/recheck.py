@@ -86,13 +86,16 @@ def _loaded(key: str, document: Mapping[str, Any]) -> tuple[Corridor, threading.
         return _corridors[key]
 
 
-def run_task(task: CheckTask) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read the task's fixes and check its trips: (episodes, trips) tables."""
+def run_task(task: CheckTask, corridors: Mapping[str, dict[str, Any]] | None = None,
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read the task's fixes and check its trips: (episodes, trips) tables. *corridors* (the documents of many
+    tasks, sent to each worker once) stand for the task's own."""
     wanted = [t.waybill_id for t in task.trips]
+    corridors = task.corridors if corridors is None else corridors
     if task.database_url or not task.files:
         fixes = (_database_fixes(task.database_url, wanted) if task.database_url
                  else pd.DataFrame({c: [] for c in _READ_COLUMNS}))
-        return check_trips(fixes, task.trips, task.corridors, task.params)
+        return check_trips(fixes, task.trips, corridors, task.params)
     # Only the columns checked, as Arrow columns; each fix's trip found in Arrow (a hash lookup in C++): the
     # waybill ids never become Python strings, and no filter re-reads them (a task is mostly whole files).
     # One thread: the worker is one core's worth (its siblings have the others).
@@ -100,7 +103,7 @@ def run_task(task: CheckTask) -> tuple[pd.DataFrame, pd.DataFrame]:
                               for path in task.files])
     group = pc.fill_null(pc.index_in(table["waybill_id"], value_set=pa.array(wanted, pa.string())), -1)
     return _check_columns(table.drop_columns(["waybill_id"]).to_pandas(), group.to_numpy().astype(np.intp),
-                          task.trips, task.corridors, task.params)
+                          task.trips, corridors, task.params)
 
 
 def _database_fixes(url: str, waybills: list[str]) -> pd.DataFrame:
