@@ -10,9 +10,12 @@ zones): a fix every 5 s, 10 m of GPS noise, one trip in ten with a 300 m detour.
 fresh local cluster (one process per worker, one thread each) runs the same tasks ``history check`` runs
 (:func:`app.history.recheck.plan_tasks` and :func:`~app.history.recheck.run_task`): the archive read, the
 tracks validated and :func:`routing.checks.check_track` per trip. Printed: the wall time (cluster start-up
-apart), fixes per second in all and per worker, fixes per CPU second of a worker (what the worker would do on
-a core of its own: the figure a busy host distorts least), the speed-up, each worker's peak memory, and the
-host's load beside them (the machine is shared: a busy host makes every figure worse, not the code).
+apart, and each worker's one-time imports and corridor load), fixes per second in all and per worker, fixes per
+CPU second of a worker process (what the worker would do on a core of its own: the figure a busy host distorts
+least) and per CPU second of the tasks themselves (the thread running them: without the worker's event loop,
+heartbeats and communication, which a long wall time on a busy host inflates), the speed-up, each worker's peak
+memory, and the host's load beside them (the machine is shared: a busy host makes every figure worse, not the
+code).
 """
 from __future__ import annotations
 
@@ -40,7 +43,7 @@ sys.path.insert(0, str(REPO / "bench"))
 from app.history import layout  # noqa: E402
 from app.history.cluster import ClusterSpec, dask_client, run_tasks  # noqa: E402
 from app.history.export import fix_table  # noqa: E402
-from app.history.recheck import corridor_key, plan_tasks, read_trips  # noqa: E402
+from app.history.recheck import corridor_key, plan_tasks, read_trips, run_task  # noqa: E402
 from host import describe  # noqa: E402
 from routing.checks import CheckParameters  # noqa: E402
 from routing.corridors import load_corridor  # noqa: E402
@@ -129,6 +132,30 @@ def _peak_rss_mb() -> float:
     return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
 
 
+def _warm(document: dict) -> None:
+    """A worker's one-time costs, paid before the clock starts: importing the code and loading the corridor
+    (kept by the worker process: a year on a cluster pays them once per worker, not per task)."""
+    from app.history.recheck import _loaded
+
+    _loaded(corridor_key(document), document)
+
+
+def _timed_task(task: object, corridors: dict | None = None) -> tuple:
+    """:func:`run_task`, adding the CPU time of the thread running it to its worker's tally (the task's own
+    work, without the worker's event loop and communication)."""
+    from distributed import get_worker
+
+    started = time.thread_time()
+    result = run_task(task, corridors)
+    worker = get_worker()
+    worker.bench_task_cpu_s = getattr(worker, "bench_task_cpu_s", 0.0) + time.thread_time() - started
+    return result
+
+
+def _task_cpu(dask_worker: object) -> float:
+    return getattr(dask_worker, "bench_task_cpu_s", 0.0)
+
+
 def measure(archive: Path, document: dict, workers: int) -> dict:
     """One fresh local cluster of *workers* processes: the tasks' wall time and the workers' peak memory."""
     first, last = dt.date(2026, 1, 1), dt.date(2026, 1, DAYS)
@@ -139,14 +166,17 @@ def measure(archive: Path, document: dict, workers: int) -> dict:
     started = time.perf_counter()
     with dask_client(ClusterSpec(workers=workers)) as client:
         client.wait_for_workers(workers)
+        client.run(_warm, document)
         up = time.perf_counter() - started
         cpu = client.run(time.process_time)
         began = time.perf_counter()
-        episodes, checked = run_tasks(client, tasks, progress=False)
+        episodes, checked = run_tasks(client, tasks, progress=False, function=_timed_task)
         wall = time.perf_counter() - began
         used = [t - cpu[w] for w, t in client.run(time.process_time).items()]
+        task_cpu = list(client.run(_task_cpu).values())
         peaks = sorted(client.run(_peak_rss_mb).values())
     return {"workers": workers, "tasks": len(tasks), "startup_s": up, "wall_s": wall, "cpu_s": used,
+            "task_cpu_s": task_cpu,
             "fixes": int(checked["fixes"].sum()), "trips": len(checked), "episodes": len(episodes),
             "errors": int(checked["error"].notna().sum()), "peak_mb": peaks}
 
@@ -177,7 +207,9 @@ def main() -> None:
                   f"{result['wall_s']:.1f} s (cluster start {result['startup_s']:.1f} s): {rate:,.0f} fixes/s, "
                   f"{rate / workers:,.0f} fixes/s per worker; per worker CPU second "
                   f"{result['fixes'] / sum(result['cpu_s']):,.0f} fixes (CPU "
-                  f"{', '.join(f'{c:.1f}' for c in result['cpu_s'])} s); peak memory per worker "
+                  f"{', '.join(f'{c:.1f}' for c in result['cpu_s'])} s), per CPU second of the tasks themselves "
+                  f"{result['fixes'] / sum(result['task_cpu_s']):,.0f} fixes (CPU "
+                  f"{', '.join(f'{c:.1f}' for c in result['task_cpu_s'])} s); peak memory per worker "
                   f"{', '.join(f'{p:.0f}' for p in result['peak_mb'])} MB; "
                   f"load average now {os.getloadavg()[0]:.1f}", flush=True)
         if len(results) > 1:
