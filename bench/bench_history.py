@@ -216,7 +216,9 @@ def main() -> None:
             base = results[0]
             for other in results[1:]:
                 print(f"speed-up {base['workers']} → {other['workers']} workers: "
-                      f"{base['wall_s'] / other['wall_s']:.2f}x (goal ≥ 1.8 at 2); "
+                      f"{base['wall_s'] / other['wall_s']:.2f}x (goal ≥ 1.8 at 2); on cores of their own about "
+                      f"{sum(base['cpu_s']) / max(other['cpu_s']):.2f}x (the CPU one worker needed over that of the "
+                      f"busiest of {other['workers']}, scheduling gaps aside); "
                       f"goal per worker ≥ 1,000,000 fixes/s (per worker CPU second here "
                       f"{min(r['fixes'] / sum(r['cpu_s']) for r in results):,.0f} at the least)")
     print(describe())
