@@ -1,8 +1,9 @@
 """Benchmark ``history check`` on Dask: 1 worker against 2 on a simulated archive.
 
 Run from the repository root: ``python bench/bench_history.py [--fixes 10000000] [--trips 20000]``; ``--quick``
-is 2,000,000 fixes of 4,000 trips (the same trips, a fifth as many: about a minute and a half on a quiet 2-core
-machine, archive included; the full size about four minutes).
+is 2,000,000 fixes of 4,000 trips (trips of the same length, a fifth as many: 2.5 minutes on the shared 2-core
+machine at load 14, archive included, so under 5 on a quiet one; the full size took 12-19 minutes at load 11-18,
+most of it building the archive).
 
 Builds an archive like ``history export`` writes (GeoParquet by day and terminal bucket, trip tables, manifest)
 of simulated trips along the demo corridor (``geodata/demo_corridor_shanghai.geojson``, with its two forbidden
