@@ -34,7 +34,7 @@ from routing._validate import check_positive
 from routing.corridors import Corridor, CorridorFeature, load_corridor
 from routing.distances import BoundaryDistance
 from routing.episodes import bridge_short_gaps, hysteresis, persistent_runs, runs
-from routing.fatigue import DRIVING_KPH, driving_intervals, fatigue_scan
+from routing.fatigue import DRIVING_KPH, MAX_DRIVING_S, driving_intervals, fatigue_scan
 from routing.projection import to_metric
 from routing.tracks import Track, track_from_frame
 
@@ -137,7 +137,8 @@ def _offsets(parts: list[CorridorFeature], x: FloatArray, y: FloatArray, memo: d
 
 
 def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
-               hazard_classes: Iterable[str] | None = None, refuse_far: bool = True) -> FixState:
+               hazard_classes: Iterable[str] | None = None, refuse_far: bool = True,
+               bounds: npt.NDArray[np.intp] | None = None) -> FixState:
     """Project the fixes and test them against the corridor and zones (the per-fix stage).
 
     Parameters
@@ -151,6 +152,10 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
     refuse_far : bool
         Refuse a track with no fix within 1° of the corridor (swapped lon/lat, undeclared GCJ-02). A live
         batch of a few fixes far away is a deviation, not bad input: the live checks pass False.
+    bounds : numpy.ndarray, optional
+        When *track* joins several tracks (:func:`check_tracks`): track *k* is fixes ``bounds[k]:bounds[k + 1]``.
+        The inner test (``inside_inner``) is then made only on the tracks with a fix outside the corridor, the
+        only ones :func:`find_episodes` reads it for; it is False on the others.
 
     Returns
     -------
@@ -166,7 +171,11 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
     outside = ~_inside(parts, x, y, track.time_ns, memo=memo)
     # Only the inner test of fixes already inside matters for releasing a deviation.
     inside_inner = np.zeros(len(x), dtype=bool)
-    inner_idx = np.flatnonzero(~outside)
+    wanted = ~outside
+    if bounds is not None:
+        counts = np.concatenate(([0], np.cumsum(outside)))
+        wanted &= np.repeat(counts[bounds[1:]] > counts[bounds[:-1]], np.diff(bounds))
+    inner_idx = np.flatnonzero(wanted)
     inside_inner[inner_idx] = _inside(parts, x[inner_idx], y[inner_idx], track.time_ns[inner_idx],
                                       hysteresis_m, memo)
     offset = np.zeros(len(x))
@@ -221,8 +230,18 @@ def fix_speeds(x: FloatArray, y: FloatArray, time_s: FloatArray,
     """
     dt = np.diff(time_s)
     step = max(1, int(np.ceil(_STOP_BASELINE_S / 2 / max(median(dt) if len(dt) else 1.0, 1e-3))))
-    span = np.maximum(_shifted(time_s, step) - _shifted(time_s, -step), 1e-9)
-    kph = np.hypot(_shifted(x, step) - _shifted(x, -step), _shifted(y, step) - _shifted(y, -step)) / span * 3.6
+    n = len(x)
+    index = np.arange(n)
+    lo = np.maximum(index - step, 0)  # np.clip, without its overhead on a short array
+    hi = np.minimum(index + step, n - 1)
+    return _speeds_between(x, y, time_s, lo, hi, speed_kph)
+
+
+def _speeds_between(x: FloatArray, y: FloatArray, time_s: FloatArray, lo: npt.NDArray[np.intp],
+                    hi: npt.NDArray[np.intp], speed_kph: FloatArray | None) -> FloatArray:
+    """Speed at each fix (km/h): the reported one where there is one, else from fix *lo* to fix *hi* around it."""
+    span = np.maximum(time_s[hi] - time_s[lo], 1e-9)
+    kph = np.hypot(x[hi] - x[lo], y[hi] - y[lo]) / span * 3.6
     if speed_kph is not None:
         kph = np.where(np.isfinite(speed_kph), speed_kph, kph)
     return kph
@@ -235,6 +254,47 @@ def _shifted(values: FloatArray, k: int) -> FloatArray:
     if k >= 0:
         return np.concatenate((values[k:], np.repeat(values[-1:], k)))
     return np.concatenate((np.repeat(values[:1], -k), values[:n + k]))
+
+
+def grouped_fix_speeds(x: FloatArray, y: FloatArray, time_ns: npt.NDArray[np.int64], speed_kph: FloatArray,
+                       bounds: npt.NDArray[np.intp], at: npt.NDArray[np.intp] | None = None) -> FloatArray:
+    """:func:`fix_speeds` of many tracks at once, the same values: track *k* is fixes ``bounds[k]:bounds[k + 1]``
+    (at least two each) of the joined arrays, its times relative to its first fix as :func:`find_episodes` has
+    them, its window from the median of its own intervals. Only at the fixes *at* (all when not given)."""
+    firsts, lengths = bounds[:-1], np.diff(bounds)
+    track = np.repeat(np.arange(len(lengths)), lengths)
+    time_s = (time_ns - time_ns[firsts][track]) / 1e9
+    dt = np.diff(time_s)
+    median_dt = _median_intervals(dt, firsts, lengths)
+    step = np.maximum(1, np.ceil(_STOP_BASELINE_S / 2 / np.maximum(median_dt, 1e-3)).astype(np.intp))
+    index = np.arange(len(x)) if at is None else at
+    of = track[index]
+    lo = np.maximum(index - step[of], firsts[of])
+    hi = np.minimum(index + step[of], (bounds[1:] - 1)[of])
+    return _speeds_between(x, y, time_s, lo, hi, speed_kph[index])
+
+
+def _median_intervals(dt: FloatArray, firsts: npt.NDArray[np.intp], lengths: npt.NDArray[np.intp]) -> FloatArray:
+    """Each track's median interval (``median`` of its own ``np.diff`` of times; *dt* is that of the joined
+    times, whose values between two tracks are not theirs). A regular track's is its one interval; the others'
+    come from one sort of their intervals, by track then value."""
+    count = lengths - 1
+    ends = firsts + count
+    # reduceat over interleaved (first, end) bounds gives each track's own intervals' extreme at even slots.
+    edges = np.column_stack((firsts, ends)).ravel()
+    low = np.minimum.reduceat(np.append(dt, 0.0), edges)[0::2]
+    high = np.maximum.reduceat(np.append(dt, 0.0), edges)[0::2]
+    median_dt = low.copy()
+    irregular = np.flatnonzero(low != high)
+    if len(irregular):
+        rows = np.concatenate([np.arange(firsts[k], ends[k]) for k in irregular])
+        of = np.repeat(np.arange(len(irregular)), count[irregular])
+        ordered = dt[rows][np.lexsort((dt[rows], of))]
+        start = np.concatenate(([0], np.cumsum(count[irregular])[:-1]))
+        middle = start + count[irregular] // 2
+        median_dt[irregular] = np.where(count[irregular] % 2 == 1, ordered[middle],
+                                        (ordered[middle - 1] + ordered[middle]) / 2)
+    return median_dt
 
 
 def _iso(ns: int) -> str:
@@ -374,19 +434,23 @@ def check_tracks(tracks: Sequence[Track], corridor: Corridor, params: CheckParam
     params = (params or CheckParameters()).validated()
     if not tracks:
         return []
+    bounds = np.cumsum([0] + [len(t) for t in tracks])
     joined = Track(lon=np.concatenate([t.lon for t in tracks]), lat=np.concatenate([t.lat for t in tracks]),
                    time_ns=np.concatenate([t.time_ns for t in tracks]), speed_kph=None,
                    points=sum(t.points for t in tracks))
     try:
         state = fix_states(joined, corridor, hysteresis_m=params.hysteresis_m, hazard_classes=hazard_classes,
-                           refuse_far=False)
+                           refuse_far=False, bounds=bounds)
     except RoutingInputError as error:  # no part for the cargo: a track far away is told that first, as alone
         return [_far(track, corridor) or error for track in tracks]
-    bounds = np.cumsum([0] + [len(t) for t in tracks]).tolist()
+    quiet = _quiet(tracks, state, joined.time_ns, bounds, params).tolist()
     crs = corridor.crs.to_string()  # a quarter of a millisecond: once, not per track
     results: list[dict[str, Any] | RoutingInputError] = []
-    for track, first, last in zip(tracks, bounds[:-1], bounds[1:]):  # per track: its episodes, from its fixes
-        far = _far(track, corridor)
+    for track, first, last, calm in zip(tracks, bounds[:-1].tolist(), bounds[1:].tolist(), quiet):
+        if calm:  # most tracks: nothing for find_episodes to find (see _quiet)
+            results.append(check_document(track, corridor, [], crs=crs))
+            continue
+        far = _far(track, corridor)  # per track: its episodes, from its fixes
         if far is not None:
             results.append(far)
             continue
@@ -396,6 +460,40 @@ def check_tracks(tracks: Sequence[Track], corridor: Corridor, params: CheckParam
                        zones=[(zone, inside[first:last]) for zone, inside in state.zones])
         results.append(check_document(track, corridor, find_episodes(track, own, params), crs=crs))
     return results
+
+
+def _quiet(tracks: Sequence[Track], state: FixState, time_ns: npt.NDArray[np.int64], bounds: npt.NDArray[np.intp],
+           params: CheckParameters) -> BoolArray:
+    """Which tracks (fixes ``bounds[k]:bounds[k + 1]`` of the joined arrays) :func:`find_episodes` would find no
+    episode on, judged for all of them at once (most tracks: they are then not looked at one by one).
+
+    Quiet: no fix outside the corridor (a deviation starts there), inside a no-entry zone, or stopped
+    (:func:`grouped_fix_speeds`, the speeds :func:`find_episodes` computes) inside a no-stop zone; no interval
+    within a millisecond of a signal gap; and less than 4 h less a second from the first to the last fix (fatigue
+    is more than 4 h of driving, counted from the track's first fix). The margins only send a borderline track
+    through :func:`find_episodes`, which then decides: no track is judged quiet wrongly. A track lying inside the
+    corridor is also near it (:func:`_far` cannot refuse it)."""
+    firsts, lasts = bounds[:-1], bounds[1:]
+    if not len(tracks) or (lasts - firsts < 2).any():  # not the checked tracks' shape: judge each alone
+        return np.zeros(len(tracks), dtype=bool)
+    event = state.outside.copy()
+    no_stop = [inside for zone, inside in state.zones if zone.rule == "no_stop"]
+    for zone, inside in state.zones:
+        if zone.rule != "no_stop":
+            event |= inside
+    if no_stop:
+        at = np.flatnonzero(np.logical_or.reduce(no_stop))  # the fixes in a no-stop zone: their speed only
+        if len(at):
+            speeds = np.concatenate([np.full(len(t), np.nan) if t.speed_kph is None else t.speed_kph
+                                     for t in tracks])
+            kph = grouped_fix_speeds(state.x, state.y, time_ns, speeds, bounds, at)
+            event[at[kph < STOP_SPEED_KPH * (1 + 1e-9)]] = True
+    gap = np.zeros(len(time_ns), dtype=bool)
+    gap[1:] = np.diff(time_ns) > params.max_gap_s * 1e9 - 1e6  # the interval ending at each fix
+    gap[firsts] = False  # a track's first fix ends no interval of that track
+    counts = np.concatenate(([0], np.cumsum(event | gap)))
+    span = time_ns[lasts - 1] - time_ns[firsts]
+    return (counts[lasts] == counts[firsts]) & (span < (MAX_DRIVING_S - 1.0) * 1e9)
 
 
 def check_document(track: Track, corridor: Corridor, episodes: list[dict[str, Any]], *,

@@ -209,9 +209,14 @@ def tracks_from_frame(frame: pd.DataFrame, group: npt.NDArray[np.intp], groups: 
     lon, lat, time_ns, speed, reason = _read(frame, source, gcj02, max_speed_kph)
     order = np.argsort(group, kind="stable")
     bounds = np.searchsorted(group[order], np.arange(groups + 1))
+    clean = _clean(lon[order], lat[order], time_ns[order], reason[order], bounds, max_speed_kph).tolist()
     tracks = []
-    for first, last in zip(bounds[:-1].tolist(), bounds[1:].tolist()):  # one pass per track, not per fix
+    for first, last, as_given in zip(bounds[:-1].tolist(), bounds[1:].tolist(), clean):  # per track, not per fix
         rows = order[first:last]
+        if as_given:  # what _finish would keep: every row, in the order given
+            tracks.append(Track(lon=lon[rows], lat=lat[rows], time_ns=time_ns[rows],
+                                speed_kph=None if speed is None else speed[rows], points=len(rows), dropped=[]))
+            continue
         tracks.append(_finish(lon[rows], lat[rows], time_ns[rows], None if speed is None else speed[rows],
                               reason[rows], source, max_speed_kph, min_valid=0, require_majority=False,
                               records=rows + 1))
@@ -233,6 +238,26 @@ class FixColumns:
 def latest_fix_time() -> dt.datetime:
     """The latest time a fix may have: now plus :data:`FUTURE_TOLERANCE`."""
     return dt.datetime.now(dt.timezone.utc) + FUTURE_TOLERANCE
+
+
+def _clean(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns: npt.NDArray[np.int64],
+           reason: npt.NDArray[np.uint8], bounds: npt.NDArray[np.intp], max_speed_kph: float) -> npt.NDArray[np.bool_]:
+    """Which tracks (rows ``bounds[k]:bounds[k + 1]``, grouped) :func:`_finish` would keep whole and as given,
+    judged for all at once (an archive's trips, mostly): every row valid, times strictly increasing, no position
+    repeated (no stale repeat), and no step faster than *max_speed_kph* even measured with the longitude's
+    metres of the equator (an upper bound of :func:`_kph`'s, so no impossible jump)."""
+    pair = np.ones(len(lon), dtype=bool)  # whether the row is fine, and so is the step to it from the row before
+    pair &= reason == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step_ns = np.diff(time_ns)
+        fast = np.hypot(np.diff(lon) * 111_320.0, np.diff(lat) * 110_574.0) / (step_ns / 1e9) * 3.6 > max_speed_kph
+    pair[1:] &= (step_ns > 0) & ((np.diff(lon) != 0) | (np.diff(lat) != 0)) & ~fast
+    starts = bounds[:-1]
+    first_of_track = np.zeros(len(lon), dtype=bool)
+    first_of_track[starts[starts < len(lon)]] = True
+    fine = pair | (first_of_track & (reason == 0))  # a track's first row has no step of its own
+    bad = np.concatenate(([0], np.cumsum(~fine)))
+    return bad[bounds[1:]] == bad[starts]
 
 
 def _read(frame: pd.DataFrame, source: str, gcj02: bool, max_speed_kph: float) -> tuple[

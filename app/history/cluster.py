@@ -17,12 +17,13 @@ Corridors, three ways:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import logging
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,14 +74,20 @@ def dask_client(spec: ClusterSpec) -> Iterator[Any]:
         yield client
 
 
-def run_tasks(client: Any, tasks: list[CheckTask], *, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Map :func:`run_task` over *tasks* on *client*; the episodes and trips of all of them."""
+def run_tasks(client: Any, tasks: list[CheckTask], *, progress: bool = True,
+              function: Callable[..., tuple[pd.DataFrame, pd.DataFrame]] = run_task,
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Map :func:`run_task` (or *function*, called as it is: the benchmark times it) over *tasks* on *client*;
+    the episodes and trips of all of them."""
     from distributed import as_completed
     from distributed.diagnostics.progressbar import progress as progress_bar
 
     if not tasks:
         return run_task(CheckTask((), (), {}))
-    futures = client.map(run_task, tasks, pure=False)
+    # The corridors go to every worker once, not inside each task (a province's zones weigh more than a task).
+    [corridors] = client.scatter([{k: d for t in tasks for k, d in t.corridors.items()}], broadcast=True)
+    futures = client.map(function, [dataclasses.replace(t, corridors={}) for t in tasks], corridors=corridors,
+                         pure=False)
     if progress:
         with contextlib.redirect_stdout(sys.stderr):  # stdout carries the summary
             progress_bar(futures)
@@ -125,43 +132,67 @@ def history_check(session: Session, archive: Path, first: dt.date, last: dt.date
 
 def _corridors(session: Session, archive: Path, trips: pd.DataFrame, given: Path | None,
                current: bool) -> tuple[dict[str, dict[str, Any]], dict[str, str | None]]:
-    """The corridor documents by key, and each waybill's key."""
+    """The corridor documents by key, and each waybill's key.
+
+    A trip whose waybill holds a pass is checked, like live, without the zones the pass opens: with the current
+    corridors, those :func:`~app.services.corridors.trip_geojson` leaves out for a pass holder now; with the
+    archived ones or a file, the zones the export recorded as opened by the trip's pass (by name)."""
     first_rows = trips.sort_values("first_at").drop_duplicates("waybill_id")
-    if given is not None:
-        try:
-            document = json.loads(given.read_text(encoding="utf-8"))
-            load_corridor(document)
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RoutingInputError) as error:
-            raise ValueError(f"--corridors {given}: {error}") from None
-        key = corridor_key(document)
-        return {key: document}, {w: key for w in first_rows["waybill_id"]}
+    proposed = None if given is None else _corridor_file(given)
     documents: dict[str, dict[str, Any]] = {}
-    by_id: dict[tuple[str, str], str] = {}
+    by_source: dict[tuple[Any, ...], str | None] = {}
     corridor_of: dict[str, str | None] = {}
-    for row in first_rows.itertuples():  # per trip, over the few corridors they share
-        if row.corridor_id is None:
+    for row in first_rows.itertuples():  # per trip, over the few (corridor, pass) pairs they share
+        opened = tuple(row.pass_zones) if row.holds_pass else ()
+        if proposed is not None:
+            source: tuple[Any, ...] = ("file", opened)
+        elif row.corridor_id is None:
             corridor_of[row.waybill_id] = None
             continue
-        source = ("now", row.corridor_id) if current else (row.month, row.corridor_id)
-        if source not in by_id:
-            document = (_current_corridor(session, row.corridor_id) if current else
-                        _archived_corridor(archive / row.month / "corridors" / f"{row.corridor_id}.geojson"))
-            if document is None:
-                corridor_of[row.waybill_id] = None
-                continue
-            by_id[source] = corridor_key(document)
-            documents[by_id[source]] = document
-        corridor_of[row.waybill_id] = by_id[source]
+        else:
+            source = ("now", row.corridor_id, bool(row.holds_pass)) if current else (row.month, row.corridor_id, opened)
+        if source not in by_source:
+            if proposed is not None:
+                document = _without(proposed, opened)
+            elif current:
+                document = _current_corridor(session, row.corridor_id, holds_pass=bool(row.holds_pass))
+            else:
+                document = _archived_corridor(archive / row.month / "corridors" / f"{row.corridor_id}.geojson",
+                                              opened)
+            by_source[source] = None if document is None else corridor_key(document)
+            if document is not None:
+                documents[corridor_key(document)] = document
+        corridor_of[row.waybill_id] = by_source[source]
     return documents, corridor_of
 
 
-def _archived_corridor(path: Path) -> dict[str, Any] | None:
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+def _corridor_file(given: Path) -> dict[str, Any]:
+    """The ``--corridors`` GeoJSON, read by the routing engine; ValueError with a one-line reason."""
+    try:
+        document = json.loads(given.read_text(encoding="utf-8"))
+        load_corridor(document)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RoutingInputError) as error:
+        raise ValueError(f"--corridors {given}: {error}") from None
+    return document
 
 
-def _current_corridor(session: Session, corridor_id: str) -> dict[str, Any] | None:
+def _without(document: dict[str, Any], opened: tuple[str, ...]) -> dict[str, Any]:
+    """*document* without the forbidden zones named in *opened* (those a trip's pass opens)."""
+    if not opened or document.get("type") != "FeatureCollection":
+        return document
+    kept = [f for f in document["features"]
+            if not ((f.get("properties") or {}).get("role") == "forbidden"
+                    and (f.get("properties") or {}).get("name") in opened)]
+    return {**document, "features": kept}
+
+
+def _archived_corridor(path: Path, opened: tuple[str, ...]) -> dict[str, Any] | None:
+    return _without(json.loads(path.read_text(encoding="utf-8")), opened) if path.is_file() else None
+
+
+def _current_corridor(session: Session, corridor_id: str, *, holds_pass: bool) -> dict[str, Any] | None:
     record = session.get(Corridor, uuid.UUID(corridor_id))
-    return None if record is None else trip_geojson(session, record)
+    return None if record is None else trip_geojson(session, record, holds_pass=holds_pass)
 
 
 def _compare_live(session: Session, episodes: pd.DataFrame, checked: pd.DataFrame) -> pd.DataFrame:

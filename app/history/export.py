@@ -33,8 +33,8 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from app.history import layout
-from app.services.corridors import trip_geojson
-from models import Corridor, GpsFix, Waybill, WaybillLine, WaybillVersion
+from app.services.corridors import pass_opens, trip_geojson, zone_near
+from models import Corridor, GpsFix, Waybill, WaybillLine, WaybillVersion, Zone
 
 CHUNK_ROWS = 50_000
 ROWS_PER_GROUP = 65_536
@@ -49,6 +49,9 @@ class _Attributes:
     version: int
     corridor_id: str | None
     hazard_classes: list[str]
+    holds_pass: bool
+    #: The zones the pass opens on the corridor (names; none without a pass): what the live check left out.
+    pass_zones: list[str]
 
 
 @dataclass
@@ -207,30 +210,48 @@ def fix_table(frame: pd.DataFrame) -> pa.Table:
 
 
 def join_attributes(session: Session, frame: pd.DataFrame, known: dict[str, _Attributes]) -> None:
-    """Add the waybill's number, version, corridor and hazard classes to each row of *frame* (its fixes, or its
-    trips); *known* remembers the waybills read (queries only for new ones)."""
+    """Add the waybill's number, version, corridor, hazard classes, whether it holds a pass and the zones that
+    pass opens to each row of *frame* (its fixes, or its trips); *known* remembers the waybills read (queries
+    only for new ones)."""
     new = [w for w in pd.unique(frame["waybill_id"]).tolist() if w not in known]
     if new:
         ids = [uuid.UUID(w) for w in new]
         rows = session.execute(
-            select(Waybill.id, Waybill.number, Waybill.version, Waybill.corridor_id, WaybillVersion.id)
+            select(Waybill.id, Waybill.number, Waybill.version, Waybill.corridor_id, WaybillVersion.id,
+                   Waybill.pass_number.is_not(None))
             .join(WaybillVersion, and_(WaybillVersion.waybill_id == Waybill.id,
                                        WaybillVersion.version == Waybill.version))
             .where(Waybill.id.in_(ids))).all()
+        opened = _pass_zones(session, {r[3] for r in rows if r[3] is not None and r[5]})
         classes: dict[uuid.UUID, set[str]] = {r[4]: set() for r in rows}
         for version_id, hazard_class in session.execute(
                 select(WaybillLine.version_id, WaybillLine.hazard_class)
                 .where(WaybillLine.version_id.in_(list(classes)))):
             if hazard_class:
                 classes[version_id].add(hazard_class)
-        for waybill_id, number, version, corridor_id, version_id in rows:
-            known[str(waybill_id)] = _Attributes(number, version, str(corridor_id) if corridor_id else None,
-                                                 sorted(classes[version_id]))
+        for waybill_id, number, version, corridor_id, version_id, holds_pass in rows:
+            known[str(waybill_id)] = _Attributes(
+                number, version, str(corridor_id) if corridor_id else None, sorted(classes[version_id]),
+                bool(holds_pass), opened.get(corridor_id, []) if holds_pass else [])
     attributes = [known[w] for w in frame["waybill_id"].tolist()]
     frame["waybill_number"] = [a.number for a in attributes]
     frame["waybill_version"] = [a.version for a in attributes]
     frame["corridor_id"] = [a.corridor_id for a in attributes]
     frame["hazard_classes"] = [a.hazard_classes for a in attributes]
+    frame["holds_pass"] = [a.holds_pass for a in attributes]
+    frame["pass_zones"] = [a.pass_zones for a in attributes]
+
+
+def _pass_zones(session: Session, corridor_ids: set[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """Per corridor, the names of the zones around it that a pass opens (the zones
+    :func:`~app.services.corridors.trip_geojson` leaves out for a pass holder), in one query."""
+    opened: dict[uuid.UUID, list[str]] = {}
+    if corridor_ids:
+        for corridor_id, name in session.execute(
+                select(Corridor.id, Zone.name).join(Zone, zone_near(Corridor))
+                .where(Corridor.id.in_(list(corridor_ids)), pass_opens(Zone)).order_by(Zone.name)):
+            opened.setdefault(corridor_id, []).append(name)
+    return opened
 
 
 def _write_corridors(session: Session, work: Path, corridor_ids: set[str]) -> list[dict[str, Any]]:
@@ -255,6 +276,8 @@ def _write_trips(work: Path, trips: _Trips, attributes: dict[str, _Attributes]) 
         "fixes": [trips.seen[k][2] for k in keys],
         "corridor_id": [attributes[k[0]].corridor_id for k in keys],
         "hazard_classes": [attributes[k[0]].hazard_classes for k in keys],
+        "holds_pass": [attributes[k[0]].holds_pass for k in keys],
+        "pass_zones": [attributes[k[0]].pass_zones for k in keys],
     }, schema=layout.TRIP_SCHEMA)
     pq.write_table(table, work / layout.TRIPS, compression="zstd")
     return len(keys)

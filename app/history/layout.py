@@ -65,6 +65,11 @@ TRIP_SCHEMA = pa.schema([
     ("fixes", pa.int64()),
     ("corridor_id", pa.string()),
     ("hazard_classes", pa.list_(pa.string())),
+    # The waybill holds a pass (通行证), and the names of the zones it opens on the trip's corridor: the no-entry
+    # zones requiring one (app.services.corridors.pass_opens) as they were at export. Absent from archives
+    # written before them: read as no pass.
+    ("holds_pass", pa.bool_()),
+    ("pass_zones", pa.list_(pa.string())),
 ])
 
 

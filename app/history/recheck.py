@@ -24,7 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -83,17 +86,24 @@ def _loaded(key: str, document: Mapping[str, Any]) -> tuple[Corridor, threading.
         return _corridors[key]
 
 
-def run_task(task: CheckTask) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read the task's fixes and check its trips: (episodes, trips) tables."""
+def run_task(task: CheckTask, corridors: Mapping[str, dict[str, Any]] | None = None,
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read the task's fixes and check its trips: (episodes, trips) tables. *corridors* (the documents of many
+    tasks, sent to each worker once) stand for the task's own."""
     wanted = [t.waybill_id for t in task.trips]
-    if task.database_url:
-        fixes = _database_fixes(task.database_url, wanted)
-    else:
-        tables = [pq.read_table(path, columns=_READ_COLUMNS, filters=[("waybill_id", "in", wanted)])
-                  for path in task.files]
-        fixes = pd.concat([t.to_pandas() for t in tables], ignore_index=True) if tables else pd.DataFrame(
-            columns=_READ_COLUMNS)
-    return check_trips(fixes, task.trips, task.corridors, task.params)
+    corridors = task.corridors if corridors is None else corridors
+    if task.database_url or not task.files:
+        fixes = (_database_fixes(task.database_url, wanted) if task.database_url
+                 else pd.DataFrame({c: [] for c in _READ_COLUMNS}))
+        return check_trips(fixes, task.trips, corridors, task.params)
+    # Only the columns checked, as Arrow columns; each fix's trip found in Arrow (a hash lookup in C++): the
+    # waybill ids never become Python strings, and no filter re-reads them (a task is mostly whole files).
+    # One thread: the worker is one core's worth (its siblings have the others).
+    table = pa.concat_tables([pq.ParquetFile(path).read(columns=_READ_COLUMNS, use_threads=False)
+                              for path in task.files])
+    group = pc.fill_null(pc.index_in(table["waybill_id"], value_set=pa.array(wanted, pa.string())), -1)
+    return _check_columns(table.drop_columns(["waybill_id"]).to_pandas(), group.to_numpy().astype(np.intp),
+                          task.trips, corridors, task.params)
 
 
 def _database_fixes(url: str, waybills: list[str]) -> pd.DataFrame:
@@ -150,11 +160,20 @@ def check_trips(fixes: pd.DataFrame, trips: Sequence[TripSpec], corridors: Mappi
         The episodes (:data:`EPISODE_COLUMNS`, as ``route check`` reports them, by waybill) and one row per trip:
         ``waybill_id``, ``fixes``, ``valid_fixes``, ``episodes``, ``error`` (why it could not be checked).
     """
-    params = (params or CheckParameters()).validated()
     group = pd.Index([t.waybill_id for t in trips]).get_indexer(fixes["waybill_id"])  # -1: another waybill's
-    mine = fixes[group >= 0]
-    frame = pd.DataFrame({"time": mine["at"], "lon": mine["lon"], "lat": mine["lat"], "speed": mine["speed_kph"]})
-    tracks = (tracks_from_frame(frame, group[group >= 0].astype(np.intp), len(trips), source="archive")
+    return _check_columns(fixes, group, trips, corridors, params)
+
+
+def _check_columns(fixes: pd.DataFrame, group: npt.NDArray[np.intp], trips: Sequence[TripSpec],
+                   corridors: Mapping[str, Mapping[str, Any]],
+                   params: CheckParameters | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`check_trips` of fixes whose trips are known: *group* holds each fix's trip (its index in *trips*;
+    -1 for a fix of another waybill)."""
+    params = (params or CheckParameters()).validated()
+    mine = group >= 0
+    kept = fixes if mine.all() else fixes[mine]
+    frame = pd.DataFrame({"time": kept["at"], "lon": kept["lon"], "lat": kept["lat"], "speed": kept["speed_kph"]})
+    tracks = (tracks_from_frame(frame, group[mine].astype(np.intp), len(trips), source="archive")
               if len(frame) else [None] * len(trips))
     outcome = _check_grouped(trips, tracks, corridors, params)
     episodes: list[dict[str, Any]] = []
@@ -207,6 +226,8 @@ def read_trips(archive: Path, first: dt.date, last: dt.date) -> tuple[pd.DataFra
     parts = []
     for month in manifests:
         table = pq.read_table(archive / month / layout.TRIPS).to_pandas()
+        if "holds_pass" not in table:  # exported before passes were recorded: no pass known
+            table = table.assign(holds_pass=False, pass_zones=[[] for _ in range(len(table))])
         parts.append(table.assign(month=month))
     trips = pd.concat(parts, ignore_index=True)
     starts = trips.groupby("waybill_id")["first_at"].transform("min")
