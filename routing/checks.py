@@ -28,7 +28,6 @@ from shapely.geometry.base import BaseGeometry
 
 from routing._errors import RoutingInputError
 from routing._lazy import lazy
-from routing._numeric import median
 from routing._validate import check_positive
 from routing.corridors import Corridor, CorridorFeature, load_corridor
 from routing.distances import BoundaryDistance
@@ -204,12 +203,34 @@ def fix_speeds(x: FloatArray, y: FloatArray, time_s: FloatArray,
     -------
     numpy.ndarray
     """
+    return grouped_fix_speeds(x, y, time_s, speed_kph, np.zeros(1 if len(x) else 0, dtype=np.intp))
+
+
+def grouped_fix_speeds(x: FloatArray, y: FloatArray, time_s: FloatArray, speed_kph: FloatArray | None,
+                       starts: npt.NDArray[np.intp]) -> FloatArray:
+    """:func:`fix_speeds` of several tracks laid end to end (track *k* from ``starts[k]`` to the next start), in
+    one pass: each track's speeds as if computed alone (its own window, from the median of its own intervals).
+    """
     n = len(x)
-    dt = np.diff(time_s)
-    step = max(1, int(np.ceil(_STOP_BASELINE_S / 2 / max(median(dt) if len(dt) else 1.0, 1e-3))))
+    if n == 0:
+        return np.zeros(0)
+    lengths = np.diff(np.append(starts, n))
+    group = np.repeat(np.arange(len(starts)), lengths)
+    intervals = np.diff(time_s)
+    inner = group[1:] == group[:-1]  # intervals within a track, not from one track to the next
+    # Each track's median interval: its intervals sorted within the track, the middle one (or two).
+    dt, owner = intervals[inner], group[1:][inner]
+    ordered = dt[np.lexsort((dt, owner))]
+    count = np.bincount(owner, minlength=len(starts))
+    middle = np.ones(len(starts))  # a track of one fix: any window is that fix
+    has = count > 0
+    if has.any():
+        first = (np.cumsum(count) - count)[has]
+        middle[has] = (ordered[first + (count[has] - 1) // 2] + ordered[first + count[has] // 2]) / 2
+    step = np.maximum(1, np.ceil(_STOP_BASELINE_S / 2 / np.maximum(middle, 1e-3)).astype(np.intp))[group]
     index = np.arange(n)
-    lo = np.maximum(index - step, 0)  # np.clip, without its overhead on a short array
-    hi = np.minimum(index + step, n - 1)
+    lo = np.maximum(index - step, starts[group])
+    hi = np.minimum(index + step, (starts + lengths - 1)[group])
     span = np.maximum(time_s[hi] - time_s[lo], 1e-9)
     kph = np.hypot(x[hi] - x[lo], y[hi] - y[lo]) / span * 3.6
     if speed_kph is not None:
