@@ -60,10 +60,10 @@ class Facts:
 
 def facts_of_group(trips: Sequence[Trip], states: Sequence[TripState], news: Sequence[StoredFixes],
                    settings: MonitorSettings) -> list[Facts]:
-    """Everything the checks need to know about each new fix of several trips, each trip's the same as alone: their fixes laid end to end
-    (each trip's recent fixes in front of its new ones), projected once per metric CRS, speeds and driving in
-    one pass, the permitted places in one test, the corridor tests once per corridor (and cargo) for every
-    fix on it. The per-trip cost is slicing the results."""
+    """Everything the checks need to know about each new fix of several trips, each trip's facts the same as
+    alone. Their fixes are laid end to end (each trip's recent fixes in front of its new ones), projected once
+    per metric CRS, speeds and driving found in one pass, the permitted places in one test, the corridor tests
+    run once per corridor (and cargo) for every fix on it; the per-trip cost is slicing the results."""
     befores = [recent(state) for state in states]
     both = [joined(before, new) for before, new in zip(befores, news)]
     lengths = np.array([len(b) for b in both], dtype=np.intp)
