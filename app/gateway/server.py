@@ -105,8 +105,9 @@ class Batcher:
     finds it full waits in :meth:`room` before queueing (and so before answering, and before reading its next
     frame), so when storage falls behind the terminals' answers slow down, TCP pushes back, and the terminals
     resend or keep their reports (JT/T 808-2013 §6.1.2: a message not answered in time is resent, location
-    reports that cannot be sent are stored for later). A batch that cannot be stored because the database is unreachable is kept at the head of the
-    queue and tried again (:data:`RETRY_S`); any other failure is logged with the number of positions lost.
+    reports that cannot be sent are stored for later). A batch that cannot be stored because the database is
+    unreachable is kept at the head of the queue and tried again (:data:`RETRY_S`); any other failure is logged
+    with the number of positions lost.
     """
 
     def __init__(self, backend: Backend, store: Callable[..., dict[str, Any]], interval: float, stats: Stats,
