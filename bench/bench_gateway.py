@@ -199,7 +199,8 @@ async def drive(url: str, numbers: list[str], args: argparse.Namespace, database
         offered = len(numbers) * args.batch / args.every
         return (f"{connected[0]} terminals connected in {connect_s:.1f} s; {offered:,.0f} positions/s offered, "
                 f"{run.acked / elapsed:,.0f}/s acknowledged, {rows / elapsed:,.0f}/s stored in gps_fixes with "
-                f"live checks ({rows / elapsed / GOAL:.0%} of the {GOAL:,}/s goal; {run.failed} refused); 0x8001 latency p50 {np.percentile(lat, 50):.0f} ms, "
+                f"live checks ({rows / elapsed / GOAL:.0%} of the {GOAL:,}/s goal; {run.failed} refused); "
+                f"0x8001 latency p50 {np.percentile(lat, 50):.0f} ms, "
                 f"p95 {np.percentile(lat, 95):.0f} ms, max {lat.max():.0f} ms; CPU per 1,000 positions: "
                 f"gateway+database {(cpu_after - cpu_before) * per_k * 1000:.0f} ms, clients "
                 f"{mine * per_k * 1000:.0f} ms"
