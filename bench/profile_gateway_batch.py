@@ -4,8 +4,9 @@ Builds ``--terminals`` vehicles on waybills in transit on the demo corridor (reg
 ``bench_gateway.py``'s fleet) in a throw-away PostgreSQL, then stores ``--batches`` batches of ``--fixes`` fixes
 per terminal through :func:`app.services.terminal_feed.store_activity`, the gateway's storing function. The
 first batch of each trip is not timed (it creates the trips' states and their departure checks); the others
-are, and the last runs under cProfile. Printed: seconds and positions/s per batch, the SQL statements per batch
-(an executemany counts once), and the profile's top functions by cumulative time.
+are, and the last runs under cProfile. Printed per batch: seconds, the CPU seconds of this process (the app) and
+of PostgreSQL, positions per CPU second of both (on a loaded machine the wall time says little), the SQL
+statements (an executemany counts once); then the profile's top functions by cumulative and by own time.
 
 Usage: ``python bench/profile_gateway_batch.py [--terminals 5000] [--fixes 2] [--batches 3] [--top 30]``.
 """
@@ -15,6 +16,7 @@ import argparse
 import cProfile
 import datetime as dt
 import io
+import os
 import pstats
 import sys
 import time
@@ -29,6 +31,7 @@ from sqlalchemy import event, insert, select  # noqa: E402
 
 from app.gateway import messages as m  # noqa: E402
 from bench_gateway import build_fleet, positions  # noqa: E402
+from serving import cpu_seconds  # noqa: E402
 from models import Terminal, Vehicle  # noqa: E402
 from tests.pg_server import PostgresServer, find_bindir  # noqa: E402
 
@@ -53,7 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--terminals", type=int, default=5000)
     parser.add_argument("--fixes", type=int, default=2, help="fixes per terminal per batch")
-    parser.add_argument("--batches", type=int, default=3, help="batches stored (the first untimed)")
+    parser.add_argument("--batches", type=int, default=4, help="batches stored (the first creates the states)")
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
     server = PostgresServer(find_bindir())
@@ -65,12 +68,12 @@ def main() -> None:
         began = time.perf_counter()
         numbers = build_fleet(url, args.terminals)
         print(f"fleet of {len(numbers)} built in {time.perf_counter() - began:.0f} s")
-        run(url, numbers, args)
+        run(url, numbers, args, server.pid())
     finally:
         server.stop()
 
 
-def run(url: str, numbers: list[str], args: argparse.Namespace) -> None:
+def run(url: str, numbers: list[str], args: argparse.Namespace, database: int) -> None:
     from app import create_app
     from app.extensions import db
     from app.services.terminal_feed import store_activity
@@ -94,15 +97,20 @@ def run(url: str, numbers: list[str], args: argparse.Namespace) -> None:
             batch = activities(numbers, vehicles, lon, lat, b * args.fixes, args.fixes, t0)
             profiler = cProfile.Profile() if b == args.batches - 1 else None
             statements[0], start = 0, time.perf_counter()
+            app_cpu, database_cpu = time.process_time(), cpu_seconds([database])
             if profiler:
                 profiler.enable()
             totals = store_activity(session, batch)
             if profiler:
                 profiler.disable()
             seconds = time.perf_counter() - start
-            positions_ = len(numbers) * args.fixes
-            print(f"batch {b}{' (first: states created, untimed)' if b == 0 else ''}: {positions_} positions, "
-                  f"{seconds:.2f} s, {positions_ / seconds:,.0f}/s, {statements[0]} SQL statements; {totals}")
+            app_cpu, database_cpu = time.process_time() - app_cpu, cpu_seconds([database]) - database_cpu
+            count = len(numbers) * args.fixes
+            print(f"batch {b}{' (first: states created)' if b == 0 else ''}"
+                  f"{' (profiled)' if profiler else ''}: {count} positions, {seconds:.2f} s, "
+                  f"CPU app {app_cpu:.2f} s + database {database_cpu:.2f} s = "
+                  f"{count / max(app_cpu + database_cpu, 1e-9):,.0f} positions per CPU second, "
+                  f"{statements[0]} SQL statements; {totals}; load average {os.getloadavg()[0]:.1f}")
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)
         print(out.getvalue())
