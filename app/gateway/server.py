@@ -202,6 +202,16 @@ class Batcher:
             self._room.set()
             return outcome
 
+    async def drain(self) -> bool:
+        """Store everything queued (stopping), trying again as :meth:`run` does while the database cannot be
+        reached (:data:`RETRY_S`, once each); whether the queue is empty."""
+        for delay in (*RETRY_S, None):
+            if await self.flush() is not False:
+                return True
+            if delay is not None:
+                await asyncio.sleep(delay)
+        return False
+
     def _requeue(self, batch: list[Activity], oldest: float | None) -> None:
         """Put a batch back in front of the activity queued since (a terminal's reports stay in order)."""
         later, self._pending = self._pending, {a.terminal_id: a for a in batch}
@@ -441,7 +451,7 @@ class Gateway:
         self.stopping.set()
         self.batcher.close()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if await self.batcher.flush() is False:
+        if not await self.batcher.drain():
             log.error("gateway stopping: %d positions answered but not stored (the database is unreachable)",
                       self.batcher.queued)
         online = [c.who.terminal_id for c in connections if c.who is not None]

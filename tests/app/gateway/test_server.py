@@ -295,3 +295,23 @@ def test_a_batch_the_database_could_not_take_is_stored_later(fleet):
     services = dataclasses.replace(Services.default(), store=flaky_store)
     assert run_gateway(fleet, scenario, services=services) == m.Result.SUCCESS
     assert stored(fleet, TERMINAL_A) == 1 and len(calls) == 2
+
+
+def test_stopping_stores_what_was_read_when_the_database_is_away_for_a_moment(fleet):
+    calls = []
+
+    def flaky_store(session: Session, batch: list[Any]) -> dict[str, Any]:
+        calls.append(len(batch))
+        if len(calls) == 1:
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        return store_activity(session, batch)
+
+    async def scenario(gateway: Gateway, host: str, port: int) -> m.Result:
+        a = await signed_in(host, port, TERMINAL_A)
+        answer = await a.result(m.LOCATION, location_body(lat=31.2, lon=121.4, at=_at(0)))
+        await a.close()
+        return answer  # stopping now: the first attempt fails, the next one stores
+
+    services = dataclasses.replace(Services.default(), store=flaky_store)
+    assert run_gateway(fleet, scenario, services=services, interval=3600) == m.Result.SUCCESS
+    assert stored(fleet, TERMINAL_A) == 1 and len(calls) == 2
