@@ -276,14 +276,20 @@ def test_answers_do_not_wait_for_storage_and_a_full_queue_holds_the_terminal(fle
     assert stored(fleet, TERMINAL_A) == 2
 
 
-def test_a_batch_the_database_could_not_take_is_stored_later(fleet):
-    calls = []
-
-    def flaky_store(session: Session, batch: list[Any]) -> dict[str, Any]:
+def failing_once(calls: list[int], why: str) -> Callable[[Session, list[Any]], dict[str, Any]]:
+    """The gateway's storing function, failing its first call as a database that cannot be reached does."""
+    def store(session: Session, batch: list[Any]) -> dict[str, Any]:
         calls.append(len(batch))
         if len(calls) == 1:
-            raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
+            raise OperationalError("INSERT", {}, Exception(why))
         return store_activity(session, batch)
+
+    return store
+
+
+def test_a_batch_the_database_could_not_take_is_stored_later(fleet):
+    calls: list[int] = []
+    flaky_store = failing_once(calls, "server closed the connection unexpectedly")
 
     async def scenario(gateway: Gateway, host: str, port: int) -> m.Result:
         a = await signed_in(host, port, TERMINAL_A)
@@ -298,13 +304,8 @@ def test_a_batch_the_database_could_not_take_is_stored_later(fleet):
 
 
 def test_stopping_stores_what_was_read_when_the_database_is_away_for_a_moment(fleet):
-    calls = []
-
-    def flaky_store(session: Session, batch: list[Any]) -> dict[str, Any]:
-        calls.append(len(batch))
-        if len(calls) == 1:
-            raise OperationalError("INSERT", {}, Exception("database is locked"))
-        return store_activity(session, batch)
+    calls: list[int] = []
+    flaky_store = failing_once(calls, "database is locked")
 
     async def scenario(gateway: Gateway, host: str, port: int) -> m.Result:
         a = await signed_in(host, port, TERMINAL_A)
