@@ -95,6 +95,9 @@ class Stats:
 
 #: Seconds between attempts to store a batch while the database cannot be reached (doubling up to the last).
 RETRY_S = (0.5, 1.0, 2.0, 5.0)
+#: Positions stored in one transaction at most: a backlog (the queue full after the database was away) is
+#: stored in batches of about this size, not in one transaction holding the trips' states for minutes.
+BATCH_LIMIT = 50_000
 
 
 class Batcher:
@@ -111,9 +114,9 @@ class Batcher:
     """
 
     def __init__(self, backend: Backend, store: Callable[..., dict[str, Any]], interval: float, stats: Stats,
-                 limit: int = QUEUE_LIMIT):
+                 limit: int = QUEUE_LIMIT, batch_limit: int = BATCH_LIMIT):
         self._backend, self._store, self._interval, self._stats = backend, store, interval, stats
-        self._limit = limit
+        self._limit, self._batch_limit = limit, batch_limit
         self._pending: dict[str, Activity] = {}
         self._queued = 0  # positions waiting or being stored
         self._oldest: float | None = None  # when the oldest waiting report was queued (loop time)
@@ -173,9 +176,8 @@ class Batcher:
         async with self._lock:
             if not self._pending:
                 return None
-            batch, oldest, self._pending, self._oldest = list(self._pending.values()), self._oldest, {}, None
+            batch, oldest, positions = self._take()
             began = time.perf_counter()
-            positions = sum(len(a.locations) for a in batch)
             try:
                 totals = await self._backend.store(self._store, batch)
             except (OperationalError, InterfaceError):  # unreachable: keep it in front of what came meanwhile
@@ -202,15 +204,31 @@ class Batcher:
             self._room.set()
             return outcome
 
+    def _take(self) -> tuple[list[Activity], float | None, int]:
+        """The next batch: whole terminals' activity, in the order they were queued, up to about
+        :data:`BATCH_LIMIT` positions (the rest stays queued); when the oldest of it was queued; its positions."""
+        batch, rest, positions = [], {}, 0
+        for terminal, activity in self._pending.items():
+            if positions < self._batch_limit:
+                batch.append(activity)
+                positions += len(activity.locations)
+            else:
+                rest[terminal] = activity
+        oldest, self._pending = self._oldest, rest
+        self._oldest = oldest if rest else None
+        return batch, oldest, positions
+
     async def drain(self) -> bool:
         """Store everything queued (stopping), trying again as :meth:`run` does while the database cannot be
         reached (:data:`RETRY_S`, once each); whether the queue is empty."""
-        for delay in (*RETRY_S, None):
-            if await self.flush() is not False:
-                return True
-            if delay is not None:
-                await asyncio.sleep(delay)
-        return False
+        failures = 0
+        while self._pending:
+            if await self.flush() is False:
+                if failures == len(RETRY_S):
+                    return False
+                await asyncio.sleep(RETRY_S[failures])
+                failures += 1
+        return True
 
     def _requeue(self, batch: list[Activity], oldest: float | None) -> None:
         """Put a batch back in front of the activity queued since (a terminal's reports stay in order)."""

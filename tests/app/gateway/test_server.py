@@ -9,6 +9,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import threading
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +22,9 @@ from sqlalchemy.orm import Session
 from app import create_app
 from app.extensions import db
 from app.gateway import messages as m
-from app.gateway.server import Backend, Gateway, Services, flask_runner
+from app.gateway.server import Backend, Batcher, Gateway, Services, Stats, flask_runner
 from app.services.terminal_feed import store_activity
+from app.services.terminals import Authenticated
 from app.gateway.simulator import SimulatedTerminal
 from models import Alert, AlertKind, Role, Terminal, VehicleFix
 from models.engine import make_engine
@@ -316,3 +318,27 @@ def test_stopping_stores_what_was_read_when_the_database_is_away_for_a_moment(fl
     services = dataclasses.replace(Services.default(), store=flaky_store)
     assert run_gateway(fleet, scenario, services=services, interval=3600) == m.Result.SUCCESS
     assert stored(fleet, TERMINAL_A) == 1 and len(calls) == 2
+
+
+def test_a_backlog_is_stored_in_batches_of_whole_terminals_in_the_order_queued():
+    """No database: the batcher alone, its storing function recording each batch's terminals and positions."""
+    batches: list[list[tuple[str, int]]] = []
+
+    def store(session: Any, batch: list[Any]) -> dict[str, Any]:
+        batches.append([(a.terminal_id, len(a.locations)) for a in batch])
+        return {"stored": 0, "kept_for_vehicle": 0}
+
+    backend = Backend(lambda fn, *args: fn(None, *args), workers=1)
+    fix = m.decode_location(location_body(lat=31.2, lon=121.4, at=_at(0)))
+
+    async def main() -> bool:
+        batcher = Batcher(backend, store, 3600, Stats(), batch_limit=3)
+        for terminal in ("a", "b", "c", "a"):
+            batcher.add(Authenticated(terminal, uuid.uuid4()), m.LOCATION, _at(0), [fix, fix])
+        return await batcher.drain() and batcher.queued == 0
+
+    try:
+        assert asyncio.run(asyncio.wait_for(main(), GUARD_S))
+    finally:
+        backend.close()
+    assert batches == [[("a", 4)], [("b", 2), ("c", 2)]]
