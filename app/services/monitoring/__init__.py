@@ -13,7 +13,8 @@ fixes of one vehicle or of many): the trips' state rows are taken ``FOR UPDATE``
 than each state's are checked against the trip's corridor, zones, sites and thresholds with the state's open
 runs in front (:mod:`.facts`, :mod:`.checks`, :mod:`.gaps`), the runs that last raise or update their alerts,
 and each state moves on. The cost per batch is a few small queries (as many for fifty vehicles as for one,
-:func:`.trip.load_trips`) plus vectorised work on each vehicle's fixes alone: a trip is never re-read.
+:func:`.trip.load_trips`), the per-fix tests of all the batch's fixes at once (:func:`check_group`), and each
+trip's runs followed over its own facts: a trip is never re-read.
 
 Several workers
 ---------------
