@@ -247,37 +247,33 @@ def _speeds_between(x: FloatArray, y: FloatArray, time_s: FloatArray, lo: npt.ND
     return kph
 
 
-def _shifted(values: FloatArray, k: int) -> FloatArray:
-    """``values[clip(i + k, 0, n - 1)]`` for every fix *i*: by slices, a third of the cost of that gather."""
-    n = len(values)
-    k = max(-n, min(k, n))
-    if k >= 0:
-        return np.concatenate((values[k:], np.repeat(values[-1:], k)))
-    return np.concatenate((np.repeat(values[:1], -k), values[:n + k]))
+def grouped_fix_speeds(x: FloatArray, y: FloatArray, time_s: FloatArray, speed_kph: FloatArray | None,
+                       starts: npt.NDArray[np.intp], at: npt.NDArray[np.intp] | None = None) -> FloatArray:
+    """:func:`fix_speeds` of several tracks laid end to end (track *k* from ``starts[k]`` to the next start), in
+    one pass, the same values: each track's window from the median of its own intervals (the live checks' batch
+    of many trips, an archive's trips). Only at the fixes *at* (all when not given).
 
-
-def grouped_fix_speeds(x: FloatArray, y: FloatArray, time_ns: npt.NDArray[np.int64], speed_kph: FloatArray,
-                       bounds: npt.NDArray[np.intp], at: npt.NDArray[np.intp] | None = None) -> FloatArray:
-    """:func:`fix_speeds` of many tracks at once, the same values: track *k* is fixes ``bounds[k]:bounds[k + 1]``
-    (at least two each) of the joined arrays, its times relative to its first fix as :func:`find_episodes` has
-    them, its window from the median of its own intervals. Only at the fixes *at* (all when not given)."""
-    firsts, lengths = bounds[:-1], np.diff(bounds)
-    track = np.repeat(np.arange(len(lengths)), lengths)
-    time_s = (time_ns - time_ns[firsts][track]) / 1e9
-    dt = np.diff(time_s)
-    median_dt = _median_intervals(dt, firsts, lengths)
+    *time_s* as :func:`fix_speeds` would be given each track's times (only differences within a track count).
+    """
+    n = len(x)
+    if n == 0:
+        return np.zeros(0)
+    lengths = np.diff(np.append(starts, n))
+    track = np.repeat(np.arange(len(starts)), lengths)
+    median_dt = _median_intervals(np.diff(time_s), starts, lengths)
     step = np.maximum(1, np.ceil(_STOP_BASELINE_S / 2 / np.maximum(median_dt, 1e-3)).astype(np.intp))
-    index = np.arange(len(x)) if at is None else at
+    index = np.arange(n) if at is None else at
     of = track[index]
-    lo = np.maximum(index - step[of], firsts[of])
-    hi = np.minimum(index + step[of], (bounds[1:] - 1)[of])
-    return _speeds_between(x, y, time_s, lo, hi, speed_kph[index])
+    lo = np.maximum(index - step[of], starts[of])
+    hi = np.minimum(index + step[of], (starts + lengths - 1)[of])
+    return _speeds_between(x, y, time_s, lo, hi, None if speed_kph is None else speed_kph[index])
 
 
 def _median_intervals(dt: FloatArray, firsts: npt.NDArray[np.intp], lengths: npt.NDArray[np.intp]) -> FloatArray:
     """Each track's median interval (``median`` of its own ``np.diff`` of times; *dt* is that of the joined
     times, whose values between two tracks are not theirs). A regular track's is its one interval; the others'
-    come from one sort of their intervals, by track then value."""
+    come from one sort of their intervals, by track then value. A track of one fix has none: its value is
+    meaningless, and harmless, as its window is that fix."""
     count = lengths - 1
     ends = firsts + count
     # reduceat over interleaved (first, end) bounds gives each track's own intervals' extreme at even slots.
@@ -486,7 +482,9 @@ def _quiet(tracks: Sequence[Track], state: FixState, time_ns: npt.NDArray[np.int
         if len(at):
             speeds = np.concatenate([np.full(len(t), np.nan) if t.speed_kph is None else t.speed_kph
                                      for t in tracks])
-            kph = grouped_fix_speeds(state.x, state.y, time_ns, speeds, bounds, at)
+            track = np.repeat(np.arange(len(tracks)), lasts - firsts)
+            time_s = (time_ns - time_ns[firsts][track]) / 1e9  # each track's own, as find_episodes has them
+            kph = grouped_fix_speeds(state.x, state.y, time_s, speeds, firsts, at)
             event[at[kph < STOP_SPEED_KPH * (1 + 1e-9)]] = True
     gap = np.zeros(len(time_ns), dtype=bool)
     gap[1:] = np.diff(time_ns) > params.max_gap_s * 1e9 - 1e6  # the interval ending at each fix

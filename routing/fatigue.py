@@ -134,6 +134,10 @@ def fatigue_scan(time_ns: npt.NDArray[np.int64], driving: BoolArray, carry: Driv
     if n == 0:
         return [], carry
     time_s = (time_ns - time_ns[0]) / 1e9
+    if driving.all() and carry.over_ns is None:  # the common case, a vehicle on the road: no rest, no standstill
+        spell = _kept_driving(time_ns, time_s, carry, max_driving_s)
+        if spell is not None:
+            return [], spell
     driven = np.concatenate(([0.0], np.cumsum(np.diff(time_s) * driving)))  # driving time up to each fix
     # Standstills, by fixes: interval run [s, e) holds the vehicle still from fix s to fix e (one going on at
     # the first fix began when the carried state says).
@@ -180,3 +184,14 @@ def fatigue_scan(time_ns: npt.NDArray[np.int64], driving: BoolArray, carry: Driv
         still_since_ns=int(began_ns[-1]) if last_still else None,
         over_ns=(episodes[-1].start_ns if episodes and over[-1] else None))
     return episodes, spell_now
+
+
+def _kept_driving(time_ns: npt.NDArray[np.int64], time_s: FloatArray, carry: DrivingSpell,
+                  max_driving_s: float) -> DrivingSpell | None:
+    """The spell after fixes that were all driving, when it stays within *max_driving_s* (no episode can
+    begin): what the full scan finds then, its driving time summed the same way; ``None`` otherwise."""
+    driven_s = carry.driven_s + (float(np.cumsum(np.diff(time_s))[-1]) if len(time_s) > 1 else 0.0)
+    if driven_s > max_driving_s:
+        return None
+    since_ns = carry.since_ns if carry.since_ns is not None else (int(time_ns[0]) if len(time_ns) > 1 else None)
+    return DrivingSpell(driven_s=driven_s, since_ns=since_ns)

@@ -10,7 +10,7 @@ import click
 
 from app.cli import CliContext
 from app.cli._common import fail
-from app.gateway import DEFAULT_PORT
+from app.gateway import DEFAULT_PORT, QUEUE_LIMIT
 
 
 @click.command("gateway")
@@ -21,8 +21,10 @@ from app.gateway import DEFAULT_PORT
               help="Seconds the reports of all terminals are gathered before they are stored together.")
 @click.option("--log-every", default=60.0, show_default=True, type=click.FloatRange(1),
               help="Seconds between the counters in the log.")
+@click.option("--queue", default=QUEUE_LIMIT, show_default=True, type=click.IntRange(1),
+              help="Positions read but not yet stored beyond which reports wait (back-pressure).")
 @click.pass_obj
-def gateway(obj: CliContext, host: str, port: int, interval: float, log_every: float) -> None:
+def gateway(obj: CliContext, host: str, port: int, interval: float, log_every: float, queue: int) -> None:
     """Serve JT/T 808 terminals (2011/2013/2019 headers) on HOST:PORT, feeding positions to the same ingestion
     and live checks as POST /api/v1/track. Ctrl-C or SIGTERM stops it gracefully."""
     from app.gateway.server import Backend, Gateway, flask_runner, serve_forever
@@ -32,7 +34,7 @@ def gateway(obj: CliContext, host: str, port: int, interval: float, log_every: f
     backend = Backend(flask_runner(obj.app), workers=4)
 
     async def main() -> None:
-        await serve_forever(Gateway(backend, interval=interval, log_every=log_every), host, port,
+        await serve_forever(Gateway(backend, interval=interval, log_every=log_every, queue=queue), host, port,
                             ready=lambda h, p: click.echo(f"hazledger JT/T 808 gateway on {h}:{p} (Ctrl-C to stop)"))
 
     try:

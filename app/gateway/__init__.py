@@ -6,3 +6,6 @@ that hands positions to the same ingestion as the HTTP API; ``simulator`` is a t
 
 #: JT/T 808 assigns no port; the gateway listens on 6808 unless told otherwise.
 DEFAULT_PORT = 6808
+#: Positions read but not yet stored (waiting, and in the batch being stored) beyond which the gateway stops
+#: reading reports: about ten seconds of the 20,000 positions/s aimed at.
+QUEUE_LIMIT = 200_000

@@ -3,13 +3,13 @@
 Each connection reads frames (:class:`~app.gateway.framing.FrameReader`), joins sub-packages, and answers each
 message: registration with 0x8100, everything else with 0x8001 carrying the message's serial and id and the
 result. A terminal must authenticate (0x0102) before anything it sends is kept; before, a report is answered
-"failure". Location reports (0x0200, 0x0704) wait in a :class:`Batcher` for at most ``interval`` seconds and are
-stored for all terminals at once off the event loop (a thread runs the database work); each is answered once
-its batch is committed, so "success" means kept. A malformed frame is logged, counted and skipped; the
-connection's other frames go on.
+"failure". Location reports (0x0200, 0x0704) are answered as soon as they are queued in a :class:`Batcher`, a
+bounded queue (a full one holds the connection until there is room: back-pressure), which stores the reports of
+all terminals of an interval at once off the event loop (a thread runs the database work). A malformed frame is
+logged, counted and skipped; the connection's other frames go on.
 
 Stopping (SIGINT, SIGTERM): the listening socket closes, the connections stop reading, what was read is
-stored and answered, the terminals are marked disconnected, and the connections close.
+answered and stored, the terminals are marked disconnected, and the connections close.
 """
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from app.gateway import QUEUE_LIMIT
 from app.gateway import messages as m
 from app.gateway.framing import FrameError, FrameReader, Message, Reassembler, encode
 from app.services.terminal_feed import Activity
@@ -81,61 +84,164 @@ class Stats:
     malformed: int = 0
     unauthenticated: int = 0
     failed_batches: int = 0
+    lost: int = 0
     batches: int = 0
     batch_seconds: float = 0.0
+    #: Seconds from reading a location report to answering it (waiting for room in the queue included) …
     ack_latency: list[float] = field(default_factory=list)
+    #: … and from queueing a batch's oldest report to the batch committed.
+    store_lag: list[float] = field(default_factory=list)
+
+
+#: Seconds between attempts to store a batch while the database cannot be reached (doubling up to the last).
+RETRY_S = (0.5, 1.0, 2.0, 5.0)
+#: Positions stored in one transaction at most: a backlog (the queue full after the database was away) is
+#: stored in batches of about this size, not in one transaction holding the trips' states for minutes.
+BATCH_LIMIT = 50_000
 
 
 class Batcher:
-    """Collects the terminals' activity of an interval and stores it in one go; answers wait on its result."""
+    """Collects the terminals' activity of an interval and stores it in one go, off the event loop.
 
-    def __init__(self, backend: Backend, store: Callable[..., dict[str, Any]], interval: float, stats: Stats):
+    A report is answered as soon as it is queued here: its answer never waits for the database. The queue is
+    bounded (*limit* positions, those waiting and those of the batch being stored): a connection whose report
+    finds it full waits in :meth:`room` before queueing (and so before answering, and before reading its next
+    frame), so when storage falls behind the terminals' answers slow down, TCP pushes back, and the terminals
+    resend or keep their reports (JT/T 808-2013 §6.1.2: a message not answered in time is resent, location
+    reports that cannot be sent are stored for later). A batch that cannot be stored because the database is
+    unreachable is kept at the head of the queue and tried again (:data:`RETRY_S`); any other failure is logged
+    with the number of positions lost.
+    """
+
+    def __init__(self, backend: Backend, store: Callable[..., dict[str, Any]], interval: float, stats: Stats,
+                 limit: int = QUEUE_LIMIT, batch_limit: int = BATCH_LIMIT):
         self._backend, self._store, self._interval, self._stats = backend, store, interval, stats
+        self._limit, self._batch_limit = limit, batch_limit
         self._pending: dict[str, Activity] = {}
-        self._done: asyncio.Future[bool] | None = None
+        self._queued = 0  # positions waiting or being stored
+        self._oldest: float | None = None  # when the oldest waiting report was queued (loop time)
+        self._room = asyncio.Event()
+        self._room.set()
         self._lock = asyncio.Lock()
+        self._failures = 0  # attempts in a row that found the database unreachable
+        self._closing = False
+        self.waiting = 0  # connections waiting for room
 
-    def add(self, who: Authenticated, msg_id: int, at: dt.datetime,
-            locations: list[m.Location]) -> asyncio.Future[bool]:
-        """Count a message of *who* (with its locations); the future is True once stored, False if storing
-        failed."""
+    @property
+    def queued(self) -> int:
+        """Positions read and not yet stored."""
+        return self._queued
+
+    async def room(self) -> None:
+        """Wait until the queue has room for a report (at once when it has)."""
+        while self._queued >= self._limit and not self._closing:
+            self._room.clear()
+            self.waiting += 1
+            try:
+                await self._room.wait()
+            finally:
+                self.waiting -= 1
+
+    def close(self) -> None:
+        """Stopping: no connection waits for room any more (what was read is stored by the last flush)."""
+        self._closing = True
+        self._room.set()
+
+    def add(self, who: Authenticated, msg_id: int, at: dt.datetime, locations: list[m.Location]) -> None:
+        """Queue a message of *who* (with its locations) for the next batch."""
         activity = self._pending.get(who.terminal_id)
         if activity is None:
             activity = self._pending[who.terminal_id] = Activity(who.terminal_id, who.vehicle_id)
         activity.messages += 1
         activity.last_message_id, activity.last_message_at = msg_id, at
         activity.locations += locations
-        if self._done is None:
-            self._done = asyncio.get_running_loop().create_future()
-        return self._done
+        self._queued += len(locations)
+        if self._oldest is None:
+            self._oldest = asyncio.get_running_loop().time()
 
     async def run(self, stopping: asyncio.Event) -> None:
+        """Store a batch every *interval* (counted from the start of the previous one: a batch that took longer
+        is followed at once by the next, which has gathered meanwhile)."""
+        loop = asyncio.get_running_loop()
         while not stopping.is_set():
+            due = loop.time() + self._interval
+            if await self.flush() is False:  # the database away: wait before trying again
+                due = loop.time() + RETRY_S[min(self._failures, len(RETRY_S)) - 1]
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stopping.wait(), self._interval)
-            await self.flush()
+                await asyncio.wait_for(stopping.wait(), max(0.0, due - loop.time()))
 
-    async def flush(self) -> None:
+    async def flush(self) -> bool | None:
+        """Store what is queued; True when stored, False when it stays queued (the database unreachable),
+        None when there was nothing to store or the batch was lost."""
         async with self._lock:
             if not self._pending:
-                return
-            batch, done = list(self._pending.values()), self._done
-            self._pending, self._done = {}, None
+                return None
+            batch, oldest, positions = self._take()
             began = time.perf_counter()
             try:
                 totals = await self._backend.store(self._store, batch)
-            except Exception:  # the database away: the terminals are told, and resend (blind-area upload)
-                log.exception("storing %d terminals' reports failed", len(batch))
+            except (OperationalError, InterfaceError):  # unreachable: keep it in front of what came meanwhile
+                log.exception("storing %d terminals' reports failed: kept to try again", len(batch))
                 self._stats.failed_batches += 1
-                ok = False
+                self._failures += 1
+                self._requeue(batch, oldest)
+                return False
+            except Exception:
+                log.exception("storing %d terminals' reports failed: %d positions lost", len(batch), positions)
+                self._stats.failed_batches += 1
+                self._stats.lost += positions
+                outcome = None
             else:
                 self._stats.stored += totals["stored"]
                 self._stats.kept_for_vehicle += totals["kept_for_vehicle"]
-                ok = True
+                if oldest is not None:
+                    self._stats.store_lag.append(asyncio.get_running_loop().time() - oldest)
+                outcome = True
+            self._failures = 0
             self._stats.batches += 1
             self._stats.batch_seconds += time.perf_counter() - began
-            if done is not None and not done.done():
-                done.set_result(ok)
+            self._queued -= positions
+            self._room.set()
+            return outcome
+
+    def _take(self) -> tuple[list[Activity], float | None, int]:
+        """The next batch: whole terminals' activity, in the order they were queued, up to about
+        :data:`BATCH_LIMIT` positions (the rest stays queued); when the oldest of it was queued; its positions."""
+        batch, rest, positions = [], {}, 0
+        for terminal, activity in self._pending.items():
+            if positions < self._batch_limit:
+                batch.append(activity)
+                positions += len(activity.locations)
+            else:
+                rest[terminal] = activity
+        oldest, self._pending = self._oldest, rest
+        self._oldest = oldest if rest else None
+        return batch, oldest, positions
+
+    async def drain(self) -> bool:
+        """Store everything queued (stopping), trying again as :meth:`run` does while the database cannot be
+        reached (:data:`RETRY_S`, once each); whether the queue is empty."""
+        failures = 0
+        while self._pending:
+            if await self.flush() is False:
+                if failures == len(RETRY_S):
+                    return False
+                await asyncio.sleep(RETRY_S[failures])
+                failures += 1
+        return True
+
+    def _requeue(self, batch: list[Activity], oldest: float | None) -> None:
+        """Put a batch back in front of the activity queued since (a terminal's reports stay in order)."""
+        later, self._pending = self._pending, {a.terminal_id: a for a in batch}
+        for activity in later.values():
+            kept = self._pending.get(activity.terminal_id)
+            if kept is None:
+                self._pending[activity.terminal_id] = activity
+                continue
+            kept.messages += activity.messages
+            kept.last_message_id, kept.last_message_at = activity.last_message_id, activity.last_message_at
+            kept.locations += activity.locations
+        self._oldest = oldest
 
 
 class Connection:
@@ -148,7 +254,6 @@ class Connection:
         self.frames, self.packets = FrameReader(), Reassembler()
         self.who: Authenticated | None = None
         self.serial = 0
-        self.answers: set[asyncio.Task[None]] = set()
 
     async def serve(self) -> None:
         try:
@@ -243,15 +348,11 @@ class Connection:
             self.gateway.stats.unauthenticated += 1
             self.answer(message, m.Result.FAILURE)
             return
+        since = asyncio.get_running_loop().time()
         self.gateway.stats.positions += len(locations)
-        done = self.gateway.batcher.add(self.who, header.msg_id, self.gateway.now(), locations)
-        task = asyncio.create_task(self._answer_when(message, done, asyncio.get_running_loop().time()))
-        self.answers.add(task)
-        task.add_done_callback(self.answers.discard)
-
-    async def _answer_when(self, message: Message, done: asyncio.Future[bool], since: float) -> None:
-        ok = await asyncio.shield(done)
-        self.answer(message, m.Result.SUCCESS if ok else m.Result.FAILURE)
+        await self.gateway.batcher.room()  # back-pressure: this connection reads nothing more meanwhile
+        self.gateway.batcher.add(self.who, header.msg_id, self.gateway.now(), locations)
+        self.answer(message, m.Result.SUCCESS)  # queued: the answer does not wait for the database
         latencies = self.gateway.stats.ack_latency
         if len(latencies) < 1_000_000:  # cleared at each log line
             latencies.append(asyncio.get_running_loop().time() - since)
@@ -286,10 +387,10 @@ class Gateway:
     """The server: its connections, the batcher, the counters."""
 
     def __init__(self, backend: Backend, *, interval: float = 0.5, services: Services | None = None,
-                 log_every: float = 60.0):
+                 log_every: float = 60.0, queue: int = QUEUE_LIMIT):
         self.backend, self.services = backend, services or Services.default()
         self.stats = Stats()
-        self.batcher = Batcher(backend, self.services.store, interval, self.stats)
+        self.batcher = Batcher(backend, self.services.store, interval, self.stats, limit=queue)
         self.connections: set[Connection] = set()
         self.online: dict[str, Connection] = {}
         self.stopping = asyncio.Event()
@@ -330,8 +431,7 @@ class Gateway:
         except asyncio.CancelledError:  # stopping: what was read is answered by stop()
             pass
         finally:
-            if not self.stopping.is_set():  # else stop() answers and closes every connection
-                await asyncio.gather(*connection.answers, return_exceptions=True)
+            if not self.stopping.is_set():  # else stop() closes every connection
                 self.connections.discard(connection)
                 await self._close(connection)
             if task is not None:  # only now: stop() waits for the tasks it finds
@@ -350,13 +450,14 @@ class Gateway:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), self._log_every)
             s = self.stats
-            latencies, s.ack_latency = sorted(s.ack_latency), []
-            p95 = latencies[int(0.95 * (len(latencies) - 1))] * 1000 if latencies else 0.0
+            answers, stored = _p95_ms(s.ack_latency), _p95_ms(s.store_lag)
+            s.ack_latency, s.store_lag = [], []
             log.info("gateway: %d connected, %d connections, %d messages, %d positions, %d stored on trips, "
-                     "%d kept for vehicles, %d malformed, %d unauthenticated, %d batches (%.0f ms each), "
-                     "%d failed; location answers p95 %.0f ms", len(self.connections), s.connections, s.messages,
-                     s.positions, s.stored, s.kept_for_vehicle, s.malformed, s.unauthenticated, s.batches,
-                     1000 * s.batch_seconds / max(s.batches, 1), s.failed_batches, p95)
+                     "%d kept for vehicles, %d queued, %d malformed, %d unauthenticated, %d batches (%.0f ms each), "
+                     "%d failed, %d positions lost; location answers p95 %.0f ms, stored p95 %.0f ms after",
+                     len(self.connections), s.connections, s.messages, s.positions, s.stored, s.kept_for_vehicle,
+                     self.batcher.queued, s.malformed, s.unauthenticated, s.batches,
+                     1000 * s.batch_seconds / max(s.batches, 1), s.failed_batches, s.lost, answers, stored)
 
     async def stop(self) -> None:
         """Stop gracefully: no new connection, no more reading; store and answer what was read; close."""
@@ -366,17 +467,22 @@ class Gateway:
         for connection in connections:  # stop reading: feed_eof ends each read loop after its current frame
             connection.reader.feed_eof()
         self.stopping.set()
+        self.batcher.close()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.batcher.flush()
-        for connection in connections:
-            if connection.answers:
-                await asyncio.gather(*connection.answers, return_exceptions=True)
+        if not await self.batcher.drain():
+            log.error("gateway stopping: %d positions answered but not stored (the database is unreachable)",
+                      self.batcher.queued)
         online = [c.who.terminal_id for c in connections if c.who is not None]
         with contextlib.suppress(Exception):
             await self.backend.call(self.services.disconnected, online)
         await asyncio.gather(*(_closed(c.writer) for c in connections))
         if self._server is not None:
             await self._server.wait_closed()
+
+
+def _p95_ms(seconds: list[float]) -> float:
+    ordered = sorted(seconds)
+    return ordered[int(0.95 * (len(ordered) - 1))] * 1000 if ordered else 0.0
 
 
 async def _closed(writer: asyncio.StreamWriter) -> None:

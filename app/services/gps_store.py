@@ -149,8 +149,9 @@ def store_vehicle_fixes(session: Session, vehicles: Sequence[VehicleFixes]) -> l
     elif session.get_bind().dialect.name == "postgresql":
         _ensure_partitions(session.get_bind().engine, all_micros)
         # Rows in (terminal, time) order: each vehicle's are in time order already, so order the vehicles.
-        by_terminal = sorted(range(len(vehicles)), key=lambda n: vehicles[n].terminal_id)
-        rows = np.concatenate([np.flatnonzero(which == n) for n in by_terminal])
+        rank = np.empty(len(vehicles), dtype=np.intp)
+        rank[sorted(range(len(vehicles)), key=lambda n: vehicles[n].terminal_id)] = np.arange(len(vehicles))
+        rows = np.argsort(rank[which], kind="stable")  # one sort, not a scan of the batch per vehicle
         lon, lat = np.concatenate([v.lon for v in vehicles]), np.concatenate([v.lat for v in vehicles])
         found = session.execute(_INSERT_ARRAYS, {
             "waybills": "{" + ",".join(str(v.waybill_id) for v in vehicles) + "}",

@@ -3,11 +3,12 @@
 The gateway hands over a short interval's messages of all its terminals at once. Positions go down the path of
 ``POST /api/v1/track`` (:mod:`app.services.tracking_feed`): validated together by the routing engine's track
 reader (the same rules: unreadable or out-of-range rows and impossible jumps dropped), then, for each vehicle on
-a waybill in transit, stored and checked by :func:`app.services.tracking.store_and_check` (one INSERT for all,
+a waybill in transit, stored and checked by :func:`app.services.tracking.store_and_check_in` (one INSERT for all,
 idempotent by terminal and time, live checks, alerts). The fixes of a vehicle that is on no waybill in transit
 (or from before its trip's departure) are not refused as a platform's feed would be, since a terminal cannot
 act on a refusal: they are kept for the vehicle in ``vehicle_fixes`` (the same key) and checked against
-nothing. Fixes without a satellite position (status bit 1 clear) carry no place and are not stored.
+nothing. Fixes without a satellite position (status bit 1 clear) carry no place and are not stored. A batch is
+one transaction, stored whole or not at all.
 
 The terminal's own alarm flags (JT/T 808-2013 §8.18 Table 24) become alerts where they mean something for the
 supervision of the trip: :data:`ALERTING`. A flag raised opens an alert (``terminal_alarm``) for the episode;
@@ -32,7 +33,7 @@ from app.services import unit_of_work
 from app.services.alerts import raise_alert
 from app.services.incidents import drafts
 from app.services.monitoring import TripRef
-from app.services.tracking import DEPARTURE_TOLERANCE, reporting_rows, store_and_check
+from app.services.tracking import DEPARTURE_TOLERANCE, reporting_rows, store_and_check_in
 from models import AlertKind, Severity, Terminal, Vehicle, VehicleFix, Waybill, WaybillStatus
 from routing.tracks import Track, tracks_from_frame
 
@@ -82,13 +83,13 @@ def store_activity(session: Session, activities: list[Activity]) -> dict[str, An
         if before.any():
             idle.append((activity, _part(track, before)))
         on_trip.append((ref, activity.terminal_id, _part(track, ~before)))
-    with unit_of_work(session):
+    with unit_of_work(session):  # one transaction: a batch is stored whole or not at all (then tried again)
         totals["kept_for_vehicle"] = _store_idle(session, idle)
         totals["alerts"] = _alarms_and_state(session, activities, trips)
-    if on_trip:
-        reports = store_and_check(session, on_trip)
-        totals["stored"] = sum(r["stored"] for r in reports)
-        totals["duplicates"] = sum(r["duplicates"] for r in reports)
+        if on_trip:
+            reports = store_and_check_in(session, on_trip)
+            totals["stored"] = sum(r["stored"] for r in reports)
+            totals["duplicates"] = sum(r["duplicates"] for r in reports)
     return totals
 
 

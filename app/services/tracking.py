@@ -176,6 +176,12 @@ def store_and_check(session: Session, vehicles: list[tuple[TripRef, str, Track]]
     :data:`DEPARTURE_TOLERANCE`, or after its arrival) are dropped and reported by reason, not stored: stored,
     a fix of another day would be a months-long signal gap in the trip's compliance.
     """
+    with unit_of_work(session):
+        return store_and_check_in(session, vehicles)
+
+
+def store_and_check_in(session: Session, vehicles: list[tuple[TripRef, str, Track]]) -> list[dict[str, Any]]:
+    """:func:`store_and_check` inside the caller's transaction (the caller commits)."""
     latest = pd.Timestamp(utcnow() + CLOCK_SKEW).value
     keep, dropped = [], []
     for ref, _, track in vehicles:  # one pass per vehicle
@@ -192,14 +198,13 @@ def store_and_check(session: Session, vehicles: list[tuple[TripRef, str, Track]]
                 dropped[-1].append({"reason": reason, "count": int(rows.sum()), "rows": []})
                 kept &= ~rows
         keep.append(kept)
-    with unit_of_work(session):
-        stored = store_vehicle_fixes(session, [
-            VehicleFixes(ref.waybill.id, terminal, track.time_ns[k], track.lon[k], track.lat[k],
-                         None if track.speed_kph is None else track.speed_kph[k])
-            for (ref, terminal, track), k in zip(vehicles, keep)])
-        batches = [(ref, new) for (ref, _, _), new in zip(vehicles, stored) if len(new)]
-        if batches:
-            monitoring.check_batches(session, batches)
+    stored = store_vehicle_fixes(session, [
+        VehicleFixes(ref.waybill.id, terminal, track.time_ns[k], track.lon[k], track.lat[k],
+                     None if track.speed_kph is None else track.speed_kph[k])
+        for (ref, terminal, track), k in zip(vehicles, keep)])
+    batches = [(ref, new) for (ref, _, _), new in zip(vehicles, stored) if len(new)]
+    if batches:
+        monitoring.check_batches(session, batches)
     return [{"received": track.points, "stored": len(new), "duplicates": int(k.sum()) - len(new), "dropped": d}
             for (_, _, track), new, k, d in zip(vehicles, stored, keep, dropped)]
 

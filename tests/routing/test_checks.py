@@ -189,3 +189,19 @@ def test_tracks_checked_together_give_each_its_result_alone(shanghai, demo_corri
         assert together[n] == check_track(tracks[n], demo_corridor)
     assert [kinds(r) for r in (together[0], together[2])] == [[("deviation", None), ("forbidden_zone", "no_entry")]] * 2
     assert together[3]["compliant"] and check_tracks([], demo_corridor) == []
+
+
+def test_speeds_of_tracks_end_to_end_are_each_track_alone():
+    """grouped_fix_speeds (the live checks' batch of many trips) against fix_speeds on each track: its own
+    window from its own median interval, reported speeds kept, tracks of one and two fixes among them."""
+    from routing.checks import fix_speeds, grouped_fix_speeds
+
+    rng = np.random.default_rng(21)
+    tracks = []
+    for length in (1, 2, 3, 7, 40, 1, 100, 5):
+        time_s = np.cumsum(rng.uniform(0.5, 20, length))
+        speed = np.where(rng.random(length) < 0.5, np.nan, rng.uniform(0, 90, length))
+        tracks.append((rng.normal(size=length) * 100, rng.normal(size=length) * 100, time_s, speed))
+    starts = np.cumsum([0] + [len(t[0]) for t in tracks[:-1]])
+    together = grouped_fix_speeds(*(np.concatenate([t[i] for t in tracks]) for i in range(4)), starts)
+    assert np.array_equal(together, np.concatenate([fix_speeds(*t) for t in tracks]))

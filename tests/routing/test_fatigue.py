@@ -4,7 +4,7 @@ import pytest
 
 from routing.checks import CheckParameters, check_track
 from routing.corridors import load_corridor
-from routing.fatigue import DrivingSpell, driving_intervals, fatigue_scan
+from routing.fatigue import MAX_DRIVING_S, DrivingSpell, driving_intervals, fatigue_scan
 from routing.tracks import track_from_frame
 
 T0 = pd.Timestamp("2026-01-01T06:00:00Z")
@@ -118,3 +118,23 @@ def test_route_check_reports_fatigue_driving(legs, expected):
     if expected:
         assert fatigue[0]["driving_since"] == T0.isoformat() and fatigue[0]["driving_s"] >= 4 * 3600
         assert fatigue[0]["max_offset_m"] == 0
+
+
+def test_a_batch_all_driving_gives_what_the_full_scan_gives(monkeypatch):
+    """The shortcut for fixes that were all driving (no standstill, no episode within reach) against the full
+    scan, on random batches and carried spells, some of them crossing the 4 h."""
+    from routing import fatigue
+
+    rng = np.random.default_rng(808)
+    cases = []
+    for _ in range(500):
+        n = int(rng.integers(1, 30))
+        time_ns = np.cumsum(rng.integers(1, 3000, n)).astype(np.int64) * 10**9
+        carry = None if rng.random() < 0.2 else DrivingSpell(
+            driven_s=float(rng.uniform(0, MAX_DRIVING_S + 100)),
+            since_ns=None if rng.random() < 0.3 else int(time_ns[0]) - 10**9,
+            still_since_ns=None if rng.random() < 0.7 else int(time_ns[0]) - 5 * 10**9)
+        cases.append((time_ns, np.ones(n - 1, dtype=bool), carry))
+    quick = [fatigue_scan(*case) for case in cases]
+    monkeypatch.setattr(fatigue, "_kept_driving", lambda *args: None)
+    assert quick == [fatigue_scan(*case) for case in cases]

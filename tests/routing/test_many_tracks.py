@@ -64,18 +64,16 @@ def test_quiet_tracks_are_those_find_episodes_finds_nothing_on(tracks, demo_corr
 
 
 def test_grouped_speeds_are_each_tracks_speeds(tracks, demo_corridor):
-    bounds = np.cumsum([0] + [len(t) for t in tracks])
+    starts = np.cumsum([0] + [len(t) for t in tracks[:-1]])
     states = [fix_states(t, demo_corridor) for t in tracks]
     speeds = np.concatenate([np.full(len(t), np.nan) if t.speed_kph is None else t.speed_kph for t in tracks])
-    grouped = grouped_fix_speeds(np.concatenate([s.x for s in states]), np.concatenate([s.y for s in states]),
-                                 np.concatenate([t.time_ns for t in tracks]), speeds, bounds)
+    x, y = np.concatenate([s.x for s in states]), np.concatenate([s.y for s in states])
+    time_s = np.concatenate([s.time_s for s in states])
+    grouped = grouped_fix_speeds(x, y, time_s, speeds, starts)
     alone = np.concatenate([fix_speeds(s.x, s.y, s.time_s, t.speed_kph) for s, t in zip(states, tracks)])
     assert np.array_equal(grouped, alone)
     at = np.arange(0, len(alone), 7)
-    assert np.array_equal(grouped_fix_speeds(np.concatenate([s.x for s in states]),
-                                             np.concatenate([s.y for s in states]),
-                                             np.concatenate([t.time_ns for t in tracks]), speeds, bounds, at),
-                          alone[at])
+    assert np.array_equal(grouped_fix_speeds(x, y, time_s, speeds, starts, at), alone[at])
 
 
 def _frame(n: int, seed: int) -> pd.DataFrame:

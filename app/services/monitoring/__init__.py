@@ -13,7 +13,8 @@ fixes of one vehicle or of many): the trips' state rows are taken ``FOR UPDATE``
 than each state's are checked against the trip's corridor, zones, sites and thresholds with the state's open
 runs in front (:mod:`.facts`, :mod:`.checks`, :mod:`.gaps`), the runs that last raise or update their alerts,
 and each state moves on. The cost per batch is a few small queries (as many for fifty vehicles as for one,
-:func:`.trip.load_trips`) plus vectorised work on each vehicle's fixes alone: a trip is never re-read.
+:func:`.trip.load_trips`), the per-fix tests of all the batch's fixes at once (:func:`check_group`), and each
+trip's runs followed over its own facts: a trip is never re-read.
 
 Several workers
 ---------------
@@ -44,14 +45,14 @@ from app.services.gps_store import StoredFixes
 from app.services.monitoring import gaps
 from app.services.monitoring.arrival import finish_trip
 from app.services.monitoring.checks import run_checks
-from app.services.monitoring.facts import facts_of
+from app.services.monitoring.facts import Facts, facts_of_group
 from app.services.monitoring.settings import MonitorSettings, current_settings
 from app.services.monitoring.state import lock_states, remember, save_states, take_new
 from app.services.monitoring.sweep import sweep
 from app.services.monitoring.trip import Trip, TripRef, load_trips
 from models import Alert, TripState, Waybill
 
-__all__ = ["MonitorSettings", "TripRef", "check_batches", "finish_trip", "sweep", "trip_alerts"]
+__all__ = ["MonitorSettings", "TripRef", "check_batches", "check_group", "finish_trip", "sweep", "trip_alerts"]
 
 
 def check_batches(session: Session, batches: Sequence[tuple[TripRef, StoredFixes]],
@@ -59,9 +60,10 @@ def check_batches(session: Session, batches: Sequence[tuple[TripRef, StoredFixes
     """Check the fixes of one or several trips, just stored together, inside the caller's transaction.
 
     Each trip's fixes are checked on their own: the same episodes and alerts as if each had come in a request
-    of its own; fixes already checked or older than those are skipped. What is shared is the queries: the
-    states are locked in one, the trips read in a few (:func:`.trip.load_trips`). Returns the alerts the
-    batches opened or changed; the caller commits.
+    of its own; fixes already checked or older than those are skipped. What is shared is the queries (the
+    states are locked in one, the trips read in a few: :func:`.trip.load_trips`) and the per-fix work, done
+    for all the trips of the batch at once (:func:`check_group`). Returns the alerts the batches opened or
+    changed; the caller commits.
     """
     settings = settings or current_settings()
     states = lock_states(session, [ref.waybill.id for ref, _ in batches])
@@ -73,19 +75,31 @@ def check_batches(session: Session, batches: Sequence[tuple[TripRef, StoredFixes
     near = {ref.waybill.id: (new.lon, new.lat) for ref, _, new in fresh}
     with session.no_autoflush:  # reads what the states do not change: their UPDATEs go once, at the commit
         trips = load_trips(session, [ref for ref, _, _ in fresh], near=near)
-    alerts = []
-    for ref, state, new in fresh:  # one pass per trip; the work inside is vectorised over its fixes
-        alerts += _check(session, trips[ref.waybill.id], state, ref.waybill, new, settings)
+    alerts = check_group(session, [(trips[ref.waybill.id], state, ref.waybill, new) for ref, state, new in fresh],
+                         settings)
     save_states(session, [state for _, state, _ in fresh])
     return alerts
 
 
-def _check(session: Session, trip: Trip, state: TripState, waybill: Waybill, new: StoredFixes,
+def check_group(session: Session, group: Sequence[tuple[Trip, TripState, Waybill, StoredFixes]],
+                settings: MonitorSettings) -> list[Alert]:
+    """Check a group of trips, each with its state and its new fixes: the per-fix facts of all of them at once
+    (:func:`.facts.facts_of_group`), then each trip's episodes from its own facts. The one place a batch's
+    fixes become findings: what changes the fixes before they are judged belongs here."""
+    facts = facts_of_group([trip for trip, _, _, _ in group], [state for _, state, _, _ in group],
+                           [new for _, _, _, new in group], settings) if group else []
+    alerts = []
+    for (trip, state, waybill, new), found in zip(group, facts):  # one pass per trip, over its own facts
+        alerts += _check(session, trip, state, waybill, new, found, settings)
+    return alerts
+
+
+def _check(session: Session, trip: Trip, state: TripState, waybill: Waybill, new: StoredFixes, facts: Facts,
            settings: MonitorSettings) -> list[Alert]:
     alerts = gaps.batch_gaps(session, trip, state, waybill, new, settings)
     if state.fixes_checked == 0:
         alerts += [alert for alert in [gaps.departure(session, trip, waybill)] if alert is not None]
-    alerts += run_checks(session, trip, state, facts_of(trip, state, new, settings), settings)
+    alerts += run_checks(session, trip, state, facts, settings)
     remember(state, new)
     return alerts
 

@@ -29,6 +29,8 @@ RECENT_MAX = 64
 _TABLE = TripState.__table__
 _CREATE = {name: dialect.insert(_TABLE).on_conflict_do_nothing(index_elements=["waybill_id"])
            for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+#: Which exist already (read without a lock: a row created meanwhile is skipped by the INSERT) …
+_EXISTING = select(_TABLE.c.waybill_id).where(_TABLE.c.waybill_id.in_(bindparam("ids", expanding=True)))
 #: … and locked, in the order of the ids.
 _LOCK = (select(TripState).where(TripState.waybill_id.in_(bindparam("ids", expanding=True)))
          .order_by(TripState.waybill_id).with_for_update().execution_options(populate_existing=True))
@@ -40,8 +42,8 @@ def lock_state(session: Session, waybill_id: uuid.UUID) -> TripState:
 
 
 def lock_states(session: Session, waybill_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, TripState]:
-    """The states of several trips, created on first use, locked until the transaction ends: two queries however
-    many trips.
+    """The states of several trips, created on first use, locked until the transaction ends: two or three
+    queries however many trips.
 
     ``SELECT … FOR UPDATE`` on PostgreSQL: a second worker with a batch of one of these trips waits here until
     the first commits, then reads the state the first left. The rows are created and locked in the order of
@@ -49,7 +51,9 @@ def lock_states(session: Session, waybill_ids: Iterable[uuid.UUID]) -> dict[uuid
     SQLite has one writer at a time anyway.
     """
     ids = sorted(set(waybill_ids))
-    session.execute(_CREATE[session.get_bind().dialect.name], [{"waybill_id": i} for i in ids])
+    missing = set(ids).difference(session.scalars(_EXISTING, {"ids": ids}))
+    if missing:  # only the trips' first batches: not one row per trip of every batch sent to be skipped
+        session.execute(_CREATE[session.get_bind().dialect.name], [{"waybill_id": i} for i in sorted(missing)])
     return {state.waybill_id: state for state in session.scalars(_LOCK, {"ids": ids}).all()}
 
 

@@ -6,19 +6,25 @@ both editions. Timeouts are hang guards only (far beyond the normal time); nothi
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
+import threading
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app import create_app
 from app.extensions import db
 from app.gateway import messages as m
-from app.gateway.server import Backend, Gateway, flask_runner
+from app.gateway.server import Backend, Batcher, Gateway, Services, Stats, flask_runner
+from app.services.terminal_feed import store_activity
+from app.services.terminals import Authenticated
 from app.gateway.simulator import SimulatedTerminal
 from models import Alert, AlertKind, Role, Terminal, VehicleFix
 from models.engine import make_engine
@@ -97,7 +103,7 @@ def _at(seconds: float) -> dt.datetime:
 
 
 def stored(fleet: Fleet, terminal: str) -> int:
-    fleet.session.expire_all()
+    fleet.session.rollback()  # a new transaction: sees what the gateway committed since
     return fleet.session.scalar(select(func.count()).select_from(VehicleFix).where(VehicleFix.terminal_id == terminal))
 
 
@@ -237,3 +243,102 @@ def test_terminals_endpoint(fleet):
     assert client.get("/api/v1/terminals").status_code == 401
     bad = client.get("/api/v1/terminals?connected=maybe", headers=fleet.headers["supervisor"])
     assert bad.status_code == 422 and bad.content_type == "application/problem+json"
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    while not condition():
+        await asyncio.sleep(0.01)
+
+
+def test_answers_do_not_wait_for_storage_and_a_full_queue_holds_the_terminal(fleet):
+    """A report is answered once queued, while the batch before it is still being stored; with the queue full
+    (one position here) the next report is read but neither queued nor answered until the batch is stored."""
+    release = threading.Event()
+
+    def slow_store(session: Session, batch: list[Any]) -> dict[str, Any]:
+        release.wait(GUARD_S)
+        return store_activity(session, batch)
+
+    async def scenario(gateway: Gateway, host: str, port: int) -> dict[str, Any]:
+        a = await signed_in(host, port, TERMINAL_A)
+        first = await a.result(m.LOCATION, location_body(lat=31.2, lon=121.4, at=_at(0)))
+        await _until(lambda: gateway.batcher.queued == 1 and not gateway.batcher._pending)  # being stored
+        stored_at_first_answer = stored(fleet, TERMINAL_A)
+        second = a.send(m.LOCATION, location_body(lat=31.2, lon=121.401, at=_at(5)))
+        await _until(lambda: gateway.batcher.waiting == 1)
+        held = not second.done()
+        release.set()
+        answer = m.decode_general_answer((await second).body)[2]
+        await a.close()
+        return {"first": first, "stored then": stored_at_first_answer, "held": held, "second": answer}
+
+    services = dataclasses.replace(Services.default(), store=slow_store)
+    assert run_gateway(fleet, scenario, services=services, queue=1) == {
+        "first": m.Result.SUCCESS, "stored then": 0, "held": True, "second": m.Result.SUCCESS}
+    assert stored(fleet, TERMINAL_A) == 2
+
+
+def failing_once(calls: list[int], why: str) -> Callable[[Session, list[Any]], dict[str, Any]]:
+    """The gateway's storing function, failing its first call as a database that cannot be reached does."""
+    def store(session: Session, batch: list[Any]) -> dict[str, Any]:
+        calls.append(len(batch))
+        if len(calls) == 1:
+            raise OperationalError("INSERT", {}, Exception(why))
+        return store_activity(session, batch)
+
+    return store
+
+
+def test_a_batch_the_database_could_not_take_is_stored_later(fleet):
+    calls: list[int] = []
+    flaky_store = failing_once(calls, "server closed the connection unexpectedly")
+
+    async def scenario(gateway: Gateway, host: str, port: int) -> m.Result:
+        a = await signed_in(host, port, TERMINAL_A)
+        answer = await a.result(m.LOCATION, location_body(lat=31.2, lon=121.4, at=_at(0)))
+        await _until(lambda: gateway.stats.batches == 1)  # failed once, then stored
+        await a.close()
+        return answer
+
+    services = dataclasses.replace(Services.default(), store=flaky_store)
+    assert run_gateway(fleet, scenario, services=services) == m.Result.SUCCESS
+    assert stored(fleet, TERMINAL_A) == 1 and len(calls) == 2
+
+
+def test_stopping_stores_what_was_read_when_the_database_is_away_for_a_moment(fleet):
+    calls: list[int] = []
+    flaky_store = failing_once(calls, "database is locked")
+
+    async def scenario(gateway: Gateway, host: str, port: int) -> m.Result:
+        a = await signed_in(host, port, TERMINAL_A)
+        answer = await a.result(m.LOCATION, location_body(lat=31.2, lon=121.4, at=_at(0)))
+        await a.close()
+        return answer  # stopping now: the first attempt fails, the next one stores
+
+    services = dataclasses.replace(Services.default(), store=flaky_store)
+    assert run_gateway(fleet, scenario, services=services, interval=3600) == m.Result.SUCCESS
+    assert stored(fleet, TERMINAL_A) == 1 and len(calls) == 2
+
+
+def test_a_backlog_is_stored_in_batches_of_whole_terminals_in_the_order_queued():
+    """No database: the batcher alone, its storing function recording each batch's terminals and positions."""
+    batches: list[list[tuple[str, int]]] = []
+
+    def store(session: Any, batch: list[Any]) -> dict[str, Any]:
+        batches.append([(a.terminal_id, len(a.locations)) for a in batch])
+        return {"stored": 0, "kept_for_vehicle": 0}
+
+    backend = Backend(lambda fn, *args: fn(None, *args), workers=1)
+    fix = m.decode_location(location_body(lat=31.2, lon=121.4, at=_at(0)))
+
+    async def main() -> bool:
+        batcher = Batcher(backend, store, 3600, Stats(), batch_limit=3)
+        for terminal in ("a", "b", "c", "a"):
+            batcher.add(Authenticated(terminal, uuid.uuid4()), m.LOCATION, _at(0), [fix, fix])
+        return await batcher.drain() and batcher.queued == 0
+
+    try:
+        assert asyncio.run(asyncio.wait_for(main(), GUARD_S))
+    finally:
+        backend.close()
+    assert batches == [[("a", 4)], [("b", 2), ("c", 2)]]

@@ -276,3 +276,26 @@ def test_feeds_racing_over_the_same_vehicles_in_opposite_orders_neither_deadlock
     for first, second in zip(*reports):  # each round: every fix stored by one of the two, a duplicate for the other
         assert first["stored"] + second["stored"] == 4 * FIXES
         assert first["duplicates"] + second["duplicates"] == 4 * FIXES
+
+
+def test_trips_with_and_without_a_corridor_in_one_feed_are_checked_as_alone(client, session, fleet):
+    """One batch holding a trip on the corridor and one without (its metric CRS the UTM zone of its fixes): the
+    facts of both computed together give each the alerts and state of an upload of its own."""
+    for n in (1, 3):
+        fleet.waybills[n].corridor_id = None
+    session.commit()
+    drives = [into_the_zone(fleet.t0).go(121.455, 31.20).wait(1200).take() for _ in range(2)]  # a long stop
+    body = {"fixes": interleaved(tagged(drives[0], waybill=str(fleet.waybills[0].id)),
+                                 tagged(drives[1], waybill=str(fleet.waybills[1].id)))}
+    assert client.post(FEED, json=body, headers=fleet.carrier).status_code == 200
+    for n, drive in ((2, drives[0]), (3, drives[1])):
+        alone = client.post(f"/api/v1/waybills/{fleet.waybills[n].id}/track", json={"fixes": drive},
+                            headers=fleet.carrier)
+        assert alone.status_code == 200
+    assert alerts_of(client, fleet, 0) == alerts_of(client, fleet, 2) != []
+    assert alerts_of(client, fleet, 1) == alerts_of(client, fleet, 3)
+    assert "forbidden_zone" not in {a["kind"] for a in alerts_of(client, fleet, 1)}
+    states = {s.waybill_id: s for s in session.scalars(select(TripState))}
+    for fed, alone in ((0, 2), (1, 3)):
+        a, b = states[fleet.waybills[fed].id], states[fleet.waybills[alone].id]
+        assert (a.fixes_checked, a.last_at, a.recent, a.runs) == (b.fixes_checked, b.last_at, b.recent, b.runs)
