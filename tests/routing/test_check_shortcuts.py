@@ -6,7 +6,7 @@ import shapely
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 
-from routing.checks import _contains, _iso, _shifted
+from routing.checks import _contains, _iso
 from routing.projection import _utm_epsg, utm_crs
 
 
@@ -15,15 +15,6 @@ def test_episode_times_are_written_as_pandas_writes_them():
     values += np.random.default_rng(1).integers(946_684_800 * 10**9, 4_102_444_800 * 10**9, 2000).tolist()
     for ns in values:
         assert _iso(ns) == pd.Timestamp(ns, tz="UTC").isoformat()
-
-
-def test_shifted_is_the_clipped_gather():
-    rng = np.random.default_rng(2)
-    for n in range(12):
-        values = rng.normal(size=n)
-        for k in range(-15, 16):
-            expected = values[np.clip(np.arange(n) + k, 0, n - 1)] if n else values
-            np.testing.assert_array_equal(_shifted(values, k), expected)
 
 
 def test_containment_asked_within_the_bounding_box_only_is_the_same():
