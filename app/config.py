@@ -56,6 +56,12 @@ DEFAULTS: dict[str, object] = {
     # the expressway's, until fixes are matched to roads (routing.speed_limits.limit_kph gives the road's).
     "MONITOR_SPEED_LIMIT_KPH": 80,
     "MONITOR_OVERSPEED_SECONDS": 30,
+    # Judge overspeed by each road's limit and deviation by the road driven, map-matching the fixes live
+    # (docs/live-map-matching.md) once the road network (NETWORK_PATH) is prepared; until then, the above.
+    "MONITOR_MAP_MATCH": False,
+    "MONITOR_MATCH_SIGMA_M": 10,
+    "MONITOR_MATCH_LAG_FIXES": 12,
+    "MONITOR_MATCH_LAG_S": 120,
     # `hazledger serve` sweeps for silent vehicles this often (0: never; run `hazledger track sweep` instead).
     "MONITOR_SWEEP_SECONDS": 60,
     # The alert stream (/api/v1/alerts/stream): polling, keep-alive comments, and when it ends so the
