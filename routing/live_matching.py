@@ -117,8 +117,8 @@ class FixedLagMatcher:
             raise RoutingInputError("the lag must be at least one fix and positive seconds")
         self.graph, self.lag_fixes, self.lag_s = graph, lag_fixes, float(lag_s)
         self.sigma = float(self.params.sigma_m)
-        self.radius = self.params.radius_m if self.params.radius_m is not None else min(200.0, max(50.0,
-                                                                                                4.0 * self.sigma))
+        radius = self.params.radius_m
+        self.radius = radius if radius is not None else min(200.0, max(50.0, 4.0 * self.sigma))  # as match_track
         state = state or {}
         if state and state.get("edges") != self.edges:
             raise RoutingInputError("the matcher state was made on another road network")
@@ -309,8 +309,7 @@ class FixedLagMatcher:
 
     def _final(self, fix: _Fix) -> FinalFix:
         if fix.kind == _STALE:
-            status, edge, offset, distance, stretch = self.source if self.source else (OFF_NETWORK, -1, np.nan,
-                                                                                      np.nan, -1)
+            status, edge, offset, distance, stretch = self.source or (OFF_NETWORK, -1, None, None, -1)
             status = STALE if status in (MATCHED, STALE) else status
         elif fix.kind == _MEMBER:
             assert fix.pick is not None

@@ -13,7 +13,7 @@ from routing.matching import MatchParameters, match_track, prepare_matching
 from routing.projection import to_wgs84
 from routing.tracks import Track, read_track
 from tests.paths import REPO
-from tests.routing.simulate import START, drive
+from tests.routing.simulate import drive
 from tests.routing.test_matching import dual_carriageway, raw_track
 
 PARAMS = MatchParameters(sigma_m=10.0)

@@ -38,7 +38,8 @@ from sqlalchemy.orm import Session
 from app.services.monitoring import fatigue, findings
 from app.services.monitoring.facts import BoolArray, Facts, FloatArray
 from app.services.monitoring.findings import Finding
-from app.services.monitoring.runs import Run, advance, latched
+from app.services.monitoring.roads import RUN as ROADS_RUN
+from app.services.monitoring.runs import Fixes, Run, advance, latched
 from app.services.monitoring.settings import MonitorSettings
 from app.services.monitoring.trip import Trip
 from models import Alert, TripState
@@ -57,10 +58,17 @@ class RunFollower:
         return Run.from_json(self.state.runs.get(name))
 
     def follow(self, name: str, condition: BoolArray, *, min_seconds: float, describe: Callable[[Run], Finding],
-               measure: FloatArray | None = None) -> None:
-        """Continue run *name* with this batch's *condition*; alert the runs that last *min_seconds*."""
-        ended, still_open = advance(self.previous(name), condition, self.facts.fixes, release=self.release,
-                                    measure=measure)
+               measure: FloatArray | None = None, fixes: Fixes | None = None, labels: list[str] | None = None,
+               least: FloatArray | None = None) -> None:
+        """Continue run *name* with the *condition* of this batch's fixes (or of *fixes*: those judged by road);
+        alert the runs that last *min_seconds*."""
+        fixes = self.facts.fixes if fixes is None else fixes
+        if not len(fixes):  # nothing judged this time: the run stays as it was
+            if self.state.runs.get(name) is not None:
+                self.open[name] = self.state.runs[name]
+            return
+        ended, still_open = advance(self.previous(name), condition, fixes, release=self.release,
+                                    measure=measure, labels=labels, least=least)
         for run, over in [*((r, True) for r in ended), *([(still_open, False)] if still_open else [])]:
             if run.lasted(self.release, min_seconds):
                 alert = findings.raise_run(self.session, self.trip, describe(run), run, ended=over)
@@ -74,11 +82,13 @@ def run_checks(session: Session, trip: Trip, state: TripState, facts: Facts, set
     """Advance every run check over the batch; the alerts opened or updated. Leaves the open runs in *state*."""
     runs = RunFollower(session, trip, state, facts, settings)
     no_stop = np.zeros(len(facts.fixes), dtype=bool)
-    corridor = facts.corridor
+    corridor, roads = facts.corridor, facts.roads
+    if roads.corridor is not None:  # by the road driven, when matched (.roads)
+        deviating = latched(runs.previous("deviation"), roads.corridor.outside, roads.corridor.inside_inner)
+        runs.follow("deviation", deviating, min_seconds=settings.min_seconds, measure=roads.corridor.offset_m,
+                    fixes=roads.fixes, labels=_where(roads.road, deviating),
+                    describe=lambda run: findings.deviation(trip, run, roads.method))
     if corridor is not None:
-        deviating = latched(runs.previous("deviation"), corridor.outside, corridor.inside_inner)
-        runs.follow("deviation", deviating, min_seconds=settings.min_seconds, measure=corridor.offset_m,
-                    describe=lambda run: findings.deviation(trip, run))
         runs.follow("time_window", corridor.closed, min_seconds=settings.min_seconds,
                     describe=lambda run: findings.corridor_closed(trip, run))
         for zone, inside in corridor.zones:
@@ -90,8 +100,18 @@ def run_checks(session: Session, trip: Trip, state: TripState, facts: Facts, set
                         describe=lambda run, zone=zone: findings.forbidden_zone(trip, zone, run))
     runs.follow("stop", facts.stopped & ~facts.permitted & ~no_stop, min_seconds=settings.stop_minutes * 60,
                 describe=lambda run: findings.stop(trip, run, settings))
-    runs.follow("overspeed", facts.kph > settings.speed_limit_kph, min_seconds=settings.overspeed_seconds,
-                measure=facts.kph, describe=lambda run: findings.overspeed(trip, run, settings))
+    with np.errstate(invalid="ignore"):
+        speeding = roads.kph > roads.limit_kph  # NaN (no road, no limit): not over
+    runs.follow("overspeed", speeding, min_seconds=settings.overspeed_seconds, measure=roads.kph, fixes=roads.fixes,
+                labels=_where(roads.road, speeding), least=roads.limit_kph,
+                describe=lambda run: findings.overspeed(trip, run, settings, roads.method))
     tired, runs.open[fatigue.RUN] = fatigue.follow(session, trip, state, facts)
+    if roads.carry is not None:
+        runs.open[ROADS_RUN] = roads.carry
     state.runs = runs.open
     return runs.alerts + tired
+
+
+def _where(labels: list[str], condition: BoolArray) -> list[str]:
+    """The labels of the fixes that meet the condition ('' for the others)."""
+    return [label if met else "" for label, met in zip(labels, condition.tolist())]

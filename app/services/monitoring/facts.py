@@ -15,6 +15,7 @@ import numpy.typing as npt
 import shapely
 
 from app.services.gps_store import StoredFixes
+from app.services.monitoring.roads import CorridorColumns, RoadFacts, road_facts
 from app.services.monitoring.runs import Fixes
 from app.services.monitoring.settings import MonitorSettings
 from app.services.monitoring.state import joined, recent
@@ -33,14 +34,10 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
-class CorridorFacts:
+class CorridorFacts(CorridorColumns):
     """Each fix against the corridor: off it (time windows aside), deep inside it, how far off, on it while
     its time window is closed, and inside which zones (while they apply)."""
 
-    outside: BoolArray
-    inside_inner: BoolArray
-    offset_m: FloatArray
-    closed: BoolArray
     zones: list[tuple[CorridorFeature, BoolArray]]
 
 
@@ -55,6 +52,7 @@ class Facts:
     driving: BoolArray
     permitted: BoolArray
     corridor: CorridorFacts | None
+    roads: RoadFacts
 
 
 def facts_of(trip: Trip, state: TripState, new: StoredFixes, settings: MonitorSettings) -> Facts:
@@ -70,10 +68,11 @@ def facts_of(trip: Trip, state: TripState, new: StoredFixes, settings: MonitorSe
     x, y = x[new_part], y[new_part]
     permitted = (shapely.dwithin(trip.permitted, shapely.points(x, y), settings.site_radius_m)
                  if trip.permitted is not None else np.zeros(len(new), dtype=bool))
+    corridor = _corridor_facts(trip.corridor, trip, new, settings) if trip.corridor else None
     return Facts(fixes=Fixes(time_ns=new.time_ns, lon=new.lon, lat=new.lat, step_m=steps[new_part]),
                  kph=kph[new_part], stopped=kph[new_part] < STOP_SPEED_KPH, driving=driving[new_part],
-                 permitted=np.asarray(permitted, bool),
-                 corridor=_corridor_facts(trip.corridor, trip, new, settings) if trip.corridor else None)
+                 permitted=np.asarray(permitted, bool), corridor=corridor,
+                 roads=road_facts(trip, state, new, steps[new_part], kph[new_part], corridor, settings))
 
 
 def _corridor_facts(loaded: LoadedCorridor, trip: Trip, new: StoredFixes,
