@@ -125,8 +125,8 @@ def main() -> None:
             lagged, whole = matcher_alone(args.batch)
     print(f"live checks, {vehicles} vehicles x 163 fixes in batches of {args.batch} (SQLite, in process):")
     for on, (wall, cpu, fixes, requests) in figures.items():
-        print(f"  map matching {'on ' if on else 'off'}: {wall / fixes * 1e3:6.2f} ms wall, {cpu / fixes * 1e3:6.2f} ms "
-              f"CPU per fix; {wall / requests * 1e3:6.1f} ms per request")
+        print(f"  map matching {'on ' if on else 'off'}: {wall / fixes * 1e3:6.2f} ms wall, "
+              f"{cpu / fixes * 1e3:6.2f} ms CPU per fix; {wall / requests * 1e3:6.1f} ms per request")
     (w0, c0, n, _), (w1, c1, _, _) = figures[False], figures[True]
     print(f"  cost of matching: {(w1 - w0) / n * 1e3:+.2f} ms wall, {(c1 - c0) / n * 1e3:+.2f} ms CPU per fix")
     print(f"matcher alone: {lagged:,.0f} fixes/s fed in batches of {args.batch} (state through JSON each time); "
