@@ -45,6 +45,7 @@ LAG_FIXES = 30
 LAG_S = 300.0
 _MEMBER, _WAITING, _OUTLIER, _OFF, _STALE = "m", "w", "o", "n", "s"
 _NO = float("-inf")
+_CHUNK = 64  # fixes whose transitions are computed together (one Dijkstra call)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ class FixedLagMatcher:
         self.stretch = int(state.get("stretch", -1))
         self.previous = state.get("previous")  # [lon, lat] of the fix before: a repeat of it is stale
         self.source: list[Any] | None = state.get("source")  # the latest fresh fix reported: what a stale repeats
+        self._steps: dict[tuple[int, int], npt.NDArray[np.float64]] = {}  # this batch's, by (fix, fix) identity
 
     @property
     def edges(self) -> int:
@@ -157,16 +159,18 @@ class FixedLagMatcher:
         cands = _candidates(self.graph, shapely.points(x[fresh], y[fresh]), self.radius, self.params.max_candidates)
         rows = {int(f): [[int(cands.edge[j]), float(cands.offset[j]), float(cands.distance[j])]
                          for j in range(cands.ptr[k], cands.ptr[k + 1])] for k, f in enumerate(fresh)}
+        batch = [_Fix(t=int(time_ns[i]), lon=float(lon[i]), lat=float(lat[i]), x=float(x[i]), y=float(y[i]),
+                      kind=_STALE if stale[i] else _OFF, cand=rows.get(i, []), data=None if data is None else data[i])
+                 for i in range(len(lon))]
+        self._steps = self._chain(batch)
         out: list[FinalFix] = []
-        for i in range(len(lon)):
-            fix = _Fix(t=int(time_ns[i]), lon=float(lon[i]), lat=float(lat[i]), x=float(x[i]), y=float(y[i]),
-                       kind=_STALE if stale[i] else _OFF, cand=rows.get(i, []),
-                       data=None if data is None else data[i])
+        for fix in batch:
             self.pending.append(fix)
             if fix.cand:
                 self._step(fix)
             self._settle(fix.t)
             out += self._report()
+        self._steps = {}
         return out
 
     def flush(self) -> list[FinalFix]:
@@ -193,18 +197,36 @@ class FixedLagMatcher:
         self.last, self.delta = fix, [e - max(emission) for e in emission]
         self._converge()
 
+    def _chain(self, batch: list[_Fix]) -> dict[tuple[int, int], npt.NDArray[np.float64]]:
+        """The transitions between consecutive fixes with candidates (from the stretch's newest member on), a
+        chunk of fixes per call as :func:`~routing.matching.match_track` computes them: most steps are these."""
+        chain = ([self.last] if self.last is not None else []) + [f for f in batch if f.cand]
+        steps = {}
+        for start in range(0, len(chain) - 1, _CHUNK):
+            part = chain[start:start + _CHUNK + 1]
+            mats = self._transitions(part, np.arange(len(part) - 1), np.arange(1, len(part)))
+            steps.update({(id(a), id(b)): m for a, b, m in zip(part[:-1], part[1:], mats)})
+        return steps
+
+    def _transitions(self, fixes: list[_Fix], a: npt.NDArray[np.intp],
+                     b: npt.NDArray[np.intp]) -> list[npt.NDArray[np.float64]]:
+        """Log transition matrices between fixes ``a[i]`` and ``b[i]`` of *fixes*."""
+        both = [c for f in fixes for c in f.cand]
+        cands = _Candidates(edge=np.array([int(c[0]) for c in both], dtype=np.intp),
+                            offset=np.array([c[1] for c in both]), distance=np.array([c[2] for c in both]),
+                            ptr=np.cumsum([0] + [len(f.cand) for f in fixes]))
+        t_s = np.array([(f.t - fixes[0].t) / 1e9 for f in fixes])
+        return _transitions(self.graph, cands, np.array([f.x for f in fixes]), np.array([f.y for f in fixes]), t_s,
+                            a, b, self.params, self.sigma, self.radius)
+
     def _score(self, target: _Fix) -> tuple[list[int], list[float]] | None:
         """Back pointers and scores of a step from the stretch's newest member to *target*, or None when no
         candidate of it can be reached."""
         last = self.last
         assert last is not None and self.delta is not None
-        both = last.cand + target.cand
-        cands = _Candidates(edge=np.array([int(c[0]) for c in both], dtype=np.intp),
-                            offset=np.array([c[1] for c in both]), distance=np.array([c[2] for c in both]),
-                            ptr=np.array([0, len(last.cand), len(both)]))
-        t_s = np.array([0.0, (target.t - last.t) / 1e9])
-        log_t = _transitions(self.graph, cands, np.array([last.x, target.x]), np.array([last.y, target.y]), t_s,
-                             np.array([0]), np.array([1]), self.params, self.sigma, self.radius)[0]
+        log_t = self._steps.get((id(last), id(target)))
+        if log_t is None:  # past an outlier, or from a new stretch's first fix: on its own
+            log_t = self._transitions([last, target], np.array([0]), np.array([1]))[0]
         total = np.asarray(self.delta)[:, None] + log_t
         back = np.argmax(total, axis=0)
         score = total[back, np.arange(total.shape[1])]
