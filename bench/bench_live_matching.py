@@ -24,20 +24,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy.orm import Session  # noqa: E402
-
-from app import create_app, migrate  # noqa: E402
+from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.services import road_network  # noqa: E402
-from app.services.corridors import register_corridor  # noqa: E402
-from models.engine import make_engine  # noqa: E402
 from models.types import utcnow  # noqa: E402
 from routing.live_matching import FixedLagMatcher  # noqa: E402
 from routing.matching import MatchParameters, match_track  # noqa: E402
 from routing.tracks import read_track  # noqa: E402
-from tests.app.waybills.conftest import build_trip, waybill_in_transit  # noqa: E402
-from tests.factories import make_vehicle  # noqa: E402
-from tests.paths import DEMO_CORRIDOR, REPO, SHANGHAI_OSM  # noqa: E402
+from bench_tracking import build_fleet  # noqa: E402
+from tests.paths import REPO, SHANGHAI_OSM  # noqa: E402
 
 TRACK = REPO / "geodata" / "demo_track_detour.csv"
 
@@ -51,31 +46,11 @@ def drive(start: dt.datetime) -> list[dict]:
              "lat": float(r["lat"]), "speed": 40.0} for r in rows]
 
 
-def fleet(url: str, vehicles: int) -> tuple[list[str], dict[str, str]]:
-    """*vehicles* waybills in transit with the demo corridor; their ids and the carrier's headers."""
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        trip = build_trip(session)
-        features = json.loads(DEMO_CORRIDOR.read_text(encoding="utf-8"))["features"]
-        corridor = register_corridor(session, {"name": "demo", "geojson": {
-            "type": "FeatureCollection", "features": [f for f in features if f["properties"]["role"] != "forbidden"]}})
-        ids = []
-        for n in range(vehicles):
-            vehicle = trip.tanker if n == 0 else make_vehicle(session, trip.carrier, gps_terminal_id=f"0139{n:08d}")
-            waybill = waybill_in_transit(session, trip, vehicle)
-            waybill.corridor_id = corridor.id
-            ids.append(str(waybill.id))
-        session.commit()
-        headers = trip.headers["carrier"]
-    engine.dispose()
-    return ids, headers
-
-
 def run(map_match: bool, vehicles: int, batch: int, folder: Path) -> tuple[float, float, int, int]:
     """Upload every vehicle's drive in batches; (wall s, CPU s, fixes, requests)."""
     url = f"sqlite:///{folder / ('on' if map_match else 'off')}.db"
-    ids, headers = fleet(url, vehicles)
+    fleet = build_fleet(url, vehicles)  # bench_tracking's: the tests' trip world, the demo corridor on each
+    ids, headers = fleet.waybills, {"Authorization": f"Bearer {fleet.token}"}
     app = create_app({"DATABASE_URL": url, "MONITOR_MAP_MATCH": map_match, "NETWORK_PATH": str(SHANGHAI_OSM)})
     client = app.test_client()
     if map_match:
