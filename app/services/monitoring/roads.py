@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -37,13 +37,11 @@ from app.services.monitoring.trip import Trip
 from app.services.road_network import matching_graph
 from models import TripState
 from routing import RoutingInputError
-from routing.live_matching import FinalFix, FixedLagMatcher
-from routing.match_graph import MatchGraph
-from routing.match_report import road_name
-from routing.matching import MatchParameters
 from routing.projection import to_metric, to_wgs84
-from routing.road_check import END_TOLERANCE_M, on_corridor
-from routing.speed_limits import limit_kph
+
+if TYPE_CHECKING:  # the matcher's modules need scipy and pandas: imported when a trip is matched, not before
+    from routing.live_matching import FinalFix, FixedLagMatcher
+    from routing.match_graph import MatchGraph
 
 log = logging.getLogger(__name__)
 #: The trip state's entry: ``{"matcher": FixedLagMatcher.state(), "origin": [lon, lat] of the trip's first fix}``.
@@ -104,6 +102,9 @@ def road_facts(trip: Trip, state: TripState, new: StoredFixes, step_m: FloatArra
 
 def _matcher(graph: MatchGraph, kept: dict[str, Any], settings: MonitorSettings,
              trip: Trip) -> FixedLagMatcher | None:
+    from routing.live_matching import FixedLagMatcher
+    from routing.matching import MatchParameters
+
     try:
         return FixedLagMatcher(graph, MatchParameters(sigma_m=settings.match_sigma_m), kept.get("matcher"),
                                lag_fixes=settings.match_lag_fixes, lag_s=settings.match_lag_s)
@@ -115,6 +116,9 @@ def _matcher(graph: MatchGraph, kept: dict[str, Any], settings: MonitorSettings,
 def _by_road(trip: Trip, graph: MatchGraph, final: list[FinalFix], origin: list[float], settings: MonitorSettings,
              carry: dict[str, Any]) -> RoadFacts:
     """Judge the final fixes by their matched roads."""
+    from routing.match_report import road_name
+    from routing.speed_limits import limit_kph
+
     columns = _Columns.final(final)
     edge = np.array([f.edge for f in final], dtype=np.intp)
     hit = np.flatnonzero(edge >= 0)
@@ -126,6 +130,8 @@ def _by_road(trip: Trip, graph: MatchGraph, final: list[FinalFix], origin: list[
     limits = limit_kph(tags["highway"], tags["maxspeed"])
     roads = ["" if i < 0 else road_name(name) or "(unnamed)" for i, name in zip(edge.tolist(), tags["name"])]
     corridor = columns.corridor
+    if not final and trip.corridor is not None:  # nothing final yet: the open deviation run stays as it is
+        corridor = CorridorColumns(*(np.zeros(0, dtype=kind) for kind in (bool, bool, float, bool)))
     if corridor is not None and trip.corridor is not None and len(final):
         offsets = np.array([f.offset_m for f in final])[hit]
         points = shapely.line_interpolate_point(graph.geoms[edge[hit]], offsets)
@@ -138,6 +144,8 @@ def _by_road(trip: Trip, graph: MatchGraph, final: list[FinalFix], origin: list[
 def _on_roads(trip: Trip, corridor: CorridorColumns, hit: np.ndarray, edges: np.ndarray, lon: FloatArray,
               lat: FloatArray, fixes: Fixes, origin: list[float]) -> CorridorColumns:
     """Off the corridor by the matched position where there is one (as :func:`routing.road_check.road_states`)."""
+    from routing.road_check import END_TOLERANCE_M, on_corridor
+
     loaded = trip.corridor
     assert loaded is not None
     x, y = to_metric(lon, lat, loaded.corridor.crs)
