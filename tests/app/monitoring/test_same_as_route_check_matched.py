@@ -1,7 +1,7 @@
 """With map matching on, the live checks and ``hazledger route check --match`` find the same deviations and
 overspeed episodes in the same fixes, uploaded in 1, 3 or 7 batches (issue 20): deviation by the matched road,
-overspeed against each matched road's limit (Order 29 Art. 46), the alerts naming the roads; and in 55 uploads of
-3 fixes, most of which leave nothing final yet.
+overspeed against each matched road's limit (Order 29 Art. 46), the alerts naming the roads; and in 163 uploads of
+one fix each, many of which leave nothing final yet.
 
 The drive is the demo detour on the real Shanghai extract (geodata/demo_track_detour.csv: off the demo corridor
 on 合肥路, 马当路 and 复兴中路), replayed at 1.8 × its speed so that it speeds on 60 km/h roads.
@@ -79,7 +79,7 @@ def _route_check(tmp_path, app, fixes: list[dict], settings: MonitorSettings) ->
     return json.loads(result.stdout)["episodes"]
 
 
-@pytest.mark.parametrize("uploads", [1, 3, 7, 55])
+@pytest.mark.parametrize("uploads", [1, 3, 7, 163])
 def test_live_checks_by_road_and_route_check_match_agree(client, session, trip, matching, tmp_path, uploads):
     trip_ = start_trip(client, session, trip, register_corridor(session, {"name": "演示通道",
                                                                           "geojson": _corridor()}).id)
