@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from app.services.monitoring import fatigue, findings
 from app.services.monitoring.facts import BoolArray, Facts, FloatArray
 from app.services.monitoring.findings import Finding
-from app.services.monitoring.roads import RUN as ROADS_RUN
+from app.services.monitoring.roads import RUN as ROADS_RUN, RoadFacts, held_facts
 from app.services.monitoring.runs import Fixes, Run, advance, latched
 from app.services.monitoring.settings import MonitorSettings
 from app.services.monitoring.trip import Trip
@@ -48,7 +48,8 @@ from models import Alert, TripState
 class RunFollower:
     """Advances the named runs of a trip's state over one batch and raises the alerts of those that last."""
 
-    def __init__(self, session: Session, trip: Trip, state: TripState, facts: Facts, settings: MonitorSettings):
+    def __init__(self, session: Session, trip: Trip, state: TripState, facts: Facts | None,
+                 settings: MonitorSettings):
         self.session, self.trip, self.state, self.facts = session, trip, state, facts
         self.release = settings.min_points
         self.open: dict[str, dict[str, Any]] = {}
@@ -62,7 +63,8 @@ class RunFollower:
                least: FloatArray | None = None) -> None:
         """Continue run *name* with the *condition* of this batch's fixes (or of *fixes*: those judged by road);
         alert the runs that last *min_seconds*."""
-        fixes = self.facts.fixes if fixes is None else fixes
+        fixes = fixes if fixes is not None or self.facts is None else self.facts.fixes
+        assert fixes is not None
         if not len(fixes):  # nothing judged this time: the run stays as it was
             if self.state.runs.get(name) is not None:
                 self.open[name] = self.state.runs[name]
@@ -83,11 +85,7 @@ def run_checks(session: Session, trip: Trip, state: TripState, facts: Facts, set
     runs = RunFollower(session, trip, state, facts, settings)
     no_stop = np.zeros(len(facts.fixes), dtype=bool)
     corridor, roads = facts.corridor, facts.roads
-    if roads.corridor is not None:  # by the road driven, when matched (.roads)
-        deviating = latched(runs.previous("deviation"), roads.corridor.outside, roads.corridor.inside_inner)
-        runs.follow("deviation", deviating, min_seconds=settings.min_seconds, measure=roads.corridor.offset_m,
-                    fixes=roads.fixes, labels=_where(roads.road, deviating),
-                    describe=lambda run: findings.deviation(trip, run, roads.method))
+    _by_road(runs, trip, roads, settings)
     if corridor is not None:
         runs.follow("time_window", corridor.closed, min_seconds=settings.min_seconds,
                     describe=lambda run: findings.corridor_closed(trip, run))
@@ -100,16 +98,37 @@ def run_checks(session: Session, trip: Trip, state: TripState, facts: Facts, set
                         describe=lambda run, zone=zone: findings.forbidden_zone(trip, zone, run))
     runs.follow("stop", facts.stopped & ~facts.permitted & ~no_stop, min_seconds=settings.stop_minutes * 60,
                 describe=lambda run: findings.stop(trip, run, settings))
-    with np.errstate(invalid="ignore"):
-        speeding = roads.kph > roads.limit_kph  # NaN (no road, no limit): not over
-    runs.follow("overspeed", speeding, min_seconds=settings.overspeed_seconds, measure=roads.kph, fixes=roads.fixes,
-                labels=_where(roads.road, speeding), least=roads.limit_kph,
-                describe=lambda run: findings.overspeed(trip, run, settings, roads.method))
     tired, runs.open[fatigue.RUN] = fatigue.follow(session, trip, state, facts)
     if roads.carry is not None:
         runs.open[ROADS_RUN] = roads.carry
     state.runs = runs.open
     return runs.alerts + tired
+
+
+def _by_road(runs: RunFollower, trip: Trip, roads: RoadFacts, settings: MonitorSettings) -> None:
+    """Advance the checks judged by road (:mod:`.roads`): deviation and overspeed."""
+    if roads.corridor is not None:
+        deviating = latched(runs.previous("deviation"), roads.corridor.outside, roads.corridor.inside_inner)
+        runs.follow("deviation", deviating, min_seconds=settings.min_seconds, measure=roads.corridor.offset_m,
+                    fixes=roads.fixes, labels=_where(roads.road, deviating),
+                    describe=lambda run: findings.deviation(trip, run, roads.method))
+    with np.errstate(invalid="ignore"):
+        speeding = roads.kph > roads.limit_kph  # NaN (no road, no limit): not over
+    runs.follow("overspeed", speeding, min_seconds=settings.overspeed_seconds, measure=roads.kph, fixes=roads.fixes,
+                labels=_where(roads.road, speeding), least=roads.limit_kph,
+                describe=lambda run: findings.overspeed(trip, run, settings, roads.method))
+
+
+def judge_held(session: Session, trip: Trip, state: TripState, settings: MonitorSettings) -> list[Alert]:
+    """At the trip's end: judge the fixes the trip's matcher still holds (:func:`.roads.held_facts`); the alerts
+    opened or updated. Leaves the runs in *state* for the caller to end."""
+    roads = held_facts(trip, state, settings)
+    if roads is None:
+        return []
+    runs = RunFollower(session, trip, state, None, settings)
+    _by_road(runs, trip, roads, settings)
+    state.runs = {**state.runs, **runs.open}
+    return runs.alerts
 
 
 def _where(labels: list[str], condition: BoolArray) -> list[str]:

@@ -17,7 +17,8 @@ in the background: ingestion never waits for it), each batch's fixes go through 
 * the runs collect the roads (:attr:`~app.services.monitoring.runs.Run.labels`) and the alerts name them.
 
 So these two checks run a lag behind the fixes (at most ``MONITOR_MATCH_LAG_FIXES`` fixes or
-``MONITOR_MATCH_LAG_S`` seconds; usually the match is final a few fixes later). Until the network is ready, and
+``MONITOR_MATCH_LAG_S`` seconds; usually the match is final a few fixes later); at the trip's end the fixes still
+held are matched to the end and judged (:func:`held_facts`). Until the network is ready, and
 without ``MONITOR_MAP_MATCH``, every fix is judged as it comes, by the buffer and the flat
 ``MONITOR_SPEED_LIMIT_KPH``; fixes a matcher still held when the network went away are judged so too.
 """
@@ -98,6 +99,21 @@ def road_facts(trip: Trip, state: TripState, new: StoredFixes, step_m: FloatArra
     final = matcher.feed(new.time_ns, new.lon, new.lat, data=batch.rows())
     carry = {"matcher": matcher.state(), "origin": origin}
     return _by_road(trip, graph, final, origin, settings, carry)
+
+
+def held_facts(trip: Trip, state: TripState, settings: MonitorSettings) -> RoadFacts | None:
+    """At the trip's end, the fixes its matcher still holds, final now (:meth:`FixedLagMatcher.flush`; by the
+    buffer and the flat limit when the network is not ready); None when it holds none."""
+    kept = state.runs.get(RUN) or {}
+    if not settings.map_match or not (kept.get("matcher") or {}).get("pending"):
+        return None
+    graph = matching_graph()
+    matcher = _matcher(graph, kept, settings, trip) if graph is not None else None
+    if matcher is None:
+        held = _Columns.held(kept)
+        return held.judged(settings, FALLBACK) if held is not None else None
+    assert graph is not None
+    return _by_road(trip, graph, matcher.flush(), kept["origin"], settings, {})
 
 
 def _matcher(graph: MatchGraph, kept: dict[str, Any], settings: MonitorSettings,

@@ -1,6 +1,6 @@
 """Live checks by road while the road network is not ready (issue 20): ingestion does not wait for it, the fixes
 are judged by the buffer and the flat limit and the alert says so; fixes a matcher held are judged the same way
-when the network goes away, none lost and none judged twice."""
+when the network goes away, none lost and none judged twice; and at the trip's end (arrival) by their roads."""
 from __future__ import annotations
 
 import threading
@@ -64,3 +64,22 @@ def test_fixes_held_by_the_matcher_are_judged_when_the_network_goes_away(app, cl
     assert alert["started_at"][:19] == first[0]["time"][:19] and alert["last_seen_at"][:19] == second[-1]["time"][:19]
     assert alert["details"]["points"] == len(first) + len(second)  # every fix judged once
     assert alert["details"]["method"] == "buffer"
+
+
+def test_arrival_judges_the_fixes_the_matcher_held(app, client, session, road):
+    if not SHANGHAI_OSM.is_file():
+        pytest.skip(f"reference data not available: {SHANGHAI_OSM}")
+    app.config.update(MONITOR_MAP_MATCH=True, NETWORK_PATH=str(SHANGHAI_OSM), MONITOR_MATCH_LAG_FIXES=50,
+                      MONITOR_MATCH_LAG_S=3600)
+    with app.app_context():
+        assert road_network.matching_graph(wait=True) is not None
+    fixes = [{**fix, "speed": 95.0} for fix in _fixes(road.t0)[:45]]
+    post_fixes(client, road, fixes)
+    state = session.get(TripState, uuid.UUID(road.id))
+    session.refresh(state)
+    held = len(state.runs["map_match"]["matcher"]["pending"])
+    assert held and _overspeed(client, road)["details"]["points"] == len(fixes) - held
+    assert client.post(f"{road.url}/arrive", json={}, headers=road.trip.headers["carrier"]).status_code == 200
+    alert = _overspeed(client, road)
+    assert alert["details"]["points"] == len(fixes) and alert["last_seen_at"][:19] == fixes[-1]["time"][:19]
+    assert alert["ended_at"] is not None and alert["details"]["method"] == "map_match"
