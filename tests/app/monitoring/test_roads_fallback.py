@@ -40,24 +40,35 @@ def test_until_the_network_is_ready_fixes_are_judged_by_the_flat_limit(client, r
     assert details["limit_kph"] == 80 and details["method"] == "buffer" and "roads" not in details
 
 
-def test_fixes_held_by_the_matcher_are_judged_when_the_network_goes_away(app, client, session, road, monkeypatch):
+@pytest.fixture
+def matching(app):
+    """Map matching on, the network prepared, a lag long enough that only convergence makes a fix final."""
     if not SHANGHAI_OSM.is_file():
         pytest.skip(f"reference data not available: {SHANGHAI_OSM}")
     app.config.update(MONITOR_MAP_MATCH=True, NETWORK_PATH=str(SHANGHAI_OSM), MONITOR_MATCH_LAG_FIXES=50,
                       MONITOR_MATCH_LAG_S=3600)
     with app.app_context():
         assert road_network.matching_graph(wait=True) is not None
+
+
+def _held(session, road) -> list:
+    """The fixes the trip's matcher holds."""
+    state = session.get(TripState, uuid.UUID(road.id))
+    session.refresh(state)
+    return state.runs["map_match"]["matcher"]["pending"]
+
+
+def test_fixes_held_by_the_matcher_are_judged_when_the_network_goes_away(client, session, road, matching,
+                                                                         monkeypatch):
     fixes = [{**fix, "speed": 95.0} for fix in _fixes(road.t0)[:60]]  # real roads: a match a few fixes behind
     first, second = fixes[:45], fixes[45:]
     post_fixes(client, road, first)
-    state = session.get(TripState, uuid.UUID(road.id))
-    session.refresh(state)
-    held = state.runs["map_match"]["matcher"]["pending"]
-    assert held  # the matcher holds the last fixes until their road is final
+    assert _held(session, road)  # the matcher holds the last fixes until their road is final
     monkeypatch.setattr(road_network, "_graphs", {})
     monkeypatch.setattr(road_network, "_graph_threads", {})
     monkeypatch.setattr(road_network, "_prepare_graph", lambda path, cache_dir: None)
     post_fixes(client, road, second)
+    state = session.get(TripState, uuid.UUID(road.id))
     session.refresh(state)
     assert "map_match" not in state.runs
     alert = _overspeed(client, road)
@@ -66,18 +77,10 @@ def test_fixes_held_by_the_matcher_are_judged_when_the_network_goes_away(app, cl
     assert alert["details"]["method"] == "buffer"
 
 
-def test_arrival_judges_the_fixes_the_matcher_held(app, client, session, road):
-    if not SHANGHAI_OSM.is_file():
-        pytest.skip(f"reference data not available: {SHANGHAI_OSM}")
-    app.config.update(MONITOR_MAP_MATCH=True, NETWORK_PATH=str(SHANGHAI_OSM), MONITOR_MATCH_LAG_FIXES=50,
-                      MONITOR_MATCH_LAG_S=3600)
-    with app.app_context():
-        assert road_network.matching_graph(wait=True) is not None
+def test_arrival_judges_the_fixes_the_matcher_held(client, session, road, matching):
     fixes = [{**fix, "speed": 95.0} for fix in _fixes(road.t0)[:45]]
     post_fixes(client, road, fixes)
-    state = session.get(TripState, uuid.UUID(road.id))
-    session.refresh(state)
-    held = len(state.runs["map_match"]["matcher"]["pending"])
+    held = len(_held(session, road))
     assert held and _overspeed(client, road)["details"]["points"] == len(fixes) - held
     assert client.post(f"{road.url}/arrive", json={}, headers=road.trip.headers["carrier"]).status_code == 200
     alert = _overspeed(client, road)
