@@ -56,9 +56,15 @@ DEFAULTS: dict[str, object] = {
     "MONITOR_SITE_RADIUS_M": 500,
     "MONITOR_ARRIVAL_NEAR_M": 5000,
     # Hazmat vehicles: 80 km/h on expressways, 60 elsewhere (危险货物道路运输安全管理办法 Art. 46); one limit here,
-    # the expressway's, until fixes are matched to roads (routing.speed_limits.limit_kph gives the road's).
+    # the expressway's, unless fixes are matched to roads (MONITOR_MAP_MATCH: routing.speed_limits.limit_kph).
     "MONITOR_SPEED_LIMIT_KPH": 80,
     "MONITOR_OVERSPEED_SECONDS": 30,
+    # Judge overspeed by each road's limit and deviation by the road driven, map-matching the fixes live
+    # (docs/live-map-matching.md) once the road network (NETWORK_PATH) is prepared; until then, the above.
+    "MONITOR_MAP_MATCH": False,
+    "MONITOR_MATCH_SIGMA_M": 10,
+    "MONITOR_MATCH_LAG_FIXES": 12,
+    "MONITOR_MATCH_LAG_S": 120,
     # `hazledger serve` sweeps for silent vehicles this often (0: never; run `hazledger track sweep` instead).
     "MONITOR_SWEEP_SECONDS": 60,
     # The alert stream (/api/v1/alerts/stream): polling, keep-alive comments, and when it ends so the

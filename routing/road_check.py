@@ -39,8 +39,8 @@ from routing.tracks import Track
 END_TOLERANCE_M = 500.0
 
 
-def _on_corridor(result: MatchResult, corridor: Corridor, hazard_classes: Iterable[str] | None,
-                 edges: np.ndarray, x: np.ndarray, y: np.ndarray, time_ns: np.ndarray) -> np.ndarray:
+def on_corridor(corridor: Corridor, hazard_classes: Iterable[str] | None, edges: np.ndarray, x: np.ndarray,
+                y: np.ndarray, time_ns: np.ndarray) -> np.ndarray:
     """Whether each matched position (edge, point, time) is on a permitted part active at that time."""
     parts = corridor.parts(forbidden=False, hazard_classes=hazard_classes)
     inside = np.zeros(len(edges), dtype=bool)
@@ -70,7 +70,7 @@ def road_states(track: Track, corridor: Corridor, result: MatchResult, *, hyster
     edges = result.edge[matched]
     points = shapely.line_interpolate_point(result.graph.geoms[edges], result.offset_m[matched])
     mx, my = shapely.get_coordinates(points).T if len(matched) else (np.empty(0), np.empty(0))
-    on = _on_corridor(result, corridor, hazard_classes, edges, mx, my, track.time_ns[matched])
+    on = on_corridor(corridor, hazard_classes, edges, mx, my, track.time_ns[matched])
     outside = state.outside.copy()
     inner = state.inside_inner.copy()
     outside[matched] = ~on
@@ -83,8 +83,8 @@ def road_states(track: Track, corridor: Corridor, result: MatchResult, *, hyster
     permitted = np.zeros(len(result.graph.length), dtype=bool)
     every = np.arange(len(permitted))
     mid = shapely.get_coordinates(shapely.line_interpolate_point(result.graph.geoms, 0.5, normalized=True))
-    permitted |= _on_corridor(result, corridor, hazard_classes, every, mid[:, 0], mid[:, 1],
-                              np.full(len(every), int(track.time_ns[0])))
+    permitted |= on_corridor(corridor, hazard_classes, every, mid[:, 0], mid[:, 1],
+                             np.full(len(every), int(track.time_ns[0])))
     return FixState(x=state.x, y=state.y, time_s=state.time_s, outside=outside, inside_inner=inner,
                     offset_m=offset, zones=state.zones), permitted
 

@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from routing.episodes import persistent_runs
+from routing.episodes import bridge_short_gaps, persistent_runs
 
 FloatArray = npt.NDArray[np.float64]
 #: Order 29 Art. 46: 高速公路 80 km/h, other roads 60 km/h.
@@ -93,7 +93,8 @@ def overspeed_episodes(time_ns: npt.NDArray[np.int64], speeds_kph: FloatArray, l
                        min_duration_s: float = 30.0, min_points: int = 2,
                        roads: Sequence[Any] | None = None,
                        step_m: FloatArray | None = None) -> list[dict[str, Any]]:
-    """Runs of fixes faster than their road's limit, lasting at least ``min_duration_s`` and ``min_points``.
+    """Runs of fixes faster than their road's limit, lasting at least ``min_duration_s`` and ``min_points`` (runs
+    joined across fewer than ``min_points`` fixes not over it).
 
     Parameters
     ----------
@@ -125,7 +126,10 @@ def overspeed_episodes(time_ns: npt.NDArray[np.int64], speeds_kph: FloatArray, l
     with np.errstate(invalid="ignore"):
         over = speeds > limits  # NaN on either side: not over
     time_s = (time_ns - time_ns[0]) / 1e9 if len(time_ns) else np.zeros(0)
-    starts, ends = persistent_runs(over, time_s, min_points=min_points, min_seconds=min_duration_s)
+    # Fewer than min_points fixes under the limit are a gap inside a run, not its end (as a deviation's, and as
+    # the live checks join every run): one fix slowed by GPS noise does not split an episode.
+    starts, ends = persistent_runs(bridge_short_gaps(over, min_points), time_s, min_points=min_points,
+                                   min_seconds=min_duration_s)
     cumulative = np.cumsum(np.zeros(len(speeds)) if step_m is None else np.asarray(step_m, dtype=float))
     found = []
     for first, end in zip(starts.tolist(), ends.tolist()):  # one pass per episode, not per fix

@@ -132,6 +132,8 @@ def _vehicle(weight_t: float | None, height_m: float | None, hgv: bool) -> Any:
               help="Judge deviations by the map-matched roads, not the raw fixes (needs --network).")
 @click.option("--end-tolerance-m", type=float, default=500.0, show_default=True,
               help="With --match: fixes this close to the trip's first or last fix are never a deviation.")
+@click.option("--sigma-m", type=float, default=None,
+              help="With --match: GPS noise, metres (default: estimated from the track).")
 @_un_option
 @_catalogue_option
 @_cache_option
@@ -140,8 +142,8 @@ def _vehicle(weight_t: float | None, height_m: float | None, hgv: bool) -> Any:
 @_reasons_to_exit_2
 def check(corridor_path: Path, track_path: Path, buffer_m: float, min_points: int, min_seconds: float,
           max_gap_s: float, hysteresis_m: float, gcj02: bool, network_path: Path | None, by_roads: bool,
-          end_tolerance_m: float, un_numbers: tuple[str, ...], catalogue: Path | None, cache_dir: Path | None,
-          plot: Path | None, fmt: str) -> None:
+          end_tolerance_m: float, sigma_m: float | None, un_numbers: tuple[str, ...], catalogue: Path | None,
+          cache_dir: Path | None, plot: Path | None, fmt: str) -> None:
     """Check one GPS track against a corridor; exit 1 when it is not compliant."""
     from routing.checks import CheckParameters, check_track
     from routing.corridors import load_corridor
@@ -163,11 +165,11 @@ def check(corridor_path: Path, track_path: Path, buffer_m: float, min_points: in
     track = read_track(track_path, gcj02=gcj02)
     classes = cargo.hazard_classes if cargo else None
     if by_roads:
-        from routing.matching import prepare_matching
+        from routing.matching import MatchParameters, prepare_matching
         from routing.road_check import check_track_by_roads
 
         result = check_track_by_roads(track, corridor, prepare_matching(network), params, hazard_classes=classes,
-                                      end_tolerance_m=end_tolerance_m)
+                                      end_tolerance_m=end_tolerance_m, match=MatchParameters(sigma_m=sigma_m))
     else:
         result = check_track(track, corridor, params, hazard_classes=classes)
     if plot is not None:

@@ -140,17 +140,35 @@ def _incident_zone(details: Details) -> Sentence:
                 zone=details["zone"])
 
 
+def _roads(details: Details) -> str:
+    """The roads an alert names (the live checks by road, app/services/monitoring/roads.py), as data."""
+    return ", ".join(details.get("roads") or [])
+
+
+def _deviation(details: Details) -> Sentence:
+    if _roads(details):
+        return _say(N_("{subject}: off the corridor on {roads}, up to {offset:.0f} m"), roads=_roads(details),
+                    offset=float(details["max_offset_m"]))
+    return _say(N_("{subject}: off the corridor, up to {offset:.0f} m"), offset=float(details["max_offset_m"]))
+
+
+def _overspeed(details: Details) -> Sentence:
+    speed, limit = float(details["max_speed_kph"]), float(details["limit_kph"])
+    if _roads(details):
+        return _say(N_("{subject}: up to {speed:.0f} km/h on {roads} (limit {limit:.0f})"), speed=speed,
+                    roads=_roads(details), limit=limit)
+    return _say(N_("{subject}: up to {speed:.0f} km/h (limit {limit:.0f})"), speed=speed, limit=limit)
+
+
 #: For each kind, its sentence from the alert's details (``{subject}`` filled in by :func:`describe`).
 SENTENCES: dict[str, Callable[[Details], Sentence]] = {
-    "deviation": lambda d: _say(N_("{subject}: off the corridor, up to {offset:.0f} m"),
-                                offset=float(d["max_offset_m"])),
+    "deviation": _deviation,
     "time_window": _time_window,
     "forbidden_zone": _forbidden_zone,
     "stop": lambda d: _say(N_("{subject}: stopped {minutes:.0f} min outside a permitted place"),
                            minutes=_minutes(d["duration_s"])),
     "signal_gap": _signal_gap,
-    "overspeed": lambda d: _say(N_("{subject}: up to {speed:.0f} km/h (limit {limit:.0f})"),
-                                speed=float(d["max_speed_kph"]), limit=float(d["limit_kph"])),
+    "overspeed": _overspeed,
     "arrival_elsewhere": _arrival_elsewhere,
     "major_hazard": _major_hazard,
     "waste_overdue": _waste_overdue,

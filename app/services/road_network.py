@@ -13,7 +13,7 @@ import logging
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
@@ -22,6 +22,9 @@ from models import Waybill
 from routing import RoutingInputError
 from routing.cargo import Cargo, CatalogueEntry, cargo_from_un
 from routing.network import Network, load_network
+
+if TYPE_CHECKING:
+    from routing.match_graph import MatchGraph
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,45 @@ def road_network(*, wait: bool = False) -> Network | None:
             raise NetworkPreparing
         preparing.join()
     return _network(*key)
+
+
+#: The network prepared for map matching, by (network file, cache folder), once ready; its preparations.
+_graphs: dict[tuple[str, str], MatchGraph | None] = {}
+_graph_threads: dict[tuple[str, str], threading.Thread] = {}
+_graphs_lock = threading.Lock()
+
+
+def matching_graph(*, wait: bool = False) -> MatchGraph | None:
+    """The configured network prepared for map matching (the live checks'), or ``None``: none is configured, or
+    it is not ready yet. The first call starts its preparation in a background thread (after the network's own,
+    :func:`prepare_road_network`) and returns at once unless *wait*: a live check never waits for it."""
+    key = _configured(current_app.config)
+    if key is None:
+        return None
+    with _graphs_lock:
+        if key in _graphs:
+            return _graphs[key]
+        thread = _graph_threads.get(key)
+        if thread is None:
+            thread = _graph_threads[key] = threading.Thread(target=_prepare_graph, args=key, daemon=True,
+                                                            name="prepare-matching-graph")
+            thread.start()
+    if wait:
+        thread.join()
+    return _graphs.get(key)
+
+
+def _prepare_graph(path: str, cache_dir: str) -> None:
+    from routing.matching import prepare_matching  # scipy and pandas: not for a process that never matches
+
+    preparing = _preparing.get((path, cache_dir))
+    if preparing is not None:
+        preparing.join()
+    network = _network(path, cache_dir)
+    graph = prepare_matching(network) if network is not None else None
+    log.info("road network %s ready for live map matching", path)
+    with _graphs_lock:
+        _graphs[(path, cache_dir)] = graph
 
 
 def waybill_cargo(waybill: Waybill, *, tank: bool) -> Cargo | None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.services.alert_policy import resolve_trip_gaps
 from app.services.alerts import raise_alert
+from app.services.monitoring.checks import judge_held
 from app.services.monitoring.findings import Finding, raise_finding
 from app.services.monitoring.settings import MonitorSettings, current_settings
 from app.services.monitoring.state import lock_state
@@ -30,9 +31,11 @@ def finish_trip(session: Session, waybill: Waybill, at: dt.datetime,
     state = lock_state(session, waybill.id)
     near = None if state.last_lon is None else (np.array([state.last_lon]), np.array([state.last_lat]))
     trip = load_trip(session, waybill, near=near)
+    judged = judge_held(session, trip, state, settings)  # the last fixes a live map match still held
     changed = [alert for alert in session.scalars(select(Alert).where(
         Alert.waybill_id == waybill.id, Alert.ended_at.is_(None), Alert.state != AlertState.CLOSED))
         if _end(session, alert, at)]
+    changed += [alert for alert in judged if alert not in changed]
     changed += [alert for alert in resolve_trip_gaps(session, waybill, at) if alert not in changed]
     state.runs = {}
     if near is None or trip.unloading is None:

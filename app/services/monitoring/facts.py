@@ -16,6 +16,7 @@ import numpy.typing as npt
 import shapely
 
 from app.services.gps_store import StoredFixes
+from app.services.monitoring.roads import CorridorColumns, RoadFacts, road_facts
 from app.services.monitoring.runs import Fixes
 from app.services.monitoring.settings import MonitorSettings
 from app.services.monitoring.state import joined, recent
@@ -34,14 +35,10 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
-class CorridorFacts:
+class CorridorFacts(CorridorColumns):
     """Each fix against the corridor: off it (time windows aside), deep inside it, how far off, on it while
     its time window is closed, and inside which zones (while they apply)."""
 
-    outside: BoolArray
-    inside_inner: BoolArray
-    offset_m: FloatArray
-    closed: BoolArray
     zones: list[tuple[CorridorFeature, BoolArray]]
 
 
@@ -56,6 +53,7 @@ class Facts:
     driving: BoolArray
     permitted: BoolArray
     corridor: CorridorFacts | None
+    roads: RoadFacts
 
 
 def facts_of_group(trips: Sequence[Trip], states: Sequence[TripState], news: Sequence[StoredFixes],
@@ -93,12 +91,13 @@ def facts_of_group(trips: Sequence[Trip], states: Sequence[TripState], news: Seq
     corridors = _corridor_facts_of_group(trips, news, settings)
     kph_new, steps_new, driving_new = kph[is_new], steps[is_new], driving[is_new]
     facts, at = [], 0
-    for trip, new, corridor in zip(trips, news, corridors):  # slicing only
+    for trip, state, new, corridor in zip(trips, states, news, corridors):  # slicing, and the roads per trip
         part = slice(at, at + len(new))
         at += len(new)
         facts.append(Facts(fixes=Fixes(time_ns=new.time_ns, lon=new.lon, lat=new.lat, step_m=steps_new[part]),
                            kph=kph_new[part], stopped=kph_new[part] < STOP_SPEED_KPH, driving=driving_new[part],
-                           permitted=permitted[part], corridor=corridor))
+                           permitted=permitted[part], corridor=corridor,
+                           roads=road_facts(trip, state, new, steps_new[part], kph_new[part], corridor, settings)))
     return facts
 
 

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.services.alerts import raise_alert
+from app.services.monitoring.roads import MATCHED
 from app.services.monitoring.runs import Run, stamp
 from app.services.monitoring.settings import MonitorSettings
 from app.services.monitoring.trip import Trip
@@ -91,8 +92,15 @@ def _extent(run: Run) -> dict[str, Any]:
     return {"duration_s": round(run.duration_s, 1), "points": run.points, "length_m": round(run.length_m, 1)}
 
 
-def deviation(trip: Trip, run: Run) -> Finding:
-    return Finding(AlertKind.DEVIATION, {**_extent(run), "max_offset_m": round(run.peak, 1)})
+def _by_road(run: Run, method: str | None) -> dict[str, Any]:
+    """How the fixes were judged (only with ``MONITOR_MAP_MATCH``) and, when by road, the roads driven."""
+    if method is None:
+        return {}
+    return {"method": method, **({"roads": run.labels} if method == MATCHED else {})}
+
+
+def deviation(trip: Trip, run: Run, method: str | None = None) -> Finding:
+    return Finding(AlertKind.DEVIATION, {**_extent(run), "max_offset_m": round(run.peak, 1), **_by_road(run, method)})
 
 
 def corridor_closed(trip: Trip, run: Run) -> Finding:
@@ -118,10 +126,11 @@ def stop(trip: Trip, run: Run, settings: MonitorSettings) -> Finding:
     return Finding(AlertKind.STOP, _extent(run))
 
 
-def overspeed(trip: Trip, run: Run, settings: MonitorSettings) -> Finding:
-    limit = settings.speed_limit_kph
+def overspeed(trip: Trip, run: Run, settings: MonitorSettings, method: str | None = None) -> Finding:
+    """Over the limit: the road's (the lowest over the run, Order 29 Art. 46) when matched, else the flat one."""
+    limit = settings.speed_limit_kph if run.low is None else run.low
     return Finding(AlertKind.OVERSPEED, {**_extent(run), "max_speed_kph": round(run.peak, 1), "limit_kph": limit,
-                                         "speed_ratio": round(run.peak / limit, 3)})
+                                         "speed_ratio": round(run.peak / limit, 3), **_by_road(run, method)})
 
 
 def fatigue_driving(trip: Trip, episode: FatigueEpisode) -> Finding:

@@ -10,7 +10,8 @@ at once (``tests/app/monitoring/test_runs.py`` checks this against :func:`routin
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,10 @@ class Run:
         The largest value of the check's measure over the run (offset, speed), 0 without one.
     trailing, tail_m : int, float
         Fixes after the last one, not yet enough to end the run, and their path length.
+    labels : list of str
+        The distinct labels of the run's fixes in order (the roads driven, when the check names them).
+    low : float or None
+        The smallest of the check's second measure over the run (a road's speed limit), None without one.
     """
 
     start_ns: int
@@ -66,6 +71,8 @@ class Run:
     peak: float = 0.0
     trailing: int = 0
     tail_m: float = 0.0
+    labels: list[str] = field(default_factory=list)
+    low: float | None = None
 
     @property
     def duration_s(self) -> float:
@@ -111,7 +118,8 @@ def latched(run: Run | None, enter: BoolArray, leave: BoolArray) -> BoolArray:
 
 
 def advance(run: Run | None, condition: BoolArray, fixes: Fixes, *, release: int,
-            measure: FloatArray | None = None) -> tuple[list[Run], Run | None]:
+            measure: FloatArray | None = None, labels: Sequence[str] | None = None,
+            least: FloatArray | None = None) -> tuple[list[Run], Run | None]:
     """Continue *run* over one batch of fixes.
 
     Parameters
@@ -127,6 +135,10 @@ def advance(run: Run | None, condition: BoolArray, fixes: Fixes, *, release: int
         a gap inside the run.
     measure : numpy.ndarray, optional
         A per-fix value whose largest over the run is kept as :attr:`Run.peak`.
+    labels : sequence of str, optional
+        A label per fix ('' for none), collected in :attr:`Run.labels`.
+    least : numpy.ndarray, optional
+        A per-fix value whose smallest over the run is kept as :attr:`Run.low`.
 
     Returns
     -------
@@ -149,13 +161,14 @@ def advance(run: Run | None, condition: BoolArray, fixes: Fixes, *, release: int
     for start, end in zip(starts.tolist(), ends.tolist()):
         first, last = start - carried, end - 1 - carried  # batch indexes; negative: the replayed run
         if first < 0:
-            pieces.append(_extended(run, last, fixes, cumulative, values))
+            pieces.append(_extended(run, last, fixes, cumulative, values, labels, least))
         else:
             pieces.append(Run(
                 start_ns=int(fixes.time_ns[first]), start_lon=float(fixes.lon[first]),
                 start_lat=float(fixes.lat[first]), end_ns=int(fixes.time_ns[last]), end_lon=float(fixes.lon[last]),
                 end_lat=float(fixes.lat[last]), points=last - first + 1,
-                length_m=float(cumulative[last] - cumulative[first]), peak=float(values[first:last + 1].max())))
+                length_m=float(cumulative[last] - cumulative[first]), peak=float(values[first:last + 1].max()),
+                labels=_labels([], labels, first, last), low=_low(None, least, first, last)))
     trailing = len(replay) - int(ends[-1]) if len(ends) else len(replay)
     if not pieces or trailing >= release:
         return pieces, None
@@ -168,11 +181,29 @@ def advance(run: Run | None, condition: BoolArray, fixes: Fixes, *, release: int
     return pieces, replace(last_piece, trailing=trailing, tail_m=tail_m)
 
 
-def _extended(run: Run, last: int, fixes: Fixes, cumulative: FloatArray, values: FloatArray) -> Run:
+def _extended(run: Run, last: int, fixes: Fixes, cumulative: FloatArray, values: FloatArray,
+              labels: Sequence[str] | None, least: FloatArray | None) -> Run:
     """The carried run, extended to batch fix *last* (unchanged when ``last < 0``)."""
     if last < 0:
         return run
     return replace(run, end_ns=int(fixes.time_ns[last]), end_lon=float(fixes.lon[last]),
                    end_lat=float(fixes.lat[last]), points=run.points + run.trailing + last + 1,
                    length_m=run.length_m + run.tail_m + float(cumulative[last]),
-                   peak=max(run.peak, float(values[:last + 1].max())), trailing=0, tail_m=0.0)
+                   peak=max(run.peak, float(values[:last + 1].max())), trailing=0, tail_m=0.0,
+                   labels=_labels(run.labels, labels, 0, last), low=_low(run.low, least, 0, last))
+
+
+def _labels(known: list[str], labels: Sequence[str] | None, first: int, last: int) -> list[str]:
+    """*known* and the new non-empty labels of fixes *first*..*last*, each once, in order."""
+    if labels is None:
+        return known
+    return list(dict.fromkeys([*known, *(label for label in labels[first:last + 1] if label)]))
+
+
+def _low(known: float | None, least: FloatArray | None, first: int, last: int) -> float | None:
+    """The smaller of *known* and the smallest of *least* over fixes *first*..*last* (NaN: none)."""
+    if least is None:
+        return known
+    found = [v for v in [known, float(np.nanmin(least[first:last + 1], initial=np.inf))] if v is not None]
+    low = min(found)
+    return None if low == np.inf else low

@@ -30,6 +30,11 @@ class MonitorSettings:
         A long stop closer than this to the unloading site (but not at it) is an arrival elsewhere.
     speed_limit_kph, overspeed_seconds : float
         Overspeed: above the limit for at least this long.
+    map_match : bool
+        Judge overspeed and deviation by the roads driven (:mod:`.roads`), once the road network is ready.
+    match_sigma_m, match_lag_fixes, match_lag_s : float, int, float
+        The live matcher's GPS noise, and the lag after which a fix's road is final
+        (:class:`routing.live_matching.FixedLagMatcher`).
     """
 
     min_points: int
@@ -41,19 +46,24 @@ class MonitorSettings:
     arrival_near_m: float
     speed_limit_kph: float
     overspeed_seconds: float
+    map_match: bool = False
+    match_sigma_m: float = 10.0
+    match_lag_fixes: int = 12
+    match_lag_s: float = 120.0
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MonitorSettings:
         """Read and check the ``MONITOR_*`` keys of *config* (an app's config or :data:`app.config.DEFAULTS`)."""
-        values = {f.name: (int if f.name == "min_points" else float)(config[f"MONITOR_{f.name.upper()}"])
-                  for f in fields(cls)}
+        kinds = {"min_points": int, "match_lag_fixes": int, "map_match": bool}
+        values = {f.name: kinds.get(f.name, float)(config[f"MONITOR_{f.name.upper()}"]) for f in fields(cls)}
         settings = cls(**values)
         try:
             settings.check_parameters()
         except RoutingInputError as error:
             raise ValueError(f"MONITOR_* configuration: {error}") from None
-        if min(settings.stop_minutes, settings.site_radius_m, settings.speed_limit_kph) <= 0:
-            raise ValueError("MONITOR_STOP_MINUTES, _SITE_RADIUS_M and _SPEED_LIMIT_KPH must be positive")
+        if min(settings.stop_minutes, settings.site_radius_m, settings.speed_limit_kph, settings.match_sigma_m,
+               settings.match_lag_fixes, settings.match_lag_s) <= 0:
+            raise ValueError("MONITOR_STOP_MINUTES, _SITE_RADIUS_M, _SPEED_LIMIT_KPH and _MATCH_* must be positive")
         return settings
 
     def check_parameters(self) -> CheckParameters:
