@@ -32,7 +32,7 @@ from routing.checks import (
 from routing.corridors import Corridor
 from routing.match_report import road_name
 from routing.matching import MatchGraph, MatchParameters, MatchResult, match_track
-from routing.speed_limits import limit_kph, overspeed_episodes
+from routing.speed_limits import EXPRESSWAY_KPH, limit_kph, overspeed_episodes
 from routing.tracks import Track
 
 #: Default reach of the trip-end tolerance: a depot or plant yard and its gate road.
@@ -102,9 +102,12 @@ def _roads_off(result: MatchResult, permitted: np.ndarray, start_ns: int, end_ns
 
 def _overspeed(track: Track, state: FixState, result: MatchResult, params: CheckParameters) -> list[dict[str, Any]]:
     """Overspeed on the matched roads: each fix against its road's limit for dangerous goods (Order 29 Art. 46,
-    :func:`routing.speed_limits.limit_kph`); a fix the match could not place has no limit."""
+    :func:`routing.speed_limits.limit_kph`); a fix the match could not place, on no known road, against the
+    highest limit a dangerous-goods vehicle has on any road (the expressway's), so leaving the map never hides a
+    speed no road allows."""
     table = result.fix_table()
     limits = limit_kph(table["highway"].to_numpy(), table["maxspeed"].to_numpy())
+    limits = np.where(np.isnan(limits), EXPRESSWAY_KPH, limits)
     speeds = fix_speeds(state.x, state.y, state.time_s, track.speed_kph)
     step_m = np.concatenate(([0.0], np.hypot(np.diff(state.x), np.diff(state.y))))
     roads = [road_name(name) or "(unnamed)" if name is not None else "" for name in table["name"]]

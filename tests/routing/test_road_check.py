@@ -113,3 +113,19 @@ def test_overspeed_is_judged_by_each_matched_roads_limit(shanghai, graph, line_c
     assert overspeed and all(e["limit_kph"] <= 60 < e["max_speed_kph"] for e in overspeed)
     assert {e["road"] for e in overspeed} & set(ROADS)
     assert [e["kind"] for e in check_track(track_from_frame(sim.frame), line_corridor)["episodes"]] == []
+
+
+def test_off_the_map_a_speed_no_road_allows_is_still_overspeed(shanghai, graph):
+    # A straight drive just east of the extract: no road to place a fix on, so no road's limit; 100 km/h for
+    # two minutes is over the highest limit any road has for dangerous goods (80 km/h, Order 29 Art. 46).
+    lon0, lat0 = 121.56, 31.20
+    n = 121
+    east = np.arange(n) * (100 / 3.6) / (111_320 * np.cos(np.radians(lat0)))  # one fix a second at 100 km/h
+    frame = pd.DataFrame({"time": pd.Timestamp("2026-01-01T08:00:00Z") + pd.to_timedelta(np.arange(n), unit="s"),
+                          "lon": lon0 + east, "lat": np.full(n, lat0)})
+    line = {"type": "Feature", "properties": {"width_m": 100},
+            "geometry": {"type": "LineString", "coordinates": [[lon0 - 0.01, lat0], [lon0 + east[-1] + 0.01, lat0]]}}
+    corridor = load_corridor({"type": "FeatureCollection", "features": [line]})
+    result = check_track_by_roads(track_from_frame(frame), corridor, graph)
+    overspeed = [e for e in result["episodes"] if e["kind"] == "overspeed"]
+    assert overspeed and overspeed[0]["limit_kph"] == 80 and overspeed[0]["max_speed_kph"] > 95

@@ -8,7 +8,8 @@ in the background: ingestion never waits for it), each batch's fixes go through 
 
 * **overspeed** against the matched road's limit for dangerous goods: 80 km/h on an expressway, 60 on any other
   road, or the posted limit when lower (危险货物道路运输安全管理办法 (交通运输部令2019年第29号) 第四十六条,
-  :func:`routing.speed_limits.limit_kph`); a fix the match could not place has no limit;
+  :func:`routing.speed_limits.limit_kph`); a fix the match could not place, on no known road, against the flat
+  ``MONITOR_SPEED_LIMIT_KPH`` (80, the expressway's: no road allows more), as without matching;
 * **deviation** by the matched position: a fix whose matched point lies on the corridor is on it even where its
   GPS position wandered beyond the buffer; a fix the match could not place is judged by its own position (the
   buffer); fixes within :data:`routing.road_check.END_TOLERANCE_M` of the trip's first fix or of the unloading
@@ -144,6 +145,7 @@ def _by_road(trip: Trip, graph: MatchGraph, final: list[FinalFix], origin: list[
         if tag in edges and len(hit):
             values[hit] = edges[tag].to_numpy()[edge[hit]]
     limits = limit_kph(tags["highway"], tags["maxspeed"])
+    limits = np.where(np.isnan(limits), settings.speed_limit_kph, limits)  # on no known road: the flat limit
     roads = ["" if i < 0 else road_name(name) or "(unnamed)" for i, name in zip(edge.tolist(), tags["name"])]
     corridor = columns.corridor
     if not final and trip.corridor is not None:  # nothing final yet: the open deviation run stays as it is
