@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+#: The server's live checks judge overspeed and deviation by the roads driven (docs/live-map-matching.md).
+MAP_MATCH ?= true
 CATALOGUES := app/translations
 #: The functions whose literal arguments are text to translate (docs/translations.md).
 KEYWORDS := -k t -k translate -k localize -k N_ -k Text -k L_:1c,2 -k error:2 -k problem:2 -k DomainError -k NotFound \
@@ -35,7 +37,7 @@ translations: install ## Extract the pages' and the API's text, update the catal
 run: install ## Migrate the embedded database, load the demo, serve on http://127.0.0.1:5000 (make run PORT=5077 HOST=0.0.0.0)
 	$(BIN)/hazledger db upgrade
 	$(BIN)/hazledger demo load
-	$(BIN)/hazledger serve --host $(HOST) --port $(PORT)
+	HAZLEDGER_MONITOR_MAP_MATCH=$(MAP_MATCH) $(BIN)/hazledger serve --host $(HOST) --port $(PORT)
 
 test: install ## Run the whole suite (SQLite and a throw-away PostgreSQL the harness starts)
 	$(BIN)/python -m pytest -n 2
