@@ -106,8 +106,7 @@ def _overspeed(track: Track, state: FixState, result: MatchResult, params: Check
     highest limit a dangerous-goods vehicle has on any road (the expressway's), so leaving the map never hides a
     speed no road allows."""
     table = result.fix_table()
-    limits = limit_kph(table["highway"].to_numpy(), table["maxspeed"].to_numpy())
-    limits = np.where(np.isnan(limits), EXPRESSWAY_KPH, limits)
+    limits = limit_kph(table["highway"].to_numpy(), table["maxspeed"].to_numpy(), unknown_kph=EXPRESSWAY_KPH)
     speeds = fix_speeds(state.x, state.y, state.time_s, track.speed_kph)
     step_m = np.concatenate(([0.0], np.hypot(np.diff(state.x), np.diff(state.y))))
     roads = [road_name(name) or "(unnamed)" if name is not None else "" for name in table["name"]]

@@ -61,7 +61,7 @@ def _posted(text: str) -> float:
 
 
 def limit_kph(highway: Sequence[Any] | npt.NDArray[Any] | pd.Series,
-              maxspeed: Sequence[Any] | npt.NDArray[Any] | pd.Series) -> FloatArray:
+              maxspeed: Sequence[Any] | npt.NDArray[Any] | pd.Series, *, unknown_kph: float = np.nan) -> FloatArray:
     """The speed limit (km/h) of a dangerous-goods vehicle on each road (Order 29 Art. 46).
 
     Parameters
@@ -71,12 +71,16 @@ def limit_kph(highway: Sequence[Any] | npt.NDArray[Any] | pd.Series,
         NaN where the fix has no road (not matched): its limit is unknown (NaN) unless a ``maxspeed`` is given.
     maxspeed : array-like
         OSM ``maxspeed`` value per fix (see the module for what is understood); missing is None or NaN.
+    unknown_kph : float
+        The limit where neither is known (a fix on no known road). The checks pass the highest limit any road has
+        (80), so leaving the map never hides a speed no road allows; NaN by default: never an overspeed
+        (:func:`overspeed_episodes`).
 
     Returns
     -------
     numpy.ndarray
-        The class limit (80 on an expressway, 60 elsewhere), or the posted limit where it is lower; NaN where
-        neither is known (never an overspeed: :func:`overspeed_episodes`).
+        The class limit (80 on an expressway, 60 elsewhere), or the posted limit where it is lower; *unknown_kph*
+        where neither is known.
     """
     classes = pd.Series(list(highway), dtype=object)
     expressway = classes.map(lambda value: bool(set(value if isinstance(value, (list, tuple)) else [value])
@@ -86,7 +90,8 @@ def limit_kph(highway: Sequence[Any] | npt.NDArray[Any] | pd.Series,
     if len(posted) != len(expressway):
         raise ValueError(f"highway and maxspeed differ in length ({len(expressway)} and {len(posted)})")
     by_class = np.where(expressway, EXPRESSWAY_KPH, np.where(unknown, np.nan, OTHER_ROAD_KPH))
-    return np.fmin(by_class, posted)  # fmin: NaN (nothing posted, or no road) leaves the other
+    limits = np.fmin(by_class, posted)  # fmin: NaN (nothing posted, or no road) leaves the other
+    return limits if np.isnan(unknown_kph) else np.where(np.isnan(limits), unknown_kph, limits)
 
 
 def overspeed_episodes(time_ns: npt.NDArray[np.int64], speeds_kph: FloatArray, limits_kph: FloatArray, *,

@@ -30,6 +30,9 @@ def test_limits_by_road_class_and_lower_posted_limit():
 def test_a_fix_without_a_road_has_no_limit_unless_one_is_posted():
     limits = limit_kph([None, np.nan, None], [None, None, "50"])
     assert np.isnan(limits[:2]).all() and limits[2] == 50
+    # the checks hold a fix on no known road to the highest limit any road has; a known or posted one stands
+    limits = limit_kph([None, "primary", None], [None, None, "50"], unknown_kph=80.0)
+    assert limits.tolist() == [80.0, 60.0, 50.0]
 
 
 def test_limits_are_vectorised_over_arrays_and_series():

@@ -144,8 +144,7 @@ def _by_road(trip: Trip, graph: MatchGraph, final: list[FinalFix], origin: list[
     for tag, values in tags.items():
         if tag in edges and len(hit):
             values[hit] = edges[tag].to_numpy()[edge[hit]]
-    limits = limit_kph(tags["highway"], tags["maxspeed"])
-    limits = np.where(np.isnan(limits), settings.speed_limit_kph, limits)  # on no known road: the flat limit
+    limits = limit_kph(tags["highway"], tags["maxspeed"], unknown_kph=settings.speed_limit_kph)  # no road: the flat
     roads = ["" if i < 0 else road_name(name) or "(unnamed)" for i, name in zip(edge.tolist(), tags["name"])]
     corridor = columns.corridor
     if not final and trip.corridor is not None:  # nothing final yet: the open deviation run stays as it is
