@@ -41,6 +41,11 @@ def sign_out(driver: Any) -> None:
 def sign_in(driver: Any, site: LiveSite, name: str) -> None:
     sign_out(driver)
     driver.get(site("/login"))
+    if driver.find_elements(By.ID, "sign-out"):
+        # A request the page left behind was still in flight (the live page polls as it loads): its answer
+        # refreshed the session cookie after sign_out cleared it, and /login sent us home. Clear it again.
+        sign_out(driver)
+        driver.get(site("/login"))
     wait_until(driver, EC.presence_of_element_located((By.ID, "name"))).send_keys(name)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
