@@ -5,7 +5,7 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from app.config import DEFAULTS
+from app.config import load_config
 
 if TYPE_CHECKING:  # Flask is imported by create_app: a command that builds no app (``route check``) never pays it
     from flask import Flask
@@ -26,10 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, web: bool = True) -> 
 
     # No app-wide static folder: the web blueprint serves its own assets under /static.
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_prefixed_env("HAZLEDGER")
-    if config:
-        app.config.from_mapping(config)
+    app.config.from_mapping(load_config(config))
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
     app.json.ensure_ascii = False  # Chinese names stay readable in responses
 

@@ -6,9 +6,7 @@ that declares neither is refused (fail closed), so a forgotten decorator cannot 
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
-import secrets
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -19,24 +17,14 @@ from sqlalchemy import bindparam, select
 from app.errors import NotFound, PermissionDenied, Unauthenticated
 from app.extensions import db
 from app.i18n import Text
+from app.tokens import hash_token
 from models import ApiToken, Role, User
 from models.types import utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-TOKEN_PREFIX = "hzl_"
 _BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]{16,128})$")
 POLICY_ATTR = "_hazledger_policy"
-
-
-def new_token() -> str:
-    """A fresh random token (256 bits)."""
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-
-def hash_token(token: str) -> str:
-    """Tokens carry 256 bits of entropy, so one SHA-256 suffices (no password stretching needed)."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 #: Built once: every API request runs it, bound to the presented token's hash. The user is the one object

@@ -1,8 +1,13 @@
 """Default configuration. Every key can be overridden by a ``HAZLEDGER_<KEY>`` environment variable."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
+import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,3 +106,30 @@ DEFAULTS: dict[str, object] = {
     # Prepared road networks (the routing engine's pickles; the same HAZLEDGER_CACHE_DIR the route commands read).
     "CACHE_DIR": "instance/cache",
 }
+
+
+def load_config(overrides: Mapping[str, Any] | None = None, prefix: str = "HAZLEDGER") -> dict[str, Any]:
+    """The configuration: :data:`DEFAULTS`, then the ``HAZLEDGER_*`` environment variables, then *overrides*.
+
+    The one loader of both the app factory and the commands that build no app (issue 18: a command that only
+    opens the database starts without Flask). An environment value is read as Flask's ``from_prefixed_env`` reads
+    it: as JSON where it parses (``8``, ``true``, ``{"a": 1}``), else as text; ``A__B`` sets key ``B`` of the
+    dictionary ``A``.
+    """
+    config = copy.deepcopy(DEFAULTS)
+    start = f"{prefix}_"
+    for key in sorted(os.environ):
+        if not key.startswith(start):
+            continue
+        value: Any = os.environ[key]
+        try:
+            value = json.loads(value)
+        except ValueError:  # not JSON: the text itself
+            pass
+        *parents, name = key.removeprefix(start).split("__")
+        target = config
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[name] = value
+    config.update(overrides or {})
+    return config

@@ -9,7 +9,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.engine import make_engine
+from models.engine import make_sessionmaker
 
 if TYPE_CHECKING:  # imported where a listener starts: psycopg is a PostgreSQL app's import, not every command's
     from app.services.alert_signal import Listener
@@ -29,8 +29,8 @@ class Database:
     """Bound to an app with :meth:`init_app`; ``db.session`` is the current request's session."""
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"], pool_size=app.config["DATABASE_POOL_SIZE"])
-        app.extensions[_KEY] = _State(engine, sessionmaker(bind=engine, expire_on_commit=False))
+        sessions = make_sessionmaker(app.config["DATABASE_URL"], app.config["DATABASE_POOL_SIZE"])
+        app.extensions[_KEY] = _State(sessions.kw["bind"], sessions)
         app.teardown_appcontext(self._close_session)
 
     @staticmethod

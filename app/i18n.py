@@ -19,15 +19,18 @@ import os
 import string
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, get_locale, gettext, pgettext
 from markupsafe import Markup
 
 from app.labels import LABELS
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+# Flask, Flask-Babel and Babel's catalogue tools are imported where text is translated or catalogues are compiled,
+# not with this module: the services import N_ and Text from it, and a command that only reads the database
+# starts without Flask (issue 18). Outside an app, text is English and no catalogue is read.
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,8 @@ class _MarkedValues(string.Formatter):
 
 def localize_html(text: str, **values: Any) -> Markup | str:
     """:func:`localize` for a page: the sentence escaped, its values marked as data (plain text without values)."""
+    from flask_babel import gettext
+
     if isinstance(text, Text):
         text, values = text.template, {**text.values, **values}
     if not values:
@@ -93,6 +98,8 @@ def localize_html(text: str, **values: Any) -> Markup | str:
 def localize(text: str, **values: Any) -> str:
     """*text* in the current reader's language, ``{name}`` placeholders filled from *values* (a :class:`Text`
     brings its own). Outside a request (the CLI, workers) the English."""
+    from flask_babel import gettext
+
     english = text
     if isinstance(text, Text):
         text, values = text.template, {**text.values, **values}
@@ -107,6 +114,8 @@ def localize(text: str, **values: Any) -> str:
 
 def label(group: str, value: Any) -> str:
     """The name of an enumeration member, e.g. ``label("status", "in_transit")`` → 运输中 / In transit."""
+    from flask_babel import pgettext
+
     key = getattr(value, "value", value)
     name = LABELS.get(group, {}).get(str(key))
     return str(key) if name is None else pgettext(group, name)
@@ -114,12 +123,17 @@ def label(group: str, value: Any) -> str:
 
 def language() -> str:
     """The current response's language code, ``zh`` or ``en`` (``en`` outside a request)."""
+    from flask import has_request_context
+    from flask_babel import get_locale
+
     locale = get_locale() if has_request_context() else None
     return "zh" if locale is not None and locale.language == "zh" else "en"
 
 
 def _select_locale() -> str:
     """The API by ``Accept-Language`` (default English); the pages by the cookie, else the configured default."""
+    from flask import current_app, request
+
     if request.path.startswith(API_PREFIX):
         best = request.accept_languages.best_match(["en", "zh-CN", "zh"], default=API_DEFAULT)
         return LOCALES["zh" if best.startswith("zh") else "en"]
@@ -134,6 +148,9 @@ def compile_catalogues(directory: Path = CATALOGUES) -> list[Path]:
     changed since (a pull, a merge) serve them without a step to remember. Each file is written whole and then
     renamed, so parallel workers never read half a catalogue.
     """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     compiled = []
     for po in sorted(directory.glob("*/LC_MESSAGES/*.po")):
         mo = po.with_suffix(".mo")
@@ -150,6 +167,8 @@ def compile_catalogues(directory: Path = CATALOGUES) -> list[Path]:
 
 
 def init_app(app: Flask) -> None:
+    from flask_babel import Babel
+
     try:
         for mo in compile_catalogues():
             log.info("compiled the catalogue %s", mo)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, Uuid, create_engine, event
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 
 #: Run on every new SQLite connection, in this order (the busy timeout first: switching a file to WAL waits for
@@ -113,3 +114,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor.close()
 
     return engine
+
+
+def make_sessionmaker(url: str, pool_size: int) -> sessionmaker[Session]:
+    """The sessions of an app or of a command on *url*: bound to a new engine (:func:`make_engine`, keeping
+    *pool_size* connections), their objects still readable after the commit that ends a unit of work."""
+    return sessionmaker(bind=make_engine(url, pool_size=pool_size), expire_on_commit=False)

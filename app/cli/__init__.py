@@ -7,12 +7,16 @@ with the short help kept in :data:`COMMANDS`, which a test holds to the command'
 from __future__ import annotations
 
 import importlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
     from flask import Flask
+    from sqlalchemy.orm import Session, sessionmaker
 
 #: Command -> (module, attribute, short help), in the order ``--help`` lists them.
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -43,7 +47,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 
 
 class CliContext:
-    """Builds the app lazily, so commands that need no database never open one."""
+    """Builds the app lazily, so commands that need no database never open one.
+
+    A command that only reads and writes through the services (``ledger verify``, ``users create``, ``trace`` …)
+    needs no app at all: :attr:`settings` and :meth:`session` give it the configuration, from the loader
+    ``create_app`` uses, and a session on the same engine settings, without importing Flask (issue 18: most of
+    such a command's start-up). The others ask for :attr:`app`.
+    """
 
     def __init__(self, database_url: str | None):
         self.database_url = database_url
@@ -53,6 +63,8 @@ class CliContext:
         #: need only its configuration and database, and start without the web stack (issue 18).
         self.web = False
         self._app: Flask | None = None
+        self._settings: dict[str, Any] | None = None
+        self._sessions: sessionmaker[Session] | None = None
 
     @property
     def app(self) -> Flask:
@@ -62,7 +74,29 @@ class CliContext:
             self._app = create_app(self.config or None, web=self.web)
         return self._app
 
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The configuration the app would have (logging set up as ``create_app`` sets it), without the app."""
+        if self._settings is None:
+            from app.config import load_config
+
+            self._settings = load_config(self.config)
+            logging.basicConfig(level=self._settings.get("LOG_LEVEL", "INFO"))
+        return self._settings
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session on the configured database, closed when the block ends (the services commit their work)."""
+        if self._sessions is None:
+            from models.engine import make_sessionmaker
+
+            self._sessions = make_sessionmaker(self.settings["DATABASE_URL"], self.settings["DATABASE_POOL_SIZE"])
+        with self._sessions() as session:
+            yield session
+
     def close(self) -> None:
+        if self._sessions is not None:
+            self._sessions.kw["bind"].dispose()
         if self._app is not None:
             from app.extensions import db
 

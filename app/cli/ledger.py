@@ -12,7 +12,6 @@ from nacl.signing import VerifyKey
 
 from app.cli import CliContext
 from app.cli._common import EXIT_FINDING, echo_json, fail, writes
-from app.extensions import db
 from app.services.ledger.anchoring import compare_checkpoint, compare_head, signed_head
 from app.services.ledger.checkpoints import (
     authority_keys, check_proof, create_checkpoint, load_signing_key, prove, verify_ledger,
@@ -44,11 +43,11 @@ def verify(obj: CliContext, fmt: str, workers: int, head_file: click.utils.LazyF
     that fails."""
     given = ((compare_head, head_file), (compare_checkpoint, checkpoint_file))
     kept = [(compare, _json_file(file)) for compare, file in given if file is not None]
-    with obj.app.app_context():
+    with obj.session() as session:
         authority = _authority(obj)
-        result = verify_ledger(db.session, workers=workers, authority=authority)
+        result = verify_ledger(session, workers=workers, authority=authority)
         try:
-            anchors = [compare(db.session, document, authority) for compare, document in kept]
+            anchors = [compare(session, document, authority) for compare, document in kept]
         except ValueError as error:
             fail(str(error))
     result = dataclasses.replace(result, ok=result.ok and all(a["ok"] for a in anchors), anchors=anchors)
@@ -69,7 +68,7 @@ def _json_file(file: click.utils.LazyFile) -> Any:
 
 def _authority(obj: CliContext) -> dict[str, VerifyKey]:
     try:
-        return authority_keys(obj.app.config)
+        return authority_keys(obj.settings)
     except ValueError as error:
         fail(str(error))
 
@@ -102,8 +101,8 @@ def _print_verification(result: Verification) -> None:
 @click.pass_obj
 def head(obj: CliContext, output: str | None) -> None:
     """Sign the chain's head and last checkpoint now (JSON), for an auditor to keep (`verify --expect-head`)."""
-    with obj.app.app_context():
-        document = signed_head(db.session, load_signing_key(obj.app.config["SIGNING_KEY_PATH"]))
+    with obj.session() as session:
+        document = signed_head(session, load_signing_key(obj.settings["SIGNING_KEY_PATH"]))
     if output is None:
         echo_json(document)
         return
@@ -117,8 +116,8 @@ def head(obj: CliContext, output: str | None) -> None:
 @writes
 def checkpoint(obj: CliContext) -> None:
     """Sign a Merkle root over every entry since the last checkpoint."""
-    with obj.app.app_context():
-        made = create_checkpoint(db.session, load_signing_key(obj.app.config["SIGNING_KEY_PATH"]))
+    with obj.session() as session:
+        made = create_checkpoint(session, load_signing_key(obj.settings["SIGNING_KEY_PATH"]))
     click.echo(f"checkpoint {made.first_sequence}..{made.last_sequence} root {made.merkle_root} key {made.key_id}")
 
 
@@ -127,8 +126,8 @@ def checkpoint(obj: CliContext) -> None:
 @click.pass_obj
 def prove_entry(obj: CliContext, entry_id: uuid.UUID) -> None:
     """Print an inclusion proof (JSON) of ENTRY_ID in a signed checkpoint."""
-    with obj.app.app_context():
-        echo_json(prove(db.session, entry_id))
+    with obj.session() as session:
+        echo_json(prove(session, entry_id))
 
 
 @ledger.command("verify-proof")
@@ -156,6 +155,6 @@ def verify_proof(proof_file: click.utils.LazyFile) -> None:
 @click.pass_obj
 def trace_batch(obj: CliContext, batch_code: str, direction: str, fmt: str) -> None:
     """A batch's chain upstream and/or downstream: batches, entries, documents (or EPCIS 2.0 JSON-LD)."""
-    with obj.app.app_context():
-        result = trace(db.session, batch_code, direction)
+    with obj.session() as session:
+        result = trace(session, batch_code, direction)
         echo_json(as_epcis(result) if fmt == "epcis" else as_json(result))

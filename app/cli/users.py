@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from app.cli import CliContext
 from app.cli._common import echo_json, fail, writes
-from app.extensions import db
 from app.services.users import check_password, create_user, issue_token, set_password
 from models import Department, Enterprise, Role, User
 
@@ -33,9 +32,7 @@ def create(obj: CliContext, name: str, role: str, department: str | None, uscc: 
            ttl_days: int | None, ask_password: bool, fmt: str) -> None:
     """Create a user and print its API token (shown once, stored hashed)."""
     password = _read_password() if ask_password else None
-    app = obj.app
-    with app.app_context():
-        session = db.session
+    with obj.session() as session:
         enterprise_id = None
         if uscc:
             enterprise_id = session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc))
@@ -43,7 +40,7 @@ def create(obj: CliContext, name: str, role: str, department: str | None, uscc: 
                 fail(f"no enterprise with USCC {uscc}")
         user = create_user(session, name, Role(role), department=Department(department) if department else None,
                            enterprise_id=enterprise_id)
-        ttl = app.config["TOKEN_TTL_DAYS"] if ttl_days is None else ttl_days
+        ttl = obj.settings["TOKEN_TTL_DAYS"] if ttl_days is None else ttl_days
         token = issue_token(session, user, ttl_days=ttl or None)
         if password is not None:
             set_password(session, user, password)
@@ -60,11 +57,11 @@ def create(obj: CliContext, name: str, role: str, department: str | None, uscc: 
 def set_password_command(obj: CliContext, name: str) -> None:
     """Set (or replace) the web password of user NAME (asked for twice, never echoed; stdin when piped)."""
     password = _read_password()
-    with obj.app.app_context():
-        user = db.session.scalars(select(User).where(User.name == name)).one_or_none()
+    with obj.session() as session:
+        user = session.scalars(select(User).where(User.name == name)).one_or_none()
         if user is None:
             fail(f"no user named {name!r}")
-        set_password(db.session, user, password)
+        set_password(session, user, password)
     click.echo(f"password of {name} set")
 
 

@@ -7,16 +7,17 @@ import uuid
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.auth import hash_token, new_token
 from app.errors import Conflict, ValidationFailed
 from app.i18n import N_, Text
 from app.services import unit_of_work
+from app.tokens import hash_token, new_token
 from models import ApiToken, Department, Enterprise, Role, User
 from models.types import utcnow
 
 PASSWORD_LENGTH = (10, 200)
+# werkzeug.security is imported where a password is hashed or checked: werkzeug's package brings its server and
+# test client with it, which `users create` without --password does not need (issue 18).
 
 
 @functools.cache
@@ -25,6 +26,8 @@ def dummy_password_hash() -> str:
 
     Made on first need, not on import (a third of a second of scrypt that every command paid); ``hazledger
     serve`` makes it when it starts, so no sign-in is the one that waits for it."""
+    from werkzeug.security import generate_password_hash
+
     return generate_password_hash("not a password of anyone")
 
 
@@ -71,6 +74,8 @@ def check_password(password: str) -> str:
 
 def set_password(session: Session, user: User, password: str) -> None:
     """Give *user* a web password, stored as a salted scrypt hash (werkzeug's default KDF)."""
+    from werkzeug.security import generate_password_hash
+
     check_password(password)
     with unit_of_work(session):
         user.password_hash = generate_password_hash(password)
@@ -81,6 +86,8 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
 
     The hash is checked even for an unknown or password-less name, so timing does not reveal which names exist.
     """
+    from werkzeug.security import check_password_hash
+
     user = session.scalars(select(User).where(User.name == name)).one_or_none()
     stored = user.password_hash if user is not None and user.password_hash else dummy_password_hash()
     matches = check_password_hash(stored, password)

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from flask import current_app, has_app_context
 from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -39,6 +38,8 @@ class SweepReport:
 
 def max_storage_days() -> int:
     """The configured period (the app's config inside a request or command; the default elsewhere)."""
+    from flask import current_app, has_app_context  # here: the ledger's commands import this without Flask
+
     if has_app_context():
         return int(current_app.config.get("WASTE_MAX_STORAGE_DAYS", DEFAULT_MAX_STORAGE_DAYS))
     return DEFAULT_MAX_STORAGE_DAYS
