@@ -16,7 +16,6 @@ import enum
 import re
 import uuid
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,9 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base
 from models.ledger import AppendOnly, Batch
 from models.types import CreatedAt, UuidPk
-
-if TYPE_CHECKING:
-    from models.waybills import Waybill
+from models.waybills import Waybill
 
 #: Hazard characteristics as the 名录 abbreviates them: toxicity, corrosivity, ignitability, reactivity, infectivity.
 CHARACTERISTICS = ("T", "C", "I", "R", "In")

@@ -15,6 +15,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
+from models.ledger import Batch
 from models.types import CreatedAt, UuidPk
 
 
@@ -149,7 +150,7 @@ class WaybillLine(Base):
     packaging_count: Mapped[int | None]
     delivered_kg: Mapped[Decimal | None]
 
-    batch: Mapped["Batch | None"] = relationship("Batch")  # noqa: F821 (models.ledger)
+    batch: Mapped[Batch | None] = relationship()
 
 
 class WaybillEvent(Base):

@@ -17,7 +17,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import N_, Text
 from app.services import unit_of_work
-from models import Base, Enterprise, Role, User
+from models import Enterprise, Role, User
+from models.base import Base  # the bound of M only: not every model declared (models/__init__.py)
 
 M = TypeVar("M", bound=Base)
 #: A resource's own rules: ``check(session, changes, record_or_None) -> changes`` raises ValidationFailed
