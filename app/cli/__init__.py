@@ -37,7 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "rules": ("app.cli.rules", "rules",
               "ADR 2017 / JT/T 617 rules: transport-document line, mixed loading, tunnel restriction code."),
     "serve": ("app.cli.serve", "serve", "Serve the app on HOST:PORT."),
-    "trace": ("app.cli.ledger", "trace_batch",
+    "trace": ("app.cli.trace", "trace_batch",
               "A batch's chain upstream and/or downstream: batches, entries, documents (or EPCIS 2.0 JSON-LD)."),
     "terminal": ("app.cli.gateway", "terminal", "A simulated JT/T 808 terminal."),
     "track": ("app.cli.track", "track", "Trips in transit: their GPS tracks and silences."),

@@ -1,4 +1,4 @@
-"""``hazledger ledger`` (verify, checkpoint, head, prove, verify-proof) and ``hazledger trace`` (CONTRACT.md)."""
+"""``hazledger ledger`` (verify, checkpoint, head, prove, verify-proof) (CONTRACT.md)."""
 from __future__ import annotations
 
 import dataclasses
@@ -16,8 +16,6 @@ from app.services.ledger.anchoring import compare_checkpoint, compare_head, sign
 from app.services.ledger.checkpoints import (
     authority_keys, check_proof, create_checkpoint, load_signing_key, prove, verify_ledger,
 )
-from app.services.ledger.epcis import as_epcis
-from app.services.ledger.trace import DIRECTIONS, as_json, trace
 from app.services.ledger.verification import WORKERS, Verification
 
 
@@ -146,15 +144,3 @@ def verify_proof(proof_file: click.utils.LazyFile) -> None:
     checkpoint = proof["checkpoint"]
     click.echo(f"valid: entry {proof['entry']['sequence']} is in checkpoint {checkpoint['first_sequence']}.."
                f"{checkpoint['last_sequence']} signed by key {checkpoint['key_id']}")
-
-
-@click.command("trace")
-@click.argument("batch_code")
-@click.option("--direction", type=click.Choice(DIRECTIONS), default="both", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["json", "epcis"]), default="json", show_default=True)
-@click.pass_obj
-def trace_batch(obj: CliContext, batch_code: str, direction: str, fmt: str) -> None:
-    """A batch's chain upstream and/or downstream: batches, entries, documents (or EPCIS 2.0 JSON-LD)."""
-    with obj.session() as session:
-        result = trace(session, batch_code, direction)
-        echo_json(as_epcis(result) if fmt == "epcis" else as_json(result))

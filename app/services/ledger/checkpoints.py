@@ -24,7 +24,6 @@ from app.errors import Conflict, NotFound
 from app.i18n import Text
 from app.services.ledger.chain import canonical_form, chain_head, entry_values
 from app.services.ledger.merkle import inclusion_path, merkle_root, root_from_path
-from app.services.ledger.posting import ledger_transaction
 from app.services.ledger.verification import WORKERS, Verification, verify_chain
 from models import Checkpoint, LedgerEntry
 from models.types import utcnow
@@ -62,6 +61,8 @@ def _hashes(session: Session, first: int, last: int) -> list[str]:
 
 def create_checkpoint(session: Session, signing_key: SigningKey) -> Checkpoint:
     """Sign the Merkle root of every entry after the last checkpoint, up to the chain's head."""
+    from app.services.ledger.posting import ledger_transaction  # signing only: verifying needs no posting rules
+
     with ledger_transaction(session):
         checkpoint = _sign_next(session, signing_key)
         if checkpoint is None:
@@ -72,6 +73,8 @@ def create_checkpoint(session: Session, signing_key: SigningKey) -> Checkpoint:
 def checkpoint_if_due(session: Session, signing_key: SigningKey, every: dt.timedelta) -> Checkpoint | None:
     """A checkpoint when the last one is older than *every* (or there is none) and entries came since; else
     None. Decided under the chain lock, so servers sweeping at once sign each range once."""
+    from app.services.ledger.posting import ledger_transaction  # signing only: verifying needs no posting rules
+
     with ledger_transaction(session):
         latest = session.scalar(select(Checkpoint.created_at).order_by(Checkpoint.last_sequence.desc()).limit(1))
         if latest is not None and latest > utcnow() - every:
