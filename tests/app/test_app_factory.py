@@ -27,3 +27,32 @@ def test_a_commands_app_has_the_database_and_the_settings_but_no_api_or_pages(da
 def test_the_servers_app_registers_the_api_and_the_pages(app):
     assert {"api-docs", "web", "health"} <= set(app.blueprints)
     assert "flask-smorest" in app.extensions
+
+
+def test_the_config_loader_reads_the_environment_as_flask_does_and_the_app_has_its_settings(monkeypatch):
+    """``load_config`` is the one loader of the app factory and of the commands that build no app: environment
+    values as Flask's ``from_prefixed_env`` reads them (JSON where it parses, ``A__B`` into a dictionary), then
+    the given settings; the defaults themselves stay untouched."""
+    import copy
+
+    from flask import Config
+
+    from app.config import DEFAULTS, load_config
+
+    defaults = copy.deepcopy(DEFAULTS)
+    monkeypatch.setenv("HAZLEDGER_TOKEN_TTL_DAYS", "7")
+    monkeypatch.setenv("HAZLEDGER_LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("HAZLEDGER_API_SPEC_OPTIONS__info__title", '"kept apart"')
+    monkeypatch.setenv("HAZLEDGER_MONITOR_MAP_MATCH", "true")
+    flask_config = Config(".", copy.deepcopy(DEFAULTS))
+    flask_config.from_prefixed_env("HAZLEDGER")
+    loaded = load_config({"DATABASE_URL": "sqlite://"})
+    assert {**flask_config, "DATABASE_URL": "sqlite://"} == loaded
+    assert (loaded["TOKEN_TTL_DAYS"], loaded["LOG_LEVEL"], loaded["MONITOR_MAP_MATCH"]) == (7, "WARNING", True)
+    assert loaded["API_SPEC_OPTIONS"]["info"]["title"] == "kept apart"
+    assert DEFAULTS == defaults
+    app = create_app({"DATABASE_URL": "sqlite://"}, web=False)
+    try:
+        assert {key: app.config[key] for key in loaded} == loaded
+    finally:
+        db.dispose(app)

@@ -2,8 +2,9 @@
 
 Each command runs in a fresh interpreter, which then lists the heavy modules it imported: none of geopandas,
 osmnx, matplotlib and pandas for ``--help``, ``ledger verify``, ``ledger head``, ``users create`` and ``trace``,
-nor the web stack (flask-smorest, marshmallow, the API and the pages: ``app.api``, ``app.web``) for those that
-use the database. The CPU time a command takes is printed by ``bench/bench_startup.py``, not asserted here.
+nor the web stack (flask-smorest, marshmallow, the API and the pages: ``app.api``, ``app.web``), nor Flask itself
+(they open the database from the configuration alone), nor the models they do not use. The CPU time a command
+takes is printed by ``bench/bench_startup.py``, not asserted here.
 """
 import json
 import os
@@ -17,6 +18,8 @@ from tests.paths import REPO
 HEAVY = ("geopandas", "osmnx", "matplotlib", "pandas")
 #: What only the server needs: the API's and the pages' modules and the libraries they build on.
 WEB = ("flask_smorest", "marshmallow", "app.api", "app.web")
+#: What a command that only uses the database does without: Flask, its extensions, Babel's catalogue tools.
+FLASK = ("flask", "flask_babel", "babel", "jinja2", "app.db", "app.extensions")
 _PROBE = """
 import json, sys
 from app.cli import cli
@@ -25,8 +28,11 @@ try:
 except SystemExit as done:
     code = done.code
 print(json.dumps({"exit": code, "heavy": sorted(m for m in sys.modules if m.split(".")[0] in %r),
-                  "web": sorted(m for m in sys.modules if m in %r or m.startswith(%r))}))
-""" % (HEAVY, WEB, tuple(f"{name}." for name in WEB))
+                  "web": sorted(m for m in sys.modules if m in %r or m.startswith(%r)),
+                  "flask": sorted(m for m in sys.modules if m in %r or m.split(".")[0] in %r),
+                  "werkzeug": "werkzeug" in sys.modules,
+                  "models": sorted(m for m in sys.modules if m.startswith("models."))}))
+""" % (HEAVY, WEB, tuple(f"{name}." for name in WEB), FLASK, FLASK)
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> dict:
@@ -49,7 +55,26 @@ def test_commands_import_no_heavy_library_nor_the_web_stack(fresh_database_url, 
                   env={"HAZLEDGER_SIGNING_KEY_PATH": str(tmp_path / "signing_key")})
     assert result["heavy"] == [], result
     assert result["web"] == [], result
+    assert result["flask"] == [], result
     assert result["exit"] in (0, 1, 2, None)
+
+
+@pytest.mark.parametrize("args, needs, declares_not", [
+    (("ledger", "verify"), "models.ledger", ("models.waybills", "models.alerts", "models.users")),
+    (("ledger", "head"), "models.ledger", ("models.waybills", "models.alerts", "models.users")),
+    (("trace", "NO-SUCH-BATCH"), "models.waste", ("models.alerts", "models.users", "models.fleet")),
+    (("users", "create", "--name", "startup-probe", "--role", "auditor"), "models.users",
+     ("models.ledger", "models.waybills", "models.alerts")),
+], ids=["ledger verify", "ledger head", "trace", "users create"])
+def test_commands_declare_only_the_models_they_use(fresh_database_url, tmp_path, args, needs, declares_not):
+    """A command declares the models its services use, not all forty (declaring them was a third of its
+    start-up); ``users create`` hashes no password, so werkzeug stays out too."""
+    result = _run("--database-url", fresh_database_url, *args,
+                  env={"HAZLEDGER_SIGNING_KEY_PATH": str(tmp_path / "signing_key")})
+    assert result["exit"] in (0, 2), result
+    assert needs in result["models"], result
+    assert not set(declares_not) & set(result["models"]), result
+    assert result["werkzeug"] is False, result
 
 
 def test_the_probe_sees_the_web_stack_when_the_app_serves(fresh_database_url):
@@ -67,6 +92,22 @@ print(json.dumps({"web": sorted(m for m in %r if m in sys.modules)}))
     done = subprocess.run([sys.executable, "-c", code, fresh_database_url], capture_output=True, text=True,
                           cwd=REPO, timeout=300)
     assert json.loads(done.stdout.strip().splitlines()[-1])["web"] == sorted(WEB), done.stderr
+
+
+def test_the_probe_sees_flask_where_a_command_builds_the_app(fresh_database_url):
+    """A command that asks for the app (``db upgrade``, ``demo load`` …) still builds it with Flask: the probe
+    would notice one of the commands above bringing it back."""
+    code = """
+import json, sys
+from app.cli import CliContext
+context = CliContext(sys.argv[1])
+context.app
+context.close()
+print(json.dumps({"flask": "flask" in sys.modules}))
+"""
+    done = subprocess.run([sys.executable, "-c", code, fresh_database_url], capture_output=True, text=True,
+                          cwd=REPO, timeout=300)
+    assert json.loads(done.stdout.strip().splitlines()[-1])["flask"] is True, done.stderr
 
 
 def test_the_probe_sees_a_heavy_import_when_there_is_one(tmp_path):
