@@ -6,8 +6,10 @@ figure is the best of the repeats of its CPU time (user + system, from the opera
 child). The children keep their compiled bytecode in a temporary folder (``PYTHONPYCACHEPREFIX``, warmed by a
 first run), as an installed package has it: a run with ``PYTHONDONTWRITEBYTECODE`` set would otherwise compile
 every module of the app again each time. Beside the commands, in the same run, what they cannot avoid: the
-interpreter, Flask, SQLAlchemy and the declared models (the database commands' floor); and what they no longer
-pay: the whole app as ``serve`` builds it, and pandas, geopandas, osmnx and matplotlib.
+interpreter, click, SQLAlchemy's core and ORM and the models a command uses (the database commands' floor); and
+what they no longer pay: every model declared, Flask, the whole app as ``serve`` builds it, and pandas,
+geopandas, osmnx and matplotlib. The machine's load average is printed with the figures: on a loaded host CPU
+times grow too (the caches are shared), so compare figures of one run.
 """
 from __future__ import annotations
 
@@ -34,9 +36,16 @@ COMMANDS = (
 #: Imports timed alone, each in a fresh interpreter: (what, code).
 IMPORTS = (
     ("the interpreter alone", "pass"),
-    ("Flask", "import flask"),
-    ("Flask and SQLAlchemy's ORM", "import flask, sqlalchemy.orm"),
-    ("Flask and the declared models (the database commands' floor)", "import flask, models"),
+    ("click (the command line)", "import click"),
+    ("SQLAlchemy's core", "import sqlalchemy"),
+    ("SQLAlchemy's ORM (the floor of any command that opens a session)", "import sqlalchemy.orm"),
+    ("the ORM and the models of `ledger verify`, configured",
+     "import sqlalchemy.orm, models.ledger; sqlalchemy.orm.configure_mappers()"),
+    ("the ORM and the models of `users create`, configured",
+     "import sqlalchemy.orm, models.users; sqlalchemy.orm.configure_mappers()"),
+    ("the ORM and every model, configured (what each command declared before)",
+     "import sqlalchemy.orm, models; models.load_all(); sqlalchemy.orm.configure_mappers()"),
+    ("Flask and Flask-Babel (no database command imports them now)", "import flask, flask_babel"),
     ("the whole app, as `serve` builds it", "from app import create_app; create_app({'DATABASE_URL': 'sqlite://'})"),
     ("pandas, geopandas, osmnx, matplotlib", "import pandas, geopandas, osmnx, matplotlib"),
 )
@@ -54,6 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    print(f"load average {' '.join(f'{n:.2f}' for n in os.getloadavg())} on {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
