@@ -47,10 +47,10 @@ def _reasons_to_exit_2(func: F) -> F:
 
 def _cargo(un_numbers: Sequence[str], catalogue: Path | None, *, tank: bool = True) -> Any:
     """Build the Cargo for ``--un`` options (None when no UN number is given)."""
-    from routing.cargo import cargo_from_un
-
     if not un_numbers:
         return None
+    from routing.cargo import cargo_from_un
+
     return cargo_from_un(un_numbers, un_catalogue(catalogue), tank=tank)
 
 
