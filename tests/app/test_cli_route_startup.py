@@ -33,8 +33,8 @@ def _run(track):
 
 def test_route_check_of_a_clean_csv_imports_no_app_no_pandas_no_arrow_compute(tmp_path):
     track = tmp_path / "t.csv"
-    track.write_text("time,lon,lat\n" + "".join(f"2026-01-01T00:00:{i:02d}+00:00,121.4551,31.2047\n"
-                                                 for i in range(20)), encoding="utf-8")
+    rows = "".join(f"2026-01-01T00:00:{i:02d}+00:00,121.4551,31.2047\n" for i in range(20))
+    track.write_text("time,lon,lat\n" + rows, encoding="utf-8")
     result = _run(track)
     assert result == {"exit": 0, "imported": []}
 
