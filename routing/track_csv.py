@@ -15,13 +15,16 @@ with its reason and row exactly as it always was.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from routing._lazy import lazy
-from routing.tracks import EARLIEST_FIX, FixColumns, column_names, latest_fix_time
+from routing.tracks import EARLIEST_FIX, FixColumns, column_names, is_csv, latest_fix_time
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -31,6 +34,23 @@ else:
 
 _NO_TIME = np.iinfo(np.int64).min
 _EARLIEST_NS = int(EARLIEST_FIX.timestamp()) * 1_000_000_000
+
+
+@contextmanager
+def reading_ahead(path: Path) -> Iterator[Callable[[], FixColumns | None] | None]:
+    """Start :func:`csv_columns` of a CSV track on a thread; yield the getter of its result (for
+    :func:`routing.tracks.read_track`'s ``clean``), or None for a track that is no CSV file.
+
+    Arrow parses the file on its own threads without the GIL, so ``route check`` imports shapely and pyproj and
+    loads the corridor meanwhile (a third of its start-up, issue 18). The thread imports nothing: pyarrow's reader
+    is imported here first, as imports made by two threads at once can deadlock on each other's module locks.
+    """
+    if not (is_csv(path) and path.is_file()):
+        yield None
+        return
+    pacsv.ConvertOptions  # noqa: B018 - the lazy module imported now, in the caller's thread
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-read") as pool:
+        yield pool.submit(csv_columns, path).result
 
 
 def csv_columns(source: Path) -> FixColumns | None:

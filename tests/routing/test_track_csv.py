@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from routing._errors import RoutingInputError
-from routing.track_csv import csv_columns
+from routing.track_csv import csv_columns, reading_ahead
 from routing.tracks import _impossible_jumps, read_track, track_from_frame
 
 T0 = pd.Timestamp("2026-01-01T08:00:00Z")
@@ -173,3 +173,27 @@ def test_a_file_of_many_blocks_with_empty_cells_in_several_is_read_as_pandas_rea
     assert csv_columns(path) is not None
     track = assert_same_as_pandas(path)
     assert track.dropped == [{"reason": "missing coordinate", "count": 3, "rows": [6, 70_002, 149_999]}]
+
+
+@pytest.mark.parametrize("case", ["offset +08:00", "an outlier"])
+def test_a_csv_read_ahead_on_a_thread_is_the_track_read_track_reads(tmp_path, case):
+    path = write(tmp_path, CLEAN[case]())
+    with reading_ahead(path) as clean:
+        assert clean is not None
+        ahead = read_track(path, clean=clean)
+    alone = read_track(path)
+    for name in ("lon", "lat", "time_ns"):
+        np.testing.assert_array_equal(getattr(ahead, name), getattr(alone, name))
+    assert (ahead.points, ahead.dropped) == (alone.points, alone.dropped)
+
+
+def test_an_unclean_csv_read_ahead_goes_through_pandas_and_no_csv_is_not_read_ahead(tmp_path):
+    path = write(tmp_path, UNCLEAN["a malformed time"]())
+    with reading_ahead(path) as clean:
+        track = read_track(path, clean=clean)
+    assert track.dropped == [{"reason": "unparseable time", "count": 1, "rows": [11]}]
+    (tmp_path / "t.geojson").write_text("{}", encoding="utf-8")
+    (tmp_path / "t.gpx").write_text("<gpx/>", encoding="utf-8")
+    for name in ("t.geojson", "t.gpx", "missing.csv"):
+        with reading_ahead(tmp_path / name) as clean:
+            assert clean is None
