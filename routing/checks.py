@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -195,26 +196,30 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
         x[part], y[part] = to_metric(track.lon[part], track.lat[part], corridor.crs)
         outside[part] = ~_inside(parts, x[part], y[part], track.time_ns[part], memo=memo)
 
-    def measure(part: slice) -> None:  # the inner test, the distance off the corridor, the zones
+    def measure(part: slice) -> None:  # the inner test and the zones
         # Only the inner test of fixes already inside matters for releasing a deviation.
         inner_idx = part.start + np.flatnonzero(wanted[part])
         inside_inner[inner_idx] = _inside(parts, x[inner_idx], y[inner_idx], track.time_ns[inner_idx],
                                           hysteresis_m, memo)
-        out_idx = part.start + np.flatnonzero(outside[part])
-        if len(out_idx):
-            offset[out_idx] = _offsets(parts, x[out_idx], y[out_idx], memo)
         for zone, inside in zones:
             inside[part] = _inside([zone], x[part], y[part], track.time_ns[part], memo=memo)
+
+    def distances() -> None:
+        # One task for all the fixes off the corridor, beside the chunks: the boundary index is asked once per
+        # occupied cell, and a trip back and forth occupies the same cells in every chunk.
+        out_idx = np.flatnonzero(outside)
+        if len(out_idx):
+            offset[out_idx] = _offsets(parts, x[out_idx], y[out_idx], memo)
 
     with _pool(len(chunks)) as pool:
         if pool is not None:  # the threads share the corridor's areas and indexes: made, and touched, first
             _ready(parts, zone_parts, hysteresis_m, memo)
-        _each(pool, place, chunks)
+        _each(pool, [partial(place, part) for part in chunks])
         wanted = ~outside
         if bounds is not None:
             counts = np.concatenate(([0], np.cumsum(outside)))
             wanted &= np.repeat(counts[bounds[1:]] > counts[bounds[:-1]], np.diff(bounds))
-        _each(pool, measure, chunks)
+        _each(pool, [distances] + [partial(measure, part) for part in chunks])
     return FixState(x=x, y=y, time_s=(track.time_ns - track.time_ns[0]) / 1e9, outside=outside,
                     inside_inner=inside_inner, offset_m=offset, zones=zones)
 
@@ -236,13 +241,14 @@ def _pool(chunks: int) -> Iterator[ThreadPoolExecutor | None]:
         yield pool
 
 
-def _each(pool: ThreadPoolExecutor | None, work: Callable[[slice], None], chunks: list[slice]) -> None:
-    """Run *work* on every chunk: on the pool's threads (their errors raised here), or one after another."""
+def _each(pool: ThreadPoolExecutor | None, tasks: list[Callable[[], None]]) -> None:
+    """Run the tasks: on the pool's threads, in order as threads come free (their errors raised here), or one
+    after another."""
     if pool is None:
-        for part in chunks:
-            work(part)
+        for task in tasks:
+            task()
         return
-    for done in [pool.submit(work, part) for part in chunks]:
+    for done in [pool.submit(task) for task in tasks]:
         done.result()
 
 
