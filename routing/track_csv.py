@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from routing._lazy import lazy
-from routing.tracks import EARLIEST_FIX, FixColumns, column_names, is_csv, latest_fix_time
+from routing.tracks import (
+    EARLIEST_FIX, MAX_SPEED_KPH, FixColumns, Track, clean_csv_track, column_names, is_csv, latest_fix_time,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -37,20 +39,25 @@ _EARLIEST_NS = int(EARLIEST_FIX.timestamp()) * 1_000_000_000
 
 
 @contextmanager
-def reading_ahead(path: Path) -> Iterator[Callable[[], FixColumns | None] | None]:
-    """Start :func:`csv_columns` of a CSV track on a thread; yield the getter of its result (for
-    :func:`routing.tracks.read_track`'s ``clean``), or None for a track that is no CSV file.
+def reading_ahead(path: Path, *, gcj02: bool = False,
+                  max_speed_kph: float = MAX_SPEED_KPH) -> Iterator[Callable[[], Track | None] | None]:
+    """Start reading and validating a CSV track on a thread (:func:`routing.tracks.clean_csv_track`); yield the
+    getter of its result, for :func:`routing.tracks.read_track`'s ``clean``; None for a track that is no CSV file.
 
-    Arrow parses the file on its own threads without the GIL, so ``route check`` imports shapely and pyproj and
-    loads the corridor meanwhile (a third of its start-up, issue 18). The thread imports nothing: pyarrow's reader
-    is imported here first, as imports made by two threads at once can deadlock on each other's module locks.
+    Arrow parses the file on its own threads without the GIL, and numpy validates it, so ``route check`` imports
+    shapely and pyproj and loads the corridor meanwhile (issue 18). The thread imports nothing: pyarrow's reader
+    (and for GCJ-02 the projections) are imported here first, as imports made by two threads at once can deadlock
+    on each other's module locks.
     """
     if not (is_csv(path) and path.is_file()):
         yield None
         return
     pacsv.ConvertOptions  # noqa: B018 - the lazy module imported now, in the caller's thread
+    if gcj02:
+        import routing.projection  # noqa: F401 - see above
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-read") as pool:
-        yield pool.submit(csv_columns, path).result
+        yield pool.submit(clean_csv_track, path, gcj02=gcj02, max_speed_kph=max_speed_kph).result
 
 
 def csv_columns(source: Path) -> FixColumns | None:

@@ -428,7 +428,7 @@ def _impossible_jumps(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
 
 
 def read_track(path: str | Path, *, gcj02: bool = False, max_speed_kph: float = MAX_SPEED_KPH,
-               clean: Callable[[], FixColumns | None] | None = None) -> Track:
+               clean: Callable[[], Track | None] | None = None) -> Track:
     """Read a track file: CSV (with a header), GeoJSON (Point features with ``time``) or GPX.
 
     Parameters
@@ -440,8 +440,8 @@ def read_track(path: str | Path, *, gcj02: bool = False, max_speed_kph: float = 
     max_speed_kph : float
         Jumps faster than this between consecutive fixes are dropped and reported.
     clean : callable, optional
-        For a CSV: the result of :func:`routing.track_csv.csv_columns` on it, when the caller started that read
-        already (``route check`` reads the file on a thread while it imports the rest; :func:`start_csv_read`).
+        For a CSV whose reading the caller started already (``route check`` reads it on a thread while it imports
+        the rest: :func:`routing.track_csv.reading_ahead`): :func:`clean_csv_track`'s result for it.
 
     Returns
     -------
@@ -456,12 +456,9 @@ def read_track(path: str | Path, *, gcj02: bool = False, max_speed_kph: float = 
     elif suffix == ".gpx":
         frame = _gpx_frame(source)
     else:  # what is_csv says
-        from routing.track_csv import csv_columns  # imports this module: not at the top
-
-        columns = clean() if clean is not None else csv_columns(source)
-        if columns is not None:  # a clean file, read by Arrow; any other goes through pandas, row by row
-            lon, lat, time_ns, speed, reason = _reasons(columns, gcj02, max_speed_kph)
-            return _finish(lon, lat, time_ns, speed, reason, source.name, max_speed_kph)
+        track = clean() if clean is not None else clean_csv_track(source, gcj02=gcj02, max_speed_kph=max_speed_kph)
+        if track is not None:  # a clean file, read by Arrow; any other goes through pandas, row by row
+            return track
         try:
             frame = pd.read_csv(source, skipinitialspace=True)
         except pd.errors.EmptyDataError:
@@ -469,6 +466,18 @@ def read_track(path: str | Path, *, gcj02: bool = False, max_speed_kph: float = 
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise RoutingInputError(f"{source.name}: not a CSV file ({' '.join(str(exc).split())})") from None
     return track_from_frame(frame, gcj02=gcj02, source=source.name, max_speed_kph=max_speed_kph)
+
+
+def clean_csv_track(source: Path, *, gcj02: bool = False, max_speed_kph: float = MAX_SPEED_KPH) -> Track | None:
+    """The validated track of a clean CSV file, read by Arrow (:mod:`routing.track_csv`); None when the file needs
+    pandas' reader. The arguments and the refusal of a track are :func:`read_track`'s."""
+    from routing.track_csv import csv_columns  # imports this module: not at the top
+
+    columns = csv_columns(source)
+    if columns is None:
+        return None
+    lon, lat, time_ns, speed, reason = _reasons(columns, gcj02, max_speed_kph)
+    return _finish(lon, lat, time_ns, speed, reason, source.name, max_speed_kph)
 
 
 def is_csv(path: str | Path) -> bool:

@@ -147,7 +147,7 @@ def check(corridor_path: Path, track_path: Path, buffer_m: float, min_points: in
     """Check one GPS track against a corridor; exit 1 when it is not compliant."""
     from routing.track_csv import reading_ahead  # numpy and pyarrow's CSV reader only
 
-    with reading_ahead(track_path) as clean:  # a CSV is read while the rest is imported and the corridor loaded
+    with reading_ahead(track_path, gcj02=gcj02) as clean:  # read while the rest is imported, the corridor loaded
         from routing.checks import CheckParameters, check_track
         from routing.corridors import load_corridor
         from routing.tracks import read_track
