@@ -10,6 +10,8 @@ import json
 import subprocess
 import sys
 
+import numpy as np
+
 from tests.paths import REPO
 
 UNNEEDED = ("flask", "flask_babel", "babel", "sqlalchemy", "pandas", "pyarrow.compute", "pydoc", "routing.cargo")
@@ -25,9 +27,9 @@ print(json.dumps({"exit": code, "imported": sorted(m for m in %r if m in sys.mod
 CORRIDOR = REPO / "geodata" / "demo_corridor_shanghai.geojson"
 
 
-def _run(track):
+def _run(track, *options):
     done = subprocess.run([sys.executable, "-c", _PROBE, "route", "check", "--corridor", str(CORRIDOR), "--track",
-                           str(track)], capture_output=True, text=True, cwd=REPO, timeout=300)
+                           str(track), *options], capture_output=True, text=True, cwd=REPO, timeout=300)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -44,3 +46,15 @@ def test_the_probe_sees_them_when_they_are_imported(tmp_path):
     track = tmp_path / "t.csv"
     track.write_text("time,lon,lat\n1767225600,121.4551,31.2047\n1767225610,121.4551,31.2047\n", encoding="utf-8")
     assert "pandas" in _run(track)["imported"]
+
+
+def test_a_gcj02_csv_is_read_ahead_in_a_fresh_interpreter_as_in_one_thread(tmp_path):
+    """GCJ-02 needs the projections on the reading thread: imported before it starts (two threads importing at
+    once can deadlock), the check runs through."""
+    from routing.projection import wgs84_to_gcj02
+
+    lon, lat = wgs84_to_gcj02(np.full(20, 121.4551), np.full(20, 31.2047))
+    track = tmp_path / "t.csv"
+    track.write_text("time,lon,lat\n" + "".join(f"2026-01-01T00:00:{i:02d}Z,{x!r},{y!r}\n"
+                                                 for i, (x, y) in enumerate(zip(lon, lat))), encoding="utf-8")
+    assert _run(track, "--gcj02") == {"exit": 0, "imported": []}
