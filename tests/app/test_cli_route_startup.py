@@ -55,6 +55,7 @@ def test_a_gcj02_csv_is_read_ahead_in_a_fresh_interpreter_as_in_one_thread(tmp_p
 
     lon, lat = wgs84_to_gcj02(np.full(20, 121.4551), np.full(20, 31.2047))
     track = tmp_path / "t.csv"
-    track.write_text("time,lon,lat\n" + "".join(f"2026-01-01T00:00:{i:02d}Z,{x!r},{y!r}\n"
-                                                 for i, (x, y) in enumerate(zip(lon, lat))), encoding="utf-8")
+    pairs = enumerate(zip(lon.tolist(), lat.tolist()))
+    rows = "".join(f"2026-01-01T00:00:{i:02d}Z,{x!r},{y!r}\n" for i, (x, y) in pairs)
+    track.write_text("time,lon,lat\n" + rows, encoding="utf-8")
     assert _run(track, "--gcj02") == {"exit": 0, "imported": []}
