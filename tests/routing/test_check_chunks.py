@@ -8,20 +8,18 @@ import json
 
 import numpy as np
 import pytest
-import shapely
-from shapely.geometry import shape
 
 import routing.checks as checks
+from bench.bench_track_check import generate
 from routing.checks import CheckParameters, check_track, check_tracks, fix_states
 from routing.corridors import load_corridor
-from routing.projection import geometry_to_metric, to_wgs84
 from routing.tracks import Track
 
 from tests.paths import REPO
 
 DEMO = json.loads((REPO / "geodata" / "demo_corridor_shanghai.geojson").read_text(encoding="utf-8"))
 T0_NS = np.datetime64("2026-01-01T06:30:00", "ns").astype(np.int64)  # 30 min before the window below opens
-CHUNK = 97  # fixes: a prime, so chunk boundaries fall at every phase of the detours
+CHUNK = 97  # fixes: chunk boundaries inside the detour and its ramps
 
 
 def _corridor_document() -> dict:
@@ -37,24 +35,14 @@ def _corridor_document() -> dict:
     return document
 
 
-def _track(n: int = 6_000, seed: int = 3) -> Track:
-    """Back and forth along the corridor at 12 m/s, 1 Hz, 10 m of GPS noise; in every 700 fixes a detour 150 m
-    (inside the wide part while it is open) then 300 m to the side, 30-fix ramps."""
-    corridor = load_corridor(DEMO)
-    line = next(shape(f["geometry"]) for f in DEMO["features"] if f["geometry"]["type"] == "LineString")
-    centre = geometry_to_metric(line, corridor.crs)
-    travelled = (np.arange(n) * 12.0) % (2 * centre.length)
-    along = np.where(travelled > centre.length, 2 * centre.length - travelled, travelled)
-    xy = shapely.get_coordinates(shapely.line_interpolate_point(centre, along))
-    ahead = shapely.get_coordinates(shapely.line_interpolate_point(centre, np.minimum(along + 1, centre.length)))
-    behind = shapely.get_coordinates(shapely.line_interpolate_point(centre, np.maximum(along - 1, 0)))
-    tangent = ahead - behind
-    normal = np.column_stack((tangent[:, 1], -tangent[:, 0])) / np.hypot(tangent[:, 0], tangent[:, 1])[:, None]
-    phase = np.arange(n) % 700
-    lateral = np.clip(np.minimum(phase - 400, 600 - phase) / 30.0, 0.0, 1.0) * np.where(phase < 500, 150.0, 300.0)
-    xy += normal * lateral[:, None] + np.random.default_rng(seed).normal(0.0, 10.0, xy.shape)
-    lon, lat = to_wgs84(xy[:, 0], xy[:, 1], corridor.crs)
-    return Track(lon=lon, lat=lat, time_ns=T0_NS + np.arange(n) * 1_000_000_000, speed_kph=None, points=n)
+def _track(n: int = 6_000) -> Track:
+    """The benchmark's drive back and forth along the corridor (1 Hz, 10 m of GPS noise), half of it on a detour
+    300 m to the side (30-fix ramps out and back: through the wide part while it is open, into both zones), from
+    06:30 UTC."""
+    frame = generate(load_corridor(DEMO), n, 0.5)
+    time_ns = frame["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    return Track(lon=frame["lon"].to_numpy(), lat=frame["lat"].to_numpy(), time_ns=time_ns - time_ns[0] + T0_NS,
+                 speed_kph=None, points=n)
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +85,8 @@ def test_chunks_on_threads_give_the_episodes_of_one_pass_across_chunk_boundaries
 def test_several_tracks_in_chunks_on_threads_as_in_one_pass(track, monkeypatch):
     """check_tracks joins the tracks: the inner test is made for the tracks with a fix outside only, judged over
     the whole joined arrays between the stage's two rounds of chunks."""
-    calm = Track(lon=track.lon[:350], lat=track.lat[:350], time_ns=track.time_ns[:350], speed_kph=None, points=350)
+    along = slice(5_300, 5_650)  # back on the corridor
+    calm = Track(lon=track.lon[along], lat=track.lat[along], time_ns=track.time_ns[along], speed_kph=None, points=350)
     tracks = [calm, track, calm]
     monkeypatch.setattr(checks, "CHUNK_FIXES", 10**9)
     whole = check_tracks(tracks, load_corridor(_corridor_document()))
