@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.library_messages import with_values
-
 
 class DomainError(Exception):
     """An error a client can act on. Subclasses fix the HTTP status and the machine code."""
@@ -76,5 +74,9 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
             flat.update(flatten_messages(value, path))
         return flat
     if isinstance(messages, (list, tuple)) and all(isinstance(m, str) for m in messages):
+        # Imported here: the messages' catalogue imports Flask and Babel, which the command line's error handler
+        # (every command, ``route check`` too) would otherwise pay for at start-up (issue 18).
+        from app.library_messages import with_values
+
         return {prefix or "_schema": [with_values(message) for message in messages]}
     return {prefix or "_schema": [str(messages)]}

@@ -17,8 +17,12 @@ rule of :mod:`routing.fatigue`; its episodes say since when the driver has been 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +53,9 @@ STOP_SPEED_KPH = DRIVING_KPH  # slower is stopped; as fast or faster, driving
 _STOP_BASELINE_S = 30.0  # speed for stop detection is measured over this long, to average GPS noise away
 _NEAR_DEG = 1.0  # a track with no fix within this many degrees of the corridor is in the wrong place
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+#: Fixes per chunk of the per-fix stage: chunks run on threads, one a core (projection, GEOS's tests and numpy
+#: release the GIL), so a long track is checked on every core; a chunk's arrays stay small.
+CHUNK_FIXES = 1 << 17
 
 
 @dataclass(frozen=True)
@@ -98,16 +105,22 @@ def _area(parts: list[CorridorFeature], shrink_m: float, memo: dict[Any, BaseGeo
     return memo[key]
 
 
+def _areas(parts: list[CorridorFeature], shrink_m: float,
+           memo: dict[Any, BaseGeometry]) -> list[tuple[BaseGeometry, CorridorFeature | None]]:
+    """The prepared areas a fix is tested against for *parts*: the union of those always open (with None), and
+    each part with time windows on its own (with the part, whose windows say when it counts)."""
+    always = [p for p in parts if p.windows.always]
+    areas: list[tuple[BaseGeometry, CorridorFeature | None]] = [(_area(always, shrink_m, memo), None)] if always else []
+    return areas + [(_area([p], shrink_m, memo, union=False), p) for p in parts if not p.windows.always]
+
+
 def _inside(parts: list[CorridorFeature], x: FloatArray, y: FloatArray, time_ns: npt.NDArray[np.int64],
             shrink_m: float = 0.0, memo: dict[Any, BaseGeometry] | None = None) -> BoolArray:
     """Which fixes lie inside any part active at their time (parts shrunk by ``shrink_m``)."""
     memo = {} if memo is None else memo
-    always = [p for p in parts if p.windows.always]
-    inside = _contains(_area(always, shrink_m, memo), x, y) if always else np.zeros(len(x), bool)
-    for part in parts:
-        if not part.windows.always:
-            area = _area([part], shrink_m, memo, union=False)
-            inside |= _contains(area, x, y) & part.windows.active(time_ns)
+    inside = np.zeros(len(x), bool)
+    for area, part in _areas(parts, shrink_m, memo):
+        inside |= _contains(area, x, y) if part is None else _contains(area, x, y) & part.windows.active(time_ns)
     return inside
 
 
@@ -127,13 +140,18 @@ def _contains(area: BaseGeometry, x: FloatArray, y: FloatArray) -> BoolArray:
 def _offsets(parts: list[CorridorFeature], x: FloatArray, y: FloatArray, memo: dict[Any, Any]) -> FloatArray:
     """Distance of fixes outside the corridor to the union of its parts: to its boundary, indexed (an
     off-corridor fix costs about what an inside one does), and 0 for a fix inside a part closed at its time."""
-    key = ("boundary", tuple(id(p) for p in parts))
-    if key not in memo:
-        memo[key] = BoundaryDistance(_area(parts, 0.0, memo))
-    offset = memo[key].distance(x, y)
+    offset = _boundary(parts, memo).distance(x, y)
     if not all(p.windows.always for p in parts):
         offset[_contains(_area(parts, 0.0, memo), x, y)] = 0.0
     return offset
+
+
+def _boundary(parts: list[CorridorFeature], memo: dict[Any, Any]) -> BoundaryDistance:
+    """The indexed boundary of the union of *parts* (made once per corridor, kept in *memo*)."""
+    key = ("boundary", tuple(id(p) for p in parts))
+    if key not in memo:
+        memo[key] = BoundaryDistance(_area(parts, 0.0, memo))
+    return memo[key]
 
 
 def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
@@ -166,26 +184,88 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
     parts = corridor.parts(forbidden=False, hazard_classes=hazard_classes)
     if not parts:
         raise RoutingInputError("no corridor part is approved for the cargo's hazard classes")
-    x, y = to_metric(track.lon, track.lat, corridor.crs)
+    zone_parts = corridor.parts(forbidden=True, hazard_classes=hazard_classes)
     memo = corridor.derived
-    outside = ~_inside(parts, x, y, track.time_ns, memo=memo)
-    # Only the inner test of fixes already inside matters for releasing a deviation.
-    inside_inner = np.zeros(len(x), dtype=bool)
-    wanted = ~outside
-    if bounds is not None:
-        counts = np.concatenate(([0], np.cumsum(outside)))
-        wanted &= np.repeat(counts[bounds[1:]] > counts[bounds[:-1]], np.diff(bounds))
-    inner_idx = np.flatnonzero(wanted)
-    inside_inner[inner_idx] = _inside(parts, x[inner_idx], y[inner_idx], track.time_ns[inner_idx],
-                                      hysteresis_m, memo)
-    offset = np.zeros(len(x))
-    out_idx = np.flatnonzero(outside)
-    if len(out_idx):
-        offset[out_idx] = _offsets(parts, x[out_idx], y[out_idx], memo)
-    zones = [(z, _inside([z], x, y, track.time_ns, memo=memo))
-             for z in corridor.parts(forbidden=True, hazard_classes=hazard_classes)]
+    n = len(track)
+    x, y, outside = np.empty(n), np.empty(n), np.empty(n, dtype=bool)
+    inside_inner, offset = np.zeros(n, dtype=bool), np.zeros(n)
+    zones = [(z, np.empty(n, dtype=bool)) for z in zone_parts]
+    chunks = [slice(lo, min(lo + CHUNK_FIXES, n)) for lo in range(0, n, CHUNK_FIXES)]
+
+    def place(part: slice) -> None:  # projection and the corridor test: each fix on its own
+        x[part], y[part] = to_metric(track.lon[part], track.lat[part], corridor.crs)
+        outside[part] = ~_inside(parts, x[part], y[part], track.time_ns[part], memo=memo)
+
+    def measure(part: slice) -> None:  # the inner test and the zones
+        # Only the inner test of fixes already inside matters for releasing a deviation.
+        inner_idx = part.start + np.flatnonzero(wanted[part])
+        inside_inner[inner_idx] = _inside(parts, x[inner_idx], y[inner_idx], track.time_ns[inner_idx],
+                                          hysteresis_m, memo)
+        for zone, inside in zones:
+            inside[part] = _inside([zone], x[part], y[part], track.time_ns[part], memo=memo)
+
+    def distances() -> None:
+        # One task for all the fixes off the corridor, beside the chunks: the boundary index is asked once per
+        # occupied cell, and a trip back and forth occupies the same cells in every chunk.
+        out_idx = np.flatnonzero(outside)
+        if len(out_idx):
+            offset[out_idx] = _offsets(parts, x[out_idx], y[out_idx], memo)
+
+    with _pool(len(chunks)) as pool:
+        if pool is not None:  # the threads share the corridor's areas and indexes: made, and touched, first
+            _ready(parts, zone_parts, hysteresis_m, memo)
+        _each(pool, [partial(place, part) for part in chunks])
+        wanted = ~outside
+        if bounds is not None:
+            counts = np.concatenate(([0], np.cumsum(outside)))
+            wanted &= np.repeat(counts[bounds[1:]] > counts[bounds[:-1]], np.diff(bounds))
+        _each(pool, [distances] + [partial(measure, part) for part in chunks])
     return FixState(x=x, y=y, time_s=(track.time_ns - track.time_ns[0]) / 1e9, outside=outside,
                     inside_inner=inside_inner, offset_m=offset, zones=zones)
+
+
+def _threads() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@contextmanager
+def _pool(chunks: int) -> Iterator[ThreadPoolExecutor | None]:
+    """Threads for the per-fix stage's chunks when there are several chunks and cores (None: work inline, as a
+    live batch of a few fixes always does)."""
+    workers = min(chunks, _threads())
+    if workers < 2:
+        yield None
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fix-states") as pool:
+        yield pool
+
+
+def _each(pool: ThreadPoolExecutor | None, tasks: list[Callable[[], None]]) -> None:
+    """Run the tasks: on the pool's threads, in order as threads come free (their errors raised here), or one
+    after another."""
+    if pool is None:
+        for task in tasks:
+            task()
+        return
+    for done in [pool.submit(task) for task in tasks]:
+        done.result()
+
+
+def _ready(parts: list[CorridorFeature], zone_parts: list[CorridorFeature], hysteresis_m: float,
+           memo: dict[Any, Any]) -> None:
+    """Make every prepared area and index the per-fix stage reads, and test each once, before threads share
+    them: GEOS builds a prepared polygon's point index, and an STRtree its tree, on first use, which two threads
+    must not race to do."""
+    areas = _areas(parts, 0.0, memo) + _areas(parts, hysteresis_m, memo)
+    for zone in zone_parts:
+        areas += _areas([zone], 0.0, memo)
+    areas.append((_area(parts, 0.0, memo), None))
+    for area, _part in areas:
+        west, south, east, north = area.bounds
+        shapely.contains_xy(area, (west + east) / 2, (south + north) / 2)
+    west, south, east, north = _area(parts, 0.0, memo).bounds
+    _boundary(parts, memo).distance(np.array([west - 1.0]), np.array([south - 1.0]))
 
 
 def _refuse_far(track: Track, corridor: Corridor) -> None:

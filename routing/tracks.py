@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,6 @@ from routing._lazy import lazy
 from routing._numeric import median
 from routing._validate import lonlat_mask
 from routing.episodes import fill_runs
-from routing.projection import gcj02_to_wgs84
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -296,6 +295,10 @@ def _reasons(columns: FixColumns, gcj02: bool, max_speed_kph: float) -> tuple[
     reason[np.isnan(lon) | np.isnan(lat)] = _CODE["non-numeric coordinate"]
     reason[columns.missing] = _CODE["missing coordinate"]
     if gcj02:
+        # Imported here: this module is what ``route check`` imports before it starts reading a CSV, and
+        # pyproj and shapely, imported meanwhile, are the rest of its start-up (issue 18).
+        from routing.projection import gcj02_to_wgs84
+
         lon, lat = gcj02_to_wgs84(lon, lat)
     return lon, lat, time_ns, speed, reason
 
@@ -424,7 +427,8 @@ def _impossible_jumps(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
         first, last, low, high = first[opens], last[closes], low[opens], high[closes]
 
 
-def read_track(path: str | Path, *, gcj02: bool = False, max_speed_kph: float = MAX_SPEED_KPH) -> Track:
+def read_track(path: str | Path, *, gcj02: bool = False, max_speed_kph: float = MAX_SPEED_KPH,
+               clean: Callable[[], Track | None] | None = None) -> Track:
     """Read a track file: CSV (with a header), GeoJSON (Point features with ``time``) or GPX.
 
     Parameters
@@ -435,6 +439,9 @@ def read_track(path: str | Path, *, gcj02: bool = False, max_speed_kph: float = 
         Coordinates are GCJ-02 (Chinese web maps) and are converted to WGS-84.
     max_speed_kph : float
         Jumps faster than this between consecutive fixes are dropped and reported.
+    clean : callable, optional
+        For a CSV whose reading the caller started already (``route check`` reads it on a thread while it imports
+        the rest: :func:`routing.track_csv.reading_ahead`): :func:`clean_csv_track`'s result for it.
 
     Returns
     -------
@@ -448,13 +455,10 @@ def read_track(path: str | Path, *, gcj02: bool = False, max_speed_kph: float = 
         frame = _geojson_frame(source)
     elif suffix == ".gpx":
         frame = _gpx_frame(source)
-    else:
-        from routing.track_csv import csv_columns  # imports this module: not at the top
-
-        columns = csv_columns(source)
-        if columns is not None:  # a clean file, read by Arrow; any other goes through pandas, row by row
-            lon, lat, time_ns, speed, reason = _reasons(columns, gcj02, max_speed_kph)
-            return _finish(lon, lat, time_ns, speed, reason, source.name, max_speed_kph)
+    else:  # what is_csv says
+        track = clean() if clean is not None else clean_csv_track(source, gcj02=gcj02, max_speed_kph=max_speed_kph)
+        if track is not None:  # a clean file, read by Arrow; any other goes through pandas, row by row
+            return track
         try:
             frame = pd.read_csv(source, skipinitialspace=True)
         except pd.errors.EmptyDataError:
@@ -462,6 +466,23 @@ def read_track(path: str | Path, *, gcj02: bool = False, max_speed_kph: float = 
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise RoutingInputError(f"{source.name}: not a CSV file ({' '.join(str(exc).split())})") from None
     return track_from_frame(frame, gcj02=gcj02, source=source.name, max_speed_kph=max_speed_kph)
+
+
+def clean_csv_track(source: Path, *, gcj02: bool = False, max_speed_kph: float = MAX_SPEED_KPH) -> Track | None:
+    """The validated track of a clean CSV file, read by Arrow (:mod:`routing.track_csv`); None when the file needs
+    pandas' reader. The arguments and the refusal of a track are :func:`read_track`'s."""
+    from routing.track_csv import csv_columns  # imports this module: not at the top
+
+    columns = csv_columns(source)
+    if columns is None:
+        return None
+    lon, lat, time_ns, speed, reason = _reasons(columns, gcj02, max_speed_kph)
+    return _finish(lon, lat, time_ns, speed, reason, source.name, max_speed_kph)
+
+
+def is_csv(path: str | Path) -> bool:
+    """Whether :func:`read_track` reads *path* as CSV (anything not named GeoJSON or GPX)."""
+    return Path(path).suffix.lower() not in {".geojson", ".json", ".gpx"}
 
 
 def _geojson_frame(source: Path) -> pd.DataFrame:

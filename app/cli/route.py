@@ -47,10 +47,10 @@ def _reasons_to_exit_2(func: F) -> F:
 
 def _cargo(un_numbers: Sequence[str], catalogue: Path | None, *, tank: bool = True) -> Any:
     """Build the Cargo for ``--un`` options (None when no UN number is given)."""
-    from routing.cargo import cargo_from_un
-
     if not un_numbers:
         return None
+    from routing.cargo import cargo_from_un
+
     return cargo_from_un(un_numbers, un_catalogue(catalogue), tank=tank)
 
 
@@ -145,24 +145,27 @@ def check(corridor_path: Path, track_path: Path, buffer_m: float, min_points: in
           end_tolerance_m: float, sigma_m: float | None, un_numbers: tuple[str, ...], catalogue: Path | None,
           cache_dir: Path | None, plot: Path | None, fmt: str) -> None:
     """Check one GPS track against a corridor; exit 1 when it is not compliant."""
-    from routing.checks import CheckParameters, check_track
-    from routing.corridors import load_corridor
-    from routing.tracks import read_track
+    from routing.track_csv import reading_ahead  # numpy and pyarrow's CSV reader only
 
-    if plot is not None:
-        # matplotlib and geopandas (and scipy, through the match report) cost more CPU to import than checking a
-        # million fixes: only for a picture.
-        from routing.plot import check_plot_path
+    with reading_ahead(track_path, gcj02=gcj02) as clean:  # read while the rest is imported, the corridor loaded
+        from routing.checks import CheckParameters, check_track
+        from routing.corridors import load_corridor
+        from routing.tracks import read_track
 
-        check_plot_path(plot)
-    if by_roads and network_path is None:
-        raise RoutingInputError("--match needs the road network (--network FILE)")
-    params = CheckParameters(min_points=min_points, min_seconds=min_seconds, max_gap_s=max_gap_s,
-                             hysteresis_m=hysteresis_m).validated()
-    cargo = _cargo(un_numbers, catalogue)
-    network = _network(network_path, cache_dir)
-    corridor = load_corridor(corridor_path, buffer_m=buffer_m, network=network)
-    track = read_track(track_path, gcj02=gcj02)
+        if plot is not None:
+            # matplotlib and geopandas (and scipy, through the match report) cost more CPU to import than checking
+            # a million fixes: only for a picture.
+            from routing.plot import check_plot_path
+
+            check_plot_path(plot)
+        if by_roads and network_path is None:
+            raise RoutingInputError("--match needs the road network (--network FILE)")
+        params = CheckParameters(min_points=min_points, min_seconds=min_seconds, max_gap_s=max_gap_s,
+                                 hysteresis_m=hysteresis_m).validated()
+        cargo = _cargo(un_numbers, catalogue)
+        network = _network(network_path, cache_dir)
+        corridor = load_corridor(corridor_path, buffer_m=buffer_m, network=network)
+        track = read_track(track_path, gcj02=gcj02, clean=clean)
     classes = cargo.hazard_classes if cargo else None
     if by_roads:
         from routing.matching import MatchParameters, prepare_matching

@@ -57,3 +57,13 @@ def test_a_clean_file_of_mostly_bad_times_exits_2_with_one_line(tmp_path):
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1
     assert "too few valid fixes (2 of 12" in result.stderr and "time out of range ×10 (first row 1)" in result.stderr
+
+
+def test_a_bad_corridor_while_the_csv_is_read_ahead_exits_2_with_one_line(tmp_path):
+    """The CSV is read on a thread while the corridor loads: the corridor's error is still the one reason given."""
+    track = demo_track(tmp_path)
+    corridor = tmp_path / "corridor.geojson"
+    corridor.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    result = CliRunner().invoke(route, ["check", "--corridor", str(corridor), "--track", str(track)])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "corridor" in result.stderr

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from routing._errors import RoutingInputError
-from routing.track_csv import csv_columns
+from routing.track_csv import csv_columns, reading_ahead
 from routing.tracks import _impossible_jumps, read_track, track_from_frame
 
 T0 = pd.Timestamp("2026-01-01T08:00:00Z")
@@ -158,3 +158,42 @@ def test_the_jump_filter_by_segments_drops_what_the_pass_over_every_fix_dropped(
         np.testing.assert_array_equal(_impossible_jumps(lon, lat, time_ns, 250.0), expected)
         several_passes += expected.sum() > bad.sum()
     assert several_passes  # the cases include drops that only a later pass made
+
+
+def test_a_file_of_many_blocks_with_empty_cells_in_several_is_read_as_pandas_reads_it(tmp_path):
+    """Arrow reads a large file in blocks (chunks of each column): the values and the empty cells of every chunk
+    land on their rows (the validity bitmaps are read per chunk, at its offset)."""
+    n = 150_000  # about 8 MB: several of Arrow's 1 MB blocks
+    seconds = np.datetime64("2026-01-01T00:00:00") + np.arange(n).astype("timedelta64[s]")
+    lon = (121.47 + (np.arange(n) % 600) * 1e-5).astype(object)
+    lon[[5, 70_001, 149_998]] = ""  # in the first, a middle and the last block
+    path = tmp_path / "blocks.csv"
+    pd.DataFrame({"time": np.char.add(np.datetime_as_string(seconds, unit="s"), "+08:00"), "lon": lon,
+                  "lat": 31.23}).to_csv(path, index=False)
+    assert csv_columns(path) is not None
+    track = assert_same_as_pandas(path)
+    assert track.dropped == [{"reason": "missing coordinate", "count": 3, "rows": [6, 70_002, 149_999]}]
+
+
+@pytest.mark.parametrize("case", ["offset +08:00", "an outlier"])
+def test_a_csv_read_ahead_on_a_thread_is_the_track_read_track_reads(tmp_path, case):
+    path = write(tmp_path, CLEAN[case]())
+    with reading_ahead(path) as clean:
+        assert clean is not None
+        ahead = read_track(path, clean=clean)
+    alone = read_track(path)
+    for name in ("lon", "lat", "time_ns"):
+        np.testing.assert_array_equal(getattr(ahead, name), getattr(alone, name))
+    assert (ahead.points, ahead.dropped) == (alone.points, alone.dropped)
+
+
+def test_an_unclean_csv_read_ahead_goes_through_pandas_and_no_csv_is_not_read_ahead(tmp_path):
+    path = write(tmp_path, UNCLEAN["a malformed time"]())
+    with reading_ahead(path) as clean:
+        track = read_track(path, clean=clean)
+    assert track.dropped == [{"reason": "unparseable time", "count": 1, "rows": [11]}]
+    (tmp_path / "t.geojson").write_text("{}", encoding="utf-8")
+    (tmp_path / "t.gpx").write_text("<gpx/>", encoding="utf-8")
+    for name in ("t.geojson", "t.gpx", "missing.csv"):
+        with reading_ahead(tmp_path / name) as clean:
+            assert clean is None

@@ -1,0 +1,105 @@
+"""The per-fix stage in chunks on threads (:data:`routing.checks.CHUNK_FIXES`) gives what one pass over all the
+fixes gives: the same per-fix states, bit for bit, and so the same episodes, also where a chunk boundary falls
+inside an episode, for parts and zones with and without time windows, and for several tracks checked at once."""
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+
+import routing.checks as checks
+from bench.bench_track_check import generate
+from routing.checks import CheckParameters, check_track, check_tracks, fix_states
+from routing.corridors import load_corridor
+from routing.tracks import Track
+
+from tests.paths import REPO
+
+DEMO = json.loads((REPO / "geodata" / "demo_corridor_shanghai.geojson").read_text(encoding="utf-8"))
+T0_NS = np.datetime64("2026-01-01T06:30:00", "ns").astype(np.int64)  # 30 min before the window below opens
+CHUNK = 97  # fixes: chunk boundaries inside the detour and its ramps
+
+
+def _corridor_document() -> dict:
+    """The demo corridor, its no-entry zone closed 07:00–09:00 UTC only, and a wider part of the line open in
+    that window only: every kind of area the stage tests."""
+    document = copy.deepcopy(DEMO)
+    line = next(f for f in document["features"] if f["geometry"]["type"] == "LineString")
+    wide = copy.deepcopy(line)
+    wide["properties"].update(name="wide in the morning", width_m=200, time_windows=[["07:00", "09:00"]])
+    zone = next(f for f in document["features"] if f["properties"].get("rule") == "no_entry")
+    zone["properties"]["time_windows"] = [["07:00", "09:00"]]
+    document["features"].append(wide)
+    return document
+
+
+def _track(n: int = 6_000) -> Track:
+    """The benchmark's drive back and forth along the corridor (1 Hz, 10 m of GPS noise), half of it on a detour
+    300 m to the side (30-fix ramps out and back: through the wide part while it is open, into both zones), from
+    06:30 UTC."""
+    frame = generate(load_corridor(DEMO), n, 0.5)
+    time_ns = frame["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    return Track(lon=frame["lon"].to_numpy(), lat=frame["lat"].to_numpy(), time_ns=time_ns - time_ns[0] + T0_NS,
+                 speed_kph=None, points=n)
+
+
+@pytest.fixture(scope="module")
+def track() -> Track:
+    return _track()
+
+
+def _states(track, monkeypatch, chunk, threads, **kwargs):
+    monkeypatch.setattr(checks, "CHUNK_FIXES", chunk)
+    monkeypatch.setattr(checks, "_threads", lambda: threads)
+    return fix_states(track, load_corridor(_corridor_document()), **kwargs)  # a fresh corridor: nothing made yet
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3], ids=["inline", "2 threads", "3 threads"])
+def test_chunks_give_the_states_of_one_pass(track, monkeypatch, threads):
+    whole = _states(track, monkeypatch, len(track), 1)
+    chunked = _states(track, monkeypatch, CHUNK, threads)
+    for name in ("x", "y", "time_s", "outside", "inside_inner", "offset_m"):
+        np.testing.assert_array_equal(getattr(chunked, name), getattr(whole, name), err_msg=name)
+    assert [z.name for z, _ in chunked.zones] == [z.name for z, _ in whole.zones]
+    for (_, a), (_, b) in zip(chunked.zones, whole.zones):
+        np.testing.assert_array_equal(a, b)
+    assert whole.outside.any() and whole.inside_inner.any() and any(inside.any() for _, inside in whole.zones)
+
+
+def test_chunks_on_threads_give_the_episodes_of_one_pass_across_chunk_boundaries(track, monkeypatch):
+    corridor = _corridor_document()
+    monkeypatch.setattr(checks, "CHUNK_FIXES", len(track))
+    whole = check_track(track, load_corridor(corridor), CheckParameters())
+    monkeypatch.setattr(checks, "CHUNK_FIXES", CHUNK)
+    monkeypatch.setattr(checks, "_threads", lambda: 2)
+    chunked = check_track(track, load_corridor(corridor), CheckParameters())
+    assert chunked == whole
+    kinds = {e["kind"] for e in whole["episodes"]}
+    assert {"deviation", "forbidden_zone"} <= kinds
+    assert any(e["first_index"] // CHUNK != e["last_index"] // CHUNK for e in whole["episodes"]
+               if e["kind"] == "deviation"), "an episode crosses a chunk boundary"
+
+
+def test_several_tracks_in_chunks_on_threads_as_in_one_pass(track, monkeypatch):
+    """check_tracks joins the tracks: the inner test is made for the tracks with a fix outside only, judged over
+    the whole joined arrays between the stage's two rounds of chunks."""
+    along = slice(5_300, 5_650)  # back on the corridor
+    calm = Track(lon=track.lon[along], lat=track.lat[along], time_ns=track.time_ns[along], speed_kph=None, points=350)
+    tracks = [calm, track, calm]
+    monkeypatch.setattr(checks, "CHUNK_FIXES", 10**9)
+    whole = check_tracks(tracks, load_corridor(_corridor_document()))
+    monkeypatch.setattr(checks, "CHUNK_FIXES", CHUNK)
+    monkeypatch.setattr(checks, "_threads", lambda: 2)
+    assert check_tracks(tracks, load_corridor(_corridor_document())) == whole
+    assert whole[0]["compliant"] and not whole[1]["compliant"]
+
+
+def test_an_error_in_a_chunk_is_raised_by_the_stage(track, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("broken projection")
+
+    monkeypatch.setattr(checks, "to_metric", broken)
+    with pytest.raises(RuntimeError, match="broken projection"):
+        _states(track, monkeypatch, CHUNK, 2)
