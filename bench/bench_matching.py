@@ -205,7 +205,8 @@ def accuracy(network: Network, truth: list[int], matched: list[int]) -> tuple[fl
 
 
 def run_accuracy(name: str, network: Network, graph: MatchGraph, drives: int, seed: int,
-                 params: MatchParameters) -> tuple[int, float]:
+                 params: MatchParameters, sampling: tuple[float, ...] = SAMPLING_S,
+                 noises: tuple[float, ...] = NOISE_M) -> tuple[int, float]:
     rng = np.random.default_rng(seed)
     tunnel = network.edges["tunnel"].notna().to_numpy() if "tunnel" in network.edges else \
         np.zeros(len(network.edges), bool)
@@ -213,10 +214,10 @@ def run_accuracy(name: str, network: Network, graph: MatchGraph, drives: int, se
     fixes, seconds = 0, 0.0
     print(f"\n{name}: {drives} drives per cell, share of route length matched (+ goal met, - not) / share of "
           f"matched length true")
-    print("  sampling " + "".join(f"   σ {n:>2} m        " for n in NOISE_M))
-    for dt in SAMPLING_S:
+    print("  sampling " + "".join(f"   σ {n:>2g} m        " for n in noises))
+    for dt in sampling:
         cells = []
-        for noise in NOISE_M:
+        for noise in noises:
             scores = []
             for edges in routes:
                 drive = simulate(network, edges, dt, noise, rng, tunnel)
@@ -231,7 +232,7 @@ def run_accuracy(name: str, network: Network, graph: MatchGraph, drives: int, se
             recall, precision = np.mean(scores, axis=0)
             mark = " " if dt not in GOAL else ("+" if recall >= GOAL[dt] else "-")
             cells.append(f"{recall:7.1%}{mark}/ {precision:6.1%}  ")
-        print(f"  {dt:>5} s " + "".join(cells) + (f" goal ≥ {GOAL[dt]:.0%}" if dt in GOAL else " (no goal)"))
+        print(f"  {dt:>5g} s " + "".join(cells) + (f" goal ≥ {GOAL[dt]:.0%}" if dt in GOAL else " (no goal)"))
     return fixes, seconds
 
 
@@ -289,10 +290,16 @@ def main() -> None:
     parser.add_argument("--only", choices=sorted(NETWORKS), default=None, help="one network only")
     parser.add_argument("--no-crossings", action="store_true")
     parser.add_argument("--quick", action="store_true", help="5 drives per cell, crossings at 1, 10 and 30 s")
+    parser.add_argument("--sampling", type=float, nargs="*", default=list(SAMPLING_S), help="sampling intervals, s")
+    parser.add_argument("--noise", type=float, nargs="*", default=list(NOISE_M), help="noise σ, m")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="another MatchParameters value, e.g. road_change_penalty=0 (repeatable)")
     args = parser.parse_args()
     drives = 5 if args.quick else args.drives
     crossing_sampling = (1, 10, 30) if args.quick else SAMPLING_S
-    params = MatchParameters(sigma_m=args.sigma, beta_m=args.beta, max_candidates=args.candidates).validated()
+    extra = {name: float(value) for name, value in (item.split("=", 1) for item in args.set)}
+    params = MatchParameters(sigma_m=args.sigma, beta_m=args.beta, max_candidates=args.candidates,
+                             **extra).validated()
     reference = reference_loop_ms()
     print(f"host: reference loop {reference:.0f} ms (quiet machine {QUIET_MS:.0f} ms)")
     fixes, seconds = 0, 0.0
@@ -301,7 +308,7 @@ def main() -> None:
             continue
         network = load_network(path)
         graph = prepare_matching(network)
-        f, s = run_accuracy(name, network, graph, drives, args.seed, params)
+        f, s = run_accuracy(name, network, graph, drives, args.seed, params, tuple(args.sampling), tuple(args.noise))
         fixes, seconds = fixes + f, seconds + s
         if name == "Shanghai" and not args.no_crossings:
             run_crossings(network, graph, args.seed, params, crossing_sampling)

@@ -24,11 +24,16 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 _MIN_WEIGHT_M = 1e-3  # csgraph reads an explicit 0 as "no edge"
 _CHUNK = 64  # paths whose sources go to one Dijkstra call
+_HEADING_SPAN_M = 10.0  # an edge's bearing at an end: over this much of it (a kink at the node is no turn)
 
 
 @dataclass
 class MatchGraph:
     """A network prepared for matching: edge geometries in an STRtree, node and edge arrays, a CSR graph.
+
+    ``road`` numbers each edge's road (edges of one name, or of one OSM way where unnamed, share a number);
+    ``heading_in``/``heading_out`` are an edge's bearing where it starts and where it ends (radians,
+    anticlockwise from east, over its first and last ``_HEADING_SPAN_M`` metres).
 
     Build it once per network with :func:`prepare_matching`; it is read-only afterwards.
     """
@@ -44,6 +49,9 @@ class MatchGraph:
     node_y: FloatArray
     csr: csr_matrix
     best_edge: dict[tuple[int, int], int]
+    road: IntArray
+    heading_in: FloatArray
+    heading_out: FloatArray
 
     def edge_keys(self, edges: IntArray) -> list[tuple[int, int, int]]:
         """``(u, v, key)`` of edges given by position in ``network.edges``."""
@@ -83,7 +91,32 @@ def prepare_matching(network: Network) -> MatchGraph:
         node_ids=node_ids, node_x=np.array([nodes[n]["x"] for n in node_ids], dtype=float),
         node_y=np.array([nodes[n]["y"] for n in node_ids], dtype=float), csr=csr,
         best_edge={(int(a), int(b)): int(e) for a, b, e in zip(u[best], v[best], best)},
+        road=_roads(edges), heading_in=_bearing(geoms, np.zeros(len(geoms)), np.minimum(length, _HEADING_SPAN_M)),
+        heading_out=_bearing(geoms, np.maximum(length - _HEADING_SPAN_M, 0.0), length),
     )
+
+
+def _roads(edges: pd.DataFrame) -> IntArray:
+    """A number per road: the edge's name, else its OSM way (osmnx gives a list where it merged ways)."""
+    def key(name: object, way: object) -> str:
+        if isinstance(name, list):
+            name = "/".join(sorted(str(n) for n in name))
+        if isinstance(name, str) and name:
+            return "name:" + name
+        if isinstance(way, list):
+            way = min(way)
+        return "way:" + str(way)
+
+    names = edges["name"] if "name" in edges else pd.Series(None, index=edges.index)
+    ways = edges["osmid"] if "osmid" in edges else pd.Series(range(len(edges)), index=edges.index)
+    return pd.factorize(pd.Series([key(n, w) for n, w in zip(names, ways)]))[0].astype(np.intp)
+
+
+def _bearing(geoms: npt.NDArray[np.object_], start: FloatArray, end: FloatArray) -> FloatArray:
+    """Bearing (radians, anticlockwise from east) from ``start`` to ``end`` metres along each line."""
+    a = shapely.get_coordinates(shapely.line_interpolate_point(geoms, start))
+    b = shapely.get_coordinates(shapely.line_interpolate_point(geoms, end))
+    return np.arctan2(b[:, 1] - a[:, 1], b[:, 0] - a[:, 0])
 
 
 def bounded_dijkstra(graph: MatchGraph, sources: IntArray, limit: float,

@@ -1,0 +1,68 @@
+"""The matcher's road prior on a synthetic main road with its 辅路 (side road) 12 m beside it, joined by ramps every
+300 m: the match stays on the road driven instead of swapping to the other one with the noise."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from routing.matching import MatchParameters, match_track, prepare_matching
+from routing.tracks import track_from_frame
+from tests.routing.simulate import drive, path_line
+from tests.routing.synthetic import synthetic_network
+
+LENGTH_M = 3_000.0
+MAIN, SIDE = "深南大道", "深南大道辅路"
+
+
+def main_road_with_side_road():
+    """A one-way main road east (y 0) and its one-way 辅路 east 12 m north, each with a node every 100 m, a ramp
+    from the main road to the 辅路 and one back every 300 m, and a common approach and exit."""
+    xs = [float(x) for x in np.arange(0.0, LENGTH_M + 1, 100.0)]
+    roads = [(MAIN, "trunk", [(x, 0.0) for x in xs], False),
+             (SIDE, "secondary", [(x, 12.0) for x in xs], False),
+             ("", "trunk", [(-500.0, 0.0), (-100.0, 0.0), (0.0, 0.0)], False),
+             ("", "trunk", [(LENGTH_M, 0.0), (LENGTH_M + 100.0, 0.0), (LENGTH_M + 500.0, 0.0)], False),
+             ("", "secondary_link", [(-100.0, 0.0), (0.0, 12.0)], False),
+             ("", "secondary_link", [(LENGTH_M, 12.0), (LENGTH_M + 100.0, 0.0)], False)]
+    for x in np.arange(100.0, LENGTH_M - 100.0, 300.0):
+        roads += [("", "trunk_link", [(float(x), 0.0), (float(x) + 100.0, 12.0)], False),
+                  ("", "trunk_link", [(float(x) + 100.0, 12.0), (float(x) + 200.0, 0.0)], False)]
+    return synthetic_network(roads)
+
+
+@pytest.fixture(scope="module")
+def side_road():
+    network = main_road_with_side_road()
+    return network, prepare_matching(network)
+
+
+def driven_share(network, graph, name: str, params: MatchParameters, seed: int) -> float:
+    """Share of the length of road ``name`` on the path matched to a drive along it (σ 20 m, every 5 s)."""
+    names = network.edges["name"].to_numpy()
+    road = np.flatnonzero(names == name)
+    order = road[np.argsort(graph.node_x[graph.edge_u[road]])]
+    nodes = [int(network.edges.index[e][0]) for e in order] + [int(network.edges.index[order[-1]][1])]
+    sim = drive(path_line(network, nodes), network, speed_mps=12.0, dt_s=5.0, noise_m=20.0, seed=seed)
+    result = match_track(graph, track_from_frame(sim.frame), params)
+    driven = {p.edge for s in result.stretches for p in s.pieces}
+    return float(graph.length[sorted(driven & set(road.tolist()))].sum() / graph.length[road].sum())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_main_road_is_not_swapped_for_its_side_road(side_road, seed):
+    network, graph = side_road
+    assert driven_share(network, graph, MAIN, MatchParameters(sigma_m=20.0), seed) >= 0.9
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_side_road_is_matched_where_the_fixes_keep_to_it(side_road, seed):
+    network, graph = side_road
+    assert driven_share(network, graph, SIDE, MatchParameters(sigma_m=20.0), seed) >= 0.8
+
+
+def test_without_the_road_prior_the_noise_swaps_the_roads(side_road):
+    """The case the prior is for: with no cost for leaving the road, the match swaps to the 辅路 and back."""
+    network, graph = side_road
+    shares = [driven_share(network, graph, MAIN, MatchParameters(sigma_m=20.0, road_change_penalty=0.0), seed)
+              for seed in range(4)]
+    assert min(shares) < 0.9
