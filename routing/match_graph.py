@@ -24,6 +24,9 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 _MIN_WEIGHT_M = 1e-3  # csgraph reads an explicit 0 as "no edge"
 _CHUNK = 64  # paths whose sources go to one Dijkstra call
+#: OSM ``highway`` values no motor vehicle drives: no candidate of a fix, no part of a path between fixes.
+NOT_FOR_MOTOR_VEHICLES = frozenset({"footway", "path", "pedestrian", "steps", "cycleway", "bridleway", "corridor",
+                                    "elevator", "platform"})
 _HEADING_SPAN_M = 10.0  # an edge's bearing at an end: over this much of it (a kink at the node is no turn)
 
 
@@ -59,13 +62,18 @@ class MatchGraph:
         return [tuple(int(p) for p in index[e]) for e in edges]  # type: ignore[misc]
 
 
-def prepare_matching(network: Network) -> MatchGraph:
+def prepare_matching(network: Network, motor_vehicles: bool = True) -> MatchGraph:
     """Prepare a network for :func:`match_track`.
 
     Parameters
     ----------
     network : Network
         From :func:`routing.network.load_network`.
+    motor_vehicles : bool
+        Match onto the ways a motor vehicle drives only (the default): footways, paths, pedestrian streets,
+        steps and cycleways (:data:`NOT_FOR_MOTOR_VEHICLES`; a graph read with osmnx's "all" network type has
+        them, Futian's a quarter of its edges) are left out: beside every street, 5–15 m from it, a pavement would
+        otherwise be as likely a road as the street itself.
 
     Returns
     -------
@@ -78,8 +86,10 @@ def prepare_matching(network: Network) -> MatchGraph:
     u = position[edges.index.get_level_values(0)].to_numpy()
     v = position[edges.index.get_level_values(1)].to_numpy()
     length = shapely.length(geoms)
+    usable = motor_ways(edges) if motor_vehicles else np.ones(len(edges), dtype=bool)
     # The shortest of parallel edges carries the pair in the CSR graph and in reconstructed paths.
     order = np.lexsort((length, v, u))
+    order = order[usable[order]]
     first = np.ones(len(order), dtype=bool)
     first[1:] = (u[order][1:] != u[order][:-1]) | (v[order][1:] != v[order][:-1])
     best = order[first]
@@ -87,13 +97,28 @@ def prepare_matching(network: Network) -> MatchGraph:
                      shape=(len(node_ids), len(node_ids)))
     nodes = network.graph.nodes
     return MatchGraph(
-        network=network, geoms=geoms, tree=shapely.STRtree(geoms), edge_u=u, edge_v=v, length=length,
+        network=network, geoms=geoms, tree=shapely.STRtree(np.where(usable, geoms, None)), edge_u=u, edge_v=v,
+        length=length,
         node_ids=node_ids, node_x=np.array([nodes[n]["x"] for n in node_ids], dtype=float),
         node_y=np.array([nodes[n]["y"] for n in node_ids], dtype=float), csr=csr,
         best_edge={(int(a), int(b)): int(e) for a, b, e in zip(u[best], v[best], best)},
-        road=_roads(edges), heading_in=_bearing(geoms, np.zeros(len(geoms)), np.minimum(length, _HEADING_SPAN_M)),
+        road=_roads(edges),
+        heading_in=_bearing(geoms, np.zeros(len(geoms)), np.minimum(length, _HEADING_SPAN_M)),
         heading_out=_bearing(geoms, np.maximum(length - _HEADING_SPAN_M, 0.0), length),
     )
+
+
+def motor_ways(edges: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Whether each edge is a way motor vehicles drive (any of its ``highway`` values, where osmnx merged ways,
+    not in :data:`NOT_FOR_MOTOR_VEHICLES`)."""
+    if "highway" not in edges:
+        return np.ones(len(edges), dtype=bool)
+
+    def motor(value: object) -> bool:
+        values = value if isinstance(value, list) else [value]
+        return any(str(v) not in NOT_FOR_MOTOR_VEHICLES for v in values)
+
+    return np.array([motor(v) for v in edges["highway"]], dtype=bool)
 
 
 def _roads(edges: pd.DataFrame) -> IntArray:

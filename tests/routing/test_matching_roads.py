@@ -66,3 +66,25 @@ def test_without_the_road_prior_the_noise_swaps_the_roads(side_road):
     shares = [driven_share(network, graph, MAIN, MatchParameters(sigma_m=20.0, road_change_penalty=0.0), seed)
               for seed in range(4)]
     assert min(shares) < 0.9
+
+
+def street_with_pavement():
+    """A two-way street east (y 0) with a footway beside it 8 m north, joined to it at both ends."""
+    xs = [float(x) for x in np.arange(0.0, 2_001.0, 100.0)]
+    return synthetic_network([("福华路", "secondary", [(x, 0.0) for x in xs], True),
+                              ("", "footway", [(0.0, 0.0), (0.0, 8.0)] + [(x, 8.0) for x in xs[1:]]
+                               + [(2_000.0, 0.0)], True)])
+
+
+@pytest.mark.parametrize("motor_vehicles", [True, False])
+def test_a_vehicle_is_not_matched_onto_the_pavement(motor_vehicles):
+    network = street_with_pavement()
+    graph = prepare_matching(network, motor_vehicles=motor_vehicles)
+    street = list(range(1, 22))  # the street's nodes, west to east (made first)
+    sim = drive(path_line(network, street), network, speed_mps=12.0, dt_s=2.0, noise_m=15.0, seed=5)
+    table = match_track(graph, track_from_frame(sim.frame), MatchParameters(sigma_m=15.0)).fix_table()
+    on_footway = int((table["highway"] == "footway").sum())
+    if motor_vehicles:
+        assert on_footway == 0
+    else:  # the case left out: the pavement is as near as the street
+        assert on_footway > 0
