@@ -35,6 +35,7 @@ class MatchGraph:
     """A network prepared for matching: edge geometries in an STRtree, node and edge arrays, a CSR graph.
 
     ``road`` numbers each edge's road (edges of one name, or of one OSM way where unnamed, share a number);
+    ``side_road`` marks a main road's side road (辅路: its name ends so, as OSM names them in China);
     ``heading_in``/``heading_out`` are an edge's bearing where it starts and where it ends (radians,
     anticlockwise from east, over its first and last ``_HEADING_SPAN_M`` metres).
 
@@ -53,6 +54,7 @@ class MatchGraph:
     csr: csr_matrix
     best_edge: dict[tuple[int, int], int]
     road: IntArray
+    side_road: npt.NDArray[np.bool_]
     heading_in: FloatArray
     heading_out: FloatArray
 
@@ -102,7 +104,7 @@ def prepare_matching(network: Network, motor_vehicles: bool = True) -> MatchGrap
         node_ids=node_ids, node_x=np.array([nodes[n]["x"] for n in node_ids], dtype=float),
         node_y=np.array([nodes[n]["y"] for n in node_ids], dtype=float), csr=csr,
         best_edge={(int(a), int(b)): int(e) for a, b, e in zip(u[best], v[best], best)},
-        road=_roads(edges),
+        road=_roads(edges), side_road=_side_roads(edges),
         heading_in=_bearing(geoms, np.zeros(len(geoms)), np.minimum(length, _HEADING_SPAN_M)),
         heading_out=_bearing(geoms, np.maximum(length - _HEADING_SPAN_M, 0.0), length),
     )
@@ -119,6 +121,19 @@ def motor_ways(edges: pd.DataFrame) -> npt.NDArray[np.bool_]:
         return any(str(v) not in NOT_FOR_MOTOR_VEHICLES for v in values)
 
     return np.array([motor(v) for v in edges["highway"]], dtype=bool)
+
+
+def _side_roads(edges: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Whether each edge is a 辅路 (side road beside a main road): a name ending in 辅路 (where osmnx merged ways,
+    any of its names)."""
+    if "name" not in edges:
+        return np.zeros(len(edges), dtype=bool)
+
+    def side(value: object) -> bool:
+        values = value if isinstance(value, list) else [value]
+        return any(isinstance(v, str) and v.strip().endswith("辅路") for v in values)
+
+    return np.array([side(v) for v in edges["name"]], dtype=bool)
 
 
 def _roads(edges: pd.DataFrame) -> IntArray:

@@ -82,6 +82,10 @@ class MatchParameters:
         where unnamed): a "stay on the road" prior, so that a main road and the 辅路 beside it, as near each other
         as the noise and joined by ramps every few hundred metres, are not swapped fix by fix; the road beside
         wins only where a run of fixes lies on its side.
+    side_road_penalty : float
+        Log-probability a transition loses per kilometre between its fixes when it reaches a 辅路 (a main road's
+        side road): where the fixes cannot tell a main road from the 辅路 beside it, the main road; the 辅路 where
+        a run of fixes lies on its side, the evidence of each fix growing with the square of its offset.
     turn_penalty : float
         Log-probability a transition loses per radian of turn between the edge it leaves and the edge it enters
         (Valhalla Meili's turn penalty): going straight on costs nothing.
@@ -104,6 +108,7 @@ class MatchParameters:
     detour_slack_m: float = 500.0
     max_skip: int = 3
     road_change_penalty: float = 1.0
+    side_road_penalty: float = 2.0
     turn_penalty: float = 0.0
     heading_weight: float = 0.0
     heading_max_kappa: float = 4.0
@@ -115,7 +120,8 @@ class MatchParameters:
                 check_positive(getattr(self, name), name=f"--{name.replace('_', '-')}")
         for name in ("beta_m", "max_speed_kph", "detour_factor"):
             check_positive(getattr(self, name), name=name)
-        for name in ("detour_slack_m", "road_change_penalty", "turn_penalty", "heading_weight", "heading_max_kappa"):
+        for name in ("detour_slack_m", "road_change_penalty", "side_road_penalty", "turn_penalty", "heading_weight",
+                     "heading_max_kappa"):
             check_positive(getattr(self, name), name=name, allow_zero=True)
         if self.max_candidates < 1 or self.max_skip < 0:
             raise RoutingInputError("max_candidates must be at least 1 and max_skip at least 0")
@@ -229,7 +235,7 @@ def _transitions(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatA
         col = local[u2]
         between = np.where(col >= 0, dist[row, np.maximum(col, 0)], np.inf)
         route[other] = graph.length[e1[other]] - s1[other] + between + s2[other]
-    log_t = -np.abs(gc[pair] - route) / params.beta_m - _road_prior(graph, e1, e2, same, params)
+    log_t = -np.abs(gc[pair] - route) / params.beta_m - _road_prior(graph, e1, e2, same, gc[pair], params)
     if params.heading_weight > 0:
         log_t -= params.heading_weight * _heading_cost(graph, cands, x[b] - x[a], y[b] - y[a], sigma, params,
                                                        pair, ia, ib)
@@ -238,12 +244,14 @@ def _transitions(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatA
     return [m.reshape(p, q) for m, p, q in zip(np.split(log_t, bounds), ka.tolist(), kb.tolist())]
 
 
-def _road_prior(graph: MatchGraph, e1: IntArray, e2: IntArray, same: npt.NDArray[np.bool_],
+def _road_prior(graph: MatchGraph, e1: IntArray, e2: IntArray, same: npt.NDArray[np.bool_], gc: FloatArray,
                 params: MatchParameters) -> FloatArray:
-    """What a transition from edge ``e1`` to ``e2`` loses for leaving the road and for turning (log units)."""
+    """What a transition from edge ``e1`` to ``e2`` (fixes ``gc`` metres apart) loses for leaving the road, for
+    reaching a 辅路 and for turning (log units)."""
     turn = np.abs(np.angle(np.exp(1j * (graph.heading_in[e2] - graph.heading_out[e1]))))
     turn[same] = 0.0
-    return params.road_change_penalty * (graph.road[e1] != graph.road[e2]) + params.turn_penalty * turn
+    return (params.road_change_penalty * (graph.road[e1] != graph.road[e2]) + params.turn_penalty * turn
+            + params.side_road_penalty / 1000.0 * gc * graph.side_road[e2])
 
 
 def _heading_cost(graph: MatchGraph, cands: _Candidates, dx: FloatArray, dy: FloatArray, sigma: float,
