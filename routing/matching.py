@@ -110,8 +110,8 @@ class MatchParameters:
     road_change_penalty: float = 1.0
     side_road_penalty: float = 2.0
     turn_penalty: float = 0.0
-    heading_weight: float = 0.0
-    heading_max_kappa: float = 4.0
+    heading_weight: float = 1.0
+    heading_max_kappa: float = 1.0
 
     def validated(self) -> MatchParameters:
         """Return self after refusing nonsensical values."""
