@@ -1,14 +1,17 @@
 """The matcher's road priors on a synthetic main road with its 辅路 (side road) 12 m beside it, joined by ramps every
 300 m: the match stays on one road instead of swapping with the noise, takes the main road where the fixes cannot
-tell the two apart and the 辅路 where they keep to its side; and a vehicle is not matched onto a footway."""
+tell the two apart and the 辅路 where they keep to its side; a vehicle is not matched onto a footway; the direction
+of travel decides a trip's last fix at a junction."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from routing.matching import MatchParameters, match_track, prepare_matching
+from routing.projection import to_wgs84
 from routing.tracks import track_from_frame
-from tests.routing.simulate import drive, path_line
+from tests.routing.simulate import START, drive, path_line
 from tests.routing.synthetic import synthetic_network
 
 LENGTH_M = 3_000.0
@@ -97,13 +100,36 @@ def street_with_pavement():
 
 @pytest.mark.parametrize("motor_vehicles", [True, False])
 def test_a_vehicle_is_not_matched_onto_the_pavement(motor_vehicles):
+    """σ 30 m every second, the footway 8 m beside the street: none of 4 drives is matched onto it."""
     network = street_with_pavement()
     graph = prepare_matching(network, motor_vehicles=motor_vehicles)
     street = list(range(1, 22))  # the street's nodes, west to east (made first)
-    sim = drive(path_line(network, street), network, speed_mps=12.0, dt_s=2.0, noise_m=15.0, seed=5)
-    table = match_track(graph, track_from_frame(sim.frame), MatchParameters(sigma_m=15.0)).fix_table()
-    on_footway = int((table["highway"] == "footway").sum())
+    on_footway = 0
+    for seed in range(4):
+        sim = drive(path_line(network, street), network, speed_mps=12.0, dt_s=1.0, noise_m=30.0, seed=seed)
+        table = match_track(graph, track_from_frame(sim.frame), MatchParameters(sigma_m=30.0)).fix_table()
+        on_footway += int((table["highway"] == "footway").sum())
     if motor_vehicles:
         assert on_footway == 0
     else:  # the case left out: the pavement is as near as the street
         assert on_footway > 0
+
+
+@pytest.mark.parametrize(("heading_weight", "road"), [(1.0, "大道"), (0.0, "支路")])
+def test_direction_of_travel_decides_the_last_fix_at_a_junction(heading_weight, road):
+    """A drive east whose last fix lies 3 m past a junction and 10 m north of the road, as near the side street
+    leaving north as the road ahead: the direction from the fix before (east, 11° off) decides for the road
+    ahead; without it the side street wins (the stay-on-the-road prior off, to weigh the direction alone)."""
+    network = synthetic_network([("大道", "primary", [(float(x), 0.0) for x in range(-500, 501, 100)], True),
+                                 ("支路", "residential", [(0.0, 0.0), (0.0, 300.0)], True)])
+    graph = prepare_matching(network)
+    junction = int(np.flatnonzero(graph.node_ids == 6)[0])  # (0, 0): the sixth node of 大道
+    xy = np.array([(-400.0 + 50.0 * i, 0.0) for i in range(8)] + [(3.0, 10.0)])
+    xy += (graph.node_x[junction], graph.node_y[junction])
+    lon, lat = to_wgs84(xy[:, 0], xy[:, 1], network.crs)
+    times = (START + pd.to_timedelta(np.arange(len(xy)) * 5.0, unit="s")).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    params = MatchParameters(sigma_m=10.0, road_change_penalty=0.0, heading_weight=heading_weight)
+    table = match_track(graph, track_from_frame(pd.DataFrame({"time": times, "lon": lon, "lat": lat})),
+                        params).fix_table()
+    assert table["name"].iloc[-1] == road
+    assert (table["name"].iloc[:-1] == "大道").all()
