@@ -2,7 +2,9 @@
 
 Run from the repository root: ``python bench/bench_matching.py [--drives 12] [--quick]``. Needs ``../shared/data``.
 ``--quick`` (5 drives per cell, crossings at 1, 10 and 30 s) re-measures the table in under 3 minutes on a quiet
-machine.
+machine. ``--sampling``/``--noise`` restrict the table to some cells, ``--set NAME=VALUE`` changes a
+:class:`~routing.matching.MatchParameters` value (``--set road_change_penalty=0``) and ``--all-ways`` matches onto
+footways too, to measure one part of the matcher against another on other seeds than the default's.
 
 Simulated drives (the truth known): fastest paths between random nodes on the ways motor vehicles drive, 2–6 km,
 driven at 70 % of each road's speed, sampled every 1–60 s with Gaussian noise of σ 5–30 m, 1 % outliers (100–300 m
