@@ -2,11 +2,13 @@
 
 Run from the repository root: ``python bench/bench_matching.py [--drives 12] [--quick]``. Needs ``../shared/data``.
 ``--quick`` (5 drives per cell, crossings at 1, 10 and 30 s) re-measures the table in under 3 minutes on a quiet
-machine.
+machine. ``--sampling``/``--noise`` restrict the table to some cells, ``--set NAME=VALUE`` changes a
+:class:`~routing.matching.MatchParameters` value (``--set road_change_penalty=0``) and ``--all-ways`` matches onto
+footways too, to measure one part of the matcher against another on other seeds than the default's.
 
-Simulated drives (the truth known): fastest paths between random nodes, 2–6 km, driven at 70 % of each
-road's speed, sampled every 1–60 s with Gaussian noise of σ 5–30 m, 1 % outliers (100–300 m off), 2 % stale
-repeats (the previous position again with a new time) and no fix inside tunnels (no signal there). Dual
+Simulated drives (the truth known): fastest paths between random nodes on the ways motor vehicles drive, 2–6 km,
+driven at 70 % of each road's speed, sampled every 1–60 s with Gaussian noise of σ 5–30 m, 1 % outliers (100–300 m
+off), 2 % stale repeats (the previous position again with a new time) and no fix inside tunnels (no signal there). Dual
 carriageways and the many parallel streets of both cities are the parallel-road cases: an edge counts as
 matched only in the right direction.
 
@@ -33,6 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.host import QUIET_MS, reference_loop_ms  # noqa: E402
+from routing.match_graph import motor_ways  # noqa: E402
 from routing.matching import MatchGraph, MatchParameters, match_track, prepare_matching  # noqa: E402
 from routing.network import Network, load_network  # noqa: E402
 from routing.projection import to_wgs84  # noqa: E402
@@ -74,12 +77,13 @@ def structures(network: Network) -> pd.Series:
     return named.where(marked & crossing, "").str.replace(r"\s*\((上层|下层)\)$", "", regex=True)
 
 
-def edge_path(network: Network, nodes: list[int]) -> list[int]:
-    """Positions in ``network.edges`` of the shortest parallel edge between consecutive nodes."""
+def edge_path(network: Network, nodes: list[int], graph: nx.MultiDiGraph | None = None) -> list[int]:
+    """Positions in ``network.edges`` of the shortest parallel edge (of ``graph``) between consecutive nodes."""
+    graph = network.graph if graph is None else graph
     position = {key: i for i, key in enumerate(network.edges.index)}
     out = []
     for u, v in zip(nodes[:-1], nodes[1:]):
-        key = min(network.graph[u][v], key=lambda k: network.graph[u][v][k]["length"])
+        key = min(graph[u][v], key=lambda k: graph[u][v][k]["length"])
         out.append(position[(u, v, key)])
     return out
 
@@ -112,16 +116,17 @@ def simulate(network: Network, edges: list[int], dt_s: float, noise_m: float, rn
 
 
 def random_routes(network: Network, count: int, rng: np.random.Generator) -> list[list[int]]:
-    """Fastest paths of 2–6 km between random nodes."""
+    """Fastest paths of 2–6 km between random nodes, on the ways motor vehicles drive (no footway)."""
     nodes = np.array(list(network.graph.nodes))
+    drivable = network.graph.edge_subgraph(network.edges.index[motor_ways(network.edges)])
     routes: list[list[int]] = []
     while len(routes) < count:
         a, b = rng.choice(nodes, 2, replace=False)
         try:
-            path = nx.shortest_path(network.graph, int(a), int(b), weight="travel_time")
-        except nx.NetworkXNoPath:
+            path = nx.shortest_path(drivable, int(a), int(b), weight="travel_time")
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
             continue
-        edges = edge_path(network, path)
+        edges = edge_path(network, path, drivable)
         if 2_000 <= network.edges["length"].to_numpy()[edges].sum() <= 6_000:
             routes.append(edges)
     return routes
@@ -205,7 +210,8 @@ def accuracy(network: Network, truth: list[int], matched: list[int]) -> tuple[fl
 
 
 def run_accuracy(name: str, network: Network, graph: MatchGraph, drives: int, seed: int,
-                 params: MatchParameters) -> tuple[int, float]:
+                 params: MatchParameters, sampling: tuple[float, ...] = SAMPLING_S,
+                 noises: tuple[float, ...] = NOISE_M) -> tuple[int, float]:
     rng = np.random.default_rng(seed)
     tunnel = network.edges["tunnel"].notna().to_numpy() if "tunnel" in network.edges else \
         np.zeros(len(network.edges), bool)
@@ -213,10 +219,10 @@ def run_accuracy(name: str, network: Network, graph: MatchGraph, drives: int, se
     fixes, seconds = 0, 0.0
     print(f"\n{name}: {drives} drives per cell, share of route length matched (+ goal met, - not) / share of "
           f"matched length true")
-    print("  sampling " + "".join(f"   σ {n:>2} m        " for n in NOISE_M))
-    for dt in SAMPLING_S:
+    print("  sampling " + "".join(f"   σ {n:>2g} m        " for n in noises))
+    for dt in sampling:
         cells = []
-        for noise in NOISE_M:
+        for noise in noises:
             scores = []
             for edges in routes:
                 drive = simulate(network, edges, dt, noise, rng, tunnel)
@@ -231,7 +237,7 @@ def run_accuracy(name: str, network: Network, graph: MatchGraph, drives: int, se
             recall, precision = np.mean(scores, axis=0)
             mark = " " if dt not in GOAL else ("+" if recall >= GOAL[dt] else "-")
             cells.append(f"{recall:7.1%}{mark}/ {precision:6.1%}  ")
-        print(f"  {dt:>5} s " + "".join(cells) + (f" goal ≥ {GOAL[dt]:.0%}" if dt in GOAL else " (no goal)"))
+        print(f"  {dt:>5g} s " + "".join(cells) + (f" goal ≥ {GOAL[dt]:.0%}" if dt in GOAL else " (no goal)"))
     return fixes, seconds
 
 
@@ -289,10 +295,17 @@ def main() -> None:
     parser.add_argument("--only", choices=sorted(NETWORKS), default=None, help="one network only")
     parser.add_argument("--no-crossings", action="store_true")
     parser.add_argument("--quick", action="store_true", help="5 drives per cell, crossings at 1, 10 and 30 s")
+    parser.add_argument("--sampling", type=float, nargs="*", default=list(SAMPLING_S), help="sampling intervals, s")
+    parser.add_argument("--noise", type=float, nargs="*", default=list(NOISE_M), help="noise σ, m")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="another MatchParameters value, e.g. road_change_penalty=0 (repeatable)")
+    parser.add_argument("--all-ways", action="store_true", help="match onto footways and paths too")
     args = parser.parse_args()
     drives = 5 if args.quick else args.drives
     crossing_sampling = (1, 10, 30) if args.quick else SAMPLING_S
-    params = MatchParameters(sigma_m=args.sigma, beta_m=args.beta, max_candidates=args.candidates).validated()
+    extra = {name: float(value) for name, value in (item.split("=", 1) for item in args.set)}
+    params = MatchParameters(sigma_m=args.sigma, beta_m=args.beta, max_candidates=args.candidates,
+                             **extra).validated()
     reference = reference_loop_ms()
     print(f"host: reference loop {reference:.0f} ms (quiet machine {QUIET_MS:.0f} ms)")
     fixes, seconds = 0, 0.0
@@ -300,8 +313,8 @@ def main() -> None:
         if args.only and name != args.only:
             continue
         network = load_network(path)
-        graph = prepare_matching(network)
-        f, s = run_accuracy(name, network, graph, drives, args.seed, params)
+        graph = prepare_matching(network, motor_vehicles=not args.all_ways)
+        f, s = run_accuracy(name, network, graph, drives, args.seed, params, tuple(args.sampling), tuple(args.noise))
         fixes, seconds = fixes + f, seconds + s
         if name == "Shanghai" and not args.no_crossings:
             run_crossings(network, graph, args.seed, params, crossing_sampling)

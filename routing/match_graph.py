@@ -24,11 +24,20 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 _MIN_WEIGHT_M = 1e-3  # csgraph reads an explicit 0 as "no edge"
 _CHUNK = 64  # paths whose sources go to one Dijkstra call
+#: OSM ``highway`` values no motor vehicle drives: no candidate of a fix, no part of a path between fixes.
+NOT_FOR_MOTOR_VEHICLES = frozenset({"footway", "path", "pedestrian", "steps", "cycleway", "bridleway", "corridor",
+                                    "elevator", "platform"})
+_HEADING_SPAN_M = 10.0  # an edge's bearing at an end: over this much of it (a kink at the node is no turn)
 
 
 @dataclass
 class MatchGraph:
     """A network prepared for matching: edge geometries in an STRtree, node and edge arrays, a CSR graph.
+
+    ``road`` numbers each edge's road (edges of one name, or of one OSM way where unnamed, share a number);
+    ``side_road`` marks a main road's side road (辅路: its name ends so, as OSM names them in China);
+    ``heading_in``/``heading_out`` are an edge's bearing where it starts and where it ends (radians,
+    anticlockwise from east, over its first and last ``_HEADING_SPAN_M`` metres).
 
     Build it once per network with :func:`prepare_matching`; it is read-only afterwards.
     """
@@ -44,6 +53,10 @@ class MatchGraph:
     node_y: FloatArray
     csr: csr_matrix
     best_edge: dict[tuple[int, int], int]
+    road: IntArray
+    side_road: npt.NDArray[np.bool_]
+    heading_in: FloatArray
+    heading_out: FloatArray
 
     def edge_keys(self, edges: IntArray) -> list[tuple[int, int, int]]:
         """``(u, v, key)`` of edges given by position in ``network.edges``."""
@@ -51,13 +64,18 @@ class MatchGraph:
         return [tuple(int(p) for p in index[e]) for e in edges]  # type: ignore[misc]
 
 
-def prepare_matching(network: Network) -> MatchGraph:
+def prepare_matching(network: Network, motor_vehicles: bool = True) -> MatchGraph:
     """Prepare a network for :func:`match_track`.
 
     Parameters
     ----------
     network : Network
         From :func:`routing.network.load_network`.
+    motor_vehicles : bool
+        Match onto the ways a motor vehicle drives only (the default): footways, paths, pedestrian streets,
+        steps and cycleways (:data:`NOT_FOR_MOTOR_VEHICLES`; a graph read with osmnx's "all" network type has
+        them, Futian's a quarter of its edges) are left out: beside every street, 5–15 m from it, a pavement would
+        otherwise be as likely a road as the street itself.
 
     Returns
     -------
@@ -70,8 +88,10 @@ def prepare_matching(network: Network) -> MatchGraph:
     u = position[edges.index.get_level_values(0)].to_numpy()
     v = position[edges.index.get_level_values(1)].to_numpy()
     length = shapely.length(geoms)
+    usable = motor_ways(edges) if motor_vehicles else np.ones(len(edges), dtype=bool)
     # The shortest of parallel edges carries the pair in the CSR graph and in reconstructed paths.
     order = np.lexsort((length, v, u))
+    order = order[usable[order]]
     first = np.ones(len(order), dtype=bool)
     first[1:] = (u[order][1:] != u[order][:-1]) | (v[order][1:] != v[order][:-1])
     best = order[first]
@@ -79,11 +99,64 @@ def prepare_matching(network: Network) -> MatchGraph:
                      shape=(len(node_ids), len(node_ids)))
     nodes = network.graph.nodes
     return MatchGraph(
-        network=network, geoms=geoms, tree=shapely.STRtree(geoms), edge_u=u, edge_v=v, length=length,
+        network=network, geoms=geoms, tree=shapely.STRtree(np.where(usable, geoms, None)), edge_u=u, edge_v=v,
+        length=length,
         node_ids=node_ids, node_x=np.array([nodes[n]["x"] for n in node_ids], dtype=float),
         node_y=np.array([nodes[n]["y"] for n in node_ids], dtype=float), csr=csr,
         best_edge={(int(a), int(b)): int(e) for a, b, e in zip(u[best], v[best], best)},
+        road=_roads(edges), side_road=_side_roads(edges),
+        heading_in=_bearing(geoms, np.zeros(len(geoms)), np.minimum(length, _HEADING_SPAN_M)),
+        heading_out=_bearing(geoms, np.maximum(length - _HEADING_SPAN_M, 0.0), length),
     )
+
+
+def motor_ways(edges: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Whether each edge is a way motor vehicles drive (any of its ``highway`` values, where osmnx merged ways,
+    not in :data:`NOT_FOR_MOTOR_VEHICLES`)."""
+    if "highway" not in edges:
+        return np.ones(len(edges), dtype=bool)
+
+    def motor(value: object) -> bool:
+        values = value if isinstance(value, list) else [value]
+        return any(str(v) not in NOT_FOR_MOTOR_VEHICLES for v in values)
+
+    return np.array([motor(v) for v in edges["highway"]], dtype=bool)
+
+
+def _side_roads(edges: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Whether each edge is a 辅路 (side road beside a main road): a name ending in 辅路 (where osmnx merged ways,
+    any of its names)."""
+    if "name" not in edges:
+        return np.zeros(len(edges), dtype=bool)
+
+    def side(value: object) -> bool:
+        values = value if isinstance(value, list) else [value]
+        return any(isinstance(v, str) and v.strip().endswith("辅路") for v in values)
+
+    return np.array([side(v) for v in edges["name"]], dtype=bool)
+
+
+def _roads(edges: pd.DataFrame) -> IntArray:
+    """A number per road: the edge's name, else its OSM way (osmnx gives a list where it merged ways)."""
+    def key(name: object, way: object) -> str:
+        if isinstance(name, list):
+            name = "/".join(sorted(str(n) for n in name))
+        if isinstance(name, str) and name:
+            return "name:" + name
+        if isinstance(way, list):
+            way = min(way)
+        return "way:" + str(way)
+
+    names = edges["name"] if "name" in edges else pd.Series(None, index=edges.index)
+    ways = edges["osmid"] if "osmid" in edges else pd.Series(range(len(edges)), index=edges.index)
+    return pd.factorize(pd.Series([key(n, w) for n, w in zip(names, ways)]))[0].astype(np.intp)
+
+
+def _bearing(geoms: npt.NDArray[np.object_], start: FloatArray, end: FloatArray) -> FloatArray:
+    """Bearing (radians, anticlockwise from east) from ``start`` to ``end`` metres along each line."""
+    a = shapely.get_coordinates(shapely.line_interpolate_point(geoms, start))
+    b = shapely.get_coordinates(shapely.line_interpolate_point(geoms, end))
+    return np.arctan2(b[:, 1] - a[:, 1], b[:, 0] - a[:, 0])
 
 
 def bounded_dijkstra(graph: MatchGraph, sources: IntArray, limit: float,

@@ -77,6 +77,26 @@ class MatchParameters:
         impossible (bounds the Dijkstra for long gaps).
     max_skip : int
         Fixes that may be skipped as outliers before the match breaks into a new stretch.
+    road_change_penalty : float
+        Log-probability a transition loses by leaving one road for another (another name, or another OSM way
+        where unnamed): a "stay on the road" prior, so that a main road and the 辅路 beside it, as near each other
+        as the noise and joined by ramps every few hundred metres, are not swapped fix by fix; the road beside
+        wins only where a run of fixes lies on its side.
+    side_road_penalty : float
+        Log-probability a transition loses per kilometre between its fixes when it reaches a 辅路 (a main road's
+        side road): where the fixes cannot tell a main road from the 辅路 beside it, the main road; the 辅路 where
+        a run of fixes lies on its side, the evidence of each fix growing with the square of its offset.
+    turn_penalty : float
+        Log-probability a transition loses per radian of turn between the edge it leaves and the edge it enters
+        (Valhalla Meili's turn penalty): going straight on costs nothing.
+    heading_weight : float
+        Weight of the direction of travel (from one fix to the next) as evidence: a transition loses
+        ``heading_weight`` × κ × (1 − cos θ) for each of its two candidates, θ between the candidate's road (in
+        its direction of travel, so one-way streets only the way they go) and the direction from fix to fix, κ
+        that direction's reliability: (distance between the fixes / σ)² / 2 (the von Mises concentration of
+        the direction between two fixes each off by σ), at most ``heading_max_kappa``.
+    heading_max_kappa : float
+        Cap of κ: the vehicle may turn between fixes far apart, so no direction is ever certain.
     """
 
     sigma_m: float | None = None
@@ -87,6 +107,11 @@ class MatchParameters:
     detour_factor: float = 2.0
     detour_slack_m: float = 500.0
     max_skip: int = 3
+    road_change_penalty: float = 1.0
+    side_road_penalty: float = 2.0
+    turn_penalty: float = 0.0
+    heading_weight: float = 1.0
+    heading_max_kappa: float = 1.0
 
     def validated(self) -> MatchParameters:
         """Return self after refusing nonsensical values."""
@@ -95,7 +120,9 @@ class MatchParameters:
                 check_positive(getattr(self, name), name=f"--{name.replace('_', '-')}")
         for name in ("beta_m", "max_speed_kph", "detour_factor"):
             check_positive(getattr(self, name), name=name)
-        check_positive(self.detour_slack_m, name="detour_slack_m", allow_zero=True)
+        for name in ("detour_slack_m", "road_change_penalty", "side_road_penalty", "turn_penalty", "heading_weight",
+                     "heading_max_kappa"):
+            check_positive(getattr(self, name), name=name, allow_zero=True)
         if self.max_candidates < 1 or self.max_skip < 0:
             raise RoutingInputError("max_candidates must be at least 1 and max_skip at least 0")
         return self
@@ -208,10 +235,42 @@ def _transitions(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatA
         col = local[u2]
         between = np.where(col >= 0, dist[row, np.maximum(col, 0)], np.inf)
         route[other] = graph.length[e1[other]] - s1[other] + between + s2[other]
-    log_t = -np.abs(gc[pair] - route) / params.beta_m
+    log_t = -np.abs(gc[pair] - route) / params.beta_m - _road_prior(graph, e1, e2, same, gc[pair], params)
+    if params.heading_weight > 0:
+        log_t -= params.heading_weight * _heading_cost(graph, cands, x[b] - x[a], y[b] - y[a], sigma, params,
+                                                       pair, ia, ib)
     log_t[~(route <= allowed[pair])] = -np.inf
     bounds = np.cumsum(sizes)[:-1]
     return [m.reshape(p, q) for m, p, q in zip(np.split(log_t, bounds), ka.tolist(), kb.tolist())]
+
+
+def _road_prior(graph: MatchGraph, e1: IntArray, e2: IntArray, same: npt.NDArray[np.bool_], gc: FloatArray,
+                params: MatchParameters) -> FloatArray:
+    """What a transition from edge ``e1`` to ``e2`` (fixes ``gc`` metres apart) loses for leaving the road, for
+    reaching a 辅路 and for turning (log units)."""
+    turn = np.abs(np.angle(np.exp(1j * (graph.heading_in[e2] - graph.heading_out[e1]))))
+    turn[same] = 0.0
+    return (params.road_change_penalty * (graph.road[e1] != graph.road[e2]) + params.turn_penalty * turn
+            + params.side_road_penalty / 1000.0 * gc * graph.side_road[e2])
+
+
+def _heading_cost(graph: MatchGraph, cands: _Candidates, dx: FloatArray, dy: FloatArray, sigma: float,
+                  params: MatchParameters, pair: IntArray, ia: IntArray, ib: IntArray) -> FloatArray:
+    """κ × ((1 − cos θ) at the candidate left + at the candidate reached), per pair of candidates: θ between the
+    candidate's road and the direction from fix to fix (see :class:`MatchParameters`)."""
+    lo, hi = int(min(ia.min(), ib.min())), int(max(ia.max(), ib.max())) + 1
+    edge, offset = cands.edge[lo:hi], cands.offset[lo:hi]
+    geoms = graph.geoms[edge]
+    ahead = shapely.get_coordinates(shapely.line_interpolate_point(geoms, np.minimum(offset + 5.0, graph.length[edge])))
+    behind = shapely.get_coordinates(shapely.line_interpolate_point(geoms, np.maximum(offset - 5.0, 0.0)))
+    road = ahead - behind
+    road /= np.maximum(np.hypot(road[:, 0], road[:, 1]), 1e-9)[:, None]
+    chord = np.hypot(dx, dy)
+    kappa = np.minimum(params.heading_max_kappa, 0.5 * (chord / sigma) ** 2)
+    ux, uy = dx / np.maximum(chord, 1e-9), dy / np.maximum(chord, 1e-9)
+    cos_a = road[ia - lo, 0] * ux[pair] + road[ia - lo, 1] * uy[pair]
+    cos_b = road[ib - lo, 0] * ux[pair] + road[ib - lo, 1] * uy[pair]
+    return kappa[pair] * (2.0 - cos_a - cos_b)
 
 
 def _sigma(graph: MatchGraph, points: npt.NDArray[np.object_], x: FloatArray, y: FloatArray, t_s: FloatArray,
