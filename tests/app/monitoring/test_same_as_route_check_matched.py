@@ -17,7 +17,6 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli.route import route
-from app.services import road_network
 from app.services.corridors import register_corridor
 from app.services.monitoring.settings import MonitorSettings
 from tests.app.monitoring.conftest import alerts_of, post_fixes, start_trip
@@ -49,24 +48,14 @@ def _fixes(t0: dt.datetime) -> list[dict]:
             for s, x, y, v in zip(seconds.tolist(), lon.tolist(), lat.tolist(), kph.tolist())]
 
 
-@pytest.fixture
-def matching(app):
-    if not SHANGHAI_OSM.is_file():
-        pytest.skip(f"reference data not available: {SHANGHAI_OSM}")
-    app.config.update(MONITOR_MAP_MATCH=True, MONITOR_MATCH_SIGMA_M=10, MONITOR_OVERSPEED_SECONDS=30,
-                      MONITOR_MIN_SECONDS=30,
-                      NETWORK_PATH=str(SHANGHAI_OSM))
-    with app.app_context():
-        assert road_network.matching_graph(wait=True) is not None  # prepared before the first upload
-    return app
-
-
 def _when(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).astimezone(dt.timezone.utc)
 
 
-def _route_check(tmp_path, app, fixes: list[dict], settings: MonitorSettings) -> list[dict]:
-    (tmp_path / "corridor.geojson").write_text(json.dumps(_corridor()), encoding="utf-8")
+def _route_check(tmp_path, app, fixes: list[dict], settings: MonitorSettings, corridor: dict | None = None
+                 ) -> list[dict]:
+    """``route check --match`` of *fixes* against *corridor* (the demo corridor's line by default)."""
+    (tmp_path / "corridor.geojson").write_text(json.dumps(corridor or _corridor()), encoding="utf-8")
     rows = ["time,lon,lat,speed", *(f"{f['time']},{f['lon']},{f['lat']},{f['speed']}" for f in fixes)]
     (tmp_path / "track.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     result = CliRunner().invoke(route, [
