@@ -173,6 +173,10 @@ def test_leaving_the_listed_roads_is_one_deviation_naming_them_as_route_check_ma
     assert DETOUR <= set(alert["details"]["roads"]) and not set(alert["details"]["roads"]) & set(ROADS)
     assert DETOUR <= set(episode["roads"])
     assert all(name in alert["title"] for name in DETOUR)
+    report = client.get(f"{road.url}/compliance", headers=trip.headers["supervisor"]).get_json()
+    assert report["method"] == "map_match"  # the compliance view (and the waybill's map drawn from it): the same rule
+    assert [(e["kind"], e["start"], e["roads"]) for e in report["episodes"]] == [
+        ("deviation", episode["start"], episode["roads"])]
 
 
 def test_without_map_matching_the_buffer_of_the_listed_roads_applies(app, client, session, trip, network):
@@ -185,3 +189,20 @@ def test_without_map_matching_the_buffer_of_the_listed_roads_applies(app, client
     (alert,) = _deviations(client, road)
     assert "method" not in alert["details"] and "roads" not in alert["details"]  # the buffer, as for any corridor
     assert alert["details"]["max_offset_m"] > 300  # the detour is 250-450 m off the listed roads' centre lines
+    report = client.get(f"{road.url}/compliance", headers=trip.headers["supervisor"]).get_json()
+    assert report["method"] == "buffer" and [e["kind"] for e in report["episodes"]] == ["deviation"]
+
+
+def test_until_the_network_is_ready_the_buffer_of_the_listed_roads_applies(app, client, session, trip, network,
+                                                                          monkeypatch):
+    monkeypatch.setattr(road_network, "_graphs", {})  # map matching on, its network never ready in this test
+    monkeypatch.setattr(road_network, "_graph_threads", {})
+    monkeypatch.setattr(road_network, "_prepare_graph", lambda path, cache_dir: None)
+    app.config.update(MONITOR_MAP_MATCH=True, MONITOR_MIN_SECONDS=30)
+    road = start_trip(client, session, trip, _register(app, session, by_names()).id)
+    fixes = _fixes(road.t0)
+    trip.unloading.lon, trip.unloading.lat = fixes[-1]["lon"], fixes[-1]["lat"]
+    session.commit()
+    post_fixes(client, road, fixes)
+    (alert,) = _deviations(client, road)
+    assert alert["details"]["method"] == "buffer" and "roads" not in alert["details"]
