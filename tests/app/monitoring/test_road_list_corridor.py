@@ -101,6 +101,15 @@ def test_unknown_roads_are_422_naming_them_and_write_nothing(client, session, ad
     assert _count(session) == before
 
 
+def test_a_road_list_without_a_network_is_422(app, client, session, admin, tmp_path):
+    app.config.update(NETWORK_PATH=str(tmp_path / "none.osm"))
+    before = _count(session)
+    response = client.post("/api/v1/corridors", json={"name": "准行路线", "geojson": by_names()}, headers=admin)
+    assert response.status_code == 422
+    assert "no road network is configured" in " ".join(response.get_json()["errors"]["geojson"])
+    assert _count(session) == before
+
+
 def test_cli_import_of_a_road_list(fresh_database_url, tmp_path, monkeypatch, network):
     monkeypatch.setenv("HAZLEDGER_NETWORK_PATH", str(SHANGHAI_OSM))
     bad = by_names()
