@@ -6,7 +6,9 @@ buffer (``width_m`` is the allowed offset on each side, the same meaning as ``--
 repair reported, or refused when nothing with an area remains); or ``null`` with an ``osm_way_ids``
 list and/or a ``road_names`` list (how Chinese permits list their 准行路线: roads by name), which need a network
 to resolve the roads to geometry. Such a *road list* keeps the network edges it names (both directions), so that
-a map-matched check (:mod:`routing.road_check`) can judge by the roads driven, not only by a buffer.
+a map-matched check (:mod:`routing.road_check`) can judge by the roads driven, not only by a buffer. A road list
+may also carry a geometry (the centre lines of its roads, :func:`resolve_road_lists`: how a registered corridor
+stores it): read with a network it is the road list, without one that geometry buffered.
 
 Properties: ``role`` (``"forbidden"`` makes the feature a forbidden zone, anything else is corridor),
 ``rule`` for zones (``no_entry``, the default, or ``no_stop``), ``name``, ``hazard_classes`` (the

@@ -202,8 +202,8 @@ def test_without_map_matching_the_buffer_of_the_listed_roads_applies(app, client
     assert report["method"] == "buffer" and [e["kind"] for e in report["episodes"]] == ["deviation"]
 
 
-def test_until_the_network_is_ready_the_buffer_of_the_listed_roads_applies(app, client, session, trip, network,
-                                                                          monkeypatch):
+def test_until_the_network_is_ready_the_buffer_of_the_listed_roads_applies(
+        app, client, session, trip, network, monkeypatch):
     monkeypatch.setattr(road_network, "_graphs", {})  # map matching on, its network never ready in this test
     monkeypatch.setattr(road_network, "_graph_threads", {})
     monkeypatch.setattr(road_network, "_prepare_graph", lambda path, cache_dir: None)
