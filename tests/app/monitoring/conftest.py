@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,6 +152,22 @@ def start_trip(client: Any, session: Session, trip: Trip, corridor_id: Any | Non
         response = client.post(f"{url}/{action}", json=body, headers=trip.headers[party])
         assert response.status_code == 200, response.get_json()
     return RoadTrip(url=url, id=waybill["id"], t0=t0, trip=trip)
+
+
+def replay(client: Any, session: Session, trip: Trip, corridor_id: Any,
+           fixes_of: Callable[[dt.datetime], list[dict[str, Any]]], uploads: int = 1
+           ) -> tuple[RoadTrip, list[dict[str, Any]]]:
+    """Start a trip on the corridor, make its fixes (``fixes_of(t0)``), end it at their last fix (``route check``
+    takes a track's last fix as the trip's end; live, the trip's end is its unloading site) and upload them in
+    *uploads* batches."""
+    road = start_trip(client, session, trip, corridor_id)
+    fixes = fixes_of(road.t0)
+    trip.unloading.lon, trip.unloading.lat = fixes[-1]["lon"], fixes[-1]["lat"]
+    session.commit()
+    size = -(-len(fixes) // uploads)
+    for first in range(0, len(fixes), size):
+        post_fixes(client, road, fixes[first:first + size])
+    return road, fixes
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from app.services.corridors import register_corridor
 from app.services.monitoring.settings import MonitorSettings
 from models import Corridor, Role
 from routing.network import Network
-from tests.app.monitoring.conftest import alerts_of, post_fixes, start_trip
+from tests.app.monitoring.conftest import alerts_of, replay
 from tests.app.monitoring.test_same_as_route_check_matched import _fixes, _route_check, _when
 from tests.factories import auth, make_user
 from tests.paths import DEMO_CORRIDOR, SHANGHAI_OSM
@@ -147,13 +147,8 @@ def test_driving_the_listed_roads_raises_no_deviation(client, session, trip, mat
     line = next(f for f in json.loads(DEMO_CORRIDOR.read_text(encoding="utf-8"))["features"]
                 if f["geometry"]["type"] == "LineString")
     sim = drive(geometry_to_metric(shape(line["geometry"]), network.crs), network, noise_m=10.0, seed=1)
-    road = start_trip(client, session, trip, _register(matching, session, by_names()).id)
-    fixes = _retimed(sim.frame, road.t0)
-    trip.unloading.lon, trip.unloading.lat = fixes[-1]["lon"], fixes[-1]["lat"]
-    session.commit()
-    size = -(-len(fixes) // uploads)
-    for first in range(0, len(fixes), size):
-        post_fixes(client, road, fixes[first:first + size])
+    road, _ = replay(client, session, trip, _register(matching, session, by_names()).id,
+                     lambda t0: _retimed(sim.frame, t0), uploads)
     assert [a["details"] for a in _deviations(client, road)] == []
 
 
@@ -164,13 +159,7 @@ def test_leaving_the_listed_roads_is_one_deviation_naming_them_as_route_check_ma
     if given == "ids":
         geojson["features"][0]["properties"] = {"osm_way_ids": way_ids(network)}
     record = _register(matching, session, geojson)
-    road = start_trip(client, session, trip, record.id)
-    fixes = _fixes(road.t0)
-    trip.unloading.lon, trip.unloading.lat = fixes[-1]["lon"], fixes[-1]["lat"]
-    session.commit()
-    size = -(-len(fixes) // uploads)
-    for first in range(0, len(fixes), size):
-        post_fixes(client, road, fixes[first:first + size])
+    road, fixes = replay(client, session, trip, record.id, _fixes, uploads)
     checked = [e for e in _route_check(tmp_path, matching, fixes, MonitorSettings.from_config(matching.config),
                                        record.geojson) if e["kind"] == "deviation"]
     alerts = _deviations(client, road)
@@ -184,17 +173,13 @@ def test_leaving_the_listed_roads_is_one_deviation_naming_them_as_route_check_ma
     assert all(name in alert["title"] for name in DETOUR)
     report = client.get(f"{road.url}/compliance", headers=trip.headers["supervisor"]).get_json()
     assert report["method"] == "map_match"  # the compliance view (and the waybill's map drawn from it): the same rule
-    assert [(e["kind"], e["start"], e["roads"]) for e in report["episodes"]] == [
-        ("deviation", episode["start"], episode["roads"])]
+    assert [(e["kind"], _when(e["start"]), e["roads"]) for e in report["episodes"]] == [
+        ("deviation", _when(episode["start"]), episode["roads"])]  # the stored fixes' times: to the microsecond
 
 
 def test_without_map_matching_the_buffer_of_the_listed_roads_applies(app, client, session, trip, network):
     app.config.update(MONITOR_MIN_SECONDS=30)  # as with matching above: the drive is replayed at 1.8 × its speed
-    road = start_trip(client, session, trip, _register(app, session, by_names()).id)
-    fixes = _fixes(road.t0)
-    trip.unloading.lon, trip.unloading.lat = fixes[-1]["lon"], fixes[-1]["lat"]
-    session.commit()
-    post_fixes(client, road, fixes)
+    road, _ = replay(client, session, trip, _register(app, session, by_names()).id, _fixes)
     (alert,) = _deviations(client, road)
     assert "method" not in alert["details"] and "roads" not in alert["details"]  # the buffer, as for any corridor
     assert alert["details"]["max_offset_m"] > 300  # the detour is 250-450 m off the listed roads' centre lines
@@ -208,10 +193,6 @@ def test_until_the_network_is_ready_the_buffer_of_the_listed_roads_applies(
     monkeypatch.setattr(road_network, "_graph_threads", {})
     monkeypatch.setattr(road_network, "_prepare_graph", lambda path, cache_dir: None)
     app.config.update(MONITOR_MAP_MATCH=True, MONITOR_MIN_SECONDS=30)
-    road = start_trip(client, session, trip, _register(app, session, by_names()).id)
-    fixes = _fixes(road.t0)
-    trip.unloading.lon, trip.unloading.lat = fixes[-1]["lon"], fixes[-1]["lat"]
-    session.commit()
-    post_fixes(client, road, fixes)
+    road, _ = replay(client, session, trip, _register(app, session, by_names()).id, _fixes)
     (alert,) = _deviations(client, road)
     assert alert["details"]["method"] == "buffer" and "roads" not in alert["details"]

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from app.cli.route import route
 from app.services.corridors import register_corridor
 from app.services.monitoring.settings import MonitorSettings
-from tests.app.monitoring.conftest import alerts_of, post_fixes, start_trip
+from tests.app.monitoring.conftest import alerts_of, replay
 from routing.checks import fix_speeds
 from routing.projection import to_metric, utm_crs
 from tests.paths import DEMO_CORRIDOR, REPO, SHANGHAI_OSM
@@ -70,15 +70,9 @@ def _route_check(tmp_path, app, fixes: list[dict], settings: MonitorSettings, co
 
 @pytest.mark.parametrize("uploads", [1, 3, 7, 163])
 def test_live_checks_by_road_and_route_check_match_agree(client, session, trip, matching, tmp_path, uploads):
-    trip_ = start_trip(client, session, trip, register_corridor(session, {"name": "演示通道",
-                                                                          "geojson": _corridor()}).id)
-    fixes = _fixes(trip_.t0)
-    # The trip's ends are the track's: live, the trip's end is its unloading site (route check: the last fix).
-    trip.unloading.lon, trip.unloading.lat = fixes[-1]["lon"], fixes[-1]["lat"]
-    session.commit()
-    size = -(-len(fixes) // uploads)
-    for first in range(0, len(fixes), size):
-        post_fixes(client, trip_, fixes[first:first + size])
+    trip_, fixes = replay(client, session, trip, register_corridor(session, {"name": "演示通道",
+                                                                             "geojson": _corridor()}).id,
+                          _fixes, uploads)
     settings = MonitorSettings.from_config(matching.config)
     checked = _route_check(tmp_path, matching, fixes, settings)
     alerts = alerts_of(client, trip_)
