@@ -196,3 +196,22 @@ def test_until_the_network_is_ready_the_buffer_of_the_listed_roads_applies(
     road, _ = replay(client, session, trip, _register(app, session, by_names()).id, _fixes)
     (alert,) = _deviations(client, road)
     assert alert["details"]["method"] == "buffer" and "roads" not in alert["details"]
+
+
+def test_a_trip_corridor_reads_its_road_lists_on_the_network_once(network):
+    from routing.corridors import load_corridor, resolve_road_lists
+
+    from app.services.monitoring.trip import LoadedCorridor
+
+    document = resolve_road_lists(by_names(), network)
+    loaded = LoadedCorridor(load_corridor(document), document=document)
+    on_network = loaded.by_roads(network)
+    assert on_network is not loaded.corridor and on_network.features[0].roads.any()
+    assert loaded.by_roads(network) is on_network  # once per network
+    assert loaded.corridor.features[0].roads is None  # the buffer of the stored centre lines, for the facts
+    gone = json.loads(json.dumps(document))
+    gone["features"][0]["properties"]["osm_way_ids"] = [7]  # a road the network no longer has: by the buffer
+    stale = LoadedCorridor(load_corridor(gone), document=gone)
+    assert stale.by_roads(network) is stale.corridor
+    line = LoadedCorridor(load_corridor(DEMO_CORRIDOR), document=json.loads(DEMO_CORRIDOR.read_text("utf-8")))
+    assert line.by_roads(network) is line.corridor  # no road list: the corridor as it is
