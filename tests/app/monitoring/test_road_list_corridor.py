@@ -199,9 +199,8 @@ def test_until_the_network_is_ready_the_buffer_of_the_listed_roads_applies(
 
 
 def test_a_trip_corridor_reads_its_road_lists_on_the_network_once(network):
-    from routing.corridors import load_corridor, resolve_road_lists
-
     from app.services.monitoring.trip import LoadedCorridor
+    from routing.corridors import load_corridor, resolve_road_lists
 
     document = resolve_road_lists(by_names(), network)
     loaded = LoadedCorridor(load_corridor(document), document=document)
