@@ -6,7 +6,9 @@ buffer (``width_m`` is the allowed offset on each side, the same meaning as ``--
 repair reported, or refused when nothing with an area remains); or ``null`` with an ``osm_way_ids``
 list and/or a ``road_names`` list (how Chinese permits list their 准行路线: roads by name), which need a network
 to resolve the roads to geometry. Such a *road list* keeps the network edges it names (both directions), so that
-a map-matched check (:mod:`routing.road_check`) can judge by the roads driven, not only by a buffer.
+a map-matched check (:mod:`routing.road_check`) can judge by the roads driven, not only by a buffer. A road list
+may also carry a geometry (the centre lines of its roads, :func:`resolve_road_lists`: how a registered corridor
+stores it): read with a network it is the road list, without one that geometry buffered.
 
 Properties: ``role`` (``"forbidden"`` makes the feature a forbidden zone, anything else is corridor),
 ``rule`` for zones (``no_entry``, the default, or ``no_stop``), ``name``, ``hazard_classes`` (the
@@ -31,7 +33,7 @@ from shapely.geometry.base import BaseGeometry
 from routing._errors import RoutingInputError
 from routing._validate import check_positive
 from routing.network import Network
-from routing.projection import geometry_to_metric, utm_crs
+from routing.projection import geometry_to_metric, geometry_to_wgs84, utm_crs
 from routing.timewindows import TimeWindows, parse_time_windows
 
 ZONE_RULES = ("no_entry", "no_stop")
@@ -144,29 +146,85 @@ def _repair(geom: BaseGeometry, where: str, notes: list[str]) -> BaseGeometry:
     return area
 
 
-def road_mask(props: Mapping[str, Any], network: Network, where: str) -> np.ndarray:
-    """The edges of ``network`` a road list names by ``osm_way_ids`` or ``road_names`` (a boolean mask).
-
-    A name matches an edge whose ``name`` is that name or, for an edge merging several ways, lists it; names are
-    compared with surrounding space removed.
-    """
+def _listed(props: Mapping[str, Any], where: str) -> tuple[set[int], set[str]]:
+    """The OSM way ids and road names a road list gives (names with surrounding space removed)."""
     raw_ids = props.get("osm_way_ids") or []
     raw_names = props.get("road_names") or []
+    if isinstance(raw_ids, (str, int)):
+        raise RoutingInputError(f"{where}: osm_way_ids must be a list of integers")
     try:
         wanted = {int(i) for i in raw_ids}
     except (TypeError, ValueError):
         raise RoutingInputError(f"{where}: osm_way_ids must be a list of integers") from None
     if isinstance(raw_names, str) or not all(isinstance(n, str) for n in raw_names):
         raise RoutingInputError(f"{where}: road_names must be a list of strings")
-    names = {n.strip() for n in raw_names if n.strip()}
+    return wanted, {n.strip() for n in raw_names if n.strip()}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def road_mask(props: Mapping[str, Any], network: Network, where: str, *, strict: bool = False,
+              notes: list[str] | None = None) -> np.ndarray:
+    """The edges of ``network`` a road list names by ``osm_way_ids`` or ``road_names`` (a boolean mask).
+
+    A name matches an edge whose ``name`` is that name or, for an edge merging several ways, lists it; names are
+    compared with surrounding space removed. Ids and names the network does not have are refused when *strict*
+    (an authority registering a permit's roads: a typo must not silently narrow the corridor), else noted in
+    *notes* and ignored (a route check over an extract that holds part of the listed roads); a list of which
+    nothing is in the network is refused either way.
+    """
+    wanted, names = _listed(props, where)
     edges = network.edges
-    hit = edges["osmid"].map(lambda v: bool(wanted.intersection(v if isinstance(v, list) else [v]))).to_numpy(bool)
-    if names and "name" in edges:
-        hit = hit | edges["name"].map(lambda v: bool(names.intersection(
-            str(n).strip() for n in (v if isinstance(v, list) else [v]) if isinstance(n, str)))).to_numpy(bool)
+    way_ids = edges["osmid"].map(_as_list)
+    hit = way_ids.map(lambda v: bool(wanted.intersection(v))).to_numpy(bool)
+    edge_names = (edges["name"].map(lambda v: {str(n).strip() for n in _as_list(v) if isinstance(n, str)})
+                  if "name" in edges else None)
+    if names and edge_names is not None:
+        hit = hit | edge_names.map(lambda v: bool(names.intersection(v))).to_numpy(bool)
+    missing_ids = sorted(wanted.difference(*way_ids[hit])) if wanted else []
+    missing_names = sorted(names.difference(*edge_names[hit])) if names and edge_names is not None else sorted(names)
+    if missing_ids or missing_names:
+        what = "; ".join(part for part in (
+            "OSM way ids " + ", ".join(map(str, missing_ids)) if missing_ids else "",
+            "road names " + ", ".join(missing_names) if missing_names else "") if part)
+        if strict:
+            raise RoutingInputError(f"{where}: not in the road network: {what}")
+        if hit.any() and notes is not None:
+            notes.append(f"{where}: not in the road network, ignored: {what}")
     if not hit.any():
         raise RoutingInputError(f"{where}: none of its OSM way ids or road names is in the network")
     return hit
+
+
+def is_road_list(props: Mapping[str, Any]) -> bool:
+    """Whether a feature's properties list roads (``osm_way_ids`` or ``road_names``)."""
+    return bool(props.get("osm_way_ids") or props.get("road_names"))
+
+
+def resolve_road_lists(source: str | Path | Mapping[str, Any], network: Network) -> dict[str, Any]:
+    """The corridor GeoJSON as a FeatureCollection with the geometry of each road list filled in.
+
+    A road-list feature gets the centre lines of the edges it names (a WGS-84 MultiLineString, 1e-7 degree
+    precision) as its geometry, its ``osm_way_ids`` / ``road_names`` kept: so it is checked by the roads with a
+    network (:func:`load_corridor`), and by the buffer of those roads without one. Every id and name must be in
+    *network* (``strict``, see :func:`road_mask`); other features are returned as they are.
+    """
+    features = _read_features(source)
+    out = []
+    for number, feature in enumerate(features, start=1):
+        props = feature.get("properties") or {}
+        if isinstance(props, Mapping) and is_road_list(props):
+            where = f"corridor feature {number}" + (f" ({props['name']})" if props.get("name") else "")
+            mask = road_mask(props, network, where, strict=True)
+            lines = shapely.line_merge(shapely.union_all(network.edges.geometry.values[mask]))
+            lines = shapely.set_precision(geometry_to_wgs84(lines, network.crs), 1e-7)
+            if lines.geom_type == "LineString":
+                lines = shapely.MultiLineString([lines])
+            feature = {**feature, "geometry": json.loads(shapely.to_geojson(lines))}
+        out.append(feature)
+    return {"type": "FeatureCollection", "features": out}
 
 
 def load_corridor(
@@ -176,6 +234,7 @@ def load_corridor(
     network: Network | None = None,
     crs: pyproj.CRS | None = None,
     zones_only: bool = False,
+    strict_roads: bool = False,
 ) -> Corridor:
     """Read a corridor GeoJSON (file or parsed mapping) into metric polygons.
 
@@ -191,6 +250,8 @@ def load_corridor(
         Metric CRS to use; estimated from the corridor (UTM) when neither this nor a network is given.
     zones_only : bool
         Accept a collection of forbidden zones with no permitted part (a zone register, not a trip).
+    strict_roads : bool
+        Refuse a road list naming a way id or road the network does not have (else noted and ignored).
 
     Returns
     -------
@@ -204,7 +265,9 @@ def load_corridor(
         props = feature.get("properties") or {}
         where = f"corridor feature {number}" + (f" ({props['name']})" if props.get("name") else "")
         geometry = feature.get("geometry")
-        if geometry is None and (props.get("osm_way_ids") or props.get("road_names")):
+        # A road list is checked by its roads when there is a network; its geometry (the roads' centre lines,
+        # resolve_road_lists) is the buffer's without one.
+        if is_road_list(props) and (geometry is None or network is not None):
             if network is None:
                 raise RoutingInputError(f"{where}: lists OSM way ids or road names, so a network is needed (--network)")
             parsed.append((props, None, where))
@@ -226,7 +289,8 @@ def load_corridor(
         bbox = _union_bbox(bbox, network.bbox if network is not None else None)
     if crs is None:
         crs = network.crs if network is not None else utm_crs(*bbox)
-    features = [_feature(props, geom, where, crs, buffer_m, network, notes) for props, geom, where in parsed]
+    features = [_feature(props, geom, where, crs, buffer_m, network, notes, strict_roads)
+                for props, geom, where in parsed]
     if not zones_only and not any(not f.forbidden for f in features):
         raise RoutingInputError("corridor has only forbidden zones: no permitted corridor")
     return Corridor(crs=crs, features=features, bbox=bbox, notes=notes)
@@ -247,6 +311,7 @@ def _feature(
     buffer_m: float,
     network: Network | None,
     notes: list[str],
+    strict_roads: bool = False,
 ) -> CorridorFeature:
     width = props.get("width_m", buffer_m)
     numeric = isinstance(width, (int, float)) and not isinstance(width, bool)
@@ -256,7 +321,7 @@ def _feature(
     if geom is None:
         if network is None or network.crs != crs:
             raise RoutingInputError(f"{where}: a road list needs the corridor in the network's CRS")
-        roads = road_mask(props, network, where)
+        roads = road_mask(props, network, where, strict=strict_roads, notes=notes)
         area = shapely.union_all(network.edges.geometry.values[roads]).buffer(width)
     elif geom.geom_type in _LINES:
         area = geometry_to_metric(geom, crs).buffer(width)

@@ -142,6 +142,20 @@ def check_track_by_roads(track: Track, corridor: Corridor, graph: MatchGraph, pa
         episodes against each matched road's limit, plus ``method: "map_match"`` and ``matched_share``.
     """
     params = (params or CheckParameters()).validated()
+    episodes, state, result = corridor_episodes(track, corridor, graph, params, hazard_classes=hazard_classes,
+                                                match=match, end_tolerance_m=end_tolerance_m)
+    episodes = sorted(episodes + _overspeed(track, state, result, params),
+                      key=lambda e: (e["first_index"], e["kind"]))
+    return {**check_document(track, corridor, episodes), "method": "map_match",
+            "matched_share": round(result.matched_share, 4)}
+
+
+def corridor_episodes(track: Track, corridor: Corridor, graph: MatchGraph, params: CheckParameters, *,
+                      hazard_classes: Iterable[str] | None = None, match: MatchParameters | None = None,
+                      end_tolerance_m: float = END_TOLERANCE_M) -> tuple[list[dict[str, Any]], FixState, MatchResult]:
+    """The corridor's episodes by the matched roads (deviations naming the roads driven off it, forbidden zones),
+    the per-fix states they come from, and the match: :func:`check_track_by_roads` without overspeed (the
+    parameters as validated there)."""
     result = match_track(graph, track, match)
     state, permitted = road_states(track, corridor, result, hysteresis_m=params.hysteresis_m,
                                    hazard_classes=hazard_classes, end_tolerance_m=end_tolerance_m)
@@ -150,7 +164,4 @@ def check_track_by_roads(track: Track, corridor: Corridor, graph: MatchGraph, pa
         if episode["kind"] == "deviation":
             episode["roads"] = _roads_off(result, permitted, int(track.time_ns[episode["first_index"]]),
                                           int(track.time_ns[episode["last_index"]]))
-    episodes = sorted(episodes + _overspeed(track, state, result, params),
-                      key=lambda e: (e["first_index"], e["kind"]))
-    return {**check_document(track, corridor, episodes), "method": "map_match",
-            "matched_share": round(result.matched_share, 4)}
+    return episodes, state, result

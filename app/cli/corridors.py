@@ -41,7 +41,7 @@ def corridors() -> None:
 @click.pass_obj
 @writes
 def import_corridor(obj: CliContext, file: Path, name: str, classes: tuple[str, ...], with_zones: bool) -> None:
-    """Register the corridor drawn in FILE (its lines and polygons)."""
+    """Register the corridor drawn in FILE (its lines, polygons and road lists)."""
     parts, zones = _split(_read(file))
     zone_records = [
         {**{key: props[key] for key in ZONE_FIELDS if props.get(key)}, "geometry": feature.get("geometry"),

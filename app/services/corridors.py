@@ -12,7 +12,7 @@ from app.i18n import N_, Text
 from app.services import unit_of_work
 from models.corridors import Corridor, Zone, ZoneRule
 from routing import RoutingInputError
-from routing.corridors import load_corridor
+from routing.corridors import is_road_list, load_corridor, resolve_road_lists
 
 
 def _parsed(geojson: dict[str, Any], field: str, *, zones_only: bool = False):
@@ -23,6 +23,28 @@ def _parsed(geojson: dict[str, Any], field: str, *, zones_only: bool = False):
         raise ValidationFailed("The geometry is not usable.", errors={field: [str(error)]}) from None
 
 
+def _with_roads(geojson: dict[str, Any]) -> dict[str, Any]:
+    """*geojson* with the geometry of its road lists (准行路线 given as ``osm_way_ids`` / ``road_names``) filled
+    in from the configured road network (:func:`routing.corridors.resolve_road_lists`), so that every reader
+    without the network checks them by the buffer of the listed roads; every id and name must be in the network
+    (422 naming those that are not)."""
+    features = geojson.get("features") if geojson.get("type") == "FeatureCollection" else [geojson]
+    if not isinstance(features, list) or not any(
+            isinstance(f, dict) and isinstance(f.get("properties"), dict) and is_road_list(f["properties"])
+            for f in features):
+        return geojson
+    from app.services.road_network import road_network  # the network's modules: only for a road list
+
+    network = road_network(wait=True)
+    if network is None:
+        raise ValidationFailed("The geometry is not usable.", errors={"geojson": [N_(
+            "lists OSM way ids or road names, but no road network is configured (NETWORK_PATH) to find them in")]})
+    try:
+        return resolve_road_lists(geojson, network)
+    except RoutingInputError as error:
+        raise ValidationFailed("The geometry is not usable.", errors={"geojson": [str(error)]}) from None
+
+
 def _unique_name(session: Session, model: type[Corridor] | type[Zone], name: str) -> None:
     if session.scalar(select(model.id).where(model.name == name)) is not None:
         raise Conflict(Text("A {value} named {name!r} exists already.", value=model.__tablename__[:-1],
@@ -30,6 +52,7 @@ def _unique_name(session: Session, model: type[Corridor] | type[Zone], name: str
 
 
 def _add_corridor(session: Session, data: dict[str, Any]) -> Corridor:
+    data = {**data, "geojson": _with_roads(data["geojson"])}
     parsed = _parsed(data["geojson"], "geojson")
     if any(feature.forbidden for feature in parsed.features):
         raise ValidationFailed("Register forbidden zones as zones.",

@@ -33,13 +33,15 @@ from app.services import monitoring, unit_of_work
 from app.services.corridors import trip_geojson
 from app.services.gps_store import VehicleFixes, store_vehicle_fixes
 from app.services.monitoring import TripRef
+from app.services.monitoring.settings import current_settings
+from app.services.road_network import matching_graph
 from app.services.waybills.listing import party_to
 from app.services.waybills.service import get_waybill
 from models import Corridor, GpsFix, Role, User, Vehicle, Waybill, WaybillStatus, WaybillVersion
 from models.types import utcnow
 from routing import RoutingInputError
 from routing._lazy import lazy
-from routing.checks import CheckParameters, find_episodes, fix_states
+from routing.checks import FixState, find_episodes, fix_states
 from routing.corridors import load_corridor
 from routing.tracks import Track, track_from_frame
 
@@ -254,6 +256,27 @@ def _reporting_waybill(session: Session, user: User, waybill_id: uuid.UUID) -> t
     return TripRef(waybill, version, plate), terminal
 
 
+def _corridor_check(track: Track, document: dict[str, Any], classes: set[str] | None
+                    ) -> tuple[list[dict[str, Any]], FixState, str]:
+    """The corridor's episodes in a trip's fixes, the per-fix states and how they were judged: by the roads
+    driven as the live checks judge them (``MONITOR_MAP_MATCH`` on and the network ready: ``route check
+    --match``'s rule, a road list by the edges it names), else by the buffer (``route check``'s; a road list by
+    the buffer of its roads' centre lines, stored with the corridor)."""
+    settings = current_settings()
+    graph = matching_graph() if settings.map_match else None
+    params = settings.check_parameters()  # the live checks' thresholds (the CLI's by default)
+    if graph is None:
+        state = fix_states(track, load_corridor(document), hazard_classes=classes)
+        return find_episodes(track, state, params), state, "buffer"
+    from routing.matching import MatchParameters
+    from routing.road_check import corridor_episodes
+
+    episodes, state, _ = corridor_episodes(track, load_corridor(document, network=graph.network), graph, params,
+                                           hazard_classes=classes,
+                                           match=MatchParameters(sigma_m=settings.match_sigma_m))
+    return episodes, state, "map_match"
+
+
 def compliance(session: Session, user: User, waybill_id: uuid.UUID) -> dict[str, Any]:
     """Episodes, the share of the trip inside the corridor, and the route actually driven (GeoJSON)."""
     waybill = get_waybill(session, user, waybill_id)
@@ -275,14 +298,13 @@ def compliance(session: Session, user: User, waybill_id: uuid.UUID) -> dict[str,
     classes = {line.hazard_class for line in waybill.current.lines if line.hazard_class}
     try:
         track = track_from_frame(frame, source="fixes", min_valid=1, require_majority=False)
-        corridor = load_corridor(trip_geojson(session, session.get(Corridor, waybill.corridor_id),
-                                              holds_pass=waybill.pass_number is not None))
-        state = fix_states(track, corridor, hazard_classes=classes or None)
+        document = trip_geojson(session, session.get(Corridor, waybill.corridor_id),
+                                holds_pass=waybill.pass_number is not None)
+        episodes, state, method = _corridor_check(track, document, classes or None)
     except RoutingInputError as error:
         raise Conflict(Text("The trip cannot be checked against its corridor: {error}",
                             error=error), code="uncheckable") from None
-    episodes = find_episodes(track, state, CheckParameters())
-    return {**result, "valid_points": len(track), "compliant": not episodes,
+    return {**result, "valid_points": len(track), "compliant": not episodes, "method": method,
             "inside_share": round(float(1 - state.outside.mean()), 4), "episodes": episodes,
             "route_driven": {"type": "LineString",
                              "coordinates": np.column_stack([track.lon, track.lat]).round(6).tolist()}}

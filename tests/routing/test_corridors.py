@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from routing._errors import RoutingInputError
-from routing.corridors import load_corridor
+from routing.corridors import load_corridor, resolve_road_lists
+from routing.projection import geometry_to_metric, geometry_to_wgs84
 from routing.timewindows import parse_time_windows
 
 LINE = {"type": "LineString", "coordinates": [[121.47, 31.23], [121.48, 31.23]]}  # about 951 m
@@ -93,6 +94,32 @@ def test_way_id_corridor_resolves_against_the_network(shanghai):
     assert corridor.crs == shanghai.crs and corridor.area().area > 0
     with pytest.raises(RoutingInputError, match="none of its OSM way ids"):
         load_corridor(fc((None, {"osm_way_ids": [1]})), network=shanghai)
+
+
+def test_unknown_roads_of_a_list_are_noted_or_refused(shanghai):
+    listed = fc((None, {"osm_way_ids": [1], "road_names": ["人民路隧道", "没有这条路"]}))
+    corridor = load_corridor(listed, network=shanghai)
+    assert corridor.features[0].roads.any()
+    assert corridor.notes == ["corridor feature 1: not in the road network, ignored: OSM way ids 1; "
+                              "road names 没有这条路"]
+    with pytest.raises(RoutingInputError, match="not in the road network: OSM way ids 1; road names 没有这条路"):
+        load_corridor(listed, network=shanghai, strict_roads=True)
+    with pytest.raises(RoutingInputError, match="not in the road network: OSM way ids 1"):
+        resolve_road_lists(listed, shanghai)
+
+
+def test_a_resolved_road_list_is_its_roads_with_a_network_and_their_buffer_without(shanghai):
+    listed = fc((None, {"road_names": ["人民路隧道"], "width_m": 20}), (LINE, {}))
+    resolved = resolve_road_lists(listed, shanghai)
+    road, line = resolved["features"]
+    assert road["geometry"]["type"] == "MultiLineString" and road["properties"] == listed["features"][0]["properties"]
+    assert line == listed["features"][1]
+    by_roads = load_corridor(resolved, network=shanghai)
+    by_buffer = load_corridor(resolved)
+    assert by_roads.features[0].roads.any() and by_buffer.features[0].roads is None
+    same = by_roads.features[0].geometry
+    assert abs(geometry_to_metric(geometry_to_wgs84(same, shanghai.crs), by_buffer.crs).area
+               - by_buffer.features[0].geometry.area) < 1e-3 * same.area  # the same roads, the same buffer
 
 
 def test_time_windows_evaluate_in_local_time():

@@ -21,7 +21,8 @@ class _Record(ma.Schema):
 class CorridorIn(_Record):
     description = ma.fields.String(validate=validate.Length(max=1000), allow_none=True)
     geojson = ma.fields.Dict(required=True, metadata={
-        "description": "FeatureCollection of lines (buffered by width_m) and polygons, WGS-84"})
+        "description": "FeatureCollection of lines (buffered by width_m), polygons and road lists (geometry null, "
+                       "osm_way_ids and/or road_names: each must be in the road network), WGS-84"})
     requires_pass = ma.fields.Boolean(load_default=False, metadata={
         "description": "a waybill using it waits for a public-security pass (通行证) before it departs"})
 

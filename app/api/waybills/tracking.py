@@ -61,6 +61,8 @@ class ComplianceOut(ma.Schema):
     valid_points = ma.fields.Integer()
     compliant = ma.fields.Boolean(allow_none=True, metadata={"description": "null while no position is known"})
     inside_share = ma.fields.Float(allow_none=True, metadata={"description": "share of fixes inside the corridor"})
+    method = ma.fields.String(metadata={"description": "how the fixes were judged: map_match (the roads driven, "
+                                                       "MONITOR_MAP_MATCH) or buffer"})
     episodes = ma.fields.List(ma.fields.Dict())
     route_driven = ma.fields.Dict(allow_none=True, metadata={"description": "GeoJSON LineString of the fixes"})
     note = ma.fields.String()

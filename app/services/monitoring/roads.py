@@ -12,7 +12,10 @@ in the background: ingestion never waits for it), each batch's fixes go through 
   ``MONITOR_SPEED_LIMIT_KPH`` (80, the expressway's: no road allows more), as without matching;
 * **deviation** by the matched position: a fix whose matched point lies on the corridor is on it even where its
   GPS position wandered beyond the buffer; a fix the match could not place is judged by its own position (the
-  buffer); fixes within :data:`routing.road_check.END_TOLERANCE_M` of the trip's first fix or of the unloading
+  buffer); a corridor part given as a **road list** (准行路线: ``osm_way_ids`` / ``road_names``, read on the
+  matcher's network by :meth:`~app.services.monitoring.trip.LoadedCorridor.by_roads`) permits exactly the edges
+  it names, so a fix matched to a parallel street inside its buffer is off it; fixes within
+  :data:`routing.road_check.END_TOLERANCE_M` of the trip's first fix or of the unloading
   site are never a deviation (``route check --match`` takes the track's last fix: live, the trip's end is the
   unloading site);
 * the runs collect the roads (:attr:`~app.services.monitoring.runs.Run.labels`) and the alerts name them.
@@ -21,7 +24,8 @@ So these two checks run a lag behind the fixes (at most ``MONITOR_MATCH_LAG_FIXE
 ``MONITOR_MATCH_LAG_S`` seconds; usually the match is final a few fixes later); at the trip's end the fixes still
 held are matched to the end and judged (:func:`held_facts`). Until the network is ready, and
 without ``MONITOR_MAP_MATCH``, every fix is judged as it comes, by the buffer and the flat
-``MONITOR_SPEED_LIMIT_KPH``; fixes a matcher still held when the network went away are judged so too.
+``MONITOR_SPEED_LIMIT_KPH`` (a road list: the buffer of its roads' centre lines, stored with the corridor when it
+was registered); fixes a matcher still held when the network went away are judged so too.
 """
 from __future__ import annotations
 
@@ -44,6 +48,7 @@ from routing.projection import to_metric, to_wgs84
 if TYPE_CHECKING:  # the matcher's modules need scipy and pandas: imported when a trip is matched, not before
     from routing.live_matching import FinalFix, FixedLagMatcher
     from routing.match_graph import MatchGraph
+    from routing.network import Network
 
 log = logging.getLogger(__name__)
 #: The trip state's entry: ``{"matcher": FixedLagMatcher.state(), "origin": [lon, lat] of the trip's first fix}``.
@@ -153,21 +158,22 @@ def _by_road(trip: Trip, graph: MatchGraph, final: list[FinalFix], origin: list[
         offsets = np.array([f.offset_m for f in final])[hit]
         points = shapely.line_interpolate_point(graph.geoms[edge[hit]], offsets)
         lon, lat = to_wgs84(*shapely.get_coordinates(points).T, graph.network.crs)
-        corridor = _on_roads(trip, corridor, hit, edge[hit], lon, lat, columns.fixes, origin)
+        corridor = _on_roads(trip, graph.network, corridor, hit, edge[hit], lon, lat, columns.fixes, origin)
     return RoadFacts(fixes=columns.fixes, kph=columns.kph, limit_kph=limits, road=roads, corridor=corridor,
                      method=MATCHED, carry=carry)
 
 
-def _on_roads(trip: Trip, corridor: CorridorColumns, hit: np.ndarray, edges: np.ndarray, lon: FloatArray,
-              lat: FloatArray, fixes: Fixes, origin: list[float]) -> CorridorColumns:
+def _on_roads(trip: Trip, network: Network, corridor: CorridorColumns, hit: np.ndarray, edges: np.ndarray,
+              lon: FloatArray, lat: FloatArray, fixes: Fixes, origin: list[float]) -> CorridorColumns:
     """Off the corridor by the matched position where there is one (as :func:`routing.road_check.road_states`)."""
     from routing.road_check import END_TOLERANCE_M, on_corridor
 
     loaded = trip.corridor
     assert loaded is not None
-    x, y = to_metric(lon, lat, loaded.corridor.crs)
-    with loaded.lock:
-        on = on_corridor(loaded.corridor, trip.hazard_classes, edges, x, y, fixes.time_ns[hit])
+    with loaded.lock:  # a road list by the edges it names on the matcher's network, not by its buffer
+        checked = loaded.by_roads(network)
+        x, y = to_metric(lon, lat, checked.crs)
+        on = on_corridor(checked, trip.hazard_classes, edges, x, y, fixes.time_ns[hit])
     outside, inner = corridor.outside.copy(), corridor.inside_inner.copy()
     outside[hit] = ~on & ~corridor.closed[hit]
     inner[hit] = on  # on the road or not: no hysteresis needed

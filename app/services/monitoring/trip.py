@@ -13,12 +13,14 @@ trip is on the road (a site moved or closed, a zone switched on or off) is read 
 """
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 import datetime as dt
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,9 +34,14 @@ from app.services.corridors import pass_opens, trip_geojson, zone_near
 from models import (
     Corridor as CorridorRecord, Site, Vehicle, Waybill, WaybillLine, WaybillStatus, WaybillVersion, Zone,
 )
-from routing.corridors import Corridor, load_corridor
+from routing import RoutingInputError
+from routing.corridors import Corridor, is_road_list, load_corridor
 from routing.projection import to_metric, utm_crs
 
+if TYPE_CHECKING:
+    from routing.network import Network
+
+log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
 _CACHE_SIZE = 32
 _cache: OrderedDict[tuple[uuid.UUID, bool, tuple[uuid.UUID, ...]], LoadedCorridor] = OrderedDict()
@@ -60,11 +67,17 @@ _ZONES_OF = (select(CorridorRecord.id, Zone.id, pass_opens(Zone)).select_from(Co
 
 @dataclass
 class LoadedCorridor:
-    """A trip's corridor and zones read by the routing engine, with the lock to use them under."""
+    """A trip's corridor and zones read by the routing engine, with the lock to use them under.
+
+    :attr:`corridor` is read without the road network: a road list (准行路线) is the buffer of its roads' stored
+    centre lines there. :meth:`by_roads` reads it on the network, for the checks by the roads driven.
+    """
 
     corridor: Corridor
     lock: threading.Lock = field(default_factory=threading.Lock)
+    document: dict[str, Any] | None = field(default=None, repr=False)
     _areas: dict[frozenset[str] | None, BaseGeometry] = field(default_factory=dict)
+    _on_network: dict[int, Corridor] = field(default_factory=dict, repr=False)
 
     def windowed(self, hazard_classes: frozenset[str] | None) -> bool:
         """Whether a corridor part that applies has time windows (else no fix can be on it at a closed time)."""
@@ -77,6 +90,22 @@ class LoadedCorridor:
             shapely.prepare(area)
             self._areas[hazard_classes] = area
         return self._areas[hazard_classes]
+
+    def by_roads(self, network: Network) -> Corridor:
+        """The corridor with its road lists read on *network* (each a mask of the edges it names, as
+        ``route check --match`` reads them), made once per network (call under :attr:`lock`); :attr:`corridor`
+        itself when it lists no roads, or when its roads are no longer all in the network (then judged by
+        their buffer, with a warning)."""
+        features = (self.document or {}).get("features") or []
+        if not any(is_road_list(f.get("properties") or {}) for f in features):
+            return self.corridor
+        if id(network) not in self._on_network:
+            try:
+                self._on_network[id(network)] = load_corridor(self.document, network=network, strict_roads=True)
+            except RoutingInputError as error:
+                log.warning("road list checked by its buffer: %s", error)
+                self._on_network[id(network)] = self.corridor
+        return self._on_network[id(network)]
 
 
 @dataclass(frozen=True)
@@ -208,7 +237,8 @@ def _corridors(session: Session, wanted: set[tuple[uuid.UUID, bool]]) -> dict[tu
                 loaded[(corridor_id, holds_pass)] = _cache[key]
                 continue
         record = session.get(CorridorRecord, corridor_id)
-        found = LoadedCorridor(load_corridor(trip_geojson(session, record, holds_pass=holds_pass)))
+        document = trip_geojson(session, record, holds_pass=holds_pass)
+        found = LoadedCorridor(load_corridor(document), document=document)
         loaded[(corridor_id, holds_pass)] = found
         with _cache_lock:
             _cache[key] = found

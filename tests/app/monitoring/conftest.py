@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 
 from app import create_app
 from app.extensions import db
+from app.services import road_network
 from app.services.corridors import register_corridor, register_zone
 from models.engine import make_engine
 from models.types import utcnow
 from tests.app.waybills.conftest import Trip, build_trip
+from tests.paths import SHANGHAI_OSM
 
 API = "/api/v1"
 A = (121.40, 31.20)
@@ -150,6 +152,35 @@ def start_trip(client: Any, session: Session, trip: Trip, corridor_id: Any | Non
         response = client.post(f"{url}/{action}", json=body, headers=trip.headers[party])
         assert response.status_code == 200, response.get_json()
     return RoadTrip(url=url, id=waybill["id"], t0=t0, trip=trip)
+
+
+def replay(client: Any, session: Session, trip: Trip, corridor_id: Any,
+           fixes_of: Callable[[dt.datetime], list[dict[str, Any]]], uploads: int = 1
+           ) -> tuple[RoadTrip, list[dict[str, Any]]]:
+    """Start a trip on the corridor, make its fixes (``fixes_of(t0)``), end it at their last fix (``route check``
+    takes a track's last fix as the trip's end; live, the trip's end is its unloading site) and upload them in
+    *uploads* batches."""
+    road = start_trip(client, session, trip, corridor_id)
+    fixes = fixes_of(road.t0)
+    trip.unloading.lon, trip.unloading.lat = fixes[-1]["lon"], fixes[-1]["lat"]
+    session.commit()
+    size = -(-len(fixes) // uploads)
+    for first in range(0, len(fixes), size):
+        post_fixes(client, road, fixes[first:first + size])
+    return road, fixes
+
+
+@pytest.fixture
+def matching(app: Any) -> Any:
+    """The app with live map matching on the real Shanghai extract, its network prepared before the first upload."""
+    if not SHANGHAI_OSM.is_file():
+        pytest.skip(f"reference data not available: {SHANGHAI_OSM}")
+    app.config.update(MONITOR_MAP_MATCH=True, MONITOR_MATCH_SIGMA_M=10, MONITOR_OVERSPEED_SECONDS=30,
+                      MONITOR_MIN_SECONDS=30,
+                      NETWORK_PATH=str(SHANGHAI_OSM))
+    with app.app_context():
+        assert road_network.matching_graph(wait=True) is not None
+    return app
 
 
 @pytest.fixture

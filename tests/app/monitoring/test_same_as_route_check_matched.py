@@ -17,10 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli.route import route
-from app.services import road_network
 from app.services.corridors import register_corridor
 from app.services.monitoring.settings import MonitorSettings
-from tests.app.monitoring.conftest import alerts_of, post_fixes, start_trip
+from tests.app.monitoring.conftest import alerts_of, replay
 from routing.checks import fix_speeds
 from routing.projection import to_metric, utm_crs
 from tests.paths import DEMO_CORRIDOR, REPO, SHANGHAI_OSM
@@ -49,24 +48,14 @@ def _fixes(t0: dt.datetime) -> list[dict]:
             for s, x, y, v in zip(seconds.tolist(), lon.tolist(), lat.tolist(), kph.tolist())]
 
 
-@pytest.fixture
-def matching(app):
-    if not SHANGHAI_OSM.is_file():
-        pytest.skip(f"reference data not available: {SHANGHAI_OSM}")
-    app.config.update(MONITOR_MAP_MATCH=True, MONITOR_MATCH_SIGMA_M=10, MONITOR_OVERSPEED_SECONDS=30,
-                      MONITOR_MIN_SECONDS=30,
-                      NETWORK_PATH=str(SHANGHAI_OSM))
-    with app.app_context():
-        assert road_network.matching_graph(wait=True) is not None  # prepared before the first upload
-    return app
-
-
 def _when(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).astimezone(dt.timezone.utc)
 
 
-def _route_check(tmp_path, app, fixes: list[dict], settings: MonitorSettings) -> list[dict]:
-    (tmp_path / "corridor.geojson").write_text(json.dumps(_corridor()), encoding="utf-8")
+def _route_check(tmp_path, app, fixes: list[dict], settings: MonitorSettings, corridor: dict | None = None
+                 ) -> list[dict]:
+    """``route check --match`` of *fixes* against *corridor* (the demo corridor's line by default)."""
+    (tmp_path / "corridor.geojson").write_text(json.dumps(corridor or _corridor()), encoding="utf-8")
     rows = ["time,lon,lat,speed", *(f"{f['time']},{f['lon']},{f['lat']},{f['speed']}" for f in fixes)]
     (tmp_path / "track.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     result = CliRunner().invoke(route, [
@@ -81,15 +70,9 @@ def _route_check(tmp_path, app, fixes: list[dict], settings: MonitorSettings) ->
 
 @pytest.mark.parametrize("uploads", [1, 3, 7, 163])
 def test_live_checks_by_road_and_route_check_match_agree(client, session, trip, matching, tmp_path, uploads):
-    trip_ = start_trip(client, session, trip, register_corridor(session, {"name": "演示通道",
-                                                                          "geojson": _corridor()}).id)
-    fixes = _fixes(trip_.t0)
-    # The trip's ends are the track's: live, the trip's end is its unloading site (route check: the last fix).
-    trip.unloading.lon, trip.unloading.lat = fixes[-1]["lon"], fixes[-1]["lat"]
-    session.commit()
-    size = -(-len(fixes) // uploads)
-    for first in range(0, len(fixes), size):
-        post_fixes(client, trip_, fixes[first:first + size])
+    trip_, fixes = replay(client, session, trip, register_corridor(session, {"name": "演示通道",
+                                                                             "geojson": _corridor()}).id,
+                          _fixes, uploads)
     settings = MonitorSettings.from_config(matching.config)
     checked = _route_check(tmp_path, matching, fixes, settings)
     alerts = alerts_of(client, trip_)
