@@ -97,7 +97,7 @@ def test_the_documents_permit_number_is_of_the_longest_running_road_transport_pe
     permits = [_Permit(PermitKind.ROAD_TRANSPORT, "expired", day - dt.timedelta(days=400), day - dt.timedelta(days=1)),
                _Permit(PermitKind.ROAD_TRANSPORT, "revoked", day, day + dt.timedelta(days=900), revoked=True),
                _Permit(PermitKind.HIGHLY_TOXIC_TRANSPORT_PASS, "pass", day, day + dt.timedelta(days=800)),
-               _Permit(PermitKind.ROAD_TRANSPORT, "ends sooner", day - dt.timedelta(days=9), day + dt.timedelta(days=5)),
+               _Permit(PermitKind.ROAD_TRANSPORT, "ends sooner", day - dt.timedelta(9), day + dt.timedelta(5)),
                _Permit(PermitKind.ROAD_TRANSPORT, "runs longest", day, day + dt.timedelta(days=300)),
                _Permit(PermitKind.ROAD_TRANSPORT, "not yet", day + dt.timedelta(days=1), day + dt.timedelta(days=999))]
     waybill = Waybill()
