@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, bindparam, or_, select, union
+from sqlalchemy import Select, and_, bindparam, literal_column, or_, select, union
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict
@@ -85,6 +85,9 @@ def _others_statement(named: tuple[tuple[str, str], ...], statuses: int, window:
                               WaybillVersion.shared_trip != bindparam("shared_trip"),
                               Waybill.carrier_id != bindparam("carrier_id")))
     order = (WaybillVersion.departure_earliest, WaybillVersion.waybill_id)
+    # The limit in the statement's text, not a parameter: PostgreSQL plans a prepared statement's (psycopg
+    # prepares one run five times) for a LIMIT parameter of unknown size.
+    first = literal_column(str(limit)) if limit is not None else None
     branches = []
     for mine, column in named:
         branch = select(WaybillVersion.waybill_id.label("id"), Waybill.number, Waybill.carrier_id,
@@ -93,11 +96,11 @@ def _others_statement(named: tuple[tuple[str, str], ...], statuses: int, window:
             .join(Waybill, and_(Waybill.id == WaybillVersion.waybill_id, Waybill.version == WaybillVersion.version)) \
             .where(getattr(WaybillVersion, column) == bindparam(mine), *conditions)
         if limit is not None:  # a union's member may not have its own LIMIT on SQLite: a subquery may
-            branch = select(branch.order_by(*order).limit(limit).subquery())
+            branch = select(branch.order_by(*order).limit(first).subquery())
         branches.append(branch)
     others = union(*branches).subquery()
     statement = select(others).order_by(others.c.departure_earliest, others.c.id)
-    return statement if limit is None else statement.limit(limit)
+    return statement if limit is None else statement.limit(first)
 
 
 def _shared(waybill: Waybill, version: WaybillVersion, other: Other) -> bool:
