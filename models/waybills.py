@@ -83,17 +83,22 @@ class Waybill(Base):
 
 class WaybillVersion(Base):
     __tablename__ = "waybill_versions"
-    __table_args__ = (UniqueConstraint("waybill_id", "version"),)
+    # Each submission and departure asks which other waybills name the same vehicle or crew member, the first
+    # five by planned departure for the overlapping-trips warning (app/services/waybills/trips.py): one index a
+    # column, in that order, with the window's end for the overlap test (migration 0040).
+    __table_args__ = (
+        UniqueConstraint("waybill_id", "version"),
+        *(Index(f"ix_waybill_versions_{column}_departure", column, "departure_earliest", "waybill_id",
+                "departure_latest") for column in ("vehicle_id", "trailer_id", "driver_id", "escort_id")),
+    )
 
     id: Mapped[UuidPk]
     waybill_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("waybills.id"), index=True)
     version: Mapped[int]
-    # Indexed: each submission and departure asks which other waybills name the same vehicle or crew member
-    # (app/services/waybills/trips.py); without them that question reads every version ever written.
-    vehicle_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vehicles.id"), index=True)
-    trailer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vehicles.id"), index=True)
-    driver_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("personnel.id"), index=True)
-    escort_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("personnel.id"), index=True)
+    vehicle_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vehicles.id"))
+    trailer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vehicles.id"))
+    driver_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("personnel.id"))
+    escort_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("personnel.id"))
     loading_site_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sites.id"))
     unloading_site_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sites.id"))
     departure_earliest: Mapped[dt.datetime | None]

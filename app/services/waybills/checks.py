@@ -61,8 +61,9 @@ class LoadedLine:
     entry: LineEntry | None = None
 
 
-def check_submission(session: Session, waybill: Waybill, version: WaybillVersion) -> tuple[Findings, list[LoadedLine]]:
-    """Run every check; return the findings and the lines with their batches and chemicals."""
+def check_submission(session: Session, waybill: Waybill, version: WaybillVersion
+                     ) -> tuple[Findings, list[LoadedLine], CheckRecords]:
+    """Run every check; return the findings, the lines with their batches and chemicals, and the records read."""
     found = Findings()
     for name in REQUIRED:
         if getattr(version, name) is None:
@@ -88,7 +89,7 @@ def check_submission(session: Session, waybill: Waybill, version: WaybillVersion
     check_content(session, records, waybill, version, lines, trip, found)
     for path, message in overlapping_trips(session, waybill, version):
         found.warn(path, message)
-    return found, lines
+    return found, lines, records
 
 
 def _lines(records: CheckRecords, version: WaybillVersion, found: Findings) -> list[LoadedLine]:

@@ -25,7 +25,7 @@ from app.services.waybills.listing import party_to
 from app.services.waybills.records import ChemicalRecord, chemicals_of
 from app.services.waybills.status import EDITABLE, check_transition, transition
 from app.services.waybills.passes import check_grantor, pass_reasons
-from app.services.waybills.submission import SNAPSHOT, checked, issue_facts, record_submission, snapshot
+from app.services.waybills.submission import SNAPSHOT, checked, record_submission, snapshot
 from app.services.waybills.trips import check_free
 from models import Boundary, Corridor, Enterprise, EntryKind, Person, Role, Site, User, Vehicle
 from models.types import utcnow
@@ -236,12 +236,12 @@ def _changed(waybill: Waybill) -> None:
 def _validated(session: Session, waybill: Waybill, version: WaybillVersion) -> S:
     """Run every submission check on *version*; refuse with all errors, or snapshot the lines, warnings and the
     issue's facts; return where the waybill goes: issued, or awaiting its pass."""
-    lines, warnings = checked(session, waybill, version)
+    lines, warnings, facts = checked(session, waybill, version)
     for item in lines:
         for name, value in snapshot(item.chemical, item.entry).items():
             setattr(item.line, name, value)
     version.warnings = warnings
-    for name, value in issue_facts(session, waybill, version).items():
+    for name, value in facts.items():
         setattr(version, name, value)
     return _pass_or_issue(session, waybill, lines)
 
@@ -292,10 +292,9 @@ def submit(session: Session, user: User, waybill_id: uuid.UUID, *, row_version: 
     waybill = _for_change(session, user, waybill_id, row_version, *MAKERS)
     check_transition(waybill.status, S.ISSUED)
     with unit_of_work(session):
-        lines, warnings = checked(session, waybill, waybill.current)
+        lines, warnings, facts = checked(session, waybill, waybill.current)
         target = _pass_or_issue(session, waybill, lines)
-        record_submission(session, waybill, user, lines, warnings, target,
-                          issue_facts(session, waybill, waybill.current))
+        record_submission(session, waybill, user, lines, warnings, target, facts)
         idempotency.remember(session, user.id, key, body, waybill.id)
     return waybill
 

@@ -9,9 +9,10 @@ nothing left to write.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -21,7 +22,8 @@ from app.services.waybills.checks import LoadedLine, check_submission
 from app.services.waybills.line_entries import LineEntry
 from app.services.waybills.records import ChemicalRecord
 from app.services.waybills.status import transition
-from models import Permit, PermitKind, User
+from app.services.permits import PermitTerms
+from models import PermitKind, User
 from models.types import utcnow
 from models.waybills import Waybill, WaybillEvent, WaybillLine, WaybillStatus, WaybillVersion
 
@@ -44,15 +46,17 @@ def snapshot(chemical: ChemicalRecord, entry: LineEntry | None = None) -> dict[s
             "document_line": entry.document_line}
 
 
-def checked(session: Session, waybill: Waybill, version: WaybillVersion) -> tuple[list[LoadedLine], Warnings]:
+def checked(session: Session, waybill: Waybill, version: WaybillVersion
+            ) -> tuple[list[LoadedLine], Warnings, dict[str, Any]]:
     """Run every submission check on *version*: refuse with all errors at once (422), or return the lines with
-    their chemicals and the warnings to keep with the version."""
-    found, lines = check_submission(session, waybill, version)
+    their chemicals, the warnings to keep with the version and the :func:`issue_facts`."""
+    found, lines, records = check_submission(session, waybill, version)
     if found.errors:
         count = sum(len(v) for v in found.errors.values())
         raise ValidationFailed(Text("The waybill cannot be submitted: {count} problem(s).",
                                     count=count), errors=dict(found.errors))
-    return lines, [{"field": f, "message": m} for f, messages in found.warnings.items() for m in messages]
+    warnings = [{"field": f, "message": m} for f, messages in found.warnings.items() for m in messages]
+    return lines, warnings, issue_facts(waybill, version, records.permits.get(waybill.carrier_id, []))
 
 
 _WAYBILLS, _EVENTS, _LINES, _VERSIONS = (model.__table__ for model in (
@@ -68,18 +72,16 @@ _SNAPSHOT_LINE = update(_LINES).where(_LINES.c.id == bindparam("line_id")).value
 ISSUE_FACTS = ("carrier_permit_number", "dispatched_on")
 _KEEP_ISSUE = update(_VERSIONS).where(_VERSIONS.c.id == bindparam("version_id")).values(
     warnings=bindparam("new_warnings"), **{name: bindparam(f"new_{name}") for name in ISSUE_FACTS})
-_CARRIER_PERMIT = select(Permit.number).where(
-    Permit.holder_id == bindparam("carrier_id"), Permit.kind == PermitKind.ROAD_TRANSPORT, Permit.revoked.is_(False),
-    Permit.valid_from <= bindparam("on"), Permit.valid_to >= bindparam("on")).order_by(
-    Permit.valid_to.desc()).limit(1)
 
 
-def issue_facts(session: Session, waybill: Waybill, version: WaybillVersion) -> dict[str, Any]:
-    """What the document states as of its issue: the carrier's 道路危险货物运输经营许可证 number (its road transport
-    permit valid on the trip date; the submission's checks refuse a carrier without one) and the dispatch date
-    (the day of issue unless the carrier gave it)."""
+def issue_facts(waybill: Waybill, version: WaybillVersion, permits: Iterable[PermitTerms]) -> dict[str, Any]:
+    """What the document states as of its issue: the carrier's 道路危险货物运输经营许可证 number (of its road
+    transport permit valid on the trip date that runs longest, among the carrier's *permits* the checks read;
+    they refuse a carrier without one) and the dispatch date (the day of issue unless the carrier gave it)."""
     on = (version.departure_earliest or utcnow()).date()
-    number = session.scalar(_CARRIER_PERMIT, {"carrier_id": waybill.carrier_id, "on": on})
+    valid = [permit for permit in permits if permit.kind == PermitKind.ROAD_TRANSPORT and not permit.revoked
+             and permit.valid_from <= on <= permit.valid_to]
+    number = max(valid, key=lambda permit: permit.valid_to).number if valid else None
     return {"carrier_permit_number": number, "dispatched_on": version.dispatched_on or utcnow().date()}
 
 

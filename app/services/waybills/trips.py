@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, bindparam, or_, select, union
+from sqlalchemy import Select, and_, bindparam, literal_column, or_, select, union
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict
@@ -45,33 +45,38 @@ class Other:
 
 def _others(session: Session, waybill: Waybill, version: WaybillVersion, statuses: tuple[S, ...],
             *, window: bool = False, limit: int | None = None) -> Iterator[Other]:
-    """The other waybills in *statuses* whose current version names one of *version*'s vehicle and crew (the
-    *limit* first by planned departure); with *window*, only those whose planned departure window overlaps
-    *version*'s and which do not declare its shared trip (see :func:`overlapping_trips`)."""
+    """The other waybills in *statuses* whose current version names one of *version*'s vehicle and crew, by
+    planned departure (then id), the first *limit* of them; with *window*, only those whose planned departure
+    window overlaps *version*'s and which do not declare its shared trip (see :func:`overlapping_trips`)."""
     named = tuple((mine, theirs) for mine, fields in OCCUPIES.items() for theirs in fields if getattr(version, mine))
     if not named:
         return
     window = window and version.departure_earliest is not None and version.departure_latest is not None
-    params = {"waybill_id": waybill.id, "statuses": list(statuses), "limit": limit,
+    params = {"waybill_id": waybill.id, **{f"status_{n}": status for n, status in enumerate(statuses)},
               **{mine: getattr(version, mine) for mine, _theirs in named}}
     if window:
         params |= {"earliest": version.departure_earliest, "latest": version.departure_latest,
                    "shared_trip": version.shared_trip, "carrier_id": waybill.carrier_id}
-    statement = _others_statement(named, window, bool(window and version.shared_trip), limit is not None)
+    statement = _others_statement(named, len(statuses), window, bool(window and version.shared_trip), limit)
     for row in session.connection().execute(statement, params):
-        field = next(mine for (mine, _theirs), value in zip(named, row[4:]) if value == getattr(version, mine))
+        field = next(mine for mine, theirs in named if row._mapping[theirs] == getattr(version, mine))
         yield Other(row.id, row.number, row.carrier_id, row.shared_trip, field)
 
 
 @functools.cache
-def _others_statement(named: tuple[tuple[str, str], ...], window: bool, shared: bool, limited: bool) -> Select:
+def _others_statement(named: tuple[tuple[str, str], ...], statuses: int, window: bool, shared: bool,
+                      limit: int | None) -> Select:
     """The statement :func:`_others` runs for one shape of question, built once and bound per call (a
-    submission asks it every time; building the expression each time cost more than running it)."""
-    # The versions naming the vehicle or crew (once each), one indexed lookup per column, drive the join: an OR
-    # across four columns is answered by reading every waybill of the statuses.
-    naming = union(*(select(WaybillVersion.id.label("id")).where(
-        getattr(WaybillVersion, theirs) == bindparam(mine)) for mine, theirs in named)).subquery()
-    conditions = [Waybill.id != bindparam("waybill_id"), Waybill.status.in_(bindparam("statuses", expanding=True))]
+    submission asks it every time; building the expression each time cost more than running it). The
+    *statuses* are as many parameters, not one expanding list: SQLAlchemy rewrites the statement's text for
+    such a list on every run, which cost four times what SQLite took to answer this union."""
+    # One branch a (field, other waybill's field) pair, each an index range of that column in departure order
+    # (migration 0040): an OR across four columns is answered by reading every waybill of the statuses. With a
+    # limit, each branch stops at its first *limit* rows, which hold every row of the union's first *limit*: the
+    # question reads a few rows however many trips the vehicle or crew has planned.
+    theirs = tuple(dict.fromkeys(column for _mine, column in named))
+    conditions = [WaybillVersion.waybill_id != bindparam("waybill_id"),
+                  Waybill.status.in_([bindparam(f"status_{n}") for n in range(statuses)])]
     if window:
         conditions += [WaybillVersion.departure_earliest <= bindparam("latest"),
                        WaybillVersion.departure_latest >= bindparam("earliest")]
@@ -79,12 +84,23 @@ def _others_statement(named: tuple[tuple[str, str], ...], window: bool, shared: 
         conditions.append(or_(WaybillVersion.shared_trip.is_(None),
                               WaybillVersion.shared_trip != bindparam("shared_trip"),
                               Waybill.carrier_id != bindparam("carrier_id")))
-    statement = select(Waybill.id, Waybill.number, Waybill.carrier_id, WaybillVersion.shared_trip,
-                       *(getattr(WaybillVersion, theirs) for _mine, theirs in named)) \
-        .select_from(naming).join(WaybillVersion, WaybillVersion.id == naming.c.id) \
-        .join(Waybill, and_(Waybill.id == WaybillVersion.waybill_id, Waybill.version == WaybillVersion.version)) \
-        .where(*conditions).order_by(WaybillVersion.departure_earliest, Waybill.number)
-    return statement.limit(bindparam("limit")) if limited else statement
+    order = (WaybillVersion.departure_earliest, WaybillVersion.waybill_id)
+    # The limit in the statement's text, not a parameter: PostgreSQL plans a prepared statement's (psycopg
+    # prepares one run five times) for a LIMIT parameter of unknown size.
+    first = literal_column(str(limit)) if limit is not None else None
+    branches = []
+    for mine, column in named:
+        branch = select(WaybillVersion.waybill_id.label("id"), Waybill.number, Waybill.carrier_id,
+                        WaybillVersion.shared_trip, WaybillVersion.departure_earliest,
+                        *(getattr(WaybillVersion, name) for name in theirs)) \
+            .join(Waybill, and_(Waybill.id == WaybillVersion.waybill_id, Waybill.version == WaybillVersion.version)) \
+            .where(getattr(WaybillVersion, column) == bindparam(mine), *conditions)
+        if limit is not None:  # a union's member may not have its own LIMIT on SQLite: a subquery may
+            branch = select(branch.order_by(*order).limit(first).subquery())
+        branches.append(branch)
+    others = union(*branches).subquery()
+    statement = select(others).order_by(others.c.departure_earliest, others.c.id)
+    return statement if limit is None else statement.limit(first)
 
 
 def _shared(waybill: Waybill, version: WaybillVersion, other: Other) -> bool:

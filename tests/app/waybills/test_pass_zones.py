@@ -47,7 +47,7 @@ def _zone(client, trip, name: str, geometry: dict, **extra) -> dict:
 def _reasons(session, waybill_id: str) -> list[str]:
     waybill = session.get(Waybill, uuid.UUID(waybill_id))
     session.refresh(waybill)
-    lines, _warnings = checked(session, waybill, waybill.current)
+    lines, _warnings, _facts = checked(session, waybill, waybill.current)
     return pass_reasons(session, waybill, lines)
 
 

@@ -33,7 +33,7 @@ def test_a_change_between_reading_and_writing_is_a_409(client, session, trip):
     draft = client.post(API, json=trip.draft(), headers=trip.headers["shipper"]).get_json()
     shipper = session.scalars(select(User).where(User.enterprise_id == trip.shipper.id)).first()
     waybill = get_waybill(session, shipper, uuid.UUID(draft["id"]))
-    lines, warnings = checked(session, waybill, waybill.current)
+    lines, warnings, _facts = checked(session, waybill, waybill.current)
     session.execute(update(Waybill).where(Waybill.id == waybill.id)
                     .values(row_version=Waybill.row_version + 1).execution_options(synchronize_session=False))
     with pytest.raises(Conflict, match="changed while it was being submitted"):
