@@ -163,7 +163,7 @@ def measure(archive: Path, document: dict, workers: int) -> dict:
     trips, manifests = read_trips(archive, first, last)
     key = corridor_key(document)
     tasks = plan_tasks(trips, manifests, archive, {key: document}, {w: key for w in trips["waybill_id"]},
-                       CheckParameters())
+                       CheckParameters(), workers=workers)
     started = time.perf_counter()
     with dask_client(ClusterSpec(workers=workers)) as client:
         client.wait_for_workers(workers)

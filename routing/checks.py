@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ from shapely.geometry.base import BaseGeometry
 from routing._errors import RoutingInputError
 from routing._lazy import lazy
 from routing._numeric import median
+from routing import containment
 from routing._validate import check_positive
 from routing.corridors import Corridor, CorridorFeature, load_corridor
 from routing.distances import BoundaryDistance
@@ -103,24 +105,32 @@ def _inside(parts: list[CorridorFeature], x: FloatArray, y: FloatArray, time_ns:
     """Which fixes lie inside any part active at their time (parts shrunk by ``shrink_m``)."""
     memo = {} if memo is None else memo
     always = [p for p in parts if p.windows.always]
-    inside = _contains(_area(always, shrink_m, memo), x, y) if always else np.zeros(len(x), bool)
+    inside = _contains(_area(always, shrink_m, memo), x, y, memo) if always else np.zeros(len(x), bool)
     for part in parts:
         if not part.windows.always:
             area = _area([part], shrink_m, memo, union=False)
-            inside |= _contains(area, x, y) & part.windows.active(time_ns)
+            inside |= _contains(area, x, y, memo) & part.windows.active(time_ns)
     return inside
 
 
-def _contains(area: BaseGeometry, x: FloatArray, y: FloatArray) -> BoolArray:
+def _contains(area: BaseGeometry, x: FloatArray, y: FloatArray, memo: dict[Any, Any]) -> BoolArray:
     """``shapely.contains_xy``, asked only for the fixes inside the area's bounding box: a forbidden zone of a
     few hundred metres then costs a comparison per fix of a whole trip, not a GEOS call (which costs ten times
-    more), and a fix outside the box is outside the area."""
+    more), and a fix outside the box is outside the area. Many fixes at once (a re-check's task) are answered
+    from a grid over the area (:class:`~routing.containment.GridContains`, the same answers), made once per
+    area and kept in *memo*."""
     west, south, east, north = area.bounds
     near = np.flatnonzero((x >= west) & (x <= east) & (y >= south) & (y <= north))
+    test = partial(shapely.contains_xy, area)
+    if len(near) >= containment.MIN_POINTS:
+        key = ("grid", id(area))  # the area itself is kept in memo: its id stays its own
+        if key not in memo:
+            memo[key] = containment.GridContains(area)
+        test = memo[key].contains
     if len(near) == len(x):
-        return shapely.contains_xy(area, x, y)
+        return test(x, y)
     inside = np.zeros(len(x), dtype=bool)
-    inside[near] = shapely.contains_xy(area, x[near], y[near])
+    inside[near] = test(x[near], y[near])
     return inside
 
 
@@ -132,7 +142,7 @@ def _offsets(parts: list[CorridorFeature], x: FloatArray, y: FloatArray, memo: d
         memo[key] = BoundaryDistance(_area(parts, 0.0, memo))
     offset = memo[key].distance(x, y)
     if not all(p.windows.always for p in parts):
-        offset[_contains(_area(parts, 0.0, memo), x, y)] = 0.0
+        offset[_contains(_area(parts, 0.0, memo), x, y, memo)] = 0.0
     return offset
 
 

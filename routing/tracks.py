@@ -209,17 +209,20 @@ def tracks_from_frame(frame: pd.DataFrame, group: npt.NDArray[np.intp], groups: 
     lon, lat, time_ns, speed, reason = _read(frame, source, gcj02, max_speed_kph)
     order = np.argsort(group, kind="stable")
     bounds = np.searchsorted(group[order], np.arange(groups + 1))
-    clean = _clean(lon[order], lat[order], time_ns[order], reason[order], bounds, max_speed_kph).tolist()
+    # The columns put in track order once; each track is then a slice of them (a view, not another copy).
+    lon, lat, time_ns, reason = lon[order], lat[order], time_ns[order], reason[order]
+    speed = None if speed is None else speed[order]
+    clean = _clean(lon, lat, time_ns, reason, bounds, max_speed_kph).tolist()
     tracks = []
     for first, last, as_given in zip(bounds[:-1].tolist(), bounds[1:].tolist(), clean):  # per track, not per fix
-        rows = order[first:last]
+        rows = slice(first, last)
         if as_given:  # what _finish would keep: every row, in the order given
             tracks.append(Track(lon=lon[rows], lat=lat[rows], time_ns=time_ns[rows],
-                                speed_kph=None if speed is None else speed[rows], points=len(rows), dropped=[]))
+                                speed_kph=None if speed is None else speed[rows], points=last - first, dropped=[]))
             continue
         tracks.append(_finish(lon[rows], lat[rows], time_ns[rows], None if speed is None else speed[rows],
-                              reason[rows], source, max_speed_kph, min_valid=0, require_majority=False,
-                              records=rows + 1))
+                              reason[rows].copy(), source, max_speed_kph, min_valid=0, require_majority=False,
+                              records=order[rows] + 1))
     return tracks
 
 
@@ -248,10 +251,11 @@ def _clean(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns: 
     metres of the equator (an upper bound of :func:`_kph`'s, so no impossible jump)."""
     pair = np.ones(len(lon), dtype=bool)  # whether the row is fine, and so is the step to it from the row before
     pair &= reason == 0
+    step_lon, step_lat = np.diff(lon), np.diff(lat)
     with np.errstate(divide="ignore", invalid="ignore"):
         step_ns = np.diff(time_ns)
-        fast = np.hypot(np.diff(lon) * 111_320.0, np.diff(lat) * 110_574.0) / (step_ns / 1e9) * 3.6 > max_speed_kph
-    pair[1:] &= (step_ns > 0) & ((np.diff(lon) != 0) | (np.diff(lat) != 0)) & ~fast
+        fast = np.hypot(step_lon * 111_320.0, step_lat * 110_574.0) / (step_ns / 1e9) * 3.6 > max_speed_kph
+    pair[1:] &= (step_ns > 0) & ((step_lon != 0) | (step_lat != 0)) & ~fast
     starts = bounds[:-1]
     first_of_track = np.zeros(len(lon), dtype=bool)
     first_of_track[starts[starts < len(lon)]] = True
