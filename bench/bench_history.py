@@ -55,6 +55,7 @@ MONTH = "2026-01"
 DAYS = 7
 STEP_S = 5
 SPEED_MS = 12.0
+GOAL_PER_WORKER = 1_000_000
 
 
 def _trip_fixes(centre: shapely.LineString, crs: object, sizes: np.ndarray, rng: np.random.Generator) -> tuple:
@@ -219,9 +220,13 @@ def main() -> None:
                 print(f"speed-up {base['workers']} → {other['workers']} workers: "
                       f"{base['wall_s'] / other['wall_s']:.2f}x (goal ≥ 1.8 at 2); on cores of their own about "
                       f"{sum(base['cpu_s']) / max(other['cpu_s']):.2f}x (the CPU one worker needed over that of the "
-                      f"busiest of {other['workers']}, scheduling gaps aside); "
-                      f"goal per worker ≥ 1,000,000 fixes/s (per worker CPU second here "
-                      f"{min(r['fixes'] / sum(r['cpu_s']) for r in results):,.0f} at the least)")
+                      f"busiest of {other['workers']}, scheduling gaps aside)")
+        least = min(r["fixes"] / sum(r["cpu_s"]) for r in results)
+        print(f"goal per worker ≥ {GOAL_PER_WORKER:,} fixes/s: per worker CPU second here {least:,.0f} at the least"
+              f" ({'met' if least >= GOAL_PER_WORKER else 'not met'}), per CPU second of the tasks "
+              f"{min(r['fixes'] / sum(r['task_cpu_s']) for r in results):,.0f}, per worker of wall time "
+              f"{min(r['fixes'] / r['wall_s'] / r['workers'] for r in results):,.0f} (a shared host's share of "
+              f"a core); peak memory per worker at most {max(max(r['peak_mb']) for r in results):.0f} MB")
     print(describe())
 
 
