@@ -113,16 +113,16 @@ def _inside(parts: list[CorridorFeature], x: FloatArray, y: FloatArray, time_ns:
     return inside
 
 
-def _contains(area: BaseGeometry, x: FloatArray, y: FloatArray, memo: dict[Any, Any]) -> BoolArray:
+def _contains(area: BaseGeometry, x: FloatArray, y: FloatArray, memo: dict[Any, Any] | None = None) -> BoolArray:
     """``shapely.contains_xy``, asked only for the fixes inside the area's bounding box: a forbidden zone of a
     few hundred metres then costs a comparison per fix of a whole trip, not a GEOS call (which costs ten times
     more), and a fix outside the box is outside the area. Many fixes at once (a re-check's task) are answered
     from a grid over the area (:class:`~routing.containment.GridContains`, the same answers), made once per
-    area and kept in *memo*."""
+    area and kept in *memo* (when given)."""
     west, south, east, north = area.bounds
     near = np.flatnonzero((x >= west) & (x <= east) & (y >= south) & (y <= north))
     test = partial(shapely.contains_xy, area)
-    if len(near) >= containment.MIN_POINTS:
+    if memo is not None and len(near) >= containment.MIN_POINTS:
         key = ("grid", id(area))  # the area itself is kept in memo: its id stays its own
         if key not in memo:
             memo[key] = containment.GridContains(area)
