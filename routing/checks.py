@@ -381,6 +381,8 @@ def find_episodes(track: Track, state: FixState, params: CheckParameters) -> lis
 def _fatigue_episodes(track: Track, state: FixState, kph: FloatArray, step_m: FloatArray,
                       params: CheckParameters) -> list[dict[str, Any]]:
     """The fatigue-driving episodes of the track (:mod:`routing.fatigue`), in the episode shape."""
+    if not len(track) or track.time_ns[-1] - track.time_ns[0] < (MAX_DRIVING_S - 1.0) * 1e9:
+        return []  # more than 4 h of driving needs more than 4 h of track (the margin as in _quiet)
     driving = driving_intervals(state.time_s, state.x, state.y, kph, max_gap_s=params.max_gap_s)
     found, _ = fatigue_scan(track.time_ns, driving)
     return [episode for fatigue in found for episode in _episodes(

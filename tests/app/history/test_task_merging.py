@@ -50,8 +50,8 @@ def _write_archive(root) -> int:
     fixes["bucket"] = layout.buckets_of(fixes["terminal_id"].to_numpy())
     folder = root / MONTH
     (folder / "corridors").mkdir(parents=True)
-    (folder / "corridors" / f"{CORRIDOR_ID}.geojson").write_text(DEMO_CORRIDOR.read_text(encoding="utf-8"),
-                                                                  encoding="utf-8")
+    corridor = DEMO_CORRIDOR.read_text(encoding="utf-8")
+    (folder / "corridors" / f"{CORRIDOR_ID}.geojson").write_text(corridor, encoding="utf-8")
     files = []
     for (day, bucket), part in fixes.groupby([fixes["at"].dt.date, "bucket"]):
         path = layout.part_path(day, int(bucket))
