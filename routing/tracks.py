@@ -206,7 +206,15 @@ def tracks_from_frame(frame: pd.DataFrame, group: npt.NDArray[np.intp], groups: 
     list of Track
         One per group; ``points`` counts its rows and ``dropped`` names them by their record number in *frame*.
     """
-    lon, lat, time_ns, speed, reason = _read(frame, source, gcj02, max_speed_kph)
+    return tracks_from_columns(_fix_columns(frame, source), group, groups, gcj02=gcj02, source=source,
+                               max_speed_kph=max_speed_kph)
+
+
+def tracks_from_columns(columns: FixColumns, group: npt.NDArray[np.intp], groups: int, *, gcj02: bool = False,
+                        source: str = "track", max_speed_kph: float = MAX_SPEED_KPH) -> list[Track]:
+    """:func:`tracks_from_frame` of fixes read into arrays already (an archive's Arrow columns, which need no
+    parsing), with the same validation and result."""
+    lon, lat, time_ns, speed, reason = _reasons(columns, gcj02, max_speed_kph)
     order = np.argsort(group, kind="stable")
     bounds = np.searchsorted(group[order], np.arange(groups + 1))
     # The columns put in track order once; each track is then a slice of them (a view, not another copy).
@@ -268,13 +276,17 @@ def _read(frame: pd.DataFrame, source: str, gcj02: bool, max_speed_kph: float) -
         npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64] | None,
         npt.NDArray[np.uint8]]:
     """The columns as arrays, and each row's reason to be dropped (:func:`_reasons`)."""
+    return _reasons(_fix_columns(frame, source), gcj02, max_speed_kph)
+
+
+def _fix_columns(frame: pd.DataFrame, source: str) -> FixColumns:
+    """The table's columns read into arrays (numbers and times parsed), before validation."""
     cols = _columns(frame, source)
     lon_raw, lat_raw = frame[cols["lon"]].to_numpy(), frame[cols["lat"]].to_numpy()
     time_ns, time_outside = _parse_times(frame[cols["time"]], pd.Timestamp(latest_fix_time()))
-    columns = FixColumns(lon=_numbers(lon_raw), lat=_numbers(lat_raw), missing=pd.isna(lon_raw) | pd.isna(lat_raw),
-                         time_ns=time_ns, time_outside=time_outside,
-                         speed=_numbers(frame[cols["speed"]].to_numpy()) if "speed" in cols else None)
-    return _reasons(columns, gcj02, max_speed_kph)
+    return FixColumns(lon=_numbers(lon_raw), lat=_numbers(lat_raw), missing=pd.isna(lon_raw) | pd.isna(lat_raw),
+                      time_ns=time_ns, time_outside=time_outside,
+                      speed=_numbers(frame[cols["speed"]].to_numpy()) if "speed" in cols else None)
 
 
 #: Why a record is dropped, by code (0: kept); the jump's names the speed limit. (Codes, not texts, per record:

@@ -43,7 +43,7 @@ from models.engine import make_engine
 from routing import RoutingInputError
 from routing.checks import CheckParameters, check_tracks
 from routing.corridors import Corridor, load_corridor
-from routing.tracks import Track, tracks_from_frame
+from routing.tracks import EARLIEST_FIX, FixColumns, Track, latest_fix_time, tracks_from_columns, tracks_from_frame
 
 #: The most fixes one task checks (about 100 MB of columns in a worker).
 TASK_FIXES = 1_000_000
@@ -111,8 +111,33 @@ def run_task(task: CheckTask, corridors: Mapping[str, dict[str, Any]] | None = N
     # re-reads them (a task is mostly whole files). One thread: the worker is one core's worth (its siblings
     # have the others).
     table = ds.dataset(list(task.files), format=_FIXES_FORMAT).to_table(columns=_READ_COLUMNS, use_threads=False)
-    return _check_columns(table.drop_columns(["waybill_id"]).to_pandas(), _trip_of(table["waybill_id"], wanted),
-                          task.trips, corridors, task.params)
+    group = _trip_of(table["waybill_id"], wanted)
+    mine = group >= 0
+    if not mine.all():
+        table = table.filter(pa.array(mine))
+    tracks = (tracks_from_columns(_fix_columns(table), group[mine], len(task.trips), source="archive")
+              if len(table) else [None] * len(task.trips))
+    return _checked(task.trips, tracks, corridors, task.params)
+
+
+def _fix_columns(table: pa.Table) -> FixColumns:
+    """The fixes' Arrow columns as the track reader's arrays, read as :func:`routing.tracks.tracks_from_frame`
+    reads a table's (a time outside [EARLIEST_FIX, now + 1 day] is out of range, a missing one unreadable, a
+    missing or NaN position missing), without pandas: the times are integers of the column's unit already,
+    compared with the window in that unit (no overflow) and then made nanoseconds."""
+    column = table["at"]
+    per_unit = {"s": 10 ** 9, "ms": 10 ** 6, "us": 10 ** 3, "ns": 1}[column.type.unit]
+    raw = pc.fill_null(column.cast(pa.int64()), 0).to_numpy()
+    known = pc.is_valid(column).to_numpy(zero_copy_only=False)
+    earliest = -(-pd.Timestamp(EARLIEST_FIX).value // per_unit)  # the first whole unit at or after it
+    latest = pd.Timestamp(latest_fix_time()).value // per_unit
+    outside = known & ((raw < earliest) | (raw > latest))
+    time_ns = np.full(len(raw), np.iinfo(np.int64).min, dtype=np.int64)
+    time_ns[known & ~outside] = raw[known & ~outside] * per_unit
+    lon, lat = (table[name].cast(pa.float64()).to_numpy(zero_copy_only=False) for name in ("lon", "lat"))
+    return FixColumns(lon=lon, lat=lat, missing=np.isnan(lon) | np.isnan(lat), time_ns=time_ns,
+                      time_outside=outside,
+                      speed=table["speed_kph"].cast(pa.float64()).to_numpy(zero_copy_only=False))
 
 
 def _trip_of(waybills: pa.ChunkedArray, wanted: list[str]) -> npt.NDArray[np.intp]:
@@ -194,12 +219,18 @@ def _check_columns(fixes: pd.DataFrame, group: npt.NDArray[np.intp], trips: Sequ
                    params: CheckParameters | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`check_trips` of fixes whose trips are known: *group* holds each fix's trip (its index in *trips*;
     -1 for a fix of another waybill)."""
-    params = (params or CheckParameters()).validated()
     mine = group >= 0
     kept = fixes if mine.all() else fixes[mine]
     frame = pd.DataFrame({"time": kept["at"], "lon": kept["lon"], "lat": kept["lat"], "speed": kept["speed_kph"]})
     tracks = (tracks_from_frame(frame, group[mine].astype(np.intp), len(trips), source="archive")
               if len(frame) else [None] * len(trips))
+    return _checked(trips, tracks, corridors, params)
+
+
+def _checked(trips: Sequence[TripSpec], tracks: Sequence[Track | None], corridors: Mapping[str, Mapping[str, Any]],
+             params: CheckParameters | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The episodes and trips tables of :func:`check_trips`, from each trip's validated track."""
+    params = (params or CheckParameters()).validated()
     outcome = _check_grouped(trips, tracks, corridors, params)
     episodes: list[dict[str, Any]] = []
     rows = []

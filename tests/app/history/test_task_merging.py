@@ -1,4 +1,5 @@
-"""A bucket's days checked in one task find what one task per day finds, trips past midnight included."""
+"""A bucket's days checked in one task find what one task per day finds, trips past midnight included; the
+archive's columns read without pandas give the track reader's tracks."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +13,9 @@ import pyarrow.parquet as pq
 from app.config import PROJECT_ROOT
 from app.history import layout
 from app.history.export import fix_table
-from app.history.recheck import corridor_key, plan_tasks, read_trips, run_task
+from app.history.recheck import _fix_columns, corridor_key, plan_tasks, read_trips, run_task
 from routing.checks import CheckParameters
+from routing.tracks import tracks_from_columns, tracks_from_frame
 
 DEMO_CORRIDOR = PROJECT_ROOT / "geodata" / "demo_corridor_shanghai.geojson"
 DEMO_TRACK = PROJECT_ROOT / "geodata" / "demo_track_detour.csv"
@@ -108,3 +110,35 @@ def test_one_task_per_bucket_finds_what_one_task_per_day_finds(tmp_path):
         other_episodes, other_checked = _run(other)
         pd.testing.assert_frame_equal(episodes, other_episodes)
         pd.testing.assert_frame_equal(checked, other_checked)
+
+
+def test_the_archives_columns_are_read_as_the_track_reader_reads_a_table():
+    """Missing, NaN and out-of-range positions, missing times, times before 2000 and after tomorrow, repeated
+    and unordered times, in microseconds and nanoseconds: the tracks are the reader's."""
+    base = pd.Timestamp("2026-03-01T08:00:00Z")
+    at = [base + pd.Timedelta(seconds=5 * n) for n in range(12)]
+    at[3], at[5], at[6] = None, pd.Timestamp("1999-12-31T23:59:59.999999Z"), pd.Timestamp("2100-01-01T00:00Z")
+    at[8] = at[7]  # a duplicate time
+    at[10], at[11] = at[11], at[10]  # out of order
+    lon = [121.47 + 0.0004 * n for n in range(12)]
+    lat = [31.23] * 12
+    lon[1], lat[2], lon[4] = None, float("nan"), 200.0
+    speed = [30.0, None, 40.0, float("nan"), 20.0, 20.0, 20.0, 20.0, 20.0, 300.0, 20.0, 20.0]
+    group = np.array([0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 1, 1], dtype=np.intp)
+    for unit in ("us", "ns"):
+        table = pa.table({"at": pa.array(at, pa.timestamp(unit, tz="UTC")), "lon": pa.array(lon, pa.float64()),
+                          "lat": lat, "speed_kph": pa.array(speed, pa.float64())})
+        frame = table.to_pandas().rename(columns={"at": "time", "speed_kph": "speed"})
+        expected = tracks_from_frame(frame, group, 2, source="archive")
+        found = tracks_from_columns(_fix_columns(table), group, 2, source="archive")
+        for mine, theirs in zip(found, expected):
+            for name in ("lon", "lat", "time_ns", "speed_kph"):
+                np.testing.assert_array_equal(getattr(mine, name), getattr(theirs, name))
+            assert (mine.points, mine.dropped) == (theirs.points, theirs.dropped)
+        assert {d["reason"] for t in expected for d in t.dropped} >= {
+            "missing coordinate", "unparseable time", "time out of range", "coordinate out of range",
+            "speed out of range", "duplicate time"}
+    # A time no nanosecond timestamp holds (pandas' reader cannot take it) is out of range, not an overflow.
+    far = pa.table({"at": pa.array([at[0], dt.datetime(2999, 1, 1, tzinfo=dt.timezone.utc)], pa.timestamp("us")),
+                    "lon": [121.47, 121.47], "lat": [31.23, 31.23], "speed_kph": [None, None]})
+    assert _fix_columns(far).time_outside.tolist() == [False, True]
