@@ -2,11 +2,12 @@
 
 A task is a set of whole trips (every fix of each, whichever day or month file holds it) and the files to read
 them from. It reads those fixes, validates them with the routing engine's reader for many tracks at once
-(:func:`routing.tracks.tracks_from_frame`: the same rules as ``route check``'s reader, applied to each trip
-alone) and checks each trip with :func:`routing.checks.check_tracks`: the function ``route check`` runs (its
-``check_track`` is ``check_tracks`` of one track), with the CLI's thresholds, so a trip re-checked here has the
-episodes ``route check`` finds for the same fixes and corridor. One trip in a test and a year on a cluster go
-through this same code.
+(:func:`routing.tracks.tracks_from_columns` of the archive's Arrow columns,
+:func:`~routing.tracks.tracks_from_frame` of a database's rows: the same rules as ``route check``'s reader,
+applied to each trip alone) and checks each trip with :func:`routing.checks.check_tracks`: the function
+``route check`` runs (its ``check_track`` is ``check_tracks`` of one track), with the CLI's thresholds, so a
+trip re-checked here has the episodes ``route check`` finds for the same fixes and corridor. One trip in a test
+and a year on a cluster go through this same code.
 
 Tasks are cut by terminal bucket over the whole period (one read of a bucket's files of all the days, not a
 task per day: each task costs the scheduler and the worker a few milliseconds whatever its size), and closed at a
