@@ -11,11 +11,12 @@ zones): a fix every 5 s, 10 m of GPS noise, one trip in ten with a 300 m detour.
 fresh local cluster (one process per worker, one thread each) runs the same tasks ``history check`` runs
 (:func:`app.history.recheck.plan_tasks` and :func:`~app.history.recheck.run_task`): the archive read, the
 tracks validated and :func:`routing.checks.check_track` per trip. Printed: the wall time (cluster start-up
-apart, and each worker's one-time imports and corridor load), fixes per second in all and per worker, fixes per
-CPU second of a worker process (what the worker would do on a core of its own: the figure a busy host distorts
-least) and per CPU second of the tasks themselves (the thread running them: without the worker's event loop,
-heartbeats and communication, which a long wall time on a busy host inflates), the speed-up, each worker's peak
-memory, and the host's load beside them (the machine is shared: a busy host makes every figure worse, not the
+apart, and each worker's one-time costs: imports, the corridor loaded and prepared), fixes per second in all
+and per worker, fixes per CPU second of a worker process (what the worker would do on a core of its own: the
+figure a busy host distorts least) and per CPU second of the tasks themselves (the thread running them:
+without the worker's event loop, heartbeats and communication, which a long wall time on a busy host
+inflates, nor Arrow's reading threads), the speed-up, each worker's peak memory, and the host's load beside
+them (the machine is shared: a busy host makes every figure worse, not the
 code).
 """
 from __future__ import annotations
@@ -55,6 +56,7 @@ MONTH = "2026-01"
 DAYS = 7
 STEP_S = 5
 SPEED_MS = 12.0
+GOAL_PER_WORKER = 1_000_000
 
 
 def _trip_fixes(centre: shapely.LineString, crs: object, sizes: np.ndarray, rng: np.random.Generator) -> tuple:
@@ -133,12 +135,12 @@ def _peak_rss_mb() -> float:
     return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
 
 
-def _warm(document: dict) -> None:
-    """A worker's one-time costs, paid before the clock starts: importing the code and loading the corridor
-    (kept by the worker process: a year on a cluster pays them once per worker, not per task)."""
-    from app.history.recheck import _loaded
-
-    _loaded(corridor_key(document), document)
+def _warm(task: object) -> None:
+    """A worker's one-time costs, paid before the clock starts: importing the code, loading the corridor and
+    preparing what the checks derive from it (the areas, their grids and the boundary index: kept by the worker
+    process, so a year on a cluster pays them once per worker, not per task), by checking one task (the
+    smallest: it is checked again, timed, with the others)."""
+    run_task(task)
 
 
 def _timed_task(task: object, corridors: dict | None = None) -> tuple:
@@ -163,11 +165,11 @@ def measure(archive: Path, document: dict, workers: int) -> dict:
     trips, manifests = read_trips(archive, first, last)
     key = corridor_key(document)
     tasks = plan_tasks(trips, manifests, archive, {key: document}, {w: key for w in trips["waybill_id"]},
-                       CheckParameters())
+                       CheckParameters(), workers=workers)
     started = time.perf_counter()
     with dask_client(ClusterSpec(workers=workers)) as client:
         client.wait_for_workers(workers)
-        client.run(_warm, document)
+        client.run(_warm, tasks[-1])
         up = time.perf_counter() - started
         cpu = client.run(time.process_time)
         began = time.perf_counter()
@@ -219,9 +221,13 @@ def main() -> None:
                 print(f"speed-up {base['workers']} → {other['workers']} workers: "
                       f"{base['wall_s'] / other['wall_s']:.2f}x (goal ≥ 1.8 at 2); on cores of their own about "
                       f"{sum(base['cpu_s']) / max(other['cpu_s']):.2f}x (the CPU one worker needed over that of the "
-                      f"busiest of {other['workers']}, scheduling gaps aside); "
-                      f"goal per worker ≥ 1,000,000 fixes/s (per worker CPU second here "
-                      f"{min(r['fixes'] / sum(r['cpu_s']) for r in results):,.0f} at the least)")
+                      f"busiest of {other['workers']}, scheduling gaps aside)")
+        least = min(r["fixes"] / sum(r["cpu_s"]) for r in results)
+        print(f"goal per worker ≥ {GOAL_PER_WORKER:,} fixes/s: per worker CPU second here {least:,.0f} at the least"
+              f" ({'met' if least >= GOAL_PER_WORKER else 'not met'}), per CPU second of the tasks "
+              f"{min(r['fixes'] / sum(r['task_cpu_s']) for r in results):,.0f}, per worker of wall time "
+              f"{min(r['fixes'] / r['wall_s'] / r['workers'] for r in results):,.0f} (a shared host's share of "
+              f"a core); peak memory per worker at most {max(max(r['peak_mb']) for r in results):.0f} MB")
     print(describe())
 
 

@@ -34,6 +34,7 @@ from shapely.geometry.base import BaseGeometry
 from routing._errors import RoutingInputError
 from routing._lazy import lazy
 from routing._numeric import median
+from routing import containment
 from routing._validate import check_positive
 from routing.corridors import Corridor, CorridorFeature, load_corridor
 from routing.distances import BoundaryDistance
@@ -120,21 +121,35 @@ def _inside(parts: list[CorridorFeature], x: FloatArray, y: FloatArray, time_ns:
     memo = {} if memo is None else memo
     inside = np.zeros(len(x), bool)
     for area, part in _areas(parts, shrink_m, memo):
-        inside |= _contains(area, x, y) if part is None else _contains(area, x, y) & part.windows.active(time_ns)
+        contained = _contains(area, x, y, memo)
+        inside |= contained if part is None else contained & part.windows.active(time_ns)
     return inside
 
 
-def _contains(area: BaseGeometry, x: FloatArray, y: FloatArray) -> BoolArray:
+def _contains(area: BaseGeometry, x: FloatArray, y: FloatArray, memo: dict[Any, Any] | None = None) -> BoolArray:
     """``shapely.contains_xy``, asked only for the fixes inside the area's bounding box: a forbidden zone of a
     few hundred metres then costs a comparison per fix of a whole trip, not a GEOS call (which costs ten times
-    more), and a fix outside the box is outside the area."""
+    more), and a fix outside the box is outside the area. Many fixes at once (a re-check's task) are answered
+    from a grid over the area (:class:`~routing.containment.GridContains`, the same answers), made once per
+    area and kept in *memo* (when given)."""
     west, south, east, north = area.bounds
     near = np.flatnonzero((x >= west) & (x <= east) & (y >= south) & (y <= north))
+    test = partial(shapely.contains_xy, area)
+    if memo is not None and len(near) >= containment.MIN_POINTS:
+        test = _grid(area, memo).contains
     if len(near) == len(x):
-        return shapely.contains_xy(area, x, y)
+        return test(x, y)
     inside = np.zeros(len(x), dtype=bool)
-    inside[near] = shapely.contains_xy(area, x[near], y[near])
+    inside[near] = test(x[near], y[near])
     return inside
+
+
+def _grid(area: BaseGeometry, memo: dict[Any, Any]) -> containment.GridContains:
+    """The grid answering many containment tests in *area* (made once per area, kept in *memo*)."""
+    key = ("grid", id(area))  # the area itself is kept in memo: its id stays its own
+    if key not in memo:
+        memo[key] = containment.GridContains(area)
+    return memo[key]
 
 
 def _offsets(parts: list[CorridorFeature], x: FloatArray, y: FloatArray, memo: dict[Any, Any]) -> FloatArray:
@@ -142,7 +157,7 @@ def _offsets(parts: list[CorridorFeature], x: FloatArray, y: FloatArray, memo: d
     off-corridor fix costs about what an inside one does), and 0 for a fix inside a part closed at its time."""
     offset = _boundary(parts, memo).distance(x, y)
     if not all(p.windows.always for p in parts):
-        offset[_contains(_area(parts, 0.0, memo), x, y)] = 0.0
+        offset[_contains(_area(parts, 0.0, memo), x, y, memo)] = 0.0
     return offset
 
 
@@ -225,8 +240,12 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
 
 
 def _threads() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    """The cores this process may run on, at most ``OMP_NUM_THREADS`` when set: the usual cap on a numeric
+    library's threads, which Dask's workers set to 1 (``distributed.nanny.pre-spawn-environ``), so a history
+    re-check's worker processes, already one a core, do not each start a thread a core."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cap = os.environ.get("OMP_NUM_THREADS", "")
+    return min(cores, int(cap)) if cap.isdigit() and int(cap) > 0 else cores
 
 
 @contextmanager
@@ -264,6 +283,7 @@ def _ready(parts: list[CorridorFeature], zone_parts: list[CorridorFeature], hyst
     for area, _part in areas:
         west, south, east, north = area.bounds
         shapely.contains_xy(area, (west + east) / 2, (south + north) / 2)
+        _grid(area, memo)
     west, south, east, north = _area(parts, 0.0, memo).bounds
     _boundary(parts, memo).distance(np.array([west - 1.0]), np.array([south - 1.0]))
 
@@ -451,6 +471,8 @@ def find_episodes(track: Track, state: FixState, params: CheckParameters) -> lis
 def _fatigue_episodes(track: Track, state: FixState, kph: FloatArray, step_m: FloatArray,
                       params: CheckParameters) -> list[dict[str, Any]]:
     """The fatigue-driving episodes of the track (:mod:`routing.fatigue`), in the episode shape."""
+    if not len(track) or track.time_ns[-1] - track.time_ns[0] < (MAX_DRIVING_S - 1.0) * 1e9:
+        return []  # more than 4 h of driving needs more than 4 h of track (the margin as in _quiet)
     driving = driving_intervals(state.time_s, state.x, state.y, kph, max_gap_s=params.max_gap_s)
     found, _ = fatigue_scan(track.time_ns, driving)
     return [episode for fatigue in found for episode in _episodes(

@@ -205,20 +205,31 @@ def tracks_from_frame(frame: pd.DataFrame, group: npt.NDArray[np.intp], groups: 
     list of Track
         One per group; ``points`` counts its rows and ``dropped`` names them by their record number in *frame*.
     """
-    lon, lat, time_ns, speed, reason = _read(frame, source, gcj02, max_speed_kph)
+    return tracks_from_columns(_fix_columns(frame, source), group, groups, gcj02=gcj02, source=source,
+                               max_speed_kph=max_speed_kph)
+
+
+def tracks_from_columns(columns: FixColumns, group: npt.NDArray[np.intp], groups: int, *, gcj02: bool = False,
+                        source: str = "track", max_speed_kph: float = MAX_SPEED_KPH) -> list[Track]:
+    """:func:`tracks_from_frame` of fixes read into arrays already (an archive's Arrow columns, which need no
+    parsing), with the same validation and result."""
+    lon, lat, time_ns, speed, reason = _reasons(columns, gcj02, max_speed_kph)
     order = np.argsort(group, kind="stable")
     bounds = np.searchsorted(group[order], np.arange(groups + 1))
-    clean = _clean(lon[order], lat[order], time_ns[order], reason[order], bounds, max_speed_kph).tolist()
+    # The columns put in track order once; each track is then a slice of them (a view, not another copy).
+    lon, lat, time_ns, reason = lon[order], lat[order], time_ns[order], reason[order]
+    speed = None if speed is None else speed[order]
+    clean = _clean(lon, lat, time_ns, reason, bounds, max_speed_kph).tolist()
     tracks = []
     for first, last, as_given in zip(bounds[:-1].tolist(), bounds[1:].tolist(), clean):  # per track, not per fix
-        rows = order[first:last]
+        rows = slice(first, last)
         if as_given:  # what _finish would keep: every row, in the order given
             tracks.append(Track(lon=lon[rows], lat=lat[rows], time_ns=time_ns[rows],
-                                speed_kph=None if speed is None else speed[rows], points=len(rows), dropped=[]))
+                                speed_kph=None if speed is None else speed[rows], points=last - first, dropped=[]))
             continue
         tracks.append(_finish(lon[rows], lat[rows], time_ns[rows], None if speed is None else speed[rows],
-                              reason[rows], source, max_speed_kph, min_valid=0, require_majority=False,
-                              records=rows + 1))
+                              reason[rows].copy(), source, max_speed_kph, min_valid=0, require_majority=False,
+                              records=order[rows] + 1))
     return tracks
 
 
@@ -247,10 +258,11 @@ def _clean(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns: 
     metres of the equator (an upper bound of :func:`_kph`'s, so no impossible jump)."""
     pair = np.ones(len(lon), dtype=bool)  # whether the row is fine, and so is the step to it from the row before
     pair &= reason == 0
+    step_lon, step_lat = np.diff(lon), np.diff(lat)
     with np.errstate(divide="ignore", invalid="ignore"):
         step_ns = np.diff(time_ns)
-        fast = np.hypot(np.diff(lon) * 111_320.0, np.diff(lat) * 110_574.0) / (step_ns / 1e9) * 3.6 > max_speed_kph
-    pair[1:] &= (step_ns > 0) & ((np.diff(lon) != 0) | (np.diff(lat) != 0)) & ~fast
+        fast = np.hypot(step_lon * 111_320.0, step_lat * 110_574.0) / (step_ns / 1e9) * 3.6 > max_speed_kph
+    pair[1:] &= (step_ns > 0) & ((step_lon != 0) | (step_lat != 0)) & ~fast
     starts = bounds[:-1]
     first_of_track = np.zeros(len(lon), dtype=bool)
     first_of_track[starts[starts < len(lon)]] = True
@@ -263,13 +275,17 @@ def _read(frame: pd.DataFrame, source: str, gcj02: bool, max_speed_kph: float) -
         npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64] | None,
         npt.NDArray[np.uint8]]:
     """The columns as arrays, and each row's reason to be dropped (:func:`_reasons`)."""
+    return _reasons(_fix_columns(frame, source), gcj02, max_speed_kph)
+
+
+def _fix_columns(frame: pd.DataFrame, source: str) -> FixColumns:
+    """The table's columns read into arrays (numbers and times parsed), before validation."""
     cols = _columns(frame, source)
     lon_raw, lat_raw = frame[cols["lon"]].to_numpy(), frame[cols["lat"]].to_numpy()
     time_ns, time_outside = _parse_times(frame[cols["time"]], pd.Timestamp(latest_fix_time()))
-    columns = FixColumns(lon=_numbers(lon_raw), lat=_numbers(lat_raw), missing=pd.isna(lon_raw) | pd.isna(lat_raw),
-                         time_ns=time_ns, time_outside=time_outside,
-                         speed=_numbers(frame[cols["speed"]].to_numpy()) if "speed" in cols else None)
-    return _reasons(columns, gcj02, max_speed_kph)
+    return FixColumns(lon=_numbers(lon_raw), lat=_numbers(lat_raw), missing=pd.isna(lon_raw) | pd.isna(lat_raw),
+                      time_ns=time_ns, time_outside=time_outside,
+                      speed=_numbers(frame[cols["speed"]].to_numpy()) if "speed" in cols else None)
 
 
 #: Why a record is dropped, by code (0: kept); the jump's names the speed limit. (Codes, not texts, per record:

@@ -42,6 +42,17 @@ from routing.corridors import load_corridor
 #: Episode kinds both ``route check`` and the live checks report: the ones a difference can be told on.
 COMPARED_KINDS = ("deviation", "forbidden_zone", "signal_gap")
 _SHOWN_DIFFERENCES = 20
+#: Dask settings for the workers of a local cluster (a real cluster's workers take their own configuration:
+#: docs/history.md). A worker's own activity beside its task, measured on an idle worker: 17 ms of CPU a second
+#: with Dask's defaults, 5 with these; with the statistical profiler (a sample of the task thread's stack every
+#: 10 ms, for a dashboard a local cluster here has not) 5-7 % of a busy worker's CPU. The memory is looked at
+#: every second instead of every 0.1 (a task's memory is bounded: :data:`~app.history.recheck.TASK_FIXES`).
+LOCAL_WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.admin.tick.interval": "100ms",
+}
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,7 @@ class ClusterSpec:
 @contextlib.contextmanager
 def dask_client(spec: ClusterSpec) -> Iterator[Any]:
     """A connected ``distributed.Client``, closed (with its local cluster) on the way out."""
+    import dask
     from distributed import Client, LocalCluster
 
     # The scheduler's and workers' comings and goings are not the command's output (the app logs at INFO).
@@ -69,8 +81,10 @@ def dask_client(spec: ClusterSpec) -> Iterator[Any]:
         with client:
             yield client
         return
-    with LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=not spec.in_process,
-                      dashboard_address=None, silence_logs=logging.WARNING) as cluster, Client(cluster) as client:
+    with dask.config.set(LOCAL_WORKER_CONFIG), \
+            LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=not spec.in_process,
+                         dashboard_address=None, silence_logs=logging.WARNING) as cluster, \
+            Client(cluster) as client:
         yield client
 
 
@@ -123,8 +137,11 @@ def history_check(session: Session, archive: Path, first: dt.date, last: dt.date
     else:
         trips, manifests = read_trips(archive, first, last)
     documents, corridor_of = _corridors(session, archive, trips, corridors, current or bool(database_url))
-    tasks = plan_tasks(trips, manifests, archive, documents, corridor_of, params, database_url=database_url)
     with dask_client(spec) as client:
+        # Cut for the workers there are (a real cluster's, whatever --workers says).
+        workers = len(client.nthreads()) or spec.workers
+        tasks = plan_tasks(trips, manifests, archive, documents, corridor_of, params, workers=workers,
+                           database_url=database_url)
         episodes, checked = run_tasks(client, tasks, progress=progress)
     checked = _compare_live(session, episodes, checked)
     return episodes, checked, summarise(first, last, episodes, checked, len(tasks), spec)

@@ -2,14 +2,18 @@
 
 A task is a set of whole trips (every fix of each, whichever day or month file holds it) and the files to read
 them from. It reads those fixes, validates them with the routing engine's reader for many tracks at once
-(:func:`routing.tracks.tracks_from_frame`: the same rules as ``route check``'s reader, applied to each trip
-alone) and checks each trip with :func:`routing.checks.check_tracks`: the function ``route check`` runs (its
-``check_track`` is ``check_tracks`` of one track), with the CLI's thresholds, so a trip re-checked here has the
-episodes ``route check`` finds for the same fixes and corridor. One trip in a test and a year on a cluster go
-through this same code.
+(:func:`routing.tracks.tracks_from_columns` of the archive's Arrow columns,
+:func:`~routing.tracks.tracks_from_frame` of a database's rows: the same rules as ``route check``'s reader,
+applied to each trip alone) and checks each trip with :func:`routing.checks.check_tracks`: the function
+``route check`` runs (its ``check_track`` is ``check_tracks`` of one track), with the CLI's thresholds, so a
+trip re-checked here has the episodes ``route check`` finds for the same fixes and corridor. One trip in a test
+and a year on a cluster go through this same code.
 
-Tasks are cut by terminal bucket and by the day a trip starts, and closed at :data:`TASK_FIXES` fixes: one
-task's memory is bounded by that many fixes, whatever the period, and the files it reads are its bucket's.
+Tasks are cut by terminal bucket over the whole period (one read of a bucket's files of all the days, not a
+task per day: each task costs the scheduler and the worker a few milliseconds whatever its size), and closed at a
+size that gives every worker several tasks (:data:`TASKS_PER_WORKER`), between :data:`MIN_TASK_FIXES` and
+:data:`TASK_FIXES` fixes: one task's memory is bounded, whatever the period, and the files it reads are its
+bucket's. They go out largest first, so the workers finish together.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,13 +44,19 @@ from models.engine import make_engine
 from routing import RoutingInputError
 from routing.checks import CheckParameters, check_tracks
 from routing.corridors import Corridor, load_corridor
-from routing.tracks import Track, tracks_from_frame
+from routing.tracks import EARLIEST_FIX, FixColumns, Track, latest_fix_time, tracks_from_columns, tracks_from_frame
 
 #: The most fixes one task checks (about 100 MB of columns in a worker).
 TASK_FIXES = 1_000_000
+#: Tasks per worker a period is cut into at least (when its size allows): the last ones to finish are small.
+TASKS_PER_WORKER = 4
+#: The fewest fixes a task is cut at (a smaller task is mostly the scheduler's and the worker's overhead).
+MIN_TASK_FIXES = 100_000
 EPISODE_COLUMNS = ("waybill_id", "kind", "start", "end", "duration_s", "max_offset_m", "length_m", "first_index",
                    "last_index", "zone", "rule")
 _READ_COLUMNS = ["waybill_id", "at", "lon", "lat", "speed_kph"]
+#: The fixes files as a task scans them: the waybill ids as their dictionary (see :func:`_trip_of`).
+_FIXES_FORMAT = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=["waybill_id"]))
 #: Loaded corridors by the hash of their GeoJSON, per worker process, each with the lock to use it under
 #: (prepared GEOS geometries build their indexes lazily and are not safe to share while in use).
 _corridors: dict[str, tuple[Corridor, threading.Lock]] = {}
@@ -96,14 +107,54 @@ def run_task(task: CheckTask, corridors: Mapping[str, dict[str, Any]] | None = N
         fixes = (_database_fixes(task.database_url, wanted) if task.database_url
                  else pd.DataFrame({c: [] for c in _READ_COLUMNS}))
         return check_trips(fixes, task.trips, corridors, task.params)
-    # Only the columns checked, as Arrow columns; each fix's trip found in Arrow (a hash lookup in C++): the
-    # waybill ids never become Python strings, and no filter re-reads them (a task is mostly whole files).
-    # One thread: the worker is one core's worth (its siblings have the others).
-    table = pa.concat_tables([pq.ParquetFile(path).read(columns=_READ_COLUMNS, use_threads=False)
-                              for path in task.files])
-    group = pc.fill_null(pc.index_in(table["waybill_id"], value_set=pa.array(wanted, pa.string())), -1)
-    return _check_columns(table.drop_columns(["waybill_id"]).to_pandas(), group.to_numpy().astype(np.intp),
-                          task.trips, corridors, task.params)
+    # One scan of the task's files (a bucket's days), only the columns checked, as Arrow columns; each fix's
+    # trip found in Arrow (a hash lookup in C++): the waybill ids never become Python strings, and no filter
+    # re-reads them (a task is mostly whole files). One thread: the worker is one core's worth (its siblings
+    # have the others).
+    table = ds.dataset(list(task.files), format=_FIXES_FORMAT).to_table(columns=_READ_COLUMNS, use_threads=False)
+    group = _trip_of(table["waybill_id"], wanted)
+    mine = group >= 0
+    if not mine.all():
+        table = table.filter(pa.array(mine))
+    tracks = (tracks_from_columns(_fix_columns(table), group[mine], len(task.trips), source="archive")
+              if len(table) else [None] * len(task.trips))
+    return _checked(task.trips, tracks, corridors, task.params)
+
+
+def _fix_columns(table: pa.Table) -> FixColumns:
+    """The fixes' Arrow columns as the track reader's arrays, read as :func:`routing.tracks.tracks_from_frame`
+    reads a table's (a time outside [EARLIEST_FIX, now + 1 day] is out of range, a missing one unreadable, a
+    missing or NaN position missing), without pandas: the times are integers of the column's unit already,
+    compared with the window in that unit (no overflow) and then made nanoseconds."""
+    column = table["at"]
+    per_unit = {"s": 10 ** 9, "ms": 10 ** 6, "us": 10 ** 3, "ns": 1}[column.type.unit]
+    raw = pc.fill_null(column.cast(pa.int64()), 0).to_numpy()
+    known = pc.is_valid(column).to_numpy(zero_copy_only=False)
+    earliest = -(-pd.Timestamp(EARLIEST_FIX).value // per_unit)  # the first whole unit at or after it
+    latest = pd.Timestamp(latest_fix_time()).value // per_unit
+    outside = known & ((raw < earliest) | (raw > latest))
+    time_ns = np.full(len(raw), np.iinfo(np.int64).min, dtype=np.int64)
+    time_ns[known & ~outside] = raw[known & ~outside] * per_unit
+    lon, lat = (table[name].cast(pa.float64()).to_numpy(zero_copy_only=False) for name in ("lon", "lat"))
+    return FixColumns(lon=lon, lat=lat, missing=np.isnan(lon) | np.isnan(lat), time_ns=time_ns,
+                      time_outside=outside,
+                      speed=table["speed_kph"].cast(pa.float64()).to_numpy(zero_copy_only=False))
+
+
+def _trip_of(waybills: pa.ChunkedArray, wanted: list[str]) -> npt.NDArray[np.intp]:
+    """Each fix's trip: the index of its waybill in *wanted*, -1 for another's. The waybill column is read as
+    Parquet stores it, a dictionary per file or row group: each dictionary is looked up once, its few hundred
+    ids, and the fixes take their trip by dictionary index (no string per fix is decoded)."""
+    value_set = pa.array(wanted, pa.string())
+    parts = []
+    for chunk in waybills.chunks:
+        if pa.types.is_dictionary(chunk.type):
+            # A fix of no waybill (a null index) takes the -1 appended after the dictionary's trips.
+            trip = np.append(pc.fill_null(pc.index_in(chunk.dictionary, value_set=value_set), -1).to_numpy(), -1)
+            parts.append(trip[pc.fill_null(chunk.indices, len(chunk.dictionary)).to_numpy()])
+        else:
+            parts.append(pc.fill_null(pc.index_in(chunk, value_set=value_set), -1).to_numpy())
+    return np.concatenate(parts).astype(np.intp) if parts else np.zeros(0, dtype=np.intp)
 
 
 def _database_fixes(url: str, waybills: list[str]) -> pd.DataFrame:
@@ -169,12 +220,18 @@ def _check_columns(fixes: pd.DataFrame, group: npt.NDArray[np.intp], trips: Sequ
                    params: CheckParameters | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`check_trips` of fixes whose trips are known: *group* holds each fix's trip (its index in *trips*;
     -1 for a fix of another waybill)."""
-    params = (params or CheckParameters()).validated()
     mine = group >= 0
     kept = fixes if mine.all() else fixes[mine]
     frame = pd.DataFrame({"time": kept["at"], "lon": kept["lon"], "lat": kept["lat"], "speed": kept["speed_kph"]})
     tracks = (tracks_from_frame(frame, group[mine].astype(np.intp), len(trips), source="archive")
               if len(frame) else [None] * len(trips))
+    return _checked(trips, tracks, corridors, params)
+
+
+def _checked(trips: Sequence[TripSpec], tracks: Sequence[Track | None], corridors: Mapping[str, Mapping[str, Any]],
+             params: CheckParameters | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The episodes and trips tables of :func:`check_trips`, from each trip's validated track."""
+    params = (params or CheckParameters()).validated()
     outcome = _check_grouped(trips, tracks, corridors, params)
     episodes: list[dict[str, Any]] = []
     rows = []
@@ -237,43 +294,56 @@ def read_trips(archive: Path, first: dt.date, last: dt.date) -> tuple[pd.DataFra
 
 def plan_tasks(trips: pd.DataFrame, manifests: Mapping[str, Mapping[str, Any]], archive: Path,
                corridors: Mapping[str, dict[str, Any]], corridor_of: Mapping[str, str | None],
-               params: CheckParameters, task_fixes: int = TASK_FIXES,
+               params: CheckParameters, task_fixes: int = TASK_FIXES, workers: int = 1,
                database_url: str | None = None) -> list[CheckTask]:
-    """Cut the trips (rows of :func:`read_trips`) into tasks by bucket and start day, at most *task_fixes*
-    fixes each (a longer trip is a task of its own); *corridor_of* names each waybill's corridor key. With
-    *database_url*, the tasks read the fixes from that database instead of the archive's files."""
-    existing = {(m, f["path"]) for m, manifest in manifests.items() for f in manifest["files"]}
+    """Cut the trips (rows of :func:`read_trips`) into tasks, largest first: a terminal bucket's trips of the
+    whole period in one task (every day of it: one read of the bucket's files), closed at the size that gives
+    each of *workers* :data:`TASKS_PER_WORKER` tasks, but no more than *task_fixes* and no less than
+    :data:`MIN_TASK_FIXES` fixes (a longer trip is a task of its own); *corridor_of* names each waybill's
+    corridor key. With *database_url*, the tasks read the fixes from that database instead of the archive's
+    files."""
+    if trips.empty:
+        return []
     per_trip = trips.groupby("waybill_id", sort=False).agg(
-        bucket=("bucket", "first"), first_at=("first_at", "min"), fixes=("fixes", "sum"))
-    per_trip = per_trip.assign(day=per_trip["first_at"].dt.date).sort_values(["bucket", "first_at"])
-    rows_of = {w: rows for w, rows in trips.groupby("waybill_id", sort=False)}
-    tasks, batch, size, key = [], [], 0, None
-    for waybill_id, trip in per_trip.iterrows():  # per trip: cutting the work, not checking it
-        if batch and ((trip["bucket"], trip["day"]) != key or size + trip["fixes"] > task_fixes):
-            tasks.append(_task(batch, rows_of, existing, archive, corridors, corridor_of, params, database_url))
-            batch, size = [], 0
-        key = (trip["bucket"], trip["day"])
-        batch.append(waybill_id)
-        size += int(trip["fixes"])
-    if batch:
-        tasks.append(_task(batch, rows_of, existing, archive, corridors, corridor_of, params, database_url))
-    return tasks
+        bucket=("bucket", "first"), first_at=("first_at", "min"), fixes=("fixes", "sum"),
+        hazard_classes=("hazard_classes", "first")).sort_values(["bucket", "first_at"])
+    target = -(-int(per_trip["fixes"].sum()) // (TASKS_PER_WORKER * max(workers, 1)))
+    limit = min(task_fixes, max(target, MIN_TASK_FIXES))
+    task_of, task, size, bucket = [], -1, 0, None
+    for trip_bucket, fixes in zip(per_trip["bucket"].tolist(), per_trip["fixes"].tolist()):  # per trip: cutting
+        if trip_bucket != bucket or size + fixes > limit:
+            task, size, bucket = task + 1, 0, trip_bucket
+        task_of.append(task)
+        size += fixes
+    per_trip["task"] = task_of
+    files = _task_files(trips.join(per_trip["task"], on="waybill_id"), manifests, archive)
+    tasks = []
+    for number, members in per_trip.groupby("task", sort=False):
+        specs = tuple(TripSpec(w, corridor_of.get(w), tuple(c) or None)
+                      for w, c in zip(members.index.tolist(), members["hazard_classes"].tolist()))
+        keys = {s.corridor for s in specs if s.corridor}
+        tasks.append((int(members["fixes"].sum()), CheckTask(
+            trips=specs, files=files.get(number, ()), corridors={k: corridors[k] for k in keys}, params=params,
+            database_url=database_url)))
+    # The largest first: the last tasks to start are small, so the workers finish together.
+    return [t for _, t in sorted(tasks, key=lambda sized: -sized[0])]
 
 
-def _task(waybills: list[str], rows_of: Mapping[str, pd.DataFrame], existing: set[tuple[str, str]],
-          archive: Path, corridors: Mapping[str, dict[str, Any]], corridor_of: Mapping[str, str | None],
-          params: CheckParameters, database_url: str | None) -> CheckTask:
-    files: set[str] = set()
-    specs = []
-    for waybill_id in waybills:
-        rows = rows_of[waybill_id]
-        for row in rows.itertuples():
-            for day in pd.date_range(row.first_at.date(), row.last_at.date(), freq="D").date:
-                month, path = layout.month_of(day), layout.part_path(day, int(row.bucket))
-                if (month, path) in existing:
-                    files.add(str(archive / month / path))
-        classes = tuple(rows["hazard_classes"].iloc[0]) or None
-        specs.append(TripSpec(waybill_id, corridor_of.get(waybill_id), classes))
-    keys = {s.corridor for s in specs if s.corridor}
-    return CheckTask(trips=tuple(specs), files=tuple(sorted(files)), corridors={k: corridors[k] for k in keys},
-                     params=params, database_url=database_url)
+def _task_files(rows: pd.DataFrame, manifests: Mapping[str, Mapping[str, Any]],
+                archive: Path) -> dict[int, tuple[str, ...]]:
+    """Per task (the ``task`` column of *rows*: the trips' (waybill, terminal) rows), the archive files that
+    hold its fixes: its rows' bucket on each day from their first fix to their last (a trip past midnight reads
+    the next day's file too)."""
+    existing = {(m, f["path"]) for m, manifest in manifests.items() for f in manifest["files"]}
+    first = rows["first_at"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    last = rows["last_at"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    files: dict[int, set[str]] = {}
+    epoch = dt.date(1970, 1, 1)
+    for task, bucket, start, end in zip(rows["task"].tolist(), rows["bucket"].tolist(), first.tolist(),
+                                        last.tolist()):  # per (waybill, terminal) row, a day or two each
+        for number in range(start, end + 1):
+            day = epoch + dt.timedelta(days=number)
+            month, path = layout.month_of(day), layout.part_path(day, int(bucket))
+            if (month, path) in existing:
+                files.setdefault(task, set()).add(str(archive / month / path))
+    return {task: tuple(sorted(paths)) for task, paths in files.items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 
 import numpy as np
 import pytest
@@ -103,3 +104,25 @@ def test_an_error_in_a_chunk_is_raised_by_the_stage(track, monkeypatch):
     monkeypatch.setattr(checks, "to_metric", broken)
     with pytest.raises(RuntimeError, match="broken projection"):
         _states(track, monkeypatch, CHUNK, 2)
+
+
+@pytest.mark.parametrize(("cap", "expected"), [("1", 1), ("", None), ("0", None), ("many", None)])
+def test_the_thread_count_keeps_to_omp_num_threads(monkeypatch, cap, expected):
+    # Dask's worker processes run with OMP_NUM_THREADS=1: a history re-check's task must not start more threads.
+    monkeypatch.setattr(checks.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", cap)
+    assert checks._threads() == (3 if expected is None else expected)
+
+
+def test_a_chunked_check_makes_its_grids_before_the_threads_share_them(track, monkeypatch):
+    monkeypatch.setattr(checks.containment, "MIN_POINTS", 1)  # every containment test on a grid
+    makers = []
+    grid = checks.containment.GridContains
+
+    def recorded(area):
+        makers.append(threading.current_thread().name)
+        return grid(area)
+
+    monkeypatch.setattr(checks.containment, "GridContains", recorded)
+    _states(track, monkeypatch, CHUNK, 2)
+    assert makers and set(makers) == {threading.current_thread().name}

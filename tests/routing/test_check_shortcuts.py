@@ -7,6 +7,7 @@ from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 
 from routing.checks import _contains, _iso
+from routing.fatigue import MAX_DRIVING_S, fatigue_scan
 from routing.projection import _utm_epsg, utm_crs
 
 
@@ -43,3 +44,13 @@ def test_the_utm_zone_by_arithmetic_is_the_one_proj_names(lon, lat):
 @pytest.mark.parametrize(("lon", "lat"), [(120.0, 31.0), (121.0, 0.0), (10.0, 85.0), (10.0, -81.0)])
 def test_a_zone_edge_or_beyond_utm_is_left_to_proj(lon, lat):
     assert _utm_epsg(lon, lat) is None
+
+
+@pytest.mark.parametrize("step_s", [1.0, 7.0, 30.0])
+def test_a_track_shorter_than_the_driving_limit_has_no_fatigue_episode(step_s):
+    """The premise of the fatigue shortcut (no scan for a track under 4 h less a second): driving all the way,
+    a track finds an episode only past the limit."""
+    for span_s in (MAX_DRIVING_S - 2.0, MAX_DRIVING_S - 1.0, MAX_DRIVING_S, MAX_DRIVING_S + step_s + 1.0):
+        time_ns = (np.append(np.arange(0.0, span_s, step_s), span_s) * 1e9).astype(np.int64)
+        found, _ = fatigue_scan(time_ns, np.ones(len(time_ns) - 1, dtype=bool))
+        assert bool(found) == (span_s > MAX_DRIVING_S), span_s

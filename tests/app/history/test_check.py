@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.config import PROJECT_ROOT
-from app.history.cluster import ClusterSpec, dask_client, run_tasks
+from app.history.cluster import LOCAL_WORKER_CONFIG, ClusterSpec, dask_client, run_tasks
 from app.history.recheck import CheckTask, TripSpec, check_trips, corridor_key
 from app.services.corridors import trip_geojson
 from models import Alert, Corridor, GpsFix, Waybill, WaybillLine, WaybillVersion
@@ -76,6 +76,15 @@ def test_a_task_runs_on_a_dask_cluster_with_the_same_result(tmp_path):
     alone, _ = check_trips(_demo_fixes_frame(), task.trips, task.corridors)
     assert _as_route_check(episodes) == _as_route_check(pd.concat([alone, alone]).sort_values(
         ["waybill_id", "first_index", "kind"]))
+
+
+def test_a_local_clusters_workers_run_with_the_quieter_settings():
+    import dask
+
+    with dask_client(ClusterSpec(workers=1, in_process=True)) as client:
+        settings = client.run(lambda: {k: dask.config.get(k) for k in LOCAL_WORKER_CONFIG})
+    assert list(settings.values()) == [LOCAL_WORKER_CONFIG]
+    assert LOCAL_WORKER_CONFIG["distributed.worker.profile.enabled"] is False
 
 
 @pytest.fixture
