@@ -80,6 +80,18 @@ def localize(text: str, **values: Any) -> str:
         return english if isinstance(english, Text) else text.format(**values)
 
 
+def localized(document: Any) -> Any:
+    """*document* (dicts and lists, as a service returns it for the API) with each :class:`Text` in it in the
+    reader's language."""
+    if isinstance(document, Text):
+        return localize(document)
+    if isinstance(document, dict):
+        return {key: localized(value) for key, value in document.items()}
+    if isinstance(document, list):
+        return [localized(value) for value in document]
+    return document
+
+
 def label(group: str, value: Any) -> str:
     """The name of an enumeration member, e.g. ``label("status", "in_transit")`` → 运输中 / In transit."""
     key = getattr(value, "value", value)
