@@ -22,12 +22,17 @@ down_revision = '0039'
 branch_labels = None
 depends_on = None
 
-#: The checks' warnings as they were written (app/services/waybills/checks.py, trips.py), as of revision 0039.
-_FIXED = (
-    "restricted chemical (限制): the consignee's end use is subject to review",
-    "explosive precursor (易制爆): the public-security filing must accompany the cargo",
-    "highly toxic (剧毒): departs only with public security's road transport pass (通行证)",
-)
+#: The controls' warnings as they were written (app/services/waybills/checks.py) as of revision 0039: their
+#: templates and values now (the Chinese terms they cite are values: data on an English page).
+_FIXED = {
+    "restricted chemical (限制): the consignee's end use is subject to review": (
+        "restricted chemical ({term}): the consignee's end use is subject to review", {'term': '限制'}),
+    "explosive precursor (易制爆): the public-security filing must accompany the cargo": (
+        "explosive precursor ({term}): the public-security filing must accompany the cargo", {'term': '易制爆'}),
+    "highly toxic (剧毒): departs only with public security's road transport pass (通行证)": (
+        "highly toxic ({term}): departs only with public security's road transport pass ({pass_name})",
+        {'term': '剧毒', 'pass_name': '通行证'}),
+}
 _OVERLAP = re.compile(r'^also planned on waybill (?P<number>.+) in an overlapping window$')
 _OVERLAP_TEMPLATE = 'also planned on waybill {number} in an overlapping window'
 
@@ -38,7 +43,8 @@ def _templated(warning: Any) -> Any:
         return warning
     message = str(warning.get('message') or '')
     if message in _FIXED:
-        return {**warning, 'template': message, 'values': {}}
+        template, values = _FIXED[message]
+        return {**warning, 'template': template, 'values': values}
     found = _OVERLAP.match(message)
     if found:
         return {**warning, 'template': _OVERLAP_TEMPLATE, 'values': {'number': found['number']}}
