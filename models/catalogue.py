@@ -29,7 +29,8 @@ def class_covers(scope: str, hazard_class: str) -> bool:
 
 def hazard_class_problem(value: str) -> str | None:
     if value not in HAZARD_CLASSES:
-        return Text("must be an ADR class or division ({classes})", classes="1, 2, 3, 4.1-4.3, 5.1, 5.2, 6.1, 6.2, 7, 8, 9")
+        return Text("must be an ADR class or division ({classes})",
+                    classes="1, 2, 3, 4.1-4.3, 5.1, 5.2, 6.1, 6.2, 7, 8, 9")
     return None
 
 

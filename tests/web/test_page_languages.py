@@ -78,8 +78,9 @@ def fresh_verification() -> Iterator[None]:
     verification._last.clear()
 
 
-def test_the_ledgers_problems_speak_the_pages_language(
-        client: FlaskClient, session: Session, person: Callable[..., User], fresh_verification: None) -> None:  # noqa: F811
+def test_the_ledgers_problems_speak_the_pages_language(client: FlaskClient, session: Session,
+                                                       person: Callable[..., User],  # noqa: F811
+                                                       fresh_verification: None) -> None:
     build_trip(session)
     session.commit()
     _disable_triggers(session)
