@@ -55,6 +55,9 @@ CALLS: list[tuple[str, str, str, str, Any]] = [
     ("terminal unknown", "supervisor", "get", "terminals/NO-SUCH-TERMINAL", None),
     ("rules unknown UN number", "shipper", "get", "rules/line?un=9999", None),
     ("ledger proof of an unknown entry", "auditor", "get", f"ledger/proofs/{NOBODY}", None),
+    ("hazard compute bad UN number and category", "supervisor", "post", "hazard/compute",
+     {"units": [{"name": "罐区", "chemicals": [{"un_number": "12", "quantity_t": "1"},
+                                             {"category": "W99", "quantity_t": "1"}]}]}),
 ]
 
 
