@@ -155,18 +155,24 @@ def _english_in(document: Any) -> list[str]:
     return ENGLISH_SENTENCE.findall(document) if isinstance(document, str) else []
 
 
-def test_a_waybills_kept_warnings_speak_the_readers_language(client, session, world: Trip) -> None:
-    """The warnings a version keeps are messages with values, read in the language of each request."""
+def warned_waybill(client, session, trip: Trip) -> str:
+    """The id of a waybill of *trip* submitted with three warnings: its chemical is highly toxic, an explosive
+    precursor and restricted."""
     from models import ControlLevel
 
-    world.chemical.highly_toxic = world.chemical.explosive_precursor = True
-    world.chemical.control_level = ControlLevel.RESTRICTED
+    trip.chemical.highly_toxic = trip.chemical.explosive_precursor = True
+    trip.chemical.control_level = ControlLevel.RESTRICTED
     session.commit()
-    created = client.post("/api/v1/waybills", json=world.draft(), headers=world.headers["shipper"]).get_json()
+    created = client.post("/api/v1/waybills", json=trip.draft(), headers=trip.headers["shipper"]).get_json()
     reply = client.post(f"/api/v1/waybills/{created['id']}/submit", json={"row_version": created["row_version"]},
-                        headers=world.headers["shipper"])
-    assert reply.status_code == 200, reply.get_json()
-    path = f"/api/v1/waybills/{created['id']}"
+                        headers=trip.headers["shipper"])
+    assert reply.status_code == 200 and len(reply.get_json()["current"]["warnings"]) == 3, reply.get_json()
+    return created["id"]
+
+
+def test_a_waybills_kept_warnings_speak_the_readers_language(client, session, world: Trip) -> None:
+    """The warnings a version keeps are messages with values, read in the language of each request."""
+    path = f"/api/v1/waybills/{warned_waybill(client, session, world)}"
     chinese = client.get(path, headers={**world.headers["shipper"], "Accept-Language": "zh"}).get_json()
     english = client.get(path, headers=world.headers["shipper"]).get_json()
     warnings = chinese["current"]["warnings"]

@@ -15,9 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.web import verification
-from models import ControlLevel, Role, User
+from models import Role, User
+from tests.app.test_api_language import warned_waybill
 from tests.app.ledger.test_chain import _disable_triggers
-from tests.app.waybills.conftest import Trip, build_trip
+from tests.app.waybills.conftest import build_trip
 from tests.web.language import foreign
 from tests.web.test_pages import csrf, person, sign_in  # noqa: F401 - person is a fixture
 
@@ -56,16 +57,9 @@ def test_a_catalogue_imports_rejected_rows_speak_the_pages_language(
 
 def test_a_waybills_kept_warnings_speak_the_pages_language(
         client: FlaskClient, session: Session, person: Callable[..., User]) -> None:  # noqa: F811
-    trip: Trip = build_trip(session)
-    trip.chemical.highly_toxic = trip.chemical.explosive_precursor = True
-    trip.chemical.control_level = ControlLevel.RESTRICTED
-    session.commit()
-    created = client.post("/api/v1/waybills", json=trip.draft(), headers=trip.headers["shipper"]).get_json()
-    submitted = client.post(f"/api/v1/waybills/{created['id']}/submit", json={"row_version": created["row_version"]},
-                            headers=trip.headers["shipper"])
-    assert len(submitted.get_json()["current"]["warnings"]) == 3
+    waybill_id = warned_waybill(client, session, build_trip(session))
     sign_in(client, person(Role.SUPERVISOR))
-    pages = _both(client, f"/waybills/{created['id']}")
+    pages = _both(client, f"/waybills/{waybill_id}")
     assert {language: foreign(page, language) for language, page in pages.items()} == {"zh": [], "en": []}
     assert "剧毒化学品" in _words(pages["zh"]) and "(易制爆): the public-security filing" in _words(pages["en"])
 
