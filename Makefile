@@ -11,7 +11,7 @@ CATALOGUES := app/translations
 #: The functions whose literal arguments are text to translate (docs/translations.md).
 KEYWORDS := -k t -k translate -k localize -k N_ -k Text -k L_:1c,2 -k error:2 -k problem:2 -k DomainError -k NotFound \
 	-k Conflict -k ValidationFailed -k PermissionDenied -k Unauthenticated -k MalformedBody -k PreconditionFailed \
-	-k CsrfFailed -k UnsupportedMediaType -k BodyTooLarge
+	-k CsrfFailed -k UnsupportedMediaType -k BodyTooLarge -k checked_by:2
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint docs bench db-upgrade db-check revision clean translations screenshots

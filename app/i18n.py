@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from app.labels import LABELS
+from app.text import N_, Text  # noqa: F401 - the messages' markers, used from here by the app
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -43,40 +44,13 @@ API_DEFAULT = "en"
 CATALOGUES = Path(__file__).parent / "translations"
 
 
-def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "mark for extraction, translate later"
-    """*text* unchanged: marks a message that is translated where it is shown."""
-    return text
-
-
-class Text(str):
-    """A message with values: the English, formatted, as a ``str``; its template and values for other readers.
-
-    ``Text("No waybill {id}.", id=waybill_id)`` equals ``"No waybill 1f3c….".`` and :func:`localize` shows it
-    in the reader's language. The template is a catalogue message id (``{name}`` placeholders, format specs
-    allowed: ``{kg:.0f}``).
-    """
-
-    template: str
-    values: dict[str, Any]
-
-    def __new__(cls, template: str, /, **values: Any) -> Text:  # a value may be named cls or template
-        made = super().__new__(cls, template.format(**values) if values else template)
-        made.template, made.values = template, values
-        return made
-
-    def __reduce__(self) -> tuple[Any, ...]:  # pickled (copies, worker queues) with its template and values
-        return (_rebuild, (self.template, self.values))
-
-
-def _rebuild(template: str, values: dict[str, Any]) -> Text:
-    return Text(template, **values)
-
-
 class _MarkedValues(string.Formatter):
     """Fills a page's sentence with its values each marked as data (``translate="no"``): a name or a number in a
     sentence is not a word of the page's language (the language test reads around them)."""
 
     def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, Markup):  # a message within the message (localize_html made it): words, not data
+            return value
         return Markup('<span translate="no">{}</span>').format(format(value, format_spec))
 
 
@@ -88,7 +62,8 @@ def localize_html(text: str, **values: Any) -> Markup | str:
         text, values = text.template, {**text.values, **values}
     if not values:
         return localize(text)
-    values = {name: localize(value) if isinstance(value, Text) else value for name, value in values.items()}
+    values = {name: Markup.escape(localize_html(value)) if isinstance(value, Text) else value
+              for name, value in values.items()}
     try:
         return Markup(_MarkedValues().vformat(str(Markup.escape(gettext(text))), (), values))
     except (KeyError, IndexError, ValueError):
@@ -110,6 +85,18 @@ def localize(text: str, **values: Any) -> str:
     except (KeyError, IndexError, ValueError):  # a translation naming a value the message lacks: the English
         log.warning("the translation of %r does not fit its values", text)
         return english if isinstance(english, Text) else text.format(**values)
+
+
+def localized(document: Any) -> Any:
+    """*document* (dicts and lists, as a service returns it for the API) with each :class:`Text` in it in the
+    reader's language."""
+    if isinstance(document, Text):
+        return localize(document)
+    if isinstance(document, dict):
+        return {key: localized(value) for key, value in document.items()}
+    if isinstance(document, list):
+        return [localized(value) for value in document]
+    return document
 
 
 def label(group: str, value: Any) -> str:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.text import Text
 from models.base import Base
 from models.types import CreatedAt, UuidPk
 
@@ -28,19 +29,20 @@ def class_covers(scope: str, hazard_class: str) -> bool:
 
 def hazard_class_problem(value: str) -> str | None:
     if value not in HAZARD_CLASSES:
-        return "must be an ADR class or division (1, 2, 3, 4.1-4.3, 5.1, 5.2, 6.1, 6.2, 7, 8, 9)"
+        return Text("must be an ADR class or division ({classes})",
+                    classes="1, 2, 3, 4.1-4.3, 5.1, 5.2, 6.1, 6.2, 7, 8, 9")
     return None
 
 
 def scope_class_problem(value: str) -> str | None:
     if value not in SCOPE_CLASSES:
-        return "must be an ADR class (1 to 9) or division (4.1-4.3, 5.1, 5.2, 6.1, 6.2)"
+        return Text("must be an ADR class (1 to 9) or division ({divisions})", divisions="4.1-4.3, 5.1, 5.2, 6.1, 6.2")
     return None
 
 
 def tunnel_code_problem(value: str) -> str | None:
     if value not in TUNNEL_CODES:
-        return f"must be an ADR tunnel restriction code ({', '.join(TUNNEL_CODES)})"
+        return Text("must be an ADR tunnel restriction code ({codes})", codes=", ".join(TUNNEL_CODES))
     return None
 
 

@@ -5,6 +5,8 @@ import datetime as dt
 import re
 import uuid
 
+from app.text import Text
+
 #: GB 32100-2015 character set (no I, O, S, V, Z) and weights of the 17 leading characters.
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -42,21 +44,21 @@ def cas_problem(number: str) -> str | None:
     """Why *number* is not a valid CAS Registry Number (``NNNNNNN-NN-N``), or None when it is."""
     match = _CAS.match(number)
     if not match:
-        return "must look like 67-56-1: 2 to 7 digits, 2 digits and a check digit, joined by hyphens"
+        return Text("must look like 67-56-1: 2 to 7 digits, 2 digits and a check digit, joined by hyphens")
     if match[1].startswith("0"):
-        return "must not start with 0"
+        return Text("must not start with 0")
     expected = cas_check_digit(match[1] + match[2])
     if int(match[3]) != expected:
-        return f"check digit is {match[3]}, expected {expected}"
+        return Text("check digit is {digit}, expected {expected}", digit=match[3], expected=expected)
     return None
 
 
 def un_number_problem(number: str) -> str | None:
     """Why *number* is not a UN number (four digits, as in UN Model Regulations column 1), or None."""
     if not (len(number) == 4 and number.isascii() and number.isdigit()):
-        return "must be exactly 4 digits, e.g. 1203"
+        return Text("must be exactly 4 digits, e.g. {example}", example="1203")
     if number == "0000":
-        return "0000 is not assigned"
+        return Text("{number} is not assigned", number=number)
     return None
 
 

@@ -24,12 +24,13 @@ MAX_DENSITY = Decimal(30)
 
 
 def checked_by(problem: Callable[[str], str | None], what: str) -> Callable[[str], None]:
-    """A marshmallow validator from a ``*_problem`` function: the reason becomes the field's message."""
+    """A marshmallow validator from a ``*_problem`` function: the reason becomes the field's message. *what* is
+    a catalogue message (``make translations`` reads it from the call)."""
 
     def check(value: str) -> None:
         reason = problem(value)
         if reason:
-            raise ma.ValidationError(Text("Not {what}: {reason}.", what=what, reason=reason))
+            raise ma.ValidationError(Text("Not {what}: {reason}.", what=Text(what), reason=reason))
 
     return check
 

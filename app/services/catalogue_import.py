@@ -38,14 +38,27 @@ _NAME_COLUMNS = ("description", "name_en", "name_zh")
 
 
 class RowProblem(ValueError):
-    """Why one cell makes its row unusable."""
+    """Why one cell makes its row unusable: a catalogue message with its values (the page shows it in the
+    reader's language, the CLI in English)."""
+
+    def __init__(self, reason: Text) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _joined(reasons: list[Text]) -> Text:
+    """Several reasons as one, ``; ``-separated, each still shown in the reader's language."""
+    if len(reasons) == 1:
+        return reasons[0]
+    return Text("; ".join(f"{{reason{i}}}" for i in range(len(reasons))),
+                **{f"reason{i}": reason for i, reason in enumerate(reasons)})
 
 
 def _required(problem: Callable[[str], str | None]) -> Callable[[str], str]:
     def parse(cell: str) -> str:
         reason = problem(cell)
         if reason:
-            raise RowProblem(f"{cell!r} {reason}")
+            raise RowProblem(Text("{cell} {reason}", cell=repr(cell), reason=reason))
         return cell
     return parse
 
@@ -53,7 +66,7 @@ def _required(problem: Callable[[str], str | None]) -> Callable[[str], str]:
 def _text(limit: int) -> Callable[[str], str | None]:
     def parse(cell: str) -> str | None:
         if len(cell) > limit:
-            raise RowProblem(f"longer than {limit} characters")
+            raise RowProblem(Text("longer than {limit} characters", limit=limit))
         return cell or None
     return parse
 
@@ -67,15 +80,15 @@ def _tunnel(cell: str) -> dict[str, str | None]:
     category, code = (match["category"], match["code"].strip()) if match else (None, cell)
     reason = tunnel_code_problem(code)
     if reason:
-        raise RowProblem(f"{code!r} {reason}")
+        raise RowProblem(Text("{cell} {reason}", cell=repr(code), reason=reason))
     return {"transport_category": category if category in TRANSPORT_CATEGORIES else None, "tunnel_code": code}
 
 
 def _cas_list(cell: str) -> list[str]:
     numbers = [n.strip() for n in re.split(r"[;；]", cell) if n.strip()]
-    bad = [f"{n!r} {cas_problem(n)}" for n in numbers if cas_problem(n)]
+    bad = [Text("CAS {cell} {reason}", cell=repr(n), reason=reason) for n in numbers if (reason := cas_problem(n))]
     if bad:
-        raise RowProblem("CAS " + "; ".join(bad))
+        raise RowProblem(_joined(bad))
     return numbers
 
 
@@ -84,14 +97,14 @@ def _labels(cell: str) -> str | None:
     labels = [label.strip() for label in cell.split("+") if label.strip()]
     bad = [label for label in labels if not LABEL_MODEL.match(label)]
     if bad:
-        raise RowProblem(f"{', '.join(bad)} is no ADR label model")
+        raise RowProblem(Text("{labels} is no ADR label model", labels=", ".join(bad)))
     return "+".join(labels) or None
 
 
 def _flag(cell: str) -> bool:
     if cell.lower() in _TRUE | _FALSE:
         return cell.lower() in _TRUE
-    raise RowProblem(f"{cell!r} is not yes or no")
+    raise RowProblem(Text("{cell} is not yes or no", cell=repr(cell)))
 
 
 def _choice(values: Iterable[str]) -> Callable[[str], str | None]:
@@ -99,7 +112,7 @@ def _choice(values: Iterable[str]) -> Callable[[str], str | None]:
 
     def parse(cell: str) -> str | None:
         if cell and cell not in allowed:
-            raise RowProblem(f"{cell!r} is not one of {', '.join(allowed)}")
+            raise RowProblem(Text("{cell} is not one of {allowed}", cell=repr(cell), allowed=", ".join(allowed)))
         return cell or None
     return parse
 
@@ -118,7 +131,8 @@ def _control_level(cell: str) -> ControlLevel:
     try:
         return ControlLevel(cell or ControlLevel.NONE)
     except ValueError:
-        raise RowProblem(f"{cell!r} is not one of {', '.join(ControlLevel)}") from None
+        raise RowProblem(Text("{cell} is not one of {allowed}", cell=repr(cell),
+                              allowed=", ".join(ControlLevel))) from None
 
 
 def _positive(cell: str) -> Decimal | None:
@@ -128,9 +142,9 @@ def _positive(cell: str) -> Decimal | None:
     try:
         value = Decimal(cell)
     except InvalidOperation:
-        raise RowProblem(f"{cell!r} is not a number") from None
+        raise RowProblem(Text("{cell} is not a number", cell=repr(cell))) from None
     if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.001")):
-        raise RowProblem(f"{cell!r} is not a positive quantity with at most 3 decimals")
+        raise RowProblem(Text("{cell} is not a positive quantity with at most 3 decimals", cell=repr(cell)))
     return value
 
 
@@ -183,21 +197,21 @@ def _header(reader: csv.DictReader[str]) -> list[str]:
 
 def _parse_row(row: dict[str, str], columns: list[str]) -> dict[str, Any]:
     if any("\0" in (cell or "") for cell in row.values() if isinstance(cell, str)):
-        raise RowProblem("contains a NUL character")  # PostgreSQL refuses NUL in text
+        raise RowProblem(Text("contains a NUL character"))  # PostgreSQL refuses NUL in text
     values: dict[str, Any] = {}
-    problems = []
+    problems: list[Text] = []
     for column in columns:
         attribute, parse = COLUMNS[column]
         try:
             parsed = parse((row.get(column) or "").strip())
         except RowProblem as problem:
-            problems.append(f"{column}: {problem}")
+            problems.append(Text("{column}: {reason}", column=column, reason=problem.reason))
             continue
         values.update(parsed if attribute is None else {attribute: parsed})
     if not problems and not (values.get("name_en") or values.get("name_zh")):
-        problems.append("no name")
+        problems.append(Text("no name"))
     if problems:
-        raise RowProblem("; ".join(problems))
+        raise RowProblem(_joined(problems))
     return values
 
 
@@ -222,10 +236,11 @@ def _import(session: Session, reader: csv.DictReader[str], source: str) -> Impor
             un_number = (row.get("un_number") or "").strip()
             try:
                 if un_number in first_line:
-                    raise RowProblem(f"UN {un_number} appears again (first on line {first_line[un_number]})")
+                    raise RowProblem(Text("UN {un_number} appears again (first on line {line})", un_number=un_number,
+                                          line=first_line[un_number]))
                 values = _parse_row(row, columns)
             except RowProblem as problem:
-                report.rejected.append({"line": reader.line_num, "un_number": un_number, "reason": str(problem)})
+                report.rejected.append({"line": reader.line_num, "un_number": un_number, "reason": problem.reason})
                 continue
             first_line[un_number] = reader.line_num
             if un_number not in existing and un_number in elsewhere:

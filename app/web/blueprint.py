@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from app.auth import has_policy
 from app.errors import DomainError, PermissionDenied
 from app.services.alert_text import alert_title_html
+from app.services.waybills.kept_warnings import warning_message
 from app.web import csrf, i18n
 from app.web.access import load_signed_in_user, navigation
 
@@ -47,7 +48,7 @@ def _headers(response: Response) -> Response:
 @bp.app_context_processor
 def _page_context() -> dict[str, object]:
     return {"t": i18n.translate_html, "label": i18n.label, "lang": i18n.current_language(),
-            "alert_title": alert_title_html,
+            "alert_title": alert_title_html, "warning_message": warning_message,
             "csrf_token": csrf.token, "user": g.get("web_user"), "navigation": navigation}
 
 

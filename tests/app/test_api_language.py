@@ -55,6 +55,9 @@ CALLS: list[tuple[str, str, str, str, Any]] = [
     ("terminal unknown", "supervisor", "get", "terminals/NO-SUCH-TERMINAL", None),
     ("rules unknown UN number", "shipper", "get", "rules/line?un=9999", None),
     ("ledger proof of an unknown entry", "auditor", "get", f"ledger/proofs/{NOBODY}", None),
+    ("hazard compute bad UN number and category", "supervisor", "post", "hazard/compute",
+     {"units": [{"name": "罐区", "chemicals": [{"un_number": "12", "quantity_t": "1"},
+                                             {"category": "W99", "quantity_t": "1"}]}]}),
 ]
 
 
@@ -141,3 +144,71 @@ def test_a_refusal_names_the_party_in_the_readers_language(client, world: Trip) 
                                                                "Accept-Language": "zh"}).get_json()
     assert english["detail"] == "Only the carrier or the shipper may do this."
     assert chinese["detail"] == "只有承运人或托运人可以执行此操作。" and chinese["code"] == english["code"]
+
+
+def _english_in(document: Any) -> list[str]:
+    """The English sentences anywhere in the strings of a JSON *document*."""
+    if isinstance(document, dict):
+        return [bit for value in document.values() for bit in _english_in(value)]
+    if isinstance(document, list):
+        return [bit for value in document for bit in _english_in(value)]
+    return ENGLISH_SENTENCE.findall(document) if isinstance(document, str) else []
+
+
+def warned_waybill(client, session, trip: Trip) -> str:
+    """The id of a waybill of *trip* submitted with three warnings: its chemical is highly toxic, an explosive
+    precursor and restricted."""
+    from models import ControlLevel
+
+    trip.chemical.highly_toxic = trip.chemical.explosive_precursor = True
+    trip.chemical.control_level = ControlLevel.RESTRICTED
+    session.commit()
+    created = client.post("/api/v1/waybills", json=trip.draft(), headers=trip.headers["shipper"]).get_json()
+    reply = client.post(f"/api/v1/waybills/{created['id']}/submit", json={"row_version": created["row_version"]},
+                        headers=trip.headers["shipper"])
+    assert reply.status_code == 200 and len(reply.get_json()["current"]["warnings"]) == 3, reply.get_json()
+    return created["id"]
+
+
+def test_a_waybills_kept_warnings_speak_the_readers_language(client, session, world: Trip) -> None:
+    """The warnings a version keeps are messages with values, read in the language of each request."""
+    path = f"/api/v1/waybills/{warned_waybill(client, session, world)}"
+    chinese = client.get(path, headers={**world.headers["shipper"], "Accept-Language": "zh"}).get_json()
+    english = client.get(path, headers=world.headers["shipper"]).get_json()
+    warnings = chinese["current"]["warnings"]
+    assert len(warnings) == 3 and all(w["template"] and w["values"]["term"] for w in warnings)
+    assert [bit for w in warnings for bit in ENGLISH_SENTENCE.findall(w["message"])] == [], warnings
+    assert {w["template"] for w in english["current"]["warnings"]} == {w["template"] for w in warnings}
+    assert any("易制爆" in w["message"] and "public-security filing" in w["message"]
+               for w in english["current"]["warnings"])
+
+
+def test_the_ledgers_problems_speak_the_readers_language(client, session, world: Trip) -> None:
+    """Verification names the first bad entry and why, in the language of the request."""
+    from tests.app.ledger.test_chain import _disable_triggers
+    from sqlalchemy import text
+
+    _disable_triggers(session)
+    session.execute(text("UPDATE ledger_entries SET document_ref = 'forged' WHERE sequence = 1"))
+    chinese = client.get("/api/v1/ledger/verify", headers={**world.headers["auditor"], "Accept-Language": "zh"})
+    english = client.get("/api/v1/ledger/verify", headers=world.headers["auditor"]).get_json()
+    result = chinese.get_json()
+    assert chinese.status_code == 200 and not result["ok"] and result["first_bad"]["sequence"] == 1
+    assert _english_in(result) == [], result
+    assert "the entry was altered" in english["first_bad"]["reason"]
+
+
+def test_the_hazard_explanations_speak_the_readers_language(client, world: Trip) -> None:
+    """How Q, β and α were found, and why a chemical is not counted, in the language of the request."""
+    plant = {"exposed_population": None, "units": [{"name": "罐区", "chemicals": [
+        {"un_number": "1230", "quantity_t": "400"}, {"category": "W5.1,J4", "quantity_t": "2"},
+        {"category": "W8", "quantity_t": "1"}, {"un_number": "9999", "quantity_t": "1"}]}]}
+    headers = world.headers["supervisor"]
+    chinese = client.post("/api/v1/hazard/compute", json=plant, headers={**headers, "Accept-Language": "zh"})
+    english = client.post("/api/v1/hazard/compute", json=plant, headers=headers).get_json()
+    report = chinese.get_json()
+    assert chinese.status_code == 200 and report["units"][0]["not_counted"], report
+    assert _english_in(report) == [], report
+    assert "not counted" in english["units"][0]["not_counted"][0]["reason"]
+    site = client.get(f"/api/v1/sites/{world.loading.id}/hazard", headers={**headers, "Accept-Language": "zh"})
+    assert site.status_code == 200 and _english_in(site.get_json()) == [], site.get_json()

@@ -8,6 +8,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api._fields import checked_by, no_nul
+from app.i18n import localized
 from app.services.hazards.gb18218 import categories_problem
 from models.identifiers import un_number_problem
 
@@ -59,3 +60,9 @@ class PlantOut(ma.Schema):
 
     units = ma.fields.List(ma.fields.Dict())
     grade = ma.fields.String(allow_none=True)
+
+    @ma.pre_dump
+    def _read(self, report: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """The report's sentences (the formula, α's basis, the sources of Q and β) in the language of
+        ``Accept-Language`` (English by default)."""
+        return localized(report)

@@ -1,7 +1,11 @@
 """Ledger integrity payloads at the HTTP edge."""
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
+
+from app.i18n import localize
 
 
 class VerificationOut(ma.Schema):
@@ -15,6 +19,14 @@ class VerificationOut(ma.Schema):
         "description": "range, id, reason and (when known) first_differing_sequence; null if ok"})
     not_checkpointed = ma.fields.Dict(allow_none=True, metadata={
         "description": "first_sequence, last_sequence, count of the entries after the last checkpoint"})
+
+    @ma.post_dump
+    def _reasons_read(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """Each ``reason`` in the language of ``Accept-Language`` (English by default)."""
+        for name in ("first_bad", "bad_checkpoint"):
+            if data.get(name) and data[name].get("reason"):
+                data[name] = {**data[name], "reason": localize(data[name]["reason"])}
+        return data
 
 
 class CheckpointOut(ma.Schema):

@@ -1,10 +1,13 @@
 """Site payloads at the HTTP edge."""
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
 from app.api._fields import OwnedQuery, RecordOut, adcode, no_nul, positive_quantity, quantity_out
+from app.i18n import localized
 from models import SiteKind, UnitKind
 
 
@@ -82,6 +85,12 @@ class HazardOut(ma.Schema):
     major_hazard_source = ma.fields.Boolean(metadata={"description": "some unit has S ≥ 1"})
     grade = ma.fields.String(allow_none=True, metadata={"description": "the worst unit's: 一级 (R ≥ 100) … 四级"})
     units = ma.fields.List(ma.fields.Nested(UnitHazardOut))
+
+    @ma.pre_dump
+    def _read(self, explained: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """The explanation's sentences (sources of Q and β, α's basis, why a chemical is not counted) in the
+        language of ``Accept-Language`` (English by default)."""
+        return localized(explained)
 
 
 class UnitIn(ma.Schema):

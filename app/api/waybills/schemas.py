@@ -8,6 +8,8 @@ from marshmallow import validate
 
 from app.api._fields import decimal_in
 from app.api._query import PagedQuery
+from app.i18n import localize
+from app.services.waybills.kept_warnings import warning_message
 from app.services.waybills.documents import transport_line
 from app.services.waybills.national import PLATE_COLOURS
 
@@ -167,6 +169,18 @@ class LineOut(_Out):
         if line.un_number else None), metadata={"description": "ADR 5.4.1.1.1 line, as submitted"})
 
 
+class WarningOut(ma.Schema):
+    """A warning kept from the submission (app/services/waybills/kept_warnings.py)."""
+
+    field = ma.fields.String()
+    message = ma.fields.Function(lambda warning: localize(warning_message(warning)), metadata={
+        "description": "in the language of Accept-Language (English by default); a warning kept before its "
+                       "template was stored, as it was written"})
+    template = ma.fields.String(allow_none=True, metadata={
+        "description": "the message's English template (a catalogue message), null for an old warning"})
+    values = ma.fields.Dict(metadata={"description": "the values filled into the template"})
+
+
 class VersionOut(_Out):
     version = ma.fields.Integer()
     vehicle_id = ma.fields.UUID()
@@ -196,7 +210,7 @@ class VersionOut(_Out):
     dispatched_on = ma.fields.Date()
     waste_manifest_number = ma.fields.String()
     carrier_permit_number = ma.fields.String(metadata={"description": "the carrier's permit number at issue"})
-    warnings = ma.fields.List(ma.fields.Dict())
+    warnings = ma.fields.List(ma.fields.Nested(WarningOut))
     lines = ma.fields.List(ma.fields.Nested(LineOut))
 
 

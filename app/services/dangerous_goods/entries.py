@@ -73,8 +73,8 @@ class TableA:
 
     entries: dict[str, list[Entry]] = field(default_factory=dict)
     #: rows left out, and rows kept with a fact missing (e.g. no tunnel code), each with its line
-    problems: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    problems: list[Text] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
 
     @classmethod
     def of(cls, entries: Iterable[Entry], problems: Sequence[str] = (), notes: Sequence[str] = ()) -> TableA:
@@ -147,7 +147,7 @@ def entry_from_row(row: dict[str, str], variant: int = 1) -> Entry:
     if not re.fullmatch(r"\d{4}", un_number):
         raise EntryError(Text("UN number {un_number!r} is not 4 digits", un_number=un_number))
     if not cell.get("name"):
-        raise EntryError("no name")
+        raise EntryError(Text("no name"))
     hazard_class, labels = _class(cell.get("class", ""), _labels(cell.get("labels", "")))
     pg_cell, carriage, pg = cell.get("packing_group", ""), None, None
     if pg_cell.upper().startswith("CARRIAGE PROHIBITED"):
@@ -195,10 +195,12 @@ def read_table_a(text: str) -> TableA:
         try:
             entry = entry_from_row(row)
         except EntryError as error:
-            problems.append(f"line {reader.line_num} (UN {(row.get('un_number') or '?').strip()}): {error}")
+            problems.append(Text("line {line} (UN {un_number}): {reason}", line=reader.line_num,
+                                 un_number=(row.get("un_number") or "?").strip(), reason=error.args[0]))
             continue
         if not entry.carriage and not entry.tunnel_code:
-            notes.append(f"line {reader.line_num} (UN {entry.un_number}): no tunnel code; kept, read as unknown")
+            notes.append(Text("line {line} (UN {un_number}): no tunnel code; kept, read as unknown",
+                              line=reader.line_num, un_number=entry.un_number))
         key = (entry.un_number, entry.packing_group)
         seen[key] = seen.get(key, 0) + 1
         entries.append(Entry(**{**entry.__dict__, "variant": seen[key]}))

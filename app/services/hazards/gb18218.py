@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from app.text import Text
+
 
 @dataclass(frozen=True)
 class Category:
@@ -70,7 +72,8 @@ def categories_problem(value: str) -> str | None:
     categories = split_categories(value)
     unknown = [c for c in categories if c not in CATEGORIES]
     if not categories or unknown:
-        return f"not Table 2 categories: {', '.join(unknown) or repr(value)} (J1-J5, W1.1-W11)"
+        return Text("not Table 2 categories: {categories} (J1-J5, W1.1-W11)",
+                    categories=", ".join(unknown) or repr(value))
     return None
 
 

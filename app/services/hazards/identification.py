@@ -25,6 +25,7 @@ from decimal import Decimal
 from app.data import GB18218_TABLE1
 from app.services.hazards import gb18218
 from app.services.hazards.gb18218 import Grade, split_categories
+from app.text import Text
 
 #: β of a chemical Table 1 names that neither Table 3 nor a recorded category rates (said so on the term).
 ASSUMED_BETA = Decimal(1)
@@ -35,9 +36,9 @@ class Rating:
     """Q and β of one chemical, each with where it came from."""
 
     threshold_t: Decimal
-    threshold_source: str
+    threshold_source: Text
     beta: Decimal
-    beta_source: str
+    beta_source: Text
     beta_assumed: bool = False
 
 
@@ -73,26 +74,28 @@ def table1_entry(*, un_number: str | None = None, cas: str | None = None) -> Tab
 
 
 def rate(*, table1_threshold: Decimal | None, table3_beta: Decimal | None,
-         categories: Sequence[str]) -> Rating | str:
+         categories: Sequence[str]) -> Rating | Text:
     """Q and β for a chemical, or the reason it is not counted (see the module's docstring)."""
     ranked = sorted(((c, gb18218.CATEGORIES[c]) for c in categories if c in gb18218.CATEGORIES),
                     key=lambda pair: (pair[1].threshold_t, -pair[1].beta))
     if table1_threshold is not None:
-        threshold, threshold_source = table1_threshold, "GB 18218 Table 1"
+        threshold, threshold_source = table1_threshold, Text("GB 18218 Table 1")
     elif ranked:
         code, category = ranked[0]
         threshold = category.threshold_t
-        threshold_source = (f"category {code} (GB 18218 Table 2)" if len(ranked) == 1 else
-                            f"category {code}, the lowest of {', '.join(c for c, _ in ranked)} (GB 18218 Table 2)")
+        threshold_source = (Text("category {code} (GB 18218 Table 2)", code=code) if len(ranked) == 1 else
+                            Text("category {code}, the lowest of {categories} (GB 18218 Table 2)", code=code,
+                                 categories=", ".join(c for c, _ in ranked)))
     else:
-        return "not named in GB 18218 Table 1 and no hazard category (Table 2) recorded: not counted"
+        return Text("not named in GB 18218 Table 1 and no hazard category (Table 2) recorded: not counted")
     if table3_beta is not None:
-        return Rating(threshold, threshold_source, table3_beta, "GB 18218 Table 3")
+        return Rating(threshold, threshold_source, table3_beta, Text("GB 18218 Table 3"))
     if ranked:
         code, category = ranked[0]
-        return Rating(threshold, threshold_source, category.beta, f"category {code} (GB 18218 Table 4)")
+        return Rating(threshold, threshold_source, category.beta, Text("category {code} (GB 18218 Table 4)",
+                                                                       code=code))
     return Rating(threshold, threshold_source, ASSUMED_BETA,
-                  "no Table 3 entry and no hazard category recorded: β = 1 assumed, record the category",
+                  Text("no Table 3 entry and no hazard category recorded: β = 1 assumed, record the category"),
                   beta_assumed=True)
 
 
@@ -122,7 +125,7 @@ class NotCounted:
 
     name: str
     q_t: Decimal
-    reason: str
+    reason: Text
     un_number: str | None = None
     cas: str | None = None
     chemical_id: object = None
@@ -166,12 +169,12 @@ def number(value: Decimal, places: int = 6) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def alpha_basis(population: int | None) -> str:
+def alpha_basis(population: int | None) -> Text:
     """Why α is what it is: the population's Table 5 band, or the stated policy for an unknown population."""
     if population is None:
-        return (f"population within 500 m not recorded: α = {number(gb18218.UNKNOWN_POPULATION_ALPHA)} "
-                "by policy (an unknown neighbourhood is graded as a crowded one)")
-    return f"{population} people within 500 m (GB 18218 Table 5)"
+        return Text("population within 500 m not recorded: α = {alpha} by policy (an unknown neighbourhood is "
+                    "graded as a crowded one)", alpha=number(gb18218.UNKNOWN_POPULATION_ALPHA))
+    return Text("{population} people within 500 m (GB 18218 Table 5)", population=population)
 
 
 def term_json(term: Term) -> dict[str, object]:
@@ -199,7 +202,7 @@ def resolve(chemical: dict[str, object]) -> Term | NotCounted:
     q_t = Decimal(str(chemical["quantity_t"]))
     rating = rate(table1_threshold=entry.threshold_t if entry else None, table3_beta=entry.beta if entry else None,
                   categories=categories)
-    if isinstance(rating, str):
+    if isinstance(rating, Text):
         return NotCounted(name, q_t, rating, un_number, cas)  # type: ignore[arg-type]
     return Term(name, q_t, rating, un_number, cas)  # type: ignore[arg-type]
 
@@ -224,8 +227,8 @@ def compute(population: int | None, units: Sequence[dict[str, object]]) -> dict[
     assessed = [assess_unit(str(u["name"]), population, u["chemicals"]) for u in units]  # type: ignore[arg-type]
     top = worst(assessed)
     grade = top.grade if top is not None else None
-    return {"formula": "per unit: S = Σ qᵢ/Qᵢ (a major hazard source when S ≥ 1); R = α · Σ βᵢ·qᵢ/Qᵢ "
-                       "(GB 18218-2018 §4.2, §4.3); q = the design maximum (§4.2.2)",
+    return {"formula": Text("per unit: S = Σ qᵢ/Qᵢ (a major hazard source when S ≥ 1); R = α · Σ βᵢ·qᵢ/Qᵢ "
+                            "(GB 18218-2018 §4.2, §4.3); q = the design maximum (§4.2.2)"),
             "exposed_population": population, "alpha": number(gb18218.alpha(population)),
             "alpha_basis": alpha_basis(population), "units": [unit_json(u) for u in assessed],
             "grade": str(grade) if grade else None, "major_hazard_source": grade is not None}

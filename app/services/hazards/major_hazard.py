@@ -33,6 +33,7 @@ from app.services.hazards.identification import (
     term_json, worst,
 )
 from app.services.ledger.balances import movements
+from app.text import Text
 from models import Account, AccountKind, AlertKind, Batch, Chemical, Severity, Site
 from models.types import Quantity, utcnow
 
@@ -41,7 +42,7 @@ SEVERITY = {Grade.FIRST: Severity.CRITICAL, Grade.SECOND: Severity.HIGH, Grade.T
             Grade.FOURTH: Severity.LOW}
 
 
-def rating_of(chemical: Chemical) -> Rating | str:
+def rating_of(chemical: Chemical) -> Rating | Text:
     """Q and β of a catalogue chemical (its own figures, else the shipped Table 1's), or why it is not counted.
 
     The shipped Table 1 is matched by CAS number only: a UN number may name a generic entry (n.o.s., a
@@ -207,8 +208,8 @@ def explain(site: Site, assessment: SiteAssessment) -> dict[str, Any]:
     top = assessment.worst
     return {
         "site_id": str(site.id), "site": site.name,
-        "formula": "per unit: S = Σ qᵢ/Qᵢ (source when S ≥ 1); R = α · Σ βᵢ·qᵢ/Qᵢ; q = the unit's design "
-                   "maximum (GB 18218-2018 §4.2.2); the site's grade is its worst unit's",
+        "formula": Text("per unit: S = Σ qᵢ/Qᵢ (source when S ≥ 1); R = α · Σ βᵢ·qᵢ/Qᵢ; q = the unit's design "
+                        "maximum (GB 18218-2018 §4.2.2); the site's grade is its worst unit's"),
         "exposed_population": site.exposed_population, "alpha": number(assessment.alpha),
         "alpha_basis": alpha_basis(site.exposed_population),
         "s": number(assessment.s), "r": number(assessment.r), "worst_unit": top.name if top else None,

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.services.ledger.chain import chain_head
+from app.text import Text
 from app.services.ledger.checkpoints import checkpoint_problem, key_id, signature_problem
 from models import Checkpoint, LedgerEntry
 from models.types import utcnow
@@ -68,19 +69,21 @@ def compare_head(session: Session, document: Any, authority: Mapping[str, Verify
         raise ValueError(f"not a signed head document: {error!r}") from None
     result: dict[str, Any] = {"kind": "head", "sequence": sequence, "hash": expected,
                               "signed_at": signed.get("signed_at"), "problems": []}
-    problems: list[str] = result["problems"]
+    problems: list[Text] = result["problems"]
     unsigned = signature_problem(message, signature, signer, authority)
     if unsigned:
-        problems.append(f"the kept head is not the authority's: {unsigned}")
+        problems.append(Text("the kept head is not the authority's: {reason}", reason=unsigned))
     head = chain_head(session)
     stored = session.scalar(select(LedgerEntry.hash).where(LedgerEntry.sequence == sequence)) if sequence else None
     if sequence > head.sequence:
         result["missing"] = {"first_sequence": head.sequence + 1, "last_sequence": sequence}
-        problems.append(f"entries {head.sequence + 1}..{sequence} are missing: the kept head (signed "
-                        f"{signed.get('signed_at')}) names entry {sequence}, the ledger ends at entry {head.sequence}")
+        problems.append(Text("entries {first}..{sequence} are missing: the kept head (signed {signed_at}) names "
+                             "entry {sequence}, the ledger ends at entry {head}", first=head.sequence + 1,
+                             sequence=sequence, signed_at=signed.get("signed_at"), head=head.sequence))
     elif sequence and stored != expected:
-        problems.append(f"entry {sequence} is not the one the kept head names (hash {expected[:16]}…, stored "
-                        f"{(stored or 'none')[:16]}…): the chain was rewritten at or before it")
+        problems.append(Text("entry {sequence} is not the one the kept head names (hash {expected}…, stored "
+                             "{stored}…): the chain was rewritten at or before it", sequence=sequence,
+                             expected=expected[:16], stored=(stored or "none")[:16]))
     if kept_checkpoint is not None:
         problems += compare_checkpoint(session, kept_checkpoint, authority)["problems"]
     result["ok"] = not problems
@@ -101,18 +104,21 @@ def compare_checkpoint(session: Session, document: Any, authority: Mapping[str, 
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"not a kept checkpoint (it needs {', '.join(CHECKPOINT_FIELDS)}): {error!r}") from None
     result: dict[str, Any] = {"kind": "checkpoint", "first_sequence": first, "last_sequence": last, "problems": []}
-    problems: list[str] = result["problems"]
+    problems: list[Text] = result["problems"]
     still = session.scalar(select(Checkpoint.id).where(Checkpoint.last_sequence == last,
                                                        Checkpoint.merkle_root == kept.merkle_root,
                                                        Checkpoint.signature == kept.signature))
     if still is None:
-        problems.append(f"the ledger no longer holds the kept checkpoint {first}..{last}: checkpoints were deleted "
-                        "or replaced")
+        problems.append(Text("the ledger no longer holds the kept checkpoint {first}..{last}: checkpoints were "
+                             "deleted or replaced", first=first, last=last))
     bad = checkpoint_problem(session, kept, authority)
     if bad:
-        where = f" (first differing entry {bad['first_differing_sequence']})" if "first_differing_sequence" in bad \
-            else ""
-        problems.append(f"against the kept checkpoint {first}..{last}: {bad['reason']}{where}")
+        problems.append(
+            Text("against the kept checkpoint {first}..{last}: {reason} (first differing entry {differing})",
+                 first=first, last=last, reason=bad["reason"], differing=bad["first_differing_sequence"])
+            if "first_differing_sequence" in bad else
+            Text("against the kept checkpoint {first}..{last}: {reason}", first=first, last=last,
+                 reason=bad["reason"]))
         result["first_differing_sequence"] = bad.get("first_differing_sequence")
     head = chain_head(session).sequence
     result["entries_since"] = max(head - last, 0)

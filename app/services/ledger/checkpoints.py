@@ -114,16 +114,19 @@ def authority_keys(config: Mapping[str, Any]) -> dict[str, VerifyKey]:
     return {key_id(k): k for k in keys}
 
 
-def signature_problem(message: str, signature: str, signer: str, authority: Mapping[str, VerifyKey]) -> str | None:
+def signature_problem(message: str, signature: str, signer: str, authority: Mapping[str, VerifyKey]) -> Text | None:
     """Why *signature* of *message* by key *signer* does not hold under the authority's keys (None: it holds)."""
     key = authority.get(signer)
     if key is None:
-        known = ", ".join(authority) or "none configured: set HAZLEDGER_LEDGER_AUTHORITY_PUBLIC_KEY"
-        return f"it is signed by key {signer}, not by an authority key ({known})"
+        if not authority:
+            return Text("it is signed by key {signer}, not by an authority key (none configured: set {setting})",
+                        signer=signer, setting="HAZLEDGER_LEDGER_AUTHORITY_PUBLIC_KEY")
+        return Text("it is signed by key {signer}, not by an authority key ({known})", signer=signer,
+                    known=", ".join(authority))
     try:
         key.verify(message.encode(), bytes.fromhex(signature))
     except (BadSignatureError, ValueError):
-        return f"the signature does not verify under the authority key {signer}"
+        return Text("the signature does not verify under the authority key {signer}", signer=signer)
     return None
 
 
@@ -145,10 +148,11 @@ def checkpoint_problem(session: Session, checkpoint: Checkpoint,
                       if n not in present or leaves is not None
                       and leaves[n - checkpoint.first_sequence] != present[n]), None)
     if len(rows) != checkpoint.last_sequence - checkpoint.first_sequence + 1:
-        reason = (f"the checkpoint covers entries {checkpoint.first_sequence}..{checkpoint.last_sequence} but only "
-                  f"{len(rows)} of them exist: entries were removed")
+        reason = Text("the checkpoint covers entries {first}..{last} but only {count} of them exist: entries were "
+                      "removed", first=checkpoint.first_sequence, last=checkpoint.last_sequence, count=len(rows))
     elif merkle_root([h for _, h in rows]) != checkpoint.merkle_root:
-        reason = "the Merkle root of the entries differs from the signed root: entries were altered or re-chained"
+        reason = Text("the Merkle root of the entries differs from the signed root: entries were altered or "
+                      "re-chained")
     else:
         reason = signature_problem(signed_message(checkpoint), checkpoint.signature, checkpoint.key_id, authority)
         first_bad = None
@@ -213,21 +217,21 @@ def prove(session: Session, entry_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
-def check_proof(proof: dict[str, Any]) -> list[str]:
+def check_proof(proof: dict[str, Any]) -> list[Text]:
     """The problems with *proof* (empty when it holds), using nothing but the proof itself."""
     try:
         entry, checkpoint = proof["entry"], proof["checkpoint"]
         problems = []
         if hashlib.sha256(entry["canonical"].encode()).hexdigest() != entry["hash"]:
-            problems.append("the entry's canonical form does not hash to the entry hash")
+            problems.append(Text("the entry's canonical form does not hash to the entry hash"))
         if root_from_path(entry["hash"], proof["path"]) != checkpoint["merkle_root"]:
-            problems.append("the path does not lead from the entry hash to the checkpoint's Merkle root")
+            problems.append(Text("the path does not lead from the entry hash to the checkpoint's Merkle root"))
         if json.loads(checkpoint["signed_message"])["merkle_root"] != checkpoint["merkle_root"]:
-            problems.append("the signed message names another Merkle root")
+            problems.append(Text("the signed message names another Merkle root"))
         VerifyKey(bytes.fromhex(checkpoint["public_key"])).verify(
             checkpoint["signed_message"].encode(), bytes.fromhex(checkpoint["signature"]))
     except BadSignatureError:
-        problems.append("the checkpoint's signature does not verify under its public key")
+        problems.append(Text("the checkpoint's signature does not verify under its public key"))
     except (KeyError, TypeError, ValueError) as error:
-        return [f"the proof is malformed: {error!r}"]
+        return [Text("the proof is malformed: {error}", error=repr(error))]
     return problems

@@ -42,6 +42,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from app.services.ledger import range_worker
+from app.text import Text
 from app.services.ledger.canonical_sql import CanonicalRow, canonical_rows, columns_sql, joined_columns
 from app.services.ledger.chain import (
     BATCH_FIELDS, CANONICAL_FIELDS, OPTIONAL_FIELDS, ChainHead, batch_identity, chain_head, entry_hash,
@@ -225,16 +226,17 @@ def _recheck(connection: Connection, sequence: int, previous: ChainHead) -> dict
         batch = connection.execute(select(*(getattr(Batch, name) for name in BATCH_FIELDS))
                                    .where(Batch.id == values["batch_id"])).first()
         if batch is None or batch_identity(batch._mapping) != values["batch_identity"]:
-            reason = ("the batch's code, chemical, producer, production time or quantity differ from the identity "
-                      "this entry holds: the batch was altered")
+            reason = Text("the batch's code, chemical, producer, production time or quantity differ from the "
+                          "identity this entry holds: the batch was altered")
     return {"sequence": sequence, "id": str(values["id"]), "reason": reason} if reason else None
 
 
-def _mismatch(values: Mapping[str, Any], previous: ChainHead) -> str | None:
+def _mismatch(values: Mapping[str, Any], previous: ChainHead) -> Text | None:
     if values["sequence"] != previous.sequence + 1:
-        return f"sequence {values['sequence']} follows {previous.sequence}: entries are missing"
+        return Text("sequence {sequence} follows {previous}: entries are missing", sequence=values["sequence"],
+                    previous=previous.sequence)
     if values["previous_hash"] != previous.hash:
-        return "previous_hash does not match the hash of the entry before"
+        return Text("previous_hash does not match the hash of the entry before")
     if entry_hash(values) != values["hash"]:
-        return "the stored hash does not match the entry's content: the entry was altered"
+        return Text("the stored hash does not match the entry's content: the entry was altered")
     return None

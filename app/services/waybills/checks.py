@@ -134,11 +134,14 @@ def _check_controls(records: CheckRecords, waybill: Waybill, lines: list[LoadedL
             found.error(path, Text("{chemical} is prohibited (禁止) and may not be shipped",
                                    chemical=chemical.name_zh or chemical.name_en))
         elif chemical.control_level is ControlLevel.RESTRICTED:
-            found.warn(path, "restricted chemical (限制): the consignee's end use is subject to review")
+            found.warn(path, Text("restricted chemical ({term}): the consignee's end use is subject to review",
+                                  term="限制"))
         if chemical.explosive_precursor:
-            found.warn(path, "explosive precursor (易制爆): the public-security filing must accompany the cargo")
+            found.warn(path, Text("explosive precursor ({term}): the public-security filing must accompany the cargo",
+                                  term="易制爆"))
         if chemical.highly_toxic:  # the pass is the waybill's own, granted by public security (see .passes)
-            found.warn(path, "highly toxic (剧毒): departs only with public security's road transport pass (通行证)")
+            found.warn(path, Text("highly toxic ({term}): departs only with public security's road transport pass "
+                                  "({pass_name})", term="剧毒", pass_name="通行证"))
 
 
 def _check_permits(records: CheckRecords, waybill: Waybill, lines: list[LoadedLine], trip: dt.date,

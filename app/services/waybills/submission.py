@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.errors import Conflict, ValidationFailed
 from app.i18n import Text
 from app.services.waybills.checks import LoadedLine, check_submission
+from app.services.waybills.kept_warnings import kept
 from app.services.waybills.line_entries import LineEntry
 from app.services.waybills.records import ChemicalRecord
 from app.services.waybills.status import transition
@@ -30,7 +31,7 @@ from models.waybills import Waybill, WaybillEvent, WaybillLine, WaybillStatus, W
 #: The catalogue facts a line keeps from submission on, so the document reads as it was approved.
 SNAPSHOT = ("chemical_id", "un_number", "hazard_class", "proper_shipping_name", "packing_group", "tunnel_code",
             "entry_id", "document_line")
-Warnings = list[dict[str, str]]
+Warnings = list[dict[str, Any]]
 
 
 def snapshot(chemical: ChemicalRecord, entry: LineEntry | None = None) -> dict[str, Any]:
@@ -55,7 +56,7 @@ def checked(session: Session, waybill: Waybill, version: WaybillVersion
         count = sum(len(v) for v in found.errors.values())
         raise ValidationFailed(Text("The waybill cannot be submitted: {count} problem(s).",
                                     count=count), errors=dict(found.errors))
-    warnings = [{"field": f, "message": m} for f, messages in found.warnings.items() for m in messages]
+    warnings = [kept(f, m) for f, messages in found.warnings.items() for m in messages]
     return lines, warnings, issue_facts(waybill, version, records.permits.get(waybill.carrier_id, []))
 
 

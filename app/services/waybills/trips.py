@@ -108,12 +108,12 @@ def _shared(waybill: Waybill, version: WaybillVersion, other: Other) -> bool:
         and other.carrier_id == waybill.carrier_id
 
 
-def overlapping_trips(session: Session, waybill: Waybill, version: WaybillVersion) -> list[tuple[str, str]]:
+def overlapping_trips(session: Session, waybill: Waybill, version: WaybillVersion) -> list[tuple[str, Text]]:
     """``(field, message)`` for each other planned waybill of the same vehicle or crew whose departure window
     overlaps *version*'s (and which does not declare the same shared trip)."""
     if version.departure_earliest is None or version.departure_latest is None:
         return []
-    return [(other.field, f"also planned on waybill {other.number} in an overlapping window")
+    return [(other.field, Text("also planned on waybill {number} in an overlapping window", number=other.number))
             for other in _others(session, waybill, version, PLANNED, window=True, limit=OVERLAPS_LISTED)]
 
 
