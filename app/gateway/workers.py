@@ -16,12 +16,14 @@ if one of them failed.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import socket
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 log = logging.getLogger("hazledger.gateway")
 #: The backlog of each listening socket: thousands of terminals connect at once after an outage.
@@ -62,31 +64,16 @@ def run_workers(sockets: list[socket.socket], serve: Callable[[int, socket.socke
     pids: dict[int, int] = {}
     for index, sock in enumerate(sockets):
         pid = os.fork()
-        if pid == 0:  # the worker: its socket only, the parent's signal handling reset
-            status = 1
-            try:
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                for other in sockets:
-                    if other is not sock:
-                        other.close()
-                serve(index, sock)
-                status = 0
-            except BaseException:  # noqa: B036 - a worker never returns into the parent's code
-                log.exception("gateway worker %d failed", index)
-            finally:
-                logging.shutdown()
-                os._exit(status)
+        if pid == 0:
+            _worker(index, sock, sockets, serve)
         pids[pid] = index
     for sock in sockets:
         sock.close()
 
     def forward(signum: int, _frame: object) -> None:
         for pid in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
 
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
     failed = False
@@ -102,3 +89,23 @@ def run_workers(sockets: list[socket.socket], serve: Callable[[int, socket.socke
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 1 if failed else 0
+
+
+def _worker(index: int, sock: socket.socket, sockets: list[socket.socket],
+            serve: Callable[[int, socket.socket], None]) -> NoReturn:
+    """In the forked worker: its socket only, the default signal handling, serve, exit (never back into the
+    parent's code)."""
+    status = 1
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for other in sockets:
+            if other is not sock:
+                other.close()
+        serve(index, sock)
+        status = 0
+    except BaseException:  # noqa: B036 - whatever ends the worker is logged, then it exits
+        log.exception("gateway worker %d failed", index)
+    finally:
+        logging.shutdown()
+        os._exit(status)

@@ -7,8 +7,11 @@ counted in ``skipped_fixes``: feeding it to the open runs would rewind them. The
 """
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sqlalchemy import bindparam, select, update
@@ -50,21 +53,63 @@ def lock_states(session: Session, waybill_ids: Iterable[uuid.UUID]) -> dict[uuid
     their ids, so two batches naming the same trips in any order take them in one order and never deadlock.
     SQLite has one writer at a time anyway.
     """
+    ids = _created(session, waybill_ids)
+    return {state.waybill_id: state for state in session.scalars(_LOCK, {"ids": ids}).all()}
+
+
+def _created(session: Session, waybill_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    """The ids in order, each trip's state row created if it has none yet."""
     ids = sorted(set(waybill_ids))
     missing = set(ids).difference(session.scalars(_EXISTING, {"ids": ids}))
     if missing:  # only the trips' first batches: not one row per trip of every batch sent to be skipped
         session.execute(_CREATE[session.get_bind().dialect.name], [{"waybill_id": i} for i in sorted(missing)])
-    return {state.waybill_id: state for state in session.scalars(_LOCK, {"ids": ids}).all()}
+    return ids
 
 
 #: What a batch moves on, written for all the batch's trips in one executemany, with the ORM's version check.
 _MOVED = ("last_at", "last_lon", "last_lat", "fixes_checked", "skipped_fixes", "recent", "runs")
+
+
+@dataclass
+class StateRow:
+    """A trip's state as a plain row (:func:`lock_rows`): the columns of :class:`~models.TripState` a batch
+    reads and moves on, without the ORM's objects and bookkeeping (thousands of trips in a gateway batch)."""
+
+    waybill_id: uuid.UUID
+    row_version: int
+    last_at: dt.datetime | None = None
+    last_lon: float | None = None
+    last_lat: float | None = None
+    fixes_checked: int = 0
+    skipped_fixes: int = 0
+    recent: list[list[Any]] = field(default_factory=list)
+    runs: dict[str, Any] = field(default_factory=dict)
+
+
+#: The state rows of a batch's trips, locked in the order of their ids (Core: plain rows, not ORM objects).
+_LOCK_ROWS = (select(_TABLE.c.waybill_id, _TABLE.c.row_version, *(_TABLE.c[name] for name in _MOVED))
+              .where(_TABLE.c.waybill_id.in_(bindparam("ids", expanding=True)))
+              .order_by(_TABLE.c.waybill_id).with_for_update())
+
+
+def lock_rows(session: Session, waybill_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, StateRow]:
+    """:func:`lock_states` as plain rows: the same creation and locking, one SELECT, no ORM object. The
+    caller writes them back with :func:`save_states`."""
+    ids = _created(session, waybill_ids)
+    with session.no_autoflush:
+        rows = session.execute(_LOCK_ROWS, {"ids": ids}).all()
+    return {row.waybill_id: StateRow(row.waybill_id, row.row_version, row.last_at, row.last_lon, row.last_lat,
+                                     row.fixes_checked or 0, row.skipped_fixes or 0, row.recent or [],
+                                     row.runs or {}) for row in rows}
+
+
 _SAVE = (update(_TABLE).where(_TABLE.c.waybill_id == bindparam("id_"), _TABLE.c.row_version == bindparam("seen_"))
          .values(row_version=bindparam("next_"), **{name: bindparam(f"{name}_") for name in _MOVED}))
 
 
-def save_states(session: Session, states: list[TripState]) -> None:
-    """Write the states a batch moved on in one statement, and drop their in-memory changes (they are written).
+def save_states(session: Session, states: list[TripState] | list[StateRow]) -> None:
+    """Write the states a batch moved on in one statement, and drop the ORM objects' in-memory changes (they
+    are written; a :class:`StateRow` takes its new version).
 
     What the ORM's flush would do, row by row with its bookkeeping (the most expensive part of a feed's commit
     after the INSERT), as one UPDATE sent for all the rows; the version check stays: a row changed by someone
@@ -79,7 +124,10 @@ def save_states(session: Session, states: list[TripState]) -> None:
     if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
         raise StaleDataError(f"trip_states: {len(rows)} rows to update, {result.rowcount} matched")
     for state in states:
-        session.expire(state)  # its changes are written: the commit's flush has nothing left to do for it
+        if isinstance(state, StateRow):
+            state.row_version += 1
+        else:
+            session.expire(state)  # its changes are written: the commit's flush has nothing left to do for it
 
 
 def take_new(state: TripState, fixes: StoredFixes) -> StoredFixes | None:
