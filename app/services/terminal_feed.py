@@ -20,11 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,8 +34,8 @@ from app.services import unit_of_work
 from app.services.alerts import raise_alert
 from app.services.incidents import drafts
 from app.services.monitoring import TripRef
-from app.services.tracking import DEPARTURE_TOLERANCE, reporting_rows, store_and_check_in
-from models import AlertKind, Severity, Terminal, Vehicle, VehicleFix, Waybill, WaybillStatus
+from app.services.tracking import DEPARTURE_TOLERANCE, store_and_check_in
+from models import AlertKind, Severity, Terminal, Vehicle, VehicleFix, Waybill, WaybillStatus, WaybillVersion
 from routing.tracks import Track, tracks_from_frame
 
 #: Terminal alarms that become alerts, with their severity: what a supervisor acts on for a hazmat vehicle.
@@ -109,17 +110,37 @@ def _part(track: Track, rows: np.ndarray) -> Track:
                  track.dropped if rows.all() else [])
 
 
+#: What ingestion and the live checks read of a waybill and of its current version (:class:`TripRef`).
+_WAYBILL = (Waybill.id, Waybill.number, Waybill.status, Waybill.carrier_id, Waybill.shipper_id, Waybill.consignee_id,
+            Waybill.corridor_id, Waybill.pass_number, Waybill.departed_at, Waybill.delivered_at)
+_VERSION = (WaybillVersion.id, WaybillVersion.vehicle_id, WaybillVersion.loading_site_id,
+            WaybillVersion.unloading_site_id, WaybillVersion.departure_earliest, WaybillVersion.departure_latest)
+#: The waybills in transit of terminals' vehicles as plain rows (Core: a batch names thousands of terminals, and
+#: ORM objects for each waybill and version cost more than the query).
+_IN_TRANSIT = (select(*(c.label(f"w_{c.key}") for c in _WAYBILL), *(c.label(f"v_{c.key}") for c in _VERSION),
+                      Vehicle.gps_terminal_id, Vehicle.plate)
+               .join(WaybillVersion, and_(WaybillVersion.waybill_id == Waybill.id,
+                                          WaybillVersion.version == Waybill.version))
+               .join(Vehicle, Vehicle.id == WaybillVersion.vehicle_id)
+               .where(Waybill.status == WaybillStatus.IN_TRANSIT,
+                      Vehicle.gps_terminal_id.in_(bindparam("terminals", expanding=True))))
+
+
 def _trips(session: Session, terminal_ids: list[str]) -> dict[str, TripRef]:
-    """The waybill in transit of each terminal's vehicle (a terminal on two, a registry error, has none)."""
+    """The waybill in transit of each terminal's vehicle (a terminal on two, a registry error, has none); the
+    waybill and version of each :class:`TripRef` are plain rows with the attributes the checks read."""
     if not terminal_ids:
         return {}
-    rows = session.execute(reporting_rows().where(Waybill.status == WaybillStatus.IN_TRANSIT,
-                                                  Vehicle.gps_terminal_id.in_(terminal_ids))).all()
     found: dict[str, list[Any]] = {}
-    for row in rows:
-        found.setdefault(row[2], []).append(row)
-    return {terminal: TripRef(r[0][0], r[0][1], r[0][3]) for terminal, r in found.items()
-            if len(r) == 1 and r[0][0].departed_at is not None}
+    for row in session.execute(_IN_TRANSIT, {"terminals": terminal_ids}).mappings():
+        found.setdefault(row["gps_terminal_id"], []).append(row)
+    return {terminal: TripRef(_part_of(r[0], "w_"), _part_of(r[0], "v_"), r[0]["plate"])
+            for terminal, r in found.items() if len(r) == 1 and r[0]["w_departed_at"] is not None}
+
+
+def _part_of(row: Any, prefix: str) -> Any:
+    """The columns of *row* labelled with *prefix*, as attributes."""
+    return SimpleNamespace(**{name[len(prefix):]: value for name, value in row.items() if name.startswith(prefix)})
 
 
 def _store_idle(session: Session, idle: list[tuple[Activity, Track]]) -> int:
