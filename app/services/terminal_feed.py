@@ -18,6 +18,7 @@ upload (0x0704) replays the past, whose alarms were reported when they happened.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -25,7 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -182,7 +183,11 @@ def _alarms_and_state(session: Session, activities: list[Activity], trips: dict[
         updates.append({"k": activity.terminal_id, "flags": flags, "since": since, "fix": last_fix,
                         "position": position, "at": activity.last_message_at, "id": activity.last_message_id,
                         "n": activity.messages})
-    if updates:  # one statement, executed for each terminal (Core: no ORM objects for thousands of rows)
+    if updates and session.get_bind().dialect.name == "postgresql":  # one statement over arrays
+        columns = {name: [u[name] for u in updates] for name in ("k", "flags", "fix", "at", "id", "n")}
+        session.execute(_RECORD_ARRAYS, columns | {name: [json.dumps(u[name]) for u in updates]
+                                                   for name in ("since", "position")})
+    elif updates:  # one statement, executed for each terminal (Core: no ORM objects for thousands of rows)
         session.execute(_RECORD, updates)
     return changed
 
@@ -192,6 +197,17 @@ _RECORD = update(_TERMINALS).where(_TERMINALS.c.terminal_id == bindparam("k")).v
     alarm_flags=bindparam("flags"), alarm_since=bindparam("since"), last_fix_at=bindparam("fix"),
     last_position=bindparam("position"), last_message_at=bindparam("at"), last_message_id=bindparam("id"),
     messages=_TERMINALS.c.messages + bindparam("n"))
+#: The same on PostgreSQL as one statement over arrays (one row each), not an UPDATE executed per terminal.
+_RECORD_ARRAYS = text("""
+    UPDATE terminals AS t
+    SET alarm_flags = v.flags, alarm_since = CAST(v.since AS json), last_fix_at = v.fix,
+        last_position = CAST(v.position AS json), last_message_at = v.at, last_message_id = v.id,
+        messages = t.messages + v.n
+    FROM unnest(CAST(:k AS text[]), CAST(:flags AS bigint[]), CAST(:since AS text[]), CAST(:fix AS timestamptz[]),
+                CAST(:position AS text[]), CAST(:at AS timestamptz[]), CAST(:id AS int[]), CAST(:n AS bigint[]))
+         AS v(k, flags, since, fix, position, at, id, n)
+    WHERE t.terminal_id = v.k
+""")
 
 
 def _alarm_changes(session: Session, activity: Activity, vehicle: Any, trip: TripRef | None, before: int,
