@@ -133,15 +133,20 @@ def _trips(session: Session, terminal_ids: list[str]) -> dict[str, TripRef]:
     if not terminal_ids:
         return {}
     found: dict[str, list[Any]] = {}
-    for row in session.execute(_IN_TRANSIT, {"terminals": terminal_ids}).mappings():
-        found.setdefault(row["gps_terminal_id"], []).append(row)
-    return {terminal: TripRef(_part_of(r[0], "w_"), _part_of(r[0], "v_"), r[0]["plate"])
-            for terminal, r in found.items() if len(r) == 1 and r[0]["w_departed_at"] is not None}
+    for row in session.execute(_IN_TRANSIT, {"terminals": terminal_ids}):
+        found.setdefault(row.gps_terminal_id, []).append(row)
+    return {terminal: _ref(r[0]) for terminal, r in found.items()
+            if len(r) == 1 and r[0].w_departed_at is not None}
 
 
-def _part_of(row: Any, prefix: str) -> Any:
-    """The columns of *row* labelled with *prefix*, as attributes."""
-    return SimpleNamespace(**{name[len(prefix):]: value for name, value in row.items() if name.startswith(prefix)})
+_WAYBILL_KEYS, _VERSION_KEYS = [c.key for c in _WAYBILL], [c.key for c in _VERSION]
+
+
+def _ref(row: Any) -> TripRef:
+    """A row of :data:`_IN_TRANSIT` as a :class:`TripRef` whose waybill and version carry the columns read."""
+    waybill = SimpleNamespace(**dict(zip(_WAYBILL_KEYS, row[:len(_WAYBILL)])))
+    version = SimpleNamespace(**dict(zip(_VERSION_KEYS, row[len(_WAYBILL):len(_WAYBILL) + len(_VERSION)])))
+    return TripRef(waybill, version, row.plate)
 
 
 def _store_idle(session: Session, idle: list[tuple[Activity, Track]]) -> int:
