@@ -123,3 +123,10 @@ def test_listening_sockets_share_one_port():
     finally:
         for sock in sockets:
             sock.close()
+
+
+def test_processes_without_reuse_port_is_a_one_line_error(monkeypatch):
+    monkeypatch.setattr("app.gateway.workers.reuse_port_supported", lambda: False)
+    result = CliRunner().invoke(cli, ["gateway", "--port", "0", "--processes", "2"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: --processes above 1 needs SO_REUSEPORT (Linux)\n"
