@@ -19,7 +19,8 @@ holds the connection), and the CPU the gateway, the database and the clients use
 share that saturates first is the limit.
 
 Usage: ``python bench/bench_gateway.py [--quick] [--terminals 5000] [--every 5] [--batch 20] [--seconds 20]
-[--warmup 5] [--interval 0.5] [--only sqlite|postgresql]``. ``--quick``: 1,000 terminals, each 20 fixes a
+[--warmup 5] [--interval 0.5] [--processes N] [--only sqlite|postgresql]``; ``--processes``: the gateway's
+(``hazledger gateway --processes``), one per core by default. ``--quick``: 1,000 terminals, each 20 fixes a
 second (the same 20,000 positions/s offered), 15 s timed after 25 s of warm-up (each trip's first batch creates
 its state and its departure checks): under 3 minutes on two free cores.
 """
@@ -154,7 +155,8 @@ async def drive(url: str, numbers: list[str], args: argparse.Namespace, database
     port = _free_port()
     log = open(Path(tempfile.gettempdir()) / f"gateway-bench-{port}.log", "w")
     command = [str(Path(sys.executable).parent / "hazledger"), "--database-url", url, "gateway", "--host",
-               "127.0.0.1", "--port", str(port), "--interval", str(args.interval), "--log-every", "10"]
+               "127.0.0.1", "--port", str(port), "--interval", str(args.interval), "--log-every", "10",
+               "--processes", str(args.processes)]
     gateway = subprocess.Popen(command,
                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                                env={**os.environ, "PYTHONPATH": str(REPO)})
@@ -198,7 +200,8 @@ async def drive(url: str, numbers: list[str], args: argparse.Namespace, database
         lat = np.array(run.latencies) * 1000 if run.latencies else np.zeros(1)
         per_k = 1000 / max(rows, 1)
         offered = len(numbers) * args.batch / args.every
-        return (f"{connected[0]} terminals connected in {connect_s:.1f} s; {offered:,.0f} positions/s offered, "
+        return (f"{args.processes} gateway process{'es' if args.processes > 1 else ''}, "
+                f"{connected[0]} terminals connected in {connect_s:.1f} s; {offered:,.0f} positions/s offered, "
                 f"{run.acked / elapsed:,.0f}/s acknowledged, {rows / elapsed:,.0f}/s stored in gps_fixes with "
                 f"live checks ({rows / elapsed / GOAL:.0%} of the {GOAL:,}/s goal; {run.failed} refused); "
                 f"0x8001 latency p50 {np.percentile(lat, 50):.0f} ms, "
@@ -225,6 +228,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="timed phase")
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--interval", type=float, default=0.5, help="the gateway's batching interval")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="gateway processes on the port (default: one per core)")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     parser.add_argument("--quick", action="store_true",
                         help="1,000 terminals reporting 20 fixes a second each, 15 s timed (under 3 minutes)")

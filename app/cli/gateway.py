@@ -5,6 +5,8 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import socket
+import sys
 
 import click
 
@@ -23,24 +25,53 @@ from app.gateway import DEFAULT_PORT, QUEUE_LIMIT
               help="Seconds between the counters in the log.")
 @click.option("--queue", default=QUEUE_LIMIT, show_default=True, type=click.IntRange(1),
               help="Positions read but not yet stored beyond which reports wait (back-pressure).")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Gateway processes sharing the port (Linux SO_REUSEPORT), each storing its own terminals' "
+                   "reports: one per core.")
 @click.pass_obj
-def gateway(obj: CliContext, host: str, port: int, interval: float, log_every: float, queue: int) -> None:
+def gateway(obj: CliContext, host: str, port: int, interval: float, log_every: float, queue: int,
+            processes: int) -> None:
     """Serve JT/T 808 terminals (2011/2013/2019 headers) on HOST:PORT, feeding positions to the same ingestion
     and live checks as POST /api/v1/track. Ctrl-C or SIGTERM stops it gracefully."""
+    from app.gateway import workers
     from app.gateway.server import Backend, Gateway, flask_runner, serve_forever
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if processes > 1 and not workers.reuse_port_supported():
+        fail("--processes above 1 needs SO_REUSEPORT (Linux)")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s")
     obj.config["DATABASE_POOL_SIZE"] = 5  # the workers' threads and the batches' one
-    backend = Backend(flask_runner(obj.app), workers=4)
 
-    async def main() -> None:
-        await serve_forever(Gateway(backend, interval=interval, log_every=log_every, queue=queue), host, port,
-                            ready=lambda h, p: click.echo(f"hazledger JT/T 808 gateway on {h}:{p} (Ctrl-C to stop)"))
+    def serve(sock: socket.socket | None = None) -> None:
+        backend = Backend(flask_runner(obj.app), workers=4)
 
+        async def main() -> None:
+            await serve_forever(Gateway(backend, interval=interval, log_every=log_every, queue=queue), host, port,
+                                ready=None if sock else lambda h, p: click.echo(
+                                    f"hazledger JT/T 808 gateway on {h}:{p} (Ctrl-C to stop)"), sock=sock)
+
+        try:
+            asyncio.run(main())
+        finally:
+            backend.close()
+
+    if processes == 1:
+        serve()
+        return
     try:
-        asyncio.run(main())
-    finally:
-        backend.close()
+        sockets = workers.listening_sockets(host, port, processes)
+    except OSError as error:
+        fail(f"cannot listen on {host}:{port}: {error}")
+    from app.services.terminals import disconnect_all
+
+    flask_runner(obj.app)(disconnect_all)  # once for all the workers, before they accept anyone
+    obj.close()  # no pooled connection crosses the fork: each worker opens its own
+    address = sockets[0].getsockname()
+    click.echo(f"hazledger JT/T 808 gateway on {address[0]}:{address[1]} ({processes} processes; Ctrl-C to stop)",
+               nl=True)
+    sys.stdout.flush()
+    status = workers.run_workers(sockets, lambda _, sock: serve(sock))
+    if status:
+        sys.exit(status)
 
 
 @click.group("terminal")

@@ -19,6 +19,7 @@ import datetime as dt
 import contextlib
 import logging
 import signal
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -408,10 +409,15 @@ class Gateway:
         if who is not None and self.online.get(who.terminal_id) is connection:
             del self.online[who.terminal_id]
 
-    async def start(self, host: str, port: int) -> tuple[str, int]:
-        """Listen; the address bound (port 0 picks a free one)."""
-        await self.backend.call(self.services.disconnect_all)
-        self._server = await asyncio.start_server(self._accept, host, port, limit=READ_SIZE, backlog=4096)
+    async def start(self, host: str, port: int, sock: socket.socket | None = None) -> tuple[str, int]:
+        """Listen on *host*:*port* (port 0 picks a free one), or on *sock*, a socket already listening, then as
+        one of several workers (:mod:`app.gateway.workers`: the parent has marked the terminals disconnected);
+        the address bound."""
+        if sock is None:
+            await self.backend.call(self.services.disconnect_all)
+            self._server = await asyncio.start_server(self._accept, host, port, limit=READ_SIZE, backlog=4096)
+        else:
+            self._server = await asyncio.start_server(self._accept, sock=sock, limit=READ_SIZE, backlog=4096)
         for coroutine in (self.batcher.run(self.stopping), self._log_counters()):
             task = asyncio.create_task(coroutine)
             self._tasks.add(task)
@@ -494,10 +500,11 @@ async def _closed(writer: asyncio.StreamWriter) -> None:
         await writer.wait_closed()
 
 
-async def serve_forever(gateway: Gateway, host: str, port: int, ready: Callable[[str, int], None] | None = None
-                        ) -> None:
-    """Run *gateway* until SIGINT or SIGTERM, then stop it gracefully."""
-    address = await gateway.start(host, port)
+async def serve_forever(gateway: Gateway, host: str, port: int, ready: Callable[[str, int], None] | None = None,
+                        sock: socket.socket | None = None) -> None:
+    """Run *gateway* (on *sock* when given, see :meth:`Gateway.start`) until SIGINT or SIGTERM, then stop it
+    gracefully."""
+    address = await gateway.start(host, port, sock)
     if ready is not None:
         ready(*address)
     stop = asyncio.Event()

@@ -154,10 +154,24 @@ def _hold_feed(session: Session) -> None:
     The lock is taken before the alert's pending changes are flushed, so every writer locks the feed before
     any alert row: two writers never wait for each other in opposite orders.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        with session.no_autoflush:  # and announce the change to the other processes' streams, at commit
-            session.execute(select(func.pg_advisory_xact_lock(FEED_LOCK_KEY),
-                                   func.pg_notify(alert_signal.CHANNEL, "")))
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    held = session.info.get(_FEED_HELD)
+    if held is not None and held is _innermost(session):
+        return  # held since this transaction's first change, its NOTIFY sent: once for all of a batch's alerts
+    with session.no_autoflush:  # and announce the change to the other processes' streams, at commit
+        session.execute(select(func.pg_advisory_xact_lock(FEED_LOCK_KEY), func.pg_notify(alert_signal.CHANNEL, "")))
+    session.info[_FEED_HELD] = _innermost(session)
+
+
+def _innermost(session: Session) -> Any:
+    """The session's current transaction, a savepoint's when in one (a savepoint rolled back releases the lock it
+    took, so the feed is held again after it)."""
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+#: The transaction of the session that holds the feed's lock (:func:`_hold_feed`).
+_FEED_HELD = "hazledger_alert_feed_held"
 
 
 def alert_json(alert: Alert) -> dict[str, Any]:

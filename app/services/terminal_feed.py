@@ -18,13 +18,15 @@ upload (0x0704) replays the past, whose alarms were reported when they happened.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,8 +35,8 @@ from app.services import unit_of_work
 from app.services.alerts import raise_alert
 from app.services.incidents import drafts
 from app.services.monitoring import TripRef
-from app.services.tracking import DEPARTURE_TOLERANCE, reporting_rows, store_and_check_in
-from models import AlertKind, Severity, Terminal, Vehicle, VehicleFix, Waybill, WaybillStatus
+from app.services.tracking import DEPARTURE_TOLERANCE, store_and_check_in
+from models import AlertKind, Severity, Terminal, Vehicle, VehicleFix, Waybill, WaybillStatus, WaybillVersion
 from routing.tracks import Track, tracks_from_frame
 
 #: Terminal alarms that become alerts, with their severity: what a supervisor acts on for a hazmat vehicle.
@@ -109,17 +111,42 @@ def _part(track: Track, rows: np.ndarray) -> Track:
                  track.dropped if rows.all() else [])
 
 
+#: What ingestion and the live checks read of a waybill and of its current version (:class:`TripRef`).
+_WAYBILL = (Waybill.id, Waybill.number, Waybill.status, Waybill.carrier_id, Waybill.shipper_id, Waybill.consignee_id,
+            Waybill.corridor_id, Waybill.pass_number, Waybill.departed_at, Waybill.delivered_at)
+_VERSION = (WaybillVersion.id, WaybillVersion.vehicle_id, WaybillVersion.loading_site_id,
+            WaybillVersion.unloading_site_id, WaybillVersion.departure_earliest, WaybillVersion.departure_latest)
+#: The waybills in transit of terminals' vehicles as plain rows (Core: a batch names thousands of terminals, and
+#: ORM objects for each waybill and version cost more than the query).
+_IN_TRANSIT = (select(*(c.label(f"w_{c.key}") for c in _WAYBILL), *(c.label(f"v_{c.key}") for c in _VERSION),
+                      Vehicle.gps_terminal_id, Vehicle.plate)
+               .join(WaybillVersion, and_(WaybillVersion.waybill_id == Waybill.id,
+                                          WaybillVersion.version == Waybill.version))
+               .join(Vehicle, Vehicle.id == WaybillVersion.vehicle_id)
+               .where(Waybill.status == WaybillStatus.IN_TRANSIT,
+                      Vehicle.gps_terminal_id.in_(bindparam("terminals", expanding=True))))
+
+
 def _trips(session: Session, terminal_ids: list[str]) -> dict[str, TripRef]:
-    """The waybill in transit of each terminal's vehicle (a terminal on two, a registry error, has none)."""
+    """The waybill in transit of each terminal's vehicle (a terminal on two, a registry error, has none); the
+    waybill and version of each :class:`TripRef` are plain rows with the attributes the checks read."""
     if not terminal_ids:
         return {}
-    rows = session.execute(reporting_rows().where(Waybill.status == WaybillStatus.IN_TRANSIT,
-                                                  Vehicle.gps_terminal_id.in_(terminal_ids))).all()
     found: dict[str, list[Any]] = {}
-    for row in rows:
-        found.setdefault(row[2], []).append(row)
-    return {terminal: TripRef(r[0][0], r[0][1], r[0][3]) for terminal, r in found.items()
-            if len(r) == 1 and r[0][0].departed_at is not None}
+    for row in session.execute(_IN_TRANSIT, {"terminals": terminal_ids}):
+        found.setdefault(row.gps_terminal_id, []).append(row)
+    return {terminal: _ref(r[0]) for terminal, r in found.items()
+            if len(r) == 1 and r[0].w_departed_at is not None}
+
+
+_WAYBILL_KEYS, _VERSION_KEYS = [c.key for c in _WAYBILL], [c.key for c in _VERSION]
+
+
+def _ref(row: Any) -> TripRef:
+    """A row of :data:`_IN_TRANSIT` as a :class:`TripRef` whose waybill and version carry the columns read."""
+    waybill = SimpleNamespace(**dict(zip(_WAYBILL_KEYS, row[:len(_WAYBILL)])))
+    version = SimpleNamespace(**dict(zip(_VERSION_KEYS, row[len(_WAYBILL):len(_WAYBILL) + len(_VERSION)])))
+    return TripRef(waybill, version, row.plate)
 
 
 def _store_idle(session: Session, idle: list[tuple[Activity, Track]]) -> int:
@@ -161,7 +188,11 @@ def _alarms_and_state(session: Session, activities: list[Activity], trips: dict[
         updates.append({"k": activity.terminal_id, "flags": flags, "since": since, "fix": last_fix,
                         "position": position, "at": activity.last_message_at, "id": activity.last_message_id,
                         "n": activity.messages})
-    if updates:  # one statement, executed for each terminal (Core: no ORM objects for thousands of rows)
+    if updates and session.get_bind().dialect.name == "postgresql":  # one statement over arrays
+        columns = {name: [u[name] for u in updates] for name in ("k", "flags", "fix", "at", "id", "n")}
+        session.execute(_RECORD_ARRAYS, columns | {name: [json.dumps(u[name]) for u in updates]
+                                                   for name in ("since", "position")})
+    elif updates:  # one statement, executed for each terminal (Core: no ORM objects for thousands of rows)
         session.execute(_RECORD, updates)
     return changed
 
@@ -171,6 +202,17 @@ _RECORD = update(_TERMINALS).where(_TERMINALS.c.terminal_id == bindparam("k")).v
     alarm_flags=bindparam("flags"), alarm_since=bindparam("since"), last_fix_at=bindparam("fix"),
     last_position=bindparam("position"), last_message_at=bindparam("at"), last_message_id=bindparam("id"),
     messages=_TERMINALS.c.messages + bindparam("n"))
+#: The same on PostgreSQL as one statement over arrays (one row each), not an UPDATE executed per terminal.
+_RECORD_ARRAYS = text("""
+    UPDATE terminals AS t
+    SET alarm_flags = v.flags, alarm_since = CAST(v.since AS json), last_fix_at = v.fix,
+        last_position = CAST(v.position AS json), last_message_at = v.at, last_message_id = v.id,
+        messages = t.messages + v.n
+    FROM unnest(CAST(:k AS text[]), CAST(:flags AS bigint[]), CAST(:since AS text[]), CAST(:fix AS timestamptz[]),
+                CAST(:position AS text[]), CAST(:at AS timestamptz[]), CAST(:id AS int[]), CAST(:n AS bigint[]))
+         AS v(k, flags, since, fix, position, at, id, n)
+    WHERE t.terminal_id = v.k
+""")
 
 
 def _alarm_changes(session: Session, activity: Activity, vehicle: Any, trip: TripRef | None, before: int,

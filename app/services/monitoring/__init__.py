@@ -47,7 +47,7 @@ from app.services.monitoring.arrival import finish_trip
 from app.services.monitoring.checks import run_checks
 from app.services.monitoring.facts import Facts, facts_of_group
 from app.services.monitoring.settings import MonitorSettings, current_settings
-from app.services.monitoring.state import lock_states, remember, save_states, take_new
+from app.services.monitoring.state import StateRow, lock_rows, remember, save_states, take_new
 from app.services.monitoring.sweep import sweep
 from app.services.monitoring.trip import Trip, TripRef, load_trips
 from models import Alert, TripState, Waybill
@@ -66,22 +66,27 @@ def check_batches(session: Session, batches: Sequence[tuple[TripRef, StoredFixes
     changed; the caller commits.
     """
     settings = settings or current_settings()
-    states = lock_states(session, [ref.waybill.id for ref, _ in batches])
-    fresh: list[tuple[TripRef, TripState, StoredFixes]] = []
+    states = lock_rows(session, [ref.waybill.id for ref, _ in batches])
+    fresh: list[tuple[TripRef, StateRow, StoredFixes]] = []
+    skipped: list[StateRow] = []
     for ref, fixes in batches:
-        new = take_new(states[ref.waybill.id], fixes)
+        state = states[ref.waybill.id]
+        before = state.skipped_fixes
+        new = take_new(state, fixes)
         if new is not None:
-            fresh.append((ref, states[ref.waybill.id], new))
+            fresh.append((ref, state, new))
+        elif state.skipped_fixes != before:
+            skipped.append(state)
     near = {ref.waybill.id: (new.lon, new.lat) for ref, _, new in fresh}
     with session.no_autoflush:  # reads what the states do not change: their UPDATEs go once, at the commit
         trips = load_trips(session, [ref for ref, _, _ in fresh], near=near)
     alerts = check_group(session, [(trips[ref.waybill.id], state, ref.waybill, new) for ref, state, new in fresh],
                          settings)
-    save_states(session, [state for _, state, _ in fresh])
+    save_states(session, [state for _, state, _ in fresh] + skipped)
     return alerts
 
 
-def check_group(session: Session, group: Sequence[tuple[Trip, TripState, Waybill, StoredFixes]],
+def check_group(session: Session, group: Sequence[tuple[Trip, TripState | StateRow, Waybill, StoredFixes]],
                 settings: MonitorSettings) -> list[Alert]:
     """Check a group of trips, each with its state and its new fixes: the per-fix facts of all of them at once
     (:func:`.facts.facts_of_group`), then each trip's episodes from its own facts. The one place a batch's
@@ -94,7 +99,7 @@ def check_group(session: Session, group: Sequence[tuple[Trip, TripState, Waybill
     return alerts
 
 
-def _check(session: Session, trip: Trip, state: TripState, waybill: Waybill, new: StoredFixes, facts: Facts,
+def _check(session: Session, trip: Trip, state: TripState | StateRow, waybill: Waybill, new: StoredFixes, facts: Facts,
            settings: MonitorSettings) -> list[Alert]:
     alerts = gaps.batch_gaps(session, trip, state, waybill, new, settings)
     if state.fixes_checked == 0:

@@ -66,6 +66,8 @@ class RunFollower:
                 least: FloatArray | None = None) -> list[tuple[Run, bool]]:
         """Continue run *name* with the *condition* of this batch's fixes (or of *fixes*: those judged by road);
         the runs that last *min_seconds*, each with whether it is over."""
+        if self.state.runs.get(name) is None and not condition.any():  # most trips, most batches: nothing to do
+            return []
         fixes = fixes if fixes is not None or self.facts is None else self.facts.fixes
         assert fixes is not None
         if not len(fixes):  # nothing judged this time: the run stays as it was

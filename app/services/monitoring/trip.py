@@ -161,21 +161,27 @@ def load_trips(session: Session, refs: Sequence[TripRef],
     sites = session.execute(_SITES, {"sites": list(set().union(*own.values())),
                                      "parties": list(set().union(*parties.values()))}).all()
     trips = {}
+    #: The sites projected, by the sites and the CRS: the many trips of a carrier for the same parties share them.
+    projected: dict[tuple[tuple[uuid.UUID, ...], int], tuple[FloatArray, FloatArray, BaseGeometry | None]] = {}
     for ref in refs:  # one pass per trip, over its few sites
         waybill, version = ref.waybill, ref.version
         mine = [s for s in sites if s.id in own[waybill.id] or (s.active and s.enterprise_id in parties[waybill.id])]
-        site_lon = np.array([s.lon for s in mine], dtype=float)
-        site_lat = np.array([s.lat for s in mine], dtype=float)
         loaded = corridors.get(_corridor_key(waybill)) if waybill.corridor_id else None
-        crs = loaded.corridor.crs if loaded else _utm(site_lon, site_lat, *(near.get(waybill.id) or ()))
-        x, y = to_metric(site_lon, site_lat, crs)
+        crs = loaded.corridor.crs if loaded else _utm(np.array([s.lon for s in mine], dtype=float),
+                                                      np.array([s.lat for s in mine], dtype=float),
+                                                      *(near.get(waybill.id) or ()))
+        key = (tuple(s.id for s in mine), id(crs))
+        if key not in projected:
+            x, y = to_metric(np.array([s.lon for s in mine], dtype=float), np.array([s.lat for s in mine], dtype=float),
+                             crs)
+            projected[key] = x, y, shapely.multipoints(np.column_stack((x, y))) if mine else None
+        x, y, permitted = projected[key]
         unloading = next(((float(sx), float(sy)) for s, sx, sy in zip(mine, x, y)
                           if s.id == version.unloading_site_id), None)
         trips[waybill.id] = Trip(
             waybill_id=waybill.id, carrier_id=waybill.carrier_id,
             label=f"{ref.plate} ({waybill.number})" if ref.plate else waybill.number,
-            hazard_classes=classes[version.id], corridor=loaded, crs=crs,
-            permitted=shapely.multipoints(np.column_stack((x, y))) if mine else None,
+            hazard_classes=classes[version.id], corridor=loaded, crs=crs, permitted=permitted,
             unloading_site_id=version.unloading_site_id, unloading=unloading,
             departure_window=(version.departure_earliest, version.departure_latest))
     return trips
