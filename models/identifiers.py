@@ -21,13 +21,13 @@ def uscc_check_char(first17: str) -> str:
 def uscc_problem(code: str) -> str | None:
     """Why *code* is not a valid unified social credit code, or None when it is."""
     if len(code) != 18:
-        return f"must be 18 characters, got {len(code)}"
+        return Text("must be 18 characters, got {count}", count=len(code))
     bad = sorted({c for c in code if c not in _USCC_CHARS})
     if bad:
-        return f"contains characters outside the GB 32100 set: {''.join(bad)}"
+        return Text("contains characters outside the GB 32100 set: {characters}", characters="".join(bad))
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
-        return f"check character is {code[17]}, expected {expected}"
+        return Text("check character is {character}, expected {expected}", character=code[17], expected=expected)
     return None
 
 
@@ -82,10 +82,11 @@ def normalize_plate(plate: str) -> str:
 def plate_problem(plate: str) -> str | None:
     """Why *plate* (normalized) is not a mainland Chinese plate, or None when it is."""
     if not plate or plate[0] not in PROVINCES:
-        return f"must start with a province abbreviation ({PROVINCES})"
+        return Text("must start with a province abbreviation ({provinces})", provinces=PROVINCES)
     if any(pattern.match(plate) for _kind, pattern in _PLATES):
         return None
-    return "must be like 苏B12345, a new-energy plate like 苏BD12345 or 苏B12345D, or a trailer like 苏B1234挂"
+    return Text("must be like {plate}, a new-energy plate like {small} or {large}, or a trailer like {trailer}",
+                plate="苏B12345", small="苏BD12345", large="苏B12345D", trailer="苏B1234挂")
 
 
 def is_trailer_plate(plate: str) -> bool:
@@ -104,16 +105,16 @@ def national_id_check_char(first17: str) -> str:
 def national_id_problem(number: str) -> str | None:
     """Why *number* is not an 18-character citizen identity number (GB 11643), or None when it is."""
     if not re.fullmatch(r"\d{17}[\dX]", number):
-        return "must be 17 digits and a check character (a digit or X)"
+        return Text("must be 17 digits and a check character (a digit or X)")
     try:  # digits 7-14 are the holder's birth date
         born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        return f"birth date {number[6:14]} is not a date"
+        return Text("birth date {date} is not a date", date=number[6:14])
     if born.year < 1800:
-        return f"birth year {born.year} is not plausible"
+        return Text("birth year {year} is not plausible", year=born.year)
     expected = national_id_check_char(number[:17])
     if number[17] != expected:
-        return f"check character is {number[17]}, expected {expected}"
+        return Text("check character is {character}, expected {expected}", character=number[17], expected=expected)
     return None
 
 
@@ -125,7 +126,7 @@ def mask_national_id(number: str) -> str:
 def terminal_phone_problem(number: str) -> str | None:
     """Why *number* is not a JT/T 808 terminal phone number (BCD: 12 digits in 2013, 20 in 2019), or None."""
     if not (number.isascii() and number.isdigit() and 11 <= len(number) <= 20):
-        return "must be 11 to 20 digits (the SIM number, optionally zero-padded to 12 or 20)"
+        return Text("must be 11 to 20 digits (the SIM number, optionally zero-padded to 12 or 20)")
     return None
 
 

@@ -20,6 +20,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.text import Text
 from models.base import Base
 from models.ledger import AppendOnly, Batch
 from models.types import CreatedAt, UuidPk
@@ -57,9 +58,9 @@ DISPOSAL_METHODS = {
 def category_problem(category: str) -> str | None:
     """Why *category* is not a category of the 2021 list (``HW01`` to ``HW50`` less the unused), or None."""
     if not _CATEGORY.match(category):
-        return "must be HW01 to HW50"
+        return Text("must be {first} to {last}", first="HW01", last="HW50")
     if category in UNUSED_CATEGORIES:
-        return f"{category} is not used by the 2021 list (dropped in 2016)"
+        return Text("{category} is not used by the 2021 list (dropped in 2016)", category=category)
     return None
 
 
@@ -72,23 +73,24 @@ def code_problem(code: str, category: str | None = None) -> str | None:
     """Why *code* is not a well-formed waste code (of *category*, when given), or None when it is."""
     match = _CODE.match(code)
     if not match:
-        return "must be an eight-digit waste code like 900-041-49"
+        return Text("must be an eight-digit waste code like {example}", example="900-041-49")
     problem = category_problem(category_of(code))
     if problem:
-        return f"its last two digits name no category: {problem}"
+        return Text("its last two digits name no category: {problem}", problem=problem)
     if category is not None and category_of(code) != category:
-        return f"belongs to {category_of(code)}, not {category}"
+        return Text("belongs to {category}, not {given}", category=category_of(code), given=category)
     return None
 
 
 def characteristics_problem(values: list[str]) -> str | None:
     unknown = [v for v in values if v not in CHARACTERISTICS]
     if unknown:
-        return f"unknown characteristic(s) {', '.join(unknown)}: use {', '.join(CHARACTERISTICS)}"
+        return Text("unknown characteristic(s) {unknown}: use {known}", unknown=", ".join(unknown),
+                    known=", ".join(CHARACTERISTICS))
     if not values:
-        return "at least one characteristic"
+        return Text("at least one characteristic")
     if len(set(values)) != len(values):
-        return "each characteristic once"
+        return Text("each characteristic once")
     return None
 
 

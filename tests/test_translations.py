@@ -14,7 +14,8 @@ from babel.messages.pofile import read_po
 
 from app.i18n import CATALOGUES, Text, compile_catalogues
 from models import Role
-from models.identifiers import plate_problem
+from models.identifiers import national_id_problem, plate_problem, terminal_phone_problem, uscc_problem
+from models.waste import category_problem, characteristics_problem, code_problem
 from tests.factories import auth, make_user
 from tests.paths import REPO
 
@@ -65,10 +66,14 @@ def test_the_placeholders_of_each_translation_are_the_messages_own() -> None:
             assert set(placeholders.findall(message.string)) <= set(placeholders.findall(message.id)), message.id
 
 
-def test_the_models_plate_messages_are_catalogued() -> None:
+def test_the_models_validators_messages_are_catalogued() -> None:
     chinese = {m.id: m.string for m in _catalogue("zh")}
-    for plate in ("", "XB12345", "苏B1"):
-        assert chinese.get(plate_problem(plate)), plate
+    problems = [plate_problem(plate) for plate in ("", "XB12345", "苏B1")]
+    problems += [uscc_problem("913"), uscc_problem("9132020OMA1XIXXXX0"), national_id_problem("32"),
+                 national_id_problem("32020019991301123X"), terminal_phone_problem("12ab"), category_problem("HW99"),
+                 code_problem("900-041"), code_problem("900-041-99"), characteristics_problem([])]
+    for problem in problems:
+        assert chinese.get(problem.template), problem
 
 
 def test_a_catalogue_newer_than_its_compiled_form_is_compiled_again(tmp_path: Path) -> None:
