@@ -475,9 +475,12 @@ class Gateway:
         self.stopping.set()
         self.batcher.close()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        queued = self.batcher.queued
         if not await self.batcher.drain():
             log.error("gateway stopping: %d positions answered but not stored (the database is unreachable)",
                       self.batcher.queued)
+        elif queued:
+            log.info("gateway stopping: the %d positions queued at the stop are stored", queued)
         online = [c.who.terminal_id for c in connections if c.who is not None]
         with contextlib.suppress(Exception):
             await self.backend.call(self.services.disconnected, online)

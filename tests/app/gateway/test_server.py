@@ -6,6 +6,7 @@ both editions. Timeouts are hang guards only (far beyond the normal time); nothi
 from __future__ import annotations
 
 import asyncio
+import logging
 import dataclasses
 import datetime as dt
 import threading
@@ -198,7 +199,7 @@ def test_nothing_is_kept_from_a_terminal_that_did_not_authenticate(fleet):
     assert fleet.session.scalar(select(func.count()).select_from(Terminal)) == 1  # the stranger is nowhere
 
 
-def test_stopping_answers_what_was_read(fleet):
+def test_stopping_answers_what_was_read(fleet, caplog):
     async def scenario(gateway: Gateway, host: str, port: int) -> list[m.Result]:
         a = await signed_in(host, port, TERMINAL_A)
         futures = [a.send(m.LOCATION, location_body(lat=31.2, lon=121.4 + n / 1000, at=_at(n * 5)))
@@ -211,8 +212,10 @@ def test_stopping_answers_what_was_read(fleet):
         await a.close()
         return answers
 
-    assert run_gateway(fleet, scenario, interval=3600) == [m.Result.SUCCESS] * 20
+    with caplog.at_level(logging.INFO, logger="hazledger.gateway"):
+        assert run_gateway(fleet, scenario, interval=3600) == [m.Result.SUCCESS] * 20
     assert stored(fleet, TERMINAL_A) == 20
+    assert "the 20 positions queued at the stop are stored" in caplog.text  # the log says the drain's outcome
     assert fleet.session.get(Terminal, TERMINAL_A).connected is False
 
 
