@@ -480,7 +480,7 @@ class Gateway:
             log.error("gateway stopping: %d positions answered but not stored (the database is unreachable)",
                       self.batcher.queued)
         elif queued:
-            log.info("gateway stopping: the %d positions queued at the stop are stored", queued)
+            log.info("gateway stopped: the %d positions queued at the stop are stored", queued)
         online = [c.who.terminal_id for c in connections if c.who is not None]
         with contextlib.suppress(Exception):
             await self.backend.call(self.services.disconnected, online)
