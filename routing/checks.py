@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -145,11 +146,17 @@ def _contains(area: BaseGeometry, x: FloatArray, y: FloatArray, memo: dict[Any, 
 
 
 def _grid(area: BaseGeometry, memo: dict[Any, Any]) -> containment.GridContains:
-    """The grid answering many containment tests in *area* (made once per area, kept in *memo*)."""
+    """The grid answering many containment tests in *area*, made on first need (a zone few fixes come near
+    never needs one: about 50 ms saved each) once per area, kept in *memo*; the lock keeps two chunk threads
+    from both making it."""
     key = ("grid", id(area))  # the area itself is kept in memo: its id stays its own
-    if key not in memo:
-        memo[key] = containment.GridContains(area)
+    with _GRID_LOCK:
+        if key not in memo:
+            memo[key] = containment.GridContains(area)
     return memo[key]
+
+
+_GRID_LOCK = threading.Lock()
 
 
 def _offsets(parts: list[CorridorFeature], x: FloatArray, y: FloatArray, memo: dict[Any, Any]) -> FloatArray:
@@ -283,7 +290,6 @@ def _ready(parts: list[CorridorFeature], zone_parts: list[CorridorFeature], hyst
     for area, _part in areas:
         west, south, east, north = area.bounds
         shapely.contains_xy(area, (west + east) / 2, (south + north) / 2)
-        _grid(area, memo)
     west, south, east, north = _area(parts, 0.0, memo).bounds
     _boundary(parts, memo).distance(np.array([west - 1.0]), np.array([south - 1.0]))
 
