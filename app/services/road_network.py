@@ -97,9 +97,12 @@ _graphs_lock = threading.Lock()
 
 
 def matching_graph(*, wait: bool = False) -> MatchGraph | None:
-    """The configured network prepared for map matching (the live checks'), or ``None``: none is configured, or
-    it is not ready yet. The first call starts its preparation in a background thread (after the network's own,
-    :func:`prepare_road_network`) and returns at once unless *wait*: a live check never waits for it."""
+    """The configured network prepared for map matching, or ``None``: none is configured, or it is not ready yet.
+    The first call starts its preparation in a background thread (after the network's own,
+    :func:`prepare_road_network`) and returns at once unless *wait*: a live check never waits for it.
+
+    One per process, for every matcher: the live checks', the compliance view's and the waybill map's driven roads
+    (:mod:`app.services.trip_match`), prepared with the matcher's defaults (motor-vehicle ways only)."""
     key = _configured(current_app.config)
     if key is None:
         return None

@@ -11,7 +11,8 @@ One path for one vehicle and for many: :func:`ingest` (``POST /waybills/{id}/tra
 waybill or terminal) both end in :func:`store_and_check`, which stores every vehicle's fixes in one INSERT and
 checks each vehicle's own fixes against its own trip.
 Compliance re-reads the trip's fixes in time order and runs the routing engine's check against the corridor
-attached at approval, with the forbidden zones around it.
+attached at approval, with the forbidden zones around it; with map matching on, on the trip's match, computed
+once while its fixes stay as they are (:mod:`app.services.trip_match`).
 """
 from __future__ import annotations
 
@@ -35,9 +36,10 @@ from app.services.gps_store import VehicleFixes, store_vehicle_fixes
 from app.services.monitoring import TripRef
 from app.services.monitoring.settings import current_settings
 from app.services.road_network import matching_graph
+from app.services.trip_match import match_parameters, stored_track, trip_match
 from app.services.waybills.listing import party_to
 from app.services.waybills.service import get_waybill
-from models import Corridor, GpsFix, Role, User, Vehicle, Waybill, WaybillStatus, WaybillVersion
+from models import Corridor, Role, User, Vehicle, Waybill, WaybillStatus, WaybillVersion
 from models.types import utcnow
 from routing import RoutingInputError
 from routing._lazy import lazy
@@ -256,55 +258,55 @@ def _reporting_waybill(session: Session, user: User, waybill_id: uuid.UUID) -> t
     return TripRef(waybill, version, plate), terminal
 
 
-def _corridor_check(track: Track, document: dict[str, Any], classes: set[str] | None
+def _corridor_check(waybill_id: uuid.UUID, track: Track, document: dict[str, Any], classes: set[str] | None
                     ) -> tuple[list[dict[str, Any]], FixState, str]:
     """The corridor's episodes in a trip's fixes, the per-fix states and how they were judged: by the roads
     driven as the live checks judge them (``MONITOR_MAP_MATCH`` on and the network ready: ``route check
-    --match``'s rule, a road list by the edges it names), else by the buffer (``route check``'s; a road list by
-    the buffer of its roads' centre lines, stored with the corridor)."""
+    --match``'s rule, :func:`routing.road_check.corridor_episodes`, a road list by the edges it names), else by
+    the buffer (``route check``'s; a road list by the buffer of its roads' centre lines, stored with the
+    corridor). The trip's match is computed once while its fixes stay as they are
+    (:func:`app.services.trip_match.trip_match`)."""
     settings = current_settings()
     graph = matching_graph() if settings.map_match else None
     params = settings.check_parameters()  # the live checks' thresholds (the CLI's by default)
     if graph is None:
         state = fix_states(track, load_corridor(document), hazard_classes=classes)
         return find_episodes(track, state, params), state, "buffer"
-    from routing.matching import MatchParameters
-    from routing.road_check import corridor_episodes
+    from routing.road_check import _roads_off, road_states
 
-    episodes, state, _ = corridor_episodes(track, load_corridor(document, network=graph.network), graph, params,
-                                           hazard_classes=classes,
-                                           match=MatchParameters(sigma_m=settings.match_sigma_m))
+    # corridor_episodes' steps, from the cached match rather than a new one (routing/ matches on every call)
+    result = trip_match(waybill_id, track, graph, match_parameters(settings))
+    state, permitted = road_states(track, load_corridor(document, network=graph.network), result,
+                                   hysteresis_m=params.hysteresis_m, hazard_classes=classes)
+    episodes = find_episodes(track, state, params)
+    for episode in episodes:
+        if episode["kind"] == "deviation":
+            episode["roads"] = _roads_off(result, permitted, int(track.time_ns[episode["first_index"]]),
+                                          int(track.time_ns[episode["last_index"]]))
     return episodes, state, "map_match"
 
 
 def compliance(session: Session, user: User, waybill_id: uuid.UUID) -> dict[str, Any]:
     """Episodes, the share of the trip inside the corridor, and the route actually driven (GeoJSON)."""
-    waybill = get_waybill(session, user, waybill_id)
+    waybill = get_waybill(session, user, waybill_id)  # first: only then are its fixes read (and their match)
     if waybill.corridor_id is None:
         raise Conflict(Text("Waybill {number} has no corridor attached: nothing to check against.",
                             number=waybill.number),
                        code="no_corridor")
-    fixes = session.execute(select(GpsFix.at, GpsFix.lon, GpsFix.lat, GpsFix.speed_kph)
-                            .where(GpsFix.waybill_id == waybill.id).order_by(GpsFix.at)).all()
-    result: dict[str, Any] = {"waybill": waybill.number, "status": str(waybill.status), "points": len(fixes)}
-    if not fixes:
-        return {**result, "compliant": None, "inside_share": None, "episodes": [], "route_driven": None,
-                "note": "no position received yet: compliance unknown"}
-    frame = pd.DataFrame(fixes, columns=["time", "lon", "lat", "speed"])
-    epoch = pd.Timestamp(0, tz="UTC")
-    frame["time"] = (pd.to_datetime(frame["time"], utc=True) - epoch) / pd.Timedelta(seconds=1)
-    if frame["speed"].isna().all():
-        frame = frame.drop(columns="speed")
+    result: dict[str, Any] = {"waybill": waybill.number, "status": str(waybill.status), "points": 0}
     classes = {line.hazard_class for line in waybill.current.lines if line.hazard_class}
     try:
-        track = track_from_frame(frame, source="fixes", min_valid=1, require_majority=False)
+        track = stored_track(session, waybill.id)
+        if track is None:
+            return {**result, "compliant": None, "inside_share": None, "episodes": [], "route_driven": None,
+                    "note": "no position received yet: compliance unknown"}
         document = trip_geojson(session, session.get(Corridor, waybill.corridor_id),
                                 holds_pass=waybill.pass_number is not None)
-        episodes, state, method = _corridor_check(track, document, classes or None)
+        episodes, state, method = _corridor_check(waybill.id, track, document, classes or None)
     except RoutingInputError as error:
         raise Conflict(Text("The trip cannot be checked against its corridor: {error}",
                             error=error), code="uncheckable") from None
-    return {**result, "valid_points": len(track), "compliant": not episodes, "method": method,
-            "inside_share": round(float(1 - state.outside.mean()), 4), "episodes": episodes,
+    return {**result, "points": track.points, "valid_points": len(track), "compliant": not episodes,
+            "method": method, "inside_share": round(float(1 - state.outside.mean()), 4), "episodes": episodes,
             "route_driven": {"type": "LineString",
                              "coordinates": np.column_stack([track.lon, track.lat]).round(6).tolist()}}

@@ -1,30 +1,27 @@
 """The roads a waybill's vehicle drove, for its page: the map match of the stored fixes on the road network, the
 roads in driven order, and any road on it closed to the cargo (``hazmat=no``, a tunnel category the load may not
 pass, ``hgv=no``), drawn over the trip map.
+
+The network prepared for matching is the process's one (:func:`app.services.road_network.matching_graph`, the
+live checks' and the compliance view's: motor-vehicle ways only), not a copy of its own.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import shapely
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.services.monitoring.settings import current_settings
+from app.services.road_network import matching_graph
+from app.services.trip_match import match_parameters, stored_track, trip_match
 from app.web.svg import Frame, path_data
-from models import GpsFix, Waybill
+from models import Waybill
 from routing import RoutingInputError
-from routing._lazy import lazy
 from routing.cargo import Cargo
 from routing.match_report import match_document, piece_geometry
-from routing.matching import MatchGraph, match_track, prepare_matching
 from routing.network import Network
-from routing.tracks import track_from_frame
-
-if TYPE_CHECKING:
-    import pandas as pd
-else:
-    pd = lazy("pandas")
 
 
 @dataclass
@@ -39,19 +36,22 @@ class DrivenRoads:
 
 def driven_roads(session: Session, waybill: Waybill, network: Network, frame: Frame,
                  cargo: Cargo | None) -> DrivenRoads | None:
-    """Match the waybill's fixes (the caller has checked the user may see them); None without two fixes to match.
+    """The waybill's roads driven (the caller has checked the user may see its fixes); None without two fixes to
+    match.
 
-    A track the matcher cannot use (all off the network) gives None as well: the map still shows the fixes.
+    The match is the trip's one (:func:`app.services.trip_match.trip_match`: the compliance view's, on the
+    process's prepared network with the live checks' parameters), computed once while the fixes stay as they
+    are. A track the matcher cannot use (all off the network) gives None as well: the map still shows the fixes;
+    so does a network other than the map's *network* (the configuration changed under the page).
     """
-    fixes = session.execute(select(GpsFix.at, GpsFix.lon, GpsFix.lat)
-                            .where(GpsFix.waybill_id == waybill.id).order_by(GpsFix.at)).all()
-    if len(fixes) < 2:
+    graph = matching_graph(wait=True)  # the map has its network already: its preparation for matching follows
+    if graph is None or graph.network.crs != network.crs:
         return None
-    table = pd.DataFrame(fixes, columns=["time", "lon", "lat"])
-    table["time"] = pd.to_datetime(table["time"], utc=True).map(pd.Timestamp.isoformat)
     try:
-        track = track_from_frame(table, source="fixes", require_majority=False)
-        result = match_track(_prepared(network), track)
+        track = stored_track(session, waybill.id)
+        if track is None or len(track) < 2:
+            return None
+        result = trip_match(waybill.id, track, graph, match_parameters(current_settings()))
     except RoutingInputError:
         return None
     document = match_document(result, cargo=cargo)
@@ -66,13 +66,3 @@ def driven_roads(session: Session, waybill: Waybill, network: Network, frame: Fr
 
 def _path(result: Any, pieces: list[Any], frame: Frame) -> str:
     return path_data(frame, shapely.union_all([piece_geometry(result, p) for p in pieces])) if pieces else ""
-
-
-_PREPARED: list[tuple[Network, MatchGraph]] = []
-
-
-def _prepared(network: Network) -> MatchGraph:
-    """The network prepared for matching, once per loaded network (the maps keep one network per process)."""
-    if not _PREPARED or _PREPARED[0][0] is not network:
-        _PREPARED[:] = [(network, prepare_matching(network))]
-    return _PREPARED[0][1]
