@@ -30,13 +30,14 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
 from shapely.geometry import LineString, shape  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.services import road_network, trip_match  # noqa: E402
 from app.services.gps_store import VehicleFixes, store_vehicle_fixes  # noqa: E402
-from models import Waybill  # noqa: E402
+from models import GpsFix, Waybill  # noqa: E402
 from models.engine import make_engine  # noqa: E402
 from models.types import utcnow  # noqa: E402
 from routing.network import Network  # noqa: E402
@@ -85,6 +86,19 @@ def store(url: str, waybill_id: str, fixes: int, network: Network) -> None:
     engine.dispose()
 
 
+def store_one_more(url: str, waybill_id: str, fixes: int) -> None:
+    """One more fix, a second after the trip's last and a metre east of it."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        last = session.execute(select(GpsFix.at, GpsFix.lon, GpsFix.lat).where(
+            GpsFix.waybill_id == uuid.UUID(waybill_id)).order_by(GpsFix.at.desc()).limit(1)).one()
+        at = pd.to_datetime(last.at, utc=True) + pd.Timedelta(seconds=1)
+        store_vehicle_fixes(session, [VehicleFixes(uuid.UUID(waybill_id), f"bench{fixes}", np.array([at.value]),
+                                                   np.array([last.lon + 1e-5]), np.array([last.lat]), None)])
+        session.commit()
+    engine.dispose()
+
+
 def timed(client, url: str, headers: dict) -> tuple[float, float]:
     """One compliance request: (wall ms, CPU ms)."""
     wall, cpu = time.perf_counter(), time.process_time()
@@ -121,28 +135,12 @@ def main() -> None:
             matches = trip_match.CACHE.matches
             store_one_more(url, waybill, fixes)
             fresh = timed(client, path, headers)
+            wall, cpu = (statistics.median(column) for column in zip(*again))
             print(f"  {fixes:>6,} fixes: first {first[0]:8.0f} ms wall ({first[1]:7.0f} CPU); repeated "
-                  f"{statistics.median(w for w, _ in again):6.0f} ms wall ({statistics.median(c for _, c in again):5.0f}"
-                  f" CPU), median of {args.repeat}; after a new fix {fresh[0]:8.0f} ms wall; matches computed "
+                  f"{wall:6.0f} ms wall ({cpu:5.0f} CPU), median of {args.repeat}; after a new fix "
+                  f"{fresh[0]:8.0f} ms wall; matches computed "
                   f"{matches} for {1 + args.repeat} requests, then {trip_match.CACHE.matches}")
         db.dispose(app)
-
-
-def store_one_more(url: str, waybill_id: str, fixes: int) -> None:
-    """One more fix, a second after the trip's last, where the last was (a vehicle standing)."""
-    from sqlalchemy import select
-
-    from models import GpsFix
-
-    engine = make_engine(url)
-    with Session(engine) as session:
-        last = session.execute(select(GpsFix.at, GpsFix.lon, GpsFix.lat).where(
-            GpsFix.waybill_id == uuid.UUID(waybill_id)).order_by(GpsFix.at.desc()).limit(1)).one()
-        at = pd.to_datetime(last.at, utc=True) + pd.Timedelta(seconds=1)
-        store_vehicle_fixes(session, [VehicleFixes(uuid.UUID(waybill_id), f"bench{fixes}", np.array([at.value]),
-                                                   np.array([last.lon + 1e-5]), np.array([last.lat]), None)])
-        session.commit()
-    engine.dispose()
 
 
 if __name__ == "__main__":
