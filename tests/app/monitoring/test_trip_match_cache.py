@@ -40,20 +40,32 @@ def fresh_cache():
     trip_match.CACHE.clear()
 
 
+def _count(monkeypatch, name: str, size: Callable[..., int]) -> list[int]:
+    """Count the calls of ``routing.matching``'s function *name* made through any module that took it by name
+    (each call's *size* of its arguments, in order)."""
+    calls: list[int] = []
+    real = getattr(routing.matching, name)
+
+    def counted(*args, **kwargs):
+        calls.append(size(*args, **kwargs))
+        return real(*args, **kwargs)
+
+    for module in list(sys.modules.values()):
+        if getattr(module, name, None) is real:
+            monkeypatch.setattr(module, name, counted)
+    return calls
+
+
 @pytest.fixture
 def matches(monkeypatch) -> list[int]:
     """The number of fixes of each call of the whole-track matcher, in order, whoever calls it."""
-    calls: list[int] = []
-    real = routing.matching.match_track
+    return _count(monkeypatch, "match_track", lambda graph, track, params=None: len(track))
 
-    def counted(graph, track, params=None):
-        calls.append(len(track))
-        return real(graph, track, params)
 
-    for module in list(sys.modules.values()):  # every module that took the matcher by name: each call counts
-        if getattr(module, "match_track", None) is real:
-            monkeypatch.setattr(module, "match_track", counted)
-    return calls
+@pytest.fixture
+def preparations(monkeypatch) -> list[int]:
+    """The networks prepared for matching (edges of each), whoever prepares them."""
+    return _count(monkeypatch, "prepare_matching", lambda network, *args, **kwargs: len(network.edges))
 
 
 @pytest.fixture
@@ -101,7 +113,7 @@ def test_a_new_fix_and_a_late_one_older_than_the_newest_each_match_again(client,
     assert matches == [163, 164, 165]
 
 
-def test_the_page_and_the_api_share_one_match(client, session, trip, driven, matches,
+def test_the_page_and_the_api_share_one_match(client, session, trip, driven, matches, preparations,
                                               person: Callable[..., User]):  # noqa: F811
     sign_in(client, person(Role.SUPERVISOR))
     waybill_id = driven.rsplit("/", 1)[1]
@@ -113,6 +125,7 @@ def test_the_page_and_the_api_share_one_match(client, session, trip, driven, mat
     _compliance(client, driven, trip.headers["supervisor"])
     assert client.get(f"/waybills/{waybill_id}").status_code == 200
     assert matches == [163]
+    assert preparations == []  # on the process's prepared network (matching_graph), not a copy of the page's own
 
 
 def test_the_cache_sits_behind_the_waybills_authorisation(client, trip, driven, matches):
