@@ -45,8 +45,8 @@ if TYPE_CHECKING:
 else:
     pd = lazy("pandas")
 
-#: Bounds of the process's cache: trips kept, and fixes in all (a match holds about 60 bytes a fix besides its
-#: track's 32: 400,000 fixes are some 40 MB; a 10-hour trip at 1 s sampling has 36,000).
+#: Bounds of the process's cache: trips kept, and fixes in all (a match's per-fix arrays and its track take 72
+#: bytes a fix, 29 MB for 400,000, plus the matched path's pieces; a 10-hour trip at 1 s sampling has 36,000).
 MAX_TRIPS = 64
 MAX_FIXES = 400_000
 
