@@ -152,11 +152,14 @@ def check_track_by_roads(track: Track, corridor: Corridor, graph: MatchGraph, pa
 
 def corridor_episodes(track: Track, corridor: Corridor, graph: MatchGraph, params: CheckParameters, *,
                       hazard_classes: Iterable[str] | None = None, match: MatchParameters | None = None,
-                      end_tolerance_m: float = END_TOLERANCE_M) -> tuple[list[dict[str, Any]], FixState, MatchResult]:
+                      end_tolerance_m: float = END_TOLERANCE_M, result: MatchResult | None = None
+                      ) -> tuple[list[dict[str, Any]], FixState, MatchResult]:
     """The corridor's episodes by the matched roads (deviations naming the roads driven off it, forbidden zones),
     the per-fix states they come from, and the match: :func:`check_track_by_roads` without overspeed (the
-    parameters as validated there)."""
-    result = match_track(graph, track, match)
+    parameters as validated there). *result*, the track's match made before (a cached one), spares matching it
+    again."""
+    if result is None:
+        result = match_track(graph, track, match)
     state, permitted = road_states(track, corridor, result, hysteresis_m=params.hysteresis_m,
                                    hazard_classes=hazard_classes, end_tolerance_m=end_tolerance_m)
     episodes = find_episodes(track, state, params)

@@ -272,17 +272,12 @@ def _corridor_check(waybill_id: uuid.UUID, track: Track, document: dict[str, Any
     if graph is None:
         state = fix_states(track, load_corridor(document), hazard_classes=classes)
         return find_episodes(track, state, params), state, "buffer"
-    from routing.road_check import _roads_off, road_states
+    from routing.road_check import corridor_episodes
 
-    # corridor_episodes' steps, from the cached match rather than a new one (routing/ matches on every call)
-    result = trip_match(waybill_id, track, graph, match_parameters(settings))
-    state, permitted = road_states(track, load_corridor(document, network=graph.network), result,
-                                   hysteresis_m=params.hysteresis_m, hazard_classes=classes)
-    episodes = find_episodes(track, state, params)
-    for episode in episodes:
-        if episode["kind"] == "deviation":
-            episode["roads"] = _roads_off(result, permitted, int(track.time_ns[episode["first_index"]]),
-                                          int(track.time_ns[episode["last_index"]]))
+    match = match_parameters(settings)
+    episodes, state, _ = corridor_episodes(track, load_corridor(document, network=graph.network), graph, params,
+                                           hazard_classes=classes, match=match,
+                                           result=trip_match(waybill_id, track, graph, match))
     return episodes, state, "map_match"
 
 
