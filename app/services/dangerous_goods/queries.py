@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from app.services.dangerous_goods.document_line import document_line, needs_technical_name, proper_shipping_names
 from app.i18n import Text
-from app.services.dangerous_goods.entries import Entry, EntryError, TableA
+from app.services.dangerous_goods.entries import Entry, TableA
 from app.services.dangerous_goods.mixed_loading import Decision, mixed_loading
-from app.services.dangerous_goods.small_loads import LoadLine, measure, parse_quantity, small_load
+from app.services.dangerous_goods.small_loads import LoadLine, QuantityError, measure, parse_quantity, small_load
 from app.services.dangerous_goods.tunnels import TunnelAnswer, load_restriction
 
 
@@ -50,7 +50,7 @@ def tunnel_of(table: TableA, refs: Sequence[str], *, tank: bool = False, explosi
         return load_restriction([table.resolve(ref, lambda e: e.tunnel_code) for ref in refs], tank=tank,
                                 explosive_mass_kg=explosive_mass_kg)
     if len(quantities) != len(refs):
-        raise EntryError(Text("{given} quantities for {entries} entries: give one per entry, in their order",
+        raise QuantityError(Text("{given} quantities for {entries} entries: give one per entry, in their order",
                               given=len(quantities), entries=len(refs)))
     entries = [table.resolve(ref, _small_load_facts) for ref in refs]
     lines = [LoadLine(entry, *parse_quantity(text), packages=not tank, label=ref)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from decimal import Decimal, InvalidOperation
 
 from app.errors import ValidationFailed
@@ -48,6 +49,10 @@ _GAS_MEASURE = {
     "9": (LITRES, "adsorbed gas: nominal capacity of the receptacle"),
 }
 _QUANTITY = re.compile(r"^\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>[^\W\d][\w ./*^-]*?)\s*$")
+
+
+class QuantityError(EntryError):
+    """A quantity that is not one, or in a unit that is none (the rules' bad input, as a reference is)."""
 
 
 @dataclass(frozen=True)
@@ -103,16 +108,24 @@ def measure(entry: Entry) -> tuple[str, str] | None:
 
 
 def parse_quantity(text: str) -> tuple[Decimal, str]:
-    """``300 L``, ``300L``, ``50 kg``, ``2 t`` as (value, unit); :class:`EntryError` if it is not one."""
+    """``300 L``, ``300L``, ``50 kg``, ``2 t`` as (value, unit); :class:`QuantityError` unless it is a mass or a
+    volume pint knows."""
+    from app.services.ledger.units import in_unit  # pint, loaded when a quantity is read
+
     match = _QUANTITY.match(text)
     if not match:
-        raise EntryError(Text("{text!r} is not a quantity with its unit (e.g. 300 L, 50 kg)", text=text))
+        raise QuantityError(Text("{text!r} is not a quantity with its unit (e.g. 300 L, 50 kg)", text=text))
     try:
         value = Decimal(match["value"])
     except InvalidOperation:  # pragma: no cover - the pattern admits only decimal numbers
-        raise EntryError(Text("{text!r} is not a quantity", text=text)) from None
+        raise QuantityError(Text("{text!r} is not a quantity", text=text)) from None
     if value >= QUANTITY_LIMIT:
-        raise EntryError(Text("{text!r}: a quantity must be less than {limit:,}", text=text, limit=QUANTITY_LIMIT))
+        raise QuantityError(Text("{text!r}: a quantity must be less than {limit:,}", text=text, limit=QUANTITY_LIMIT))
+    try:
+        if in_unit(value, match["unit"], KG) is None and in_unit(value, match["unit"], LITRES) is None:
+            raise QuantityError(Text("{text!r} is neither a mass nor a volume", text=text))
+    except ValidationFailed as error:
+        raise QuantityError(error.detail) from None
     return value, match["unit"]
 
 
@@ -145,7 +158,7 @@ def _counted(line: LoadLine) -> LinePoints:
     try:
         quantity = in_unit(line.quantity, line.unit, unit)
     except ValidationFailed as error:
-        raise EntryError(error.detail) from None
+        raise QuantityError(error.detail) from None
     if quantity is None:
         return fails(Text("{ref}: {quantity} {given} cannot be counted in {unit} without a density ({why}; "
                           "ADR 1.1.3.6.3)", ref=ref, quantity=line.quantity, given=line.unit, unit=unit,
@@ -184,3 +197,14 @@ def tunnel_note(load: SmallLoad) -> str:
     return Text("carried under ADR 1.1.3.6 ({points} points, at most {limit}): not subject to tunnel restrictions "
                 "and not counted for the load's tunnel code (ADR 8.6.3.3)", points=_plain(load.points or Decimal(0)),
                 limit=_plain(POINTS_LIMIT))
+
+
+def small_load_json(load: SmallLoad) -> dict[str, Any]:
+    """The answer's ``small_load`` as the console prints it in JSON (the API's schema says the same)."""
+    def number(value: Decimal | None) -> float | int | None:
+        return None if value is None else int(value) if value == value.to_integral_value() else float(value)
+
+    return {"exempt": load.exempt, "points": number(load.points), "reasons": list(load.reasons),
+            "lines": [{"ref": line.ref, "transport_category": line.transport_category, "measure": line.measure,
+                       "quantity": number(line.quantity), "points": number(line.points), "problem": line.problem}
+                      for line in load.lines]}

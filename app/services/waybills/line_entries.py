@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app.i18n import Text
 from app.services.dangerous_goods.document_line import document_line, proper_shipping_names
 from app.services.dangerous_goods.entries import Entry, EntryError, TableA
 from app.services.dangerous_goods.mixed_loading import mixed_loading
+from app.services.dangerous_goods.small_loads import LoadLine, SmallLoad, small_load
 from app.services.dangerous_goods.tunnels import TunnelAnswer, load_restriction
 from app.services.dangerous_goods.queries import line_facts
 from app.services.transport_entries import chemical_entry, entry_of, waste_name
@@ -112,12 +113,45 @@ def mixed_loading_errors(entries: Sequence[tuple[str, Entry]], found: Findings) 
 def load_tunnel_code(lines: Sequence[WaybillLine], *, tank: bool) -> TunnelAnswer:
     """The whole load's tunnel code (ADR 8.6.3.2) from the lines' entries as submitted, for carriage in a tank or
     not; the net explosive mass is the class 1 lines' quantity (an upper bound: articles hold less). Lines whose
-    code is unknown are left out, as the route planner always did."""
+    code is unknown are left out, as the route planner always did. A load under ADR 1.1.3.6 has no code
+    (8.6.3.3, :func:`waybill_small_load`)."""
     entries = [Entry(line.un_number or "", "", line.hazard_class or "", packing_group=line.packing_group,
                      tunnel_code=line.tunnel_code or "") for line in lines if line.tunnel_code]
     explosive = [line.quantity_kg for line in lines if line.tunnel_code and line.hazard_class == "1"]
     mass = sum(explosive) if explosive and None not in explosive else None
-    return load_restriction(entries, tank=tank, explosive_mass_kg=mass)
+    return load_restriction(entries, tank=tank, explosive_mass_kg=mass,
+                            small_load=waybill_small_load(lines, tank=tank) if lines else None)
+
+
+#: ADR 1.1.3.6.1 exempts packages only: packaging kinds (free text on a line) that say tank or bulk are none.
+_NOT_PACKAGES = re.compile(r"tank|bulk|罐|散装", re.IGNORECASE)
+
+
+def _in_packages(line: WaybillLine, tank: bool) -> bool | None:
+    if tank:
+        return False
+    kind = (line.packaging_kind or "").strip()
+    return None if not kind else not _NOT_PACKAGES.search(kind)
+
+
+def waybill_small_load(lines: Sequence[WaybillLine], *, tank: bool) -> SmallLoad:
+    """ADR 1.1.3.6 for the lines as submitted: each line's Table A entry (its transport category) and quantity.
+
+    A line keeps its quantity in kg, so only entries ADR 1.1.3.6.3 counts by mass (solids, liquefied gases,
+    explosives) can be counted; a liquid's litres are not made up from a density, so a load with a liquid is never
+    exempt here. A line without a stored entry has no known category: not exempt either."""
+    session = object_session(lines[0]) if lines else None
+    ids = {line.entry_id for line in lines if line.entry_id}
+    rows = {row.id: row for row in session.scalars(select(TransportEntry).where(TransportEntry.id.in_(ids)))} \
+        if session is not None and ids else {}
+    load = []
+    for line in lines:
+        row = rows.get(line.entry_id) if line.entry_id else None
+        entry = entry_of(row) if row is not None else Entry(line.un_number or "", line.proper_shipping_name or "",
+                                                             line.hazard_class or "")
+        load.append(LoadLine(entry, line.quantity_kg, "kg" if line.quantity_kg is not None else None,
+                             packages=_in_packages(line, tank), label=f"UN {line.un_number}"))
+    return small_load(load)
 
 
 def rules_preview(session: Session, chemicals: Sequence[tuple[uuid.UUID, ChemicalRecord]]) -> dict[str, Any]:
