@@ -91,13 +91,15 @@ def measure(entry: Entry) -> tuple[str, str] | None:
     """The unit ADR 1.1.3.6.3 counts *entry* in (``kg`` or ``L``) and why; None when Table A cannot tell.
 
     Class 1: mass (net explosive mass of articles, net mass of substances). Class 2: by its classification code
-    (ADR 2.2.2.1.2). Other classes: by the tank codes of Table A column (12), which start with L for substances
+    (ADR 2.2.2.1.2). Class 3 (liquids, ADR 2.2.3.1.1) but its articles (F3): litres. Other classes: by the tank codes of Table A column (12), which start with L for substances
     carried as liquids and S for solids (ADR 4.3.4.1.1), when all agree and the name does not say otherwise;
     entries with both (``SGAH L4BH``), none (articles) or a code beside a contrary name are not told."""
     if entry.hazard_class == "1":
         return KG, "class 1: net explosive mass"
     if entry.hazard_class == "2":
         return _GAS_MEASURE.get(entry.classification_code[:1])
+    if entry.hazard_class == "3" and entry.classification_code and entry.classification_code != "F3":
+        return LITRES, "class 3 liquid: litres"  # ADR 2.2.3.1.1: class 3 is liquids; F3 are articles
     kinds = {code[:1] for code in entry.tank_code.split()}
     name = entry.name.upper()
     if kinds == {"L"} and "SOLID" not in name:
