@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from app.errors import ValidationFailed
 from app.i18n import Text
@@ -39,14 +39,14 @@ POINTS_LIMIT = Decimal(1000)
 KG, LITRES = "kg", "L"
 #: ADR 2.2.2.1.2: the figure a class 2 classification code starts with, and what 1.1.3.6.3 measures it by.
 _GAS_MEASURE = {
-    "1": (LITRES, "compressed gas: nominal capacity of the receptacle"),
-    "2": (KG, "liquefied gas: net mass"),
-    "3": (KG, "refrigerated liquefied gas: net mass"),
-    "4": (KG, "dissolved gas: net mass"),
-    "5": (KG, "aerosols and small receptacles (articles): gross mass"),
-    "6": (KG, "articles containing gas under pressure: gross mass"),
-    "8": (LITRES, "chemical under pressure: nominal capacity of the receptacle"),
-    "9": (LITRES, "adsorbed gas: nominal capacity of the receptacle"),
+    "1": LITRES,    # compressed gas: nominal capacity of the receptacle
+    "2": KG,        # liquefied gas: net mass
+    "3": KG,        # refrigerated liquefied gas: net mass
+    "4": KG,        # dissolved gas: net mass
+    "5": KG,        # aerosols, small receptacles (articles): gross mass
+    "6": KG,        # other articles containing gas under pressure: gross mass
+    "8": LITRES,    # chemical under pressure: nominal capacity of the receptacle
+    "9": LITRES,    # adsorbed gas: nominal capacity of the receptacle
 }
 _QUANTITY = re.compile(r"^\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>[^\W\d][\w ./*^-]*?)\s*$")
 
@@ -87,25 +87,25 @@ class SmallLoad:
     reasons: tuple[str, ...] = field(default_factory=tuple)
 
 
-def measure(entry: Entry) -> tuple[str, str] | None:
-    """The unit ADR 1.1.3.6.3 counts *entry* in (``kg`` or ``L``) and why; None when Table A cannot tell.
+def measure(entry: Entry) -> str | None:
+    """The unit ADR 1.1.3.6.3 counts *entry* in (``kg`` or ``L``); None when Table A cannot tell.
 
     Class 1: mass (net explosive mass of articles, net mass of substances). Class 2: by its classification code
     (ADR 2.2.2.1.2). Class 3 (liquids, ADR 2.2.3.1.1) but its articles (F3): litres. Other classes: by the tank codes of Table A column (12), which start with L for substances
     carried as liquids and S for solids (ADR 4.3.4.1.1), when all agree and the name does not say otherwise;
     entries with both (``SGAH L4BH``), none (articles) or a code beside a contrary name are not told."""
     if entry.hazard_class == "1":
-        return KG, "class 1: net explosive mass"
+        return KG
     if entry.hazard_class == "2":
         return _GAS_MEASURE.get(entry.classification_code[:1])
     if entry.hazard_class == "3" and entry.classification_code and entry.classification_code != "F3":
-        return LITRES, "class 3 liquid: litres"  # ADR 2.2.3.1.1: class 3 is liquids; F3 are articles
+        return LITRES  # ADR 2.2.3.1.1: class 3 is liquids; F3 are articles
     kinds = {code[:1] for code in entry.tank_code.split()}
     name = entry.name.upper()
     if kinds == {"L"} and "SOLID" not in name:
-        return LITRES, "liquid: litres"
+        return LITRES
     if kinds == {"S"} and "LIQUID" not in name:
-        return KG, "solid: net mass"
+        return KG
     return None
 
 
@@ -117,10 +117,7 @@ def parse_quantity(text: str) -> tuple[Decimal, str]:
     match = _QUANTITY.match(text)
     if not match:
         raise QuantityError(Text("{text!r} is not a quantity with its unit (e.g. 300 L, 50 kg)", text=text))
-    try:
-        value = Decimal(match["value"])
-    except InvalidOperation:  # pragma: no cover - the pattern admits only decimal numbers
-        raise QuantityError(Text("{text!r} is not a quantity", text=text)) from None
+    value = Decimal(match["value"])
     if value >= QUANTITY_LIMIT:
         raise QuantityError(Text("{text!r}: a quantity must be less than {limit:,}", text=text, limit=QUANTITY_LIMIT))
     try:
@@ -136,8 +133,7 @@ def _counted(line: LoadLine) -> LinePoints:
 
     entry, ref = line.entry, line.label or f"UN {line.entry.un_number}"
     category = entry.transport_category if entry.transport_category in ("0", "1", "2", "3", "4") else None
-    told = measure(entry)
-    unit = told[0] if told else None
+    unit = measure(entry)
 
     def fails(problem: Text, quantity: Decimal | None = None) -> LinePoints:
         return LinePoints(ref, category, unit, quantity, None, problem)
@@ -162,9 +158,8 @@ def _counted(line: LoadLine) -> LinePoints:
     except ValidationFailed as error:
         raise QuantityError(error.detail) from None
     if quantity is None:
-        return fails(Text("{ref}: {quantity} {given} cannot be counted in {unit} without a density ({why}; "
-                          "ADR 1.1.3.6.3)", ref=ref, quantity=line.quantity, given=line.unit, unit=unit,
-                          why=told[1]))
+        return fails(Text("{ref}: {quantity} {given} cannot be counted in {unit} without a density (ADR "
+                          "1.1.3.6.3)", ref=ref, quantity=line.quantity, given=line.unit, unit=unit))
     multiplier = NOTE_A_MULTIPLIER if category == "1" and entry.un_number in NOTE_A_ENTRIES else \
         MULTIPLIERS[category]
     return LinePoints(ref, category, unit, quantity, quantity * multiplier)
