@@ -51,7 +51,7 @@ def tunnel_of(table: TableA, refs: Sequence[str], *, tank: bool = False, explosi
                                 explosive_mass_kg=explosive_mass_kg)
     if len(quantities) != len(refs):
         raise QuantityError(Text("{given} quantities for {entries} entries: give one per entry, in their order",
-                              given=len(quantities), entries=len(refs)))
+                                 given=len(quantities), entries=len(refs)))
     entries = [table.resolve(ref, _small_load_facts) for ref in refs]
     lines = [LoadLine(entry, *parse_quantity(text), packages=not tank, label=ref)
              for entry, ref, text in zip(entries, refs, quantities)]

@@ -91,9 +91,10 @@ def measure(entry: Entry) -> str | None:
     """The unit ADR 1.1.3.6.3 counts *entry* in (``kg`` or ``L``); None when Table A cannot tell.
 
     Class 1: mass (net explosive mass of articles, net mass of substances). Class 2: by its classification code
-    (ADR 2.2.2.1.2). Class 3 (liquids, ADR 2.2.3.1.1) but its articles (F3): litres. Other classes: by the tank codes of Table A column (12), which start with L for substances
-    carried as liquids and S for solids (ADR 4.3.4.1.1), when all agree and the name does not say otherwise;
-    entries with both (``SGAH L4BH``), none (articles) or a code beside a contrary name are not told."""
+    (ADR 2.2.2.1.2). Class 3 (liquids, ADR 2.2.3.1.1) but its articles (F3): litres. Other classes: by the tank
+    codes of Table A column (12), which start with L for substances carried as liquids and S for solids (ADR
+    4.3.4.1.1), when all agree and the name does not say otherwise; entries with both (``SGAH L4BH``), none
+    (articles) or a code beside a contrary name are not told."""
     if entry.hazard_class == "1":
         return KG
     if entry.hazard_class == "2":

@@ -147,8 +147,8 @@ def waybill_small_load(lines: Sequence[WaybillLine], *, tank: bool) -> SmallLoad
     load = []
     for line in lines:
         row = rows.get(line.entry_id) if line.entry_id else None
-        entry = entry_of(row) if row is not None else Entry(line.un_number or "", line.proper_shipping_name or "",
-                                                             line.hazard_class or "")
+        # without its stored entry a line has no known transport category: it keeps the load from the exemption
+        entry = entry_of(row) if row is not None else Entry(line.un_number or "", "", line.hazard_class or "")
         load.append(LoadLine(entry, line.quantity_kg, "kg" if line.quantity_kg is not None else None,
                              packages=_in_packages(line, tank), label=f"UN {line.un_number}"))
     return small_load(load)
