@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from app.i18n import Text
 from app.services.dangerous_goods.document_line import document_line, proper_shipping_names
 from app.services.dangerous_goods.entries import Entry, EntryError, TableA
 from app.services.dangerous_goods.mixed_loading import mixed_loading
-from app.services.dangerous_goods.small_loads import LoadLine, SmallLoad, small_load
+from app.services.dangerous_goods.small_loads import LoadLine, SmallLoad, small_load, small_load_json
 from app.services.dangerous_goods.tunnels import TunnelAnswer, load_restriction
 from app.services.dangerous_goods.queries import line_facts
 from app.services.transport_entries import chemical_entry, entry_of, waste_name
@@ -127,11 +128,20 @@ def load_tunnel_code(lines: Sequence[WaybillLine], *, tank: bool) -> TunnelAnswe
 _NOT_PACKAGES = re.compile(r"tank|bulk|罐|散装", re.IGNORECASE)
 
 
-def _in_packages(line: WaybillLine, tank: bool) -> bool | None:
+def _in_packages(packaging_kind: str | None, tank: bool) -> bool | None:
     if tank:
         return False
-    kind = (line.packaging_kind or "").strip()
+    kind = (packaging_kind or "").strip()
     return None if not kind else not _NOT_PACKAGES.search(kind)
+
+
+def _load_line(entry: Entry | None, un_number: str | None, quantity_kg: Decimal | None, packaging_kind: str | None,
+               *, tank: bool) -> LoadLine:
+    """A line as ADR 1.1.3.6 reads it: without its stored Table A entry (None) a line has no known transport
+    category, so it keeps the load from the exemption."""
+    return LoadLine(entry if entry is not None else Entry(un_number or "", "", ""), quantity_kg,
+                    "kg" if quantity_kg is not None else None, packages=_in_packages(packaging_kind, tank),
+                    label=f"UN {un_number}")
 
 
 def waybill_small_load(lines: Sequence[WaybillLine], *, tank: bool) -> SmallLoad:
@@ -144,19 +154,17 @@ def waybill_small_load(lines: Sequence[WaybillLine], *, tank: bool) -> SmallLoad
     ids = {line.entry_id for line in lines if line.entry_id}
     rows = {row.id: row for row in session.scalars(select(TransportEntry).where(TransportEntry.id.in_(ids)))} \
         if session is not None and ids else {}
-    load = []
-    for line in lines:
-        row = rows.get(line.entry_id) if line.entry_id else None
-        # without its stored entry a line has no known transport category: it keeps the load from the exemption
-        entry = entry_of(row) if row is not None else Entry(line.un_number or "", "", line.hazard_class or "")
-        load.append(LoadLine(entry, line.quantity_kg, "kg" if line.quantity_kg is not None else None,
-                             packages=_in_packages(line, tank), label=f"UN {line.un_number}"))
-    return small_load(load)
+    return small_load([_load_line(entry_of(rows[line.entry_id]) if line.entry_id in rows else None, line.un_number,
+                                  line.quantity_kg, line.packaging_kind, tank=tank) for line in lines])
 
 
-def rules_preview(session: Session, chemicals: Sequence[tuple[uuid.UUID, ChemicalRecord]]) -> dict[str, Any]:
+def rules_preview(session: Session, chemicals: Sequence[tuple[uuid.UUID, ChemicalRecord]],
+                  loads: Sequence[tuple[Decimal | None, str | None]] | None = None) -> dict[str, Any]:
     """What the submission will say of these lines' goods, for the form to show while it is filled: each
-    line's document line (or why there is none), whether they may travel together, the load's tunnel code."""
+    line's document line (or why there is none), whether they may travel together, the load's tunnel code.
+
+    *loads* gives each line's quantity in kg and packaging kind as filled so far: the load in packages is weighed
+    for ADR 1.1.3.6 as the route planner will weigh it (``small_load``; exempt: no tunnel code, 8.6.3.3)."""
     numbers = sorted({chemical.un_number for _, chemical in chemicals if chemical.un_number})
     stored: dict[str, dict[uuid.UUID, Any]] = {}
     for row in session.scalars(select(TransportEntry).where(TransportEntry.un_number.in_(numbers))
@@ -170,9 +178,16 @@ def rules_preview(session: Session, chemicals: Sequence[tuple[uuid.UUID, Chemica
     entries = [resolved[r.path].entry for r in requests if r.path in resolved]
     decision = mixed_loading(entries)
     coded = [e for e in entries if e.tunnel_code]
-    tunnel = {kind: load_restriction(coded, tank=kind == "tank") for kind in ("packages", "tank")}
+    given = list(loads) if loads is not None and len(loads) == len(requests) else [(None, None)] * len(requests)
+    stored_entries = {r.path: resolved[r.path].entry for r in requests
+                      if r.path in resolved and resolved[r.path].entry_id is not None}
+    load = small_load([_load_line(stored_entries.get(r.path), r.chemical.un_number, kg, kind, tank=False)
+                       for r, (kg, kind) in zip(requests, given)]) if requests else None
+    tunnel = {kind: load_restriction(coded, tank=kind == "tank", small_load=load if kind == "packages" else None)
+              for kind in ("packages", "tank")}
     return {"lines": lines, "mix": {"allowed": decision.allowed, "reasons": decision.reasons},
-            "tunnel": {kind: {"code": a.code, "closed": list(a.closed)} for kind, a in tunnel.items()}}
+            "tunnel": {kind: {"code": a.code, "closed": list(a.closed)} for kind, a in tunnel.items()},
+            "small_load": small_load_json(load) if load is not None else None}
 
 
 class _Collected:
