@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from decimal import Decimal
+from typing import Any
 
 from app.errors import ValidationFailed
 from app.i18n import Text
@@ -136,8 +136,8 @@ def _counted(line: LoadLine) -> LinePoints:
     category = entry.transport_category if entry.transport_category in ("0", "1", "2", "3", "4") else None
     unit = measure(entry)
 
-    def fails(problem: Text, quantity: Decimal | None = None) -> LinePoints:
-        return LinePoints(ref, category, unit, quantity, None, problem)
+    def fails(problem: Text) -> LinePoints:
+        return LinePoints(ref, category, unit, None, None, problem)
 
     if entry.carriage in (PROHIBITED, NOT_SUBJECT):
         return fails(Text("{ref}: {carriage}", ref=ref, carriage=entry.carriage))
