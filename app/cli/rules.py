@@ -20,6 +20,7 @@ from app.cli._common import EXIT_FINDING, echo_json, fail
 from app.config import DEFAULTS, PROJECT_ROOT
 from app.services.dangerous_goods.entries import EntryError, TableA, read_table_a
 from app.services.dangerous_goods.queries import line_of, mix_of, tunnel_of
+from app.services.dangerous_goods.small_loads import small_load_json
 
 DEFAULT_TABLE_A = PROJECT_ROOT.parent / "shared" / "data" / "dangerous_goods" / "adr2017_table_a.csv"
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -126,17 +127,25 @@ def mix(ctx: click.Context, refs: tuple[str, ...], fmt: str) -> None:
 @click.option("--tank", is_flag=True, help="Carriage in tanks (or, for D/E, in bulk); default packages.")
 @click.option("--explosive-mass-kg", type=click.FloatRange(min=0), default=None,
               help="Total net explosive mass on the transport unit (B1000C, C5000D); unknown reads as above.")
+@click.option("--quantity", "quantities", multiple=True, metavar="QTY",
+              help="The quantity of each entry, in their order (e.g. 300L, 50kg): weighs the load for the ADR "
+                   "1.1.3.6 small-load exemption, whose goods do not count for the code (8.6.3.3).")
 @_FORMAT
 @click.pass_context
 def tunnel(ctx: click.Context, refs: tuple[str, ...], tank: bool, explosive_mass_kg: float | None,
-           fmt: str) -> None:
+           quantities: tuple[str, ...], fmt: str) -> None:
     """The load's tunnel restriction code (ADR 8.6.3.2) and the tunnel categories closed to it (ADR 8.6.4)."""
     mass = Decimal(str(explosive_mass_kg)) if explosive_mass_kg is not None else None
-    answer = _answer(ctx, lambda table: tunnel_of(table, refs, tank=tank, explosive_mass_kg=mass))
+    answer = _answer(ctx, lambda table: tunnel_of(table, refs, tank=tank, explosive_mass_kg=mass,
+                                                  quantities=quantities))
+    load = answer.small_load
     if fmt == "json":
-        echo_json({"code": answer.code, "closed": list(answer.closed), "notes": list(answer.notes)})
+        echo_json({"code": answer.code, "closed": list(answer.closed), "notes": list(answer.notes),
+                   "small_load": small_load_json(load) if load else None})
         return
     closed = ", ".join(answer.closed) or "none"
     click.echo(f"{answer.code or '-'}: closed to tunnel categories {closed}")
     for note in answer.notes:
         click.echo(f"  {note}")
+    if load is not None and not load.exempt:
+        click.echo("  not a small load (ADR 1.1.3.6): " + "; ".join(load.reasons))

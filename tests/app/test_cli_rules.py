@@ -107,3 +107,23 @@ def test_table_a_from_an_option_and_a_broken_file(rules, tmp_path):
     assert rules("--table-a", str(mine), "line", "1230").exit_code == 2
     result = rules("--table-a", str(tmp_path / "absent.csv"), "line", "1017")
     assert result.exit_code == 2 and "cannot read ADR Table A" in result.stderr
+
+
+def test_tunnel_small_load(rules):
+    """ADR 1.1.3.6.4: 100 L of UN 1203 (× 3) and 10 kg of chlorine (note a, × 20) are 500 points: exempt, and
+    8.6.3.3 leaves the load without a tunnel code; 40 kg of chlorine more make 1300 points: C/D."""
+    result = rules("tunnel", "1203", "1017", "--quantity", "100L", "--quantity", "10 kg", "--format", "json")
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert (answer["code"], answer["closed"]) == ("-", [])
+    assert (answer["small_load"]["exempt"], answer["small_load"]["points"]) == (True, 500)
+    result = rules("tunnel", "1203", "1017", "--quantity", "100L", "--quantity", "50 kg")
+    assert result.exit_code == 0 and result.stdout.startswith("C/D: closed to tunnel categories D, E")
+    assert "1300 points exceed" in result.stdout
+
+
+@pytest.mark.parametrize("quantities", [("300",), ("300 m",), ("1 L", "2 L")])
+def test_tunnel_bad_quantity_exits_2(rules, quantities):
+    args = [arg for quantity in quantities for arg in ("--quantity", quantity)]
+    result = rules("tunnel", "1203", *args)
+    assert result.exit_code == 2 and result.stderr.startswith("error:") and len(result.stderr.splitlines()) == 1

@@ -64,3 +64,26 @@ def test_entries_of_a_un_number_with_their_ids(client, session, firm):
     body = client.get("/api/v1/rules/entries?un=1230", headers=firm).get_json()
     assert [(e["ref"], e["tunnel_code"]) for e in body] == [("1230/II/1", "D/E"), ("1230/III/1", "E")]
     assert client.get("/api/v1/rules/entries?un=12", headers=firm).status_code == 422
+
+
+def test_tunnel_with_quantities_answers_the_small_load(client, firm):
+    """ADR 1.1.3.6.3 / 8.6.3.3: 300 L of UN 1203 is 900 points, exempt, no tunnel code; 400 L is not."""
+    body = client.get("/api/v1/rules/tunnel?entry=1203&quantity=300%20L", headers=firm).get_json()
+    assert (body["code"], body["closed"]) == ("-", [])
+    assert body["small_load"]["exempt"] is True and body["small_load"]["points"] == 900
+    assert body["small_load"]["lines"] == [{"ref": "1203", "transport_category": "2", "measure": "L",
+                                            "quantity": 300, "points": 900, "problem": None}]
+    assert "8.6.3.3" in body["notes"][0]
+    over = client.get("/api/v1/rules/tunnel?entry=1203&quantity=400L", headers=firm).get_json()
+    assert (over["code"], over["closed"], over["small_load"]["exempt"]) == ("D/E", ["E"], False)
+    tank = client.get("/api/v1/rules/tunnel?entry=1203&quantity=300L&tank=true", headers=firm).get_json()
+    assert (tank["code"], tank["small_load"]["exempt"]) == ("D/E", False)
+    assert client.get("/api/v1/rules/tunnel?entry=1203", headers=firm).get_json()["small_load"] is None
+
+
+@pytest.mark.parametrize("query", ["entry=1203&quantity=300", "entry=1203&quantity=300%20parsec",
+                                   "entry=1203&quantity=300%20m", "entry=1203&entry=1017&quantity=300L"])
+def test_bad_quantities_are_a_problem_422(client, firm, query):
+    response = client.get(f"/api/v1/rules/tunnel?{query}", headers=firm)
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert "query.quantity" in response.get_json()["errors"]

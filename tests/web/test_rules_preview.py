@@ -49,3 +49,24 @@ def test_supervisors_may_not_ask(client, session):
     session.commit()
     sign_in(client, supervisor)
     assert client.get("/firm/waybills/rules").status_code == 403
+
+
+def test_the_panel_weighs_a_small_load(client, session):
+    """ADR 1.1.3.6.3 / 8.6.3.3: 100 kg of ferrocerium (category 2) in drums are 300 points, so the load in packages
+    has no tunnel code; in a tank, or a quantity or packaging not given, it keeps E."""
+    from app.services.transport_entries import import_table_a
+
+    trip = build_trip(session)
+    trip.chemical.un_number, trip.chemical.packing_group = "1323", "II"
+    import_table_a(session, "un_number,name,class,classification_code,packing_group,labels,tank_code,"
+                            "transport_category,tunnel_code\n1323,FERROCERIUM,4.1,F3,II,4.1,SGAN,2,E\n", "t")
+    session.commit()
+    sign_in(client, shipper_of(session, trip))
+    url = f"/firm/waybills/rules?batch_id={trip.batch.id}"
+    answer = client.get(f"{url}&quantity_kg=100&packaging_kind=drum").get_json()
+    assert answer["tunnel"] == {"packages": {"code": "-", "closed": []}, "tank": {"code": "E", "closed": ["E"]}}
+    assert (answer["small_load"]["exempt"], answer["small_load"]["points"]) == (True, 300)
+    for query in ("&quantity_kg=400&packaging_kind=drum", "&quantity_kg=&packaging_kind=drum",
+                  "&quantity_kg=100&packaging_kind=", "&quantity_kg=x&packaging_kind=drum", ""):
+        answer = client.get(url + query).get_json()
+        assert answer["tunnel"]["packages"] == {"code": "E", "closed": ["E"]} and not answer["small_load"]["exempt"]

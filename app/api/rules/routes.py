@@ -23,6 +23,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.services.dangerous_goods.entries import EntryError, TableA
 from app.services.dangerous_goods.queries import line_of, mix_of, tunnel_of
+from app.services.dangerous_goods.small_loads import QuantityError
 from app.services.transport_entries import rules_table
 from models import TransportEntry
 
@@ -52,6 +53,10 @@ class TunnelCodeQuery(RuleEntriesQuery):
     tank = ma.fields.Boolean(load_default=False, metadata={"description": "carriage in tanks (D/E: or bulk)"})
     explosive_mass_kg = ma.fields.Decimal(validate=validate.Range(min=0, max=10 ** 6), as_string=False,
                                           metadata={"description": "net explosive mass (B1000C, C5000D)"})
+    quantity = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=40)),
+                              validate=validate.Length(max=50), metadata={
+                                  "description": "one per entry, in their order (e.g. 300 L, 50 kg): the load is "
+                                                 "weighed for the ADR 1.1.3.6 small-load exemption (8.6.3.3)"})
 
 
 class TransportEntryQuery(ma.Schema):
@@ -83,10 +88,28 @@ class MixedLoadingOut(ma.Schema):
     conditions = ma.fields.List(ma.fields.String())
 
 
+class SmallLoadLineOut(ma.Schema):
+    ref = ma.fields.String()
+    transport_category = ma.fields.String(allow_none=True, metadata={"description": "ADR 1.1.3.6.3, 0-4"})
+    measure = ma.fields.String(allow_none=True, metadata={"description": "kg or L, as ADR 1.1.3.6.3 counts it"})
+    quantity = ma.fields.Float(allow_none=True)
+    points = ma.fields.Float(allow_none=True)
+    problem = ma.fields.String(allow_none=True)
+
+
+class SmallLoadOut(ma.Schema):
+    exempt = ma.fields.Boolean()
+    points = ma.fields.Float(allow_none=True, metadata={"description": "ADR 1.1.3.6.4 total (at most 1000)"})
+    lines = ma.fields.List(ma.fields.Nested(SmallLoadLineOut))
+    reasons = ma.fields.List(ma.fields.String())
+
+
 class TunnelCodeOut(ma.Schema):
     code = ma.fields.String(allow_none=True)
     closed = ma.fields.List(ma.fields.String())
     notes = ma.fields.List(ma.fields.String())
+    small_load = ma.fields.Nested(SmallLoadOut, allow_none=True, metadata={
+        "description": "ADR 1.1.3.6 for the load when quantities were given, else null"})
 
 
 def _ask(refs: Sequence[str], field: str, question: Callable[[TableA], T]) -> T:
@@ -94,6 +117,7 @@ def _ask(refs: Sequence[str], field: str, question: Callable[[TableA], T]) -> T:
     try:
         return question(rules_table(db.session, refs, path))
     except EntryError as error:
+        field = "query.quantity" if isinstance(error, QuantityError) else field
         raise ValidationFailed(error.args[0], errors={field: [error.args[0]]}) from None
 
 
@@ -136,6 +160,8 @@ class Tunnel(MethodView):
     @query_arguments(blp, TunnelCodeQuery)
     @blp.response(200, TunnelCodeOut)
     def get(self, query: dict[str, Any]) -> Any:
-        """The load's tunnel restriction code (ADR 8.6.3.2) and the tunnel categories closed to it (ADR 8.6.4)."""
+        """The load's tunnel restriction code (ADR 8.6.3.2) and the tunnel categories closed to it (ADR 8.6.4);
+        with quantities, the small-load exemption (ADR 1.1.3.6) and the code without exempt goods (8.6.3.3)."""
         return _ask(query["entry"], "query.entry", lambda table: tunnel_of(
-            table, query["entry"], tank=query["tank"], explosive_mass_kg=query.get("explosive_mass_kg")))
+            table, query["entry"], tank=query["tank"], explosive_mass_kg=query.get("explosive_mass_kg"),
+            quantities=query.get("quantity")))

@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from app.services.dangerous_goods.document_line import document_line, needs_technical_name, proper_shipping_names
+from app.i18n import Text
 from app.services.dangerous_goods.entries import Entry, TableA
 from app.services.dangerous_goods.mixed_loading import Decision, mixed_loading
+from app.services.dangerous_goods.small_loads import LoadLine, QuantityError, measure, parse_quantity, small_load
 from app.services.dangerous_goods.tunnels import TunnelAnswer, load_restriction
 
 
@@ -34,8 +36,23 @@ def mix_of(table: TableA, refs: Sequence[str]) -> Decision:
     return mixed_loading([table.resolve(ref, _mix_facts) for ref in refs])
 
 
-def tunnel_of(table: TableA, refs: Sequence[str], *, tank: bool = False,
-              explosive_mass_kg: Decimal | None = None) -> TunnelAnswer:
-    """ADR 8.6.3.2's code for the whole load and the categories ADR 8.6.4 closes to it."""
-    return load_restriction([table.resolve(ref, lambda e: e.tunnel_code) for ref in refs], tank=tank,
-                            explosive_mass_kg=explosive_mass_kg)
+def _small_load_facts(entry: Entry) -> tuple[object, ...]:
+    return entry.tunnel_code, entry.transport_category, measure(entry), entry.carriage
+
+
+def tunnel_of(table: TableA, refs: Sequence[str], *, tank: bool = False, explosive_mass_kg: Decimal | None = None,
+              quantities: Sequence[str] | None = None) -> TunnelAnswer:
+    """ADR 8.6.3.2's code for the whole load and the categories ADR 8.6.4 closes to it.
+
+    With *quantities* (one per reference, ``300 L``, ``50 kg``), also ADR 1.1.3.6 for the load carried in
+    packages (``tank``: never exempt), and the load's code without the exempt goods (ADR 8.6.3.3)."""
+    if not quantities:
+        return load_restriction([table.resolve(ref, lambda e: e.tunnel_code) for ref in refs], tank=tank,
+                                explosive_mass_kg=explosive_mass_kg)
+    if len(quantities) != len(refs):
+        raise QuantityError(Text("{given} quantities for {entries} entries: give one per entry, in their order",
+                                 given=len(quantities), entries=len(refs)))
+    entries = [table.resolve(ref, _small_load_facts) for ref in refs]
+    lines = [LoadLine(entry, *parse_quantity(text), packages=not tank, label=ref)
+             for entry, ref, text in zip(entries, refs, quantities)]
+    return load_restriction(entries, tank=tank, explosive_mass_kg=explosive_mass_kg, small_load=small_load(lines))

@@ -6,6 +6,11 @@ codes shall be assigned to the whole load." ADR 8.6.4 says what each code closes
 depends on the carriage: in tanks (D/E: in bulk or tanks) or otherwise, or on the total net explosive mass per
 transport unit (B1000C, C5000D). Categories are nested (B ⊂ C ⊂ D ⊂ E in what they restrict, ADR 1.9.5.2.2),
 so the most restrictive code for one carriage is the one that closes the most.
+
+ADR 8.6.3.3: goods carried under 1.1.3 are not subject to tunnel restrictions and do not count for the whole
+load's code, except when the transport unit must be marked under 3.4.13 (limited quantities, subject to 3.4.14).
+Of the 1.1.3 exemptions the small load of 1.1.3.6 is modelled (:mod:`.small_loads`); limited quantities (3.4)
+are not (a waybill line does not say it travels as one), so the 3.4.13 exception cannot arise.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from decimal import Decimal
 
 from app.i18n import Text
 from app.services.dangerous_goods.entries import NOT_SUBJECT, PROHIBITED, TUNNEL_CODES, Entry, EntryError
+from app.services.dangerous_goods.small_loads import SmallLoad, tunnel_note
 
 #: ADR 1.9.5.2.2: tunnel category A has no restriction; B to E restrict more and more goods.
 CATEGORIES = ("A", "B", "C", "D", "E")
@@ -63,11 +69,17 @@ class TunnelAnswer:
     code: str | None       # the governing code, None when nothing on board is restricted
     closed: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    #: ADR 1.1.3.6 for the load, when its quantities were given
+    small_load: SmallLoad | None = None
 
 
-def load_restriction(entries: Sequence[Entry], *, tank: bool = False,
-                     explosive_mass_kg: Decimal | None = None) -> TunnelAnswer:
-    """The whole load's code (ADR 8.6.3.2) and the categories it closes (ADR 8.6.4) for this carriage."""
+def load_restriction(entries: Sequence[Entry], *, tank: bool = False, explosive_mass_kg: Decimal | None = None,
+                     small_load: SmallLoad | None = None) -> TunnelAnswer:
+    """The whole load's code (ADR 8.6.3.2) and the categories it closes (ADR 8.6.4) for this carriage.
+
+    With *small_load* exempt, every good on board travels under 1.1.3.6 and none counts (ADR 8.6.3.3): the
+    load's code is ``-``, nothing closed, a note says why. (1.1.3.6 exempts a transport unit's whole load or
+    none of it, so there is no partly exempt load to weigh.)"""
     best: tuple[int, int, str] | None = None
     for entry in entries:
         if entry.carriage in (PROHIBITED, NOT_SUBJECT):
@@ -81,11 +93,14 @@ def load_restriction(entries: Sequence[Entry], *, tank: bool = False,
         rank = (len(closed), -TUNNEL_CODES.index(entry.tunnel_code), entry.tunnel_code)
         if best is None or rank > best:
             best = rank
+    if small_load is not None and small_load.exempt:
+        return TunnelAnswer("-", (), (tunnel_note(small_load),), small_load)
     if best is None or best[2] == "-":
-        return TunnelAnswer(None if best is None else "-", ())
+        return TunnelAnswer(None if best is None else "-", (), (), small_load)
     code = best[2]
     notes = ()
     if RESTRICTIONS[code].mass_kg is not None and explosive_mass_kg is None:
         notes = (f"{code}: net explosive mass not given, read as more than {RESTRICTIONS[code].mass_kg} kg "
                  "(ADR 8.6.4)",)
-    return TunnelAnswer(code, closed_categories(code, tank=tank, explosive_mass_kg=explosive_mass_kg), notes)
+    return TunnelAnswer(code, closed_categories(code, tank=tank, explosive_mass_kg=explosive_mass_kg), notes,
+                        small_load)

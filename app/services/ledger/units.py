@@ -51,16 +51,7 @@ def to_kilograms(value: Decimal | int | str, unit: str, density_kg_per_l: Decima
     if unit == "kg" and isinstance(value, (Decimal, int)) and Decimal(value).is_finite():
         return _rounded_positive(Decimal(value), value, unit, field)  # kg already: pint would multiply by 1
     ureg = _registry()
-    if not _UNIT_TEXT.fullmatch(unit):
-        raise ValidationFailed(Text("'{unit}' is not a unit of mass or volume.",
-                                    unit=unit), errors={"unit": [N_("unknown unit")]})
-    try:
-        amount = ureg.Quantity(Decimal(str(value)), unit)
-    # pint parses the unit as an expression: what is not one fails in its tokenizer, parser or arithmetic.
-    except (pint.PintError, TokenError, SyntaxError, AssertionError, ArithmeticError, ValueError, AttributeError,
-            TypeError):
-        raise ValidationFailed(Text("'{unit}' is not a unit of mass or volume.",
-                                    unit=unit), errors={"unit": [N_("unknown unit")]})
+    amount = _quantity(value, unit)
     if amount.dimensionality == ureg.kilogram.dimensionality:
         mass = amount
     elif amount.dimensionality == ureg.liter.dimensionality:
@@ -72,6 +63,30 @@ def to_kilograms(value: Decimal | int | str, unit: str, density_kg_per_l: Decima
         raise ValidationFailed(Text("'{unit}' is not a unit of mass or volume.", unit=unit),
                                errors={"unit": [N_("not a mass or volume")]})
     return _rounded_positive(Decimal(mass.to("kg").magnitude), value, unit, field)
+
+
+def _quantity(value: Decimal | int | str, unit: str) -> pint.Quantity:
+    """*value* *unit* as a pint quantity; ValidationFailed (422, ``unit``) for what is not a unit pint knows."""
+    if not _UNIT_TEXT.fullmatch(unit):
+        raise ValidationFailed(Text("'{unit}' is not a unit of mass or volume.",
+                                    unit=unit), errors={"unit": [N_("unknown unit")]})
+    try:
+        return _registry().Quantity(Decimal(str(value)), unit)
+    # pint parses the unit as an expression: what is not one fails in its tokenizer, parser or arithmetic.
+    except (pint.PintError, TokenError, SyntaxError, AssertionError, ArithmeticError, ValueError, AttributeError,
+            TypeError):
+        raise ValidationFailed(Text("'{unit}' is not a unit of mass or volume.",
+                                    unit=unit), errors={"unit": [N_("unknown unit")]})
+
+
+def in_unit(value: Decimal | int | str, unit: str, target: str) -> Decimal | None:
+    """*value* *unit* in *target* (``kg`` or ``L``), or None when *unit* measures something else: a volume is
+    never made a mass (nor a mass a volume) by a guessed density. ValidationFailed for an unknown unit."""
+    amount = _quantity(value, unit)
+    wanted = _registry().Quantity(1, target)
+    if amount.dimensionality != wanted.dimensionality:
+        return None
+    return Decimal(amount.to(target).magnitude)
 
 
 def _rounded_positive(kilograms: Decimal, value: Decimal | int | str, unit: str, field: str) -> Decimal:

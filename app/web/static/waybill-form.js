@@ -21,7 +21,8 @@
 
 /* While the lines' batches are chosen, the panel under them shows what the submission's dangerous-goods rules
    will say (GET /firm/waybills/rules): each line's transport-document line (ADR 5.4.1.1.1), whether the goods
-   may be loaded together (ADR 7.5.2) and the load's tunnel restriction code (ADR 8.6). Without JavaScript the
+   may be loaded together (ADR 7.5.2) and the load's tunnel restriction code (ADR 8.6), weighing the quantities
+   and packaging filled so far for the small-load exemption (ADR 1.1.3.6, 8.6.3.3). Without JavaScript the
    submission says the same. */
 (function () {
   "use strict";
@@ -53,11 +54,22 @@
           (t.closed.join(", ") || "-"));
       }
     });
+    var small = answer.small_load;
+    if (small && small.points !== null) {  /* ADR 1.1.3.6: the points of the lines filled so far */
+      item(tunnel, panel.dataset.small + ": " + small.points + " " + panel.dataset.points +
+        (small.exempt ? "; " + panel.dataset.exempt : ""), small.exempt ? "" : "error");
+    }
     panel.hidden = answer.lines.length === 0;
+  }
+  function field(select, name) {  /* the same line's input: lines.N.batch_id -> lines.N.<name> */
+    var input = document.querySelector("[name='" + select.name.replace(/batch_id$/, name) + "']");
+    return input ? input.value : "";
   }
   function update() {
     var query = selects.filter(function (s) { return s.value; }).map(function (s) {
-      return "batch_id=" + encodeURIComponent(s.value);
+      return "batch_id=" + encodeURIComponent(s.value) +
+        "&quantity_kg=" + encodeURIComponent(field(s, "quantity_kg")) +
+        "&packaging_kind=" + encodeURIComponent(field(s, "packaging_kind"));
     }).join("&");
     if (!query) { panel.hidden = true; return; }
     fetch(panel.dataset.url + "?" + query, {credentials: "same-origin", headers: {"Accept": "application/json"}})
@@ -65,6 +77,12 @@
       .then(function (answer) { if (answer) { show(answer); } })
       .catch(function () { panel.hidden = true; });
   }
-  selects.forEach(function (s) { s.addEventListener("change", update); });
+  selects.forEach(function (s) {
+    s.addEventListener("change", update);
+    ["quantity_kg", "packaging_kind"].forEach(function (name) {
+      var input = document.querySelector("[name='" + s.name.replace(/batch_id$/, name) + "']");
+      if (input) { input.addEventListener("change", update); }
+    });
+  });
   update();
 }());

@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 
 from app.services.dangerous_goods.document_line import document_line
-from app.services.dangerous_goods.entries import EntryError
+from app.services.dangerous_goods.entries import Entry, EntryError
 from app.services.dangerous_goods.mixed_loading import mixed_loading
-from app.services.dangerous_goods.queries import line_facts
+from app.services.dangerous_goods.queries import line_facts, tunnel_of
+from app.services.dangerous_goods.small_loads import LoadLine, QuantityError, small_load
 from app.services.dangerous_goods.tunnels import load_restriction
 
 _LINE = line_facts
@@ -190,3 +191,79 @@ def test_waste_precedes_the_un_number(table_a):
     """ADR 5.4.1.1.3: ``WASTE, UN 1230 METHANOL, 3 (6.1), II, (D/E)``."""
     entry = table_a.resolve("1230", line_facts)
     assert document_line(entry, waste=True) == "WASTE, UN 1230 METHANOL, 3 (6.1), II, (D/E)"
+
+
+# (paragraph, references, quantities, tank, exempt, 1.1.3.6.4 points, the load's code, closed categories)
+SMALL_LOADS = [
+    ("1.1.3.6.3 / 8.6.3.3: 300 L of UN 1203 (category 2) is 900 points, exempt: no tunnel code", ("1203",),
+     ("300 L",), False, True, 900, "-", ""),
+    ("1.1.3.6.3 / 8.6.3.3: 333 L of category 2, the table's limit", ("1203",), ("333L",), False, True, 999, "-", ""),
+    ("1.1.3.6.4: 400 L of UN 1203 is 1200 points, not exempt: D/E", ("1203",), ("400 L",), False, False, 1200,
+     "D/E", "E"),
+    ("1.1.3.6.3: pint converts: 0.3 m³ of UN 1203 is 300 L", ("1203",), ("0.3 m**3",), False, True, 900, "-", ""),
+    ("1.1.3.6.4: category 1 (× 50) with category 3 (× 1), summed: 500 + 400", ("1052/I", "1006"),
+     ("10 L", "400 L"), False, True, 900, "-", ""),
+    ("1.1.3.6.4: category 1 with category 3 over 1000: C/D governs", ("1052/I", "1006"), ("10 L", "600 L"), False,
+     False, 1100, "C/D", "DE"),
+    ("1.1.3.6.3 note a / 1.1.3.6.4: 50 kg of chlorine × 20 = 1000", ("1017",), ("50 kg",), False, True, 1000, "-", ""),
+    ("1.1.3.6.3 note a: 51 kg of chlorine, over its 50 kg", ("1017",), ("51 kg",), False, False, 1020, "C/D", "DE"),
+    ("1.1.3.6.3: category 4 counts nothing", ("0012", "1203"), ("5000 kg", "300 L"), False, True, 900, "-", ""),
+    ("1.1.3.6.3: a solid by net mass (kg)", ("1323",), ("300 kg",), False, True, 900, "-", ""),
+    ("1.1.3.6.3: compressed gas by the receptacle's capacity in litres", ("1006",), ("1000 L",), False, True, 1000,
+     "-", ""),
+    ("1.1.3.6.1: in a tank, never exempt", ("1203",), ("100 L",), True, False, None, "D/E", "DE"),
+    ("1.1.3.6.3: category 0 never exempt", ("2814/-/3",), ("1 kg",), False, False, None, "E", "E"),
+    ("1.1.3.6.3: category 0 beside a small category 3 load", ("1006", "2814/-/3"), ("10 L", "1 kg"), False, False,
+     None, "E", "E"),
+    ("1.1.3.6.3: a liquid in kg has no litres without a density", ("1203",), ("300 kg",), False, False, None,
+     "D/E", "E"),
+    ("1.1.3.6.3: a liquefied gas in litres has no net mass without a density", ("1017",), ("10 L",), False, False,
+     None, "C/D", "DE"),
+    ("1.1.3.6.3: category unknown ('-' in the transcription) never exempt", ("3373/-/2",), ("1 L",), False, False,
+     None, "-", ""),
+    ("1.1.3.6.3: no tank code, not class 1-3: not told kg or litres, not exempt", ("1310",), ("1 kg",), False, False,
+     None, "B", "BCDE"),
+]
+
+
+@pytest.mark.parametrize("paragraph, refs, quantities, tank, exempt, points, code, closed", SMALL_LOADS,
+                         ids=[c[0] for c in SMALL_LOADS])
+def test_small_loads(table_a, paragraph, refs, quantities, tank, exempt, points, code, closed):
+    answer = tunnel_of(table_a, refs, tank=tank, quantities=quantities)
+    load = answer.small_load
+    assert load.exempt is exempt, load.reasons
+    assert load.points == (None if points is None else Decimal(points))
+    assert (answer.code, "".join(answer.closed)) == (code, closed)
+    if exempt:
+        assert load.reasons == () and any("8.6.3.3" in note for note in answer.notes)
+    else:
+        assert load.reasons and all("ADR" in reason for reason in load.reasons), load.reasons
+
+
+def test_small_load_lines_say_their_points(table_a):
+    load = tunnel_of(table_a, ("1052/I", "1006"), quantities=("10 L", "400 L")).small_load
+    assert [(line.transport_category, line.measure, line.points) for line in load.lines] == [
+        ("1", "L", Decimal(500)), ("3", "L", Decimal(400))]
+
+
+@pytest.mark.parametrize("quantities", [("300",), ("L",), ("300 m",), ("300 parsec",), ("-3 L",), ("1 L", "2 L")])
+def test_small_load_bad_quantities_are_refused(table_a, quantities):
+    """Not a quantity, neither a mass nor a volume, or not one per entry: bad input, never 'not exempt'."""
+    with pytest.raises(QuantityError):
+        tunnel_of(table_a, ("1203",), quantities=quantities)
+
+
+def test_an_unknown_never_exempts():
+    """ADR 1.1.3.6: a line whose category, quantity or carriage is not known keeps the whole load from it."""
+    entry = Entry("1203", "MOTOR SPIRIT", "3", "F1", "II", tank_code="LGBF", transport_category="2",
+                  tunnel_code="D/E")
+    assert small_load([LoadLine(entry, Decimal(1), "L")]).exempt
+    assert not small_load([LoadLine(entry, None, None)]).exempt
+    assert not small_load([LoadLine(entry, Decimal(1), "L", packages=None)]).exempt
+    assert not small_load([LoadLine(Entry("1203", "X", "3", "F1", tunnel_code="D/E"), Decimal(1), "L")]).exempt
+    assert not small_load([]).exempt
+
+
+def test_no_quantities_leave_the_answer_as_before(table_a):
+    answer = tunnel_of(table_a, ("1203",))
+    assert (answer.code, answer.closed, answer.small_load) == ("D/E", ("E",), None)
