@@ -250,8 +250,23 @@ def _road_prior(graph: MatchGraph, e1: IntArray, e2: IntArray, same: npt.NDArray
     reaching a 辅路 and for turning (log units)."""
     turn = np.abs(np.angle(np.exp(1j * (graph.heading_in[e2] - graph.heading_out[e1]))))
     turn[same] = 0.0
-    return (params.road_change_penalty * (graph.road[e1] != graph.road[e2]) + params.turn_penalty * turn
+    return (params.road_change_penalty * _road_changes(graph, e1, e2) + params.turn_penalty * turn
             + params.side_road_penalty / 1000.0 * gc * graph.side_road[e2])
+
+
+def _road_changes(graph: MatchGraph, e1: IntArray, e2: IntArray) -> npt.NDArray[np.bool_]:
+    """Whether going from edge ``e1`` to ``e2`` leaves one road for another: no road of ``e1`` is one of ``e2``
+    (an edge osmnx merged from several ways is on each of their roads, see :class:`MatchGraph`)."""
+    change = graph.road[e1] != graph.road[e2]
+    if graph.road_also.shape[1] == 0:
+        return change
+    merged = np.flatnonzero(change & ((graph.road_also[e1, 0] >= 0) | (graph.road_also[e2, 0] >= 0)))
+    if len(merged):
+        first = np.column_stack((graph.road[e1[merged]], graph.road_also[e1[merged]]))
+        second = np.column_stack((graph.road[e2[merged]], graph.road_also[e2[merged]]))
+        shared = ((first[:, :, None] == second[:, None, :]) & (first[:, :, None] >= 0)).any(axis=(1, 2))
+        change[merged[shared]] = False
+    return change
 
 
 def _heading_cost(graph: MatchGraph, cands: _Candidates, dx: FloatArray, dy: FloatArray, sigma: float,
