@@ -92,11 +92,17 @@ class MatchParameters:
     heading_weight : float
         Weight of the direction of travel (from one fix to the next) as evidence: a transition loses
         ``heading_weight`` × κ × (1 − cos θ) for each of its two candidates, θ between the candidate's road (in
-        its direction of travel, so one-way streets only the way they go) and the direction from fix to fix, κ
-        that direction's reliability: (distance between the fixes / σ)² / 2 (the von Mises concentration of
-        the direction between two fixes each off by σ), at most ``heading_max_kappa``.
+        its direction of travel, so one-way streets only the way they go) and the direction of travel (see
+        ``travel_window_s``), κ that direction's reliability: (displacement / its standard deviation per axis)²
+        (the von Mises concentration of the direction; between two fixes each off by σ, (distance / σ)² / 2),
+        at most ``heading_max_kappa``.
     heading_max_kappa : float
         Cap of κ: the vehicle may turn between fixes far apart, so no direction is ever certain.
+    travel_window_s : float
+        The direction of travel from one fix to the next is fitted on the fixes of this many seconds up to the
+        later one (a straight line at constant speed, :func:`travel`); 0: the direction between the two fixes
+        alone. At σ 30 m every second the direction between two fixes 12 m apart is noise; fitted on 10 fixes
+        it is within about 15°. Only fixes before the later one are used, so the fixed-lag matcher fits it alike.
     """
 
     sigma_m: float | None = None

@@ -9,9 +9,12 @@
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
+from routing.live_matching import FixedLagMatcher
 from routing.matching import MatchParameters, match_track, prepare_matching, travel
 from routing.tracks import track_from_frame
 from tests.routing.simulate import drive, path_line
@@ -19,6 +22,7 @@ from tests.routing.synthetic import synthetic_network
 from tests.routing.test_matching import raw_track
 
 WEST, EAST = "红荔西路", "红荔路"
+LONG_LAG = {"lag_fixes": 10_000, "lag_s": 100_000.0}
 
 
 def flyover_beside_ground_road():
@@ -94,3 +98,31 @@ def test_travel_is_the_fitted_displacement_and_the_plain_one_for_two_fixes():
     plain = travel(sparse, 10.0 * sparse, 0.0 * sparse, np.arange(9), np.arange(1, 10), 10.0, 30.0)
     assert np.allclose(plain.dx, 300.0) and np.allclose(plain.dy, 0.0)
     assert np.allclose(plain.spread, 30.0 * np.sqrt(2.0))
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+@pytest.mark.parametrize("size", [1, 7])
+def test_fixed_lag_matcher_fits_the_direction_as_the_whole_track_does(size, seed):
+    """σ 30 m every second, the side streets: fed in batches (the state through JSON, so the fixes of the last
+    10 s travel in it), the fixed-lag matcher reports the candidates the whole-track matcher chose (a lag longer
+    than the drive: at σ 30 m the paths may not meet within the default lag, whose cut is an approximation).
+    Drives whose whole-track match takes no fix for an outlier: the fixed-lag matcher does not weigh a fix that
+    "an outlier explains better" (match_track's test between fixes 20 s apart), with or without the fitted
+    direction."""
+    network = street_with_side_streets()
+    graph = prepare_matching(network)
+    sim = drive(path_line(network, list(range(1, 22))), network, speed_mps=12.0, dt_s=1.0, noise_m=30.0,
+                seed=seed)
+    track = raw_track(sim.frame["lon"], sim.frame["lat"], np.arange(len(sim.frame), dtype=float))
+    params = MatchParameters(sigma_m=30.0)
+    whole = match_track(graph, track, params)
+    assert (whole.status == "matched").all()
+    found, state = [], None
+    for first in range(0, len(track), size):
+        part = slice(first, first + size)
+        matcher = FixedLagMatcher(graph, params, state, **LONG_LAG)
+        found += matcher.feed(track.time_ns[part], track.lon[part], track.lat[part])
+        state = json.loads(json.dumps(matcher.state(), allow_nan=False))
+        assert len(state["recent"]) <= 11
+    found += FixedLagMatcher(graph, params, state, **LONG_LAG).flush()
+    assert [f.edge for f in found] == whole.edge.tolist()
