@@ -36,7 +36,7 @@ import shapely
 from routing._errors import RoutingInputError
 from routing.match_graph import MatchGraph
 from routing.matching import (
-    MATCHED, OFF_NETWORK, OUTLIER, STALE, MatchParameters, _Candidates, _candidates, _transitions,
+    MATCHED, OFF_NETWORK, OUTLIER, STALE, MatchParameters, Travel, _Candidates, _candidates, _transitions, travel,
 )
 from routing.projection import to_metric
 
@@ -129,6 +129,8 @@ class FixedLagMatcher:
         self.stretch = int(state.get("stretch", -1))
         self.previous = state.get("previous")  # [lon, lat] of the fix before: a repeat of it is stale
         self.source: list[Any] | None = state.get("source")  # the latest fresh fix reported: what a stale repeats
+        # Fresh fixes [time_ns, x, y] of the last travel_window_s seconds: what the direction of travel is fitted on.
+        self.recent: list[list[float]] = state.get("recent", [])
         self._steps: dict[tuple[int, int], npt.NDArray[np.float64]] = {}  # this batch's, by (fix, fix) identity
 
     @property
@@ -141,7 +143,7 @@ class FixedLagMatcher:
         return {"edges": self.edges, "pending": [f.to_json() for f in self.pending],
                 "last": self.last.to_json() if self.last else None,
                 "delta": None if self.delta is None else [None if v == _NO else v for v in self.delta],
-                "stretch": self.stretch, "previous": self.previous, "source": self.source}
+                "stretch": self.stretch, "previous": self.previous, "source": self.source, "recent": self.recent}
 
     def feed(self, time_ns: npt.ArrayLike, lon: npt.ArrayLike, lat: npt.ArrayLike,
              data: Sequence[Any] | None = None) -> list[FinalFix]:
@@ -162,6 +164,7 @@ class FixedLagMatcher:
         batch = [_Fix(t=int(time_ns[i]), lon=float(lon[i]), lat=float(lat[i]), x=float(x[i]), y=float(y[i]),
                       kind=_STALE if stale[i] else _OFF, cand=rows.get(i, []), data=None if data is None else data[i])
                  for i in range(len(lon))]
+        self.recent += [[int(time_ns[i]), float(x[i]), float(y[i])] for i in fresh]
         self._steps = self._chain(batch)
         out: list[FinalFix] = []
         for fix in batch:
@@ -171,6 +174,11 @@ class FixedLagMatcher:
             self._settle(fix.t)
             out += self._report()
         self._steps = {}
+        if self.params.travel_window_s <= 0:
+            self.recent = []
+        elif self.recent:
+            newest = self.recent[-1][0]
+            self.recent = [r for r in self.recent if r[0] >= newest - self.params.travel_window_s * 1e9]
         return out
 
     def flush(self) -> list[FinalFix]:
@@ -217,7 +225,21 @@ class FixedLagMatcher:
                             ptr=np.cumsum([0] + [len(f.cand) for f in fixes]))
         t_s = np.array([(f.t - fixes[0].t) / 1e9 for f in fixes])
         return _transitions(self.graph, cands, np.array([f.x for f in fixes]), np.array([f.y for f in fixes]), t_s,
-                            a, b, self.params, self.sigma, self.radius)
+                            a, b, self.params, self.sigma, self.radius, self._travel(fixes, a, b))
+
+    def _travel(self, fixes: list[_Fix], a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]) -> Travel | None:
+        """The displacements between fixes ``a[i]`` and ``b[i]`` fitted on the recent fixes, as
+        :func:`~routing.matching.match_track` fits them on the track's (see :func:`routing.matching.travel`)."""
+        if self.params.travel_window_s <= 0:
+            return None
+        known = {int(r[0]): (r[1], r[2]) for r in self.recent}
+        for f in fixes:  # a stretch's newest member may be older than the window
+            known.setdefault(f.t, (f.x, f.y))
+        times = np.array(sorted(known), dtype=np.int64)
+        xy = np.array([known[int(t)] for t in times], dtype=float)
+        where = np.searchsorted(times, [f.t for f in fixes])
+        return travel((times - times[0]) / 1e9, xy[:, 0], xy[:, 1], where[a], where[b],
+                      self.params.travel_window_s, self.sigma)
 
     def _score(self, target: _Fix) -> tuple[list[int], list[float]] | None:
         """Back pointers and scores of a step from the stretch's newest member to *target*, or None when no

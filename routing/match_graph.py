@@ -35,6 +35,8 @@ class MatchGraph:
     """A network prepared for matching: edge geometries in an STRtree, node and edge arrays, a CSR graph.
 
     ``road`` numbers each edge's road (edges of one name, or of one OSM way where unnamed, share a number);
+    ``road_also`` (edges × k, -1 padded) the other roads of an edge osmnx merged from several (a flyover named
+    both 红荔西路 and 红荔路): it is also on each of those, so joining one of them is no change of road;
     ``side_road`` marks a main road's side road (辅路: its name ends so, as OSM names them in China);
     ``heading_in``/``heading_out`` are an edge's bearing where it starts and where it ends (radians,
     anticlockwise from east, over its first and last ``_HEADING_SPAN_M`` metres).
@@ -57,6 +59,7 @@ class MatchGraph:
     side_road: npt.NDArray[np.bool_]
     heading_in: FloatArray
     heading_out: FloatArray
+    road_also: IntArray
 
     def edge_keys(self, edges: IntArray) -> list[tuple[int, int, int]]:
         """``(u, v, key)`` of edges given by position in ``network.edges``."""
@@ -98,13 +101,14 @@ def prepare_matching(network: Network, motor_vehicles: bool = True) -> MatchGrap
     csr = csr_matrix((np.maximum(length[best], _MIN_WEIGHT_M), (u[best], v[best])),
                      shape=(len(node_ids), len(node_ids)))
     nodes = network.graph.nodes
+    road, road_also = _road_sets(edges)
     return MatchGraph(
         network=network, geoms=geoms, tree=shapely.STRtree(np.where(usable, geoms, None)), edge_u=u, edge_v=v,
         length=length,
         node_ids=node_ids, node_x=np.array([nodes[n]["x"] for n in node_ids], dtype=float),
         node_y=np.array([nodes[n]["y"] for n in node_ids], dtype=float), csr=csr,
         best_edge={(int(a), int(b)): int(e) for a, b, e in zip(u[best], v[best], best)},
-        road=_roads(edges), side_road=_side_roads(edges),
+        road=road, road_also=road_also, side_road=_side_roads(edges),
         heading_in=_bearing(geoms, np.zeros(len(geoms)), np.minimum(length, _HEADING_SPAN_M)),
         heading_out=_bearing(geoms, np.maximum(length - _HEADING_SPAN_M, 0.0), length),
     )
@@ -136,20 +140,32 @@ def _side_roads(edges: pd.DataFrame) -> npt.NDArray[np.bool_]:
     return np.array([side(v) for v in edges["name"]], dtype=bool)
 
 
-def _roads(edges: pd.DataFrame) -> IntArray:
-    """A number per road: the edge's name, else its OSM way (osmnx gives a list where it merged ways)."""
-    def key(name: object, way: object) -> str:
-        if isinstance(name, list):
-            name = "/".join(sorted(str(n) for n in name))
-        if isinstance(name, str) and name:
-            return "name:" + name
-        if isinstance(way, list):
-            way = min(way)
-        return "way:" + str(way)
+def _road_sets(edges: pd.DataFrame) -> tuple[IntArray, IntArray]:
+    """A number per road and edge, and the numbers of the other roads of edges merged from several.
+
+    A road is a name, else (unnamed) an OSM way. Where osmnx merged ways into one edge it gives lists: each of
+    the names (or, unnamed, of the ways) is a road the edge is on. The first (sorted) is ``road``; the others go
+    to a matrix of ``edges × (most roads of an edge − 1)`` padded with -1."""
+    def keys(name: object, way: object) -> list[str]:
+        names = name if isinstance(name, list) else [name]
+        named = sorted({str(n) for n in names if isinstance(n, str) and n})
+        if named:
+            return ["name:" + n for n in named]
+        ways = way if isinstance(way, list) else [way]
+        return sorted({"way:" + str(w) for w in ways})
 
     names = edges["name"] if "name" in edges else pd.Series(None, index=edges.index)
     ways = edges["osmid"] if "osmid" in edges else pd.Series(range(len(edges)), index=edges.index)
-    return pd.factorize(pd.Series([key(n, w) for n, w in zip(names, ways)]))[0].astype(np.intp)
+    per_edge = [keys(n, w) for n, w in zip(names, ways)]
+    codes, _ = pd.factorize(pd.Series([k for ks in per_edge for k in ks]))
+    counts = np.array([len(ks) for ks in per_edge])
+    starts = np.cumsum(counts) - counts
+    road = codes[starts].astype(np.intp)
+    also = np.full((len(per_edge), max(int(counts.max(initial=1)) - 1, 0)), -1, dtype=np.intp)
+    for column in range(also.shape[1]):
+        more = np.flatnonzero(counts > column + 1)
+        also[more, column] = codes[starts[more] + column + 1]
+    return road, also
 
 
 def _bearing(geoms: npt.NDArray[np.object_], start: FloatArray, end: FloatArray) -> FloatArray:
