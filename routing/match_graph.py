@@ -28,7 +28,7 @@ _CHUNK = 64  # paths whose sources go to one Dijkstra call
 NOT_FOR_MOTOR_VEHICLES = frozenset({"footway", "path", "pedestrian", "steps", "cycleway", "bridleway", "corridor",
                                     "elevator", "platform"})
 _COST_SCALE = 1e7  # path_costs: a path's length (m, under 10,000 km) below its cost in tenths of a metre
-_COST_REACH = 3.0  # bounded_dijkstra on path_costs: the cost searched, as a multiple of the length limit
+_COST_REACH = 1.5  # bounded_dijkstra on path_costs: the cost searched, as a multiple of the length limit
 _HEADING_SPAN_M = 10.0  # an edge's bearing at an end: over this much of it (a kink at the node is no turn)
 
 
