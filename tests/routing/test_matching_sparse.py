@@ -48,33 +48,20 @@ def driven_names(network, result) -> set[str]:
 SPARSE = [(-700.0, 0.0), (-360.0, 0.0), (-20.0, 0.0), (400.0, 420.0), (400.0, 800.0)]
 
 
-def test_between_sparse_fixes_the_main_road_wins_over_a_shorter_residential_street(fork):
+@pytest.mark.parametrize(("params", "points", "roads"), [
+    # Between sparse fixes the main road a driver takes wins over the 10 m shorter residential detour ...
+    ({}, SPARSE, {MAIN}),
+    # ... which is the shortest path, taken by length alone (the case the weight is for) ...
+    ({"slow_road_weight": 0.0}, SPARSE, {MAIN, SHORTCUT}),
+    # ... or when the fixes are closer in time than slow_road_min_gap_s ...
+    ({"slow_road_min_gap_s": 31.0}, SPARSE, {MAIN, SHORTCUT}),
+    # ... and where a fix shows the residential street, it is driven.
+    ({}, SPARSE[:3] + [(0.0, 330.0)] + SPARSE[3:], {MAIN, SHORTCUT}),
+])
+def test_the_path_between_sparse_fixes(fork, params, points, roads):
     network, graph = fork
-    result = match_track(graph, track(network, graph, SPARSE, 30.0), MatchParameters(sigma_m=10.0))
-    assert driven_names(network, result) == {MAIN}
-
-
-def test_by_length_alone_the_shorter_residential_street_wins(fork):
-    """The case the weight is for: with paths by length, the 10 m shorter residential detour is taken."""
-    network, graph = fork
-    result = match_track(graph, track(network, graph, SPARSE, 30.0),
-                         MatchParameters(sigma_m=10.0, slow_road_weight=0.0))
-    assert SHORTCUT in driven_names(network, result)
-
-
-def test_a_fix_on_the_residential_street_shows_it(fork):
-    network, graph = fork
-    points = [(-700.0, 0.0), (-360.0, 0.0), (-20.0, 0.0), (0.0, 330.0), (400.0, 420.0), (400.0, 800.0)]
-    result = match_track(graph, track(network, graph, points, 30.0), MatchParameters(sigma_m=10.0))
-    assert SHORTCUT in driven_names(network, result)
-
-
-def test_fixes_closer_than_the_gap_are_joined_by_length(fork):
-    """Fixes closer in time than slow_road_min_gap_s are joined by the shortest path, as without the weight."""
-    network, graph = fork
-    result = match_track(graph, track(network, graph, SPARSE, 30.0),
-                         MatchParameters(sigma_m=10.0, slow_road_min_gap_s=31.0))
-    assert SHORTCUT in driven_names(network, result)
+    result = match_track(graph, track(network, graph, points, 30.0), MatchParameters(sigma_m=10.0, **params))
+    assert driven_names(network, result) == roads
 
 
 def test_the_live_matcher_weighs_the_same(fork):
