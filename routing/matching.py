@@ -13,7 +13,8 @@ on the part of the graph within reach; the transition matrices of a chunk are co
 the Viterbi recursion itself (a few small arrays per fix) is a Python loop.
 
 Gaps (a tunnel without signal, sparse sampling) are bridged by the shortest path between the matched
-candidates, so a tunnel between a fix on each bank is on the matched path although no fix lies inside it.
+candidates (between fixes ``slow_road_min_gap_s`` or more apart, the quickest by road speeds, as the transition
+measured it), so a tunnel between a fix on each bank is on the matched path although no fix lies inside it.
 A fix is skipped as an outlier where no candidate of it can be reached, or (between fixes at most 20 s apart)
 where explaining it costs more than an outlier and the next fix is reached better without it (so a fix that
 only a wrong road explains does not end every hypothesis on the right one); where no transition is plausible
@@ -248,7 +249,7 @@ def _transitions(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatA
     if len(other):
         v1, u2 = graph.edge_v[e1[other]], graph.edge_u[e2[other]]
         sources, row = np.unique(v1, return_inverse=True)
-        # Between fixes far apart, the roads no fix shows at a driver's costs (slow_road_weight).
+        # Between fixes far apart, the length of the path a driver takes, the quickest (slow_road_weight).
         costs = path_costs(graph, params.slow_road_weight, params.fast_road_kph)
         sparse = (dt[pair[other]] >= params.slow_road_min_gap_s) & (costs is not None)
         between = np.full(len(other), np.inf)
