@@ -4,6 +4,8 @@ Run from the repository root: ``python bench/diagnose_matching.py [--drives 8] [
 drives of ``bench/bench_matching.py`` (same simulation, other seeds allowed) and sorts each missed true edge into
 the first kind that fits:
 
+- ``unseen``: before the first fix's or after the last fix's sampled position (a destination inside a tunnel, a
+  last fix repeating the one before): no fix shows it, yet the bench counts it as route to match;
 - ``trip end``: within 150 m (along the route) of the drive's start or end;
 - ``opposite``: the same road in the other direction is on the matched path (a two-way street or the other
   carriageway driven backwards);
@@ -32,11 +34,12 @@ from bench.bench_matching import NETWORKS, NOISE_M, SAMPLING_S, matched_edges, r
 from routing.matching import MatchGraph, MatchParameters, match_track, prepare_matching  # noqa: E402
 from routing.network import Network, load_network  # noqa: E402
 
-KINDS = ("trip end", "opposite", "carriageway", "parallel", "short", "other")
+KINDS = ("unseen", "trip end", "opposite", "carriageway", "parallel", "short", "other")
 
 
-def classify(network: Network, graph: MatchGraph, truth: list[int], matched: list[int]) -> Counter:
-    """Missed true length (m) by kind."""
+def classify(network: Network, graph: MatchGraph, truth: list[int], matched: list[int],
+             unseen: frozenset[int] = frozenset()) -> Counter:
+    """Missed true length (m) by kind (``unseen``: the true edges no fix shows, :meth:`Drive.unseen`)."""
     length = graph.length
     name = network.edges["name"].map(
         lambda v: "/".join(v) if isinstance(v, list) else ("" if pd.isna(v) else str(v))).to_numpy()
@@ -50,7 +53,9 @@ def classify(network: Network, graph: MatchGraph, truth: list[int], matched: lis
         if e in got:
             continue
         centre = shapely.line_interpolate_point(graph.geoms[e], 0.5, normalized=True)
-        if min(middle, total - middle) <= 150 + length[e] / 2:
+        if e in unseen:
+            kind = "unseen"
+        elif min(middle, total - middle) <= 150 + length[e] / 2:
             kind = "trip end"
         elif (int(graph.edge_v[e]), int(graph.edge_u[e])) in pairs:
             kind = "opposite"
@@ -71,8 +76,10 @@ def main() -> None:
     parser.add_argument("--only", choices=sorted(NETWORKS), default=None)
     parser.add_argument("--noise", type=float, nargs="*", default=list(NOISE_M))
     parser.add_argument("--sampling", type=float, nargs="*", default=list(SAMPLING_S))
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="another MatchParameters value, as bench_matching.py's --set (repeatable)")
     args = parser.parse_args()
-    params = MatchParameters()
+    params = MatchParameters(**{name: float(value) for name, value in (item.split("=", 1) for item in args.set)})
     for name, path in NETWORKS.items():
         if args.only and name != args.only:
             continue
@@ -93,7 +100,7 @@ def main() -> None:
                     if len(drive.track) < 2:
                         continue
                     result = match_track(graph, drive.track, params)
-                    missed += classify(network, graph, edges, matched_edges(result))
+                    missed += classify(network, graph, edges, matched_edges(result), frozenset(drive.unseen()))
                     total += float(graph.length[edges].sum())
                 share = sum(missed.values()) / total
                 print(f"  {dt:>6g} s {noise:>4g}  {share:6.1%}  "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,8 @@ _CHUNK = 64  # paths whose sources go to one Dijkstra call
 #: OSM ``highway`` values no motor vehicle drives: no candidate of a fix, no part of a path between fixes.
 NOT_FOR_MOTOR_VEHICLES = frozenset({"footway", "path", "pedestrian", "steps", "cycleway", "bridleway", "corridor",
                                     "elevator", "platform"})
+_COST_SCALE = 1e7  # path_costs: a path's length (m, under 10,000 km) below its cost in tenths of a metre
+_COST_REACH = 1.5  # bounded_dijkstra on path_costs: the cost searched, as a multiple of the length limit
 _HEADING_SPAN_M = 10.0  # an edge's bearing at an end: over this much of it (a kink at the node is no turn)
 
 
@@ -39,7 +41,8 @@ class MatchGraph:
     both 红荔西路 and 红荔路): it is also on each of those, so joining one of them is no change of road;
     ``side_road`` marks a main road's side road (辅路: its name ends so, as OSM names them in China);
     ``heading_in``/``heading_out`` are an edge's bearing where it starts and where it ends (radians,
-    anticlockwise from east, over its first and last ``_HEADING_SPAN_M`` metres).
+    anticlockwise from east, over its first and last ``_HEADING_SPAN_M`` metres); ``speed_kph`` its speed (the
+    network's ``speed_kph``: posted, else by road class), which :func:`path_costs` turns into a path cost.
 
     Build it once per network with :func:`prepare_matching`; it is read-only afterwards.
     """
@@ -60,6 +63,8 @@ class MatchGraph:
     heading_in: FloatArray
     heading_out: FloatArray
     road_also: IntArray
+    speed_kph: FloatArray | None = None
+    _weighted: dict[tuple[float, float], csr_matrix] = field(default_factory=dict, repr=False)
 
     def edge_keys(self, edges: IntArray) -> list[tuple[int, int, int]]:
         """``(u, v, key)`` of edges given by position in ``network.edges``."""
@@ -111,7 +116,45 @@ def prepare_matching(network: Network, motor_vehicles: bool = True) -> MatchGrap
         road=road, road_also=road_also, side_road=_side_roads(edges),
         heading_in=_bearing(geoms, np.zeros(len(geoms)), np.minimum(length, _HEADING_SPAN_M)),
         heading_out=_bearing(geoms, np.maximum(length - _HEADING_SPAN_M, 0.0), length),
+        speed_kph=edges["speed_kph"].to_numpy(dtype=float) if "speed_kph" in edges else None,
     )
+
+
+def slow_road_factor(graph: MatchGraph, weight: float, fast_kph: float) -> FloatArray | None:
+    """Cost per metre of each edge: ``1 + weight × (fast_kph / speed − 1)`` on a road slower than ``fast_kph``, 1 on
+    a faster one (with ``weight`` 1, a road's travel time at ``fast_kph``: a residential street at 20 km/h costs
+    2.5 a metre beside a primary road at 50); ``None`` where ``weight`` is 0 or the network has no speeds."""
+    if weight <= 0 or graph.speed_kph is None:
+        return None
+    speed = np.where(np.isfinite(graph.speed_kph) & (graph.speed_kph > 0), graph.speed_kph, fast_kph)
+    return 1.0 + weight * np.maximum(fast_kph / speed - 1.0, 0.0)
+
+
+def path_costs(graph: MatchGraph, weight: float, fast_kph: float) -> csr_matrix | None:
+    """The CSR graph on which Dijkstra finds the path a driver takes: the cheapest by :func:`slow_road_factor`,
+    and of those the shortest; its distances decode to that path's length with :func:`path_length`.
+
+    Each edge weighs its cost (in tenths of a metre, rounded) × ``_COST_SCALE`` + its length, so one Dijkstra
+    orders paths by cost and still sums their lengths (Valhalla Meili and OSRM search the path between
+    candidates with the driving costs, then weigh the transition by that path's length). ``None`` where
+    :func:`slow_road_factor` is. Made once per (weight, speed) and kept on the graph."""
+    factor = slow_road_factor(graph, weight, fast_kph)
+    if factor is None:
+        return None
+    key = (float(weight), float(fast_kph))
+    if key not in graph._weighted:
+        best = np.fromiter(graph.best_edge.values(), dtype=np.intp, count=len(graph.best_edge))
+        cost = np.maximum(np.round(graph.length[best] * factor[best] * 10.0), 1.0)
+        graph._weighted[key] = csr_matrix((cost * _COST_SCALE + graph.length[best],
+                                           (graph.edge_u[best], graph.edge_v[best])), shape=graph.csr.shape)
+    return graph._weighted[key]
+
+
+def path_length(distance: FloatArray) -> FloatArray:
+    """The length (m) of the paths whose distances on :func:`path_costs`' graph are ``distance`` (inf stays)."""
+    finite = np.isfinite(distance)
+    safe = np.where(finite, distance, 0.0)
+    return np.where(finite, safe - np.floor(safe / _COST_SCALE) * _COST_SCALE, np.inf)
 
 
 def motor_ways(edges: pd.DataFrame) -> npt.NDArray[np.bool_]:
@@ -175,9 +218,11 @@ def _bearing(geoms: npt.NDArray[np.object_], start: FloatArray, end: FloatArray)
     return np.arctan2(b[:, 1] - a[:, 1], b[:, 0] - a[:, 0])
 
 
-def bounded_dijkstra(graph: MatchGraph, sources: IntArray, limit: float,
-                     predecessors: bool = False) -> tuple[IntArray, FloatArray, IntArray | None]:
-    """Network distances from ``sources`` (node positions) up to ``limit`` metres.
+def bounded_dijkstra(graph: MatchGraph, sources: IntArray, limit: float, predecessors: bool = False,
+                     costs: csr_matrix | None = None) -> tuple[IntArray, FloatArray, IntArray | None]:
+    """Network distances from ``sources`` (node positions) up to ``limit`` metres; given ``costs`` (from
+    :func:`path_costs`), along the path a driver takes, up to ``limit`` metres from the sources' bounding box
+    (decode them with :func:`path_length`).
 
     Runs on the nodes within ``limit`` of the sources' bounding box only (a path no longer than the limit
     cannot leave it, edges being no shorter than the straight line), so the cost does not grow with the city.
@@ -197,16 +242,19 @@ def bounded_dijkstra(graph: MatchGraph, sources: IntArray, limit: float,
                             & (y >= sy.min() - limit) & (y <= sy.max() + limit))
     local = np.full(len(x), -1, dtype=np.intp)
     local[window] = np.arange(len(window))
-    sub = graph.csr[window][:, window]
-    result = dijkstra(sub, directed=True, indices=local[sources], limit=limit,
-                      return_predecessors=predecessors)
+    sub = (graph.csr if costs is None else costs)[window][:, window]
+    # With costs, a path within the limit may cost more: up to _COST_REACH times (a residential street's 2.5).
+    reach = limit if costs is None else (np.ceil(limit * _COST_REACH * 10.0) + 1.0) * _COST_SCALE
+    result = dijkstra(sub, directed=True, indices=local[sources], limit=reach, return_predecessors=predecessors)
     if predecessors:
         return local, result[0], result[1]
     return local, result, None
 
 
-def shortest_node_paths(graph: MatchGraph, pairs: list[tuple[int, int]]) -> list[list[int]]:
-    """Shortest node paths (node positions) for ``(from, to)`` pairs, a chunk of sources per Dijkstra call."""
+def shortest_node_paths(graph: MatchGraph, pairs: list[tuple[int, int]],
+                        costs: csr_matrix | None = None) -> list[list[int]]:
+    """Shortest node paths (node positions) for ``(from, to)`` pairs, a chunk of sources per Dijkstra call (the
+    cheapest by ``costs`` from :func:`path_costs`, when given)."""
     paths: dict[int, list[int]] = {i: [a] for i, (a, b) in enumerate(pairs) if a == b}  # adjacent edges
     todo = [i for i in range(len(pairs)) if i not in paths]
     for start in range(0, len(todo), _CHUNK):
@@ -215,7 +263,7 @@ def shortest_node_paths(graph: MatchGraph, pairs: list[tuple[int, int]]) -> list
         gaps = [np.hypot(graph.node_x[a] - graph.node_x[b], graph.node_y[a] - graph.node_y[b]) for a, b in chunk]
         # The transition allowed at most detour_factor × the gap plus slack; twice that always contains it.
         limit = float(max(gaps)) * 4.0 + 2_000.0
-        local, _, pred = bounded_dijkstra(graph, sources, limit, predecessors=True)
+        local, _, pred = bounded_dijkstra(graph, sources, limit, predecessors=True, costs=costs)
         window = np.flatnonzero(local >= 0)
         for i, (a, b), r in zip(todo[start:start + _CHUNK], chunk, row.tolist()):
             path, node = [b], int(local[b])

@@ -4,11 +4,15 @@ the times each edge was entered and left, interpolated by distance between the f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from routing.match_graph import FloatArray, IntArray, MatchGraph, shortest_node_paths
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 
 @dataclass
@@ -50,16 +54,20 @@ class Stretch:
 
 
 def driven_path(graph: MatchGraph, edges: IntArray, offsets: FloatArray, time_ns: npt.NDArray[np.int64],
-                noise: float) -> list[PathPiece]:
+                noise: float, costs: csr_matrix | None = None, costs_gap_s: float = 0.0) -> list[PathPiece]:
     """The driven path through the matched points, gaps filled by shortest paths, with interpolated times.
 
     Consecutive points on one edge are joined along it (a step back within ``noise`` is GPS noise: the vehicle
     stays where it was); any other pair by the shortest path from the first edge's end to the second's start,
-    as the transition measured it."""
+    as the transition measured it: between fixes at least ``costs_gap_s`` apart the cheapest by ``costs`` (from
+    :func:`routing.match_graph.path_costs`), when given."""
     along_edge = (edges[1:] == edges[:-1]) & (offsets[1:] >= offsets[:-1] - noise)
     gaps = np.flatnonzero(~along_edge) + 1
-    fillers = dict(zip(gaps.tolist(), shortest_node_paths(
-        graph, [(int(graph.edge_v[edges[k - 1]]), int(graph.edge_u[edges[k]])) for k in gaps.tolist()])))
+    sparse = np.diff(time_ns)[gaps - 1] >= costs_gap_s * 1e9 if costs is not None else np.zeros(len(gaps), bool)
+    fillers: dict[int, list[int]] = {}
+    for part, weights in ((gaps[~sparse], None), (gaps[sparse], costs)):
+        fillers.update(zip(part.tolist(), shortest_node_paths(
+            graph, [(int(graph.edge_v[edges[k - 1]]), int(graph.edge_u[edges[k]])) for k in part.tolist()], weights)))
     pieces = [PathPiece(int(edges[0]), float(offsets[0]), float(offsets[0]))]
     along = [0.0]  # each fix's distance along the path
     total = 0.0

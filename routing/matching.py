@@ -13,7 +13,8 @@ on the part of the graph within reach; the transition matrices of a chunk are co
 the Viterbi recursion itself (a few small arrays per fix) is a Python loop.
 
 Gaps (a tunnel without signal, sparse sampling) are bridged by the shortest path between the matched
-candidates, so a tunnel between a fix on each bank is on the matched path although no fix lies inside it.
+candidates (between fixes ``slow_road_min_gap_s`` or more apart, the quickest by road speeds, as the transition
+measured it), so a tunnel between a fix on each bank is on the matched path although no fix lies inside it.
 A fix is skipped as an outlier where no candidate of it can be reached, or (between fixes at most 20 s apart)
 where explaining it costs more than an outlier and the next fix is reached better without it (so a fix that
 only a wrong road explains does not end every hypothesis on the right one); where no transition is plausible
@@ -35,13 +36,16 @@ import shapely
 from routing._errors import RoutingInputError
 from routing._lazy import lazy
 from routing._validate import check_positive
-from routing.match_graph import FloatArray, IntArray, MatchGraph, bounded_dijkstra, prepare_matching
+from routing.match_graph import (
+    FloatArray, IntArray, MatchGraph, bounded_dijkstra, path_costs, path_length, prepare_matching,
+)
 from routing.match_path import PathPiece, Stretch, driven_path
 from routing.projection import to_metric
 from routing.tracks import Track
 
 if TYPE_CHECKING:
     import pandas as pd
+    from scipy.sparse import csr_matrix
 else:
     pd = lazy("pandas")
 
@@ -103,6 +107,17 @@ class MatchParameters:
         later one (a straight line at constant speed, :func:`travel`); 0: the direction between the two fixes
         alone. At σ 30 m every second the direction between two fixes 12 m apart is noise; fitted on 10 fixes
         it is within about 15°. Only fixes before the later one are used, so the fixed-lag matcher fits it alike.
+    slow_road_weight : float
+        Between fixes at least ``slow_road_min_gap_s`` apart, the path joining two candidates (in the transition
+        and on the matched path) is the one a driver takes, the cheapest where a metre of a road slower than
+        ``fast_road_kph`` costs ``1 + slow_road_weight × (fast_road_kph / speed − 1)``
+        (:func:`routing.match_graph.slow_road_factor`; 1: the travel time), not the shortest; the transition
+        weighs that path's length against the fixes' distance as before. So where no fix shows the road between
+        two fixes, the main road wins over slightly shorter residential streets beside it. 0: shortest paths.
+    fast_road_kph : float
+        The speed from which a road costs its length only (a main road in town, 50 km/h in the network's speeds).
+    slow_road_min_gap_s : float
+        The time between fixes from which ``slow_road_weight`` applies: closer fixes show the roads themselves.
     """
 
     sigma_m: float | None = None
@@ -119,16 +134,19 @@ class MatchParameters:
     heading_weight: float = 1.0
     heading_max_kappa: float = 1.0
     travel_window_s: float = 10.0
+    slow_road_weight: float = 1.0
+    fast_road_kph: float = 50.0
+    slow_road_min_gap_s: float = 20.0
 
     def validated(self) -> MatchParameters:
         """Return self after refusing nonsensical values."""
         for name in ("sigma_m", "radius_m"):  # the two the command line offers, named as it names them
             if getattr(self, name) is not None:
                 check_positive(getattr(self, name), name=f"--{name.replace('_', '-')}")
-        for name in ("beta_m", "max_speed_kph", "detour_factor"):
+        for name in ("beta_m", "max_speed_kph", "detour_factor", "fast_road_kph"):
             check_positive(getattr(self, name), name=name)
         for name in ("detour_slack_m", "road_change_penalty", "side_road_penalty", "turn_penalty", "heading_weight",
-                     "heading_max_kappa"):
+                     "heading_max_kappa", "slow_road_weight", "slow_road_min_gap_s"):
             check_positive(getattr(self, name), name=name, allow_zero=True)
         if self.max_candidates < 1 or self.max_skip < 0:
             raise RoutingInputError("max_candidates must be at least 1 and max_skip at least 0")
@@ -241,9 +259,13 @@ def _transitions(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatA
     if len(other):
         v1, u2 = graph.edge_v[e1[other]], graph.edge_u[e2[other]]
         sources, row = np.unique(v1, return_inverse=True)
-        local, dist, _ = bounded_dijkstra(graph, sources, float(allowed.max()))
-        col = local[u2]
-        between = np.where(col >= 0, dist[row, np.maximum(col, 0)], np.inf)
+        # Between fixes far apart, the length of the path a driver takes, the quickest (slow_road_weight).
+        costs = path_costs(graph, params.slow_road_weight, params.fast_road_kph)
+        sparse = (dt[pair[other]] >= params.slow_road_min_gap_s) & (costs is not None)
+        between = np.full(len(other), np.inf)
+        for part, weights in ((~sparse, None), (sparse, costs)):
+            if part.any():
+                between[part] = _between(graph, sources, row, u2, float(allowed.max()), weights)[part]
         route[other] = graph.length[e1[other]] - s1[other] + between + s2[other]
     log_t = -np.abs(gc[pair] - route) / params.beta_m - _road_prior(graph, e1, e2, same, gc[pair], params)
     if params.heading_weight > 0:
@@ -298,6 +320,15 @@ def travel(t_s: FloatArray, x: FloatArray, y: FloatArray, a: IntArray, b: IntArr
     dx = np.where(plain, x[b] - x[a], vx * span)
     dy = np.where(plain, y[b] - y[a], vy * span)
     return Travel(dx, dy, np.where(plain | (spread <= 0), np.sqrt(2.0) * sigma, spread))
+def _between(graph: MatchGraph, sources: IntArray, row: IntArray, targets: IntArray, limit: float,
+             costs: csr_matrix | None) -> FloatArray:
+    """Network distance from ``sources[row]`` to ``targets`` (node positions), inf beyond ``limit``: one bounded
+    Dijkstra for all the sources; given ``costs`` (:func:`~routing.match_graph.path_costs`), the length of the path
+    a driver takes."""
+    local, dist, _ = bounded_dijkstra(graph, sources, limit, costs=costs)
+    col = local[targets]
+    between = np.where(col >= 0, dist[row, np.maximum(col, 0)], np.inf)
+    return between if costs is None else path_length(between)
 
 
 def _road_prior(graph: MatchGraph, e1: IntArray, e2: IntArray, same: npt.NDArray[np.bool_], gc: FloatArray,
@@ -403,7 +434,7 @@ def match_track(graph: MatchGraph, track: Track, params: MatchParameters | None 
     cands = _candidates(graph, points, radius, params.max_candidates)
     emission = -0.5 * (cands.distance / sigma) ** 2
     chosen, stretch_of, confidence = _viterbi(graph, cands, emission, x, y, t_s, params, sigma, radius)
-    return _result(graph, track, cands, fresh, stale, chosen, stretch_of, confidence, sigma)
+    return _result(graph, track, cands, fresh, stale, chosen, stretch_of, confidence, sigma, params)
 
 
 def _viterbi(graph: MatchGraph, cands: _Candidates, emission: FloatArray, x: FloatArray, y: FloatArray,
@@ -539,8 +570,10 @@ def _close(members: list[int], prev: dict[int, IntArray], delta: FloatArray, can
 
 
 def _result(graph: MatchGraph, track: Track, cands: _Candidates, fresh: IntArray, stale: npt.NDArray[np.bool_],
-            chosen: IntArray, stretch_of: IntArray, confidence: list[float], sigma: float) -> MatchResult:
-    """Spread the fresh fixes' match to the stale ones and build the stretches' paths."""
+            chosen: IntArray, stretch_of: IntArray, confidence: list[float], sigma: float,
+            params: MatchParameters) -> MatchResult:
+    """Spread the fresh fixes' match to the stale ones and build the stretches' paths (gaps bridged as the
+    transition measured them)."""
     n = len(track)
     has = np.diff(cands.ptr) > 0
     status_fresh = np.where(chosen >= 0, MATCHED, np.where(has, OUTLIER, OFF_NETWORK)).astype(object)
@@ -559,7 +592,8 @@ def _result(graph: MatchGraph, track: Track, cands: _Candidates, fresh: IntArray
         fixes = np.flatnonzero(stretch_of == number)
         members = fresh[fixes]
         pieces = driven_path(graph, cands.edge[chosen[fixes]], cands.offset[chosen[fixes]], track.time_ns[members],
-                             4.0 * sigma)
+                             4.0 * sigma, path_costs(graph, params.slow_road_weight, params.fast_road_kph),
+                             params.slow_road_min_gap_s)
         stretches.append(Stretch(first=int(members[0]), last=int(np.flatnonzero(stretch_of[source] == number)[-1]),
                                  pieces=pieces, confidence=round(share, 4)))
     return MatchResult(graph=graph, track=track, edge=edge, offset_m=offset, distance_m=distance,
