@@ -226,14 +226,12 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
         for zone, inside in zones:
             inside[part] = _inside([zone], x[part], y[part], track.time_ns[part], memo=memo)
 
-    def distances() -> None:
-        # One task for all the fixes off the corridor, beside the chunks: the boundary index is asked once per
-        # occupied cell, and a trip back and forth occupies the same cells in every chunk.
-        out_idx = np.flatnonzero(outside)
+    def distances(out_idx: npt.NDArray[np.intp]) -> None:
         if len(out_idx):
             offset[out_idx] = _offsets(parts, x[out_idx], y[out_idx], memo)
 
-    with _pool(len(chunks)) as pool:
+    workers = min(len(chunks), _threads())
+    with _pool(workers) as pool:
         if pool is not None:  # the threads share the corridor's areas and indexes: made, and touched, first
             _ready(parts, zone_parts, hysteresis_m, memo)
         _each(pool, [partial(place, part) for part in chunks])
@@ -241,7 +239,11 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
         if bounds is not None:
             counts = np.concatenate(([0], np.cumsum(outside)))
             wanted &= np.repeat(counts[bounds[1:]] > counts[bounds[:-1]], np.diff(bounds))
-        _each(pool, [distances] + [partial(measure, part) for part in chunks])
+        # The fixes off the corridor in one task a thread, beside the chunks, not one a chunk: the boundary index is
+        # asked once per occupied cell of a task, and a trip back and forth occupies the same cells in every chunk;
+        # but not in one task either: with most fixes off the corridor, that task was the stage's tail on one core.
+        off = np.array_split(np.flatnonzero(outside), max(workers, 1))
+        _each(pool, [partial(distances, part) for part in off] + [partial(measure, part) for part in chunks])
     return FixState(x=x, y=y, time_s=(track.time_ns - track.time_ns[0]) / 1e9, outside=outside,
                     inside_inner=inside_inner, offset_m=offset, zones=zones)
 
@@ -256,10 +258,9 @@ def _threads() -> int:
 
 
 @contextmanager
-def _pool(chunks: int) -> Iterator[ThreadPoolExecutor | None]:
-    """Threads for the per-fix stage's chunks when there are several chunks and cores (None: work inline, as a
-    live batch of a few fixes always does)."""
-    workers = min(chunks, _threads())
+def _pool(workers: int) -> Iterator[ThreadPoolExecutor | None]:
+    """*workers* threads for the per-fix stage's chunks (one a core, at most one a chunk) when that is several
+    (None: work inline, as a live batch of a few fixes always does)."""
     if workers < 2:
         yield None
         return
@@ -581,25 +582,29 @@ def _quiet(tracks: Sequence[Track], state: FixState, time_ns: npt.NDArray[np.int
     if not len(tracks) or (lasts - firsts < 2).any():  # not the checked tracks' shape: judge each alone
         return np.zeros(len(tracks), dtype=bool)
     event = state.outside.copy()
-    no_stop = [inside for zone, inside in state.zones if zone.rule == "no_stop"]
     for zone, inside in state.zones:
         if zone.rule != "no_stop":
             event |= inside
-    if no_stop:
-        at = np.flatnonzero(np.logical_or.reduce(no_stop))  # the fixes in a no-stop zone: their speed only
-        if len(at):
-            speeds = np.concatenate([np.full(len(t), np.nan) if t.speed_kph is None else t.speed_kph
-                                     for t in tracks])
-            track = np.repeat(np.arange(len(tracks)), lasts - firsts)
-            time_s = (time_ns - time_ns[firsts][track]) / 1e9  # each track's own, as find_episodes has them
-            kph = grouped_fix_speeds(state.x, state.y, time_s, speeds, firsts, at)
-            event[at[kph < STOP_SPEED_KPH * (1 + 1e-9)]] = True
     gap = np.zeros(len(time_ns), dtype=bool)
     gap[1:] = np.diff(time_ns) > params.max_gap_s * 1e9 - 1e6  # the interval ending at each fix
     gap[firsts] = False  # a track's first fix ends no interval of that track
     counts = np.concatenate(([0], np.cumsum(event | gap)))
     span = time_ns[lasts - 1] - time_ns[firsts]
-    return (counts[lasts] == counts[firsts]) & (span < (MAX_DRIVING_S - 1.0) * 1e9)
+    quiet = (counts[lasts] == counts[firsts]) & (span < (MAX_DRIVING_S - 1.0) * 1e9)
+    no_stop = [inside for zone, inside in state.zones if zone.rule == "no_stop"]
+    if no_stop and quiet.any():
+        # The speeds last, and only in the tracks still quiet: a track with a detour or a long trip (route check's
+        # often) is not quiet whatever its speeds, and the median of its intervals cost a tenth of a second.
+        lengths = lasts - firsts
+        at = np.flatnonzero(np.logical_or.reduce(no_stop) & np.repeat(quiet, lengths))  # in a no-stop zone
+        if len(at):
+            speeds = np.concatenate([np.full(len(t), np.nan) if t.speed_kph is None else t.speed_kph
+                                     for t in tracks])
+            track = np.repeat(np.arange(len(tracks)), lengths)
+            time_s = (time_ns - time_ns[firsts][track]) / 1e9  # each track's own, as find_episodes has them
+            kph = grouped_fix_speeds(state.x, state.y, time_s, speeds, firsts, at)
+            quiet[track[at[kph < STOP_SPEED_KPH * (1 + 1e-9)]]] = False
+    return quiet
 
 
 def check_document(track: Track, corridor: Corridor, episodes: list[dict[str, Any]], *,
