@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,7 @@ from routing._validate import check_positive
 from routing.corridors import Corridor, CorridorFeature, load_corridor
 from routing.distances import BoundaryDistance
 from routing.episodes import bridge_short_gaps, hysteresis, persistent_runs, runs
-from routing.fatigue import DRIVING_KPH, MAX_DRIVING_S, driving_intervals, fatigue_scan
+from routing.fatigue import DRIVING_KPH, MAX_DRIVING_S, FatigueEpisode, driving_intervals, fatigue_scan
 from routing.projection import to_metric
 from routing.tracks import Track, track_from_frame
 
@@ -413,79 +413,105 @@ def _iso(ns: int) -> str:
 
 
 def _episodes(kind: str, starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp], track: Track,
-              state: FixState, step_m: FloatArray, extra: dict[str, Any] | None = None, *,
-              offset_m: FloatArray | None = None) -> list[dict[str, Any]]:
-    """Build episode dicts for half-open fix ranges (one dict per episode, not per fix); ``max_offset_m`` from
-    *offset_m* (the corridor's offsets when not given)."""
-    if not len(starts):
-        return []
-    offset_m = state.offset_m if offset_m is None else offset_m
+              time_s: FloatArray, cumulative: FloatArray, offsets: FloatArray | None,
+              extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Build episode dicts for half-open fix ranges (one dict per episode, not per fix): ``length_m`` from
+    *cumulative* (the distance driven up to each fix), ``max_offset_m`` the largest of *offsets* over the range
+    (the corridor's offsets with a 0 appended, for a range ending at the last fix; 0 when None). Every value is
+    gathered for all the episodes at once, not per episode from numpy scalars."""
     last = ends - 1
-    cumulative = np.concatenate(([0.0], np.cumsum(step_m)))
-    # reduceat over interleaved (start, end) bounds gives each half-open range's maximum at even slots.
-    bounds = np.column_stack((starts, ends)).ravel()
-    max_offset = np.maximum.reduceat(np.append(offset_m, 0.0), bounds)[0::2]
+    if offsets is None:
+        max_offset = [0.0] * len(starts)
+    else:  # reduceat over interleaved (start, end) bounds gives each half-open range's maximum at even slots
+        max_offset = np.maximum.reduceat(offsets, np.column_stack((starts, ends)).ravel())[0::2].tolist()
     return [
         {
             "kind": kind,
-            "start": _iso(track.time_ns[s]),
-            "end": _iso(track.time_ns[e]),
-            "duration_s": round(float(state.time_s[e] - state.time_s[s]), 3),
+            "start": _iso(t0),
+            "end": _iso(t1),
+            "duration_s": round(duration, 3),
             "max_offset_m": round(m, 1),
-            "length_m": round(float(cumulative[e] - cumulative[s]), 1),
-            "first_index": int(s),
-            "last_index": int(e),
+            "length_m": round(length, 1),
+            "first_index": s,
+            "last_index": e,
             **(extra or {}),
         }
-        for s, e, m in zip(starts, last, max_offset.tolist())
+        for s, e, t0, t1, duration, m, length in zip(
+            starts.tolist(), last.tolist(), track.time_ns[starts].tolist(), track.time_ns[last].tolist(),
+            (time_s[last] - time_s[starts]).tolist(), max_offset, (cumulative[last] - cumulative[starts]).tolist())
     ]
 
 
 def find_episodes(track: Track, state: FixState, params: CheckParameters) -> list[dict[str, Any]]:
     """Turn per-fix states into deviation, forbidden-zone, signal-gap and fatigue-driving episodes, in time
-    order."""
-    step_m = np.hypot(np.diff(state.x), np.diff(state.y))
-    found = []
-    # A track that never leaves the corridor or never enters a zone (most of them) skips that rule's run
-    # logic: on no fix at all it finds nothing anyway.
-    if state.outside.any():
-        deviating = bridge_short_gaps(hysteresis(state.outside, state.inside_inner), params.min_points)
-        starts, ends = persistent_runs(deviating, state.time_s, min_points=params.min_points,
-                                       min_seconds=params.min_seconds)
-        found = _episodes("deviation", starts, ends, track, state, step_m)
-    kph = fix_speeds(state.x, state.y, state.time_s, track.speed_kph)  # fatigue needs them on every track
-    stopped = kph < STOP_SPEED_KPH
-    for zone, inside in state.zones:
-        if not inside.any():
-            continue
-        extra = {"zone": zone.name, "rule": zone.rule}
-        if zone.rule == "no_stop":
-            # A stop is persistence in time by nature: min_points AND min_seconds.
-            starts, ends = persistent_runs(inside & stopped, state.time_s, min_points=params.min_points,
+    order.
+
+    On a long track the speeds and the fatigue scan (a third of the stage) run on a second thread meanwhile, when
+    the process has a second core: the rest of the check waits on this stage alone."""
+    with _pool(min(2, _threads()) if len(track) >= CHUNK_FIXES else 1) as pool:
+        speeds = _meanwhile(pool, fix_speeds, state.x, state.y, state.time_s, track.speed_kph)
+        fatigue = _meanwhile(pool, _fatigue, track, state, speeds, params)
+        episodes = _episode_maker(track, state)
+        found = []
+        # A track that never leaves the corridor or never enters a zone (most of them) skips that rule's run
+        # logic: on no fix at all it finds nothing anyway.
+        if state.outside.any():
+            deviating = bridge_short_gaps(hysteresis(state.outside, state.inside_inner), params.min_points)
+            starts, ends = persistent_runs(deviating, state.time_s, min_points=params.min_points,
                                            min_seconds=params.min_seconds)
-        else:
-            # An entry counts after min_points fixes, however short: crossing a small zone takes seconds.
-            starts, ends = runs(bridge_short_gaps(inside, params.min_points))
-            keep = (ends - starts) >= params.min_points
-            starts, ends = starts[keep], ends[keep]
-        found += _episodes("forbidden_zone", starts, ends, track, state, step_m, extra)
-    gap = np.flatnonzero(np.diff(state.time_s) > params.max_gap_s)
-    found += _episodes("signal_gap", gap, gap + 2, track, state, step_m)
-    found += _fatigue_episodes(track, state, kph, step_m, params)
+            found = episodes("deviation", starts, ends)
+        for zone, inside in state.zones:
+            if not inside.any():
+                continue
+            extra = {"zone": zone.name, "rule": zone.rule}
+            if zone.rule == "no_stop":
+                # A stop is persistence in time by nature: min_points AND min_seconds.
+                starts, ends = persistent_runs(inside & (speeds() < STOP_SPEED_KPH), state.time_s,
+                                               min_points=params.min_points, min_seconds=params.min_seconds)
+            else:
+                # An entry counts after min_points fixes, however short: crossing a small zone takes seconds.
+                starts, ends = runs(bridge_short_gaps(inside, params.min_points))
+                keep = (ends - starts) >= params.min_points
+                starts, ends = starts[keep], ends[keep]
+            found += episodes("forbidden_zone", starts, ends, extra)
+        gap = np.flatnonzero(np.diff(state.time_s) > params.max_gap_s)
+        found += episodes("signal_gap", gap, gap + 2)
+        for spell in fatigue():
+            found += episodes("fatigue_driving", np.array([spell.first]), np.array([spell.last + 1]),
+                              {"driving_since": _iso(spell.driving_since_ns), "driving_s": round(spell.driving_s, 1)},
+                              offsets_known=False)
     return sorted(found, key=lambda e: (e["first_index"], e["kind"]))
 
 
-def _fatigue_episodes(track: Track, state: FixState, kph: FloatArray, step_m: FloatArray,
-                      params: CheckParameters) -> list[dict[str, Any]]:
-    """The fatigue-driving episodes of the track (:mod:`routing.fatigue`), in the episode shape."""
+def _meanwhile(pool: ThreadPoolExecutor | None, func: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    """The getter of ``func(*args)``: computed on the pool's thread from now, or (no pool) when first asked."""
+    if pool is not None:
+        return pool.submit(func, *args).result
+    return cache(partial(func, *args))
+
+
+def _episode_maker(track: Track, state: FixState) -> Callable[..., list[dict[str, Any]]]:
+    """:func:`_episodes` for the track's rules, with the distance driven and the padded offsets each made once
+    (a million fixes' cumulative sum cost a few milliseconds a rule), when first needed."""
+    cumulative = cache(lambda: np.concatenate(([0.0], np.cumsum(np.hypot(np.diff(state.x), np.diff(state.y))))))
+    offsets = cache(lambda: np.append(state.offset_m, 0.0))
+
+    def episodes(kind: str, starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp],
+                 extra: dict[str, Any] | None = None, *, offsets_known: bool = True) -> list[dict[str, Any]]:
+        if not len(starts):
+            return []
+        return _episodes(kind, starts, ends, track, state.time_s, cumulative(), offsets() if offsets_known else None,
+                         extra)
+    return episodes
+
+
+def _fatigue(track: Track, state: FixState, speeds: Callable[[], FloatArray],
+             params: CheckParameters) -> list[FatigueEpisode]:
+    """The fatigue-driving spells of the track (:mod:`routing.fatigue`); its fixes' speeds from *speeds*."""
     if not len(track) or track.time_ns[-1] - track.time_ns[0] < (MAX_DRIVING_S - 1.0) * 1e9:
         return []  # more than 4 h of driving needs more than 4 h of track (the margin as in _quiet)
-    driving = driving_intervals(state.time_s, state.x, state.y, kph, max_gap_s=params.max_gap_s)
-    found, _ = fatigue_scan(track.time_ns, driving)
-    return [episode for fatigue in found for episode in _episodes(
-        "fatigue_driving", np.array([fatigue.first]), np.array([fatigue.last + 1]), track, state, step_m,
-        {"driving_since": _iso(fatigue.driving_since_ns), "driving_s": round(fatigue.driving_s, 1)},
-        offset_m=np.zeros(len(track)))]
+    driving = driving_intervals(state.time_s, state.x, state.y, speeds(), max_gap_s=params.max_gap_s)
+    return fatigue_scan(track.time_ns, driving)[0]
 
 
 def check_track(track: Track, corridor: Corridor, params: CheckParameters | None = None, *,
