@@ -338,15 +338,26 @@ def fix_speeds(x: FloatArray, y: FloatArray, time_s: FloatArray,
     dt = np.diff(time_s)
     step = max(1, int(np.ceil(_STOP_BASELINE_S / 2 / max(median(dt) if len(dt) else 1.0, 1e-3))))
     n = len(x)
-    index = np.arange(n)
-    lo = np.maximum(index - step, 0)  # np.clip, without its overhead on a short array
-    hi = np.minimum(index + step, n - 1)
-    return _speeds_between(x, y, time_s, lo, hi, speed_kph)
+    if n <= 2 * step:  # every fix near an end of the track
+        return _speeds_between(x, y, time_s, *_window(np.arange(n), step, n), speed_kph)
+    # The fixes away from the ends by slices (no gather of six arrays of a million fixes), those near them by index.
+    kph = np.empty(n)
+    inner, ends = slice(step, n - step), np.r_[0:step, n - step:n]
+    kph[inner] = _speeds_between(x, y, time_s, slice(0, n - 2 * step), slice(2 * step, n),
+                                 None if speed_kph is None else speed_kph[inner])
+    kph[ends] = _speeds_between(x, y, time_s, *_window(ends, step, n), None if speed_kph is None else speed_kph[ends])
+    return kph
 
 
-def _speeds_between(x: FloatArray, y: FloatArray, time_s: FloatArray, lo: npt.NDArray[np.intp],
-                    hi: npt.NDArray[np.intp], speed_kph: FloatArray | None) -> FloatArray:
-    """Speed at each fix (km/h): the reported one where there is one, else from fix *lo* to fix *hi* around it."""
+def _window(index: npt.NDArray[np.intp], step: int, n: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The fixes *step* before and after each fix *index*, within the *n* fixes."""
+    return np.maximum(index - step, 0), np.minimum(index + step, n - 1)  # np.clip, without its overhead
+
+
+def _speeds_between(x: FloatArray, y: FloatArray, time_s: FloatArray, lo: npt.NDArray[np.intp] | slice,
+                    hi: npt.NDArray[np.intp] | slice, speed_kph: FloatArray | None) -> FloatArray:
+    """Speed at each fix (km/h): the reported one where there is one, else from fix *lo* to fix *hi* around it
+    (indices, or slices)."""
     span = np.maximum(time_s[hi] - time_s[lo], 1e-9)
     kph = np.hypot(x[hi] - x[lo], y[hi] - y[lo]) / span * 3.6
     if speed_kph is not None:
@@ -412,6 +423,17 @@ def _iso(ns: int) -> str:
     return text
 
 
+def _isos(ns: npt.NDArray[np.int64]) -> list[str]:
+    """:func:`_iso` of many times: numpy writes the whole seconds of all at once (thousands of episodes' times
+    cost milliseconds one by one); a time with a fraction of a second (rare: loggers write whole seconds) is
+    written by :func:`_iso`."""
+    seconds, fraction = np.divmod(ns, 1_000_000_000)
+    texts = [f"{text}+00:00" for text in np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s").tolist()]
+    for at in np.flatnonzero(fraction).tolist():
+        texts[at] = _iso(int(ns[at]))
+    return texts
+
+
 def _episodes(kind: str, starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp], track: Track,
               time_s: FloatArray, cumulative: FloatArray, offsets: FloatArray | None,
               extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -427,8 +449,8 @@ def _episodes(kind: str, starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp
     return [
         {
             "kind": kind,
-            "start": _iso(t0),
-            "end": _iso(t1),
+            "start": t0,
+            "end": t1,
             "duration_s": round(duration, 3),
             "max_offset_m": round(m, 1),
             "length_m": round(length, 1),
@@ -437,7 +459,7 @@ def _episodes(kind: str, starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp
             **(extra or {}),
         }
         for s, e, t0, t1, duration, m, length in zip(
-            starts.tolist(), last.tolist(), track.time_ns[starts].tolist(), track.time_ns[last].tolist(),
+            starts.tolist(), last.tolist(), _isos(track.time_ns[starts]), _isos(track.time_ns[last]),
             (time_s[last] - time_s[starts]).tolist(), max_offset, (cumulative[last] - cumulative[starts]).tolist())
     ]
 
@@ -450,8 +472,8 @@ def find_episodes(track: Track, state: FixState, params: CheckParameters) -> lis
     the process has a second core: the rest of the check waits on this stage alone."""
     with _pool(min(2, _threads()) if len(track) >= CHUNK_FIXES else 1) as pool:
         speeds = _meanwhile(pool, fix_speeds, state.x, state.y, state.time_s, track.speed_kph)
-        fatigue = _meanwhile(pool, _fatigue, track, state, speeds, params)
-        episodes = _episode_maker(track, state)
+        episodes = _episode_maker(track, state, _meanwhile(pool, _driven, state))
+        fatigue = _meanwhile(pool, _fatigue, track, state, speeds, params)  # after the speeds: it waits on them
         found = []
         # A track that never leaves the corridor or never enters a zone (most of them) skips that rule's run
         # logic: on no fix at all it finds nothing anyway.
@@ -490,10 +512,15 @@ def _meanwhile(pool: ThreadPoolExecutor | None, func: Callable[..., Any], *args:
     return cache(partial(func, *args))
 
 
-def _episode_maker(track: Track, state: FixState) -> Callable[..., list[dict[str, Any]]]:
-    """:func:`_episodes` for the track's rules, with the distance driven and the padded offsets each made once
-    (a million fixes' cumulative sum cost a few milliseconds a rule), when first needed."""
-    cumulative = cache(lambda: np.concatenate(([0.0], np.cumsum(np.hypot(np.diff(state.x), np.diff(state.y))))))
+def _driven(state: FixState) -> FloatArray:
+    """The distance driven up to each fix, metres."""
+    return np.concatenate(([0.0], np.cumsum(np.hypot(np.diff(state.x), np.diff(state.y)))))
+
+
+def _episode_maker(track: Track, state: FixState,
+                   cumulative: Callable[[], FloatArray]) -> Callable[..., list[dict[str, Any]]]:
+    """:func:`_episodes` for the track's rules, with the distance driven (*cumulative*'s) and the padded offsets
+    each made once (a million fixes' cumulative sum cost a few milliseconds a rule), when first needed."""
     offsets = cache(lambda: np.append(state.offset_m, 0.0))
 
     def episodes(kind: str, starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp],
