@@ -239,10 +239,12 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
         if bounds is not None:
             counts = np.concatenate(([0], np.cumsum(outside)))
             wanted &= np.repeat(counts[bounds[1:]] > counts[bounds[:-1]], np.diff(bounds))
-        # The fixes off the corridor in one task a thread, beside the chunks, not one a chunk: the boundary index is
-        # asked once per occupied cell of a task, and a trip back and forth occupies the same cells in every chunk;
-        # but not in one task either: with most fixes off the corridor, that task was the stage's tail on one core.
-        off = np.array_split(np.flatnonzero(outside), max(workers, 1))
+        # The fixes off the corridor in few tasks beside the chunks, not one a chunk: the boundary index is asked once
+        # per occupied cell of a task, and a trip back and forth occupies the same cells in every chunk. One task
+        # a thread's share of the fixes: with most fixes off the corridor, one task for all of them was the stage's
+        # tail on one core; with a fifth off, two tasks cost a third more and finished no sooner.
+        off_idx = np.flatnonzero(outside)
+        off = np.array_split(off_idx, max(1, round(workers * len(off_idx) / max(n, 1))))
         _each(pool, [partial(distances, part) for part in off] + [partial(measure, part) for part in chunks])
     return FixState(x=x, y=y, time_s=(track.time_ns - track.time_ns[0]) / 1e9, outside=outside,
                     inside_inner=inside_inner, offset_m=offset, zones=zones)
