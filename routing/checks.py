@@ -595,9 +595,11 @@ def check_tracks(tracks: Sequence[Track], corridor: Corridor, params: CheckParam
     if not tracks:
         return []
     bounds = np.cumsum([0] + [len(t) for t in tracks])
-    joined = Track(lon=np.concatenate([t.lon for t in tracks]), lat=np.concatenate([t.lat for t in tracks]),
-                   time_ns=np.concatenate([t.time_ns for t in tracks]), speed_kph=None,
-                   points=sum(t.points for t in tracks))
+    # One track (route check's) is checked as it is: joining it would copy its arrays, and the per-fix stage reads
+    # the fixes' positions and times only.
+    joined = tracks[0] if len(tracks) == 1 else Track(
+        lon=np.concatenate([t.lon for t in tracks]), lat=np.concatenate([t.lat for t in tracks]),
+        time_ns=np.concatenate([t.time_ns for t in tracks]), speed_kph=None, points=sum(t.points for t in tracks))
     try:
         state = fix_states(joined, corridor, hysteresis_m=params.hysteresis_m, hazard_classes=hazard_classes,
                            refuse_far=False, bounds=bounds)
@@ -615,7 +617,8 @@ def check_tracks(tracks: Sequence[Track], corridor: Corridor, params: CheckParam
             results.append(far)
             continue
         own = FixState(x=state.x[first:last], y=state.y[first:last],
-                       time_s=(track.time_ns - track.time_ns[0]) / 1e9, outside=state.outside[first:last],
+                       time_s=state.time_s[:last] if first == 0 else (track.time_ns - track.time_ns[0]) / 1e9,
+                       outside=state.outside[first:last],
                        inside_inner=state.inside_inner[first:last], offset_m=state.offset_m[first:last],
                        zones=[(zone, inside[first:last]) for zone, inside in state.zones])
         results.append(check_document(track, corridor, find_episodes(track, own, params), crs=crs))
