@@ -65,9 +65,12 @@ def un_catalogue(catalogue: Path | None) -> Any:
 
 
 def _network(path: Path | None, cache_dir: Path | None) -> Any:
+    """The road network of ``--network`` (None without one: its module, with an XML parser, is then not imported)."""
+    if path is None:
+        return None
     from routing.network import load_network
 
-    return load_network(path, cache_dir=cache_dir) if path is not None else None
+    return load_network(path, cache_dir=cache_dir)
 
 
 _un_option = click.option("--un", "un_numbers", multiple=True, metavar="NUMBER",
