@@ -261,8 +261,8 @@ def _threads() -> int:
 
 @contextmanager
 def _pool(workers: int) -> Iterator[ThreadPoolExecutor | None]:
-    """*workers* threads for the per-fix stage's chunks (one a core, at most one a chunk) when that is several
-    (None: work inline, as a live batch of a few fixes always does)."""
+    """*workers* threads (the per-fix stage's: one a core, at most one a chunk; the episodes' beside the caller)
+    when that is several (None: work inline, as a live batch of a few fixes always does)."""
     if workers < 2:
         yield None
         return
@@ -470,8 +470,8 @@ def find_episodes(track: Track, state: FixState, params: CheckParameters) -> lis
     """Turn per-fix states into deviation, forbidden-zone, signal-gap and fatigue-driving episodes, in time
     order.
 
-    On a long track the speeds and the fatigue scan (a third of the stage) run on a second thread meanwhile, when
-    the process has a second core: the rest of the check waits on this stage alone."""
+    On a long track the speeds, the distance driven and the fatigue scan (half of the stage) run on other threads
+    meanwhile, when the process has a second core: the rest of the check waits on this stage alone."""
     with _pool(min(2, _threads()) if len(track) >= CHUNK_FIXES else 1) as pool:
         speeds = _meanwhile(pool, fix_speeds, state.x, state.y, state.time_s, track.speed_kph)
         episodes = _episode_maker(track, state, _meanwhile(pool, _driven, state))
