@@ -149,3 +149,27 @@ def test_an_error_on_the_second_thread_is_raised_by_the_stage(monkeypatch):
     monkeypatch.setattr(checks, "fix_speeds", broken)
     with pytest.raises(RuntimeError, match="broken speeds"):
         _episodes_with(2, monkeypatch, track, state)
+
+
+def test_a_track_with_a_detour_is_not_quiet_without_asking_its_speeds(monkeypatch):
+    """The quiet-track test asks the speeds in a no-stop zone only of tracks still quiet: a detour (or over 4 h of
+    track) decides first; a calm track in a no-stop zone is still asked."""
+    track = _long_drive(0)
+    state = fix_states(track, load_corridor(_corridor_document()), refuse_far=False)
+    assert any(zone.rule == "no_stop" and inside.any() for zone, inside in state.zones) and state.outside.any()
+    asked = []
+    speeds = checks.grouped_fix_speeds
+    monkeypatch.setattr(checks, "grouped_fix_speeds", lambda *args: asked.append(args[-1]) or speeds(*args))
+    bounds = np.array([0, len(track)])
+    assert checks._quiet([track], state, track.time_ns, bounds, CheckParameters()).tolist() == [False]
+    assert asked == []
+    calm = np.flatnonzero(np.logical_or.reduce([inside for zone, inside in state.zones if zone.rule == "no_stop"]))
+    short = slice(0, calm[0] + 60)  # under 4 h, into the no-stop zone, nothing else
+    piece = checks.Track(lon=track.lon[short], lat=track.lat[short], time_ns=track.time_ns[short], speed_kph=None,
+                         points=short.stop)
+    sliced = checks.FixState(x=state.x[short], y=state.y[short], time_s=state.time_s[short],
+                             outside=np.zeros(short.stop, dtype=bool), inside_inner=state.inside_inner[short],
+                             offset_m=state.offset_m[short],
+                             zones=[(zone, inside[short] & (zone.rule == "no_stop")) for zone, inside in state.zones])
+    checks._quiet([piece], sliced, piece.time_ns, np.array([0, len(piece)]), CheckParameters())
+    assert len(asked) == 1 and len(asked[0])
