@@ -1,8 +1,9 @@
 """Benchmark the track check: per-fix stage throughput, naive-loop ratio, end-to-end CLI on 1,000,000 fixes.
 
-Run from the repository root: ``python bench/bench_track_check.py [--fixes 1000000]``. Uses the demo
-corridor ``geodata/demo_corridor_shanghai.geojson`` (a 7.3 km corridor with two forbidden zones) and
-a generated drive along it: 1 Hz fixes, 10 m GPS noise, with 0 %, 20 % and 100 % of the fixes on detours 300 m
+Run from the repository root: ``python bench/bench_track_check.py [--fixes 1000000] [--end-to-end]``
+(``--end-to-end``: only the start-up and ``route check`` of the three CSVs, about a minute on a quiet machine).
+Uses the demo corridor ``geodata/demo_corridor_shanghai.geojson`` (a 7.3 km corridor with two forbidden zones)
+and a generated drive along it: 1 Hz fixes, 10 m GPS noise, with 0 %, 20 % and 100 % of the fixes on detours 300 m
 off the corridor (the distance of an off-corridor fix was the cost that grew with detours: issue 18).
 
 The end-to-end figure is wall time, as a user waits for it (``hazledger route check`` in a fresh process, start-up
@@ -148,12 +149,15 @@ def stages(csv: Path) -> list[tuple[str, float, float]]:
     lap((time.perf_counter(), time.process_time()))
     state = fix_states(track, corridor)
     lap((time.perf_counter(), time.process_time()))
-    episodes = find_episodes(track, state, CheckParameters())
+    params = CheckParameters()
+    quiet = checks._quiet([track], state, track.time_ns, np.array([0, len(track)]), params)  # as check_track
     lap((time.perf_counter(), time.process_time()))
-    json.dumps(check_document(track, corridor, episodes), ensure_ascii=False, indent=2)
+    episodes = [] if quiet[0] else find_episodes(track, state, params)
+    lap((time.perf_counter(), time.process_time()))
+    json.dumps(check_document(track, corridor, episodes), ensure_ascii=False, indent=2, default=str)
     lap((time.perf_counter(), time.process_time()))
     names = ("corridor", "CSV read (Arrow, its threads)", "validation and jump filter",
-             "per-fix stage (threads)", "episodes", "JSON")
+             "per-fix stage (threads)", "quiet-track test", "episodes (a second thread)", "JSON")
     return [(name, b[0] - a[0], b[1] - a[1]) for name, a, b in zip(names, marks, marks[1:])]
 
 
@@ -181,11 +185,16 @@ def main() -> None:
     parser.add_argument("--fixes", type=int, default=1_000_000)
     parser.add_argument("--naive", type=int, default=20_000, help="subsample for the per-point loop")
     parser.add_argument("--repeats", type=int, default=3, help="end-to-end runs per share (the best is shown)")
+    parser.add_argument("--end-to-end", action="store_true",
+                        help="only the start-up and `route check` end to end (about a minute on a quiet machine)")
     args = parser.parse_args()
+    print("load average (1, 5, 15 min) at the start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     corridor = load_corridor(CORRIDOR)
     frames, naive_rates = {}, {}
     for share in SHARES:
         frame = frames[share] = generate(corridor, args.fixes, share)
+        if args.end_to_end:
+            continue
         seconds, wall, outside = per_fix_stage(corridor, frame)
         rate = args.fixes / seconds
         sample = frame.iloc[:: max(1, args.fixes // args.naive)].head(args.naive)
@@ -194,9 +203,10 @@ def main() -> None:
               f"{rate:,.0f} fixes per CPU-second (goal {STAGE_GOAL:,}: {_verdict(rate, STAGE_GOAL)}); "
               f"naive per-point loop in this run {naive_rate:,.0f}/s, vectorised {rate / naive_rate:,.0f}x faster; "
               f"in chunks on {checks._threads()} thread(s) {args.fixes / wall:,.0f} fixes/s of wall time")
-    geos, indexed = distance_rates(corridor, frames[SHARES[-1]])
-    print(f"distance of an off-corridor fix: GEOS to the polygon {geos:,.0f}/s, indexed boundary {indexed:,.0f}/s "
-          f"({indexed / geos:,.1f}x)")
+    if not args.end_to_end:
+        geos, indexed = distance_rates(corridor, frames[SHARES[-1]])
+        print(f"distance of an off-corridor fix: GEOS to the polygon {geos:,.0f}/s, indexed boundary "
+              f"{indexed:,.0f}/s ({indexed / geos:,.1f}x)")
     with tempfile.TemporaryDirectory() as tmp:
         tiny = write_csv(frames[SHARES[0]].head(10), Path(tmp) / "tiny.csv")
         wall, cpu, _ = min(end_to_end(tiny) for _ in range(3))
@@ -207,14 +217,16 @@ def main() -> None:
             wall, cpu, code = min(end_to_end(csv) for _ in range(args.repeats))
             inner_wall, inner_cpu = min(in_process(csv) for _ in range(2))
             rate = args.fixes / wall
+            naive = (f"; {args.fixes / inner_wall / naive_rates[share]:,.0f}x the naive per-point loop's "
+                     f"{naive_rates[share]:,.0f}/s (which reads nothing)" if share in naive_rates else "")
             print(f"end to end `hazledger route check`, {args.fixes:,}-fix CSV, {share:.0%} of it on detours: "
                   f"{wall:.2f} s = {rate:,.0f} fixes/s (goal {END_TO_END_GOAL:,}: {_verdict(rate, END_TO_END_GOAL)}); "
                   f"{cpu:.2f} s of CPU = {args.fixes / cpu:,.0f} fixes per CPU-second (exit {code}); in process, "
                   f"imports done: {inner_wall:.2f} s wall = {args.fixes / inner_wall:,.0f} fixes/s, {inner_cpu:.2f} s "
-                  f"of CPU; {args.fixes / inner_wall / naive_rates[share]:,.0f}x the naive per-point loop's "
-                  f"{naive_rates[share]:,.0f}/s (which reads nothing)")
+                  f"of CPU{naive}")
             print("  in process, by stage (wall / CPU s): " + "; ".join(
                 f"{name} {wall:.3f} / {cpu:.3f}" for name, wall, cpu in stages(csv)))
+    print("load average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

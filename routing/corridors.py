@@ -22,7 +22,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyproj
@@ -32,9 +32,11 @@ from shapely.geometry.base import BaseGeometry
 
 from routing._errors import RoutingInputError
 from routing._validate import check_positive
-from routing.network import Network
 from routing.projection import geometry_to_metric, geometry_to_wgs84, utm_crs
 from routing.timewindows import TimeWindows, parse_time_windows
+
+if TYPE_CHECKING:  # a road list's network is loaded by the caller: route check of a buffered corridor needs no
+    from routing.network import Network  # network module (its XML parser, pickle)
 
 ZONE_RULES = ("no_entry", "no_stop")
 _LINES = ("LineString", "MultiLineString")

@@ -57,11 +57,14 @@ def driving_intervals(time_s: FloatArray, x: FloatArray, y: FloatArray, kph: Flo
     max_gap_s : float
         Longer intervals are signal gaps, judged by the distance covered.
     """
-    dt = np.diff(time_s)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean_kph = np.hypot(np.diff(x), np.diff(y)) / dt * 3.6
     moving = kph >= DRIVING_KPH
-    return np.where(dt > max_gap_s, mean_kph >= DRIVING_KPH, moving[:-1] & moving[1:])
+    driving = moving[:-1] & moving[1:]
+    dt = np.diff(time_s)
+    gap = np.flatnonzero(dt > max_gap_s)  # few: their mean speed only, not a million of them
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_kph = np.hypot(x[gap + 1] - x[gap], y[gap + 1] - y[gap]) / dt[gap] * 3.6
+    driving[gap] = mean_kph >= DRIVING_KPH
+    return driving
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ def fatigue_scan(time_ns: npt.NDArray[np.int64], driving: BoolArray, carry: Driv
     rest = (time_s[still_e] - began) >= min_rest_s
     rest_s, rest_e = still_s[rest], still_e[rest]
     # Spell k starts at fix rest_e[k - 1] (fix 0 for the first, which continues the carried one).
-    spell = np.searchsorted(rest_e, np.arange(n), side="right")
+    spell = np.cumsum(np.bincount(rest_e, minlength=n)[:n])  # the rests ended by each fix (a search per fix cost more)
     spell_first = np.concatenate(([0], rest_e))
     base = np.zeros(len(spell_first))
     base[0] = carry.driven_s

@@ -65,9 +65,12 @@ def un_catalogue(catalogue: Path | None) -> Any:
 
 
 def _network(path: Path | None, cache_dir: Path | None) -> Any:
+    """The road network of ``--network`` (None without one: its module, with an XML parser, is then not imported)."""
+    if path is None:
+        return None
     from routing.network import load_network
 
-    return load_network(path, cache_dir=cache_dir) if path is not None else None
+    return load_network(path, cache_dir=cache_dir)
 
 
 _un_option = click.option("--un", "un_numbers", multiple=True, metavar="NUMBER",
@@ -188,21 +191,22 @@ def check(corridor_path: Path, track_path: Path, buffer_m: float, min_points: in
 
 
 def _echo_check_text(result: dict[str, Any]) -> None:
+    """The ``--format text`` report, written at once (a line per episode, thousands on a month with detours)."""
     verdict = "compliant" if result["compliant"] else "NOT compliant"
-    click.echo(f"{verdict}: {result['valid_points']} of {result['points']} fixes valid, "
-               f"{len(result['episodes'])} episode(s)")
+    lines = [f"{verdict}: {result['valid_points']} of {result['points']} fixes valid, "
+             f"{len(result['episodes'])} episode(s)"]
     for d in result["dropped"]:
-        click.echo(f"  dropped {d['count']} × {d['reason']} (rows {', '.join(map(str, d['rows']))}...)")
+        lines.append(f"  dropped {d['count']} × {d['reason']} (rows {', '.join(map(str, d['rows']))}...)")
     for e in result["episodes"]:
         where = f" [{e['zone']}, {e['rule']}]" if "zone" in e else ""
         if "driving_since" in e:
             where = f" [driving since {e['driving_since']}, {e['driving_s'] / 3600:.1f} h]"
         roads = f" on {', '.join(e['roads'])}" if e.get("roads") else ""
-        click.echo(f"  {e['kind']}{where}{roads}: {e['start']} → {e['end']} ({e['duration_s']:.0f} s), "
-                   f"max {e['max_offset_m']:.0f} m off, {e['length_m']:.0f} m, "
-                   f"fixes {e['first_index']}–{e['last_index']}")
-    for note in result["notes"]:
-        click.echo(f"  note: {note}")
+        lines.append(f"  {e['kind']}{where}{roads}: {e['start']} → {e['end']} ({e['duration_s']:.0f} s), "
+                     f"max {e['max_offset_m']:.0f} m off, {e['length_m']:.0f} m, "
+                     f"fixes {e['first_index']}–{e['last_index']}")
+    lines += [f"  note: {note}" for note in result["notes"]]
+    click.echo("\n".join(lines))
 
 
 @route.command("plan")

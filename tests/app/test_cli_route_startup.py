@@ -3,7 +3,8 @@
 
 A fresh interpreter runs the command and lists what it imported: not Flask, Babel or SQLAlchemy (the command
 builds no app; the command line's error handler imports the domain errors, which must not pull the translations
-in), not pandas (Arrow reads a clean CSV), not ``pyarrow.compute`` (with its docstring machinery, pydoc). The CPU
+in), not pandas (Arrow reads a clean CSV), not ``pyarrow.compute`` (with its docstring machinery, pydoc), not the
+road network's module (with its XML parser) when no ``--network`` is given. The CPU
 time is printed by ``bench/bench_track_check.py``, not asserted here.
 """
 import json
@@ -14,7 +15,8 @@ import numpy as np
 
 from tests.paths import REPO
 
-UNNEEDED = ("flask", "flask_babel", "babel", "sqlalchemy", "pandas", "pyarrow.compute", "pydoc", "routing.cargo")
+UNNEEDED = ("flask", "flask_babel", "babel", "sqlalchemy", "pandas", "pyarrow.compute", "pydoc", "routing.cargo",
+            "routing.network", "xml.etree.ElementTree")
 _PROBE = """
 import json, sys
 from app.cli import cli

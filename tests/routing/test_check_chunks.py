@@ -125,3 +125,25 @@ def test_a_chunked_check_makes_each_grid_once_whatever_thread_needs_it(track, mo
     monkeypatch.setattr(checks.containment, "GridContains", recorded)
     _states(track, monkeypatch, CHUNK, 2)
     assert made and len(made) == len(set(made))
+
+
+@pytest.mark.parametrize(("share", "threads", "tasks"), [(1.0, 2, 2), (1.0, 3, 3), (0.2, 2, 1), (1.0, 1, 1)])
+def test_the_distances_off_the_corridor_are_one_task_a_threads_share(monkeypatch, share, threads, tasks):
+    """All fixes off the corridor: a task for each thread (one task for all was the stage's tail on one core); a
+    fifth off: one task (two cost more in cell queries and finish no sooner). The states are one pass's."""
+    frame = generate(load_corridor(DEMO), 20_000, share)  # two periods of the bench's detour
+    time_ns = frame["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    drive = Track(lon=frame["lon"].to_numpy(), lat=frame["lat"].to_numpy(), time_ns=time_ns, speed_kph=None,
+                  points=len(frame))
+    whole = _states(drive, monkeypatch, len(drive), 1)
+    sizes = []
+    offsets = checks._offsets
+
+    def counted(parts, x, y, memo):
+        sizes.append(len(x))
+        return offsets(parts, x, y, memo)
+
+    monkeypatch.setattr(checks, "_offsets", counted)
+    chunked = _states(drive, monkeypatch, 2_000, threads)
+    assert len(sizes) == tasks and sum(sizes) == whole.outside.sum()
+    np.testing.assert_array_equal(chunked.offset_m, whole.offset_m)
