@@ -125,6 +125,8 @@ def end_to_end(csv: Path) -> tuple[float, float, int]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode == 2:
         raise SystemExit(f"route check refused the input: {done.stderr.strip()}")
+    if done.returncode not in (0, 1):  # a crash ends sooner than a check: its time must never be the best
+        raise SystemExit(f"route check failed (exit {done.returncode}): {done.stderr.strip()[-500:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return elapsed, cpu, done.returncode
 

@@ -132,10 +132,11 @@ def _contains(area: BaseGeometry, x: FloatArray, y: FloatArray, memo: dict[Any, 
     few hundred metres then costs a comparison per fix of a whole trip, not a GEOS call (which costs ten times
     more), and a fix outside the box is outside the area. Many fixes at once (a re-check's task) are answered
     from a grid over the area (:class:`~routing.containment.GridContains`, the same answers), made once per
-    area and kept in *memo* (when given)."""
+    area and kept in *memo* (when given). With *memo* the chunk threads may share the area: each tests its own
+    prepared copy (:class:`~routing.containment.ThreadArea`: GEOS's are not safe to share)."""
     west, south, east, north = area.bounds
     near = np.flatnonzero((x >= west) & (x <= east) & (y >= south) & (y <= north))
-    test = partial(shapely.contains_xy, area)
+    test = partial(shapely.contains_xy, area) if memo is None else _thread_area(area, memo).contains_xy
     if memo is not None and len(near) >= containment.MIN_POINTS:
         test = _grid(area, memo).contains
     if len(near) == len(x):
@@ -145,14 +146,22 @@ def _contains(area: BaseGeometry, x: FloatArray, y: FloatArray, memo: dict[Any, 
     return inside
 
 
+def _thread_area(area: BaseGeometry, memo: dict[Any, Any]) -> containment.ThreadArea:
+    """*area* for the chunk threads to test (a prepared copy each), made once per area, kept in *memo*."""
+    key = ("thread", id(area))  # the area itself is kept in memo: its id stays its own
+    if key not in memo:  # made before the threads start (_ready); a race here would only make one in vain
+        memo[key] = containment.ThreadArea(area)
+    return memo[key]
+
+
 def _grid(area: BaseGeometry, memo: dict[Any, Any]) -> containment.GridContains:
     """The grid answering many containment tests in *area*, made on first need (a zone few fixes come near
     never needs one: about 50 ms saved each) once per area, kept in *memo*; the lock keeps two chunk threads
     from both making it."""
-    key = ("grid", id(area))  # the area itself is kept in memo: its id stays its own
+    key = ("grid", id(area))
     with _GRID_LOCK:
         if key not in memo:
-            memo[key] = containment.GridContains(area)
+            memo[key] = containment.GridContains(_thread_area(area, memo))
     return memo[key]
 
 
@@ -283,16 +292,15 @@ def _each(pool: ThreadPoolExecutor | None, tasks: list[Callable[[], None]]) -> N
 
 def _ready(parts: list[CorridorFeature], zone_parts: list[CorridorFeature], hysteresis_m: float,
            memo: dict[Any, Any]) -> None:
-    """Make every prepared area and index the per-fix stage reads, and test each once, before threads share
-    them: GEOS builds a prepared polygon's point index, and an STRtree its tree, on first use, which two threads
-    must not race to do."""
+    """Make every area and index the per-fix stage reads before threads share them (so that no two make one):
+    the areas with their threads' copies (:func:`_thread_area`) and the boundary's index, asked once (an STRtree
+    is built on first use)."""
     areas = _areas(parts, 0.0, memo) + _areas(parts, hysteresis_m, memo)
     for zone in zone_parts:
         areas += _areas([zone], 0.0, memo)
     areas.append((_area(parts, 0.0, memo), None))
     for area, _part in areas:
-        west, south, east, north = area.bounds
-        shapely.contains_xy(area, (west + east) / 2, (south + north) / 2)
+        _thread_area(area, memo)
     west, south, east, north = _area(parts, 0.0, memo).bounds
     _boundary(parts, memo).distance(np.array([west - 1.0]), np.array([south - 1.0]))
 

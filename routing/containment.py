@@ -11,10 +11,17 @@ Which cells are near the boundary: the boundary is densified to a vertex every h
 lies within a quarter cell of a vertex, and any cell touching it is at most one cell from that vertex's cell
 (per axis); three cells around each vertex's cell are marked, which also covers the rounding of a point's cell
 number by one each way.
+
+:class:`ThreadArea` gives each thread its own prepared copy of a polygon: GEOS's prepared geometries build their
+point index on first use and are not safe to share between threads even after that (libgeos/geos#825: "Prepared
+geometry is not thread-safe"); shapely 2.2 with GEOS 3.14.1, two threads testing points against one prepared
+polygon aborted the process ("unaligned tcache chunk") or deadlocked in the index's build, about one 1 M-fix
+``route check`` in ten, a warm-up test before the threads started notwithstanding.
 """
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import numpy.typing as npt
@@ -31,13 +38,34 @@ _MARGIN = 3  # cells marked around each boundary vertex's cell
 _OUTSIDE, _INSIDE, _NEAR = 0, 1, 2
 
 
-class GridContains:
-    """``shapely.contains_xy(area, x, y)`` from a grid over a polygonal *area* (build once per geometry)."""
+class ThreadArea:
+    """A polygonal *area* tested by several threads: each thread tests its own prepared copy (the same
+    coordinates: WKB keeps every double), made on its first test; the copies go with their thread or with this
+    object."""
 
-    def __init__(self, area: BaseGeometry, max_cells: int = MAX_CELLS):
+    def __init__(self, area: BaseGeometry):
+        self.area = area
+        self._wkb = shapely.to_wkb(area)
+        self._local = threading.local()
+
+    def contains_xy(self, x: FloatArray, y: FloatArray) -> BoolArray:
+        """``shapely.contains_xy(area, x, y)`` on this thread's copy."""
+        mine = getattr(self._local, "area", None)
+        if mine is None:
+            mine = self._local.area = shapely.from_wkb(self._wkb)
+            shapely.prepare(mine)
+        return shapely.contains_xy(mine, x, y)
+
+
+class GridContains:
+    """``shapely.contains_xy(area, x, y)`` from a grid over a polygonal *area* (build once per geometry; threads
+    may share it: the points near the boundary are asked of GEOS on each thread's copy, :class:`ThreadArea`)."""
+
+    def __init__(self, area: BaseGeometry | ThreadArea, max_cells: int = MAX_CELLS):
+        self._area = area if isinstance(area, ThreadArea) else ThreadArea(area)
+        area = self._area.area
         west, south, east, north = area.bounds
         width, height = max(east - west, 1e-9), max(north - south, 1e-9)
-        self._area = area
         self._cell = math.sqrt(width * height / max_cells) * (1 + 1e-9)
         self._west, self._south = west, south
         self._cols, self._rows = int(width / self._cell) + 1, int(height / self._cell) + 1
@@ -52,7 +80,7 @@ class GridContains:
         far_rows, far_cols = np.nonzero(~near)
         centre_x = west + (far_cols + 0.5) * self._cell
         centre_y = south + (far_rows + 0.5) * self._cell
-        state[far_rows, far_cols] = np.where(shapely.contains_xy(area, centre_x, centre_y), _INSIDE, _OUTSIDE)
+        state[far_rows, far_cols] = np.where(self._area.contains_xy(centre_x, centre_y), _INSIDE, _OUTSIDE)
         state[near] = _NEAR
         self._state = state
 
@@ -65,5 +93,5 @@ class GridContains:
         state[on] = self._state[gy[on].astype(np.intp), gx[on].astype(np.intp)]
         inside = state == _INSIDE
         ask = np.flatnonzero(state == _NEAR)
-        inside[ask] = shapely.contains_xy(self._area, x[ask], y[ask])
+        inside[ask] = self._area.contains_xy(x[ask], y[ask])
         return inside

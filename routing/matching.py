@@ -320,6 +320,8 @@ def travel(t_s: FloatArray, x: FloatArray, y: FloatArray, a: IntArray, b: IntArr
     dx = np.where(plain, x[b] - x[a], vx * span)
     dy = np.where(plain, y[b] - y[a], vy * span)
     return Travel(dx, dy, np.where(plain | (spread <= 0), np.sqrt(2.0) * sigma, spread))
+
+
 def _between(graph: MatchGraph, sources: IntArray, row: IntArray, targets: IntArray, limit: float,
              costs: csr_matrix | None) -> FloatArray:
     """Network distance from ``sources[row]`` to ``targets`` (node positions), inf beyond ``limit``: one bounded

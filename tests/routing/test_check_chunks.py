@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+import time
 
 import numpy as np
 import pytest
+import shapely
 
 import routing.checks as checks
 from bench.bench_track_check import generate
@@ -147,3 +150,30 @@ def test_the_distances_off_the_corridor_are_one_task_a_threads_share(monkeypatch
     chunked = _states(drive, monkeypatch, 2_000, threads)
     assert len(sizes) == tasks and sum(sizes) == whole.outside.sum()
     np.testing.assert_array_equal(chunked.offset_m, whole.offset_m)
+
+
+@pytest.mark.parametrize("grids", [False, True], ids=["direct", "on grids"])
+def test_no_two_threads_test_points_against_one_geos_geometry(track, monkeypatch, grids):
+    """GEOS's prepared geometries are not safe to share between threads (two threads testing one aborted the
+    process or deadlocked about one 1 M-fix check in ten): each thread tests its own copy, directly and from a
+    grid. The first test on each thread waits a little, so that both threads surely take chunks."""
+    if grids:
+        monkeypatch.setattr(checks.containment, "MIN_POINTS", 1)
+    original, users, lock = shapely.contains_xy, {}, threading.Lock()
+
+    def recorded(geometry, x, y=None, **kwargs):
+        with lock:
+            first = threading.get_ident() not in {t for seen in users.values() for t in seen}
+            users.setdefault(id(geometry), set()).add(threading.get_ident())
+        if first:
+            time.sleep(0.05)
+        return original(geometry, x, y, **kwargs)
+
+    monkeypatch.setattr(shapely, "contains_xy", recorded)
+    chunked = _states(track, monkeypatch, CHUNK, 2)
+    assert len({t for seen in users.values() for t in seen}) >= 2  # the premise: two threads tested fixes
+    assert all(len(seen) == 1 for seen in users.values())
+    monkeypatch.setattr(shapely, "contains_xy", original)
+    whole = _states(track, monkeypatch, len(track), 1)
+    np.testing.assert_array_equal(chunked.outside, whole.outside)
+    np.testing.assert_array_equal(chunked.inside_inner, whole.inside_inner)
