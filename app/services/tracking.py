@@ -283,6 +283,12 @@ def _corridor_check(waybill_id: uuid.UUID, track: Track, document: dict[str, Any
 
 def compliance(session: Session, user: User, waybill_id: uuid.UUID) -> dict[str, Any]:
     """Episodes, the share of the trip inside the corridor, and the route actually driven (GeoJSON)."""
+    return checked_trip(session, user, waybill_id)[0]
+
+
+def checked_trip(session: Session, user: User, waybill_id: uuid.UUID) -> tuple[dict[str, Any], Track | None]:
+    """:func:`compliance`'s report and the validated track it checked (None before any fix is stored): the
+    waybill's map draws the roads driven from the same track, without reading the fixes again."""
     waybill = get_waybill(session, user, waybill_id)  # first: only then are its fixes read (and their match)
     if waybill.corridor_id is None:
         raise Conflict(Text("Waybill {number} has no corridor attached: nothing to check against.",
@@ -294,7 +300,7 @@ def compliance(session: Session, user: User, waybill_id: uuid.UUID) -> dict[str,
         track = stored_track(session, waybill.id)
         if track is None:
             return {**result, "compliant": None, "inside_share": None, "episodes": [], "route_driven": None,
-                    "note": "no position received yet: compliance unknown"}
+                    "note": "no position received yet: compliance unknown"}, None
         document = trip_geojson(session, session.get(Corridor, waybill.corridor_id),
                                 holds_pass=waybill.pass_number is not None)
         episodes, state, method = _corridor_check(waybill.id, track, document, classes or None)
@@ -304,4 +310,4 @@ def compliance(session: Session, user: User, waybill_id: uuid.UUID) -> dict[str,
     return {**result, "points": track.points, "valid_points": len(track), "compliant": not episodes,
             "method": method, "inside_share": round(float(1 - state.outside.mean()), 4), "episodes": episodes,
             "route_driven": {"type": "LineString",
-                             "coordinates": np.column_stack([track.lon, track.lat]).round(6).tolist()}}
+                             "coordinates": np.column_stack([track.lon, track.lat]).round(6).tolist()}}, track

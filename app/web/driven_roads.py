@@ -11,17 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
-from sqlalchemy.orm import Session
-
 from app.services.monitoring.settings import current_settings
 from app.services.road_network import matching_graph
-from app.services.trip_match import match_parameters, stored_track, trip_match
+from app.services.trip_match import match_parameters, trip_match
 from app.web.svg import Frame, path_data
 from models import Waybill
 from routing import RoutingInputError
 from routing.cargo import Cargo
 from routing.match_report import match_document, piece_geometry
 from routing.network import Network
+from routing.tracks import Track
 
 
 @dataclass
@@ -34,10 +33,10 @@ class DrivenRoads:
     closed: list[dict[str, Any]] = field(default_factory=list)
 
 
-def driven_roads(session: Session, waybill: Waybill, network: Network, frame: Frame,
+def driven_roads(waybill: Waybill, track: Track, network: Network, frame: Frame,
                  cargo: Cargo | None) -> DrivenRoads | None:
-    """The waybill's roads driven (the caller has checked the user may see its fixes); None without two fixes to
-    match.
+    """The roads driven on the waybill's stored *track* (as :func:`app.services.tracking.checked_trip` read it for
+    a user who may see it); None without two fixes to match.
 
     The match is the trip's one (:func:`app.services.trip_match.trip_match`: the compliance view's, on the
     process's prepared network with the live checks' parameters), computed once while the fixes stay as they
@@ -45,12 +44,9 @@ def driven_roads(session: Session, waybill: Waybill, network: Network, frame: Fr
     so does a network other than the map's *network* (the configuration changed under the page).
     """
     graph = matching_graph(wait=True)  # the map has its network already: its preparation for matching follows
-    if graph is None or graph.network.crs != network.crs:
+    if graph is None or graph.network.crs != network.crs or len(track) < 2:
         return None
     try:
-        track = stored_track(session, waybill.id)
-        if track is None or len(track) < 2:
-            return None
         result = trip_match(waybill.id, track, graph, match_parameters(current_settings()))
     except RoutingInputError:
         return None

@@ -144,7 +144,7 @@ def trip_map(session: Session, user: User, waybill: Waybill) -> TripMap | None:
     """The map of a waybill: with a corridor, the check of its trip; without one, its sites and track."""
     if waybill.corridor_id is None:
         return _uncorridored_map(session, waybill)
-    check = tracking.compliance(session, user, waybill.id)  # scoped to what *user* may see
+    check, track = tracking.checked_trip(session, user, waybill.id)  # scoped to what *user* may see
     network, missing = _network_or_note()
     crs = network.crs if network is not None else None
     corridor = load_corridor(trip_geojson(session, session.get(Corridor, waybill.corridor_id),
@@ -177,8 +177,8 @@ def trip_map(session: Session, user: User, waybill: Waybill) -> TripMap | None:
     if track_xy is not None:
         x, y = track_xy
         drawn.track = polyline(frame, x, y)
-        if network is not None:  # compliance() above checked that the user may see this waybill's fixes
-            drawn.driven = driven_roads(session, waybill, network, frame, waybill_cargo(waybill, tank=tank))
+        if network is not None and track is not None:  # checked_trip() above: the user may see the fixes
+            drawn.driven = driven_roads(waybill, track, network, frame, waybill_cargo(waybill, tank=tank))
         drawn.episodes = [Shape(f"episode episode-{e['kind']}",
                                 polyline(frame, x[e["first_index"]:e["last_index"] + 1],
                                          y[e["first_index"]:e["last_index"] + 1]), e["kind"])

@@ -40,11 +40,11 @@ def fresh_cache():
     trip_match.CACHE.clear()
 
 
-def _count(monkeypatch, name: str, size: Callable[..., int]) -> list[int]:
-    """Count the calls of ``routing.matching``'s function *name* made through any module that took it by name
-    (each call's *size* of its arguments, in order)."""
+def _count(monkeypatch, name: str, size: Callable[..., int], source=routing.matching) -> list[int]:
+    """Count the calls of *source*'s function *name* (``routing.matching``'s by default) made through any module
+    that took it by name (each call's *size* of its arguments, in order)."""
     calls: list[int] = []
-    real = getattr(routing.matching, name)
+    real = getattr(source, name)
 
     def counted(*args, **kwargs):
         calls.append(size(*args, **kwargs))
@@ -126,6 +126,15 @@ def test_the_page_and_the_api_share_one_match(client, session, trip, driven, mat
     assert client.get(f"/waybills/{waybill_id}").status_code == 200
     assert matches == [163]
     assert preparations == []  # on the process's prepared network (matching_graph), not a copy of the page's own
+
+
+def test_the_page_reads_the_trips_fixes_once(client, driven, matches, monkeypatch,
+                                             person: Callable[..., User]):  # noqa: F811
+    reads = _count(monkeypatch, "stored_track", lambda session, waybill_id: 1, source=trip_match)
+    sign_in(client, person(Role.SUPERVISOR))
+    page = client.get(f"/waybills/{driven.rsplit('/', 1)[1]}")
+    assert page.status_code == 200 and 'class="driven"' in page.get_data(as_text=True)
+    assert reads == [1] and matches == [163]  # the check and the roads driven from one read of the fixes
 
 
 def test_the_cache_sits_behind_the_waybills_authorisation(client, trip, driven, matches):
