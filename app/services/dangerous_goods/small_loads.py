@@ -36,6 +36,11 @@ NOTE_A_ENTRIES = ("0081", "0082", "0084", "0241", "0331", "0332", "0482", "1005"
 NOTE_A_MULTIPLIER = Decimal(20)
 #: ADR 1.1.3.6.4: the most a transport unit's load may count.
 POINTS_LIMIT = Decimal(1000)
+#: ADR 1.1.3.6.3, column (3): the most a transport unit may carry of one transport category when all its goods are
+#: of that category (1.1.3.6.2: "the values ... in column (3) ... for a given transport category (when the goods
+#: carried ... belong to the same category), or the value calculated in accordance with 1.1.3.6.4 (when the goods
+#: ... belong to different categories)"). Category 2's 333 is below the 333⅓ that 1.1.3.6.4's points allow.
+CATEGORY_MAXIMA = {"1": Decimal(20), "2": Decimal(333), "3": Decimal(1000)}
 KG, LITRES = "kg", "L"
 #: ADR 2.2.2.1.2: the figure a class 2 classification code starts with, and what 1.1.3.6.3 measures it by.
 _GAS_MEASURE = {
@@ -179,10 +184,27 @@ def small_load(lines: Sequence[LoadLine]) -> SmallLoad:
                             limit=_plain(POINTS_LIMIT)))
     note_a = sum((line.quantity for line, given in zip(counted, lines)
                   if line.quantity is not None and given.entry.un_number in NOTE_A_ENTRIES), Decimal(0))
+    reasons.extend(_over_category_maximum(counted, lines))
     if note_a > 50:
         reasons.append(Text("{quantity} kg of UN 0081/0082/0084/0241/0331/0332/0482/1005/1017 exceed their 50 kg "
                             "(ADR 1.1.3.6.3 note a)", quantity=_plain(note_a)))
     return SmallLoad(not reasons, total, counted, tuple(reasons))
+
+
+def _over_category_maximum(counted: Sequence[LinePoints], lines: Sequence[LoadLine]) -> list[Text]:
+    """ADR 1.1.3.6.3 for a load all of one transport category: its quantity (the note-a entries aside, which
+    have their own 50 kg) within column (3)'s maximum. A load of several categories is weighed by 1.1.3.6.4 only."""
+    categories = {line.transport_category for line in counted}
+    if len(categories) != 1 or any(line.quantity is None for line in counted):
+        return []
+    category = categories.pop()
+    limit = CATEGORY_MAXIMA.get(category or "")
+    total = sum((line.quantity for line, given in zip(counted, lines)  # type: ignore[misc]
+                 if given.entry.un_number not in NOTE_A_ENTRIES), Decimal(0))
+    if limit is None or total <= limit:
+        return []
+    return [Text("{quantity} of transport category {category} exceed its {limit} per transport unit (ADR 1.1.3.6.3)",
+                 quantity=_plain(total), category=category, limit=_plain(limit))]
 
 
 def _plain(value: Decimal) -> str:

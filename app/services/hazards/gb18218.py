@@ -15,6 +15,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from app.text import Text
 
@@ -111,8 +112,11 @@ def alpha(population: int | None) -> Decimal:
     return next(value for floor, value in ALPHA_BANDS if population >= floor)
 
 
-def grade(s: Decimal, r: Decimal) -> Grade | None:
-    """The grade of a site with sums *s* and *r*; None when it is not a major hazard source (S < 1)."""
+def grade(s: Decimal | Fraction, r: Decimal | Fraction) -> Grade | None:
+    """The grade of a unit with sums *s* and *r*; None when it is not a major hazard source (S < 1).
+
+    Give the exact sums (:class:`~fractions.Fraction`): a boundary (S = 1, R = 10, 50, 100) is met exactly or
+    not at all (GB 18218-2018 §4.2.1, Table 6)."""
     if s < 1:
         return None
     return next((g for floor, g in _GRADE_FLOORS if r >= floor), Grade.FOURTH)

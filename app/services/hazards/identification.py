@@ -10,6 +10,9 @@ Where Q and β come from (:func:`rate`):
   with several hazards the lowest of its categories' thresholds (§4.1.3).
 - β: Table 3's for the toxic gases it names; otherwise Table 4's for the category that set Q (the category
   with the lowest threshold; of equal thresholds, the larger β — this project's reading, see the README).
+- The sums are exact (rationals): q/Q with Q = 0.3 t (phosgene) or 0.75 t (methyl isocyanate) has no finite decimal,
+  and a rounded sum put R = 100 exactly at 99.999… (二级, not 一级) or S = 1 exactly at 0.999… (no major hazard
+  source). Table 6's and §4.2.1's boundaries are read on the exact figure; only what is shown is rounded.
 - A chemical Table 1 does not name and with no category is *not counted*, with that reason: it is never
   given a made-up threshold or β = 1 silently. A chemical Table 1 names but neither Table 3 nor a recorded
   category rates is counted in S with β = 1, and the term says it was assumed.
@@ -21,6 +24,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 
 from app.data import GB18218_TABLE1
 from app.services.hazards import gb18218
@@ -111,12 +115,22 @@ class Term:
     chemical_id: object = None
 
     @property
+    def exact_ratio(self) -> Fraction:
+        """qᵢ/Qᵢ exactly (GB 18218-2018 §4.2.1)."""
+        return Fraction(self.q_t) / Fraction(self.rating.threshold_t)
+
+    @property
+    def exact_weighted(self) -> Fraction:
+        """βᵢ·qᵢ/Qᵢ exactly (GB 18218-2018 §4.3.2)."""
+        return Fraction(self.rating.beta) * self.exact_ratio
+
+    @property
     def ratio(self) -> Decimal:
-        return self.q_t / self.rating.threshold_t
+        return _decimal(self.exact_ratio)
 
     @property
     def weighted(self) -> Decimal:
-        return self.rating.beta * self.ratio
+        return _decimal(self.exact_weighted)
 
 
 @dataclass(frozen=True)
@@ -141,26 +155,41 @@ class Assessment:
     name: str = ""
 
     @property
+    def exact_s(self) -> Fraction:
+        """S = Σ qᵢ/Qᵢ exactly: the figure §4.2.1 compares with 1."""
+        return sum((t.exact_ratio for t in self.terms), Fraction(0))
+
+    @property
+    def exact_r(self) -> Fraction:
+        """R = α · Σ βᵢ·qᵢ/Qᵢ exactly: the figure Table 6 grades."""
+        return Fraction(self.alpha) * sum((t.exact_weighted for t in self.terms), Fraction(0))
+
+    @property
     def s(self) -> Decimal:
-        return sum((t.ratio for t in self.terms), Decimal(0))
+        return _decimal(self.exact_s)
 
     @property
     def r(self) -> Decimal:
-        return self.alpha * sum((t.weighted for t in self.terms), Decimal(0))
+        return _decimal(self.exact_r)
 
     @property
     def grade(self) -> Grade | None:
-        return gb18218.grade(self.s, self.r)
+        return gb18218.grade(self.exact_s, self.exact_r)
 
 
-def by_weight(term: Term) -> tuple[Decimal, str]:
+def _decimal(value: Fraction) -> Decimal:
+    """An exact figure as a Decimal for showing (28 significant digits; :func:`number` rounds it further)."""
+    return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def by_weight(term: Term) -> tuple[Fraction, str]:
     """Largest β·q/Q first, then by name: the order an explanation lists terms in."""
-    return -term.weighted, term.name
+    return -term.exact_weighted, term.name
 
 
 def worst(assessments: Iterable[Assessment]) -> Assessment | None:
     """The unit that sets a site's grade: the highest grade, then the largest R, then the largest S."""
-    return max(assessments, key=lambda a: (gb18218.rank(a.grade), a.r, a.s), default=None)
+    return max(assessments, key=lambda a: (gb18218.rank(a.grade), a.exact_r, a.exact_s), default=None)
 
 
 def number(value: Decimal, places: int = 6) -> str:
