@@ -53,6 +53,11 @@ _GAS_MEASURE = {
     "8": LITRES,    # chemical under pressure: nominal capacity of the receptacle
     "9": LITRES,    # adsorbed gas: nominal capacity of the receptacle
 }
+#: ADR 2.2.43.1.2: class 4.3's classification codes say liquid (W1, WF1, WT1, WC1) or solid (W2, WF2, WS, WO,
+#: WT2, WC2). Read before the tank code, which cannot tell: its L is for "liquid substances or solid substances
+#: handed over for carriage in the molten state" (ADR 4.3.4.1.1), e.g. sodium (UN 1428, W2, L10BN(+)), a solid.
+_STATE_BY_CODE = {("4.3", code): LITRES for code in ("W1", "WF1", "WT1", "WC1")} | {
+    ("4.3", code): KG for code in ("W2", "WF2", "WS", "WO", "WT2", "WC2")}
 _QUANTITY = re.compile(r"^\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>[^\W\d][\w ./*^-]*?)\s*$")
 
 
@@ -96,9 +101,9 @@ def measure(entry: Entry) -> str | None:
     """The unit ADR 1.1.3.6.3 counts *entry* in (``kg`` or ``L``); None when Table A cannot tell.
 
     Class 1: mass (net explosive mass of articles, net mass of substances). Class 2: by its classification code
-    (ADR 2.2.2.1.2). Class 3 (liquids, ADR 2.2.3.1.1) but its articles (F3): litres. Other classes: by the tank
-    codes of Table A column (12), which start with L for substances carried as liquids and S for solids (ADR
-    4.3.4.1.1), when all agree and the name does not say otherwise; entries with both (``SGAH L4BH``), none
+    (ADR 2.2.2.1.2). Class 3 (liquids, ADR 2.2.3.1.1) but its articles (F3): litres. Class 4.3: by its
+    classification code (ADR 2.2.43.1.2). Other classes: by the tank codes of Table A column (12), which start
+    with L for liquids (or solids handed over molten) and S for solids (ADR 4.3.4.1.1), when all agree and the name does not say otherwise; entries with both (``SGAH L4BH``), none
     (articles) or a code beside a contrary name are not told."""
     if entry.hazard_class == "1":
         return KG
@@ -106,6 +111,8 @@ def measure(entry: Entry) -> str | None:
         return _GAS_MEASURE.get(entry.classification_code[:1])
     if entry.hazard_class == "3" and entry.classification_code and entry.classification_code != "F3":
         return LITRES  # ADR 2.2.3.1.1: class 3 is liquids; F3 are articles
+    if (entry.hazard_class, entry.classification_code) in _STATE_BY_CODE:
+        return _STATE_BY_CODE[entry.hazard_class, entry.classification_code]
     kinds = {code[:1] for code in entry.tank_code.split()}
     name = entry.name.upper()
     if kinds == {"L"} and "SOLID" not in name:

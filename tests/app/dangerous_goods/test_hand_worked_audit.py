@@ -7,7 +7,7 @@ this audit (see app/data/README.md, "Hand-worked audit").
 
 Facts read from Table A (column (3b) classification, (15) transport category and tunnel code):
 UN 0161 1.3C cat 1 C5000D; UN 0004 1.1D cat 1 B1000C; UN 0331 1.5D B1000C; UN 0332 1.5D B1000C;
-UN 1001 2.1 cat 2 B/D; UN 1073 2.2+5.1 cat 3 C/E; UN 1428 4.3 cat 1 B/E; UN 1051 6.1 cat 0 D; UN 1203 3 cat 2 D/E;
+UN 1001 2.1 cat 2 B/D; UN 1407, 1404 4.3 W2 cat 1 B/E; UN 1422 4.3 W1 cat 1 B/E; UN 1073 2.2+5.1 cat 3 C/E; UN 1428 4.3 cat 1 B/E; UN 1051 6.1 cat 0 D; UN 1203 3 cat 2 D/E;
 UN 1090 3 cat 2 D/E; UN 1830 8 cat 2 E; UN 1805 8 cat 3 E; UN 0012 1.4S cat 4 E; UN 1017 2.3+5.1+8 cat 1 C/D.
 """
 from __future__ import annotations
@@ -95,9 +95,16 @@ SMALL_LOADS = [
      ("1830", "1805"), ("300 L", "100 L"), True, 1000, "-", []),
     ("1.1.3.6.4: the same + 0.1 L more of category 3: 1000.1 > 1000, not exempt; E",
      ("1830", "1805"), ("300 L", "100.1 L"), False, 1000.1, "E", ["E"]),
-    ("1.1.3.6.3 category 1 at its 20: 20 kg of sodium would be 1000 - but UN 1428 is not told kg or L "
-     "(tank code L10BN): not exempt, B/E in packages closes E",
-     ("1428",), ("20 kg",), False, None, "B/E", ["E"]),
+    ("1.1.3.6.3 discrepancy: sodium (UN 1428, 4.3 W2: a solid, 2.2.43.1.2) counts net mass although its tank code "
+     "L10BN(+) starts with L (molten in tanks, 4.3.4.1.1); category 1 at its 20 kg: 20 x 50 = 1000, exempt",
+     ("1428",), ("20 kg",), True, 1000, "-", []),
+    ("1.1.3.6.3 discrepancy: caesium (UN 1407, W2) given in litres has no net mass without a density: not exempt "
+     "(was counted as 15 L x 50 = 750); B/E in packages closes E",
+     ("1407",), ("15 L",), False, None, "B/E", ["E"]),
+    ("1.1.3.6.3: calcium hydride (UN 1404, W2, no tank code) is a solid: 10 kg x 50 = 500, exempt",
+     ("1404",), ("10 kg",), True, 500, "-", []),
+    ("1.1.3.6.3: potassium sodium alloys, liquid (UN 1422, W1) count litres: 21 L exceeds category 1's 20",
+     ("1422",), ("21 L",), False, 1050, "B/E", ["E"]),
     ("1.1.3.6.3 note a + 1.1.3.6.4: chlorine 25 kg x 20 = 500 + 1.4S 10 kg x 0 = 500: exempt",
      ("1017", "0012"), ("25 kg", "10 kg"), True, 500, "-", []),
     ("1.1.3.6.3 category 0 (UN 1051): never exempt whatever the quantity; D closes D, E",
