@@ -103,8 +103,9 @@ def measure(entry: Entry) -> str | None:
     Class 1: mass (net explosive mass of articles, net mass of substances). Class 2: by its classification code
     (ADR 2.2.2.1.2). Class 3 (liquids, ADR 2.2.3.1.1) but its articles (F3): litres. Class 4.3: by its
     classification code (ADR 2.2.43.1.2). Other classes: by the tank codes of Table A column (12), which start
-    with L for liquids (or solids handed over molten) and S for solids (ADR 4.3.4.1.1), when all agree and the name does not say otherwise; entries with both (``SGAH L4BH``), none
-    (articles) or a code beside a contrary name are not told."""
+    with L for liquids (or solids handed over molten) and S for solids (ADR 4.3.4.1.1), when all agree and the
+    name does not say otherwise; entries with both (``SGAH L4BH``), none (articles) or a code beside a contrary
+    name are not told."""
     if entry.hazard_class == "1":
         return KG
     if entry.hazard_class == "2":
@@ -189,9 +190,10 @@ def small_load(lines: Sequence[LoadLine]) -> SmallLoad:
     if total is not None and total > POINTS_LIMIT:
         reasons.append(Text("{points} points exceed the {limit} of ADR 1.1.3.6.4", points=_plain(total),
                             limit=_plain(POINTS_LIMIT)))
+    elif total is not None:
+        reasons.extend(_over_category_maximum(counted, lines))
     note_a = sum((line.quantity for line, given in zip(counted, lines)
                   if line.quantity is not None and given.entry.un_number in NOTE_A_ENTRIES), Decimal(0))
-    reasons.extend(_over_category_maximum(counted, lines))
     if note_a > 50:
         reasons.append(Text("{quantity} kg of UN 0081/0082/0084/0241/0331/0332/0482/1005/1017 exceed their 50 kg "
                             "(ADR 1.1.3.6.3 note a)", quantity=_plain(note_a)))
@@ -202,7 +204,7 @@ def _over_category_maximum(counted: Sequence[LinePoints], lines: Sequence[LoadLi
     """ADR 1.1.3.6.3 for a load all of one transport category: its quantity (the note-a entries aside, which
     have their own 50 kg) within column (3)'s maximum. A load of several categories is weighed by 1.1.3.6.4 only."""
     categories = {line.transport_category for line in counted}
-    if len(categories) != 1 or any(line.quantity is None for line in counted):
+    if len(categories) != 1:
         return []
     category = categories.pop()
     limit = CATEGORY_MAXIMA.get(category or "")

@@ -7,7 +7,8 @@ this audit (see app/data/README.md, "Hand-worked audit").
 
 Facts read from Table A (column (3b) classification, (15) transport category and tunnel code):
 UN 0161 1.3C cat 1 C5000D; UN 0004 1.1D cat 1 B1000C; UN 0331 1.5D B1000C; UN 0332 1.5D B1000C;
-UN 1001 2.1 cat 2 B/D; UN 1407, 1404 4.3 W2 cat 1 B/E; UN 1422 4.3 W1 cat 1 B/E; UN 1073 2.2+5.1 cat 3 C/E; UN 1428 4.3 cat 1 B/E; UN 1051 6.1 cat 0 D; UN 1203 3 cat 2 D/E;
+UN 1001 2.1 cat 2 B/D; UN 1407, 1404, 1428 4.3 W2 cat 1 B/E; UN 1422 4.3 W1 cat 1 B/E; UN 1073 2.2+5.1 cat 3 C/E;
+UN 1051 6.1 cat 0 D; UN 1203 3 cat 2 D/E;
 UN 1090 3 cat 2 D/E; UN 1830 8 cat 2 E; UN 1805 8 cat 3 E; UN 0012 1.4S cat 4 E; UN 1017 2.3+5.1+8 cat 1 C/D.
 """
 from __future__ import annotations
@@ -55,6 +56,17 @@ TUNNELS = [
      ("0161", "0004"), ("--explosive-mass-kg", "6000"), "B1000C", ["B", "C", "D", "E"]),
     ("8.6.4 1.5D blasting explosive UN 0331 is B1000C too: 1000 kg -> C, D, E",
      ("0331",), ("--explosive-mass-kg", "1000"), "B1000C", ["C", "D", "E"]),
+    ("8.6.4 discrepancy: with quantities, a class 1 line's kg is its net explosive mass (what 1.1.3.6.3 counts): "
+     "500 kg of UN 0004 <= 1000 -> C, D, E (was B-E, the mass read as unknown)",
+     ("0004",), ("--quantity", "500 kg"), "B1000C", ["C", "D", "E"]),
+    ("8.6.4: 600 kg of UN 0004 + 500 kg of UN 0161 = 1100 kg > 1000 -> B1000C closes B-E",
+     ("0004", "0161"), ("--quantity", "600 kg", "--quantity", "500 kg"), "B1000C", ["B", "C", "D", "E"]),
+    ("8.6.4: 0.5 t + 4.5 t of UN 0161 = 5000 kg, not exceeding 5000 -> C5000D closes D, E",
+     ("0161", "0161"), ("--quantity", "0.5 t", "--quantity", "4.5 t"), "C5000D", ["D", "E"]),
+    ("8.6.4: a stated net explosive mass wins over the quantities: 2000 kg -> B-E",
+     ("0004",), ("--quantity", "500 kg", "--explosive-mass-kg", "2000"), "B1000C", ["B", "C", "D", "E"]),
+    ("8.6.4: a class 1 quantity in litres is no mass: unknown, read as above 1000 -> B-E",
+     ("0004",), ("--quantity", "0.4 L"), "B1000C", ["B", "C", "D", "E"]),
     ("8.6.4 B/D in packages (acetylene UN 1001): D, E", ("1001",), (), "B/D", ["D", "E"]),
     ("8.6.4 C/E in tanks (oxygen, refrigerated UN 1073): C, D, E", ("1073",), ("--tank",), "C/E", ["C", "D", "E"]),
     ("8.6.4 C/E in packages: E only", ("1073",), (), "C/E", ["E"]),
