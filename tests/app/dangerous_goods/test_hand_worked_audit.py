@@ -19,6 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import cli
+from models import Role
+from tests.factories import auth, make_user
 from tests.paths import SHARED_DATA
 
 TABLE_A = SHARED_DATA / "dangerous_goods" / "adr2017_table_a.csv"
@@ -178,3 +180,20 @@ def test_mixed_loading_by_hand(rules, case, refs, allowed):
     assert answer["allowed"] is allowed, answer["reasons"]
     assert exit_code == (0 if allowed else 1)
     assert all("ADR 7.5.2" in reason or "ADR Table A" in reason for reason in answer["reasons"])
+
+
+@pytest.mark.parametrize("query, code, closed, exempt", [
+    # 8.6.4: 500 kg of UN 0004 is the net explosive mass, <= 1000 -> C, D, E
+    ("entry=0004&quantity=500%20kg", "B1000C", ["C", "D", "E"], False),
+    # 1.1.3.6.3: 333.2 L of category 2 alone exceeds 333 -> not exempt, D/E in packages closes E
+    ("entry=1203&quantity=333.2%20L", "D/E", ["E"], False),
+    # 1.1.3.6.3 / 2.2.43.1.2: 20 kg of sodium (solid, category 1) = 1000 points -> exempt, no code (8.6.3.3)
+    ("entry=1428&quantity=20%20kg", "-", [], True),
+])
+def test_the_api_answers_as_the_console(client, session, query, code, closed, exempt):
+    """``GET /api/v1/rules/tunnel`` on the shared Table A gives the hand-worked answers too."""
+    if not TABLE_A.is_file():
+        pytest.skip(f"ADR 2017 Table A not found at {TABLE_A}")
+    firm = auth(make_user(session, Role.ENTERPRISE)[1])
+    body = client.get(f"/api/v1/rules/tunnel?{query}", headers=firm).get_json()
+    assert (body["code"], body["closed"], body["small_load"]["exempt"]) == (code, closed, exempt)
