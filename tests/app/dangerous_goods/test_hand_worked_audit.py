@@ -157,8 +157,8 @@ MIXES = [
     ("7.5.2.1 note b: 1.5D (UN 0331) with life-saving appliances UN 2990", ("0331", "2990"), True),
     ("7.5.2.1 note b: 1.6N (UN 0486) with UN 3268", ("0486", "3268"), True),
     ("7.5.2.1 note b: 1.6N with another class 9 (UN 3077)", ("0486", "3077"), False),
-    ("7.5.2.1 note c: 1.4G other than UN 0503 (fireworks UN 0336) with UN 3268 is note b (class 1 with "
-     "life-saving appliances), allowed", ("0336", "3268"), True),
+    ("7.5.2.1 note b: 1.4G (fireworks UN 0336) with life-saving appliances not self-inflating UN 3072",
+     ("0336", "3072"), True),
     ("7.5.2.1 note d: 1.5D blasting explosive type E (UN 0332) with ammonium nitrate emulsion UN 3375",
      ("0332", "3375/II/1"), True),
     ("7.5.2.1 note d: UN 0482 (1.5D, not a blasting explosive) with ammonium nitrate UN 1942: the 1.5 x 5.1 cell is "
