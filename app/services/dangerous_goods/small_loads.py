@@ -37,9 +37,10 @@ NOTE_A_MULTIPLIER = Decimal(20)
 #: ADR 1.1.3.6.4: the most a transport unit's load may count.
 POINTS_LIMIT = Decimal(1000)
 #: ADR 1.1.3.6.3, column (3): the most a transport unit may carry of one transport category when all its goods are
-#: of that category (1.1.3.6.2: "the values ... in column (3) ... for a given transport category (when the goods
-#: carried ... belong to the same category), or the value calculated in accordance with 1.1.3.6.4 (when the goods
-#: ... belong to different categories)"). Category 2's 333 is below the 333⅓ that 1.1.3.6.4's points allow.
+#: of that category; goods of different categories are weighed by 1.1.3.6.4 (1.1.3.6.2, German text: "die in der
+#: Tabelle in Absatz 1.1.3.6.3 Spalte 3 für eine bestimmte Beförderungskategorie angegebenen Werte (sofern ... unter
+#: dieselbe Kategorie fallen) oder die nach Absatz 1.1.3.6.4 berechneten Werte (sofern ... unter verschiedene
+#: Kategorien fallen)"). Category 2's 333 is below the 333⅓ that 1.1.3.6.4's points allow.
 CATEGORY_MAXIMA = {"1": Decimal(20), "2": Decimal(333), "3": Decimal(1000)}
 KG, LITRES = "kg", "L"
 #: ADR 2.2.2.1.2: the figure a class 2 classification code starts with, and what 1.1.3.6.3 measures it by.
