@@ -17,6 +17,7 @@ from app.services.ledger.balances import ZERO
 from app.services.party_names import party_name
 from app.services.permits import Activity, decide_any
 from app.services.waybills.consigned import check_consigned
+from app.services.waybills.passes import is_explosive
 from app.services.waybills.line_entries import LineEntry, LineRequest, mixed_loading_errors, resolve_entries
 from app.services.waybills.national import check_content
 from app.services.waybills.trips import overlapping_trips
@@ -165,6 +166,12 @@ def _check_controls(records: CheckRecords, waybill: Waybill, lines: list[LoadedL
         if chemical.highly_toxic:  # the pass is the waybill's own, granted by public security (see .passes)
             found.warn(path, Text("highly toxic ({term}): departs only with public security's road transport pass "
                                   "({pass_name})", term="剧毒", pass_name="通行证"))
+        if is_explosive(chemical.hazard_class):  # so is the explosives' transport permit (see .passes)
+            found.warn(path, Text("explosive ({term}): departs only with public security's transport permit "
+                                  "({pass_name})", term="爆炸品", pass_name="民用爆炸物品运输许可证 / 烟花爆竹道路运输许可证"))
+        if class_covers("7", chemical.hazard_class or ""):  # granted by no authority this project knows of
+            found.warn(path, Text("radioactive ({term}): the shipper hands the carrier the approval of the carriage "
+                                  "({pass_name})", term="放射性物品", pass_name="放射性物品道路运输许可证明或者文件"))
 
 
 def _check_permits(records: CheckRecords, waybill: Waybill, lines: list[LoadedLine], trip: DepartureDays,

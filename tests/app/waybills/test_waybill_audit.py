@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from app.services.ledger import lifecycle
 from app.services.ledger.posting import Actor
-from models import Batch, EntryKind, Permit, User
+from models import Batch, EntryKind, Permit, User, VehicleKind
 from models.types import utcnow
 from tests.app.waybills.conftest import NATIONAL
 from tests.app.waybills.test_checks import errors_of
 from tests.app.waybills.test_consignments import LISTS, consignment
 from tests.app.waybills.test_lifecycle import API, post
+from tests.app.waybills.test_order29 import _public_security
 
 
 def _made_from_list(client, trip, kg: str = "10000", **overrides) -> dict:
@@ -174,3 +175,41 @@ def test_the_tank_inspection_must_hold_to_the_last_day_of_the_window(client, ses
     errors = errors_of(_submit(client, trip, created, "shipper"))
     assert list(errors) == ["tank_inspection_valid_until"], errors
     _unchanged(client, trip, created, "shipper")
+
+
+def _carried_as(session, trip, un_number: str, hazard_class: str) -> None:
+    """The trip's chemical recast as *un_number* of *hazard_class*, in a van and with a crew permitted for it."""
+    trip.chemical.un_number, trip.chemical.hazard_class = un_number, hazard_class
+    trip.tanker.kind, trip.tanker.hazard_classes, trip.tanker.tank_media = VehicleKind.VAN, [hazard_class], []
+    trip.driver.qualification_classes = trip.escort.qualification_classes = [hazard_class]
+    session.commit()
+
+
+def _warnings(response) -> str:
+    return " ".join(w["message"] for w in response.get_json()["current"]["warnings"])
+
+
+def test_explosives_wait_for_public_securitys_transport_permit(client, session, trip):
+    """Class 1 (民用爆炸物品, 烟花爆竹) is carried only with public security's permit for the trip, like 剧毒."""
+    _carried_as(session, trip, "0081", "1.1")
+    body = trip.draft()
+    body["lines"][0]["quantity_kg"] = "1000"
+    created = post(client, trip, "shipper", API, body).get_json()
+    submitted = _submit(client, trip, created, "shipper")
+    assert submitted.status_code == 200, submitted.get_json()
+    assert submitted.get_json()["status"] == "awaiting_pass"
+    assert "爆炸品" in _warnings(submitted) and "民用爆炸物品运输许可证" in _warnings(submitted)
+    granted = client.post(f"{API}/{created['id']}/approve", json={"pass_number": "锡公爆运 2026-0007"},
+                          headers=_public_security(session))
+    assert granted.status_code == 200, granted.get_json()
+    assert granted.get_json()["status"] == "issued"
+
+
+def test_radioactive_goods_are_issued_with_the_approval_named(client, session, trip):
+    _carried_as(session, trip, "2915", "7")
+    body = trip.draft()
+    body["lines"][0]["quantity_kg"] = "1000"
+    created = post(client, trip, "shipper", API, body).get_json()
+    submitted = _submit(client, trip, created, "shipper")
+    assert submitted.get_json()["status"] == "issued", submitted.get_json()
+    assert "放射性物品道路运输许可证明" in _warnings(submitted)
