@@ -181,6 +181,7 @@ def _carried_as(session, trip, un_number: str, hazard_class: str) -> None:
     """The trip's chemical recast as *un_number* of *hazard_class*, in a van and with a crew permitted for it."""
     trip.chemical.un_number, trip.chemical.hazard_class = un_number, hazard_class
     trip.tanker.kind, trip.tanker.hazard_classes, trip.tanker.tank_media = VehicleKind.VAN, [hazard_class], []
+    trip.tanker.rated_load_kg = Decimal("10000")
     trip.driver.qualification_classes = trip.escort.qualification_classes = [hazard_class]
     session.commit()
 
@@ -213,3 +214,68 @@ def test_radioactive_goods_are_issued_with_the_approval_named(client, session, t
     submitted = _submit(client, trip, created, "shipper")
     assert submitted.get_json()["status"] == "issued", submitted.get_json()
     assert "放射性物品道路运输许可证明" in _warnings(submitted)
+
+
+def _toxic(trip):
+    trip.chemical.highly_toxic = True
+
+
+def _precursor(trip):
+    trip.chemical.explosive_precursor = True
+
+
+def _explosive(trip):
+    trip.chemical.un_number, trip.chemical.hazard_class = "0081", "1.1"
+    trip.tanker.hazard_classes, trip.tanker.tank_media = ["1"], ["0081"]
+    trip.driver.qualification_classes = trip.escort.qualification_classes = ["1"]
+
+
+def _in(kind: VehicleKind, rated_kg: str = "30000"):
+    def put(trip):
+        trip.tanker.kind, trip.tanker.rated_load_kg = kind, Decimal(rated_kg)
+        if not kind.is_tank:
+            trip.tanker.tank_media = []
+    return put
+
+
+@pytest.mark.parametrize("goods, vehicle, capacity, field, words", [
+    (_toxic, _in(VehicleKind.FLATBED, "10000"), "10", "vehicle_id", "is a flatbed: 剧毒化学品 travel only"),
+    (_precursor, _in(VehicleKind.FLATBED), "10", "vehicle_id", "is a flatbed: 易制爆危险化学品 travel only"),
+    (_explosive, _in(VehicleKind.FLATBED, "10000"), "10", "vehicle_id", "is a flatbed: 爆炸品"),
+    (_toxic, _in(VehicleKind.VAN, "15000"), "10", "vehicle_id", "rated load of at most 10000 kg, not 15000"),
+    (_explosive, _in(VehicleKind.VAN, "10000.5"), "10", "vehicle_id", "rated load of at most 10000 kg"),
+    (_toxic, _in(VehicleKind.TANK), "10.5", "tank_capacity_m3", "剧毒化学品 holds at most 10 m³, not 10.500 m³"),
+    (_explosive, _in(VehicleKind.TANK), "21", "tank_capacity_m3", "爆炸品 holds at most 20 m³"),
+])
+def test_highly_toxic_and_explosive_goods_go_only_in_the_vehicles_art_8_allows(
+        client, session, trip, goods, vehicle, capacity, field, words):
+    goods(trip)
+    vehicle(trip)
+    session.commit()
+    body = trip.draft(tank_capacity_m3=capacity)
+    body["lines"][0]["quantity_kg"] = "1000"
+    created = post(client, trip, "shipper", API, body).get_json()
+    errors = errors_of(_submit(client, trip, created, "shipper"))
+    assert list(errors) == [field], errors
+    assert words in errors[field][0], errors
+    _unchanged(client, trip, created, "shipper")
+
+
+@pytest.mark.parametrize("goods, vehicle, capacity", [
+    (_toxic, _in(VehicleKind.VAN, "10000"), "10"),
+    (_toxic, _in(VehicleKind.TANK), "10"),
+    (_explosive, _in(VehicleKind.TANK), "20"),
+    (_explosive, _in(VehicleKind.VAN, "10000"), "10"),
+    (_precursor, _in(VehicleKind.VAN), "10"),  # no load limit for 易制爆 goods
+    (lambda trip: None, _in(VehicleKind.FLATBED), "10"),  # nor any rule for other goods
+])
+def test_within_the_limits_they_are_issued_or_await_their_pass(client, session, trip, goods, vehicle, capacity):
+    goods(trip)
+    vehicle(trip)
+    session.commit()
+    body = trip.draft(tank_capacity_m3=capacity)
+    body["lines"][0]["quantity_kg"] = "1000"
+    created = post(client, trip, "shipper", API, body).get_json()
+    submitted = _submit(client, trip, created, "shipper")
+    assert submitted.status_code == 200, submitted.get_json()
+    assert submitted.get_json()["status"] in ("issued", "awaiting_pass")
