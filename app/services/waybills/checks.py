@@ -21,7 +21,7 @@ from app.services.waybills.passes import is_explosive
 from app.services.waybills.line_entries import LineEntry, LineRequest, mixed_loading_errors, resolve_entries
 from app.services.waybills.national import check_content
 from app.services.waybills.trips import overlapping_trips
-from app.services.waybills.vehicle_limits import check_vehicle_limits
+from app.services.waybills.vehicle_limits import check_combination, check_vehicle_limits
 from app.services.waybills.records import BatchRecord, ChemicalRecord, CheckRecords
 from models import ControlLevel, EnterpriseRole
 from models.catalogue import class_covers
@@ -87,6 +87,7 @@ def check_submission(session: Session, waybill: Waybill, version: WaybillVersion
     _check_permits(records, waybill, lines, trip, found)
     _check_vehicles(records, waybill, version, lines, trip, found)
     check_vehicle_limits(records, version, lines, found)
+    check_combination(records, version, found)
     _check_crew(records, waybill, version, lines, trip, found)
     _check_stock(records, version, lines, found)
     check_consigned(records.consigned, lines, found)

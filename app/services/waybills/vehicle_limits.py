@@ -1,8 +1,13 @@
-"""The vehicles highly toxic, explosive and explosive-precursor goods may travel in.
+"""The vehicles dangerous goods may travel in, beyond each vehicle's own record (its classes, tank media, load).
 
-道路危险货物运输管理规定 (交通运输部令2013年第2号, amended 2016, 2019, 2023) Art. 8 (一) sets what a carrier's
-vehicles must be to carry these goods (app/data/README.md, "E-waybill audit", says how far the wording was
-verified); a waybill putting such goods on a vehicle that is not one is refused:
+No road train: 道路危险货物运输管理规定 (交通运输部令2013年第2号) Chapter 3 (专用车辆、设备管理) forbids carrying
+dangerous goods in a 货车列车 (a truck towing a trailer), except in an articulated vehicle (铰接列车: a tractor and
+its semi-trailer) or a special heavy-cargo vehicle (not a vehicle kind here): a trailer is coupled to a tractor only.
+
+The vehicles highly toxic, explosive and explosive-precursor goods may travel in: the same 规定 (amended 2016,
+2019, 2023) Art. 8 (一) sets what a carrier's vehicles must be to carry these goods (app/data/README.md, "E-waybill
+audit", says how far the wording was verified); a waybill putting such goods on a vehicle that is not one is
+refused:
 
 * 剧毒化学品, 爆炸品 and 易制爆危险化学品 travel in a tank or van body (罐式、厢式专用车辆) or a pressure vessel: a
   flatbed (栏板/平板) carries none of them;
@@ -54,6 +59,16 @@ def check_vehicle_limits(records: CheckRecords, version: WaybillVersion, lines: 
         _check_body(name, vehicle, goods, toxic or explosive, found)
     if any(vehicle is not None and vehicle.kind.is_tank for _name, vehicle in vehicles):
         _check_tank(version.tank_capacity_m3, toxic, explosive, found)
+
+
+def check_combination(records: CheckRecords, version: WaybillVersion, found: Findings) -> None:
+    """A trailer only behind a tractor (铰接列车), never behind a truck (货车列车)."""
+    vehicle = records.vehicles.get(version.vehicle_id) if version.vehicle_id else None
+    if version.trailer_id and vehicle is not None and not vehicle.kind.is_trailer \
+            and vehicle.kind is not VehicleKind.TRACTOR:
+        found.error("trailer_id", Text("{plate} is no tractor: dangerous goods travel in no road train (货车列车), "
+                                       "only behind a tractor (铰接列车) (道路危险货物运输管理规定, Chapter 3)",
+                                       plate=vehicle.plate))
 
 
 def _check_body(name: str, vehicle: VehicleRecord, goods: str, limited: bool, found: Findings) -> None:

@@ -18,6 +18,7 @@ from tests.app.waybills.test_checks import errors_of
 from tests.app.waybills.test_consignments import LISTS, consignment
 from tests.app.waybills.test_lifecycle import API, post
 from tests.app.waybills.test_order29 import _public_security
+from tests.factories import make_vehicle
 
 
 def _made_from_list(client, trip, kg: str = "10000", **overrides) -> dict:
@@ -279,3 +280,24 @@ def test_within_the_limits_they_are_issued_or_await_their_pass(client, session, 
     submitted = _submit(client, trip, created, "shipper")
     assert submitted.status_code == 200, submitted.get_json()
     assert submitted.get_json()["status"] in ("issued", "awaiting_pass")
+
+
+@pytest.mark.parametrize("towing, refused", [(VehicleKind.TANK, True), (VehicleKind.VAN, True),
+                                             (VehicleKind.TRACTOR, False)])
+def test_a_trailer_only_behind_a_tractor(client, session, trip, towing, refused):
+    """No road train (货车列车): a trailer travels in an articulated vehicle (铰接列车) only."""
+    trip.tanker.kind, trip.tanker.tank_media = towing, (["1230"] if towing.is_tank else [])
+    trailer = make_vehicle(session, trip.carrier, plate="苏B1234挂", kind=VehicleKind.TANK_TRAILER,
+                           inspection_valid_until=trip.tanker.inspection_valid_until)
+    session.commit()
+    body = trip.draft(trailer_id=str(trailer.id), trailer_plate_colour="黄",
+                      trailer_transport_certificate="苏交运管危字320200005678")
+    created = post(client, trip, "shipper", API, body).get_json()
+    submitted = _submit(client, trip, created, "shipper")
+    if refused:
+        errors = errors_of(submitted)
+        assert list(errors) == ["trailer_id"], errors
+        assert "is no tractor" in errors["trailer_id"][0]
+        _unchanged(client, trip, created, "shipper")
+    else:
+        assert submitted.get_json()["status"] == "issued", submitted.get_json()
