@@ -301,3 +301,13 @@ def test_a_trailer_only_behind_a_tractor(client, session, trip, towing, refused)
         _unchanged(client, trip, created, "shipper")
     else:
         assert submitted.get_json()["status"] == "issued", submitted.get_json()
+
+
+def test_a_departure_window_ending_before_it_begins_is_refused(client, trip):
+    body = trip.draft()
+    body["departure_latest"] = (dt.datetime.fromisoformat(body["departure_earliest"])
+                                - dt.timedelta(hours=1)).isoformat()
+    created = post(client, trip, "shipper", API, body).get_json()
+    errors = errors_of(_submit(client, trip, created, "shipper"))
+    assert errors == {"departure_latest": ["must not be before departure_earliest"]}
+    _unchanged(client, trip, created, "shipper")
