@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Waybill, WaybillStatus
-from tests.web.test_waybill_form import World, error_at, form, waybills, world  # noqa: F401 (the fixture)
+from tests.web.test_waybill_form import World, error_at, form, waybills, world  # noqa: F401 (fixture)
 
 NEW = "/firm/waybills/new"
 
@@ -20,7 +20,7 @@ def _saved_not_submitted(session: Session) -> None:
 
 
 def test_a_certificate_expiring_inside_the_departure_window_is_shown_at_its_field(
-        session: Session, client: FlaskClient, world: World) -> None:
+        session: Session, client: FlaskClient, world: World) -> None:  # noqa: F811
     trip = world.trip
     tomorrow = dt.date.today() + dt.timedelta(days=1)
     trip.driver.valid_until = tomorrow
@@ -35,7 +35,7 @@ def test_a_certificate_expiring_inside_the_departure_window_is_shown_at_its_fiel
 
 
 def test_a_tank_too_large_for_highly_toxic_goods_is_shown_at_its_field(
-        session: Session, client: FlaskClient, world: World) -> None:
+        session: Session, client: FlaskClient, world: World) -> None:  # noqa: F811
     trip = world.trip
     trip.chemical.highly_toxic = True
     session.commit()

@@ -191,13 +191,18 @@ def _warnings(response) -> str:
     return " ".join(w["message"] for w in response.get_json()["current"]["warnings"])
 
 
+def _shipper_submits(client, trip, **overrides) -> tuple[dict, object]:
+    """The shipper drafts the trip's waybill for 1 t and submits it: the draft as created, the reply."""
+    body = trip.draft(**overrides)
+    body["lines"][0]["quantity_kg"] = "1000"
+    created = post(client, trip, "shipper", API, body).get_json()
+    return created, _submit(client, trip, created, "shipper")
+
+
 def test_explosives_wait_for_public_securitys_transport_permit(client, session, trip):
     """Class 1 (民用爆炸物品, 烟花爆竹) is carried only with public security's permit for the trip, like 剧毒."""
     _carried_as(session, trip, "0081", "1.1")
-    body = trip.draft()
-    body["lines"][0]["quantity_kg"] = "1000"
-    created = post(client, trip, "shipper", API, body).get_json()
-    submitted = _submit(client, trip, created, "shipper")
+    created, submitted = _shipper_submits(client, trip)
     assert submitted.status_code == 200, submitted.get_json()
     assert submitted.get_json()["status"] == "awaiting_pass"
     assert "爆炸品" in _warnings(submitted) and "民用爆炸物品运输许可证" in _warnings(submitted)
@@ -209,10 +214,7 @@ def test_explosives_wait_for_public_securitys_transport_permit(client, session, 
 
 def test_radioactive_goods_are_issued_with_the_approval_named(client, session, trip):
     _carried_as(session, trip, "2915", "7")
-    body = trip.draft()
-    body["lines"][0]["quantity_kg"] = "1000"
-    created = post(client, trip, "shipper", API, body).get_json()
-    submitted = _submit(client, trip, created, "shipper")
+    _created, submitted = _shipper_submits(client, trip)
     assert submitted.get_json()["status"] == "issued", submitted.get_json()
     assert "放射性物品道路运输许可证明" in _warnings(submitted)
 
@@ -253,10 +255,8 @@ def test_highly_toxic_and_explosive_goods_go_only_in_the_vehicles_art_8_allows(
     goods(trip)
     vehicle(trip)
     session.commit()
-    body = trip.draft(tank_capacity_m3=capacity)
-    body["lines"][0]["quantity_kg"] = "1000"
-    created = post(client, trip, "shipper", API, body).get_json()
-    errors = errors_of(_submit(client, trip, created, "shipper"))
+    created, submitted = _shipper_submits(client, trip, tank_capacity_m3=capacity)
+    errors = errors_of(submitted)
     assert list(errors) == [field], errors
     assert words in errors[field][0], errors
     _unchanged(client, trip, created, "shipper")
@@ -274,10 +274,7 @@ def test_within_the_limits_they_are_issued_or_await_their_pass(client, session, 
     goods(trip)
     vehicle(trip)
     session.commit()
-    body = trip.draft(tank_capacity_m3=capacity)
-    body["lines"][0]["quantity_kg"] = "1000"
-    created = post(client, trip, "shipper", API, body).get_json()
-    submitted = _submit(client, trip, created, "shipper")
+    _created, submitted = _shipper_submits(client, trip, tank_capacity_m3=capacity)
     assert submitted.status_code == 200, submitted.get_json()
     assert submitted.get_json()["status"] in ("issued", "awaiting_pass")
 
