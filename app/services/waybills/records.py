@@ -1,4 +1,5 @@
-"""Everything a submission's checks read, in four statements built once and bound per submission.
+"""Everything a submission's checks read, in statements built once and bound per submission (four; six for a
+waybill made from a consignment list).
 
 The checks (:mod:`~app.services.waybills.checks`) then decide in memory. However many lines, permits or
 records a waybill names, a submission reads:

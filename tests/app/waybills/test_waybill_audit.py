@@ -18,6 +18,7 @@ from tests.app.waybills.test_checks import errors_of
 from tests.app.waybills.test_consignments import LISTS, consignment
 from tests.app.waybills.test_lifecycle import API, post
 from tests.app.waybills.test_order29 import _public_security
+from tests.app.waybills.test_submission_queries import kinds, statements_of_submitting
 from tests.factories import make_vehicle
 
 
@@ -308,3 +309,12 @@ def test_a_departure_window_ending_before_it_begins_is_refused(client, trip):
     errors = errors_of(_submit(client, trip, created, "shipper"))
     assert errors == {"departure_latest": ["must not be before departure_earliest"]}
     _unchanged(client, trip, created, "shipper")
+
+
+def test_a_list_adds_two_reads_to_the_submission_and_more_lines_none(client, engine, trip):
+    """The list's goods and what its other waybills carry: two statements more than a waybill without a list
+    (test_submission_queries), however many lines."""
+    one = _made_from_list(client, trip, "10000")
+    assert kinds(statements_of_submitting(client, engine, trip, one)) == (10, 3, 1)
+    three = _made_from_list(client, trip, "9000", lines=_lines(trip, *[(trip.batch, "3000")] * 3))
+    assert kinds(statements_of_submitting(client, engine, trip, three)) == (10, 3, 1)
