@@ -172,7 +172,7 @@ def _check_controls(records: CheckRecords, waybill: Waybill, lines: list[LoadedL
         if is_explosive(chemical.hazard_class):  # so is the explosives' transport permit (see .passes)
             found.warn(path, Text("explosive ({term}): departs only with public security's transport permit "
                                   "({pass_name})", term="爆炸品", pass_name="民用爆炸物品运输许可证 / 烟花爆竹道路运输许可证"))
-        if class_covers("7", chemical.hazard_class or ""):  # granted by no authority this project knows of
+        if class_covers("7", chemical.hazard_class or ""):  # a warning only: no department here grants it
             found.warn(path, Text("radioactive ({term}): the shipper hands the carrier the approval of the carriage "
                                   "({pass_name})", term="放射性物品", pass_name="放射性物品道路运输许可证明或者文件"))
 
