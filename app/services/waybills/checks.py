@@ -16,9 +16,12 @@ from app.i18n import N_, Text
 from app.services.ledger.balances import ZERO
 from app.services.party_names import party_name
 from app.services.permits import Activity, decide_any
+from app.services.waybills.consigned import check_consigned
+from app.services.waybills.passes import is_explosive
 from app.services.waybills.line_entries import LineEntry, LineRequest, mixed_loading_errors, resolve_entries
 from app.services.waybills.national import check_content
 from app.services.waybills.trips import overlapping_trips
+from app.services.waybills.vehicle_limits import check_combination, check_vehicle_limits
 from app.services.waybills.records import BatchRecord, ChemicalRecord, CheckRecords
 from models import ControlLevel, EnterpriseRole
 from models.catalogue import class_covers
@@ -73,7 +76,7 @@ def check_submission(session: Session, waybill: Waybill, version: WaybillVersion
     if version.departure_earliest and version.departure_latest \
             and version.departure_earliest > version.departure_latest:
         found.error("departure_latest", N_("must not be before departure_earliest"))
-    trip = (version.departure_earliest or utcnow()).date()
+    trip = departure_days(version)
     records = CheckRecords.load(session, waybill, version, PERMIT_ACTIVITIES, utcnow())
     lines = _lines(records, version, found)
     entries = resolve_entries(records.entries, [LineRequest(i.path, i.chemical, i.line.entry_id) for i in lines],
@@ -83,13 +86,37 @@ def check_submission(session: Session, waybill: Waybill, version: WaybillVersion
     _check_controls(records, waybill, lines, trip, found)
     _check_permits(records, waybill, lines, trip, found)
     _check_vehicles(records, waybill, version, lines, trip, found)
+    check_vehicle_limits(records, version, lines, found)
+    check_combination(records, version, found)
     _check_crew(records, waybill, version, lines, trip, found)
     _check_stock(records, version, lines, found)
+    check_consigned(records.consigned, lines, found)
     mixed_loading_errors([(item.path, item.entry.entry) for item in lines if item.entry], found)
-    check_content(session, records, waybill, version, lines, trip, found)
+    check_content(session, records, waybill, version, lines, trip.last, found)
     for path, message in overlapping_trips(session, waybill, version):
         found.warn(path, message)
     return found, lines, records
+
+
+@dataclass(frozen=True)
+class DepartureDays:
+    """The first and last day the waybill may depart on (its departure window's ends)."""
+
+    first: dt.date
+    last: dt.date
+
+    @property
+    def ends(self) -> tuple[dt.date, ...]:
+        return (self.first,) if self.first == self.last else (self.first, self.last)
+
+
+def departure_days(version: WaybillVersion) -> DepartureDays:
+    """The days a permit, certificate or inspection must be valid on: the vehicle may depart any time in the
+    window, so whatever the trip needs must hold on both of its ends (a validity period holding on both holds on
+    every day between). Without a window (a draft), today; a reversed window is refused on its own."""
+    first = (version.departure_earliest or utcnow()).date()
+    latest = version.departure_latest
+    return DepartureDays(first, latest.date() if latest is not None and latest.date() > first else first)
 
 
 def _lines(records: CheckRecords, version: WaybillVersion, found: Findings) -> list[LoadedLine]:
@@ -126,7 +153,7 @@ def _check_parties(records: CheckRecords, waybill: Waybill, version: WaybillVers
             found.error(name, N_("site is not active"))
 
 
-def _check_controls(records: CheckRecords, waybill: Waybill, lines: list[LoadedLine], trip: dt.date,
+def _check_controls(records: CheckRecords, waybill: Waybill, lines: list[LoadedLine], trip: DepartureDays,
                     found: Findings) -> None:
     for item in lines:
         chemical, path = item.chemical, f"{item.path}.batch_id"
@@ -142,22 +169,30 @@ def _check_controls(records: CheckRecords, waybill: Waybill, lines: list[LoadedL
         if chemical.highly_toxic:  # the pass is the waybill's own, granted by public security (see .passes)
             found.warn(path, Text("highly toxic ({term}): departs only with public security's road transport pass "
                                   "({pass_name})", term="剧毒", pass_name="通行证"))
+        if is_explosive(chemical.hazard_class):  # so is the explosives' transport permit (see .passes)
+            found.warn(path, Text("explosive ({term}): departs only with public security's transport permit "
+                                  "({pass_name})", term="爆炸品", pass_name="民用爆炸物品运输许可证 / 烟花爆竹道路运输许可证"))
+        if class_covers("7", chemical.hazard_class or ""):  # a warning only: no department here grants it
+            found.warn(path, Text("radioactive ({term}): the shipper hands the carrier the approval of the carriage "
+                                  "({pass_name})", term="放射性物品", pass_name="放射性物品道路运输许可证明或者文件"))
 
 
-def _check_permits(records: CheckRecords, waybill: Waybill, lines: list[LoadedLine], trip: dt.date,
+def _check_permits(records: CheckRecords, waybill: Waybill, lines: list[LoadedLine], trip: DepartureDays,
                    found: Findings) -> None:
     for chemical in {item.chemical.id: item.chemical for item in lines}.values():
         path = next(f"{i.path}.batch_id" for i in lines if i.chemical.id == chemical.id)
         for party, party_id, activities in (("shipper", waybill.shipper_id, SHIPPER_ACTIVITIES),
                                             ("consignee", waybill.consignee_id, CONSIGNEE_ACTIVITIES),
                                             ("carrier", waybill.carrier_id, (Activity.TRANSPORT,))):
-            decision = decide_any(records.parties[party_id], activities, chemical, records.permits[party_id], trip)
-            if not decision.allowed:
-                found.error(path, Text("{party}: {reason}", party=party_name(party), reason=decision.reason))
+            for on in trip.ends:  # valid on the first and the last day it may depart on; the first refusal told
+                decision = decide_any(records.parties[party_id], activities, chemical, records.permits[party_id], on)
+                if not decision.allowed:
+                    found.error(path, Text("{party}: {reason}", party=party_name(party), reason=decision.reason))
+                    break
 
 
 def _check_vehicles(records: CheckRecords, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],
-                    trip: dt.date, found: Findings) -> None:
+                    trip: DepartureDays, found: Findings) -> None:
     total = sum((item.line.quantity_kg or Decimal(0) for item in lines), Decimal(0))
     capacity = Decimal(0)
     for name, vehicle_id in (("vehicle_id", version.vehicle_id), ("trailer_id", version.trailer_id)):
@@ -171,8 +206,8 @@ def _check_vehicles(records: CheckRecords, waybill: Waybill, version: WaybillVer
             found.error(name, N_("is a trailer") if vehicle.kind.is_trailer else N_("is not a trailer"))
         if not vehicle.active:
             found.error(name, Text("{plate} is not active", plate=vehicle.plate))
-        if vehicle.inspection_valid_until is None or vehicle.inspection_valid_until < trip:
-            found.error(name, Text("{plate}: inspection not valid on {trip}", plate=vehicle.plate, trip=trip))
+        if vehicle.inspection_valid_until is None or vehicle.inspection_valid_until < trip.last:
+            found.error(name, Text("{plate}: inspection not valid on {trip}", plate=vehicle.plate, trip=trip.last))
         if name == "vehicle_id" and not vehicle.gps_terminal_id:
             found.error(name, Text("{plate} has no GPS terminal", plate=vehicle.plate))
         for item in lines:
@@ -191,7 +226,7 @@ def _check_vehicles(records: CheckRecords, waybill: Waybill, version: WaybillVer
 
 
 def _check_crew(records: CheckRecords, waybill: Waybill, version: WaybillVersion, lines: list[LoadedLine],
-                trip: dt.date, found: Findings) -> None:
+                trip: DepartureDays, found: Findings) -> None:
     if version.driver_id and version.driver_id == version.escort_id:
         found.error("escort_id", N_("the escort must be another person than the driver"))
     classes = {item.chemical.hazard_class or "" for item in lines}
@@ -206,8 +241,8 @@ def _check_crew(records: CheckRecords, waybill: Waybill, version: WaybillVersion
         if person.role is not role:
             found.error(name, Text("{name} is registered as {role}, not {role2}", name=person.name, role=person.role,
                                    role2=role))
-        if not person.active or person.valid_until < trip:
-            found.error(name, Text("{name}: certificate not valid on {trip}", name=person.name, trip=trip))
+        if not person.active or person.valid_until < trip.last:
+            found.error(name, Text("{name}: certificate not valid on {trip}", name=person.name, trip=trip.last))
         missing = sorted(c for c in classes if not any(class_covers(q, c) for q in person.qualification_classes))
         if missing:
             found.error(name, Text("{name} is not qualified for class {names}", name=person.name,

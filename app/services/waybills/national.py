@@ -3,8 +3,9 @@ Art. 24 and the format it prescribes; see app/data/README.md, "E-waybills per Or
 
 Every waybill names the parties' contacts, the vehicle's plate colour and 道路运输证 number, the crew's phones and
 the dispatcher; a trailer needs its own plate colour and certificate; tank transport needs the tank's number,
-capacity and an inspection valid on the trip date; hazardous waste needs its transfer manifest (转移联单, 危险废物
-转移管理办法 Art. 13 (生态环境部令第23号): the carrier checks the manifest and carries it with the waste).
+capacity and an inspection valid on the last day the trip may depart on; hazardous waste needs its transfer
+manifest (转移联单, 危险废物转移管理办法 Art. 13 (生态环境部令第23号): the carrier checks the manifest and carries it
+with the waste).
 """
 from __future__ import annotations
 

@@ -5,6 +5,10 @@ authority approves them). Two cases need a pass that the public-security departm
 
 * highly toxic (剧毒) cargo: the 剧毒化学品道路运输通行证 (危险化学品安全管理条例 Art. 50), applied for
   to the county public-security organ of the destination;
+* explosives (class 1: 民用爆炸物品 or 烟花爆竹): 民用爆炸物品安全管理条例 Art. 3 (no one carries civil explosives
+  without a permit) and Art. 4 (public security supervises their carriage): the 民用爆炸物品运输许可证, or for
+  fireworks the 烟花爆竹道路运输许可证, which the public-security organ of the destination grants per trip
+  (app/data/README.md, "E-waybill audit");
 * a route through a corridor the authority marks as needing a pass (``Corridor.requires_pass``; the
   authority's local rule, e.g. a city's restricted-traffic area for dangerous goods vehicles), or a permitted
   corridor that enters an active zone so marked (``Zone.requires_pass``), for a zone that applies to a class on
@@ -39,6 +43,9 @@ def pass_reasons(session: Session, waybill: Waybill, lines: Sequence[LoadedLine]
     """Why *waybill* (with its checked *lines*) needs a pass; empty when it needs none."""
     reasons = [f"highly toxic (剧毒) UN {item.chemical.un_number}: road transport pass (危险化学品安全管理条例 Art. 50)"
                for item in lines if item.chemical.highly_toxic]
+    reasons += [f"explosive (爆炸品) UN {item.chemical.un_number}: public security's road transport permit "
+                "(民用爆炸物品运输许可证 / 烟花爆竹道路运输许可证, 民用爆炸物品安全管理条例 Art. 3)"
+                for item in lines if is_explosive(item.chemical.hazard_class)]
     if waybill.corridor_id is not None:
         corridor = session.get_one(Corridor, waybill.corridor_id)
         if corridor.requires_pass:
@@ -47,6 +54,11 @@ def pass_reasons(session: Session, waybill: Waybill, lines: Sequence[LoadedLine]
         reasons += [f"corridor {corridor.name} enters zone {name}, entered only with a pass"
                     for name in pass_zones_entered(session, corridor, classes)]
     return list(dict.fromkeys(reasons))
+
+
+def is_explosive(hazard_class: str | None) -> bool:
+    """Class 1 (爆炸品), any division."""
+    return class_covers("1", hazard_class or "")
 
 
 def pass_zones_entered(session: Session, corridor: Corridor, hazard_classes: set[str]) -> list[str]:

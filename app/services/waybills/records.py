@@ -1,4 +1,5 @@
-"""Everything a submission's checks read, in four statements built once and bound per submission.
+"""Everything a submission's checks read, in statements built once and bound per submission (four; six for a
+waybill made from a consignment list).
 
 The checks (:mod:`~app.services.waybills.checks`) then decide in memory. However many lines, permits or
 records a waybill names, a submission reads:
@@ -9,7 +10,9 @@ records a waybill names, a submission reads:
 2. the parties' permits of every kind a check asks about (:func:`~app.services.permits.permits_held`);
 3. the lines' batches with their chemicals, whether each is hazardous waste, and the Table A entries of the
    chemicals' UN numbers;
-4. the stock of those batches at the loading site (:func:`~app.services.ledger.balances.available_by_batch`).
+4. the stock of those batches at the loading site (:func:`~app.services.ledger.balances.available_by_batch`);
+5. only for a waybill made from a consignment list (托运清单): the goods the list declares, and what of them the
+   list's other live waybills already carry.
 
 The records are read-only tuples of the columns the checks read, not ORM objects: nothing to track or flush,
 and each column read is one conversion (a UUID, a date, a JSON list) fewer than a whole row.
@@ -23,18 +26,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.services.ledger.balances import available_by_batch
 from app.services.permits import Activity, PermitTerms, permits_held
 from models import (
-    Account, AccountKind, Batch, Chemical, ControlLevel, CrewRole, Enterprise, Person, Site, TransportEntry, Vehicle,
-    WasteBatch,
+    Account, AccountKind, Batch, Chemical, Consignment, ConsignmentLine, ControlLevel, CrewRole, Enterprise, Person,
+    Site, TransportEntry, Vehicle, WasteBatch,
 )
 from models.fleet import VehicleKind
 from models.ledger import kind_literal
-from models.waybills import Waybill, WaybillVersion
+from models.waybills import Waybill, WaybillLine, WaybillStatus, WaybillVersion
 
 
 class PartyRecord(NamedTuple):
@@ -172,6 +175,39 @@ _BATCHES = select(*_columns(Batch, BatchRecord), *_columns(Chemical, ChemicalRec
     WasteBatch, WasteBatch.batch_id == Batch.id).where(
     Batch.id.in_(bindparam("ids", expanding=True))).order_by(TransportEntry.ref)
 _BATCH_SLICES = _slices((BatchRecord, ChemicalRecord, EntryRecord))
+# The list's number and each good it declares: a batch and its kg (a list may declare one batch on several lines).
+_CONSIGNED = select(Consignment.number, ConsignmentLine.batch_id, ConsignmentLine.quantity_kg).join_from(
+    Consignment, ConsignmentLine, ConsignmentLine.consignment_id == Consignment.id).where(
+    Consignment.id == bindparam("consignment_id"))
+# What the list's other waybills carry (their current versions), per batch: all but drafts (not yet checked) and
+# cancelled ones (they carry nothing).
+_CONSIGNED_ELSEWHERE = select(WaybillLine.batch_id, func.sum(WaybillLine.quantity_kg)).select_from(Waybill).join(
+    WaybillVersion, and_(WaybillVersion.waybill_id == Waybill.id, WaybillVersion.version == Waybill.version)).join(
+    WaybillLine, WaybillLine.version_id == WaybillVersion.id).where(
+    Waybill.consignment_id == bindparam("consignment_id"), Waybill.id != bindparam("waybill_id"),
+    Waybill.status.not_in([WaybillStatus.DRAFT, WaybillStatus.CANCELLED]),
+    WaybillLine.batch_id.is_not(None)).group_by(WaybillLine.batch_id)
+
+
+@dataclass(frozen=True)
+class Consigned:
+    """The goods of the consignment list a waybill was made from (checked in :mod:`.consigned`)."""
+
+    number: str
+    #: Batch id -> kg the list declares of it (summed over the list's lines).
+    declared: dict[uuid.UUID, Decimal]
+    #: Batch id -> kg of it on the list's other waybills that are neither drafts nor cancelled.
+    elsewhere: dict[uuid.UUID, Decimal]
+
+
+def _consigned(connection: Any, waybill: Waybill) -> Consigned:
+    bound = {"consignment_id": waybill.consignment_id, "waybill_id": waybill.id}
+    rows = connection.execute(_CONSIGNED, bound).all()
+    declared: dict[uuid.UUID, Decimal] = {}
+    for _number, batch_id, quantity in rows:
+        declared[batch_id] = declared.get(batch_id, Decimal(0)) + quantity
+    elsewhere = {batch_id: quantity for batch_id, quantity in connection.execute(_CONSIGNED_ELSEWHERE, bound)}
+    return Consigned(rows[0].number if rows else "", declared, elsewhere)
 
 
 def chemicals_of(session: Session, batch_ids: Iterable[uuid.UUID],
@@ -199,6 +235,8 @@ class CheckRecords:
     entries: dict[str, dict[uuid.UUID, EntryRecord]]
     #: The lines' batches that are hazardous waste.
     waste: frozenset[uuid.UUID]
+    #: The goods of the consignment list the waybill was made from; None for a waybill made without one.
+    consigned: Consigned | None = None
 
     @classmethod
     def load(cls, session: Session, waybill: Waybill, version: WaybillVersion, activities: Iterable[Activity],
@@ -232,4 +270,5 @@ class CheckRecords:
         stock = available_by_batch(session, account_id, batches, now) if account_id and batches else {}
         return cls(parties=parties, permits=permits_held(session, parties, activities), sites=of(SiteRecord),
                    vehicles=of(VehicleRecord), people=of(CrewRecord), batches=batches, stock=stock,
-                   entries=entries, waste=frozenset(waste))
+                   entries=entries, waste=frozenset(waste),
+                   consigned=_consigned(connection, waybill) if waybill.consignment_id else None)

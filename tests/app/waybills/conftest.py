@@ -24,11 +24,11 @@ from tests.factories import (
 
 
 #: The national format's content a submission requires of the trip's tanker and crew (see
-#: app/services/waybills/national.py).
+#: app/services/waybills/national.py); a 10 m³ tank may carry highly toxic goods too (vehicle_limits.py).
 NATIONAL = {"shipper_contact": "0510-88880001", "consignee_contact": "0510-88880002", "vehicle_plate_colour": "黄",
             "vehicle_transport_certificate": "苏交运管危字320200001234", "driver_phone": "13900000001",
             "escort_phone": "13900000002", "dispatcher": "调度 王", "tank_number": "TK-0001",
-            "tank_capacity_m3": "30"}
+            "tank_capacity_m3": "10"}
 
 
 @dataclass

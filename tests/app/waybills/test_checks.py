@@ -128,11 +128,14 @@ def test_mixed_loading_is_refused(client, session, trip):
     lifecycle.introduce(session, Actor(shipper_user_id, trip.shipper.id), kind=EntryKind.PRODUCE, code="EXP-1",
                         chemical_id=explosive.id, site_id=trip.loading.id, quantity=Decimal("100"),
                         occurred_at=utcnow() - dt.timedelta(hours=1))
+    # a van: explosives travel in a van body of at most 10 t rated load (道路危险货物运输管理规定 Art. 8)
     trip.tanker.kind, trip.tanker.hazard_classes = VehicleKind.VAN, ["1", "3"]
+    trip.tanker.rated_load_kg = Decimal("10000")
     trip.driver.qualification_classes = trip.escort.qualification_classes = ["1", "3"]
     session.commit()
     explosive_batch = session.scalar(select(LedgerEntry.batch_id).where(LedgerEntry.batch_id != trip.batch.id))
     body = trip.draft()
+    body["lines"][0]["quantity_kg"] = "9000"
     body["lines"].append({"batch_id": str(explosive_batch), "quantity_kg": "100", "packaging_kind": "box",
                           "packaging_count": 4})
     errors = errors_of(submit(client, trip, body))
