@@ -84,11 +84,13 @@ def compare_paths(model: MatchModel, truth: IntArray, matched: IntArray, truth_o
 
     ``truth``/``matched``: candidate rows per model fix (:func:`states_on`), -1 where the true edge is no
     candidate / the match skipped the fix; ``truth_outlier`` marks fixes the truth takes for outliers (simulated
-    outliers: no road explains them); ``starts``: the fixes where the match began a new stretch. A window's
-    verdict: ``candidate missing`` where a fix of it that is no outlier has no candidate on its true edge,
-    else ``search`` where the truth scores higher than the match over the window, else ``model``."""
+    outliers: no road explains them, but one the match explained on its true edge is no difference); ``starts``:
+    the fixes where the match began a new stretch. A window's verdict: ``candidate missing`` where a fix of it that
+    is no outlier has no candidate on its true edge, else ``search`` where the truth scores higher than the match
+    over the window, else ``model``."""
     usable = np.flatnonzero(np.diff(model.cands.ptr) > 0)
-    truth = np.where(truth_outlier, -1, truth)
+    # An outlier is skipped, unless the match explained it on its true road (as near as the noise put it).
+    truth = np.where(truth_outlier & (matched != truth), -1, truth)
     agree = (truth[usable] == matched[usable]) & ((truth[usable] >= 0) | truth_outlier[usable])
     windows = []
     k = 0
