@@ -17,12 +17,14 @@ the first kind that fits:
 - ``other``: none of those (a detour elsewhere, a break).
 
 Then by cause (``--causes``), each missed true edge under the first that fits, from the fixes on it or, where none
-is, the fixes either side of it: ``unseen`` (as above); ``missing`` (a fix's true edge is not among its candidates:
-beyond the radius, or cut by the ``max_candidates`` nearest); ``search`` (the truth scores higher than the match
-under the matcher's own model over the run of fixes where they differ, :mod:`routing.match_score`: a better
-decoder would have found it; ``of which skip``: the match took a fix the truth explains for an outlier); ``model``
-(the truth scores lower: the fixes and the priors favour the wrong road, no decoder helps; ``of which impossible``:
-the model rules the true path out); ``between`` (every fix near it matched right: the path joining them is not the
+is, the fixes either side of it: ``unseen`` (as above); ``missing`` / ``radius`` (a fix's true edge is not among its
+candidates: cut by the ``max_candidates`` nearest / beyond the radius); ``search`` (the truth scores higher than
+the match under the matcher's own model over the run of fixes where they differ, :mod:`routing.match_score`: a
+better decoder would have found it; ``skip``: the match took a fix the truth explains for an outlier; ``break``:
+the match broke into a new stretch within the run, where the truth goes on, e.g. past an outlier it explained);
+``model``
+(the truth scores lower: the fixes and the priors favour the wrong road, no decoder helps; ``impossible``: the
+model rules the true path out); ``between`` (every fix near it matched right: the path joining them is not the
 one driven).
 """
 from __future__ import annotations
@@ -48,7 +50,7 @@ from routing.matching import (  # noqa: E402
 from routing.network import Network, load_network  # noqa: E402
 
 KINDS = ("unseen", "trip end", "opposite", "carriageway", "parallel", "short", "other")
-CAUSES = ("unseen", "missing", "radius", "search", "skip", "model", "impossible", "between")
+CAUSES = ("unseen", "missing", "radius", "search", "skip", "break", "model", "impossible", "between")
 _RANK = {CANDIDATE_MISSING: 0, SEARCH: 1, MODEL: 2}
 
 
@@ -104,6 +106,8 @@ def causes(graph: MatchGraph, drive: Drive, result: MatchResult, params: MatchPa
             detail = "radius" if (far > model.radius).any() else "missing"
         elif w.verdict == SEARCH and w.skipped:
             detail = "skip"
+        elif w.verdict == SEARCH and any(w.first < s <= w.last for s in starts):
+            detail = "break"
         elif w.verdict == MODEL and not np.isfinite(w.truth):
             detail = "impossible"
         for i in w.run:
@@ -171,8 +175,8 @@ def main() -> None:
             print(f"  {dt:>6g} s {noise:>4g}  {share:6.1%}  " + "".join(f"{missed[k] / total:>12.1%}" for k in KINDS))
         if args.causes:
             print(f"\n{name}: missed share of the true route length, by cause (missing: cut by the nearest "
-                  f"{params.max_candidates}; skip: search, a fix taken for an outlier; impossible: model, the truth "
-                  f"ruled out)")
+                  f"{params.max_candidates}; skip, break: search, a fix taken for an outlier, a new stretch; "
+                  f"impossible: model, the truth ruled out)")
             print("  sampling  σ m  missed  " + "".join(f"{k:>11}" for k in CAUSES))
             for dt, noise, share, _, why, total in rows:
                 print(f"  {dt:>6g} s {noise:>4g}  {share:6.1%}  " + "".join(f"{why[k] / total:>11.2%}" for k in CAUSES))
