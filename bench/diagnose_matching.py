@@ -22,10 +22,9 @@ candidates: cut by the ``max_candidates`` nearest / beyond the radius); ``search
 the match under the matcher's own model over the run of fixes where they differ, :mod:`routing.match_score`: a
 better decoder would have found it; ``skip``: the match took a fix the truth explains for an outlier; ``break``:
 the match broke into a new stretch within the run, where the truth goes on, e.g. past an outlier it explained);
-``model``
-(the truth scores lower: the fixes and the priors favour the wrong road, no decoder helps; ``impossible``: the
-model rules the true path out); ``between`` (every fix near it matched right: the path joining them is not the
-one driven).
+``model`` (the truth scores lower: the fixes and the priors favour the wrong road, no decoder helps;
+``impossible``: the model rules the true path out); ``between`` (every fix near it matched right: the path joining
+them is not the one driven).
 """
 from __future__ import annotations
 
