@@ -62,6 +62,8 @@ class Drive:
     edges: list[int]
     track: Track
     seen: tuple[int, int] = (0, -1)
+    at: np.ndarray | None = None  # per fix, its sampled position in ``edges`` (a stale repeat: the fix it repeats)
+    outlier: np.ndarray | None = None  # per fix, whether it is a simulated outlier (or repeats one)
 
     def unseen(self) -> list[int]:
         """The edges of the route before the first or after the last fix's sampled position."""
@@ -126,7 +128,8 @@ def simulate(network: Network, edges: list[int], dt_s: float, noise_m: float, rn
     track = Track(lon=lon, lat=lat, time_ns=T0.value + np.round(t[keep] * 1e9).astype(np.int64), speed_kph=None,
                   points=int(keep.sum()))
     seen = (int(sampled.min()), int(sampled.max())) if len(sampled) else (0, -1)
-    return Drive(edges=list(edges), track=track, seen=seen)
+    outlier[stale] = outlier[stale - 1]
+    return Drive(edges=list(edges), track=track, seen=seen, at=sampled, outlier=outlier[keep])
 
 
 def random_routes(network: Network, count: int, rng: np.random.Generator) -> list[list[int]]:

@@ -15,6 +15,16 @@ the first kind that fits:
   street, a service road such as the 辅路 beside Shenzhen's main roads);
 - ``short``: shorter than 30 m (a junction link);
 - ``other``: none of those (a detour elsewhere, a break).
+
+Then by cause (``--causes``), each missed true edge under the first that fits, from the fixes on it or, where none
+is, the fixes either side of it: ``unseen`` (as above); ``missing`` / ``radius`` (a fix's true edge is not among its
+candidates: cut by the ``max_candidates`` nearest / beyond the radius); ``search`` (the truth scores higher than
+the match under the matcher's own model over the run of fixes where they differ, :mod:`routing.match_score`: a
+better decoder would have found it; ``skip``: the match took a fix the truth explains for an outlier; ``break``:
+the match broke into a new stretch within the run, where the truth goes on, e.g. past an outlier it explained);
+``model`` (the truth scores lower: the fixes and the priors favour the wrong road, no decoder helps;
+``impossible``: the model rules the true path out); ``between`` (every fix near it matched right: the path joining
+them is not the one driven).
 """
 from __future__ import annotations
 
@@ -31,10 +41,16 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_matching import NETWORKS, NOISE_M, SAMPLING_S, matched_edges, random_routes, simulate  # noqa: E402
-from routing.matching import MatchGraph, MatchParameters, match_track, prepare_matching  # noqa: E402
+from bench.bench_matching import Drive  # noqa: E402
+from routing.match_score import CANDIDATE_MISSING, MODEL, SEARCH, compare_paths, states_on  # noqa: E402
+from routing.matching import (  # noqa: E402
+    MatchGraph, MatchParameters, MatchResult, match_model, match_track, prepare_matching,
+)
 from routing.network import Network, load_network  # noqa: E402
 
 KINDS = ("unseen", "trip end", "opposite", "carriageway", "parallel", "short", "other")
+CAUSES = ("unseen", "missing", "radius", "search", "skip", "break", "model", "impossible", "between")
+_RANK = {CANDIDATE_MISSING: 0, SEARCH: 1, MODEL: 2}
 
 
 def classify(network: Network, graph: MatchGraph, truth: list[int], matched: list[int],
@@ -69,6 +85,51 @@ def classify(network: Network, graph: MatchGraph, truth: list[int], matched: lis
     return missed
 
 
+def causes(graph: MatchGraph, drive: Drive, result: MatchResult, params: MatchParameters) -> Counter:
+    """Missed true length (m) by cause (see the module's doc): each fix's window of :func:`compare_paths` decides
+    for the edges it lies on and, where no fix lies on a missed edge, the fixes either side of it do."""
+    model = match_model(graph, drive.track, params)
+    fresh = model.fresh
+    route = np.asarray(drive.edges)
+    at = np.asarray(drive.at)[fresh]
+    outlier = np.asarray(drive.outlier)[fresh]
+    truth = states_on(model, route[at])
+    starts = frozenset(int(np.searchsorted(fresh, s.first)) for s in result.stretches)
+    windows = compare_paths(model, truth, states_on(model, result.edge[fresh]), outlier, starts)
+    label: list[tuple[int, str] | None] = [None] * len(fresh)
+    for w in windows:
+        detail = w.verdict
+        if w.verdict == CANDIDATE_MISSING:
+            lost = [i for i in w.run if truth[i] < 0 and not outlier[i]]
+            far = shapely.distance(graph.geoms[route[at[lost]]], shapely.points(model.x[lost], model.y[lost]))
+            detail = "radius" if (far > model.radius).any() else "missing"
+        elif w.verdict == SEARCH and w.skipped:
+            detail = "skip"
+        elif w.verdict == SEARCH and any(w.first < s <= w.last for s in starts):
+            detail = "break"
+        elif w.verdict == MODEL and not np.isfinite(w.truth):
+            detail = "impossible"
+        for i in w.run:
+            label[i] = (_RANK[w.verdict], detail)
+    usable = np.diff(model.cands.ptr) > 0
+    got = set(matched_edges(result))
+    missed: Counter = Counter()
+    unseen = set(drive.unseen())
+    for p, e in enumerate(route.tolist()):
+        if e in got:
+            continue
+        if e in unseen:
+            missed["unseen"] += float(graph.length[e])
+            continue
+        near = np.flatnonzero(usable & (at == p)).tolist()
+        before, after = np.flatnonzero(usable & (at < p)), np.flatnonzero(usable & (at > p))
+        if not near:
+            near = before[-1:].tolist() + after[:1].tolist()
+        found = sorted(label[i] for i in near if label[i] is not None)
+        missed[found[0][1] if found else "between"] += float(graph.length[e])
+    return missed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drives", type=int, default=8)
@@ -78,6 +139,8 @@ def main() -> None:
     parser.add_argument("--sampling", type=float, nargs="*", default=list(SAMPLING_S))
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="another MatchParameters value, as bench_matching.py's --set (repeatable)")
+    parser.add_argument("--causes", action="store_true",
+                        help="also split the misses by cause: candidate missing, search or model error")
     args = parser.parse_args()
     params = MatchParameters(**{name: float(value) for name, value in (item.split("=", 1) for item in args.set)})
     for name, path in NETWORKS.items():
@@ -89,11 +152,11 @@ def main() -> None:
         tunnel = network.edges["tunnel"].notna().to_numpy() if "tunnel" in network.edges else \
             np.zeros(len(network.edges), bool)
         routes = random_routes(network, args.drives, rng)
-        print(f"\n{name}: missed share of the true route length, by kind ({args.drives} drives per cell)")
-        print("  sampling  σ m  missed  " + "".join(f"{k:>12}" for k in KINDS))
+        rows = []
         for dt in args.sampling:
             for noise in args.noise:
                 missed: Counter = Counter()
+                why: Counter = Counter()
                 total = 0.0
                 for edges in routes:
                     drive = simulate(network, edges, dt, noise, rng, tunnel)
@@ -101,10 +164,21 @@ def main() -> None:
                         continue
                     result = match_track(graph, drive.track, params)
                     missed += classify(network, graph, edges, matched_edges(result), frozenset(drive.unseen()))
+                    if args.causes:
+                        why += causes(graph, drive, result, params)
                     total += float(graph.length[edges].sum())
-                share = sum(missed.values()) / total
-                print(f"  {dt:>6g} s {noise:>4g}  {share:6.1%}  "
-                      + "".join(f"{missed[k] / total:>12.1%}" for k in KINDS))
+                rows.append((dt, noise, sum(missed.values()) / total, missed, why, total))
+        print(f"\n{name}: missed share of the true route length, by kind ({args.drives} drives per cell)")
+        print("  sampling  σ m  missed  " + "".join(f"{k:>12}" for k in KINDS))
+        for dt, noise, share, missed, _, total in rows:
+            print(f"  {dt:>6g} s {noise:>4g}  {share:6.1%}  " + "".join(f"{missed[k] / total:>12.1%}" for k in KINDS))
+        if args.causes:
+            print(f"\n{name}: missed share of the true route length, by cause (missing: cut by the nearest "
+                  f"{params.max_candidates}; skip, break: search, a fix taken for an outlier, a new stretch; "
+                  f"impossible: model, the truth ruled out)")
+            print("  sampling  σ m  missed  " + "".join(f"{k:>11}" for k in CAUSES))
+            for dt, noise, share, _, why, total in rows:
+                print(f"  {dt:>6g} s {noise:>4g}  {share:6.1%}  " + "".join(f"{why[k] / total:>11.2%}" for k in CAUSES))
 
 
 if __name__ == "__main__":

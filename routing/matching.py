@@ -49,8 +49,8 @@ if TYPE_CHECKING:
 else:
     pd = lazy("pandas")
 
-__all__ = ["MATCHED", "OFF_NETWORK", "OUTLIER", "STALE", "MatchGraph", "MatchParameters", "MatchResult",
-           "PathPiece", "Stretch", "match_track", "prepare_matching"]
+__all__ = ["MATCHED", "OFF_NETWORK", "OUTLIER", "STALE", "MatchGraph", "MatchModel", "MatchParameters", "MatchResult",
+           "PathPiece", "Stretch", "match_model", "match_track", "prepare_matching"]
 
 #: Fix statuses in :attr:`MatchResult.status`.
 MATCHED, STALE, OUTLIER, OFF_NETWORK = "matched", "stale", "outlier", "off_network"
@@ -413,6 +413,35 @@ def match_track(graph: MatchGraph, track: Track, params: MatchParameters | None 
     -------
     MatchResult
     """
+    model = match_model(graph, track, params)
+    chosen, stretch_of, confidence = _viterbi(graph, model.cands, model.emission, model.x, model.y, model.t_s,
+                                              model.params, model.sigma, model.radius)
+    return _result(graph, track, model.cands, model.fresh, model.stale, chosen, stretch_of, confidence, model.sigma,
+                   model.params)
+
+
+@dataclass
+class MatchModel:
+    """The hidden Markov model :func:`match_track` decodes for a track: the fresh (not stale) fixes' metric
+    positions and times from the track's start, their candidates and emissions (log), the noise and the radius.
+    ``fresh`` maps the model's fixes to the track's, ``stale`` marks the track's stale fixes.
+    :mod:`routing.match_score` scores any sequence of candidates under it."""
+
+    graph: MatchGraph
+    params: MatchParameters
+    cands: _Candidates
+    emission: FloatArray
+    x: FloatArray
+    y: FloatArray
+    t_s: FloatArray
+    sigma: float
+    radius: float
+    fresh: IntArray
+    stale: npt.NDArray[np.bool_]
+
+
+def match_model(graph: MatchGraph, track: Track, params: MatchParameters | None = None) -> MatchModel:
+    """The model of a track (its candidates, emissions, noise), as :func:`match_track` builds it."""
     params = (params or MatchParameters()).validated()
     n = len(track)
     if n == 0:
@@ -435,8 +464,7 @@ def match_track(graph: MatchGraph, track: Track, params: MatchParameters | None 
     radius = params.radius_m if params.radius_m is not None else min(200.0, max(50.0, 4.0 * sigma))
     cands = _candidates(graph, points, radius, params.max_candidates)
     emission = -0.5 * (cands.distance / sigma) ** 2
-    chosen, stretch_of, confidence = _viterbi(graph, cands, emission, x, y, t_s, params, sigma, radius)
-    return _result(graph, track, cands, fresh, stale, chosen, stretch_of, confidence, sigma, params)
+    return MatchModel(graph, params, cands, emission, x, y, t_s, sigma, radius, fresh, stale)
 
 
 def _viterbi(graph: MatchGraph, cands: _Candidates, emission: FloatArray, x: FloatArray, y: FloatArray,
@@ -546,8 +574,7 @@ def _outlier_explains_better(graph: MatchGraph, cands: _Candidates, x: FloatArra
     or, where the nearest ``max_candidates`` edges filled the list, one at the farthest of them (the driven road
     may be the next one: -(d/σ)²/2)."""
     own = cands.of(target)
-    truncated = own.stop - own.start >= params.max_candidates
-    outlier = -0.5 * ((float(cands.distance[own].max()) if truncated else radius) / sigma) ** 2
+    outlier = _outlier_cost(cands, target, params, sigma, radius)
     through = score + emission[own]
     best = int(np.argmax(delta))
     if through.max() >= delta.max() + outlier and np.isfinite((delta[best] + log_t[best]).max()):
@@ -556,6 +583,14 @@ def _outlier_explains_better(graph: MatchGraph, cands: _Candidates, x: FloatArra
     via = (through[:, None] + _step(graph, cands, x, y, t_s, target, after, params, sigma, radius)).max(axis=0)
     past = (delta[:, None] + _step(graph, cands, x, y, t_s, last, after, params, sigma, radius)).max(axis=0)
     return bool((past + ahead).max() + outlier > (via + ahead).max())
+
+
+def _outlier_cost(cands: _Candidates, fix: int, params: MatchParameters, sigma: float, radius: float) -> float:
+    """What taking fix ``fix`` for an outlier costs (log): the emission of a road just beyond its candidates (see
+    :func:`_outlier_explains_better`)."""
+    own = cands.of(fix)
+    truncated = own.stop - own.start >= params.max_candidates
+    return -0.5 * ((float(cands.distance[own].max()) if truncated else radius) / sigma) ** 2
 
 
 def _close(members: list[int], prev: dict[int, IntArray], delta: FloatArray, cands: _Candidates,
