@@ -1,5 +1,5 @@
 """The command line asks OpenBLAS for one thread for the commands that multiply no matrices (issue 18: OpenBLAS
-starts a thread a core when numpy is first imported, a sixth of numpy's import on this project's host), before
+starts a thread a core when numpy is first imported, a quarter of numpy's import on this project's host), before
 numpy is imported, and never when the user chose a number in any variable OpenBLAS reads.
 
 Each case runs in a fresh interpreter (a test process has numpy imported already, and the setting then changes
