@@ -5,7 +5,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import numpy.typing as npt
@@ -82,10 +81,13 @@ def parse_time_windows(value: object, tz: object, *, where: str) -> TimeWindows:
     TimeWindows
     """
     zone = str(tz or "UTC")
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise RoutingInputError(f"{where}: unknown time zone {zone!r}") from None
+    if zone != "UTC":  # UTC needs no time zone database: zoneinfo (with sysconfig) is imported for a named zone
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise RoutingInputError(f"{where}: unknown time zone {zone!r}") from None
     if value in (None, []):
         return TimeWindows((), zone)
     if not isinstance(value, Sequence) or isinstance(value, str):

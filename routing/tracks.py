@@ -326,19 +326,32 @@ def _finish(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns:
     """Sort the valid records, drop duplicate times and impossible jumps, build the report (rows by their
     number in *records*, else by position)."""
     order = np.flatnonzero(reason == 0)
-    times = time_ns[order]
+    in_order = True  # then *order* is ascending: while it holds every record too, it picks each array whole
+
+    def picked(values: npt.NDArray[Any], copy: bool = False) -> npt.NDArray[Any]:
+        """*values* of the records in *order*; when that is every record (a clean track), the array itself (to be
+        read only) or its copy: a gather of a million fixes cost several times a copy (issue 18)."""
+        if in_order and len(order) == len(values):
+            return values.copy() if copy else values
+        return values[order]
+
+    times = picked(time_ns)
     if len(order) > 1 and not (times[1:] > times[:-1]).all():  # a logger's file is in time order already
         order = order[np.argsort(times, kind="stable")]
+        in_order, times = False, time_ns[order]
     duplicate = np.zeros(len(order), dtype=bool)
-    duplicate[1:] = time_ns[order][1:] == time_ns[order][:-1]
-    reason[order[duplicate]] = _CODE["duplicate time"]
-    order = order[~duplicate]
-    stale = _stale_repeats(lon[order], lat[order], time_ns[order], max_speed_kph)
-    reason[order[stale]] = _CODE["stale repeat"]
-    order = order[~stale]
-    jumps = _impossible_jumps(lon[order], lat[order], time_ns[order], max_speed_kph)
-    reason[order[jumps]] = _CODE["impossible jump (over {max_speed_kph:g} km/h)"]
-    order = order[~jumps]
+    duplicate[1:] = times[1:] == times[:-1]
+    if duplicate.any():
+        reason[order[duplicate]] = _CODE["duplicate time"]
+        order = order[~duplicate]
+    stale = _stale_repeats(picked(lon), picked(lat), picked(time_ns), max_speed_kph)
+    if stale.any():
+        reason[order[stale]] = _CODE["stale repeat"]
+        order = order[~stale]
+    jumps = _impossible_jumps(picked(lon), picked(lat), picked(time_ns), max_speed_kph)
+    if jumps.any():
+        reason[order[jumps]] = _CODE["impossible jump (over {max_speed_kph:g} km/h)"]
+        order = order[~jumps]
     dropped = []
     codes, first = np.unique(reason[reason != 0], return_index=True)
     for code in codes[np.argsort(first)]:  # in the order they first occur
@@ -351,8 +364,8 @@ def _finish(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns:
         summary = "; ".join(f"{d['reason']} ×{d['count']} (first row {d['rows'][0]})" for d in dropped)
         raise RoutingInputError(f"{source}: too few valid fixes ({len(order)} of {total}, at least {min_valid} "
                                 f"and most rows needed)" + (f": {summary}" if summary else ""))
-    return Track(lon=lon[order], lat=lat[order], time_ns=time_ns[order],
-                 speed_kph=None if speed is None else speed[order], points=total, dropped=dropped)
+    return Track(lon=picked(lon, copy=True), lat=picked(lat, copy=True), time_ns=picked(time_ns, copy=True),
+                 speed_kph=None if speed is None else picked(speed, copy=True), points=total, dropped=dropped)
 
 
 def _kph(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], time_ns: npt.NDArray[np.int64],

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -44,6 +46,29 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "users": ("app.cli.users", "users", "Users and their API tokens."),
     "waste": ("app.cli.waste", "waste", "Hazardous waste."),
 }
+
+
+#: The commands that multiply no matrices (their numpy work is element-wise): for them OpenBLAS's threads, one a core,
+#: which numpy starts when it is first imported and which then sit idle, cost a quarter of numpy's import (0.06 of
+#: 0.23 s of CPU on this project's host, issue 18).
+#: The servers, the demo and the history re-check are left to the libraries' defaults: they run for long, and
+#: Dask sets its workers' threads itself.
+SINGLE_THREADED_BLAS = frozenset({"catalogue", "corridors", "db", "hazard", "incident", "ledger", "route", "rules",
+                                  "terminal", "trace", "track", "users", "waste"})
+#: What OpenBLAS reads for its number of threads when it is loaded (OpenBLAS's documentation, "Runtime variables";
+#: the four names are in numpy's bundled libscipy_openblas): a value a user set in any of them is theirs to keep.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_DEFAULT_NUM_THREADS")
+
+
+def single_threaded_blas(command: str) -> None:
+    """Ask OpenBLAS for one thread for *command* when it multiplies no matrices, unless the user chose a number.
+
+    Only before numpy is first imported (OpenBLAS reads its variables once, when numpy loads it); afterwards, as in
+    a test process, the environment is left as it is. The command's child processes inherit the setting.
+    """
+    if (command in SINGLE_THREADED_BLAS and "numpy" not in sys.modules
+            and not any(os.environ.get(name) for name in BLAS_THREAD_VARIABLES)):
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 
 class CliContext:
@@ -119,6 +144,7 @@ class HazledgerGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         module, attribute, _help = COMMANDS[cmd_name]
+        single_threaded_blas(cmd_name)
         return getattr(importlib.import_module(module), attribute)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

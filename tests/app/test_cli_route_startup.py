@@ -4,7 +4,9 @@
 A fresh interpreter runs the command and lists what it imported: not Flask, Babel or SQLAlchemy (the command
 builds no app; the command line's error handler imports the domain errors, which must not pull the translations
 in), not pandas (Arrow reads a clean CSV), not ``pyarrow.compute`` (with its docstring machinery, pydoc), not the
-road network's module (with its XML parser) when no ``--network`` is given. The CPU
+road network's module (with its XML parser) when no ``--network`` is given, not ``numpy.ma`` (``np.median`` imports
+it: the median of a track's latitudes is taken without it), not ``zoneinfo`` (with ``sysconfig``) when no corridor
+part names a time zone. The CPU
 time is printed by ``bench/bench_track_check.py``, not asserted here.
 """
 import json
@@ -16,7 +18,7 @@ import numpy as np
 from tests.paths import REPO
 
 UNNEEDED = ("flask", "flask_babel", "babel", "sqlalchemy", "pandas", "pyarrow.compute", "pydoc", "routing.cargo",
-            "routing.network", "xml.etree.ElementTree")
+            "routing.network", "xml.etree.ElementTree", "numpy.ma", "zoneinfo")
 _PROBE = """
 import json, sys
 from app.cli import cli
@@ -41,6 +43,15 @@ def test_route_check_of_a_clean_csv_imports_no_app_no_pandas_no_arrow_compute(tm
     track.write_text("time,lon,lat\n" + rows, encoding="utf-8")
     result = _run(track)
     assert result == {"exit": 0, "imported": []}
+
+
+def test_a_long_clean_track_imports_no_numpy_ma(tmp_path):
+    """Over a thousand fixes the median of the latitudes is a partial sort (np.median's would import numpy.ma)."""
+    track = tmp_path / "t.csv"
+    rows = "".join(f"2026-01-01T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}+00:00,121.4551,{31.2047 + i * 1e-7!r}\n"
+                   for i in range(3001))
+    track.write_text("time,lon,lat\n" + rows, encoding="utf-8")
+    assert _run(track) == {"exit": 0, "imported": []}
 
 
 def test_the_probe_sees_them_when_they_are_imported(tmp_path):

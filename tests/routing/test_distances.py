@@ -6,6 +6,7 @@ import shapely
 
 from routing.checks import fix_states
 from routing.corridors import load_corridor
+from routing import distances
 from routing.distances import BoundaryDistance
 from routing.projection import to_wgs84
 from routing.tracks import Track
@@ -41,6 +42,21 @@ def sample(area, rng, n=4000):
     on = boundary_points(area, n // 4, rng)
     hair = on + rng.normal(0.0, 1e-6, on.shape)
     return np.concatenate((near, wide, far, on, hair))
+
+
+@pytest.mark.parametrize("area", [BUFFERED_LINE, WITH_HOLES, MULTI_PART, TOUCHING_PARTS],
+                         ids=["buffered-line", "holes", "multi-part", "touching-parts"])
+@pytest.mark.parametrize("cell_m", [1.0, 10.0])
+def test_the_cell_centres_measured_from_coarser_cells_give_the_same_distances_bit_for_bit(area, cell_m,
+                                                                                          monkeypatch):
+    """Many occupied cells: their centres' distances (which only bound each cell's candidates) come from cells 16x
+    as large, not from an STRtree nearest query per cell; every distance is the same as with the queries."""
+    rng = np.random.default_rng(20)
+    xy = sample(area, rng, n=20000)
+    coarse = BoundaryDistance(area, cell_m).distance(xy[:, 0], xy[:, 1])
+    monkeypatch.setattr(distances, "_COARSE_FROM", len(xy) * 10)  # one query per cell, as before
+    queried = BoundaryDistance(area, cell_m).distance(xy[:, 0], xy[:, 1])
+    assert np.array_equal(coarse, queried)
 
 
 @pytest.mark.parametrize("area", [BUFFERED_LINE, WITH_HOLES, MULTI_PART, TOUCHING_PARTS],

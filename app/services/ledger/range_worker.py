@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import sys
 from collections.abc import Iterable, Sequence
 from operator import methodcaller
@@ -55,6 +54,8 @@ def confirmed_head(columns: Sequence[str | None], previous_sequence: int, previo
 
 def main() -> None:
     """Serve requests for the SQLite database named on the first line until standard input ends."""
+    import sqlite3  # here: `ledger verify` on PostgreSQL imports this module for confirmed_head, and no sqlite3
+
     database = json.loads(sys.stdin.readline())["database"]
     connection = sqlite3.connect(f"file:{quote(database)}?mode=ro", uri=True)
     for line in sys.stdin:
