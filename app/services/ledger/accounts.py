@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound, ValidationFailed
 from app.i18n import N_, Text
+from app.services.ledger.codes import choose
 from app.services.ledger.context import transaction_state
 from models import (Account, AccountKind, Batch, Boundary, Enterprise, LedgerEntry, Site, SiteUnit, Waybill,
                     WaybillStatus)
@@ -137,15 +138,17 @@ def batch_by_code(session: Session, code: str, enterprise_id: uuid.UUID, *, fiel
     """The batch *code* as the enterprise *enterprise_id* knows it: one it brought into the ledger, or one that
     entered or left one of its accounts (what ``GET /batches/{code}`` shows it). Any other batch is answered
     exactly as a code that does not exist (422 ``unknown batch``): a posting must not tell an enterprise that
-    another's batch exists, nor its balance or hazard class (a later check would)."""
+    another's batch exists, nor its balance or hazard class (a later check would). Its own lot comes first when
+    another producer's lot it held has the same code (:func:`~app.services.ledger.codes.choose`)."""
     state = transaction_state(session)
     batch = state.batches.get(code) if state is not None else None
     if batch is None:
         with session.no_autoflush if state is not None else nullcontext():  # its new batches are remembered
-            batch = session.scalars(select(Batch).where(Batch.code == code)).one_or_none()
-            known = batch is not None and (batch.producer_id == enterprise_id or session.scalar(
-                _TOUCHED_BY, {"batch_id": batch.id, "enterprise_id": enterprise_id}) is not None)
-        if not known:
+            known = [b for b in session.scalars(select(Batch).where(Batch.code == code))
+                     if b.producer_id == enterprise_id
+                     or session.scalar(_TOUCHED_BY, {"batch_id": b.id, "enterprise_id": enterprise_id}) is not None]
+        batch = choose(known, code, own=enterprise_id, field=field)
+        if batch is None:
             raise ValidationFailed(Text("No batch '{code}'.", code=code), errors={field: [N_("unknown batch")]})
         if state is not None:
             state.batches[code] = batch

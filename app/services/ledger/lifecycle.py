@@ -58,7 +58,7 @@ def new_batch(session: Session, *, code: str, chemical_id: uuid.UUID, producer_i
     check for an existing code needs no flush of what the transaction wrote so far.
     """
     state = transaction_state(session)
-    if _code_taken(session, code, remembered=state.batches if state is not None else None):
+    if _code_taken(session, code, producer_id, remembered=state.batches if state is not None else None):
         raise Conflict(Text("Batch code '{code}' is already in use.",
                             code=code), errors={field: [N_("already in use")]})
     chemical = session.get(Chemical, chemical_id)
@@ -74,13 +74,16 @@ def new_batch(session: Session, *, code: str, chemical_id: uuid.UUID, producer_i
     return batch
 
 
-def _code_taken(session: Session, code: str, *, remembered: dict[str, Batch] | None) -> bool:
+def _code_taken(session: Session, code: str, producer_id: uuid.UUID, *, remembered: dict[str, Batch] | None) -> bool:
+    """Whether *producer_id* has a lot *code* already: codes are unique per producer, so another producer's lot
+    of the same code neither refuses nor tells of itself (migration 0045)."""
+    taken = select(Batch.id).where(Batch.producer_id == producer_id, Batch.code == code)
     if remembered is None:
-        return session.scalar(select(Batch.id).where(Batch.code == code)) is not None
-    if code in remembered:
+        return session.scalar(taken) is not None
+    if code in remembered and remembered[code].producer_id == producer_id:
         return True
     with session.no_autoflush:  # every batch this transaction created is in *remembered*
-        return session.scalar(select(Batch.id).where(Batch.code == code)) is not None
+        return session.scalar(taken) is not None
 
 
 def introduce(session: Session, actor: Actor, *, kind: EntryKind, code: str, chemical_id: uuid.UUID,

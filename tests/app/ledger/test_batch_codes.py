@@ -1,0 +1,91 @@
+"""Lot codes are unique per producer (migration 0045): registering a code tells a firm nothing of another's
+batches, each firm reads and posts its own lot by its code, and the authorities name the producer when several
+use one code."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from click.testing import CliRunner
+from sqlalchemy.orm import Session
+
+from app.cli import cli
+from app.services.ledger import lifecycle
+from models import EntryKind, PermitKind
+from models.engine import make_engine
+from tests.app.ledger.conftest import an_hour_ago, build_world, grant_permits, produce
+
+CODE = "LOT-2026-001"
+
+
+def _register(api, world, code: str, who: str = "buyer"):
+    site = world.buyer_site if who == "buyer" else world.plant
+    return api("post", "batches", who=who, json={
+        "code": code, "chemical_id": str(world.chemical.id), "site_id": str(site.id), "quantity": "40",
+        "produced_at": an_hour_ago().isoformat()})
+
+
+def _both_use_the_code(api, session, world):
+    grant_permits(session, world.buyer, PermitKind.SAFETY_PRODUCTION)
+    produce(session, world, CODE)
+    session.commit()
+    assert _register(api, world, CODE).status_code == 201
+
+
+def test_a_code_another_firm_uses_registers_like_a_new_one(api, session, world):
+    grant_permits(session, world.buyer, PermitKind.SAFETY_PRODUCTION)
+    produce(session, world, CODE)
+    session.commit()
+    answers = [_register(api, world, code) for code in (CODE, "LOT-NOBODY-USES")]
+    assert [a.status_code for a in answers] == [201, 201], [a.get_json() for a in answers]
+    assert answers[0].get_json()["producer_id"] == str(world.buyer.id)
+    again = _register(api, world, CODE)  # its own code, a second time: refused, about its own lot only
+    assert again.status_code == 409 and again.get_json()["errors"] == {"code": ["already in use"]}
+
+
+def test_each_firm_reads_and_posts_its_own_lot_by_the_code(api, session, world):
+    _both_use_the_code(api, session, world)
+    for who, owner, kg in (("buyer", world.buyer, "40.000"), ("producer", world.producer, "100.000")):
+        batch = api("get", f"batches/{CODE}", who=who).get_json()["batch"]
+        assert (batch["producer_id"], batch["quantity_kg"]) == (str(owner.id), kg)
+    consumed = api("post", "movements", who="buyer", json={
+        "kind": "consume", "batch": CODE, "site_id": str(world.buyer_site.id), "quantity": "5",
+        "occurred_at": an_hour_ago().isoformat()})
+    assert consumed.status_code == 201, consumed.get_json()
+    assert api("get", f"batches/{CODE}", who="buyer").get_json()["holdings"][0]["balance_kg"] == "35.000"
+    assert api("get", f"batches/{CODE}", who="producer").get_json()["holdings"][0]["balance_kg"] == "100.000"
+
+
+def test_the_authorities_name_the_producer_of_a_shared_code(api, session, world):
+    _both_use_the_code(api, session, world)
+    for path in (f"batches/{CODE}", f"batches/{CODE}/trace"):
+        ambiguous = api("get", path, who="auditor")
+        assert ambiguous.status_code == 409 and ambiguous.get_json()["code"] == "ambiguous_batch"
+        assert set(ambiguous.get_json()["errors"]["producer"]) == {str(world.buyer.id), str(world.producer.id)}
+    one = api("get", f"batches/{CODE}?producer={world.buyer.id}", who="auditor").get_json()["batch"]
+    assert one["producer_id"] == str(world.buyer.id)
+    traced = api("get", f"batches/{CODE}/trace?producer={world.producer.id}", who="auditor").get_json()
+    assert [b["producer"]["id"] for b in traced["batches"]] == [str(world.producer.id)]
+
+
+def test_the_trace_command_names_the_producer(fresh_database_url):
+    """``hazledger trace CODE --producer ID`` on a code two producers use; without it, exit 2 and the reason."""
+    engine = make_engine(fresh_database_url)
+    with Session(engine) as session:
+        world = build_world(session)
+        grant_permits(session, world.buyer, PermitKind.SAFETY_PRODUCTION)
+        produce(session, world, CODE)
+        lifecycle.introduce(session, world.as_buyer, kind=EntryKind.PRODUCE, code=CODE, chemical_id=world.chemical.id,
+                            site_id=world.buyer_site.id, quantity=Decimal("40"), occurred_at=an_hour_ago())
+        session.commit()
+        buyer = str(world.buyer.id)
+    engine.dispose()
+
+    def run(*options: str):
+        return CliRunner().invoke(cli, ["--database-url", fresh_database_url, "trace", CODE, *options])
+
+    ambiguous = run()
+    assert ambiguous.exit_code == 2 and "name the producer" in ambiguous.stderr
+    named = run("--producer", buyer)
+    assert named.exit_code == 0, named.output
+    assert [b["producer"]["id"] for b in json.loads(named.stdout)["batches"]] == [buyer]
