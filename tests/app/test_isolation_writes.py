@@ -8,7 +8,13 @@ database must hold exactly the rows it held before (every row of every table com
 """
 from __future__ import annotations
 
+import copy
+import json
+import datetime as dt
+import random
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
@@ -17,13 +23,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.routing.converters import AnyConverter
 
-from models import Base
+from models import Base, Role
+from models.types import utcnow
+from models.waste import DISPOSAL_METHODS
 from tests.app.isolation_world import World
-from tests.app.test_isolation_reads import (  # noqa: F401 (the fixtures world, signed_in)
-    expected_status, fillings, path, policy, signed_in, world,
-)
-from tests.factories import auth
+from tests.app import test_isolation_reads as reads
+from tests.app.test_isolation_reads import expected_status, fillings, made_up_value, path, policy
+from tests.factories import auth, valid_national_id, valid_plate
 
+world, signed_in = reads.world, reads.signed_in  # the fixtures
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
 #: Tables a refused request may still write: who signed in (the pages' sessions) and nothing else.
 BOOKKEEPING = {"web_sessions", "sign_in_failures"}
@@ -116,3 +124,119 @@ def test_no_page_writes_into_another_enterprises_record(app: Flask, signed_in: F
                 failures.append((method, path(rule, values), answer))
     assert failures == [], "\n".join(map(str, failures))
     assert changed(before, snapshot(session)) == {}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A create whose body names records: *body* from the outsider's own records (accepted, unless *control* is
+    False: then a template only), *swaps* the places in it (dotted paths) that must refuse the demo firms'."""
+
+    body: Callable[[dict[str, str]], dict[str, Any]]
+    swaps: dict[str, str]
+    control: bool = True
+
+
+def _an_hour_ago() -> str:
+    return (utcnow() - dt.timedelta(hours=1)).isoformat()
+
+
+def _consume(own: dict[str, str]) -> dict[str, Any]:
+    return {"kind": "consume", "batch": own["batch"], "site_id": own["site"], "quantity": "1",
+            "occurred_at": _an_hour_ago()}
+
+
+_LINE = {"quantity_kg": "10", "packaging_kind": "IBC", "packaging_count": 1, "hazards": "易燃液体",
+         "first_aid": "脱离现场", "spill_response": "围堵收集", "fire_response": "抗溶泡沫"}
+#: Every create an enterprise may call whose body names records. A transfer's or a list's receiving site, its
+#: consignee and carrier are the directory's (named by right: the receiver accepts or refuses an offer).
+REFERENCES: dict[str, list[Reference]] = {
+    "/api/v1/batches": [Reference(lambda o: {"code": "OUT-LOT-2", "chemical_id": o["chemical"], "site_id": o["site"],
+                                             "quantity": "10", "produced_at": _an_hour_ago()}, {"site_id": "site"})],
+    "/api/v1/movements": [
+        Reference(_consume, {"batch": "batch", "site_id": "site"}),
+        Reference(lambda o: {"kind": "transfer", "batch": o["batch"], "from_site_id": o["site"],
+                             "to_site_id": o["other_site"], "quantity": "1", "occurred_at": _an_hour_ago()},
+                  {"batch": "batch", "from_site_id": "site", "to_site_id": "unlisted_site"})],
+    "/api/v1/movements/batch": [Reference(lambda o: {"items": [_consume(o)]},
+                                          {"items.0.batch": "batch", "items.0.site_id": "site"})],
+    "/api/v1/transfers": [Reference(lambda o: {"batch": o["batch"], "from_site_id": o["site"],
+                                               "to_site_id": o["partner_site"], "quantity": "1",
+                                               "occurred_at": _an_hour_ago()},
+                                    {"batch": "batch", "from_site_id": "site", "to_site_id": "unlisted_site"})],
+    "/api/v1/consignments": [Reference(lambda o: {
+        "carrier_id": o["carrier"], "consignee_id": o["partner"], "loading_site_id": o["site"],
+        "unloading_site_id": o["partner_site"], "emergency_phone": "0510-88888888",
+        "lines": [{"batch_id": o["batch_id"], **_LINE}]}, {"loading_site_id": "site", "lines.0.batch_id": "batch_id"})],
+    "/api/v1/waybills": [Reference(lambda o: {
+        "consignee_id": o["partner"], "carrier_id": o["enterprise"], "vehicle_id": o["vehicle"],
+        "driver_id": o["person"], "loading_site_id": o["site"]},
+        {"vehicle_id": "vehicle", "driver_id": "person", "loading_site_id": "site", "consignment_id": "consignment"})],
+    # The outsider carries nothing in transit and produced no waste: these bodies are templates only (a carrier
+    # reports an incident on one of its own waybills).
+    "/api/v1/incidents": [Reference(lambda o: {"spill": "leak_small", "lon": 121.4, "lat": 31.2},
+                                    {"waybill_id": "waybill"}, control=False)],
+    "/api/v1/track": [Reference(lambda o: {"fixes": [{"waybill": "", "time": _an_hour_ago(), "lon": 121.45,
+                                                      "lat": 31.2}]}, {"fixes.0.waybill": "waybill"}, control=False)],
+    "/api/v1/waste-manifests": [Reference(lambda o: {
+        "carrier_id": o["carrier"], "disposer_id": o["partner"], "disposer_site_id": o["partner_site"],
+        "disposal_method": next(iter(DISPOSAL_METHODS)), "lines": [{"batch": o["batch"], "quantity_kg": "1"}]},
+        {"lines.0.batch": "batch", "waybill_id": "waybill"}, control=False)],
+    "/api/v1/sites": [Reference(lambda o: {"enterprise_id": o["enterprise"], "name": "外来仓库", "kind": "warehouse",
+                                           "lon": 120.45, "lat": 31.62}, {"enterprise_id": "enterprise"})],
+    "/api/v1/vehicles": [Reference(lambda o: {"carrier_id": o["enterprise"], "plate": valid_plate(), "kind": "tank",
+                                              "hazard_classes": ["3"], "rated_load_kg": "31000",
+                                              "tank_media": ["1230"]}, {"carrier_id": "enterprise"})],
+    "/api/v1/personnel": [Reference(lambda o: {"employer_id": o["enterprise"], "role": "driver", "name": "外来司机",
+                                               "certificate_number": "320205000999",
+                                               "national_id": valid_national_id(random.Random(7)),
+                                               "qualification_classes": ["3"], "valid_until": "2030-01-31"},
+                                    {"employer_id": "enterprise"})],
+}
+#: Creates an enterprise may call that name no stored record, each with the reason.
+NO_REFERENCES = {"/api/v1/hazard/compute": "a computation over the units in its body, nothing stored or read"}
+
+
+def put(body: dict[str, Any], dotted: str, value: str) -> dict[str, Any]:
+    """A deep copy of *body* with *value* at the dotted path (list items by their index)."""
+    body = copy.deepcopy(body)
+    *parents, last = dotted.split(".")
+    node: Any = body
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    node[last] = value
+    return body
+
+
+def problem(response: Any, named: str) -> dict[str, Any]:
+    """The problem document of a refusal without what differs between requests (its id) or names the record
+    asked for; its media type beside."""
+    document = {key: value for key, value in response.get_json().items() if key not in ("instance", "request_id")}
+    return {**json.loads(json.dumps(document).replace(named, "<named>")), "mimetype": response.mimetype}
+
+
+def test_every_create_is_walked(app: Flask) -> None:
+    creates = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/") and not rule.arguments
+               and "POST" in rule.methods and Role.ENTERPRISE in (policy(app, rule, "POST") or ())}
+    assert creates == set(REFERENCES) | set(NO_REFERENCES)
+
+
+def test_no_create_names_another_enterprises_record(app: Flask, client: FlaskClient, session: Session,
+                                                    world: World) -> None:
+    headers = auth(world.outsider_token)
+    before, failures = snapshot(session), []
+    for url, references in REFERENCES.items():
+        for reference in references:
+            body = reference.body(world.own)
+            for dotted, kind in reference.swaps.items():
+                made_up = made_up_value(kind)
+                unknown = problem(client.post(url, json=put(body, dotted, made_up), headers=headers), made_up)
+                for theirs in world.ids[kind]:
+                    answer = problem(client.post(url, json=put(body, dotted, theirs), headers=headers), theirs)
+                    if answer["status"] not in (404, 422) or answer != unknown:
+                        failures.append((url, dotted, theirs, answer, unknown))
+    assert failures == [], "\n".join(map(str, failures))
+    assert changed(before, snapshot(session)) == {}
+    for url, references in REFERENCES.items():  # the same bodies with the outsider's own records are accepted
+        for reference in (r for r in references if r.control):
+            response = client.post(url, json=reference.body(world.own), headers=headers)
+            assert response.status_code in (200, 201), (url, response.get_json())

@@ -50,8 +50,9 @@ class BatchQuery(PagedQuery):
 
 
 class ProducerQuery(ma.Schema):
-    producer = ma.fields.UUID(metadata={"description": "the producer whose lot the code names: codes are unique per "
-                                                      "producer (409 ambiguous_batch lists the producers to choose)"})
+    producer = ma.fields.UUID(metadata={"description": (
+        "the producer whose lot the code names: codes are unique per producer (409 ambiguous_batch lists the "
+        "producers to choose)")})
 
 
 class AsOfQuery(ProducerQuery):

@@ -40,8 +40,7 @@ def site_account(session: Session, site_id: uuid.UUID, *, field: str = "site_id"
     (GB 18218 identifies per unit; see ``models/units.py``)."""
     site = session.get(Site, site_id)
     if site is None or not site.active:
-        raise ValidationFailed(Text("No active site {site_id}.",
-                                    site_id=site_id), errors={field: [N_("unknown or inactive site")]})
+        raise _no_site(site_id, field)
     unit_id = _named_unit(session, site_id, unit_id, field=field.replace("site_id", "unit_id"))
     unit_clause = Account.unit_id.is_(None) if unit_id is None else Account.unit_id == unit_id
 
@@ -69,13 +68,30 @@ def _named_unit(session: Session, site_id: uuid.UUID, unit_id: uuid.UUID | None,
     return None if unit.is_default else unit_id
 
 
+def _no_site(site_id: uuid.UUID, field: str) -> ValidationFailed:
+    return ValidationFailed(Text("No active site {site_id}.", site_id=site_id),
+                            errors={field: [N_("unknown or inactive site")]})
+
+
 def own_site_account(session: Session, enterprise_id: uuid.UUID, site_id: uuid.UUID,
-                     unit_id: uuid.UUID | None = None) -> Account:
-    """The account of a site that must belong to *enterprise_id* (where it produces, counts, transforms)."""
-    account = site_account(session, site_id, unit_id=unit_id)
-    if account.enterprise_id != enterprise_id:
-        raise ValidationFailed("The site belongs to another enterprise.", errors={"site_id": [N_("not your site")]})
-    return account
+                     unit_id: uuid.UUID | None = None, *, field: str = "site_id") -> Account:
+    """The account of a site that must belong to *enterprise_id* (where it produces, counts, transforms, or
+    spends from). Another enterprise's site is answered exactly as a site that does not exist, before anything
+    else is checked: a posting must not tell a firm which sites exist (a closed firm's are in no directory)."""
+    if session.scalar(select(Site.enterprise_id).where(Site.id == site_id)) != enterprise_id:
+        raise _no_site(site_id, field)
+    return site_account(session, site_id, field=field, unit_id=unit_id)
+
+
+def listed_site_account(session: Session, site_id: uuid.UUID, *, field: str = "to_site_id",
+                        unit_id: uuid.UUID | None = None) -> Account:
+    """The account of a site a posting or an offer delivers into, which may be another enterprise's: one the
+    directory lists (an active site of an active enterprise, ``/counterparties``). Any other is answered exactly
+    as a site that does not exist."""
+    if not session.scalar(select(Enterprise.active).join(Site, Site.enterprise_id == Enterprise.id)
+                          .where(Site.id == site_id)):
+        raise _no_site(site_id, field)
+    return site_account(session, site_id, field=field, unit_id=unit_id)
 
 
 def transit_account(session: Session, carrier_id: uuid.UUID, reference: str, *,

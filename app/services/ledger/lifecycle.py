@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import N_, Text
 from app.services.ledger.accounts import (
-    batch_by_code, boundary_account, own_site_account, site_account, transit_account, waybill_transit_account,
+    batch_by_code, boundary_account, listed_site_account, own_site_account, transit_account, waybill_transit_account,
 )
 from app.services.ledger.balances import balance
 from app.services.ledger.context import transaction_state
@@ -122,12 +122,13 @@ def transfer(session: Session, actor: Actor, *, batch_code: str, from_site_id: u
     :func:`.transfers.offer`)."""
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code, actor.enterprise_id)
-        target = _own_target(site_account(session, to_site_id, field="to_site_id", unit_id=to_unit_id), actor,
+        target = _own_target(listed_site_account(session, to_site_id, unit_id=to_unit_id), actor,
                              N_("A transfer into another enterprise's site waits for its acceptance: offer it "
                                 "alone (POST /api/v1/transfers or POST /api/v1/movements), not in a batch."),
                              "acceptance_required")
         legs = [Leg(EntryKind.TRANSFER, batch,
-                    site_account(session, from_site_id, field="from_site_id", unit_id=from_unit_id), target,
+                    own_site_account(session, actor.enterprise_id, from_site_id, from_unit_id, field="from_site_id"),
+                    target,
                     quantity)]
         entries = record(session, actor, legs, occurred_at=occurred_at, document_ref=document_ref)
     return entries
@@ -141,7 +142,7 @@ def load(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid.
     waybill holds is refused: transit accounts exist only through waybills."""
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code, actor.enterprise_id)
-        source = site_account(session, from_site_id, field="from_site_id", unit_id=from_unit_id)
+        source = own_site_account(session, actor.enterprise_id, from_site_id, from_unit_id, field="from_site_id")
         target = waybill_transit_account(session, actor.enterprise_id, carrier_id, transit_ref, waybill_id)
         entries = record(session, actor, [Leg(EntryKind.LOAD, batch, source, target, quantity)],
                          occurred_at=occurred_at, document_ref=document_ref)
@@ -155,7 +156,7 @@ def unload(session: Session, actor: Actor, *, batch_code: str, transit_ref: str,
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code, actor.enterprise_id)
         source = transit_account(session, actor.enterprise_id, transit_ref, create=False)
-        target = _own_target(site_account(session, to_site_id, field="to_site_id", unit_id=to_unit_id), actor,
+        target = _own_target(listed_site_account(session, to_site_id, unit_id=to_unit_id), actor,
                              N_("Stock in transit reaches another enterprise's site only by the waybill's "
                                 "arrival (POST /api/v1/waybills/{id}/arrive)."), "delivery_via_waybill")
         entries = record(session, actor, [Leg(EntryKind.UNLOAD, batch, source, target, quantity)],
@@ -172,7 +173,7 @@ def retire(session: Session, actor: Actor, *, kind: EntryKind, batch_code: str, 
                                     kind=kind), errors={"kind": [N_("invalid")]})
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code, actor.enterprise_id)
-        source = site_account(session, site_id, unit_id=unit_id)
+        source = own_site_account(session, actor.enterprise_id, site_id, unit_id)
         target = boundary_account(session, actor.enterprise_id, _SINKS[kind])
         entries = record(session, actor, [Leg(kind, batch, source, target, quantity)],
                          occurred_at=occurred_at, document_ref=document_ref)
