@@ -21,8 +21,13 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from app.auth import POLICY_ATTR
-from models import Role
+from models import (
+    Consignment, Enterprise, PendingTransfer, Permit, Person, Role, Site, User, Vehicle, WasteManifest, Waybill,
+)
 from tests.app.isolation_world import PASSWORD, World, build_world
 from tests.factories import auth
 
@@ -241,3 +246,33 @@ def test_no_page_lists_another_enterprises_records(app: Flask, signed_in: FlaskC
             if response.status_code not in (200, 403, 422) or response.status_code != unknown.status_code or found:
                 failures.append((url, response.status_code, found))
     assert failures == [], "\n".join(map(str, failures))
+
+
+#: A record read by its id -> who its parties are: the enterprises that see it (every other firm gets 404).
+PARTIES = {
+    "waybills": (Waybill, lambda r: {r.shipper_id, r.consignee_id, r.carrier_id}),
+    "consignments": (Consignment, lambda r: {r.shipper_id, r.consignee_id, r.carrier_id}),
+    "transfers": (PendingTransfer, lambda r: {r.sender_id, r.receiver_id}),
+    "waste-manifests": (WasteManifest, lambda r: {r.generator_id, r.carrier_id, r.disposer_id}),
+    "sites": (Site, lambda r: {r.enterprise_id}), "vehicles": (Vehicle, lambda r: {r.carrier_id}),
+    "personnel": (Person, lambda r: {r.employer_id}), "permits": (Permit, lambda r: {r.holder_id}),
+    "enterprises": (Enterprise, lambda r: {r.id}),
+}
+
+
+def test_each_demo_firm_reads_exactly_the_records_it_is_a_party_of(
+        client: FlaskClient, session: Session, world: World) -> None:
+    """The other roles that must not see a record: each of the demo's firms, which share some records (a waybill
+    of the shipper, the carrier and the consignee) and not others."""
+    demo_firms = select(User.enterprise_id, User.name).where(User.role == Role.ENTERPRISE, User.name.like("demo-%"))
+    firms = session.execute(demo_firms).all()
+    assert len(firms) == 4
+    wrong = []
+    for enterprise_id, name in firms:
+        headers = auth(world.story["tokens"][name.removeprefix("demo-")])
+        for collection, (model, parties) in PARTIES.items():
+            for record in session.scalars(select(model)):
+                status = client.get(f"{API}{collection}/{record.id}", headers=headers).status_code
+                if status != (200 if enterprise_id in parties(record) else 404):
+                    wrong.append((name, collection, str(record.id), status))
+    assert wrong == [], "\n".join(map(str, wrong))
