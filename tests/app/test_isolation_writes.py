@@ -240,3 +240,52 @@ def test_no_create_names_another_enterprises_record(app: Flask, client: FlaskCli
         for reference in (r for r in references if r.control):
             response = client.post(url, json=reference.body(world.own), headers=headers)
             assert response.status_code in (200, 201), (url, response.get_json())
+
+
+#: The pages' forms that create, as :data:`REFERENCES` (their form fields are the API's fields).
+PAGE_REFERENCES: dict[str, list[Reference]] = {
+    "/firm/batches/new": [Reference(lambda o: {**REFERENCES["/api/v1/batches"][0].body(o), "code": "OUT-LOT-3"},
+                                    {"site_id": "site"})],
+    "/firm/movements/new": REFERENCES["/api/v1/movements"],
+}
+#: The other forms that create, each with the reason the walk leaves it out.
+PAGE_CREATES_NOT_WALKED = {
+    "/firm/consignments/new": "lines in numbered form rows; the same service as POST /api/v1/consignments",
+    "/firm/waybills/new": "vehicle and crew by plate and certificate at the chosen carrier; the same service as "
+                          "POST /api/v1/waybills",
+    "/waste/manifests/new": "lines in numbered form rows; the same service as POST /api/v1/waste-manifests",
+    "/registry/<any(vehicles, personnel, enterprises, permits):kind>/new": (
+        "registers for the firm itself only (no owner field); the same service as POST /api/v1/<kind>"),
+    "/admin/users": "administrators only", "/admin/catalogue": "administrators only",
+    "/login": "public", "/logout": "public", "/language": "public",
+}
+
+
+def test_every_page_create_is_walked(app: Flask) -> None:
+    creates = {rule.rule for rule in app.url_map.iter_rules() if not rule.rule.startswith("/api/")
+               and "POST" in rule.methods and all(isinstance(c, AnyConverter) for c in rule._converters.values())}
+    assert creates == set(PAGE_REFERENCES) | set(PAGE_CREATES_NOT_WALKED)
+
+
+def test_no_page_form_names_another_enterprises_record(signed_in: FlaskClient, session: Session,
+                                                       world: World) -> None:
+    page = signed_in.get("/firm").get_data(as_text=True)
+    token = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page)[1]}
+    before, failures = snapshot(session), []
+    for url, references in PAGE_REFERENCES.items():
+        for reference in references:
+            body = {**reference.body(world.own), **token}
+            for dotted, kind in reference.swaps.items():
+                unknown = signed_in.post(url, data=put(body, dotted, made_up_value(kind)))
+                for theirs in world.ids[kind]:
+                    response = signed_in.post(url, data=put(body, dotted, theirs))
+                    found = reads.leaked(response.get_data(as_text=True), world, sent={"": theirs},
+                                         directory=url in reads.DIRECTORY)
+                    if response.status_code != unknown.status_code or response.status_code != 422 or found:
+                        failures.append((url, dotted, theirs, response.status_code, unknown.status_code, found))
+    assert failures == [], "\n".join(map(str, failures))
+    assert changed(before, snapshot(session)) == {}
+    for url, references in PAGE_REFERENCES.items():
+        for reference in references:
+            response = signed_in.post(url, data={**reference.body(world.own), **token})
+            assert response.status_code == 302, (url, response.get_data(as_text=True)[:500])
