@@ -3,6 +3,7 @@ batches, each firm reads and posts its own lot by its code, and the authorities 
 use one code."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from app.cli import cli
 from app.services.ledger import lifecycle
 from models import EntryKind, PermitKind
 from models.engine import make_engine
+from models.types import utcnow
 from tests.app.ledger.conftest import an_hour_ago, build_world, grant_permits, produce
 
 CODE = "LOT-2026-001"
@@ -89,3 +91,25 @@ def test_the_trace_command_names_the_producer(fresh_database_url):
     named = run("--producer", buyer)
     assert named.exit_code == 0, named.output
     assert [b["producer"]["id"] for b in json.loads(named.stdout)["batches"]] == [buyer]
+
+
+def test_a_firm_names_its_lot_like_the_lot_it_bought_and_the_chain_tells_them_apart(api, session, world):
+    """The buyer splits the producer's lot into a lot of its own with the same code: its postings name its own,
+    and the EPCIS document gives the two lots two classes (producer and code)."""
+    produce(session, world, CODE)
+    session.commit()
+    sold = api("post", "transfers", json={"batch": CODE, "from_site_id": str(world.plant.id),
+                                          "to_site_id": str(world.buyer_site.id), "quantity": "10",
+                                          "occurred_at": (utcnow() - dt.timedelta(minutes=30)).isoformat()})
+    assert sold.status_code == 201, sold.get_json()
+    assert api("post", f"transfers/{sold.get_json()['id']}/accept", who="buyer", json={}).status_code == 200
+    split = api("post", "movements", who="buyer", json={
+        "kind": "split", "site_id": str(world.buyer_site.id), "occurred_at": utcnow().isoformat(),
+        "inputs": [{"batch": CODE, "quantity": "10"}], "outputs": [{"code": CODE, "quantity": "10"}]})
+    assert split.status_code == 201, split.get_json()
+    mine = api("get", f"batches/{CODE}", who="buyer").get_json()
+    assert mine["batch"]["producer_id"] == str(world.buyer.id) and mine["holdings"][0]["balance_kg"] == "10.000"
+    epcis = api("get", f"batches/{CODE}/trace?producer={world.buyer.id}&format=epcis", who="auditor").get_json()
+    classes = {q["epcClass"] for event in epcis["epcisBody"]["eventList"]
+               for q in event.get("inputQuantityList", []) + event.get("outputQuantityList", [])}
+    assert classes == {f"urn:hazledger:batch:{firm.id}:{CODE}" for firm in (world.producer, world.buyer)}
