@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 
 from click.testing import CliRunner
@@ -12,10 +13,12 @@ from sqlalchemy.orm import Session
 
 from app.cli import cli
 from app.services.ledger import lifecycle
-from models import EntryKind, PermitKind
+from app.services.users import set_password
+from models import EntryKind, PermitKind, Role
 from models.engine import make_engine
 from models.types import utcnow
 from tests.app.ledger.conftest import an_hour_ago, build_world, grant_permits, produce
+from tests.factories import make_user
 
 CODE = "LOT-2026-001"
 
@@ -32,6 +35,15 @@ def _both_use_the_code(api, session, world):
     produce(session, world, CODE)
     session.commit()
     assert _register(api, world, CODE).status_code == 201
+
+
+def _both_use_the_code_in(session, world):
+    """The producer's lot and the buyer's, of one code, written through the service."""
+    grant_permits(session, world.buyer, PermitKind.SAFETY_PRODUCTION)
+    produce(session, world, CODE)
+    lifecycle.introduce(session, world.as_buyer, kind=EntryKind.PRODUCE, code=CODE, chemical_id=world.chemical.id,
+                        site_id=world.buyer_site.id, quantity=Decimal("40"), occurred_at=an_hour_ago())
+    session.commit()
 
 
 def test_a_code_another_firm_uses_registers_like_a_new_one(api, session, world):
@@ -75,11 +87,7 @@ def test_the_trace_command_names_the_producer(fresh_database_url):
     engine = make_engine(fresh_database_url)
     with Session(engine) as session:
         world = build_world(session)
-        grant_permits(session, world.buyer, PermitKind.SAFETY_PRODUCTION)
-        produce(session, world, CODE)
-        lifecycle.introduce(session, world.as_buyer, kind=EntryKind.PRODUCE, code=CODE, chemical_id=world.chemical.id,
-                            site_id=world.buyer_site.id, quantity=Decimal("40"), occurred_at=an_hour_ago())
-        session.commit()
+        _both_use_the_code_in(session, world)
         buyer = str(world.buyer.id)
     engine.dispose()
 
@@ -113,3 +121,21 @@ def test_a_firm_names_its_lot_like_the_lot_it_bought_and_the_chain_tells_them_ap
     classes = {q["epcClass"] for event in epcis["epcisBody"]["eventList"]
                for q in event.get("inputQuantityList", []) + event.get("outputQuantityList", [])}
     assert classes == {f"urn:hazledger:batch:{firm.id}:{CODE}" for firm in (world.producer, world.buyer)}
+
+
+def test_the_trace_pages_name_the_producer(client, session, world):
+    """The auditor's pages link every lot with its producer, so a code two producers use opens each lot's page."""
+    _both_use_the_code_in(session, world)
+    auditor, _ = make_user(session, Role.AUDITOR)
+    set_password(session, auditor, "auditor password")
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    client.post("/login", data={"name": auditor.name, "password": "auditor password", "csrf_token": token})
+    assert client.get(f"/trace/{CODE}").status_code == 409
+    index = client.get("/trace").get_data(as_text=True)
+    for firm in (world.producer, world.buyer):
+        link = f"/trace/{CODE}?producer={firm.id}"
+        assert link in index
+        page = client.get(link)
+        assert page.status_code == 200 and f"trace.json?direction=both&amp;producer={firm.id}" in page.get_data(
+            as_text=True)
