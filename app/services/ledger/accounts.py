@@ -78,7 +78,8 @@ def own_site_account(session: Session, enterprise_id: uuid.UUID, site_id: uuid.U
     """The account of a site that must belong to *enterprise_id* (where it produces, counts, transforms, or
     spends from). Another enterprise's site is answered exactly as a site that does not exist, before anything
     else is checked: a posting must not tell a firm which sites exist (a closed firm's are in no directory)."""
-    if session.scalar(select(Site.enterprise_id).where(Site.id == site_id)) != enterprise_id:
+    site = session.get(Site, site_id)  # site_account reads it again from the identity map
+    if site is None or site.enterprise_id != enterprise_id:
         raise _no_site(site_id, field)
     return site_account(session, site_id, field=field, unit_id=unit_id)
 
@@ -88,8 +89,8 @@ def listed_site_account(session: Session, site_id: uuid.UUID, *, field: str = "t
     """The account of a site a posting or an offer delivers into, which may be another enterprise's: one the
     directory lists (an active site of an active enterprise, ``/counterparties``). Any other is answered exactly
     as a site that does not exist."""
-    if not session.scalar(select(Enterprise.active).join(Site, Site.enterprise_id == Enterprise.id)
-                          .where(Site.id == site_id)):
+    site = session.get(Site, site_id)
+    if site is None or not session.get(Enterprise, site.enterprise_id).active:
         raise _no_site(site_id, field)
     return site_account(session, site_id, field=field, unit_id=unit_id)
 
