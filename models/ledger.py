@@ -28,7 +28,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, CheckConstraint, ColumnElement, ForeignKey, Index, LargeBinary, String, event, literal_column, text,
+    BigInteger, CheckConstraint, ColumnElement, ForeignKey, Index, LargeBinary, String, UniqueConstraint, event,
+    literal_column, text,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -53,7 +54,7 @@ class Batch(AppendOnly, Base):
     __tablename__ = "batches"
 
     id: Mapped[UuidPk]
-    code: Mapped[str] = mapped_column(String(64), unique=True, comment="batch (lot) code, unique system-wide")
+    code: Mapped[str] = mapped_column(String(64), index=True, comment="batch (lot) code, unique per producer")
     chemical_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chemicals.id"), index=True)
     producer_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("enterprises.id"), index=True, comment="the enterprise that brought the batch into the ledger"
@@ -65,7 +66,10 @@ class Batch(AppendOnly, Base):
     chemical: Mapped[Chemical] = relationship()
     producer: Mapped[Enterprise] = relationship()
 
-    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+    # A lot code is the producer's: two producers may use the same one, and a firm must not learn from a refused
+    # code that another uses it (migration 0045; app.services.ledger.codes resolves a code for its reader).
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),
+                      UniqueConstraint("producer_id", "code", name="uq_batches_producer_code"))
 
 
 class AccountKind(enum.StrEnum):

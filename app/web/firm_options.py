@@ -30,7 +30,8 @@ def _sites(owner: Any = None) -> Options:
     if owner is not None:
         stmt = stmt.where(Site.enterprise_id == owner)
         return [(str(i), Data(site)) for i, site, _ in db.session.execute(stmt)]
-    return [(str(i), Data(f"{site} · {firm}")) for i, site, firm in db.session.execute(stmt)]
+    # Another's sites only as the directory lists them (``/counterparties``): those of active enterprises.
+    return [(str(i), Data(f"{site} · {firm}")) for i, site, firm in db.session.execute(stmt.where(Enterprise.active))]
 
 
 def _batches(user: User, *, by: str = "id", catalogue: bool = False) -> Options:

@@ -2,6 +2,7 @@
 ledger's verification, and download the trace as JSON or as a GS1 EPCIS 2.0 document."""
 from __future__ import annotations
 
+import uuid
 from urllib.parse import quote
 
 from flask import Response, json, redirect, render_template, request, url_for
@@ -25,6 +26,14 @@ def _verification() -> dict[str, object]:
     return {"verification": ledger_verification(again="verify" in request.args), "again_url": again}
 
 
+def _producer() -> uuid.UUID | None:
+    """The producer whose lot the code names (``?producer=``), when several producers use the code."""
+    try:
+        return uuid.UUID(request.args.get("producer", ""))
+    except ValueError:
+        return None
+
+
 def _direction() -> str:
     direction = request.args.get("direction", "both")
     return direction if direction in DIRECTIONS else "both"
@@ -44,7 +53,7 @@ def trace_index() -> str | Response:
 @roles(*AUTHORITIES)
 def trace_batch(code: str) -> str:
     direction = _direction()
-    result = trace(db.session, code, direction)  # 404 page for an unknown code
+    result = trace(db.session, code, direction, _producer())  # 404 page for an unknown code
     return render_template("trace.html", code=code, direction=direction, directions=DIRECTIONS,
                            trace=as_json(result), graph=build(result), node_w=NODE_W, node_h=NODE_H,
                            full_size=request.args.get("size") == "full", **_verification())
@@ -59,7 +68,7 @@ def _download(document: dict, filename: str, mimetype: str) -> Response:
 @roles(*AUTHORITIES)
 def trace_json(code: str) -> Response:
     direction = _direction()
-    return _download(as_json(trace(db.session, code, direction)), f"trace-{code}-{direction}.json",
+    return _download(as_json(trace(db.session, code, direction, _producer())), f"trace-{code}-{direction}.json",
                      "application/json")
 
 
@@ -67,5 +76,5 @@ def trace_json(code: str) -> Response:
 @roles(*AUTHORITIES)
 def trace_epcis(code: str) -> Response:
     direction = _direction()
-    return _download(as_epcis(trace(db.session, code, direction)), f"epcis-{code}-{direction}.jsonld",
+    return _download(as_epcis(trace(db.session, code, direction, _producer())), f"epcis-{code}-{direction}.jsonld",
                      "application/ld+json")

@@ -94,7 +94,7 @@ def build(result: Trace) -> Graph | None:
     for batch in sorted(result.batches.values(), key=lambda b: (b.produced_at, b.code)):
         kind = "root" if batch.key == result.root.key else "batch"
         graph.node(("batch", batch.key), kind, batch.code, batch.chemical_name or "",
-                   ("web.trace_batch", {"code": batch.code}))
+                   ("web.trace_batch", {"code": batch.code, "producer": batch.producer_id}))
     for entry in result.entries:
         _add_entry(graph, result, entry, ("batch", entry.batch_id))
     if len(graph.nodes) > MAX_NODES:

@@ -59,7 +59,7 @@ class BatchByCode(MethodView):
     def get(self, query: dict[str, Any], code: str) -> dict[str, Any]:
         """One batch and its stock balances (an enterprise user sees only its own accounts' balances)."""
         user = current_user()
-        batch = get_batch(db.session, user, code)
+        batch = get_batch(db.session, user, code, query.get("producer"))
         holdings = stock(db.session, [batch.id], as_of=query.get("as_of"),
                          enterprise_id=user.enterprise_id if user.role is Role.ENTERPRISE else None)
         return {"batch": batch, "holdings": holdings}
@@ -72,7 +72,7 @@ class BatchTrace(MethodView):
     @blp.response(200)
     def get(self, query: dict[str, Any], code: str) -> Response:
         """The batch's chain up and/or down: batches, entries, documents, reconciliation; or EPCIS 2.0."""
-        result = trace(db.session, code, query["direction"])
+        result = trace(db.session, code, query["direction"], query.get("producer"))
         if query["format"] == "epcis":
             return Response(json.dumps(as_epcis(result), ensure_ascii=False), mimetype="application/ld+json")
         return Response(json.dumps(as_json(result), ensure_ascii=False), mimetype="application/json")

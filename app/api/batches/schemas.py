@@ -49,10 +49,16 @@ class BatchQuery(PagedQuery):
     code_prefix = ma.fields.String(validate=validate.Length(min=1, max=64))
 
 
-class AsOfQuery(ma.Schema):
+class ProducerQuery(ma.Schema):
+    producer = ma.fields.UUID(metadata={"description": (
+        "the producer whose lot the code names: codes are unique per producer (409 ambiguous_batch lists the "
+        "producers to choose)")})
+
+
+class AsOfQuery(ProducerQuery):
     as_of = ma.fields.AwareDateTime(metadata={"description": "balances as of this time (default now)"})
 
 
-class TraceQuery(ma.Schema):
+class TraceQuery(ProducerQuery):
     direction = ma.fields.String(load_default="both", validate=validate.OneOf(DIRECTIONS))
     format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "epcis")))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound, ValidationFailed
 from app.i18n import N_, Text
+from app.services.ledger.codes import choose
 from app.services.ledger.context import transaction_state
 from models import (Account, AccountKind, Batch, Boundary, Enterprise, LedgerEntry, Site, SiteUnit, Waybill,
                     WaybillStatus)
@@ -39,8 +40,7 @@ def site_account(session: Session, site_id: uuid.UUID, *, field: str = "site_id"
     (GB 18218 identifies per unit; see ``models/units.py``)."""
     site = session.get(Site, site_id)
     if site is None or not site.active:
-        raise ValidationFailed(Text("No active site {site_id}.",
-                                    site_id=site_id), errors={field: [N_("unknown or inactive site")]})
+        raise _no_site(site_id, field)
     unit_id = _named_unit(session, site_id, unit_id, field=field.replace("site_id", "unit_id"))
     unit_clause = Account.unit_id.is_(None) if unit_id is None else Account.unit_id == unit_id
 
@@ -68,13 +68,31 @@ def _named_unit(session: Session, site_id: uuid.UUID, unit_id: uuid.UUID | None,
     return None if unit.is_default else unit_id
 
 
+def _no_site(site_id: uuid.UUID, field: str) -> ValidationFailed:
+    return ValidationFailed(Text("No active site {site_id}.", site_id=site_id),
+                            errors={field: [N_("unknown or inactive site")]})
+
+
 def own_site_account(session: Session, enterprise_id: uuid.UUID, site_id: uuid.UUID,
-                     unit_id: uuid.UUID | None = None) -> Account:
-    """The account of a site that must belong to *enterprise_id* (where it produces, counts, transforms)."""
-    account = site_account(session, site_id, unit_id=unit_id)
-    if account.enterprise_id != enterprise_id:
-        raise ValidationFailed("The site belongs to another enterprise.", errors={"site_id": [N_("not your site")]})
-    return account
+                     unit_id: uuid.UUID | None = None, *, field: str = "site_id") -> Account:
+    """The account of a site that must belong to *enterprise_id* (where it produces, counts, transforms, or
+    spends from). Another enterprise's site is answered exactly as a site that does not exist, before anything
+    else is checked: a posting must not tell a firm which sites exist (a closed firm's are in no directory)."""
+    site = session.get(Site, site_id)  # site_account reads it again from the identity map
+    if site is None or site.enterprise_id != enterprise_id:
+        raise _no_site(site_id, field)
+    return site_account(session, site_id, field=field, unit_id=unit_id)
+
+
+def listed_site_account(session: Session, site_id: uuid.UUID, *, field: str = "to_site_id",
+                        unit_id: uuid.UUID | None = None) -> Account:
+    """The account of a site a posting or an offer delivers into, which may be another enterprise's: one the
+    directory lists (an active site of an active enterprise, ``/counterparties``). Any other is answered exactly
+    as a site that does not exist."""
+    site = session.get(Site, site_id)
+    if site is None or not session.get(Enterprise, site.enterprise_id).active:
+        raise _no_site(site_id, field)
+    return site_account(session, site_id, field=field, unit_id=unit_id)
 
 
 def transit_account(session: Session, carrier_id: uuid.UUID, reference: str, *,
@@ -137,15 +155,17 @@ def batch_by_code(session: Session, code: str, enterprise_id: uuid.UUID, *, fiel
     """The batch *code* as the enterprise *enterprise_id* knows it: one it brought into the ledger, or one that
     entered or left one of its accounts (what ``GET /batches/{code}`` shows it). Any other batch is answered
     exactly as a code that does not exist (422 ``unknown batch``): a posting must not tell an enterprise that
-    another's batch exists, nor its balance or hazard class (a later check would)."""
+    another's batch exists, nor its balance or hazard class (a later check would). Its own lot comes first when
+    another producer's lot it held has the same code (:func:`~app.services.ledger.codes.choose`)."""
     state = transaction_state(session)
     batch = state.batches.get(code) if state is not None else None
     if batch is None:
         with session.no_autoflush if state is not None else nullcontext():  # its new batches are remembered
-            batch = session.scalars(select(Batch).where(Batch.code == code)).one_or_none()
-            known = batch is not None and (batch.producer_id == enterprise_id or session.scalar(
-                _TOUCHED_BY, {"batch_id": batch.id, "enterprise_id": enterprise_id}) is not None)
-        if not known:
+            known = [b for b in session.scalars(select(Batch).where(Batch.code == code))
+                     if b.producer_id == enterprise_id
+                     or session.scalar(_TOUCHED_BY, {"batch_id": b.id, "enterprise_id": enterprise_id}) is not None]
+        batch = choose(known, code, own=enterprise_id, field=field)
+        if batch is None:
             raise ValidationFailed(Text("No batch '{code}'.", code=code), errors={field: [N_("unknown batch")]})
         if state is not None:
             state.batches[code] = batch

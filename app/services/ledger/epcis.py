@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from app.services.ledger.sql_text import kg_text
-from app.services.ledger.trace import Trace, TracedEntry, transformations
+from app.services.ledger.trace import Trace, TracedBatch, TracedEntry, transformations
 from models import Account, AccountKind, EntryKind, LineageRole
 from models.types import utcnow
 
@@ -34,8 +34,9 @@ _EVENT = {
 }
 
 
-def batch_uri(code: str) -> str:
-    return f"urn:hazledger:batch:{quote(code, safe='')}"
+def batch_uri(batch: TracedBatch) -> str:
+    """The lot's class: its producer and its code (codes are unique per producer, migration 0045)."""
+    return f"urn:hazledger:batch:{batch.producer_id}:{quote(batch.code, safe='')}"
 
 
 def _place(account: Account) -> str:
@@ -56,7 +57,7 @@ def _common(entry: TracedEntry, account: Account) -> dict[str, Any]:
 
 
 def _quantity(result: Trace, entry: TracedEntry) -> dict[str, Any]:
-    return {"epcClass": batch_uri(result.batches[entry.batch_id].code), "quantity": float(kg_text(entry.grams)),
+    return {"epcClass": batch_uri(result.batches[entry.batch_id]), "quantity": float(kg_text(entry.grams)),
             "uom": "KGM"}
 
 

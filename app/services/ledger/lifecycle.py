@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import N_, Text
 from app.services.ledger.accounts import (
-    batch_by_code, boundary_account, own_site_account, site_account, transit_account, waybill_transit_account,
+    batch_by_code, boundary_account, listed_site_account, own_site_account, transit_account, waybill_transit_account,
 )
 from app.services.ledger.balances import balance
 from app.services.ledger.context import transaction_state
@@ -58,7 +58,7 @@ def new_batch(session: Session, *, code: str, chemical_id: uuid.UUID, producer_i
     check for an existing code needs no flush of what the transaction wrote so far.
     """
     state = transaction_state(session)
-    if _code_taken(session, code, remembered=state.batches if state is not None else None):
+    if _code_taken(session, code, producer_id, remembered=state.batches if state is not None else None):
         raise Conflict(Text("Batch code '{code}' is already in use.",
                             code=code), errors={field: [N_("already in use")]})
     chemical = session.get(Chemical, chemical_id)
@@ -74,13 +74,16 @@ def new_batch(session: Session, *, code: str, chemical_id: uuid.UUID, producer_i
     return batch
 
 
-def _code_taken(session: Session, code: str, *, remembered: dict[str, Batch] | None) -> bool:
+def _code_taken(session: Session, code: str, producer_id: uuid.UUID, *, remembered: dict[str, Batch] | None) -> bool:
+    """Whether *producer_id* has a lot *code* already: codes are unique per producer, so another producer's lot
+    of the same code neither refuses nor tells of itself (migration 0045)."""
+    taken = select(Batch.id).where(Batch.producer_id == producer_id, Batch.code == code)
     if remembered is None:
-        return session.scalar(select(Batch.id).where(Batch.code == code)) is not None
-    if code in remembered:
+        return session.scalar(taken) is not None
+    if code in remembered and remembered[code].producer_id == producer_id:
         return True
     with session.no_autoflush:  # every batch this transaction created is in *remembered*
-        return session.scalar(select(Batch.id).where(Batch.code == code)) is not None
+        return session.scalar(taken) is not None
 
 
 def introduce(session: Session, actor: Actor, *, kind: EntryKind, code: str, chemical_id: uuid.UUID,
@@ -119,12 +122,13 @@ def transfer(session: Session, actor: Actor, *, batch_code: str, from_site_id: u
     :func:`.transfers.offer`)."""
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code, actor.enterprise_id)
-        target = _own_target(site_account(session, to_site_id, field="to_site_id", unit_id=to_unit_id), actor,
+        target = _own_target(listed_site_account(session, to_site_id, unit_id=to_unit_id), actor,
                              N_("A transfer into another enterprise's site waits for its acceptance: offer it "
                                 "alone (POST /api/v1/transfers or POST /api/v1/movements), not in a batch."),
                              "acceptance_required")
         legs = [Leg(EntryKind.TRANSFER, batch,
-                    site_account(session, from_site_id, field="from_site_id", unit_id=from_unit_id), target,
+                    own_site_account(session, actor.enterprise_id, from_site_id, from_unit_id, field="from_site_id"),
+                    target,
                     quantity)]
         entries = record(session, actor, legs, occurred_at=occurred_at, document_ref=document_ref)
     return entries
@@ -138,7 +142,7 @@ def load(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid.
     waybill holds is refused: transit accounts exist only through waybills."""
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code, actor.enterprise_id)
-        source = site_account(session, from_site_id, field="from_site_id", unit_id=from_unit_id)
+        source = own_site_account(session, actor.enterprise_id, from_site_id, from_unit_id, field="from_site_id")
         target = waybill_transit_account(session, actor.enterprise_id, carrier_id, transit_ref, waybill_id)
         entries = record(session, actor, [Leg(EntryKind.LOAD, batch, source, target, quantity)],
                          occurred_at=occurred_at, document_ref=document_ref)
@@ -152,7 +156,7 @@ def unload(session: Session, actor: Actor, *, batch_code: str, transit_ref: str,
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code, actor.enterprise_id)
         source = transit_account(session, actor.enterprise_id, transit_ref, create=False)
-        target = _own_target(site_account(session, to_site_id, field="to_site_id", unit_id=to_unit_id), actor,
+        target = _own_target(listed_site_account(session, to_site_id, unit_id=to_unit_id), actor,
                              N_("Stock in transit reaches another enterprise's site only by the waybill's "
                                 "arrival (POST /api/v1/waybills/{id}/arrive)."), "delivery_via_waybill")
         entries = record(session, actor, [Leg(EntryKind.UNLOAD, batch, source, target, quantity)],
@@ -169,7 +173,7 @@ def retire(session: Session, actor: Actor, *, kind: EntryKind, batch_code: str, 
                                     kind=kind), errors={"kind": [N_("invalid")]})
     with ledger_transaction(session):
         batch = batch_by_code(session, batch_code, actor.enterprise_id)
-        source = site_account(session, site_id, unit_id=unit_id)
+        source = own_site_account(session, actor.enterprise_id, site_id, unit_id)
         target = boundary_account(session, actor.enterprise_id, _SINKS[kind])
         entries = record(session, actor, [Leg(kind, batch, source, target, quantity)],
                          occurred_at=occurred_at, document_ref=document_ref)

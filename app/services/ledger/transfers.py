@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.i18n import N_, Text
 from app.services import unit_of_work
-from app.services.ledger.accounts import batch_by_code, site_account
+from app.services.ledger.accounts import batch_by_code, listed_site_account, own_site_account, site_account
 from app.services.ledger.authorisation import authorise_posting
 from app.services.ledger.balances import available
 from app.services.ledger.posting import Actor, Leg, check_time, ledger_transaction, record
@@ -54,11 +54,8 @@ def offer(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid
         raise ValidationFailed("Quantities must be > 0.", errors={"quantity": [N_("must be > 0")]})
     with unit_of_work(session):
         batch = batch_by_code(session, batch_code, actor.enterprise_id)
-        source = site_account(session, from_site_id, field="from_site_id")
-        target = site_account(session, to_site_id, field="to_site_id")
-        if source.enterprise_id != actor.enterprise_id:
-            raise PermissionDenied(Text("The acting enterprise does not hold the site account it would transfer "
-                                        "batch {batch} from.", batch=batch.code), code="not_account_holder")
+        source = own_site_account(session, actor.enterprise_id, from_site_id, field="from_site_id")
+        target = listed_site_account(session, to_site_id)
         if target.enterprise_id == actor.enterprise_id:
             raise ValidationFailed("Both sites are the acting enterprise's own: post the transfer as a movement.",
                                    errors={"to_site_id": [N_("your own site: no acceptance needed")]})

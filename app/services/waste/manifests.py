@@ -119,7 +119,8 @@ def _waste_lines(session: Session, generator_id: uuid.UUID,
     codes = [line["batch"] for line in lines]
     if len(set(codes)) != len(codes):
         raise ValidationFailed("Each waste batch appears on one line.", errors={"lines": [N_("each batch once")]})
-    batches = {b.code: b for b in session.scalars(select(Batch).where(Batch.code.in_(codes)))}
+    batches = {b.code: b for b in session.scalars(  # codes are the generator's: unique per producer
+        select(Batch).where(Batch.producer_id == generator_id, Batch.code.in_(codes)))}
     known = profiles(session, [b.id for b in batches.values()])
     missing = {f"lines.{n}.batch": [N_("no such waste batch of the generator")] for n, code in enumerate(codes)
                if code not in batches or batches[code].id not in known or batches[code].producer_id != generator_id}

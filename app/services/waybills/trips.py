@@ -41,6 +41,8 @@ class Other:
     carrier_id: uuid.UUID
     shared_trip: str | None
     field: str
+    #: its shipper and consignee: whether everyone who reads this waybill may read that one too
+    parties: tuple[uuid.UUID, uuid.UUID]
 
 
 def _others(session: Session, waybill: Waybill, version: WaybillVersion, statuses: tuple[S, ...],
@@ -60,7 +62,7 @@ def _others(session: Session, waybill: Waybill, version: WaybillVersion, statuse
     statement = _others_statement(named, len(statuses), window, bool(window and version.shared_trip), limit)
     for row in session.connection().execute(statement, params):
         field = next(mine for mine, theirs in named if row._mapping[theirs] == getattr(version, mine))
-        yield Other(row.id, row.number, row.carrier_id, row.shared_trip, field)
+        yield Other(row.id, row.number, row.carrier_id, row.shared_trip, field, (row.shipper_id, row.consignee_id))
 
 
 @functools.cache
@@ -91,7 +93,8 @@ def _others_statement(named: tuple[tuple[str, str], ...], statuses: int, window:
     branches = []
     for mine, column in named:
         branch = select(WaybillVersion.waybill_id.label("id"), Waybill.number, Waybill.carrier_id,
-                        WaybillVersion.shared_trip, WaybillVersion.departure_earliest,
+                        Waybill.shipper_id, Waybill.consignee_id, WaybillVersion.shared_trip,
+                        WaybillVersion.departure_earliest,
                         *(getattr(WaybillVersion, name) for name in theirs)) \
             .join(Waybill, and_(Waybill.id == WaybillVersion.waybill_id, Waybill.version == WaybillVersion.version)) \
             .where(getattr(WaybillVersion, column) == bindparam(mine), *conditions)
@@ -113,8 +116,16 @@ def overlapping_trips(session: Session, waybill: Waybill, version: WaybillVersio
     overlaps *version*'s (and which does not declare the same shared trip)."""
     if version.departure_earliest is None or version.departure_latest is None:
         return []
-    return [(other.field, Text("also planned on waybill {number} in an overlapping window", number=other.number))
+    return [(other.field, _overlap(waybill, other))
             for other in _others(session, waybill, version, PLANNED, window=True, limit=OVERLAPS_LISTED)]
+
+
+def _overlap(waybill: Waybill, other: Other) -> Text:
+    """The warning of one overlapping trip. Its shipper and consignee read this waybill's warnings: the other's
+    number only when they are its parties too (the carrier's other customers' waybills are not theirs to know)."""
+    if (*other.parties, other.carrier_id) == (waybill.shipper_id, waybill.consignee_id, waybill.carrier_id):
+        return Text("also planned on waybill {number} in an overlapping window", number=other.number)
+    return Text("also planned on another waybill of the carrier in an overlapping window")
 
 
 def check_free(session: Session, waybill: Waybill, version: WaybillVersion) -> None:

@@ -127,10 +127,12 @@ def test_spending_from_someone_elses_site_is_refused(session, world):
     sold = transfers.offer(session, world.as_producer, batch_code="B-1", from_site_id=world.plant.id,
                            to_site_id=world.buyer_site.id, quantity=Decimal("10"), occurred_at=an_hour_ago())
     transfers.accept(session, session.get(User, world.buyer_user.id), sold.id)  # now a batch the buyer knows
-    with pytest.raises(PermissionDenied):
+    # Another enterprise's site is answered as a site that does not exist (docs/isolation.md).
+    with pytest.raises(ValidationFailed, match="No active site") as spending:
         lifecycle.transfer(session, world.as_buyer, batch_code="B-1", from_site_id=world.plant.id,
                            to_site_id=world.buyer_site.id, quantity=Decimal("10"), occurred_at=utcnow())
-    with pytest.raises(ValidationFailed, match="another enterprise"):
+    assert spending.value.errors == {"from_site_id": ["unknown or inactive site"]}
+    with pytest.raises(ValidationFailed, match="No active site"):
         lifecycle.introduce(session, world.as_buyer, kind=EntryKind.PRODUCE, code="B-2",
                             chemical_id=world.chemical.id, site_id=world.plant.id, quantity=Decimal("1"),
                             occurred_at=utcnow())

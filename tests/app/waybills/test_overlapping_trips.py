@@ -20,7 +20,7 @@ from app.services.waybills.trips import OCCUPIES, OVERLAPS_LISTED, PLANNED, chec
 from models import User, WaybillStatus as S
 from models.waybills import Waybill, WaybillVersion
 from tests.app.waybills.conftest import Trip
-from tests.factories import make_person, make_vehicle
+from tests.factories import make_enterprise, make_person, make_vehicle
 
 #: The trip every test asks about: tomorrow 08:00-12:00.
 EARLIEST = dt.datetime(2026, 12, 7, 8, tzinfo=dt.timezone.utc)
@@ -204,3 +204,19 @@ def test_the_departure_refusal_still_sees_every_trip_on_the_road(session, trip):
         check_free(session, mine, mine.current)
     assert refused.value.code == "vehicle_in_use" and list(refused.value.errors) == ["driver_id"]
     assert on_the_road.number in str(refused.value.errors["driver_id"][0])
+
+
+def test_another_customers_trip_is_warned_of_without_its_number(session, trip):
+    """The shipper and consignee read the warnings of their waybill: the carrier's trip for another shipper
+    (a waybill they may not read) is named without its number; their own other trip with it."""
+    mine = _mine(session, trip)
+    theirs = _waybill(session, trip, S.ISSUED, {"vehicle_id": trip.tanker.id, "departure_earliest": EARLIEST,
+                                                "departure_latest": LATEST})
+    ours = _waybill(session, trip, S.ISSUED, {"driver_id": trip.driver.id, "departure_earliest": EARLIEST,
+                                              "departure_latest": LATEST})
+    theirs.shipper_id = make_enterprise(session).id
+    session.commit()
+    warned = dict(overlapping_trips(session, mine, mine.current))
+    assert str(warned["vehicle_id"]) == "also planned on another waybill of the carrier in an overlapping window"
+    assert str(warned["driver_id"]) == f"also planned on waybill {ours.number} in an overlapping window"
+    assert theirs.number not in " ".join(map(str, warned.values()))
