@@ -157,13 +157,23 @@ _BEFORE_DEPARTURE = {"draft": dt.timedelta(hours=6), "issued": dt.timedelta(hour
 _AFTER_DEPARTURE = {"delivered": dt.timedelta(hours=2), "closed": dt.timedelta(hours=3)}
 
 
+def _story_time(status: str, departs: dt.datetime) -> dt.datetime:
+    """When the story's waybill departing at *departs* reached *status*. It is made and issued on the day it departs
+    (its number is dated that day): for a departure within six hours of midnight the leads shrink in proportion,
+    keeping their order, instead of dating the waybill the day before (the demo loads at any hour)."""
+    if status in _AFTER_DEPARTURE:
+        return departs + _AFTER_DEPARTURE[status]
+    since_midnight = departs - departs.replace(hour=0, minute=0, second=0, microsecond=0)
+    return departs - _BEFORE_DEPARTURE[status] * min(1.0, since_midnight / _BEFORE_DEPARTURE["draft"])
+
+
 def _date(session: Session, waybill: Waybill, status: str, departs: dt.datetime | None) -> None:
     """Date the step to *status* in the story's time, not when the demo happened to load: the services stamp
     the moment they run, which would show days-old movements under today's numbers and a departure recorded
     after its departure time. A step that would lie in the future (a trip not yet begun) keeps its stamp."""
     if departs is None:
         return
-    at = departs - _BEFORE_DEPARTURE[status] if status in _BEFORE_DEPARTURE else departs + _AFTER_DEPARTURE[status]
+    at = _story_time(status, departs)
     if at > utcnow():
         return
     with unit_of_work(session):

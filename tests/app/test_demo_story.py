@@ -83,3 +83,19 @@ def test_the_demo_story_is_consistent_and_its_generator_can_ship_its_waste_oil(f
     assert submitted.get_json()["status"] == "issued"  # Order 29: no approval for an ordinary waybill
     assert submitted.get_json()["current"]["lines"][0]["hazard_class"] == "9"
     db.dispose(app)
+
+
+def test_a_story_waybill_is_made_and_issued_on_the_day_it_departs_whatever_the_hour_the_demo_loads():
+    """The demo's past trips depart at the hour it loads, less some days: one loaded at 00:04 UTC made the waybill
+    at 18:04 the day before, dated its number that day, and broke the story above."""
+    from app.services.demo_scenario import _story_time
+
+    for departs in (dt.datetime(2026, 11, 29, 0, 4, 25, tzinfo=dt.timezone.utc),
+                    dt.datetime(2026, 11, 29, 5, 59, tzinfo=dt.timezone.utc),
+                    dt.datetime(2026, 11, 29, 23, 30, tzinfo=dt.timezone.utc)):
+        draft, issued = _story_time("draft", departs), _story_time("issued", departs)
+        assert draft.date() == issued.date() == departs.date()
+        assert draft < issued < departs
+    late = dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.timezone.utc)
+    assert late - _story_time("draft", late) == dt.timedelta(hours=6)
+    assert _story_time("delivered", late) == late + dt.timedelta(hours=2)
