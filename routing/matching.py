@@ -118,6 +118,12 @@ class MatchParameters:
         The speed from which a road costs its length only (a main road in town, 50 km/h in the network's speeds).
     slow_road_min_gap_s : float
         The time between fixes from which ``slow_road_weight`` applies: closer fixes show the roads themselves.
+    radius_from_match : bool
+        Where neither ``sigma_m`` nor ``radius_m`` is given and the fixes lie too far apart for their jitter to
+        tell the noise (:func:`_sigma`), the radius is 4 × Newson & Krumm's eq. 4 estimate (1.4826 × the median
+        distance from a fix to its *matched* road, after a first match), when that is larger: on sparse tracks
+        the nearest road reads σ at 0.4–0.6 of the truth, and the driven road fell beyond the radius. The
+        emission keeps the estimate of :func:`_sigma`.
     """
 
     sigma_m: float | None = None
@@ -137,6 +143,7 @@ class MatchParameters:
     slow_road_weight: float = 1.0
     fast_road_kph: float = 50.0
     slow_road_min_gap_s: float = 20.0
+    radius_from_match: bool = False
 
     def validated(self) -> MatchParameters:
         """Return self after refusing nonsensical values."""
@@ -391,11 +398,16 @@ def _sigma(graph: MatchGraph, points: npt.NDArray[np.object_], x: FloatArray, y:
     if params.sigma_m is not None:
         return float(params.sigma_m)
     estimate = 1.4826 * float(np.median(_nearest_road(graph, points)))
-    close = (np.diff(t_s)[1:] <= 10.0) & (np.diff(t_s)[:-1] <= 10.0)
+    close = _close_triples(t_s)
     if close.sum() >= 10:
         second = np.concatenate((np.diff(x, 2)[close], np.diff(y, 2)[close]))
         estimate = max(estimate, 1.4826 * float(np.median(np.abs(second))) / np.sqrt(6.0))
     return min(50.0, max(4.0, estimate))
+
+
+def _close_triples(t_s: FloatArray) -> npt.NDArray[np.bool_]:
+    """Per run of three consecutive fixes, whether they lie at most 10 s apart (their jitter tells the noise)."""
+    return (np.diff(t_s)[1:] <= 10.0) & (np.diff(t_s)[:-1] <= 10.0)
 
 
 def match_track(graph: MatchGraph, track: Track, params: MatchParameters | None = None) -> MatchResult:
@@ -463,8 +475,27 @@ def match_model(graph: MatchGraph, track: Track, params: MatchParameters | None 
     sigma = _sigma(graph, points, x, y, t_s, params)
     radius = params.radius_m if params.radius_m is not None else min(200.0, max(50.0, 4.0 * sigma))
     cands = _candidates(graph, points, radius, params.max_candidates)
-    emission = -0.5 * (cands.distance / sigma) ** 2
-    return MatchModel(graph, params, cands, emission, x, y, t_s, sigma, radius, fresh, stale)
+    model = MatchModel(graph, params, cands, -0.5 * (cands.distance / sigma) ** 2, x, y, t_s, sigma, radius, fresh,
+                       stale)
+    if (params.radius_from_match and params.sigma_m is None and params.radius_m is None
+            and _close_triples(t_s).sum() < 10):
+        return _radius_from_match(model, points)
+    return model
+
+
+def _radius_from_match(model: MatchModel, points: npt.NDArray[np.object_]) -> MatchModel:
+    """The model again with the radius 4 × Newson & Krumm's eq. 4 noise estimate (1.4826 × the median distance from
+    a fix to its matched road, after a first match), where that is the larger (see ``radius_from_match``)."""
+    chosen, _, _ = _viterbi(model.graph, model.cands, model.emission, model.x, model.y, model.t_s, model.params,
+                            model.sigma, model.radius)
+    if not (chosen >= 0).any():
+        return model
+    wide = min(200.0, 4.0 * 1.4826 * float(np.median(model.cands.distance[chosen[chosen >= 0]])))
+    if wide <= model.radius:
+        return model
+    cands = _candidates(model.graph, points, wide, model.params.max_candidates)
+    return MatchModel(model.graph, model.params, cands, -0.5 * (cands.distance / model.sigma) ** 2, model.x,
+                      model.y, model.t_s, model.sigma, wide, model.fresh, model.stale)
 
 
 def _viterbi(graph: MatchGraph, cands: _Candidates, emission: FloatArray, x: FloatArray, y: FloatArray,
