@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-
 import shapely
 
 from routing.match_graph import FloatArray, IntArray

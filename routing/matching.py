@@ -123,12 +123,13 @@ class MatchParameters:
         tell the noise (:func:`_sigma`), the radius is 4 × Newson & Krumm's eq. 4 estimate (1.4826 × the median
         distance from a fix to its *matched* road, after a first match), when that is larger: on sparse tracks
         the nearest road reads σ at 0.4–0.6 of the truth, and the driven road fell beyond the radius. The
-        emission keeps the estimate of :func:`_sigma`.
+        emission keeps the estimate of :func:`_sigma`. Measured and off: see docs/map-matching.md.
     candidate_distance : bool
         The transition weighs the network distance against the straight line between the two candidates (the
         fixes' projections on their roads) instead of the fixes' great-circle distance: the path's detour over the
-        straight line, free of the noise across the road (at σ 30 m every second, fixes 7 m apart along the road
-        lie 40 m apart by the noise, and a path through the roads beside fits that better than the road driven).
+        straight line, free of the noise across the road (at σ 30 m every second, the great-circle distance of
+        fixes 7 m apart along the road is mostly noise, and a path through the roads beside may fit it better
+        than the road driven). Measured and off: see docs/map-matching.md.
     """
 
     sigma_m: float | None = None
