@@ -15,10 +15,10 @@ import pytest
 import shapely
 
 from bench.bench_matching import Drive
-from bench.diagnose_matching import TERMS, causes
+from bench.diagnose_matching import TERMS, causes, matched_roads
 from routing.match_score import POSITIONS, PRIORS, NoiseModel, positions_verdict
 from routing.matching import MatchParameters, match_track, prepare_matching
-from routing.projection import to_wgs84
+from routing.projection import to_metric, to_wgs84
 from tests.routing.synthetic import synthetic_network
 from tests.routing.test_matching import raw_track
 
@@ -95,3 +95,21 @@ def test_positions_verdict_weighs_outliers_as_the_receiver_throws_them():
     assert gap == pytest.approx(near - thrown, abs=1e-3)  # 9.7, not (200/15)²/2 = 89
     # Equal distances (the other direction of the same street) are no evidence either way: the priors decide.
     assert positions_verdict(noise, wrong, wrong) == PRIORS
+
+
+def test_a_fix_the_match_could_not_place_is_scored_on_the_road_its_path_drove_then(main_and_side):
+    network, graph = main_and_side
+    drive = drive_on_side(network, graph, 0.8)
+    x, y = to_metric(drive.track.lon, drive.track.lat, network.crs)
+    lon, lat = to_wgs84(x[5:6], y[5:6] + 150.0, network.crs)  # fix 5 thrown 150 m north: no road within the radius
+    drive.track.lon[5], drive.track.lat[5] = lon[0], lat[0]
+    drive.outlier[5] = True
+    params = MatchParameters(sigma_m=SIGMA)
+    result = match_track(graph, drive.track, params)
+    assert result.status[5] == "off_network"
+    main, _ = road(graph, network, MAIN)
+    fresh = np.arange(len(drive.track))
+    roads = matched_roads(result, fresh, shapely.points(*to_metric(drive.track.lon, drive.track.lat, network.crs)))
+    assert roads.tolist() == main.tolist()  # fix 5 on the main road's edge driven at its time
+    why = causes(graph, drive, result, params, NoiseModel(SIGMA, 0.01, (100.0, 300.0)))
+    assert why["positions"] == pytest.approx(float(graph.length[drive.edges].sum()))
