@@ -47,6 +47,8 @@ TAXI = DATA / "gps" / "shenzhen_taxi_traj2.csv"
 SAMPLING_S = (1, 5, 10, 30, 60)
 NOISE_M = (5, 15, 30)
 T0 = pd.Timestamp("2026-01-01T08:00:00Z")
+# The simulated receiver (see simulate): a share of outliers thrown 100–300 m off, a share of stale repeats.
+OUTLIER_SHARE, OUTLIER_M, STALE_SHARE = 0.01, (100.0, 300.0), 0.02
 # Issue 20's goal: share of the route length matched correctly, by sampling interval (none at 60 s).
 GOAL = {1: 0.98, 5: 0.98, 10: 0.98, 30: 0.95}
 
@@ -112,10 +114,10 @@ def simulate(network: Network, edges: list[int], dt_s: float, noise_m: float, rn
     into = (t - (ends_t[which] - lengths[which] / speeds[which])) * speeds[which]
     xy = shapely.get_coordinates(shapely.line_interpolate_point(geoms[np.asarray(edges)[which]], into))
     xy = xy + rng.normal(0.0, noise_m, xy.shape)
-    outlier = rng.random(len(t)) < 0.01
+    outlier = rng.random(len(t)) < OUTLIER_SHARE
     angle = rng.uniform(0, 2 * np.pi, outlier.sum())
-    xy[outlier] += np.column_stack((np.cos(angle), np.sin(angle))) * rng.uniform(100, 300, (outlier.sum(), 1))
-    stale = np.flatnonzero(rng.random(len(t)) < 0.02)
+    xy[outlier] += np.column_stack((np.cos(angle), np.sin(angle))) * rng.uniform(*OUTLIER_M, (outlier.sum(), 1))
+    stale = np.flatnonzero(rng.random(len(t)) < STALE_SHARE)
     stale = stale[stale > 0]
     xy[stale] = xy[stale - 1]
     keep = ~tunnel[np.asarray(edges)[which]]

@@ -22,15 +22,21 @@ candidates: cut by the ``max_candidates`` nearest / beyond the radius); ``search
 the match under the matcher's own model over the run of fixes where they differ, :mod:`routing.match_score`: a
 better decoder would have found it; ``skip``: the match took a fix the truth explains for an outlier; ``break``:
 the match broke into a new stretch within the run, where the truth goes on, e.g. past an outlier it explained);
-``model`` (the truth scores lower: the fixes and the priors favour the wrong road, no decoder helps;
-``impossible``: the model rules the true path out); ``between`` (every fix near it matched right: the path joining
-them is not the one driven).
+a model error (the truth scores lower: no decoder helps) split by what the positions alone say
+(:func:`routing.match_score.positions_verdict`: the emission only, at the simulator's true σ and with its
+outliers): ``positions`` (the fixes are likelier from the wrong road: no matcher that reads the positions and
+weighs the roads alike gets it), ``impossible`` (they are not, and the model rules the true path out), ``priors``
+(they are not: the transitions and road priors turned it, a better model could fix it); ``between`` (every fix
+near it matched right: the path joining them is not the one driven). "At most from positions" is the route share
+left once the ``positions``, ``unseen`` and ``between`` misses are taken out. For each ``priors`` miss, the terms
+whose removal alone lets the truth win (each rescored with one term off, :data:`TERMS`).
 """
 from __future__ import annotations
 
 import argparse
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -40,17 +46,25 @@ import shapely
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_matching import NETWORKS, NOISE_M, SAMPLING_S, matched_edges, random_routes, simulate  # noqa: E402
-from bench.bench_matching import Drive  # noqa: E402
-from routing.match_score import CANDIDATE_MISSING, MODEL, SEARCH, compare_paths, states_on  # noqa: E402
+from bench.bench_matching import NETWORKS, NOISE_M, OUTLIER_M, OUTLIER_SHARE, SAMPLING_S  # noqa: E402
+from bench.bench_matching import Drive, matched_edges, random_routes, simulate  # noqa: E402
+from routing.match_score import (  # noqa: E402
+    CANDIDATE_MISSING, MODEL, POSITIONS, SEARCH, NoiseModel, Window, compare_paths, path_score, positions_verdict,
+    road_distances, states_on,
+)
 from routing.matching import (  # noqa: E402
-    MatchGraph, MatchParameters, MatchResult, match_model, match_track, prepare_matching,
+    MatchGraph, MatchModel, MatchParameters, MatchResult, match_model, match_track, prepare_matching,
 )
 from routing.network import Network, load_network  # noqa: E402
+from routing.tracks import Track  # noqa: E402
 
 KINDS = ("unseen", "trip end", "opposite", "carriageway", "parallel", "short", "other")
-CAUSES = ("unseen", "missing", "radius", "search", "skip", "break", "model", "impossible", "between")
+CAUSES = ("unseen", "missing", "radius", "search", "skip", "break", "positions", "priors", "impossible", "between")
 _RANK = {CANDIDATE_MISSING: 0, SEARCH: 1, MODEL: 2}
+#: The terms of the model a ``priors`` miss is rescored without, one at a time (``sigma_m``: the true noise).
+TERMS = {"road change": {"road_change_penalty": 0.0}, "辅路": {"side_road_penalty": 0.0},
+         "direction": {"heading_weight": 0.0}, "quickest path": {"slow_road_weight": 0.0},
+         "transition": {"beta_m": 1e9}, "true σ": {"sigma_m": None}}
 
 
 def classify(network: Network, graph: MatchGraph, truth: list[int], matched: list[int],
@@ -85,9 +99,68 @@ def classify(network: Network, graph: MatchGraph, truth: list[int], matched: lis
     return missed
 
 
-def causes(graph: MatchGraph, drive: Drive, result: MatchResult, params: MatchParameters) -> Counter:
+def matched_roads(result: MatchResult, fresh: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Per fresh fix, the road the match puts it on: its matched edge, or for a fix it took for an outlier (or
+    could not place), the edge of its matched path nearest the fix among those driven closest to the fix's time."""
+    edge = result.edge[fresh].copy()
+    pieces = [p for s in result.stretches for p in s.pieces]
+    if not pieces:
+        return edge
+    piece_edge = np.array([p.edge for p in pieces])
+    enter = np.array([p.enter_ns for p in pieces])
+    leave = np.array([p.exit_ns for p in pieces])
+    for i in np.flatnonzero(edge < 0):
+        t = result.track.time_ns[fresh[i]]
+        gap = np.maximum(np.maximum(enter - t, t - leave), 0)
+        near = piece_edge[gap == gap.min()]
+        edge[i] = near[np.argmin(shapely.distance(result.graph.geoms[near], points[i]))]
+    return edge
+
+
+def _label(model: MatchModel, w: Window, truth: np.ndarray, outlier: np.ndarray, true_edge: np.ndarray,
+           noise: NoiseModel, apart: tuple[np.ndarray, np.ndarray], starts: frozenset[int]) -> str:
+    """The cause of one window of :func:`compare_paths` (see the module's doc); ``apart``: each fix's distance to
+    its true road and to its matched road."""
+    if w.verdict == CANDIDATE_MISSING:
+        lost = [i for i in w.run if truth[i] < 0 and not outlier[i]]
+        far = shapely.distance(model.graph.geoms[true_edge[lost]], shapely.points(model.x[lost], model.y[lost]))
+        return "radius" if (far > model.radius).any() else "missing"
+    if w.verdict == SEARCH:
+        if w.skipped:
+            return "skip"
+        return "break" if any(w.first < s <= w.last for s in starts) else "search"
+    span = slice(w.first, w.last + 1)
+    if positions_verdict(noise, apart[0][span], apart[1][span]) == POSITIONS:
+        return "positions"
+    return "priors" if np.isfinite(w.truth) else "impossible"
+
+
+def turned_by(graph: MatchGraph, track: Track, w: Window, params: MatchParameters, noise: NoiseModel,
+              true_edge: np.ndarray, outlier: np.ndarray, matched: np.ndarray, starts: frozenset[int],
+              models: dict) -> list[str]:
+    """The terms (:data:`TERMS`) whose removal alone lets the truth outscore the match over window ``w``, each
+    rescored as :func:`~routing.match_score.compare_paths` scores it (``true_edge``, ``outlier``: per fresh fix;
+    ``matched``: the match's edge per fresh fix, -1 where it took the fix for an outlier)."""
+    turned = []
+    for name, change in TERMS.items():
+        if name not in models:
+            models[name] = match_model(graph, track, replace(
+                params, **{k: (noise.sigma_m if v is None else v) for k, v in change.items()}))
+        model = models[name]
+        mine = states_on(model, matched)
+        truth = states_on(model, true_edge)
+        truth = np.where(outlier & (mine != truth), -1, truth)
+        if path_score(model, truth, w.first, w.last) > path_score(model, mine, w.first, w.last, starts) + 1e-6:
+            turned.append(name)
+    return turned
+
+
+def causes(graph: MatchGraph, drive: Drive, result: MatchResult, params: MatchParameters,
+           noise: NoiseModel) -> Counter:
     """Missed true length (m) by cause (see the module's doc): each fix's window of :func:`compare_paths` decides
-    for the edges it lies on and, where no fix lies on a missed edge, the fixes either side of it do."""
+    for the edges it lies on and, where no fix lies on a missed edge, the fixes either side of it do. ``noise``:
+    the receiver's true noise, for the positions' verdict. Keys ``priors: TERM`` hold the ``priors`` length each
+    term alone turned (:func:`turned_by`)."""
     model = match_model(graph, drive.track, params)
     fresh = model.fresh
     route = np.asarray(drive.edges)
@@ -95,22 +168,19 @@ def causes(graph: MatchGraph, drive: Drive, result: MatchResult, params: MatchPa
     outlier = np.asarray(drive.outlier)[fresh]
     truth = states_on(model, route[at])
     starts = frozenset(int(np.searchsorted(fresh, s.first)) for s in result.stretches)
-    windows = compare_paths(model, truth, states_on(model, result.edge[fresh]), outlier, starts)
-    label: list[tuple[int, str] | None] = [None] * len(fresh)
-    for w in windows:
-        detail = w.verdict
-        if w.verdict == CANDIDATE_MISSING:
-            lost = [i for i in w.run if truth[i] < 0 and not outlier[i]]
-            far = shapely.distance(graph.geoms[route[at[lost]]], shapely.points(model.x[lost], model.y[lost]))
-            detail = "radius" if (far > model.radius).any() else "missing"
-        elif w.verdict == SEARCH and w.skipped:
-            detail = "skip"
-        elif w.verdict == SEARCH and any(w.first < s <= w.last for s in starts):
-            detail = "break"
-        elif w.verdict == MODEL and not np.isfinite(w.truth):
-            detail = "impossible"
+    matched = result.edge[fresh]
+    windows = compare_paths(model, truth, states_on(model, matched), outlier, starts)
+    roads = matched_roads(result, fresh, shapely.points(model.x, model.y))
+    apart = (road_distances(model, route[at]), road_distances(model, roads))
+    label: list[tuple[int, str, int] | None] = [None] * len(fresh)
+    turned: list[list[str]] = []
+    models: dict = {}
+    for number, w in enumerate(windows):
+        detail = _label(model, w, truth, outlier, route[at], noise, apart, starts)
+        turned.append(turned_by(graph, drive.track, w, params, noise, route[at], outlier, matched, starts, models)
+                      if detail == "priors" else [])
         for i in w.run:
-            label[i] = (_RANK[w.verdict], detail)
+            label[i] = (_RANK[w.verdict], detail, number)
     usable = np.diff(model.cands.ptr) > 0
     got = set(matched_edges(result))
     missed: Counter = Counter()
@@ -127,6 +197,8 @@ def causes(graph: MatchGraph, drive: Drive, result: MatchResult, params: MatchPa
             near = before[-1:].tolist() + after[:1].tolist()
         found = sorted(label[i] for i in near if label[i] is not None)
         missed[found[0][1] if found else "between"] += float(graph.length[e])
+        for term in turned[found[0][2]] if found else ():
+            missed[f"priors: {term}"] += float(graph.length[e])
     return missed
 
 
@@ -165,7 +237,7 @@ def main() -> None:
                     result = match_track(graph, drive.track, params)
                     missed += classify(network, graph, edges, matched_edges(result), frozenset(drive.unseen()))
                     if args.causes:
-                        why += causes(graph, drive, result, params)
+                        why += causes(graph, drive, result, params, NoiseModel(noise, OUTLIER_SHARE, OUTLIER_M))
                     total += float(graph.length[edges].sum())
                 rows.append((dt, noise, sum(missed.values()) / total, missed, why, total))
         print(f"\n{name}: missed share of the true route length, by kind ({args.drives} drives per cell)")
@@ -179,6 +251,14 @@ def main() -> None:
             print("  sampling  σ m  missed  " + "".join(f"{k:>11}" for k in CAUSES))
             for dt, noise, share, _, why, total in rows:
                 print(f"  {dt:>6g} s {noise:>4g}  {share:6.1%}  " + "".join(f"{why[k] / total:>11.2%}" for k in CAUSES))
+            print(f"\n{name}: the model errors by what the positions alone say (emission only, at the true σ, with "
+                  f"the simulated outliers), the most matchable from the positions (positions, unseen and between "
+                  f"out), and the priors misses each term's removal alone would turn")
+            print("  sampling  σ m  positions   priors  at most  " + "".join(f"{k:>14}" for k in TERMS))
+            for dt, noise, _, _, why, total in rows:
+                bound = 1.0 - (why["positions"] + why["unseen"] + why["between"]) / total
+                print(f"  {dt:>6g} s {noise:>4g}  {why['positions'] / total:>8.2%} {why['priors'] / total:>8.2%} "
+                      f"{bound:>7.1%}  " + "".join(f"{why['priors: ' + k] / total:>14.2%}" for k in TERMS))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,11 @@ or was the true road not even among the fix's candidates?
 The scores are the matcher's own terms (:mod:`routing.matching`): each explained fix's emission, the transition
 (network distance, road priors, direction of travel) from the previous explained fix, and, for a fix taken for an
 outlier, the cost the outlier rule gives it. Nothing here is used by the matcher itself.
+
+A model error is split further by what the positions alone say (:func:`positions_verdict`): scored by the
+emission only, at the receiver's true noise and with its own outliers (:class:`NoiseModel`), are the fixes
+likelier from the matched roads than from the driven ones (no matcher that reads positions and weighs the roads
+alike can get it), or did the transitions and road priors turn it (a better model could)?
 """
 from __future__ import annotations
 
@@ -13,14 +18,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import shapely
 
-from routing.match_graph import IntArray
+from routing.match_graph import FloatArray, IntArray
 from routing.matching import MatchModel, _outlier_cost, _step
 
-__all__ = ["CANDIDATE_MISSING", "MODEL", "SEARCH", "Window", "compare_paths", "path_score", "states_on"]
+__all__ = ["CANDIDATE_MISSING", "MODEL", "POSITIONS", "PRIORS", "SEARCH", "NoiseModel", "Window", "compare_paths",
+           "path_score", "positions_verdict", "road_distances", "states_on"]
 
 #: Verdicts of :func:`compare_paths`.
 CANDIDATE_MISSING, SEARCH, MODEL = "candidate missing", "search", "model"
+#: Verdicts of :func:`positions_verdict` (a model error split).
+POSITIONS, PRIORS = "positions", "priors"
 _TIE = 1e-6  # log units: scores this close are equal (the match stands)
 
 
@@ -114,3 +123,46 @@ def compare_paths(model: MatchModel, truth: IntArray, matched: IntArray, truth_o
             windows.append(Window(first, last, span, SEARCH if t > m + _TIE else MODEL, t, m, skipped))
         k = end + 1
     return windows
+
+
+@dataclass(frozen=True)
+class NoiseModel:
+    """How a receiver's fixes scatter about the point driven: Gaussian noise of ``sigma_m`` per axis and, with
+    probability ``outlier_share``, a throw of a distance drawn uniformly from ``outlier_m`` in a random direction
+    on top (the simulated receiver of ``bench/bench_matching.py``)."""
+
+    sigma_m: float
+    outlier_share: float = 0.0
+    outlier_m: tuple[float, float] = (100.0, 300.0)
+
+    def log_density(self, distance: FloatArray) -> FloatArray:
+        """Log density (per m²) of a fix ``distance`` metres from the point it was emitted from."""
+        from scipy.special import ndtr  # only the diagnosis and the tests score positions
+
+        d = np.maximum(np.asarray(distance, dtype=float), 1e-6)
+        s = self.sigma_m
+        gauss = np.log1p(-self.outlier_share) - np.log(2.0 * np.pi * s * s) - 0.5 * (d / s) ** 2
+        if self.outlier_share <= 0:
+            return gauss
+        lo, hi = self.outlier_m
+        radial = (ndtr((d - lo) / s) - ndtr((d - hi) / s)) / (hi - lo)  # the throw's distance, blurred by the noise
+        with np.errstate(divide="ignore"):
+            ring = np.log(self.outlier_share) + np.log(radial) - np.log(2.0 * np.pi * d)
+        return np.logaddexp(gauss, ring)
+
+
+def road_distances(model: MatchModel, edges: IntArray) -> FloatArray:
+    """Per fix of the model, its distance to edge ``edges[i]`` (the fix's emission from its nearest point)."""
+    geoms = model.graph.geoms[np.asarray(edges)]
+    return np.asarray(shapely.distance(geoms, shapely.points(model.x, model.y)), dtype=float)
+
+
+def positions_verdict(noise: NoiseModel, truth_m: FloatArray, matched_m: FloatArray) -> str:
+    """What the positions alone say of a run of fixes the match got wrong, given each fix's distance to its true
+    road (``truth_m``) and to its matched road (``matched_m``): ``positions`` where the fixes are likelier emitted
+    from the matched roads than from the true ones (a matcher reading only the positions, the roads weighed alike,
+    takes the wrong road too), else ``priors`` (the transitions and the road priors turned it; a tie, such as the
+    other direction of the same street, is theirs to break)."""
+    truth = float(noise.log_density(truth_m).sum())
+    matched = float(noise.log_density(matched_m).sum())
+    return POSITIONS if matched > truth + _TIE else PRIORS

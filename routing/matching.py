@@ -118,6 +118,18 @@ class MatchParameters:
         The speed from which a road costs its length only (a main road in town, 50 km/h in the network's speeds).
     slow_road_min_gap_s : float
         The time between fixes from which ``slow_road_weight`` applies: closer fixes show the roads themselves.
+    radius_from_match : bool
+        Where neither ``sigma_m`` nor ``radius_m`` is given and the fixes lie too far apart for their jitter to
+        tell the noise (:func:`_sigma`), the radius is 4 × Newson & Krumm's eq. 4 estimate (1.4826 × the median
+        distance from a fix to its *matched* road, after a first match), when that is larger: on sparse tracks
+        the nearest road reads σ at 0.4–0.6 of the truth, and the driven road fell beyond the radius. The
+        emission keeps the estimate of :func:`_sigma`. Measured and off: see docs/map-matching.md.
+    candidate_distance : bool
+        The transition weighs the network distance against the straight line between the two candidates (the
+        fixes' projections on their roads) instead of the fixes' great-circle distance: the path's detour over the
+        straight line, free of the noise across the road (at σ 30 m every second, the great-circle distance of
+        fixes 7 m apart along the road is mostly noise, and a path through the roads beside may fit it better
+        than the road driven). Measured and off: see docs/map-matching.md.
     """
 
     sigma_m: float | None = None
@@ -137,6 +149,8 @@ class MatchParameters:
     slow_road_weight: float = 1.0
     fast_road_kph: float = 50.0
     slow_road_min_gap_s: float = 20.0
+    radius_from_match: bool = False
+    candidate_distance: bool = False
 
     def validated(self) -> MatchParameters:
         """Return self after refusing nonsensical values."""
@@ -267,7 +281,8 @@ def _transitions(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatA
             if part.any():
                 between[part] = _between(graph, sources, row, u2, float(allowed.max()), weights)[part]
         route[other] = graph.length[e1[other]] - s1[other] + between + s2[other]
-    log_t = -np.abs(gc[pair] - route) / params.beta_m - _road_prior(graph, e1, e2, same, gc[pair], params)
+    driven = _candidate_distance(graph, cands, ia, ib) if params.candidate_distance else gc[pair]
+    log_t = -np.abs(driven - route) / params.beta_m - _road_prior(graph, e1, e2, same, gc[pair], params)
     if params.heading_weight > 0:
         if travel is None:
             travel = Travel(x[b] - x[a], y[b] - y[a], np.full(len(a), np.sqrt(2.0) * sigma))
@@ -275,6 +290,13 @@ def _transitions(graph: MatchGraph, cands: _Candidates, x: FloatArray, y: FloatA
     log_t[~(route <= allowed[pair])] = -np.inf
     bounds = np.cumsum(sizes)[:-1]
     return [m.reshape(p, q) for m, p, q in zip(np.split(log_t, bounds), ka.tolist(), kb.tolist())]
+
+
+def _candidate_distance(graph: MatchGraph, cands: _Candidates, ia: IntArray, ib: IntArray) -> FloatArray:
+    """The straight-line distance between candidates ``ia[i]`` and ``ib[i]`` (their points on their roads)."""
+    lo, hi = int(min(ia.min(), ib.min())), int(max(ia.max(), ib.max())) + 1
+    xy = shapely.get_coordinates(shapely.line_interpolate_point(graph.geoms[cands.edge[lo:hi]], cands.offset[lo:hi]))
+    return np.hypot(*(xy[ib - lo] - xy[ia - lo]).T)
 
 
 @dataclass
@@ -391,11 +413,16 @@ def _sigma(graph: MatchGraph, points: npt.NDArray[np.object_], x: FloatArray, y:
     if params.sigma_m is not None:
         return float(params.sigma_m)
     estimate = 1.4826 * float(np.median(_nearest_road(graph, points)))
-    close = (np.diff(t_s)[1:] <= 10.0) & (np.diff(t_s)[:-1] <= 10.0)
+    close = _close_triples(t_s)
     if close.sum() >= 10:
         second = np.concatenate((np.diff(x, 2)[close], np.diff(y, 2)[close]))
         estimate = max(estimate, 1.4826 * float(np.median(np.abs(second))) / np.sqrt(6.0))
     return min(50.0, max(4.0, estimate))
+
+
+def _close_triples(t_s: FloatArray) -> npt.NDArray[np.bool_]:
+    """Per run of three consecutive fixes, whether they lie at most 10 s apart (their jitter tells the noise)."""
+    return (np.diff(t_s)[1:] <= 10.0) & (np.diff(t_s)[:-1] <= 10.0)
 
 
 def match_track(graph: MatchGraph, track: Track, params: MatchParameters | None = None) -> MatchResult:
@@ -463,8 +490,27 @@ def match_model(graph: MatchGraph, track: Track, params: MatchParameters | None 
     sigma = _sigma(graph, points, x, y, t_s, params)
     radius = params.radius_m if params.radius_m is not None else min(200.0, max(50.0, 4.0 * sigma))
     cands = _candidates(graph, points, radius, params.max_candidates)
-    emission = -0.5 * (cands.distance / sigma) ** 2
-    return MatchModel(graph, params, cands, emission, x, y, t_s, sigma, radius, fresh, stale)
+    model = MatchModel(graph, params, cands, -0.5 * (cands.distance / sigma) ** 2, x, y, t_s, sigma, radius, fresh,
+                       stale)
+    if (params.radius_from_match and params.sigma_m is None and params.radius_m is None
+            and _close_triples(t_s).sum() < 10):
+        return _radius_from_match(model, points)
+    return model
+
+
+def _radius_from_match(model: MatchModel, points: npt.NDArray[np.object_]) -> MatchModel:
+    """The model again with the radius 4 × Newson & Krumm's eq. 4 noise estimate (1.4826 × the median distance from
+    a fix to its matched road, after a first match), where that is the larger (see ``radius_from_match``)."""
+    chosen, _, _ = _viterbi(model.graph, model.cands, model.emission, model.x, model.y, model.t_s, model.params,
+                            model.sigma, model.radius)
+    if not (chosen >= 0).any():
+        return model
+    wide = min(200.0, 4.0 * 1.4826 * float(np.median(model.cands.distance[chosen[chosen >= 0]])))
+    if wide <= model.radius:
+        return model
+    cands = _candidates(model.graph, points, wide, model.params.max_candidates)
+    return MatchModel(model.graph, model.params, cands, -0.5 * (cands.distance / model.sigma) ** 2, model.x,
+                      model.y, model.t_s, model.sigma, wide, model.fresh, model.stale)
 
 
 def _viterbi(graph: MatchGraph, cands: _Candidates, emission: FloatArray, x: FloatArray, y: FloatArray,
