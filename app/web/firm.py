@@ -32,7 +32,7 @@ from models import EntryKind, PendingTransfer, Role, TransferStatus
 FIRM = (Role.ENTERPRISE,)
 #: The movement kinds the form offers (transformations and reversals have their own API payloads).
 MOVEMENT_KINDS = tuple(k for k in EntryKind if k not in (EntryKind.TRANSFORM, EntryKind.SPLIT, EntryKind.REVERSAL))
-MOVEMENT_FIELDS = ("batch", "code", "chemical_id", "site_id", "from_site_id", "to_site_id", "carrier_id",
+MOVEMENT_FIELDS = ("batch", "producer", "code", "chemical_id", "site_id", "from_site_id", "to_site_id", "carrier_id",
                    "transit_ref", "quantity", "unit", "density_kg_per_l", "counted", "document_ref")
 
 
@@ -113,6 +113,7 @@ def new_movement() -> str | Response | tuple[str, int]:
                       else translate("{count} ledger entries posted.", count=len(posted)), "ok")
                 return redirect(url_for("web.firm_home"))
     kinds = {field: [k.value for k in MOVEMENT_KINDS if field in REQUIRED[k]] for field in MOVEMENT_FIELDS}
+    kinds["producer"] = kinds["batch"]  # the lot's producer, beside its code
     return _page("movement_form.html", errors, values=values, kinds=kinds, shown=["kind", "occurred_at", *kinds],
                  kind_options=[(k.value, label("entry_kind", k)) for k in MOVEMENT_KINDS],
                  options=movement_options(web_user()))
