@@ -105,7 +105,10 @@ def new_movement() -> str | Response | tuple[str, int]:
             try:
                 posted = submit_movement(db.session, acting_for(web_user(), None), data)
             except DomainError as error:
-                errors = service_errors(error)
+                # Several producers' lots share the code: the reason beside the producer to pick (the API lists
+                # their ids there; the form offers them by name).
+                errors = ({name: [error.detail] for name in error.errors or {}} if error.code == "ambiguous_batch"
+                          else service_errors(error))
             else:
                 # A transfer into another enterprise's site is only offered, as through the API.
                 flash(translate("Transfer offered: it is posted when the receiving enterprise accepts it.")
