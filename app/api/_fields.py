@@ -9,7 +9,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api._query import PagedQuery
-from app.i18n import Text
+from app.i18n import N_, Text
 from app.services.ledger.codes import ProducerRef, producer_ref
 from models.catalogue import hazard_class_problem, scope_class_problem
 from models.identifiers import normalize_plate, un_number_problem
@@ -119,7 +119,7 @@ class Producer(ma.fields.String):
     """A batch's producer named beside its code (``producer`` next to ``batch``): the enterprise's id or its
     unified social credit code (GB 32100-2015). Loads as a :data:`~app.services.ledger.codes.ProducerRef`."""
 
-    default_error_messages = {"invalid_producer": "Not an enterprise id or a unified social credit code."}
+    default_error_messages = {"invalid_producer": N_("Not an enterprise id or a unified social credit code.")}
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("metadata", {}).setdefault("description", (

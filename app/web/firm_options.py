@@ -36,24 +36,26 @@ def _sites(owner: Any = None) -> Options:
 
 
 def _batches(known: list[Batch], *, by: str = "id", catalogue: bool = False) -> Options:
-    """The batches the user knows (*known*, :func:`_known_lots`), labelled by code and chemical, and by producer where lots of several producers
-    it knows share the code (so the user can tell them apart); with *catalogue*, by what a consignment list reads
-    from the catalogue for them (UN number, name, class, packing group). By code, a shared code is offered once,
-    naming each producer: the form's ``producer`` picks the lot (:func:`_producers`)."""
+    """The batches the user knows (*known*, :func:`_known_lots`), labelled by code and chemical, and by producer
+    where lots of several producers it knows share the code (so the user can tell them apart); with *catalogue*,
+    by what a consignment list reads from the catalogue for them (UN number, name, class, packing group). By code,
+    a shared code is offered once, naming each producer: the form's ``producer`` picks the lot
+    (:func:`_producers`)."""
     def described(chemical: Chemical) -> str:
         name = chemical.name_zh or chemical.name_en
         if not catalogue:
             return name
         return (f"UN{chemical.un_number or '—'} {name} · {chemical.hazard_class or '—'}"
                 f" · {chemical.packing_group or '—'}")
+
+    def label(lots: list[Batch]) -> Data:
+        producers = f" · {' / '.join(b.producer.name for b in lots)}" if lots[0].code in shared else ""
+        return Data(f"{lots[0].code} · {described(lots[0].chemical)}{producers}")
+
     shared = _shared_codes(known)
     if by == "code":
-        return [(code, Data(f"{code} · {described(lots[0].chemical)}"
-                            + (f" · {' / '.join(b.producer.name for b in lots)}" if code in shared else "")))
-                for code, lots in _by_code(known).items()]
-    return [(str(b.id), Data(f"{b.code} · {described(b.chemical)}" + (f" · {b.producer.name}" if b.code in shared
-                                                                      else "")))
-            for b in known]
+        return [(code, label(lots)) for code, lots in _by_code(known).items()]
+    return [(str(b.id), label([b])) for b in known]
 
 
 def _known_lots(user: User) -> list[Batch]:
