@@ -256,13 +256,13 @@ def test_the_trace_command_takes_a_uscc(fresh_database_url):
     assert nobody.exit_code == 2 and "No batch" in nobody.stderr
 
 
-def _signed_in(client, session, user) -> str:
+def _signed_in(client, session, user, home: str = "/firm") -> str:
     set_password(session, user, "a long password")
     session.commit()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
     client.post("/login", data={"name": user.name, "password": "a long password", "csrf_token": token})
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/firm").get_data(as_text=True))[1]
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(home).get_data(as_text=True))[1]
 
 
 def test_the_movement_form_offers_the_producers_and_posts_the_one_picked(client, api, session, world, lots):
@@ -289,3 +289,21 @@ def test_the_waybill_form_names_the_producer_of_a_shared_code(client, session, w
     page = client.get("/firm/waybills/new").get_data(as_text=True)
     for firm in (world.producer, lots.second):
         assert f"{CODE} · 甲醇 · {firm.name}" in page
+
+
+def test_the_trace_graph_names_the_producers_of_lots_sharing_a_code(client, api, session, world, lots):
+    """The distributor splits the producer's lot into a lot of its own with the same code: on the auditor's trace
+    page the chain's two nodes of that code name their producers (other codes name none)."""
+    split = api("post", "movements", who="buyer", json={
+        "kind": "split", "site_id": str(world.buyer_site.id), "occurred_at": utcnow().isoformat(),
+        "inputs": [{"batch": CODE, "producer": world.producer.uscc, "quantity": "4"}],
+        "outputs": [{"code": CODE, "quantity": "4"}]})
+    assert split.status_code == 201, split.get_json()
+    auditor, _ = make_user(session, Role.AUDITOR)
+    _signed_in(client, session, auditor, home="/trace")
+    page = client.get(f"/trace/{CODE}?producer={world.buyer.uscc}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    for firm in (world.producer, world.buyer):
+        assert f"{CODE} 甲醇 · {firm.name}</title>" in text
+    assert client.get(f"/trace/{CODE}?producer=nobody").status_code == 422
