@@ -119,15 +119,15 @@ def own_fleet(user: User) -> dict[str, Options]:
 
 
 def waybill_options(user: User, consignee: Any = None, shipper: Any = None,
-                    batches: Options | None = None) -> dict[str, Any]:
+                    lots: list[Batch] | None = None) -> dict[str, Any]:
     """The waybill form's choices. Vehicles and crew are typed in (plate, certificate number) and looked up at
     the chosen carrier (:mod:`app.services.waybills.named`); only the user's own are suggested. Unloading sites
     are grouped by enterprise (only the *consignee*'s once it is fixed). A carrier completing a shipper's waybill
-    is offered the *shipper*'s loading sites and the waybill's own *batches* (the shipper's, which it cannot
+    is offered the *shipper*'s loading sites and the waybill's own *lots* (the shipper's, which it cannot
     list)."""
     return {"consignee_id": _enterprises(excluding=user.enterprise_id), "carrier_id": _enterprises(carriers=True),
             "loading_site_id": _sites(shipper or user.enterprise_id),
-            "batch_id": _batches(_known_lots(user)) if batches is None else batches,
+            "batch_id": _batches(_known_lots(user) if lots is None else lots),
             "unloading_site_id": _site_groups(excluding=shipper or user.enterprise_id, only=consignee),
             "suggestions": own_fleet(user)}
 
