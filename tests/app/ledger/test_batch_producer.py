@@ -21,11 +21,10 @@ from app.services.ledger import lifecycle, transfers
 from app.services.ledger.accounts import batch_by_code
 from app.services.ledger.posting import Actor
 from app.services.users import set_password
-from models import (Enterprise, EntryKind, LedgerEntry, PendingTransfer, PermitKind, Role, Site, Waybill,
-                    WaybillStatus, WaybillVersion)
+from models import Enterprise, EntryKind, LedgerEntry, PendingTransfer, PermitKind, Role, Site
 from models.engine import make_engine
 from models.types import utcnow
-from tests.app.ledger.conftest import World, an_hour_ago, build_world, grant_permits, produce
+from tests.app.ledger.conftest import World, an_hour_ago, build_world, departed_waybill, grant_permits, produce
 from tests.factories import make_enterprise, make_site, make_user, valid_uscc
 
 CODE = "2026-001"
@@ -173,7 +172,7 @@ def test_transfer_offer_load_and_split_name_the_producer(api, session, world, lo
     assert offered.status_code == 201, offered.get_json()
     transfer = session.get(PendingTransfer, uuid.UUID(offered.get_json()["id"]))
     assert transfer.batch.producer_id == world.producer.id
-    waybill = _departed(session, world)
+    waybill = departed_waybill(session, world, from_buyer=True)
     loaded = api("post", "movements", who="buyer", json={
         "kind": "load", "batch": CODE, "producer": str(lots.second.id), "from_site_id": str(world.buyer_site.id),
         "carrier_id": str(world.carrier.id), "transit_ref": waybill.number, "quantity": "3",
@@ -188,22 +187,6 @@ def test_transfer_offer_load_and_split_name_the_producer(api, session, world, lo
     assert split.status_code == 201, split.get_json()
     inputs = [e for e in split.get_json()["entries"] if e["lineage_role"] == "input"]
     assert session.get(LedgerEntry, uuid.UUID(inputs[0]["id"])).batch.producer_id == world.producer.id
-
-
-def _departed(session: Session, world: World) -> Waybill:
-    """A waybill the buyer ships with the carrier, departed: loads go onto its transit account."""
-    from app.services.ledger.accounts import transit_account
-    from app.services.waybills.documents import new_waybill_number
-    waybill = Waybill(number=new_waybill_number(utcnow().date()), status=WaybillStatus.IN_TRANSIT,
-                      shipper_id=world.buyer.id, consignee_id=world.producer.id, carrier_id=world.carrier.id,
-                      created_by=world.buyer_user.id, departed_at=utcnow())
-    waybill.versions.append(WaybillVersion(version=1, loading_site_id=world.buyer_site.id,
-                                           unloading_site_id=world.plant.id))
-    session.add(waybill)
-    session.flush()
-    transit_account(session, world.carrier.id, waybill.number, waybill_id=waybill.id)
-    session.commit()
-    return waybill
 
 
 def test_the_lookup_is_one_statement_however_many_lots_share_the_code(session, world, lots):
