@@ -5,7 +5,7 @@ field errors are shown beside the fields."""
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -47,8 +47,10 @@ def firm_home() -> str:
         on_hand[holding.batch_id] += holding.balance
     incoming = list(session.scalars(visible_transfers(user).where(
         PendingTransfer.receiver_id == user.enterprise_id, PendingTransfer.status == TransferStatus.PENDING)))
+    # Lots of several producers sharing a code are told apart by their producer.
+    shared = {code for code, lots in Counter(b.code for b in batches).items() if lots > 1}
     return render_template("firm_home.html", trips=trips, total=total, batches=batches, on_hand=on_hand,
-                           incoming=incoming)
+                           incoming=incoming, shared=shared)
 
 
 @bp.post("/firm/transfers/<uuid:transfer_id>/<any(accept, refuse):decision>")

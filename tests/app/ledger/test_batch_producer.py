@@ -290,3 +290,10 @@ def test_the_trace_graph_names_the_producers_of_lots_sharing_a_code(client, api,
     for firm in (world.producer, world.buyer):
         assert f"{CODE} 甲醇 · {firm.name}</title>" in text
     assert client.get(f"/trace/{CODE}?producer=nobody").status_code == 422
+
+
+def test_the_firm_home_names_the_producers_of_lots_sharing_a_code(client, session, world, lots):
+    _signed_in(client, session, world.buyer_user)
+    page = client.get("/firm").get_data(as_text=True)
+    for firm in (world.producer, lots.second):
+        assert f'{CODE} <small translate="no">· {firm.name}</small>' in page
