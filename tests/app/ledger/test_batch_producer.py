@@ -297,3 +297,19 @@ def test_the_firm_home_names_the_producers_of_lots_sharing_a_code(client, sessio
     page = client.get("/firm").get_data(as_text=True)
     for firm in (world.producer, lots.second):
         assert f'{CODE} <small translate="no">· {firm.name}</small>' in page
+
+
+def test_the_reads_take_the_producer_by_uscc(api, world, lots):
+    for who in ("buyer", "auditor"):
+        for firm in (world.producer, lots.second):
+            paths = [f"batches/{CODE}?producer={firm.uscc}"]
+            if who == "auditor":  # the trace is the authorities'
+                paths.append(f"batches/{CODE}/trace?producer={firm.uscc.lower()}")
+            for path in paths:
+                answer = api("get", path, who=who)
+                assert answer.status_code == 200, (who, path, answer.get_json())
+                body = answer.get_json()
+                producers = [body["batch"]["producer_id"]] if "holdings" in body else [
+                    b["producer"]["id"] for b in body["batches"]]
+                assert producers == [str(firm.id)], (who, path)
+    assert api("get", f"batches/{CODE}?producer={world.carrier.uscc}", who="buyer").status_code == 404
