@@ -9,7 +9,8 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api._query import PagedQuery
-from app.i18n import Text
+from app.i18n import N_, Text
+from app.services.ledger.codes import ProducerRef, producer_ref
 from models.catalogue import hazard_class_problem, scope_class_problem
 from models.identifiers import normalize_plate, un_number_problem
 from models.types import QUANTITY_LIMIT, QUANTITY_SCALE
@@ -112,3 +113,24 @@ class OwnedQuery(PagedQuery):
     enterprise = ma.fields.UUID(metadata={"description": "the owning enterprise"})
     active = ma.fields.Boolean()
     q = search_text(metadata={"description": "part of the name (of the plate, for vehicles)"})
+
+
+class Producer(ma.fields.String):
+    """A batch's producer named beside its code (``producer`` next to ``batch``): the enterprise's id or its
+    unified social credit code (GB 32100-2015). Loads as a :data:`~app.services.ledger.codes.ProducerRef`."""
+
+    default_error_messages = {"invalid_producer": N_("Not an enterprise id or a unified social credit code.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).setdefault("description", (
+            "the producer of the lot the batch code names, by its enterprise id or its USCC (统一社会信用代码): "
+            "needed only when lots of several producers that the caller knows share the code (409 "
+            "ambiguous_batch names this field and lists them); the caller's own lot comes first without it"))
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> ProducerRef:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return producer_ref(text)
+        except ValueError as error:
+            raise self.make_error("invalid_producer") from error

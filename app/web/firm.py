@@ -5,7 +5,7 @@ field errors are shown beside the fields."""
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +32,7 @@ from models import EntryKind, PendingTransfer, Role, TransferStatus
 FIRM = (Role.ENTERPRISE,)
 #: The movement kinds the form offers (transformations and reversals have their own API payloads).
 MOVEMENT_KINDS = tuple(k for k in EntryKind if k not in (EntryKind.TRANSFORM, EntryKind.SPLIT, EntryKind.REVERSAL))
-MOVEMENT_FIELDS = ("batch", "code", "chemical_id", "site_id", "from_site_id", "to_site_id", "carrier_id",
+MOVEMENT_FIELDS = ("batch", "producer", "code", "chemical_id", "site_id", "from_site_id", "to_site_id", "carrier_id",
                    "transit_ref", "quantity", "unit", "density_kg_per_l", "counted", "document_ref")
 
 
@@ -47,8 +47,10 @@ def firm_home() -> str:
         on_hand[holding.batch_id] += holding.balance
     incoming = list(session.scalars(visible_transfers(user).where(
         PendingTransfer.receiver_id == user.enterprise_id, PendingTransfer.status == TransferStatus.PENDING)))
+    # Lots of several producers sharing a code are told apart by their producer.
+    shared = {code for code, lots in Counter(b.code for b in batches).items() if lots > 1}
     return render_template("firm_home.html", trips=trips, total=total, batches=batches, on_hand=on_hand,
-                           incoming=incoming)
+                           incoming=incoming, shared=shared)
 
 
 @bp.post("/firm/transfers/<uuid:transfer_id>/<any(accept, refuse):decision>")
@@ -105,7 +107,10 @@ def new_movement() -> str | Response | tuple[str, int]:
             try:
                 posted = submit_movement(db.session, acting_for(web_user(), None), data)
             except DomainError as error:
-                errors = service_errors(error)
+                # Several producers' lots share the code: the reason beside the producer to pick (the API lists
+                # their ids there; the form offers them by name).
+                errors = ({name: [error.detail] for name in error.errors or {}} if error.code == "ambiguous_batch"
+                          else service_errors(error))
             else:
                 # A transfer into another enterprise's site is only offered, as through the API.
                 flash(translate("Transfer offered: it is posted when the receiving enterprise accepts it.")
@@ -113,6 +118,7 @@ def new_movement() -> str | Response | tuple[str, int]:
                       else translate("{count} ledger entries posted.", count=len(posted)), "ok")
                 return redirect(url_for("web.firm_home"))
     kinds = {field: [k.value for k in MOVEMENT_KINDS if field in REQUIRED[k]] for field in MOVEMENT_FIELDS}
+    kinds["producer"] = kinds["batch"]  # the lot's producer, beside its code
     return _page("movement_form.html", errors, values=values, kinds=kinds, shown=["kind", "occurred_at", *kinds],
                  kind_options=[(k.value, label("entry_kind", k)) for k in MOVEMENT_KINDS],
                  options=movement_options(web_user()))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.services.ledger.queries import visible_batches
@@ -34,17 +35,52 @@ def _sites(owner: Any = None) -> Options:
     return [(str(i), Data(f"{site} · {firm}")) for i, site, firm in db.session.execute(stmt.where(Enterprise.active))]
 
 
-def _batches(user: User, *, by: str = "id", catalogue: bool = False) -> Options:
-    """The batches the user knows, labelled by code and chemical; with *catalogue*, by what a consignment list
-    reads from the catalogue for them (UN number, name, class, packing group)."""
+def _batches(known: list[Batch], *, by: str = "id", catalogue: bool = False) -> Options:
+    """The batches the user knows (*known*, :func:`_known_lots`), labelled by code and chemical, and by producer
+    where lots of several producers it knows share the code (so the user can tell them apart); with *catalogue*,
+    by what a consignment list reads from the catalogue for them (UN number, name, class, packing group). By code,
+    a shared code is offered once, naming each producer: the form's ``producer`` picks the lot
+    (:func:`_producers`)."""
     def described(chemical: Chemical) -> str:
         name = chemical.name_zh or chemical.name_en
         if not catalogue:
             return name
         return (f"UN{chemical.un_number or '—'} {name} · {chemical.hazard_class or '—'}"
                 f" · {chemical.packing_group or '—'}")
-    return [(str(getattr(b, by)), Data(f"{b.code} · {described(b.chemical)}"))
-            for b in db.session.scalars(visible_batches(user).limit(500))]
+
+    def label(lots: list[Batch]) -> Data:
+        producers = f" · {' / '.join(b.producer.name for b in lots)}" if lots[0].code in shared else ""
+        return Data(f"{lots[0].code} · {described(lots[0].chemical)}{producers}")
+
+    shared = _shared_codes(known)
+    if by == "code":
+        return [(code, label(lots)) for code, lots in _by_code(known).items()]
+    return [(str(b.id), label([b])) for b in known]
+
+
+def _known_lots(user: User) -> list[Batch]:
+    return list(db.session.scalars(visible_batches(user).options(selectinload(Batch.producer)).limit(500)))
+
+
+def _by_code(lots: list[Batch]) -> dict[str, list[Batch]]:
+    grouped: dict[str, list[Batch]] = {}
+    for batch in lots:
+        grouped.setdefault(batch.code, []).append(batch)
+    return grouped
+
+
+def _shared_codes(lots: list[Batch]) -> set[str]:
+    """The codes that lots of several producers among *lots* share."""
+    return {code for code, same in _by_code(lots).items() if len({b.producer_id for b in same}) > 1}
+
+
+def _producers(known: list[Batch]) -> Options:
+    """The producers the movement form's ``producer`` offers: those of the lots the user knows (*known*) whose
+    code another producer's lot it knows shares, by name and USCC (the API takes the id or the USCC)."""
+    shared = _shared_codes(known)
+    firms = {b.producer_id: b.producer for b in known if b.code in shared}
+    return [(str(i), Data(f"{firm.name} · {firm.uscc}"))
+            for i, firm in sorted(firms.items(), key=lambda pair: (pair[1].name, pair[1].uscc))]
 
 
 def _chemicals() -> Options:
@@ -83,15 +119,15 @@ def own_fleet(user: User) -> dict[str, Options]:
 
 
 def waybill_options(user: User, consignee: Any = None, shipper: Any = None,
-                    batches: Options | None = None) -> dict[str, Any]:
+                    lots: list[Batch] | None = None) -> dict[str, Any]:
     """The waybill form's choices. Vehicles and crew are typed in (plate, certificate number) and looked up at
     the chosen carrier (:mod:`app.services.waybills.named`); only the user's own are suggested. Unloading sites
     are grouped by enterprise (only the *consignee*'s once it is fixed). A carrier completing a shipper's waybill
-    is offered the *shipper*'s loading sites and the waybill's own *batches* (the shipper's, which it cannot
+    is offered the *shipper*'s loading sites and the waybill's own *lots* (the shipper's, which it cannot
     list)."""
     return {"consignee_id": _enterprises(excluding=user.enterprise_id), "carrier_id": _enterprises(carriers=True),
             "loading_site_id": _sites(shipper or user.enterprise_id),
-            "batch_id": _batches(user) if batches is None else batches,
+            "batch_id": _batches(_known_lots(user) if lots is None else lots),
             "unloading_site_id": _site_groups(excluding=shipper or user.enterprise_id, only=consignee),
             "suggestions": own_fleet(user)}
 
@@ -101,8 +137,9 @@ def batch_options(user: User) -> dict[str, Options]:
 
 
 def movement_options(user: User) -> dict[str, Options]:
-    own = _sites(user.enterprise_id)
-    return {"batch": _batches(user, by="code"), "chemical_id": _chemicals(), "site_id": own, "from_site_id": own,
+    own, known = _sites(user.enterprise_id), _known_lots(user)
+    return {"batch": _batches(known, by="code"), "producer": _producers(known), "chemical_id": _chemicals(),
+            "site_id": own, "from_site_id": own,
             "to_site_id": _sites(), "carrier_id": _enterprises(carriers=True)}
 
 
@@ -112,7 +149,7 @@ def consignment_options(user: User) -> dict[str, Any]:
     from the catalogue for each (UN number, name, class, packing group)."""
     return {"consignee_id": _enterprises(excluding=user.enterprise_id), "carrier_id": _enterprises(carriers=True),
             "loading_site_id": _sites(user.enterprise_id), "unloading_site_id": _site_groups(user.enterprise_id),
-            "batch_id": _batches(user, catalogue=True)}
+            "batch_id": _batches(_known_lots(user), catalogue=True)}
 
 
 def _waste_batches(user: User) -> Options:

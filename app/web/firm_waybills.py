@@ -11,6 +11,8 @@ import uuid
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.api.waybills.schemas import ContentIn, WaybillIn
@@ -82,9 +84,9 @@ def _form(waybill: Waybill | None, values: dict[str, Any], errors: Errors) -> tu
     lines = list(values.get("lines") or []) + [dict.fromkeys(LINE_FIELDS)]
     user = web_user()
     if waybill is not None and waybill.shipper_id != user.enterprise_id:  # the carrier completes it
-        codes = names_of(db.session, Batch, {line.batch_id for line in waybill.current.lines}, "code")
-        options = waybill_options(user, consignee=waybill.consignee_id, shipper=waybill.shipper_id,
-                                  batches=[(str(i), code) for i, code in codes.items()])
+        lots = db.session.scalars(select(Batch).options(selectinload(Batch.producer)).where(
+            Batch.id.in_({line.batch_id for line in waybill.current.lines if line.batch_id})))
+        options = waybill_options(user, consignee=waybill.consignee_id, shipper=waybill.shipper_id, lots=list(lots))
     else:
         options = waybill_options(user, consignee=waybill.consignee_id if waybill else None)
     return render_template("waybill_form.html", waybill=waybill, values=values, lines=lines,

@@ -2,13 +2,15 @@
 ledger's verification, and download the trace as JSON or as a GS1 EPCIS 2.0 document."""
 from __future__ import annotations
 
-import uuid
 from urllib.parse import quote
 
 from flask import Response, json, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from app.errors import ValidationFailed
 from app.extensions import db
+from app.i18n import N_, Text
+from app.services.ledger.codes import ProducerRef, producer_ref
 from app.services.ledger.epcis import as_epcis
 from app.services.ledger.trace import DIRECTIONS, as_json, trace
 from app.web.access import AUTHORITIES, roles
@@ -26,12 +28,17 @@ def _verification() -> dict[str, object]:
     return {"verification": ledger_verification(again="verify" in request.args), "again_url": again}
 
 
-def _producer() -> uuid.UUID | None:
-    """The producer whose lot the code names (``?producer=``), when several producers use the code."""
-    try:
-        return uuid.UUID(request.args.get("producer", ""))
-    except ValueError:
+def _producer() -> ProducerRef | None:
+    """The producer whose lot the code names (``?producer=``, its id or USCC), when several producers use the
+    code; a value that is neither is refused (422) as by the API."""
+    value = request.args.get("producer")
+    if not value:
         return None
+    try:
+        return producer_ref(value)
+    except ValueError as error:
+        raise ValidationFailed(Text("Not an enterprise id or a unified social credit code: '{value}'.",
+                                    value=value), errors={"producer": [N_("invalid")]}) from error
 
 
 def _direction() -> str:

@@ -8,7 +8,7 @@ layer are ordered by the mean position of their predecessors (one barycentre swe
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -91,9 +91,12 @@ def _add_entry(graph: Graph, result: Trace, entry: TracedEntry, batch: tuple[obj
 def build(result: Trace) -> Graph | None:
     """The graph of *result* laid out, or ``None`` when it would be too large to read."""
     graph = Graph()
+    codes = Counter(batch.code for batch in result.batches.values())
     for batch in sorted(result.batches.values(), key=lambda b: (b.produced_at, b.code)):
         kind = "root" if batch.key == result.root.key else "batch"
-        graph.node(("batch", batch.key), kind, batch.code, batch.chemical_name or "",
+        # Lots of several producers sharing a code in one chain are told apart by their producer.
+        detail = " · ".join(filter(None, (batch.chemical_name, batch.producer_name if codes[batch.code] > 1 else "")))
+        graph.node(("batch", batch.key), kind, batch.code, detail,
                    ("web.trace_batch", {"code": batch.code, "producer": batch.producer_id}))
     for entry in result.entries:
         _add_entry(graph, result, entry, ("batch", entry.batch_id))

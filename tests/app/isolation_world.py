@@ -94,6 +94,8 @@ def build_world(session: Session) -> World:
     secrets = {v for values in ids.values() for v in values}
     for stmt in SECRET_TEXTS:
         secrets.update(str(v) for v in session.scalars(stmt) if v)
+    # The firms' USCCs, by which a body may name a lot's producer (not secret: the registry's public key).
+    ids["uscc"] = list(session.scalars(select(Enterprise.uscc)))
     # What the directory of counterparties shows every role: the active enterprises and their active sites.
     listed = (select(Enterprise.id, Enterprise.name).where(Enterprise.active),
               select(Site.id, Site.name).join(Enterprise, Site.enterprise_id == Enterprise.id)
@@ -114,7 +116,7 @@ def build_world(session: Session) -> World:
                                   occurred_at=utcnow() - dt.timedelta(hours=2))
     own = {"site": str(sites[0].id), "other_site": str(sites[1].id), "vehicle": str(vehicle.id),
            "person": str(person.id), "batch": "OUT-LOT-1", "batch_id": str(entry.batch_id),
-           "chemical": str(chemical), "enterprise": str(outsider.id)}
+           "chemical": str(chemical), "enterprise": str(outsider.id), "uscc": outsider.uscc}
     # A partner in the directory (a demo firm's active site) and the demo's carrier: named by right in an offer,
     # a consignment list or a waybill.
     partner = session.scalars(select(Site).join(Enterprise, Enterprise.id == Site.enterprise_id).where(

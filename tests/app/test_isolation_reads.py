@@ -97,7 +97,8 @@ def fillings(rule: Rule, world: World) -> Iterator[tuple[dict[str, str], dict[st
 
 
 def made_up_value(kind: str) -> str:
-    return {"batch": "NO-SUCH-BATCH", "terminal": "019999999999", "waybill_number": "YD20000101-000000"}.get(
+    return {"batch": "NO-SUCH-BATCH", "terminal": "019999999999", "waybill_number": "YD20000101-000000",
+            "uscc": "91320200MA0000000D"}.get(
         kind, str(uuid.uuid4()))
 
 

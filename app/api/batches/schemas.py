@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api._fields import MAX_DENSITY, decimal_in
+from app.api._fields import MAX_DENSITY, Producer, decimal_in
 from app.api._query import PagedQuery
 from app.services.ledger.trace import DIRECTIONS
 
@@ -50,9 +50,9 @@ class BatchQuery(PagedQuery):
 
 
 class ProducerQuery(ma.Schema):
-    producer = ma.fields.UUID(metadata={"description": (
-        "the producer whose lot the code names: codes are unique per producer (409 ambiguous_batch lists the "
-        "producers to choose)")})
+    producer = Producer(metadata={"description": (
+        "the producer whose lot the code names, by its enterprise id or its USCC (统一社会信用代码): codes are "
+        "unique per producer (409 ambiguous_batch lists the producers to choose)")})
 
 
 class AsOfQuery(ProducerQuery):

@@ -60,6 +60,10 @@ class Movements(MethodView):
         site_id, quantity; adjust: batch, site_id, counted; transform/split: site_id, inputs, outputs (a waste
         output: waste true and its waste_code, waste_characteristics); reversal: reverses.
 
+        A batch code that lots of several producers the caller knows share (none of them its own) names the
+        producer beside it: ``producer`` (each input: ``inputs.N.producer``), the enterprise's id or its USCC;
+        without it, 409 ``ambiguous_batch`` names that field and lists the producers (docs/isolation.md).
+
         A transfer into another enterprise's site is not posted: it is offered to that enterprise (202, the
         pending transfer, ``Location`` its URL) and posted when it accepts (``POST /transfers/{id}/accept``).
         A load goes onto a waybill in transit only, and an unload into the carrier's own site only (the

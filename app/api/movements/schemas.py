@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api._fields import MAX_DENSITY, decimal_in
+from app.api._fields import MAX_DENSITY, Producer, decimal_in
 from app.api._query import PagedQuery
 from models import EntryKind
 from models.waste import CHARACTERISTICS
@@ -20,6 +20,7 @@ class _Amount(ma.Schema):
 
 class InputIn(_Amount):
     batch = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
+    producer = Producer()
     quantity = decimal_in(required=True)
 
 
@@ -50,6 +51,7 @@ class MovementIn(_Amount, _WasteDeclaration):
     enterprise_id = ma.fields.UUID(metadata={"description": "the enterprise an administrator posts for"})
     document_ref = ma.fields.String(validate=validate.Length(max=100), allow_none=True)
     batch = ma.fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "batch code"})
+    producer = Producer()
     code = ma.fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "new batch code"})
     chemical_id = ma.fields.UUID()
     site_id = ma.fields.UUID()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api._fields import decimal_in
+from app.api._fields import Producer, decimal_in
 from app.api.movements.schemas import _Amount
 from app.api._query import PagedQuery
 from models import TransferStatus
@@ -16,6 +16,7 @@ class TransferIn(_Amount):
     enterprise_id = ma.fields.UUID(metadata={"description": "the enterprise an administrator offers for"})
     batch = ma.fields.String(required=True, validate=validate.Length(min=1, max=64),
                              metadata={"description": "batch code"})
+    producer = Producer()
     from_site_id = ma.fields.UUID(required=True)
     to_site_id = ma.fields.UUID(required=True, metadata={"description": "a site of another enterprise"})
     quantity = decimal_in(required=True)

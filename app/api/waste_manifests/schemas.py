@@ -6,7 +6,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api._fields import no_nul, positive_quantity, quantity_out
+from app.api._fields import Producer, no_nul, positive_quantity, quantity_out
 from app.api._query import PagedQuery
 from app.services.waste.codes import categories
 from app.services.waste.transfer_rules import receipt_due
@@ -17,6 +17,8 @@ from models.waste import DISPOSAL_METHODS
 class ManifestLineIn(ma.Schema):
     batch = ma.fields.String(required=True, validate=[validate.Length(min=1, max=64), no_nul],
                              metadata={"description": "code of a waste batch the generator produced"})
+    producer = Producer(metadata={"description": "the generator, by its enterprise id or USCC (optional: a line "
+                                                 "names the generator's own waste; any other producer is unknown)"})
     quantity_kg = positive_quantity(required=True)
 
 

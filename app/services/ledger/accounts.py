@@ -12,13 +12,13 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound, ValidationFailed
 from app.i18n import N_, Text
-from app.services.ledger.codes import choose
-from app.services.ledger.context import transaction_state
+from app.services.ledger.codes import ProducerRef, beside, choose, producer_id
+from app.services.ledger.context import TransactionState, transaction_state
 from models import (Account, AccountKind, Batch, Boundary, Enterprise, LedgerEntry, Site, SiteUnit, Waybill,
                     WaybillStatus)
 from models.ledger import kind_literal
@@ -151,31 +151,64 @@ def boundary_account(session: Session, enterprise_id: uuid.UUID, boundary: Bound
     return _remembered(session, (AccountKind.BOUNDARY, enterprise_id, boundary), find)
 
 
-def batch_by_code(session: Session, code: str, enterprise_id: uuid.UUID, *, field: str = "batch") -> Batch:
+def batch_by_code(session: Session, code: str, enterprise_id: uuid.UUID, *, producer: ProducerRef | None = None,
+                  field: str = "batch") -> Batch:
     """The batch *code* as the enterprise *enterprise_id* knows it: one it brought into the ledger, or one that
-    entered or left one of its accounts (what ``GET /batches/{code}`` shows it). Any other batch is answered
-    exactly as a code that does not exist (422 ``unknown batch``): a posting must not tell an enterprise that
-    another's batch exists, nor its balance or hazard class (a later check would). Its own lot comes first when
-    another producer's lot it held has the same code (:func:`~app.services.ledger.codes.choose`)."""
+    entered or left one of its accounts (what ``GET /batches/{code}`` shows it); the lot of *producer* (its id or
+    USCC) when it is named. Any other batch is answered exactly as a code that does not exist (422 ``unknown
+    batch``): a posting must not tell an enterprise that another's batch exists, nor its balance or hazard class
+    (a later check would). Without *producer*, its own lot comes first when another producer's lot it held has
+    the same code, else the only one it knows, else 409 ``ambiguous_batch`` naming the field beside *field* that
+    takes the producer (:func:`~app.services.ledger.codes.choose`).
+
+    Within a ledger transaction each (code, producer named) is looked up once for the enterprise: one request
+    may post two lots of one code, each by its producer."""
     state = transaction_state(session)
-    batch = state.batches.get(code) if state is not None else None
+    remembered = state.batches if state is not None else {}
+    batch = remembered.get((enterprise_id, code, producer))
     if batch is None:
-        with session.no_autoflush if state is not None else nullcontext():  # its new batches are remembered
-            known = [b for b in session.scalars(select(Batch).where(Batch.code == code))
-                     if b.producer_id == enterprise_id
-                     or session.scalar(_TOUCHED_BY, {"batch_id": b.id, "enterprise_id": enterprise_id}) is not None]
-        batch = choose(known, code, own=enterprise_id, field=field)
-        if batch is None:
-            raise ValidationFailed(Text("No batch '{code}'.", code=code), errors={field: [N_("unknown batch")]})
+        named = producer_id(session, producer) if producer is not None else None
+        if producer is not None and named is None:
+            raise _unknown_batch(code, field)
+        batch = remembered.get((enterprise_id, code, named)) or _known_batch(session, code, enterprise_id, named,
+                                                                             field=field, flushing=state is None)
         if state is not None:
-            state.batches[code] = batch
+            remember_batch(state, enterprise_id, batch, producer)
     return batch
 
 
-#: An entry of the batch that moved it out of or into one of the enterprise's accounts (built once; each index on
-#: an account and the batch answers one side).
-_TOUCHED_BY = (select(LedgerEntry.id)
-               .join(Account, or_(Account.id == LedgerEntry.from_account_id, Account.id == LedgerEntry.to_account_id))
-               .where(LedgerEntry.batch_id == bindparam("batch_id"),
-                      Account.enterprise_id == bindparam("enterprise_id"))
-               .limit(1))
+def remember_batch(state: TransactionState, reader_id: uuid.UUID, batch: Batch, named: ProducerRef | None) -> None:
+    """Keep what (code, producer) names *batch* for *reader_id* in this transaction: as named, by its producer's
+    id, and -- for its producer -- by the code alone (a firm's own lot comes first)."""
+    state.batches[reader_id, batch.code, named] = state.batches[reader_id, batch.code, batch.producer_id] = batch
+    if batch.producer_id == reader_id:
+        state.batches[reader_id, batch.code, None] = batch
+
+
+def _known_batch(session: Session, code: str, enterprise_id: uuid.UUID, named: uuid.UUID | None, *, field: str,
+                 flushing: bool) -> Batch:
+    """The lot of *code* (of *named*) the enterprise knows, by :func:`~app.services.ledger.codes.choose`, in one
+    statement whatever the number of lots sharing the code."""
+    stmt = select(Batch).where(Batch.code == code, or_(Batch.producer_id == enterprise_id, _touched_by(enterprise_id)))
+    if named is not None:
+        stmt = stmt.where(Batch.producer_id == named)
+    with nullcontext() if flushing else session.no_autoflush:  # a transaction's new batches are remembered
+        known = session.scalars(stmt).all()
+    batch = choose(known, code, own=enterprise_id, field=beside(field))
+    if batch is None:
+        raise _unknown_batch(code, field)
+    return batch
+
+
+def _unknown_batch(code: str, field: str) -> ValidationFailed:
+    return ValidationFailed(Text("No batch '{code}'.", code=code), errors={field: [N_("unknown batch")]})
+
+
+def _touched_by(enterprise_id: uuid.UUID) -> ColumnElement[bool]:
+    """Whether an entry moved the (outer query's) batch out of or into one of the enterprise's accounts:
+    correlated, so each candidate lot is answered by the index on an account and the batch, not by collecting
+    every batch the enterprise ever held."""
+    return (select(LedgerEntry.id)
+            .join(Account, or_(Account.id == LedgerEntry.from_account_id, Account.id == LedgerEntry.to_account_id))
+            .where(LedgerEntry.batch_id == Batch.id, Account.enterprise_id == enterprise_id)
+            .exists())

@@ -37,7 +37,8 @@ class TransactionState:
     head: Any = None  # chain.ChainHead, read once after the lock is taken
     authorised: set[tuple[uuid.UUID, str, uuid.UUID, dt.date]] = field(default_factory=set)
     accounts: dict[tuple[Any, ...], Account] = field(default_factory=dict)
-    batches: dict[str, Batch] = field(default_factory=dict)
+    #: The batches resolved or created, by (reader, code, producer as named: id, USCC or None for the code alone).
+    batches: dict[tuple[uuid.UUID, str, Any], Batch] = field(default_factory=dict)
     new_batch_ids: set[uuid.UUID] = field(default_factory=set)
     #: The sequence of the chain head when the transaction began (read once, after the lock).
     start_sequence: int | None = None

@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,8 +37,10 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import N_, Text
 from app.services.ledger.accounts import (
-    batch_by_code, boundary_account, listed_site_account, own_site_account, transit_account, waybill_transit_account,
+    batch_by_code, boundary_account, listed_site_account, own_site_account, remember_batch, transit_account,
+    waybill_transit_account,
 )
+from app.services.ledger.codes import ProducerRef
 from app.services.ledger.balances import balance
 from app.services.ledger.context import transaction_state
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
@@ -69,18 +72,19 @@ def new_batch(session: Session, *, code: str, chemical_id: uuid.UUID, producer_i
                   produced_at=produced_at, quantity=quantity)
     session.add(batch)
     if state is not None:
-        state.batches[code] = batch
+        remember_batch(state, producer_id, batch, None)
         state.new_batch_ids.add(batch.id)
     return batch
 
 
-def _code_taken(session: Session, code: str, producer_id: uuid.UUID, *, remembered: dict[str, Batch] | None) -> bool:
+def _code_taken(session: Session, code: str, producer_id: uuid.UUID, *,
+                remembered: dict[tuple[uuid.UUID, str, Any], Batch] | None) -> bool:
     """Whether *producer_id* has a lot *code* already: codes are unique per producer, so another producer's lot
     of the same code neither refuses nor tells of itself (migration 0045)."""
     taken = select(Batch.id).where(Batch.producer_id == producer_id, Batch.code == code)
     if remembered is None:
         return session.scalar(taken) is not None
-    if code in remembered and remembered[code].producer_id == producer_id:
+    if (producer_id, code, producer_id) in remembered:
         return True
     with session.no_autoflush:  # every batch this transaction created is in *remembered*
         return session.scalar(taken) is not None
@@ -117,11 +121,12 @@ def _own_target(account: Account, actor: Actor, refusal: str, code: str) -> Acco
 
 def transfer(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid.UUID, to_site_id: uuid.UUID,
              quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None,
-             from_unit_id: uuid.UUID | None = None, to_unit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
+             from_unit_id: uuid.UUID | None = None, to_unit_id: uuid.UUID | None = None,
+             producer: ProducerRef | None = None) -> list[LedgerEntry]:
     """Move stock between the actor's own sites or units of one site (to another enterprise's:
     :func:`.transfers.offer`)."""
     with ledger_transaction(session):
-        batch = batch_by_code(session, batch_code, actor.enterprise_id)
+        batch = batch_by_code(session, batch_code, actor.enterprise_id, producer=producer)
         target = _own_target(listed_site_account(session, to_site_id, unit_id=to_unit_id), actor,
                              N_("A transfer into another enterprise's site waits for its acceptance: offer it "
                                 "alone (POST /api/v1/transfers or POST /api/v1/movements), not in a batch."),
@@ -136,12 +141,13 @@ def transfer(session: Session, actor: Actor, *, batch_code: str, from_site_id: u
 
 def load(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid.UUID, carrier_id: uuid.UUID,
          transit_ref: str, quantity: Decimal, occurred_at: dt.datetime, waybill_id: uuid.UUID | None = None,
-         document_ref: str | None = None, from_unit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
+         document_ref: str | None = None, from_unit_id: uuid.UUID | None = None,
+         producer: ProducerRef | None = None) -> list[LedgerEntry]:
     """Load more stock from the actor's site onto a trip in transit: the transit account of a waybill the actor
     ships, *carrier_id* carries and that has departed (its departure opened the account). A reference no such
     waybill holds is refused: transit accounts exist only through waybills."""
     with ledger_transaction(session):
-        batch = batch_by_code(session, batch_code, actor.enterprise_id)
+        batch = batch_by_code(session, batch_code, actor.enterprise_id, producer=producer)
         source = own_site_account(session, actor.enterprise_id, from_site_id, from_unit_id, field="from_site_id")
         target = waybill_transit_account(session, actor.enterprise_id, carrier_id, transit_ref, waybill_id)
         entries = record(session, actor, [Leg(EntryKind.LOAD, batch, source, target, quantity)],
@@ -151,10 +157,10 @@ def load(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid.
 
 def unload(session: Session, actor: Actor, *, batch_code: str, transit_ref: str, to_site_id: uuid.UUID,
            quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None,
-           to_unit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
+           to_unit_id: uuid.UUID | None = None, producer: ProducerRef | None = None) -> list[LedgerEntry]:
     """Deliver stock the actor (a carrier) has in transit under *transit_ref* to a site."""
     with ledger_transaction(session):
-        batch = batch_by_code(session, batch_code, actor.enterprise_id)
+        batch = batch_by_code(session, batch_code, actor.enterprise_id, producer=producer)
         source = transit_account(session, actor.enterprise_id, transit_ref, create=False)
         target = _own_target(listed_site_account(session, to_site_id, unit_id=to_unit_id), actor,
                              N_("Stock in transit reaches another enterprise's site only by the waybill's "
@@ -166,13 +172,13 @@ def unload(session: Session, actor: Actor, *, batch_code: str, transit_ref: str,
 
 def retire(session: Session, actor: Actor, *, kind: EntryKind, batch_code: str, site_id: uuid.UUID,
            quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None,
-           unit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
+           unit_id: uuid.UUID | None = None, producer: ProducerRef | None = None) -> list[LedgerEntry]:
     """Consume, dispose of, or write off as lost stock at the actor's site."""
     if kind not in _SINKS:
         raise ValidationFailed(Text("'{kind}' does not take stock out of the ledger.",
                                     kind=kind), errors={"kind": [N_("invalid")]})
     with ledger_transaction(session):
-        batch = batch_by_code(session, batch_code, actor.enterprise_id)
+        batch = batch_by_code(session, batch_code, actor.enterprise_id, producer=producer)
         source = own_site_account(session, actor.enterprise_id, site_id, unit_id)
         target = boundary_account(session, actor.enterprise_id, _SINKS[kind])
         entries = record(session, actor, [Leg(kind, batch, source, target, quantity)],
@@ -182,12 +188,12 @@ def retire(session: Session, actor: Actor, *, kind: EntryKind, batch_code: str, 
 
 def adjust(session: Session, actor: Actor, *, batch_code: str, site_id: uuid.UUID, counted: Decimal,
            occurred_at: dt.datetime, document_ref: str | None = None,
-           unit_id: uuid.UUID | None = None) -> list[LedgerEntry]:
+           unit_id: uuid.UUID | None = None, producer: ProducerRef | None = None) -> list[LedgerEntry]:
     """Bring the site's (unit's) balance to the stocktake's *counted* kg; nothing is posted when they agree."""
     if counted < 0:
         raise ValidationFailed("A count cannot be negative.", errors={"counted": [N_("must be >= 0")]})
     with ledger_transaction(session):
-        batch = batch_by_code(session, batch_code, actor.enterprise_id)
+        batch = batch_by_code(session, batch_code, actor.enterprise_id, producer=producer)
         site = own_site_account(session, actor.enterprise_id, site_id, unit_id)
         session.flush()
         difference = counted - balance(session, site.id, batch.id, as_of=occurred_at)

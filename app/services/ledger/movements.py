@@ -67,11 +67,11 @@ def _introduce(session: Session, actor: Actor, kind: EntryKind, d: dict[str, Any
 def _retire(session: Session, actor: Actor, kind: EntryKind, d: dict[str, Any]) -> list[LedgerEntry]:
     return lifecycle.retire(session, actor, kind=kind, batch_code=d["batch"], site_id=d["site_id"],
                             quantity=_kg(d), occurred_at=d["occurred_at"], document_ref=d.get("document_ref"),
-                            unit_id=d.get("unit_id"))
+                            unit_id=d.get("unit_id"), producer=d.get("producer"))
 
 
 def _transform(session: Session, actor: Actor, kind: EntryKind, d: dict[str, Any]) -> list[LedgerEntry]:
-    inputs = [Input(i["batch"], _kg(i, prefix=f"inputs.{n}.")) for n, i in enumerate(d["inputs"])]
+    inputs = [Input(i["batch"], _kg(i, prefix=f"inputs.{n}."), i.get("producer")) for n, i in enumerate(d["inputs"])]
     outputs = [Output(o["code"], o.get("chemical_id"), _kg(o, prefix=f"outputs.{n}."),
                       _waste(o, f"outputs.{n}.") if o.get("waste") else None)
                for n, o in enumerate(d["outputs"])]
@@ -87,17 +87,19 @@ _HANDLERS: dict[EntryKind, _Handler] = {
     EntryKind.TRANSFER: lambda s, a, _, d: lifecycle.transfer(
         s, a, batch_code=d["batch"], from_site_id=d["from_site_id"], to_site_id=d["to_site_id"], quantity=_kg(d),
         occurred_at=d["occurred_at"], document_ref=d.get("document_ref"), from_unit_id=d.get("from_unit_id"),
-        to_unit_id=d.get("to_unit_id")),
+        to_unit_id=d.get("to_unit_id"), producer=d.get("producer")),
     EntryKind.LOAD: lambda s, a, _, d: lifecycle.load(
         s, a, batch_code=d["batch"], from_site_id=d["from_site_id"], carrier_id=d["carrier_id"],
         transit_ref=d["transit_ref"], quantity=_kg(d), occurred_at=d["occurred_at"],
-        waybill_id=d.get("waybill_id"), document_ref=d.get("document_ref"), from_unit_id=d.get("from_unit_id")),
+        waybill_id=d.get("waybill_id"), document_ref=d.get("document_ref"), from_unit_id=d.get("from_unit_id"),
+        producer=d.get("producer")),
     EntryKind.UNLOAD: lambda s, a, _, d: lifecycle.unload(
         s, a, batch_code=d["batch"], transit_ref=d["transit_ref"], to_site_id=d["to_site_id"], quantity=_kg(d),
-        occurred_at=d["occurred_at"], document_ref=d.get("document_ref"), to_unit_id=d.get("to_unit_id")),
+        occurred_at=d["occurred_at"], document_ref=d.get("document_ref"), to_unit_id=d.get("to_unit_id"),
+        producer=d.get("producer")),
     EntryKind.ADJUST: lambda s, a, _, d: lifecycle.adjust(
         s, a, batch_code=d["batch"], site_id=d["site_id"], counted=_counted(d), occurred_at=d["occurred_at"],
-        document_ref=d.get("document_ref"), unit_id=d.get("unit_id")),
+        document_ref=d.get("document_ref"), unit_id=d.get("unit_id"), producer=d.get("producer")),
     EntryKind.REVERSAL: lambda s, a, _, d: lifecycle.reverse(
         s, a, entry_id=d["reverses"], occurred_at=d["occurred_at"], document_ref=d.get("document_ref")),
 }
@@ -132,7 +134,7 @@ def offer_transfer(session: Session, actor: Actor, data: dict[str, Any]) -> Pend
     """Offer the transfer *data* describes (its quantity in any unit) to the enterprise holding ``to_site_id``."""
     return transfers.offer(session, actor, batch_code=data["batch"], from_site_id=data["from_site_id"],
                            to_site_id=data["to_site_id"], quantity=_kg(data), occurred_at=data["occurred_at"],
-                           document_ref=data.get("document_ref"))
+                           document_ref=data.get("document_ref"), producer=data.get("producer"))
 
 
 #: The most postings one batch may carry (the HTTP form is bounded the same).

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.i18n import N_, Text
 from app.services.ledger.balances import Holding, balances
-from app.services.ledger.codes import choose
+from app.services.ledger.codes import ProducerRef, choose, of_producer
 from app.services.ledger.posting import Actor
 from models import Account, AccountKind, Batch, LedgerEntry, Role, User
 
@@ -73,11 +73,12 @@ def visible_batches(user: User) -> Select[tuple[Batch]]:
     return stmt
 
 
-def get_batch(session: Session, user: User, code: str, producer_id: uuid.UUID | None = None) -> Batch:
-    """The batch *code* names for *user* (of *producer_id*, when given): 404 for one it may not see."""
+def get_batch(session: Session, user: User, code: str, producer: ProducerRef | None = None) -> Batch:
+    """The batch *code* names for *user* (of *producer*, its id or USCC, when given): 404 for one it may not
+    see."""
     stmt = visible_batches(user).where(Batch.code == code)
-    if producer_id is not None:
-        stmt = stmt.where(Batch.producer_id == producer_id)
+    if producer is not None:
+        stmt = stmt.where(of_producer(producer))
     batch = choose(session.scalars(stmt).all(), code, own=user.enterprise_id)
     if batch is None:
         raise NotFound(Text("No batch '{code}'.", code=code))

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.errors import NotFound
 from app.i18n import Text
-from app.services.ledger.codes import choose
+from app.services.ledger.codes import ProducerRef, choose, of_producer
 from app.services.ledger.sql_text import grams, iso_text, kg_text, uuid_key, uuid_text
 from models import Account, AccountKind, Batch, Chemical, Enterprise, LedgerEntry, LineageRole
 from app.services.waste.batches import traced as traced_waste
@@ -105,12 +105,12 @@ def _related(session: Session, batch_id: uuid.UUID, downstream: bool) -> set[uui
     return set(session.scalars(select(reach.c.id))) - {batch_id}
 
 
-def trace(session: Session, code: str, direction: str = "both", producer_id: uuid.UUID | None = None) -> Trace:
-    """The chain of the batch *code* names (the lot of *producer_id*, when given; the authorities read every
-    producer's, so a code several producers use must name one: 409 ``ambiguous_batch``)."""
+def trace(session: Session, code: str, direction: str = "both", producer: ProducerRef | None = None) -> Trace:
+    """The chain of the batch *code* names (the lot of *producer*, its id or USCC, when given; the authorities
+    read every producer's, so a code several producers use must name one: 409 ``ambiguous_batch``)."""
     stmt = select(Batch).where(Batch.code == code)
-    if producer_id is not None:
-        stmt = stmt.where(Batch.producer_id == producer_id)
+    if producer is not None:
+        stmt = stmt.where(of_producer(producer))
     root = choose(session.scalars(stmt).all(), code)
     if root is None:
         raise NotFound(Text("No batch '{code}'.", code=code))

@@ -31,6 +31,7 @@ from app.i18n import N_, Text
 from app.services import unit_of_work
 from app.services.ledger.accounts import batch_by_code, listed_site_account, own_site_account, site_account
 from app.services.ledger.authorisation import authorise_posting
+from app.services.ledger.codes import ProducerRef
 from app.services.ledger.balances import available
 from app.services.ledger.posting import Actor, Leg, check_time, ledger_transaction, record
 from app.services.party_names import party_name
@@ -47,13 +48,14 @@ def receiver_of(session: Session, actor: Actor, to_site_id: uuid.UUID | None) ->
 
 
 def offer(session: Session, actor: Actor, *, batch_code: str, from_site_id: uuid.UUID, to_site_id: uuid.UUID,
-          quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None) -> PendingTransfer:
+          quantity: Decimal, occurred_at: dt.datetime, document_ref: str | None = None,
+          producer: ProducerRef | None = None) -> PendingTransfer:
     """Offer *quantity* kg of a batch at the actor's site to another enterprise's site; nothing is posted."""
     check_time(occurred_at)
     if quantity <= 0:
         raise ValidationFailed("Quantities must be > 0.", errors={"quantity": [N_("must be > 0")]})
     with unit_of_work(session):
-        batch = batch_by_code(session, batch_code, actor.enterprise_id)
+        batch = batch_by_code(session, batch_code, actor.enterprise_id, producer=producer)
         source = own_site_account(session, actor.enterprise_id, from_site_id, field="from_site_id")
         target = listed_site_account(session, to_site_id)
         if target.enterprise_id == actor.enterprise_id:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.errors import ValidationFailed
 from app.i18n import N_
 from app.services.ledger.accounts import batch_by_code, boundary_account, own_site_account
+from app.services.ledger.codes import ProducerRef
 from app.services.ledger.lifecycle import new_batch
 from app.services.ledger.posting import Actor, Leg, ledger_transaction, record
 from app.services.waste.batches import add_profile
@@ -29,6 +30,8 @@ from models import Boundary, EntryKind, LedgerEntry, LineageRole
 class Input:
     batch_code: str
     quantity: Decimal
+    #: The lot's producer (id or USCC), when lots of several producers the actor knows share the code.
+    producer: ProducerRef | None = None
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,9 @@ def transform(session: Session, actor: Actor, *, site_id: uuid.UUID, inputs: Seq
     with ledger_transaction(session):
         site = own_site_account(session, actor.enterprise_id, site_id)
         hub = boundary_account(session, actor.enterprise_id, Boundary.TRANSFORMED)
-        legs = [Leg(kind, batch_by_code(session, i.batch_code, actor.enterprise_id, field=f"inputs.{n}.batch"), site,
-                    hub, i.quantity, LineageRole.INPUT) for n, i in enumerate(inputs)]
+        legs = [Leg(kind, batch_by_code(session, i.batch_code, actor.enterprise_id, producer=i.producer,
+                                        field=f"inputs.{n}.batch"), site, hub, i.quantity, LineageRole.INPUT)
+                for n, i in enumerate(inputs)]
         if split:
             parent = legs[0].batch
             outputs = [Output(o.code, parent.chemical_id, o.quantity) for o in outputs]
@@ -77,7 +81,7 @@ def _check_shape(inputs: Sequence[Input], outputs: Sequence[Output], split: bool
         errors["inputs"] = [N_("at least one input")]
     if not outputs:
         errors["outputs"] = [N_("at least one output")]
-    if len({i.batch_code for i in inputs}) != len(inputs):
+    if len({(i.batch_code, i.producer) for i in inputs}) != len(inputs):
         errors["inputs"] = [N_("each input batch once")]
     if len({o.code for o in outputs}) != len(outputs):
         errors["outputs"] = [N_("each output code once")]

@@ -34,6 +34,7 @@ from app.i18n import N_, Text
 from app.services import unit_of_work
 from app.services.ledger import lifecycle
 from app.services.ledger.balances import balances
+from app.services.ledger.codes import ProducerRef, producer_id
 from app.services.ledger.posting import Actor, check_time, ledger_transaction
 from app.services.party_names import party_name
 from app.services.waste.batches import profiles
@@ -112,6 +113,12 @@ def _check_parties(session: Session, generator_id: uuid.UUID, data: dict[str, An
         raise NotFound("The manifest refers to parties or sites that do not exist.", errors=missing)
 
 
+def _names(session: Session, producer: ProducerRef | None, generator_id: uuid.UUID) -> bool:
+    """Whether a line's ``producer``, when given, is the generator (its id or USCC): a line names only the
+    generator's own waste, so any other producer is answered as an unknown batch."""
+    return producer is None or producer_id(session, producer) == generator_id
+
+
 def _waste_lines(session: Session, generator_id: uuid.UUID,
                  lines: list[dict[str, Any]]) -> list[tuple[Batch, WasteBatch, Decimal]]:
     """Each line's batch (a waste batch the generator produced), its profile and quantity, checked against
@@ -123,7 +130,8 @@ def _waste_lines(session: Session, generator_id: uuid.UUID,
         select(Batch).where(Batch.producer_id == generator_id, Batch.code.in_(codes)))}
     known = profiles(session, [b.id for b in batches.values()])
     missing = {f"lines.{n}.batch": [N_("no such waste batch of the generator")] for n, code in enumerate(codes)
-               if code not in batches or batches[code].id not in known or batches[code].producer_id != generator_id}
+               if code not in batches or batches[code].id not in known or batches[code].producer_id != generator_id
+               or not _names(session, lines[n].get("producer"), generator_id)}
     if missing:
         raise NotFound("The manifest names batches that are not the generator's waste.", errors=missing)
     own_sites = select(Account.id).where(Account.kind == AccountKind.SITE, Account.enterprise_id == generator_id)
@@ -249,8 +257,8 @@ def dispose(session: Session, user: User, manifest_id: uuid.UUID, at: dt.datetim
         for line in manifest.lines:
             if line.received_kg:
                 lifecycle.retire(session, actor, kind=EntryKind.DISPOSE, batch_code=line.batch.code,
-                                 site_id=manifest.disposer_site_id, quantity=line.received_kg, occurred_at=at,
-                                 document_ref=manifest.number)
+                                 producer=line.batch.producer_id, site_id=manifest.disposer_site_id,
+                                 quantity=line.received_kg, occurred_at=at, document_ref=manifest.number)
         manifest.disposed_at = at
         move(manifest, S.DISPOSED, user)
     return manifest

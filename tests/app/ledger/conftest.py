@@ -103,13 +103,16 @@ def produce(session: Session, world: World, code: str = "B-1", kg: str = "100", 
     return code
 
 
-def departed_waybill(session: Session, world: World, status: WaybillStatus = WaybillStatus.IN_TRANSIT) -> Waybill:
-    """A waybill from the producer to the buyer with the carrier, departed: its transit account is open."""
-    waybill = Waybill(number=new_waybill_number(dt.date.today()), status=status, shipper_id=world.producer.id,
-                      consignee_id=world.buyer.id, carrier_id=world.carrier.id, created_by=world.producer_user.id,
+def departed_waybill(session: Session, world: World, status: WaybillStatus = WaybillStatus.IN_TRANSIT, *,
+                     from_buyer: bool = False) -> Waybill:
+    """A waybill from the producer to the buyer (*from_buyer*: the other way) with the carrier, departed: its
+    transit account is open."""
+    parties = [(world.producer, world.producer_user, world.plant), (world.buyer, world.buyer_user, world.buyer_site)]
+    (shipper, user, loading), (consignee, _, unloading) = parties[::-1] if from_buyer else parties
+    waybill = Waybill(number=new_waybill_number(dt.date.today()), status=status, shipper_id=shipper.id,
+                      consignee_id=consignee.id, carrier_id=world.carrier.id, created_by=user.id,
                       departed_at=utcnow())
-    waybill.versions.append(WaybillVersion(version=1, loading_site_id=world.plant.id,
-                                           unloading_site_id=world.buyer_site.id))
+    waybill.versions.append(WaybillVersion(version=1, loading_site_id=loading.id, unloading_site_id=unloading.id))
     session.add(waybill)
     session.flush()
     transit_account(session, world.carrier.id, waybill.number, waybill_id=waybill.id)

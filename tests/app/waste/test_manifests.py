@@ -17,7 +17,7 @@ def count(session, model) -> int:
 
 def waybill_for(world, session, manifest: dict, kg: str = "800") -> dict:
     """An issued waybill carrying *kg* of the waste from the generator to the disposer under *manifest*."""
-    waste = session.scalars(select(Batch).where(Batch.code == WASTE)).one()
+    waste = session.scalars(select(Batch).where(Batch.code == WASTE, Batch.producer_id == world.trip.shipper.id)).one()
     body = world.trip.draft(lines=[{"batch_id": str(waste.id), "quantity_kg": kg, "packaging_kind": "tank",
                                     "packaging_count": 1}], waste_manifest_number=manifest["number"])
     created = world.call("post", "waybills", json=body)
