@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,8 +179,10 @@ def load_network(path: str | Path, *, cache_dir: str | Path | None = None, use_c
     network = prepare_graph(_read_graph(source), source=str(source))
     if use_cache:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(".tmp")
-        with tmp.open("wb") as handle:
+        # A temporary file of this writer's own (two processes may prepare a cold cache at once), then an atomic
+        # rename, so a concurrent reader never sees half a file.
+        with tempfile.NamedTemporaryFile(dir=cache_file.parent, prefix=cache_file.name, suffix=".tmp",
+                                         delete=False) as handle:
             pickle.dump(network, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(cache_file)  # atomic, so a concurrent reader never sees half a file
+        Path(handle.name).replace(cache_file)
     return network

@@ -62,3 +62,49 @@ def test_projected_graphml_round_trip(shanghai, tmp_path):
     assert again.crs == shanghai.crs and len(again.edges) == len(shanghai.edges)
     assert again.bbox == pytest.approx(shanghai.bbox, abs=1e-6)
     assert (again.edges["hazmat"] == "no").sum() == 12
+
+
+_TINY_OSM = """<osm version="0.6">
+ <node id="1" lat="31.2300" lon="121.4700"/><node id="2" lat="31.2310" lon="121.4710"/>
+ <node id="3" lat="31.2320" lon="121.4700"/>
+ <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="primary"/><tag k="name" v="测试路"/></way>
+</osm>"""
+
+
+def test_two_writers_of_a_cold_cache_do_not_collide(tmp_path, monkeypatch):
+    """Two processes preparing one network at once each write a temporary file of their own before the atomic
+    rename (one shared temporary name: the second rename found it gone, FileNotFoundError)."""
+    import pickle
+    import threading
+
+    source = tmp_path / "tiny.osm"
+    source.write_text(_TINY_OSM, encoding="utf-8")
+    both_writing = threading.Barrier(2, timeout=60)
+
+    class Pickle:  # pickle, with both writers inside dump() before either renames
+        HIGHEST_PROTOCOL = pickle.HIGHEST_PROTOCOL
+        load = staticmethod(pickle.load)
+
+        @staticmethod
+        def dump(obj, handle, protocol):
+            pickle.dump(obj, handle, protocol=protocol)
+            handle.flush()
+            both_writing.wait()
+
+    monkeypatch.setattr(network, "pickle", Pickle)
+    results, errors = [], []
+
+    def load():
+        try:
+            results.append(load_network(source, cache_dir=tmp_path / "cache"))
+        except Exception as error:  # noqa: BLE001 - the test reports any failure of either writer
+            errors.append(error)
+
+    threads = [threading.Thread(target=load) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == [] and len(results) == 2
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [next((tmp_path / "cache").glob("tiny-*.pickle")).name]
+    assert len(load_network(source, cache_dir=tmp_path / "cache").edges) == len(results[0].edges)
