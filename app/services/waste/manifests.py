@@ -37,6 +37,7 @@ from app.services.ledger.balances import balances
 from app.services.ledger.posting import Actor, check_time, ledger_transaction
 from app.services.party_names import party_name
 from app.services.waste.batches import profiles
+from app.services.waste.cross_province import FIELD, approval_for_manifest, province_of, region_of
 from app.services.waste.scope import scope_errors
 from app.services.waste.status import check_next, move
 from app.services.waste.transfer_rules import national_number, transfer_alert
@@ -83,11 +84,19 @@ def create(session: Session, user: User, data: dict[str, Any]) -> WasteManifest:
     if errors:
         raise ValidationFailed("The disposer's permit does not cover this transfer.", errors=errors,
                                code="outside_permit_scope")
-    number = national_number(session, [profile.generating_site_id for _, profile, _ in wastes], dt.date.today())
-    manifest = WasteManifest(number=number, generator_id=generator_id,
+    today = dt.date.today()
+    region = region_of(session, [profile.generating_site_id for _, profile, _ in wastes])
+    origin = province_of(region)
+    destination = province_of(session.get(Site, data["disposer_site_id"]).district_adcode)
+    approval = approval_for_manifest(
+        session, origin=origin, destination=destination, generator_id=generator_id,
+        disposer_id=data["disposer_id"], method=data["disposal_method"],
+        wastes=[(profile, quantity) for _, profile, quantity in wastes], number=data.get(FIELD), on=today)
+    manifest = WasteManifest(number=national_number(session, region, today), generator_id=generator_id,
                              carrier_id=data["carrier_id"], disposer_id=data["disposer_id"],
                              disposer_site_id=data["disposer_site_id"], disposal_method=data["disposal_method"],
-                             created_by=user.id)
+                             created_by=user.id, origin_province=origin, destination_province=destination,
+                             approval=approval)
     manifest.lines = [WasteManifestLine(line_no=n, batch_id=batch.id, quantity_kg=quantity)
                       for n, (batch, _, quantity) in enumerate(wastes, start=1)]
     if data.get("waybill_id"):

@@ -14,7 +14,6 @@ manifest runs through, with their deadlines (sources and what is not verified: a
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
@@ -56,12 +55,11 @@ def receipt_due(manifest: WasteManifest, delivered_at: dt.datetime | None) -> dt
     return add_working_days(delivered_at, receipt_working_days())
 
 
-def national_number(session: Session, generating_site_ids: list[uuid.UUID], today: dt.date) -> str:
-    """The next manifest number: year, the leaving place's province and prefecture (from the generating site's
-    district code), and a 6-digit serial within them and the year."""
-    adcodes = session.scalars(select(Site.district_adcode).where(Site.id.in_(generating_site_ids))).all()
-    region = next((code[:4] for code in adcodes if code), UNKNOWN_REGION)
-    prefix = f"{today:%Y}{region}"
+def national_number(session: Session, region: str | None, today: dt.date) -> str:
+    """The next manifest number (危险废物转移管理办法 Art. 15): year, the leaving place's province and prefecture
+    (*region*, from the generating site's district code; ``0000`` when not recorded), and a 6-digit serial within
+    them and the year."""
+    prefix = f"{today:%Y}{region or UNKNOWN_REGION}"
     last = session.scalar(select(func.max(WasteManifest.number)).where(
         WasteManifest.number.like(f"{prefix}______"), func.length(WasteManifest.number) == 14))
     serial = int(last[8:]) + 1 if last else 1
