@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import validate
 
-from app.api._fields import no_nul, positive_quantity, quantity_out
+from app.api._fields import no_nul, positive_quantity
 from app.api._paging import page_of
 from app.api._query import PagedQuery, query_arguments
 from app.api._registry import READERS
@@ -53,11 +53,6 @@ class ApprovalIn(ma.Schema):
             raise ma.ValidationError("each code once", "wastes")
         data["wastes"] = {waste["code"]: waste["quantity_kg"] for waste in data["wastes"]}
         return data
-
-
-class ApprovedWasteOut(ma.Schema):
-    code = ma.fields.String()
-    quantity_kg = quantity_out()
 
 
 class ApprovalOut(ma.Schema):

@@ -39,6 +39,7 @@ from models.waste import code_problem
 #: Art. 27 para. 2: an approval is valid for twelve months at most.
 MAX_VALID_MONTHS = 12
 FIELD = "cross_province_approval"
+GRAM = Decimal("0.001")
 _PROVINCE = re.compile(r"^[1-9]\d$")
 
 
@@ -103,7 +104,7 @@ def record_approval(session: Session, user: User, data: dict[str, Any]) -> Waste
         number=data["number"], origin_province=data["origin_province"],
         destination_province=data["destination_province"], generator_id=data["generator_id"],
         disposer_id=data["disposer_id"], disposal_method=data["disposal_method"],
-        wastes={code: f"{Decimal(kg):f}" for code, kg in data["wastes"].items()}, valid_from=data["valid_from"],
+        wastes={code: f"{Decimal(kg).quantize(GRAM):f}" for code, kg in data["wastes"].items()}, valid_from=data["valid_from"],
         valid_to=data["valid_to"], issuer=data.get("issuer"), recorded_by=user.id)
     with unit_of_work(session):
         session.add(approval)
