@@ -36,6 +36,7 @@ from app.services.ledger import lifecycle
 from app.services.ledger.balances import balances
 from app.services.ledger.posting import Actor, check_time, ledger_transaction
 from app.services.party_names import party_name
+from app.services.permits import Activity, permit_decision
 from app.services.waste.batches import profiles
 from app.services.waste.cross_province import FIELD, approval_for_manifest, province_of, region_of
 from app.services.waste.scope import scope_errors
@@ -85,6 +86,7 @@ def create(session: Session, user: User, data: dict[str, Any]) -> WasteManifest:
         raise ValidationFailed("The disposer's permit does not cover this transfer.", errors=errors,
                                code="outside_permit_scope")
     today = dt.date.today()
+    _check_carrier(session, data["carrier_id"], [batch for batch, _, _ in wastes], today)
     region = region_of(session, [profile.generating_site_id for _, profile, _ in wastes])
     origin = province_of(region)
     destination = province_of(session.get(Site, data["disposer_site_id"]).district_adcode)
@@ -119,6 +121,19 @@ def _check_parties(session: Session, generator_id: uuid.UUID, data: dict[str, An
         missing["disposer_site_id"] = [N_("no such active site of the disposer")]
     if missing:
         raise NotFound("The manifest refers to parties or sites that do not exist.", errors=missing)
+
+
+def _check_carrier(session: Session, carrier_id: uuid.UUID, batches: list[Batch], on: dt.date) -> None:
+    """危险废物转移管理办法 Art. 10 (一) and 13: the 移出人 checks the carrier's qualification, a valid 道路危险货物运输
+    permit whose scope covers each waste's goods on the day (422 at ``carrier_id``, naming the reason)."""
+    reasons = []
+    for chemical_id in dict.fromkeys(batch.chemical_id for batch in batches):
+        decision = permit_decision(session, carrier_id, Activity.TRANSPORT, chemical_id, on)
+        if not decision.allowed:
+            reasons.append(decision.reason)
+    if reasons:
+        raise ValidationFailed("The carrier is not qualified to carry this waste.", errors={"carrier_id": reasons},
+                               code="carrier_not_qualified")
 
 
 def _waste_lines(session: Session, generator_id: uuid.UUID,

@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from models import Department, Role, User, WasteManifest, WasteTransferApproval
+from models import Department, Permit, Role, WasteManifest, WasteTransferApproval
 from tests.app.test_http_contract import assert_problem
 from tests.app.waste.conftest import WASTE
 from tests.app.waste.test_manifests import waybill_for
@@ -233,3 +233,37 @@ def test_art27_an_approval_never_outlives_the_receivers_permit(waste_world, sess
     assert f"valid to {end}" in " ".join(assert_problem(late, 422)["errors"]["valid_to"])
     assert world.client.post(url, headers=headers, json=approval_body(
         world, valid_from=TODAY.isoformat(), valid_to=end.isoformat())).status_code == 201
+
+
+# --- Art. 10 (一), 13: the carrier's qualification -----------------------------------------------------------------
+
+@pytest.mark.parametrize("change", ["revoked", "expired", "other_class"])
+def test_art10_a_carrier_without_a_valid_road_transport_permit_for_the_goods_is_refused(waste_world, session, change):
+    """Art. 10 (一): the 移出人 "对承运人……的主体资格和技术能力进行核实"; Art. 13: the waste is entrusted to "具备相应危险
+    货物运输资质的单位". The carrier's 道路危险货物运输 permit revoked, expired yesterday, or covering only class 8 while
+    the waste's goods are class 3: 422 at ``carrier_id``, no manifest."""
+    world = waste_world
+    world.generate()
+    for permit in session.scalars(select(Permit).where(Permit.holder_id == world.trip.carrier.id)):
+        if change == "revoked":
+            permit.revoked = True
+        elif change == "expired":
+            permit.valid_to = TODAY - dt.timedelta(days=1)
+        else:
+            permit.hazard_classes = ["8"]
+    session.commit()
+    body = assert_problem(world.manifest(), 422)
+    assert body["code"] == "carrier_not_qualified" and list(body["errors"]) == ["carrier_id"], body
+    assert count(session, WasteManifest) == 0
+
+
+def test_art20_a_manifest_is_never_deleted(waste_world, session):
+    """Art. 20: "危险废物电子转移联单数据应当在信息系统中至少保存十年". No route deletes a manifest or an approval
+    (nothing in the project purges them): DELETE is 405 and the records stay."""
+    world = waste_world
+    world.generate()
+    manifest = world.manifest().get_json()
+    approval = approve(world, session)
+    assert world.call("delete", f"waste-manifests/{manifest['id']}", "admin").status_code == 405
+    assert world.call("delete", f"waste-transfer-approvals/{approval['id']}", "admin").status_code == 405
+    assert count(session, WasteManifest) == 1 and count(session, WasteTransferApproval) == 1
