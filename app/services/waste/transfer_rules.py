@@ -1,15 +1,15 @@
 """The steps of 危险废物转移管理办法 (生态环境部、公安部、交通运输部, 2021-11-30, in force 2022-01-01) that a
 manifest runs through, with their deadlines (sources and what is not verified: app/data/README.md).
 
-- The manifest number in the national format: 14 digits, the year (4), the province (2) and prefecture (2)
+- The manifest number in the national format (Art. 15): 14 digits, the year (4), the province (2) and prefecture (2)
   of the place the waste leaves, then a serial number within that prefecture and year (6).
-- The carrier checks the waste against the manifest before carriage (name, quantity, packaging): a waybill
+- The carrier checks the waste against the manifest before carriage (Art. 11 (一), 13): a waybill
   carrying a manifest departs only once its carrier has checked it; a carrier that finds it not as stated
   refuses carriage, which ends the manifest (rejected, with the reason) and raises an alert.
-- The receiver checks what arrived and confirms receipt within a deadline counted in working days from the
+- The receiver checks what arrived and confirms receipt within five working days (Art. 18), counted from the
   waybill's delivery (:func:`receipt_due`); :func:`sweep_receipts` raises an alert for every manifest past it.
-- What the receiver finds not as stated (a quantity different from the manifest's) is recorded on the manifest
-  and raises an alert for the authority and the generator; a refusal by the receiver raises one too.
+- What the receiver finds not as stated (Art. 18 para. 2; a quantity different from the manifest's) is recorded
+  on the manifest and raises an alert for the authority and the generator; a refusal by the receiver raises one too.
 """
 from __future__ import annotations
 
