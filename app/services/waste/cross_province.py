@@ -104,8 +104,8 @@ def record_approval(session: Session, user: User, data: dict[str, Any]) -> Waste
         number=data["number"], origin_province=data["origin_province"],
         destination_province=data["destination_province"], generator_id=data["generator_id"],
         disposer_id=data["disposer_id"], disposal_method=data["disposal_method"],
-        wastes={code: f"{Decimal(kg).quantize(GRAM):f}" for code, kg in data["wastes"].items()}, valid_from=data["valid_from"],
-        valid_to=data["valid_to"], issuer=data.get("issuer"), recorded_by=user.id)
+        wastes={code: f"{Decimal(kg).quantize(GRAM):f}" for code, kg in data["wastes"].items()},
+        valid_from=data["valid_from"], valid_to=data["valid_to"], issuer=data.get("issuer"), recorded_by=user.id)
     with unit_of_work(session):
         session.add(approval)
     return approval
@@ -190,11 +190,12 @@ def approval_problems(session: Session, approval: WasteTransferApproval, *, orig
     if not approval.valid_from <= on <= approval.valid_to:
         problems.append(Text("valid from {start} to {end}, not on {day}", start=approval.valid_from,
                              end=approval.valid_to, day=on))
-    for name, place in (("origin", origin), ("destination", destination)):
-        approved = getattr(approval, f"{name}_province")
-        if place is not None and place != approved:
-            problems.append(Text("approved for {name} province {approved}, not {place}", name=name,
-                                 approved=approved, place=place))
+    if origin is not None and origin != approval.origin_province:
+        problems.append(Text("approved for waste leaving province {approved}, not {place}",
+                             approved=approval.origin_province, place=origin))
+    if destination is not None and destination != approval.destination_province:
+        problems.append(Text("approved for waste entering province {approved}, not {place}",
+                             approved=approval.destination_province, place=destination))
     if approval.disposer_id != disposer_id:
         problems.append(N_("approved for another receiver (Art. 28 (三))"))
     if approval.disposal_method != method:
