@@ -23,7 +23,7 @@ _MODULES: dict[str, str] = {
     **dict.fromkeys(("CrewRole", "Person", "Vehicle", "VehicleKind"), "models.fleet"),
     **dict.fromkeys(("Incident", "IncidentEvent", "IncidentState", "SpillKind"), "models.incidents"),
     **dict.fromkeys(("TripState",), "models.monitoring"),
-    **dict.fromkeys(("Permit", "PermitKind"), "models.permits"),
+    **dict.fromkeys(("Permit", "PermitKind", "WasteOperation"), "models.permits"),
     **dict.fromkeys(("Site", "SiteKind"), "models.sites"),
     **dict.fromkeys(("GpsFix",), "models.tracking"),
     **dict.fromkeys(("DesignMaximum", "PopulationChange", "SiteUnit", "UnitKind"), "models.units"),
@@ -66,5 +66,5 @@ __all__ = [
     "PendingTransfer", "TransferStatus", "SignInFailure", "WebSession", "Consignment", "ConsignmentLine",
     "Incident", "IncidentEvent", "IncidentState", "SpillKind",
     "Terminal", "VehicleFix",
-    "WasteTransferApproval",
+    "WasteTransferApproval", "WasteOperation",
 ]

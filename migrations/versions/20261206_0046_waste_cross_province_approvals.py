@@ -6,6 +6,10 @@ and method it names. ``waste_transfer_approvals`` records such approvals; a mani
 leaves and enters (None where a site's district code is not recorded: existing manifests stay so) and the
 approval it moves under.
 
+A 危险废物经营许可证 records its 经营方式 (危险废物经营许可证管理办法 Art. 3): comprehensive (收集、贮存、处置) or
+collection only. The hazardous-waste permits already registered are comprehensive (their scope names categories
+and disposal methods, which only a comprehensive permit has).
+
 Revision ID: 0046
 Revises: 0045
 Create Date: 2026-12-06
@@ -54,8 +58,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_waste_manifests_approval_id'), ['approval_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_waste_manifests_approval_id_waste_transfer_approvals'), 'waste_transfer_approvals', ['approval_id'], ['id'])
 
+    with op.batch_alter_table('permits', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('waste_operation', sa.Enum('comprehensive', 'collection', name='wasteoperation', native_enum=False, length=40), nullable=True, comment="a 危险废物经营许可证's 经营方式: comprehensive (综合) or collection (收集)"))
+    op.execute("UPDATE permits SET waste_operation = 'comprehensive' WHERE kind = 'hazardous_waste_operation'")
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('permits', schema=None) as batch_op:
+        batch_op.drop_column('waste_operation')
     with op.batch_alter_table('waste_manifests', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_waste_manifests_approval_id_waste_transfer_approvals'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_waste_manifests_approval_id'))

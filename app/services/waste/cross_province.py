@@ -34,6 +34,7 @@ from models import (
     Department, Enterprise, ManifestStatus, Permit, PermitKind, Role, Site, User, WasteBatch, WasteManifest,
     WasteManifestLine, WasteTransferApproval,
 )
+from app.services.waste.scope import last_valid_day
 from models.waste import code_problem
 
 #: Art. 27 para. 2: an approval is valid for twelve months at most.
@@ -52,15 +53,6 @@ def region_of(session: Session, site_ids: Sequence[uuid.UUID]) -> str | None:
     """The province and prefecture (4 digits) of the first of *site_ids* with a district code, or None."""
     adcodes = session.scalars(select(Site.district_adcode).where(Site.id.in_(list(site_ids)))).all()
     return next((code[:4] for code in adcodes if code), None)
-
-
-def last_valid_day(valid_from: dt.date) -> dt.date:
-    """The last day of twelve months from *valid_from* (2026-03-15 → 2027-03-14; 2024-02-29 → 2025-02-28)."""
-    try:
-        anniversary = valid_from.replace(year=valid_from.year + MAX_VALID_MONTHS // 12)
-    except ValueError:  # 29 February: the anniversary falls on 1 March
-        anniversary = dt.date(valid_from.year + MAX_VALID_MONTHS // 12, 3, 1)
-    return anniversary - dt.timedelta(days=1)
 
 
 # --- the approvals -------------------------------------------------------------------------------------------
@@ -131,8 +123,8 @@ def _approval_errors(session: Session, data: dict[str, Any]) -> dict[str, list[s
     start, end = data["valid_from"], data["valid_to"]
     if end < start:
         errors["valid_to"] = [N_("must not be before valid_from")]
-    elif end > last_valid_day(start):
-        errors["valid_to"] = [Text("at most twelve months (Art. 27): {last} at the latest", last=last_valid_day(start))]
+    elif end > last_valid_day(start, MAX_VALID_MONTHS // 12):
+        errors["valid_to"] = [Text("at most twelve months (Art. 27): {last} at the latest", last=last_valid_day(start, MAX_VALID_MONTHS // 12))]
     elif "disposer_id" not in errors:
         permitted = _permit_end(session, data["disposer_id"], start)
         if permitted is None:

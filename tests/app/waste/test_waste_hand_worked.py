@@ -267,3 +267,39 @@ def test_art20_a_manifest_is_never_deleted(waste_world, session):
     assert world.call("delete", f"waste-manifests/{manifest['id']}", "admin").status_code == 405
     assert world.call("delete", f"waste-transfer-approvals/{approval['id']}", "admin").status_code == 405
     assert count(session, WasteManifest) == 1 and count(session, WasteTransferApproval) == 1
+
+
+# --- 危险废物经营许可证管理办法 Art. 3, 13: the permit's kind -----------------------------------------------------------
+
+def permit_body(world, **overrides) -> dict:
+    return {"kind": "hazardous_waste_operation", "number": "JSWX-KIND-1", "holder_id": str(world.trip.consignee.id),
+            "hazard_classes": ["3"], "waste_categories": ["HW06"], "disposal_methods": ["R2"],
+            "valid_from": "2026-01-01", "valid_to": "2030-12-31", **overrides}
+
+
+@pytest.mark.parametrize("overrides, status, field", [
+    ({}, 201, None),  # comprehensive by default: five years, 2026-01-01 to 2030-12-31
+    ({"valid_to": "2031-01-01"}, 422, "valid_to"),  # a day more than five years
+    ({"waste_operation": "collection", "waste_categories": [], "waste_codes": ["900-214-08", "900-044-49"],
+      "valid_to": "2028-12-31"}, 201, None),  # the two wastes of Art. 3, three years
+    ({"waste_operation": "collection", "waste_categories": [], "waste_codes": ["900-214-08"],
+      "valid_to": "2029-01-01"}, 422, "valid_to"),  # a day more than three years
+    ({"waste_operation": "collection"}, 422, "waste_categories"),  # a whole category: more than Art. 3 allows
+    ({"waste_operation": "collection", "waste_categories": [], "waste_codes": ["900-041-49"]}, 422, "waste_codes"),
+    ({"kind": "road_transport", "waste_categories": [], "disposal_methods": [], "waste_operation": "collection"},
+     422, "waste_operation"),
+])
+def test_permit_kinds_scope_and_validity(waste_world, session, overrides, status, field):
+    """许可办法 Art. 3: "危险废物经营许可证按照经营方式，分为危险废物收集、贮存、处置综合经营许可证和危险废物收集经营许可证
+    ……领取危险废物收集经营许可证的单位，只能从事机动车维修活动中产生的废矿物油和居民日常生活中产生的废镉镍电池的危险废物收集经营
+    活动"; Art. 13: "危险废物综合经营许可证有效期为5年；危险废物收集经营许可证有效期为3年". From 2026-01-01, five years end
+    on 2030-12-31 and three on 2028-12-31."""
+    world = waste_world
+    response = world.call("post", "permits", "admin", json=permit_body(world, **overrides))
+    if status == 201:
+        assert response.status_code == 201, response.get_json()
+        assert response.get_json()["waste_operation"] == overrides.get("waste_operation", "comprehensive")
+        return
+    body = assert_problem(response, 422)
+    assert field in body["errors"], body
+    assert session.scalar(select(func.count()).select_from(Permit).where(Permit.number == "JSWX-KIND-1")) == 0
