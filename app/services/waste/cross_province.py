@@ -38,7 +38,7 @@ from app.services.waste.scope import last_valid_day
 from models.waste import code_problem
 
 #: Art. 27 para. 2: an approval is valid for twelve months at most.
-MAX_VALID_MONTHS = 12
+MAX_VALID_YEARS = 1
 FIELD = "cross_province_approval"
 GRAM = Decimal("0.001")
 _PROVINCE = re.compile(r"^[1-9]\d$")
@@ -121,10 +121,11 @@ def _approval_errors(session: Session, data: dict[str, Any]) -> dict[str, list[s
         if enterprise is None or not enterprise.active:
             errors[name] = [N_("no such active enterprise")]
     start, end = data["valid_from"], data["valid_to"]
+    last = last_valid_day(start, MAX_VALID_YEARS)
     if end < start:
         errors["valid_to"] = [N_("must not be before valid_from")]
-    elif end > last_valid_day(start, MAX_VALID_MONTHS // 12):
-        errors["valid_to"] = [Text("at most twelve months (Art. 27): {last} at the latest", last=last_valid_day(start, MAX_VALID_MONTHS // 12))]
+    elif end > last:
+        errors["valid_to"] = [Text("at most twelve months (Art. 27): {last} at the latest", last=last)]
     elif "disposer_id" not in errors:
         permitted = _permit_end(session, data["disposer_id"], start)
         if permitted is None:
