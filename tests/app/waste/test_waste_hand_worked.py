@@ -303,3 +303,29 @@ def test_permit_kinds_scope_and_validity(waste_world, session, overrides, status
     body = assert_problem(response, 422)
     assert field in body["errors"], body
     assert session.scalar(select(func.count()).select_from(Permit).where(Permit.number == "JSWX-KIND-1")) == 0
+
+
+def test_art21_the_manifest_page_asks_for_the_approval_beside_its_field(waste_world, session):
+    """The page's form is the API's: across 32 → 33 without an approval the refusal shows beside
+    ``cross_province_approval`` and nothing is written; with the approval's number the manifest opens."""
+    from app.services.users import set_password
+    from tests.web.test_pages import PASSWORD, csrf, sign_in
+
+    world = waste_world
+    across(world, session)
+    world.generate()
+    number = approve(world, session)["number"]
+    user, _ = make_user(session, Role.ENTERPRISE, enterprise=world.trip.shipper)
+    set_password(session, user, PASSWORD)
+    client = world.client
+    sign_in(client, user)
+    form = {"carrier_id": str(world.trip.carrier.id), "disposer_id": str(world.trip.consignee.id),
+            "disposer_site_id": str(world.trip.unloading.id), "disposal_method": "R2",
+            "lines.0.batch": WASTE, "lines.0.quantity_kg": "800"}
+    refused = client.post("/waste/manifests/new", data={"csrf_token": csrf(client, "/waste/manifests/new"), **form})
+    assert refused.status_code == 422 and 'id="cross_province_approval-error"' in refused.get_data(as_text=True)
+    assert count(session, WasteManifest) == 0
+    opened = client.post("/waste/manifests/new", data={"csrf_token": csrf(client, "/waste/manifests/new"), **form,
+                                                       "cross_province_approval": number})
+    assert opened.status_code == 302, opened.get_data(as_text=True)[:2000]
+    assert count(session, WasteManifest) == 1
