@@ -30,11 +30,11 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.i18n import N_, Text
 from app.services import unit_of_work
+from app.services.waste.scope import last_valid_day, valid_waste_permits
 from models import (
-    Department, Enterprise, ManifestStatus, Permit, PermitKind, Role, Site, User, WasteBatch, WasteManifest,
-    WasteManifestLine, WasteTransferApproval,
+    Department, Enterprise, ManifestStatus, Role, Site, User, WasteBatch, WasteManifest, WasteManifestLine,
+    WasteTransferApproval,
 )
-from app.services.waste.scope import last_valid_day
 from models.waste import code_problem
 
 #: Art. 27 para. 2: an approval is valid for twelve months at most.
@@ -127,19 +127,13 @@ def _approval_errors(session: Session, data: dict[str, Any]) -> dict[str, list[s
     elif end > last:
         errors["valid_to"] = [Text("at most twelve months (Art. 27): {last} at the latest", last=last)]
     elif "disposer_id" not in errors:
-        permitted = _permit_end(session, data["disposer_id"], start)
+        permits = valid_waste_permits(session, data["disposer_id"], start)
+        permitted = max((p.valid_to for p in permits), default=None)
         if permitted is None:
             errors["disposer_id"] = [Text("holds no valid hazardous_waste_operation permit on {day}", day=start)]
         elif end > permitted:
             errors["valid_to"] = [Text("beyond the receiver's permit, valid to {day} (Art. 27)", day=permitted)]
     return errors
-
-
-def _permit_end(session: Session, disposer_id: uuid.UUID, on: dt.date) -> dt.date | None:
-    """The last day of the receiver's hazardous-waste permits valid on *on*, or None when it holds none."""
-    return session.scalar(select(func.max(Permit.valid_to)).where(
-        Permit.holder_id == disposer_id, Permit.kind == PermitKind.HAZARDOUS_WASTE, Permit.revoked.is_(False),
-        Permit.valid_from <= on, Permit.valid_to >= on))
 
 
 # --- a manifest under an approval ----------------------------------------------------------------------------

@@ -57,6 +57,13 @@ def covers(permit: Permit, profile: WasteBatch) -> bool:
     return profile.category in permit.waste_categories or profile.code in permit.waste_codes
 
 
+def valid_waste_permits(session: Session, holder_id: uuid.UUID, on: dt.date) -> list[Permit]:
+    """The holder's hazardous-waste permits valid and unrevoked on day *on*, by number."""
+    return [p for p in session.scalars(select(Permit).where(
+        Permit.holder_id == holder_id, Permit.kind == PermitKind.HAZARDOUS_WASTE).order_by(Permit.number))
+        if not p.revoked and p.valid_from <= on <= p.valid_to]
+
+
 def scope_errors(session: Session, disposer_id: uuid.UUID, wastes: Sequence[tuple[str, WasteBatch]], method: str,
                  on: dt.date) -> dict[str, list[str]]:
     """Field → reasons why the disposer may not accept *wastes* (field, profile) by *method* on day *on*.
@@ -64,9 +71,7 @@ def scope_errors(session: Session, disposer_id: uuid.UUID, wastes: Sequence[tupl
     Empty when it may. The fields are ``disposer_id`` (no valid permit at all), each waste's own field (not
     in any valid permit's scope) and ``disposal_method`` (in scope, but not by this method).
     """
-    permits = [p for p in session.scalars(select(Permit).where(
-        Permit.holder_id == disposer_id, Permit.kind == PermitKind.HAZARDOUS_WASTE).order_by(Permit.number))
-        if not p.revoked and p.valid_from <= on <= p.valid_to]
+    permits = valid_waste_permits(session, disposer_id, on)
     if not permits:
         return {"disposer_id": [f"holds no valid, unrevoked hazardous_waste_operation permit on {on}"]}
     errors: dict[str, list[str]] = {}
