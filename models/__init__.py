@@ -23,7 +23,7 @@ _MODULES: dict[str, str] = {
     **dict.fromkeys(("CrewRole", "Person", "Vehicle", "VehicleKind"), "models.fleet"),
     **dict.fromkeys(("Incident", "IncidentEvent", "IncidentState", "SpillKind"), "models.incidents"),
     **dict.fromkeys(("TripState",), "models.monitoring"),
-    **dict.fromkeys(("Permit", "PermitKind"), "models.permits"),
+    **dict.fromkeys(("Permit", "PermitKind", "WasteOperation"), "models.permits"),
     **dict.fromkeys(("Site", "SiteKind"), "models.sites"),
     **dict.fromkeys(("GpsFix",), "models.tracking"),
     **dict.fromkeys(("DesignMaximum", "PopulationChange", "SiteUnit", "UnitKind"), "models.units"),
@@ -31,7 +31,7 @@ _MODULES: dict[str, str] = {
     **dict.fromkeys(("Terminal", "VehicleFix"), "models.terminals"),
     **dict.fromkeys(("ApiToken", "Department", "Role", "User"), "models.users"),
     **dict.fromkeys(("AddedWasteCode", "ManifestStatus", "WasteBatch", "WasteManifest", "WasteManifestEvent",
-                     "WasteManifestLine"), "models.waste"),
+                     "WasteManifestLine", "WasteTransferApproval"), "models.waste"),
     **dict.fromkeys(("IdempotencyKey", "Waybill", "WaybillEvent", "WaybillLine", "WaybillStatus",
                      "WaybillVersion"), "models.waybills"),
     **dict.fromkeys(("SignInFailure", "WebSession"), "models.web_sessions"),
@@ -66,4 +66,5 @@ __all__ = [
     "PendingTransfer", "TransferStatus", "SignInFailure", "WebSession", "Consignment", "ConsignmentLine",
     "Incident", "IncidentEvent", "IncidentState", "SpillKind",
     "Terminal", "VehicleFix",
+    "WasteTransferApproval", "WasteOperation",
 ]

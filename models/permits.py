@@ -25,6 +25,13 @@ class PermitKind(enum.StrEnum):
     HIGHLY_TOXIC_TRANSPORT_PASS = "highly_toxic_road_transport_pass"  # 剧毒化学品道路运输通行证
 
 
+class WasteOperation(enum.StrEnum):
+    """The two kinds of 危险废物经营许可证 by 经营方式 (危险废物经营许可证管理办法 Art. 3)."""
+
+    COMPREHENSIVE = "comprehensive"  # 危险废物收集、贮存、处置综合经营许可证: every category, valid 5 years
+    COLLECTION = "collection"  # 危险废物收集经营许可证: two wastes only, collection only, valid 3 years
+
+
 class Permit(Base):
     """A permit held by one enterprise, valid on the days from ``valid_from`` to ``valid_to`` inclusive.
 
@@ -49,6 +56,8 @@ class Permit(Base):
     waste_categories: Mapped[list[str]] = mapped_column(JSON, default=list, comment="waste scope: HW categories")
     waste_codes: Mapped[list[str]] = mapped_column(JSON, default=list, comment="waste scope: eight-digit codes")
     disposal_methods: Mapped[list[str]] = mapped_column(JSON, default=list, comment="Basel Annex IV codes")
+    waste_operation: Mapped[WasteOperation | None] = mapped_column(
+        comment="a 危险废物经营许可证's 经营方式: comprehensive (综合) or collection (收集)")
     valid_from: Mapped[dt.date]
     valid_to: Mapped[dt.date]
     revoked: Mapped[bool] = mapped_column(default=False)

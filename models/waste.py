@@ -164,11 +164,26 @@ class WasteManifest(Base):
         comment="when the carrier checked the waste against the manifest, before carriage")
     carrier_checked_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     discrepancy: Mapped[str | None] = mapped_column(String(500), comment="what the receiver found not as stated")
+    origin_province: Mapped[str | None] = mapped_column(
+        String(2), comment="province (GB/T 2260, 2 digits) the waste leaves; None: no district code recorded")
+    destination_province: Mapped[str | None] = mapped_column(
+        String(2), comment="province of the receiving site; None: no district code recorded")
+    approval_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("waste_transfer_approvals.id"), index=True,
+        comment="the province's approval of a cross-province transfer (危险废物转移管理办法 Art. 21)")
 
     lines: Mapped[list[WasteManifestLine]] = relationship(
         order_by="WasteManifestLine.line_no", cascade="all, delete-orphan")
     events: Mapped[list[WasteManifestEvent]] = relationship(order_by="WasteManifestEvent.at")
     waybill: Mapped[Waybill | None] = relationship(viewonly=True)
+    approval: Mapped[WasteTransferApproval | None] = relationship()
+
+    @property
+    def cross_province(self) -> bool | None:
+        """Whether the waste crosses a province boundary; None when a place's district code is not recorded."""
+        if self.origin_province is None or self.destination_province is None:
+            return None
+        return self.origin_province != self.destination_province
 
 
 class WasteManifestLine(Base):
@@ -204,3 +219,27 @@ class WasteManifestEvent(Base):
     actor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[CreatedAt]
+
+
+class WasteTransferApproval(Base):
+    """The approval of a cross-province transfer by the ecology department of the province the waste leaves
+    (危险废物转移管理办法 Art. 21, 27): which wastes (code → kg), from which 移出人 to which 接受人, by which
+    method, valid from ``valid_from`` to ``valid_to`` inclusive (at most twelve months, never beyond the
+    接受人's permit). Manifests under it may be many, within its validity and its quantities."""
+
+    __tablename__ = "waste_transfer_approvals"
+    __table_args__ = (CheckConstraint("valid_from <= valid_to", name="validity_order"),)
+
+    id: Mapped[UuidPk]
+    number: Mapped[str] = mapped_column(String(60), unique=True, comment="the number of the approval decision")
+    origin_province: Mapped[str] = mapped_column(String(2), comment="移出地 province, GB/T 2260 (2 digits)")
+    destination_province: Mapped[str] = mapped_column(String(2), comment="接受地 province, GB/T 2260 (2 digits)")
+    generator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"), index=True, comment="移出人")
+    disposer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"), index=True, comment="接受人")
+    disposal_method: Mapped[str] = mapped_column(String(3), comment="Basel Convention Annex IV code")
+    wastes: Mapped[dict[str, str]] = mapped_column(JSON, comment="approved waste code -> kg (a decimal string)")
+    valid_from: Mapped[dt.date]
+    valid_to: Mapped[dt.date] = mapped_column(comment="last valid day, inclusive")
+    issuer: Mapped[str | None] = mapped_column(String(200), comment="the approving department")
+    recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[CreatedAt]

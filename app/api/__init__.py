@@ -27,6 +27,7 @@ from app.api.vehicles.routes import blp as vehicles
 from app.api.waybills.routes import blp as waybills
 from app.api.waste_manifests.routes import blp as waste_manifests
 from app.api.waste_codes.routes import blp as waste_codes
+from app.api.waste_approvals.routes import blp as waste_transfer_approvals
 from app.api.transfers.routes import blp as transfers
 from app.api.terminals.routes import blp as terminals
 from app.api.waybills.tracking import blp as waybill_tracking, feed as track_feed
@@ -39,7 +40,7 @@ API_PREFIX = "/api/v1"
 BLUEPRINTS = (
     enterprises, users, chemicals, permits, sites, vehicles, personnel, batches, movements, ledger, corridors, zones,
     waybills, waybill_tracking, track_feed, alerts, waste_manifests, risk_map, rules, hazard, waste_codes,
-    transfers, counterparties, consignments, incidents, terminals,
+    transfers, counterparties, consignments, incidents, terminals, waste_transfer_approvals,
 )
 
 

@@ -36,7 +36,8 @@ from sqlalchemy.types import NullType
 from app.errors import NotFound, ValidationFailed
 from app.i18n import N_, Text
 from app.services.registry import Registry, current
-from models import Chemical, Enterprise, Permit, PermitKind
+from app.services.waste.scope import operation_errors
+from models import Chemical, Enterprise, Permit, PermitKind, WasteOperation
 from models.catalogue import class_covers
 
 
@@ -268,9 +269,14 @@ def _check_permit(_session: Session, data: dict[str, Any], record: Permit | None
     if not (current(data, record, "hazard_classes", []) or current(data, record, "un_numbers", [])):
         errors["hazard_classes"] = [N_("a permit's scope names at least one hazard class or UN number")]
     if current(data, record, "kind") is not PermitKind.HAZARDOUS_WASTE:
-        for name in WASTE_SCOPE:
+        for name in (*WASTE_SCOPE, "waste_operation"):
             if current(data, record, name, []):
                 errors[name] = [N_("only a hazardous_waste_operation permit has a waste scope")]
+    else:
+        if current(data, record, "waste_operation") is None:  # the one kind there was before 经营方式 was kept
+            data["waste_operation"] = WasteOperation.COMPREHENSIVE
+        errors.update(operation_errors(*(current(data, record, name, []) for name in (
+            "waste_operation", "valid_from", "valid_to", "waste_categories", "waste_codes"))))
     if errors:
         raise ValidationFailed("The permit's fields contradict each other.", errors=errors)
     return data

@@ -171,7 +171,8 @@ def new_manifest() -> Response | tuple[str, int]:
     scope is checked by the service, as through the API)."""
     user = web_user()
     values: dict[str, Any] = {name: text(request.form, name) for name in
-                              ("carrier_id", "disposer_id", "disposer_site_id", "disposal_method", "waybill_id")}
+                              ("carrier_id", "disposer_id", "disposer_site_id", "disposal_method", "waybill_id",
+                               "cross_province_approval")}
     values["lines"] = rows(request.form, LINE_FIELDS)
     errors: Errors = {}
     if request.method == "POST":

@@ -17,7 +17,7 @@ from app.services.users import set_password
 from models import (
     Account, Alert, Batch, Checkpoint, Consignment, Corridor, Enterprise, EntryKind, Incident, LedgerEntry,
     PendingTransfer, Permit, PermitKind, Person, Role, Site, SpillKind, Terminal, User, Vehicle, WasteManifest,
-    Waybill, Zone,
+    WasteTransferApproval, Waybill, Zone,
 )
 from models.types import utcnow
 from tests.factories import make_enterprise, make_person, make_site, make_user, make_vehicle
@@ -65,6 +65,12 @@ def _extras(session: Session, story: dict[str, object]) -> None:
                          auth_code="AUTH", edition=2019))
     session.add(Checkpoint(first_sequence=1, last_sequence=entry.sequence, merkle_root="0" * 64, key_id="0" * 16,
                            public_key="0" * 64, signature="0" * 128, created_at=utcnow()))
+    manifest = session.scalars(select(WasteManifest)).first()
+    session.add(WasteTransferApproval(
+        number="苏环危转〔2026〕9001", origin_province="32", destination_province="33",
+        generator_id=manifest.generator_id, disposer_id=manifest.disposer_id, disposal_method="D10",
+        wastes={"900-404-06": "1000.000"}, valid_from=dt.date.today(), valid_to=dt.date.today(),
+        recorded_by=offered_by.id))
     # A firm that has closed: its site stays registered (and active), but it leaves the directory.
     make_site(session, make_enterprise(session, name="已注销化工有限公司", active=False), name="已注销厂区")
     session.flush()
@@ -74,6 +80,7 @@ def _extras(session: Session, story: dict[str, object]) -> None:
 KINDS = {
     "waybill": select(Waybill.id), "alert": select(Alert.id), "consignment": select(Consignment.id),
     "incident": select(Incident.id), "transfer": select(PendingTransfer.id), "manifest": select(WasteManifest.id),
+    "waste_approval": select(WasteTransferApproval.id),
     "entry": select(LedgerEntry.id), "batch": select(Batch.code), "terminal": select(Terminal.terminal_id),
     "site": select(Site.id), "vehicle": select(Vehicle.id), "person": select(Person.id), "permit": select(Permit.id),
     "enterprise": select(Enterprise.id), "user": select(User.id), "account": select(Account.id),
@@ -84,7 +91,7 @@ KINDS = {
 #: Texts of the firms' records besides their ids: what would tell the outsider of them.
 SECRET_TEXTS = (select(Waybill.number), select(Consignment.number), select(WasteManifest.number),
                 select(Vehicle.plate), select(Person.name), select(Person.certificate_number), select(Site.name),
-                select(Permit.number))
+                select(Permit.number), select(WasteTransferApproval.number))
 
 
 def build_world(session: Session) -> World:

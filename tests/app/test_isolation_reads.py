@@ -36,7 +36,7 @@ API = "/api/v1/"
 PARAMETER_KINDS = {
     "waybill_id": "waybill", "alert_id": "alert", "consignment_id": "consignment", "incident_id": "incident",
     "transfer_id": "transfer", "manifest_id": "manifest", "entry_id": "entry", "code": "batch",
-    "terminal_id": "terminal", "user_id": "user",
+    "terminal_id": "terminal", "user_id": "user", "approval_id": "waste_approval",
 }
 #: ``/api/v1/<registry>/<record_id>`` -> the kind of record; None: shared reference data every role reads.
 REGISTRY_KINDS = {"sites": "site", "vehicles": "vehicle", "personnel": "person", "permits": "permit",

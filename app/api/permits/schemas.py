@@ -9,7 +9,7 @@ from marshmallow import validate
 from app.api._fields import checked_by, hazard_classes, un_numbers
 from app.api._query import PagedQuery
 from app.services.permits import Activity
-from models import PermitKind
+from models import PermitKind, WasteOperation
 from models.waste import DISPOSAL_METHODS, category_problem, code_problem
 
 
@@ -26,6 +26,9 @@ class PermitIn(ma.Schema):
                                  load_default=list, metadata={"description": "waste scope: codes like 900-041-49"})
     disposal_methods = ma.fields.List(ma.fields.String(validate=validate.OneOf(DISPOSAL_METHODS)), load_default=list,
                                       metadata={"description": "Basel Convention Annex IV codes (D1-D15, R1-R13)"})
+    waste_operation = ma.fields.Enum(WasteOperation, by_value=True, allow_none=True, metadata={
+        "description": "a hazardous_waste_operation permit's 经营方式: comprehensive (收集、贮存、处置, 5 years at most; "
+                       "the default) or collection (900-214-08 and 900-044-49 only, 3 years at most)"})
     valid_from = ma.fields.Date(required=True)
     valid_to = ma.fields.Date(required=True, metadata={"description": "last valid day, inclusive"})
     revoked = ma.fields.Boolean(load_default=False)

@@ -31,6 +31,9 @@ class ManifestIn(ma.Schema):
         "description": "Basel Convention Annex IV code: D1-D15 (disposal), R1-R13 (recovery)"})
     waybill_id = ma.fields.UUID(allow_none=True, metadata={"description": "the e-waybill (may be linked later)"})
     lines = ma.fields.List(ma.fields.Nested(ManifestLineIn), required=True, validate=validate.Length(min=1, max=100))
+    cross_province_approval = ma.fields.String(validate=[validate.Length(min=1, max=60), no_nul], metadata={
+        "description": "number of the origin province's approval: required when the waste leaves its province "
+                       "(危险废物转移管理办法 Art. 21)"})
 
 
 class ManifestQuery(PagedQuery):
@@ -78,6 +81,14 @@ class ManifestEventOut(ma.Schema):
     at = ma.fields.AwareDateTime()
 
 
+class ApprovalRefOut(ma.Schema):
+    id = ma.fields.UUID()
+    number = ma.fields.String()
+    valid_from = ma.fields.Date()
+    valid_to = ma.fields.Date()
+    issuer = ma.fields.String(allow_none=True)
+
+
 class ManifestOut(ma.Schema):
     id = ma.fields.UUID()
     number = ma.fields.String()
@@ -97,6 +108,11 @@ class ManifestOut(ma.Schema):
     receipt_due = ma.fields.Method("_receipt_due", metadata={
         "description": "when the receiver's confirmation is due (working days after delivery)"})
     discrepancy = ma.fields.String(allow_none=True)
+    origin_province = ma.fields.String(allow_none=True, metadata={"description": "GB/T 2260, 2 digits"})
+    destination_province = ma.fields.String(allow_none=True)
+    cross_province = ma.fields.Boolean(allow_none=True, metadata={
+        "description": "crosses a province boundary; null when a site's district code is not recorded"})
+    cross_province_approval = ma.fields.Nested(ApprovalRefOut, attribute="approval", allow_none=True)
 
     def _receipt_due(self, manifest: Any) -> str | None:
         due = receipt_due(manifest, manifest.waybill.delivered_at if manifest.waybill else None)

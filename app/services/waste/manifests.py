@@ -37,7 +37,9 @@ from app.services.ledger.balances import balances
 from app.services.ledger.codes import ProducerRef, producer_id
 from app.services.ledger.posting import Actor, check_time, ledger_transaction
 from app.services.party_names import party_name
+from app.services.permits import Activity, permit_decision
 from app.services.waste.batches import profiles
+from app.services.waste.cross_province import FIELD, approval_for_manifest, province_of, region_of
 from app.services.waste.scope import scope_errors
 from app.services.waste.status import check_next, move
 from app.services.waste.transfer_rules import national_number, transfer_alert
@@ -84,11 +86,20 @@ def create(session: Session, user: User, data: dict[str, Any]) -> WasteManifest:
     if errors:
         raise ValidationFailed("The disposer's permit does not cover this transfer.", errors=errors,
                                code="outside_permit_scope")
-    number = national_number(session, [profile.generating_site_id for _, profile, _ in wastes], dt.date.today())
-    manifest = WasteManifest(number=number, generator_id=generator_id,
+    today = dt.date.today()
+    _check_carrier(session, data["carrier_id"], [batch for batch, _, _ in wastes], today)
+    region = region_of(session, [profile.generating_site_id for _, profile, _ in wastes])
+    origin = province_of(region)
+    destination = province_of(session.get(Site, data["disposer_site_id"]).district_adcode)
+    approval = approval_for_manifest(
+        session, origin=origin, destination=destination, generator_id=generator_id,
+        disposer_id=data["disposer_id"], method=data["disposal_method"],
+        wastes=[(profile, quantity) for _, profile, quantity in wastes], number=data.get(FIELD), on=today)
+    manifest = WasteManifest(number=national_number(session, region, today), generator_id=generator_id,
                              carrier_id=data["carrier_id"], disposer_id=data["disposer_id"],
                              disposer_site_id=data["disposer_site_id"], disposal_method=data["disposal_method"],
-                             created_by=user.id)
+                             created_by=user.id, origin_province=origin, destination_province=destination,
+                             approval=approval)
     manifest.lines = [WasteManifestLine(line_no=n, batch_id=batch.id, quantity_kg=quantity)
                       for n, (batch, _, quantity) in enumerate(wastes, start=1)]
     if data.get("waybill_id"):
@@ -117,6 +128,19 @@ def _names(session: Session, producer: ProducerRef | None, generator_id: uuid.UU
     """Whether a line's ``producer``, when given, is the generator (its id or USCC): a line names only the
     generator's own waste, so any other producer is answered as an unknown batch."""
     return producer is None or producer_id(session, producer) == generator_id
+
+
+def _check_carrier(session: Session, carrier_id: uuid.UUID, batches: list[Batch], on: dt.date) -> None:
+    """危险废物转移管理办法 Art. 10 (一) and 13: the 移出人 checks the carrier's qualification, a valid 道路危险货物运输
+    permit whose scope covers each waste's goods on the day (422 at ``carrier_id``, naming the reason)."""
+    reasons = []
+    for chemical_id in dict.fromkeys(batch.chemical_id for batch in batches):
+        decision = permit_decision(session, carrier_id, Activity.TRANSPORT, chemical_id, on)
+        if not decision.allowed:
+            reasons.append(decision.reason)
+    if reasons:
+        raise ValidationFailed("The carrier is not qualified to carry this waste.", errors={"carrier_id": reasons},
+                               code="carrier_not_qualified")
 
 
 def _waste_lines(session: Session, generator_id: uuid.UUID,

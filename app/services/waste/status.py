@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict
 from app.i18n import Text
+from app.services.waste.cross_province import departure_problem
 from models import ManifestStatus as S, User, WasteManifest, WasteManifestEvent, Waybill
 
 NEXT: dict[S, tuple[S, ...]] = {S.CREATED: (S.IN_TRANSIT, S.REJECTED), S.IN_TRANSIT: (S.RECEIVED, S.REJECTED),
@@ -41,5 +42,8 @@ def waybill_departed(session: Session, user: User, waybill: Waybill, at: dt.date
                                 "/api/v1/waste-manifests/{id}/carrier-check first.", number=manifest.number,
                                 id=manifest.id),
                            code="carrier_check_missing")
+        if problem := departure_problem(session, manifest, waybill.current.loading_site_id, at.date()):
+            # 危险废物转移管理办法 Art. 21: "未经批准的，不得转移".
+            raise Conflict(problem, code="cross_province_approval_missing")
         move(manifest, S.IN_TRANSIT, user)
         manifest.departed_at = at

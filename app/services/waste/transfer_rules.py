@@ -1,20 +1,19 @@
 """The steps of 危险废物转移管理办法 (生态环境部、公安部、交通运输部, 2021-11-30, in force 2022-01-01) that a
 manifest runs through, with their deadlines (sources and what is not verified: app/data/README.md).
 
-- The manifest number in the national format: 14 digits, the year (4), the province (2) and prefecture (2)
+- The manifest number in the national format (Art. 15): 14 digits, the year (4), the province (2) and prefecture (2)
   of the place the waste leaves, then a serial number within that prefecture and year (6).
-- The carrier checks the waste against the manifest before carriage (name, quantity, packaging): a waybill
+- The carrier checks the waste against the manifest before carriage (Art. 11 (一), 13): a waybill
   carrying a manifest departs only once its carrier has checked it; a carrier that finds it not as stated
   refuses carriage, which ends the manifest (rejected, with the reason) and raises an alert.
-- The receiver checks what arrived and confirms receipt within a deadline counted in working days from the
+- The receiver checks what arrived and confirms receipt within five working days (Art. 18), counted from the
   waybill's delivery (:func:`receipt_due`); :func:`sweep_receipts` raises an alert for every manifest past it.
-- What the receiver finds not as stated (a quantity different from the manifest's) is recorded on the manifest
-  and raises an alert for the authority and the generator; a refusal by the receiver raises one too.
+- What the receiver finds not as stated (Art. 18 para. 2; a quantity different from the manifest's) is recorded
+  on the manifest and raises an alert for the authority and the generator; a refusal by the receiver raises one too.
 """
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
@@ -56,12 +55,11 @@ def receipt_due(manifest: WasteManifest, delivered_at: dt.datetime | None) -> dt
     return add_working_days(delivered_at, receipt_working_days())
 
 
-def national_number(session: Session, generating_site_ids: list[uuid.UUID], today: dt.date) -> str:
-    """The next manifest number: year, the leaving place's province and prefecture (from the generating site's
-    district code), and a 6-digit serial within them and the year."""
-    adcodes = session.scalars(select(Site.district_adcode).where(Site.id.in_(generating_site_ids))).all()
-    region = next((code[:4] for code in adcodes if code), UNKNOWN_REGION)
-    prefix = f"{today:%Y}{region}"
+def national_number(session: Session, region: str | None, today: dt.date) -> str:
+    """The next manifest number (危险废物转移管理办法 Art. 15): year, the leaving place's province and prefecture
+    (*region*, from the generating site's district code; ``0000`` when not recorded), and a 6-digit serial within
+    them and the year."""
+    prefix = f"{today:%Y}{region or UNKNOWN_REGION}"
     last = session.scalar(select(func.max(WasteManifest.number)).where(
         WasteManifest.number.like(f"{prefix}______"), func.length(WasteManifest.number) == 14))
     serial = int(last[8:]) + 1 if last else 1

@@ -1,0 +1,1 @@
+"""Cross-province transfer approvals of hazardous waste."""
