@@ -1,0 +1,107 @@
+"""How far off the corridor each fix of a track lies, measured when asked: every fix's distance (the live checks
+store it per fix), or only the largest over ranges of fixes (an episode's ``max_offset_m``, all that ``route
+check`` reports of them).
+
+Measuring every fix off the corridor was the per-fix stage's cost that grew with the share of a track on detours
+(issue 18). The largest distance over a range needs few of them: each fix's distance lies between bounds taken from
+its cell of :class:`~routing.distances.BoundaryDistance` (a tenth of the cost), and a fix whose upper bound is below
+the largest lower bound of its range cannot hold the range's largest distance. Only the others are measured, by the
+same function as every fix would be, so the largest is the same value to the bit.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.intp]
+#: The distances of the fixes at the given indices (of the fixes outside the corridor): each fix's value does not
+#: depend on which others are measured with it.
+Measure = Callable[[IntArray], FloatArray]
+#: Lower and upper bounds of :data:`Measure`'s values at the given indices.
+Bound = Callable[[IntArray], tuple[FloatArray, FloatArray]]
+
+
+class Offsets:
+    """The distances off the corridor of a track's fixes (0 for a fix inside it), metres, measured when asked."""
+
+    def __init__(self, outside: BoolArray, measure: Measure | None = None, bound: Bound | None = None, *,
+                 values: FloatArray | None = None):
+        """*outside*: which fixes lie outside the corridor; *measure* their distances (or *values*: every fix's,
+        measured already, and a 0 after the last); *bound* their distances' bounds (None: a range's largest is found by measuring every
+        fix, as when a part closed at its time makes a fix inside the corridor's outline count as outside)."""
+        self._outside, self._measure, self._bound = outside, measure, bound
+        self._values = values  # with a 0 after the last fix (see _all)
+        self._bounds: tuple[FloatArray, FloatArray] | None = None
+        self._whole, self._start, self._stop = self, 0, len(outside)
+
+    @classmethod
+    def known(cls, values: FloatArray) -> Offsets:
+        """Every fix's distance, measured already."""
+        return cls(values > 0, values=np.append(values, 0.0))
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    def part(self, start: int, stop: int) -> Offsets:
+        """Fixes ``start:stop`` (one track of joined tracks); measured fixes are shared with the whole."""
+        part = Offsets.__new__(Offsets)
+        part._whole, part._start, part._stop = self._whole, self._start + start, self._start + stop
+        return part
+
+    def array(self) -> FloatArray:
+        """Every fix's distance (all of the joined fixes measured at once, the first time)."""
+        return self._whole._all()[:-1][self._start:self._stop]
+
+    def range_max(self, starts: IntArray, ends: IntArray) -> FloatArray:
+        """The largest distance over each range of fixes ``starts[k]:ends[k]`` (``ends`` exclusive, after its start;
+        ranges may overlap), as :func:`numpy.maximum.reduceat` of :meth:`array` gives it, measuring only the fixes
+        that may hold it when they are not measured yet."""
+        whole = self._whole
+        first = np.asarray(starts, dtype=np.intp) + self._start
+        last = np.maximum(np.asarray(ends, dtype=np.intp) + self._start, first + 1)
+        if whole._values is not None or whole._bound is None or not len(first):
+            return _range_max(whole._all(), first, last)
+        lower, upper = whole._bounds_all()
+        threshold = _range_max(lower, first, last)
+        lengths = last - first
+        which = np.repeat(np.arange(len(first)), lengths)
+        index = np.arange(len(which)) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(first, lengths)
+        keep = whole._outside[index] & (upper[index] >= threshold[which])
+        index, which = index[keep], which[keep]
+        largest = np.zeros(len(first))
+        if len(index):
+            fixes, at = np.unique(index, return_inverse=True)  # a fix of two overlapping ranges measured once
+            np.maximum.at(largest, which, whole._measure(fixes)[at])
+        return largest
+
+    def _all(self) -> FloatArray:
+        """Every fix's distance and a 0 after the last (:func:`_range_max`'s), measured once."""
+        if self._values is None:
+            values = np.zeros(len(self._outside) + 1)
+            off = np.flatnonzero(self._outside)
+            if len(off):
+                values[off] = self._measure(off)
+            self._values = values
+        return self._values
+
+    def _bounds_all(self) -> tuple[FloatArray, FloatArray]:
+        """Every fix's bounds (0 inside the corridor) and a 0 after the last, made once."""
+        if self._bounds is None:
+            lower, upper = np.zeros(len(self._outside) + 1), np.zeros(len(self._outside) + 1)
+            off = np.flatnonzero(self._outside)
+            if len(off):
+                lower[off], upper[off] = self._bound(off)
+            self._bounds = lower, upper
+        return self._bounds
+
+
+def _range_max(values: FloatArray, starts: IntArray, ends: IntArray) -> FloatArray:
+    """Each half-open range's largest value (*values* with one more value, for a range ending at the last fix)."""
+    if not len(starts):
+        return np.zeros(0)
+    # reduceat over interleaved (start, end) bounds gives each half-open range's maximum at even slots
+    return np.maximum.reduceat(values, np.column_stack((starts, ends)).ravel())[0::2]
