@@ -31,8 +31,9 @@ class Offsets:
     def __init__(self, outside: BoolArray, measure: Measure | None = None, bound: Bound | None = None, *,
                  values: FloatArray | None = None):
         """*outside*: which fixes lie outside the corridor; *measure* their distances (or *values*: every fix's,
-        measured already, and a 0 after the last); *bound* their distances' bounds (None: a range's largest is found by measuring every
-        fix, as when a part closed at its time makes a fix inside the corridor's outline count as outside)."""
+        measured already, and a 0 after the last); *bound* their distances' bounds (None: a range's largest is
+        found by measuring every fix, as when a part closed at its time makes a fix inside the corridor's outline
+        count as outside)."""
         self._outside, self._measure, self._bound = outside, measure, bound
         self._values = values  # with a 0 after the last fix (see _all)
         self._bounds: tuple[FloatArray, FloatArray] | None = None
