@@ -212,10 +212,11 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
         The inner test (``inside_inner``) is then made only on the tracks with a fix outside the corridor, the
         only ones :func:`find_episodes` reads it for; it is False on the others.
     measure_offsets : bool
-        Measure every fix's distance off the corridor now, on the stage's threads. False: when asked
-        (:class:`~routing.offsets.Offsets`), and only the fixes that may hold an episode's largest distance when
-        only that is asked (``route check`` of one track: on a track mostly on detours the distances were the
-        stage's largest cost).
+        Measure every fix's distance off the corridor now, on the stage's threads. False: only bounds of them now
+        (a tenth of the cost), the distances when asked (:class:`~routing.offsets.Offsets`), and only at the fixes
+        that may hold an episode's largest when only that is asked (``route check`` of one track: on a track mostly
+        on detours the distances were the stage's largest cost). Measured now all the same where a part has time
+        windows (a fix in a closed part is out, yet 0 m off: no bound holds).
 
     Returns
     -------
@@ -249,10 +250,17 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
     def measure_off(index: npt.NDArray[np.intp]) -> FloatArray:  # the distances of fixes off the corridor
         return _offsets(parts, x[index], y[index], memo)
 
-    offset = np.zeros(n + 1)  # a 0 after the last fix: Offsets' layout
+    # Bounds of each distance off the corridor (BoundaryDistance.bounds) hold where a fix outside is off the corridor's
+    # outline: every part open at every time.
+    bounded = not measure_offsets and all(p.windows.always for p in parts)
+    offset, lower, upper = (np.zeros(n + 1) for _ in range(3))  # a 0 after the last fix: Offsets' layout
 
-    def distances(out_idx: npt.NDArray[np.intp]) -> None:
-        if len(out_idx):
+    def distances(out_idx: npt.NDArray[np.intp]) -> None:  # or their bounds, a tenth of the cost
+        if not len(out_idx):
+            return
+        if bounded:
+            lower[out_idx], upper[out_idx] = _boundary(parts, memo).bounds(x[out_idx], y[out_idx])
+        else:
             offset[out_idx] = measure_off(out_idx)
 
     workers = min(len(chunks), _threads())
@@ -268,22 +276,12 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
         # per occupied cell of a task, and a trip back and forth occupies the same cells in every chunk. One task
         # a thread's share of the fixes: with most fixes off the corridor, one task for all of them was the stage's
         # tail on one core; with a fifth off, two tasks cost a third more and finished no sooner.
-        off_idx = np.flatnonzero(outside) if measure_offsets else np.zeros(0, dtype=np.intp)
+        off_idx = np.flatnonzero(outside)
         off = np.array_split(off_idx, max(1, round(workers * len(off_idx) / max(n, 1))))
         _each(pool, [partial(distances, part) for part in off] + [partial(measure, part) for part in chunks])
-    if measure_offsets:
-        offsets = Offsets(outside, values=offset)
-    else:  # bounds hold only where a fix outside is off the corridor's outline: every part open at every time
-        bound = partial(_bounds, _boundary(parts, memo), x, y) if all(p.windows.always for p in parts) else None
-        offsets = Offsets(outside, measure_off, bound)
+    offsets = Offsets(outside, measure_off, (lower, upper)) if bounded else Offsets(outside, values=offset)
     return FixState(x=x, y=y, time_s=(track.time_ns - track.time_ns[0]) / 1e9, outside=outside,
                     inside_inner=inside_inner, offsets=offsets, zones=zones)
-
-
-def _bounds(boundary: BoundaryDistance, x: FloatArray, y: FloatArray,
-            index: npt.NDArray[np.intp]) -> tuple[FloatArray, FloatArray]:
-    """Bounds of the distances of fixes *index* off the corridor (:meth:`BoundaryDistance.bounds`)."""
-    return boundary.bounds(x[index], y[index])
 
 
 def _threads() -> int:

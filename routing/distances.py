@@ -109,14 +109,21 @@ class BoundaryDistance:
             ``(lower, upper)``: ``lower <= distance(x, y) <= upper``, point by point.
         """
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        lower, upper = np.zeros(len(x)), np.full(len(x), np.inf)  # a point far out: no bound (see distance)
-        near = np.flatnonzero((np.abs(x) < _FAR_M) & (np.abs(y) < _FAR_M))
-        if len(near):
-            cell, _cx, _cy, nearest = self._centres(x[near], y[near], self.cell_m)
+        near = (np.abs(x) < _FAR_M) & (np.abs(y) < _FAR_M)
+        if near.all():
+            if not len(x):
+                return np.zeros(0), np.zeros(0)
+            cell, _cx, _cy, nearest = self._centres(x, y, self.cell_m)
             centre = nearest[cell]
-            reach = self.cell_m * np.sqrt(0.5) * (1 + 1e-9) + 1e-6 * (1 + centre)
-            lower[near] = np.maximum(centre - reach, 0.0)
-            upper[near] = centre + reach
+            reach = 1e-6 * (1 + centre)
+            reach += self.cell_m * np.sqrt(0.5) * (1 + 1e-9)
+            lower = centre - reach
+            np.maximum(lower, 0.0, out=lower)
+            centre += reach
+            return lower, centre
+        lower, upper = np.zeros(len(x)), np.full(len(x), np.inf)  # a point far out: no bound (see distance)
+        if near.any():
+            lower[near], upper[near] = self.bounds(x[near], y[near])
         return lower, upper
 
     def _centres(self, x: FloatArray, y: FloatArray, h: float) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:

@@ -21,22 +21,18 @@ IntArray = npt.NDArray[np.intp]
 #: The distances of the fixes at the given indices (of the fixes outside the corridor): each fix's value does not
 #: depend on which others are measured with it.
 Measure = Callable[[IntArray], FloatArray]
-#: Lower and upper bounds of :data:`Measure`'s values at the given indices.
-Bound = Callable[[IntArray], tuple[FloatArray, FloatArray]]
 
 
 class Offsets:
     """The distances off the corridor of a track's fixes (0 for a fix inside it), metres, measured when asked."""
 
-    def __init__(self, outside: BoolArray, measure: Measure | None = None, bound: Bound | None = None, *,
-                 values: FloatArray | None = None):
-        """*outside*: which fixes lie outside the corridor; *measure* their distances (or *values*: every fix's,
-        measured already, and a 0 after the last); *bound* their distances' bounds (None: a range's largest is
-        found by measuring every fix, as when a part closed at its time makes a fix inside the corridor's outline
-        count as outside)."""
-        self._outside, self._measure, self._bound = outside, measure, bound
+    def __init__(self, outside: BoolArray, measure: Measure | None = None,
+                 bounds: tuple[FloatArray, FloatArray] | None = None, *, values: FloatArray | None = None):
+        """*outside*: which fixes lie outside the corridor; *measure* their distances, *bounds* the lower and upper
+        bounds of every fix's distance (0 inside; and a 0 after the last fix); or *values*: every fix's distance,
+        measured already (and a 0 after the last)."""
+        self._outside, self._measure, self._bounds = outside, measure, bounds
         self._values = values  # with a 0 after the last fix (see _all)
-        self._bounds: tuple[FloatArray, FloatArray] | None = None
         self._whole, self._start, self._stop = self, 0, len(outside)
 
     @classmethod
@@ -64,9 +60,9 @@ class Offsets:
         whole = self._whole
         first = np.asarray(starts, dtype=np.intp) + self._start
         last = np.maximum(np.asarray(ends, dtype=np.intp) + self._start, first + 1)
-        if whole._values is not None or whole._bound is None or not len(first):
+        if whole._values is not None or whole._bounds is None or not len(first):
             return _range_max(whole._all(), first, last)
-        lower, upper = whole._bounds_all()
+        lower, upper = whole._bounds
         threshold = _range_max(lower, first, last)
         lengths = last - first
         which = np.repeat(np.arange(len(first)), lengths)
@@ -88,16 +84,6 @@ class Offsets:
                 values[off] = self._measure(off)
             self._values = values
         return self._values
-
-    def _bounds_all(self) -> tuple[FloatArray, FloatArray]:
-        """Every fix's bounds (0 inside the corridor) and a 0 after the last, made once."""
-        if self._bounds is None:
-            lower, upper = np.zeros(len(self._outside) + 1), np.zeros(len(self._outside) + 1)
-            off = np.flatnonzero(self._outside)
-            if len(off):
-                lower[off], upper[off] = self._bound(off)
-            self._bounds = lower, upper
-        return self._bounds
 
 
 def _range_max(values: FloatArray, starts: IntArray, ends: IntArray) -> FloatArray:
