@@ -63,12 +63,7 @@ class Offsets:
         if whole._values is not None or whole._bounds is None or not len(first):
             return _range_max(whole._all(), first, last)
         lower, upper = whole._bounds
-        threshold = _range_max(lower, first, last)
-        lengths = last - first
-        which = np.repeat(np.arange(len(first)), lengths)
-        index = np.arange(len(which)) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(first, lengths)
-        keep = whole._outside[index] & (upper[index] >= threshold[which])
-        index, which = index[keep], which[keep]
+        index, which = _candidates(whole._outside, upper, _range_max(lower, first, last), first, last)
         largest = np.zeros(len(first))
         if len(index):
             fixes, at = np.unique(index, return_inverse=True)  # a fix of two overlapping ranges measured once
@@ -84,6 +79,26 @@ class Offsets:
                 values[off] = self._measure(off)
             self._values = values
         return self._values
+
+
+def _candidates(outside: BoolArray, upper: FloatArray, threshold: FloatArray, first: IntArray,
+                last: IntArray) -> tuple[IntArray, IntArray]:
+    """The fixes outside the corridor of each range ``first[k]:last[k]`` whose upper bound reaches the range's
+    *threshold* (the largest lower bound in it), and the range of each."""
+    lengths = last - first
+    if lengths.sum() > len(outside) // 8 and (first[1:] >= last[:-1]).all():
+        # Long ranges one after another (a rule's runs on a track mostly off the corridor): a threshold for every
+        # fix up to the last range's end, infinite between the ranges, compared in one pass, without gathers.
+        gaps = first - np.concatenate(([0], last[:-1]))
+        every = np.repeat(np.column_stack((np.full(len(first), np.inf), threshold)).ravel(),
+                          np.column_stack((gaps, lengths)).ravel())
+        end = int(last[-1])
+        index = np.flatnonzero(outside[:end] & (upper[:end] >= every))
+        return index, np.searchsorted(first, index, side="right") - 1
+    which = np.repeat(np.arange(len(first)), lengths)
+    index = np.arange(len(which)) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(first, lengths)
+    keep = outside[index] & (upper[index] >= threshold[which])
+    return index[keep], which[keep]
 
 
 def _range_max(values: FloatArray, starts: IntArray, ends: IntArray) -> FloatArray:

@@ -70,6 +70,20 @@ def test_the_largest_offset_of_any_range_is_that_of_every_fix_measured(share):
     assert np.array_equal(lazy.offsets.range_max(starts, ends), expected)
 
 
+@pytest.mark.parametrize("share", [0.2, 1.0])
+def test_long_ranges_one_after_another_as_every_fix_measured(share):
+    """A rule's runs (sorted, disjoint) covering much of the track: their thresholds compared fix by fix."""
+    track = _track(share)
+    eager, lazy, measured = _states(track, DEMO)
+    n = len(track)
+    cuts = np.sort(np.random.default_rng(8).choice(np.arange(1, n), 40, replace=False))
+    starts, ends = cuts[0::2], cuts[1::2]  # gaps between them, the last ending before the track does
+    for first, last in ((starts, ends), (np.append(starts, n - 5), np.append(ends, n)), (np.array([0]), [n])):
+        expected = np.maximum.reduceat(np.append(eager.offset_m, 0.0), np.column_stack((first, last)).ravel())[0::2]
+        assert np.array_equal(lazy.offsets.range_max(first, last), expected)
+    assert 0 < sum(map(len, measured)) < eager.outside.sum() / 4
+
+
 def test_a_track_of_joined_tracks_takes_its_own_fixes():
     track = _track(0.5)
     eager, lazy, _ = _states(track, DEMO)
