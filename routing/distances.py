@@ -97,16 +97,7 @@ class BoundaryDistance:
         """A lower and an upper bound of :meth:`distance` for each point, from its cell's centre: a point lies within
         half a cell's diagonal of it (with a margin for rounding). A tenth of the cost of the distances: what
         ``route check`` needs to find the largest distance over a range of fixes without measuring them all.
-
-        Parameters
-        ----------
-        x, y : numpy.ndarray
-            Coordinates in the geometry's CRS.
-
-        Returns
-        -------
-        tuple of numpy.ndarray
-            ``(lower, upper)``: ``lower <= distance(x, y) <= upper``, point by point.
+        Returns ``(lower, upper)``: ``lower <= distance(x, y) <= upper``, point by point (*x*, *y* as there).
         """
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         near = (np.abs(x) < _FAR_M) & (np.abs(y) < _FAR_M)
