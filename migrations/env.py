@@ -6,6 +6,7 @@ from sqlalchemy.types import TypeDecorator
 
 from models import Base
 from models.engine import make_engine
+from models.partial_indexes import for_postgresql
 from models.types import Quantity
 
 config = context.config
@@ -50,6 +51,7 @@ def _run(connection) -> None:
     if connection.dialect.name == "postgresql":
         # Never wait behind a long lock in production: fail fast and retry (warehouse/migrations/env.py).
         connection.exec_driver_sql("SET lock_timeout = '10s'")
+        for_postgresql(target_metadata.tables.values())  # the partial indexes' clauses, as the models mean them
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -29,13 +29,14 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger, CheckConstraint, ColumnElement, ForeignKey, Index, LargeBinary, String, UniqueConstraint, event,
-    literal_column, text,
+    literal_column,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base
 from models.catalogue import Chemical
 from models.enterprise import Enterprise
+from models.partial_indexes import partial_index
 from models.sites import Site
 from models.types import CreatedAt, UuidPk
 
@@ -112,15 +113,12 @@ class Account(AppendOnly, Base):
         CheckConstraint("(kind = 'transit') = (reference IS NOT NULL)", name="transit_account_has_reference"),
         # One account per site, per (carrier, transit reference), per (enterprise, boundary).
         # A site's default unit has the account that names no unit; each other unit has its own.
-        Index("uq_ledger_accounts_site", "site_id", unique=True,
-              postgresql_where=text("kind = 'site' AND unit_id IS NULL"),
-              sqlite_where=text("kind = 'site' AND unit_id IS NULL")),
-        Index("uq_ledger_accounts_unit", "unit_id", unique=True, postgresql_where=text("unit_id IS NOT NULL"),
-              sqlite_where=text("unit_id IS NOT NULL")),
-        Index("uq_ledger_accounts_transit", "enterprise_id", "reference", unique=True,
-              postgresql_where=text("kind = 'transit'"), sqlite_where=text("kind = 'transit'")),
-        Index("uq_ledger_accounts_boundary", "enterprise_id", "boundary", unique=True,
-              postgresql_where=text("kind = 'boundary'"), sqlite_where=text("kind = 'boundary'")),
+        partial_index("uq_ledger_accounts_site", "site_id", unique=True, where="kind = 'site' AND unit_id IS NULL"),
+        partial_index("uq_ledger_accounts_unit", "unit_id", unique=True, where="unit_id IS NOT NULL"),
+        partial_index("uq_ledger_accounts_transit", "enterprise_id", "reference", unique=True,
+                      where="kind = 'transit'"),
+        partial_index("uq_ledger_accounts_boundary", "enterprise_id", "boundary", unique=True,
+                      where="kind = 'boundary'"),
     )
 
     id: Mapped[UuidPk]

@@ -13,11 +13,12 @@ import enum
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
 from models.ledger import AppendOnly
+from models.partial_indexes import partial_index
 from models.types import CreatedAt, UuidPk
 
 
@@ -34,8 +35,7 @@ class SiteUnit(Base):
     __tablename__ = "site_units"
     __table_args__ = (
         UniqueConstraint("site_id", "name", name="uq_site_units_name"),
-        Index("uq_site_units_default", "site_id", unique=True,
-              postgresql_where=text("is_default"), sqlite_where=text("is_default")),
+        partial_index("uq_site_units_default", "site_id", unique=True, where="is_default"),
     )
 
     id: Mapped[UuidPk]

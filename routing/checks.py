@@ -41,6 +41,7 @@ from routing.corridors import Corridor, CorridorFeature, load_corridor
 from routing.distances import BoundaryDistance
 from routing.episodes import bridge_short_gaps, hysteresis, persistent_runs, runs
 from routing.fatigue import DRIVING_KPH, MAX_DRIVING_S, FatigueEpisode, driving_intervals, fatigue_scan
+from routing.offsets import Offsets
 from routing.projection import to_metric
 from routing.tracks import Track, track_from_frame
 
@@ -88,8 +89,13 @@ class FixState:
     time_s: FloatArray
     outside: BoolArray
     inside_inner: BoolArray
-    offset_m: FloatArray
+    offsets: Offsets
     zones: list[tuple[CorridorFeature, BoolArray]]
+
+    @property
+    def offset_m(self) -> FloatArray:
+        """Each fix's distance off the corridor, metres (0 inside it); measured when first asked, if not yet."""
+        return self.offsets.array()
 
 
 def _area(parts: list[CorridorFeature], shrink_m: float, memo: dict[Any, BaseGeometry], *,
@@ -187,7 +193,7 @@ def _boundary(parts: list[CorridorFeature], memo: dict[Any, Any]) -> BoundaryDis
 
 def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
                hazard_classes: Iterable[str] | None = None, refuse_far: bool = True,
-               bounds: npt.NDArray[np.intp] | None = None) -> FixState:
+               bounds: npt.NDArray[np.intp] | None = None, measure_offsets: bool = True) -> FixState:
     """Project the fixes and test them against the corridor and zones (the per-fix stage).
 
     Parameters
@@ -205,6 +211,12 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
         When *track* joins several tracks (:func:`check_tracks`): track *k* is fixes ``bounds[k]:bounds[k + 1]``.
         The inner test (``inside_inner``) is then made only on the tracks with a fix outside the corridor, the
         only ones :func:`find_episodes` reads it for; it is False on the others.
+    measure_offsets : bool
+        Measure every fix's distance off the corridor now, on the stage's threads. False: only bounds of them now
+        (a tenth of the cost), the distances when asked (:class:`~routing.offsets.Offsets`), and only at the fixes
+        that may hold an episode's largest when only that is asked (``route check`` of one track: on a track mostly
+        on detours the distances were the stage's largest cost). Measured now all the same where a part has time
+        windows (a fix in a closed part is out, yet 0 m off: no bound holds).
 
     Returns
     -------
@@ -219,7 +231,7 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
     memo = corridor.derived
     n = len(track)
     x, y, outside = np.empty(n), np.empty(n), np.empty(n, dtype=bool)
-    inside_inner, offset = np.zeros(n, dtype=bool), np.zeros(n)
+    inside_inner = np.zeros(n, dtype=bool)
     zones = [(z, np.empty(n, dtype=bool)) for z in zone_parts]
     chunks = [slice(lo, min(lo + CHUNK_FIXES, n)) for lo in range(0, n, CHUNK_FIXES)]
 
@@ -235,9 +247,21 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
         for zone, inside in zones:
             inside[part] = _inside([zone], x[part], y[part], track.time_ns[part], memo=memo)
 
-    def distances(out_idx: npt.NDArray[np.intp]) -> None:
-        if len(out_idx):
-            offset[out_idx] = _offsets(parts, x[out_idx], y[out_idx], memo)
+    def measure_off(index: npt.NDArray[np.intp]) -> FloatArray:  # the distances of fixes off the corridor
+        return _offsets(parts, x[index], y[index], memo)
+
+    # Bounds of each distance off the corridor (BoundaryDistance.bounds) hold where a fix outside is off the corridor's
+    # outline: every part open at every time.
+    bounded = not measure_offsets and all(p.windows.always for p in parts)
+    offset, lower, upper = (np.zeros(n + 1) for _ in range(3))  # a 0 after the last fix: Offsets' layout
+
+    def distances(out_idx: npt.NDArray[np.intp]) -> None:  # or their bounds, a tenth of the cost
+        if not len(out_idx):
+            return
+        if bounded:
+            lower[out_idx], upper[out_idx] = _boundary(parts, memo).bounds(x[out_idx], y[out_idx])
+        else:
+            offset[out_idx] = measure_off(out_idx)
 
     workers = min(len(chunks), _threads())
     with _pool(workers) as pool:
@@ -255,8 +279,9 @@ def fix_states(track: Track, corridor: Corridor, *, hysteresis_m: float = 10.0,
         off_idx = np.flatnonzero(outside)
         off = np.array_split(off_idx, max(1, round(workers * len(off_idx) / max(n, 1))))
         _each(pool, [partial(distances, part) for part in off] + [partial(measure, part) for part in chunks])
+    offsets = Offsets(outside, measure_off, (lower, upper)) if bounded else Offsets(outside, values=offset)
     return FixState(x=x, y=y, time_s=(track.time_ns - track.time_ns[0]) / 1e9, outside=outside,
-                    inside_inner=inside_inner, offset_m=offset, zones=zones)
+                    inside_inner=inside_inner, offsets=offsets, zones=zones)
 
 
 def _threads() -> int:
@@ -445,17 +470,14 @@ def _isos(ns: npt.NDArray[np.int64]) -> list[str]:
 
 
 def _episodes(kind: str, starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp], track: Track,
-              time_s: FloatArray, cumulative: FloatArray, offsets: FloatArray | None,
+              time_s: FloatArray, cumulative: FloatArray, offsets: Offsets | None,
               extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Build episode dicts for half-open fix ranges (one dict per episode, not per fix): ``length_m`` from
     *cumulative* (the distance driven up to each fix), ``max_offset_m`` the largest of *offsets* over the range
-    (the corridor's offsets with a 0 appended, for a range ending at the last fix; 0 when None). Every value is
+    (0 when None). Every value is
     gathered for all the episodes at once, not per episode from numpy scalars."""
     last = ends - 1
-    if offsets is None:
-        max_offset = [0.0] * len(starts)
-    else:  # reduceat over interleaved (start, end) bounds gives each half-open range's maximum at even slots
-        max_offset = np.maximum.reduceat(offsets, np.column_stack((starts, ends)).ravel())[0::2].tolist()
+    max_offset = [0.0] * len(starts) if offsets is None else offsets.range_max(starts, ends).tolist()
     return [
         {
             "kind": kind,
@@ -529,16 +551,15 @@ def _driven(state: FixState) -> FloatArray:
 
 def _episode_maker(track: Track, state: FixState,
                    cumulative: Callable[[], FloatArray]) -> Callable[..., list[dict[str, Any]]]:
-    """:func:`_episodes` for the track's rules, with the distance driven (*cumulative*'s) and the padded offsets
-    each made once (a million fixes' cumulative sum cost a few milliseconds a rule), when first needed."""
-    offsets = cache(lambda: np.append(state.offset_m, 0.0))
+    """:func:`_episodes` for the track's rules, with the distance driven (*cumulative*'s) made once (a million
+    fixes' cumulative sum cost a few milliseconds a rule), when first needed."""
 
     def episodes(kind: str, starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp],
                  extra: dict[str, Any] | None = None, *, offsets_known: bool = True) -> list[dict[str, Any]]:
         if not len(starts):
             return []
-        return _episodes(kind, starts, ends, track, state.time_s, cumulative(), offsets() if offsets_known else None,
-                         extra)
+        return _episodes(kind, starts, ends, track, state.time_s, cumulative(),
+                         state.offsets if offsets_known else None, extra)
     return episodes
 
 
@@ -609,8 +630,10 @@ def check_tracks(tracks: Sequence[Track], corridor: Corridor, params: CheckParam
         lon=np.concatenate([t.lon for t in tracks]), lat=np.concatenate([t.lat for t in tracks]),
         time_ns=np.concatenate([t.time_ns for t in tracks]), speed_kph=None, points=sum(t.points for t in tracks))
     try:
+        # One track: its distances off the corridor measured only where an episode's largest may lie; several (a
+        # re-check's many trips), all at once on the stage's threads rather than a few for each trip.
         state = fix_states(joined, corridor, hysteresis_m=params.hysteresis_m, hazard_classes=hazard_classes,
-                           refuse_far=False, bounds=bounds)
+                           refuse_far=False, bounds=bounds, measure_offsets=len(tracks) > 1)
     except RoutingInputError as error:  # no part for the cargo: a track far away is told that first, as alone
         return [_far(track, corridor) or error for track in tracks]
     quiet = _quiet(tracks, state, joined.time_ns, bounds, params).tolist()
@@ -627,7 +650,7 @@ def check_tracks(tracks: Sequence[Track], corridor: Corridor, params: CheckParam
         own = FixState(x=state.x[first:last], y=state.y[first:last],
                        time_s=state.time_s[:last] if first == 0 else (track.time_ns - track.time_ns[0]) / 1e9,
                        outside=state.outside[first:last],
-                       inside_inner=state.inside_inner[first:last], offset_m=state.offset_m[first:last],
+                       inside_inner=state.inside_inner[first:last], offsets=state.offsets.part(first, last),
                        zones=[(zone, inside[first:last]) for zone, inside in state.zones])
         results.append(check_document(track, corridor, find_episodes(track, own, params), crs=crs))
     return results

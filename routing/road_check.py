@@ -32,6 +32,7 @@ from routing.checks import (
 from routing.corridors import Corridor
 from routing.match_report import road_name
 from routing.matching import MatchGraph, MatchParameters, MatchResult, match_track
+from routing.offsets import Offsets
 from routing.speed_limits import EXPRESSWAY_KPH, limit_kph, overspeed_episodes
 from routing.tracks import Track
 
@@ -86,7 +87,7 @@ def road_states(track: Track, corridor: Corridor, result: MatchResult, *, hyster
     permitted |= on_corridor(corridor, hazard_classes, every, mid[:, 0], mid[:, 1],
                              np.full(len(every), int(track.time_ns[0])))
     return FixState(x=state.x, y=state.y, time_s=state.time_s, outside=outside, inside_inner=inner,
-                    offset_m=offset, zones=state.zones), permitted
+                    offsets=Offsets.known(offset), zones=state.zones), permitted
 
 
 def _roads_off(result: MatchResult, permitted: np.ndarray, start_ns: int, end_ns: int) -> list[str]:

@@ -33,7 +33,8 @@ def test_route_check_of_a_csv_imports_no_library_it_does_not_use(tmp_path):
     report = run_in_a_fresh_interpreter("route", "check", "--corridor", str(DEMO_CORRIDOR), "--track", str(track))
     # the detour found without pandas, geopandas, osmnx or matplotlib, without the web stack, Flask, a model or a
     # database driver
-    assert report == {"exit": 1, "heavy": [], "web": [], "flask": [], "werkzeug": False, "models": [], "drivers": []}
+    assert report == {"exit": 1, "heavy": [], "web": [], "flask": [], "werkzeug": False, "models": [], "drivers": [],
+                      "postgresql_dialect": False}
 
 
 def test_the_arrow_read_gives_the_document_of_the_general_reader(tmp_path):

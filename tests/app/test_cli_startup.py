@@ -32,6 +32,7 @@ print(json.dumps({"exit": code, "heavy": sorted(m for m in sys.modules if m.spli
                   "flask": sorted(m for m in sys.modules if m in %r or m.split(".")[0] in %r),
                   "werkzeug": "werkzeug" in sys.modules,
                   "drivers": sorted(m for m in ("sqlite3", "psycopg") if m in sys.modules),
+                  "postgresql_dialect": "sqlalchemy.dialects.postgresql" in sys.modules,
                   "models": sorted(m for m in sys.modules if m.startswith("models."))}))
 """ % (HEAVY, WEB, tuple(f"{name}." for name in WEB), FLASK, FLASK)
 
@@ -78,12 +79,16 @@ def test_commands_declare_only_the_models_they_use(fresh_database_url, tmp_path,
     assert result["werkzeug"] is False, result
 
 
-@pytest.mark.parametrize("args", [
+#: The commands that only use the database, as a user's first calls run them.
+DATABASE_COMMANDS = [
     ("ledger", "verify"),
     ("ledger", "head"),
     ("trace", "NO-SUCH-BATCH"),
     ("users", "create", "--name", "driver-probe", "--role", "auditor"),
-], ids=lambda a: " ".join(a[:2]))
+]
+
+
+@pytest.mark.parametrize("args", DATABASE_COMMANDS, ids=lambda a: " ".join(a[:2]))
 def test_a_command_imports_the_driver_of_its_backend_only(fresh_database_url, tmp_path, args):
     """On PostgreSQL no sqlite3 (``ledger verify``'s SQLite worker imports it when it runs), on SQLite no psycopg
     (issue 18: each costs start-up, psycopg a fifth of a second on this project's host)."""
@@ -92,6 +97,16 @@ def test_a_command_imports_the_driver_of_its_backend_only(fresh_database_url, tm
     assert result["exit"] in (0, 2), result
     driver = "psycopg" if fresh_database_url.startswith("postgresql") else "sqlite3"
     assert result["drivers"] == [driver], result
+
+
+@pytest.mark.parametrize("args", DATABASE_COMMANDS, ids=lambda a: " ".join(a[:2]))
+def test_a_command_on_sqlite_loads_no_postgresql_dialect(fresh_database_url, tmp_path, args):
+    """SQLAlchemy's PostgreSQL dialect package (its asyncpg, pg8000 and psycopg modules: 0.06-0.2 s of start-up)
+    is loaded on PostgreSQL only: the partial indexes no longer name it when declared (models.partial_indexes)."""
+    result = _run("--database-url", fresh_database_url, *args,
+                  env={"HAZLEDGER_SIGNING_KEY_PATH": str(tmp_path / "signing_key")})
+    assert result["exit"] in (0, 2), result
+    assert result["postgresql_dialect"] is fresh_database_url.startswith("postgresql"), result
 
 
 def test_the_probe_sees_the_web_stack_when_the_app_serves(fresh_database_url):

@@ -34,3 +34,15 @@ def test_persistent_runs_need_points_and_seconds():
     assert starts.tolist() == [5] and ends.tolist() == [9]
     starts, _ = persistent_runs(state, t, min_points=3, min_seconds=20)
     assert starts.tolist() == [1, 5]
+
+
+def test_runs_are_those_of_the_padded_differences_on_random_states():
+    """The changes of state bound the runs: the same runs as the +1/-1 steps of the states padded with False."""
+    rng = np.random.default_rng(18)
+    masks = [rng.random(n) < p for n in (0, 1, 2, 3, 50, 1001) for p in (0.0, 0.1, 0.5, 0.9, 1.0)]
+    for mask in masks:
+        edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+        starts, ends = runs(mask)
+        assert starts.tolist() == np.flatnonzero(edges == 1).tolist()
+        assert ends.tolist() == np.flatnonzero(edges == -1).tolist()
+        assert starts.dtype == ends.dtype == np.intp

@@ -169,7 +169,7 @@ def test_a_track_with_a_detour_is_not_quiet_without_asking_its_speeds(monkeypatc
                          points=short.stop)
     sliced = checks.FixState(x=state.x[short], y=state.y[short], time_s=state.time_s[short],
                              outside=np.zeros(short.stop, dtype=bool), inside_inner=state.inside_inner[short],
-                             offset_m=state.offset_m[short],
+                             offsets=state.offsets.part(0, short.stop),
                              zones=[(zone, inside[short] & (zone.rule == "no_stop")) for zone, inside in state.zones])
     checks._quiet([piece], sliced, piece.time_ns, np.array([0, len(piece)]), CheckParameters())
     assert len(asked) == 1 and len(asked[0])
