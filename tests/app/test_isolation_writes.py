@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -31,7 +32,10 @@ from tests.app import test_isolation_reads as reads
 from tests.app.test_isolation_reads import expected_status, fillings, made_up_value, path, policy
 from tests.factories import auth, valid_national_id, valid_plate
 
-world, signed_in = reads.world, reads.signed_in  # the fixtures
+# the fixtures: the world built once per module, each test in a savepoint of it
+built_world, connection, world, signed_in = reads.built_world, reads.connection, reads.world, reads.signed_in
+#: With ``--dist loadgroup`` (setup.cfg) this module's tests run on one worker: its world is built once.
+pytestmark = pytest.mark.xdist_group("isolation_writes")
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
 #: Tables a refused request may still write: who signed in (the pages' sessions) and nothing else.
 BOOKKEEPING = {"web_sessions", "sign_in_failures"}

@@ -40,7 +40,8 @@ from tests.factories import auth, make_user
 from tests.web.conftest import LiveSite, demo_database, serve_world, start_browser
 from tests.web.test_browser import sign_in, wait_until
 
-pytestmark = pytest.mark.slow
+#: With ``--dist loadgroup`` (setup.cfg) this module's tests run on one worker: its demo is served once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("workflow_browser")]
 #: A second crew of the demo carrier: the demo's own is on the road with the tanker.
 SPARE_CREW = (("driver", CrewRole.DRIVER, "赵强", "320281198811020011", "32028100020011"),
               ("escort", CrewRole.ESCORT, "钱伟", "320205199203040022", "32028100040022"))
@@ -51,10 +52,9 @@ VAN = {"vehicle_plate": "苏B23456", "vehicle_plate_colour": "黄", "vehicle_tra
 
 @pytest.fixture(scope="module")
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-         chromium: tuple[str, str]) -> Iterator[LiveSite]:
+         chromium: tuple[str, str], network_cache: Path) -> Iterator[LiveSite]:
     """The demo served from a database of this module's own, with a spare crew for the carrier."""
-    with demo_database(request, tmp_path_factory) as url, \
-            serve_world(url, tmp_path_factory.mktemp("workflow")) as served:
+    with demo_database(request, tmp_path_factory) as url, serve_world(url, network_cache) as served:
         with served.app.app_context():
             carrier = _firm("carrier")
             for _key, role, name, national_id, certificate in SPARE_CREW:
