@@ -148,7 +148,7 @@ def built_app(database_url: str) -> Iterator[Flask]:
 def app(built_app: Flask, connection: Connection) -> Iterator[Flask]:
     """The app with its sessions inside the test's rolled-back transaction; what the test changes of its
     configuration is undone afterwards (the next test gets the configuration the app was built with)."""
-    config = copy.deepcopy(dict(built_app.config))
+    config, views = copy.deepcopy(dict(built_app.config)), len(built_app.view_functions)
     db.bind_to(built_app, connection)
     try:
         yield built_app
@@ -157,6 +157,16 @@ def app(built_app: Flask, connection: Connection) -> Iterator[Flask]:
         db.dispose(built_app)
         built_app.config.clear()
         built_app.config.update(config)
+    assert len(built_app.view_functions) == views, "a test added a view to the shared app: give it own_app"
+
+
+@pytest.fixture
+def own_app(database_url: str, connection: Connection) -> Iterator[Flask]:
+    """An app of the test's own, for a test that adds to it (a route of its own): the shared one stays as built."""
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url})
+    db.bind_to(app, connection)
+    yield app
+    db.dispose(app)
 
 
 @pytest.fixture
