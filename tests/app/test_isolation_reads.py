@@ -31,8 +31,6 @@ from models import (
 from tests.app.isolation_world import PASSWORD, World, build_world
 from tests.factories import auth
 
-#: With ``--dist loadgroup`` (setup.cfg) this module's tests run on one worker: its world is built once.
-pytestmark = pytest.mark.xdist_group("isolation_reads")
 API = "/api/v1/"
 #: A path parameter's name -> the kind of record it names (``record_id``: the kind of its registry, below).
 PARAMETER_KINDS = {

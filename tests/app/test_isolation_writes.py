@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -34,8 +33,6 @@ from tests.factories import auth, valid_national_id, valid_plate
 
 # the fixtures: the world built once per module, each test in a savepoint of it
 built_world, connection, world, signed_in = reads.built_world, reads.connection, reads.world, reads.signed_in
-#: With ``--dist loadgroup`` (setup.cfg) this module's tests run on one worker: its world is built once.
-pytestmark = pytest.mark.xdist_group("isolation_writes")
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
 #: Tables a refused request may still write: who signed in (the pages' sessions) and nothing else.
 BOOKKEEPING = {"web_sessions", "sign_in_failures"}

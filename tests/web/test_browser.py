@@ -23,8 +23,7 @@ from models.types import utcnow
 from tests.paths import SHANGHAI_OSM
 from tests.web.conftest import PASSWORD, LiveSite, _postgres_available
 
-#: With ``--dist loadgroup`` (setup.cfg) the tests of the shared live site run on one worker: it is built once.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("live_site")]
+pytestmark = pytest.mark.slow
 
 
 def wait_until(driver: Any, condition: Callable[[Any], Any], timeout: float = 10) -> Any:

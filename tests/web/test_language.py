@@ -14,8 +14,7 @@ from tests.web.language import foreign
 from tests.web.test_browser import menu, sign_in, sign_out
 from tests.web.test_page_languages import BAD_CATALOGUE
 
-#: With ``--dist loadgroup`` (setup.cfg) the tests of the shared live site run on one worker: it is built once.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("live_site")]
+pytestmark = pytest.mark.slow
 
 #: Each role's pages beyond its menu ({trip}: the demo's waybill in transit; TRACE: the first batch traced).
 DETAILS = {

@@ -40,8 +40,7 @@ from tests.factories import auth, make_user
 from tests.web.conftest import LiveSite, demo_database, serve_world, start_browser
 from tests.web.test_browser import sign_in, wait_until
 
-#: With ``--dist loadgroup`` (setup.cfg) this module's tests run on one worker: its demo is served once.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("workflow_browser")]
+pytestmark = pytest.mark.slow
 #: A second crew of the demo carrier: the demo's own is on the road with the tanker.
 SPARE_CREW = (("driver", CrewRole.DRIVER, "赵强", "320281198811020011", "32028100020011"),
               ("escort", CrewRole.ESCORT, "钱伟", "320205199203040022", "32028100040022"))

@@ -19,10 +19,6 @@ from routing.corridors import load_corridor
 from routing.tracks import read_track
 from sqlalchemy.orm import Session
 
-#: Each test may start a dask LocalCluster: two at once (one per xdist worker) contend for its dashboard port,
-#: and the warning of that fails the test. With ``--dist loadgroup`` (setup.cfg) they run on one worker.
-pytestmark = pytest.mark.xdist_group("dask_cluster")
-
 DEMO_CORRIDOR = PROJECT_ROOT / "geodata" / "demo_corridor_shanghai.geojson"
 DEMO_TRACK = PROJECT_ROOT / "geodata" / "demo_track_detour.csv"
 COMPARED = ["kind", "start", "end", "duration_s", "max_offset_m", "length_m", "first_index", "last_index"]

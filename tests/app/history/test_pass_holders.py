@@ -21,10 +21,6 @@ from tests.app.monitoring.conftest import B, alerts_of, box, post_fixes
 from tests.app.monitoring.test_pass_zones_live import ACROSS, _departed
 from tests.app.waybills.conftest import Trip, build_trip
 
-#: Each test may start a dask LocalCluster: two at once (one per xdist worker) contend for its dashboard port,
-#: and the warning of that fails the test. With ``--dist loadgroup`` (setup.cfg) they run on one worker.
-pytestmark = pytest.mark.xdist_group("dask_cluster")
-
 OPENED, ORDINARY = "老城区限行区", "北侧禁入区"
 
 
