@@ -98,10 +98,12 @@ def test_every_api_endpoint_declares_a_policy(app):
     assert undeclared == []
 
 
-def test_an_endpoint_without_policy_is_closed(app, client):
-    @app.get("/api/v1/forgotten")
+def test_an_endpoint_without_policy_is_closed(own_app):
+    @own_app.get("/api/v1/forgotten")
     def forgotten():
         return {"secret": 1}
+
+    client = own_app.test_client()
 
     response = client.get("/api/v1/forgotten")
     assert response.status_code == 403

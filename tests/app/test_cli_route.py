@@ -183,11 +183,10 @@ PUXI, PUDONG = "121.4900,31.2245", "121.5170,31.2312"
 
 
 @pytest.fixture(scope="module")
-def plan(tmp_path_factory):
+def plan(network_cache):
     if not SHANGHAI_OSM.is_file():
         pytest.skip("Shanghai extract not available")
-    cache = tmp_path_factory.mktemp("cli-cache")
-    return lambda *args: run("plan", "--network", SHANGHAI_OSM, "--cache-dir", cache, *args)
+    return lambda *args: run("plan", "--network", SHANGHAI_OSM, "--cache-dir", network_cache, *args)
 
 
 def test_plan_prints_a_geojson_feature(plan):

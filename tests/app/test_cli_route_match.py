@@ -17,8 +17,9 @@ def run(*args):
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("match-cache")
+def cache(network_cache):
+    """The prepared networks' folder of the session (the extract prepared once)."""
+    return network_cache
 
 
 @pytest.fixture(scope="module")

@@ -55,10 +55,12 @@ def test_wrong_method_is_a_problem(client, admin_token):
     assert_problem(client.delete("/api/v1/enterprises", headers=auth(admin_token)), 405)
 
 
-def test_unhandled_error_is_a_500_problem_without_trace(app, client):
-    @app.get("/boom")
+def test_unhandled_error_is_a_500_problem_without_trace(own_app):
+    @own_app.get("/boom")
     def boom():
         raise RuntimeError("secret internals")
+
+    client = own_app.test_client()
 
     body = assert_problem(client.get("/boom"), 500)
     assert "secret internals" not in json.dumps(body)
@@ -135,12 +137,14 @@ def test_index_page_says_what_the_system_is(client):
     assert "hazardous" in page.lower() and "危险化学品" in page
 
 
-def test_a_constraint_race_is_a_409_problem(app, client):
+def test_a_constraint_race_is_a_409_problem(own_app):
     from sqlalchemy.exc import IntegrityError
 
-    @app.get("/race")
+    @own_app.get("/race")
     def race():
         raise IntegrityError("INSERT …", {}, Exception("duplicate key value violates unique constraint"))
+
+    client = own_app.test_client()
 
     body = assert_problem(client.get("/race"), 409)
     assert "duplicate key" not in json.dumps(body)

@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from app.auth import POLICY_ATTR
@@ -133,10 +133,33 @@ def leaked(body: str, world: World, *, sent: dict[str, str], directory: bool = F
     return {secret for secret in world.secrets - allowed if secret in body}
 
 
+@pytest.fixture(scope="module")
+def built_world(engine: Engine) -> Iterator[tuple[Connection, World]]:
+    """The world, built once per module and backend (it is the demo and more: seconds to build) in a
+    transaction that is rolled back after the module's last test."""
+    with engine.connect() as conn:
+        outer = conn.begin()
+        with Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False) as session:
+            world = build_world(session)
+            session.commit()
+        yield conn, world
+        outer.rollback()
+
+
 @pytest.fixture
-def world(session, app) -> World:
+def connection(built_world: tuple[Connection, World]) -> Iterator[Connection]:
+    """The connection of the built world; what a test writes is in a savepoint rolled back after it, so each
+    test finds the world as it was built."""
+    conn, _ = built_world
+    savepoint = conn.begin_nested()
+    yield conn
+    savepoint.rollback()
+
+
+@pytest.fixture
+def world(built_world: tuple[Connection, World], app: Flask) -> World:
     app.config.update(ALERT_STREAM_POLL_S=0.02, ALERT_STREAM_HEARTBEAT_S=0.1, ALERT_STREAM_LIFETIME_S=0.3)
-    return build_world(session)
+    return built_world[1]
 
 
 def expected_status(app: Flask, rule: Rule, method: str) -> int:

@@ -31,7 +31,8 @@ from tests.app import test_isolation_reads as reads
 from tests.app.test_isolation_reads import expected_status, fillings, made_up_value, path, policy
 from tests.factories import auth, valid_national_id, valid_plate
 
-world, signed_in = reads.world, reads.signed_in  # the fixtures
+# the fixtures: the world built once per module, each test in a savepoint of it
+built_world, connection, world, signed_in = reads.built_world, reads.connection, reads.world, reads.signed_in
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
 #: Tables a refused request may still write: who signed in (the pages' sessions) and nothing else.
 BOOKKEEPING = {"web_sessions", "sign_in_failures"}

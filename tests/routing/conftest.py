@@ -20,11 +20,6 @@ def _need(path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def network_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("network-cache")
-
-
-@pytest.fixture(scope="session")
 def shanghai(network_cache: Path) -> Network:
     return load_network(_need(SHANGHAI_OSM), cache_dir=network_cache)
 

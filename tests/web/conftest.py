@@ -14,7 +14,6 @@ import os
 import shutil
 import tempfile
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from werkzeug.serving import make_server
 from app import create_app, migrate
 from app.extensions import db
 from app.web.maps import road_network
-from tests.conftest import _pg_execute, _pg_url, _require_postgres
+from tests.conftest import _pg_execute, _require_postgres, copy_database
 from tests.paths import REPO
 from tests.pg_server import find_bindir
 from tests.web.world import load_world
@@ -88,14 +87,12 @@ def demo_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
         yield url
         return
     admin = request.getfixturevalue("postgres_admin_url")
-    name = f"hazledger_web_{uuid.uuid4().hex[:12]}"
-    _pg_execute(admin, f"CREATE DATABASE {name}")
+    # A copy of the migrated template: migrating a database of its own again took seconds per served demo.
+    url = copy_database(request.getfixturevalue("postgres_template_url"), tmp_path_factory.getbasetemp())
     try:
-        url = _pg_url(admin, name)
-        migrate.upgrade(url)
         yield url
     finally:
-        _pg_execute(admin, f"DROP DATABASE {name}")
+        _pg_execute(admin, f"DROP DATABASE {url.rsplit('/', 1)[1]}")
 
 
 @pytest.fixture(scope="session")
@@ -106,10 +103,11 @@ def live_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
 
 
 @contextlib.contextmanager
-def serve_world(database_url: str, folder: Path) -> Iterator[LiveSite]:
-    """The demo (with its trip's alerts) in *database_url*, served by werkzeug in a thread."""
+def serve_world(database_url: str, network_cache: Path) -> Iterator[LiveSite]:
+    """The demo (with its trip's alerts) in *database_url*, served by werkzeug in a thread; its maps read the
+    road network prepared in *network_cache*."""
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "browser tests", "TESTING": True,
-                      "CACHE_DIR": str(folder / "cache"), "ALERT_STREAM_LIFETIME_S": 30,
+                      "CACHE_DIR": str(network_cache), "ALERT_STREAM_LIFETIME_S": 30,
                       # a stream whose page has gone notices at its next keep-alive: the server stops sooner
                       "ALERT_STREAM_HEARTBEAT_S": 2})
     with app.app_context():
@@ -134,10 +132,9 @@ def serve_world(database_url: str, folder: Path) -> Iterator[LiveSite]:
 
 
 @pytest.fixture(scope="session")
-def live_site(tmp_path_factory: pytest.TempPathFactory, chromium: tuple[str, str],
-              live_database_url: str) -> Iterator[LiveSite]:
+def live_site(chromium: tuple[str, str], live_database_url: str, network_cache: Path) -> Iterator[LiveSite]:
     """The demo served for the browser tests that share it."""
-    with serve_world(live_database_url, tmp_path_factory.mktemp("live")) as site:
+    with serve_world(live_database_url, network_cache) as site:
         yield site
 
 

@@ -51,10 +51,9 @@ VAN = {"vehicle_plate": "苏B23456", "vehicle_plate_colour": "黄", "vehicle_tra
 
 @pytest.fixture(scope="module")
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-         chromium: tuple[str, str]) -> Iterator[LiveSite]:
+         chromium: tuple[str, str], network_cache: Path) -> Iterator[LiveSite]:
     """The demo served from a database of this module's own, with a spare crew for the carrier."""
-    with demo_database(request, tmp_path_factory) as url, \
-            serve_world(url, tmp_path_factory.mktemp("workflow")) as served:
+    with demo_database(request, tmp_path_factory) as url, serve_world(url, network_cache) as served:
         with served.app.app_context():
             carrier = _firm("carrier")
             for _key, role, name, national_id, certificate in SPARE_CREW:

@@ -102,12 +102,13 @@ def test_the_live_checks_apply_the_zone_to_a_trip(client, road):
     assert "forbidden_zone" in {a["kind"] for a in alerts_of(client, road)}
 
 
-def test_with_a_road_network_the_vehicle_heading_in_gets_a_route_around_the_zones(app, client, session, road):
+def test_with_a_road_network_the_vehicle_heading_in_gets_a_route_around_the_zones(
+        app, client, session, road, network_cache):
     """On the Shanghai extract: a tanker at (121.43, 31.20) bound for B; a gasoline spill on its fastest route.
     It is warned, with a route to B that touches none of the zones' roads; the exposure lists those roads."""
     if not (SHARED_DATA / "osm" / "shanghai_center.osm").is_file():
         pytest.skip("the Shanghai OSM extract is not installed")
-    app.config["NETWORK_PATH"] = "osm/shanghai_center.osm"
+    app.config.update(NETWORK_PATH="osm/shanghai_center.osm", CACHE_DIR=str(network_cache))
     start = (121.43, 31.20)
     with app.app_context():
         network = road_network()

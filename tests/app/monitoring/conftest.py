@@ -10,6 +10,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -171,13 +172,13 @@ def replay(client: Any, session: Session, trip: Trip, corridor_id: Any,
 
 
 @pytest.fixture
-def matching(app: Any) -> Any:
+def matching(app: Any, network_cache: Path) -> Any:
     """The app with live map matching on the real Shanghai extract, its network prepared before the first upload."""
     if not SHANGHAI_OSM.is_file():
         pytest.skip(f"reference data not available: {SHANGHAI_OSM}")
     app.config.update(MONITOR_MAP_MATCH=True, MONITOR_MATCH_SIGMA_M=10, MONITOR_OVERSPEED_SECONDS=30,
                       MONITOR_MIN_SECONDS=30,
-                      NETWORK_PATH=str(SHANGHAI_OSM))
+                      NETWORK_PATH=str(SHANGHAI_OSM), CACHE_DIR=str(network_cache))
     with app.app_context():
         assert road_network.matching_graph(wait=True) is not None
     return app

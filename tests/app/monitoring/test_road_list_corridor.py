@@ -50,10 +50,10 @@ def way_ids(network: Network) -> list[int]:
 
 
 @pytest.fixture
-def network(app) -> Network:
+def network(app, network_cache) -> Network:
     if not SHANGHAI_OSM.is_file():
         pytest.skip(f"reference data not available: {SHANGHAI_OSM}")
-    app.config.update(NETWORK_PATH=str(SHANGHAI_OSM))
+    app.config.update(NETWORK_PATH=str(SHANGHAI_OSM), CACHE_DIR=str(network_cache))
     with app.app_context():
         return road_network.road_network(wait=True)
 

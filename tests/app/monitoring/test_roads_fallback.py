@@ -41,12 +41,12 @@ def test_until_the_network_is_ready_fixes_are_judged_by_the_flat_limit(client, r
 
 
 @pytest.fixture
-def matching(app):
+def matching(app, network_cache):
     """Map matching on, the network prepared, a lag long enough that only convergence makes a fix final."""
     if not SHANGHAI_OSM.is_file():
         pytest.skip(f"reference data not available: {SHANGHAI_OSM}")
-    app.config.update(MONITOR_MAP_MATCH=True, NETWORK_PATH=str(SHANGHAI_OSM), MONITOR_MATCH_LAG_FIXES=50,
-                      MONITOR_MATCH_LAG_S=3600)
+    app.config.update(MONITOR_MAP_MATCH=True, NETWORK_PATH=str(SHANGHAI_OSM), CACHE_DIR=str(network_cache),
+                      MONITOR_MATCH_LAG_FIXES=50, MONITOR_MATCH_LAG_S=3600)
     with app.app_context():
         assert road_network.matching_graph(wait=True) is not None
 
