@@ -83,7 +83,11 @@ def dask_client(spec: ClusterSpec) -> Iterator[Any]:
         return
     with dask.config.set(LOCAL_WORKER_CONFIG), \
             LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=not spec.in_process,
-                         dashboard_address=None, silence_logs=logging.WARNING) as cluster, \
+                         dashboard_address=None, silence_logs=logging.WARNING,
+                         # No dashboard; the scheduler's HTTP endpoints (health, metrics) still start, on a free
+                         # port of the loopback: not on 8787, which another cluster on this host may hold (then a
+                         # warning), nor on every interface.
+                         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster, \
             Client(cluster) as client:
         yield client
 

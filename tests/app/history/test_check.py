@@ -178,3 +178,22 @@ def test_check_from_the_database_finds_what_the_archive_check_finds(run, demo_mo
             == pd.read_parquet(tmp_path / "a.parquet").to_dict("records"))
     empty = run("history", "check", "--from", "2001-01-01", "--to", "2001-01-02", "--source", "database")
     assert empty.exit_code == 2 and "no trip with fixes" in empty.stderr
+
+
+def test_a_local_cluster_starts_quietly_beside_another_on_the_dashboard_port():
+    """The scheduler's HTTP endpoints took the dashboard's port 8787 even with the dashboard off; with another
+    cluster on the host holding it, distributed warned ("Port 8787 is already in use"), an error in this suite."""
+    import socket
+    import warnings
+
+    with socket.socket() as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            other.bind(("127.0.0.1", 8787))
+            other.listen()
+        except OSError:
+            pass  # something already holds it: the case to test
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with dask_client(ClusterSpec(workers=1, in_process=True)) as client:
+                assert client.submit(sum, [1, 2]).result() == 3
