@@ -181,9 +181,15 @@ class WasteManifest(Base):
     @property
     def cross_province(self) -> bool | None:
         """Whether the waste crosses a province boundary; None when a place's district code is not recorded."""
-        if self.origin_province is None or self.destination_province is None:
-            return None
-        return self.origin_province != self.destination_province
+        return crosses_province(self.origin_province, self.destination_province)
+
+
+def crosses_province(origin: str | None, destination: str | None) -> bool | None:
+    """Whether waste going from province *origin* to *destination* crosses a province boundary (危险废物转移管理办法
+    Art. 21); None when either is not known."""
+    if origin is None or destination is None:
+        return None
+    return origin != destination
 
 
 class WasteManifestLine(Base):

@@ -35,7 +35,7 @@ from models import (
     Department, Enterprise, ManifestStatus, Role, Site, User, WasteBatch, WasteManifest, WasteManifestLine,
     WasteTransferApproval,
 )
-from models.waste import code_problem
+from models.waste import code_problem, crosses_province
 
 #: Art. 27 para. 2: an approval is valid for twelve months at most.
 MAX_VALID_YEARS = 1
@@ -144,16 +144,15 @@ def approval_for_manifest(session: Session, *, origin: str | None, destination: 
                           on: dt.date) -> WasteTransferApproval | None:
     """The approval a new manifest moves under (None when it needs none); ValidationFailed at
     ``cross_province_approval`` when it crosses a province boundary without a valid, matching approval."""
-    crosses = origin is not None and destination is not None and origin != destination
     if number is None:
-        if crosses:
+        if crosses_province(origin, destination):
             raise ValidationFailed(
                 Text("Waste leaving province {origin} for province {destination} needs the approval of province "
                      "{origin} (危险废物转移管理办法 Art. 21).", origin=origin, destination=destination),
                 errors={FIELD: [N_("required for a cross-province transfer")]},
                 code="cross_province_approval_missing")
         return None
-    if origin is not None and origin == destination:
+    if crosses_province(origin, destination) is False:
         raise ValidationFailed(Text("The transfer stays in province {origin}: it needs no approval.", origin=origin),
                                errors={FIELD: [N_("not a cross-province transfer")]})
     approval = session.scalars(select(WasteTransferApproval).where(
@@ -226,7 +225,7 @@ def departure_problem(session: Session, manifest: WasteManifest, loading_site_id
     origin = origin or manifest.origin_province
     destination = manifest.destination_province
     if manifest.approval is None:
-        if origin is not None and destination is not None and origin != destination:
+        if crosses_province(origin, destination):
             return Text("The waste leaves province {origin} for province {destination} without the approval of "
                         "province {origin} (危险废物转移管理办法 Art. 21).", origin=origin, destination=destination)
         return None
