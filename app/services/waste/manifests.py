@@ -124,10 +124,11 @@ def _check_parties(session: Session, generator_id: uuid.UUID, data: dict[str, An
         raise NotFound("The manifest refers to parties or sites that do not exist.", errors=missing)
 
 
-def _names(session: Session, producer: ProducerRef | None, generator_id: uuid.UUID) -> bool:
-    """Whether a line's ``producer``, when given, is the generator (its id or USCC): a line names only the
-    generator's own waste, so any other producer is answered as an unknown batch."""
-    return producer is None or producer_id(session, producer) == generator_id
+def _not_generator(session: Session, lines: list[dict[str, Any]], generator_id: uuid.UUID) -> set[ProducerRef]:
+    """The ``producer`` values of *lines* (ids or USCCs) that are not the generator, each looked up once: a line
+    names only the generator's own waste, so any other producer is answered as an unknown batch."""
+    named = {line["producer"] for line in lines if line.get("producer") is not None}
+    return {ref for ref in named if producer_id(session, ref) != generator_id}
 
 
 def _check_carrier(session: Session, carrier_id: uuid.UUID, batches: list[Batch], on: dt.date) -> None:
@@ -153,9 +154,10 @@ def _waste_lines(session: Session, generator_id: uuid.UUID,
     batches = {b.code: b for b in session.scalars(  # codes are the generator's: unique per producer
         select(Batch).where(Batch.producer_id == generator_id, Batch.code.in_(codes)))}
     known = profiles(session, [b.id for b in batches.values()])
+    others = _not_generator(session, lines, generator_id)
     missing = {f"lines.{n}.batch": [N_("no such waste batch of the generator")] for n, code in enumerate(codes)
                if code not in batches or batches[code].id not in known or batches[code].producer_id != generator_id
-               or not _names(session, lines[n].get("producer"), generator_id)}
+               or lines[n].get("producer") in others}
     if missing:
         raise NotFound("The manifest names batches that are not the generator's waste.", errors=missing)
     own_sites = select(Account.id).where(Account.kind == AccountKind.SITE, Account.enterprise_id == generator_id)
